@@ -1,0 +1,207 @@
+"""Plain data shared by every layer.
+
+Two kinds live here. The ``*Row`` named tuples are what sources hand to ingest
+and ingest hands to the store: they sit on the hot path of a cold scan (hundreds
+of thousands per run), and being tuples they go straight into ``executemany``
+without a conversion step. The msgspec ``Struct`` classes further down are what
+services hand to frontends; their field names are the public JSON contract of
+DESIGN.md, so renaming one is a breaking change.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import msgspec
+
+PROVIDERS = (
+    "claude-code",
+    "codex",
+    "gemini",
+    "cursor",
+    "copilot",
+    "aider",
+    "ollama",
+    "lmstudio",
+    "llm",
+    "openai-api",
+    "anthropic-api",
+    "chatgpt",
+)
+
+
+# --- sources -> ingest -> store ---------------------------------------------
+
+
+class UsageRow(NamedTuple):
+    """One billed model response, deduplicated by ``dedup_key``."""
+
+    dedup_key: str
+    session_id: str
+    ts: float  # unix seconds
+    model: str
+    input_tokens: int  # fresh input: excludes cache reads (and cache writes, for Claude)
+    output_tokens: int  # includes reasoning tokens
+    cache_creation_tokens: int
+    cache_read_tokens: int
+    cost_usd: float | None  # the log's own figure when it has one, else priced at ingest
+    sidechain: bool  # a sub-agent's response: billed, but not in the main context window
+    context_tokens: int  # what this turn put in the context window
+    context_window: int | None  # the window the log itself reports, if any
+
+
+class MessageRow(NamedTuple):
+    """A piece of conversation worth keeping for search, memory and replay."""
+
+    key: str  # unique across the store (the assistant's own id where it has one)
+    session_id: str
+    ts: float
+    role: str  # user | assistant | system
+    kind: str  # prompt | text | summary | compact | api_error | tool_error
+    text: str
+
+
+class FileRefRow(NamedTuple):
+    """A file a session read, edited or searched."""
+
+    key: str  # unique across the store
+    session_id: str
+    ts: float
+    path: str
+    action: str  # read | edit | write | search | list
+
+
+class SessionRow(NamedTuple):
+    """What one chunk of a log says about a session; ingest merges these."""
+
+    id: str
+    provider: str
+    cwd: str | None
+    title: str | None
+    model: str | None
+    git_branch: str | None
+    version: str | None
+    started_at: float  # earliest timestamp seen in this chunk
+    last_activity: float  # latest timestamp seen in this chunk
+
+
+class Batch:
+    """Everything parsed from one chunk of one log file."""
+
+    __slots__ = ("sessions", "usage", "messages", "file_refs", "malformed", "state")
+
+    def __init__(self, state: bytes | None = None) -> None:
+        self.sessions: dict[str, SessionRow] = {}
+        self.usage: list[UsageRow] = []
+        self.messages: list[MessageRow] = []
+        self.file_refs: list[FileRefRow] = []
+        self.malformed = 0
+        # Parser state carried to the next chunk of the same file (Codex needs
+        # the current model and the previous cumulative totals); opaque bytes.
+        self.state = state
+
+    def see_session(self, row: SessionRow) -> None:
+        """Merge ``row`` into what this batch knows of its session."""
+        old = self.sessions.get(row.id)
+        if old is None:
+            self.sessions[row.id] = row
+            return
+        self.sessions[row.id] = SessionRow(
+            id=row.id,
+            provider=row.provider,
+            cwd=row.cwd or old.cwd,
+            title=old.title or row.title,
+            model=row.model or old.model,
+            git_branch=row.git_branch or old.git_branch,
+            version=row.version or old.version,
+            started_at=min(old.started_at, row.started_at),
+            last_activity=max(old.last_activity, row.last_activity),
+        )
+
+
+# --- services -> frontends (the JSON contract) -------------------------------
+
+
+class Tokens(msgspec.Struct):
+    input: int
+    output: int
+    cache_creation: int
+    cache_read: int
+    total: int
+    source: str  # exact | estimated
+
+
+class Context(msgspec.Struct):
+    used: int
+    limit: int
+    percent: float
+
+
+class Health(msgspec.Struct):
+    score: float
+    status: str  # healthy | warning | critical
+    components: dict[str, float]
+
+
+class Session(msgspec.Struct):
+    id: str
+    provider: str
+    project: str | None
+    cwd: str | None
+    title: str | None
+    model: str | None
+    started_at: str | None  # ISO 8601, UTC
+    last_activity: str | None
+    active: bool
+    tokens: Tokens
+    context: Context
+    cost_usd: float
+    health: Health
+    tags: list[str]
+
+
+class Recommendation(msgspec.Struct):
+    session_id: str | None
+    rule: str  # context | duration | idle | consolidate | health
+    severity: str  # info | warning | critical
+    message: str
+    action: str
+
+
+class UsageTotals(msgspec.Struct):
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_creation_tokens: int = 0
+    cache_read_tokens: int = 0
+    total_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+class UsageReportRow(msgspec.Struct):
+    key: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_creation_tokens: int = 0
+    cache_read_tokens: int = 0
+    total_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+class UsageReport(msgspec.Struct):
+    rows: list[UsageReportRow]
+    totals: UsageTotals
+
+
+class ScanResult(msgspec.Struct):
+    files: int
+    records: int
+    sessions: int
+    malformed: int
+    seconds: float
+
+
+class TokenCount(msgspec.Struct):
+    tokens: int
+    source: str  # exact | estimated
+    method: str  # e.g. "tiktoken:o200k_base", "anthropic:count_tokens", "estimate:o200k*1.10"
+    model: str | None = None

@@ -1,0 +1,36 @@
+"""What every assistant's log reader provides to ingest.
+
+A source knows where its assistant writes logs and how to turn a chunk of
+complete lines into rows. It never touches the store and never remembers
+anything between calls except through ``Batch.state``, which ingest keeps per
+file; that is what makes reading only the appended bytes safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Protocol
+
+from ..models import Batch
+
+
+class Source(Protocol):
+    provider: str  # one of models.PROVIDERS
+
+    def default_roots(self, env: Mapping[str, str], home: Path) -> list[Path]:
+        """The assistant's standard data directories, honouring its own env vars."""
+        ...
+
+    def discover(self, root: Path) -> Iterable[Path]:
+        """Every log file under one data directory; nothing if it does not exist."""
+        ...
+
+    def parse(self, path: Path, data: bytes, state: bytes | None) -> Batch:
+        """Rows from ``data``, whole newline-terminated lines of ``path``.
+
+        ``state`` is the ``Batch.state`` this source returned for the previous
+        chunk of the same file (``None`` at offset 0). Malformed lines are
+        counted in ``Batch.malformed`` and skipped, never raised.
+        """
+        ...

@@ -1,0 +1,102 @@
+"""Opening the database: location, pragmas, extensions and migrations.
+
+apsw rather than the standard ``sqlite3`` module because it bundles a modern
+SQLite that can load extensions everywhere (many system Pythons cannot).
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+import apsw
+
+from ..errors import StoreCorrupt, StoreError
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 10_000
+DB_NAME = "sessions.db"
+
+
+def data_dir() -> Path:
+    """The database directory: ``LLM_SESSION_DATA_DIR``, else the XDG data dir."""
+    explicit = os.environ.get("LLM_SESSION_DATA_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME") or os.path.join(Path.home(), ".local", "share")
+    return Path(xdg) / "llm-session-manager"
+
+
+def db_path() -> Path:
+    return data_dir() / DB_NAME
+
+
+def connect(path: Path | None = None) -> apsw.Connection:
+    """Open (creating if new) the store, migrated to ``SCHEMA_VERSION``.
+
+    An existing file that is not a database raises ``StoreCorrupt``: it may hold
+    the user's history, so it is never deleted or recreated over.
+    """
+    path = path or db_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise StoreError(f"cannot create data directory {path.parent}: {e.strerror}") from e
+    try:
+        conn = apsw.Connection(str(path))
+    except apsw.CantOpenError as e:
+        raise StoreError(f"cannot open database {path}: permission denied or not a file") from e
+    conn.setbusytimeout(BUSY_TIMEOUT_MS)
+    try:
+        _configure(conn)
+        _load_sqlite_vec(conn)
+        _migrate(conn)
+    except (apsw.NotADBError, apsw.CorruptError) as e:
+        conn.close()
+        raise StoreCorrupt(
+            f"{path} is not a usable SQLite database ({e}); "
+            f"move it aside (mv '{path}' '{path}.broken') and run 'llm-session scan' to rebuild"
+        ) from e
+    return conn
+
+
+def _configure(conn: apsw.Connection) -> None:
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA temp_store=MEMORY")
+
+
+def _load_sqlite_vec(conn: apsw.Connection) -> None:
+    import sqlite_vec
+
+    conn.enable_load_extension(True)
+    try:
+        conn.load_extension(sqlite_vec.loadable_path())
+    except apsw.ExtensionLoadingError as e:
+        raise StoreError(f"cannot load the sqlite-vec extension: {e}") from e
+    finally:
+        conn.enable_load_extension(False)
+
+
+def _migrate(conn: apsw.Connection) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version == SCHEMA_VERSION:
+        return
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"database schema version {version} is newer than this program's ({SCHEMA_VERSION}); "
+            "upgrade llm-session-manager"
+        )
+    with conn:  # one transaction: a crash leaves the old version intact
+        if version == 0:
+            conn.execute(_read_sql("schema.sql"))
+        else:
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                conn.execute(_read_sql(f"migrations/{step:03d}.sql"))
+        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+
+def _read_sql(name: str) -> str:
+    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
