@@ -1,5 +1,442 @@
-"""Placeholder until the CLI lands."""
+"""``llm-session``: a thin command-line skin over the services.
+
+Every command parses its arguments, calls one service and prints the result:
+a rich table for people, or with ``--json`` exactly one JSON document on
+stdout. Errors the user can fix are one line on stderr (exit 1); ``--verbose``
+adds logs and tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import logging
+import re
+import shutil
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from . import __version__
+from .errors import BadInput, LlmSessionError
+from .models import PROVIDERS
+
+log = logging.getLogger("llm_session_manager")
 
 
-def main() -> int:
+class Context:
+    """What commands share: parsed args, lazily loaded config, store and console."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self._config = None
+        self._conn = None
+
+    @property
+    def config(self):
+        if self._config is None:
+            from . import config
+
+            self._config = config.load(self.args.config)
+        return self._config
+
+    @property
+    def conn(self):
+        if self._conn is None:
+            from .store import connect
+
+            self._conn = connect()
+        return self._conn
+
+    @functools.cached_property
+    def console(self):
+        from rich.console import Console
+
+        return Console()
+
+    def emit(self, value: Any, human: Callable[[], None]) -> None:
+        """Print ``value`` as JSON with ``--json``, else call ``human``."""
+        if getattr(self.args, "json", False):
+            sys.stdout.write(msgspec.json.format(msgspec.json.encode(value), indent=2).decode() + "\n")
+        else:
+            human()
+
+
+# --- commands ----------------------------------------------------------------
+
+
+def cmd_scan(ctx: Context) -> None:
+    from . import ingest, render
+
+    with _ScanProgress(enabled=not ctx.args.json) as progress:
+        result = ingest.scan(ctx.conn, ctx.config, progress=progress)
+    for warning in result.warnings:
+        log.warning(warning)
+    ctx.emit(result, lambda: render.scan_result(ctx.console, result))
+
+
+def cmd_list(ctx: Context) -> None:
+    from . import render
+    from .services import sessions
+
+    a = ctx.args
+    filters = sessions.Filters(
+        provider=a.provider, tag=a.tag, project=a.project, active=a.active,
+        since=_parse_since(a.since) if a.since else None,
+    )
+    found = sessions.list_sessions(ctx.conn, ctx.config, filters)
+    ctx.emit(found, lambda: render.session_table(ctx.console, found, emoji=ctx.config.dashboard.show_emoji))
+
+
+def cmd_show(ctx: Context) -> None:
+    from . import render
+    from .services import export, sessions
+
+    if ctx.args.json:
+        ctx.emit(sessions.get_session(ctx.conn, ctx.config, ctx.args.id), lambda: None)
+    else:
+        render.markdown(ctx.console, export.render(ctx.conn, ctx.config, ctx.args.id, "markdown"))
+
+
+def cmd_export(ctx: Context) -> None:
+    from .services import export
+
+    text = export.render(ctx.conn, ctx.config, ctx.args.id, ctx.args.format)
+    if ctx.args.output and ctx.args.output != "-":
+        out = Path(ctx.args.output)
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise BadInput(f"cannot write {out}: {e.strerror}") from e
+        print(f"Wrote {out} ({len(text):,} characters)", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
+def cmd_tag(ctx: Context) -> None:
+    from .services import sessions
+
+    sid = sessions.tag(ctx.conn, ctx.args.id, ctx.args.tags)
+    ctx.emit({"id": sid, "tags": sessions.get_session(ctx.conn, ctx.config, sid).tags},
+             lambda: print(f"Tagged {sid[:8]}: {' '.join(ctx.args.tags)}"))
+
+
+def cmd_untag(ctx: Context) -> None:
+    from .services import sessions
+
+    sid = sessions.untag(ctx.conn, ctx.args.id, ctx.args.tags)
+    ctx.emit({"id": sid, "tags": sessions.get_session(ctx.conn, ctx.config, sid).tags},
+             lambda: print(f"Removed from {sid[:8]}: {' '.join(ctx.args.tags)}"))
+
+
+def cmd_set_project(ctx: Context) -> None:
+    from .services import sessions
+
+    sid = sessions.set_project(ctx.conn, ctx.args.id, ctx.args.name)
+    ctx.emit({"id": sid, "project": ctx.args.name.strip()},
+             lambda: print(f"Session {sid[:8]} is now in project {ctx.args.name.strip()!r}"))
+
+
+def cmd_recommend(ctx: Context) -> None:
+    from . import render
+    from .services import recommend, sessions
+
+    if ctx.args.id:
+        found = [sessions.get_session(ctx.conn, ctx.config, ctx.args.id)]
+    else:
+        found = sessions.list_sessions(ctx.conn, ctx.config)
+    recs = recommend.for_sessions(found, ctx.config, only_recent=not ctx.args.id)
+    ctx.emit(recs, lambda: render.recommendations(ctx.console, recs))
+
+
+def cmd_usage(ctx: Context) -> None:
+    from . import render
+    from .services import usage
+
+    a = ctx.args
+    report = usage.report(ctx.conn, a.by, since=a.since, until=a.until, provider=a.provider)
+    ctx.emit(report, lambda: render.usage_table(ctx.console, report, a.by))
+
+
+def cmd_count_tokens(ctx: Context) -> None:
+    from . import render
+    from .services import tokens
+
+    source = ctx.args.file
+    if source == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(source).read_text(encoding="utf-8", errors="replace")
+        except OSError as e:
+            raise BadInput(f"cannot read {source}: {e.strerror}") from e
+    count = tokens.count_tokens(text, ctx.args.model, ctx.conn)
+    ctx.emit(count, lambda: render.token_count(ctx.console, count))
+
+
+def cmd_pricing_update(ctx: Context) -> None:
+    from .services import pricing, usage
+
+    models = pricing.update(Path(ctx.args.file))
+    repriced = usage.reprice(ctx.conn)
+    ctx.emit({"models": models, "repriced": repriced},
+             lambda: print(f"Installed prices for {models:,} models; repriced {repriced:,} responses"))
+
+
+def cmd_config_show(ctx: Context) -> None:
+    import yaml
+
+    from . import config
+
+    data = config.to_dict(ctx.config)
+    ctx.emit(data, lambda: sys.stdout.write(yaml.safe_dump(data, sort_keys=False)))
+
+
+def cmd_config_path(ctx: Context) -> None:
+    from . import config
+
+    path = config.config_path(ctx.args.config)
+    ctx.emit({"path": str(path), "exists": path.exists()}, lambda: print(path))
+
+
+def cmd_config_init(ctx: Context) -> None:
+    from . import config
+
+    path = config.init(config.config_path(ctx.args.config), force=ctx.args.force)
+    print(f"Wrote {path}", file=sys.stderr)
+
+
+def cmd_init(ctx: Context) -> None:
+    from . import config
+    from .store import db_path
+
+    path = config.config_path(ctx.args.config)
+    created = not path.exists()
+    if created:
+        config.init(path)
+    ctx.config  # noqa: B018  (validates the config file before we report success)
+    ctx.conn  # noqa: B018  (creates the database)
+    info = {"config": str(path), "config_created": created, "database": str(db_path())}
+    ctx.emit(info, lambda: print(
+        f"Config:   {path}{' (created)' if created else ''}\nDatabase: {db_path()}\n"
+        "Next: 'llm-session scan' then 'llm-session list'."
+    ))
+
+
+def cmd_demo(ctx: Context) -> None:
+    from . import config, demo_logs, ingest, render
+    from .services import recommend, sessions, usage
+    from .store import DB_NAME, connect
+
+    root = Path(ctx.args.dir).expanduser() if ctx.args.dir else _default_demo_dir()
+    _reset_demo_dir(root)
+    layout = demo_logs.write_demo_logs(root / "logs", now=datetime.now(timezone.utc))
+    conn = connect(root / "data" / DB_NAME)
+    # Defaults, not the user's config: its source paths could point at real logs.
+    cfg = config.Config()
+    env = {"CLAUDE_CONFIG_DIR": str(layout.claude_config_dir), "CODEX_HOME": str(layout.codex_home)}
+    result = ingest.scan(conn, cfg, env=env, home=root)
+    found = sessions.list_sessions(conn, cfg)
+    report = usage.report(conn, "day")
+    recs = recommend.for_sessions(found, cfg)
+    if ctx.args.json:
+        ctx.emit({"dir": str(root), "scan": result, "sessions": found, "usage": report,
+                  "recommendations": recs}, lambda: None)
+        return
+    console = ctx.console
+    console.rule("[bold]llm-session demo")
+    render.scan_result(console, result)
+    render.session_table(console, found)
+    console.rule("Usage by day")
+    render.usage_table(console, report, "day")
+    console.rule("Recommendations")
+    render.recommendations(console, recs)
+    console.print(
+        f"\nDemo data is in {root}. Explore it with:\n"
+        f"  LLM_SESSION_DATA_DIR={root / 'data'} llm-session list"
+    )
+
+
+def _default_demo_dir() -> Path:
+    import os
+
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "llm-session-manager" / "demo"
+
+
+_DEMO_MARK = ".llm-session-demo"
+
+
+def _reset_demo_dir(root: Path) -> None:
+    """Empty a previous demo dir; refuse to clear anything that is not one."""
+    if root.exists() and any(root.iterdir()):
+        if not (root / _DEMO_MARK).exists():
+            raise BadInput(f"{root} is not empty and not a demo directory; choose another --dir")
+        shutil.rmtree(root)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / _DEMO_MARK).write_text("created by 'llm-session demo'; safe to delete\n")
+
+
+# --- parsing -----------------------------------------------------------------
+
+_RELATIVE = re.compile(r"(\d+)([mhdw])")
+
+
+def _parse_since(value: str) -> float:
+    """A local date (2025-01-31) or an age (30m, 12h, 7d, 2w) as unix seconds."""
+    m = _RELATIVE.fullmatch(value.strip())
+    if m:
+        unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[m.group(2)]
+        return time.time() - timedelta(**{unit: int(m.group(1))}).total_seconds()
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").timestamp()  # local midnight
+    except ValueError:
+        raise BadInput(f"--since must be a date like 2025-01-31 or an age like 7d, got {value!r}") from None
+
+
+def _provider(value: str) -> str:
+    if value not in PROVIDERS:
+        raise argparse.ArgumentTypeError(f"unknown provider {value!r}; one of {', '.join(PROVIDERS)}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # The global options are accepted before and after the command; SUPPRESS keeps
+    # a subcommand's default from overwriting a value given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, default=argparse.SUPPRESS,
+                        help="config file (default: $LLM_SESSION_CONFIG or XDG)")
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="show logs and tracebacks")
+    as_json = argparse.ArgumentParser(add_help=False)
+    as_json.add_argument("--json", action="store_true", help="print one JSON document for scripts")
+
+    parser = argparse.ArgumentParser(
+        prog="llm-session", parents=[common],
+        description="Every AI coding session on this machine: usage, cost, context fill, health.",
+    )
+    parser.set_defaults(config=None, verbose=False)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Callable[[Context], None], help: str, json: bool = True):
+        p = sub.add_parser(name, parents=[common] + ([as_json] if json else []), help=help, description=help)
+        p.set_defaults(func=func, json=False)
+        return p
+
+    add("scan", cmd_scan, "read new log lines of every assistant into the store")
+    p = add("list", cmd_list, "list sessions with tokens, context fill, cost and health")
+    p.add_argument("--provider", type=_provider)
+    p.add_argument("--tag")
+    p.add_argument("--project")
+    p.add_argument("--active", action="store_true", help="only sessions whose assistant is running")
+    p.add_argument("--since", help="last active since a date (2025-01-31) or an age (7d, 12h)")
+    p = add("show", cmd_show, "one session in detail")
+    p.add_argument("id", help="session id or unique prefix")
+    p = add("export", cmd_export, "export a session report", json=False)
+    p.add_argument("id")
+    p.add_argument("--format", "-f", default="markdown", choices=("json", "yaml", "markdown", "csv"))
+    p.add_argument("-o", "--output", help="file to write (default: stdout)")
+    for name, func, verb in (("tag", cmd_tag, "add tags to"), ("untag", cmd_untag, "remove tags from")):
+        p = add(name, func, f"{verb} a session")
+        p.add_argument("id")
+        p.add_argument("tags", nargs="+", metavar="TAG")
+    p = add("set-project", cmd_set_project, "put a session in a named project")
+    p.add_argument("id")
+    p.add_argument("name")
+    p = add("recommend", cmd_recommend, "what to do about recent sessions (or one)")
+    p.add_argument("id", nargs="?")
+    p = add("usage", cmd_usage, "token and cost report, like ccusage")
+    p.add_argument("--by", default="day", choices=("day", "month", "session", "model", "project", "provider"))
+    p.add_argument("--since", help="first local date, YYYY-MM-DD")
+    p.add_argument("--until", help="last local date, YYYY-MM-DD")
+    p.add_argument("--provider", type=_provider)
+    p = add("count-tokens", cmd_count_tokens, "count the tokens of a file or stdin")
+    p.add_argument("file", nargs="?", default="-", help="file, or - for stdin")
+    p.add_argument("--model", help="model whose tokenizer to use (default: o200k estimate)")
+    p = add("demo", cmd_demo, "write realistic demo logs into a sandbox and show what we make of them")
+    p.add_argument("--dir", help="sandbox directory (default: $XDG_CACHE_HOME/llm-session-manager/demo)")
+    add("init", cmd_init, "create the config file and the database")
+
+    pricing = sub.add_parser("pricing", help="the offline pricing table").add_subparsers(
+        dest="pricing_command", required=True, metavar="ACTION")
+    p = pricing.add_parser("update", parents=[common, as_json], help="install prices from a local LiteLLM-format JSON file")
+    p.set_defaults(func=cmd_pricing_update, json=False)
+    p.add_argument("--file", required=True)
+
+    cfg = sub.add_parser("config", help="show or create the config file").add_subparsers(
+        dest="config_command", required=True, metavar="ACTION")
+    for name, func, help in (
+        ("show", cmd_config_show, "print the effective configuration"),
+        ("path", cmd_config_path, "print where the config file is read from"),
+        ("init", cmd_config_init, "write a commented default config file"),
+    ):
+        p = cfg.add_parser(name, parents=[common, as_json], help=help)
+        p.set_defaults(func=func, json=False)
+        if name == "init":
+            p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    return parser
+
+
+class _ScanProgress:
+    """A progress bar for scans that last longer than a second, on a terminal only."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.started = time.monotonic()
+        self.bar = None
+        self.task = None
+
+    def __enter__(self) -> Callable[[int, int], None]:
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        if not self.enabled or time.monotonic() - self.started < 1.0:
+            return
+        if self.bar is None:
+            from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+            self.bar = Progress(
+                "[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                TimeRemainingColumn(), transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task("Scanning logs", total=total)
+        self.bar.update(self.task, completed=done)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        args.func(Context(args))
+    except LlmSessionError as e:
+        if args.verbose:
+            traceback.print_exc()
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0  # e.g. piped into head
+    except Exception as e:  # a bug: say so in one line unless asked for more
+        if args.verbose:
+            traceback.print_exc()
+        print(f"internal error: {e.__class__.__name__}: {e} (run with --verbose for details)", file=sys.stderr)
+        return 70
     return 0

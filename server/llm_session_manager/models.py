@@ -193,11 +193,13 @@ class UsageReport(msgspec.Struct):
 
 
 class ScanResult(msgspec.Struct):
-    files: int
-    records: int
-    sessions: int
-    malformed: int
+    files: int  # log files found
+    records: int  # new rows stored: usage, messages and file references
+    sessions: int  # sessions that got new data
+    malformed: int  # lines skipped because they could not be parsed
     seconds: float
+    files_read: int = 0  # files that had new bytes
+    warnings: list[str] = []
 
 
 class TokenCount(msgspec.Struct):

@@ -17,6 +17,7 @@ from ..models import Batch
 
 class Source(Protocol):
     provider: str  # one of models.PROVIDERS
+    exact: bool  # True when token counts come from the assistant's own usage numbers
 
     def default_roots(self, env: Mapping[str, str], home: Path) -> list[Path]:
         """The assistant's standard data directories, honouring its own env vars."""

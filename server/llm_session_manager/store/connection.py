@@ -7,6 +7,8 @@ SQLite that can load extensions everywhere (many system Pythons cannot).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -59,6 +61,22 @@ def connect(path: Path | None = None) -> apsw.Connection:
             f"move it aside (mv '{path}' '{path}.broken') and run 'llm-session scan' to rebuild"
         ) from e
     return conn
+
+
+@contextmanager
+def write_transaction(conn: apsw.Connection) -> Iterator[None]:
+    """A transaction that takes the write lock up front.
+
+    ``BEGIN IMMEDIATE`` makes a second writer wait on the busy timeout at the
+    start instead of failing half-way when it tries to upgrade a read lock.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def _configure(conn: apsw.Connection) -> None:

@@ -1,0 +1,311 @@
+"""Incremental scan of every source into the store.
+
+For each log file the store remembers (inode, size, mtime, byte offset, the
+first bytes, the parser's state). A file whose stat is unchanged costs one
+``stat``; a grown file is read from its offset up to its last complete line, so
+a line the assistant is still writing waits for the next scan. A file that
+shrank, was replaced (new inode) or rewritten (different first bytes) is read
+again from the start; rows are keyed so re-reading never counts twice.
+
+Rows go to the store in a few large transactions, each also advancing the
+offsets of the files it holds, so a scan killed half-way resumes cleanly.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import NamedTuple
+
+import apsw
+
+from .config import Config
+from .models import Batch, ScanResult, SessionRow, UsageRow
+from .services import pricing
+from .sources import SOURCES, Source
+from .store import write_transaction
+
+HEAD_BYTES = 64
+# Parsed bytes per transaction: big enough that commits are rare in a cold
+# scan, small enough that memory stays flat on a multi-GB history.
+COMMIT_BYTES = 32 << 20
+
+Progress = Callable[[int, int], None]  # (bytes done, bytes to do)
+
+
+class _Known(NamedTuple):
+    inode: int
+    size: int
+    mtime_ns: int
+    offset: int
+    head: bytes | None
+    state: bytes | None
+
+
+class _Work(NamedTuple):
+    source: Source
+    path: Path
+    stat: os.stat_result
+    offset: int
+    state: bytes | None
+
+
+def scan(
+    conn: apsw.Connection,
+    config: Config,
+    *,
+    env: Mapping[str, str] | None = None,
+    home: Path | None = None,
+    progress: Progress | None = None,
+) -> ScanResult:
+    """Read everything new in every enabled source into the store."""
+    started = time.perf_counter()
+    env = os.environ if env is None else env
+    home = Path.home() if home is None else home
+    known = {
+        row[0]: _Known(*row[1:])
+        for row in conn.execute(
+            "SELECT path, inode, size, mtime_ns, offset, head, state FROM source_files"
+        )
+    }
+    warnings: list[str] = []
+    found = 0
+    work: list[_Work] = []
+    for source, path in _discover(config, env, home, warnings):
+        found += 1
+        try:
+            st = path.stat()
+        except OSError as e:
+            warnings.append(f"cannot read {path}: {e.strerror}")
+            continue
+        old = known.get(str(path))
+        if old and (old.inode, old.size, old.mtime_ns) == (st.st_ino, st.st_size, st.st_mtime_ns):
+            continue
+        offset, state = _resume_point(path, st, old)
+        work.append(_Work(source, path, st, offset, state))
+
+    writer = _Writer(conn)
+    total = sum(w.stat.st_size - w.offset for w in work)
+    done = 0
+    for item in work:
+        try:
+            batch, file_row = _read(item)
+        except OSError as e:
+            warnings.append(f"cannot read {item.path}: {e.strerror}")
+            continue
+        nbytes = item.stat.st_size - item.offset
+        writer.add(batch, file_row, item.source.exact, nbytes)
+        done += nbytes
+        if writer.pending_bytes >= COMMIT_BYTES:
+            writer.flush()
+        if progress:
+            progress(done, total)
+    writer.flush()
+    return ScanResult(
+        files=found,
+        records=writer.records,
+        sessions=len(writer.sessions_touched),
+        malformed=writer.malformed,
+        seconds=round(time.perf_counter() - started, 3),
+        files_read=len(work),
+        warnings=warnings,
+    )
+
+
+def _discover(
+    config: Config, env: Mapping[str, str], home: Path, warnings: list[str]
+) -> Iterator[tuple[Source, Path]]:
+    ignore = config.session_discovery.ignore_patterns
+    for source in SOURCES:
+        settings = config.sources.get(source.provider)
+        if settings is not None and not settings.enabled:
+            continue
+        roots = source.default_roots(env, home)
+        for extra in settings.paths if settings else ():
+            root = Path(extra).expanduser()
+            if not root.is_dir():
+                warnings.append(f"sources.{source.provider}.paths: {root} is not a directory")
+                continue
+            roots.append(root)
+        seen: set[Path] = set()
+        for root in roots:
+            for path in source.discover(root):
+                if path in seen or any(fnmatch.fnmatch(str(path), p) for p in ignore):
+                    continue
+                seen.add(path)
+                yield source, path
+
+
+def _resume_point(path: Path, st: os.stat_result, old: _Known | None) -> tuple[int, bytes | None]:
+    """Where to continue reading ``path``: its old offset, or 0 if it was replaced."""
+    if old is None or st.st_ino != old.inode or st.st_size < old.offset:
+        return 0, None
+    if old.head:
+        with path.open("rb") as f:
+            if f.read(len(old.head)) != old.head:
+                return 0, None
+    return old.offset, old.state
+
+
+def _read(item: _Work) -> tuple[Batch, tuple]:
+    """Parse the complete lines appended to one file since its offset."""
+    with item.path.open("rb") as f:
+        head = f.read(HEAD_BYTES)
+        f.seek(item.offset)
+        data = f.read(item.stat.st_size - item.offset)
+    end = data.rfind(b"\n") + 1  # a half-written last line waits for the next scan
+    if end:
+        batch = item.source.parse(item.path, data[:end], item.state)
+    else:
+        batch = Batch(item.state)
+    file_row = (
+        str(item.path),
+        item.source.provider,
+        item.stat.st_ino,
+        item.stat.st_size,
+        item.stat.st_mtime_ns,
+        item.offset + end,
+        head,
+        batch.state,
+    )
+    return batch, file_row
+
+
+class _Writer:
+    """Collects batches and writes them in one transaction per flush."""
+
+    def __init__(self, conn: apsw.Connection) -> None:
+        self.conn = conn
+        self.records = 0
+        self.malformed = 0
+        self.sessions_touched: set[str] = set()
+        self.pending_bytes = 0
+        self._batches: list[tuple[Batch, tuple, bool]] = []
+
+    def add(self, batch: Batch, file_row: tuple, exact: bool, nbytes: int) -> None:
+        self._batches.append((batch, file_row, exact))
+        self.pending_bytes += nbytes
+        self.malformed += batch.malformed
+
+    def flush(self) -> None:
+        if not self._batches:
+            return
+        usage: list[tuple] = []
+        messages: list[tuple] = []
+        file_refs: list[tuple] = []
+        sessions: list[tuple] = []
+        for batch, file_row, exact in self._batches:
+            usage.extend(_priced(row, exact) for row in batch.usage)
+            messages.extend(batch.messages)
+            file_refs.extend(batch.file_refs)
+            sessions.extend(_session_values(s) for s in batch.sessions.values())
+        contexts = _latest_contexts(b.usage for b, _, _ in self._batches)
+        conn = self.conn
+        with write_transaction(conn):
+            # Upserts merge repeated sessions (a resumed session spans files).
+            conn.executemany(_UPSERT_SESSION, sessions)
+            before = conn.total_changes()
+            conn.executemany(_INSERT_USAGE, usage)
+            conn.executemany(_INSERT_MESSAGE, messages)
+            conn.executemany(_INSERT_FILE_REF, file_refs)
+            self.records += conn.total_changes() - before
+            conn.executemany(_UPDATE_CONTEXT, contexts)
+            conn.executemany(_UPSERT_FILE, [f for _, f, _ in self._batches])
+        self.sessions_touched.update(s[0] for s in sessions)
+        self._batches.clear()
+        self.pending_bytes = 0
+
+
+def _session_values(s: SessionRow) -> tuple:
+    project = os.path.basename(s.cwd.rstrip("/")) if s.cwd else None
+    return (s.id, s.provider, s.cwd, project, s.title, s.model, s.git_branch, s.version,
+            s.started_at, s.last_activity)
+
+
+def _priced(row: UsageRow, exact: bool) -> tuple:
+    if row.cost_usd is None:
+        cost = pricing.cost(
+            row.model,
+            row.input_tokens,
+            row.output_tokens,
+            row.cache_creation_tokens,
+            row.cache_read_tokens,
+        )
+        priced = 1
+    else:
+        cost, priced = row.cost_usd, 0
+    return (
+        row.dedup_key,
+        row.session_id,
+        row.ts,
+        row.model,
+        row.input_tokens,
+        row.output_tokens,
+        row.cache_creation_tokens,
+        row.cache_read_tokens,
+        cost,
+        priced,
+        exact,
+        row.sidechain,
+    )
+
+
+def _latest_contexts(usage_lists) -> list[tuple]:
+    """The newest main-chain turn of each session: what its context holds now."""
+    latest: dict[str, UsageRow] = {}
+    for rows in usage_lists:
+        for row in rows:
+            if row.sidechain:
+                continue
+            cur = latest.get(row.session_id)
+            if cur is None or row.ts >= cur.ts:
+                latest[row.session_id] = row
+    return [(r.ts, r.context_tokens, r.context_window, r.session_id) for r in latest.values()]
+
+
+_UPSERT_SESSION = """
+INSERT INTO sessions (id, provider, cwd, project, title, model, git_branch, version,
+                      started_at, last_activity)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET
+    cwd = CASE WHEN excluded.last_activity >= last_activity
+               THEN coalesce(excluded.cwd, cwd) ELSE coalesce(cwd, excluded.cwd) END,
+    project = coalesce(project, excluded.project),
+    title = coalesce(title, excluded.title),
+    model = CASE WHEN excluded.last_activity >= last_activity
+                 THEN coalesce(excluded.model, model) ELSE coalesce(model, excluded.model) END,
+    git_branch = CASE WHEN excluded.last_activity >= last_activity
+                      THEN coalesce(excluded.git_branch, git_branch)
+                      ELSE coalesce(git_branch, excluded.git_branch) END,
+    version = CASE WHEN excluded.last_activity >= last_activity
+                   THEN coalesce(excluded.version, version) ELSE coalesce(version, excluded.version) END,
+    started_at = min(started_at, excluded.started_at),
+    last_activity = max(last_activity, excluded.last_activity)
+"""
+
+_INSERT_USAGE = """
+INSERT OR IGNORE INTO usage (dedup_key, session_id, ts, model, input_tokens, output_tokens,
+    cache_creation_tokens, cache_read_tokens, cost_usd, priced, exact, sidechain)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+
+_INSERT_MESSAGE = "INSERT OR IGNORE INTO messages (key, session_id, ts, role, kind, text) VALUES (?, ?, ?, ?, ?, ?)"
+
+_INSERT_FILE_REF = "INSERT OR IGNORE INTO file_refs (key, session_id, ts, path, action) VALUES (?, ?, ?, ?, ?)"
+
+_UPDATE_CONTEXT = """
+UPDATE sessions SET context_ts = ?1, context_tokens = ?2,
+    context_window = coalesce(?3, context_window)
+WHERE id = ?4 AND (context_ts IS NULL OR context_ts <= ?1)
+"""
+
+_UPSERT_FILE = """
+INSERT INTO source_files (path, provider, inode, size, mtime_ns, offset, head, state)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (path) DO UPDATE SET provider = excluded.provider, inode = excluded.inode,
+    size = excluded.size, mtime_ns = excluded.mtime_ns, offset = excluded.offset,
+    head = excluded.head, state = excluded.state
+"""

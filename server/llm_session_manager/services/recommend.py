@@ -1,0 +1,95 @@
+"""What to do about sessions: the rules a user would apply if they watched every one.
+
+Without a session id only sessions that matter now are considered: those
+running, or active within ``RECENT_S``; a week-old session is history, not a
+problem to fix.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from datetime import datetime
+
+from ..config import Config
+from ..models import Recommendation, Session
+
+RECENT_S = 24 * 3600
+
+
+def for_sessions(
+    sessions: list[Session], config: Config, *, now: float | None = None, only_recent: bool = True
+) -> list[Recommendation]:
+    """Recommendations, most severe first."""
+    now = time.time() if now is None else now
+    if only_recent:
+        sessions = [s for s in sessions if s.active or now - _ts(s.last_activity) <= RECENT_S]
+    out = [r for s in sessions for r in _rules(s, config, now)]
+    out += _consolidate(sessions)
+    rank = {"critical": 0, "warning": 1, "info": 2}
+    return sorted(out, key=lambda r: rank[r.severity])
+
+
+def _rules(s: Session, config: Config, now: float) -> list[Recommendation]:
+    rec = config.recommendations
+    out = []
+    short = s.id[:8]
+    if s.context.percent > rec.context_percent:
+        out.append(Recommendation(
+            s.id, "context", "critical",
+            f"context {s.context.percent:.0f}% full ({s.context.used:,} of {s.context.limit:,} tokens)",
+            f"save what it learned (llm-session export {short} --format markdown), "
+            "then /compact or start a fresh session",
+        ))
+    hours = (_ts(s.last_activity) - _ts(s.started_at)) / 3600
+    if hours > rec.max_duration_hours:
+        out.append(Recommendation(
+            s.id, "duration", "warning",
+            f"running for {hours:.1f} h (over {rec.max_duration_hours:g} h)",
+            "long sessions drift; summarise and restart with a focused prompt",
+        ))
+    idle_min = (now - _ts(s.last_activity)) / 60
+    if idle_min > rec.idle_minutes:
+        out.append(Recommendation(
+            s.id, "idle", "info",
+            f"idle for {_span(idle_min)}",
+            f"close it if the work is done, or export it first (llm-session export {short})",
+        ))
+    if s.health.status != "healthy" and not out:  # otherwise the rules above say why
+        worst = min(s.health.components, key=s.health.components.get)
+        out.append(Recommendation(
+            s.id, "health", "critical" if s.health.status == "critical" else "warning",
+            f"health {s.health.score:.0f} ({s.health.status}); weakest: {worst}",
+            "see 'llm-session show " + short + "' for the breakdown",
+        ))
+    return out
+
+
+def _consolidate(sessions: list[Session]) -> list[Recommendation]:
+    by_place: dict[str, list[Session]] = defaultdict(list)
+    for s in sessions:
+        if s.cwd or s.project:
+            by_place[s.cwd or s.project].append(s)
+    out = []
+    for place, group in sorted(by_place.items()):
+        if len(group) < 2:
+            continue
+        ids = ", ".join(s.id[:8] for s in group)
+        out.append(Recommendation(
+            None, "consolidate", "info",
+            f"{len(group)} sessions in {place}: {ids}",
+            "finish in one of them and carry context over (llm-session recall / export)",
+        ))
+    return out
+
+
+def _ts(iso: str | None) -> float:
+    return datetime.fromisoformat(iso).timestamp() if iso else 0.0
+
+
+def _span(minutes: float) -> str:
+    if minutes < 120:
+        return f"{minutes:.0f} min"
+    if minutes < 48 * 60:
+        return f"{minutes / 60:.1f} h"
+    return f"{minutes / 1440:.0f} days"
