@@ -1,0 +1,61 @@
+"""A running assistant marks the session it is working on as active."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from llm_session_manager.services import processes
+
+
+@pytest.fixture
+def fake_claude(tmp_path: Path):
+    """A real process whose executable is named ``claude``, running in a project dir."""
+    project = tmp_path / "web-api"
+    project.mkdir()
+    exe = tmp_path / "bin" / "claude"
+    exe.parent.mkdir()
+    shutil.copy(shutil.which("sleep"), exe)
+    proc = subprocess.Popen([str(exe), "30"], cwd=project)
+    try:
+        deadline = time.time() + 5
+        while time.time() < deadline and not any(p.pid == proc.pid for p in processes.running()):
+            time.sleep(0.05)
+        yield proc, project
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_a_running_claude_is_found_with_its_cwd(fake_claude):
+    proc, project = fake_claude
+    found = [p for p in processes.running() if p.pid == proc.pid]
+    assert found, "the claude process was not recognised"
+    assert found[0].provider == "claude-code"
+    assert Path(found[0].cwd) == project
+
+
+def test_the_newest_session_in_the_process_cwd_is_the_active_one(fake_claude):
+    proc, project = fake_claude
+    started = psutil.Process(proc.pid).create_time()
+    sessions = [
+        processes.SessionKey("old", "claude-code", str(project), started - 3600),  # before the process
+        processes.SessionKey("current", "claude-code", str(project), started + 5),
+        processes.SessionKey("elsewhere", "claude-code", "/somewhere/else", started + 9),
+        processes.SessionKey("codex-here", "codex", str(project), started + 9),
+    ]
+    active = processes.match(processes.running(), sessions)
+    assert active == {"current": proc.pid}
+
+
+def test_interpreted_assistants_are_recognised_by_their_script():
+    assert processes._provider_of("node", ["node", "/usr/lib/node_modules/.bin/claude"]) == "claude-code"
+    assert processes._provider_of("python3", ["python3", "/home/u/.local/bin/aider", "--model", "x"]) == "aider"
+    assert processes._provider_of("node", ["node", "/srv/app/server.js"]) is None
+    assert processes._provider_of("bash", [sys.executable]) is None
