@@ -307,21 +307,24 @@ def _provider(value: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    # The global options are accepted before and after the command; SUPPRESS keeps
-    # a subcommand's default from overwriting a value given before it.
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", type=Path, default=argparse.SUPPRESS,
-                        help="config file (default: $LLM_SESSION_CONFIG or XDG)")
-    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
-                        help="show logs and tracebacks")
+    # The global options are accepted before and after the command. After it they
+    # default to SUPPRESS, so a subcommand cannot overwrite a value given before it.
+    def global_options(default: Any) -> argparse.ArgumentParser:
+        p = argparse.ArgumentParser(add_help=False)
+        p.add_argument("--config", type=Path, default=default or None,
+                       help="config file (default: $LLM_SESSION_CONFIG or XDG)")
+        p.add_argument("-v", "--verbose", action="store_true", default=default or False,
+                       help="show logs and tracebacks")
+        return p
+
+    common = global_options(argparse.SUPPRESS)
     as_json = argparse.ArgumentParser(add_help=False)
     as_json.add_argument("--json", action="store_true", help="print one JSON document for scripts")
 
     parser = argparse.ArgumentParser(
-        prog="llm-session", parents=[common],
+        prog="llm-session", parents=[global_options(None)],
         description="Every AI coding session on this machine: usage, cost, context fill, health.",
     )
-    parser.set_defaults(config=None, verbose=False)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

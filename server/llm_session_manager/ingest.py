@@ -120,12 +120,11 @@ def _discover(
 ) -> Iterator[tuple[Source, Path]]:
     ignore = config.session_discovery.ignore_patterns
     for source in SOURCES:
-        settings = config.sources.get(source.provider)
-        if settings is not None and not settings.enabled:
+        settings = config.source(source.provider)
+        if not settings.enabled:
             continue
         roots = source.default_roots(env, home)
-        for extra in settings.paths if settings else ():
-            root = Path(extra).expanduser()
+        for root in settings.paths:
             if not root.is_dir():
                 warnings.append(f"sources.{source.provider}.paths: {root} is not a directory")
                 continue

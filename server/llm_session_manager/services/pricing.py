@@ -1,0 +1,362 @@
+"""Model prices and context windows, offline, priced the way ccusage prices them.
+
+The table is LiteLLM's ``model_prices_and_context_window.json`` cut down to the
+providers whose assistants we read (Anthropic, OpenAI, Google Gemini). It ships
+in ``data/pricing.json`` and can be replaced by ``<data dir>/pricing.json``
+(``update()``); nothing is ever downloaded at run time.
+
+Costs must agree with ccusage to the cent, so matching and arithmetic follow
+its current implementation (the Rust port, ``rust/crates/ccusage/src/pricing.rs``
+and ``cost.rs``) rule for rule:
+
+* an entry is usable only with both ``input_cost_per_token`` and
+  ``output_cost_per_token``; a missing cache-write price is input x 1.25 and a
+  missing cache-read price is input x 0.1;
+* a model name is looked up exactly, else among the keys it contains or that
+  contain it (also with ``.``/``@`` read as ``-``), only at word boundaries and
+  never across a version number (``claude-sonnet-4`` does not match
+  ``claude-sonnet-4-5``, but ``claude-sonnet-4-5`` matches
+  ``claude-sonnet-4-5-20250929``); the longest such key wins, ties going to
+  the alphabetically first. So ``anthropic/claude-…``, ``openai/gpt-5`` or a
+  dated alias find their entry;
+* each token kind (input, output, cache write, cache read) is tiered on its
+  own: when the model has an ``*_above_200k_tokens`` price and that kind's
+  count is over 200,000, the first 200,000 are billed at the base price and
+  the rest at the higher one;
+* one-hour cache writes cost input x 2 (tiered with input's higher price).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import tempfile
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+import msgspec
+
+from ..errors import BadInput
+from ..store.connection import data_dir
+
+TIER_THRESHOLD = 200_000
+DEFAULT_CONTEXT_LIMIT = 200_000  # the window of every Claude model before the 1M ones
+TABLE_NAME = "pricing.json"
+META_KEY = "_meta"
+PROVIDERS = frozenset({"anthropic", "openai", "gemini", "vertex_ai-language-models"})
+MODES = frozenset({"chat", "responses"})
+
+_Price = Annotated[float, msgspec.Meta(ge=0)]
+_Tokens = Annotated[int, msgspec.Meta(gt=0)]
+
+
+class ModelPrice(msgspec.Struct, frozen=True, omit_defaults=True):
+    """One model's entry, with LiteLLM's field names (USD per token)."""
+
+    input_cost_per_token: _Price
+    output_cost_per_token: _Price
+    cache_creation_input_token_cost: _Price | None = None
+    cache_read_input_token_cost: _Price | None = None
+    input_cost_per_token_above_200k_tokens: _Price | None = None
+    output_cost_per_token_above_200k_tokens: _Price | None = None
+    cache_creation_input_token_cost_above_200k_tokens: _Price | None = None
+    cache_read_input_token_cost_above_200k_tokens: _Price | None = None
+    max_input_tokens: _Tokens | None = None
+    max_output_tokens: _Tokens | None = None
+    litellm_provider: str | None = None
+    mode: str | None = None
+
+
+_FIELDS = ModelPrice.__struct_fields__
+
+
+class PriceTable:
+    """A loaded table; remembers how each model name it was asked about matched.
+
+    Ingest prices every usage row, and a session uses a handful of model names,
+    so the fuzzy scan over all keys runs once per distinct name.
+    """
+
+    def __init__(self, models: dict[str, ModelPrice], meta: dict[str, Any], path: Path) -> None:
+        self.models = models
+        self.meta = meta
+        self.path = path
+        self._windows = {name: p.max_input_tokens for name, p in models.items() if p.max_input_tokens}
+        self._prices: dict[str, ModelPrice | None] = {}
+        self._window_of: dict[str, int | None] = {}
+
+    def lookup(self, model: str) -> ModelPrice | None:
+        try:
+            return self._prices[model]
+        except KeyError:
+            key = best_key(model, self.models)
+            found = self._prices[model] = self.models[key] if key is not None else None
+            return found
+
+    def context_window(self, model: str) -> int | None:
+        """``max_input_tokens`` of the best match among entries that have one."""
+        try:
+            return self._window_of[model]
+        except KeyError:
+            key = best_key(model, self._windows)
+            found = self._window_of[model] = self._windows[key] if key is not None else None
+            return found
+
+
+_cache: tuple[tuple[str | None, ...], PriceTable] | None = None
+# What data_dir() depends on: the table is re-read only when one of them changes.
+_DATA_DIR_ENV = ("LLM_SESSION_DATA_DIR", "XDG_DATA_HOME", "HOME")
+
+
+def load_table() -> PriceTable:
+    """The table in force: ``<data dir>/pricing.json`` if present, else the bundled one.
+
+    Read once per process and data directory (``update()`` refreshes it): cost()
+    runs per usage row at ingest, so the check here is three environment reads,
+    not a file system access.
+    """
+    global _cache
+    key = tuple(os.environ.get(name) for name in _DATA_DIR_ENV)
+    if _cache is None or _cache[0] != key:
+        override = data_dir() / TABLE_NAME
+        _cache = (key, _read_table(override if override.is_file() else _bundled_path()))
+    return _cache[1]
+
+
+def lookup(model: str | None) -> ModelPrice | None:
+    """The price entry for ``model`` as ccusage would find it, or None."""
+    return load_table().lookup(model) if model else None
+
+
+def cost(
+    model: str | None,
+    input_tokens: int,
+    output_tokens: int,
+    cache_creation_tokens: int = 0,
+    cache_read_tokens: int = 0,
+    *,
+    cache_creation_1h_tokens: int = 0,
+) -> float:
+    """USD for one response; 0.0 for a model the table does not know.
+
+    ``cache_creation_1h_tokens`` is the part of ``cache_creation_tokens`` written
+    with a one-hour TTL (Claude logs split them); ccusage bills it at twice the
+    input price instead of the cache-write price.
+    """
+    price = lookup(model) if model else None
+    if price is None:
+        return 0.0
+    base = price.input_cost_per_token
+    above = price.input_cost_per_token_above_200k_tokens
+    write = price.cache_creation_input_token_cost
+    read = price.cache_read_input_token_cost
+    return (
+        _tiered(input_tokens, base, above)
+        + _tiered(output_tokens, price.output_cost_per_token, price.output_cost_per_token_above_200k_tokens)
+        + _tiered(
+            cache_creation_tokens - cache_creation_1h_tokens,
+            write if write is not None else base * 1.25,
+            price.cache_creation_input_token_cost_above_200k_tokens,
+        )
+        + _tiered(cache_creation_1h_tokens, base * 2.0, above * 2.0 if above is not None else None)
+        + _tiered(
+            cache_read_tokens,
+            read if read is not None else base * 0.1,
+            price.cache_read_input_token_cost_above_200k_tokens,
+        )
+    )
+
+
+def context_limit(model: str | None, overrides: dict[str, int] | None = None) -> int:
+    """The context window: the config's ``token_limits``, else the table, else 200,000.
+
+    Override keys match model names by the same rules as prices, so a key
+    ``claude-sonnet-4-5`` covers ``claude-sonnet-4-5-20250929``.
+    """
+    if not model:
+        return DEFAULT_CONTEXT_LIMIT
+    if overrides:
+        key = best_key(model, overrides)
+        if key is not None:
+            return overrides[key]
+    return load_table().context_window(model) or DEFAULT_CONTEXT_LIMIT
+
+
+def update(file: Path) -> int:
+    """Install the usable entries of a local LiteLLM file as ``<data dir>/pricing.json``.
+
+    Models the file lacks but the bundled table has (LiteLLM drops retired
+    models, whose usage is still in old logs) keep their bundled price. The
+    file is validated completely before anything is written, and written
+    atomically. Returns the number of models in the installed table.
+    """
+    try:
+        data = file.read_bytes()
+    except OSError as e:
+        raise BadInput(f"cannot read pricing file {file}: {e.strerror or e}") from e
+    try:
+        raw = msgspec.json.decode(data)
+    except msgspec.DecodeError as e:
+        raise BadInput(f"pricing file {file} is not valid JSON: {e}") from e
+    if not isinstance(raw, dict):
+        raise BadInput(f"pricing file {file} is not a LiteLLM table: expected a JSON object of models")
+    models = select_models(raw, origin=f"pricing file {file}")
+    if not models:
+        raise BadInput(
+            f"pricing file {file} has no usable model entries "
+            "(Anthropic, OpenAI or Gemini chat models with input and output prices)"
+        )
+    bundled = _read_table(_bundled_path())
+    merged = merge_models(models, bundled.models)
+    meta = {
+        "source": f"local LiteLLM file {file.name}, over the bundled table",
+        "bundled": bundled.meta.get("source"),
+        "date": datetime.date.today().isoformat(),
+        "models": len(merged),
+    }
+    target = data_dir() / TABLE_NAME
+    write_table(target, merged, meta)
+    global _cache
+    _cache = None
+    return len(merged)
+
+
+# --- the table file ------------------------------------------------------------
+
+
+def select_models(raw: dict[str, Any], origin: str = "pricing table") -> dict[str, ModelPrice]:
+    """The entries of a LiteLLM table that can price our assistants' models.
+
+    Kept: Anthropic, OpenAI and Gemini (API and Vertex) chat/responses models
+    with both an input and an output price (entries naming no provider or mode
+    are kept too, for hand-written tables). A price that is present but not a
+    non-negative number is an error naming the model and field, not a skip:
+    silently dropping it would price that model at 0.
+    """
+    models: dict[str, ModelPrice] = {}
+    for name, entry in raw.items():
+        if name == META_KEY or name.startswith("ft:") or not isinstance(entry, dict):
+            continue
+        provider, mode = entry.get("litellm_provider"), entry.get("mode")
+        if (provider is not None and provider not in PROVIDERS) or (mode is not None and mode not in MODES):
+            continue
+        fields = {k: entry[k] for k in _FIELDS if entry.get(k) is not None}
+        if "input_cost_per_token" not in fields or "output_cost_per_token" not in fields:
+            continue  # ccusage cannot price it either
+        try:
+            models[name] = msgspec.convert(fields, ModelPrice)
+        except msgspec.ValidationError as e:
+            raise BadInput(f"{origin}: model {name!r}: {e}") from e
+    return models
+
+
+def merge_models(newer: dict[str, ModelPrice], older: dict[str, ModelPrice]) -> dict[str, ModelPrice]:
+    """``newer``'s entries, plus ``older``'s for models ``newer`` no longer lists."""
+    return {**older, **newer}
+
+
+def write_table(path: Path, models: dict[str, ModelPrice], meta: dict[str, Any]) -> None:
+    """Write ``models`` (sorted, after a ``_meta`` entry) atomically to ``path``."""
+    document = {META_KEY: meta, **dict(sorted(models.items()))}
+    data = msgspec.json.format(msgspec.json.encode(document), indent=1) + b"\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".pricing-", suffix=".json", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), 0o644)  # mkstemp's 0600 would hide it from other users of a shared install
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _read_table(path: Path) -> PriceTable:
+    try:
+        raw = msgspec.json.decode(path.read_bytes())
+    except (OSError, msgspec.DecodeError) as e:
+        raise BadInput(f"cannot load pricing table {path}: {e}") from e
+    if not isinstance(raw, dict):
+        raise BadInput(f"pricing table {path} is not a JSON object of models")
+    meta = raw.get(META_KEY)
+    return PriceTable(select_models(raw, origin=str(path)), meta if isinstance(meta, dict) else {}, path)
+
+
+def _bundled_path() -> Path:
+    return Path(str(resources.files("llm_session_manager") / "data" / TABLE_NAME))
+
+
+# --- cost and matching, as ccusage does them -------------------------------------
+
+
+def _tiered(tokens: int, base: float, above: float | None) -> float:
+    if tokens <= 0:
+        return 0.0
+    if above is not None and tokens > TIER_THRESHOLD:
+        return TIER_THRESHOLD * base + (tokens - TIER_THRESHOLD) * above
+    return tokens * base
+
+
+def best_key(model: str, keys: Mapping[str, object]) -> str | None:
+    """The key ccusage would pick for ``model``: exact, else the longest fuzzy match."""
+    if not model:
+        return None
+    if model in keys:
+        return model
+    normalized = _normalize(model)
+    best: str | None = None
+    for key in keys:
+        if not _matches(key, model, normalized):
+            continue
+        if best is None or len(key) > len(best) or (len(key) == len(best) and key < best):
+            best = key
+    return best
+
+
+def _normalize(name: str) -> str:
+    return name.replace(".", "-").replace("@", "-")
+
+
+def _matches(key: str, model: str, normalized_model: str) -> bool:
+    if _contains(model, key) or _contains(key, model):
+        return True
+    normalized_key = _normalize(key)
+    return _contains(normalized_model, normalized_key) or _contains(normalized_key, normalized_model)
+
+
+def _contains(value: str, key: str) -> bool:
+    """``key`` occurs in ``value`` between boundaries, not followed by more version."""
+    start = value.find(key)
+    while start != -1:
+        end = start + len(key)
+        if (start == 0 or _is_boundary(value[start - 1])) and _suffix_allows(key, value[end:]):
+            return True
+        start = value.find(key, end)
+    return False
+
+
+def _is_boundary(char: str) -> bool:
+    return not (char.isascii() and char.isalnum())
+
+
+_DIGITS = "0123456789"
+_DATE_DIGITS = 8  # Anthropic's dated aliases end in -YYYYMMDD
+
+
+def _suffix_allows(key: str, suffix: str) -> bool:
+    if not suffix:
+        return True
+    if not _is_boundary(suffix[0]):
+        return False
+    if key[-1] not in _DIGITS or suffix[0] not in "-.":
+        return True
+    rest = suffix[1:]
+    digits = len(rest) - len(rest.lstrip(_DIGITS))
+    if digits == 0:
+        return True
+    # "-5" after "claude-sonnet-4" is a newer version; "-20250929" is a date.
+    return digits == _DATE_DIGITS and (digits == len(rest) or _is_boundary(rest[digits]))

@@ -1,0 +1,170 @@
+"""Token counts for text that has no usage numbers: files, prompts, memories.
+
+Every count says how it was made. OpenAI's models use the o200k_base encoding,
+which ships in ``data/o200k_base.tiktoken`` (tiktoken would download it), so
+their counts are exact offline. Claude's tokenizer is not public: with an
+``ANTHROPIC_API_KEY`` the count-tokens endpoint gives the exact number (cached
+in the store by content hash, so each distinct text is sent once); without a
+key, or when the call fails, the o200k count is scaled by a factor calibrated
+against Claude's tokenizers (docs/pricing.md). Other models (Gemini, local
+ones) get the o200k count, marked estimated.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+import threading
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import apsw
+
+from ..errors import LlmSessionError
+from ..models import TokenCount
+
+ENCODING_NAME = "o200k_base"
+ENCODING_SHA256 = "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"
+METHOD_TIKTOKEN = f"tiktoken:{ENCODING_NAME}"
+METHOD_ANTHROPIC = "anthropic:count_tokens"
+ANTHROPIC_TIMEOUT_S = 3.0
+
+# Claude tokens per o200k token (derivation in docs/pricing.md). Opus 4.7
+# brought a new tokenizer that needs roughly 30% more tokens for the same text;
+# models before it share the older one.
+CLAUDE_FACTOR = 1.20
+CLAUDE_47_FACTOR = 1.50
+_CLAUDE_47 = (4, 7)
+
+_O200K_NOT_IN_TIKTOKEN = ("codex-mini",)  # a fine-tune of o4-mini that tiktoken does not list
+_VERSION = re.compile(r"(?<![0-9])([0-9]{1,2})(?:[-.]([0-9]{1,2}))?(?![0-9])")
+_load_lock = threading.Lock()
+
+
+def count_tokens(text: str, model: str | None, conn: apsw.Connection | None = None) -> TokenCount:
+    """How many tokens ``text`` is for ``model``, and whether that is exact.
+
+    ``conn`` (the store) lets Claude counts from the API be reused across runs.
+    """
+    name = _bare(model) if model else ""
+    if "claude" in name.lower():
+        return _count_claude(text, model, name, conn)
+    tokens = len(_encoding().encode_ordinary(text))
+    source = "exact" if _is_o200k_openai(name) else "estimated"
+    return TokenCount(tokens=tokens, source=source, method=METHOD_TIKTOKEN, model=model)
+
+
+def _claude_factor(name: str) -> float:
+    """The o200k-to-Claude factor for a Claude model name."""
+    lowered = name.lower()
+    match = _VERSION.search(lowered[lowered.find("claude") + len("claude") :])
+    if match is None:  # unversioned names (e.g. "claude-mythos-preview") are the newest models
+        return CLAUDE_47_FACTOR
+    version = (int(match.group(1)), int(match.group(2) or 0))
+    return CLAUDE_47_FACTOR if version >= _CLAUDE_47 else CLAUDE_FACTOR
+
+
+def _count_claude(text: str, model: str | None, name: str, conn: apsw.Connection | None) -> TokenCount:
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    if conn is not None:
+        row = conn.execute(
+            "SELECT tokens, method FROM token_counts WHERE hash = ? AND model = ?", (digest, name)
+        ).fetchone()
+        if row is not None:
+            return TokenCount(tokens=row[0], source="exact", method=row[1], model=model)
+    exact = _anthropic_count(text, name)
+    if exact is not None:
+        if conn is not None:
+            conn.execute(
+                "INSERT OR REPLACE INTO token_counts (hash, model, tokens, method) VALUES (?, ?, ?, ?)",
+                (digest, name, exact, METHOD_ANTHROPIC),
+            )
+        return TokenCount(tokens=exact, source="exact", method=METHOD_ANTHROPIC, model=model)
+    factor = _claude_factor(name)
+    tokens = round(len(_encoding().encode_ordinary(text)) * factor)
+    return TokenCount(tokens=tokens, source="estimated", method=f"estimate:o200k*{factor:.2f}", model=model)
+
+
+def _anthropic_count(text: str, name: str) -> int | None:
+    """The count-tokens API's answer, or None without a key or on any failure.
+
+    No retries and a short timeout: a slow or failing API must cost an editor
+    hover a few seconds at most, and the estimate is always there to fall
+    back on. The SDK honours ``ANTHROPIC_BASE_URL``.
+    """
+    key = os.environ.get("ANTHROPIC_API_KEY")
+    if not key or not text:
+        return None
+    import anthropic  # slow to import; only this path needs it
+
+    try:
+        client = anthropic.Anthropic(api_key=key, timeout=ANTHROPIC_TIMEOUT_S, max_retries=0)
+        result = client.messages.count_tokens(model=name, messages=[{"role": "user", "content": text}])
+    except anthropic.AnthropicError:
+        return None
+    tokens = getattr(result, "input_tokens", None)
+    return tokens if isinstance(tokens, int) and tokens >= 0 else None
+
+
+def _bare(model: str) -> str:
+    """The model id without a provider prefix or a ``[1m]``-style suffix."""
+    return re.sub(r"\[[^\]]*\]$", "", model.rsplit("/", 1)[-1]).strip()
+
+
+def _is_o200k_openai(name: str) -> bool:
+    import tiktoken.model
+
+    try:
+        return tiktoken.model.encoding_name_for_model(name) == ENCODING_NAME
+    except KeyError:
+        return name.startswith(_O200K_NOT_IN_TIKTOKEN)
+
+
+@cache
+def _encoding():  # -> tiktoken.Encoding
+    """o200k_base from the bundled ranks; loaded on first use (about 0.3 s).
+
+    tiktoken keeps o200k's split pattern and special tokens inside its
+    constructor, which fetches the ranks from a URL. We run that constructor
+    with its loader pointed at our file, so the pattern, the special tokens and
+    the expected sha256 all come from the installed tiktoken and stay in step
+    with it. The ranks are read here rather than by ``load_tiktoken_bpe``,
+    which copies every file it reads into its cache directory (and fails when
+    ``TIKTOKEN_CACHE_DIR`` is read-only).
+    """
+    import tiktoken
+    from tiktoken_ext import openai_public
+
+    def local(_url: str, expected_hash: str | None = None) -> dict[bytes, int]:
+        return _read_ranks(_encoding_path(), expected_hash or ENCODING_SHA256)
+
+    with _load_lock:
+        original = openai_public.load_tiktoken_bpe
+        openai_public.load_tiktoken_bpe = local
+        try:
+            spec = openai_public.o200k_base()
+        finally:
+            openai_public.load_tiktoken_bpe = original
+    return tiktoken.Encoding(**spec)
+
+
+def _read_ranks(path: Path, expected_hash: str) -> dict[bytes, int]:
+    """Parse a ``.tiktoken`` file (``base64(token) rank`` per line) after checking its hash."""
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != expected_hash:
+        raise LlmSessionError(
+            f"{path} is damaged (its sha256 is not {expected_hash}); reinstall llm-session-manager"
+        )
+    ranks = {}
+    for line in data.splitlines():
+        if line:
+            token, rank = line.split()
+            ranks[base64.b64decode(token)] = int(rank)
+    return ranks
+
+
+def _encoding_path() -> Path:
+    return Path(str(resources.files("llm_session_manager") / "data" / f"{ENCODING_NAME}.tiktoken"))

@@ -1,0 +1,65 @@
+"""Every test runs in a sandbox home: nothing reads or writes the real ~/.claude,
+~/.codex, config or data dirs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+_CLEARED = (
+    "CLAUDE_CONFIG_DIR",
+    "CODEX_HOME",
+    "LLM_SESSION_CONFIG",
+    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_BASE_URL",
+)
+
+
+@pytest.fixture(autouse=True)
+def sandbox_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "sandbox" / "home"  # a name no test uses for its own files
+    home.mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("LLM_SESSION_DATA_DIR", str(tmp_path / "sandbox" / "data"))
+    monkeypatch.setenv("TZ", "UTC")
+    for name in _CLEARED:
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
+class CliResult:
+    def __init__(self, proc: subprocess.CompletedProcess[str]) -> None:
+        self.code = proc.returncode
+        self.out = proc.stdout
+        self.err = proc.stderr
+
+    def json(self):
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def cli():
+    """Run the real ``llm-session`` in a subprocess with the sandboxed environment."""
+
+    def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> CliResult:
+        proc = subprocess.run(
+            [sys.executable, "-m", "llm_session_manager", *args],
+            capture_output=True,
+            text=True,
+            input=input,
+            env={**os.environ, **(env or {})},
+            timeout=120,
+        )
+        return CliResult(proc)
+
+    return run

@@ -1,0 +1,86 @@
+"""The CLI's promises that hold whatever the logs: docs, errors, JSON on stdout."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from llm_session_manager.cli import build_parser
+
+DOCS = Path(__file__).parent.parent / "docs" / "cli.md"
+
+
+def _commands(parser: argparse.ArgumentParser, prefix: str = "") -> list[str]:
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found.append(prefix + name)
+                found += _commands(sub, prefix + name + " ")
+    return found
+
+
+def test_every_command_is_documented():
+    docs = DOCS.read_text()
+    for command in _commands(build_parser()):
+        leaf = command.split()[-1]
+        assert f"`{command}" in docs or (f"{leaf}" in docs and command.split()[0] in docs), command
+
+
+def test_a_corrupt_database_is_reported_and_left_alone(cli):
+    db = Path(os.environ["LLM_SESSION_DATA_DIR"]) / "sessions.db"
+    db.parent.mkdir(parents=True)
+    garbage = b"this is not sqlite, but it may be somebody's data\n" * 200
+    db.write_bytes(garbage)
+    r = cli("list", "--json")
+    assert r.code == 1
+    assert r.out == ""
+    assert r.err.count("\n") == 1 and "not a usable SQLite database" in r.err and "mv" in r.err
+    assert db.read_bytes() == garbage
+
+
+def test_a_config_typo_names_the_key_and_the_file(cli, tmp_path):
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("health_wieghts:\n  duration: 0.3\n")
+    r = cli("--config", str(cfg), "list")
+    assert r.code == 1
+    assert str(cfg.name) in r.err and "health_wieghts" in r.err and "health_weights" in r.err
+    assert "Traceback" not in r.err
+
+
+def test_an_unknown_session_is_one_line(cli):
+    r = cli("show", "nope")
+    assert r.code == 1
+    assert r.err.strip() == "error: no session with id 'nope' (see 'llm-session list')"
+
+
+def test_bad_dates_and_groups_are_rejected_clearly(cli):
+    r = cli("usage", "--since", "last tuesday", "--json")
+    assert r.code == 1 and "--since must be a date like 2025-01-31" in r.err and r.out == ""
+    r = cli("usage", "--by", "week")
+    assert r.code == 2 and "invalid choice" in r.err
+    r = cli("list", "--since", "yesterday-ish")
+    assert r.code == 1 and "--since" in r.err
+
+
+def test_an_empty_store_lists_nothing(cli):
+    r = cli("list", "--json")
+    assert r.code == 0, r.err
+    assert r.json() == []
+    r = cli("usage", "--json")
+    assert r.json() == {
+        "rows": [],
+        "totals": {"input_tokens": 0, "output_tokens": 0, "cache_creation_tokens": 0,
+                   "cache_read_tokens": 0, "total_tokens": 0, "cost_usd": 0.0},
+    }
+
+
+def test_init_creates_config_and_database_in_the_sandbox(cli, sandbox_home):
+    r = cli("init", "--json")
+    assert r.code == 0, r.err
+    info = r.json()
+    assert info["config_created"] is True
+    assert Path(info["config"]) == sandbox_home / ".config" / "llm-session-manager" / "config.yaml"
+    assert Path(info["database"]).exists()
+    assert cli("init", "--json").json()["config_created"] is False
