@@ -285,10 +285,24 @@ ON CONFLICT (id) DO UPDATE SET
     last_activity = max(last_activity, excluded.last_activity)
 """
 
+# A response is often logged several times (streamed block by block, copied into a
+# resumed session); like ccusage, keep the main-chain copy, then the fullest one.
 _INSERT_USAGE = """
-INSERT OR IGNORE INTO usage (dedup_key, session_id, ts, model, input_tokens, output_tokens,
+INSERT INTO usage (dedup_key, session_id, ts, model, input_tokens, output_tokens,
     cache_creation_tokens, cache_read_tokens, cost_usd, priced, exact, sidechain)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (dedup_key) DO UPDATE SET
+    session_id = excluded.session_id, ts = excluded.ts, model = excluded.model,
+    input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
+    cache_creation_tokens = excluded.cache_creation_tokens,
+    cache_read_tokens = excluded.cache_read_tokens, cost_usd = excluded.cost_usd,
+    priced = excluded.priced, exact = excluded.exact, sidechain = excluded.sidechain
+WHERE (usage.sidechain AND NOT excluded.sidechain)
+   OR (usage.sidechain = excluded.sidechain
+       AND excluded.input_tokens + excluded.output_tokens
+           + excluded.cache_creation_tokens + excluded.cache_read_tokens
+         > usage.input_tokens + usage.output_tokens
+           + usage.cache_creation_tokens + usage.cache_read_tokens)
 """
 
 _INSERT_MESSAGE = "INSERT OR IGNORE INTO messages (key, session_id, ts, role, kind, text) VALUES (?, ?, ?, ?, ?, ?)"

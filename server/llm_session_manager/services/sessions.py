@@ -48,7 +48,10 @@ class _Facts(NamedTuple):
 
 
 _SELECT = """
-SELECT s.id, s.provider, s.project, s.cwd, s.title, s.model, s.started_at, s.last_activity,
+SELECT s.id, s.provider, s.project, s.cwd,
+       coalesce((SELECT text FROM messages m WHERE m.session_id = s.id AND m.kind = 'summary'
+                 ORDER BY m.ts DESC LIMIT 1), s.title),
+       s.model, s.started_at, s.last_activity,
        s.context_tokens, s.context_window,
        coalesce(u.input, 0), coalesce(u.output, 0), coalesce(u.cache_creation, 0),
        coalesce(u.cache_read, 0), coalesce(u.cost, 0.0), coalesce(u.exact, 1),
