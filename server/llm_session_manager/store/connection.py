@@ -99,21 +99,26 @@ def _load_sqlite_vec(conn: apsw.Connection) -> None:
 
 
 def _migrate(conn: apsw.Connection) -> None:
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version == SCHEMA_VERSION:
+    if _version(conn) == SCHEMA_VERSION:
         return
-    if version > SCHEMA_VERSION:
-        raise StoreError(
-            f"database schema version {version} is newer than this program's ({SCHEMA_VERSION}); "
-            "upgrade llm-session-manager"
-        )
-    with conn:  # one transaction: a crash leaves the old version intact
+    # Under the write lock, and read again: another process may have just migrated.
+    with write_transaction(conn):  # a crash leaves the old version intact
+        version = _version(conn)
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"database schema version {version} is newer than this program's ({SCHEMA_VERSION}); "
+                "upgrade llm-session-manager"
+            )
         if version == 0:
             conn.execute(_read_sql("schema.sql"))
         else:
             for step in range(version + 1, SCHEMA_VERSION + 1):
                 conn.execute(_read_sql(f"migrations/{step:03d}.sql"))
         conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+
+def _version(conn: apsw.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
 
 
 def _read_sql(name: str) -> str:
