@@ -178,6 +178,7 @@ class _Writer:
 
     def __init__(self, conn: apsw.Connection) -> None:
         self.conn = conn
+        self.prices = pricing.load_table()
         self.records = 0
         self.malformed = 0
         self.sessions_touched: set[str] = set()
@@ -197,7 +198,7 @@ class _Writer:
         file_refs: list[tuple] = []
         sessions: list[tuple] = []
         for batch, file_row, exact in self._batches:
-            usage.extend(_priced(row, exact) for row in batch.usage)
+            usage.extend(_priced(row, exact, self.prices) for row in batch.usage)
             messages.extend(batch.messages)
             file_refs.extend(batch.file_refs)
             sessions.extend(_session_values(s) for s in batch.sessions.values())
@@ -224,9 +225,9 @@ def _session_values(s: SessionRow) -> tuple:
             s.started_at, s.last_activity)
 
 
-def _priced(row: UsageRow, exact: bool) -> tuple:
+def _priced(row: UsageRow, exact: bool, prices: pricing.PriceTable) -> tuple:
     if row.cost_usd is None:
-        cost = pricing.cost(
+        cost = prices.cost(
             row.model,
             row.input_tokens,
             row.output_tokens,

@@ -95,6 +95,46 @@ class PriceTable:
             found = self._prices[model] = self.models[key] if key is not None else None
             return found
 
+    def cost(
+        self,
+        model: str | None,
+        input_tokens: int,
+        output_tokens: int,
+        cache_creation_tokens: int = 0,
+        cache_read_tokens: int = 0,
+        *,
+        cache_creation_1h_tokens: int = 0,
+    ) -> float:
+        """USD for one response; 0.0 for a model the table does not know.
+
+        ``cache_creation_1h_tokens`` is the part of ``cache_creation_tokens`` written
+        with a one-hour TTL (Claude logs split them); ccusage bills it at twice the
+        input price instead of the cache-write price. Ingest calls this per row on
+        a table it loaded once, so there is no per-call lookup of the table itself.
+        """
+        price = self.lookup(model) if model else None
+        if price is None:
+            return 0.0
+        base = price.input_cost_per_token
+        above = price.input_cost_per_token_above_200k_tokens
+        write = price.cache_creation_input_token_cost
+        read = price.cache_read_input_token_cost
+        return (
+            _tiered(input_tokens, base, above)
+            + _tiered(output_tokens, price.output_cost_per_token, price.output_cost_per_token_above_200k_tokens)
+            + _tiered(
+                cache_creation_tokens - cache_creation_1h_tokens,
+                write if write is not None else base * 1.25,
+                price.cache_creation_input_token_cost_above_200k_tokens,
+            )
+            + _tiered(cache_creation_1h_tokens, base * 2.0, above * 2.0 if above is not None else None)
+            + _tiered(
+                cache_read_tokens,
+                read if read is not None else base * 0.1,
+                price.cache_read_input_token_cost_above_200k_tokens,
+            )
+        )
+
     def context_window(self, model: str) -> int | None:
         """``max_input_tokens`` of the best match among entries that have one."""
         try:
@@ -139,33 +179,10 @@ def cost(
     *,
     cache_creation_1h_tokens: int = 0,
 ) -> float:
-    """USD for one response; 0.0 for a model the table does not know.
-
-    ``cache_creation_1h_tokens`` is the part of ``cache_creation_tokens`` written
-    with a one-hour TTL (Claude logs split them); ccusage bills it at twice the
-    input price instead of the cache-write price.
-    """
-    price = lookup(model) if model else None
-    if price is None:
-        return 0.0
-    base = price.input_cost_per_token
-    above = price.input_cost_per_token_above_200k_tokens
-    write = price.cache_creation_input_token_cost
-    read = price.cache_read_input_token_cost
-    return (
-        _tiered(input_tokens, base, above)
-        + _tiered(output_tokens, price.output_cost_per_token, price.output_cost_per_token_above_200k_tokens)
-        + _tiered(
-            cache_creation_tokens - cache_creation_1h_tokens,
-            write if write is not None else base * 1.25,
-            price.cache_creation_input_token_cost_above_200k_tokens,
-        )
-        + _tiered(cache_creation_1h_tokens, base * 2.0, above * 2.0 if above is not None else None)
-        + _tiered(
-            cache_read_tokens,
-            read if read is not None else base * 0.1,
-            price.cache_read_input_token_cost_above_200k_tokens,
-        )
+    """USD for one response under the table in force; see ``PriceTable.cost``."""
+    return load_table().cost(
+        model, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens,
+        cache_creation_1h_tokens=cache_creation_1h_tokens,
     )
 
 

@@ -1,0 +1,333 @@
+"""llm-session against ccusage on the same ~200 MB of Claude Code logs.
+
+ccusage is what people already run to ask "what did I spend"; llm-session must give
+the same per-day numbers, no slower on a cold start, ten times faster when nothing
+changed (what a dashboard or status line does every few seconds), in under 200 MB.
+Both tools run in a sandbox (empty HOME, CLAUDE_CONFIG_DIR at the corpus, an empty
+CODEX_HOME), so the user's real logs are never read and their data dir never touched.
+
+Run with ``make bench``. A missed target is reported, not an error: the exit code is
+non-zero only when this script itself breaks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import msgspec
+from llm_session_manager import demo_logs
+
+BENCH = Path(__file__).resolve().parent
+NODE = BENCH / ".node"
+CACHE = BENCH / ".cache"
+CORPUS = CACHE / "corpus"
+RESULTS = BENCH / "results.json"
+CCUSAGE_VERSION = "20.0.24"
+RSS_LIMIT_MB = 200
+FIELDS = ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens", "total_tokens")
+CCUSAGE_NAMES = ("inputTokens", "outputTokens", "cacheCreationTokens", "cacheReadTokens", "totalTokens")
+CCUSAGE_FIELDS = dict(zip(FIELDS, CCUSAGE_NAMES, strict=True))  # ours -> ccusage --json
+
+# Each measured command gets a parent of its own: RUSAGE_CHILDREN reports the largest
+# child a process ever waited for, so a shared parent would smear runs together.
+_PROBE = r"""
+import json, resource, subprocess, sys, time
+with open(sys.argv[1], "wb") as out:
+    start = time.perf_counter()
+    proc = subprocess.run(sys.argv[2:], stdout=out, stderr=subprocess.PIPE)
+    seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+peak_mb = peak / 2**20 if sys.platform == "darwin" else peak / 1024
+print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "code": proc.returncode,
+                  "stderr": proc.stderr.decode(errors="replace")[-1500:]}))
+"""
+
+
+def measure(cmd: list[str], env: dict[str, str], stdout: Path) -> dict:
+    """Wall time and peak RSS of one command; its stdout lands in ``stdout``."""
+    probe = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(stdout), *cmd], env=env, capture_output=True, text=True, check=True
+    )
+    run = json.loads(probe.stdout)
+    run["error"] = None if run["code"] == 0 else f"exit {run['code']}: {run['stderr'].strip()[-600:]}"
+    return run
+
+
+def ensure_ccusage() -> Path:
+    """The native ccusage binary, installed into bench/.node once.
+
+    The ``ccusage`` npm package is a Node wrapper that only spawns this binary; timing
+    the binary directly leaves Node's start-up out, which favours ccusage.
+    """
+    arch = {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64", "arm64": "arm64"}[platform.machine().lower()]
+    package = f"@ccusage/ccusage-{sys.platform}-{arch}"
+    binary = NODE / "node_modules" / package / "bin" / "ccusage"
+    manifest = NODE / "node_modules" / "ccusage" / "package.json"
+    if not (binary.exists() and manifest.exists() and json.loads(manifest.read_text())["version"] == CCUSAGE_VERSION):
+        npm = ["npm", "install", "--prefix", str(NODE), "--no-audit", "--no-fund"]
+        subprocess.run([*npm, f"ccusage@{CCUSAGE_VERSION}", f"{package}@{CCUSAGE_VERSION}"], check=True)
+    binary.chmod(binary.stat().st_mode | 0o111)  # the wrapper does this on first use; we skip the wrapper
+    return binary
+
+
+def ensure_corpus(target_bytes: int, files: int, seed: int) -> dict:
+    """Generate the corpus once; reuse it while the parameters and the generator are unchanged."""
+    params = {
+        "target_bytes": target_bytes,
+        "files": files,
+        "seed": seed,
+        "generator": hashlib.sha256(Path(demo_logs.__file__).read_bytes()).hexdigest()[:16],
+    }
+    stamp = CACHE / "corpus.json"
+    if CORPUS.is_dir() and stamp.exists():
+        cached = json.loads(stamp.read_text())
+        if cached["params"] == params:
+            return cached
+    shutil.rmtree(CORPUS, ignore_errors=True)
+    print(f"generating corpus: {target_bytes / 1e6:.0f} MB in {files} files ...", flush=True)
+    start = time.perf_counter()
+    stats = demo_logs.write_corpus(CORPUS, target_bytes, files, seed)
+    cached = {
+        "params": params,
+        "seconds": round(time.perf_counter() - start, 2),
+        "stats": msgspec.to_builtins(stats),
+    }
+    stamp.write_text(json.dumps(cached))
+    return cached
+
+
+def sandbox_env(home: Path, data_dir: Path | None = None) -> dict[str, str]:
+    """A minimal environment: nothing from the user's shell but PATH and locale."""
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT")}
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_DATA_HOME=str(home / ".local/share"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        XDG_STATE_HOME=str(home / ".local/state"),
+        TZ="UTC",
+        NO_COLOR="1",
+        CLAUDE_CONFIG_DIR=str(CORPUS),
+        CODEX_HOME=str(home / "codex"),
+    )
+    if data_dir is not None:
+        env["LLM_SESSION_DATA_DIR"] = str(data_dir)
+    return env
+
+
+def summarize(runs: list[dict]) -> dict:
+    ok = [r for r in runs if r["error"] is None]
+    errors = [r["error"] for r in runs if r["error"]]
+    if not ok:
+        return {
+            "runs": runs,
+            "median_s": None,
+            "best_s": None,
+            "peak_mb": None,
+            "error": errors[0] if errors else "not run: an earlier step failed",
+        }
+    seconds = [r["seconds"] for r in ok]
+    return {
+        "runs": runs,
+        "median_s": statistics.median(seconds),
+        "best_s": min(seconds),
+        "peak_mb": max(r["peak_mb"] for r in ok),
+        "error": errors[0] if errors else None,
+    }
+
+
+def bench_ccusage(home: Path, work: Path, n: int) -> tuple[dict, dict | None]:
+    try:
+        binary = ensure_ccusage()
+    except (OSError, subprocess.CalledProcessError, KeyError) as error:
+        return {"error": f"cannot install ccusage: {error}"}, None
+    cmd = [str(binary), "claude", "daily", "--json", "--offline"]
+    out = work / "ccusage.json"
+    measure(cmd, sandbox_env(home), out)  # warm-up: both tools then read from the page cache
+    runs = [measure(cmd, sandbox_env(home), out) for _ in range(n)]
+    report = summarize(runs)
+    report["version"] = CCUSAGE_VERSION
+    return report, (json.loads(out.read_text()) if report["error"] is None else None)
+
+
+def _ours_command() -> list[str]:
+    script = Path(sys.executable).parent / "llm-session"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "llm_session_manager"]
+
+
+def bench_ours(home: Path, work: Path, n: int) -> tuple[dict, dict | None]:
+    """Cold: scan + usage on a fresh data dir. Warm: the same again with nothing new."""
+    cli = _ours_command()
+    cases: dict[str, list[dict]] = {"cold": [], "warm": []}
+    scans: list[dict] = []
+    usage_doc = None
+    failed: list[str] = []
+    for i in range(n):
+        if failed:
+            break
+        data = work / f"data-{i}"
+        for case in ("cold", "warm"):
+            scan = measure([*cli, "scan", "--json"], sandbox_env(home, data), work / "scan.json")
+            usage = measure([*cli, "usage", "--by", "day", "--json"], sandbox_env(home, data), work / "usage.json")
+            failed = [f"{name}: {r['error']}" for name, r in (("scan", scan), ("usage", usage)) if r["error"]]
+            cases[case].append(
+                {
+                    "seconds": scan["seconds"] + usage["seconds"],
+                    "peak_mb": max(scan["peak_mb"], usage["peak_mb"]),
+                    "scan_s": scan["seconds"],
+                    "scan_peak_mb": scan["peak_mb"],
+                    "usage_s": usage["seconds"],
+                    "usage_peak_mb": usage["peak_mb"],
+                    "error": failed[0] if failed else None,
+                }
+            )
+            if failed:
+                break
+            scans.append(_json_or_error(work / "scan.json"))
+            usage_doc = _json_or_error(work / "usage.json")
+        shutil.rmtree(data, ignore_errors=True)
+    report = {case: summarize(runs) for case, runs in cases.items()}
+    report["scan_output"] = scans[:2]
+    return report, usage_doc if isinstance(usage_doc, dict) and "rows" in usage_doc else None
+
+
+def _json_or_error(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except ValueError as error:
+        return {"error": f"not one JSON document on stdout: {error}"}
+
+
+def by_day_ccusage(doc: dict) -> dict[str, dict[str, int]]:
+    return {d["date"]: {f: d[CCUSAGE_FIELDS[f]] for f in FIELDS} for d in doc["daily"]}
+
+
+def by_day_ours(doc: dict) -> dict[str, dict[str, int]]:
+    return {r["key"]: {f: r[f] for f in FIELDS} for r in doc["rows"]}
+
+
+def by_day_truth(days: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    return {d: {**v, "total_tokens": sum(v.values())} for d, v in days.items()}
+
+
+def mismatches(a: dict[str, dict[str, int]], b: dict[str, dict[str, int]]) -> list[str]:
+    """One line per day whose token counts differ: each field as "a vs b"."""
+    out = []
+    for day in sorted(set(a) | set(b)):
+        x, y = a.get(day), b.get(day)
+        if x != y:
+            fields = [f for f in FIELDS if (x or {}).get(f) != (y or {}).get(f)]
+            out.append(f"{day}: " + ", ".join(f"{f} {(x or {}).get(f)} vs {(y or {}).get(f)}" for f in fields))
+    return out
+
+
+def verdict(ok: bool | None) -> str:
+    return {True: "PASS", False: "FAIL", None: "ERROR"}[ok]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--mb", type=int, default=200, help="corpus size in MB")
+    parser.add_argument("--files", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    corpus = ensure_corpus(args.mb * 1_000_000, args.files, args.seed)
+    with tempfile.TemporaryDirectory(prefix="llm-session-bench-") as tmp:
+        home, work = Path(tmp) / "home", Path(tmp) / "work"
+        for d in (home / "codex", work):
+            d.mkdir(parents=True)
+        print("running ccusage ...", flush=True)
+        cc, cc_doc = bench_ccusage(home, work, args.runs)
+        print("running llm-session ...", flush=True)
+        ours, our_doc = bench_ours(home, work, args.runs)
+
+    truth = by_day_truth(corpus["stats"]["days"])
+    totals: dict = {"days": len(truth), "ccusage_vs_truth": None, "ours_vs_ccusage": None}
+    if cc_doc:
+        totals["ccusage_vs_truth"] = mismatches(by_day_ccusage(cc_doc), truth)
+    if our_doc:
+        totals["ours_vs_truth"] = mismatches(by_day_ours(our_doc), truth)
+    if cc_doc and our_doc:
+        totals["ours_vs_ccusage"] = mismatches(by_day_ours(our_doc), by_day_ccusage(cc_doc))
+        totals["cost_usd"] = {"ccusage": cc_doc["totals"]["totalCost"], "ours": our_doc["totals"]["cost_usd"]}
+
+    base = cc.get("median_s")
+    cold, warm = ours["cold"]["median_s"], ours["warm"]["median_s"]
+    peaks = [p for p in (ours["cold"]["peak_mb"], ours["warm"]["peak_mb"]) if p is not None]
+    targets = {
+        "cold scan+usage <= ccusage": None if cold is None or base is None else cold <= base,
+        "warm scan+usage <= ccusage/10": None if warm is None or base is None else warm <= base / 10,
+        f"peak RSS < {RSS_LIMIT_MB} MB": None if not peaks or ours["cold"]["error"] else max(peaks) < RSS_LIMIT_MB,
+        "per-day totals equal ccusage": None if totals["ours_vs_ccusage"] is None else not totals["ours_vs_ccusage"],
+    }
+
+    stats = corpus["stats"]
+    print(
+        f"\ncorpus: {stats['bytes'] / 1e6:.1f} MB, {stats['files']} files, {stats['lines']} lines, "
+        f"{stats['assistant_lines']} assistant lines, {stats['unique_responses']} unique responses, {len(truth)} days"
+    )
+    print(f"\n{'tool':<12}{'case':<8}{'median s':>10}{'best s':>9}{'peak RSS MB':>13}{'vs ccusage':>12}")
+    rows = [
+        ("ccusage", "daily", cc),
+        ("llm-session", "cold", ours["cold"]),
+        ("llm-session", "warm", ours["warm"]),
+    ]
+    for tool, case, r in rows:
+        if r.get("median_s") is None:
+            print(f"{tool:<12}{case:<8}  error: {r.get('error')}")
+            continue
+        ratio = f"{r['median_s'] / base:.2f}x" if base else "-"
+        print(f"{tool:<12}{case:<8}{r['median_s']:>10.3f}{r['best_s']:>9.3f}{r['peak_mb']:>13.1f}{ratio:>12}")
+    print()
+    for name, ok in targets.items():
+        print(f"  {verdict(ok):<6}{name}")
+    for label in ("ours_vs_ccusage", "ccusage_vs_truth", "ours_vs_truth"):
+        diffs = totals.get(label)
+        if diffs:
+            print(f"\n{label}: {len(diffs)} of {len(truth)} days differ")
+            for line in diffs[:10]:
+                print("   ", line)
+
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "machine": {
+                    "platform": platform.platform(),
+                    "python": platform.python_version(),
+                    "cpus": os.cpu_count(),
+                },
+                "corpus": {
+                    **corpus["params"],
+                    **{k: v for k, v in stats.items() if k != "days"},
+                    "generate_s": corpus["seconds"],
+                },
+                "ccusage": cc,
+                "ours": ours,
+                "totals": totals,
+                "targets": {name: verdict(ok) for name, ok in targets.items()},
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(f"\nwrote {RESULTS.relative_to(BENCH.parent)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
