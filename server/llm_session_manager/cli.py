@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import logging
 import re
 import shutil
 import sys
@@ -26,9 +25,6 @@ import msgspec
 from . import __version__
 from .errors import BadInput, LlmSessionError
 from .models import PROVIDERS
-
-log = logging.getLogger("llm_session_manager")
-
 
 class Context:
     """What commands share: parsed args, lazily loaded config, store and console."""
@@ -60,29 +56,34 @@ class Context:
 
         return Console()
 
-    def emit(self, value: Any, human: Callable[[], None]) -> None:
-        """Print ``value`` as JSON with ``--json``, else call ``human``."""
+    def emit(self, value: Any, human: Callable[[Any], None]) -> None:
+        """Print ``value`` as JSON with ``--json``, else call ``human(render)``.
+
+        The rich-based ``render`` module is imported only for people: it costs
+        more start-up time than most commands take to run.
+        """
         if getattr(self.args, "json", False):
             sys.stdout.write(msgspec.json.format(msgspec.json.encode(value), indent=2).decode() + "\n")
         else:
-            human()
+            from . import render
+
+            human(render)
 
 
 # --- commands ----------------------------------------------------------------
 
 
 def cmd_scan(ctx: Context) -> None:
-    from . import ingest, render
+    from . import ingest
 
     with _ScanProgress(enabled=not ctx.args.json) as progress:
         result = ingest.scan(ctx.conn, ctx.config, progress=progress)
     for warning in result.warnings:
-        log.warning(warning)
-    ctx.emit(result, lambda: render.scan_result(ctx.console, result))
+        print(f"warning: {warning}", file=sys.stderr)
+    ctx.emit(result, lambda render: render.scan_result(ctx.console, result))
 
 
 def cmd_list(ctx: Context) -> None:
-    from . import render
     from .services import sessions
 
     a = ctx.args
@@ -91,16 +92,17 @@ def cmd_list(ctx: Context) -> None:
         since=_parse_since(a.since) if a.since else None,
     )
     found = sessions.list_sessions(ctx.conn, ctx.config, filters)
-    ctx.emit(found, lambda: render.session_table(ctx.console, found, emoji=ctx.config.dashboard.show_emoji))
+    ctx.emit(found, lambda render: render.session_table(ctx.console, found, emoji=ctx.config.dashboard.show_emoji))
 
 
 def cmd_show(ctx: Context) -> None:
-    from . import render
     from .services import export, sessions
 
     if ctx.args.json:
-        ctx.emit(sessions.get_session(ctx.conn, ctx.config, ctx.args.id), lambda: None)
+        ctx.emit(sessions.get_session(ctx.conn, ctx.config, ctx.args.id), lambda _: None)
     else:
+        from . import render
+
         render.markdown(ctx.console, export.render(ctx.conn, ctx.config, ctx.args.id, "markdown"))
 
 
@@ -124,7 +126,7 @@ def cmd_tag(ctx: Context) -> None:
 
     sid = sessions.tag(ctx.conn, ctx.args.id, ctx.args.tags)
     ctx.emit({"id": sid, "tags": sessions.get_session(ctx.conn, ctx.config, sid).tags},
-             lambda: print(f"Tagged {sid[:8]}: {' '.join(ctx.args.tags)}"))
+             lambda _: print(f"Tagged {sid[:8]}: {' '.join(ctx.args.tags)}"))
 
 
 def cmd_untag(ctx: Context) -> None:
@@ -132,7 +134,7 @@ def cmd_untag(ctx: Context) -> None:
 
     sid = sessions.untag(ctx.conn, ctx.args.id, ctx.args.tags)
     ctx.emit({"id": sid, "tags": sessions.get_session(ctx.conn, ctx.config, sid).tags},
-             lambda: print(f"Removed from {sid[:8]}: {' '.join(ctx.args.tags)}"))
+             lambda _: print(f"Removed from {sid[:8]}: {' '.join(ctx.args.tags)}"))
 
 
 def cmd_set_project(ctx: Context) -> None:
@@ -140,11 +142,10 @@ def cmd_set_project(ctx: Context) -> None:
 
     sid = sessions.set_project(ctx.conn, ctx.args.id, ctx.args.name)
     ctx.emit({"id": sid, "project": ctx.args.name.strip()},
-             lambda: print(f"Session {sid[:8]} is now in project {ctx.args.name.strip()!r}"))
+             lambda _: print(f"Session {sid[:8]} is now in project {ctx.args.name.strip()!r}"))
 
 
 def cmd_recommend(ctx: Context) -> None:
-    from . import render
     from .services import recommend, sessions
 
     if ctx.args.id:
@@ -152,20 +153,18 @@ def cmd_recommend(ctx: Context) -> None:
     else:
         found = sessions.list_sessions(ctx.conn, ctx.config)
     recs = recommend.for_sessions(found, ctx.config, only_recent=not ctx.args.id)
-    ctx.emit(recs, lambda: render.recommendations(ctx.console, recs))
+    ctx.emit(recs, lambda render: render.recommendations(ctx.console, recs))
 
 
 def cmd_usage(ctx: Context) -> None:
-    from . import render
     from .services import usage
 
     a = ctx.args
     report = usage.report(ctx.conn, a.by, since=a.since, until=a.until, provider=a.provider)
-    ctx.emit(report, lambda: render.usage_table(ctx.console, report, a.by))
+    ctx.emit(report, lambda render: render.usage_table(ctx.console, report, a.by))
 
 
 def cmd_count_tokens(ctx: Context) -> None:
-    from . import render
     from .services import tokens
 
     source = ctx.args.file
@@ -177,7 +176,7 @@ def cmd_count_tokens(ctx: Context) -> None:
         except OSError as e:
             raise BadInput(f"cannot read {source}: {e.strerror}") from e
     count = tokens.count_tokens(text, ctx.args.model, ctx.conn)
-    ctx.emit(count, lambda: render.token_count(ctx.console, count))
+    ctx.emit(count, lambda render: render.token_count(ctx.console, count))
 
 
 def cmd_pricing_update(ctx: Context) -> None:
@@ -186,7 +185,7 @@ def cmd_pricing_update(ctx: Context) -> None:
     models = pricing.update(Path(ctx.args.file))
     repriced = usage.reprice(ctx.conn)
     ctx.emit({"models": models, "repriced": repriced},
-             lambda: print(f"Installed prices for {models:,} models; repriced {repriced:,} responses"))
+             lambda _: print(f"Installed prices for {models:,} models; repriced {repriced:,} responses"))
 
 
 def cmd_config_show(ctx: Context) -> None:
@@ -195,14 +194,14 @@ def cmd_config_show(ctx: Context) -> None:
     from . import config
 
     data = config.to_dict(ctx.config)
-    ctx.emit(data, lambda: sys.stdout.write(yaml.safe_dump(data, sort_keys=False)))
+    ctx.emit(data, lambda _: sys.stdout.write(yaml.safe_dump(data, sort_keys=False)))
 
 
 def cmd_config_path(ctx: Context) -> None:
     from . import config
 
     path = config.config_path(ctx.args.config)
-    ctx.emit({"path": str(path), "exists": path.exists()}, lambda: print(path))
+    ctx.emit({"path": str(path), "exists": path.exists()}, lambda _: print(path))
 
 
 def cmd_config_init(ctx: Context) -> None:
@@ -223,7 +222,7 @@ def cmd_init(ctx: Context) -> None:
     ctx.config  # noqa: B018  (validates the config file before we report success)
     ctx.conn  # noqa: B018  (creates the database)
     info = {"config": str(path), "config_created": created, "database": str(db_path())}
-    ctx.emit(info, lambda: print(
+    ctx.emit(info, lambda _: print(
         f"Config:   {path}{' (created)' if created else ''}\nDatabase: {db_path()}\n"
         "Next: 'llm-session scan' then 'llm-session list'."
     ))
@@ -247,7 +246,7 @@ def cmd_demo(ctx: Context) -> None:
     recs = recommend.for_sessions(found, cfg)
     if ctx.args.json:
         ctx.emit({"dir": str(root), "scan": result, "sessions": found, "usage": report,
-                  "recommendations": recs}, lambda: None)
+                  "recommendations": recs}, lambda _: None)
         return
     console = ctx.console
     console.rule("[bold]llm-session demo")
@@ -420,11 +419,6 @@ class _ScanProgress:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(levelname)s: %(message)s",
-        stream=sys.stderr,
-    )
     try:
         args.func(Context(args))
     except LlmSessionError as e:

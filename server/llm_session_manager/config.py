@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import msgspec
-import yaml
 
 from .errors import ConfigError
 from .models import PROVIDERS
@@ -169,6 +168,8 @@ def _default_path() -> Path:
 
 
 def _parse(text: str, path: Path) -> Config:
+    import yaml  # only when there is a file: keeps every command's start-up short
+
     try:
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as e:

@@ -14,24 +14,28 @@ offsets of the files it holds, so a scan killed half-way resumes cleanly.
 from __future__ import annotations
 
 import fnmatch
+import gc
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import nullcontext
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import apsw
 
 from .config import Config
-from .models import Batch, ScanResult, SessionRow, UsageRow
+from .models import Batch, FileRefRow, MessageRow, ScanResult, SessionRow, UsageRow
 from .services import pricing
 from .sources import SOURCES, Source
 from .store import write_transaction
 
 HEAD_BYTES = 64
-# Parsed bytes per transaction: big enough that commits are rare in a cold
-# scan, small enough that memory stays flat on a multi-GB history.
-COMMIT_BYTES = 32 << 20
+# New bytes per transaction: commits stay rare in a cold scan, memory stays
+# flat on a multi-GB history, and parallel workers take turns often enough.
+CHUNK_BYTES = 4 << 20
+# Below this much new data, forking workers costs more than it saves.
+PARALLEL_MIN_BYTES = 32 << 20
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes to do)
 
@@ -60,8 +64,14 @@ def scan(
     env: Mapping[str, str] | None = None,
     home: Path | None = None,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> ScanResult:
-    """Read everything new in every enabled source into the store."""
+    """Read everything new in every enabled source into the store.
+
+    Big scans (a first scan of months of logs) are parsed and written by
+    ``workers`` forked processes (default: one per CPU) taking turns at the
+    write lock; small ones run in this process.
+    """
     started = time.perf_counter()
     env = os.environ if env is None else env
     home = Path.home() if home is None else home
@@ -87,28 +97,24 @@ def scan(
         offset, state = _resume_point(path, st, old)
         work.append(_Work(source, path, st, offset, state))
 
-    writer = _Writer(conn)
+    chunks = _chunks(work)
     total = sum(w.stat.st_size - w.offset for w in work)
-    done = 0
-    for item in work:
-        try:
-            batch, file_row = _read(item)
-        except OSError as e:
-            warnings.append(f"cannot read {item.path}: {e.strerror}")
-            continue
-        nbytes = item.stat.st_size - item.offset
-        writer.add(batch, file_row, item.source.exact, nbytes)
-        done += nbytes
-        if writer.pending_bytes >= COMMIT_BYTES:
-            writer.flush()
+    parallel = min(workers or _cpus(), len(chunks)) if total >= PARALLEL_MIN_BYTES else 1
+    done = records = malformed = 0
+    touched: set[str] = set()
+    for outcome in _ingest(conn, chunks, parallel):
+        done += outcome.nbytes
+        records += outcome.records
+        malformed += outcome.malformed
+        touched.update(outcome.sessions)
+        warnings += outcome.warnings
         if progress:
             progress(done, total)
-    writer.flush()
     return ScanResult(
         files=found,
-        records=writer.records,
-        sessions=len(writer.sessions_touched),
-        malformed=writer.malformed,
+        records=records,
+        sessions=len(touched),
+        malformed=malformed,
         seconds=round(time.perf_counter() - started, 3),
         files_read=len(work),
         warnings=warnings,
@@ -173,50 +179,109 @@ def _read(item: _Work) -> tuple[Batch, tuple]:
     return batch, file_row
 
 
-class _Writer:
-    """Collects batches and writes them in one transaction per flush."""
+class _Outcome(NamedTuple):
+    nbytes: int
+    records: int
+    malformed: int
+    sessions: list[str]
+    warnings: list[str]
 
-    def __init__(self, conn: apsw.Connection) -> None:
-        self.conn = conn
-        self.prices = pricing.load_table()
-        self.records = 0
-        self.malformed = 0
-        self.sessions_touched: set[str] = set()
-        self.pending_bytes = 0
-        self._batches: list[tuple[Batch, tuple, bool]] = []
 
-    def add(self, batch: Batch, file_row: tuple, exact: bool, nbytes: int) -> None:
-        self._batches.append((batch, file_row, exact))
-        self.pending_bytes += nbytes
-        self.malformed += batch.malformed
+def _chunks(work: list[_Work]) -> list[list[_Work]]:
+    """Files grouped into about ``CHUNK_BYTES`` of new data: one transaction each."""
+    chunks: list[list[_Work]] = [[]]
+    size = 0
+    for item in work:
+        if size >= CHUNK_BYTES:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(item)
+        size += item.stat.st_size - item.offset
+    return [c for c in chunks if c]
 
-    def flush(self) -> None:
-        if not self._batches:
+
+def _ingest(conn: apsw.Connection, chunks: list[list[_Work]], workers: int) -> Iterator[_Outcome]:
+    prices = pricing.load_table()
+    # Parsing allocates millions of short-lived objects and no cycles; the
+    # cyclic collector would only rescan them over and over.
+    gc.disable()
+    try:
+        if workers <= 1:
+            for chunk in chunks:
+                yield _ingest_chunk(conn, prices, chunk)
             return
-        usage: list[tuple] = []
-        messages: list[tuple] = []
-        file_refs: list[tuple] = []
-        sessions: list[tuple] = []
-        for batch, file_row, exact in self._batches:
-            usage.extend(_priced(row, exact, self.prices) for row in batch.usage)
-            messages.extend(batch.messages)
-            file_refs.extend(batch.file_refs)
-            sessions.extend(_session_values(s) for s in batch.sessions.values())
-        contexts = _latest_contexts(b.usage for b, _, _ in self._batches)
-        conn = self.conn
-        with write_transaction(conn):
-            # Upserts merge repeated sessions (a resumed session spans files).
-            conn.executemany(_UPSERT_SESSION, sessions)
-            before = conn.total_changes()
-            conn.executemany(_INSERT_USAGE, usage)
-            conn.executemany(_INSERT_MESSAGE, messages)
-            conn.executemany(_INSERT_FILE_REF, file_refs)
-            self.records += conn.total_changes() - before
-            conn.executemany(_UPDATE_CONTEXT, contexts)
-            conn.executemany(_UPSERT_FILE, [f for _, f, _ in self._batches])
-        self.sessions_touched.update(s[0] for s in sessions)
-        self._batches.clear()
-        self.pending_bytes = 0
+        import multiprocessing  # only big scans pay for importing it
+
+        ctx = multiprocessing.get_context("fork")
+        lock = ctx.Lock()
+        with ctx.Pool(workers, _worker_start, (conn.filename, prices, lock)) as pool:
+            yield from pool.imap_unordered(_worker_ingest, chunks)
+    finally:
+        gc.enable()
+
+
+_worker: tuple[apsw.Connection, pricing.PriceTable, Any] | None = None
+
+
+def _worker_start(db: str, prices: pricing.PriceTable, lock: Any) -> None:
+    global _worker
+    from .store import connect  # a connection of its own: SQLite handles must not cross fork
+
+    gc.disable()
+    _worker = (connect(Path(db)), prices, lock)
+
+
+def _worker_ingest(chunk: list[_Work]) -> _Outcome:
+    assert _worker is not None
+    conn, prices, lock = _worker
+    return _ingest_chunk(conn, prices, chunk, lock)
+
+
+def _ingest_chunk(
+    conn: apsw.Connection, prices: pricing.PriceTable, chunk: list[_Work], lock: Any = None
+) -> _Outcome:
+    """Read, parse and store one chunk of files in one transaction."""
+    usage: list[tuple] = []
+    messages: list[MessageRow] = []
+    file_refs: list[FileRefRow] = []
+    sessions: list[tuple] = []
+    files: list[tuple] = []
+    latest: dict[str, UsageRow] = {}
+    warnings: list[str] = []
+    nbytes = malformed = 0
+    for item in chunk:
+        nbytes += item.stat.st_size - item.offset
+        try:
+            batch, file_row = _read(item)
+        except OSError as e:
+            warnings.append(f"cannot read {item.path}: {e.strerror}")
+            continue
+        files.append(file_row)
+        malformed += batch.malformed
+        usage.extend(_priced(row, item.source.exact, prices) for row in batch.usage)
+        messages.extend(batch.messages)
+        file_refs.extend(batch.file_refs)
+        sessions.extend(_session_values(s) for s in batch.sessions.values())
+        _keep_latest(latest, batch.usage)
+    contexts = [(r.ts, r.context_tokens, r.context_window, r.session_id) for r in latest.values()]
+    with lock or nullcontext(), write_transaction(conn):
+        # Upserts merge repeated sessions (a resumed session spans files).
+        conn.executemany(_UPSERT_SESSION, sessions)
+        before = conn.total_changes()
+        conn.executemany(_INSERT_USAGE, usage)
+        conn.executemany(_INSERT_MESSAGE, messages)
+        conn.executemany(_INSERT_FILE_REF, file_refs)
+        records = conn.total_changes() - before
+        conn.executemany(_UPDATE_CONTEXT, contexts)
+        conn.executemany(_UPSERT_FILE, files)
+    return _Outcome(nbytes, records, malformed, sorted({s[0] for s in sessions}), warnings)
+
+
+def _cpus() -> int:
+    try:
+        return min(len(os.sched_getaffinity(0)), 4)
+    except AttributeError:  # not on Linux
+        return min(os.cpu_count() or 1, 4)
 
 
 def _session_values(s: SessionRow) -> tuple:
@@ -253,17 +318,14 @@ def _priced(row: UsageRow, exact: bool, prices: pricing.PriceTable) -> tuple:
     )
 
 
-def _latest_contexts(usage_lists) -> list[tuple]:
-    """The newest main-chain turn of each session: what its context holds now."""
-    latest: dict[str, UsageRow] = {}
-    for rows in usage_lists:
-        for row in rows:
-            if row.sidechain:
-                continue
-            cur = latest.get(row.session_id)
-            if cur is None or row.ts >= cur.ts:
-                latest[row.session_id] = row
-    return [(r.ts, r.context_tokens, r.context_window, r.session_id) for r in latest.values()]
+def _keep_latest(latest: dict[str, UsageRow], rows: list[UsageRow]) -> None:
+    """Keep each session's newest main-chain turn: what its context holds now."""
+    for row in rows:
+        if row.sidechain:
+            continue
+        cur = latest.get(row.session_id)
+        if cur is None or row.ts >= cur.ts:
+            latest[row.session_id] = row
 
 
 _UPSERT_SESSION = """

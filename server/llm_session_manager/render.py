@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime
 
 from rich.console import Console
-from rich.markdown import Markdown
 from rich.table import Table
 from rich.text import Text
 
@@ -29,28 +29,33 @@ def session_table(console: Console, sessions: list[Session], *, emoji: bool = Tr
     if not sessions:
         console.print("No sessions found. Run 'llm-session scan' first, or 'llm-session demo' to try it.")
         return
-    table = Table(title=f"{len(sessions)} sessions", title_justify="left", header_style="bold")
-    for name, justify in (
-        ("ID", "left"), ("Provider", "left"), ("Project", "left"), ("Model", "left"),
-        ("Tokens", "right"), ("Context", "left"), ("Cost", "right"), ("Health", "right"),
-        ("Last active", "right"), ("Tags", "left"),
-    ):
-        table.add_column(name, justify=justify, no_wrap=name in ("ID", "Context", "Tokens"))
+    wide = console.width >= 130
+    show_tags = any(s.tags for s in sessions)
+    table = Table(title=f"{len(sessions)} sessions", title_justify="left",
+                  box=None, pad_edge=False, header_style="bold underline")
+    columns = [("ID", "left")] + ([("Provider", "left")] if wide else []) + [
+               ("Project", "left"), ("Model", "left"),
+               ("Tokens", "right"), ("Context", "left"), ("Cost", "right"), ("Health", "right"),
+               ("Last active", "right")] + ([("Tags", "left")] if show_tags else [])
+    for name, justify in columns:
+        squeezable = name in ("Project", "Model", "Tags")
+        table.add_column(name, justify=justify, no_wrap=not squeezable,
+                         min_width=8 if squeezable else None, overflow="ellipsis")
     now = time.time()
     for s in sessions:
         status = s.health.status
         health = f"{_STATUS_EMOJI[status] if emoji else ''}{s.health.score:.0f}"
         table.add_row(
             Text(s.id[:8], style="bold" if s.active else ""),
-            s.provider,
+            *([s.provider] if wide else []),
             s.project or "—",
-            s.model or "—",
+            (s.model if wide else _short_model(s.model)) or "—",
             compact(s.tokens.total),
-            _context_bar(s.context.percent),
+            _context_bar(s.context.percent, 10 if wide else 5),
             f"${s.cost_usd:,.2f}",
             Text(health, style=_STATUS_STYLE[status]),
             ("● " if s.active else "") + ago(s.last_activity, now),
-            ", ".join(s.tags),
+            *([", ".join(s.tags)] if show_tags else []),
         )
     console.print(table)
 
@@ -59,23 +64,24 @@ def usage_table(console: Console, report: UsageReport, by: str) -> None:
     if not report.rows:
         console.print("No usage recorded for that selection.")
         return
-    table = Table(header_style="bold", show_footer=True)
+    # Exact figures when they fit; on a narrow terminal, 1.2M beats 1,2…
+    num = (lambda n: f"{n:,}") if console.width >= 110 else compact
+    table = Table(header_style="bold underline", show_footer=True, box=None, pad_edge=False)
     t = report.totals
-    columns = (
-        (by.capitalize(), "Total", "left"),
-        ("Input", f"{t.input_tokens:,}", "right"),
-        ("Output", f"{t.output_tokens:,}", "right"),
-        ("Cache write", f"{t.cache_creation_tokens:,}", "right"),
-        ("Cache read", f"{t.cache_read_tokens:,}", "right"),
-        ("Total tokens", f"{t.total_tokens:,}", "right"),
-        ("Cost (USD)", f"${t.cost_usd:,.2f}", "right"),
-    )
-    for name, footer, justify in columns:
-        table.add_column(name, footer=footer, justify=justify)
+    table.add_column(by.capitalize(), footer="Total", no_wrap=True)
+    for name, footer in (
+        ("Input", num(t.input_tokens)),
+        ("Output", num(t.output_tokens)),
+        ("Cache write", num(t.cache_creation_tokens)),
+        ("Cache read", num(t.cache_read_tokens)),
+        ("Total tokens", num(t.total_tokens)),
+        ("Cost (USD)", f"${t.cost_usd:,.2f}"),
+    ):
+        table.add_column(name, footer=footer, justify="right", no_wrap=True)
     for r in report.rows:
         table.add_row(
-            r.key, f"{r.input_tokens:,}", f"{r.output_tokens:,}", f"{r.cache_creation_tokens:,}",
-            f"{r.cache_read_tokens:,}", f"{r.total_tokens:,}", f"${r.cost_usd:,.2f}",
+            r.key, num(r.input_tokens), num(r.output_tokens), num(r.cache_creation_tokens),
+            num(r.cache_read_tokens), num(r.total_tokens), f"${r.cost_usd:,.2f}",
         )
     console.print(table)
 
@@ -91,6 +97,8 @@ def recommendations(console: Console, recs: list[Recommendation]) -> None:
 
 
 def markdown(console: Console, text: str) -> None:
+    from rich.markdown import Markdown  # heavy; only ``show`` needs it
+
     console.print(Markdown(text))
 
 
@@ -113,6 +121,13 @@ def ago(iso: str | None, now: float) -> str:
         if seconds >= size:
             return f"{seconds / size:.0f}{unit} ago"
     return "now"
+
+
+def _short_model(model: str | None) -> str | None:
+    """claude-sonnet-4-5-20250929 -> sonnet-4-5: enough to tell models apart."""
+    if not model:
+        return model
+    return re.sub(r"-\d{8}$", "", model).removeprefix("claude-")
 
 
 def _context_bar(percent: float, width: int = 10) -> Text:

@@ -2,12 +2,14 @@
 
 Token fields mean what ccusage reports (input excludes cache reads; output
 includes reasoning), so the two tools can be compared line by line. Days and
-months are in local time; SQLite's ``localtime`` follows ``TZ`` as ccusage does.
+months are in local time and follow ``TZ``, as ccusage does.
 """
 
 from __future__ import annotations
 
+import datetime
 import re
+import time
 
 import apsw
 
@@ -18,14 +20,21 @@ from . import pricing
 
 GROUPS = ("day", "month", "session", "model", "project", "provider")
 
+# Days and months are grouped in two steps: SQL sums per quarter hour (plain
+# integer arithmetic, fast over a million rows), then Python names each quarter
+# hour's local day. Every UTC offset in use is a multiple of 15 minutes, so a
+# quarter hour never straddles local midnight, and DST is handled by the
+# platform's ``localtime`` exactly as ``TZ`` says.
+_QUARTER_HOUR = 900
 _KEY = {
-    "day": "date(u.ts, 'unixepoch', 'localtime')",
-    "month": "strftime('%Y-%m', u.ts, 'unixepoch', 'localtime')",
+    "day": f"CAST(u.ts / {_QUARTER_HOUR} AS INTEGER)",
+    "month": f"CAST(u.ts / {_QUARTER_HOUR} AS INTEGER)",
     "session": "u.session_id",
     "model": "u.model",
     "project": "coalesce(s.project, '(none)')",
     "provider": "s.provider",
 }
+_LOCAL_FORMAT = {"day": "%Y-%m-%d", "month": "%Y-%m"}
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -41,30 +50,33 @@ def report(
     if by not in _KEY:
         raise BadInput(f"cannot group usage by {by!r}; choose one of {', '.join(GROUPS)}")
     clauses, params = [], []
-    for name, value, op in (("since", since, ">="), ("until", until, "<=")):
-        if value is None:
-            continue
-        if not _DATE.fullmatch(value):
-            raise BadInput(f"--{name} must be a date like 2025-01-31, got {value!r}")
-        clauses.append(f"date(u.ts, 'unixepoch', 'localtime') {op} ?")
-        params.append(value)
+    if since is not None:
+        clauses.append("u.ts >= ?")
+        params.append(_local_midnight("since", since))
+    if until is not None:
+        clauses.append("u.ts < ?")
+        params.append(_local_midnight("until", until, days_after=1))
     if provider:
         clauses.append("s.provider = ?")
         params.append(provider)
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
     needs_session = provider or by in ("project", "provider")
     join = "JOIN sessions s ON s.id = u.session_id" if needs_session else ""
-    order = "total_tokens DESC, key" if by in ("session", "model", "project", "provider") else "key"
     sql = f"""
         SELECT {_KEY[by]} AS key, sum(u.input_tokens), sum(u.output_tokens),
-               sum(u.cache_creation_tokens), sum(u.cache_read_tokens),
-               sum(u.input_tokens + u.output_tokens + u.cache_creation_tokens + u.cache_read_tokens)
-                   AS total_tokens,
-               sum(u.cost_usd)
+               sum(u.cache_creation_tokens), sum(u.cache_read_tokens), sum(u.cost_usd)
         FROM usage u {join}
         {where}
-        GROUP BY key ORDER BY {order}
+        GROUP BY key
     """
+    sums: dict[str, list[float]] = {}
+    local = _LOCAL_FORMAT.get(by)
+    for key, *values in conn.execute(sql, params):
+        if local:
+            key = time.strftime(local, time.localtime(key * _QUARTER_HOUR))
+        acc = sums.setdefault(key, [0, 0, 0, 0, 0.0])
+        for n, v in enumerate(values):
+            acc[n] += v
     rows = [
         UsageReportRow(
             key=key,
@@ -72,11 +84,15 @@ def report(
             output_tokens=o,
             cache_creation_tokens=cc,
             cache_read_tokens=cr,
-            total_tokens=t,
+            total_tokens=i + o + cc + cr,
             cost_usd=round(c, 6),
         )
-        for key, i, o, cc, cr, t, c in conn.execute(sql, params)
+        for key, (i, o, cc, cr, c) in sums.items()
     ]
+    if local:
+        rows.sort(key=lambda r: r.key)
+    else:
+        rows.sort(key=lambda r: (-r.total_tokens, r.key))
     totals = UsageTotals(
         input_tokens=sum(r.input_tokens for r in rows),
         output_tokens=sum(r.output_tokens for r in rows),
@@ -86,6 +102,17 @@ def report(
         cost_usd=round(sum(r.cost_usd for r in rows), 6),
     )
     return UsageReport(rows=rows, totals=totals)
+
+
+def _local_midnight(name: str, value: str, days_after: int = 0) -> float:
+    """Unix time of local midnight starting ``value`` (+ ``days_after`` days)."""
+    if not _DATE.fullmatch(value):
+        raise BadInput(f"--{name} must be a date like 2025-01-31, got {value!r}")
+    try:
+        day = datetime.date.fromisoformat(value) + datetime.timedelta(days=days_after)
+    except ValueError:
+        raise BadInput(f"--{name} is not a real date: {value!r}") from None
+    return time.mktime((day.year, day.month, day.day, 0, 0, 0, 0, 0, -1))
 
 
 def reprice(conn: apsw.Connection) -> int:

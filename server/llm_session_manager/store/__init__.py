@@ -1,5 +1,5 @@
 """The embedded SQLite store: one file, WAL, apsw, sqlite-vec and FTS5."""
 
-from .connection import SCHEMA_VERSION, connect, data_dir, db_path, write_transaction
+from .connection import DB_NAME, SCHEMA_VERSION, connect, data_dir, db_path, write_transaction
 
-__all__ = ["SCHEMA_VERSION", "connect", "data_dir", "db_path", "write_transaction"]
+__all__ = ["DB_NAME", "SCHEMA_VERSION", "connect", "data_dir", "db_path", "write_transaction"]

@@ -84,6 +84,10 @@ def _configure(conn: apsw.Connection) -> None:
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA temp_store=MEMORY")
+    # Keys (uuids, message ids) arrive in random order, so index inserts touch
+    # pages all over the file; a larger cache keeps a bulk scan from re-reading
+    # them. Pages are only allocated as used.
+    conn.execute("PRAGMA cache_size=-65536")
 
 
 def _load_sqlite_vec(conn: apsw.Connection) -> None:
