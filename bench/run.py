@@ -87,7 +87,11 @@ def ensure_corpus(target_bytes: int, files: int, seed: int) -> dict:
         "target_bytes": target_bytes,
         "files": files,
         "seed": seed,
-        "generator": hashlib.sha256(Path(demo_logs.__file__).read_bytes()).hexdigest()[:16],
+        "generator": hashlib.sha256(  # every module of the generator package, by name and content
+            b"".join(
+                f.name.encode() + b"\0" + f.read_bytes() for f in sorted(Path(demo_logs.__file__).parent.glob("*.py"))
+            )
+        ).hexdigest()[:16],
     }
     stamp = CACHE / "corpus.json"
     if CORPUS.is_dir() and stamp.exists():
