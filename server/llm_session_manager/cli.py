@@ -50,6 +50,24 @@ class Context:
             self._conn = connect()
         return self._conn
 
+    def fresh_conn(self):
+        """The store, first brought up to date with the logs (unless ``--no-scan``).
+
+        Reports are never stale: with nothing new a rescan costs a stat per log.
+        """
+        if not self.args.no_scan:
+            self.scan()
+        return self.conn
+
+    def scan(self):
+        from . import ingest
+
+        with _ScanProgress(enabled=not self.args.json) as progress:
+            result = ingest.scan(self.conn, self.config, progress=progress)
+        for warning in result.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        return result
+
     @functools.cached_property
     def console(self):
         from rich.console import Console
@@ -74,12 +92,7 @@ class Context:
 
 
 def cmd_scan(ctx: Context) -> None:
-    from . import ingest
-
-    with _ScanProgress(enabled=not ctx.args.json) as progress:
-        result = ingest.scan(ctx.conn, ctx.config, progress=progress)
-    for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    result = ctx.scan()
     ctx.emit(result, lambda render: render.scan_result(ctx.console, result))
 
 
@@ -91,7 +104,7 @@ def cmd_list(ctx: Context) -> None:
         provider=a.provider, tag=a.tag, project=a.project, active=a.active,
         since=_parse_since(a.since) if a.since else None,
     )
-    found = sessions.list_sessions(ctx.conn, ctx.config, filters)
+    found = sessions.list_sessions(ctx.fresh_conn(), ctx.config, filters)
     ctx.emit(found, lambda render: render.session_table(ctx.console, found, emoji=ctx.config.dashboard.show_emoji))
 
 
@@ -99,17 +112,17 @@ def cmd_show(ctx: Context) -> None:
     from .services import export, sessions
 
     if ctx.args.json:
-        ctx.emit(sessions.get_session(ctx.conn, ctx.config, ctx.args.id), lambda _: None)
+        ctx.emit(sessions.get_session(ctx.fresh_conn(), ctx.config, ctx.args.id), lambda _: None)
     else:
         from . import render
 
-        render.markdown(ctx.console, export.render(ctx.conn, ctx.config, ctx.args.id, "markdown"))
+        render.markdown(ctx.console, export.render(ctx.fresh_conn(), ctx.config, ctx.args.id, "markdown"))
 
 
 def cmd_export(ctx: Context) -> None:
     from .services import export
 
-    text = export.render(ctx.conn, ctx.config, ctx.args.id, ctx.args.format)
+    text = export.render(ctx.fresh_conn(), ctx.config, ctx.args.id, ctx.args.format)
     if ctx.args.output and ctx.args.output != "-":
         out = Path(ctx.args.output)
         try:
@@ -149,9 +162,9 @@ def cmd_recommend(ctx: Context) -> None:
     from .services import recommend, sessions
 
     if ctx.args.id:
-        found = [sessions.get_session(ctx.conn, ctx.config, ctx.args.id)]
+        found = [sessions.get_session(ctx.fresh_conn(), ctx.config, ctx.args.id)]
     else:
-        found = sessions.list_sessions(ctx.conn, ctx.config)
+        found = sessions.list_sessions(ctx.fresh_conn(), ctx.config)
     recs = recommend.for_sessions(found, ctx.config, only_recent=not ctx.args.id)
     ctx.emit(recs, lambda render: render.recommendations(ctx.console, recs))
 
@@ -160,7 +173,7 @@ def cmd_usage(ctx: Context) -> None:
     from .services import usage
 
     a = ctx.args
-    report = usage.report(ctx.conn, a.by, since=a.since, until=a.until, provider=a.provider)
+    report = usage.report(ctx.fresh_conn(), a.by, since=a.since, until=a.until, provider=a.provider)
     ctx.emit(report, lambda render: render.usage_table(ctx.console, report, a.by))
 
 
@@ -257,8 +270,8 @@ def cmd_demo(ctx: Context) -> None:
     console.rule("Recommendations")
     render.recommendations(console, recs)
     console.print(
-        f"\nDemo data is in {root}. Explore it with:\n"
-        f"  LLM_SESSION_DATA_DIR={root / 'data'} llm-session list"
+        f"\nDemo data is in {root}. Explore it (your own logs stay out of it) with:\n"
+        f"  LLM_SESSION_DATA_DIR={root / 'data'} llm-session list --no-scan"
     )
 
 
@@ -327,21 +340,28 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add(name: str, func: Callable[[Context], None], help: str, json: bool = True):
-        p = sub.add_parser(name, parents=[common] + ([as_json] if json else []), help=help, description=help)
-        p.set_defaults(func=func, json=False)
+    refresh = argparse.ArgumentParser(add_help=False)
+    refresh.add_argument("--no-scan", action="store_true",
+                         help="report what the store holds without reading new log lines first")
+
+    def add(name: str, func: Callable[[Context], None], help: str, json: bool = True, scans: bool = False):
+        parents = [common] + ([as_json] if json else []) + ([refresh] if scans else [])
+        p = sub.add_parser(name, parents=parents, help=help, description=help)
+        # Only for commands without the flag: set_defaults would also change the
+        # default of a parent's shared action.
+        p.set_defaults(func=func, json=False, **({} if scans else {"no_scan": True}))
         return p
 
     add("scan", cmd_scan, "read new log lines of every assistant into the store")
-    p = add("list", cmd_list, "list sessions with tokens, context fill, cost and health")
+    p = add("list", cmd_list, "list sessions with tokens, context fill, cost and health", scans=True)
     p.add_argument("--provider", type=_provider)
     p.add_argument("--tag")
     p.add_argument("--project")
     p.add_argument("--active", action="store_true", help="only sessions whose assistant is running")
     p.add_argument("--since", help="last active since a date (2025-01-31) or an age (7d, 12h)")
-    p = add("show", cmd_show, "one session in detail")
+    p = add("show", cmd_show, "one session in detail", scans=True)
     p.add_argument("id", help="session id or unique prefix")
-    p = add("export", cmd_export, "export a session report", json=False)
+    p = add("export", cmd_export, "export a session report", json=False, scans=True)
     p.add_argument("id")
     p.add_argument("--format", "-f", default="markdown", choices=("json", "yaml", "markdown", "csv"))
     p.add_argument("-o", "--output", help="file to write (default: stdout)")
@@ -352,9 +372,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("set-project", cmd_set_project, "put a session in a named project")
     p.add_argument("id")
     p.add_argument("name")
-    p = add("recommend", cmd_recommend, "what to do about recent sessions (or one)")
+    p = add("recommend", cmd_recommend, "what to do about recent sessions (or one)", scans=True)
     p.add_argument("id", nargs="?")
-    p = add("usage", cmd_usage, "token and cost report, like ccusage")
+    p = add("usage", cmd_usage, "token and cost report, like ccusage", scans=True)
     p.add_argument("--by", default="day", choices=("day", "month", "session", "model", "project", "provider"))
     p.add_argument("--since", help="first local date, YYYY-MM-DD")
     p.add_argument("--until", help="last local date, YYYY-MM-DD")
