@@ -18,9 +18,9 @@ import gc
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import nullcontext
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import apsw
 
@@ -29,13 +29,14 @@ from .models import Batch, FileRefRow, MessageRow, ScanResult, SessionRow, Usage
 from .services import pricing
 from .sources import SOURCES, Source
 from .store import write_transaction
+from .store.bulk import bulk_load
 
 HEAD_BYTES = 64
 # New bytes per transaction: commits stay rare in a cold scan, memory stays
-# flat on a multi-GB history, and parallel workers take turns often enough.
-CHUNK_BYTES = 4 << 20
-# Below this much new data, forking workers costs more than it saves.
-PARALLEL_MIN_BYTES = 32 << 20
+# flat on a multi-GB history, and parsing and writing overlap.
+CHUNK_BYTES = 16 << 20
+# A first scan of at least this much is loaded with secondary indexes off.
+BULK_BYTES = 64 << 20
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes to do)
 
@@ -64,14 +65,8 @@ def scan(
     env: Mapping[str, str] | None = None,
     home: Path | None = None,
     progress: Progress | None = None,
-    workers: int | None = None,
 ) -> ScanResult:
-    """Read everything new in every enabled source into the store.
-
-    Big scans (a first scan of months of logs) are parsed and written by
-    ``workers`` forked processes (default: one per CPU) taking turns at the
-    write lock; small ones run in this process.
-    """
+    """Read everything new in every enabled source into the store."""
     started = time.perf_counter()
     env = os.environ if env is None else env
     home = Path.home() if home is None else home
@@ -97,19 +92,19 @@ def scan(
         offset, state = _resume_point(path, st, old)
         work.append(_Work(source, path, st, offset, state))
 
-    chunks = _chunks(work)
     total = sum(w.stat.st_size - w.offset for w in work)
-    parallel = min(workers or _cpus(), len(chunks)) if total >= PARALLEL_MIN_BYTES else 1
     done = records = malformed = 0
     touched: set[str] = set()
-    for outcome in _ingest(conn, chunks, parallel):
-        done += outcome.nbytes
-        records += outcome.records
-        malformed += outcome.malformed
-        touched.update(outcome.sessions)
-        warnings += outcome.warnings
-        if progress:
-            progress(done, total)
+    first_big_load = total >= BULK_BYTES and conn.execute("SELECT 1 FROM usage LIMIT 1").fetchone() is None
+    with bulk_load(conn, first_big_load):
+        for outcome in _ingest(conn, _chunks(work)):
+            done += outcome.nbytes
+            records += outcome.records
+            malformed += outcome.malformed
+            touched.update(outcome.sessions)
+            warnings += outcome.warnings
+            if progress:
+                progress(done, total)
     return ScanResult(
         files=found,
         records=records,
@@ -187,6 +182,20 @@ class _Outcome(NamedTuple):
     warnings: list[str]
 
 
+class _Rows(NamedTuple):
+    """One chunk of files, parsed and ready for one transaction."""
+
+    nbytes: int
+    malformed: int
+    warnings: list[str]
+    sessions: list[tuple]
+    usage: list[tuple]
+    messages: list[MessageRow]
+    file_refs: list[FileRefRow]
+    contexts: list[tuple]
+    files: list[tuple]
+
+
 def _chunks(work: list[_Work]) -> list[list[_Work]]:
     """Files grouped into about ``CHUNK_BYTES`` of new data: one transaction each."""
     chunks: list[list[_Work]] = [[]]
@@ -200,88 +209,66 @@ def _chunks(work: list[_Work]) -> list[list[_Work]]:
     return [c for c in chunks if c]
 
 
-def _ingest(conn: apsw.Connection, chunks: list[list[_Work]], workers: int) -> Iterator[_Outcome]:
+def _ingest(conn: apsw.Connection, chunks: list[list[_Work]]) -> Iterator[_Outcome]:
+    """Parse chunk n+1 here while a writer thread stores chunk n.
+
+    apsw releases the GIL while SQLite works, so the two overlap on two cores
+    without the cost of shipping rows to another process.
+    """
     prices = pricing.load_table()
     # Parsing allocates millions of short-lived objects and no cycles; the
     # cyclic collector would only rescan them over and over.
     gc.disable()
     try:
-        if workers <= 1:
+        with ThreadPoolExecutor(1, thread_name_prefix="ingest-writer") as writer:
+            pending: Future[_Outcome] | None = None
             for chunk in chunks:
-                yield _ingest_chunk(conn, prices, chunk)
-            return
-        import multiprocessing  # only big scans pay for importing it
-
-        ctx = multiprocessing.get_context("fork")
-        lock = ctx.Lock()
-        with ctx.Pool(workers, _worker_start, (conn.filename, prices, lock)) as pool:
-            yield from pool.imap_unordered(_worker_ingest, chunks)
+                rows = _parse_chunk(chunk, prices)
+                if pending is not None:
+                    yield pending.result()
+                pending = writer.submit(_write, conn, rows)
+            if pending is not None:
+                yield pending.result()
     finally:
         gc.enable()
 
 
-_worker: tuple[apsw.Connection, pricing.PriceTable, Any] | None = None
-
-
-def _worker_start(db: str, prices: pricing.PriceTable, lock: Any) -> None:
-    global _worker
-    from .store import connect  # a connection of its own: SQLite handles must not cross fork
-
-    gc.disable()
-    _worker = (connect(Path(db)), prices, lock)
-
-
-def _worker_ingest(chunk: list[_Work]) -> _Outcome:
-    assert _worker is not None
-    conn, prices, lock = _worker
-    return _ingest_chunk(conn, prices, chunk, lock)
-
-
-def _ingest_chunk(
-    conn: apsw.Connection, prices: pricing.PriceTable, chunk: list[_Work], lock: Any = None
-) -> _Outcome:
-    """Read, parse and store one chunk of files in one transaction."""
-    usage: list[tuple] = []
-    messages: list[MessageRow] = []
-    file_refs: list[FileRefRow] = []
-    sessions: list[tuple] = []
-    files: list[tuple] = []
-    latest: dict[str, UsageRow] = {}
-    warnings: list[str] = []
+def _parse_chunk(chunk: list[_Work], prices: pricing.PriceTable) -> _Rows:
+    rows = _Rows(0, 0, [], [], [], [], [], [], [])
     nbytes = malformed = 0
+    latest: dict[str, UsageRow] = {}
     for item in chunk:
         nbytes += item.stat.st_size - item.offset
         try:
             batch, file_row = _read(item)
         except OSError as e:
-            warnings.append(f"cannot read {item.path}: {e.strerror}")
+            rows.warnings.append(f"cannot read {item.path}: {e.strerror}")
             continue
-        files.append(file_row)
+        rows.files.append(file_row)
         malformed += batch.malformed
-        usage.extend(_priced(row, item.source.exact, prices) for row in batch.usage)
-        messages.extend(batch.messages)
-        file_refs.extend(batch.file_refs)
-        sessions.extend(_session_values(s) for s in batch.sessions.values())
+        rows.usage.extend(_priced(row, item.source.exact, prices) for row in batch.usage)
+        rows.messages.extend(batch.messages)
+        rows.file_refs.extend(batch.file_refs)
+        rows.sessions.extend(_session_values(s) for s in batch.sessions.values())
         _keep_latest(latest, batch.usage)
-    contexts = [(r.ts, r.context_tokens, r.context_window, r.session_id) for r in latest.values()]
-    with lock or nullcontext(), write_transaction(conn):
+    rows.contexts.extend((r.ts, r.context_tokens, r.context_window, r.session_id) for r in latest.values())
+    return rows._replace(nbytes=nbytes, malformed=malformed)
+
+
+def _write(conn: apsw.Connection, rows: _Rows) -> _Outcome:
+    """Store one parsed chunk, with its files' new offsets, in one transaction."""
+    with write_transaction(conn):
         # Upserts merge repeated sessions (a resumed session spans files).
-        conn.executemany(_UPSERT_SESSION, sessions)
+        conn.executemany(_UPSERT_SESSION, rows.sessions)
         before = conn.total_changes()
-        conn.executemany(_INSERT_USAGE, usage)
-        conn.executemany(_INSERT_MESSAGE, messages)
-        conn.executemany(_INSERT_FILE_REF, file_refs)
+        conn.executemany(_INSERT_USAGE, rows.usage)
+        conn.executemany(_INSERT_MESSAGE, rows.messages)
+        conn.executemany(_INSERT_FILE_REF, rows.file_refs)
         records = conn.total_changes() - before
-        conn.executemany(_UPDATE_CONTEXT, contexts)
-        conn.executemany(_UPSERT_FILE, files)
-    return _Outcome(nbytes, records, malformed, sorted({s[0] for s in sessions}), warnings)
-
-
-def _cpus() -> int:
-    try:
-        return min(len(os.sched_getaffinity(0)), 4)
-    except AttributeError:  # not on Linux
-        return min(os.cpu_count() or 1, 4)
+        conn.executemany(_UPDATE_CONTEXT, rows.contexts)
+        conn.executemany(_UPSERT_FILE, rows.files)
+    touched = sorted({s[0] for s in rows.sessions})
+    return _Outcome(rows.nbytes, records, rows.malformed, touched, rows.warnings)
 
 
 def _session_values(s: SessionRow) -> tuple:

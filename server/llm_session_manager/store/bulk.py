@@ -1,0 +1,54 @@
+"""Secondary indexes off during a first, big load; back on (and sorted) after.
+
+Building an index once over sorted keys is much cheaper than updating it row by
+row in random order. The dropped definitions are kept in ``meta`` in the same
+transaction that drops them, so a load killed half-way gets its indexes back
+on the next scan instead of losing them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import apsw
+
+from .connection import write_transaction
+
+_PENDING = "bulk_load_indexes"
+# Only plain indexes: UNIQUE constraints stay, they are what deduplicates.
+_SECONDARY = """
+SELECT sql FROM sqlite_master
+WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('usage', 'messages', 'file_refs')
+"""
+
+
+@contextmanager
+def bulk_load(conn: apsw.Connection, enabled: bool) -> Iterator[None]:
+    """Run a load with the secondary indexes dropped, if ``enabled``."""
+    restore_indexes(conn)
+    if not enabled:
+        yield
+        return
+    with write_transaction(conn):
+        definitions = [row[0] for row in conn.execute(_SECONDARY)]
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_PENDING, json.dumps(definitions)))
+        for sql in definitions:
+            name = sql.split()[2]  # CREATE INDEX <name> ON ...
+            conn.execute(f"DROP INDEX {name}")
+    try:
+        yield
+    finally:
+        restore_indexes(conn)
+
+
+def restore_indexes(conn: apsw.Connection) -> None:
+    """Recreate indexes a bulk load dropped, if any are still missing."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (_PENDING,)).fetchone()
+    if row is None:
+        return
+    with write_transaction(conn):
+        for sql in json.loads(row[0]):
+            conn.execute(sql.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))
+        conn.execute("DELETE FROM meta WHERE key = ?", (_PENDING,))
