@@ -238,3 +238,13 @@ def test_the_demo_runs_in_its_own_sandbox(cli, tmp_path, sandbox_home):
     (other / "thesis.tex").write_text("precious")
     r = cli("demo", "--dir", str(other))
     assert r.code == 1 and (other / "thesis.tex").read_text() == "precious"
+
+
+def test_exports_never_carry_a_secret_from_the_conversation(conn):
+    key = "sk-ant-api03-" + "Xy7" * 30 + "AA"
+    with conn:
+        conn.execute("UPDATE sessions SET title = ? WHERE id = ?", (f"use key {key} for the tests", CLAUDE_B))
+    for fmt in ("json", "yaml", "markdown"):
+        text = export.render(conn, config.load(), CLAUDE_B, fmt)
+        assert key not in text and "[REDACTED:anthropic-api-key]" in text, fmt
+    json.loads(export.render(conn, config.load(), CLAUDE_B, "json"))  # still valid JSON

@@ -13,7 +13,7 @@ import yaml
 from ..config import Config
 from ..errors import BadInput
 from ..models import Recommendation, Session
-from . import recommend, sessions, tokens
+from . import recommend, redact, sessions, tokens
 
 FORMATS = ("json", "yaml", "markdown", "csv")
 # Files bigger than this are not read to count their tokens.
@@ -92,17 +92,23 @@ def _file_use(conn: apsw.Connection, path: str, actions: str, uses: int, model: 
 
 
 def render(conn: apsw.Connection, config: Config, ref: str, fmt: str) -> str:
-    """The session's report in ``fmt``, as text ready to write."""
+    """The session's report in ``fmt``, as text ready to write, secrets redacted.
+
+    Titles are the user's first prompt, which may hold a pasted key; an export
+    is meant to be shared, so the whole text goes through the redactor.
+    """
     if fmt not in FORMATS:
         raise BadInput(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if fmt == "csv":
         return _csv(conn, sessions.resolve_id(conn, ref))
     report = build_report(conn, config, ref)
     if fmt == "json":
-        return msgspec.json.format(msgspec.json.encode(report), indent=2).decode() + "\n"
-    if fmt == "yaml":
-        return yaml.safe_dump(msgspec.to_builtins(report), sort_keys=False, allow_unicode=True)
-    return _markdown(report)
+        text = msgspec.json.format(msgspec.json.encode(report), indent=2).decode() + "\n"
+    elif fmt == "yaml":
+        text = yaml.safe_dump(msgspec.to_builtins(report), sort_keys=False, allow_unicode=True)
+    else:
+        text = _markdown(report)
+    return redact.redact_text(text)
 
 
 def _csv(conn: apsw.Connection, sid: str) -> str:
