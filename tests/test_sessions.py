@@ -243,8 +243,8 @@ def test_the_demo_runs_in_its_own_sandbox(cli, tmp_path, sandbox_home):
 def test_exports_never_carry_a_secret_from_the_conversation(conn):
     key = "sk-ant-api03-" + "Xy7" * 30 + "AA"
     with conn:
-        conn.execute("UPDATE sessions SET title = ? WHERE id = ?", (f"use key {key} for the tests", CLAUDE_B))
+        conn.execute("UPDATE sessions SET title = ? WHERE id = ?", (f"use key {key} for the tests", CODEX_SESSION))
     for fmt in ("json", "yaml", "markdown"):
-        text = export.render(conn, config.load(), CLAUDE_B, fmt)
+        text = export.render(conn, config.load(), CODEX_SESSION, fmt)
         assert key not in text and "[REDACTED:anthropic-api-key]" in text, fmt
-    json.loads(export.render(conn, config.load(), CLAUDE_B, "json"))  # still valid JSON
+    json.loads(export.render(conn, config.load(), CODEX_SESSION, "json"))  # still valid JSON
