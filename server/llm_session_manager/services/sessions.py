@@ -132,18 +132,18 @@ def resolve_id(conn: apsw.Connection, ref: str) -> str:
 
 
 def tag(conn: apsw.Connection, ref: str, tags: list[str]) -> str:
-    sid = resolve_id(conn, ref)
-    clean = _clean_tags(tags)
-    with write_transaction(conn):
-        conn.executemany("INSERT OR IGNORE INTO tags (session_id, tag) VALUES (?, ?)", [(sid, t) for t in clean])
-    return sid
+    return _change_tags(conn, ref, tags, "INSERT OR IGNORE INTO tags (session_id, tag) VALUES (?, ?)")
 
 
 def untag(conn: apsw.Connection, ref: str, tags: list[str]) -> str:
+    return _change_tags(conn, ref, tags, "DELETE FROM tags WHERE session_id = ? AND tag = ?")
+
+
+def _change_tags(conn: apsw.Connection, ref: str, tags: list[str], sql: str) -> str:
     sid = resolve_id(conn, ref)
     clean = _clean_tags(tags)
     with write_transaction(conn):
-        conn.executemany("DELETE FROM tags WHERE session_id = ? AND tag = ?", [(sid, t) for t in clean])
+        conn.executemany(sql, [(sid, t) for t in clean])
     return sid
 
 
