@@ -241,6 +241,14 @@ def cmd_init(ctx: Context) -> None:
     ))
 
 
+def cmd_lsp(ctx: Context) -> None:
+    from .lsp import run_stdio
+
+    code = run_stdio(ctx.args.config, verbose=ctx.args.verbose)
+    if code:
+        raise SystemExit(code)
+
+
 def cmd_demo(ctx: Context) -> None:
     from . import config, demo_logs, ingest, render
     from .services import recommend, sessions, usage
@@ -385,6 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("demo", cmd_demo, "write realistic demo logs into a sandbox and show what we make of them")
     p.add_argument("--dir", help="sandbox directory (default: $XDG_CACHE_HOME/llm-session-manager/demo)")
     add("init", cmd_init, "create the config file and the database")
+    add("lsp", cmd_lsp, "language server for editors, over stdin/stdout (docs/lsp.md)", json=False)
 
     pricing = sub.add_parser("pricing", help="the offline pricing table").add_subparsers(
         dest="pricing_command", required=True, metavar="ACTION")
