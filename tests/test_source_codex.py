@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections import defaultdict
 from pathlib import Path
@@ -216,3 +217,37 @@ def test_the_complete_lines_before_a_half_written_one_parse_cleanly():
 def test_a_state_it_cannot_read_starts_the_file_afresh():
     batch = SOURCE.parse(MAIN, MAIN.read_bytes(), b"\x00not msgpack")
     assert len(batch.usage) == 5
+
+
+def test_a_rollout_with_crlf_line_endings_gives_the_same_rows():
+    data = MAIN.read_bytes()
+    crlf = SOURCE.parse(MAIN, data.replace(b"\n", b"\r\n"), None)
+    whole = parse(MAIN)
+    for kind in ("usage", "messages", "file_refs", "sessions", "malformed"):
+        assert getattr(crlf, kind) == getattr(whole, kind), kind
+
+
+def test_lines_in_another_field_order_are_read_the_same():
+    # Codex writes timestamp, type, payload (payload.type first); other writers may not
+    def reorder(line: bytes) -> bytes:
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            return line  # the line cut short stays as it is
+        obj["payload"] = dict(reversed(obj["payload"].items()))
+        return json.dumps(dict(reversed(obj.items())), separators=(",", ":")).encode()
+
+    for path in (MAIN, FORK, COMPACTION):
+        lines = path.read_bytes().splitlines()
+        shuffled = SOURCE.parse(path, b"\n".join(map(reorder, lines)) + b"\n", None)
+        whole = parse(path)
+        for kind in ("usage", "messages", "file_refs", "sessions", "malformed"):
+            assert getattr(shuffled, kind) == getattr(whole, kind), (path.name, kind)
+
+
+def test_a_prompt_that_is_not_utf8_is_counted_as_malformed_not_raised():
+    prompt = b'"type":"user_message","message":"Now run the tests'
+    data = MAIN.read_bytes().replace(prompt, prompt.replace(b"the ", b"the \xff"))
+    batch = SOURCE.parse(MAIN, data, None)
+    assert batch.malformed == 2  # the line cut short, and this one
+    assert "Now run the tests and fix any failures" not in [m.text for m in batch.messages]
