@@ -339,6 +339,43 @@ def test_assistant_text_is_kept_one_message_per_line(config_dir: Path) -> None:
     assert [key[-2:] for key, _ in texts] == ["05", "12", "04", "16"]  # tool-use-only lines say nothing
 
 
+def test_an_assistant_line_with_several_text_blocks_is_one_message(tmp_path: Path) -> None:
+    blocks = [
+        {"type": "text", "text": "First I read the file."},
+        {"type": "tool_use", "id": "toolu_01R", "name": "Read", "input": {"file_path": "src/a.py"}},
+        {"type": "text", "text": ""},
+        {"type": "text", "text": "Then I say so."},
+    ]
+    message = {"id": "msg_01T", "type": "message", "role": "assistant", "model": "claude-sonnet-4-20250514",
+               "content": blocks, "usage": usage(1, 9)}
+    path = transcript(tmp_path, line(type="assistant", message=message, requestId="req_T", uuid="u1",
+                                     timestamp="2025-09-01T10:00:00.000Z"))
+    batch = parse(path)
+    assert [(m.key, m.kind, m.text) for m in batch.messages] == [
+        ("u1", "text", "First I read the file.\nThen I say so.")
+    ]
+    assert [(ref.key, ref.path) for ref in batch.file_refs] == [("toolu_01R", "/home/dev/app/src/a.py")]
+
+
+def test_a_typed_prompt_and_failed_tool_calls_in_one_user_line_are_kept_in_order(tmp_path: Path) -> None:
+    content = [
+        {"type": "tool_result", "tool_use_id": "toolu_1", "content": "fine", "is_error": False},
+        {"type": "tool_result", "tool_use_id": "toolu_2", "content": "No such file", "is_error": True},
+        {"type": "text", "text": "Try the other one."},
+        {"type": "tool_result", "tool_use_id": "toolu_3", "is_error": True,
+         "content": [{"type": "text", "text": "Exit code 1"}, {"type": "text", "text": "boom"}]},
+    ]
+    path = transcript(tmp_path, line(type="user", message={"role": "user", "content": content}, uuid="u1",
+                                     timestamp="2025-09-01T10:00:00.000Z"))
+    batch = parse(path)
+    assert [(m.key, m.kind, m.text) for m in batch.messages] == [
+        ("u1", "prompt", "Try the other one."),
+        ("u1:1", "tool_error", "No such file"),
+        ("u1:2", "tool_error", "Exit code 1\nboom"),
+    ]
+    assert batch.sessions["s-1"].title == "Try the other one."
+
+
 def test_a_file_read_in_two_chunks_gives_the_same_usage_and_places_a_late_summary(config_dir: Path) -> None:
     path = config_dir / PROJECT / f"{B}.jsonl"
     data = path.read_bytes()

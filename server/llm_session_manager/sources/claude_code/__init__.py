@@ -1,0 +1,51 @@
+"""Claude Code: ``<config dir>/projects/<project>/<session>.jsonl`` transcripts.
+
+Usage is counted as ccusage counts it (the rules are in ``_usage``); the
+conversation kept is in ``_conversation``; the line shapes in ``_lines``; and
+``_chunk`` runs one chunk of a file through all three.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from ...models import Batch
+from ._chunk import parse_chunk
+
+
+class ClaudeCode:
+    provider = "claude-code"
+    exact = True
+
+    def default_roots(self, env: Mapping[str, str], home: Path) -> list[Path]:
+        """``CLAUDE_CONFIG_DIR`` (comma-separated) if set, else both places Claude Code has used."""
+        raw = env.get("CLAUDE_CONFIG_DIR", "").strip()
+        if not raw:
+            config = Path(env["XDG_CONFIG_HOME"]) if env.get("XDG_CONFIG_HOME") else home / ".config"
+            return [config / "claude", home / ".claude"]
+        roots: list[Path] = []
+        for entry in raw.split(","):
+            entry = entry.strip()
+            if not entry:
+                continue
+            path = home / entry[2:] if entry == "~" or entry.startswith("~/") else Path(entry).expanduser()
+            if path.name == "projects":  # ccusage also accepts the projects dir itself
+                path = path.parent
+            if path not in roots:
+                roots.append(path)
+        return roots
+
+    def discover(self, root: Path) -> Iterator[Path]:
+        """Every transcript, sub-agent ones (``<session>/subagents/agent-*.jsonl``) included."""
+        projects = root / "projects"
+        if projects.is_dir():
+            yield from sorted(p for p in projects.rglob("*.jsonl") if p.is_file())
+
+    def parse(self, path: Path, data: bytes, state: bytes | None) -> Batch:
+        return parse_chunk(path, data, state)
+
+
+SOURCE = ClaudeCode()
+
+__all__ = ["SOURCE", "ClaudeCode"]

@@ -1,0 +1,148 @@
+"""The shapes of Claude Code transcript lines, decoded straight from bytes.
+
+msgspec skips every field not declared here, so a line costs little more than a
+scan of its bytes. Payloads needed only now and then (tool input and output,
+usage iterations, progress relays, summaries) stay ``Raw`` until something asks.
+``X | None | UnsetType`` tells an explicit ``null`` (which makes ccusage drop the
+line's usage) from a missing field. Every struct is ``gc=False``: they hold no
+cycles, and a chunk makes hundreds of thousands of them. Fields are declared in
+the order Claude Code writes them, rare ones last: msgspec looks each key up
+starting after the field it matched last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import msgspec
+from msgspec import UNSET, Raw, Struct, UnsetType
+
+from ...models import Batch
+
+
+class CacheCreation(Struct, gc=False):
+    ephemeral_5m_input_tokens: int = 0
+    ephemeral_1h_input_tokens: int = 0
+
+
+class Usage(Struct, gc=False):
+    input_tokens: int | None = None
+    cache_creation_input_tokens: int | None | UnsetType = UNSET
+    cache_read_input_tokens: int | None | UnsetType = UNSET
+    cache_creation: CacheCreation | None = None
+    output_tokens: int | None = None
+    speed: str | None | UnsetType = UNSET
+    iterations: Raw = Raw()  # decoded only when it names an advisor
+
+
+class Block(Struct, gc=False):
+    type: str = ""
+    text: str | None = None
+    id: str | None = None
+    name: str | None = None
+    input: Raw = Raw()  # decoded only for file tools
+    content: Raw = Raw()  # tool output, often whole files: decoded only on error
+    is_error: bool | None = None
+
+
+class Message(Struct, gc=False):
+    model: str | None | UnsetType = UNSET
+    id: str | None | UnsetType = UNSET
+    content: str | tuple[Block, ...] | None = None
+    usage: Usage | None = None
+
+
+class Compact(Struct, gc=False):
+    trigger: str | None = None
+    preTokens: int | None = None
+
+
+class Line(Struct, gc=False):
+    isSidechain: bool | None = None
+    cwd: str | None | UnsetType = UNSET
+    sessionId: str | None | UnsetType = UNSET
+    version: str | None | UnsetType = UNSET
+    gitBranch: str | None = None
+    type: str = ""
+    message: Message | None = None
+    requestId: str | None | UnsetType = UNSET
+    uuid: str | None = None
+    timestamp: datetime | None = None
+    isMeta: bool | None = None
+    isCompactSummary: bool | None = None
+    isApiErrorMessage: bool | None | UnsetType = UNSET
+    costUSD: float | None | UnsetType = UNSET
+    subtype: str | None = None
+    compactMetadata: Compact | None = None
+    summary: Raw = Raw()
+    leafUuid: str | None = None
+    data: Raw = Raw()  # progress payloads; decoded only for ``progress`` lines
+
+
+class Relayed(Struct, gc=False):
+    """A sub-agent's line, as a parent's ``progress`` line relays it under ``data.message``."""
+
+    timestamp: datetime | None = None
+    uuid: str | None = None
+    requestId: str | None | UnsetType = UNSET
+    costUSD: float | None | UnsetType = UNSET
+    message: Message | None = None
+
+
+class Progress(Struct, gc=False):
+    message: Relayed | None = None
+
+
+class Iteration(Struct, gc=False):
+    input_tokens: int
+    output_tokens: int
+    type: str = ""
+    model: str | None = None
+    cache_creation_input_tokens: int = 0
+    cache_read_input_tokens: int = 0
+    cache_creation: CacheCreation | None = None
+
+
+class TextPart(Struct, gc=False):
+    text: str | None = None
+
+
+class FileInput(Struct, gc=False):
+    file_path: str | None = None
+    notebook_path: str | None = None
+    path: str | None = None
+
+
+PROGRESS = msgspec.json.Decoder(Progress)
+ITERATIONS = msgspec.json.Decoder(tuple[Iteration, ...])
+TOOL_OUTPUT = msgspec.json.Decoder(str | tuple[TextPart, ...] | None)
+FILE_INPUT = msgspec.json.Decoder(FileInput)
+TEXT = msgspec.json.Decoder(str)
+
+_LINES = msgspec.json.Decoder(Line)
+# Lines are decoded a block at a time, so the objects are still in cache when
+# handled; a bad line makes only its own block go line by line.
+_BLOCK_BYTES = 256 << 10
+
+
+def decode(data: bytes, batch: Batch) -> Iterator[list[Line]]:
+    """Whole lines of ``data``, a block at a time; lines that do not fit are counted and skipped."""
+    view = memoryview(data)
+    start, size = 0, len(data)
+    while start < size:
+        end = size
+        if start + _BLOCK_BYTES < size:
+            end = data.find(b"\n", start + _BLOCK_BYTES) + 1 or size
+        block, start = view[start:end], end
+        try:
+            yield _LINES.decode_lines(block)
+        except msgspec.DecodeError:
+            lines = []
+            for raw in bytes(block).split(b"\n"):
+                if raw.strip():
+                    try:
+                        lines.append(_LINES.decode(raw))
+                    except msgspec.DecodeError:
+                        batch.malformed += 1
+            yield lines
