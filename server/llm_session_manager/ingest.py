@@ -133,7 +133,7 @@ def _discover(
         seen: set[Path] = set()
         for root in roots:
             for path in source.discover(root):
-                if path in seen or any(fnmatch.fnmatch(str(path), p) for p in ignore):
+                if path in seen or (ignore and any(fnmatch.fnmatch(str(path), p) for p in ignore)):
                     continue
                 seen.add(path)
                 yield source, path

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from ...models import Batch
+from ..base import find_files
 from ._chunk import parse_chunk
 
 
@@ -38,9 +39,7 @@ class ClaudeCode:
 
     def discover(self, root: Path) -> Iterator[Path]:
         """Every transcript, sub-agent ones (``<session>/subagents/agent-*.jsonl``) included."""
-        projects = root / "projects"
-        if projects.is_dir():
-            yield from sorted(p for p in projects.rglob("*.jsonl") if p.is_file())
+        yield from find_files(root / "projects", lambda name: name.endswith(".jsonl"))
 
     def parse(self, path: Path, data: bytes, state: bytes | None) -> Batch:
         return parse_chunk(path, data, state)

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from ...models import Batch
+from ..base import find_files
 from ._chunk import parse_chunk
 
 
@@ -38,7 +39,7 @@ class Codex:
         if not dirs and root.is_dir():
             dirs = [root]
         for d in dirs:
-            yield from sorted(d.rglob("rollout-*.jsonl"))
+            yield from find_files(d, lambda name: name.startswith("rollout-") and name.endswith(".jsonl"))
 
     def parse(self, path: Path, data: bytes, state: bytes | None) -> Batch:
         return parse_chunk(path, data, state)
