@@ -84,3 +84,21 @@ def test_init_creates_config_and_database_in_the_sandbox(cli, sandbox_home):
     assert Path(info["config"]) == sandbox_home / ".config" / "llm-session-manager" / "config.yaml"
     assert Path(info["database"]).exists()
     assert cli("init", "--json").json()["config_created"] is False
+
+
+def test_reports_for_scripts_import_nothing_heavy(tmp_path):
+    """A warm `usage --json` is mostly start-up: it must not pay for unused libraries."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, io, contextlib\n"
+        "from llm_session_manager import cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    cli.main(['usage', '--json'])\n"
+        "print(' '.join(sorted(m.split('.')[0] for m in sys.modules)))\n"
+    )
+    loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                check=True).stdout.split())
+    assert not loaded & {"numpy", "rich", "yaml", "tiktoken", "anthropic", "sqlite3", "multiprocessing",
+                         "mcp", "pygls", "trio", "psutil"}
