@@ -194,3 +194,26 @@ def test_ignore_patterns_skip_matching_logs(env, tmp_path, sandbox_home, monkeyp
     monkeypatch.setenv("LLM_SESSION_CONFIG", str(cfg))
     _, result = _scan(env, sandbox_home)
     assert result.files == 2
+
+
+def test_a_scan_killed_half_way_is_completed_by_the_next(env, sandbox_home):
+    child = f"""
+import os
+from pathlib import Path
+from llm_session_manager import config, ingest
+from llm_session_manager.store import connect
+
+ingest.CHUNK_BYTES = 1  # one file per transaction
+write = ingest._write
+
+def write_then_die(*args):
+    write(*args)
+    os._exit(3)  # killed right after the first file was committed
+
+ingest._write = write_then_die
+ingest.scan(connect(), config.load(), env={env!r}, home=Path({str(sandbox_home)!r}))
+"""
+    assert subprocess.run([sys.executable, "-c", child]).returncode == 3
+    conn, result = _scan(env, sandbox_home)
+    assert result.files_read == 2  # the committed file is not read again
+    assert _days(conn) == DAY_TOTALS
