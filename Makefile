@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv install demo test test-python bench clean
+VSCODE := editors/vscode
+
+.PHONY: venv install demo test test-python test-vscode bench clean
 
 venv: $(BIN)/python
 
@@ -21,11 +23,23 @@ install: $(STAMP)
 demo: install
 	$(BIN)/llm-session demo
 
-test: install
+test: test-vscode test-python  # pytest last: its summary closes the output
+
+test-python: install
 	$(BIN)/python -m pytest -q
+
+$(VSCODE)/node_modules/.installed: $(VSCODE)/package-lock.json
+	cd $(VSCODE) && npm ci --no-audit --no-fund
+	touch $@
+
+test-vscode: install $(VSCODE)/node_modules/.installed
+	cd $(VSCODE) && LLM_SESSION_PYTHON=$(CURDIR)/$(BIN)/python npm test
+	cd $(VSCODE) && npm run package
 
 bench: install
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/lsp.py
+	$(BIN)/python bench/mcp_startup.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info server/*.egg-info

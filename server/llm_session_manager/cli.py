@@ -249,6 +249,35 @@ def cmd_lsp(ctx: Context) -> None:
         raise SystemExit(code)
 
 
+def cmd_mcp(ctx: Context) -> None:
+    from .mcp_server.server import run_stdio
+
+    run_stdio(ctx.args.config, verbose=ctx.args.verbose)
+
+
+def cmd_mcp_install(ctx: Context) -> None:
+    from .mcp_server import install
+
+    a = ctx.args
+    target = install.target(a.client, a.scope)
+    if a.print:
+        snippet = install.install(target, dry_run=True).snippet
+        ctx.emit({"client": a.client, "scope": a.scope, "path": str(target.path), "snippet": snippet},
+                 lambda _: print(f"# {target.path}\n{snippet}"))
+        return
+    done = install.install(target)
+    ctx.emit({"client": a.client, "scope": a.scope, "path": str(done.path), "changed": done.changed,
+              "backup": str(done.backup) if done.backup else None},
+             lambda _: print(f"{'Added llm-session to' if done.changed else 'Already set up in'} {done.path}"
+                             + (f" (backup: {done.backup})" if done.backup else ""), file=sys.stderr))
+
+
+def cmd_serve(ctx: Context) -> None:
+    from . import serve
+
+    serve.run(ctx.args.host, ctx.args.port, ctx.args.config, verbose=ctx.args.verbose)
+
+
 def cmd_demo(ctx: Context) -> None:
     from . import config, demo_logs, ingest, render
     from .services import recommend, sessions, usage
@@ -393,7 +422,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("demo", cmd_demo, "write realistic demo logs into a sandbox and show what we make of them")
     p.add_argument("--dir", help="sandbox directory (default: $XDG_CACHE_HOME/llm-session-manager/demo)")
     add("init", cmd_init, "create the config file and the database")
-    add("lsp", cmd_lsp, "language server for editors, over stdin/stdout (docs/lsp.md)", json=False)
+    p = add("lsp", cmd_lsp, "language server for editors, over stdin/stdout (docs/lsp.md)", json=False)
+    p.add_argument("--stdio", action="store_true", help=argparse.SUPPRESS)  # what many clients append
+    p = add("mcp", cmd_mcp, "MCP server for AI assistants, over stdin/stdout (docs/mcp.md)", json=False)
+    mcp_sub = p.add_subparsers(dest="mcp_command", metavar="ACTION")
+    p = mcp_sub.add_parser("install", parents=[common, as_json], help="add this server to an MCP client's config",
+                           description="add this server to an MCP client's config")
+    p.set_defaults(func=cmd_mcp_install, json=False)
+    p.add_argument("--client", required=True, choices=("claude-code", "cursor", "vscode", "codex", "gemini"))
+    p.add_argument("--scope", default="user", choices=("user", "project"),
+                   help="user: for every project; project: files in the current directory")
+    p.add_argument("--print", action="store_true", help="print the entry and where it goes; change nothing")
+    p = add("serve", cmd_serve, "serve MCP over HTTP at /mcp and keep the store fresh (docs/mcp.md)", json=False)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, local only)")
+    p.add_argument("--port", type=int, default=8765, help="port to bind (default: 8765; 0: any free port)")
+
+    _add_memory_commands(sub, add, common, as_json)
 
     pricing = sub.add_parser("pricing", help="the offline pricing table").add_subparsers(
         dest="pricing_command", required=True, metavar="ACTION")
@@ -444,6 +488,114 @@ class _ScanProgress:
     def __exit__(self, *exc) -> None:
         if self.bar is not None:
             self.bar.stop()
+
+
+# --- memory (services/memory; docs/memory.md) --------------------------------
+
+
+def cmd_remember(ctx: Context) -> None:
+    from .services import memory
+
+    a = ctx.args
+    m = memory.remember(ctx.conn, a.text, project=a.project, tags=a.tag or (),
+                        embedder=memory.embedder_for(ctx.config))
+    ctx.emit({"id": m.id}, lambda _: print(f"Remembered {m.id}"))
+
+
+def cmd_memorize(ctx: Context) -> None:
+    from .services import memory
+
+    found = memory.memorize(ctx.fresh_conn(), ctx.config, ctx.args.id, embedder=memory.embedder_for(ctx.config))
+    ctx.emit(found, lambda _: _print_memories(found, f"{len(found)} new memories"))
+
+
+def cmd_recall(ctx: Context) -> None:
+    from .services import memory
+
+    a = ctx.args
+    conn = ctx.fresh_conn() if a.import_to else ctx.conn
+    found = memory.recall(conn, a.query, limit=a.limit, project=a.project, tags=a.tag or (),
+                          since=_parse_since(a.since) if a.since else None,
+                          embedder=memory.embedder_for(ctx.config))
+    if a.import_to:
+        path = memory.import_to_session(conn, ctx.config, a.import_to, found)
+        print(f"Wrote {len(found)} memories to {path}", file=sys.stderr)
+    ctx.emit(found, lambda _: _print_memories(found, "No memories match." if not found else None))
+
+
+def cmd_memory_import(ctx: Context) -> None:
+    from .services import memory
+
+    with _ImportProgress(enabled=not ctx.args.json) as progress:
+        result = memory.import_jsonl(ctx.conn, Path(ctx.args.file), progress=progress,
+                                     embedder=memory.embedder_for(ctx.config))
+    ctx.emit(result, lambda _: print(
+        f"Imported {result.imported:,} memories; skipped {result.skipped:,} already stored, "
+        f"{result.malformed:,} malformed lines"))
+
+
+def cmd_memory_list(ctx: Context) -> None:
+    from .services import memory
+
+    a = ctx.args
+    found = memory.list_memories(ctx.conn, project=a.project, tag=a.tag, limit=a.limit)
+    ctx.emit(found, lambda _: _print_memories(found, "No memories yet." if not found else None))
+
+
+def cmd_memory_forget(ctx: Context) -> None:
+    from .services import memory
+
+    memory.forget(ctx.conn, ctx.args.id)
+    ctx.emit({"id": ctx.args.id, "forgotten": True}, lambda _: print(f"Forgot {ctx.args.id}"))
+
+
+def _print_memories(found, note: str | None) -> None:
+    for m in found:
+        score = f"{m.score:.2f} " if m.score is not None else ""
+        where = " ".join(x for x in (m.project and f"[{m.project}]", " ".join(f"#{t}" for t in m.tags)) if x)
+        print(f"{score}{m.id[:8]}  {m.text}" + (f"  {where}" if where else ""))
+    if note:
+        print(note, file=sys.stderr)
+
+
+class _ImportProgress(_ScanProgress):
+    """The scan's progress bar, over the bytes of an import file."""
+
+    def update(self, done: int, total: int) -> None:
+        super().update(done, total)
+        if self.bar is not None:
+            self.bar.update(self.task, description="Importing memories")
+
+
+def _add_memory_commands(sub, add, common, as_json) -> None:
+    p = add("remember", cmd_remember, "store a memory (secrets are redacted)")
+    p.add_argument("text")
+    p.add_argument("--project")
+    p.add_argument("--tag", action="append", help="repeatable")
+    p = add("memorize", cmd_memorize, "store what a session learned: requirements, decisions, facts, files",
+            scans=True)
+    p.add_argument("id", help="session id or unique prefix")
+    p = add("recall", cmd_recall, "memories that match a query, by words and meaning", scans=True)
+    p.add_argument("query")
+    p.add_argument("--limit", "-k", type=int, default=5)
+    p.add_argument("--project")
+    p.add_argument("--tag", action="append", help="repeatable; memories with every tag given")
+    p.add_argument("--since", help="made since a date (2025-01-31) or an age (7d, 12h)")
+    p.add_argument("--import-to", metavar="ID",
+                   help="also write them into that session's CLAUDE.md / AGENTS.md / GEMINI.md")
+    mem = sub.add_parser("memory", help="import, list and forget memories").add_subparsers(
+        dest="memory_command", required=True, metavar="ACTION")
+    p = mem.add_parser("import", parents=[common, as_json], help="import memories from a JSON-lines file")
+    p.set_defaults(func=cmd_memory_import, json=False)
+    p.add_argument("file")
+    p = mem.add_parser("list", parents=[common, as_json], help="list memories, newest first")
+    p.set_defaults(func=cmd_memory_list, json=False)
+    p.add_argument("--project")
+    p.add_argument("--tag")
+    p.add_argument("--limit", type=int)
+    p = mem.add_parser("forget", parents=[common, as_json], help="delete a memory")
+    p.set_defaults(func=cmd_memory_forget, json=False)
+    p.add_argument("id", help="memory id or unique prefix")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -82,6 +82,25 @@ class SourceConfig(_Section):
     paths: tuple[Path, ...] = ()  # extra data directories, absolute
 
 
+class EmbedderConfig(_Section):
+    """Which model turns memories into vectors (docs/embeddings.md)."""
+
+    kind: Literal["static", "sentence-transformers", "ollama", "openai"] = "static"
+    model: str | None = None
+    url: str | None = None
+    dim: Annotated[int, msgspec.Meta(gt=0)] | None = None
+    device: str | None = None
+    api_key_env: str = "OPENAI_API_KEY"
+    timeout: Positive = 60.0
+    batch_size: Annotated[int, msgspec.Meta(gt=0)] | None = None
+
+
+class MemoryConfig(_Section):
+    """The ``memory:`` section: what memory recall embeds with (docs/memory.md)."""
+
+    embedder: EmbedderConfig = EmbedderConfig()
+
+
 class Config(_Section):
     token_limits: dict[str, Annotated[int, msgspec.Meta(gt=0)]] = {}
     health_thresholds: HealthThresholds = HealthThresholds()
@@ -90,6 +109,7 @@ class Config(_Section):
     dashboard: Dashboard = Dashboard()
     session_discovery: SessionDiscovery = SessionDiscovery()
     sources: dict[ProviderId, SourceConfig] = {}
+    memory: MemoryConfig = MemoryConfig()
 
     def source(self, provider: str) -> SourceConfig:
         """The settings for ``provider``; an unlisted provider is enabled with no extra paths."""

@@ -162,11 +162,15 @@ async def test_status_for_an_unknown_session_is_the_cli_error_line(lsp):
     assert lsp.client.messages == []  # the request's own problem: no pop-up
 
 
-async def test_recall_says_memory_is_not_available_yet(lsp):
+async def test_recall_finds_what_another_session_remembered(lsp, cli):
+    r = cli("remember", "The coupon bug was a rounding error in total.ts; fixed by using cents",
+            "--project", "shop", "--json")
+    assert r.code == 0, r.err
     answer = await lsp.request("llmSession/recall", {"query": "how did we fix the coupon bug?"})
-    assert answer["memories"] == []
-    assert "not available" in answer["message"]
-    assert await lsp.command("llmSession.recall", "coupon bug", 3) == answer
+    assert [m["id"] for m in answer["memories"]][:1] == [r.json()["id"]]
+    assert set(answer["memories"][0]) >= {"id", "text", "score", "project", "session_id", "created_at", "tags"}
+    assert await lsp.command("llmSession.recall", "how did we fix the coupon bug?") == answer
+    assert (await lsp.request("llmSession/recall", {"query": "coupon", "project": "elsewhere"}))["memories"] == []
     with pytest.raises(JsonRpcException) as e:
         await lsp.request("llmSession/recall", {})
     assert e.value.code == -32602 and e.value.message == "query is required"

@@ -18,7 +18,7 @@ import apsw
 
 from ..errors import StoreCorrupt, StoreError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 10_000
 DB_NAME = "sessions.db"
 

@@ -1,0 +1,46 @@
+"""Prompts: ``project_memories(project)`` primes an assistant with what a project's sessions learned."""
+
+from __future__ import annotations
+
+from .tools.memory import MemoryUnavailable, memory_service
+
+PROMPTS = {
+    "project_memories": (
+        "Prime the conversation with what earlier sessions in a project learned, and its recent sessions.",
+        [("project", "The project name (as in list_sessions).", True)],
+    ),
+}
+MEMORIES = 20
+RECENT_SESSIONS = 10
+
+
+def render(conn, config, name: str, arguments: dict[str, str]) -> tuple[str, str]:
+    """(description, text of the one user message) for prompt ``name``."""
+    from ..errors import BadInput
+    from ..services import sessions
+
+    if name not in PROMPTS:
+        raise BadInput(f"unknown prompt {name!r}; this server has: {', '.join(PROMPTS)}")
+    project = (arguments.get("project") or "").strip()
+    if not project:
+        raise BadInput("the project_memories prompt needs a project name")
+    lines = [f"Context for project {project!r}, from llm-session-manager.", ""]
+    try:
+        memories = memory_service().recall(conn, project, limit=MEMORIES, project=project)
+    except MemoryUnavailable as e:
+        lines.append(f"Memories: none ({e}).")
+    else:
+        if memories:
+            lines.append("What earlier sessions learned (most relevant first):")
+            lines += [f"- {m.text}" + (f" [{', '.join(m.tags)}]" if m.tags else "") for m in memories]
+        else:
+            lines.append("No memories are stored for this project yet; use the `remember` tool to add some.")
+    recent = sessions.list_sessions(conn, config, sessions.Filters(project=project))[:RECENT_SESSIONS]
+    lines += ["", "Recent sessions in this project (newest first):" if recent else "No sessions recorded in this project."]
+    lines += [
+        f"- {s.id[:8]} {s.provider} {s.last_activity or '?'}: {s.title or '(untitled)'} "
+        f"(context {s.context.percent:.0f}% full, health {s.health.status})"
+        for s in recent
+    ]
+    lines += ["", "Use `recall` for anything more specific, and `remember` for what you learn that the next session should know."]
+    return PROMPTS[name][0], "\n".join(lines)

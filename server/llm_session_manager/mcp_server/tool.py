@@ -1,0 +1,88 @@
+"""What a tool is made of: typed arguments, a typed result and a service call.
+
+Arguments and results are msgspec structs, the same kind the services hand to
+every frontend. From them come the JSON schemas a client sees in
+``tools/list`` (field descriptions and bounds included), the validation of
+each call -- an error names the field, as in ``Expected `int`, got `str` - at
+`$.limit``` -- and the structured content of each result. Schemas are built
+on the first ``tools/list``, not at start-up.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import msgspec
+
+
+NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
+
+
+class Args(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """Base of tool arguments: an unknown argument is an error, not silently dropped."""
+
+
+class Tool:
+    """One MCP tool. ``run(conn, config, args)`` runs in a worker thread."""
+
+    def __init__(
+        self,
+        run: Callable[..., Any],
+        args: type[Args],
+        result: Any,
+        *,
+        title: str,
+        fresh: bool = False,
+        read_only: bool = True,
+        idempotent: bool = True,
+    ) -> None:
+        self.name = run.__name__
+        self.description = inspect.cleandoc(run.__doc__ or "")
+        self.run = run
+        self.args = args
+        self.result = result
+        self.title = title
+        self.fresh = fresh  # scan the logs first: the tool reads sessions
+        self.read_only = read_only
+        self.idempotent = idempotent
+
+    def parse(self, arguments: dict[str, Any] | None) -> Args:
+        """The call's arguments as ``self.args``; ``msgspec.ValidationError`` names a bad field."""
+        return msgspec.convert(arguments or {}, self.args)
+
+    @functools.cached_property
+    def input_schema(self) -> dict[str, Any]:
+        return object_schema(self.args)
+
+    @functools.cached_property
+    def output_schema(self) -> dict[str, Any]:
+        return object_schema(self.result)
+
+
+def tool(args: type[Args], result: Any, **options: Any) -> Callable[[Callable[..., Any]], Tool]:
+    """Make the decorated ``run(conn, config, args)`` a ``Tool``; its docstring is the description."""
+    return lambda run: Tool(run, args, result, **options)
+
+
+def object_schema(tp: Any) -> dict[str, Any]:
+    """A self-contained JSON schema whose top level is the object itself (MCP needs ``type: object``).
+
+    msgspec puts every struct in ``$defs`` and refers to it; the top-level one
+    is inlined and the others stay in ``$defs`` of the same document, so the
+    ``$ref``s resolve without any outside registry.
+    """
+    (top,), defs = msgspec.json.schema_components([tp], ref_template="#/$defs/{name}")
+    name = top["$ref"].rsplit("/", 1)[-1]
+    schema = dict(defs.pop(name))
+    schema.pop("title", None)
+    if defs:
+        schema["$defs"] = defs
+    return schema
+
+
+def to_json(value: Any) -> Any:
+    """A result as plain JSON values (the tool's ``structuredContent``)."""
+    return msgspec.to_builtins(value)

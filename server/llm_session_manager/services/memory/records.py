@@ -1,0 +1,22 @@
+"""What memory hands to frontends; field order is the JSON contract of DESIGN.md."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class Memory(msgspec.Struct):
+    id: str
+    text: str
+    score: float | None  # recall's relevance in (0, 1]; None outside recall
+    project: str | None
+    session_id: str | None
+    created_at: str  # ISO 8601, UTC
+    tags: list[str]
+    source: str = "user"  # user | import | memorize
+
+
+class ImportResult(msgspec.Struct):
+    imported: int  # new memories stored
+    skipped: int  # lines whose id or content was already stored
+    malformed: int  # lines that are not a JSON object with a non-blank "text"

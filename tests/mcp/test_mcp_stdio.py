@@ -1,0 +1,188 @@
+"""What an assistant sees of `llm-session mcp`: the real server over a real pipe, via the SDK's client."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import anyio
+import pytest
+from mcp.shared.exceptions import MCPError
+
+from mcp_helpers import (  # noqa: F401  (fixtures)
+    CLAUDE_A, CLAUDE_B, CODEX_RECENT, CONTRACT_TOOLS, anyio_backend, cli_json, error_text, logs, mcp_client,
+    structured,
+)
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def mcp(logs, tmp_path):
+    async with mcp_client(tmp_path / "server.log") as session:
+        yield session
+
+
+async def test_initialize_names_the_server_and_what_it_offers(mcp):
+    init = mcp.initialize_result
+    assert init.server_info.name == "llm-session"
+    caps = init.capabilities
+    assert caps.tools is not None and caps.resources is not None and caps.prompts is not None
+    assert "session_status" in init.instructions
+
+
+async def test_every_contract_tool_is_listed_with_input_and_output_schemas(mcp):
+    tools = {t.name: t for t in (await mcp.list_tools()).tools}
+    assert set(tools) == CONTRACT_TOOLS
+    for t in tools.values():
+        assert t.description and len(t.description) > 40, t.name
+        assert t.input_schema["type"] == "object" and t.output_schema["type"] == "object", t.name
+        assert t.input_schema["additionalProperties"] is False, t.name
+    listing = tools["list_sessions"].input_schema["properties"]
+    assert set(listing) >= {"provider", "project", "tag", "active", "since"}
+    assert "codex" in json.dumps(listing["provider"])
+    assert set(tools["usage"].input_schema["properties"]["by"]["enum"]) == {
+        "day", "month", "session", "model", "project", "provider"}
+    assert tools["export_session"].input_schema["required"] == ["session_id", "format"]
+    assert tools["recall"].input_schema["properties"]["limit"]["default"] == 5
+    assert tools["remember"].annotations.read_only_hint is False
+    assert tools["list_sessions"].annotations.read_only_hint is True
+    assert "LIKE" not in tools["search_history"].description  # says it plainly instead:
+    assert "substring" in tools["search_history"].description
+
+
+async def test_list_sessions_shows_what_the_cli_shows(mcp):
+    listed = structured(await mcp.call_tool("list_sessions", {}))
+    assert [s["id"] for s in listed["sessions"]] == [s["id"] for s in cli_json("list")]
+    assert listed["count"] == 6 and not listed["truncated"]
+    codex = structured(await mcp.call_tool("list_sessions", {"provider": "codex", "limit": 1}))
+    assert [s["provider"] for s in codex["sessions"]] == ["codex"] and codex["truncated"]
+    shop = structured(await mcp.call_tool("list_sessions", {"project": "shop", "since": "2020-01-01"}))
+    assert {s["id"] for s in shop["sessions"]} == {CLAUDE_A, CLAUDE_B}
+    assert structured(await mcp.call_tool("list_sessions", {"since": "1d"}))["count"] == 0  # fixtures are old
+
+
+async def test_session_status_finds_the_latest_session_in_a_directory(mcp, logs):
+    status = structured(await mcp.call_tool("session_status", {"cwd": str(logs.shop)}))
+    assert status["session"]["id"] == CLAUDE_B
+    context = status["session"]["context"]
+    assert status["context_remaining"] == context["limit"] - context["used"]
+    assert status["session"]["health"]["status"] in ("healthy", "warning", "critical")
+    # From a subdirectory of the project, too:
+    deeper = structured(await mcp.call_tool("session_status", {"cwd": str(logs.shop / "src" / "cart")}))
+    assert deeper["session"]["id"] == CLAUDE_B
+    by_prefix = structured(await mcp.call_tool("session_status", {"session_id": CODEX_RECENT[:10]}))
+    assert by_prefix["session"]["id"] == CODEX_RECENT
+    assert "no session has worked in /nowhere" in error_text(await mcp.call_tool("session_status", {"cwd": "/nowhere"}))
+
+
+async def test_usage_adds_up_like_the_cli_report(mcp):
+    report = structured(await mcp.call_tool("usage", {"by": "provider"}))
+    assert report == cli_json("usage", "--by", "provider")
+    assert {r["key"] for r in report["rows"]} == {"claude-code", "codex"}
+    one_day = structured(await mcp.call_tool("usage", {"by": "day", "since": "2025-08-14", "until": "2025-08-14"}))
+    assert [r["key"] for r in one_day["rows"]] == ["2025-08-14"]
+
+
+async def test_recommend_for_one_session_and_for_now(mcp):
+    recs = structured(await mcp.call_tool("recommend", {"session_id": CLAUDE_B}))["recommendations"]
+    assert recs and all(r["session_id"] == CLAUDE_B for r in recs)
+    assert {r["severity"] for r in recs} <= {"critical", "warning", "info"}
+    assert structured(await mcp.call_tool("recommend", {})) == {"recommendations": []}  # nothing is recent
+
+
+async def test_export_session_in_every_format(mcp):
+    md = structured(await mcp.call_tool("export_session", {"session_id": CLAUDE_B[:8], "format": "markdown"}))
+    assert md["session_id"] == CLAUDE_B and md["text"].startswith("# Fix double coupon discount")
+    as_json = structured(await mcp.call_tool("export_session", {"session_id": CLAUDE_B, "format": "json"}))
+    assert json.loads(as_json["text"])["session"]["id"] == CLAUDE_B
+    rows = list(csv.DictReader(io.StringIO(structured(
+        await mcp.call_tool("export_session", {"session_id": CLAUDE_B, "format": "csv"}))["text"])))
+    assert rows and {r["session_id"] for r in rows} == {CLAUDE_B}
+
+
+async def test_search_history_finds_a_phrase_newest_first(mcp):
+    found = structured(await mcp.call_tool("search_history", {"query": "COUPON"}))
+    assert found["matches"]
+    assert all("coupon" in m["snippet"].lower() for m in found["matches"])
+    times = [m["ts"] for m in found["matches"]]
+    assert times == sorted(times, reverse=True)
+    only_a = structured(await mcp.call_tool("search_history", {"query": "coupon", "session_id": CLAUDE_A[:8]}))
+    assert only_a["matches"] and {m["session_id"] for m in only_a["matches"]} == {CLAUDE_A}
+    capped = structured(await mcp.call_tool("search_history", {"query": "coupon", "limit": 1}))
+    assert len(capped["matches"]) == 1 and capped["truncated"]
+    assert structured(await mcp.call_tool("search_history", {"query": "zebra-unicorn"})) == {
+        "matches": [], "truncated": False}
+
+
+async def test_optimize_context_ranks_the_session_files_by_token_cost(mcp, logs):
+    plan = structured(await mcp.call_tool("optimize_context", {"cwd": str(logs.shop)}))
+    assert plan["session_id"] == CLAUDE_B
+    paths = [f["path"] for f in plan["files"]]
+    # The biggest file first; a file that is gone (and a directory listing) cost nothing now, so last.
+    assert paths == [str(logs.shop / p) for p in ("src/cart/coupon.ts", "tests/cart/coupon.test.ts",
+                                                  "notebooks/coupons.ipynb", "tests")]
+    costs = [f["tokens"] for f in plan["files"]]
+    assert costs[0] > 10 * costs[1] > 0 and costs[2:] == [None, None]
+    assert plan["total_tokens"] == costs[0] + costs[1]
+    tests_only = structured(await mcp.call_tool("optimize_context", {"session_id": CLAUDE_B, "query": "cart/"}))
+    assert [f["path"] for f in tests_only["files"]] == [str(logs.shop / p) for p in ("src/cart/coupon.ts", "tests/cart/coupon.test.ts")]
+
+
+async def test_bad_arguments_are_tool_errors_and_the_server_keeps_working(mcp):
+    wrong_type = error_text(await mcp.call_tool("list_sessions", {"limit": "ten"}))
+    assert wrong_type == "invalid arguments for list_sessions: Expected `int`, got `str` - at `$.limit`"
+    assert "unknown field `sesion_id`" in error_text(await mcp.call_tool("session_status", {"sesion_id": "x"}))
+    assert "`$.format`" in error_text(await mcp.call_tool("export_session", {"session_id": CLAUDE_B, "format": "pdf"}))
+    assert "missing required field `session_id`" in error_text(await mcp.call_tool("export_session", {"format": "json"}))
+    assert "no session with id 'deadbeef'" in error_text(await mcp.call_tool("recommend", {"session_id": "deadbeef"}))
+    assert "must be a date" in error_text(await mcp.call_tool("list_sessions", {"since": "last tuesday"}))
+    with pytest.raises(MCPError, match="unknown tool 'drop_tables'"):
+        await mcp.call_tool("drop_tables", {})
+    assert structured(await mcp.call_tool("list_sessions", {}))["count"] == 6
+
+
+async def test_a_session_is_a_resource(mcp):
+    templates = {t.uri_template for t in (await mcp.list_resource_templates()).resource_templates}
+    assert templates == {"session://{id}", "memory://{id}"}
+    listed = {str(r.uri) for r in (await mcp.list_resources()).resources}
+    assert f"session://{CLAUDE_B}" in listed
+    read = await mcp.read_resource(f"session://{CLAUDE_B[:8]}")
+    assert json.loads(read.contents[0].text) == cli_json("show", CLAUDE_B)
+    with pytest.raises(MCPError, match="no session with id"):
+        await mcp.read_resource("session://nope")
+
+
+async def test_the_project_memories_prompt_primes_with_the_project(mcp):
+    prompts = {p.name: p for p in (await mcp.list_prompts()).prompts}
+    assert [a.name for a in prompts["project_memories"].arguments] == ["project"]
+    got = await mcp.get_prompt("project_memories", {"project": "shop"})
+    text = got.messages[0].content.text
+    assert "shop" in text and CLAUDE_B[:8] in text and CLAUDE_A[:8] in text
+
+
+async def test_two_clients_at_once_each_get_their_answers(logs, tmp_path):
+    results = {}
+
+    async def client(name: str, tool: str, args: dict) -> None:
+        async with mcp_client(tmp_path / f"{name}.log") as session:
+            results[name] = [structured(await session.call_tool(tool, args)) for _ in range(3)]
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(client, "a", "list_sessions", {})
+        tg.start_soon(client, "b", "usage", {"by": "session"})
+    assert all(r["count"] == 6 for r in results["a"])
+    assert len({json.dumps(r) for r in results["b"]}) == 1 and results["b"][0]["rows"]
+
+
+async def test_concurrent_calls_on_one_connection_run_side_by_side(mcp):
+    answers = {}
+
+    async def call(n: int) -> None:
+        answers[n] = structured(await mcp.call_tool("list_sessions", {"limit": n}))
+
+    async with anyio.create_task_group() as tg:
+        for n in range(1, 7):
+            tg.start_soon(call, n)
+    assert {n: len(a["sessions"]) for n, a in answers.items()} == {n: n for n in range(1, 7)}
