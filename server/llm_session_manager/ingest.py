@@ -18,7 +18,6 @@ import gc
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
 
@@ -32,9 +31,9 @@ from .store import write_transaction
 from .store.bulk import bulk_load
 
 HEAD_BYTES = 64
-# New bytes per transaction: commits stay rare in a cold scan, memory stays
-# flat on a multi-GB history, and parsing and writing overlap.
-CHUNK_BYTES = 16 << 20
+# New bytes per transaction: commits stay rare in a cold scan (each one writes
+# the index pages it touched again) and memory stays flat on a multi-GB history.
+CHUNK_BYTES = 32 << 20
 # A first scan of at least this much is loaded with secondary indexes off.
 BULK_BYTES = 64 << 20
 
@@ -210,25 +209,19 @@ def _chunks(work: list[_Work]) -> list[list[_Work]]:
 
 
 def _ingest(conn: apsw.Connection, chunks: list[list[_Work]]) -> Iterator[_Outcome]:
-    """Parse chunk n+1 here while a writer thread stores chunk n.
+    """Parse and store chunk after chunk.
 
-    apsw releases the GIL while SQLite works, so the two overlap on two cores
-    without the cost of shipping rows to another process.
+    Tried and measured slower: a writer thread (apsw takes the GIL back for
+    every row, so parser and writer convoy on it) and forked workers writing in
+    turn (each commit by one throws away the other's page cache).
     """
     prices = pricing.load_table()
     # Parsing allocates millions of short-lived objects and no cycles; the
     # cyclic collector would only rescan them over and over.
     gc.disable()
     try:
-        with ThreadPoolExecutor(1, thread_name_prefix="ingest-writer") as writer:
-            pending: Future[_Outcome] | None = None
-            for chunk in chunks:
-                rows = _parse_chunk(chunk, prices)
-                if pending is not None:
-                    yield pending.result()
-                pending = writer.submit(_write, conn, rows)
-            if pending is not None:
-                yield pending.result()
+        for chunk in chunks:
+            yield _write(conn, _parse_chunk(chunk, prices))
     finally:
         gc.enable()
 
