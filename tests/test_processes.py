@@ -59,3 +59,20 @@ def test_interpreted_assistants_are_recognised_by_their_script():
     assert processes._provider_of("python3", ["python3", "/home/u/.local/bin/aider", "--model", "x"]) == "aider"
     assert processes._provider_of("node", ["node", "/srv/app/server.js"]) is None
     assert processes._provider_of("bash", [sys.executable]) is None
+
+
+def test_one_look_at_the_process_table_serves_callers_for_a_moment(monkeypatch):
+    scans = []
+    monkeypatch.setattr(processes, "_cache", None)
+    monkeypatch.setattr(processes, "_scan", lambda: scans.append(1) or [])
+    processes.running()
+    processes.running()
+    assert len(scans) == 1  # an editor's status poll and session list share one look
+    processes.running(max_age=0)
+    assert len(scans) == 2
+
+
+def test_only_interpreters_have_their_command_lines_read():
+    assert processes._may_run_script("node") and processes._may_run_script("python3.12")
+    assert not processes._may_run_script("claude")  # known by its name alone
+    assert not processes._may_run_script("bash") and not processes._may_run_script(None)

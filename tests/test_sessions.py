@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime
+import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import yaml
 
 from conftest import FIXTURES
 from llm_session_manager import config, ingest
+from llm_session_manager.errors import BadInput
 from llm_session_manager.models import Session
 from llm_session_manager.services import export, recommend, sessions
 from llm_session_manager.store import connect
@@ -83,6 +85,41 @@ def test_filters_by_provider_project_tag_and_since(cli, scanned):
     recent = cli("list", "--since", "2026-02-01", "--json").json()
     assert recent and all(_ts(s["last_activity"]) >= _ts("2026-02-01T00:00:00+00:00") for s in recent)
     assert cli("list", "--active", "--json").json() == []  # no assistant runs in the sandbox
+
+
+def test_since_is_a_local_date_an_iso_time_or_an_age():
+    assert sessions.parse_since("2025-01-31") == datetime(2025, 1, 31).timestamp()  # local midnight
+    assert sessions.parse_since("2025-01-31T10:00:00Z") == datetime(2025, 1, 31, 10, tzinfo=timezone.utc).timestamp()
+    assert sessions.parse_since(" 7d ") == pytest.approx(time.time() - 7 * 86400, abs=5)
+    assert sessions.parse_since("30m") == pytest.approx(time.time() - 1800, abs=5)
+    with pytest.raises(BadInput, match=r"^--since must be a date like 2025-01-31, an ISO time or an age like 7d, got 'soon'$"):
+        sessions.parse_since("soon", name="--since")
+
+
+def test_the_session_of_a_directory_is_the_latest_there_else_the_nearest(conn):
+    cfg, now = config.load(), _ts("2026-03-01T00:00:00+00:00")
+    everything = sessions.list_sessions(conn, cfg, now=now)  # newest first
+    newest_in = {}
+    for s in everything:
+        newest_in.setdefault(s.cwd, s)
+    assert sessions.for_cwd(conn, cfg, "/home/dev/shop", now=now) == newest_in["/home/dev/shop"]
+    assert sessions.for_cwd(conn, cfg, "/home/dev/shop/", now=now) == newest_in["/home/dev/shop"]
+    # From inside the project, and from the directory that holds every project:
+    assert sessions.for_cwd(conn, cfg, "/home/dev/shop/src/cart", now=now) == newest_in["/home/dev/shop"]
+    assert sessions.for_cwd(conn, cfg, "/home/dev", now=now) == everything[0]
+    # A directory that only starts with the same letters is somewhere else.
+    assert sessions.for_cwd(conn, cfg, "/home/dev/shopping", now=now) is None
+    assert sessions.for_cwd(conn, cfg, "/nowhere", now=now) is None
+
+
+def test_a_directory_filter_sums_only_its_own_sessions_and_the_same_way(conn):
+    cfg, now = config.load(), _ts("2026-03-01T00:00:00+00:00")
+    everything = sessions.list_sessions(conn, cfg, now=now)
+    shop = sessions.list_sessions(conn, cfg, sessions.Filters(cwd="/home/dev/shop"), now=now)
+    assert shop and shop == [s for s in everything if s.cwd == "/home/dev/shop"]
+    assert sessions.list_sessions(conn, cfg, sessions.Filters(cwd="/home"), now=now) == [
+        s for s in everything if s.cwd and s.cwd.startswith("/home/")
+    ]
 
 
 def test_a_prefix_finds_a_session_and_an_ambiguous_one_says_which(cli, scanned):

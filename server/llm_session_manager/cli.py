@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import argparse
 import functools
-import re
 import shutil
 import sys
 import time
 import traceback
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -242,6 +241,12 @@ def cmd_init(ctx: Context) -> None:
 
 
 def cmd_lsp(ctx: Context) -> None:
+    import gc
+
+    # Start-up is mostly imports (lsprotocol builds a class per LSP type), and every
+    # collection during them walks all that is alive; the server turns the collector
+    # back on once it is built (``lsp.server.run_stdio``).
+    gc.disable()
     from .lsp import run_stdio
 
     code = run_stdio(ctx.args.config, verbose=ctx.args.verbose)
@@ -334,19 +339,11 @@ def _reset_demo_dir(root: Path) -> None:
 
 # --- parsing -----------------------------------------------------------------
 
-_RELATIVE = re.compile(r"(\d+)([mhdw])")
-
-
 def _parse_since(value: str) -> float:
-    """A local date (2025-01-31) or an age (30m, 12h, 7d, 2w) as unix seconds."""
-    m = _RELATIVE.fullmatch(value.strip())
-    if m:
-        unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[m.group(2)]
-        return time.time() - timedelta(**{unit: int(m.group(1))}).total_seconds()
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").timestamp()  # local midnight
-    except ValueError:
-        raise BadInput(f"--since must be a date like 2025-01-31 or an age like 7d, got {value!r}") from None
+    """A local date (2025-01-31), an ISO time or an age (30m, 12h, 7d, 2w) as unix seconds."""
+    from .services import sessions
+
+    return sessions.parse_since(value, name="--since")
 
 
 def _provider(value: str) -> str:
@@ -598,8 +595,21 @@ def _add_memory_commands(sub, add, common, as_json) -> None:
     p.add_argument("id", help="memory id or unique prefix")
 
 
+def _lsp_args(argv: list[str]) -> argparse.Namespace | None:
+    """``lsp`` as editors start it, parsed without building the whole parser.
+
+    An editor starts the language server with every window, and the parser of
+    every command costs more than parsing this one line.
+    """
+    if argv[:1] != ["lsp"] or any(arg != "--stdio" for arg in argv[1:]):
+        return None
+    return argparse.Namespace(command="lsp", func=cmd_lsp, config=None, verbose=False, stdio=len(argv) > 1,
+                              json=False, no_scan=True)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = _lsp_args(argv) or build_parser().parse_args(argv)
     try:
         args.func(Context(args))
     except LlmSessionError as e:

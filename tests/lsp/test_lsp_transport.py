@@ -16,7 +16,7 @@ import trio
 import trio.testing
 from pygls.lsp.server import LanguageServer
 
-from llm_session_manager.lsp.protocol import TrioLanguageServerProtocol, converter
+from llm_session_manager.lsp.protocol import Encoded, TrioLanguageServerProtocol, converter
 from llm_session_manager.lsp.transport import MessageReader, frame, serve_connection
 
 
@@ -44,6 +44,10 @@ def _server() -> LanguageServer:
     @server.feature("test/sync")
     def sync(params):
         return params["x"] * 2
+
+    @server.feature("test/encoded")
+    async def encoded(params):
+        return Encoded(b'{"sessions":[{"id":"a","title":"caf\xc3\xa9"}],"count":1}')
 
     return server
 
@@ -124,6 +128,17 @@ def test_a_bad_message_is_answered_and_the_connection_goes_on():
         assert reply["id"] == 9 and reply["error"]["code"] == -32602
         await client.send(_request(10, "test/sync", {"x": 1}))
         assert (await client.receive())["result"] == 2
+
+    _run(script)
+
+
+def test_a_result_encoded_by_the_handler_is_sent_as_it_is():
+    async def script(client):
+        await client.send(_request(1, "test/encoded"))
+        await client.send(_request("two", "test/encoded"))
+        answers = [await client.receive() for _ in range(2)]
+        expected = {"sessions": [{"id": "a", "title": "café"}], "count": 1}
+        assert answers == [{"jsonrpc": "2.0", "id": n, "result": expected} for n in (1, "two")]
 
     _run(script)
 

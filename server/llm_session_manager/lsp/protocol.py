@@ -28,11 +28,17 @@ while iterating over them) iterates over a copy.
 Handlers must run in the trio thread (they write to the client through a trio
 channel): thread handlers (``@server.thread()``) are run with
 ``trio.to_thread`` and finish in the trio thread.
+
+A handler may return ``Encoded`` JSON instead of a value: pygls encodes results
+with ``json.dumps`` in the trio thread, which for a large answer (the session
+list: 600 kB, about 10 ms) holds up every other message; ``msgspec`` encodes
+the same structs in a worker thread in under a millisecond.
 """
 
 from __future__ import annotations
 
 import inspect
+import json
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -66,6 +72,10 @@ def converter():
     conv.register_structure_hook(JsonRPCRequestMessage, lambda obj, cls: cls(**obj))
     conv.register_structure_hook(JsonRPCNotification, lambda obj, cls: cls(**obj))
     return conv
+
+
+class Encoded(bytes):
+    """A handler's result already encoded as JSON; sent as it is."""
 
 
 class TrioLanguageServerProtocol(LanguageServerProtocol):
@@ -136,6 +146,16 @@ class TrioLanguageServerProtocol(LanguageServerProtocol):
     def _forget(self, msg_id: Any, future: Future[Any]) -> None:
         if self._request_futures.get(msg_id) is future:
             del self._request_futures[msg_id]
+
+    def _send_response(self, msg_id: Any, result: Any = None, error: Any = None) -> None:
+        if error is not None or not isinstance(result, Encoded):
+            super()._send_response(msg_id, result, error)
+            return
+        self._result_types.pop(msg_id, None)
+        if self.writer is None:
+            logger.error("unable to send a response: no writer")
+            return
+        self.writer.write(b'{"jsonrpc":"2.0","id":%s,"result":%s}' % (json.dumps(msg_id).encode(), result))
 
     # --- requests to the client ------------------------------------------------
 

@@ -8,6 +8,7 @@ everything else themselves. Messages move over our trio transport
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from collections.abc import Awaitable, Callable
@@ -117,6 +118,11 @@ def run_stdio(config_path: Path | None = None, verbose: bool = False) -> int:
     """Serve one editor over stdin/stdout until it exits; the process exit code."""
     _log_to_stderr(verbose)
     server = create_server(config_path)
+    # What start-up built (pygls' and lsprotocol's classes, the features) lives as
+    # long as the process: keep it out of later collections. ``llm-session lsp``
+    # turned the collector off for the imports; it is on from here.
+    gc.freeze()
+    gc.enable()
     return trio.run(transport.serve_stdio, server.protocol)
 
 

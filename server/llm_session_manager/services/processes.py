@@ -9,6 +9,8 @@ such session: a resumed conversation writes under a new id).
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -24,8 +26,15 @@ _NAMES = {
     "copilot": "copilot",
     "aider": "aider",
 }
+# Processes whose command line may name an assistant's script (node .../claude,
+# python -m aider); only theirs is read, the costly part of listing processes.
+_INTERPRETERS = ("node", "nodejs", "bun", "deno", "python", "pypy")
 # A process may have started a little before its session's first log line.
 _START_SLACK_S = 60.0
+# How long one look at the process table answers for. An editor polls the
+# status every few seconds and lists sessions as well; assistants start and
+# stop far less often than that.
+CACHE_S = 1.5
 
 
 class AssistantProcess(NamedTuple):
@@ -42,19 +51,39 @@ class SessionKey(NamedTuple):
     last_activity: float
 
 
-def running() -> list[AssistantProcess]:
-    """Assistant processes of this user that we may inspect."""
+_lock = threading.Lock()
+_cache: tuple[float, list[AssistantProcess]] | None = None
+
+
+def running(*, max_age: float = CACHE_S) -> list[AssistantProcess]:
+    """Assistant processes of this user that we may inspect, as of at most ``max_age`` seconds ago.
+
+    Thread-safe: concurrent callers share one look at the process table.
+    """
+    global _cache
+    with _lock:
+        if _cache is None or time.monotonic() - _cache[0] > max_age:
+            _cache = (time.monotonic(), _scan())
+        return list(_cache[1])
+
+
+def _scan() -> list[AssistantProcess]:
     found = []
-    for proc in psutil.process_iter(["pid", "name", "cmdline", "create_time"]):
-        provider = _provider_of(proc.info["name"], proc.info["cmdline"])
-        if provider is None:
-            continue
+    for proc in psutil.process_iter(["name"]):
         try:
-            cwd = proc.cwd()
+            name = proc.info["name"]
+            cmdline = proc.cmdline() if _may_run_script(name) else None
+            provider = _provider_of(name, cmdline)
+            if provider is None:
+                continue
+            found.append(AssistantProcess(proc.pid, provider, proc.cwd(), proc.create_time()))
         except (psutil.Error, OSError):
             continue
-        found.append(AssistantProcess(proc.info["pid"], provider, cwd, proc.info["create_time"]))
     return found
+
+
+def _may_run_script(name: str | None) -> bool:
+    return bool(name) and name not in _NAMES and name.lower().startswith(_INTERPRETERS)
 
 
 def _provider_of(name: str | None, cmdline: list[str] | None) -> str | None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import NamedTuple
 
 import apsw
@@ -21,6 +23,7 @@ class Filters(NamedTuple):
     project: str | None = None
     active: bool = False
     since: float | None = None  # unix seconds: last activity at or after
+    cwd: str | None = None  # working in this directory or below it
 
 
 class _Facts(NamedTuple):
@@ -72,29 +75,35 @@ LEFT JOIN (
 ORDER BY s.last_activity DESC, s.id
 """
 
+# ``s.cwd`` with exactly one trailing separator (``/`` stays ``/``), so that a
+# prefix test is a test of being inside a directory. :below is the asked-for
+# directory in the same form.
+_DIR = "(rtrim(s.cwd, :sep) || :sep)"
+_AT_OR_BELOW = f"(s.cwd <> '' AND substr({_DIR}, 1, length(:below)) = :below)"
+_ABOVE = f"(s.cwd <> '' AND {_DIR} <> :below AND substr(:below, 1, length({_DIR})) = {_DIR})"
+
 
 def list_sessions(
     conn: apsw.Connection, config: Config, filters: Filters = Filters(), *, now: float | None = None
 ) -> list[Session]:
     """Sessions matching ``filters``, most recently active first."""
-    clauses, params = [], []
+    clauses, params = [], {}
     if filters.provider:
-        clauses.append("s.provider = ?")
-        params.append(filters.provider)
+        clauses.append("s.provider = :provider")
+        params["provider"] = filters.provider
     if filters.project:
-        clauses.append("s.project = ?")
-        params.append(filters.project)
+        clauses.append("s.project = :project")
+        params["project"] = filters.project
     if filters.tag:
-        clauses.append("EXISTS (SELECT 1 FROM tags t WHERE t.session_id = s.id AND t.tag = ?)")
-        params.append(filters.tag)
+        clauses.append("EXISTS (SELECT 1 FROM tags t WHERE t.session_id = s.id AND t.tag = :tag)")
+        params["tag"] = filters.tag
     if filters.since is not None:
-        clauses.append("s.last_activity >= ?")
-        params.append(filters.since)
-    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-    sql = _SELECT.format(usage_where="", error_where="", where=where)
-    facts = [_Facts(*row) for row in conn.execute(sql, params)]
-    active = _active(facts)
-    sessions = [_session(f, f.id in active, config, now) for f in facts]
+        clauses.append("s.last_activity >= :since")
+        params["since"] = filters.since
+    if filters.cwd is not None:
+        clauses.append(_AT_OR_BELOW)
+        params.update(_places(filters.cwd))
+    sessions = _select(conn, config, clauses, params, now)
     if filters.active:
         sessions = [s for s in sessions if s.active]
     return sessions
@@ -102,12 +111,48 @@ def list_sessions(
 
 def get_session(conn: apsw.Connection, config: Config, ref: str, *, now: float | None = None) -> Session:
     """One session by id or unique id prefix."""
-    sid = resolve_id(conn, ref)
+    return _select(conn, config, ["s.id = :id"], {"id": resolve_id(conn, ref)}, now)[0]
+
+
+def for_cwd(conn: apsw.Connection, config: Config, cwd: str, *, now: float | None = None) -> Session | None:
+    """The session working in ``cwd``, or None when no session has worked near it.
+
+    Sessions in ``cwd`` itself come first, then those in a directory below or
+    above it (an editor opened on a subdirectory of the project, or on the
+    repository an assistant works in a part of); within each, a running
+    session before the others, then the most recently active.
+    """
+    found = _select(conn, config, [f"({_AT_OR_BELOW} OR {_ABOVE})"], _places(cwd), now)
+    if not found:
+        return None
+    here = _norm(cwd)
+    return min(found, key=lambda s: (_norm(s.cwd) != here, not s.active))  # min is stable: newest first
+
+
+def _places(cwd: str) -> dict[str, str]:
+    return {"below": _norm(cwd).rstrip(os.sep) + os.sep, "sep": os.sep}
+
+
+def _norm(path: str | None) -> str:
+    return os.path.normpath(path) if path else ""
+
+
+def _select(
+    conn: apsw.Connection, config: Config, clauses: list[str], params: dict[str, object], now: float | None
+) -> list[Session]:
+    """``_SELECT`` for the sessions matching every clause; usage and errors summed for those only."""
+    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+    chosen = f"session_id IN (SELECT s.id FROM sessions s {where})" if clauses else ""
     sql = _SELECT.format(
-        usage_where="WHERE session_id = ?1", error_where="AND session_id = ?1", where="WHERE s.id = ?1"
+        usage_where=f"WHERE {chosen}" if chosen else "",
+        error_where=f"AND {chosen}" if chosen else "",
+        where=where,
     )
-    facts = _Facts(*conn.execute(sql, (sid,)).fetchone())
-    return _session(facts, sid in _active([facts]), config, now)
+    facts = [_Facts(*row) for row in conn.execute(sql, params)]
+    active = _active(facts)
+    now = time.time() if now is None else now
+    limits = _Limits(config)
+    return [_session(f, f.id in active, config, now, limits) for f in facts]
 
 
 def resolve_id(conn: apsw.Connection, ref: str) -> str:
@@ -166,6 +211,8 @@ def _clean_tags(tags: list[str]) -> list[str]:
 
 
 def _active(facts: list[_Facts]) -> dict[str, int]:
+    if not facts:
+        return {}
     keys = [processes.SessionKey(f.id, f.provider, f.cwd, f.last_activity or 0.0) for f in facts]
     return processes.match(processes.running(), keys)
 
@@ -177,10 +224,25 @@ def context_limit(model: str | None, log_window: int | None, config: Config) -> 
     return log_window or pricing.context_limit(model or "", config.token_limits)
 
 
-def _session(f: _Facts, active: bool, config: Config, now: float | None) -> Session:
-    now = time.time() if now is None else now
+class _Limits(dict):
+    """``context_limit`` per (model, log window), resolved once per listing.
+
+    A store holds a handful of models over many sessions; the table and the
+    config's fuzzy keys need not be consulted again for each.
+    """
+
+    def __init__(self, config: Config) -> None:
+        super().__init__()
+        self.config = config
+
+    def __missing__(self, key: tuple[str | None, int | None]) -> int:
+        limit = self[key] = context_limit(key[0], key[1], self.config)
+        return limit
+
+
+def _session(f: _Facts, active: bool, config: Config, now: float, limits: _Limits) -> Session:
     used = f.context_tokens or 0
-    limit = context_limit(f.model, f.context_window, config)
+    limit = limits[f.model, f.context_window]
     percent = round(100.0 * used / limit, 1) if limit else 0.0
     signals = health.Signals(
         context_percent=percent,
@@ -212,6 +274,27 @@ def _session(f: _Facts, active: bool, config: Config, now: float | None) -> Sess
         health=health.score(signals, config),
         tags=f.tags.split("\x1f") if f.tags else [],
     )
+
+
+_AGE = re.compile(r"(\d+)([mhdw])")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_since(text: str, *, name: str = "since") -> float:
+    """A local date (2025-01-31), an ISO time or an age (30m, 12h, 7d, 2w) as unix seconds.
+
+    ``name`` is what the frontend calls the value (``--since``), for the error.
+    """
+    value = text.strip()
+    m = _AGE.fullmatch(value)
+    if m:
+        return time.time() - timedelta(**{_UNITS[m.group(2)]: int(m.group(1))}).total_seconds()
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()  # a bare date: local midnight
+    except ValueError:
+        raise BadInput(
+            f"{name} must be a date like 2025-01-31, an ISO time or an age like 7d, got {text!r}"
+        ) from None
 
 
 def iso(ts: float | None) -> str | None:

@@ -14,6 +14,7 @@ import msgspec
 from ...config import Config
 from .. import params as p
 from ..feature import Feature
+from ..protocol import Encoded
 
 METHOD = "llmSession/sessions"
 
@@ -22,7 +23,7 @@ class Sessions(Feature):
     def register(self) -> None:
         self.on(METHOD, self.sessions)
 
-    async def sessions(self, params: Any) -> list[dict[str, Any]]:
+    async def sessions(self, params: Any) -> Encoded:
         """Params ``{provider?, project?, tag?, active?}``; most recently active first.
 
         Unlike ``list``, this does not scan first: ``llmSession.refresh`` does,
@@ -38,7 +39,8 @@ class Sessions(Feature):
         return await self.server.backend.call(list_sessions, filters)
 
 
-def list_sessions(conn: apsw.Connection, config: Config, filters: dict[str, Any]) -> list[dict[str, Any]]:
+def list_sessions(conn: apsw.Connection, config: Config, filters: dict[str, Any]) -> Encoded:
+    """The list as JSON, encoded here in the worker thread (see ``protocol.Encoded``)."""
     from ...services import sessions
 
-    return msgspec.to_builtins(sessions.list_sessions(conn, config, sessions.Filters(**filters)))
+    return Encoded(msgspec.json.encode(sessions.list_sessions(conn, config, sessions.Filters(**filters))))

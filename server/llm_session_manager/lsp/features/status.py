@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import datetime
 from typing import Any
@@ -41,13 +40,14 @@ def status(conn: apsw.Connection, config: Config, sid: str | None, cwd: str | No
     from ...services import recommend, sessions  # in the worker thread (see sessions.py)
 
     now = time.time() if now is None else now
-    found = sessions.list_sessions(conn, config, now=now)
-    if cwd is not None:
-        found = [s for s in found if _within(s.cwd, cwd)]
+    found = sessions.list_sessions(conn, config, sessions.Filters(cwd=cwd), now=now)
+    session: Session | None = None
     if sid is not None:
-        session: Session | None = sessions.get_session(conn, config, sid, now=now)
-    else:  # the running one, else the latest (the list is newest first)
-        session = next((s for s in found if s.active), found[0] if found and cwd is not None else None)
+        session = sessions.get_session(conn, config, sid, now=now)
+    elif cwd is not None:
+        session = sessions.for_cwd(conn, config, cwd, now=now)
+    else:  # the running one, if any (the list is newest first)
+        session = next((s for s in found if s.active), None)
     current = [s for s in found if s.active or now - _ts(s.last_activity) <= recommend.RECENT_S]
     summary = {"count": len(current)}
     for state in ("healthy", "warning", "critical"):
@@ -69,13 +69,6 @@ def label(summary: dict[str, int], *, emoji: bool = True) -> str:
     if emoji:
         return head + " " + " ".join(f"{_EMOJI[state]}{k}" for state, k in states)
     return head + " (" + ", ".join(f"{k} {state}" for state, k in states) + ")"
-
-
-def _within(path: str | None, root: str) -> bool:
-    if not path:
-        return False
-    path, root = os.path.normpath(path), os.path.normpath(root)
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def _ts(iso: str | None) -> float:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import re
-import time
-from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 import msgspec
@@ -49,7 +45,7 @@ def list_sessions(conn, config, a: ListSessionsArgs) -> SessionList:
 
     filters = sessions.Filters(
         provider=a.provider, tag=a.tag, project=a.project, active=a.active,
-        since=parse_since(a.since) if a.since else None,
+        since=sessions.parse_since(a.since) if a.since else None,
     )
     found = sessions.list_sessions(conn, config, filters)
     return SessionList(sessions=found[: a.limit], count=len(found), truncated=len(found) > a.limit)
@@ -143,43 +139,18 @@ def export_session(conn, config, a: ExportArgs) -> Export:
 
 
 def find_session(conn, config, session_id: str | None, cwd: str | None) -> Session:
-    """The session named by id, else the latest in ``cwd`` (or near it), else the latest of all."""
+    """The session named by id, else the one in ``cwd`` (or near it), else the latest of all."""
     from ...errors import NotFound
     from ...services import sessions
 
     if session_id:
         return sessions.get_session(conn, config, session_id)
-    found = sessions.list_sessions(conn, config)  # newest first
-    if cwd is None:
-        if not found:
-            raise NotFound("no sessions yet: nothing has been scanned from any assistant's logs")
-        return found[0]
-    here = os.path.normpath(cwd)
-    exact = [s for s in found if s.cwd and os.path.normpath(s.cwd) == here]
-    near = [s for s in found if s.cwd and (_within(here, s.cwd) or _within(s.cwd, here))]
-    if exact or near:
-        return (exact or near)[0]
-    raise NotFound(f"no session has worked in {cwd} (see list_sessions)")
-
-
-def _within(path: str, root: str) -> bool:
-    path, root = os.path.normpath(path), os.path.normpath(root)
-    return path.startswith(root.rstrip(os.sep) + os.sep)
-
-
-_AGE = re.compile(r"(\d+)([mhdw])")
-
-
-def parse_since(value: str) -> float:
-    """A local date, an ISO time or an age (30m, 12h, 7d, 2w) as unix seconds."""
-    from ...errors import BadInput
-
-    text = value.strip()
-    m = _AGE.fullmatch(text)
-    if m:
-        unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[m.group(2)]
-        return time.time() - timedelta(**{unit: int(m.group(1))}).total_seconds()
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        raise BadInput(f"since must be a date like 2025-01-31, an ISO time or an age like 7d, got {value!r}") from None
+    if cwd is not None:
+        found = sessions.for_cwd(conn, config, cwd)
+        if found is None:
+            raise NotFound(f"no session has worked in {cwd} (see list_sessions)")
+        return found
+    latest = sessions.list_sessions(conn, config)  # newest first
+    if not latest:
+        raise NotFound("no sessions yet: nothing has been scanned from any assistant's logs")
+    return latest[0]
