@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .tools.memory import MemoryUnavailable, memory_service
+from .tools.memory import memory_service
 
 PROMPTS = {
     "project_memories": (
@@ -25,16 +25,13 @@ def render(conn, config, name: str, arguments: dict[str, str]) -> tuple[str, str
     if not project:
         raise BadInput("the project_memories prompt needs a project name")
     lines = [f"Context for project {project!r}, from llm-session-manager.", ""]
-    try:
-        memories = memory_service().recall(conn, project, limit=MEMORIES, project=project)
-    except MemoryUnavailable as e:
-        lines.append(f"Memories: none ({e}).")
+    service = memory_service()
+    memories = service.recall(conn, project, limit=MEMORIES, project=project, embedder=service.embedder_for(config))
+    if memories:
+        lines.append("What earlier sessions learned (most relevant first):")
+        lines += [f"- {m.text}" + (f" [{', '.join(m.tags)}]" if m.tags else "") for m in memories]
     else:
-        if memories:
-            lines.append("What earlier sessions learned (most relevant first):")
-            lines += [f"- {m.text}" + (f" [{', '.join(m.tags)}]" if m.tags else "") for m in memories]
-        else:
-            lines.append("No memories are stored for this project yet; use the `remember` tool to add some.")
+        lines.append("No memories are stored for this project yet; use the `remember` tool to add some.")
     recent = sessions.list_sessions(conn, config, sessions.Filters(project=project))[:RECENT_SESSIONS]
     lines += ["", "Recent sessions in this project (newest first):" if recent else "No sessions recorded in this project."]
     lines += [

@@ -1,53 +1,30 @@
 """Memory tools: recall what past sessions learned, remember a fact, memorize a session.
 
-They call ``services.memory``. A build without that service still lists the
-tools (clients keep one tool list) and answers each call with a tool error
-saying memory is not available.
+They call ``services.memory`` (imported on the first call, not at start-up:
+it brings numpy) with the embedder the config names, as the CLI does.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Annotated, Any
 
 import msgspec
 from msgspec import Meta
 
-from ...errors import LlmSessionError
 from ..tool import Args, NonEmpty, tool, to_json
-
-UNAVAILABLE = "memory is not available in this build"
 
 Project = Annotated[NonEmpty | None, Meta(description="A project name: only its memories (or the memory's project).")]
 
 
-class MemoryUnavailable(LlmSessionError):
-    """This build has no memory service."""
-
-
 def memory_service() -> Any:
-    """``services.memory``, or ``MemoryUnavailable`` when this build has none (or only part of one)."""
-    if importlib.util.find_spec("llm_session_manager.services.memory") is None:
-        raise MemoryUnavailable(UNAVAILABLE)
     from ...services import memory
 
-    if not all(callable(getattr(memory, name, None)) for name in ("recall", "remember", "memorize")):
-        raise MemoryUnavailable(UNAVAILABLE)
     return memory
-
-
-def embedder(service: Any, config: Any) -> dict[str, Any]:
-    """``{"embedder": ...}`` as the config asks, for a service that lets us choose (as the CLI does)."""
-    choose = getattr(service, "embedder_for", None)
-    return {"embedder": choose(config)} if choose else {}
 
 
 def get_memory(conn: Any, ref: str) -> Any:
     """One memory by id or unique prefix (``memory://{id}``)."""
-    service = memory_service()
-    if callable(getattr(service, "get", None)):
-        return service.get(conn, ref)
-    from ...services.memory import store  # no public getter yet: the package's own lookup
+    from ...services.memory import store
 
     rid, _ = store.resolve(conn, ref)
     return store.by_rids(conn, [rid])[rid]
@@ -85,7 +62,7 @@ def recall(conn, config, a: RecallArgs) -> dict[str, Any]:
     project, originating session, creation time and tags.
     """
     service = memory_service()
-    memories = service.recall(conn, a.query, limit=a.limit, project=a.project, **embedder(service, config))
+    memories = service.recall(conn, a.query, limit=a.limit, project=a.project, embedder=service.embedder_for(config))
     return {"memories": to_json(memories)}
 
 
@@ -108,7 +85,7 @@ def remember(conn, config, a: RememberArgs) -> dict[str, Any]:
     Secrets are redacted before it is stored. Returns the new memory's id.
     """
     service = memory_service()
-    stored = service.remember(conn, a.text, project=a.project, tags=list(a.tags), **embedder(service, config))
+    stored = service.remember(conn, a.text, project=a.project, tags=list(a.tags), embedder=service.embedder_for(config))
     return {"id": to_json(stored)["id"]}
 
 
@@ -123,5 +100,5 @@ def memorize_session(conn, config, a: MemorizeArgs) -> dict[str, Any]:
     Run it on a session before closing or compacting it. Returns the memories stored.
     """
     service = memory_service()
-    memories = service.memorize(conn, config, a.session_id, **embedder(service, config))
+    memories = service.memorize(conn, config, a.session_id, embedder=service.embedder_for(config))
     return {"memories": to_json(memories)}
