@@ -128,9 +128,9 @@ def _migrate(conn: apsw.Connection) -> None:
             )
         if version == 0:
             conn.execute(_read_sql("schema.sql"))
-        else:
-            for step in range(version + 1, SCHEMA_VERSION + 1):
-                conn.execute(_read_sql(f"migrations/{step:03d}.sql"))
+            version = 1
+        for step in range(version + 1, SCHEMA_VERSION + 1):
+            conn.execute(_read_sql(f"migrations/{step:03d}.sql"))
         conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
 
