@@ -1,5 +1,7 @@
--- The whole schema at SCHEMA_VERSION (store/connection.py). A fresh database is
--- made from this file; older ones are brought up to date by migrations/NNN.sql.
+-- Version 1, the baseline. A fresh database is made from this file and then
+-- brought to SCHEMA_VERSION (store/connection.py) by migrations/NNN.sql, exactly
+-- as an old one is: one path, so a fresh and an upgraded store cannot differ.
+-- Never edit this file: add a migration.
 
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
