@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -63,3 +65,26 @@ def cli():
         return CliResult(proc)
 
     return run
+
+
+@pytest.fixture
+def fixture_logs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
+    """Private copies of the Claude Code and Codex fixtures, which the environment points at.
+
+    Copies, so tests may append to them like a live assistant does.
+    """
+    claude = tmp_path / "logs" / "claude"
+    codex = tmp_path / "logs" / "codex"
+    shutil.copytree(FIXTURES / "claude-code", claude)
+    shutil.copytree(FIXTURES / "codex" / "home", codex)
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(claude))
+    monkeypatch.setenv("CODEX_HOME", str(codex))
+    return SimpleNamespace(claude=claude, codex=codex)
+
+
+@pytest.fixture
+def store(fixture_logs, cli) -> dict:
+    """The store after a scan of ``fixture_logs``; the scan's JSON."""
+    r = cli("scan", "--json")
+    assert r.code == 0, r.err
+    return r.json()

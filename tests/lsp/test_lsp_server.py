@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
@@ -19,7 +18,7 @@ import pytest_asyncio
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from lsp_client import FIXTURES, append_codex_turn, start
+from lsp_client import append_codex_turn, start
 from llm_session_manager.services import tokens
 
 pytestmark = pytest.mark.asyncio
@@ -32,24 +31,11 @@ COMMANDS = {"llmSession.refresh", "llmSession.export", "llmSession.tag", "llmSes
 
 
 @pytest.fixture
-def logs(tmp_path, monkeypatch):
-    claude = tmp_path / "logs" / "claude"
-    codex = tmp_path / "logs" / "codex"
-    shutil.copytree(FIXTURES / "claude-code", claude)
-    shutil.copytree(FIXTURES / "codex" / "home", codex)
-    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(claude))
-    monkeypatch.setenv("CODEX_HOME", str(codex))
+def logs(fixture_logs):
     return SimpleNamespace(
-        archived=next(codex.rglob(f"*{CODEX_ARCHIVED}.jsonl")),
-        recent=next(codex.rglob(f"*{CODEX_RECENT}.jsonl")),
+        archived=next(fixture_logs.codex.rglob(f"*{CODEX_ARCHIVED}.jsonl")),
+        recent=next(fixture_logs.codex.rglob(f"*{CODEX_RECENT}.jsonl")),
     )
-
-
-@pytest.fixture
-def store(logs, cli):
-    r = cli("scan", "--json")
-    assert r.code == 0, r.err
-    return r.json()
 
 
 @pytest.fixture
