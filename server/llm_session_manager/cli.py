@@ -280,7 +280,7 @@ def cmd_mcp_install(ctx: Context) -> None:
 def cmd_serve(ctx: Context) -> None:
     from . import serve
 
-    serve.run(ctx.args.host, ctx.args.port, ctx.args.config, verbose=ctx.args.verbose)
+    serve.run(ctx.args.host, ctx.args.port, ctx.args.config, verbose=ctx.args.verbose, lsp_port=ctx.args.lsp_port)
 
 
 def cmd_demo(ctx: Context) -> None:
@@ -430,9 +430,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scope", default="user", choices=("user", "project"),
                    help="user: for every project; project: files in the current directory")
     p.add_argument("--print", action="store_true", help="print the entry and where it goes; change nothing")
-    p = add("serve", cmd_serve, "serve MCP over HTTP at /mcp and keep the store fresh (docs/mcp.md)", json=False)
+    p = add("serve", cmd_serve, "serve MCP over HTTP at /mcp and LSP over TCP, and keep the store fresh (docs/mcp.md)",
+            json=False)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, local only)")
-    p.add_argument("--port", type=int, default=8765, help="port to bind (default: 8765; 0: any free port)")
+    p.add_argument("--port", type=int, default=8765, help="MCP HTTP port (default: 8765; 0: any free port)")
+    p.add_argument("--lsp-port", type=int, default=8766, help="LSP TCP port (default: 8766; 0: any free port)")
 
     _add_memory_commands(sub, add, common, as_json)
 

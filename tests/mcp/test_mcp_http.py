@@ -30,7 +30,7 @@ def serve(logs, tmp_path, monkeypatch):
     config = tmp_path / "config.yaml"
     config.write_text("session_discovery:\n  scan_interval: 1\n")
     monkeypatch.setenv("LLM_SESSION_CONFIG", str(config))
-    proc = subprocess.Popen([sys.executable, "-m", "llm_session_manager", "serve", "--port", "0"],
+    proc = subprocess.Popen([sys.executable, "-m", "llm_session_manager", "serve", "--port", "0", "--lsp-port", "0"],
                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=os.environ)
     try:
         yield _wait_for_url(proc)

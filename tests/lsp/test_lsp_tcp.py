@@ -1,0 +1,107 @@
+"""`llm-session serve` also offers the language server on a TCP port, one server per editor."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+
+@pytest.fixture
+def lsp_address(fixture_logs, tmp_path, monkeypatch):
+    """(host, port) of the LSP port of a running `serve --port 0 --lsp-port 0`."""
+    config = tmp_path / "config.yaml"
+    config.write_text("session_discovery:\n  scan_interval: 1\n")
+    monkeypatch.setenv("LLM_SESSION_CONFIG", str(config))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llm_session_manager", "serve", "--port", "0", "--lsp-port", "0"],
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=os.environ,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stderr], daemon=True).start()
+    try:
+        seen, deadline = [], time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                seen.append(lines.get(timeout=0.2))
+            except queue.Empty:
+                assert proc.poll() is None, "serve ended:\n" + "".join(seen)
+                continue
+            m = re.search(r"LSP at tcp://(127\.0\.0\.1):(\d+)", seen[-1])
+            if m:
+                yield m.group(1), int(m.group(2))
+                break
+        else:
+            raise AssertionError("serve did not offer LSP:\n" + "".join(seen))
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            assert proc.wait(timeout=20) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+
+
+class _Client:
+    """Just enough JSON-RPC over a socket, with LSP's Content-Length framing."""
+
+    def __init__(self, address: tuple[str, int]) -> None:
+        self.sock = socket.create_connection(address, timeout=20)
+        self.buffer = b""
+        self.next_id = 0
+
+    def send(self, method: str, params: object = None, *, request: bool = True) -> object:
+        message: dict = {"jsonrpc": "2.0", "method": method, "params": params}
+        if request:
+            self.next_id += 1
+            message["id"] = self.next_id
+        body = json.dumps(message).encode()
+        self.sock.sendall(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        if not request:
+            return None
+        while True:  # skip the server's own notifications and requests
+            reply = self._receive()
+            if reply.get("id") == self.next_id and "method" not in reply:
+                assert "error" not in reply, reply
+                return reply["result"]
+
+    def _receive(self) -> dict:
+        while b"\r\n\r\n" not in self.buffer:
+            self._fill()
+        header, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        length = int(re.search(rb"Content-Length: (\d+)", header).group(1))
+        while len(self.buffer) < length:
+            self._fill()
+        body, self.buffer = self.buffer[:length], self.buffer[length:]
+        return json.loads(body)
+
+    def _fill(self) -> None:
+        chunk = self.sock.recv(65536)
+        assert chunk, "the server closed the connection"
+        self.buffer += chunk
+
+
+def test_two_editors_each_get_a_server_over_tcp(lsp_address, cli):
+    expected = {s["id"] for s in cli("list", "--json").json()}
+    editors = [_Client(lsp_address) for _ in range(2)]
+    for editor in editors:
+        result = editor.send("initialize", {"processId": None, "rootUri": None, "capabilities": {},
+                                            "initializationOptions": {"scanOnStart": False}})
+        assert result["serverInfo"]["name"] == "llm-session"
+        editor.send("initialized", {}, request=False)
+    for editor in editors:
+        sessions = editor.send("llmSession/sessions", {})
+        assert {s["id"] for s in sessions} == expected
+    for editor in editors:
+        assert editor.send("shutdown") is None
+        editor.send("exit", request=False)
+        editor.sock.close()
