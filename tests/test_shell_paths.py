@@ -90,6 +90,12 @@ def test_redirections_write_and_read_but_dev_null_and_fd_copies_are_not_files():
     assert refs("pytest -q 2>&1 | tail -30") == []
 
 
+def test_a_sed_script_given_with_e_is_not_a_file():
+    assert refs("sed -e 's/a/b/' -e 's/c/d/' src/app.py") == [(f"{CWD}/src/app.py", "read")]
+    assert refs("sed -i -e 's/a/b/' src/app.py") == [(f"{CWD}/src/app.py", "edit")]
+    assert refs("sed -f fix.sed src/app.py") == [(f"{CWD}/src/app.py", "read")]
+
+
 def test_sed_in_place_edits():
     assert refs("sed -i 's/retries=3/retries=5/' client.py") == [(f"{CWD}/client.py", "edit")]
 

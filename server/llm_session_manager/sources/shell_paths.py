@@ -62,6 +62,7 @@ _READERS = frozenset({"cat", "head", "tail", "nl", "less", "more", "bat"})
 _SEARCHERS = frozenset({"rg", "grep"})
 _LISTERS = frozenset({"ls", "find", "tree"})
 _KNOWN = _READERS | _SEARCHERS | _LISTERS | {"sed"}
+_SED_VALUED = frozenset({"-e", "--expression", "-f", "--file"})
 # options of rg/grep that take a value, so that value is not a path
 _VALUED = frozenset(
     "-e -f -g -t -T -A -B -C -m -M --glob --iglob --type --type-not --regexp --file "
@@ -233,11 +234,11 @@ def _argv_refs(argv: list[str], base: str | None, out: list[Ref]) -> None:
     elif prog == "sed":
         scripted = in_place = False
         for a in args:
-            if a.startswith(("-e", "--expression")):
+            if a.startswith(("-e", "--expression", "-f", "--file")):
                 scripted = True
             elif a.startswith(("-i", "--in-place")):
                 in_place = True
-        ops = _operands(args)
+        ops = _operands(args, _SED_VALUED)  # `-e SCRIPT`, `-f FILE`: the script is no operand
         paths = ops if scripted else ops[1:]  # else the first operand is the script
         action = "edit" if in_place else "read"
     elif prog in _SEARCHERS:
