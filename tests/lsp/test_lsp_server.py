@@ -108,6 +108,14 @@ async def test_sessions_are_exactly_what_list_json_prints(lsp, cli):
     assert running == cli("list", "--active", "--json", "--no-scan").json()
 
 
+async def test_a_change_by_another_process_shows_at_once_though_lists_are_reused(lsp, cli):
+    first = await lsp.request("llmSession/sessions")
+    assert await lsp.request("llmSession/sessions") == first  # served again: nothing moved
+    assert cli("tag", CLAUDE_B, "hot").code == 0  # the CLI commits through its own connection
+    tags = {s["id"]: s["tags"] for s in await lsp.request("llmSession/sessions")}
+    assert tags[CLAUDE_B] == ["hot"]
+
+
 async def test_a_bad_filter_is_an_invalid_params_error(lsp):
     with pytest.raises(JsonRpcException) as e:
         await lsp.request("llmSession/sessions", {"provider": "chatgpt-desktop"})
