@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -82,7 +83,7 @@ def write_transaction(conn: apsw.Connection) -> Iterator[None]:
 
 
 def _configure(conn: apsw.Connection) -> None:
-    conn.execute("PRAGMA journal_mode=WAL")
+    _use_wal(conn)
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA temp_store=MEMORY")
@@ -90,6 +91,25 @@ def _configure(conn: apsw.Connection) -> None:
     # pages all over the file; a larger cache keeps a bulk scan from re-reading
     # them. Pages are only allocated as used.
     conn.execute("PRAGMA cache_size=-65536")
+
+
+def _use_wal(conn: apsw.Connection) -> None:
+    """Put the file in WAL mode (it stays so), waiting for other first-time openers.
+
+    Switching needs the file to itself, and SQLite answers BUSY for that at once
+    instead of calling the busy handler: two processes opening a new store
+    together (an editor's server and a scan) would otherwise fail.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except apsw.BusyError:
+            if time.monotonic() > deadline:
+                raise StoreError("the database stayed locked by another process; try again") from None
+            time.sleep(0.01)
 
 
 def _load_sqlite_vec(conn: apsw.Connection) -> None:
