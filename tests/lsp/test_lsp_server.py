@@ -11,31 +11,21 @@ import json
 import os
 from datetime import datetime, timezone
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import pytest_asyncio
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
+from conftest import CODEX_ARCHIVED, CODEX_RECENT
 from lsp_client import append_codex_turn, start
 from llm_session_manager.services import tokens
 
 pytestmark = pytest.mark.asyncio
 
 CLAUDE_B = "9e8d7c6b-5a49-4382-9170-a1b2c3d4e5f6"  # the latest Claude Code session, in /home/dev/shop
-CODEX_RECENT = "019c8a10-4b7e-7c21-9d3a-5e6f7a8b9c0d"
-CODEX_ARCHIVED = "019cab42-9e15-7b63-a4d8-6f0e1c2b3a59"
 COMMANDS = {"llmSession.refresh", "llmSession.export", "llmSession.tag", "llmSession.recall",
             "llmSession.optimizeContext"}
-
-
-@pytest.fixture
-def logs(fixture_logs):
-    return SimpleNamespace(
-        archived=next(fixture_logs.codex.rglob(f"*{CODEX_ARCHIVED}.jsonl")),
-        recent=next(fixture_logs.codex.rglob(f"*{CODEX_RECENT}.jsonl")),
-    )
 
 
 @pytest.fixture
@@ -125,8 +115,8 @@ async def test_a_bad_filter_is_an_invalid_params_error(lsp):
     assert e.value.code == -32602 and e.value.message == "active must be true or false, got a string"
 
 
-async def test_status_gives_the_workspace_session_and_a_status_bar_summary(logs, store, cli, servers):
-    append_codex_turn(logs.recent, _now(), 1200, 80)  # this Codex session is working right now
+async def test_status_gives_the_workspace_session_and_a_status_bar_summary(fixture_logs, store, cli, servers):
+    append_codex_turn(fixture_logs.recent, _now(), 1200, 80)  # this Codex session is working right now
     assert cli("scan", "--json").json()["sessions"] == 1
     lsp = await servers()
 
@@ -221,10 +211,10 @@ async def test_an_unknown_command_is_invalid_params(lsp):
 # --- store changes -------------------------------------------------------------
 
 
-async def test_refresh_scans_and_announces_the_changed_session(logs, store, servers):
+async def test_refresh_scans_and_announces_the_changed_session(fixture_logs, store, servers):
     lsp = await servers(scanOnStart=False)
     before = {s["id"]: s for s in await lsp.request("llmSession/sessions")}
-    append_codex_turn(logs.recent, _now(), 3000, 150)
+    append_codex_turn(fixture_logs.recent, _now(), 3000, 150)
     changed = lsp.expect("llmSession/didChangeSessions")
     scan = await lsp.command("llmSession.refresh")
     assert scan["records"] == 1 and scan["sessions"] == 1 and scan["malformed"] == 0
@@ -238,22 +228,22 @@ async def test_refresh_scans_and_announces_the_changed_session(logs, store, serv
     assert await lsp.arrived(again) == {"changed": []}
 
 
-async def test_a_server_starts_by_scanning_what_is_new(logs, store, fast_config, servers):
-    append_codex_turn(logs.recent, _now(), 3000, 150)
+async def test_a_server_starts_by_scanning_what_is_new(fixture_logs, store, fast_config, servers):
+    append_codex_turn(fixture_logs.recent, _now(), 3000, 150)
     lsp = await servers()
     changed = lsp.expect("llmSession/didChangeSessions")
     assert await lsp.arrived(changed) == {"changed": [CODEX_RECENT]}
 
 
 async def test_a_scan_by_another_process_is_noticed_and_a_health_fall_shown_once(
-    logs, store, fast_config, cli, servers
+    fixture_logs, store, fast_config, cli, servers
 ):
     lsp = await servers(scanOnStart=False)
     await asyncio.sleep(0.5)  # a few polls: the baseline is taken, nothing is announced
     assert lsp.client.messages == []  # sessions already critical at start are not news
 
     # The archived Codex session's context fills to 97%: its health drops from 80 to 43.
-    append_codex_turn(logs.archived, "2026-03-02T13:05:40.000Z", 250000, 100)
+    append_codex_turn(fixture_logs.archived, "2026-03-02T13:05:40.000Z", 250000, 100)
     changed = lsp.expect("llmSession/didChangeSessions")
     assert cli("scan", "--json").json()["sessions"] == 1  # the CLI writes; the server only watches
     assert await lsp.arrived(changed) == {"changed": [CODEX_ARCHIVED]}
@@ -263,7 +253,7 @@ async def test_a_scan_by_another_process_is_noticed_and_a_health_fall_shown_once
     assert CODEX_ARCHIVED[:8] in alert.message and "critical" in alert.message and "context 97% full" in alert.message
 
     # Falling further is not a new transition: no second message for the same session.
-    append_codex_turn(logs.archived, "2026-03-02T13:05:50.000Z", 258000, 100)
+    append_codex_turn(fixture_logs.archived, "2026-03-02T13:05:50.000Z", 258000, 100)
     changed = lsp.expect("llmSession/didChangeSessions")
     cli("scan")
     await lsp.arrived(changed)
