@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import queue
+import re
 import shutil
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -95,3 +100,51 @@ def store(fixture_logs, cli) -> dict:
     r = cli("scan", "--json")
     assert r.code == 0, r.err
     return r.json()
+
+
+@pytest.fixture
+def start_serve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """``start_serve()`` runs `llm-session serve` on free ports, scanning every second.
+
+    Returns the /mcp URL and the LSP (host, port), once both listen; the process
+    is stopped with SIGINT after the test and must exit cleanly.
+    """
+    started: list[subprocess.Popen] = []
+
+    def start() -> tuple[str, tuple[str, int]]:
+        config = tmp_path / "serve-config.yaml"
+        config.write_text("session_discovery:\n  scan_interval: 1\n")
+        monkeypatch.setenv("LLM_SESSION_CONFIG", str(config))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "llm_session_manager", "serve", "--port", "0", "--lsp-port", "0"],
+            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=os.environ,
+        )
+        started.append(proc)
+        lines: queue.Queue[str] = queue.Queue()  # stderr is drained by a thread from here on
+        threading.Thread(target=lambda: [lines.put(line) for line in proc.stderr], daemon=True).start()
+        seen: list[str] = []
+        mcp = lsp = None
+        deadline = time.monotonic() + 30
+        while (mcp is None or lsp is None) and time.monotonic() < deadline:
+            try:
+                seen.append(lines.get(timeout=0.2))
+            except queue.Empty:
+                if proc.poll() is not None:
+                    break
+                continue
+            if m := re.search(r"MCP at (http://127\.0\.0\.1:\d+/mcp)", seen[-1]):
+                mcp = m.group(1)
+            if m := re.search(r"LSP at tcp://(127\.0\.0\.1):(\d+)", seen[-1]):
+                lsp = (m.group(1), int(m.group(2)))
+        if mcp is None or lsp is None:
+            raise AssertionError("serve did not start:\n" + "".join(seen))
+        return mcp, lsp
+
+    yield start
+    for proc in started:
+        proc.send_signal(signal.SIGINT)
+        try:
+            assert proc.wait(timeout=20) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()

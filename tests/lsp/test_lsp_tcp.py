@@ -3,52 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
-import queue
 import re
-import signal
 import socket
-import subprocess
-import sys
-import threading
-import time
 
 import pytest
 
 
 @pytest.fixture
-def lsp_address(fixture_logs, tmp_path, monkeypatch):
-    """(host, port) of the LSP port of a running `serve --port 0 --lsp-port 0`."""
-    config = tmp_path / "config.yaml"
-    config.write_text("session_discovery:\n  scan_interval: 1\n")
-    monkeypatch.setenv("LLM_SESSION_CONFIG", str(config))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llm_session_manager", "serve", "--port", "0", "--lsp-port", "0"],
-        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=os.environ,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stderr], daemon=True).start()
-    try:
-        seen, deadline = [], time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                seen.append(lines.get(timeout=0.2))
-            except queue.Empty:
-                assert proc.poll() is None, "serve ended:\n" + "".join(seen)
-                continue
-            m = re.search(r"LSP at tcp://(127\.0\.0\.1):(\d+)", seen[-1])
-            if m:
-                yield m.group(1), int(m.group(2))
-                break
-        else:
-            raise AssertionError("serve did not offer LSP:\n" + "".join(seen))
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            assert proc.wait(timeout=20) == 0
-        finally:
-            if proc.poll() is None:
-                proc.kill()
+def lsp_address(fixture_logs, start_serve):
+    """(host, port) of the LSP port of a running `serve`."""
+    return start_serve()[1]
 
 
 class _Client:

@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import re
-import queue
-import signal
-import subprocess
-import sys
-import threading
 import time
 
 import anyio
@@ -25,42 +18,9 @@ HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "app
 
 
 @pytest.fixture
-def serve(logs, tmp_path, monkeypatch):
-    """A running `llm-session serve --port 0` (scanning every second); yields its /mcp URL."""
-    config = tmp_path / "config.yaml"
-    config.write_text("session_discovery:\n  scan_interval: 1\n")
-    monkeypatch.setenv("LLM_SESSION_CONFIG", str(config))
-    proc = subprocess.Popen([sys.executable, "-m", "llm_session_manager", "serve", "--port", "0", "--lsp-port", "0"],
-                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=os.environ)
-    try:
-        yield _wait_for_url(proc)
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            assert proc.wait(timeout=20) == 0
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-
-
-def _wait_for_url(proc: subprocess.Popen, timeout: float = 30.0) -> str:
-    """The URL serve prints on stderr once it listens (stderr is drained by a thread from then on)."""
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stderr], daemon=True).start()
-    seen = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            line = lines.get(timeout=0.2)
-        except queue.Empty:
-            if proc.poll() is not None:
-                break
-            continue
-        seen.append(line)
-        m = re.search(r"MCP at (http://127\.0\.0\.1:\d+/mcp)", line)
-        if m:
-            return m.group(1)
-    raise AssertionError("serve did not start:\n" + "".join(seen))
+def serve(logs, start_serve):
+    """A running `llm-session serve` (scanning every second); its /mcp URL."""
+    return start_serve()[0]
 
 
 @pytest.mark.anyio
