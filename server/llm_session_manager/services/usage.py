@@ -120,7 +120,8 @@ def reprice(conn: apsw.Connection) -> int:
 
     Rows whose cost came from the log itself (``priced = 0``) keep it.
     """
-    conn.create_scalar_function("llm_cost", pricing.cost, 5, deterministic=True)
+    # The table's own method: the module-level ``pricing.cost`` looks the table up per call.
+    conn.create_scalar_function("llm_cost", pricing.load_table().cost, 5, deterministic=True)
     with write_transaction(conn):
         conn.execute(
             """UPDATE usage SET cost_usd = llm_cost(model, input_tokens, output_tokens,
