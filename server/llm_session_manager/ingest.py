@@ -49,10 +49,18 @@ class _Known(NamedTuple):
     state: bytes | None
 
 
+class _Stat(NamedTuple):
+    """What decides whether a log changed since the last scan."""
+
+    st_ino: int
+    st_size: int
+    st_mtime_ns: int
+
+
 class _Work(NamedTuple):
     source: Source
     path: Path
-    stat: os.stat_result
+    stat: _Stat
     offset: int
     state: bytes | None
 
@@ -81,14 +89,14 @@ def scan(
     for source, path in _discover(config, env, home, warnings):
         found += 1
         try:
-            st = path.stat()
+            st = _stat(source, path)
         except OSError as e:
             warnings.append(f"cannot read {path}: {e.strerror}")
             continue
         old = known.get(str(path))
-        if old and (old.inode, old.size, old.mtime_ns) == (st.st_ino, st.st_size, st.st_mtime_ns):
+        if old and (old.inode, old.size, old.mtime_ns) == st:
             continue
-        offset, state = _resume_point(path, st, old)
+        offset, state = _resume_point(path, st, old) if source.layout == "lines" else (0, None)
         work.append(_Work(source, path, st, offset, state))
 
     total = sum(w.stat.st_size - w.offset for w in work)
@@ -138,7 +146,23 @@ def _discover(
                 yield source, path
 
 
-def _resume_point(path: Path, st: os.stat_result, old: _Known | None) -> tuple[int, bytes | None]:
+def _stat(source: Source, path: Path) -> _Stat:
+    """The file's stat; for a database, with its write-ahead log folded in.
+
+    A program holding a SQLite database in WAL mode writes to ``-wal`` and
+    leaves the main file untouched until a checkpoint.
+    """
+    st = path.stat()
+    if source.layout != "sqlite":
+        return _Stat(st.st_ino, st.st_size, st.st_mtime_ns)
+    try:
+        wal = os.stat(f"{path}-wal")
+    except OSError:
+        return _Stat(st.st_ino, st.st_size, st.st_mtime_ns)
+    return _Stat(st.st_ino, st.st_size + wal.st_size, max(st.st_mtime_ns, wal.st_mtime_ns))
+
+
+def _resume_point(path: Path, st: _Stat, old: _Known | None) -> tuple[int, bytes | None]:
     """Where to continue reading ``path``: its old offset, or 0 if it was replaced."""
     if old is None or st.st_ino != old.inode or st.st_size < old.offset:
         return 0, None
@@ -150,16 +174,25 @@ def _resume_point(path: Path, st: os.stat_result, old: _Known | None) -> tuple[i
 
 
 def _read(item: _Work) -> tuple[Batch, tuple]:
-    """Parse the complete lines appended to one file since its offset."""
-    with item.path.open("rb") as f:
-        head = f.read(HEAD_BYTES)
-        f.seek(item.offset)
-        data = f.read(item.stat.st_size - item.offset)
-    end = data.rfind(b"\n") + 1  # a half-written last line waits for the next scan
-    if end:
-        batch = item.source.parse(item.path, data[:end], item.state)
+    """Parse what changed in one file: the lines appended since its offset,
+    or the whole of a document or database (see ``Source.layout``)."""
+    layout = item.source.layout
+    if layout == "sqlite":
+        head, end = None, item.stat.st_size
+        batch = item.source.parse(item.path, b"", None)
     else:
-        batch = Batch(item.state)
+        with item.path.open("rb") as f:
+            head = f.read(HEAD_BYTES)
+            f.seek(item.offset)
+            data = f.read(item.stat.st_size - item.offset)
+        # A half-written last line waits for the next scan; a document is
+        # rewritten whole, and one caught mid-write fails to parse and is
+        # read again when its stat changes.
+        end = data.rfind(b"\n") + 1 if layout == "lines" else len(data)
+        if end:
+            batch = item.source.parse(item.path, data[:end], item.state)
+        else:
+            batch = Batch(item.state)
     file_row = (
         str(item.path),
         item.source.provider,
@@ -239,7 +272,10 @@ def _parse_chunk(chunk: list[_Work], prices: pricing.PriceTable) -> _Rows:
             continue
         rows.files.append(file_row)
         malformed += batch.malformed
-        rows.usage.extend(_priced(row, item.source.exact, prices) for row in batch.usage)
+        exact = item.source.exact
+        rows.usage.extend(
+            _priced(row, exact if row.exact is None else row.exact, prices) for row in batch.usage
+        )
         rows.messages.extend(batch.messages)
         rows.file_refs.extend(batch.file_refs)
         rows.sessions.extend(_session_values(s) for s in batch.sessions.values())

@@ -48,6 +48,7 @@ class UsageRow(NamedTuple):
     sidechain: bool  # a sub-agent's response: billed, but not in the main context window
     context_tokens: int  # what this turn put in the context window
     context_window: int | None  # the window the log itself reports, if any
+    exact: bool | None = None  # None: as the source says (``Source.exact``); set for mixed logs
 
 
 class MessageRow(NamedTuple):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from . import claude_code, codex
+from . import claude_code
+from . import codex
 from .base import Source
 
-SOURCES: tuple[Source, ...] = (claude_code.SOURCE, codex.SOURCE)
+SOURCES: tuple[Source, ...] = (
+    claude_code.SOURCE,
+    codex.SOURCE,
+)
 
 __all__ = ["SOURCES", "Source"]

@@ -11,14 +11,27 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 from ..models import Batch
+
+Layout = Literal["lines", "document", "sqlite"]
 
 
 class Source(Protocol):
     provider: str  # one of models.PROVIDERS
     exact: bool  # True when token counts come from the assistant's own usage numbers
+    # How the assistant writes its log, which decides what ingest hands ``parse``:
+    #   "lines":    appended JSON lines; only the complete lines added since the
+    #               last scan, with the state the previous chunk returned.
+    #   "document": a file rewritten in place (one JSON document); the whole
+    #               file each time it changes, with state None.
+    #   "sqlite":   a database another program keeps open; no bytes at all (b""):
+    #               the source opens it read-only itself. Its ``-wal`` file
+    #               counts as part of it when deciding whether it changed.
+    # Re-reading a document or a database must yield the same keys, so the
+    # store's upserts make it harmless.
+    layout: Layout
 
     def default_roots(self, env: Mapping[str, str], home: Path) -> list[Path]:
         """The assistant's standard data directories, honouring its own env vars."""
@@ -29,11 +42,11 @@ class Source(Protocol):
         ...
 
     def parse(self, path: Path, data: bytes, state: bytes | None) -> Batch:
-        """Rows from ``data``, whole newline-terminated lines of ``path``.
+        """Rows from ``data``: what ``layout`` says ingest hands over of ``path``.
 
-        ``state`` is the ``Batch.state`` this source returned for the previous
-        chunk of the same file (``None`` at offset 0). Malformed lines are
-        counted in ``Batch.malformed`` and skipped, never raised.
+        For "lines", ``state`` is the ``Batch.state`` this source returned for
+        the previous chunk of the same file (``None`` at offset 0). Malformed
+        records are counted in ``Batch.malformed`` and skipped, never raised.
         """
         ...
 

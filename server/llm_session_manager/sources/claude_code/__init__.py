@@ -18,6 +18,7 @@ from ._chunk import parse_chunk
 class ClaudeCode:
     provider = "claude-code"
     exact = True
+    layout = "lines"
 
     def default_roots(self, env: Mapping[str, str], home: Path) -> list[Path]:
         """``CLAUDE_CONFIG_DIR`` (comma-separated) if set, else both places Claude Code has used."""

@@ -93,7 +93,7 @@ class Tally:
                 model += "-fast"
             rows[key] = _row(UsageRow, (
                 key, session_id, when, model, fresh, output, written, read, cost, sidechain, fresh + written + read,
-                None,
+                None, None,
             ))
             if message_id:
                 self.first_key.setdefault(message_id, key)

@@ -24,6 +24,7 @@ from ._chunk import parse_chunk
 class Codex:
     provider = "codex"
     exact = True
+    layout = "lines"
 
     def default_roots(self, env: Mapping[str, str], home: Path) -> list[Path]:
         codex_home = env.get("CODEX_HOME", "").strip()

@@ -141,7 +141,7 @@ class Chunk:
         self.batch.usage.append(
             _row(
                 UsageRow,
-                (key, self.sid, ts, model, inp - cached, out, 0, cached, None, side, total, window),
+                (key, self.sid, ts, model, inp - cached, out, 0, cached, None, side, total, window, None),
             )
         )
 
