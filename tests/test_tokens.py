@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from llm_session_manager import encoding
 from llm_session_manager.services import tokens
 from llm_session_manager.store.connection import connect
 
@@ -44,7 +45,8 @@ def test_counting_works_offline_from_the_bundled_encoding(tmp_path: Path) -> Non
         "socket.create_connection = refuse\n"
         "from llm_session_manager.services import tokens\n"
         f"count = tokens.count_tokens({HELLO!r}, 'gpt-4o')\n"
-        "print(count.tokens, count.source, count.method, tokens._encoding().encode_ordinary("
+        "from llm_session_manager import encoding\n"
+        "print(count.tokens, count.source, count.method, encoding.o200k().encode_ordinary("
         f"{HELLO!r}))\n"
     )
     env = {**os.environ, "TIKTOKEN_CACHE_DIR": str(cache)}
@@ -57,7 +59,8 @@ def test_importing_the_module_does_not_load_the_encoding() -> None:
     script = (
         "import sys\n"
         "from llm_session_manager.services import tokens\n"
-        "print(tokens._encoding.cache_info().currsize, 'anthropic' in sys.modules)\n"
+        "from llm_session_manager import encoding\n"
+        "print(encoding.o200k.cache_info().currsize, 'anthropic' in sys.modules)\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["0", "False"]
@@ -66,8 +69,8 @@ def test_importing_the_module_does_not_load_the_encoding() -> None:
 def test_the_bundled_encoding_is_the_one_tiktoken_expects() -> None:
     from tiktoken_ext import openai_public
 
-    assert f'expected_hash="{tokens.ENCODING_SHA256}"' in inspect.getsource(openai_public.o200k_base)
-    assert hashlib.sha256(tokens._encoding_path().read_bytes()).hexdigest() == tokens.ENCODING_SHA256
+    assert f'expected_hash="{encoding.ENCODING_SHA256}"' in inspect.getsource(openai_public.o200k_base)
+    assert hashlib.sha256(encoding._encoding_path().read_bytes()).hexdigest() == encoding.ENCODING_SHA256
 
 
 @pytest.mark.parametrize(

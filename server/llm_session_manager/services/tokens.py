@@ -12,22 +12,15 @@ ones) get the o200k count, marked estimated.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import re
-import threading
-from functools import cache
-from importlib import resources
-from pathlib import Path
 
 import apsw
 
-from ..errors import LlmSessionError
+from ..encoding import ENCODING_NAME, o200k
 from ..models import TokenCount
 
-ENCODING_NAME = "o200k_base"
-ENCODING_SHA256 = "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"
 METHOD_TIKTOKEN = f"tiktoken:{ENCODING_NAME}"
 METHOD_ANTHROPIC = "anthropic:count_tokens"
 ANTHROPIC_TIMEOUT_S = 3.0
@@ -41,7 +34,6 @@ _CLAUDE_47 = (4, 7)
 
 _O200K_NOT_IN_TIKTOKEN = ("codex-mini",)  # a fine-tune of o4-mini that tiktoken does not list
 _VERSION = re.compile(r"(?<![0-9])([0-9]{1,2})(?:[-.]([0-9]{1,2}))?(?![0-9])")
-_load_lock = threading.Lock()
 
 
 def count_tokens(text: str, model: str | None, conn: apsw.Connection | None = None) -> TokenCount:
@@ -52,7 +44,7 @@ def count_tokens(text: str, model: str | None, conn: apsw.Connection | None = No
     name = _bare(model) if model else ""
     if "claude" in name.lower():
         return _count_claude(text, model, name, conn)
-    tokens = len(_encoding().encode_ordinary(text))
+    tokens = len(o200k().encode_ordinary(text))
     source = "exact" if _is_o200k_openai(name) else "estimated"
     return TokenCount(tokens=tokens, source=source, method=METHOD_TIKTOKEN, model=model)
 
@@ -84,7 +76,7 @@ def _count_claude(text: str, model: str | None, name: str, conn: apsw.Connection
             )
         return TokenCount(tokens=exact, source="exact", method=METHOD_ANTHROPIC, model=model)
     factor = _claude_factor(name)
-    tokens = round(len(_encoding().encode_ordinary(text)) * factor)
+    tokens = round(len(o200k().encode_ordinary(text)) * factor)
     return TokenCount(tokens=tokens, source="estimated", method=f"estimate:o200k*{factor:.2f}", model=model)
 
 
@@ -121,50 +113,3 @@ def _is_o200k_openai(name: str) -> bool:
         return tiktoken.model.encoding_name_for_model(name) == ENCODING_NAME
     except KeyError:
         return name.startswith(_O200K_NOT_IN_TIKTOKEN)
-
-
-@cache
-def _encoding():  # -> tiktoken.Encoding
-    """o200k_base from the bundled ranks; loaded on first use (about 0.3 s).
-
-    tiktoken keeps o200k's split pattern and special tokens inside its
-    constructor, which fetches the ranks from a URL. We run that constructor
-    with its loader pointed at our file, so the pattern, the special tokens and
-    the expected sha256 all come from the installed tiktoken and stay in step
-    with it. The ranks are read here rather than by ``load_tiktoken_bpe``,
-    which copies every file it reads into its cache directory (and fails when
-    ``TIKTOKEN_CACHE_DIR`` is read-only).
-    """
-    import tiktoken
-    from tiktoken_ext import openai_public
-
-    def local(_url: str, expected_hash: str | None = None) -> dict[bytes, int]:
-        return _read_ranks(_encoding_path(), expected_hash or ENCODING_SHA256)
-
-    with _load_lock:
-        original = openai_public.load_tiktoken_bpe
-        openai_public.load_tiktoken_bpe = local
-        try:
-            spec = openai_public.o200k_base()
-        finally:
-            openai_public.load_tiktoken_bpe = original
-    return tiktoken.Encoding(**spec)
-
-
-def _read_ranks(path: Path, expected_hash: str) -> dict[bytes, int]:
-    """Parse a ``.tiktoken`` file (``base64(token) rank`` per line) after checking its hash."""
-    data = path.read_bytes()
-    if hashlib.sha256(data).hexdigest() != expected_hash:
-        raise LlmSessionError(
-            f"{path} is damaged (its sha256 is not {expected_hash}); reinstall llm-session-manager"
-        )
-    ranks = {}
-    for line in data.splitlines():
-        if line:
-            token, rank = line.split()
-            ranks[base64.b64decode(token)] = int(rank)
-    return ranks
-
-
-def _encoding_path() -> Path:
-    return Path(str(resources.files("llm_session_manager") / "data" / f"{ENCODING_NAME}.tiktoken"))

@@ -1,0 +1,74 @@
+"""The o200k_base tokenizer, from the copy shipped with the package.
+
+A leaf module: sources use it to estimate tokens of assistants that log no
+usage numbers, and ``services.tokens`` builds its model-aware counts on it.
+tiktoken would download the ranks; we never touch the network at run time.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import threading
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from .errors import LlmSessionError
+
+ENCODING_NAME = "o200k_base"
+ENCODING_SHA256 = "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"
+_load_lock = threading.Lock()
+
+
+def count_o200k(text: str) -> int:
+    """Tokens of ``text`` in o200k_base: exact for OpenAI's current models, an
+    estimate for everyone else."""
+    return len(o200k().encode_ordinary(text))
+
+
+@cache
+def o200k():  # -> tiktoken.Encoding
+    """o200k_base from the bundled ranks; loaded on first use (about 0.3 s).
+
+    tiktoken keeps o200k's split pattern and special tokens inside its
+    constructor, which fetches the ranks from a URL. We run that constructor
+    with its loader pointed at our file, so the pattern, the special tokens and
+    the expected sha256 all come from the installed tiktoken and stay in step
+    with it. The ranks are read here rather than by ``load_tiktoken_bpe``,
+    which copies every file it reads into its cache directory (and fails when
+    ``TIKTOKEN_CACHE_DIR`` is read-only).
+    """
+    import tiktoken
+    from tiktoken_ext import openai_public
+
+    def local(_url: str, expected_hash: str | None = None) -> dict[bytes, int]:
+        return _read_ranks(_encoding_path(), expected_hash or ENCODING_SHA256)
+
+    with _load_lock:
+        original = openai_public.load_tiktoken_bpe
+        openai_public.load_tiktoken_bpe = local
+        try:
+            spec = openai_public.o200k_base()
+        finally:
+            openai_public.load_tiktoken_bpe = original
+    return tiktoken.Encoding(**spec)
+
+
+def _read_ranks(path: Path, expected_hash: str) -> dict[bytes, int]:
+    """Parse a ``.tiktoken`` file (``base64(token) rank`` per line) after checking its hash."""
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != expected_hash:
+        raise LlmSessionError(
+            f"{path} is damaged (its sha256 is not {expected_hash}); reinstall llm-session-manager"
+        )
+    ranks = {}
+    for line in data.splitlines():
+        if line:
+            token, rank = line.split()
+            ranks[base64.b64decode(token)] = int(rank)
+    return ranks
+
+
+def _encoding_path() -> Path:
+    return Path(str(resources.files("llm_session_manager") / "data" / f"{ENCODING_NAME}.tiktoken"))
