@@ -19,7 +19,9 @@ SERVER = [sys.executable, "-m", "llm_session_manager", "lsp"]
 TIMEOUT_S = 20.0
 
 CAPABILITIES = types.ClientCapabilities(
-    window=types.WindowClientCapabilities(show_message=types.ShowMessageRequestClientCapabilities()),
+    window=types.WindowClientCapabilities(
+        show_message=types.ShowMessageRequestClientCapabilities(), work_done_progress=True,
+    ),
     text_document=types.TextDocumentClientCapabilities(
         hover=types.HoverClientCapabilities(content_format=[types.MarkupKind.Markdown, types.MarkupKind.PlainText]),
         code_lens=types.CodeLensClientCapabilities(),

@@ -228,6 +228,19 @@ async def test_refresh_scans_and_announces_the_changed_session(fixture_logs, sto
     assert await lsp.arrived(again) == {"changed": []}
 
 
+async def test_a_scan_shows_its_progress_from_begin_to_end(fixture_logs, store, servers):
+    lsp = await servers(scanOnStart=False)
+    append_codex_turn(fixture_logs.recent, _now(), 3000, 150)
+    await lsp.command("llmSession.refresh")
+    [(token, reports)] = lsp.client.progress_reports.items()
+    assert token.startswith("llm-session/")
+    begin, *steps, end = reports
+    assert isinstance(begin, types.WorkDoneProgressBegin) and begin.title == "Scanning assistant logs"
+    assert isinstance(end, types.WorkDoneProgressEnd)
+    percents = [step.percentage for step in steps]
+    assert percents and percents == sorted(percents) and percents[-1] == 100
+
+
 async def test_a_server_starts_by_scanning_what_is_new(fixture_logs, store, fast_config, servers):
     append_codex_turn(fixture_logs.recent, _now(), 3000, 150)
     lsp = await servers()

@@ -19,7 +19,7 @@ import apsw
 
 from ..errors import StoreCorrupt, StoreError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 10_000
 DB_NAME = "sessions.db"
 

@@ -10,6 +10,7 @@ listed and compared with the last listing:
 * sessions with new data or metadata -> ``llmSession/didChangeSessions``
   ``{"changed": [ids]}`` (nothing is sent when no session changed, e.g. a
   scan that found nothing new);
+* while a scan runs, ``$/progress`` (``lsp/progress.py``) if the client can show it;
 * a session whose health score fell from at or above
   ``health_thresholds.warning`` to below it (it became critical) ->
   ``window/showMessage`` with the first recommendation for it, once per
@@ -32,6 +33,7 @@ from ...config import Config, Dashboard
 from ...models import ScanResult, Session
 from ..backend import ConnectionSlot, ServiceError
 from ..feature import Feature
+from ..progress import Report, work_done
 
 NOTIFICATION = "llmSession/didChangeSessions"
 REFRESH = "llmSession.refresh"
@@ -76,7 +78,8 @@ class StoreWatcher(Feature):
         return msgspec.to_builtins(result)
 
     async def _scan(self) -> ScanResult:
-        return await self.server.backend.call(_scan)
+        async with work_done(self.server, "Scanning assistant logs") as report:
+            return await self.server.backend.call(_scan, report)
 
     async def _check_quietly(self) -> None:
         try:
@@ -120,10 +123,10 @@ class StoreWatcher(Feature):
         return out
 
 
-def _scan(conn: apsw.Connection, config: Config) -> ScanResult:
+def _scan(conn: apsw.Connection, config: Config, report: Report | None) -> ScanResult:
     from ... import ingest  # in the worker thread (see sessions.py)
 
-    return ingest.scan(conn, config)
+    return ingest.scan(conn, config, progress=report)
 
 
 def _poll(conn: apsw.Connection, config: Config, last: int | None) -> tuple[int, list[Session] | None, Config]:
