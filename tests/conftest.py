@@ -104,16 +104,17 @@ def store(fixture_logs, cli) -> dict:
 
 @pytest.fixture
 def start_serve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """``start_serve()`` runs `llm-session serve` on free ports, scanning every second.
+    """``start_serve()`` runs `llm-session serve` on free ports, scanning every
+    ``scan_interval`` seconds (1 unless given) besides watching the logs.
 
     Returns the /mcp URL and the LSP (host, port), once both listen; the process
     is stopped with SIGINT after the test and must exit cleanly.
     """
     started: list[subprocess.Popen] = []
 
-    def start() -> tuple[str, tuple[str, int]]:
+    def start(scan_interval: float = 1) -> tuple[str, tuple[str, int]]:
         config = tmp_path / "serve-config.yaml"
-        config.write_text("session_discovery:\n  scan_interval: 1\n")
+        config.write_text(f"session_discovery:\n  scan_interval: {scan_interval}\n")
         monkeypatch.setenv("LLM_SESSION_CONFIG", str(config))
         proc = subprocess.Popen(
             [sys.executable, "-m", "llm_session_manager", "serve", "--port", "0", "--lsp-port", "0"],
@@ -148,3 +149,24 @@ def start_serve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         finally:
             if proc.poll() is None:
                 proc.kill()
+
+
+def append_codex_turn(log: Path, timestamp: str, input_tokens: int, output_tokens: int) -> None:
+    """Append a ``token_count`` event for one more turn, as Codex writes it."""
+    total = None
+    for line in log.read_text().splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue  # the fixtures hold a line cut off mid-write, as crashes leave
+        info = record.get("payload", {}).get("info") if record.get("type") == "event_msg" else None
+        if info and info.get("total_token_usage"):
+            total = info["total_token_usage"]
+    assert total is not None
+    last = {"input_tokens": input_tokens, "cached_input_tokens": 0, "output_tokens": output_tokens,
+            "reasoning_output_tokens": 0, "total_tokens": input_tokens + output_tokens}
+    new_total = {key: total.get(key, 0) + last[key] for key in last}
+    line = {"timestamp": timestamp, "type": "event_msg", "payload": {"type": "token_count", "info": {
+        "total_token_usage": new_total, "last_token_usage": last, "model_context_window": 258400}}}
+    with log.open("a") as f:
+        f.write(json.dumps(line, separators=(",", ":")) + "\n")

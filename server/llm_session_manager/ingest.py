@@ -123,22 +123,32 @@ def scan(
     )
 
 
-def _discover(
-    config: Config, env: Mapping[str, str], home: Path, warnings: list[str]
-) -> Iterator[tuple[Source, Path]]:
-    ignore = config.session_discovery.ignore_patterns
+def roots(
+    config: Config, env: Mapping[str, str], home: Path, warnings: list[str] | None = None
+) -> Iterator[tuple[Source, list[Path]]]:
+    """Every enabled source with the directories it reads: its standard ones
+    (which may not exist yet) and those the config adds (which must)."""
     for source in SOURCES:
         settings = config.source(source.provider)
         if not settings.enabled:
             continue
-        roots = source.default_roots(env, home)
+        found = source.default_roots(env, home)
         for root in settings.paths:
             if not root.is_dir():
-                warnings.append(f"sources.{source.provider}.paths: {root} is not a directory")
+                if warnings is not None:
+                    warnings.append(f"sources.{source.provider}.paths: {root} is not a directory")
                 continue
-            roots.append(root)
+            found.append(root)
+        yield source, found
+
+
+def _discover(
+    config: Config, env: Mapping[str, str], home: Path, warnings: list[str]
+) -> Iterator[tuple[Source, Path]]:
+    ignore = config.session_discovery.ignore_patterns
+    for source, source_roots in roots(config, env, home, warnings):
         seen: set[Path] = set()
-        for root in roots:
+        for root in source_roots:
             for path in source.discover(root):
                 if path in seen or (ignore and any(fnmatch.fnmatch(str(path), p) for p in ignore)):
                     continue

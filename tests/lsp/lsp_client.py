@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import sys
 from pathlib import Path
@@ -103,24 +102,3 @@ async def start(options: dict[str, Any] | None = None) -> Session:
         capabilities=CAPABILITIES, initialization_options=options,
     )), TIMEOUT_S)
     return Session(client, result)
-
-
-def append_codex_turn(log: Path, timestamp: str, input_tokens: int, output_tokens: int) -> None:
-    """Append a ``token_count`` event for one more turn, as Codex writes it."""
-    total = None
-    for line in log.read_text().splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue  # the fixtures hold a line cut off mid-write, as crashes leave
-        info = record.get("payload", {}).get("info") if record.get("type") == "event_msg" else None
-        if info and info.get("total_token_usage"):
-            total = info["total_token_usage"]
-    assert total is not None
-    last = {"input_tokens": input_tokens, "cached_input_tokens": 0, "output_tokens": output_tokens,
-            "reasoning_output_tokens": 0, "total_tokens": input_tokens + output_tokens}
-    new_total = {key: total.get(key, 0) + last[key] for key in last}
-    line = {"timestamp": timestamp, "type": "event_msg", "payload": {"type": "token_count", "info": {
-        "total_token_usage": new_total, "last_token_usage": last, "model_context_window": 258400}}}
-    with log.open("a") as f:
-        f.write(json.dumps(line, separators=(",", ":")) + "\n")

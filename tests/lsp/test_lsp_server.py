@@ -17,8 +17,8 @@ import pytest_asyncio
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from conftest import CODEX_ARCHIVED, CODEX_RECENT
-from lsp_client import append_codex_turn, start
+from conftest import CODEX_ARCHIVED, CODEX_RECENT, append_codex_turn
+from lsp_client import start
 from llm_session_manager.services import tokens
 
 pytestmark = pytest.mark.asyncio

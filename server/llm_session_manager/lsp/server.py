@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ import trio
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
-from .. import __version__
+from .. import __version__, logs
 from . import transport
 from .backend import Backend, ServiceError
 from .features import FEATURES
@@ -116,7 +115,7 @@ def create_server(config_path: Path | None = None) -> SessionServer:
 
 def run_stdio(config_path: Path | None = None, verbose: bool = False) -> int:
     """Serve one editor over stdin/stdout until it exits; the process exit code."""
-    _log_to_stderr(verbose)
+    logs.to_stderr(verbose, _expected_errors)
     server = create_server(config_path)
     # What start-up built (pygls' and lsprotocol's classes, the features) lives as
     # long as the process: keep it out of later collections. ``llm-session lsp``
@@ -124,16 +123,6 @@ def run_stdio(config_path: Path | None = None, verbose: bool = False) -> int:
     gc.freeze()
     gc.enable()
     return trio.run(transport.serve_stdio, server.protocol)
-
-
-def _log_to_stderr(verbose: bool) -> None:
-    """stderr is the editor's log of the server: warnings (everything with --verbose)."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(_expected_errors)
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 def _expected_errors(record: logging.LogRecord) -> bool:

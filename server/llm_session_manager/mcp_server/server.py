@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ import mcp_types as types
 from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPError
 
-from .. import __version__
+from .. import __version__, logs
 from .backend import Backend
 
 NAME = "llm-session"
@@ -181,15 +180,6 @@ async def serve_stdio(config_path: Path | None = None) -> None:
 
 def run_stdio(config_path: Path | None = None, verbose: bool = False) -> int:
     """Serve one MCP client over stdin/stdout, on trio, until it closes the pipe."""
-    log_to_stderr(verbose)
+    logs.to_stderr(verbose)
     anyio.run(serve_stdio, config_path, backend="trio")
     return 0
-
-
-def log_to_stderr(verbose: bool) -> None:
-    """stderr is the client's log of the server: warnings (everything with --verbose)."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG if verbose else logging.WARNING)

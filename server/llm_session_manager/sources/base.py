@@ -32,6 +32,9 @@ class Source(Protocol):
     # Re-reading a document or a database must yield the same keys, so the
     # store's upserts make it harmless.
     layout: Layout
+    # Whether ``serve`` watches the roots for changes. False where they are broad
+    # trees (Aider's project directories); the periodic scan still reads them.
+    watched: bool
 
     def default_roots(self, env: Mapping[str, str], home: Path) -> list[Path]:
         """The assistant's standard data directories, honouring its own env vars."""

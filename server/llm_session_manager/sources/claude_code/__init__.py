@@ -19,6 +19,7 @@ class ClaudeCode:
     provider = "claude-code"
     exact = True
     layout = "lines"
+    watched = True
 
     def default_roots(self, env: Mapping[str, str], home: Path) -> list[Path]:
         """``CLAUDE_CONFIG_DIR`` (comma-separated) if set, else both places Claude Code has used."""

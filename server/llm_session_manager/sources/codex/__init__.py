@@ -25,6 +25,7 @@ class Codex:
     provider = "codex"
     exact = True
     layout = "lines"
+    watched = True
 
     def default_roots(self, env: Mapping[str, str], home: Path) -> list[Path]:
         codex_home = env.get("CODEX_HOME", "").strip()

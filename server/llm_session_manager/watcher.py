@@ -1,0 +1,111 @@
+"""Keeping the store fresh while ``serve`` runs.
+
+A scan follows every change under the assistants' log directories within a
+fraction of a second: the kernel tells us (inotify, FSEvents, ReadDirectoryChangesW,
+through ``watchfiles``), so an idle machine costs nothing -- no polling loop
+in Python. Where events are unavailable (a network filesystem, the inotify
+watch limit reached, or ``WATCHFILES_FORCE_POLLING`` set) ``watchfiles`` polls
+instead, and we say so once. A scan also runs every
+``session_discovery.scan_interval`` seconds regardless: it finds log
+directories created since (an assistant used for the first time) and sources
+that are not watched (``Source.watched``: Aider's project trees are too broad
+to watch).
+
+Changes arriving while a scan runs are folded into one more scan afterwards,
+never queued one per event.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+
+import trio
+
+from . import ingest
+from .config import Config
+from .models import ScanResult
+
+logger = logging.getLogger(__name__)
+
+# watchfiles yields once changes pause for STEP_MS, or after DEBOUNCE_MS of
+# steady writing: a log line is scanned well within a second of being written.
+STEP_MS = 50
+DEBOUNCE_MS = 300
+POLL_DELAY_MS = 500  # only when events are unavailable
+
+
+def watched_dirs(config: Config, env: Mapping[str, str] | None = None, home: Path | None = None) -> list[Path]:
+    """The existing log directories of every enabled, watchable source."""
+    env = os.environ if env is None else env
+    home = Path.home() if home is None else home
+    found: list[Path] = []
+    for source, roots in ingest.roots(config, env, home):
+        if source.watched:
+            found += [r for r in roots if r.is_dir() and r not in found]
+    return found
+
+
+async def keep_fresh(
+    scan: Callable[[], Awaitable[ScanResult]],
+    config: Config,
+    *,
+    after_scan: Callable[[ScanResult], Awaitable[None]] | None = None,
+) -> None:
+    """Scan now, on every change under the watched directories, and every
+    ``scan_interval`` seconds, until cancelled. A failed scan is logged, not fatal."""
+    from .errors import LlmSessionError
+
+    interval = config.session_discovery.scan_interval
+    wake_send, wake_receive = trio.open_memory_channel[None](1)
+    async with trio.open_nursery() as nursery:
+        dirs: list[Path] | None = None
+        watching: trio.CancelScope | None = None
+        while True:
+            current = watched_dirs(config)
+            if current != dirs:  # a log directory appeared (or went): watch the new set
+                if watching is not None:
+                    watching.cancel()
+                dirs = current
+                watching = await nursery.start(_watch, dirs, wake_send) if dirs else None
+            try:
+                result = await scan()
+                for warning in result.warnings:
+                    logger.warning("scan: %s", warning)
+                if after_scan is not None:
+                    await after_scan(result)
+            except LlmSessionError as e:
+                logger.warning("scan failed: %s", e)
+            except Exception:
+                logger.exception("scan failed")
+            with trio.move_on_after(interval):
+                await wake_receive.receive()
+
+
+async def _watch(dirs: list[Path], wake: trio.MemorySendChannel[None], *,
+                 task_status: trio.TaskStatus[trio.CancelScope]) -> None:
+    """Wake the scanner on each batch of changes under ``dirs``; polls if events fail."""
+    import watchfiles
+
+    with trio.CancelScope() as scope:
+        task_status.started(scope)
+        force_polling = None
+        while True:
+            try:
+                async for _changes in watchfiles.awatch(
+                    *dirs, debounce=DEBOUNCE_MS, step=STEP_MS, force_polling=force_polling,
+                    poll_delay_ms=POLL_DELAY_MS, ignore_permission_denied=True,
+                ):
+                    try:
+                        wake.send_nowait(None)
+                    except trio.WouldBlock:
+                        pass  # a scan is already due; it will see these changes too
+                return
+            except OSError as e:
+                if force_polling:
+                    logger.warning("cannot watch the log directories (%s); relying on the periodic scan", e)
+                    return
+                logger.warning("file events unavailable (%s); polling the log directories instead", e)
+                force_polling = True

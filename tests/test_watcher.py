@@ -1,0 +1,58 @@
+"""`llm-session serve` ingests a log line within moments of it being written,
+without waiting for its periodic scan (here set to ten minutes)."""
+
+from __future__ import annotations
+
+import time
+
+from conftest import CODEX_RECENT, append_codex_turn
+
+
+def _tokens(cli, session_id: str) -> int:
+    r = cli("show", session_id, "--json", "--no-scan")
+    assert r.code == 0, r.err
+    return r.json()["tokens"]["total"]
+
+
+def _wait_for(predicate, seconds: float) -> float:
+    started = time.monotonic()
+    while not predicate():
+        assert time.monotonic() - started < seconds, f"not seen within {seconds} s"
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
+def test_a_line_appended_to_a_watched_log_is_ingested_without_a_periodic_scan(fixture_logs, store, cli, start_serve):
+    start_serve(scan_interval=600)
+    before = _tokens(cli, CODEX_RECENT)
+    time.sleep(0.5)  # the first scan, at start, has nothing new to read
+
+    append_codex_turn(fixture_logs.recent, "2026-11-25T09:00:00.000Z", 3000, 150)
+    _wait_for(lambda: _tokens(cli, CODEX_RECENT) == before + 3150, seconds=5)
+
+    # A burst of lines is read too, each once.
+    for n in range(5):
+        append_codex_turn(fixture_logs.recent, f"2026-11-25T09:01:0{n}.000Z", 1000, 10)
+    _wait_for(lambda: _tokens(cli, CODEX_RECENT) == before + 3150 + 5 * 1010, seconds=5)
+    time.sleep(0.5)
+    assert _tokens(cli, CODEX_RECENT) == before + 3150 + 5 * 1010
+
+
+def test_a_log_directory_created_after_start_is_watched_from_the_next_periodic_scan(
+    tmp_path, monkeypatch, cli, start_serve, fixture_logs
+):
+    # Codex has never run on this machine: its home does not exist yet.
+    codex_home = tmp_path / "fresh-codex"
+    monkeypatch.setenv("CODEX_HOME", str(codex_home))
+    start_serve(scan_interval=1)
+    time.sleep(0.5)
+    day = codex_home / "sessions" / "2026" / "11" / "25"
+    day.mkdir(parents=True)
+    rollout = day / fixture_logs.recent.name
+    rollout.write_bytes(fixture_logs.recent.read_bytes())
+    _wait_for(lambda: cli("show", CODEX_RECENT, "--json", "--no-scan").code == 0, seconds=5)
+    before = _tokens(cli, CODEX_RECENT)
+
+    time.sleep(1.5)  # the next periodic scan starts watching the new directory
+    append_codex_turn(rollout, "2026-11-25T09:00:00.000Z", 3000, 150)
+    _wait_for(lambda: _tokens(cli, CODEX_RECENT) == before + 3150, seconds=3)
