@@ -55,10 +55,48 @@ def test_the_newest_session_in_the_process_cwd_is_the_active_one(fake_claude):
 
 
 def test_interpreted_assistants_are_recognised_by_their_script():
-    assert processes._provider_of("node", ["node", "/usr/lib/node_modules/.bin/claude"]) == "claude-code"
-    assert processes._provider_of("python3", ["python3", "/home/u/.local/bin/aider", "--model", "x"]) == "aider"
+    assert processes._provider_of("node", ["node", "/usr/lib/node_modules/.bin/claude"]) == ("claude-code", False)
+    assert processes._provider_of("python3", ["python3", "/home/u/.local/bin/aider", "--model", "x"]) == ("aider", False)
+    assert processes._provider_of("node", ["node", "/usr/lib/node_modules/@google/gemini-cli/dist/index.js"]) == (
+        "gemini", False)
     assert processes._provider_of("node", ["node", "/srv/app/server.js"]) is None
     assert processes._provider_of("bash", [sys.executable]) is None
+
+
+def test_copilot_is_recognised_inside_vs_code_and_jetbrains():
+    # VS Code's Copilot Chat runs the language server under the editor's node...
+    vscode = ["/usr/share/code/code", "/home/u/.vscode/extensions/github.copilot-chat-0.31.0/dist/"
+              "node_modules/@github/copilot-language-server/dist/language-server.js", "--stdio"]
+    assert processes._provider_of("code", vscode) == ("copilot", True)
+    # ...and JetBrains' plugin ships it as a native binary.
+    assert processes._provider_of("copilot-language-server", None) == ("copilot", True)
+    assert processes._provider_of("copilot-agent-linux", None) == ("copilot", True)
+    assert processes._provider_of("Cursor", None) == ("cursor", True)
+    assert processes._provider_of("copilot", None) == ("copilot", False)  # the Copilot CLI, in a terminal
+
+
+def test_an_editor_hosted_copilot_marks_its_newest_session_active(tmp_path):
+    exe = tmp_path / "bin" / "copilot-language-server"
+    exe.parent.mkdir()
+    shutil.copy(shutil.which("sleep"), exe)
+    proc = subprocess.Popen([str(exe), "30"], cwd="/")  # an editor's child: its cwd is meaningless
+    try:
+        deadline = time.time() + 5
+        while time.time() < deadline and not any(p.pid == proc.pid for p in processes.running(max_age=0)):
+            time.sleep(0.05)
+        [found] = [p for p in processes.running() if p.pid == proc.pid]
+        assert (found.provider, found.hosted) == ("copilot", True)
+        started = found.started_at
+        sessions = [
+            processes.SessionKey("yesterday", "copilot", "/home/u/shop", started - 86400),
+            processes.SessionKey("earlier", "copilot", "/home/u/api", started + 2),
+            processes.SessionKey("latest", "copilot", "/home/u/shop", started + 8),
+            processes.SessionKey("claude", "claude-code", "/", started + 9),
+        ]
+        assert processes.match(processes.running(), sessions) == {"latest": proc.pid}
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 def test_one_look_at_the_process_table_serves_callers_for_a_moment(monkeypatch):
@@ -74,5 +112,7 @@ def test_one_look_at_the_process_table_serves_callers_for_a_moment(monkeypatch):
 
 def test_only_interpreters_have_their_command_lines_read():
     assert processes._may_run_script("node") and processes._may_run_script("python3.12")
+    assert processes._may_run_script("code")  # VS Code runs Copilot's language server as node
     assert not processes._may_run_script("claude")  # known by its name alone
+    assert not processes._may_run_script("copilot-language-server")
     assert not processes._may_run_script("bash") and not processes._may_run_script(None)

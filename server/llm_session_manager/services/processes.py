@@ -1,9 +1,16 @@
 """Which assistants are running now, and which logged session each one is.
 
-Logs do not say whether a session is still open; running processes do. An
-assistant process is matched to the session of the same provider whose cwd is
-the process's cwd and that was active since the process started (the newest
-such session: a resumed conversation writes under a new id).
+Logs do not say whether a session is still open; running processes do. A
+terminal assistant (Claude Code, Codex, Gemini CLI, Aider, Copilot CLI, the
+Cursor agent) is matched to the session of the same provider whose cwd is the
+process's cwd and that was active since the process started (the newest such
+session: a resumed conversation writes under a new id).
+
+Assistants living inside an editor have no cwd of their own: Cursor's app, and
+GitHub Copilot, whose VS Code and JetBrains plugins both run its language
+server as a child process (``copilot-language-server``, or the older
+``copilot-agent-*`` binaries). They mark the provider's newest session active
+since the process started.
 """
 
 from __future__ import annotations
@@ -21,14 +28,33 @@ _NAMES = {
     "claude": "claude-code",
     "codex": "codex",
     "gemini": "gemini",
-    "cursor": "cursor",
     "cursor-agent": "cursor",
     "copilot": "copilot",
     "aider": "aider",
 }
+# Names of assistants hosted by an editor: matched by provider and time, not cwd.
+_HOSTED = {
+    "cursor": "cursor",
+    "Cursor": "cursor",
+    "copilot-language-server": "copilot",
+    "copilot-agent-linux": "copilot",
+    "copilot-agent-macos": "copilot",
+    "copilot-agent-macos-arm64": "copilot",
+    "copilot-agent-win": "copilot",
+}
+# Package paths that give an interpreted assistant away when its script has a
+# generic name (node .../@google/gemini-cli/dist/index.js).
+_PACKAGES = {
+    "@anthropic-ai/claude-code": "claude-code",
+    "@openai/codex": "codex",
+    "@google/gemini-cli": "gemini",
+    "@github/copilot-language-server": "copilot",
+    "@github/copilot": "copilot",
+}
 # Processes whose command line may name an assistant's script (node .../claude,
 # python -m aider); only theirs is read, the costly part of listing processes.
-_INTERPRETERS = ("node", "nodejs", "bun", "deno", "python", "pypy")
+# VS Code's own binary runs extension children as node (ELECTRON_RUN_AS_NODE).
+_INTERPRETERS = ("node", "nodejs", "bun", "deno", "python", "pypy", "code", "codium", "electron")
 # A process may have started a little before its session's first log line.
 _START_SLACK_S = 60.0
 # How long one look at the process table answers for. An editor polls the
@@ -42,6 +68,7 @@ class AssistantProcess(NamedTuple):
     provider: str
     cwd: str
     started_at: float
+    hosted: bool = False  # inside an editor: its cwd says nothing about the session
 
 
 class SessionKey(NamedTuple):
@@ -73,21 +100,23 @@ def _scan() -> list[AssistantProcess]:
         try:
             name = proc.info["name"]
             cmdline = proc.cmdline() if _may_run_script(name) else None
-            provider = _provider_of(name, cmdline)
-            if provider is None:
+            known = _provider_of(name, cmdline)
+            if known is None:
                 continue
-            found.append(AssistantProcess(proc.pid, provider, proc.cwd(), proc.create_time()))
+            provider, hosted = known
+            found.append(AssistantProcess(proc.pid, provider, proc.cwd(), proc.create_time(), hosted))
         except (psutil.Error, OSError):
             continue
     return found
 
 
 def _may_run_script(name: str | None) -> bool:
-    return bool(name) and name not in _NAMES and name.lower().startswith(_INTERPRETERS)
+    return bool(name) and name not in _NAMES and name not in _HOSTED and name.lower().startswith(_INTERPRETERS)
 
 
-def _provider_of(name: str | None, cmdline: list[str] | None) -> str | None:
-    """The assistant behind a process: by its name, or the script an interpreter runs."""
+def _provider_of(name: str | None, cmdline: list[str] | None) -> tuple[str, bool] | None:
+    """The assistant behind a process, and whether an editor hosts it: by its
+    name, or by the script an interpreter runs."""
     candidates = [name or ""]
     if cmdline:
         # node /usr/lib/node_modules/.bin/claude, python -m aider, ...
@@ -95,23 +124,31 @@ def _provider_of(name: str | None, cmdline: list[str] | None) -> str | None:
     for candidate in candidates:
         stem = candidate.removesuffix(".js").removesuffix(".exe")
         if stem in _NAMES:
-            return _NAMES[stem]
+            return _NAMES[stem], False
+        if stem in _HOSTED:
+            return _HOSTED[stem], True
+    for arg in (cmdline or ())[:3]:
+        for package, provider in _PACKAGES.items():
+            if package in arg.replace("\\", "/"):
+                return provider, provider == "copilot" and "language-server" in arg
     return None
 
 
 def match(processes: Iterable[AssistantProcess], sessions: Iterable[SessionKey]) -> dict[str, int]:
     """Session id -> pid of the process that is running it."""
+    sessions = list(sessions)
     by_place: dict[tuple[str, str], list[SessionKey]] = {}
+    by_provider: dict[str, list[SessionKey]] = {}
     for s in sessions:
+        by_provider.setdefault(s.provider, []).append(s)
         if s.cwd:
             by_place.setdefault((s.provider, os.path.normpath(s.cwd)), []).append(s)
     active: dict[str, int] = {}
-    for proc in processes:
-        candidates = [
-            s
-            for s in by_place.get((proc.provider, os.path.normpath(proc.cwd)), ())
-            if s.last_activity >= proc.started_at - _START_SLACK_S and s.id not in active
-        ]
+    # Terminal assistants first: their cwd pins their session down exactly.
+    for proc in sorted(processes, key=lambda p: p.hosted):
+        pool = by_provider.get(proc.provider, ()) if proc.hosted else by_place.get(
+            (proc.provider, os.path.normpath(proc.cwd)), ())
+        candidates = [s for s in pool if s.last_activity >= proc.started_at - _START_SLACK_S and s.id not in active]
         if candidates:
             newest = max(candidates, key=lambda s: s.last_activity)
             active[newest.id] = proc.pid
