@@ -28,6 +28,15 @@ _CLEARED = (
     "LLM_SESSION_CONFIG",
     "ANTHROPIC_API_KEY",
     "ANTHROPIC_BASE_URL",
+    "COPILOT_HOME",
+    "VSCODE_APPDATA",
+    "VSCODE_PORTABLE",
+    "APPDATA",
+    "LLM_USER_PATH",
+    "OLLAMA_HOST",
+    "GEMINI_CLI_HOME",
+    "AIDER_CHAT_HISTORY_FILE",
+    "WATCHFILES_FORCE_POLLING",
 )
 
 
@@ -105,16 +114,17 @@ def store(fixture_logs, cli) -> dict:
 @pytest.fixture
 def start_serve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """``start_serve()`` runs `llm-session serve` on free ports, scanning every
-    ``scan_interval`` seconds (1 unless given) besides watching the logs.
+    ``scan_interval`` seconds (1 unless given) besides watching the logs, with
+    ``config_text`` added to its config file.
 
     Returns the /mcp URL and the LSP (host, port), once both listen; the process
     is stopped with SIGINT after the test and must exit cleanly.
     """
     started: list[subprocess.Popen] = []
 
-    def start(scan_interval: float = 1) -> tuple[str, tuple[str, int]]:
+    def start(scan_interval: float = 1, config_text: str = "") -> tuple[str, tuple[str, int]]:
         config = tmp_path / "serve-config.yaml"
-        config.write_text(f"session_discovery:\n  scan_interval: {scan_interval}\n")
+        config.write_text(f"session_discovery:\n  scan_interval: {scan_interval}\n{config_text}")
         monkeypatch.setenv("LLM_SESSION_CONFIG", str(config))
         proc = subprocess.Popen(
             [sys.executable, "-m", "llm_session_manager", "serve", "--port", "0", "--lsp-port", "0"],

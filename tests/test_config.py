@@ -88,7 +88,7 @@ def test_the_default_file_parses_to_exactly_the_defaults(tmp_path: Path) -> None
 def test_to_dict_is_plain_data_that_loads_back(tmp_path: Path) -> None:
     loaded = config.load(write(tmp_path / "c.yaml", "sources:\n  aider:\n    paths: [/logs]\n"))
     data = config.to_dict(loaded)
-    assert data["sources"] == {"aider": {"enabled": True, "paths": ["/logs"]}}
+    assert data["sources"] == {"aider": {"enabled": True, "paths": ["/logs"], "url": None}}
     assert data["dashboard"]["color_scheme"] == "dark"
     assert config.load(write(tmp_path / "again.yaml", yaml.safe_dump(data))) == loaded
 

@@ -201,16 +201,17 @@ def test_a_scan_killed_half_way_is_completed_by_the_next(env, sandbox_home):
 import os
 from pathlib import Path
 from llm_session_manager import config, ingest
+from llm_session_manager.ingest import _rows
 from llm_session_manager.store import connect
 
-ingest.CHUNK_BYTES = 1  # one file per transaction
-write = ingest._write
+_rows.CHUNK_BYTES = 1  # one file per transaction
+write = _rows.write
 
 def write_then_die(*args):
     write(*args)
     os._exit(3)  # killed right after the first file was committed
 
-ingest._write = write_then_die
+_rows.write = write_then_die
 ingest.scan(connect(), config.load(), env={env!r}, home=Path({str(sandbox_home)!r}))
 """
     assert subprocess.run([sys.executable, "-c", child]).returncode == 3

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from conftest import CODEX_RECENT, append_codex_turn
+from notify_helpers import WebhookReceiver, claude_turn
 
 
 def _tokens(cli, session_id: str) -> int:
@@ -56,3 +57,24 @@ def test_a_log_directory_created_after_start_is_watched_from_the_next_periodic_s
     time.sleep(1.5)  # the next periodic scan starts watching the new directory
     append_codex_turn(rollout, "2026-11-25T09:00:00.000Z", 3000, 150)
     _wait_for(lambda: _tokens(cli, CODEX_RECENT) == before + 3150, seconds=3)
+
+
+def test_serve_sends_the_notification_a_new_line_calls_for_once(fixture_logs, store, start_serve):
+    slack = WebhookReceiver()
+    try:
+        start_serve(scan_interval=600, config_text=(
+            "notifications:\n  rules:\n    health_warning: {enabled: false}\n"
+            f"  channels:\n    slack: {{webhook_url: '{slack.url('/hook')}'}}\n"
+        ))
+        time.sleep(0.5)
+        assert slack.requests == []  # nothing in the fixtures calls for an alert now
+
+        claude_turn(fixture_logs.claude, time.time(), 1)  # session B's context reaches 90 %
+        _wait_for(lambda: len(slack.requests) == 1, seconds=5)
+        assert slack.requests[0].json["text"].startswith("*Context 90% full: shop*")
+
+        claude_turn(fixture_logs.claude, time.time(), 2, cache_read=179_000)  # fuller still: in cooldown
+        time.sleep(1.5)
+        assert len(slack.requests) == 1
+    finally:
+        slack.close()

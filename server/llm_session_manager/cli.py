@@ -95,6 +95,26 @@ def cmd_scan(ctx: Context) -> None:
     ctx.emit(result, lambda render: render.scan_result(ctx.console, result))
 
 
+def cmd_import(ctx: Context) -> None:
+    from . import ingest
+    from .sources.exports import EXPORTS
+
+    a = ctx.args
+    with _ScanProgress(enabled=not a.json) as progress:
+        result = ingest.import_files(ctx.conn, ctx.config, EXPORTS[a.kind] if a.kind else None,
+                                     [Path(f).expanduser() for f in a.files], progress=progress)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    ctx.emit(result, lambda render: render.scan_result(ctx.console, result))
+
+
+def cmd_local(ctx: Context) -> None:
+    from .services import local_models
+
+    found = local_models.loaded(ctx.config)
+    ctx.emit(found, lambda render: render.local_models(ctx.console, found))
+
+
 def cmd_list(ctx: Context) -> None:
     from .services import sessions
 
@@ -174,6 +194,25 @@ def cmd_usage(ctx: Context) -> None:
     a = ctx.args
     report = usage.report(ctx.fresh_conn(), a.by, since=a.since, until=a.until, provider=a.provider)
     ctx.emit(report, lambda render: render.usage_table(ctx.console, report, a.by))
+
+
+def cmd_analytics(ctx: Context) -> None:
+    from .services import analytics
+
+    a = ctx.args
+    days = analytics.parse_count("--days", a.days, analytics.MAX_DAYS)
+    top = analytics.parse_count("--top", a.top, analytics.MAX_TOP)
+    report = analytics.report(ctx.fresh_conn(), ctx.config, days=days, top=top)
+    ctx.emit(report, lambda render: render.analytics(ctx.console, report))
+
+
+def cmd_blocks(ctx: Context) -> None:
+    from .services import analytics
+
+    a = ctx.args
+    days = analytics.parse_count("--days", a.days, analytics.MAX_DAYS) if a.days is not None else None
+    shown = analytics.blocks_report(ctx.fresh_conn(), days=days, active=a.active)
+    ctx.emit(shown, lambda render: render.billing_blocks(ctx.console, shown))
 
 
 def cmd_count_tokens(ctx: Context) -> None:
@@ -283,6 +322,19 @@ def cmd_serve(ctx: Context) -> None:
     serve.run(ctx.args.host, ctx.args.port, ctx.args.config, verbose=ctx.args.verbose, lsp_port=ctx.args.lsp_port)
 
 
+def cmd_dashboard(ctx: Context) -> None:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print("error: the dashboard needs a terminal; in scripts and pipes use "
+              "'llm-session list' or 'llm-session analytics' (both take --json)", file=sys.stderr)
+        raise SystemExit(2)
+    from .tui import open_dashboard  # Textual only for this command: it costs start-up time
+
+    app = open_dashboard(ctx.config, ctx.conn, theme=ctx.args.theme, refresh=ctx.args.refresh)
+    app.run()
+    if app.return_code:
+        raise SystemExit(app.return_code)
+
+
 def cmd_demo(ctx: Context) -> None:
     from . import config, demo_logs, ingest, render
     from .services import recommend, sessions, usage
@@ -346,6 +398,16 @@ def _parse_since(value: str) -> float:
     return sessions.parse_since(value, name="--since")
 
 
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0 or seconds == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {value!r}")
+    return seconds
+
+
 def _provider(value: str) -> str:
     if value not in PROVIDERS:
         raise argparse.ArgumentTypeError(f"unknown provider {value!r}; one of {', '.join(PROVIDERS)}")
@@ -387,12 +449,18 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     add("scan", cmd_scan, "read new log lines of every assistant into the store")
+    p = add("import", cmd_import,
+            "read downloaded exports: OpenAI / Anthropic API usage or cost CSVs, ChatGPT conversations.json")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--as", dest="kind", choices=("openai-api", "anthropic-api", "chatgpt"),
+                   help="what the files are (default: told from their content)")
     p = add("list", cmd_list, "list sessions with tokens, context fill, cost and health", scans=True)
     p.add_argument("--provider", type=_provider)
     p.add_argument("--tag")
     p.add_argument("--project")
     p.add_argument("--active", action="store_true", help="only sessions whose assistant is running")
     p.add_argument("--since", help="last active since a date (2025-01-31) or an age (7d, 12h)")
+    add("local", cmd_local, "models loaded in local servers (Ollama, LM Studio), with their context size")
     p = add("show", cmd_show, "one session in detail", scans=True)
     p.add_argument("id", help="session id or unique prefix")
     p = add("export", cmd_export, "export a session report", json=False, scans=True)
@@ -413,6 +481,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", help="first local date, YYYY-MM-DD")
     p.add_argument("--until", help="last local date, YYYY-MM-DD")
     p.add_argument("--provider", type=_provider)
+    p = add("analytics", cmd_analytics, "trends, top costs, session health and limits over the last days",
+            scans=True)
+    p.add_argument("--days", default="30", help="local days up to today (default: 30)")
+    p.add_argument("--top", default="10", help="entries in each ranking (default: 10)")
+    p = add("blocks", cmd_blocks, "Claude's 5-hour billing blocks with burn rate and projection, like ccusage",
+            scans=True)
+    p.add_argument("--days", help="only blocks that began in the last N local days (default: all)")
+    p.add_argument("--active", action="store_true", help="only the block running now")
     p = add("count-tokens", cmd_count_tokens, "count the tokens of a file or stdin")
     p.add_argument("file", nargs="?", default="-", help="file, or - for stdin")
     p.add_argument("--model", help="model whose tokenizer to use (default: o200k estimate)")
@@ -435,8 +511,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, local only)")
     p.add_argument("--port", type=int, default=8765, help="MCP HTTP port (default: 8765; 0: any free port)")
     p.add_argument("--lsp-port", type=int, default=8766, help="LSP TCP port (default: 8766; 0: any free port)")
+    p = add("dashboard", cmd_dashboard, "live terminal dashboard of sessions, usage and health (docs/dashboard.md)",
+            json=False)
+    p.add_argument("--theme", choices=("dark", "light", "cyberpunk", "minimal"),
+                   help="colour scheme (default: dashboard.color_scheme in the config)")
+    p.add_argument("--refresh", type=_seconds, metavar="SECONDS",
+                   help="how often to look for news in the store (default: dashboard.refresh_interval)")
 
     _add_memory_commands(sub, add, common, as_json)
+    _add_notify_commands(sub, common, as_json, refresh)
 
     pricing = sub.add_parser("pricing", help="the offline pricing table").add_subparsers(
         dest="pricing_command", required=True, metavar="ACTION")
@@ -595,6 +678,57 @@ def _add_memory_commands(sub, add, common, as_json) -> None:
     p = mem.add_parser("forget", parents=[common, as_json], help="delete a memory")
     p.set_defaults(func=cmd_memory_forget, json=False)
     p.add_argument("id", help="memory id or unique prefix")
+
+
+# --- notifications (services/notify; docs/notifications.md) -------------------
+
+
+def cmd_notify_check(ctx: Context) -> None:
+    from .services import notify
+
+    dry_run = ctx.args.dry_run
+    if not dry_run and not notify.enabled_channels(ctx.config):
+        raise BadInput("no notification channel is set up (notifications.channels, see docs/notifications.md); "
+                       "--dry-run shows what would be sent")
+    sent = notify.check(ctx.fresh_conn(), ctx.config, dry_run=dry_run)
+    for line in notify.failures(sent):
+        print(f"warning: {line}", file=sys.stderr)
+    ctx.emit(sent, lambda _: _print_notifications(sent, dry_run))
+
+
+def cmd_notify_test(ctx: Context) -> None:
+    from .services import notify
+
+    results = notify.send_test(ctx.config, ctx.args.channel)
+    if ctx.args.json:
+        for d in results:
+            if not d.ok:
+                print(f"warning: notify: {d.channel} failed: {d.error}", file=sys.stderr)
+    ctx.emit(results, lambda _: print("\n".join(
+        f"{d.channel}: " + ("ok" if d.ok else f"failed: {d.error}") for d in results)))
+    if not all(d.ok for d in results):
+        raise SystemExit(1)
+
+
+def _print_notifications(notes, dry_run: bool) -> None:
+    for n in notes:
+        outcome = ", ".join(f"{d.channel} {'ok' if d.ok else 'failed'}" for d in n.deliveries)
+        print(f"{'would send' if dry_run else 'sent'} [{n.severity}] {n.title}: {n.message}"
+              + (f" ({outcome})" if outcome else ""))
+    if not notes:
+        print("Nothing to notify.", file=sys.stderr)
+
+
+def _add_notify_commands(sub, common, as_json, refresh) -> None:
+    notify = sub.add_parser("notify", help="run the notification rules once, or test the channels").add_subparsers(
+        dest="notify_command", required=True, metavar="ACTION")
+    p = notify.add_parser("check", parents=[common, as_json, refresh],
+                          help="scan, then send what the rules say now (quiet hours and cooldowns apply)")
+    p.set_defaults(func=cmd_notify_check, json=False)
+    p.add_argument("--dry-run", action="store_true", help="show what would be sent; send and record nothing")
+    p = notify.add_parser("test", parents=[common, as_json], help="send a test message through each channel")
+    p.set_defaults(func=cmd_notify_test, json=False, no_scan=True)
+    p.add_argument("--channel", help="only this one: desktop, terminal, slack, discord or email")
 
 
 def _lsp_args(argv: list[str]) -> argparse.Namespace | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import types
 import typing
 from importlib import resources
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from .config_notifications import Notifications
 from .errors import ConfigError
 from .models import PROVIDERS
 
@@ -80,6 +82,7 @@ class SessionDiscovery(_Section):
 class SourceConfig(_Section):
     enabled: bool = True
     paths: tuple[Path, ...] = ()  # extra data directories, absolute
+    url: str | None = None  # a local model server's address (ollama, lmstudio)
 
 
 class EmbedderConfig(_Section):
@@ -110,6 +113,7 @@ class Config(_Section):
     session_discovery: SessionDiscovery = SessionDiscovery()
     sources: dict[ProviderId, SourceConfig] = {}
     memory: MemoryConfig = MemoryConfig()
+    notifications: Notifications = Notifications()
 
     def source(self, provider: str) -> SourceConfig:
         """The settings for ``provider``; an unlisted provider is enabled with no extra paths."""
@@ -230,6 +234,7 @@ _KINDS = {
     "str": "a string",
     "object": "a mapping",
     "array": "a list",
+    "null": "null",
 }
 
 
@@ -274,8 +279,11 @@ def _explain(error: str, data: Any, tp: Any, where: list[str], dec_hook: Any) ->
         close = difflib.get_close_matches(str(data), choices, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         return f"{here} must be one of {', '.join(choices)}, got {_show(data)}{hint}"
-    if expected := re.match(r"Expected `(\w+)`(.*?)(?:, got `\w+`)?$", msg):
-        kind = _KINDS.get(expected[1], expected[1]) + re.sub(r"(\d)\.0\b", r"\1", expected[2])
+    if missing := re.match(r"Object missing required field `(.*)`$", msg):
+        return f"{_dotted([*where, missing[1]])} is required"
+    if expected := re.match(r"Expected `([\w |]+)`(.*?)(?:, got `\w+`)?$", msg):
+        kinds = " or ".join(_KINDS.get(k, k) for k in expected[1].split(" | "))
+        kind = kinds + re.sub(r"(\d)\.0\b", r"\1", expected[2])
         return f"{here or 'the top level'} must be {kind}, got {_show(data)}"
     return f"{here} {msg}" if here else msg
 
@@ -294,8 +302,13 @@ def _field_types(tp: Any) -> dict[str, Any]:
 
 
 def _bare(tp: Any) -> Any:
-    """``tp`` without ``Annotated`` constraints."""
-    return typing.get_args(tp)[0] if typing.get_origin(tp) is Annotated else tp
+    """``tp`` without ``Annotated`` constraints, and an optional section without its ``| None``."""
+    if typing.get_origin(tp) is Annotated:
+        return typing.get_args(tp)[0]
+    if isinstance(tp, types.UnionType):
+        structs = [a for a in typing.get_args(tp) if isinstance(a, type) and issubclass(a, msgspec.Struct)]
+        return structs[0] if len(structs) == 1 else tp
+    return tp
 
 
 def _converts(value: Any, tp: Any) -> bool:

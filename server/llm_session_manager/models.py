@@ -203,8 +203,143 @@ class ScanResult(msgspec.Struct):
     warnings: list[str] = []
 
 
+class LocalModel(msgspec.Struct):
+    """A model a local server (Ollama, LM Studio) holds loaded right now."""
+
+    provider: str  # ollama | lmstudio
+    model: str
+    url: str  # the server that answered
+    context_limit: int | None  # the context it was loaded with, in tokens
+    size_bytes: int | None
+    vram_bytes: int | None
+    expires_at: str | None  # when Ollama unloads it if unused (ISO 8601)
+
+
 class TokenCount(msgspec.Struct):
     tokens: int
     source: str  # exact | estimated
     method: str  # e.g. "tiktoken:o200k_base", "anthropic:count_tokens", "estimate:o200k*1.10"
     model: str | None = None
+
+
+# --- analytics (services/analytics, services/blocks) -------------------------
+
+
+class BurnRate(msgspec.Struct):
+    tokens_per_minute: float  # all four kinds of tokens
+    tokens_per_minute_for_indicator: float  # input + output only, as ccusage's HIGH/MODERATE/NORMAL
+    cost_per_hour: float
+
+
+class BlockProjection(msgspec.Struct):
+    total_tokens: int  # at the block's end, if the burn rate holds
+    cost_usd: float
+    remaining_minutes: int
+
+
+class BillingBlock(msgspec.Struct):
+    """A Claude 5-hour billing block (times ISO 8601, UTC)."""
+
+    start: str
+    end: str
+    last_activity: str
+    active: bool
+    responses: int
+    input_tokens: int
+    output_tokens: int
+    cache_creation_tokens: int
+    cache_read_tokens: int
+    total_tokens: int
+    cost_usd: float
+    models: list[str]
+    burn_rate: BurnRate | None  # active block only, as ccusage
+    projection: BlockProjection | None
+
+
+class DailyUsage(msgspec.Struct):
+    date: str  # local YYYY-MM-DD
+    sessions: int  # sessions with a billed response that day
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_creation_tokens: int = 0
+    cache_read_tokens: int = 0
+    total_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+class UsageShare(msgspec.Struct):
+    """Usage of one project, model or provider; ``(other)`` sums those past the top N."""
+
+    key: str
+    sessions: int
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_creation_tokens: int = 0
+    cache_read_tokens: int = 0
+    total_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+class SessionCost(msgspec.Struct):
+    id: str
+    provider: str
+    project: str | None
+    title: str | None
+    model: str | None
+    started_at: str | None
+    last_activity: str | None
+    total_tokens: int  # within the window
+    cost_usd: float
+
+
+class SessionStats(msgspec.Struct):
+    count: int  # sessions active within the window
+    average_duration_s: float
+    median_duration_s: float
+    healthy: int
+    warning: int
+    critical: int
+    healthy_share: float  # 0-1
+
+
+class LimitHit(msgspec.Struct):
+    session_id: str
+    project: str | None
+    context_used: int  # the fullest the context window got
+    context_limit: int
+    context_percent: float
+
+
+class LimitHits(msgspec.Struct):
+    context_percent: float  # the threshold: recommendations.context_percent
+    sessions: int  # sessions whose context reached it
+    top: list[LimitHit]
+    api_errors: int  # API error messages within the window
+    limit_errors: int  # of which about a usage or rate limit
+    sessions_with_api_errors: int
+
+
+class ProjectActivity(msgspec.Struct):
+    project: str
+    sessions: int
+    active_days: int  # local days with a billed response
+    responses: int
+    cost_usd: float
+    last_activity: str | None
+
+
+class AnalyticsReport(msgspec.Struct):
+    days: int
+    since: str  # first local day of the window, YYYY-MM-DD
+    until: str  # last (today)
+    generated_at: str
+    totals: UsageTotals
+    daily: list[DailyUsage]  # every day of the window, oldest first
+    by_project: list[UsageShare]
+    by_model: list[UsageShare]
+    by_provider: list[UsageShare]
+    top_sessions: list[SessionCost]
+    sessions: SessionStats
+    limit_hits: LimitHits
+    claude_block: BillingBlock | None  # the active 5-hour block, if any
+    most_active_projects: list[ProjectActivity]

@@ -10,7 +10,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .models import Recommendation, ScanResult, Session, TokenCount, UsageReport
+from .models import (
+    AnalyticsReport, BillingBlock, LocalModel, Recommendation, ScanResult, Session, TokenCount, UsageReport,
+    UsageShare,
+)
 
 _STATUS_STYLE = {"healthy": "green", "warning": "yellow", "critical": "red"}
 _STATUS_EMOJI = {"healthy": "✅", "warning": "⚠️ ", "critical": "🔴"}
@@ -134,3 +137,143 @@ def _context_bar(percent: float, width: int = 10) -> Text:
     filled = min(width, round(percent / 100 * width))
     style = "red" if percent > 85 else "yellow" if percent > 60 else "green"
     return Text("█" * filled + "░" * (width - filled), style=style) + Text(f" {percent:4.1f}%")
+
+
+# --- analytics and billing blocks ----------------------------------------------
+
+_SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def analytics(console: Console, r: AnalyticsReport) -> None:
+    t, s = r.totals, r.sessions
+    console.rule(f"[bold]Analytics[/] {r.since} → {r.until} ({r.days} days)")
+    if not s.count and not t.total_tokens:
+        console.print("No sessions in that window. Run 'llm-session scan', or widen it with --days.")
+        return
+    console.print(
+        f"{compact(t.total_tokens)} tokens, [bold]${t.cost_usd:,.2f}[/] in {s.count:,} sessions; "
+        f"average session {_duration(s.average_duration_s)} (median {_duration(s.median_duration_s)}); "
+        f"[green]{s.healthy_share:.0%} healthy[/] ({s.healthy} / [yellow]{s.warning}[/] / [red]{s.critical}[/])"
+    )
+    width = max(10, min(len(r.daily), console.width - 32))  # room for the label and the peak
+    tokens = [d.total_tokens for d in r.daily]
+    costs = [d.cost_usd for d in r.daily]
+    console.print(f"Tokens/day  {sparkline(tokens, width)}  peak {compact(max(tokens))}")
+    console.print(f"Cost/day    {sparkline(costs, width)}  peak ${max(costs):,.2f}")
+    for title, rows in (("Cost by project", r.by_project), ("Cost by model", r.by_model),
+                        ("Cost by provider", r.by_provider)):
+        _share_table(console, title, rows, t.cost_usd)
+    table = Table(title="Top sessions", title_justify="left", box=None, pad_edge=False,
+                  header_style="bold underline")
+    for name, justify in (("ID", "left"), ("Project", "left"), ("Model", "left"), ("Title", "left"),
+                          ("Tokens", "right"), ("Cost", "right")):
+        table.add_column(name, justify=justify, no_wrap=True, overflow="ellipsis",
+                         max_width=max(10, console.width - 64) if name == "Title" else None)
+    for x in r.top_sessions:
+        table.add_row(x.id[:8], x.project or "—", _short_model(x.model) or "—", " ".join((x.title or "").split()),
+                      compact(x.total_tokens), f"${x.cost_usd:,.2f}")
+    console.print(table)
+    table = Table(title="Most active projects", title_justify="left", box=None, pad_edge=False,
+                  header_style="bold underline")
+    for name in ("Project", "Days", "Sessions", "Responses", "Cost"):
+        table.add_column(name, justify="left" if name == "Project" else "right", no_wrap=True)
+    for p in r.most_active_projects:
+        table.add_row(p.project, str(p.active_days), f"{p.sessions:,}", f"{p.responses:,}", f"${p.cost_usd:,.2f}")
+    console.print(table)
+    h = r.limit_hits
+    console.print(
+        f"[bold]Limits[/]: {h.sessions:,} sessions filled their context to {h.context_percent:g}% or more"
+        + (f" ({', '.join(f'{x.session_id[:8]} {x.context_percent:g}%' for x in h.top[:5])})" if h.top else "")
+        + f"; {h.api_errors:,} API errors ({h.limit_errors:,} about limits) in {h.sessions_with_api_errors:,} sessions"
+    )
+    if r.claude_block:
+        _block_summary(console, r.claude_block)
+    else:
+        console.print("[bold]Claude 5-hour block[/]: none active")
+
+
+def billing_blocks(console: Console, blocks: list[BillingBlock]) -> None:
+    if not blocks:
+        console.print("No Claude usage in that window.")
+        return
+    table = Table(box=None, pad_edge=False, header_style="bold underline")
+    for name, justify in (("Block start", "left"), ("Status", "left"), ("Models", "left"),
+                          ("Responses", "right"), ("Tokens", "right"), ("Cost", "right")):
+        table.add_column(name, justify=justify, no_wrap=name != "Models")
+    for b in blocks:
+        start = _local(b.start, "%Y-%m-%d %H:%M")
+        used = _duration(_epoch(b.last_activity) - _epoch(b.start))
+        status = Text("ACTIVE", style="green") if b.active else Text(used)
+        models = ", ".join(_short_model(m) or m for m in b.models)
+        table.add_row(start, status, models, f"{b.responses:,}", f"{b.total_tokens:,}", f"${b.cost_usd:,.2f}")
+        if b.projection:
+            table.add_row("", Text("PROJECTED", style="yellow"), "", "", f"{b.projection.total_tokens:,}",
+                          f"${b.projection.cost_usd:,.2f}")
+    console.print(table)
+
+
+def sparkline(values: list[float], width: int) -> str:
+    """One block character per bucket of consecutive values (summed), scaled to the largest."""
+    if not values:
+        return ""
+    n = len(values)
+    buckets = [sum(values[k * n // width:(k + 1) * n // width]) for k in range(min(width, n))] if n > width else values
+    top = max(buckets)
+    if top <= 0:
+        return _SPARKS[0] * len(buckets)
+    return "".join(_SPARKS[min(7, int(v / top * 7.999))] if v > 0 else " " for v in buckets)
+
+
+def _share_table(console: Console, title: str, rows: list[UsageShare], total_cost: float) -> None:
+    table = Table(title=title, title_justify="left", box=None, pad_edge=False, header_style="bold underline")
+    for name in ("Name", "Sessions", "Tokens", "Cost", "Share"):
+        table.add_column(name, justify="left" if name == "Name" else "right", no_wrap=True, overflow="ellipsis")
+    for x in rows:
+        share = x.cost_usd / total_cost if total_cost else 0.0
+        table.add_row(x.key, f"{x.sessions:,}", compact(x.total_tokens), f"${x.cost_usd:,.2f}", f"{share:.0%}")
+    console.print(table)
+
+
+def _block_summary(console: Console, b: BillingBlock) -> None:
+    now = time.time()
+    left = max(0.0, _epoch(b.end) - now)
+    line = (f"[bold]Claude 5-hour block[/] {_local(b.start, '%H:%M')}–{_local(b.end, '%H:%M')}, "
+            f"{_duration(left)} left: {compact(b.total_tokens)} tokens, ${b.cost_usd:,.2f} so far")
+    if b.burn_rate:
+        rate = b.burn_rate
+        line += f"; burning {compact(round(rate.tokens_per_minute))} tokens/min, ${rate.cost_per_hour:,.2f}/h"
+    if b.projection:
+        line += f"; at this rate {compact(b.projection.total_tokens)} tokens, ${b.projection.cost_usd:,.2f} by its end"
+    console.print(line)
+
+
+def _duration(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    return f"{minutes // 60}h {minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
+
+
+def _epoch(iso: str) -> float:
+    return datetime.fromisoformat(iso).timestamp()
+
+
+def _local(iso: str, fmt: str) -> str:
+    return time.strftime(fmt, time.localtime(_epoch(iso)))
+
+
+def local_models(console: Console, found: list[LocalModel]) -> None:
+    if not found:
+        console.print("No local model server answered with a loaded model (Ollama, LM Studio).")
+        return
+    table = Table(header_style="bold underline", box=None, pad_edge=False)
+    for name in ("Server", "Model", "Context", "Size", "VRAM", "Unloads at"):
+        table.add_column(name, justify="right" if name in ("Context", "Size", "VRAM") else "left")
+    for m in found:
+        table.add_row(
+            m.provider, m.model, f"{m.context_limit:,}" if m.context_limit else "?",
+            _gb(m.size_bytes), _gb(m.vram_bytes), _local(m.expires_at, "%H:%M") if m.expires_at else "",
+        )
+    console.print(table)
+
+
+def _gb(n: int | None) -> str:
+    return f"{n / 1e9:.1f} GB" if n else ""

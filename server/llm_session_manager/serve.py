@@ -3,8 +3,8 @@
 It holds MCP over streamable HTTP at ``/mcp`` (the SDK's ASGI app under
 hypercorn, which runs on trio), the language server on a TCP port (one server
 per connection, as ``llm-session lsp`` is one per editor) and the watcher that
-keeps the store fresh for both (``watcher.py``); the web dashboard joins the
-same nursery later.
+keeps the store fresh for both (``watcher.py``) and sends the notifications
+that the new data calls for; the web dashboard joins the same nursery later.
 
 Most of the time nobody is connected and only the watcher works, so the two
 protocol stacks are imported on their first connection, in a worker thread:
@@ -58,7 +58,8 @@ async def serve(host: str, port: int, config_path: Path | None = None, *, lsp_po
 
     async with trio.open_nursery() as nursery:
         nursery.start_soon(_stop_on_signal, nursery.cancel_scope)
-        nursery.start_soon(keep_fresh, backend.scan, config)
+        nursery.start_soon(partial(keep_fresh, backend.scan, config, known_logs=partial(backend.call, _known_logs),
+                                   after_scan=partial(_notify, backend)))
         urls = await nursery.start(_serve_mcp, backend, host, port)
         lsp_url = await nursery.start(_serve_lsp, host, lsp_port, config_path)
         print(f"llm-session serve: MCP at {', '.join(urls)}", file=sys.stderr, flush=True)
@@ -106,7 +107,7 @@ class _BuiltOnFirstRequest:
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "lifespan":
-            while (message := await receive())["type"] != "lifespan.shutdown":
+            while (await receive())["type"] != "lifespan.shutdown":
                 await send({"type": "lifespan.startup.complete"})
             await send({"type": "lifespan.shutdown.complete"})
             return
@@ -160,6 +161,22 @@ def local_only():
         allowed_origins=[o for name in LOCAL_NAMES for scheme in ("http", "https")
                          for o in (f"{scheme}://{name}", f"{scheme}://{name}:*")],
     )
+
+
+def _known_logs(conn, config) -> frozenset[str]:
+    return frozenset(row[0] for row in conn.execute("SELECT path FROM source_files"))
+
+
+async def _notify(backend, _scanned) -> None:
+    """After each scan, the notification rules (docs/notifications.md); free while no channel is set."""
+    for line in await backend.call(_notify_round):
+        logger.warning("%s", line)
+
+
+def _notify_round(conn, config) -> list[str]:
+    from .services import notify
+
+    return notify.failures(notify.check(conn, config))
 
 
 async def _stop_on_signal(scope: trio.CancelScope) -> None:

@@ -11,6 +11,12 @@ directories created since (an assistant used for the first time) and sources
 that are not watched (``Source.watched``: Aider's project trees are too broad
 to watch).
 
+Only changes that can matter wake the scanner: a log it already reads
+(or its database's ``-wal``) changing, or a new file with a log's suffix
+appearing. The directories watched hold other busy files -- VS Code keeps a
+database per workspace next to Copilot's chat logs -- whose writes would
+otherwise cost a scan each.
+
 Changes arriving while a scan runs are folded into one more scan afterwards,
 never queued one per event.
 """
@@ -35,6 +41,8 @@ logger = logging.getLogger(__name__)
 STEP_MS = 50
 DEBOUNCE_MS = 300
 POLL_DELAY_MS = 500  # only when events are unavailable
+LOG_SUFFIXES = (".jsonl", ".json", ".md", ".csv", ".db", ".vscdb")
+_SIDE_FILES = ("-wal", "-journal")
 
 
 def watched_dirs(config: Config, env: Mapping[str, str] | None = None, home: Path | None = None) -> list[Path]:
@@ -48,18 +56,37 @@ def watched_dirs(config: Config, env: Mapping[str, str] | None = None, home: Pat
     return found
 
 
+class Relevant:
+    """The watch filter: is a change one that a scan would read?"""
+
+    def __init__(self) -> None:
+        self.known: frozenset[str] = frozenset()  # the logs the store reads, updated after each scan
+
+    def __call__(self, change: object, path: str) -> bool:
+        for side in _SIDE_FILES:
+            path = path.removesuffix(side)
+        if path in self.known:
+            return True
+        import watchfiles
+
+        return change == watchfiles.Change.added and path.endswith(LOG_SUFFIXES)
+
+
 async def keep_fresh(
     scan: Callable[[], Awaitable[ScanResult]],
     config: Config,
     *,
+    known_logs: Callable[[], Awaitable[frozenset[str]]],
     after_scan: Callable[[ScanResult], Awaitable[None]] | None = None,
 ) -> None:
-    """Scan now, on every change under the watched directories, and every
-    ``scan_interval`` seconds, until cancelled. A failed scan is logged, not fatal."""
+    """Scan now, on every relevant change under the watched directories, and
+    every ``scan_interval`` seconds, until cancelled. ``known_logs`` gives the
+    paths of the logs the store reads. A failed scan is logged, not fatal."""
     from .errors import LlmSessionError
 
     interval = config.session_discovery.scan_interval
     wake_send, wake_receive = trio.open_memory_channel[None](1)
+    relevant = Relevant()
     async with trio.open_nursery() as nursery:
         dirs: list[Path] | None = None
         watching: trio.CancelScope | None = None
@@ -69,9 +96,10 @@ async def keep_fresh(
                 if watching is not None:
                     watching.cancel()
                 dirs = current
-                watching = await nursery.start(_watch, dirs, wake_send) if dirs else None
+                watching = await nursery.start(_watch, dirs, relevant, wake_send) if dirs else None
             try:
                 result = await scan()
+                relevant.known = await known_logs()
                 for warning in result.warnings:
                     logger.warning("scan: %s", warning)
                 if after_scan is not None:
@@ -84,7 +112,7 @@ async def keep_fresh(
                 await wake_receive.receive()
 
 
-async def _watch(dirs: list[Path], wake: trio.MemorySendChannel[None], *,
+async def _watch(dirs: list[Path], relevant: Relevant, wake: trio.MemorySendChannel[None], *,
                  task_status: trio.TaskStatus[trio.CancelScope]) -> None:
     """Wake the scanner on each batch of changes under ``dirs``; polls if events fail."""
     import watchfiles
@@ -95,7 +123,7 @@ async def _watch(dirs: list[Path], wake: trio.MemorySendChannel[None], *,
         while True:
             try:
                 async for _changes in watchfiles.awatch(
-                    *dirs, debounce=DEBOUNCE_MS, step=STEP_MS, force_polling=force_polling,
+                    *dirs, watch_filter=relevant, debounce=DEBOUNCE_MS, step=STEP_MS, force_polling=force_polling,
                     poll_delay_ms=POLL_DELAY_MS, ignore_permission_denied=True,
                 ):
                     try:

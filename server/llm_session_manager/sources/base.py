@@ -27,8 +27,10 @@ class Source(Protocol):
     #   "document": a file rewritten in place (one JSON document); the whole
     #               file each time it changes, with state None.
     #   "sqlite":   a database another program keeps open; no bytes at all (b""):
-    #               the source opens it read-only itself. Its ``-wal`` file
-    #               counts as part of it when deciding whether it changed.
+    #               the source opens it read-only itself, with the state it
+    #               returned last time. Its ``-wal`` file counts as part of it
+    #               when deciding whether it changed. A database it cannot
+    #               read now (locked) raises OSError: it is read again next scan.
     # Re-reading a document or a database must yield the same keys, so the
     # store's upserts make it harmless.
     layout: Layout
@@ -48,7 +50,8 @@ class Source(Protocol):
         """Rows from ``data``: what ``layout`` says ingest hands over of ``path``.
 
         For "lines", ``state`` is the ``Batch.state`` this source returned for
-        the previous chunk of the same file (``None`` at offset 0). Malformed
+        the previous chunk of the same file (``None`` at offset 0); for
+        "sqlite", the state of its previous read. Malformed
         records are counted in ``Batch.malformed`` and skipped, never raised.
         """
         ...

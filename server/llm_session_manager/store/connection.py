@@ -19,7 +19,7 @@ import apsw
 
 from ..errors import StoreCorrupt, StoreError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_MS = 10_000
 DB_NAME = "sessions.db"
 

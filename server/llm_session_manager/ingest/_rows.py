@@ -1,0 +1,133 @@
+"""Parsed logs turned into rows for the store, a chunk of files at a time."""
+
+from __future__ import annotations
+
+import gc
+import os
+from typing import NamedTuple
+from collections.abc import Iterator
+
+import apsw
+
+from ..models import FileRefRow, MessageRow, SessionRow, UsageRow
+from ..services import pricing
+from ._files import Work, read
+from ._store import Outcome, write
+
+# New bytes per transaction: commits stay rare in a cold scan (each one writes
+# the index pages it touched again) and memory stays flat on a multi-GB history.
+CHUNK_BYTES = 32 << 20
+
+
+class Rows(NamedTuple):
+    """One chunk of files, parsed and ready for one transaction."""
+
+    nbytes: int
+    malformed: int
+    warnings: list[str]
+    sessions: list[tuple]
+    usage: list[tuple]
+    messages: list[MessageRow]
+    file_refs: list[FileRefRow]
+    contexts: list[tuple]
+    files: list[tuple]
+
+
+def chunks(work: list[Work]) -> list[list[Work]]:
+    """Files grouped into about ``CHUNK_BYTES`` of new data: one transaction each."""
+    chunks: list[list[Work]] = [[]]
+    size = 0
+    for item in work:
+        if size >= CHUNK_BYTES:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(item)
+        size += item.stat.st_size - item.offset
+    return [c for c in chunks if c]
+
+
+def ingest(conn: apsw.Connection, chunks: list[list[Work]]) -> Iterator[Outcome]:
+    """Parse and store chunk after chunk.
+
+    Tried and measured slower: a writer thread (apsw takes the GIL back for
+    every row, so parser and writer convoy on it) and forked workers writing in
+    turn (each commit by one throws away the other's page cache).
+    """
+    prices = pricing.load_table()
+    # Parsing allocates millions of short-lived objects and no cycles; the
+    # cyclic collector would only rescan them over and over.
+    gc.disable()
+    try:
+        for chunk in chunks:
+            yield write(conn, parse_chunk(chunk, prices))
+    finally:
+        gc.enable()
+
+
+def parse_chunk(chunk: list[Work], prices: pricing.PriceTable) -> Rows:
+    rows = Rows(0, 0, [], [], [], [], [], [], [])
+    nbytes = malformed = 0
+    latest: dict[str, UsageRow] = {}
+    for item in chunk:
+        nbytes += item.stat.st_size - item.offset
+        try:
+            batch, file_row = read(item)
+        except OSError as e:
+            rows.warnings.append(f"cannot read {item.path}: {e.strerror or e}")
+            continue
+        rows.files.append(file_row)
+        malformed += batch.malformed
+        exact = item.source.exact
+        rows.usage.extend(
+            _priced(row, exact if row.exact is None else row.exact, prices) for row in batch.usage
+        )
+        rows.messages.extend(batch.messages)
+        rows.file_refs.extend(batch.file_refs)
+        rows.sessions.extend(_session_values(s) for s in batch.sessions.values())
+        _keep_latest(latest, batch.usage)
+    rows.contexts.extend((r.ts, r.context_tokens, r.context_window, r.session_id) for r in latest.values())
+    return rows._replace(nbytes=nbytes, malformed=malformed)
+
+
+def _session_values(s: SessionRow) -> tuple:
+    project = os.path.basename(s.cwd.rstrip("/")) if s.cwd else None
+    return (s.id, s.provider, s.cwd, project, s.title, s.model, s.git_branch, s.version,
+            s.started_at, s.last_activity)
+
+
+def _priced(row: UsageRow, exact: bool, prices: pricing.PriceTable) -> tuple:
+    if row.cost_usd is None:
+        cost = prices.cost(
+            row.model,
+            row.input_tokens,
+            row.output_tokens,
+            row.cache_creation_tokens,
+            row.cache_read_tokens,
+        )
+        priced = 1
+    else:
+        cost, priced = row.cost_usd, 0
+    return (
+        row.dedup_key,
+        row.session_id,
+        row.ts,
+        row.model,
+        row.input_tokens,
+        row.output_tokens,
+        row.cache_creation_tokens,
+        row.cache_read_tokens,
+        cost,
+        priced,
+        exact,
+        row.sidechain,
+    )
+
+
+def _keep_latest(latest: dict[str, UsageRow], rows: list[UsageRow]) -> None:
+    """Keep each session's newest main-chain turn: what its context holds now."""
+    for row in rows:
+        if row.sidechain:
+            continue
+        cur = latest.get(row.session_id)
+        if cur is None or row.ts >= cur.ts:
+            latest[row.session_id] = row

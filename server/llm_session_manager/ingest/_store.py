@@ -1,0 +1,98 @@
+"""Writing one chunk of rows, with its files' new offsets, in one transaction."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+import apsw
+
+from ..store import write_transaction
+
+if TYPE_CHECKING:
+    from ._rows import Rows
+
+
+class Outcome(NamedTuple):
+    nbytes: int
+    records: int
+    malformed: int
+    sessions: list[str]
+    warnings: list[str]
+
+
+def write(conn: apsw.Connection, rows: Rows) -> Outcome:
+    """Store one parsed chunk, with its files' new offsets, in one transaction."""
+    with write_transaction(conn):
+        # Upserts merge repeated sessions (a resumed session spans files).
+        conn.executemany(_UPSERT_SESSION, rows.sessions)
+        before = conn.total_changes()
+        conn.executemany(_INSERT_USAGE, rows.usage)
+        conn.executemany(_INSERT_MESSAGE, rows.messages)
+        conn.executemany(_INSERT_FILE_REF, rows.file_refs)
+        records = conn.total_changes() - before
+        conn.executemany(_UPDATE_CONTEXT, rows.contexts)
+        conn.executemany(_UPSERT_FILE, rows.files)
+    touched = sorted({s[0] for s in rows.sessions})
+    return Outcome(rows.nbytes, records, rows.malformed, touched, rows.warnings)
+
+
+_UPSERT_SESSION = """
+INSERT INTO sessions (id, provider, cwd, project, title, model, git_branch, version,
+                      started_at, last_activity)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET
+    cwd = CASE WHEN excluded.last_activity >= last_activity
+               THEN coalesce(excluded.cwd, cwd) ELSE coalesce(cwd, excluded.cwd) END,
+    project = coalesce(project, excluded.project),
+    title = coalesce(title, excluded.title),
+    model = CASE WHEN excluded.last_activity >= last_activity
+                 THEN coalesce(excluded.model, model) ELSE coalesce(model, excluded.model) END,
+    git_branch = CASE WHEN excluded.last_activity >= last_activity
+                      THEN coalesce(excluded.git_branch, git_branch)
+                      ELSE coalesce(git_branch, excluded.git_branch) END,
+    version = CASE WHEN excluded.last_activity >= last_activity
+                   THEN coalesce(excluded.version, version) ELSE coalesce(version, excluded.version) END,
+    started_at = min(started_at, excluded.started_at),
+    last_activity = max(last_activity, excluded.last_activity)
+"""
+
+# A response is often logged several times (streamed block by block, copied into a
+# resumed session); like ccusage, keep the main-chain copy, then the fullest one.
+# An exact count replaces an estimate of the same response (Cursor fills its
+# counts in later), even a larger one, and is never replaced by one.
+_INSERT_USAGE = """
+INSERT INTO usage (dedup_key, session_id, ts, model, input_tokens, output_tokens,
+    cache_creation_tokens, cache_read_tokens, cost_usd, priced, exact, sidechain)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (dedup_key) DO UPDATE SET
+    session_id = excluded.session_id, ts = excluded.ts, model = excluded.model,
+    input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
+    cache_creation_tokens = excluded.cache_creation_tokens,
+    cache_read_tokens = excluded.cache_read_tokens, cost_usd = excluded.cost_usd,
+    priced = excluded.priced, exact = excluded.exact, sidechain = excluded.sidechain
+WHERE (usage.sidechain AND NOT excluded.sidechain)
+   OR (excluded.exact AND NOT usage.exact)
+   OR (usage.sidechain = excluded.sidechain AND usage.exact = excluded.exact
+       AND excluded.input_tokens + excluded.output_tokens
+           + excluded.cache_creation_tokens + excluded.cache_read_tokens
+         > usage.input_tokens + usage.output_tokens
+           + usage.cache_creation_tokens + usage.cache_read_tokens)
+"""
+
+_INSERT_MESSAGE = "INSERT OR IGNORE INTO messages (key, session_id, ts, role, kind, text) VALUES (?, ?, ?, ?, ?, ?)"
+
+_INSERT_FILE_REF = "INSERT OR IGNORE INTO file_refs (key, session_id, ts, path, action) VALUES (?, ?, ?, ?, ?)"
+
+_UPDATE_CONTEXT = """
+UPDATE sessions SET context_ts = ?1, context_tokens = ?2,
+    context_window = coalesce(?3, context_window)
+WHERE id = ?4 AND (context_ts IS NULL OR context_ts <= ?1)
+"""
+
+_UPSERT_FILE = """
+INSERT INTO source_files (path, provider, inode, size, mtime_ns, offset, head, state)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (path) DO UPDATE SET provider = excluded.provider, inode = excluded.inode,
+    size = excluded.size, mtime_ns = excluded.mtime_ns, offset = excluded.offset,
+    head = excluded.head, state = excluded.state
+"""

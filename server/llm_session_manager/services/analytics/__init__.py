@@ -1,0 +1,90 @@
+"""Analytics over the last N days: trend, where the money went, session health,
+limits hit, the Claude 5-hour block now.
+
+One report for people (``llm-session analytics``) and scripts (``--json``).
+Every number is summed by SQL over the store (``_usage``), so a year of history
+(a million responses) takes well under a second; Python only regroups the
+per-session sums. Days are local and follow ``TZ``, cut exactly as ``usage
+--by day`` cuts them, so the two reports agree day by day.
+"""
+
+from __future__ import annotations
+
+import time
+
+import apsw
+
+from ...config import Config
+from ...models import AnalyticsReport, BillingBlock, DailyUsage, UsageTotals
+from .. import blocks
+from ..sessions import iso
+from ._groups import ranked, regroup, top_sessions
+from ._sessions import facts, stats
+from ._usage import CACHE_CREATION, CACHE_READ, COST, INPUT, OUTPUT, rollup, total_tokens
+from ._window import MAX_DAYS, MAX_TOP, check_count, parse_count, window
+
+__all__ = ["MAX_DAYS", "MAX_TOP", "blocks_report", "parse_count", "report"]
+
+
+def report(
+    conn: apsw.Connection, config: Config, *, days: int = 30, top: int = 10, now: float | None = None
+) -> AnalyticsReport:
+    """The analytics of the ``days`` local days up to today; lists cut at ``top`` entries."""
+    now = time.time() if now is None else now
+    w = window(days, now)
+    check_count("--top", top, MAX_TOP)
+    usage = rollup(conn, w)
+    found = facts(conn, w, usage.sessions)
+    session_stats, limit_hits = stats(conn, config, w, found, usage, now, top)
+    daily = [
+        DailyUsage(
+            date=date,
+            sessions=0,
+            input_tokens=s[INPUT],
+            output_tokens=s[OUTPUT],
+            cache_creation_tokens=s[CACHE_CREATION],
+            cache_read_tokens=s[CACHE_READ],
+            total_tokens=total_tokens(s),
+            cost_usd=round(s[COST], 6),
+        )
+        for date, s in zip(w.dates, usage.days, strict=True)
+    ]
+    for days_of_session in usage.session_days.values():
+        for day in days_of_session:
+            daily[day].sessions += 1
+    groups = regroup(usage, found, top)
+    block = blocks.current_block(conn, now)
+    return AnalyticsReport(
+        days=w.days,
+        since=w.dates[0],
+        until=w.dates[-1],
+        generated_at=iso(now),
+        totals=UsageTotals(
+            input_tokens=sum(d.input_tokens for d in daily),
+            output_tokens=sum(d.output_tokens for d in daily),
+            cache_creation_tokens=sum(d.cache_creation_tokens for d in daily),
+            cache_read_tokens=sum(d.cache_read_tokens for d in daily),
+            total_tokens=sum(d.total_tokens for d in daily),
+            cost_usd=round(sum(s[COST] for s in usage.days), 6),
+        ),
+        daily=daily,
+        by_project=groups.by_project,
+        by_model=ranked(usage.models, usage.model_sessions, None),
+        by_provider=groups.by_provider,
+        top_sessions=top_sessions(conn, usage, found, top),
+        sessions=session_stats,
+        limit_hits=limit_hits,
+        claude_block=blocks.to_public(block, now) if block else None,
+        most_active_projects=groups.most_active,
+    )
+
+
+def blocks_report(
+    conn: apsw.Connection, *, days: int | None = None, active: bool = False, now: float | None = None
+) -> list[BillingBlock]:
+    """Claude's 5-hour blocks: all, those begun in the last ``days`` local days (and the active
+    one), or with ``active`` only the one running now."""
+    now = time.time() if now is None else now
+    since = window(days, now).start if days is not None else None
+    found = blocks.blocks(conn, since=since, now=now)
+    return [blocks.to_public(b, now) for b in found if b.active or not active]

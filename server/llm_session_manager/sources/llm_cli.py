@@ -1,0 +1,224 @@
+"""Simon Willison's ``llm`` CLI: ``logs.db`` in its user directory.
+
+``llm`` logs every prompt to SQLite (``llm/migrations.py``): ``conversations(id,
+name, model)`` and one ``responses`` row per model call with ``prompt``, ``system``,
+``response``, ``conversation_id``, ``datetime_utc`` (UTC, ISO 8601; older versions
+wrote it without a zone) and, since 0.19 (migration ``m013_usage``), ``input_tokens``,
+``output_tokens`` and ``token_details`` (JSON of whatever else the plugin
+reported); 0.24 added ``resolved_model``. Older databases lack the later columns,
+so they are looked up before reading.
+
+One session per conversation (``llm:<conversation id>``), one usage row per
+response (``llm:<response id>``): exact when ``input_tokens`` is set, else
+estimated with o200k from what was sent (the conversation so far, the system
+prompt and the prompt) and what came back. Rows carry the model name ``llm``
+logged (``gpt-4o-mini``, ``anthropic/claude-…``), which is what prices them.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import apsw
+import msgspec
+
+from ..encoding import count_o200k
+from ..models import Batch, MessageRow, SessionRow, UsageRow
+
+PROVIDER = "llm"
+APP_NAME = "io.datasette.llm"
+DB_NAME = "logs.db"
+BUSY_TIMEOUT_MS = 250
+# Locked by ``llm`` writing (rollback-journal mode), damaged, not a database, or
+# not shaped like ``llm``'s: the file is skipped and counted as malformed.
+UNREADABLE = (
+    apsw.BusyError,
+    apsw.LockedError,
+    apsw.CorruptError,
+    apsw.NotADBError,
+    apsw.CantOpenError,
+    apsw.IOError,
+    apsw.SQLError,
+)
+_WANTED = (
+    "id",
+    "model",
+    "resolved_model",
+    "prompt",
+    "system",
+    "response",
+    "conversation_id",
+    "datetime_utc",
+    "input_tokens",
+    "output_tokens",
+    "token_details",
+)
+
+
+def user_dir(env: Mapping[str, str], home: Path, platform: str = sys.platform) -> Path:
+    """``LLM_USER_PATH``, else what ``click.get_app_dir("io.datasette.llm")`` gives, as
+    ``llm.user_dir()`` does."""
+    explicit = env.get("LLM_USER_PATH", "").strip()
+    if explicit:
+        return Path(explicit).expanduser()
+    if platform == "win32":
+        return Path(env.get("APPDATA") or home) / APP_NAME
+    if platform == "darwin":
+        return home / "Library" / "Application Support" / APP_NAME
+    return Path(env.get("XDG_CONFIG_HOME") or home / ".config") / APP_NAME
+
+
+class LlmCli:
+    provider = PROVIDER
+    exact = True
+    layout = "sqlite"
+    watched = True
+
+    def default_roots(self, env: Mapping[str, str], home: Path) -> list[Path]:
+        return [user_dir(env, home)]
+
+    def discover(self, root: Path) -> Iterator[Path]:
+        if (root / DB_NAME).is_file():
+            yield root / DB_NAME
+
+    def parse(self, path: Path, data: bytes, state: bytes | None) -> Batch:
+        batch = Batch()
+        try:
+            rows = _read(path)
+        except UNREADABLE:
+            batch.malformed += 1
+            return batch
+        history = _History()
+        for row in rows:
+            _add(batch, row, history)
+        return batch
+
+
+def _read(path: Path) -> list[tuple]:
+    """Every response with its conversation's name, oldest first within a conversation."""
+    uri = path.absolute().as_uri() + "?mode=ro"
+    conn = apsw.Connection(uri, flags=apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI)
+    try:
+        conn.set_busy_timeout(BUSY_TIMEOUT_MS)
+        have = {row[1] for row in conn.execute("PRAGMA table_info(responses)")}
+        if not have:
+            return []
+        columns = ", ".join(f"r.[{c}]" if c in have else "NULL" for c in _WANTED)
+        return conn.execute(
+            f"SELECT {columns}, c.name FROM responses r "
+            "LEFT JOIN conversations c ON c.id = r.conversation_id "
+            "ORDER BY r.conversation_id, r.datetime_utc, r.id"
+        ).fetchall()
+    finally:
+        conn.close()
+
+
+def _add(batch: Batch, row: tuple, history: _History) -> None:
+    rid, model, resolved, prompt, system, response, cid, when, inp, out, details, name = row
+    ts = _seconds(when)
+    if not rid or ts is None:
+        batch.malformed += 1
+        return
+    conversation = str(cid or rid)
+    sid = f"{PROVIDER}:{conversation}"
+    model = resolved or model or "unknown"
+    prompt, system, response = (prompt or "").strip(), (system or "").strip(), (response or "").strip()
+    if prompt:
+        batch.messages.append(MessageRow(f"{PROVIDER}:{rid}:prompt", sid, ts, "user", "prompt", prompt))
+    if response:
+        key = f"{PROVIDER}:{rid}:response"
+        batch.messages.append(MessageRow(key, sid, ts, "assistant", "text", response))
+
+    if isinstance(inp, int):
+        fresh, creation, read = _split(inp, details)
+        row_out, exact = out if isinstance(out, int) else 0, True
+    else:
+        fresh, creation, read = history.tokens(conversation) + _tokens(system) + _tokens(prompt), 0, 0
+        row_out, exact = _tokens(response), False
+    history.add(conversation, prompt, response)
+    context = fresh + creation + read
+    key = f"{PROVIDER}:{rid}"
+    row = UsageRow(key, sid, ts, model, fresh, row_out, creation, read, None, False, context, None, exact)
+    batch.usage.append(row)
+    title = " ".join((name or "").split()) or None
+    batch.see_session(SessionRow(sid, PROVIDER, None, title, model, None, None, ts, ts))
+
+
+class _History:
+    """What each conversation has said so far, counted only if an estimate asks:
+    most responses carry their own counts, and tokenising every prompt is not free."""
+
+    def __init__(self) -> None:
+        self._texts: dict[str, list[str]] = {}
+        self._counted: dict[str, tuple[int, int]] = {}  # conversation → (texts counted, tokens)
+
+    def add(self, conversation: str, *texts: str) -> None:
+        self._texts.setdefault(conversation, []).extend(t for t in texts if t)
+
+    def tokens(self, conversation: str) -> int:
+        texts = self._texts.get(conversation, [])
+        done, total = self._counted.get(conversation, (0, 0))
+        total += sum(count_o200k(t) for t in texts[done:])
+        self._counted[conversation] = (len(texts), total)
+        return total
+
+
+def _tokens(text: str) -> int:
+    return count_o200k(text) if text else 0
+
+
+def _split(input_tokens: int, details: Any) -> tuple[int, int, int]:
+    """``(fresh input, cache writes, cache reads)`` from what the plugin reported.
+
+    OpenAI (chat: ``prompt_tokens_details``, responses: ``input_tokens_details``)
+    and Gemini (``cachedContentTokenCount``) count cached tokens inside the input;
+    Anthropic reports ``cache_read_input_tokens`` and ``cache_creation_input_tokens``
+    beside an input that excludes them.
+    """
+    d = _object(details)
+    cached = (
+        _int(_object(d.get("prompt_tokens_details")).get("cached_tokens"))
+        or _int(_object(d.get("input_tokens_details")).get("cached_tokens"))
+        or _int(d.get("cachedContentTokenCount"))
+    )
+    cached = min(cached, input_tokens)
+    return (
+        input_tokens - cached,
+        _int(d.get("cache_creation_input_tokens")),
+        cached + _int(d.get("cache_read_input_tokens")),
+    )
+
+
+def _object(value: Any) -> dict[str, Any]:
+    if isinstance(value, str) and value:
+        try:
+            value = msgspec.json.decode(value)
+        except msgspec.DecodeError:
+            return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def _seconds(when: Any) -> float | None:
+    """``datetime_utc`` as unix seconds; a time without a zone is UTC, as ``llm`` meant it."""
+    if not isinstance(when, str) or not when:
+        return None
+    try:
+        moment = datetime.fromisoformat(when)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
+SOURCE = LlmCli()
+
+__all__ = ["SOURCE", "LlmCli", "user_dir"]

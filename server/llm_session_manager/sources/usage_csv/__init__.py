@@ -1,0 +1,67 @@
+"""Usage and cost exports of the OpenAI and Anthropic APIs, as downloaded CSVs.
+
+Neither console writes anything to disk by itself: the user downloads an
+export and hands it to ``llm-session import``, or keeps exports in a directory
+listed under ``sources.openai-api.paths`` / ``sources.anthropic-api.paths`` for
+``scan`` to pick up. So there are no default roots, and a directory is searched
+for ``.csv`` files whose header is the vendor's.
+
+Exports are totals per day (or hour), not per response: one usage row per CSV
+line, exact, keyed by the columns that identify it (``_sheet``); the vendors'
+shapes are in ``_openai`` and ``_anthropic``. A usage export carries tokens and
+is priced from the table; a cost export carries the vendor's own dollars and no
+tokens. Importing both for the same days counts the cost twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+from ...models import Batch
+from ..base import find_files
+from . import _anthropic, _openai
+from ._sheet import columns
+
+HEAD_BYTES = 4096
+
+
+class UsageExport:
+    """A vendor's CSV exports, read whole each time the file changes."""
+
+    exact = True
+    layout = "document"
+    watched = True
+
+    def __init__(self, provider: str, kind: Callable[[frozenset[str]], str | None],
+                 read: Callable[[bytes], Batch]) -> None:
+        self.provider = provider
+        self._kind = kind
+        self._read = read
+
+    def default_roots(self, env: Mapping[str, str], home: Path) -> list[Path]:
+        return []
+
+    def discover(self, root: Path) -> Iterator[Path]:
+        """The ``.csv`` files under ``root`` whose header is this vendor's."""
+        for path in find_files(root, lambda name: name.lower().endswith(".csv")):
+            try:
+                with path.open("rb") as f:
+                    head = f.read(HEAD_BYTES)
+            except OSError:
+                continue
+            if self.sniff(head):
+                yield path
+
+    def sniff(self, head: bytes) -> bool:
+        """Whether the first bytes of a file are the header of one of this vendor's exports."""
+        return self._kind(columns(head)) is not None
+
+    def parse(self, path: Path, data: bytes, state: bytes | None) -> Batch:
+        return self._read(data)
+
+
+OPENAI = UsageExport("openai-api", _openai.kind, _openai.read)
+ANTHROPIC = UsageExport("anthropic-api", _anthropic.kind, _anthropic.read)
+
+__all__ = ["ANTHROPIC", "OPENAI", "UsageExport"]

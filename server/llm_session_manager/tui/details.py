@@ -1,0 +1,86 @@
+"""The details pane: everything about the selected session, and what to do about it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.theme import Theme
+from textual.widgets import Static
+
+from ..config import Config
+from ..models import Recommendation, Session
+from ..render import ago, compact
+from . import cells
+
+_LABEL = 14
+_SEVERITY = {"critical": "error", "warning": "warning", "info": "secondary"}
+
+
+class DetailsPane(VerticalScroll):
+    """Scrolls when a session has more to say than fits."""
+
+    def compose(self):
+        yield Static(id="details-body")
+
+    def show_session(self, s: Session | None, recs: list[Recommendation], now: float, config: Config) -> None:
+        body = self.query_one("#details-body", Static)
+        if s is None:
+            body.update(Text("No session selected.", style="dim"))
+            return
+        self.border_title = f"Session {s.id[:8]}"
+        body.update(describe(s, recs, now, self.app.current_theme, config))
+
+
+def describe(s: Session, recs: list[Recommendation], now: float, theme: Theme, config: Config) -> RenderableType:
+    """The session as aligned ``label  value`` lines, then its recommendations."""
+    out = Text()
+    out.append_text(cells.plain(s.title or s.project or s.id))
+    out.stylize("bold")
+    out.append("\n\n")
+
+    def line(label: str, *value: Text | str) -> None:
+        out.append(f"{label:<{_LABEL}}", style="dim")
+        for v in value:
+            out.append_text(v if isinstance(v, Text) else Text(v))
+        out.append("\n")
+
+    t = s.tokens
+    line("id", s.id)
+    line("provider", s.provider, Text("  ● running", style=theme.success or "") if s.active else Text("  idle", style="dim"))
+    line("project", cells.plain(s.project))
+    line("directory", cells.plain(s.cwd))
+    line("model", cells.plain(s.model))
+    line("started", _local(s.started_at))
+    line("last active", f"{ago(s.last_activity, now)} ({_local(s.last_activity)})")
+    line("tokens", f"{t.total:,} ({compact(t.total)}, {t.source})")
+    line("  in / out", f"{t.input:,} / {t.output:,}")
+    line("  cache w / r", f"{t.cache_creation:,} / {t.cache_read:,}")
+    line("context", cells.context(s.context.percent, 12, theme, critical_at=config.recommendations.context_percent),
+         f"  {s.context.used:,} of {s.context.limit:,}")
+    line("cost", cells.money(s.cost_usd))
+    line("health", cells.health(s.health, theme, emoji=config.dashboard.show_emoji), Text(f"  {s.health.status}"))
+    for name, value in s.health.components.items():
+        line(f"  {name.replace('_', ' ')}", cells.score(value, 12, theme, config.health_thresholds))
+    line("tags", cells.plain(" ".join(f"#{tag}" for tag in s.tags)) if s.tags else Text("—", style="dim"))
+    out.append("\nRecommendations", style="bold")
+    if not recs:
+        out.append("\n  none: this session is in good shape", style="dim")
+        return out
+    # A grid, so that a long message or action wraps under itself, not under the severity.
+    advice = Table.grid(padding=(0, 1))
+    advice.add_column(width=_LABEL - 1)
+    advice.add_column(ratio=1)
+    for r in recs:
+        colour = getattr(theme, _SEVERITY[r.severity]) or ""
+        advice.add_row(Text(f"  {r.severity}", style=colour), cells.plain(r.message))
+        advice.add_row("", Text("→ ") + cells.plain(r.action))
+    return Group(out, advice)
+
+
+def _local(iso: str | None) -> str:
+    """An ISO UTC time as the user's local ``YYYY-MM-DD HH:MM``."""
+    return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M") if iso else "—"
