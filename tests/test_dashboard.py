@@ -22,6 +22,7 @@ import time
 import typing
 from datetime import datetime, timezone
 
+import psutil
 import pytest
 from rich.cells import cell_len
 
@@ -388,6 +389,20 @@ def test_the_reader_asks_the_services_only_when_the_store_moved_or_health_drifte
 # --- the real command --------------------------------------------------------
 
 
+@pytest.fixture
+def terminal():
+    """``terminal(*args)`` starts a ``Terminal``; each is closed after the test, failed or not."""
+    started: list[Terminal] = []
+
+    def start(*args: str) -> Terminal:
+        started.append(Terminal(*args))
+        return started[-1]
+
+    yield start
+    for term in started:
+        term.close()
+
+
 class Terminal:
     """``llm-session ARGS`` in a pseudo-terminal of 140x40, as a person starts it."""
 
@@ -430,6 +445,15 @@ class Terminal:
     def send(self, keys: str) -> None:
         os.write(self.master, keys.encode())
 
+    def close(self) -> None:
+        """However the test went: no process left running, no descriptor left open."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.master is not None:
+            os.close(self.master)
+            self.master = None
+
     def exit_code(self, timeout: float = 20) -> int:
         deadline = time.monotonic() + timeout
         while self.proc.poll() is None and time.monotonic() < deadline:
@@ -437,23 +461,34 @@ class Terminal:
         try:
             return self.proc.wait(timeout=1)
         finally:
-            if self.proc.poll() is None:
-                self.proc.kill()
-            os.close(self.master)
+            self.close()
 
 
-def test_the_real_command_draws_the_sessions_and_quits_on_q(store):
-    term = Terminal("dashboard", "--refresh", "1")
+def test_the_real_command_draws_the_sessions_and_quits_on_q(store, terminal):
+    term = terminal("dashboard", "--refresh", "1")
     term.wait_for("acme-api", "shop", "Sessions · 6", "Tokens per day")
     term.send("q")
     assert term.exit_code() == 0
+
+
+def test_a_dashboard_whose_terminal_is_closed_exits_instead_of_spinning(store, terminal):
+    term = terminal("dashboard", "--refresh", "0.5")
+    term.wait_for("acme-api")
+    os.close(term.master)  # the terminal window is shut; nobody will press q
+    term.master = None
+    try:
+        term.proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        cpu = psutil.Process(term.proc.pid).cpu_percent(interval=1.0)
+        raise AssertionError(f"still running after its terminal closed, at {cpu:.0f}% CPU") from None
 
 
 @pytest.mark.parametrize("breakage, message", [
     ("config", "unknown key 'dashboard.colour_scheme'"),
     ("store", "is not a usable SQLite database"),
 ])
-def test_a_broken_config_or_store_is_one_line_and_exit_1(fixture_logs, tmp_path, monkeypatch, breakage, message):
+def test_a_broken_config_or_store_is_one_line_and_exit_1(fixture_logs, tmp_path, monkeypatch, breakage, message,
+                                                         terminal):
     if breakage == "config":
         cfg = tmp_path / "config.yaml"
         cfg.write_text("dashboard:\n  colour_scheme: dark\n")
@@ -462,7 +497,7 @@ def test_a_broken_config_or_store_is_one_line_and_exit_1(fixture_logs, tmp_path,
         data = tmp_path / "sandbox" / "data"
         data.mkdir(parents=True, exist_ok=True)
         (data / "sessions.db").write_bytes(b"this is not a database, it is notes.txt\n" * 200)
-    term = Terminal("dashboard")
+    term = terminal("dashboard")
     code = term.exit_code()
     lines = [line for line in term.text().splitlines() if line.strip()]
     assert code == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -80,6 +81,28 @@ def cursor_holding(db: Path, *statements: list):
 
 def parse(path: Path):
     return SOURCE.parse(path, b"", None)
+
+
+def parse_again(path: Path, state: bytes | None):
+    """A later read, with the state the previous one returned (as ingest keeps it)."""
+    return SOURCE.parse(path, b"", state)
+
+
+def cursor_writes(db: Path, *rows: list) -> None:
+    """Cursor saving ``[key, value]`` rows as VS Code's storage does: ``INSERT`` into a
+    table whose key is ``UNIQUE ON CONFLICT REPLACE``, so a rewritten row is a new row."""
+    conn = sqlite3.connect(db)
+    for key, value in rows:
+        conn.execute("INSERT INTO cursorDiskKV VALUES (?, ?)", (key, json.dumps(value, separators=(",", ":"))))
+    conn.commit()
+    conn.close()
+
+
+def rollback_journal(db: Path) -> None:
+    """Switch ``db`` out of WAL: then a writer's lock shuts readers out, as in older setups."""
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA journal_mode=DELETE")
+    conn.close()
 
 
 def by_session(rows) -> dict[str, list]:
@@ -255,15 +278,13 @@ def test_cursor_mid_write_neither_blocks_nor_breaks_a_read(global_db):
     assert during.malformed == before.malformed == 1
 
 
-def test_a_database_locked_by_a_writer_is_skipped_and_counted_not_raised(global_db):
-    conn = sqlite3.connect(global_db)
-    conn.execute("PRAGMA journal_mode=DELETE")  # rollback journal: a writer shuts readers out
-    conn.close()
+def test_a_database_locked_by_a_writer_is_left_for_the_next_scan_not_counted_malformed(global_db):
+    rollback_journal(global_db)
     with cursor_holding(global_db, ["BEGIN EXCLUSIVE"]):
         started = time.monotonic()
-        locked = parse(global_db)
+        with pytest.raises(OSError, match="Cursor's database is locked; read again next scan"):
+            parse(global_db)
         took = time.monotonic() - started
-    assert (locked.usage, locked.sessions, locked.malformed) == ([], {}, 1)
     assert took < 2.0  # a short busy timeout, not a hang
     assert len(parse(global_db).usage) == 5  # free again: read in full
 
@@ -274,6 +295,60 @@ def test_a_damaged_database_is_counted_malformed(tmp_path):
     bad.write_bytes(b"this is not an SQLite database" * 100)
     batch = parse(bad)
     assert (batch.usage, batch.malformed) == ([], 1)
+
+
+# --- reading again: only what Cursor wrote since ---------------------------------------------
+
+
+def test_a_reread_takes_only_the_composers_cursor_wrote_to_since(global_db):
+    first = parse(global_db)
+    assert parse_again(global_db, first.state).sessions == {}  # nothing written: nothing read
+
+    # Cursor fills in the counts of the AUTO composer's first turn: one bubble row, rewritten
+    reply = dict(bubble(AUTO, headers(AUTO)[1]), tokenCount={"inputTokens": 9120, "outputTokens": 260})
+    cursor_writes(global_db, [f"bubbleId:{AUTO}:{headers(AUTO)[1]}", reply])
+    second = parse_again(global_db, first.state)
+    assert set(second.sessions) == {f"cursor:{AUTO}"}
+    # the composer is read whole: both its turns, the first now exact
+    assert [(r.input_tokens, r.exact) for r in second.usage][0] == (9120, True)
+    assert len(second.usage) == 2
+    assert second.malformed == 0  # the broken composer was counted once, by the first read
+
+    # then the user renames the AGENT composer: its composerData row is rewritten
+    renamed = dict(GLOBAL["cursorDiskKV"][f"composerData:{AGENT}"], name="Webhook retries")
+    cursor_writes(global_db, [f"composerData:{AGENT}", renamed])
+    third = parse_again(global_db, second.state)
+    assert set(third.sessions) == {f"cursor:{AGENT}"}
+    assert parse_again(global_db, third.state).sessions == {}
+
+
+def test_when_cursor_reuses_the_newest_rowid_everything_is_read_again(global_db):
+    first = parse(global_db)
+    # the newest row (the broken composer) deleted and another written: it gets the same
+    # rowid, so "rows after the last one read" would miss it; the key at that rowid tells
+    conn = sqlite3.connect(global_db)
+    conn.execute("DELETE FROM cursorDiskKV WHERE key = (SELECT key FROM cursorDiskKV ORDER BY rowid DESC LIMIT 1)")
+    conn.execute("INSERT INTO cursorDiskKV VALUES ('checkpointId:x', '{}')")
+    conn.commit()
+    conn.close()
+    again = parse_again(global_db, first.state)
+    assert set(again.sessions) == set(first.sessions)
+
+
+def test_a_workspace_whose_chat_tabs_did_not_change_is_not_read_again(user_dir):
+    db = user_dir / "workspaceStorage" / NOTES_WS / "state.vscdb"
+    first = parse(db)
+    conn = sqlite3.connect(db)  # Cursor saving the workspace's UI state
+    conn.execute("INSERT INTO ItemTable VALUES ('workbench.sideBar.width', '300')")
+    conn.commit()
+    assert parse_again(db, first.state).usage == []
+    conn.execute(  # and then the chat tabs, unchanged but written again
+        "INSERT INTO ItemTable SELECT key, value FROM ItemTable WHERE key = ?",
+        ("workbench.panel.aichat.view.aichat.chatdata",),
+    )
+    conn.commit()
+    conn.close()
+    assert [r.dedup_key for r in parse_again(db, first.state).usage] == [r.dedup_key for r in first.usage]
 
 
 # --- the real CLI --------------------------------------------------------------------------------
@@ -360,3 +435,37 @@ def test_a_disabled_cursor_source_is_not_read(cursor_home, tmp_path, cli):
     config = tmp_path / "config.yaml"
     config.write_text("sources:\n  cursor:\n    enabled: false\n")
     assert cli("scan", "--json", env={"LLM_SESSION_CONFIG": str(config)}).json()["files"] == 0
+
+
+def test_a_scan_while_cursor_holds_a_lock_warns_and_the_next_scan_reads_it(cursor_home, cli):
+    shutil.rmtree(cursor_home / "workspaceStorage")  # only the global database, which gets locked
+    db = cursor_home / "globalStorage" / "state.vscdb"
+    rollback_journal(db)
+    with cursor_holding(db, ["BEGIN EXCLUSIVE"]):
+        locked = cli("scan", "--json")
+    assert locked.code == 0, locked.err
+    assert (locked.json()["records"], locked.json()["malformed"]) == (0, 0)
+    assert f"warning: cannot read {db}: Cursor's database is locked; read again next scan" in locked.err.splitlines()
+
+    # the file did not change, yet it is read: a locked file's stat is not remembered
+    freed = cli("scan", "--json").json()
+    assert (freed["files_read"], freed["sessions"], freed["malformed"], freed["warnings"]) == (1, 3, 1, [])
+    assert cli("scan", "--json").json()["files_read"] == 0
+
+
+def test_a_damaged_database_is_counted_once_not_retried_every_scan(sandbox_home, cli):
+    db = sandbox_home / ".config" / "Cursor" / "User" / "globalStorage" / "state.vscdb"
+    db.parent.mkdir(parents=True)
+    db.write_bytes(b"this is not an SQLite database" * 100)
+    first = cli("scan", "--json").json()
+    assert (first["files"], first["malformed"], first["warnings"]) == (1, 1, [])
+    again = cli("scan", "--json").json()
+    assert (again["files_read"], again["malformed"]) == (0, 0)
+
+
+def test_after_the_first_scans_an_idle_cursor_costs_no_read(cursor_home, cli):
+    assert cli("scan", "--json").json()["records"] > 0
+    # Reading a WAL database leaves an empty -wal behind (SQLite's, not ours to delete);
+    # its new mtime makes the next scan look again, and find nothing new.
+    assert cli("scan", "--json").json()["records"] == 0
+    assert cli("scan", "--json").json()["files_read"] == 0

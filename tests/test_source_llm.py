@@ -40,6 +40,23 @@ def parse(path: Path):
     return SOURCE.parse(path, b"", None)
 
 
+def parse_again(path: Path, state: bytes | None):
+    """A later read, with the state the previous one returned (as ingest keeps it)."""
+    return SOURCE.parse(path, b"", state)
+
+
+def log_response(db: Path, rid: str, conversation: str, when: str, prompt: str, answer: str, tokens=(None, None)):
+    """``llm -c`` logging one more response to ``conversation``, as ``Response.log_to_db`` does."""
+    conn = sqlite3.connect(db)
+    conn.execute(
+        "INSERT INTO responses (id, model, prompt, response, conversation_id, duration_ms, datetime_utc,"
+        " input_tokens, output_tokens) VALUES (?, 'orca-mini-3b-gguf2-q4_0', ?, ?, ?, 800, ?, ?, ?)",
+        (rid, prompt, answer, conversation, when, *tokens),
+    )
+    conn.commit()
+    conn.close()
+
+
 def response(db: Path, rid: str) -> dict:
     conn = sqlite3.connect(db)
     conn.row_factory = sqlite3.Row
@@ -173,13 +190,13 @@ def test_one_session_per_conversation_with_its_prompts_and_answers(logs_db):
 # --- a database llm is writing, or a broken one -------------------------------------------------
 
 
-def test_a_logs_db_locked_by_llm_mid_write_is_skipped_and_counted_not_raised(logs_db):
+def test_a_logs_db_locked_by_llm_mid_write_is_left_for_the_next_scan(logs_db):
     with llm_writing(logs_db, "BEGIN EXCLUSIVE"):
         started = time.monotonic()
-        locked = parse(logs_db)
+        with pytest.raises(OSError, match="llm's database is locked; read again next scan"):
+            parse(logs_db)
         took = time.monotonic() - started
-    assert (locked.usage, locked.malformed) == ([], 1)
-    assert took < 2.0
+    assert took < 2.0  # a short busy timeout, not a hang
     assert len(parse(logs_db).usage) == 7  # once llm has finished
 
 
@@ -187,6 +204,57 @@ def test_a_damaged_logs_db_is_counted_malformed(tmp_path):
     bad = tmp_path / "logs.db"
     bad.write_bytes(b"not a database" * 200)
     assert (parse(bad).usage, parse(bad).malformed) == ([], 1)
+
+
+# --- reading again: only the responses logged since ----------------------------------------
+
+
+def test_a_reread_takes_only_the_responses_logged_since(logs_db):
+    first = parse(logs_db)
+    nothing = parse_again(logs_db, first.state)
+    assert (nothing.usage, nothing.messages, nothing.sessions) == ([], [], {})
+
+    log_response(logs_db, "01jx2n9a0b1c2d3e4f5g6h7j8k", LOCAL, "2025-06-05T11:02:40.500000+00:00",
+                 "And a fourth?", "Cache admission filters.", tokens=(88, 6))
+    second = parse_again(logs_db, first.state)
+    assert [(r.dedup_key, r.input_tokens, r.output_tokens, r.exact) for r in second.usage] == [
+        ("llm:01jx2n9a0b1c2d3e4f5g6h7j8k", 88, 6, True)
+    ]
+    assert [m.key for m in second.messages] == [
+        "llm:01jx2n9a0b1c2d3e4f5g6h7j8k:prompt", "llm:01jx2n9a0b1c2d3e4f5g6h7j8k:response",
+    ]
+    assert parse_again(logs_db, second.state).usage == []
+
+
+@pytest.mark.parametrize("conversation", [LOCAL, OPENAI], ids=["estimated-before", "exact-before"])
+def test_responses_without_usage_logged_later_are_estimated_as_a_full_read_would(logs_db, conversation):
+    # LOCAL's history was counted by the first read and kept in its state; OPENAI's was
+    # never needed (every response had usage), so it is looked up when the estimate asks
+    state = parse(logs_db).state
+    rows = []
+    for i, when in enumerate(("2025-06-06T08:00:00.000001+00:00", "2025-06-06T08:05:00.000001+00:00")):
+        log_response(logs_db, f"01jx3a0b1c2d3e4f5g6h7j8k9{i}", conversation, when,
+                     f"Question {i} about it.", f"Answer {i}, at some length.")
+        batch = parse_again(logs_db, state)
+        rows += batch.usage
+        state = batch.state
+    full = {r.dedup_key: r for r in parse(logs_db).usage}
+    assert rows == [full[r.dedup_key] for r in rows] and len(rows) == 2
+    assert rows[1].input_tokens > rows[0].input_tokens > count_o200k("Question 0 about it.")  # history in it
+
+
+def test_a_responses_table_rebuilt_by_a_migration_is_read_again_whole(logs_db):
+    # llm's migrations rebuild tables (sqlite-utils transform: copy, drop, rename); the
+    # copy numbers rows afresh, so "rows after the newest one read" means nothing any more
+    first = parse(logs_db)
+    conn = sqlite3.connect(logs_db)
+    conn.executescript(
+        "CREATE TABLE responses_new AS SELECT * FROM responses ORDER BY id DESC;"
+        "DROP TABLE responses; ALTER TABLE responses_new RENAME TO responses;"
+    )
+    conn.close()
+    again = parse_again(logs_db, first.state)
+    assert sorted(r.dedup_key for r in again.usage) == sorted(r.dedup_key for r in first.usage)
 
 
 # --- the real CLI ------------------------------------------------------------------------------------
@@ -234,6 +302,24 @@ def test_rescanning_adds_nothing_and_a_new_response_is_picked_up(llm_home, cli):
     assert cli("scan", "--json").json()["records"] == 3  # its usage row, prompt and answer
     openai = next(s for s in cli("list", "--json", "--provider", "llm").json() if s["id"] == f"llm:{OPENAI}")
     assert openai["tokens"]["input"] + openai["tokens"]["cache_read"] == 16 + 1460 + 1530
+
+
+def test_a_scan_while_llm_holds_a_lock_warns_and_the_next_scan_reads_it(llm_home, cli):
+    with llm_writing(llm_home, "BEGIN EXCLUSIVE"):
+        locked = cli("scan", "--json")
+    assert locked.code == 0, locked.err
+    assert (locked.json()["records"], locked.json()["malformed"]) == (0, 0)
+    assert f"warning: cannot read {llm_home}: llm's database is locked; read again next scan" in locked.err.splitlines()
+    freed = cli("scan", "--json").json()  # unchanged, but not remembered as read
+    assert (freed["files_read"], freed["sessions"], freed["warnings"]) == (1, 4, [])
+    assert cli("scan", "--json").json()["files_read"] == 0
+
+
+def test_a_damaged_logs_db_is_counted_once_not_retried_every_scan(sandbox_home, cli):
+    db = sandbox_home / ".config" / "io.datasette.llm" / "logs.db"
+    db.parent.mkdir(parents=True)
+    db.write_bytes(b"not a database" * 200)
+    assert (cli("scan", "--json").json()["malformed"], cli("scan", "--json").json()["files_read"]) == (1, 0)
 
 
 def test_llm_user_path_points_the_scan_elsewhere(tmp_path, cli):

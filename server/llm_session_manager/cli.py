@@ -23,7 +23,7 @@ import msgspec
 
 from . import __version__
 from .errors import BadInput, LlmSessionError
-from .models import PROVIDERS
+from .models import PROVIDERS, short_id
 
 class Context:
     """What commands share: parsed args, lazily loaded config, store and console."""
@@ -158,7 +158,7 @@ def cmd_tag(ctx: Context) -> None:
 
     sid = sessions.tag(ctx.conn, ctx.args.id, ctx.args.tags)
     ctx.emit({"id": sid, "tags": sessions.get_session(ctx.conn, ctx.config, sid).tags},
-             lambda _: print(f"Tagged {sid[:8]}: {' '.join(ctx.args.tags)}"))
+             lambda _: print(f"Tagged {short_id(sid)}: {' '.join(ctx.args.tags)}"))
 
 
 def cmd_untag(ctx: Context) -> None:
@@ -166,7 +166,7 @@ def cmd_untag(ctx: Context) -> None:
 
     sid = sessions.untag(ctx.conn, ctx.args.id, ctx.args.tags)
     ctx.emit({"id": sid, "tags": sessions.get_session(ctx.conn, ctx.config, sid).tags},
-             lambda _: print(f"Removed from {sid[:8]}: {' '.join(ctx.args.tags)}"))
+             lambda _: print(f"Removed from {short_id(sid)}: {' '.join(ctx.args.tags)}"))
 
 
 def cmd_set_project(ctx: Context) -> None:
@@ -174,7 +174,7 @@ def cmd_set_project(ctx: Context) -> None:
 
     sid = sessions.set_project(ctx.conn, ctx.args.id, ctx.args.name)
     ctx.emit({"id": sid, "project": ctx.args.name.strip()},
-             lambda _: print(f"Session {sid[:8]} is now in project {ctx.args.name.strip()!r}"))
+             lambda _: print(f"Session {short_id(sid)} is now in project {ctx.args.name.strip()!r}"))
 
 
 def cmd_recommend(ctx: Context) -> None:

@@ -30,6 +30,13 @@ PROVIDERS = (
 )
 
 
+def short_id(session_id: str) -> str:
+    """A session id as people are shown it: 8 characters, after the provider's
+    prefix where it has one (``chatgpt:67a1b2c3``); still a prefix of the id,
+    so every command accepts it."""
+    return session_id[: session_id.find(":") + 9] if ":" in session_id else session_id[:8]
+
+
 # --- sources -> ingest -> store ---------------------------------------------
 
 

@@ -12,7 +12,7 @@ from rich.text import Text
 
 from .models import (
     AnalyticsReport, BillingBlock, LocalModel, Recommendation, ScanResult, Session, TokenCount, UsageReport,
-    UsageShare,
+    UsageShare, short_id,
 )
 
 _STATUS_STYLE = {"healthy": "green", "warning": "yellow", "critical": "red"}
@@ -49,7 +49,7 @@ def session_table(console: Console, sessions: list[Session], *, emoji: bool = Tr
         status = s.health.status
         health = f"{_STATUS_EMOJI[status] if emoji else ''}{s.health.score:.0f}"
         table.add_row(
-            Text(s.id[:8], style="bold" if s.active else ""),
+            Text(short_id(s.id), style="bold" if s.active else ""),
             *([s.provider] if wide else []),
             s.project or "—",
             (s.model if wide else _short_model(s.model)) or "—",
@@ -95,7 +95,7 @@ def recommendations(console: Console, recs: list[Recommendation]) -> None:
         return
     style = {"critical": "red", "warning": "yellow", "info": "cyan"}
     for r in recs:
-        who = f"[bold]{r.session_id[:8]}[/] " if r.session_id else ""
+        who = f"[bold]{short_id(r.session_id)}[/] " if r.session_id else ""
         console.print(f"[{style[r.severity]}]{r.severity:>8}[/] {who}{r.message}\n         → {r.action}")
 
 
@@ -170,7 +170,7 @@ def analytics(console: Console, r: AnalyticsReport) -> None:
         table.add_column(name, justify=justify, no_wrap=True, overflow="ellipsis",
                          max_width=max(10, console.width - 64) if name == "Title" else None)
     for x in r.top_sessions:
-        table.add_row(x.id[:8], x.project or "—", _short_model(x.model) or "—", " ".join((x.title or "").split()),
+        table.add_row(short_id(x.id), x.project or "—", _short_model(x.model) or "—", " ".join((x.title or "").split()),
                       compact(x.total_tokens), f"${x.cost_usd:,.2f}")
     console.print(table)
     table = Table(title="Most active projects", title_justify="left", box=None, pad_edge=False,
@@ -183,7 +183,7 @@ def analytics(console: Console, r: AnalyticsReport) -> None:
     h = r.limit_hits
     console.print(
         f"[bold]Limits[/]: {h.sessions:,} sessions filled their context to {h.context_percent:g}% or more"
-        + (f" ({', '.join(f'{x.session_id[:8]} {x.context_percent:g}%' for x in h.top[:5])})" if h.top else "")
+        + (f" ({', '.join(f'{short_id(x.session_id)} {x.context_percent:g}%' for x in h.top[:5])})" if h.top else "")
         + f"; {h.api_errors:,} API errors ({h.limit_errors:,} about limits) in {h.sessions_with_api_errors:,} sessions"
     )
     if r.claude_block:

@@ -95,6 +95,8 @@ def stat(source: Source, path: Path) -> Stat:
         wal = os.stat(f"{path}-wal")
     except OSError:
         return Stat(st.st_ino, st.st_size, st.st_mtime_ns)
+    if not wal.st_size:  # an empty log, which any reader (ours too) may leave behind, holds nothing
+        return Stat(st.st_ino, st.st_size, st.st_mtime_ns)
     return Stat(st.st_ino, st.st_size + wal.st_size, max(st.st_mtime_ns, wal.st_mtime_ns))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..models import short_id
 from .tools.memory import memory_service
 
 PROMPTS = {
@@ -35,7 +36,7 @@ def render(conn, config, name: str, arguments: dict[str, str]) -> tuple[str, str
     recent = sessions.list_sessions(conn, config, sessions.Filters(project=project))[:RECENT_SESSIONS]
     lines += ["", "Recent sessions in this project (newest first):" if recent else "No sessions recorded in this project."]
     lines += [
-        f"- {s.id[:8]} {s.provider} {s.last_activity or '?'}: {s.title or '(untitled)'} "
+        f"- {short_id(s.id)} {s.provider} {s.last_activity or '?'}: {s.title or '(untitled)'} "
         f"(context {s.context.percent:.0f}% full, health {s.health.status})"
         for s in recent
     ]

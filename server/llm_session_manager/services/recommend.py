@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import datetime
 
 from ..config import Config
-from ..models import Recommendation, Session
+from ..models import Recommendation, Session, short_id
 
 RECENT_S = 24 * 3600
 
@@ -33,7 +33,7 @@ def for_sessions(
 def _rules(s: Session, config: Config, now: float) -> list[Recommendation]:
     rec = config.recommendations
     out = []
-    short = s.id[:8]
+    short = short_id(s.id)
     if s.context.percent > rec.context_percent:
         out.append(Recommendation(
             s.id, "context", "critical",
@@ -74,7 +74,7 @@ def _consolidate(sessions: list[Session]) -> list[Recommendation]:
     for place, group in sorted(by_place.items()):
         if len(group) < 2:
             continue
-        ids = ", ".join(s.id[:8] for s in group)
+        ids = ", ".join(short_id(s.id) for s in group)
         out.append(Recommendation(
             None, "consolidate", "info",
             f"{len(group)} sessions in {place}: {ids}",

@@ -13,12 +13,18 @@ response (``llm:<response id>``): exact when ``input_tokens`` is set, else
 estimated with o200k from what was sent (the conversation so far, the system
 prompt and the prompt) and what came back. Rows carry the model name ``llm``
 logged (``gpt-4o-mini``, ``anthropic/claude-…``), which is what prices them.
+
+``logs.db`` only grows and ``llm`` never rewrites a response, so the file's state
+is a ``Mark`` of the newest response read, and each later read takes only the
+responses after it (``sqlite_readonly``). To estimate a new response without
+usage, the state also keeps the tokens said so far in each conversation that
+needed an estimate; one that never did has its earlier responses looked up.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -28,22 +34,12 @@ import msgspec
 
 from ..encoding import count_o200k
 from ..models import Batch, MessageRow, SessionRow, UsageRow
+from . import sqlite_readonly
+from .sqlite_readonly import Mark
 
 PROVIDER = "llm"
 APP_NAME = "io.datasette.llm"
 DB_NAME = "logs.db"
-BUSY_TIMEOUT_MS = 250
-# Locked by ``llm`` writing (rollback-journal mode), damaged, not a database, or
-# not shaped like ``llm``'s: the file is skipped and counted as malformed.
-UNREADABLE = (
-    apsw.BusyError,
-    apsw.LockedError,
-    apsw.CorruptError,
-    apsw.NotADBError,
-    apsw.CantOpenError,
-    apsw.IOError,
-    apsw.SQLError,
-)
 _WANTED = (
     "id",
     "model",
@@ -86,35 +82,76 @@ class LlmCli:
             yield root / DB_NAME
 
     def parse(self, path: Path, data: bytes, state: bytes | None) -> Batch:
-        batch = Batch()
+        """Rows of the responses logged since ``state`` (all of them without one).
+
+        Raises ``Busy`` (an ``OSError``) while ``llm`` holds a lock on the file;
+        a damaged one is counted as malformed and keeps its old state.
+        """
+        batch = Batch(state)
+        before = _load(state)
         try:
-            rows = _read(path)
-        except UNREADABLE:
+            with sqlite_readonly.snapshot(path, "llm") as conn:
+                _read(conn, before, batch)
+        except sqlite_readonly.UNREADABLE:
             batch.malformed += 1
-            return batch
-        history = _History()
-        for row in rows:
-            _add(batch, row, history)
         return batch
 
 
-def _read(path: Path) -> list[tuple]:
-    """Every response with its conversation's name, oldest first within a conversation."""
-    uri = path.absolute().as_uri() + "?mode=ro"
-    conn = apsw.Connection(uri, flags=apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI)
+class _State(msgspec.Struct, array_like=True):
+    newest: Mark
+    history: dict[str, int] = {}  # conversation → tokens said so far, where estimated
+
+
+_STATE = msgspec.msgpack.Decoder(_State)
+
+
+def _load(state: bytes | None) -> _State | None:
+    if not state:
+        return None
     try:
-        conn.set_busy_timeout(BUSY_TIMEOUT_MS)
-        have = {row[1] for row in conn.execute("PRAGMA table_info(responses)")}
-        if not have:
-            return []
-        columns = ", ".join(f"r.[{c}]" if c in have else "NULL" for c in _WANTED)
-        return conn.execute(
-            f"SELECT {columns}, c.name FROM responses r "
-            "LEFT JOIN conversations c ON c.id = r.conversation_id "
-            "ORDER BY r.conversation_id, r.datetime_utc, r.id"
-        ).fetchall()
-    finally:
-        conn.close()
+        return _STATE.decode(state)
+    except msgspec.DecodeError:
+        return None  # written by another version: read everything once
+
+
+def _read(conn: apsw.Connection, before: _State | None, batch: Batch) -> None:
+    """Every response after ``before``'s mark, oldest first within a conversation."""
+    have = {row[1] for row in conn.execute("PRAGMA table_info(responses)")}
+    if not have:
+        batch.state = None
+        return
+    newest = sqlite_readonly.mark(conn, "responses", "id")
+    after = sqlite_readonly.resume_after(conn, "responses", "id", before.newest if before else None)
+    columns = ", ".join(f"r.[{c}]" if c in have else "NULL" for c in _WANTED)
+    rows = conn.execute(
+        f"SELECT {columns}, c.name FROM responses r "
+        "LEFT JOIN conversations c ON c.id = r.conversation_id "
+        "WHERE r.rowid > ? ORDER BY r.conversation_id, r.datetime_utc, r.id",
+        (_FIRST if after is None else after,),
+    ).fetchall()
+    if after is None:
+        history = _History({}, lambda conversation: [])
+    else:
+        history = _History(before.history, lambda conversation: _said(conn, conversation, after))
+    for row in rows:
+        _add(batch, row, history)
+    batch.state = msgspec.msgpack.encode(_State(newest, history.totals())) if newest else None
+
+
+_FIRST = -(2**63)  # below every rowid
+
+
+def _said(conn: apsw.Connection, conversation: str, upto: int) -> list[str]:
+    """Prompts and answers of ``conversation`` up to rowid ``upto``, in order (a table
+    scan: ``responses`` has no index on its conversation, so only when an estimate needs it)."""
+    texts = []
+    for prompt, response in conn.execute(
+        "SELECT prompt, response FROM responses WHERE conversation_id = ? AND rowid <= ? "
+        "ORDER BY datetime_utc, id",
+        (conversation, upto),
+    ):
+        texts += [t for t in ((prompt or "").strip(), (response or "").strip()) if t]
+    return texts
 
 
 def _add(batch: Batch, row: tuple, history: _History) -> None:
@@ -150,21 +187,32 @@ def _add(batch: Batch, row: tuple, history: _History) -> None:
 
 class _History:
     """What each conversation has said so far, counted only if an estimate asks:
-    most responses carry their own counts, and tokenising every prompt is not free."""
+    most responses carry their own counts, and tokenising every prompt is not free.
 
-    def __init__(self) -> None:
+    ``counted`` are the totals a previous read left; ``earlier`` gives what a
+    conversation said before this read, for one no estimate has counted yet.
+    """
+
+    def __init__(self, counted: dict[str, int], earlier: Callable[[str], list[str]]) -> None:
         self._texts: dict[str, list[str]] = {}
-        self._counted: dict[str, tuple[int, int]] = {}  # conversation → (texts counted, tokens)
+        self._counted = {c: (0, n) for c, n in counted.items()}  # conversation → (texts counted, tokens)
+        self._earlier = earlier
 
     def add(self, conversation: str, *texts: str) -> None:
         self._texts.setdefault(conversation, []).extend(t for t in texts if t)
 
     def tokens(self, conversation: str) -> int:
+        if conversation not in self._counted:
+            self._texts[conversation] = self._earlier(conversation) + self._texts.get(conversation, [])
         texts = self._texts.get(conversation, [])
         done, total = self._counted.get(conversation, (0, 0))
         total += sum(count_o200k(t) for t in texts[done:])
         self._counted[conversation] = (len(texts), total)
         return total
+
+    def totals(self) -> dict[str, int]:
+        """Tokens said so far in every conversation an estimate has counted."""
+        return {c: self.tokens(c) for c in list(self._counted)}
 
 
 def _tokens(text: str) -> int:

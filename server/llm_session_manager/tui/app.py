@@ -3,9 +3,17 @@
 All reading happens in worker threads (``StoreReader.poll``); the app only
 places what comes back. A timer polls every ``refresh`` seconds, and the
 reader answers in microseconds unless the store moved (see ``data.py``).
+
+The same timer checks that the terminal is still there. When its window is
+closed without a hangup signal reaching us (we are not the session leader of
+that terminal), Textual's input thread reads end-of-file forever at full CPU;
+a hung-up terminal ends the app instead.
 """
 
 from __future__ import annotations
+
+import select
+import sys
 
 from textual import work
 from textual.app import App, ComposeResult
@@ -77,6 +85,9 @@ class DashboardApp(App[None]):
     # --- reading ---------------------------------------------------------------
 
     def _tick(self) -> None:
+        if _terminal_hung_up():
+            self.exit(return_code=1)
+            return
         if not self._loading:  # a slow read is not queued up behind itself
             self._loading = True
             self._load(force=False)
@@ -130,3 +141,12 @@ class DashboardApp(App[None]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
+
+
+def _terminal_hung_up() -> bool:
+    """Whether the terminal on stdout has been closed at its other end."""
+    if not hasattr(select, "poll"):  # Windows: consoles are not hung up
+        return False
+    poller = select.poll()
+    poller.register(sys.__stdout__.fileno(), 0)  # hang-up and errors are reported whatever is asked
+    return any(events & (select.POLLHUP | select.POLLERR | select.POLLNVAL) for _, events in poller.poll(0))

@@ -12,7 +12,7 @@ from textual.theme import Theme
 from textual.widgets import Static
 
 from ..config import Config
-from ..models import Recommendation, Session
+from ..models import Recommendation, Session, short_id
 from ..render import ago, compact
 from . import cells
 
@@ -31,7 +31,7 @@ class DetailsPane(VerticalScroll):
         if s is None:
             body.update(Text("No session selected.", style="dim"))
             return
-        self.border_title = f"Session {s.id[:8]}"
+        self.border_title = f"Session {short_id(s.id)}"
         body.update(describe(s, recs, now, self.app.current_theme, config))
 
 

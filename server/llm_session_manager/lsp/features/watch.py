@@ -30,7 +30,7 @@ import trio
 from lsprotocol import types
 
 from ...config import Config, Dashboard
-from ...models import ScanResult, Session
+from ...models import ScanResult, Session, short_id
 from ..backend import ConnectionSlot, ServiceError
 from ..feature import Feature
 from ..progress import Report, work_done
@@ -145,7 +145,7 @@ def _fingerprint(s: Session) -> tuple:
 
 def _alert(s: Session, config: Config) -> str:
     where = s.project or s.cwd or "no project"
-    head = (f"{s.provider} session {s.id[:8]} ({where}) is now {s.health.status}: "
+    head = (f"{s.provider} session {short_id(s.id)} ({where}) is now {s.health.status}: "
             f"health {s.health.score:.0f}, below {config.health_thresholds.warning:g}")
     from ...services import recommend
 

@@ -14,7 +14,7 @@ import time
 import apsw
 
 from ...config import Config
-from ...models import Session
+from ...models import Session, short_id
 from .. import blocks, sessions, usage
 from .notification import Notification
 
@@ -114,13 +114,13 @@ def _block_end(conn: apsw.Connection, config: Config, now: float) -> list[Notifi
 
 def _name(s: Session) -> str:
     """The session as a person recognises it: its project, else its directory, else its id."""
-    return _place(s) or s.id[:8]
+    return _place(s) or short_id(s.id)
 
 
 def _label(s: Session) -> str:
     title = f' "{s.title[:60]}"' if s.title else ""
     place = _place(s)
-    return f"{s.provider} session {s.id[:8]}{title}" + (f" in {place}" if place else "")
+    return f"{s.provider} session {short_id(s.id)}{title}" + (f" in {place}" if place else "")
 
 
 def _place(s: Session) -> str:

@@ -6,7 +6,10 @@ holds the pre-composer chat panel's tabs (``_tabs``) and says which composers
 belong to the folder its ``workspace.json`` names (``_places``). How a composer
 becomes rows — exact where Cursor recorded token counts, estimated where it did
 not — is in ``_composer``; the files its tool calls touched in ``_tools``. The
-databases are opened read-only while Cursor runs (``_db``).
+databases are opened read-only while Cursor runs (``sqlite_readonly``, ``_db``)
+and, after the first read, read only as far as Cursor wrote to them since (each
+file's state). While Cursor holds a lock on one, ``parse`` raises ``Busy`` (an
+``OSError``) and ingest reads it again next scan.
 """
 
 from __future__ import annotations
@@ -64,8 +67,8 @@ class Cursor:
 
     def parse(self, path: Path, data: bytes, state: bytes | None) -> Batch:
         if path.parent.name == "globalStorage":
-            return read_global(path)
-        return read_workspace(path)
+            return read_global(path, state)
+        return read_workspace(path, state)
 
 
 SOURCE = Cursor()

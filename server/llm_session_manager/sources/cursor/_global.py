@@ -5,50 +5,75 @@ their own (``bubbleId:<composerId>:<bubbleId>``) listed in order by the composer
 ``fullConversationHeadersOnly``, before that they sat inline in ``conversation``.
 A bubble the headers no longer list (the user edited an earlier prompt and the
 conversation was cut there) is not part of the conversation and is not read.
+
+Cursor writes this file all the time it runs, and it can be gigabytes, so only
+the first read takes every composer. The file's state is a ``Mark`` of the newest
+row read; later reads take only the composers with a row written since (their
+``composerData`` or one of their bubbles: Cursor fills a turn's token counts in
+after the turn). Such a composer is read whole, so rows Cursor writes in any
+order are all picked up once the composer lists them; the others add nothing,
+as the store already has their rows.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import apsw
+import msgspec
 
 from ...models import Batch
+from .. import sqlite_readonly
+from ..sqlite_readonly import Mark
 from . import _db
 from ._composer import add_composer
 from ._places import Places
 from ._shapes import BUBBLE, COMPOSER, DECODE_ERRORS, Bubble, Composer
 
 _TABLE = "cursorDiskKV"
+_COMPOSER = "composerData:"
+_BUBBLE = "bubbleId:"
+_STATE = msgspec.msgpack.Decoder(Mark)
 
 
-def read_global(path: Path) -> Batch:
-    """Rows of every composer in the global database at ``path``.
+def read_global(path: Path, state: bytes | None) -> Batch:
+    """Rows of the composers written since ``state`` was taken (all without one).
 
-    A database Cursor has locked, or one that is damaged, is skipped and counted
-    as one malformed record; what was read before the failure is kept.
+    Raises ``Busy`` (an ``OSError``) while Cursor holds a lock on the file. A
+    damaged database is counted as one malformed record; what was read before
+    the failure is kept, and so is the old state.
     """
-    batch = Batch()
+    batch = Batch(state)
+    since = _since(state)
     try:
-        conn = _db.open_readonly(path)
-    except _db.UNREADABLE:
+        with sqlite_readonly.snapshot(path, _db.OWNER) as conn:
+            if _TABLE in sqlite_readonly.tables(conn):
+                _read(conn, path, since, batch)
+    except sqlite_readonly.UNREADABLE:
         batch.malformed += 1
-        return batch
-    try:
-        if _TABLE in _db.tables(conn):
-            _read(conn, path, batch)
-    except _db.UNREADABLE:
-        batch.malformed += 1
-    finally:
-        conn.close()
     return batch
 
 
-def _read(conn: apsw.Connection, path: Path, batch: Batch) -> None:
-    places = Places(conn, path)
-    now = path.stat().st_mtime
+def _since(state: bytes | None) -> Mark | None:
+    if not state:
+        return None
+    try:
+        return _STATE.decode(state)
+    except msgspec.DecodeError:
+        return None  # written by another version: read everything once
+
+
+def _read(conn: apsw.Connection, path: Path, since: Mark | None, batch: Batch) -> None:
+    newest = sqlite_readonly.mark(conn, _TABLE, "key")
+    after = sqlite_readonly.resume_after(conn, _TABLE, "key", since)
+    if after is None:
+        values: Iterable[_db.Value] = (value for _key, value in _db.prefixed(conn, _TABLE, _COMPOSER))
+    else:
+        written = [key for (key,) in conn.execute(f"SELECT key FROM {_TABLE} WHERE rowid > ?", (after,))]
+        values = _changed(conn, written)
     composers: list[Composer] = []
-    for _key, value in _db.prefixed(conn, _TABLE, "composerData:"):
+    for value in values:
         try:
             c = COMPOSER.decode(value)
         except DECODE_ERRORS:
@@ -56,9 +81,26 @@ def _read(conn: apsw.Connection, path: Path, batch: Batch) -> None:
             continue
         if c.composerId and (c.fullConversationHeadersOnly or c.conversation):
             composers.append(c)
+    places = Places(conn, path)
+    now = path.stat().st_mtime
     for c in composers:
         bubbles = _bubbles(conn, c, batch) if c.fullConversationHeadersOnly else c.conversation
         add_composer(batch, c, bubbles, places.cwd(c), now)
+    batch.state = msgspec.msgpack.encode(newest) if newest else None
+
+
+def _changed(conn: apsw.Connection, written: list[str]) -> list[_db.Value]:
+    """The ``composerData`` values of the composers that own a row in ``written``."""
+    ids = set()
+    for key in written:
+        if not isinstance(key, str):
+            continue
+        if key.startswith(_COMPOSER):
+            ids.add(key[len(_COMPOSER):])
+        elif key.startswith(_BUBBLE):
+            ids.add(key[len(_BUBBLE):].partition(":")[0])
+    values = (_db.get(conn, _TABLE, _COMPOSER + cid) for cid in sorted(ids))
+    return [v for v in values if v is not None]
 
 
 def _bubbles(conn: apsw.Connection, c: Composer, batch: Batch) -> list[Bubble]:

@@ -10,8 +10,8 @@ ran. That is recorded three ways, tried in this order:
   ``composer.composerData`` lists the workspace's composers, and the
   ``workspace.json`` beside it names the folder (``{"folder": "file:///…"}``).
 
-The last one opens every workspace database, so it runs only when a composer is
-not placed by the first two.
+The second is a list of every composer and the last opens every workspace
+database, so each is read only when a composer is not placed by the ones before.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from urllib.parse import unquote, urlparse
 import apsw
 import msgspec
 
+from .. import sqlite_readonly
 from . import _db
 from ._shapes import DECODE_ERRORS, INDEX, Composer, WorkspaceId
 
@@ -34,15 +35,20 @@ class Places:
     """``cwd(composer)``: the folder a composer's workspace has open, or None."""
 
     def __init__(self, conn: apsw.Connection, global_db: Path) -> None:
-        self._heads = _read_heads(conn)
+        self._conn = conn
+        self._heads: dict[str, str] | None = None
         self._workspaces = global_db.parent.parent / "workspaceStorage"
         self._from_workspaces: dict[str, str] | None = None
 
     def cwd(self, composer: Composer) -> str | None:
         cid = composer.composerId
-        place = _fs_path(composer.workspaceIdentifier) or self._heads.get(cid)
+        place = _fs_path(composer.workspaceIdentifier)
         if place:
             return place
+        if self._heads is None:
+            self._heads = _read_heads(self._conn)
+        if cid in self._heads:
+            return self._heads[cid]
         if self._from_workspaces is None:
             self._from_workspaces = _workspace_map(self._workspaces)
         return self._from_workspaces.get(cid)
@@ -70,7 +76,7 @@ def folder_of(workspace_dir: Path) -> str | None:
 
 def _read_heads(conn: apsw.Connection) -> dict[str, str]:
     """Composer id → folder from ``composer.composerHeaders`` in the global ``ItemTable``."""
-    if "ItemTable" not in _db.tables(conn):
+    if "ItemTable" not in sqlite_readonly.tables(conn):
         return {}
     value = _db.get(conn, "ItemTable", "composer.composerHeaders")
     if value is None:
@@ -103,17 +109,12 @@ def _workspace_map(top: Path) -> dict[str, str]:
 
 def _composer_ids(db: Path) -> list[str]:
     try:
-        conn = _db.open_readonly(db)
-    except _db.UNREADABLE:
-        return []
-    try:
-        if "ItemTable" not in _db.tables(conn):
-            return []
-        value = _db.get(conn, "ItemTable", "composer.composerData")
-    except _db.UNREADABLE:
-        return []  # a busy workspace is placed on a later scan
-    finally:
-        conn.close()
+        with sqlite_readonly.snapshot(db, _db.OWNER) as conn:
+            if "ItemTable" not in sqlite_readonly.tables(conn):
+                return []
+            value = _db.get(conn, "ItemTable", "composer.composerData")
+    except (sqlite_readonly.Busy, *sqlite_readonly.UNREADABLE):
+        return []  # the composer stays unplaced until it is read again
     if value is None:
         return []
     try:

@@ -5,14 +5,22 @@ tabs, each a list of bubbles (``"user"`` / ``"ai"``) with no token counts and no
 time but the tab's ``lastSendTime``; every answer is estimated like a composer
 turn without counts. ``aiService.prompts`` (the same prompts again, with no ids or
 times) is not read. The folder comes from ``workspace.json`` beside the database.
+
+Cursor rewrites a workspace's database whenever its UI state changes, the chat
+tabs far less often: the file's state is the rowid of the chat-data row, which
+every rewrite of that row changes (see ``sqlite_readonly``), so tabs read before
+are not read again.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import apsw
+
 from ...encoding import count_o200k
 from ...models import Batch, MessageRow, SessionRow, UsageRow
+from .. import sqlite_readonly
 from . import _db
 from ._composer import AUTO, PROVIDER, one_line_title, session_id
 from ._places import folder_of
@@ -21,20 +29,22 @@ from ._shapes import CHAT_DATA, DECODE_ERRORS, Tab, seconds
 CHAT_KEY = "workbench.panel.aichat.view.aichat.chatdata"
 
 
-def read_workspace(path: Path) -> Batch:
-    batch = Batch()
+def read_workspace(path: Path, state: bytes | None) -> Batch:
+    """The chat tabs of one workspace, unless their row is the one read last time.
+
+    Raises ``Busy`` (an ``OSError``) while Cursor holds a lock on the file.
+    """
+    batch = Batch(state)
+    value = None
     try:
-        conn = _db.open_readonly(path)
-    except _db.UNREADABLE:
+        with sqlite_readonly.snapshot(path, _db.OWNER) as conn:
+            rowid = _chat_rowid(conn)
+            if rowid is not None and str(rowid).encode() != state:
+                value = _db.get(conn, "ItemTable", CHAT_KEY)
+    except sqlite_readonly.UNREADABLE:
         batch.malformed += 1
         return batch
-    try:
-        value = _db.get(conn, "ItemTable", CHAT_KEY) if "ItemTable" in _db.tables(conn) else None
-    except _db.UNREADABLE:
-        batch.malformed += 1
-        return batch
-    finally:
-        conn.close()
+    batch.state = None if rowid is None else str(rowid).encode()
     if value is None:
         return batch
     try:
@@ -48,6 +58,14 @@ def read_workspace(path: Path) -> Batch:
         if tab.tabId and tab.bubbles:
             _add_tab(batch, tab, cwd, seconds(tab.lastSendTime) or now)
     return batch
+
+
+def _chat_rowid(conn: apsw.Connection) -> int | None:
+    """The rowid of the chat tabs' row, or None if the workspace has none."""
+    if "ItemTable" not in sqlite_readonly.tables(conn):
+        return None
+    row = conn.execute("SELECT rowid FROM ItemTable WHERE key = ?", (CHAT_KEY,)).fetchone()
+    return row[0] if row else None
 
 
 def _add_tab(batch: Batch, tab: Tab, cwd: str | None, ts: float) -> None:
