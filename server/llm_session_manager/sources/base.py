@@ -9,11 +9,19 @@ file; that is what makes reading only the appended bytes safe.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
+
+import msgspec
 
 from ..models import Batch
+
+T = TypeVar("T")
+
+# What decoding a malformed record raises: counted as malformed, never fatal.
+DECODE_ERRORS = (msgspec.MsgspecError, UnicodeDecodeError)
+SNIFF_BYTES = 4096  # how much of a file tells which export it is
 
 Layout = Literal["lines", "document", "sqlite"]
 
@@ -79,3 +87,30 @@ def find_files(top: Path, wanted: Callable[[str], bool]) -> list[Path]:
             continue
     found.sort(key=lambda p: p.split(os.sep))  # the order of sorted Paths, cheaper
     return [Path(p) for p in found]
+
+
+def decode_state(decoder: msgspec.msgpack.Decoder[T], state: bytes | None) -> T | None:
+    """The state a source saved after its last read, or None: none yet, or one
+    written by another version (the source then reads from the start; row keys
+    make that harmless)."""
+    if not state:
+        return None
+    try:
+        return decoder.decode(state)
+    except DECODE_ERRORS:
+        return None
+
+
+def find_sniffed(top: Path, suffix: str, sniff: Callable[[bytes], bool]) -> Iterator[Path]:
+    """Files under ``top`` ending in ``suffix`` whose first bytes ``sniff`` recognises.
+
+    For exports, which sit wherever the user unzipped them under any name.
+    """
+    for path in find_files(top, lambda name: name.lower().endswith(suffix)):
+        try:
+            with path.open("rb") as f:
+                head = f.read(SNIFF_BYTES)
+        except OSError:
+            continue
+        if sniff(head):
+            yield path

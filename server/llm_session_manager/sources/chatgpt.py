@@ -29,10 +29,9 @@ import msgspec
 
 from ..encoding import count_o200k
 from ..models import Batch, MessageRow, SessionRow, UsageRow
-from .base import find_files
+from .base import find_sniffed
 
 PROVIDER = "chatgpt"
-HEAD_BYTES = 4096
 
 
 class _Author(msgspec.Struct):
@@ -103,14 +102,7 @@ class ChatGPT:
 
     def discover(self, root: Path) -> Iterator[Path]:
         """The ``.json`` files under ``root`` that are ChatGPT exports."""
-        for path in find_files(root, lambda name: name.lower().endswith(".json")):
-            try:
-                with path.open("rb") as f:
-                    head = f.read(HEAD_BYTES)
-            except OSError:
-                continue
-            if self.sniff(head):
-                yield path
+        return find_sniffed(root, ".json", self.sniff)
 
     def sniff(self, head: bytes) -> bool:
         """An array whose first conversation has a message ``mapping``."""

@@ -12,9 +12,8 @@ from typing import Protocol
 
 from ..errors import BadInput
 from . import chatgpt, usage_csv
-from .base import Source
+from .base import SNIFF_BYTES, Source
 
-HEAD_BYTES = 4096
 
 
 class Export(Source, Protocol):
@@ -33,7 +32,7 @@ def source_for(path: Path, source: Source | None = None) -> Source:
     """
     try:
         with path.open("rb") as f:
-            head = f.read(HEAD_BYTES)
+            head = f.read(SNIFF_BYTES)
     except OSError as e:
         raise BadInput(f"cannot read {path}: {e.strerror}") from e
     if source is not None:

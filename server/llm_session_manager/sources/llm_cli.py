@@ -35,6 +35,7 @@ import msgspec
 from ..encoding import count_o200k
 from ..models import Batch, MessageRow, SessionRow, UsageRow
 from . import sqlite_readonly
+from .base import decode_state
 from .sqlite_readonly import Mark
 
 PROVIDER = "llm"
@@ -88,7 +89,7 @@ class LlmCli:
         a damaged one is counted as malformed and keeps its old state.
         """
         batch = Batch(state)
-        before = _load(state)
+        before = decode_state(_STATE, state)
         try:
             with sqlite_readonly.snapshot(path, "llm") as conn:
                 _read(conn, before, batch)
@@ -105,13 +106,6 @@ class _State(msgspec.Struct, array_like=True):
 _STATE = msgspec.msgpack.Decoder(_State)
 
 
-def _load(state: bytes | None) -> _State | None:
-    if not state:
-        return None
-    try:
-        return _STATE.decode(state)
-    except msgspec.DecodeError:
-        return None  # written by another version: read everything once
 
 
 def _read(conn: apsw.Connection, before: _State | None, batch: Batch) -> None:

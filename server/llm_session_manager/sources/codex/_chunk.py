@@ -17,9 +17,9 @@ from typing import Any
 import msgspec
 
 from ...models import Batch, FileRefRow, MessageRow, SessionRow, UsageRow
+from ..base import DECODE_ERRORS, decode_state
 from . import _conversation, _usage
 from ._lines import (
-    DECODE_ERRORS,
     HEAD,
     NESTED,
     PROBE,
@@ -73,12 +73,7 @@ class Chunk:
 
     def __init__(self, path: Path, state: bytes | None) -> None:
         self.batch = Batch()
-        self.s = State()
-        if state:
-            try:
-                self.s = STATE_DECODER.decode(state)
-            except DECODE_ERRORS:
-                pass  # a state from another schema: start over; keys keep re-reads harmless
+        self.s = decode_state(STATE_DECODER, state) or State()
         found = _UUID.findall(path.stem)
         self.sid = self.s.session_id or (found[-1] if found else path.stem)
         self.first = self.last = b""  # earliest and latest timestamps, as written

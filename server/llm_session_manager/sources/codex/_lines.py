@@ -136,7 +136,6 @@ class _Nothing(Struct, gc=False):
 
 # What decoding a line can raise: msgspec's errors, and UnicodeDecodeError for a
 # string field read as str that is not UTF-8.
-DECODE_ERRORS = (msgspec.MsgspecError, UnicodeDecodeError)
 
 ARGUMENTS = msgspec.json.Decoder(Arguments)
 PROBE = msgspec.json.Decoder(Probe)

@@ -28,10 +28,10 @@ import msgspec
 
 from ...encoding import count_o200k
 from ...models import Batch, FileRefRow, MessageRow, SessionRow, UsageRow
+from ..base import DECODE_ERRORS, decode_state
 from ..shell_paths import paths_from_command
 from ._chat import session_id
 from ._cli_events import (
-    DECODE_ERRORS,
     HEAD,
     PROBE,
     STATE_DECODER,
@@ -80,12 +80,7 @@ _STAMP = msgspec.json.Decoder(_Stamp)
 class _Chunk:
     def __init__(self, path: Path, state: bytes | None) -> None:
         self.batch = Batch()
-        self.s = State()
-        if state:
-            try:
-                self.s = STATE_DECODER.decode(state)
-            except DECODE_ERRORS:
-                pass  # a state from another schema: start over; keys keep re-reads harmless
+        self.s = decode_state(STATE_DECODER, state) or State()
         native = path.parent.name if path.name == "events.jsonl" else path.stem
         self.sid = session_id(self.s.session_id or native)
         self.first: float | None = None

@@ -98,7 +98,6 @@ class _Nothing(Struct, gc=False):
     pass
 
 
-DECODE_ERRORS = (msgspec.MsgspecError, UnicodeDecodeError)
 PROBE = msgspec.json.Decoder(_Probe)
 VALIDATE = msgspec.json.Decoder(_Nothing)  # a line nobody reads must still be JSON
 # The CLI writes ``type`` first: the kind of nearly every line is in its first bytes.

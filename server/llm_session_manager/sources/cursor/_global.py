@@ -25,11 +25,12 @@ import msgspec
 
 from ...models import Batch
 from .. import sqlite_readonly
+from ..base import DECODE_ERRORS, decode_state
 from ..sqlite_readonly import Mark
 from . import _db
 from ._composer import add_composer
 from ._places import Places
-from ._shapes import BUBBLE, COMPOSER, DECODE_ERRORS, Bubble, Composer
+from ._shapes import BUBBLE, COMPOSER, Bubble, Composer
 
 _TABLE = "cursorDiskKV"
 _COMPOSER = "composerData:"
@@ -45,7 +46,7 @@ def read_global(path: Path, state: bytes | None) -> Batch:
     the failure is kept, and so is the old state.
     """
     batch = Batch(state)
-    since = _since(state)
+    since = decode_state(_STATE, state)
     try:
         with sqlite_readonly.snapshot(path, _db.OWNER) as conn:
             if _TABLE in sqlite_readonly.tables(conn):
@@ -53,15 +54,6 @@ def read_global(path: Path, state: bytes | None) -> Batch:
     except sqlite_readonly.UNREADABLE:
         batch.malformed += 1
     return batch
-
-
-def _since(state: bytes | None) -> Mark | None:
-    if not state:
-        return None
-    try:
-        return _STATE.decode(state)
-    except msgspec.DecodeError:
-        return None  # written by another version: read everything once
 
 
 def _read(conn: apsw.Connection, path: Path, since: Mark | None, batch: Batch) -> None:

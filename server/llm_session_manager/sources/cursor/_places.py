@@ -26,7 +26,8 @@ import msgspec
 
 from .. import sqlite_readonly
 from . import _db
-from ._shapes import DECODE_ERRORS, INDEX, Composer, WorkspaceId
+from ..base import DECODE_ERRORS
+from ._shapes import INDEX, Composer, WorkspaceId
 
 _DRIVE = re.compile(r"^/[A-Za-z]:")
 

@@ -128,7 +128,6 @@ class ChatData(Struct, gc=False):
 
 
 # What decoding a value can raise: msgspec's errors, and UnicodeDecodeError for bytes.
-DECODE_ERRORS = (msgspec.MsgspecError, UnicodeDecodeError)
 
 BUBBLE = msgspec.json.Decoder(Bubble)
 COMPOSER = msgspec.json.Decoder(Composer)

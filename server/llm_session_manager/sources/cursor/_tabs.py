@@ -24,7 +24,8 @@ from .. import sqlite_readonly
 from . import _db
 from ._composer import AUTO, PROVIDER, one_line_title, session_id
 from ._places import folder_of
-from ._shapes import CHAT_DATA, DECODE_ERRORS, Tab, seconds
+from ..base import DECODE_ERRORS
+from ._shapes import CHAT_DATA, Tab, seconds
 
 CHAT_KEY = "workbench.panel.aichat.view.aichat.chatdata"
 

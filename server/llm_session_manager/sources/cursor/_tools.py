@@ -16,7 +16,8 @@ from typing import Any
 import msgspec
 
 from ..shell_paths import paths_from_command
-from ._shapes import DECODE_ERRORS, Bubble
+from ..base import DECODE_ERRORS
+from ._shapes import Bubble
 
 Ref = tuple[str, str]  # (path, action)
 

@@ -12,7 +12,8 @@ from pathlib import Path
 from ...models import Batch
 from ._chat import Chat
 from ._project import recorded_root, workspace_dir
-from ._records import CONVERSATION, DECODE_ERRORS, MESSAGE, seconds
+from ..base import DECODE_ERRORS
+from ._records import CONVERSATION, MESSAGE, seconds
 
 
 def parse_document(path: Path, data: bytes) -> Batch:

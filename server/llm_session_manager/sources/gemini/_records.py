@@ -95,7 +95,6 @@ class LogEntry(Struct, gc=False):
 
 
 # Decoding raises these: msgspec's errors, and UnicodeDecodeError for text that is not UTF-8.
-DECODE_ERRORS = (msgspec.MsgspecError, UnicodeDecodeError)
 
 MESSAGE = msgspec.json.Decoder(Message)
 CONVERSATION = msgspec.json.Decoder(Conversation)

@@ -18,7 +18,8 @@ import msgspec
 from ...models import Batch
 from ._chat import Chat
 from ._project import recorded_root, workspace_dir
-from ._records import DECODE_ERRORS, MESSAGE, RECORD, Record, seconds
+from ..base import DECODE_ERRORS
+from ._records import MESSAGE, RECORD, Record, seconds
 
 
 class State(msgspec.Struct, omit_defaults=True, gc=False):

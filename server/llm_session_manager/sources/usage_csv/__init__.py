@@ -19,11 +19,10 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from ...models import Batch
-from ..base import find_files
+from ..base import find_sniffed
 from . import _anthropic, _openai
 from ._sheet import columns
 
-HEAD_BYTES = 4096
 
 
 class UsageExport:
@@ -44,14 +43,7 @@ class UsageExport:
 
     def discover(self, root: Path) -> Iterator[Path]:
         """The ``.csv`` files under ``root`` whose header is this vendor's."""
-        for path in find_files(root, lambda name: name.lower().endswith(".csv")):
-            try:
-                with path.open("rb") as f:
-                    head = f.read(HEAD_BYTES)
-            except OSError:
-                continue
-            if self.sniff(head):
-                yield path
+        return find_sniffed(root, ".csv", self.sniff)
 
     def sniff(self, head: bytes) -> bool:
         """Whether the first bytes of a file are the header of one of this vendor's exports."""
