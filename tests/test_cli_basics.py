@@ -28,6 +28,26 @@ def test_every_command_is_documented():
         assert f"`{command}" in docs or (f"{leaf}" in docs and command.split()[0] in docs), command
 
 
+def test_every_command_names_code_that_exists():
+    """The parser names each command's function as text, imported only when it runs:
+    a misspelt name must fail here, not for the first user of that command."""
+    import importlib
+
+    def named(parser: argparse.ArgumentParser):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    if "func" in sub._defaults:
+                        yield name, sub._defaults["func"]
+                    yield from named(sub)
+
+    found = list(named(build_parser()))
+    assert len(found) > 30
+    for name, func in found:
+        module, attr = func.split(":")
+        assert callable(getattr(importlib.import_module(f"llm_session_manager.cli.{module}"), attr, None)), name
+
+
 def test_a_corrupt_database_is_reported_and_left_alone(cli):
     db = Path(os.environ["LLM_SESSION_DATA_DIR"]) / "sessions.db"
     db.parent.mkdir(parents=True)

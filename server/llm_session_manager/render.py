@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import time
-from datetime import datetime
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from .formatting import ago, compact, epoch, local_time, money, short_model
 from .models import (
     AnalyticsReport, BillingBlock, LocalModel, Recommendation, ScanResult, Session, TokenCount, UsageReport,
     UsageShare, short_id,
@@ -52,10 +51,10 @@ def session_table(console: Console, sessions: list[Session], *, emoji: bool = Tr
             Text(short_id(s.id), style="bold" if s.active else ""),
             *([s.provider] if wide else []),
             s.project or "—",
-            (s.model if wide else _short_model(s.model)) or "—",
+            (s.model if wide else short_model(s.model)) or "—",
             compact(s.tokens.total),
             _context_bar(s.context.percent, 10 if wide else 5),
-            f"${s.cost_usd:,.2f}",
+            money(s.cost_usd),
             Text(health, style=_STATUS_STYLE[status]),
             ("● " if s.active else "") + ago(s.last_activity, now),
             *([", ".join(s.tags)] if show_tags else []),
@@ -78,13 +77,13 @@ def usage_table(console: Console, report: UsageReport, by: str) -> None:
         ("Cache write", num(t.cache_creation_tokens)),
         ("Cache read", num(t.cache_read_tokens)),
         ("Total tokens", num(t.total_tokens)),
-        ("Cost (USD)", f"${t.cost_usd:,.2f}"),
+        ("Cost (USD)", money(t.cost_usd)),
     ):
         table.add_column(name, footer=footer, justify="right", no_wrap=True)
     for r in report.rows:
         table.add_row(
             r.key, num(r.input_tokens), num(r.output_tokens), num(r.cache_creation_tokens),
-            num(r.cache_read_tokens), num(r.total_tokens), f"${r.cost_usd:,.2f}",
+            num(r.cache_read_tokens), num(r.total_tokens), money(r.cost_usd),
         )
     console.print(table)
 
@@ -109,30 +108,6 @@ def token_count(console: Console, c: TokenCount) -> None:
     console.print(f"{c.tokens:,} tokens ({c.source}, {c.method})")
 
 
-def compact(n: int) -> str:
-    for unit, size in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
-        if n >= size:
-            return f"{n / size:.1f}{unit}"
-    return str(n)
-
-
-def ago(iso: str | None, now: float) -> str:
-    if not iso:
-        return "—"
-    seconds = max(0.0, now - datetime.fromisoformat(iso).timestamp())
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds / size:.0f}{unit} ago"
-    return "now"
-
-
-def _short_model(model: str | None) -> str | None:
-    """claude-sonnet-4-5-20250929 -> sonnet-4-5: enough to tell models apart."""
-    if not model:
-        return model
-    return re.sub(r"-\d{8}$", "", model).removeprefix("claude-")
-
-
 def _context_bar(percent: float, width: int = 10) -> Text:
     filled = min(width, round(percent / 100 * width))
     style = "red" if percent > 85 else "yellow" if percent > 60 else "green"
@@ -151,7 +126,7 @@ def analytics(console: Console, r: AnalyticsReport) -> None:
         console.print("No sessions in that window. Run 'llm-session scan', or widen it with --days.")
         return
     console.print(
-        f"{compact(t.total_tokens)} tokens, [bold]${t.cost_usd:,.2f}[/] in {s.count:,} sessions; "
+        f"{compact(t.total_tokens)} tokens, [bold]{money(t.cost_usd)}[/] in {s.count:,} sessions; "
         f"average session {_duration(s.average_duration_s)} (median {_duration(s.median_duration_s)}); "
         f"[green]{s.healthy_share:.0%} healthy[/] ({s.healthy} / [yellow]{s.warning}[/] / [red]{s.critical}[/])"
     )
@@ -159,7 +134,7 @@ def analytics(console: Console, r: AnalyticsReport) -> None:
     tokens = [d.total_tokens for d in r.daily]
     costs = [d.cost_usd for d in r.daily]
     console.print(f"Tokens/day  {sparkline(tokens, width)}  peak {compact(max(tokens))}")
-    console.print(f"Cost/day    {sparkline(costs, width)}  peak ${max(costs):,.2f}")
+    console.print(f"Cost/day    {sparkline(costs, width)}  peak {money(max(costs))}")
     for title, rows in (("Cost by project", r.by_project), ("Cost by model", r.by_model),
                         ("Cost by provider", r.by_provider)):
         _share_table(console, title, rows, t.cost_usd)
@@ -170,15 +145,15 @@ def analytics(console: Console, r: AnalyticsReport) -> None:
         table.add_column(name, justify=justify, no_wrap=True, overflow="ellipsis",
                          max_width=max(10, console.width - 64) if name == "Title" else None)
     for x in r.top_sessions:
-        table.add_row(short_id(x.id), x.project or "—", _short_model(x.model) or "—", " ".join((x.title or "").split()),
-                      compact(x.total_tokens), f"${x.cost_usd:,.2f}")
+        table.add_row(short_id(x.id), x.project or "—", short_model(x.model) or "—", " ".join((x.title or "").split()),
+                      compact(x.total_tokens), money(x.cost_usd))
     console.print(table)
     table = Table(title="Most active projects", title_justify="left", box=None, pad_edge=False,
                   header_style="bold underline")
     for name in ("Project", "Days", "Sessions", "Responses", "Cost"):
         table.add_column(name, justify="left" if name == "Project" else "right", no_wrap=True)
     for p in r.most_active_projects:
-        table.add_row(p.project, str(p.active_days), f"{p.sessions:,}", f"{p.responses:,}", f"${p.cost_usd:,.2f}")
+        table.add_row(p.project, str(p.active_days), f"{p.sessions:,}", f"{p.responses:,}", money(p.cost_usd))
     console.print(table)
     h = r.limit_hits
     console.print(
@@ -201,14 +176,14 @@ def billing_blocks(console: Console, blocks: list[BillingBlock]) -> None:
                           ("Responses", "right"), ("Tokens", "right"), ("Cost", "right")):
         table.add_column(name, justify=justify, no_wrap=name != "Models")
     for b in blocks:
-        start = _local(b.start, "%Y-%m-%d %H:%M")
-        used = _duration(_epoch(b.last_activity) - _epoch(b.start))
+        start = local_time(b.start)
+        used = _duration(epoch(b.last_activity) - epoch(b.start))
         status = Text("ACTIVE", style="green") if b.active else Text(used)
-        models = ", ".join(_short_model(m) or m for m in b.models)
-        table.add_row(start, status, models, f"{b.responses:,}", f"{b.total_tokens:,}", f"${b.cost_usd:,.2f}")
+        models = ", ".join(short_model(m) or m for m in b.models)
+        table.add_row(start, status, models, f"{b.responses:,}", f"{b.total_tokens:,}", money(b.cost_usd))
         if b.projection:
             table.add_row("", Text("PROJECTED", style="yellow"), "", "", f"{b.projection.total_tokens:,}",
-                          f"${b.projection.cost_usd:,.2f}")
+                          money(b.projection.cost_usd))
     console.print(table)
 
 
@@ -230,34 +205,26 @@ def _share_table(console: Console, title: str, rows: list[UsageShare], total_cos
         table.add_column(name, justify="left" if name == "Name" else "right", no_wrap=True, overflow="ellipsis")
     for x in rows:
         share = x.cost_usd / total_cost if total_cost else 0.0
-        table.add_row(x.key, f"{x.sessions:,}", compact(x.total_tokens), f"${x.cost_usd:,.2f}", f"{share:.0%}")
+        table.add_row(x.key, f"{x.sessions:,}", compact(x.total_tokens), money(x.cost_usd), f"{share:.0%}")
     console.print(table)
 
 
 def _block_summary(console: Console, b: BillingBlock) -> None:
     now = time.time()
-    left = max(0.0, _epoch(b.end) - now)
-    line = (f"[bold]Claude 5-hour block[/] {_local(b.start, '%H:%M')}–{_local(b.end, '%H:%M')}, "
-            f"{_duration(left)} left: {compact(b.total_tokens)} tokens, ${b.cost_usd:,.2f} so far")
+    left = max(0.0, epoch(b.end) - now)
+    line = (f"[bold]Claude 5-hour block[/] {local_time(b.start, '%H:%M')}–{local_time(b.end, '%H:%M')}, "
+            f"{_duration(left)} left: {compact(b.total_tokens)} tokens, {money(b.cost_usd)} so far")
     if b.burn_rate:
         rate = b.burn_rate
-        line += f"; burning {compact(round(rate.tokens_per_minute))} tokens/min, ${rate.cost_per_hour:,.2f}/h"
+        line += f"; burning {compact(round(rate.tokens_per_minute))} tokens/min, {money(rate.cost_per_hour)}/h"
     if b.projection:
-        line += f"; at this rate {compact(b.projection.total_tokens)} tokens, ${b.projection.cost_usd:,.2f} by its end"
+        line += f"; at this rate {compact(b.projection.total_tokens)} tokens, {money(b.projection.cost_usd)} by its end"
     console.print(line)
 
 
 def _duration(seconds: float) -> str:
     minutes = round(seconds / 60)
     return f"{minutes // 60}h {minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
-
-
-def _epoch(iso: str) -> float:
-    return datetime.fromisoformat(iso).timestamp()
-
-
-def _local(iso: str, fmt: str) -> str:
-    return time.strftime(fmt, time.localtime(_epoch(iso)))
 
 
 def local_models(console: Console, found: list[LocalModel]) -> None:
@@ -270,7 +237,7 @@ def local_models(console: Console, found: list[LocalModel]) -> None:
     for m in found:
         table.add_row(
             m.provider, m.model, f"{m.context_limit:,}" if m.context_limit else "?",
-            _gb(m.size_bytes), _gb(m.vram_bytes), _local(m.expires_at, "%H:%M") if m.expires_at else "",
+            _gb(m.size_bytes), _gb(m.vram_bytes), local_time(m.expires_at, "%H:%M") if m.expires_at else "",
         )
     console.print(table)
 

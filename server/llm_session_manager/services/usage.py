@@ -52,10 +52,10 @@ def report(
     clauses, params = [], []
     if since is not None:
         clauses.append("u.ts >= ?")
-        params.append(_local_midnight("since", since))
+        params.append(local_midnight("since", since))
     if until is not None:
         clauses.append("u.ts < ?")
-        params.append(_local_midnight("until", until, days_after=1))
+        params.append(local_midnight("until", until, days_after=1))
     if provider:
         clauses.append("s.provider = ?")
         params.append(provider)
@@ -104,8 +104,11 @@ def report(
     return UsageReport(rows=rows, totals=totals)
 
 
-def _local_midnight(name: str, value: str, days_after: int = 0) -> float:
-    """Unix time of local midnight starting ``value`` (+ ``days_after`` days)."""
+def local_midnight(name: str, value: str, days_after: int = 0) -> float:
+    """Unix time of local midnight starting ``value`` (+ ``days_after`` days).
+
+    Public so that analytics cuts its days at the very instants ``usage --by day`` does.
+    """
     if not _DATE.fullmatch(value):
         raise BadInput(f"--{name} must be a date like 2025-01-31, got {value!r}")
     try:

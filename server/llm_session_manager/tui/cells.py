@@ -8,8 +8,6 @@ must not be.
 
 from __future__ import annotations
 
-import re
-
 from rich.text import Text
 from textual.theme import Theme
 
@@ -55,12 +53,3 @@ def plain(value: str | None, limit: int | None = None) -> Text:
     if limit is not None:
         text.truncate(limit, overflow="ellipsis")
     return text
-
-
-def short_model(model: str | None) -> str | None:
-    """claude-sonnet-4-5-20250929 -> sonnet-4-5: enough to tell models apart in a column."""
-    return re.sub(r"-\d{8}$", "", model).removeprefix("claude-") if model else model
-
-
-def money(usd: float) -> str:
-    return f"${usd:,.2f}"

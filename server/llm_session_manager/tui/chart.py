@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
+from ..formatting import compact, money
 from ..models import DailyUsage
-from ..render import compact
 
 _EIGHTHS = " ▁▂▃▄▅▆▇█"
 
@@ -38,7 +38,7 @@ class TrendChart(Widget):
         tokens = sum(d.total_tokens for d in daily)
         cost = sum(d.cost_usd for d in daily)
         self.border_title = f"Tokens per day · last {days} days"
-        self.border_subtitle = f"{compact(tokens)} tokens · ${cost:,.2f}"
+        self.border_subtitle = f"{compact(tokens)} tokens · {money(cost)}"
         self.refresh()
 
     def render(self) -> Text:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -12,8 +10,8 @@ from textual.theme import Theme
 from textual.widgets import Static
 
 from ..config import Config
+from ..formatting import ago, compact, local_time, money
 from ..models import Recommendation, Session, short_id
-from ..render import ago, compact
 from . import cells
 
 _LABEL = 14
@@ -54,14 +52,14 @@ def describe(s: Session, recs: list[Recommendation], now: float, theme: Theme, c
     line("project", cells.plain(s.project))
     line("directory", cells.plain(s.cwd))
     line("model", cells.plain(s.model))
-    line("started", _local(s.started_at))
-    line("last active", f"{ago(s.last_activity, now)} ({_local(s.last_activity)})")
+    line("started", local_time(s.started_at))
+    line("last active", f"{ago(s.last_activity, now)} ({local_time(s.last_activity)})")
     line("tokens", f"{t.total:,} ({compact(t.total)}, {t.source})")
     line("  in / out", f"{t.input:,} / {t.output:,}")
     line("  cache w / r", f"{t.cache_creation:,} / {t.cache_read:,}")
     line("context", cells.context(s.context.percent, 12, theme, critical_at=config.recommendations.context_percent),
          f"  {s.context.used:,} of {s.context.limit:,}")
-    line("cost", cells.money(s.cost_usd))
+    line("cost", money(s.cost_usd))
     line("health", cells.health(s.health, theme, emoji=config.dashboard.show_emoji), Text(f"  {s.health.status}"))
     for name, value in s.health.components.items():
         line(f"  {name.replace('_', ' ')}", cells.score(value, 12, theme, config.health_thresholds))
@@ -79,8 +77,3 @@ def describe(s: Session, recs: list[Recommendation], now: float, theme: Theme, c
         advice.add_row(Text(f"  {r.severity}", style=colour), cells.plain(r.message))
         advice.add_row("", Text("→ ") + cells.plain(r.action))
     return Group(out, advice)
-
-
-def _local(iso: str | None) -> str:
-    """An ISO UTC time as the user's local ``YYYY-MM-DD HH:MM``."""
-    return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M") if iso else "—"

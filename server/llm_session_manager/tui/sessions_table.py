@@ -11,8 +11,8 @@ from textual.theme import Theme
 from textual.widgets import DataTable
 
 from ..config import Config
+from ..formatting import ago, compact, money, short_model
 from ..models import Session
-from ..render import ago, compact
 from . import cells
 
 # The title comes last and takes what room is left, so that a narrow terminal
@@ -78,10 +78,10 @@ class SessionsTable(DataTable):
             Text("●", style=theme.success or "") if s.active else Text(""),
             Text(s.provider),
             cells.plain(s.project, 16),
-            cells.plain(cells.short_model(s.model), 18),
+            cells.plain(short_model(s.model), 18),
             Text(compact(s.tokens.total), justify="right"),
             cells.context(s.context.percent, 8, theme, critical_at=self.config.recommendations.context_percent),
-            Text(cells.money(s.cost_usd), justify="right"),
+            Text(money(s.cost_usd), justify="right"),
             cells.health(s.health, theme, emoji=self.config.dashboard.show_emoji),
             Text(ago(s.last_activity, now), justify="right"),
             cells.plain(s.title),

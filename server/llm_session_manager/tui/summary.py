@@ -8,9 +8,8 @@ from rich.text import Text
 from textual.theme import Theme
 from textual.widgets import Static
 
+from ..formatting import compact, epoch, money
 from ..models import BillingBlock
-from ..render import compact
-from .cells import money
 from .data import Snapshot
 
 
@@ -41,7 +40,7 @@ def describe(snap: Snapshot, theme: Theme) -> Text:
 def _block(b: BillingBlock | None, now: float, theme: Theme) -> Text:
     if b is None:
         return Text("Claude 5-hour block: none active", style="dim")
-    left = max(0, round((datetime.fromisoformat(b.end).timestamp() - now) / 60))
+    left = max(0, round((epoch(b.end) - now) / 60))
     out = Text.assemble(
         "Claude 5-hour block: ", (compact(b.total_tokens), "bold"), " tokens ", (money(b.cost_usd), "bold"),
         " used",

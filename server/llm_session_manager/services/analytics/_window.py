@@ -11,7 +11,7 @@ from bisect import bisect_right
 from typing import NamedTuple
 
 from ...errors import BadInput
-from ..usage import _local_midnight
+from ..usage import local_midnight
 
 MAX_DAYS = 3650
 MAX_TOP = 1000
@@ -40,8 +40,8 @@ def window(days: int, now: float) -> Window:
     check_count("--days", days, MAX_DAYS)
     today = datetime.date.fromtimestamp(now)
     dates = [(today - datetime.timedelta(days=days - 1 - k)).isoformat() for k in range(days)]
-    bounds = [_local_midnight("days", d) for d in dates]
-    bounds.append(_local_midnight("days", dates[-1], days_after=1))
+    bounds = [local_midnight("days", d) for d in dates]
+    bounds.append(local_midnight("days", dates[-1], days_after=1))
     return Window(days, dates, bounds)
 
 

@@ -1,0 +1,112 @@
+"""What every command shares: the parsed arguments, config, store, console and output."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+
+
+class Context:
+    """What commands share: parsed args, lazily loaded config, store and console."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self._config = None
+        self._conn = None
+
+    @property
+    def config(self):
+        if self._config is None:
+            from .. import config
+
+            self._config = config.load(self.args.config)
+        return self._config
+
+    @property
+    def conn(self):
+        if self._conn is None:
+            from ..store import connect
+
+            self._conn = connect()
+        return self._conn
+
+    def fresh_conn(self):
+        """The store, first brought up to date with the logs (unless ``--no-scan``).
+
+        Reports are never stale: with nothing new a rescan costs a stat per log.
+        """
+        if not self.args.no_scan:
+            self.scan()
+        return self.conn
+
+    def scan(self):
+        from .. import ingest
+
+        with ScanProgress(enabled=not self.args.json) as progress:
+            result = ingest.scan(self.conn, self.config, progress=progress)
+        for warning in result.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        return result
+
+    @functools.cached_property
+    def console(self):
+        from rich.console import Console
+
+        return Console()
+
+    def emit(self, value: Any, human: Callable[[Any], None]) -> None:
+        """Print ``value`` as JSON with ``--json``, else call ``human(render)``.
+
+        The rich-based ``render`` module is imported only for people: it costs
+        more start-up time than most commands take to run.
+        """
+        if getattr(self.args, "json", False):
+            sys.stdout.write(msgspec.json.format(msgspec.json.encode(value), indent=2).decode() + "\n")
+        else:
+            from .. import render
+
+            human(render)
+
+
+class ScanProgress:
+    """A progress bar for scans that last longer than a second, on a terminal only."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.started = time.monotonic()
+        self.bar = None
+        self.task = None
+
+    def __enter__(self) -> Callable[[int, int], None]:
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        if not self.enabled or time.monotonic() - self.started < 1.0:
+            return
+        if self.bar is None:
+            from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+            self.bar = Progress(
+                "[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                TimeRemainingColumn(), transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task("Scanning logs", total=total)
+        self.bar.update(self.task, completed=done)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def parse_since(value: str) -> float:
+    """A local date (2025-01-31), an ISO time or an age (30m, 12h, 7d, 2w) as unix seconds."""
+    from ..services import sessions
+
+    return sessions.parse_since(value, name="--since")

@@ -1,0 +1,90 @@
+"""Commands that fill the store and look at or label its sessions."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..errors import BadInput
+from ..models import short_id
+from ._context import Context, ScanProgress, parse_since
+
+
+def cmd_scan(ctx: Context) -> None:
+    result = ctx.scan()
+    ctx.emit(result, lambda render: render.scan_result(ctx.console, result))
+
+
+def cmd_import(ctx: Context) -> None:
+    from .. import ingest
+    from ..sources.exports import EXPORTS
+
+    a = ctx.args
+    with ScanProgress(enabled=not a.json) as progress:
+        result = ingest.import_files(ctx.conn, ctx.config, EXPORTS[a.kind] if a.kind else None,
+                                     [Path(f).expanduser() for f in a.files], progress=progress)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    ctx.emit(result, lambda render: render.scan_result(ctx.console, result))
+
+
+def cmd_list(ctx: Context) -> None:
+    from ..services import sessions
+
+    a = ctx.args
+    filters = sessions.Filters(
+        provider=a.provider, tag=a.tag, project=a.project, active=a.active,
+        since=parse_since(a.since) if a.since else None,
+    )
+    found = sessions.list_sessions(ctx.fresh_conn(), ctx.config, filters)
+    ctx.emit(found, lambda render: render.session_table(ctx.console, found, emoji=ctx.config.dashboard.show_emoji))
+
+
+def cmd_show(ctx: Context) -> None:
+    from ..services import export, sessions
+
+    if ctx.args.json:
+        ctx.emit(sessions.get_session(ctx.fresh_conn(), ctx.config, ctx.args.id), lambda _: None)
+    else:
+        from .. import render
+
+        render.markdown(ctx.console, export.render(ctx.fresh_conn(), ctx.config, ctx.args.id, "markdown"))
+
+
+def cmd_export(ctx: Context) -> None:
+    from ..services import export
+
+    text = export.render(ctx.fresh_conn(), ctx.config, ctx.args.id, ctx.args.format)
+    if ctx.args.output and ctx.args.output != "-":
+        out = Path(ctx.args.output)
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise BadInput(f"cannot write {out}: {e.strerror}") from e
+        print(f"Wrote {out} ({len(text):,} characters)", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
+def cmd_tag(ctx: Context) -> None:
+    from ..services import sessions
+
+    sid = sessions.tag(ctx.conn, ctx.args.id, ctx.args.tags)
+    ctx.emit({"id": sid, "tags": sessions.get_session(ctx.conn, ctx.config, sid).tags},
+             lambda _: print(f"Tagged {short_id(sid)}: {' '.join(ctx.args.tags)}"))
+
+
+def cmd_untag(ctx: Context) -> None:
+    from ..services import sessions
+
+    sid = sessions.untag(ctx.conn, ctx.args.id, ctx.args.tags)
+    ctx.emit({"id": sid, "tags": sessions.get_session(ctx.conn, ctx.config, sid).tags},
+             lambda _: print(f"Removed from {short_id(sid)}: {' '.join(ctx.args.tags)}"))
+
+
+def cmd_set_project(ctx: Context) -> None:
+    from ..services import sessions
+
+    sid = sessions.set_project(ctx.conn, ctx.args.id, ctx.args.name)
+    ctx.emit({"id": sid, "project": ctx.args.name.strip()},
+             lambda _: print(f"Session {short_id(sid)} is now in project {ctx.args.name.strip()!r}"))
