@@ -90,6 +90,8 @@ describe('the bundled extension in a (fake) VS Code, with the real server', () =
     const shop = rows.find((row: { id: string }) => row.id === SHOP_SESSION);
     expect(shop.label).toBe('claude-code/shop');
     expect(shop.description).toContain('2.6% context');
+    // The scan showed its progress through vscode-languageclient, from start to end.
+    await vi.waitFor(() => expect(fake.progress.find((p) => p.title === 'Scanning assistant logs')?.done).toBe(true));
   });
 
   it('updates the status bar when the server announces its start-up scan', async () => {

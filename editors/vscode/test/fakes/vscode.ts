@@ -147,6 +147,7 @@ function initialState() {
     /** Every message box, in order. */
     messages: [] as Message[],
     statusMessages: [] as string[],
+    progress: [] as { title?: string; reports: unknown[]; done: boolean }[],
     documents: [] as OpenedDocument[],
     shownDocuments: [] as (OpenedDocument | Uri)[],
     quickPicks: [] as { items: any[]; options: any }[],
@@ -209,8 +210,16 @@ export const window = {
     fake.statusMessages.push(text);
     return new Disposable();
   },
-  async withProgress<R>(_options: unknown, task: (progress: unknown, token: unknown) => Promise<R>): Promise<R> {
-    return task({ report() {} }, { isCancellationRequested: false });
+  async withProgress<R>(options: { title?: string },
+    task: (progress: unknown, token: unknown) => Promise<R>): Promise<R> {
+    const shown = { title: options.title, reports: [] as unknown[], done: false };
+    fake.progress.push(shown);
+    const token = { isCancellationRequested: false, onCancellationRequested: () => new Disposable() };
+    try {
+      return await task({ report(value: unknown) { shown.reports.push(value); } }, token);
+    } finally {
+      shown.done = true;
+    }
   },
   createStatusBarItem(id?: string): StatusBarItem {
     const item = new StatusBarItem(id);
