@@ -5,8 +5,9 @@ O(rows x k), so the cheapest useful scan is over short codes with a small k.
 Each embedding is stored twice in one ``memories_vec`` row: as ``bits``, the
 signs of its projections on 1024 fixed random directions (a SimHash; the
 Hamming distance between two codes estimates the angle between the vectors),
-and as ``vector``, the float32 embedding. A query scans the codes for its
-``CANDIDATES`` nearest by Hamming distance and ranks those by exact cosine.
+and as ``vector``, the float32 embedding. A query finds the ``CANDIDATES`` nearest
+codes by Hamming distance (in the copy of the codes this process holds:
+``resident``) and ranks those by exact cosine.
 docs/memory.md has the measurements behind the numbers.
 
 The codes depend on the embedder's vector space, so ``meta`` records which space
@@ -24,6 +25,7 @@ import apsw
 import numpy as np
 
 from ...store import write_transaction
+from . import resident
 
 BITS = 1024
 SEED = 0x5EED_2026
@@ -127,23 +129,27 @@ def sync(conn: apsw.Connection, embedder: Any) -> bool:
 def search(
     conn: apsw.Connection, query: np.ndarray, *, project: str | None, candidates: int
 ) -> list[tuple[int, float]]:
-    """(rid, cosine) of the nearest memories to ``query``, best first."""
+    """(rid, cosine) of the nearest memories to ``query``, best first.
+
+    The ``candidates`` Hamming-nearest codes come from the index this process
+    holds (``resident``); their float vectors, fetched one rowid at a time
+    (vec0 scans for ``rowid IN (...)``), are ranked by exact cosine.
+    """
     if not query.any():
         return []
     code = codes(query[None, :])[0].tobytes()
-    sql = "SELECT rowid, vector FROM memories_vec WHERE bits MATCH vec_bit(?) AND k = ?"
-    params: tuple[Any, ...] = (code, candidates)
-    if project is not None:
-        sql += " AND project = ?"
-        params += (partition(project),)
-    rows = [r for r in conn.execute(sql, params) if r[1] is not None and len(r[1]) == query.nbytes]
-    if not rows:
+    rids = resident.nearest(conn, code, None if project is None else partition(project), candidates)
+    found = []
+    for rid in rids:
+        row = conn.execute("SELECT vector FROM memories_vec WHERE rowid = ?", (rid,)).fetchone()
+        if row is not None and row[0] is not None and len(row[0]) == query.nbytes:
+            found.append((rid, row[0]))
+    if not found:
         return []
-    rids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+    matrix = np.frombuffer(b"".join(v for _, v in found), dtype=np.float32).reshape(len(found), -1)
     cosines = matrix @ query
     order = np.argsort(-cosines, kind="stable")
-    return [(int(rids[i]), float(cosines[i])) for i in order]
+    return [(found[i][0], float(cosines[i])) for i in order]
 
 
 def _one_line(e: BaseException) -> str:

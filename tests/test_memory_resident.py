@@ -1,0 +1,72 @@
+"""A long-lived process keeps the memory codes in memory; memories another
+process adds or forgets are seen by its next recall, and its neighbours are
+exactly those sqlite-vec's own scan finds."""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+import pytest
+
+from llm_session_manager.services import memory
+from llm_session_manager.services.memory import resident, vectors
+from llm_session_manager.store import connect
+
+recall_module = importlib.import_module("llm_session_manager.services.memory.recall")
+
+TEXTS = [
+    "The billing service retries failed webhooks three times with exponential backoff",
+    "Postgres 16 runs the orders database; migrations live in db/migrations",
+    "The frontend caches API responses for five minutes with SWR",
+    "Deploys go through ArgoCD; never edit resources in the cloud console",
+    "Session tokens expire after fifteen minutes and refresh silently",
+    "Use Decimal for money, never floats; amounts are stored in cents",
+]
+
+
+@pytest.fixture
+def conn(sandbox_home):
+    return connect()
+
+
+def _nearest(conn, text: str, k: int = 3) -> list[str]:
+    embedder = recall_module.resolve_embedder(None)
+    [vector] = vectors.embed(embedder, [text])
+    rids = [rid for rid, _ in vectors.search(conn, vector, project=None, candidates=k)]
+    ids = dict(conn.execute("SELECT rid, id FROM memories"))
+    return [ids[rid] for rid in rids]
+
+
+def test_memories_another_process_remembers_or_forgets_are_seen_at_once(conn, cli):
+    for text in TEXTS:
+        memory.remember(conn, text, project="shop")
+    assert _nearest(conn, TEXTS[0])[0] == memory.list_memories(conn, limit=100)[-1].id  # the index is built
+
+    r = cli("remember", "The cart total applies coupons before tax, never after", "--project", "shop", "--json")
+    assert r.code == 0, r.err
+    added = r.json()["id"]
+    assert _nearest(conn, "The cart total applies coupons before tax, never after")[0] == added
+
+    assert cli("memory", "forget", added).code == 0
+    assert added not in _nearest(conn, "The cart total applies coupons before tax, never after", k=10)
+
+
+def test_the_held_codes_find_the_same_neighbours_as_sqlite_vec(conn):
+    rng = np.random.default_rng(7)
+    for i in range(300):
+        words = " ".join(rng.choice(TEXTS[i % len(TEXTS)].split(), size=8))
+        memory.remember(conn, f"{words} #{i}", project=f"p{i % 3}")
+    [query] = vectors.embed(recall_module.resolve_embedder(None), ["webhooks retry with backoff in billing"])
+    code = vectors.codes(query[None, :])[0].tobytes()
+    for partition in (None, "p1"):
+        ours = resident.nearest(conn, code, partition, 20)
+        sql = "SELECT rowid, distance FROM memories_vec WHERE bits MATCH vec_bit(?) AND k = 300"
+        params: tuple = (code,)
+        if partition:
+            sql += " AND project = ?"
+            params += (partition,)
+        theirs = conn.execute(sql, params).fetchall()
+        cutoff = theirs[19][1]  # ties at the 20th distance may be broken either way
+        assert {rid for rid, d in theirs if d < cutoff} <= set(ours)
+        assert all(dict(theirs)[rid] <= cutoff for rid in ours)
