@@ -522,7 +522,7 @@ def print_report(r: dict) -> dict:
             ("ours recall, query vector given", o["recall_no_embed"], None),
             ("ours recall --project, query vector given", o["recall_project_no_embed"], None),
             ("  embedding the query", o["embed_query"], None),
-            ("  vector part (vec0 SimHash scan + rescoring)", o["vector_part"], o["vector_recall_at_10"]),
+            ("  vector part (held SimHash codes + rescoring)", o["vector_part"], o["vector_recall_at_10"]),
             ("  vector part --project", o["vector_part_project"], o["vector_recall_at_10_project"]),
             ("  BM25 part", o["bm25_part"], None),
             ("  BM25 part --project", o["bm25_part_project"], None),
