@@ -49,12 +49,12 @@ async def serve(host: str, port: int, config_path: Path | None = None, *, lsp_po
     """Serve until SIGINT or SIGTERM; ``task_status`` gets the bound URLs of ``/mcp``."""
     from . import config as config_module
     from .mcp_server.backend import Backend
+    from .watcher import keep_fresh
 
     config = config_module.load(config_path)  # a broken config fails here, before binding
     backend = Backend(config_path, scan_before_reads=False)  # the periodic scan keeps it fresh
     if host not in LOOPBACK_BINDS:
         logger.warning("serving on %s: only requests naming a local Host are answered (DNS rebinding protection)", host)
-    from .watcher import keep_fresh
 
     async with trio.open_nursery() as nursery:
         nursery.start_soon(_stop_on_signal, nursery.cancel_scope)

@@ -21,7 +21,7 @@ def cmd_import(ctx: Context) -> None:
 
     a = ctx.args
     with ScanProgress(enabled=not a.json) as progress:
-        result = ingest.import_files(ctx.conn, ctx.config, EXPORTS[a.kind] if a.kind else None,
+        result = ingest.import_files(ctx.conn, EXPORTS[a.kind] if a.kind else None,
                                      [Path(f).expanduser() for f in a.files], progress=progress)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)

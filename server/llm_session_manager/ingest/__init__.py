@@ -45,15 +45,9 @@ def scan(
     started = time.perf_counter()
     env = os.environ if env is None else env
     home = Path.home() if home is None else home
-    known = {
-        row[0]: (row[1], Known(*row[2:]))
-        for row in conn.execute(
-            "SELECT path, provider, inode, size, mtime_ns, offset, head, state FROM source_files"
-        )
-    }
     warnings: list[str] = []
     found = list(discover(config, env, home, warnings))
-    work = _changed(found, known, warnings)
+    work = _changed(found, _known(conn), warnings)
     first_big_load = (sum(w.stat.st_size - w.offset for w in work) >= BULK_BYTES
                       and conn.execute("SELECT 1 FROM usage LIMIT 1").fetchone() is None)
     with bulk_load(conn, first_big_load):
@@ -62,7 +56,6 @@ def scan(
 
 def import_files(
     conn: apsw.Connection,
-    config: Config,
     source: Source | None,
     paths: list[Path],
     progress: Progress | None = None,
@@ -72,24 +65,26 @@ def import_files(
     For exports the user downloads (``llm-session import``). They are remembered
     like logs, so importing an unchanged file again reads nothing and a grown
     one adds only the rows it did not have. Every file is checked before any is
-    read: a missing or unrecognised one raises ``BadInput``. ``config`` is taken
-    as ``scan`` takes it; files named explicitly are read whatever ``sources:`` says.
+    read: a missing or unrecognised one raises ``BadInput``. Files named
+    explicitly are read whatever ``sources:`` says.
     """
     started = time.perf_counter()
     plan: dict[Path, Source] = {}
     for path in map(Path, map(os.path.abspath, paths)):
         plan.setdefault(path, source_for(path, source))
-    known = {}
-    for path in plan:
-        row = conn.execute(
-            "SELECT provider, inode, size, mtime_ns, offset, head, state FROM source_files WHERE path = ?",
-            (str(path),),
-        ).fetchone()
-        if row is not None:
-            known[str(path)] = (row[0], Known(*row[1:]))
     warnings: list[str] = []
-    work = _changed([(src, path) for path, src in plan.items()], known, warnings)
+    work = _changed([(src, path) for path, src in plan.items()], _known(conn, plan), warnings)
     return _run(conn, work, len(plan), warnings, started, progress)
+
+
+def _known(conn: apsw.Connection, paths: Iterable[Path] | None = None) -> dict[str, tuple[str, Known]]:
+    """What the store remembers of each log (all, or just ``paths``): path -> (provider, Known)."""
+    sql = "SELECT path, provider, inode, size, mtime_ns, offset, head, state FROM source_files"
+    if paths is None:
+        rows = conn.execute(sql)
+    else:
+        rows = (row for path in paths for row in conn.execute(sql + " WHERE path = ?", (str(path),)))
+    return {row[0]: (row[1], Known(*row[2:])) for row in rows}
 
 
 def _changed(

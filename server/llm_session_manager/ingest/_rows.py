@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import gc
 import os
-from typing import NamedTuple
 from collections.abc import Iterator
+from typing import NamedTuple
 
 import apsw
 
