@@ -70,3 +70,20 @@ def test_the_held_codes_find_the_same_neighbours_as_sqlite_vec(conn):
         cutoff = theirs[19][1]  # ties at the 20th distance may be broken either way
         assert {rid for rid, d in theirs if d < cutoff} <= set(ours)
         assert all(dict(theirs)[rid] <= cutoff for rid in ours)
+
+
+def test_a_store_replaced_under_the_same_path_is_not_answered_from_the_old_codes(sandbox_home):
+    from llm_session_manager.store.connection import db_path
+
+    first = connect()
+    old = [memory.remember(first, text, project="shop").id for text in TEXTS[:3]]
+    assert _nearest(first, TEXTS[0])[0] == old[0]
+    first.close()
+    for suffix in ("", "-wal", "-shm"):  # moved aside, as the corrupt-store message tells users to
+        path = db_path().with_name(db_path().name + suffix)
+        if path.exists():
+            path.rename(path.with_name(path.name + ".old"))
+
+    second = connect()  # a new store: its counters start where the old one's were
+    new = [memory.remember(second, text, project="shop").id for text in TEXTS[3:6]]
+    assert [_nearest(second, text, k=1)[0] for text in TEXTS[3:6]] == new  # from the codes alone

@@ -10,7 +10,8 @@ Any process may write memories, so the store counts what changed (migration
 005): ``memory_vectors_added`` moves with every new memory, whose rid is above
 those held, so only rows above the highest held rid are fetched;
 ``memory_vectors_reset`` moves when a memory is deleted or re-embedded, and
-then the codes are loaded again (0.6 s at 100k). Two settings read per query
+then the codes are loaded again (0.6 s at 100k), as they are when the file
+now holds another store (``memory_vectors_store``). Two settings read per query
 are the whole cost of staying current.
 """
 
@@ -23,10 +24,11 @@ import apsw
 import numpy as np
 
 APPEND_LIMIT = 2000  # more new rows than this: one full load is cheaper than lookups
-_MARKS = ("memory_vectors_added", "memory_vectors_reset")
+_MARKS = ("memory_vectors_store", "memory_vectors_added", "memory_vectors_reset")
 
 
 class _Codes(NamedTuple):
+    store: str  # which database these came from (a file may be replaced by another)
     added: int
     reset: int
     rids: np.ndarray  # (n,) int64
@@ -67,12 +69,13 @@ def nearest(conn: apsw.Connection, code: bytes, partition: str | None, k: int) -
 
 def _current(conn: apsw.Connection) -> _Codes:
     marks = dict(conn.execute(f"SELECT key, value FROM meta WHERE key IN {_MARKS}"))
-    added, reset = (int(marks.get(key, 0)) for key in _MARKS)
+    store = str(marks.get(_MARKS[0], ""))
+    added, reset = (int(marks.get(key, 0)) for key in _MARKS[1:])
     path = conn.filename
     with _lock:
         held = _held.get(path)
-        if held is None or held.reset != reset:
-            held = _load(conn, added, reset)
+        if held is None or held.store != store or held.reset != reset:
+            held = _load(conn, store, added, reset)
         elif held.added != added:
             held = _append(conn, held, added)
         if path:  # an in-memory database is nobody else's: nothing to keep
@@ -80,21 +83,21 @@ def _current(conn: apsw.Connection) -> _Codes:
         return held
 
 
-def _load(conn: apsw.Connection, added: int, reset: int) -> _Codes:
+def _load(conn: apsw.Connection, store: str, added: int, reset: int) -> _Codes:
     rows = conn.execute("SELECT rowid, project, bits FROM memories_vec").fetchall()
-    return _build(added, reset, rows, {})
+    return _build(store, added, reset, rows, {})
 
 
 def _append(conn: apsw.Connection, held: _Codes, added: int) -> _Codes:
     top = int(held.rids.max()) if len(held.rids) else 0
     new = [r[0] for r in conn.execute("SELECT rid FROM memories WHERE rid > ? AND embedded = 1", (top,))]
     if len(new) > APPEND_LIMIT:
-        return _load(conn, added, held.reset)
+        return _load(conn, held.store, added, held.reset)
     rows = [(rid, *row) for rid in new
             if (row := conn.execute("SELECT project, bits FROM memories_vec WHERE rowid = ?", (rid,)).fetchone())]
     if not rows:
         return held._replace(added=added)
-    more = _build(added, held.reset, rows, dict(held.names))
+    more = _build(held.store, added, held.reset, rows, dict(held.names))
     return more._replace(
         rids=np.concatenate([held.rids, more.rids]),
         columns=np.concatenate([held.columns, more.columns], axis=1),
@@ -102,10 +105,10 @@ def _append(conn: apsw.Connection, held: _Codes, added: int) -> _Codes:
     )
 
 
-def _build(added: int, reset: int, rows: list[tuple], names: dict[str, int]) -> _Codes:
+def _build(store: str, added: int, reset: int, rows: list[tuple], names: dict[str, int]) -> _Codes:
     n = len(rows)
     rids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
     projects = np.fromiter((names.setdefault(r[1] or "", len(names)) for r in rows), dtype=np.int32, count=n)
     words = len(rows[0][2]) // 8 if rows else 0
     codes = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.uint64).reshape(n, words)
-    return _Codes(added, reset, rids, np.ascontiguousarray(codes.T), projects, names)
+    return _Codes(store, added, reset, rids, np.ascontiguousarray(codes.T), projects, names)
