@@ -48,6 +48,23 @@ def test_every_command_names_code_that_exists():
         assert callable(getattr(importlib.import_module(f"llm_session_manager.cli.{module}"), attr, None)), name
 
 
+def test_a_command_parses_the_same_when_its_parser_is_built_alone():
+    """``main`` builds only the parser of the command it runs: each must take the
+    same options, global ones included, as in the parser of every command."""
+    full = build_parser()
+    for command in _commands(full):
+        argv = command.split()
+        assert _options(build_parser(argv), argv) == _options(full, argv), command
+    argv = ["--config", "list", "-v", "usage", "--by", "model"]  # the value of --config is not the command
+    assert vars(build_parser(argv).parse_args(argv)) == vars(full.parse_args(argv))
+
+
+def _options(parser: argparse.ArgumentParser, argv: list[str]) -> list[tuple]:
+    for name in argv:
+        parser = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[name]
+    return sorted((a.dest, tuple(a.option_strings), a.nargs, str(a.default), str(a.choices)) for a in parser._actions)
+
+
 def test_a_corrupt_database_is_reported_and_left_alone(cli):
     db = Path(os.environ["LLM_SESSION_DATA_DIR"]) / "sessions.db"
     db.parent.mkdir(parents=True)

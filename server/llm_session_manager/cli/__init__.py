@@ -47,7 +47,7 @@ def _command(func: str) -> Callable[[Context], None]:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    args = _lsp_args(argv) or build_parser().parse_args(argv)
+    args = _lsp_args(argv) or build_parser(argv).parse_args(argv)
     try:
         _command(args.func)(Context(args))
     except LlmSessionError as e:
