@@ -14,6 +14,7 @@ cheap because ``serve`` repeats it every scan (and does not watch these trees):
 * the file ``AIDER_CHAT_HISTORY_FILE`` names, when it is an absolute path.
 
 How a file's lines become rows is in ``_history``; the usage report in ``_report``.
+Both are imported on first use: a rescan that finds nothing new never needs them.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from ...models import Batch
-from ._history import parse_history
 
 HISTORY = ".aider.chat.history.md"
 CODE_DIRS = ("src", "code", "Code", "projects", "Projects", "work", "dev", "Developer",
@@ -54,6 +54,8 @@ class Aider:
         yield from (Path(p) for p in _histories(os.fspath(root), MAX_DEPTH))
 
     def parse(self, path: Path, data: bytes, state: bytes | None) -> Batch:
+        from ._history import parse_history
+
         return parse_history(path, data, state)
 
 

@@ -2,7 +2,8 @@
 
 Usage is counted as ccusage counts it (the rules are in ``_usage``); the
 conversation kept is in ``_conversation``; the line shapes in ``_lines``; and
-``_chunk`` runs one chunk of a file through all three.
+``_chunk`` runs one chunk of a file through all three. They are imported on
+first use: a rescan that finds nothing new never needs them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from pathlib import Path
 
 from ...models import Batch
 from ..base import find_files
-from ._chunk import parse_chunk
 
 
 class ClaudeCode:
@@ -44,6 +44,8 @@ class ClaudeCode:
         yield from find_files(root / "projects", lambda name: name.endswith(".jsonl"))
 
     def parse(self, path: Path, data: bytes, state: bytes | None) -> Batch:
+        from ._chunk import parse_chunk
+
         return parse_chunk(path, data, state)
 
 

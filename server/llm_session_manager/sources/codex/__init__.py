@@ -8,7 +8,8 @@ Usage is counted as ``ccusage codex`` counts it (the rules are in ``_usage``); t
 conversation kept and the files tool calls touched are in ``_conversation`` (shell
 commands are read by ``..shell_paths``); the line shapes and the state carried from
 one chunk to the next are in ``_lines``; and ``_chunk`` runs one chunk of a rollout
-through them.
+through them. They are imported on first use: a rescan that finds nothing new
+never needs them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from pathlib import Path
 
 from ...models import Batch
 from ..base import find_files
-from ._chunk import parse_chunk
 
 
 class Codex:
@@ -44,6 +44,8 @@ class Codex:
             yield from find_files(d, lambda name: name.startswith("rollout-") and name.endswith(".jsonl"))
 
     def parse(self, path: Path, data: bytes, state: bytes | None) -> Batch:
+        from ._chunk import parse_chunk
+
         return parse_chunk(path, data, state)
 
 

@@ -10,6 +10,8 @@ Two sources under one provider id, because the two write differently:
 * ``CLI_SOURCE`` — the Copilot CLI appends events to
   ``$COPILOT_HOME/session-state/<id>/events.jsonl`` (``_cli_events``); only appended
   lines are read, with the state of the chunk before (``_cli``).
+
+The readers are imported on first use: a rescan that finds nothing new never needs them.
 """
 
 from __future__ import annotations
@@ -18,8 +20,6 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from ...models import Batch
-from ._chat import parse_chat
-from ._cli import parse_events
 from ._paths import chat_session_files, cli_session_files, copilot_homes, vscode_roots
 
 
@@ -38,6 +38,8 @@ class CopilotChat:
         return chat_session_files(root)
 
     def parse(self, path: Path, data: bytes, state: bytes | None) -> Batch:
+        from ._chat import parse_chat
+
         return parse_chat(path, data)
 
 
@@ -54,6 +56,8 @@ class CopilotCli:
         return cli_session_files(root)
 
     def parse(self, path: Path, data: bytes, state: bytes | None) -> Batch:
+        from ._cli import parse_events
+
         return parse_events(path, data, state)
 
 

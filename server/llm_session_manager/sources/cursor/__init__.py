@@ -9,7 +9,8 @@ not — is in ``_composer``; the files its tool calls touched in ``_tools``. The
 databases are opened read-only while Cursor runs (``sqlite_readonly``, ``_db``)
 and, after the first read, read only as far as Cursor wrote to them since (each
 file's state). While Cursor holds a lock on one, ``parse`` raises ``Busy`` (an
-``OSError``) and ingest reads it again next scan.
+``OSError``) and ingest reads it again next scan. The readers are imported on
+first use: a rescan that finds nothing new never needs them.
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from ...models import Batch
-from ._global import read_global
-from ._tabs import read_workspace
 
 DB_NAME = "state.vscdb"
 
@@ -67,7 +66,11 @@ class Cursor:
 
     def parse(self, path: Path, data: bytes, state: bytes | None) -> Batch:
         if path.parent.name == "globalStorage":
+            from ._global import read_global
+
             return read_global(path, state)
+        from ._tabs import read_workspace
+
         return read_workspace(path, state)
 
 

@@ -8,6 +8,7 @@ sources of the same provider, because ingest reads a rewritten document and an
 appended log differently. Both hand their messages to ``_chat`` (usage, prompts,
 answers, files the tools touched); the shapes are in ``_records``; which
 directory a chat was about, which it does not record, is worked out in ``_project``.
+The readers are imported on first use: a rescan that finds nothing new never needs them.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from pathlib import Path
 
 from ...models import Batch
 from ..base import find_files
-from ._document import parse_document
-from ._stream import parse_stream
 
 
 def _chat_dirs(root: Path) -> list[Path]:
@@ -38,7 +37,6 @@ class _Gemini:
     exact = True
     watched = True
     suffix = ""
-    watched = True
 
     def default_roots(self, env: Mapping[str, str], home: Path) -> list[Path]:
         """``GEMINI_CLI_HOME`` replaces the home directory Gemini CLI keeps ``.gemini`` in."""
@@ -59,6 +57,8 @@ class GeminiDocuments(_Gemini):
     suffix = ".json"
 
     def parse(self, path: Path, data: bytes, state: bytes | None) -> Batch:
+        from ._document import parse_document
+
         return parse_document(path, data)
 
 
@@ -69,6 +69,8 @@ class GeminiRecords(_Gemini):
     suffix = ".jsonl"
 
     def parse(self, path: Path, data: bytes, state: bytes | None) -> Batch:
+        from ._stream import parse_stream
+
         return parse_stream(path, data, state)
 
 

@@ -11,18 +11,20 @@ line, exact, keyed by the columns that identify it (``_sheet``); the vendors'
 shapes are in ``_openai`` and ``_anthropic``. A usage export carries tokens and
 is priced from the table; a cost export carries the vendor's own dollars and no
 tokens. Importing both for the same days counts the cost twice.
+
+A vendor's module is imported on first use (a file to sniff or read): a rescan
+that finds nothing new never needs it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from importlib import import_module
 from pathlib import Path
+from types import ModuleType
 
 from ...models import Batch
 from ..base import find_sniffed
-from . import _anthropic, _openai
-from ._sheet import columns
-
 
 
 class UsageExport:
@@ -32,11 +34,13 @@ class UsageExport:
     layout = "document"
     watched = True
 
-    def __init__(self, provider: str, kind: Callable[[frozenset[str]], str | None],
-                 read: Callable[[bytes], Batch]) -> None:
+    def __init__(self, provider: str, vendor: str) -> None:
+        """``vendor`` names the module (``_openai``) whose ``kind`` and ``read`` know its shapes."""
         self.provider = provider
-        self._kind = kind
-        self._read = read
+        self._vendor = vendor
+
+    def _shapes(self) -> ModuleType:
+        return import_module(f"{__name__}.{self._vendor}")
 
     def default_roots(self, env: Mapping[str, str], home: Path) -> list[Path]:
         return []
@@ -47,13 +51,15 @@ class UsageExport:
 
     def sniff(self, head: bytes) -> bool:
         """Whether the first bytes of a file are the header of one of this vendor's exports."""
-        return self._kind(columns(head)) is not None
+        from ._sheet import columns
+
+        return self._shapes().kind(columns(head)) is not None
 
     def parse(self, path: Path, data: bytes, state: bytes | None) -> Batch:
-        return self._read(data)
+        return self._shapes().read(data)
 
 
-OPENAI = UsageExport("openai-api", _openai.kind, _openai.read)
-ANTHROPIC = UsageExport("anthropic-api", _anthropic.kind, _anthropic.read)
+OPENAI = UsageExport("openai-api", "_openai")
+ANTHROPIC = UsageExport("anthropic-api", "_anthropic")
 
 __all__ = ["ANTHROPIC", "OPENAI", "UsageExport"]

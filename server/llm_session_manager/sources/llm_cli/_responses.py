@@ -1,30 +1,8 @@
-"""Simon Willison's ``llm`` CLI: ``logs.db`` in its user directory.
-
-``llm`` logs every prompt to SQLite (``llm/migrations.py``): ``conversations(id,
-name, model)`` and one ``responses`` row per model call with ``prompt``, ``system``,
-``response``, ``conversation_id``, ``datetime_utc`` (UTC, ISO 8601; older versions
-wrote it without a zone) and, since 0.19 (migration ``m013_usage``), ``input_tokens``,
-``output_tokens`` and ``token_details`` (JSON of whatever else the plugin
-reported); 0.24 added ``resolved_model``. Older databases lack the later columns,
-so they are looked up before reading.
-
-One session per conversation (``llm:<conversation id>``), one usage row per
-response (``llm:<response id>``): exact when ``input_tokens`` is set, else
-estimated with o200k from what was sent (the conversation so far, the system
-prompt and the prompt) and what came back. Rows carry the model name ``llm``
-logged (``gpt-4o-mini``, ``anthropic/claude-…``), which is what prices them.
-
-``logs.db`` only grows and ``llm`` never rewrites a response, so the file's state
-is a ``Mark`` of the newest response read, and each later read takes only the
-responses after it (``sqlite_readonly``). To estimate a new response without
-usage, the state also keeps the tokens said so far in each conversation that
-needed an estimate; one that never did has its earlier responses looked up.
-"""
+"""The responses ``llm`` logged since the last read, as rows."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -32,15 +10,13 @@ from typing import Any
 import apsw
 import msgspec
 
-from ..encoding import count_o200k
-from ..models import Batch, MessageRow, SessionRow, UsageRow
-from . import sqlite_readonly
-from .base import decode_state
-from .sqlite_readonly import Mark
+from ...encoding import count_o200k
+from ...models import Batch, MessageRow, SessionRow, UsageRow
+from .. import sqlite_readonly
+from ..base import decode_state
+from ..sqlite_readonly import Mark
+from . import PROVIDER
 
-PROVIDER = "llm"
-APP_NAME = "io.datasette.llm"
-DB_NAME = "logs.db"
 _WANTED = (
     "id",
     "model",
@@ -56,48 +32,6 @@ _WANTED = (
 )
 
 
-def user_dir(env: Mapping[str, str], home: Path, platform: str = sys.platform) -> Path:
-    """``LLM_USER_PATH``, else what ``click.get_app_dir("io.datasette.llm")`` gives, as
-    ``llm.user_dir()`` does."""
-    explicit = env.get("LLM_USER_PATH", "").strip()
-    if explicit:
-        return Path(explicit).expanduser()
-    if platform == "win32":
-        return Path(env.get("APPDATA") or home) / APP_NAME
-    if platform == "darwin":
-        return home / "Library" / "Application Support" / APP_NAME
-    return Path(env.get("XDG_CONFIG_HOME") or home / ".config") / APP_NAME
-
-
-class LlmCli:
-    provider = PROVIDER
-    exact = True
-    layout = "sqlite"
-    watched = True
-
-    def default_roots(self, env: Mapping[str, str], home: Path) -> list[Path]:
-        return [user_dir(env, home)]
-
-    def discover(self, root: Path) -> Iterator[Path]:
-        if (root / DB_NAME).is_file():
-            yield root / DB_NAME
-
-    def parse(self, path: Path, data: bytes, state: bytes | None) -> Batch:
-        """Rows of the responses logged since ``state`` (all of them without one).
-
-        Raises ``Busy`` (an ``OSError``) while ``llm`` holds a lock on the file;
-        a damaged one is counted as malformed and keeps its old state.
-        """
-        batch = Batch(state)
-        before = decode_state(_STATE, state)
-        try:
-            with sqlite_readonly.snapshot(path, "llm") as conn:
-                _read(conn, before, batch)
-        except sqlite_readonly.UNREADABLE:
-            batch.malformed += 1
-        return batch
-
-
 class _State(msgspec.Struct, array_like=True):
     newest: Mark
     history: dict[str, int] = {}  # conversation → tokens said so far, where estimated
@@ -106,6 +40,16 @@ class _State(msgspec.Struct, array_like=True):
 _STATE = msgspec.msgpack.Decoder(_State)
 
 
+def read_responses(path: Path, state: bytes | None) -> Batch:
+    """Rows of the responses logged since ``state`` (all of them without one)."""
+    batch = Batch(state)
+    before = decode_state(_STATE, state)
+    try:
+        with sqlite_readonly.snapshot(path, "llm") as conn:
+            _read(conn, before, batch)
+    except sqlite_readonly.UNREADABLE:
+        batch.malformed += 1
+    return batch
 
 
 def _read(conn: apsw.Connection, before: _State | None, batch: Batch) -> None:
@@ -259,8 +203,3 @@ def _seconds(when: Any) -> float | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.timestamp()
-
-
-SOURCE = LlmCli()
-
-__all__ = ["SOURCE", "LlmCli", "user_dir"]

@@ -1,37 +1,12 @@
-"""ChatGPT's data export: ``conversations.json``, every conversation of an account.
-
-Settings → Data controls → Export data mails a zip whose ``conversations.json``
-is a JSON array of conversations. Each holds its messages as a tree
-(``mapping``: node id → ``{message, parent, children}``): editing a prompt or
-regenerating an answer starts a new branch and keeps the old one, and
-``current_node`` is the leaf of the branch the user last saw. Only that branch
-is read, from ``current_node`` up to the root.
-
-ChatGPT records no token counts. Each assistant message on the branch is taken
-as one response and estimated with o200k_base (the tokenizer of ChatGPT's
-GPT-4o and GPT-5 models): its input is the text of every earlier message on the
-branch (what the model was shown), its output its own text. Text only: images,
-files, memory, the system prompt and per-message framing are not counted, so
-this is a lower bound. Cost is 0: ChatGPT is a subscription, not billed per
-token.
-
-The file can be hundreds of MB: it is split into conversations as raw JSON and
-each is decoded into typed structs, so a damaged conversation is counted as
-malformed and the rest still read.
-"""
+"""A ChatGPT export read into rows: its conversations as typed structs, one branch each."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from pathlib import Path
-
 import msgspec
 
-from ..encoding import count_o200k
-from ..models import Batch, MessageRow, SessionRow, UsageRow
-from .base import find_sniffed
-
-PROVIDER = "chatgpt"
+from ...encoding import count_o200k
+from ...models import Batch, MessageRow, SessionRow, UsageRow
+from . import PROVIDER
 
 
 class _Author(msgspec.Struct):
@@ -89,38 +64,20 @@ _PART = msgspec.json.Decoder(_Part)
 _ERRORS = (msgspec.DecodeError, msgspec.ValidationError)
 
 
-class ChatGPT:
-    provider = PROVIDER
-    exact = False
-    layout = "document"
-    watched = True
-
-    def default_roots(self, env: Mapping[str, str], home: Path) -> list[Path]:
-        """No standard place: exports are wherever the user unzipped them (``import``,
-        or ``sources.chatgpt.paths``)."""
-        return []
-
-    def discover(self, root: Path) -> Iterator[Path]:
-        """The ``.json`` files under ``root`` that are ChatGPT exports."""
-        return find_sniffed(root, ".json", self.sniff)
-
-    def sniff(self, head: bytes) -> bool:
-        """An array whose first conversation has a message ``mapping``."""
-        return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[") and b'"mapping"' in head
-
-    def parse(self, path: Path, data: bytes, state: bytes | None) -> Batch:
-        batch = Batch()
-        try:
-            conversations = _SPLIT.decode(data)
-        except _ERRORS:
-            batch.malformed += 1  # not an export, or caught mid-write
-            return batch
-        for raw in conversations:
-            try:
-                _read(_CONVERSATION.decode(raw), batch)
-            except (*_ERRORS, KeyError):
-                batch.malformed += 1
+def read_export(data: bytes) -> Batch:
+    """Rows of every conversation in ``conversations.json``; a damaged one is counted as malformed."""
+    batch = Batch()
+    try:
+        conversations = _SPLIT.decode(data)
+    except _ERRORS:
+        batch.malformed += 1  # not an export, or caught mid-write
         return batch
+    for raw in conversations:
+        try:
+            _read(_CONVERSATION.decode(raw), batch)
+        except (*_ERRORS, KeyError):
+            batch.malformed += 1
+    return batch
 
 
 def _read(conv: _Conversation, batch: Batch) -> None:
@@ -188,8 +145,3 @@ def _text(content: _Content | None) -> str:
             pieces.append(_PART.decode(raw).text or "")
     pieces += (t for t in (content.text, content.user_profile, content.user_instructions) if t)
     return "\n".join(p for p in pieces if p).strip()
-
-
-SOURCE = ChatGPT()
-
-__all__ = ["SOURCE", "ChatGPT"]
