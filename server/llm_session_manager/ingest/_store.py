@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import apsw
 
-from ..store import write_transaction
+from ..store import quarters, write_transaction
 
 if TYPE_CHECKING:
     from ._rows import Rows
@@ -30,6 +30,8 @@ def write(conn: apsw.Connection, rows: Rows) -> Outcome:
         conn.executemany(_INSERT_MESSAGE, rows.messages)
         conn.executemany(_INSERT_FILE_REF, rows.file_refs)
         records = conn.total_changes() - before
+        if rows.usage:
+            quarters.usage_changed(conn)
         conn.executemany(_UPDATE_CONTEXT, rows.contexts)
         conn.executemany(_UPSERT_FILE, rows.files)
     touched = sorted({s[0] for s in rows.sessions})

@@ -8,34 +8,29 @@ months are in local time and follow ``TZ``, as ccusage does.
 from __future__ import annotations
 
 import datetime
+import math
 import re
 import time
+from typing import Any
 
 import apsw
 
 from ..errors import BadInput
 from ..models import UsageReport, UsageReportRow, UsageTotals
-from ..store import write_transaction
+from ..store import quarters, write_transaction
 from . import pricing
 
 GROUPS = ("day", "month", "session", "model", "project", "provider")
 
-# Days and months are grouped in two steps: SQL sums per quarter hour (plain
-# integer arithmetic, fast over a million rows), then Python names each quarter
-# hour's local day. Every UTC offset in use is a multiple of 15 minutes, so a
-# quarter hour never straddles local midnight, and DST is handled by the
-# platform's ``localtime`` exactly as ``TZ`` says.
-_QUARTER_HOUR = 900
-_KEY = {
-    "day": f"CAST(u.ts / {_QUARTER_HOUR} AS INTEGER)",
-    "month": f"CAST(u.ts / {_QUARTER_HOUR} AS INTEGER)",
-    "session": "u.session_id",
-    "model": "u.model",
-    "project": "coalesce(s.project, '(none)')",
-    "provider": "s.provider",
-}
+# Day, month, model and provider are summed from ``usage_quarters`` (store/quarters.py),
+# a few rows per hour of use; session and project from every response. Quarter
+# hours get their local day from the platform's ``localtime``, so DST follows ``TZ``
+# exactly as ccusage's does.
+_QUARTERS_KEY = {"day": "quarter", "month": "quarter", "model": "model", "provider": "provider"}
+_RESPONSES_KEY = {"session": "u.session_id", "project": "coalesce(s.project, '(none)')"}
 _LOCAL_FORMAT = {"day": "%Y-%m-%d", "month": "%Y-%m"}
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_SUMS = "sum(input_tokens), sum(output_tokens), sum(cache_creation_tokens), sum(cache_read_tokens), sum(cost_usd)"
 
 
 def report(
@@ -47,36 +42,14 @@ def report(
     provider: str | None = None,
 ) -> UsageReport:
     """Usage summed per group; ``since``/``until`` are inclusive local dates."""
-    if by not in _KEY:
+    if by not in GROUPS:
         raise BadInput(f"cannot group usage by {by!r}; choose one of {', '.join(GROUPS)}")
-    clauses, params = [], []
-    if since is not None:
-        clauses.append("u.ts >= ?")
-        params.append(local_midnight("since", since))
-    if until is not None:
-        clauses.append("u.ts < ?")
-        params.append(local_midnight("until", until, days_after=1))
-    if provider:
-        clauses.append("s.provider = ?")
-        params.append(provider)
-    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-    needs_session = provider or by in ("project", "provider")
-    join = "JOIN sessions s ON s.id = u.session_id" if needs_session else ""
-    sql = f"""
-        SELECT {_KEY[by]} AS key, sum(u.input_tokens), sum(u.output_tokens),
-               sum(u.cache_creation_tokens), sum(u.cache_read_tokens), sum(u.cost_usd)
-        FROM usage u {join}
-        {where}
-        GROUP BY key
-    """
-    sums: dict[str, list[float]] = {}
+    start = None if since is None else local_midnight("since", since)
+    end = None if until is None else local_midnight("until", until, days_after=1)
     local = _LOCAL_FORMAT.get(by)
-    for key, *values in conn.execute(sql, params):
-        if local:
-            key = time.strftime(local, time.localtime(key * _QUARTER_HOUR))
-        acc = sums.setdefault(key, [0, 0, 0, 0, 0.0])
-        for n, v in enumerate(values):
-            acc[n] += v
+    sums = _sums(conn, by, start, end, provider)
+    if local:
+        sums = _by_local_time(sums, local)
     rows = [
         UsageReportRow(
             key=key,
@@ -89,9 +62,7 @@ def report(
         )
         for key, (i, o, cc, cr, c) in sums.items()
     ]
-    if local:
-        rows.sort(key=lambda r: r.key)
-    else:
+    if not local:
         rows.sort(key=lambda r: (-r.total_tokens, r.key))
     totals = UsageTotals(
         input_tokens=sum(r.input_tokens for r in rows),
@@ -102,6 +73,54 @@ def report(
         cost_usd=round(sum(r.cost_usd for r in rows), 6),
     )
     return UsageReport(rows=rows, totals=totals)
+
+
+def _sums(conn: apsw.Connection, by: str, start: float | None, end: float | None,
+          provider: str | None) -> dict[Any, list]:
+    """The five sums per key, in key order; day and month keyed by quarter hour."""
+    if by in _QUARTERS_KEY:
+        quarters.refresh(conn)
+        key, table, time_column, step = _QUARTERS_KEY[by], "usage_quarters", "quarter", quarters.QUARTER_HOUR
+        provider_column = "provider"
+    else:
+        key, table, time_column, step = _RESPONSES_KEY[by], "usage u", "u.ts", 1
+        provider_column = "s.provider"
+        if by == "project" or provider:
+            table += " JOIN sessions s ON s.id = u.session_id"
+    clauses, params = [], []
+    # Local midnights are whole quarter hours, so the bounds cut no quarter in two.
+    if start is not None:
+        clauses.append(f"{time_column} >= ?")
+        params.append(start // step)
+    if end is not None:
+        clauses.append(f"{time_column} < ?")
+        params.append(end // step)
+    if provider:
+        clauses.append(f"{provider_column} = ?")
+        params.append(provider)
+    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+    sql = f"SELECT {key} AS key, {_SUMS} FROM {table} {where} GROUP BY key ORDER BY key"
+    return {key: values for key, *values in conn.execute(sql, params)}
+
+
+def _by_local_time(by_quarter: dict[int, list], fmt: str) -> dict[str, list]:
+    """Quarter-hour sums (in order) added up per local day or month.
+
+    ``localtime`` is asked once per local day, not per quarter: a quarter
+    before the next local midnight is on the same day as the one before it.
+    """
+    sums: dict[str, list] = {}
+    key, next_day = "", -math.inf
+    for quarter, values in by_quarter.items():
+        at = quarter * quarters.QUARTER_HOUR
+        if at >= next_day:
+            now = time.localtime(at)
+            key = time.strftime(fmt, now)
+            next_day = time.mktime((now.tm_year, now.tm_mon, now.tm_mday + 1, 0, 0, 0, 0, 0, -1))
+        acc = sums.setdefault(key, [0, 0, 0, 0, 0.0])
+        for n, v in enumerate(values):
+            acc[n] += v
+    return sums
 
 
 def local_midnight(name: str, value: str, days_after: int = 0) -> float:
@@ -131,4 +150,6 @@ def reprice(conn: apsw.Connection) -> int:
                                                     cache_creation_tokens, cache_read_tokens)
                WHERE priced = 1"""
         )
-        return conn.changes()
+        repriced = conn.changes()
+        quarters.usage_changed(conn)
+        return repriced

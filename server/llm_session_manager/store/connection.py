@@ -19,7 +19,7 @@ import apsw
 
 from ..errors import StoreCorrupt, StoreError
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 BUSY_TIMEOUT_MS = 10_000
 DB_NAME = "sessions.db"
 
