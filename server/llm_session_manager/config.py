@@ -14,12 +14,12 @@ import os
 import re
 import types
 import typing
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import msgspec
 
+from . import DATA_DIR
 from .config_notifications import Notifications
 from .errors import ConfigError
 from .models import PROVIDERS
@@ -155,8 +155,7 @@ def to_dict(config: Config) -> dict[str, Any]:
 
 def default_yaml() -> str:
     """The commented default config that ``init`` writes; it parses to ``Config()``."""
-    data = resources.files(__package__).joinpath("data", "config.default.yaml")
-    return data.read_text(encoding="utf-8")
+    return (DATA_DIR / "config.default.yaml").read_text(encoding="utf-8")
 
 
 def init(path: Path, force: bool = False) -> Path:

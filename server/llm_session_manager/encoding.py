@@ -11,9 +11,9 @@ import hashlib
 import threading
 from binascii import a2b_base64
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
+from . import DATA_DIR
 from .errors import LlmSessionError
 
 ENCODING_NAME = "o200k_base"
@@ -69,4 +69,4 @@ def _read_ranks(path: Path, expected_hash: str) -> dict[bytes, int]:
 
 
 def _encoding_path() -> Path:
-    return Path(str(resources.files("llm_session_manager") / "data" / f"{ENCODING_NAME}.tiktoken"))
+    return DATA_DIR / f"{ENCODING_NAME}.tiktoken"

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-import traceback
 from collections.abc import Callable
 
 from ..errors import LlmSessionError
@@ -45,6 +44,12 @@ def _command(func: str) -> Callable[[Context], None]:
     return getattr(importlib.import_module(f"{__name__}.{module}"), name)
 
 
+def _print_traceback() -> None:
+    import traceback  # only for --verbose: importing it costs every command 3 ms
+
+    traceback.print_exc()
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = _lsp_args(argv) or build_parser(argv).parse_args(argv)
@@ -52,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         _command(args.func)(Context(args))
     except LlmSessionError as e:
         if args.verbose:
-            traceback.print_exc()
+            _print_traceback()
         print(f"error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -62,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0  # e.g. piped into head
     except Exception as e:  # a bug: say so in one line unless asked for more
         if args.verbose:
-            traceback.print_exc()
+            _print_traceback()
         print(f"internal error: {e.__class__.__name__}: {e} (run with --verbose for details)", file=sys.stderr)
         return 70
     return 0

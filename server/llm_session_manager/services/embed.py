@@ -27,13 +27,13 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
-from importlib import resources
 from itertools import chain
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from .. import DATA_DIR
 from ..errors import ConfigError, LlmSessionError
 
 KINDS = ("static", "sentence-transformers", "ollama", "openai")
@@ -66,7 +66,7 @@ class Embedder(Protocol):
 
 
 def bundled_model_dir() -> Path:
-    return Path(str(resources.files("llm_session_manager").joinpath("data", "embedding")))
+    return DATA_DIR / "embedding"
 
 
 class StaticEmbedder:

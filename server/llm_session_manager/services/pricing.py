@@ -30,14 +30,13 @@ from __future__ import annotations
 
 import datetime
 import os
-import tempfile
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
 import msgspec
 
+from .. import DATA_DIR
 from ..errors import BadInput
 from ..store.connection import data_dir
 
@@ -276,6 +275,8 @@ def merge_models(newer: dict[str, ModelPrice], older: dict[str, ModelPrice]) -> 
 
 def write_table(path: Path, models: dict[str, ModelPrice], meta: dict[str, Any]) -> None:
     """Write ``models`` (sorted, after a ``_meta`` entry) atomically to ``path``."""
+    import tempfile  # only here: every report imports this module for its prices
+
     document = {META_KEY: meta, **dict(sorted(models.items()))}
     data = msgspec.json.format(msgspec.json.encode(document), indent=1) + b"\n"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -304,7 +305,7 @@ def _read_table(path: Path) -> PriceTable:
 
 
 def _bundled_path() -> Path:
-    return Path(str(resources.files("llm_session_manager") / "data" / TABLE_NAME))
+    return DATA_DIR / TABLE_NAME
 
 
 # --- cost and matching, as ccusage does them -------------------------------------
