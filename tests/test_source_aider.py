@@ -76,8 +76,8 @@ def test_a_search_goes_four_levels_down_but_not_into_hidden_dependency_or_reposi
     history(tmp_path / "web" / "node_modules" / "pkg")
     (tmp_path / "monorepo" / ".git").mkdir()
     history(tmp_path / "monorepo" / "services" / "api")
-    assert list(SOURCE.discover(tmp_path)) == sorted(found)
-    assert list(SOURCE.discover(found[0])) == [found[0]]  # a root may name the file itself
+    assert list(SOURCE.discover(tmp_path)) == [str(p) for p in sorted(found)]
+    assert list(SOURCE.discover(found[0])) == [str(found[0])]  # a root may name the file itself
     assert list(SOURCE.discover(tmp_path / "nope")) == []
 
 

@@ -39,8 +39,8 @@ def test_chatgpt_exports_are_found_by_content_only_where_configured(tmp_path):
     (tmp_path / "chatgpt-backup.json").write_bytes(EXPORT.read_bytes())
     (tmp_path / "package.json").write_text('{"name": "not-an-export"}')
     (tmp_path / "message_feedback.json").write_text('[{"conversation_id": "x", "rating": "thumbsUp"}]')
-    assert list(SOURCE.discover(tmp_path)) == [tmp_path / "2025-08" / "conversations.json",
-                                              tmp_path / "chatgpt-backup.json"]
+    assert list(SOURCE.discover(tmp_path)) == [str(tmp_path / "2025-08" / "conversations.json"),
+                                              str(tmp_path / "chatgpt-backup.json")]
 
 
 def test_only_the_branch_the_user_kept_is_read():

@@ -38,7 +38,7 @@ def parse(path: Path) -> Batch:
 def parse_project(config_dir: Path) -> dict[str, Batch]:
     """Every log of the fixture project, by its path under the project dir."""
     project = config_dir / PROJECT
-    return {str(p.relative_to(project)): parse(p) for p in SOURCE.discover(config_dir)}
+    return {str(p.relative_to(project)): parse(p) for p in map(Path, SOURCE.discover(config_dir))}
 
 
 def tokens(row: UsageRow) -> tuple[int, int, int, int]:
@@ -410,6 +410,22 @@ def test_without_claude_config_dir_both_default_places_are_read(tmp_path: Path) 
 
 def test_discover_finds_every_transcript_and_nothing_where_there_is_none(config_dir: Path, tmp_path: Path) -> None:
     (config_dir / "projects" / "notes.txt").write_text("not a log")
-    found = [p.relative_to(config_dir / PROJECT).as_posix() for p in SOURCE.discover(config_dir)]
+    found = [Path(p).relative_to(config_dir / PROJECT).as_posix() for p in SOURCE.discover(config_dir)]
     assert found == [f"{A}.jsonl", SUB, f"{B}.jsonl"]
     assert list(SOURCE.discover(tmp_path / "missing")) == []
+
+
+def test_transcripts_come_in_path_order_a_project_before_those_whose_names_extend_it(tmp_path: Path) -> None:
+    projects = tmp_path / "projects"
+    logs = [  # the order of sorted Paths; as plain strings "-home-dev-shop-api/" would come first
+        projects / "-home-dev-shop" / f"{A}.jsonl",
+        projects / "-home-dev-shop" / SUB,
+        projects / "-home-dev-shop" / f"{B}.jsonl",
+        projects / "-home-dev-shop-api" / f"{A}.jsonl",
+        projects / "-home-dev-shop.old" / f"{B}.jsonl",
+    ]
+    assert logs == sorted(logs)
+    for log in reversed(logs):
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text("")
+    assert list(SOURCE.discover(tmp_path)) == [str(log) for log in logs]

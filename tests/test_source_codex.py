@@ -47,9 +47,9 @@ def test_codex_home_is_honoured_and_defaults_to_dot_codex(tmp_path):
 
 
 def test_rollouts_are_found_in_sessions_and_archived_sessions():
-    assert list(SOURCE.discover(HOME)) == [LEGACY, MAIN, FORK, COMPACTION]
+    assert list(SOURCE.discover(HOME)) == [str(p) for p in (LEGACY, MAIN, FORK, COMPACTION)]
     # a configured path may name the sessions directory itself
-    assert list(SOURCE.discover(HOME / "sessions")) == [LEGACY, MAIN, FORK]
+    assert list(SOURCE.discover(HOME / "sessions")) == [str(p) for p in (LEGACY, MAIN, FORK)]
 
 
 def test_a_missing_codex_home_yields_nothing(tmp_path):

@@ -91,10 +91,11 @@ def test_vs_code_user_data_dirs_are_looked_for_on_linux_macos_and_windows(tmp_pa
 
 
 def test_sessions_of_every_workspace_and_of_empty_windows_are_found():
-    assert list(SOURCE.discover(CODE)) == [JOURNAL_FILE, OLD_FILE, EMPTY_FILE]
+    every = [str(p) for p in (JOURNAL_FILE, OLD_FILE, EMPTY_FILE)]
+    assert list(SOURCE.discover(CODE)) == every
     # a configured path may name the User directory, or a chat directory itself
-    assert list(SOURCE.discover(USER)) == [JOURNAL_FILE, OLD_FILE, EMPTY_FILE]
-    assert list(SOURCE.discover(OLD_FILE.parent)) == [OLD_FILE]
+    assert list(SOURCE.discover(USER)) == every
+    assert list(SOURCE.discover(OLD_FILE.parent)) == [str(OLD_FILE)]
     assert list(SOURCE.discover(CODE.parent / "nope")) == []
     assert list(SOURCE.discover(COPILOT_HOME)) == []  # the CLI's logs are the other source's
 
@@ -110,8 +111,9 @@ def test_copilot_home_is_honoured_and_defaults_to_dot_copilot(tmp_path):
 
 
 def test_cli_sessions_are_found_in_their_directories_and_as_older_flat_logs():
-    assert list(CLI_SOURCE.discover(COPILOT_HOME)) == [CLI_FILE, FLAT_FILE]
-    assert list(CLI_SOURCE.discover(COPILOT_HOME / "session-state")) == [CLI_FILE, FLAT_FILE]
+    both = [str(CLI_FILE), str(FLAT_FILE)]
+    assert list(CLI_SOURCE.discover(COPILOT_HOME)) == both
+    assert list(CLI_SOURCE.discover(COPILOT_HOME / "session-state")) == both
     assert list(CLI_SOURCE.discover(OLD_FILE.parent)) == []  # VS Code's .jsonl are not CLI logs
     assert list(CLI_SOURCE.discover(COPILOT_HOME / "nope")) == []
 

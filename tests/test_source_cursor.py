@@ -127,8 +127,8 @@ def test_cursor_data_lives_in_electrons_app_data_dir_on_each_os(tmp_path):
 
 
 def test_the_global_database_comes_first_then_each_workspaces(user_dir):
-    found = [user_dir / "globalStorage" / "state.vscdb"] + [
-        user_dir / "workspaceStorage" / ws / "state.vscdb" for ws in (API_WS, NOTES_WS)
+    found = [str(user_dir / "globalStorage" / "state.vscdb")] + [
+        str(user_dir / "workspaceStorage" / ws / "state.vscdb") for ws in (API_WS, NOTES_WS)
     ]
     assert list(SOURCE.discover(user_dir.parent)) == found
     assert list(SOURCE.discover(user_dir)) == found  # a configured path may name User/ itself

@@ -77,11 +77,11 @@ def test_gemini_cli_home_replaces_the_home_gemini_keeps_its_data_in(tmp_path):
 
 
 def test_documents_and_record_files_are_found_in_every_projects_chats():
-    documents = [GATEWAY, LEGACY, NOTES]
-    assert sorted(SOURCE.discover(TMP)) == sorted(documents)
-    assert sorted(RECORDS_SOURCE.discover(TMP)) == sorted([RECORDS, SUBAGENT])
+    documents = sorted(str(p) for p in (GATEWAY, LEGACY, NOTES))
+    assert sorted(SOURCE.discover(TMP)) == documents
+    assert sorted(RECORDS_SOURCE.discover(TMP)) == sorted(str(p) for p in (RECORDS, SUBAGENT))
     # a configured path may name the .gemini directory instead of its tmp/
-    assert sorted(SOURCE.discover(GEMINI)) == sorted(documents)
+    assert sorted(SOURCE.discover(GEMINI)) == documents
 
 
 def test_a_missing_gemini_directory_yields_nothing(tmp_path):

@@ -112,7 +112,7 @@ def test_llm_user_path_wins_else_clicks_app_dir_for_the_os(tmp_path):
 
 
 def test_logs_db_is_the_one_file_read(logs_db, tmp_path):
-    assert list(SOURCE.discover(logs_db.parent)) == [logs_db]
+    assert list(SOURCE.discover(logs_db.parent)) == [str(logs_db)]
     assert list(SOURCE.discover(tmp_path / "nope")) == []
 
 

@@ -38,9 +38,9 @@ def test_a_directory_of_exports_yields_each_vendors_own_csvs(tmp_path):
         (tmp_path / "openai" / path.name).write_bytes(path.read_bytes())
     (tmp_path / ANTHROPIC_USAGE.name).write_bytes(ANTHROPIC_USAGE.read_bytes())
     (tmp_path / "budget.csv").write_text("month,amount\n2025-10,120\n")
-    assert list(OPENAI.discover(tmp_path)) == [tmp_path / "openai" / OPENAI_USAGE.name,
-                                              tmp_path / "openai" / OPENAI_COST.name]
-    assert list(ANTHROPIC.discover(tmp_path)) == [tmp_path / ANTHROPIC_USAGE.name]
+    assert list(OPENAI.discover(tmp_path)) == [str(tmp_path / "openai" / OPENAI_USAGE.name),
+                                              str(tmp_path / "openai" / OPENAI_COST.name)]
+    assert list(ANTHROPIC.discover(tmp_path)) == [str(tmp_path / ANTHROPIC_USAGE.name)]
 
 
 def test_rows_openai_repeats_with_the_same_columns_both_count():

@@ -22,7 +22,7 @@ from ..models import ScanResult
 from ..sources import Source
 from ..sources.exports import source_for
 from ..store.bulk import bulk_load
-from ._files import Known, Work, discover, roots, start, stat
+from ._files import Known, Stat, Work, discover, roots, start, stat
 from ._rows import chunks, ingest
 
 __all__ = ["BULK_BYTES", "Progress", "import_files", "roots", "scan"]
@@ -73,27 +73,30 @@ def import_files(
     for path in map(Path, map(os.path.abspath, paths)):
         plan.setdefault(path, source_for(path, source))
     warnings: list[str] = []
-    work = _changed([(src, path) for path, src in plan.items()], _known(conn, plan), warnings)
+    work = _changed([(src, str(path)) for path, src in plan.items()], _known(conn, plan), warnings)
     return _run(conn, work, len(plan), warnings, started, progress)
 
 
-def _known(conn: apsw.Connection, paths: Iterable[Path] | None = None) -> dict[str, tuple[str, Known]]:
-    """What the store remembers of each log (all, or just ``paths``): path -> (provider, Known)."""
+def _known(conn: apsw.Connection, paths: Iterable[Path] | None = None) -> dict[str, tuple]:
+    """What the store remembers of each log (all, or just ``paths``), by path: the row
+    (path, provider, then ``Known``'s fields), left as it comes because most logs are
+    unchanged and ``_changed`` needs a ``Known`` only for the others."""
     sql = "SELECT path, provider, inode, size, mtime_ns, offset, head, state FROM source_files"
     if paths is None:
         rows = conn.execute(sql)
     else:
         rows = (row for path in paths for row in conn.execute(sql + " WHERE path = ?", (str(path),)))
-    return {row[0]: (row[1], Known(*row[2:])) for row in rows}
+    return {row[0]: row for row in rows}
 
 
 def _changed(
-    found: Iterable[tuple[Source, Path]], known: dict[str, tuple[str, Known]], warnings: list[str]
+    found: Iterable[tuple[Source, str]], known: dict[str, tuple], warnings: list[str]
 ) -> list[Work]:
     """The logs whose stat moved since the store last read them, with where to resume.
 
     A file the store read as another provider's (an export imported with the
-    wrong ``--as``) is read afresh.
+    wrong ``--as``) is read afresh. Most logs are unchanged on a rescan, so only
+    the changed ones get a ``Path``.
     """
     work = []
     for source, path in found:
@@ -102,13 +105,16 @@ def _changed(
         except OSError as e:
             warnings.append(f"cannot read {path}: {e.strerror or e}")
             continue
-        provider, old = known.get(str(path), (None, None))
-        if provider != source.provider:
-            old = None
-        if old and (old.inode, old.size, old.mtime_ns) == st:
-            continue
-        offset, state = start(source, path, st, old)
-        work.append(Work(source, path, st, offset, state))
+        old = None
+        row = known.get(path)  # (path, provider, inode, size, mtime_ns, offset, head, state)
+        if row is not None and row[1] == source.provider:
+            if row[2] == st.st_ino and row[3] == st.st_size and row[4] == st.st_mtime_ns:
+                continue
+            old = Known(*row[2:])
+        file = Path(path)
+        changed = Stat(st.st_ino, st.st_size, st.st_mtime_ns)
+        offset, state = start(source, file, changed, old)
+        work.append(Work(source, file, changed, offset, state))
     return work
 
 

@@ -33,7 +33,8 @@ class Known(NamedTuple):
 
 
 class Stat(NamedTuple):
-    """What decides whether a log changed since the last scan."""
+    """What decides whether a log changed since the last scan: ``os.stat_result``'s
+    fields of that name, so a plain ``os.stat`` answers for a log that is not a database."""
 
     st_ino: int
     st_size: int
@@ -70,27 +71,29 @@ def roots(
 
 def discover(
     config: Config, env: Mapping[str, str], home: Path, warnings: list[str]
-) -> Iterator[tuple[Source, Path]]:
+) -> Iterator[tuple[Source, str]]:
+    """Every log of every enabled source, once, unless an ignore pattern matches its path."""
     ignore = config.session_discovery.ignore_patterns
     for source, source_roots in roots(config, env, home, warnings):
-        seen: set[Path] = set()
+        seen: set[str] = set()
         for root in source_roots:
             for path in source.discover(root):
-                if path in seen or (ignore and any(fnmatch.fnmatch(str(path), p) for p in ignore)):
+                if path in seen or (ignore and any(fnmatch.fnmatch(path, p) for p in ignore)):
                     continue
                 seen.add(path)
                 yield source, path
 
 
-def stat(source: Source, path: Path) -> Stat:
+def stat(source: Source, path: str) -> Stat | os.stat_result:
     """The file's stat; for a database, with its write-ahead log folded in.
 
     A program holding a SQLite database in WAL mode writes to ``-wal`` and
-    leaves the main file untouched until a checkpoint.
+    leaves the main file untouched until a checkpoint. Other logs get the plain
+    ``os.stat``: most are unchanged, and need no ``Stat`` built.
     """
-    st = path.stat()
+    st = os.stat(path)
     if source.layout != "sqlite":
-        return Stat(st.st_ino, st.st_size, st.st_mtime_ns)
+        return st
     try:
         wal = os.stat(f"{path}-wal")
     except OSError:

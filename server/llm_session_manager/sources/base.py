@@ -9,6 +9,7 @@ file; that is what makes reading only the appended bytes safe.
 from __future__ import annotations
 
 import os
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Literal, Protocol, TypeVar
@@ -50,8 +51,12 @@ class Source(Protocol):
         """The assistant's standard data directories, honouring its own env vars."""
         ...
 
-    def discover(self, root: Path) -> Iterable[Path]:
-        """Every log file under one data directory; nothing if it does not exist."""
+    def discover(self, root: Path) -> Iterable[str]:
+        """Every log file under one data directory; nothing if it does not exist.
+
+        Paths as strings, not ``Path``s: a rescan lists every log and finds most
+        unchanged, so ingest builds a ``Path`` only for the few it reads.
+        """
         ...
 
     def parse(self, path: Path, data: bytes, state: bytes | None) -> Batch:
@@ -65,28 +70,57 @@ class Source(Protocol):
         ...
 
 
-def find_files(top: Path, wanted: Callable[[str], bool]) -> list[Path]:
-    """Files under ``top`` whose name is ``wanted``, sorted by path.
+def find_files(top: Path, wanted: Callable[[str], bool]) -> list[str]:
+    """Files under ``top`` whose name is ``wanted``, in the order of sorted ``Path``s.
 
     ``os.scandir`` knows file types from the directory listing, so unlike
     ``Path.rglob`` it costs no ``stat`` per file: a rescan with nothing new is
-    dominated by this walk and the one ``stat`` ingest does per log.
-    An unreadable directory is skipped, like a missing one.
+    dominated by this walk and the one ``stat`` ingest does per log. Sorting
+    each directory's listing as it is walked gives that order without a sort
+    key per path. An unreadable directory is skipped, like a missing one.
     """
     found: list[str] = []
-    stack = [os.fspath(top)]
-    while stack:
-        try:
-            with os.scandir(stack.pop()) as entries:
-                for entry in entries:
-                    if entry.is_dir(follow_symlinks=False):
-                        stack.append(entry.path)
-                    elif wanted(entry.name) and entry.is_file():
-                        found.append(entry.path)
-        except OSError:
+    # Directories still to list, and runs of files listed already that come after
+    # an earlier directory's contents: the next in order is last.
+    pending: list[str | list[str]] = [os.fspath(top)]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, list):
+            found += item
             continue
-    found.sort(key=lambda p: p.split(os.sep))  # the order of sorted Paths, cheaper
-    return [Path(p) for p in found]
+        files, dirs = _listing(item, wanted)
+        if not dirs:  # the usual case: a directory of logs
+            found += files
+            continue
+        # Siblings' paths differ only in their names, so they sort as their names
+        # do, and a directory's contents go where its name sorts among its files.
+        after: list[str | list[str]] = []
+        i = 0
+        for d in dirs:
+            j = bisect_left(files, d, i)
+            after += (files[i:j], d)
+            i = j
+        after.append(files[i:])
+        pending += reversed(after)
+    return found
+
+
+def _listing(directory: str, wanted: Callable[[str], bool]) -> tuple[list[str], list[str]]:
+    """The ``wanted`` files and the subdirectories (not links to them) in ``directory``, each sorted."""
+    files: list[str] = []
+    dirs: list[str] = []
+    try:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    dirs.append(entry.path)
+                elif wanted(entry.name) and entry.is_file():
+                    files.append(entry.path)
+    except OSError:
+        pass  # what was listed before the error still counts
+    files.sort()
+    dirs.sort()
+    return files, dirs
 
 
 def decode_state(decoder: msgspec.msgpack.Decoder[T], state: bytes | None) -> T | None:
@@ -101,14 +135,14 @@ def decode_state(decoder: msgspec.msgpack.Decoder[T], state: bytes | None) -> T 
         return None
 
 
-def find_sniffed(top: Path, suffix: str, sniff: Callable[[bytes], bool]) -> Iterator[Path]:
+def find_sniffed(top: Path, suffix: str, sniff: Callable[[bytes], bool]) -> Iterator[str]:
     """Files under ``top`` ending in ``suffix`` whose first bytes ``sniff`` recognises.
 
     For exports, which sit wherever the user unzipped them under any name.
     """
     for path in find_files(top, lambda name: name.lower().endswith(suffix)):
         try:
-            with path.open("rb") as f:
+            with open(path, "rb") as f:
                 head = f.read(SNIFF_BYTES)
         except OSError:
             continue

@@ -46,12 +46,12 @@ class Aider:
             roots.append(named)
         return roots
 
-    def discover(self, root: Path) -> Iterator[Path]:
+    def discover(self, root: Path) -> Iterator[str]:
         """``root`` itself if it is a history file, else the history files under it."""
         if root.is_file():
-            yield root
+            yield os.fspath(root)
             return
-        yield from (Path(p) for p in _histories(os.fspath(root), MAX_DEPTH))
+        yield from _histories(os.fspath(root), MAX_DEPTH)
 
     def parse(self, path: Path, data: bytes, state: bytes | None) -> Batch:
         from ._history import parse_history

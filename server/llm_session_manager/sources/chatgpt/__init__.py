@@ -43,7 +43,7 @@ class ChatGPT:
         or ``sources.chatgpt.paths``)."""
         return []
 
-    def discover(self, root: Path) -> Iterator[Path]:
+    def discover(self, root: Path) -> Iterator[str]:
         """The ``.json`` files under ``root`` that are ChatGPT exports."""
         return find_sniffed(root, ".json", self.sniff)
 

@@ -39,7 +39,7 @@ class ClaudeCode:
                 roots.append(path)
         return roots
 
-    def discover(self, root: Path) -> Iterator[Path]:
+    def discover(self, root: Path) -> Iterator[str]:
         """Every transcript, sub-agent ones (``<session>/subagents/agent-*.jsonl``) included."""
         yield from find_files(root / "projects", lambda name: name.endswith(".jsonl"))
 

@@ -31,7 +31,7 @@ class Codex:
         codex_home = env.get("CODEX_HOME", "").strip()
         return [Path(codex_home).expanduser()] if codex_home else [home / ".codex"]
 
-    def discover(self, root: Path) -> Iterator[Path]:
+    def discover(self, root: Path) -> Iterator[str]:
         """Rollouts in ``sessions/`` and ``archived_sessions/``, as ccusage reads them.
 
         A root holding neither is taken as a directory of rollouts itself, so a

@@ -32,7 +32,7 @@ class CopilotChat:
     def default_roots(self, env: Mapping[str, str], home: Path) -> list[Path]:
         return vscode_roots(env, home)
 
-    def discover(self, root: Path) -> Iterator[Path]:
+    def discover(self, root: Path) -> Iterator[str]:
         """Sessions of every workspace and of empty windows; a configured path may also
         name a ``User`` directory or a ``chatSessions`` directory itself."""
         return chat_session_files(root)
@@ -52,7 +52,7 @@ class CopilotCli:
     def default_roots(self, env: Mapping[str, str], home: Path) -> list[Path]:
         return copilot_homes(env, home)
 
-    def discover(self, root: Path) -> Iterator[Path]:
+    def discover(self, root: Path) -> Iterator[str]:
         return cli_session_files(root)
 
     def parse(self, path: Path, data: bytes, state: bytes | None) -> Batch:

@@ -52,22 +52,22 @@ def copilot_homes(env: Mapping[str, str], home: Path) -> list[Path]:
     return list(dict.fromkeys(homes))
 
 
-def chat_session_files(root: Path) -> Iterator[Path]:
+def chat_session_files(root: Path) -> Iterator[str]:
     """Session files under a user data directory, its ``User`` directory, or a chat directory.
 
     Only the chat directories are listed: ``workspaceStorage`` also holds every
     extension's state (edit snapshots, indexes), far too much to walk.
     """
     if root.name in CHAT_DIRS:
-        yield from _session_files(root)
+        yield from _session_files(os.fspath(root))
         return
     user = root / "User" if (root / "User").is_dir() else root
-    for workspace in _subdirs(user / "workspaceStorage"):
-        yield from _session_files(workspace / "chatSessions")
-    yield from _session_files(user / "globalStorage" / "emptyWindowChatSessions")
+    for workspace in _subdirs(os.path.join(user, "workspaceStorage")):
+        yield from _session_files(os.path.join(workspace, "chatSessions"))
+    yield from _session_files(os.path.join(user, "globalStorage", "emptyWindowChatSessions"))
 
 
-def cli_session_files(root: Path) -> Iterator[Path]:
+def cli_session_files(root: Path) -> Iterator[str]:
     """``<id>/events.jsonl`` and the older flat ``<id>.jsonl`` under ``session-state``.
 
     ``root`` is a Copilot home or its ``session-state`` directory itself.
@@ -77,35 +77,34 @@ def cli_session_files(root: Path) -> Iterator[Path]:
         if root.name != "session-state":
             return
         state = root
-    found: list[Path] = []
+    found: list[tuple[str, str]] = []  # (name in session-state, log)
     try:
         with os.scandir(state) as entries:
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
-                    events = Path(entry.path) / "events.jsonl"
-                    if events.is_file():
-                        found.append(events)
+                    events = os.path.join(entry.path, "events.jsonl")
+                    if os.path.isfile(events):
+                        found.append((entry.name, events))
                 elif entry.name.endswith(".jsonl") and entry.is_file():
-                    found.append(Path(entry.path))
+                    found.append((entry.name, entry.path))
     except OSError:
         return
-    yield from sorted(found)
+    # By name, as sorted Paths would be: "<id>/events.jsonl" sorts by "<id>".
+    yield from (log for _, log in sorted(found))
 
 
-def _subdirs(top: Path) -> list[Path]:
+def _subdirs(top: str) -> list[str]:
     try:
         with os.scandir(top) as entries:
-            return sorted(Path(e.path) for e in entries if e.is_dir(follow_symlinks=False))
+            return sorted(e.path for e in entries if e.is_dir(follow_symlinks=False))
     except OSError:
         return []
 
 
-def _session_files(top: Path) -> list[Path]:
+def _session_files(top: str) -> list[str]:
     try:
         with os.scandir(top) as entries:
-            return sorted(
-                Path(e.path) for e in entries if e.name.endswith(_SESSION_SUFFIXES) and e.is_file()
-            )
+            return sorted(e.path for e in entries if e.name.endswith(_SESSION_SUFFIXES) and e.is_file())
     except OSError:
         return []
 

@@ -45,7 +45,7 @@ class Cursor:
     def default_roots(self, env: Mapping[str, str], home: Path) -> list[Path]:
         return [user_data_dir(env, home)]
 
-    def discover(self, root: Path) -> Iterator[Path]:
+    def discover(self, root: Path) -> Iterator[str]:
         """The global database, then each workspace's.
 
         ``root`` is Cursor's data directory or its ``User`` directory (either may
@@ -54,14 +54,14 @@ class Cursor:
         user = root / "User" if (root / "User").is_dir() else root
         top = user / "globalStorage" / DB_NAME
         if top.is_file():
-            yield top
+            yield os.fspath(top)
         try:
             entries = sorted(e.name for e in os.scandir(user / "workspaceStorage") if e.is_dir())
         except OSError:
             return
         for name in entries:
-            db = user / "workspaceStorage" / name / DB_NAME
-            if db.is_file():
+            db = os.path.join(user, "workspaceStorage", name, DB_NAME)
+            if os.path.isfile(db):
                 yield db
 
     def parse(self, path: Path, data: bytes, state: bytes | None) -> Batch:

@@ -44,7 +44,7 @@ class _Gemini:
         base = Path(cli_home).expanduser() if cli_home else home
         return [base / ".gemini" / "tmp"]
 
-    def discover(self, root: Path) -> Iterator[Path]:
+    def discover(self, root: Path) -> Iterator[str]:
         suffix = self.suffix
         for chats in _chat_dirs(root):
             yield from find_files(chats, lambda name: name.endswith(suffix))

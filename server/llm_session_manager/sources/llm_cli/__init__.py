@@ -25,6 +25,7 @@ nothing new never needs it.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -58,9 +59,10 @@ class LlmCli:
     def default_roots(self, env: Mapping[str, str], home: Path) -> list[Path]:
         return [user_dir(env, home)]
 
-    def discover(self, root: Path) -> Iterator[Path]:
-        if (root / DB_NAME).is_file():
-            yield root / DB_NAME
+    def discover(self, root: Path) -> Iterator[str]:
+        db = os.path.join(root, DB_NAME)
+        if os.path.isfile(db):
+            yield db
 
     def parse(self, path: Path, data: bytes, state: bytes | None) -> Batch:
         """Rows of the responses logged since ``state`` (all of them without one).

@@ -45,7 +45,7 @@ class UsageExport:
     def default_roots(self, env: Mapping[str, str], home: Path) -> list[Path]:
         return []
 
-    def discover(self, root: Path) -> Iterator[Path]:
+    def discover(self, root: Path) -> Iterator[str]:
         """The ``.csv`` files under ``root`` whose header is this vendor's."""
         return find_sniffed(root, ".csv", self.sniff)
 
