@@ -8,11 +8,11 @@ on the next scan instead of losing them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import apsw
+import msgspec
 
 from .connection import write_transaction
 
@@ -33,7 +33,7 @@ def bulk_load(conn: apsw.Connection, enabled: bool) -> Iterator[None]:
         return
     with write_transaction(conn):
         definitions = [row[0] for row in conn.execute(_SECONDARY)]
-        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_PENDING, json.dumps(definitions)))
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_PENDING, msgspec.json.encode(definitions).decode()))
         for sql in definitions:
             name = sql.split()[2]  # CREATE INDEX <name> ON ...
             conn.execute(f"DROP INDEX {name}")
@@ -49,6 +49,6 @@ def restore_indexes(conn: apsw.Connection) -> None:
     if row is None:
         return
     with write_transaction(conn):
-        for sql in json.loads(row[0]):
+        for sql in msgspec.json.decode(row[0], type=list[str]):
             conn.execute(sql.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))
         conn.execute("DELETE FROM meta WHERE key = ?", (_PENDING,))
