@@ -104,7 +104,7 @@ def _vector_only(conn, query, k):
 
     vectors = importlib.import_module("llm_session_manager.services.memory.vectors")
     store = importlib.import_module("llm_session_manager.services.memory.store")
-    hits = vectors.search(conn, get_embedder().embed([query])[0], project=None, candidates=vectors.CANDIDATES)
+    hits = vectors.search(conn, get_embedder().embed([query])[0], project=None, candidates=vectors.CANDIDATES, held=True)
     rows = store.by_rids(conn, [rid for rid, _ in hits[:k]])
     return [rows[rid] for rid, _ in hits[:k]]
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from llm_session_manager.services import memory
-from llm_session_manager.services.memory import resident, vectors
+from llm_session_manager.services.memory import resident_codes, vectors
 from llm_session_manager.store import connect
 
 recall_module = importlib.import_module("llm_session_manager.services.memory.recall")
@@ -33,7 +33,7 @@ def conn(sandbox_home):
 def _nearest(conn, text: str, k: int = 3) -> list[str]:
     embedder = recall_module.resolve_embedder(None)
     [vector] = vectors.embed(embedder, [text])
-    rids = [rid for rid, _ in vectors.search(conn, vector, project=None, candidates=k)]
+    rids = [rid for rid, _ in vectors.search(conn, vector, project=None, candidates=k, held=True)]
     ids = dict(conn.execute("SELECT rid, id FROM memories"))
     return [ids[rid] for rid in rids]
 
@@ -60,7 +60,7 @@ def test_the_held_codes_find_the_same_neighbours_as_sqlite_vec(conn):
     [query] = vectors.embed(recall_module.resolve_embedder(None), ["webhooks retry with backoff in billing"])
     code = vectors.codes(query[None, :])[0].tobytes()
     for partition in (None, "p1"):
-        ours = resident.nearest(conn, code, partition, 20)
+        ours = resident_codes.nearest(conn, code, partition, 20)
         sql = "SELECT rowid, distance FROM memories_vec WHERE bits MATCH vec_bit(?) AND k = 300"
         params: tuple = (code,)
         if partition:
@@ -87,3 +87,21 @@ def test_a_store_replaced_under_the_same_path_is_not_answered_from_the_old_codes
     second = connect()  # a new store: its counters start where the old one's were
     new = [memory.remember(second, text, project="shop").id for text in TEXTS[3:6]]
     assert [_nearest(second, text, k=1)[0] for text in TEXTS[3:6]] == new  # from the codes alone
+
+
+def test_the_vectors_rescored_are_the_ones_vec0_returns(conn):
+    for text in TEXTS:
+        memory.remember(conn, text, project="shop")
+    rids = [r[0] for r in conn.execute("SELECT rid FROM memories")]
+    theirs = {rid: row[0] for rid in rids
+              if (row := conn.execute("SELECT vector FROM memories_vec WHERE rowid = ?", (rid,)).fetchone())}
+    assert len(theirs) == len(TEXTS)
+    assert dict(vectors.stored(conn, rids)) == theirs
+
+
+def test_a_process_that_recalled_an_empty_store_finds_its_first_memories(conn):
+    for _ in range(2):  # the second recall holds what the store has: nothing
+        assert memory.recall(conn, "package manager") == []
+    memory.remember(conn, TEXTS[0])
+    memory.remember(conn, "Use pnpm, never npm, in the web app")
+    assert memory.recall(conn, "which package manager")[0].text == "Use pnpm, never npm, in the web app"

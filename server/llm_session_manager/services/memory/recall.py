@@ -8,6 +8,10 @@ score is then multiplied by a small recency prior, from 1.0 for a memory made
 now down to 1 - RECENCY_WEIGHT for old ones (halving the gap every
 RECENCY_HALF_LIFE_DAYS): among equally relevant memories the newer wins, but it
 cannot lift an irrelevant one over a relevant one.
+
+Both rankings come from indexes this process holds in memory from its second
+recall of a store on, and from SQLite (FTS5, vec0) before: the same results
+either way (``resident`` says why and how).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Any
 import apsw
 
 from ...errors import BadInput
-from . import store, vectors
+from . import resident, resident_words, store, vectors
 from .records import Memory
 from .remember import resolve_embedder
 
@@ -61,10 +65,10 @@ def recall(
         raise BadInput(f"--limit must be at least 1, got {limit}")
     project = (project or "").strip() or None
     tags = store.clean_tags(tags)
-    where, params = _filters(project, tags, since)
+    held = resident.worth_holding(conn)
 
-    lists = [_by_words(conn, query, where, params)]
-    by_meaning = _by_meaning(conn, query, project, tags, since, where, params, resolve_embedder(embedder))
+    lists = [_by_words(conn, query, project, tags, since, held=held)]
+    by_meaning = _by_meaning(conn, query, project, tags, since, resolve_embedder(embedder), held=held)
     if by_meaning is not None:
         lists.append(by_meaning)
 
@@ -76,7 +80,7 @@ def recall(
         return []
     best = 2.0 / (RRF_K + 1)
     now = time.time() if now is None else now
-    created = _created(conn, list(fused))
+    created = resident_words.created(conn, list(fused)) if held else _created(conn, list(fused))
     scored = sorted(
         ((value / best * _recency(now - created.get(rid, now)), rid) for rid, value in fused.items()),
         key=lambda pair: (-pair[0], pair[1]),
@@ -91,13 +95,16 @@ def recall(
     return out
 
 
+def query_words(query: str) -> list[str]:
+    """The words recall searches for: lower-cased, each once, stopwords dropped
+    (unless nothing else is left), at most ``MAX_QUERY_TERMS``."""
+    words = list(dict.fromkeys(w.lower() for w in _WORD.findall(query)))
+    return ([w for w in words if w not in STOPWORDS] or words)[:MAX_QUERY_TERMS]
+
+
 def match_expression(query: str) -> str | None:
     """An FTS5 query any text is safe in: its words, each quoted, joined by OR."""
-    words = list(dict.fromkeys(w.lower() for w in _WORD.findall(query)))
-    kept = [w for w in words if w not in STOPWORDS] or words
-    if not kept:
-        return None
-    return " OR ".join(f'"{w}"' for w in kept[:MAX_QUERY_TERMS])
+    return " OR ".join(f'"{w}"' for w in query_words(query)) or None
 
 
 def _filters(project: str | None, tags: Sequence[str], since: float | None) -> tuple[str, list[Any]]:
@@ -114,10 +121,17 @@ def _filters(project: str | None, tags: Sequence[str], since: float | None) -> t
     return "".join(f" AND {c}" for c in clauses), params
 
 
-def _by_words(conn: apsw.Connection, query: str, where: str, params: list[Any]) -> list[int]:
+def _by_words(
+    conn: apsw.Connection, query: str, project: str | None, tags: Sequence[str], since: float | None, *, held: bool
+) -> list[int]:
+    """Rids by FTS5's BM25 rank of the query's words, best first."""
+    if held:
+        return resident_words.ranked(conn, query_words(query), depth=LIST_DEPTH, project=project, tags=tags,
+                                     since=since)
     expression = match_expression(query)
     if expression is None:
         return []
+    where, params = _filters(project, tags, since)
     if where:
         sql = (
             "SELECT f.rowid FROM memories_fts f JOIN memories m ON m.rid = f.rowid "
@@ -130,7 +144,7 @@ def _by_words(conn: apsw.Connection, query: str, where: str, params: list[Any]) 
 
 def _by_meaning(
     conn: apsw.Connection, query: str, project: str | None, tags: Sequence[str], since: float | None,
-    where: str, params: list[Any], embedder: Any,
+    embedder: Any, *, held: bool,
 ) -> list[int] | None:
     """Rids by cosine to the query, or None when vectors cannot be used (with a warning)."""
     try:
@@ -144,9 +158,10 @@ def _by_meaning(
     if embedded is None:
         return None
     candidates = vectors.FILTERED_CANDIDATES if (tags or since is not None) else vectors.CANDIDATES
-    hits = vectors.search(conn, embedded[0], project=project, candidates=candidates)
+    hits = vectors.search(conn, embedded[0], project=project, candidates=candidates, held=held)
     if not hits or not (tags or since is not None):
         return [rid for rid, _ in hits]
+    where, params = _filters(None, tags, since)
     marks = ",".join("?" * len(hits))
     allowed = {r[0] for r in conn.execute(
         f"SELECT m.rid FROM memories m WHERE m.rid IN ({marks}){where}", [rid for rid, _ in hits] + params)}
