@@ -194,6 +194,24 @@ def bench_ours(home: Path, work: Path, n: int) -> tuple[dict, dict | None]:
     return report, usage_doc if isinstance(usage_doc, dict) and "rows" in usage_doc else None
 
 
+# What any Python command on our stack pays before its first line of work: the
+# interpreter, then the libraries every command imports (the CLI parser, msgspec
+# for the data model, apsw for the store). Measured in the same run, so the warm
+# case can be read against what no Python code can go under.
+FLOORS = {
+    "python": "pass",
+    "python+imports": "import argparse, pathlib, msgspec, apsw",
+}
+
+
+def bench_floors(home: Path, work: Path, n: int) -> dict:
+    return {
+        name: summarize([measure([sys.executable, "-c", code], sandbox_env(home), work / "floor.out")
+                         for _ in range(n)])
+        for name, code in FLOORS.items()
+    }
+
+
 def _json_or_error(path: Path) -> dict:
     try:
         return json.loads(path.read_text())
@@ -246,6 +264,7 @@ def main() -> int:
         cc, cc_doc = bench_ccusage(home, work, args.runs)
         print("running llm-session ...", flush=True)
         ours, our_doc = bench_ours(home, work, args.runs)
+        floors = bench_floors(home, work, max(args.runs, 5))
 
     truth = by_day_truth(corpus["stats"]["days"])
     totals: dict = {"days": len(truth), "ccusage_vs_truth": None, "ours_vs_ccusage": None}
@@ -272,18 +291,19 @@ def main() -> int:
         f"\ncorpus: {stats['bytes'] / 1e6:.1f} MB, {stats['files']} files, {stats['lines']} lines, "
         f"{stats['assistant_lines']} assistant lines, {stats['unique_responses']} unique responses, {len(truth)} days"
     )
-    print(f"\n{'tool':<12}{'case':<8}{'median s':>10}{'best s':>9}{'peak RSS MB':>13}{'vs ccusage':>12}")
+    print(f"\n{'tool':<16}{'case':<8}{'median s':>10}{'best s':>9}{'peak RSS MB':>13}{'vs ccusage':>12}")
     rows = [
         ("ccusage", "daily", cc),
         ("llm-session", "cold", ours["cold"]),
         ("llm-session", "warm", ours["warm"]),
+        *((name, "floor", floor) for name, floor in floors.items()),
     ]
     for tool, case, r in rows:
         if r.get("median_s") is None:
-            print(f"{tool:<12}{case:<8}  error: {r.get('error')}")
+            print(f"{tool:<16}{case:<8}  error: {r.get('error')}")
             continue
         ratio = f"{r['median_s'] / base:.2f}x" if base else "-"
-        print(f"{tool:<12}{case:<8}{r['median_s']:>10.3f}{r['best_s']:>9.3f}{r['peak_mb']:>13.1f}{ratio:>12}")
+        print(f"{tool:<16}{case:<8}{r['median_s']:>10.3f}{r['best_s']:>9.3f}{r['peak_mb']:>13.1f}{ratio:>12}")
     print()
     for name, ok in targets.items():
         print(f"  {verdict(ok):<6}{name}")
@@ -310,6 +330,7 @@ def main() -> int:
                 },
                 "ccusage": cc,
                 "ours": ours,
+                "floors": {"code": FLOORS, **floors},
                 "totals": totals,
                 "targets": {name: verdict(ok) for name, ok in targets.items()},
             },
