@@ -56,7 +56,8 @@ class Cursor:
         if top.is_file():
             yield os.fspath(top)
         try:
-            entries = sorted(e.name for e in os.scandir(user / "workspaceStorage") if e.is_dir())
+            with os.scandir(user / "workspaceStorage") as listing:
+                entries = sorted(e.name for e in listing if e.is_dir())
         except OSError:
             return
         for name in entries:
