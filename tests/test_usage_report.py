@@ -76,3 +76,30 @@ def test_a_response_logged_after_a_report_is_in_the_next_one(cli, fixture_logs):
     days = [{r["key"]: r["total_tokens"] for r in report["rows"]} for report in (before, usage(cli, "--by", "day"))]
     added = sum(r.fresh + r.output + r.read for r in every_20_minutes("2025-08-16T09:00:00Z", hours=2)[3:])
     assert days[1] == {**days[0], "2025-08-16": days[0]["2025-08-16"] + added}
+
+
+def test_a_fuller_copy_logged_in_the_next_quarter_hour_moves_the_response(cli, fixture_logs, sandbox_home):
+    """Claude Code writes a streamed response once per content block; the last copy,
+    with the final output count, may land in the next quarter hour."""
+    import json
+
+    from llm_session_manager.store import connect
+
+    path = write_session(fixture_logs.claude, SESSION, [Response("2025-08-16T09:14:59.800Z", 7, 10, read=100)])
+    day = {r["key"]: r["total_tokens"] for r in usage(cli, "--by", "day")["rows"]}
+    assert day["2025-08-16"] == 7 + 10 + 100
+    line = json.loads(path.read_text().splitlines()[-1])
+    line["timestamp"], line["message"]["usage"]["output_tokens"] = "2025-08-16T09:15:00.300Z", 50
+    with path.open("a") as f:
+        f.write(json.dumps(line) + "\n")
+    day = {r["key"]: r["total_tokens"] for r in usage(cli, "--by", "day")["rows"]}
+    assert day["2025-08-16"] == 7 + 50 + 100  # counted once, in full
+
+    # What was brought up to date quarter by quarter equals the sums made afresh.
+    conn = connect()
+    kept = conn.execute("SELECT * FROM usage_quarters ORDER BY 1, 2, 3").fetchall()
+    conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'usage_version'")
+    conn.close()
+    usage(cli, "--by", "day", "--no-scan")
+    conn = connect()
+    assert conn.execute("SELECT * FROM usage_quarters ORDER BY 1, 2, 3").fetchall() == kept

@@ -25,13 +25,12 @@ def write(conn: apsw.Connection, rows: Rows) -> Outcome:
     with write_transaction(conn):
         # Upserts merge repeated sessions (a resumed session spans files).
         conn.executemany(_UPSERT_SESSION, rows.sessions)
+        quarters.usage_writing(conn, [(row[0], row[2]) for row in rows.usage])  # (dedup_key, session_id, ts, ...)
         before = conn.total_changes()
         conn.executemany(_INSERT_USAGE, rows.usage)
         conn.executemany(_INSERT_MESSAGE, rows.messages)
         conn.executemany(_INSERT_FILE_REF, rows.file_refs)
         records = conn.total_changes() - before
-        if rows.usage:
-            quarters.usage_changed(conn)
         conn.executemany(_UPDATE_CONTEXT, rows.contexts)
         conn.executemany(_UPSERT_FILE, rows.files)
     touched = sorted({s[0] for s in rows.sessions})

@@ -18,7 +18,7 @@ import apsw
 
 from ..errors import StoreCorrupt, StoreError
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 BUSY_TIMEOUT_MS = 10_000
 DB_NAME = "sessions.db"
 
