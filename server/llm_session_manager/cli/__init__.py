@@ -53,6 +53,10 @@ def _print_traceback() -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = _lsp_args(argv) or build_parser(argv).parse_args(argv)
+    if args.verbose:
+        from ..logs import to_stderr
+
+        to_stderr(verbose=True)
     try:
         _command(args.func)(Context(args))
     except LlmSessionError as e:

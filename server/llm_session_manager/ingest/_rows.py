@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+from functools import partial
 from collections.abc import Iterator
 from typing import NamedTuple
 
@@ -12,6 +13,7 @@ import apsw
 from ..models import FileRefRow, MessageRow, SessionRow, UsageRow
 from ..services import pricing
 from ._files import Work, read
+from ._parallel import parsed
 from ._store import Outcome, write
 
 # New bytes per transaction: commits stay rare in a cold scan (each one writes
@@ -49,17 +51,19 @@ def chunks(work: list[Work]) -> list[list[Work]]:
 def ingest(conn: apsw.Connection, chunks: list[list[Work]]) -> Iterator[Outcome]:
     """Parse and store chunk after chunk.
 
-    Tried and measured slower: a writer thread (apsw takes the GIL back for
-    every row, so parser and writer convoy on it) and forked workers writing in
-    turn (each commit by one throws away the other's page cache).
+    Chunks are parsed in forked workers while this process writes, when there
+    are several (``_parallel``). Tried and measured slower: a writer thread
+    (apsw takes the GIL back for every row, so parser and writer convoy on it)
+    and forked workers writing in turn (each commit by one throws away the
+    other's page cache).
     """
     prices = pricing.load_table()
     # Parsing allocates millions of short-lived objects and no cycles; the
-    # cyclic collector would only rescan them over and over.
+    # cyclic collector would only rescan them over and over (workers inherit this).
     gc.disable()
     try:
-        for chunk in chunks:
-            yield write(conn, parse_chunk(chunk, prices))
+        for rows in parsed(partial(parse_chunk, prices=prices), chunks):
+            yield write(conn, rows)
     finally:
         gc.enable()
 

@@ -1,0 +1,72 @@
+"""A first scan parses its chunks in worker processes: the store must hold exactly
+what one process reading the logs in turn stores."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from llm_session_manager import config, demo_logs, ingest
+from llm_session_manager.ingest import _rows
+from llm_session_manager.store import connect
+
+TABLES = {
+    "usage": "SELECT * FROM usage ORDER BY dedup_key",
+    "messages": "SELECT * FROM messages ORDER BY key",
+    "file_refs": "SELECT * FROM file_refs ORDER BY key",
+    "sessions": "SELECT id, provider, cwd, project, title, model, git_branch, version, started_at, last_activity,"
+                " context_ts, context_tokens, context_window FROM sessions ORDER BY id",
+    "source_files": "SELECT path, provider, inode, size, mtime_ns, offset, head, state FROM source_files ORDER BY path",
+    "usage_quarters": "SELECT * FROM usage_quarters ORDER BY quarter, provider, model",
+}
+
+
+def _contents(db: Path) -> dict[str, list[tuple]]:
+    conn = connect(db)
+    try:
+        return {name: conn.execute(sql).fetchall() for name, sql in TABLES.items()}
+    finally:
+        conn.close()
+
+
+def test_workers_store_what_one_process_stores(cli, tmp_path: Path, sandbox_home: Path):
+    logs = tmp_path / "claude"
+    size = 2 * _rows.CHUNK_BYTES + (8 << 20)  # three chunks
+    stats = demo_logs.write_corpus(logs, size, files=300, seed=7)
+    env = {"CLAUDE_CONFIG_DIR": str(logs), "CODEX_HOME": str(tmp_path / "no-codex")}
+
+    # The CLI has one thread: it forks workers.
+    in_workers = tmp_path / "workers"
+    r = cli("scan", "--json", "--verbose", env={**env, "LLM_SESSION_DATA_DIR": str(in_workers)})
+    assert r.code == 0, r.err
+    assert "parsing 3 chunks in" in r.err
+    by_day = cli("usage", "--by", "day", "--json", "--no-scan", env={**env, "LLM_SESSION_DATA_DIR": str(in_workers)})
+    truth = {day: sum(v.values()) for day, v in stats.days.items()}
+    assert {row["key"]: row["total_tokens"] for row in by_day.json()["rows"]} == truth
+
+    # A server scans from a worker thread: it parses in turn, in its own process.
+    in_turn = tmp_path / "in-turn" / "sessions.db"
+    in_turn.parent.mkdir()
+    failures: list[BaseException] = []
+
+    def scan() -> None:
+        try:
+            conn = connect(in_turn)
+            ingest.scan(conn, config.load(), env={**os.environ, **env}, home=sandbox_home)
+            from llm_session_manager.services import usage
+
+            usage.report(conn, "day")  # brings its quarter sums up to date, as the CLI's usage did
+            conn.close()
+        except BaseException as e:  # handed to the test's thread
+            failures.append(e)
+
+    thread = threading.Thread(target=scan)
+    thread.start()
+    thread.join()
+    assert not failures, failures
+
+    ours, theirs = _contents(in_workers / "sessions.db"), _contents(in_turn)
+    for name in TABLES:
+        assert len(ours[name]) == len(theirs[name]) > 0, name
+        assert ours[name] == theirs[name], name
