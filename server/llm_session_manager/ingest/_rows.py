@@ -62,7 +62,7 @@ def ingest(conn: apsw.Connection, chunks: list[list[Work]]) -> Iterator[Outcome]
     # cyclic collector would only rescan them over and over (workers inherit this).
     gc.disable()
     try:
-        for rows in parsed(partial(parse_chunk, prices=prices), chunks):
+        for rows in parsed(partial(parse_chunk, prices=prices), chunks, Rows):
             yield write(conn, rows)
     finally:
         gc.enable()
