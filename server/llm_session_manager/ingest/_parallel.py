@@ -18,7 +18,6 @@ they would save, and a rescan with nothing new does not even import them.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import threading
@@ -37,7 +36,6 @@ MAX_WORKERS = 4
 # few enough that parsed rows waiting to be stored stay a few chunks' worth.
 AHEAD = 2
 
-logger = logging.getLogger(__name__)
 _parse: Callable | None = None  # what workers run: set before the fork, inherited
 
 
@@ -50,9 +48,11 @@ def parsed(parse: Callable[[T], R], chunks: list[T], result: type[R]) -> Iterato
     if not workers:
         yield from map(parse, chunks)
         return
-    logger.info("parsing %d chunks in %d worker processes", len(chunks), workers)
+    import logging  # these three only when there is a first scan to share out
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+
+    logging.getLogger(__name__).info("parsing %d chunks in %d worker processes", len(chunks), workers)
 
     global _parse
     _parse = parse
