@@ -70,3 +70,30 @@ def test_workers_store_what_one_process_stores(cli, tmp_path: Path, sandbox_home
     for name in TABLES:
         assert len(ours[name]) == len(theirs[name]) > 0, name
         assert ours[name] == theirs[name], name
+
+
+def test_workers_do_not_outlive_a_scan_that_is_killed(tmp_path: Path, sandbox_home: Path):
+    import subprocess
+    import sys
+
+    import psutil
+
+    logs = tmp_path / "claude"
+    demo_logs.write_corpus(logs, 3 * _rows.CHUNK_BYTES, files=300, seed=8)
+    env = {**os.environ, "CLAUDE_CONFIG_DIR": str(logs), "CODEX_HOME": str(tmp_path / "no-codex")}
+    scan = subprocess.Popen([sys.executable, "-m", "llm_session_manager", "scan", "--json", "--verbose"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert scan.stderr is not None
+    for line in scan.stderr:  # the parent says so once it has started them
+        if b"worker processes" in line:
+            break
+    workers = psutil.Process(scan.pid).children()
+    assert workers
+    scan.kill()
+    scan.wait()
+    gone, alive = psutil.wait_procs(workers, timeout=5)
+    assert not alive, [p.pid for p in alive]
+    # and the next scan completes what the killed one began
+    r = subprocess.run([sys.executable, "-m", "llm_session_manager", "scan", "--json"], env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr

@@ -35,6 +35,7 @@ MAX_WORKERS = 4
 # Chunks parsed ahead of the writer, per worker: enough to keep both sides busy,
 # few enough that parsed rows waiting to be stored stay a few chunks' worth.
 AHEAD = 2
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 _parse: Callable | None = None  # what workers run: set before the fork, inherited
 
@@ -52,15 +53,15 @@ def parsed(parse: Callable[[T], R], chunks: list[T], result: type[R]) -> Iterato
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    logging.getLogger(__name__).info("parsing %d chunks in %d worker processes", len(chunks), workers)
-
     global _parse
     _parse = parse
     decode = msgspec.msgpack.Decoder(result).decode
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_die_with, initargs=(os.getpid(),))
     try:
         todo = iter(chunks)
         pending = deque(pool.submit(_run, c) for c in islice(todo, workers * AHEAD))
+        logging.getLogger(__name__).info("parsing %d chunks in %d worker processes", len(chunks), workers)
         while pending:
             done = decode(pending.popleft().result())
             chunk = next(todo, None)
@@ -77,6 +78,17 @@ def _workers(chunks: int) -> int:
     if chunks < 2 or cpus < 2 or threading.active_count() > 1 or not sys.platform.startswith("linux"):
         return 0
     return min(chunks, cpus, MAX_WORKERS)
+
+
+def _die_with(parent: int) -> None:
+    """Have Linux kill this worker when its parent dies: killed mid-scan, the parent
+    cannot tell it to stop, and its siblings keep the queue it waits on open."""
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before that took effect
+        os._exit(1)
 
 
 def _run(chunk: T) -> bytes:
