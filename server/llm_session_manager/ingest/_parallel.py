@@ -2,18 +2,18 @@
 
 A first scan is parsing (about 55% of its CPU) and storing (35%), and SQLite
 takes one writer. With the parsing in workers and this process writing each
-chunk as it arrives, in order, a 200 MB history scans in 0.7 s instead of 0.9 s
-on two cores (bench/run.py).
+chunk as it arrives, in order, a first ``usage`` over 200 MB of logs takes
+0.85 s instead of 1.14 s on two cores (bench/run.py).
 
 Workers are forked, so they start with everything imported and the price table
 loaded, and nothing is sent to them but the chunk. What they parsed comes back
-as msgpack, typed by the caller: seven times cheaper for a worker to encode than
-to pickle, and decoded as fast. Forking is safe only from a
-process with one thread (a fork copies locks other threads may hold), and on
-Linux (macOS's system libraries do not survive a fork without an exec), so a
-scan run from a server's worker thread, or elsewhere, parses in turn in this
-process. So does a scan of one chunk or less: starting workers costs more than
-they would save, and a rescan with nothing new does not even import them.
+as msgpack, typed by the caller: seven times cheaper for a worker to encode
+than to pickle, and decoded as fast. Forking is safe only from a process with
+one thread (a fork copies locks other threads may hold), and on Linux (macOS's
+system libraries do not survive a fork without an exec), so a scan run from a
+server's worker thread, or elsewhere, parses in turn in this process. So does a
+scan of one chunk or less: starting workers costs more than they would save,
+and a rescan with nothing new does not even import them.
 """
 
 from __future__ import annotations
