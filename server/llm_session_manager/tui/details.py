@@ -19,13 +19,22 @@ _SEVERITY = {"critical": "error", "warning": "warning", "info": "secondary"}
 
 
 class DetailsPane(VerticalScroll):
-    """Scrolls when a session has more to say than fits."""
+    """Scrolls when a session has more to say than fits.
+
+    The body is held, not queried: a row may be highlighted before Textual has
+    mounted the pane's children (seen on a loaded machine), and the text set
+    then is shown once they are.
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._body = Static(id="details-body")
 
     def compose(self):
-        yield Static(id="details-body")
+        yield self._body
 
     def show_session(self, s: Session | None, recs: list[Recommendation], now: float, config: Config) -> None:
-        body = self.query_one("#details-body", Static)
+        body = self._body
         if s is None:
             body.update(Text("No session selected.", style="dim"))
             return
