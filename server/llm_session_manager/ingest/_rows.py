@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import gc
 import os
-from functools import partial
 from collections.abc import Iterator
+from functools import partial
 from typing import NamedTuple
 
 import apsw

@@ -33,7 +33,8 @@ def bulk_load(conn: apsw.Connection, enabled: bool) -> Iterator[None]:
         return
     with write_transaction(conn):
         definitions = [row[0] for row in conn.execute(_SECONDARY)]
-        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_PENDING, msgspec.json.encode(definitions).decode()))
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                     (_PENDING, msgspec.json.encode(definitions).decode()))
         for sql in definitions:
             name = sql.split()[2]  # CREATE INDEX <name> ON ...
             conn.execute(f"DROP INDEX {name}")

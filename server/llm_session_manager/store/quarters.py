@@ -30,9 +30,15 @@ QUARTER_HOUR = 900
 # Noting more quarters than this costs more than rebuilding from every response.
 NOTED_LIMIT = 5000
 
-_QUARTER = f"CAST(u.ts / {QUARTER_HOUR} AS INTEGER)"
+
+def quarter_of(ts: str) -> str:
+    """SQL for the quarter of the time ``ts``: the one definition every statement that
+    splits usage by quarter hour uses (here and in analytics), so that they agree."""
+    return f"CAST({ts} / {QUARTER_HOUR} AS INTEGER)"
+
+
 _SUMS = f"""
-SELECT {_QUARTER}, coalesce(s.provider, ''), u.model,
+SELECT {quarter_of("u.ts")}, coalesce(s.provider, ''), u.model,
        sum(u.input_tokens), sum(u.output_tokens), sum(u.cache_creation_tokens),
        sum(u.cache_read_tokens), sum(u.cost_usd)
 """
@@ -55,8 +61,8 @@ UPDATE meta SET value = (SELECT value FROM meta WHERE key = 'usage_version') WHE
 
 _NOTE = f"""
 INSERT OR IGNORE INTO usage_quarters_dirty (quarter)
-SELECT CAST(ts / {QUARTER_HOUR} AS INTEGER) FROM usage WHERE dedup_key = ?1
-UNION SELECT CAST(?2 / {QUARTER_HOUR} AS INTEGER)
+SELECT {quarter_of("ts")} FROM usage WHERE dedup_key = ?1
+UNION SELECT {quarter_of("?2")}
 """
 
 # A second on either side of the range lets the index find every response whose
@@ -68,7 +74,7 @@ INSERT INTO usage_quarters
 {_SUMS}
 FROM usage_quarters_dirty d
 CROSS JOIN usage u ON u.ts >= d.quarter * {QUARTER_HOUR} - 1 AND u.ts < (d.quarter + 1) * {QUARTER_HOUR} + 1
-                AND {_QUARTER} = d.quarter
+                AND {quarter_of("u.ts")} = d.quarter
 LEFT JOIN sessions s ON s.id = u.session_id
 GROUP BY 1, 2, 3;
 DELETE FROM usage_quarters_dirty;

@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import apsw
 
+from ...store.quarters import QUARTER_HOUR, quarter_of
 from ._window import Window
 
 # [responses, input, output, cache_creation, cache_read, cost]
@@ -38,8 +39,8 @@ GROUP BY session_id, model
 
 # Every UTC offset in use is a multiple of 15 minutes, so a quarter hour never
 # straddles local midnight: summing per quarter hour loses no day boundary.
-_BY_QUARTER_HOUR = """
-SELECT session_id, CAST(ts / 900 AS INTEGER) AS q, count(*), sum(input_tokens), sum(output_tokens),
+_BY_QUARTER_HOUR = f"""
+SELECT session_id, {quarter_of("ts")} AS q, count(*), sum(input_tokens), sum(output_tokens),
        sum(cache_creation_tokens), sum(cache_read_tokens), sum(cost_usd)
 FROM usage
 WHERE session_id IN (SELECT value FROM json_each(:ids)) AND ts >= :start AND ts < :end
@@ -95,7 +96,7 @@ def rollup(conn: apsw.Connection, w: Window) -> Rollup:
             crossing.append(sid)
     if crossing:
         for sid, q, *sums in conn.execute(_BY_QUARTER_HOUR, {**bounds, "ids": json.dumps(crossing)}):
-            day = day_of(q * 900)
+            day = day_of(q * QUARTER_HOUR)
             add_sums(days[day], sums)
             session_days.setdefault(sid, set()).add(day)
     return Rollup(sessions, peak, models, model_sessions, days, session_days)
