@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal, Protocol, TypeVar
 
@@ -121,6 +122,15 @@ def _listing(directory: str, wanted: Callable[[str], bool]) -> tuple[list[str], 
     files.sort()
     dirs.sort()
     return files, dirs
+
+
+def utc_seconds(text: str) -> float:
+    """Unix seconds of an ISO 8601 date-time; one without a zone is UTC, as the
+    databases and exports that leave it out mean. ValueError if it is none."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
 
 
 def decode_state(decoder: msgspec.msgpack.Decoder[T], state: bytes | None) -> T | None:

@@ -8,11 +8,12 @@ Fields whose shape has changed between Cursor versions are typed loosely
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 import msgspec
 from msgspec import Struct
+
+from ..base import utc_seconds
 
 Stamp = str | int | float | None  # ISO 8601 in bubbles since late 2025, unix ms before
 
@@ -141,12 +142,9 @@ def seconds(stamp: Stamp) -> float | None:
         return stamp / 1000 if stamp > 1e11 else None  # not a monotonic clock reading
     if isinstance(stamp, str) and stamp:
         try:
-            moment = datetime.fromisoformat(stamp)
+            return utc_seconds(stamp)
         except ValueError:
             return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        return moment.timestamp()
     return None
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import msgspec
 from ...encoding import count_o200k
 from ...models import Batch, MessageRow, SessionRow, UsageRow
 from .. import sqlite_readonly
-from ..base import decode_state
+from ..base import decode_state, utc_seconds
 from ..sqlite_readonly import Mark
 from . import PROVIDER
 
@@ -197,9 +196,6 @@ def _seconds(when: Any) -> float | None:
     if not isinstance(when, str) or not when:
         return None
     try:
-        moment = datetime.fromisoformat(when)
+        return utc_seconds(when)
     except ValueError:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.timestamp()

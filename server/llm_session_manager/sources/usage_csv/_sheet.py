@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timezone
 
 from ...models import Batch, SessionRow, UsageRow
+from ..base import utc_seconds
 
 DAY = 86400.0
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}$")
@@ -84,10 +85,7 @@ def instant(value: str) -> float:
     try:
         return float(value)
     except ValueError:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        return moment.timestamp()
+        return utc_seconds(value)
 
 
 def bucket(start: str, end: str = "") -> tuple[float, str]:
