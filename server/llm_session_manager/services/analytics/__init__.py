@@ -20,7 +20,7 @@ from .. import blocks
 from ..sessions import iso
 from ._groups import ranked, regroup, top_sessions
 from ._sessions import facts, stats
-from ._usage import CACHE_CREATION, CACHE_READ, COST, INPUT, OUTPUT, rollup, total_tokens
+from ._usage import COST, rollup, token_fields
 from ._window import MAX_DAYS, MAX_TOP, check_count, parse_count, window
 
 __all__ = ["MAX_DAYS", "MAX_TOP", "blocks_report", "parse_count", "report"]
@@ -37,16 +37,7 @@ def report(
     found = facts(conn, w, usage.sessions)
     session_stats, limit_hits = stats(conn, config, w, found, usage, now, top)
     daily = [
-        DailyUsage(
-            date=date,
-            sessions=0,
-            input_tokens=s[INPUT],
-            output_tokens=s[OUTPUT],
-            cache_creation_tokens=s[CACHE_CREATION],
-            cache_read_tokens=s[CACHE_READ],
-            total_tokens=total_tokens(s),
-            cost_usd=round(s[COST], 6),
-        )
+        DailyUsage(date=date, sessions=0, **token_fields(s))
         for date, s in zip(w.dates, usage.days, strict=True)
     ]
     for days_of_session in usage.session_days.values():

@@ -14,9 +14,7 @@ import apsw
 from ...models import ProjectActivity, SessionCost, UsageShare
 from ..sessions import iso
 from ._sessions import Facts
-from ._usage import (
-    CACHE_CREATION, CACHE_READ, COST, INPUT, OUTPUT, RESPONSES, Rollup, Sums, add_sums, total_tokens,
-)
+from ._usage import COST, RESPONSES, Rollup, Sums, add_sums, token_fields, total_tokens
 
 OTHER = "(other)"
 NONE = "(none)"
@@ -117,13 +115,4 @@ def most_active(usage: Rollup, found: dict[str, Facts], top: int) -> list[Projec
 
 
 def _share(key: str, sessions: int, s: Sums) -> UsageShare:
-    return UsageShare(
-        key=key,
-        sessions=sessions,
-        input_tokens=s[INPUT],
-        output_tokens=s[OUTPUT],
-        cache_creation_tokens=s[CACHE_CREATION],
-        cache_read_tokens=s[CACHE_READ],
-        total_tokens=total_tokens(s),
-        cost_usd=round(s[COST], 6),
-    )
+    return UsageShare(key=key, sessions=sessions, **token_fields(s))

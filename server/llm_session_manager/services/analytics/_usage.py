@@ -28,6 +28,12 @@ def total_tokens(s: Sums) -> int:
     return s[INPUT] + s[OUTPUT] + s[CACHE_CREATION] + s[CACHE_READ]
 
 
+def token_fields(s: Sums) -> dict[str, int | float]:
+    """The token and cost fields of the report's usage structs (``DailyUsage``, ``UsageShare``)."""
+    return {"input_tokens": s[INPUT], "output_tokens": s[OUTPUT], "cache_creation_tokens": s[CACHE_CREATION],
+            "cache_read_tokens": s[CACHE_READ], "total_tokens": total_tokens(s), "cost_usd": round(s[COST], 6)}
+
+
 _BY_SESSION_MODEL = """
 SELECT session_id, model, count(*), sum(input_tokens), sum(output_tokens), sum(cache_creation_tokens),
        sum(cache_read_tokens), sum(cost_usd), min(ts), max(ts),
