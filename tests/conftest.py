@@ -112,6 +112,19 @@ def store(fixture_logs, cli) -> dict:
 
 
 @pytest.fixture
+def use_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """``use_config(text)`` makes ``text`` the config file every command and service reads."""
+
+    def use(text: str) -> Path:
+        path = tmp_path / "config.yaml"
+        path.write_text(text)
+        monkeypatch.setenv("LLM_SESSION_CONFIG", str(path))
+        return path
+
+    return use
+
+
+@pytest.fixture
 def start_serve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """``start_serve()`` runs `llm-session serve` on free ports, scanning every
     ``scan_interval`` seconds (1 unless given) besides watching the logs, with

@@ -240,10 +240,8 @@ def test_the_trend_chart_and_header_count_todays_tokens(fixture_logs, store, cli
     drive(app, story)
 
 
-def test_t_cycles_the_four_themes_starting_from_the_config(store, tmp_path, monkeypatch):
-    cfg = tmp_path / "config.yaml"
-    cfg.write_text("dashboard:\n  color_scheme: light\n")
-    monkeypatch.setenv("LLM_SESSION_CONFIG", str(cfg))
+def test_t_cycles_the_four_themes_starting_from_the_config(store, use_config):
+    use_config("dashboard:\n  color_scheme: light\n")
     app = dashboard()
 
     async def story(pilot):
@@ -266,10 +264,8 @@ def test_every_colour_scheme_the_config_accepts_is_a_theme_and_a_theme_option():
     assert set(THEMES) == schemes == set(theme_option.choices)
 
 
-def test_theme_option_overrides_the_config(store, tmp_path, monkeypatch):
-    cfg = tmp_path / "config.yaml"
-    cfg.write_text("dashboard:\n  color_scheme: light\n")
-    monkeypatch.setenv("LLM_SESSION_CONFIG", str(cfg))
+def test_theme_option_overrides_the_config(store, use_config):
+    use_config("dashboard:\n  color_scheme: light\n")
     app = dashboard(theme="cyberpunk")
 
     async def story(pilot):
@@ -278,10 +274,8 @@ def test_theme_option_overrides_the_config(store, tmp_path, monkeypatch):
     drive(app, story)
 
 
-def test_without_emoji_health_is_spelled_out(store, tmp_path, monkeypatch):
-    cfg = tmp_path / "config.yaml"
-    cfg.write_text("dashboard:\n  show_emoji: false\n")
-    monkeypatch.setenv("LLM_SESSION_CONFIG", str(cfg))
+def test_without_emoji_health_is_spelled_out(store, use_config):
+    use_config("dashboard:\n  show_emoji: false\n")
     app = dashboard()
 
     async def story(pilot):

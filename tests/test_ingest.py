@@ -171,27 +171,21 @@ def test_missing_log_directories_are_not_an_error(tmp_path, sandbox_home):
     assert (result.files, result.records, result.warnings) == (0, 0, [])
 
 
-def test_a_configured_path_that_is_missing_is_a_warning(tmp_path, sandbox_home, monkeypatch):
-    cfg = tmp_path / "config.yaml"
-    cfg.write_text(f"sources:\n  codex:\n    paths: [{tmp_path / 'gone'}]\n")
-    monkeypatch.setenv("LLM_SESSION_CONFIG", str(cfg))
+def test_a_configured_path_that_is_missing_is_a_warning(tmp_path, sandbox_home, use_config):
+    use_config(f"sources:\n  codex:\n    paths: [{tmp_path / 'gone'}]\n")
     env = {"CLAUDE_CONFIG_DIR": str(tmp_path / "nowhere")}
     _, result = _scan(env, sandbox_home)
     assert result.warnings == [f"sources.codex.paths: {tmp_path / 'gone'} is not a directory"]
 
 
-def test_a_disabled_source_is_not_read(env, tmp_path, sandbox_home, monkeypatch):
-    cfg = tmp_path / "config.yaml"
-    cfg.write_text("sources:\n  claude-code:\n    enabled: false\n")
-    monkeypatch.setenv("LLM_SESSION_CONFIG", str(cfg))
+def test_a_disabled_source_is_not_read(env, sandbox_home, use_config):
+    use_config("sources:\n  claude-code:\n    enabled: false\n")
     conn, result = _scan(env, sandbox_home)
     assert result.files == 0 and _days(conn) == {}
 
 
-def test_ignore_patterns_skip_matching_logs(env, tmp_path, sandbox_home, monkeypatch):
-    cfg = tmp_path / "config.yaml"
-    cfg.write_text("session_discovery:\n  ignore_patterns: ['*/subagents/*']\n")
-    monkeypatch.setenv("LLM_SESSION_CONFIG", str(cfg))
+def test_ignore_patterns_skip_matching_logs(env, sandbox_home, use_config):
+    use_config("session_discovery:\n  ignore_patterns: ['*/subagents/*']\n")
     _, result = _scan(env, sandbox_home)
     assert result.files == 2
 
