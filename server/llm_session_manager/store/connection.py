@@ -18,7 +18,7 @@ import apsw
 
 from ..errors import StoreCorrupt, StoreError
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 12
 PAGE_SIZE = 16384
 BUSY_TIMEOUT_MS = 10_000
 DB_NAME = "sessions.db"

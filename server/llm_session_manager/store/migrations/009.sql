@@ -1,0 +1,1 @@
+-- v9: no change yet (a number held for work in progress on another branch).

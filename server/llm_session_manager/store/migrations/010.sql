@@ -1,0 +1,1 @@
+-- v10: no change yet (a number held for work in progress on another branch).

@@ -1,0 +1,1 @@
+-- v11: no change yet (a number held for work in progress on another branch).
