@@ -15,8 +15,11 @@ from ..models import PROVIDERS
 
 
 def fields(params: Any, method: str) -> dict[str, Any]:
-    """The params object of ``method`` (absent or null means no fields)."""
-    if params is None:
+    """The params object of ``method``; absent, null or ``[]`` mean no fields.
+
+    Neovim's ``client:request(method, {})`` sends an empty Lua table as ``[]``.
+    """
+    if params is None or params == []:
         return {}
     if not isinstance(params, dict):
         raise BadInput(f"{method}: params must be an object, got {_kind(params)}")

@@ -16,6 +16,7 @@ from typing import Any
 
 import trio
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.lsp.server import LanguageServer
 
 from .. import __version__, logs
@@ -126,5 +127,16 @@ def run_stdio(config_path: Path | None = None, verbose: bool = False) -> int:
 
 
 def _expected_errors(record: logging.LogRecord) -> bool:
-    """pygls logs a traceback for every error response; ours are expected, one-line ones."""
-    return not (record.exc_info and isinstance(record.exc_info[1], ServiceError))
+    """pygls logs a traceback for every error response; only our bugs deserve one.
+
+    A service's error was already shown to the user, so it is dropped; a client's
+    mistake (an unknown command, bad params) is one warning line.
+    """
+    error = record.exc_info[1] if record.exc_info else None
+    if isinstance(error, ServiceError):
+        return False
+    if isinstance(error, JsonRpcException) and not isinstance(error, JsonRpcInternalError):
+        record.msg, record.args = "%s: %s", (record.getMessage(), error)
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        record.exc_info = record.exc_text = None
+    return True
