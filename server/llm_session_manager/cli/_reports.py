@@ -10,11 +10,20 @@ from ._context import Context
 
 
 def cmd_usage(ctx: Context) -> None:
-    from ..services import usage
+    from ..services import sessions, usage
+
+    from ._sessions import filters_given
 
     a = ctx.args
-    report = usage.report(ctx.fresh_conn(), a.by, since=a.since, until=a.until, provider=a.provider)
-    ctx.emit(report, lambda render: render.usage_table(ctx.console, report, a.by))
+    conn = ctx.fresh_conn()
+    report = usage.report(conn, a.by, since=a.since, until=a.until, provider=a.provider, project=a.project,
+                          timezone=a.timezone, breakdown=a.breakdown)
+    ctx.emit(report, lambda render: render.usage_table(
+        ctx.console, report, a.by,
+        labels=sessions.short_ids(conn, [r.key for r in report.rows]) if a.by == "session" else None,
+        filters=filters_given(a, "since", "until", "provider", "project"),
+        total=sessions.count(conn) if not report.rows else None,
+    ))
 
 
 def cmd_analytics(ctx: Context) -> None:
