@@ -95,7 +95,7 @@ def test_an_unknown_session_is_one_line(cli):
 def test_bad_dates_and_groups_are_rejected_clearly(cli):
     r = cli("usage", "--since", "last tuesday", "--json")
     assert r.code == 1 and "--since must be a date like 2025-01-31" in r.err and r.out == ""
-    r = cli("usage", "--by", "week")
+    r = cli("usage", "--by", "fortnight")
     assert r.code == 2 and "invalid choice" in r.err
     r = cli("list", "--since", "yesterday-ish")
     assert r.code == 1 and "--since" in r.err

@@ -125,7 +125,7 @@ def test_a_directory_filter_sums_only_its_own_sessions_and_the_same_way(conn):
 def test_a_prefix_finds_a_session_and_an_ambiguous_one_says_which(cli, scanned):
     assert cli("show", CLAUDE_B[:5], "--json").json()["id"] == CLAUDE_B
     r = cli("show", "019c8a1", "--json")
-    assert r.code == 1 and "matches several sessions" in r.err and CODEX_SESSION in r.err
+    assert r.code == 1 and "matches 2 sessions" in r.err and CODEX_SESSION in r.err
 
 
 def test_set_project_moves_a_session_and_survives_a_rescan(cli, scanned):

@@ -4,26 +4,32 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from ..errors import BadInput
 from ._context import Context
 
 
 def cmd_usage(ctx: Context) -> None:
-    from ..services import sessions, usage
-
-    from ._sessions import filters_given
+    from ..services import usage
 
     a = ctx.args
     conn = ctx.fresh_conn()
     report = usage.report(conn, a.by, since=a.since, until=a.until, provider=a.provider, project=a.project,
                           timezone=a.timezone, breakdown=a.breakdown)
-    ctx.emit(report, lambda render: render.usage_table(
-        ctx.console, report, a.by,
-        labels=sessions.short_ids(conn, [r.key for r in report.rows]) if a.by == "session" else None,
-        filters=filters_given(a, "since", "until", "provider", "project"),
-        total=sessions.count(conn) if not report.rows else None,
-    ))
+
+    def human(render: Any) -> None:
+        from ..services import sessions  # for people only: it loads the process scanner
+        from ._sessions import filters_given
+
+        render.usage_table(
+            ctx.console, report, a.by,
+            labels=sessions.short_ids(conn, [r.key for r in report.rows]) if a.by == "session" else None,
+            filters=filters_given(a, "since", "until", "provider", "project"),
+            total=sessions.count(conn) if not report.rows else None,
+        )
+
+    ctx.emit(report, human)
 
 
 def cmd_analytics(ctx: Context) -> None:
