@@ -157,8 +157,9 @@ def test_days_weeks_and_months_in_any_zone_equal_the_sum_of_every_response(cli, 
 
 
 def test_a_zone_whose_days_began_off_the_quarter_hour_is_still_exact(cli, fixture_logs):
-    """Liberia kept UTC-0:44:30 until 1972: its midnights fall inside a quarter hour."""
-    write_session(fixture_logs.claude, SESSION, every_20_minutes("1971-03-01T00:00:00Z", hours=30))
+    """Liberia kept UTC-0:44:30 until 1972: its midnights fall inside a quarter hour, and a
+    response at 00:44:50 UTC (00:00:20 there) shares its quarter with the day before."""
+    write_session(fixture_logs.claude, SESSION, every_20_minutes("1971-03-01T00:04:50Z", hours=30))
     rows = usage(cli, "--by", "day", "--timezone", "Africa/Monrovia")["rows"]
     assert len(rows) >= 2
     assert same(as_sums(rows), raw_sums("Africa/Monrovia", lambda at, _: CALENDAR["day"](at)))
