@@ -250,23 +250,25 @@ def analytics(console: Console, r: AnalyticsReport) -> None:
     for title, rows in (("Cost by project", r.by_project), ("Cost by model", r.by_model),
                         ("Cost by provider", r.by_provider)):
         _share_table(console, title, rows, t.cost_usd)
-    table = Table(title="Top sessions", title_justify="left", box=None, pad_edge=False,
-                  header_style="bold underline")
-    for name, justify in (("ID", "left"), ("Project", "left"), ("Model", "left"), ("Title", "left"),
-                          ("Tokens", "right"), ("Cost", "right")):
-        table.add_column(name, justify=justify, no_wrap=True, overflow="ellipsis",
-                         max_width=max(10, console.width - 64) if name == "Title" else None)
-    for x in r.top_sessions:
-        table.add_row(short_id(x.id), x.project or "—", short_model(x.model) or "—", " ".join((x.title or "").split()),
-                      compact(x.total_tokens), money(x.cost_usd))
-    console.print(table)
-    table = Table(title="Most active projects", title_justify="left", box=None, pad_edge=False,
-                  header_style="bold underline")
-    for name in ("Project", "Days", "Sessions", "Responses", "Cost"):
-        table.add_column(name, justify="left" if name == "Project" else "right", no_wrap=True)
-    for p in r.most_active_projects:
-        table.add_row(p.project, str(p.active_days), f"{p.sessions:,}", f"{p.responses:,}", money(p.cost_usd))
-    console.print(table)
+    # Priorities: title 5, model 4, project 3 (and they shrink first); id, tokens and cost stay.
+    top = r.top_sessions
+    console.print(fit.table(console, [
+        fit.Column("ID", [short_id(x.id) for x in top]),
+        fit.Column("Project", [x.project or "—" for x in top], priority=3, squeeze=8),
+        fit.Column("Model", [short_model(x.model) or "—" for x in top], priority=4, squeeze=8),
+        fit.Column("Title", [" ".join((x.title or "").split()) for x in top], priority=5, squeeze=10),
+        fit.Column("Tokens", [compact(x.total_tokens) for x in top], justify="right"),
+        fit.Column("Cost", [money(x.cost_usd) for x in top], justify="right"),
+    ], title="Top sessions", title_justify="left"))
+    # Priorities: responses 4, days 3, sessions 2; the project shrinks first.
+    active = r.most_active_projects
+    console.print(fit.table(console, [
+        fit.Column("Project", [p.project for p in active], squeeze=8),
+        fit.Column("Days", [str(p.active_days) for p in active], justify="right", priority=3),
+        fit.Column("Sessions", [f"{p.sessions:,}" for p in active], justify="right", priority=2),
+        fit.Column("Responses", [f"{p.responses:,}" for p in active], justify="right", priority=4),
+        fit.Column("Cost", [money(p.cost_usd) for p in active], justify="right"),
+    ], title="Most active projects", title_justify="left"))
     h = r.limit_hits
     console.print(
         f"[bold]Limits[/]: {h.sessions:,} sessions filled their context to {h.context_percent:g}% or more"
@@ -283,20 +285,29 @@ def billing_blocks(console: Console, blocks: list[BillingBlock]) -> None:
     if not blocks:
         console.print("No Claude usage in that window.")
         return
-    table = Table(box=None, pad_edge=False, header_style="bold underline")
-    for name, justify in (("Block start", "left"), ("Status", "left"), ("Models", "left"),
-                          ("Responses", "right"), ("Tokens", "right"), ("Cost", "right")):
-        table.add_column(name, justify=justify, no_wrap=name != "Models")
+    lines: list[tuple[str, Text, str, str, int, float]] = []
     for b in blocks:
-        start = local_time(b.start)
         used = _duration(epoch(b.last_activity) - epoch(b.start))
         status = Text("ACTIVE", style="green") if b.active else Text(used)
         models = ", ".join(short_model(m) or m for m in b.models)
-        table.add_row(start, status, models, f"{b.responses:,}", f"{b.total_tokens:,}", money(b.cost_usd))
+        lines.append((local_time(b.start), status, models, f"{b.responses:,}", b.total_tokens, b.cost_usd))
         if b.projection:
-            table.add_row("", Text("PROJECTED", style="yellow"), "", "", f"{b.projection.total_tokens:,}",
-                          money(b.projection.cost_usd))
-    console.print(table)
+            lines.append(("", Text("PROJECTED", style="yellow"), "", "", b.projection.total_tokens,
+                          b.projection.cost_usd))
+
+    # Priorities: models 4 (they shrink first), responses 3, status 2; start, tokens and cost stay.
+    def columns(num: Callable[[int], str]) -> list[fit.Column]:
+        return [
+            fit.Column("Block start", [x[0] for x in lines]),
+            fit.Column("Status", [x[1] for x in lines], priority=2),
+            fit.Column("Models", [x[2] for x in lines], priority=4, squeeze=8),
+            fit.Column("Responses", [x[3] for x in lines], justify="right", priority=3),
+            fit.Column("Tokens", [num(x[4]) for x in lines], justify="right"),
+            fit.Column("Cost", [money(x[5]) for x in lines], justify="right"),
+        ]
+
+    exact = columns(lambda n: f"{n:,}")
+    console.print(fit.table(console, exact if fit.fits(exact, console.width) else columns(compact)))
 
 
 def sparkline(values: list[float], width: int) -> str:
@@ -312,13 +323,15 @@ def sparkline(values: list[float], width: int) -> str:
 
 
 def _share_table(console: Console, title: str, rows: list[UsageShare], total_cost: float) -> None:
-    table = Table(title=title, title_justify="left", box=None, pad_edge=False, header_style="bold underline")
-    for name in ("Name", "Sessions", "Tokens", "Cost", "Share"):
-        table.add_column(name, justify="left" if name == "Name" else "right", no_wrap=True, overflow="ellipsis")
-    for x in rows:
-        share = x.cost_usd / total_cost if total_cost else 0.0
-        table.add_row(x.key, f"{x.sessions:,}", compact(x.total_tokens), money(x.cost_usd), f"{share:.0%}")
-    console.print(table)
+    """Priorities: share 3, sessions 2, tokens 1; the name shrinks first, the cost stays."""
+    console.print(fit.table(console, [
+        fit.Column("Name", [x.key for x in rows], squeeze=10),
+        fit.Column("Sessions", [f"{x.sessions:,}" for x in rows], justify="right", priority=2),
+        fit.Column("Tokens", [compact(x.total_tokens) for x in rows], justify="right", priority=1),
+        fit.Column("Cost", [money(x.cost_usd) for x in rows], justify="right"),
+        fit.Column("Share", [f"{x.cost_usd / total_cost if total_cost else 0.0:.0%}" for x in rows],
+                   justify="right", priority=3),
+    ], title=title, title_justify="left"))
 
 
 def _block_summary(console: Console, b: BillingBlock) -> None:
