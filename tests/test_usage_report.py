@@ -151,7 +151,7 @@ def test_days_weeks_and_months_in_any_zone_equal_the_sum_of_every_response(cli, 
     write_session(fixture_logs.claude, OTHER, every_20_minutes("2024-10-05T13:10:00Z", 40, model="claude-opus-4-1"))
     for by, key in CALENDAR.items():
         rows = usage(cli, "--by", by, "--timezone", zone)["rows"]
-        assert same(as_sums(rows), raw_sums(zone, lambda at, _: key(at))), (by, zone)
+        assert same(as_sums(rows), raw_sums(zone, lambda at, _, key=key: key(at))), (by, zone)
         assert [r["key"] for r in rows] == sorted(r["key"] for r in rows)
         assert rows == usage(cli, "--by", by, env={"TZ": zone})["rows"]  # the same as TZ says
 

@@ -7,7 +7,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import apsw
 
@@ -86,7 +86,7 @@ _ABOVE = f"(s.cwd <> '' AND {_DIR} <> :below AND substr(:below, 1, length({_DIR}
 
 # What each of ``SESSION_SORTS`` puts first is what people look for:
 # the newest, the costliest, the biggest, the fullest context, the worst health.
-_FIRST: dict[str, tuple[Callable[[Session], object], bool]] = {  # key, and whether larger comes first
+_FIRST: dict[str, tuple[Callable[[Session], Any], bool]] = {  # key, and whether larger comes first
     "last_activity": (lambda s: s.last_activity or "", True),
     "started_at": (lambda s: s.started_at or "", True),
     "cost": (lambda s: s.cost_usd, True),
@@ -133,7 +133,12 @@ def list_sessions(
 
 def count(conn: apsw.Connection) -> int:
     """How many sessions the store holds, whatever any filter says."""
-    return conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
+    return _count(conn, "", ())
+
+
+def _count(conn: apsw.Connection, where: str, params: tuple[str, ...]) -> int:
+    row = conn.execute(f"SELECT count(*) FROM sessions {where}", params).fetchone()
+    return int(row[0]) if row else 0
 
 
 def get_session(conn: apsw.Connection, config: Config, ref: str, *, now: float | None = None) -> Session:
@@ -192,14 +197,13 @@ def resolve_id(conn: apsw.Connection, ref: str) -> str:
         return exact[0]
     # Escape LIKE wildcards so an id containing % or _ matches literally.
     pattern = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    found = conn.execute(
+    found: list[tuple[str, str, str | None]] = conn.execute(  # type: ignore[assignment]
         "SELECT id, provider, project FROM sessions WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 6", (pattern,)
     ).fetchall()
     if not found:
         raise NotFound(f"no session with id {ref!r} (see 'llm-session list')")
     if len(found) > 1:
-        total = len(found) if len(found) <= 5 else conn.execute(
-            "SELECT count(*) FROM sessions WHERE id LIKE ? ESCAPE '\\'", (pattern,)).fetchone()[0]
+        total = len(found) if len(found) <= 5 else _count(conn, "WHERE id LIKE ? ESCAPE '\\'", (pattern,))
         shown = ", ".join(f"{sid} ({provider}{', ' + project if project else ''})"
                           for sid, provider, project in found[:5])
         raise Ambiguous(f"session id prefix {ref!r} matches {total} sessions: {shown}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import apsw
 
@@ -57,7 +57,7 @@ _RESPONSES = _Source(
     "s.provider", "u.model", "u.",
 )
 
-_Sums = dict[object, dict[str | None, list[float]]]  # key -> model (None without breakdown) -> five sums
+_Sums = dict[Any, dict[str | None, list[float]]]  # key -> model (None without breakdown) -> five sums
 
 
 class _NotWholeQuarters(Exception):
@@ -95,7 +95,8 @@ def report(
         if fmt:
             sums = _by_calendar(sums, fmt, tz, whole_quarters=source is _QUARTERS)
     except _NotWholeQuarters:
-        sums = _by_calendar(_sums(conn, _RESPONSES, by, start, end, provider, project, breakdown), fmt, tz)  # type: ignore[arg-type]
+        assert fmt is not None  # only days, weeks and months are cut at midnights
+        sums = _by_calendar(_sums(conn, _RESPONSES, by, start, end, provider, project, breakdown), fmt, tz)
     rows = [_row(str(key), models, breakdown) for key, models in sums.items()]
     if not fmt:
         rows.sort(key=lambda r: (-r.total_tokens, r.key))

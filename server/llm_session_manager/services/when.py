@@ -46,7 +46,7 @@ def parse(text: str, *, name: str = "since") -> dt.date | float:
     try:
         if _DATE.fullmatch(value):
             return dt.date.fromisoformat(value)
-        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        return dt.datetime.fromisoformat(value).timestamp()  # Python 3.11 reads a trailing Z
     except ValueError:
         raise BadInput(
             f"{name} must be a date like 2025-01-31, an ISO time or an age like 7d, got {text!r}"
