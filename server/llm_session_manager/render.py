@@ -235,7 +235,7 @@ def analytics(console: Console, r: AnalyticsReport) -> None:
     t, s = r.totals, r.sessions
     console.rule(f"[bold]Analytics[/] {r.since} → {r.until} ({r.days} days)")
     if not s.count and not t.total_tokens:
-        console.print("No sessions in that window. Run 'llm-session scan', or widen it with --days.")
+        console.print("No sessions in that window; widen it with --days.")
         return
     console.print(
         f"{compact(t.total_tokens)} tokens, [bold]{money(t.cost_usd)}[/] in {s.count:,} sessions; "

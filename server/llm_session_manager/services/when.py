@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import BadInput
 
@@ -27,6 +26,8 @@ def zone(name: str | None) -> Zone:
     """The IANA time zone ``name`` (``Europe/Berlin``); None for local time."""
     if name is None:
         return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only reports in another zone pay for it
+
     try:
         return ZoneInfo(name.strip())
     except (ZoneInfoNotFoundError, ValueError):
