@@ -33,11 +33,13 @@ def scan_result(console: Console, r: ScanResult) -> None:
     )
 
 
-def nothing_found(console: Console, what: str, filters: str, total: int) -> None:
-    """Why a listing is empty: an empty store, or a selection that left nothing out of ``total`` sessions."""
-    if not total:
+def nothing_found(console: Console, what: str, filters: str, total: int | None) -> None:
+    """Why a listing is empty: an empty store, or options that left nothing of ``total`` sessions."""
+    if total == 0:
         console.print("The store holds no sessions yet. Run 'llm-session scan' first, "
                       "or 'llm-session demo' to try it.")
+    elif total is None:
+        console.print(f"No {what} found" + (f" for {filters}." if filters else "."))
     elif filters:
         console.print(f"No {what} matches {filters} ({total:,} sessions in the store).")
     else:
@@ -53,7 +55,7 @@ def session_table(console: Console, sessions: list[Session], *, emoji: bool = Tr
     tokens and cost 1; the id stays. Project, model, tags and title shrink first.
     """
     if not sessions:
-        nothing_found(console, "session", filters, len(sessions) if total is None else total)
+        nothing_found(console, "session", filters, total)
         return
     ids = ids or {}
     now = time.time()
@@ -92,7 +94,7 @@ def usage_table(console: Console, report: UsageReport, by: str, *,
     some keys shorter (session ids as their unique prefixes).
     """
     if not report.rows:
-        nothing_found(console, "usage", filters, 1 if total is None else total)
+        nothing_found(console, "usage", filters, total)
         return
     exact = _usage_columns(report, by, labels or {}, lambda n: f"{n:,}")
     cols = exact if fit.fits(exact, console.width) else _usage_columns(report, by, labels or {}, compact)

@@ -134,13 +134,13 @@ def _sums(conn: apsw.Connection, source: _Source, by: str, start: float | None, 
         quarters.refresh(conn)
     clauses: list[str] = []
     params: list[object] = []
-    # A whole quarter hour's bound cuts no quarter in two (``report`` checks).
+    # Quarters are read only between whole quarter hours (``report`` checks): no quarter is cut in two.
     if start is not None:
         clauses.append(f"{source.time} >= ?")
-        params.append(start // source.step)
+        params.append(start // source.step if source.step > 1 else start)
     if end is not None:
         clauses.append(f"{source.time} < ?")
-        params.append(end // source.step)
+        params.append(end // source.step if source.step > 1 else end)
     if provider:
         clauses.append(f"{source.provider} = ?")
         params.append(provider)
