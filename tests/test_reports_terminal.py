@@ -157,3 +157,13 @@ def test_an_empty_store_says_to_scan(cli):
     for args in (("list",), ("usage",), ("list", "--provider", "codex")):
         r = cli(*args)
         assert r.code == 0 and "Run 'llm-session scan' first" in r.out, args
+
+
+def test_a_title_that_looks_like_markup_is_shown_as_typed(cli, fixture_logs):
+    path = write_session(fixture_logs.claude, BIG, [Response("2025-08-04T10:00:00Z", 10, 20)], cwd="/home/dev/[wip]")
+    typed = "Why is arr[/2] [red]empty[/red]?"
+    path.write_text(path.read_text().replace("Step 1: carry on with the refactor.", typed))
+    assert cli("scan").code == 0
+    assert typed in "\n".join(table(cli, "list", columns=200))
+    shown = "\n".join(table(cli, "show", BIG[:8], columns=120))
+    assert typed in shown and "/home/dev/[wip]" in shown

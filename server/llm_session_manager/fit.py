@@ -97,9 +97,7 @@ def _len(cell: Cell) -> int:
     return cell.cell_len if isinstance(cell, Text) else cell_len(cell)
 
 
-def _fit(cell: Cell, width: int, cut: Callable[[str, int], str]) -> Cell:
-    if _len(cell) <= width:
-        return cell
-    if isinstance(cell, Text):
-        return Text(cut(cell.plain, width), style=cell.style)
-    return cut(cell, width)
+def _fit(cell: Cell, width: int, cut: Callable[[str, int], str]) -> Text:
+    """The cell in ``width`` cells, as ``Text``: titles and paths are the user's text, never rich markup."""
+    text = cell if isinstance(cell, Text) else Text(cell)
+    return text if text.cell_len <= width else Text(cut(text.plain, width), style=text.style)

@@ -161,7 +161,7 @@ def session_report(console: Console, r: SessionReport) -> None:
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
     for name, value in facts:
-        grid.add_row(name, value)
+        grid.add_row(name, Text(value))  # the user's text, never rich markup
     console.print(grid)
     console.print(Text(f"\nTokens ({s.tokens.source})", style="bold"))
     exact = _model_columns(r, lambda n: f"{n:,}")
