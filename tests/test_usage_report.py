@@ -224,3 +224,11 @@ def test_an_unknown_time_zone_is_one_clear_line(cli):
     r = cli("usage", "--timezone", "Mars/Olympus_Mons")
     assert r.code == 1 and r.out == ""
     assert r.err == "error: unknown time zone 'Mars/Olympus_Mons': give an IANA name like Europe/Berlin or UTC\n"
+
+
+def test_a_time_without_an_offset_is_read_in_the_asked_for_zone(cli, fixture_logs):
+    write_session(fixture_logs.claude, SESSION, every_20_minutes("2025-08-16T00:00:00Z", hours=12))
+    kolkata = usage(cli, "--since", "2025-08-16T09:00", "--timezone", "Asia/Kolkata", "--by", "session")
+    utc = usage(cli, "--since", "2025-08-16T03:30:00Z", "--by", "session")
+    assert kolkata == utc and kolkata["totals"]["total_tokens"] > 0
+    assert usage(cli, "--since", "2025-08-16T03:30", "--by", "session", env={"TZ": "UTC"}) == utc

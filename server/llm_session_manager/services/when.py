@@ -34,11 +34,11 @@ def zone(name: str | None) -> Zone:
         raise BadInput(f"unknown time zone {name!r}: give an IANA name like Europe/Berlin or UTC") from None
 
 
-def parse(text: str, *, name: str = "since") -> dt.date | float:
-    """A bare date (``2025-01-31``) as a date; an ISO time or an age (30m, 12h, 7d, 2w) as unix seconds.
+def parse(text: str, *, name: str = "since") -> dt.date | dt.datetime | float:
+    """A bare date (``2025-01-31``) as a date, an ISO time as a datetime (naive without an
+    offset), an age (30m, 12h, 7d, 2w) as the unix time that long ago.
 
     ``name`` is what the frontend calls the value (``--since``), for the error.
-    An ISO time without an offset is local time.
     """
     value = text.strip()
     m = _AGE.fullmatch(value)
@@ -47,7 +47,7 @@ def parse(text: str, *, name: str = "since") -> dt.date | float:
     try:
         if _DATE.fullmatch(value):
             return dt.date.fromisoformat(value)
-        return dt.datetime.fromisoformat(value).timestamp()  # Python 3.11 reads a trailing Z
+        return dt.datetime.fromisoformat(value)  # Python 3.11 reads a trailing Z
     except ValueError:
         raise BadInput(
             f"{name} must be a date like 2025-01-31, an ISO time or an age like 7d, got {text!r}"
@@ -60,15 +60,22 @@ def is_date(text: str) -> bool:
 
 
 def start(text: str, *, name: str = "since", tz: Zone = None) -> float:
-    """Unix time where a ``--since`` value begins: a date's midnight in ``tz``."""
-    value = parse(text, name=name)
-    return midnight(value, tz) if isinstance(value, dt.date) else value
+    """Unix time where a ``--since`` value begins: a date's midnight in ``tz``, a time
+    without an offset read in ``tz``."""
+    return _instant(parse(text, name=name), tz, days_after=0)
 
 
 def end(text: str, *, name: str = "until", tz: Zone = None) -> float:
     """Unix time where an inclusive ``--until`` value ends: after a whole date, in ``tz``."""
-    value = parse(text, name=name)
-    return midnight(value + dt.timedelta(days=1), tz) if isinstance(value, dt.date) else value
+    return _instant(parse(text, name=name), tz, days_after=1)
+
+
+def _instant(value: dt.date | dt.datetime | float, tz: Zone, days_after: int) -> float:
+    if isinstance(value, dt.datetime):  # before date: a datetime is a date too
+        return (value.replace(tzinfo=tz) if value.tzinfo is None and tz is not None else value).timestamp()
+    if isinstance(value, dt.date):
+        return midnight(value + dt.timedelta(days=days_after), tz)
+    return value
 
 
 def parse_since(text: str, *, name: str = "since") -> float:
