@@ -101,11 +101,11 @@ def list_sessions(
     sort: str = "last_activity", reverse: bool = False, limit: int | None = None,
 ) -> list[Session]:
     """Sessions matching ``filters``, most recently active first unless ``sort`` names another
-    order (``SORTS``); ``reverse`` turns it round; ``limit`` keeps the first so many."""
+    order (``SESSION_SORTS``); ``reverse`` turns it round; ``limit`` keeps the first so many."""
     if sort not in _FIRST:
         raise BadInput(f"cannot sort sessions by {sort!r}; choose one of {', '.join(SESSION_SORTS)}")
     if limit is not None and limit < 1:
-        raise BadInput(f"--limit must be a positive number, got {limit}")
+        raise BadInput(f"the limit must be a positive number, got {limit}")
     clauses, params = [], {}
     if filters.provider:
         clauses.append("s.provider = :provider")
