@@ -28,6 +28,17 @@ def test_every_command_is_documented():
         assert f"`{command}" in docs or (f"{leaf}" in docs and command.split()[0] in docs), command
 
 
+def test_the_options_of_list_and_usage_are_documented():
+    docs = DOCS.read_text()
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for command in ("list", "usage"):
+        heading = next(line for line in docs.splitlines() if line.startswith(f"## `{command} "))
+        for action in sub.choices[command]._actions:
+            for flag in action.option_strings:
+                if flag.startswith("--") and flag not in ("--help", "--config", "--verbose", "--json", "--no-scan"):
+                    assert flag in heading, (command, flag)
+
+
 def test_every_command_names_code_that_exists():
     """The parser names each command's function as text, imported only when it runs:
     a misspelt name must fail here, not for the first user of that command."""
@@ -95,7 +106,7 @@ def test_an_unknown_session_is_one_line(cli):
 def test_bad_dates_and_groups_are_rejected_clearly(cli):
     r = cli("usage", "--since", "last tuesday", "--json")
     assert r.code == 1 and "--since must be a date like 2025-01-31" in r.err and r.out == ""
-    r = cli("usage", "--by", "week")
+    r = cli("usage", "--by", "fortnight")
     assert r.code == 2 and "invalid choice" in r.err
     r = cli("list", "--since", "yesterday-ish")
     assert r.code == 1 and "--since" in r.err

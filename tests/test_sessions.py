@@ -125,7 +125,7 @@ def test_a_directory_filter_sums_only_its_own_sessions_and_the_same_way(conn):
 def test_a_prefix_finds_a_session_and_an_ambiguous_one_says_which(cli, scanned):
     assert cli("show", CLAUDE_B[:5], "--json").json()["id"] == CLAUDE_B
     r = cli("show", "019c8a1", "--json")
-    assert r.code == 1 and "matches several sessions" in r.err and CODEX_SESSION in r.err
+    assert r.code == 1 and "matches 2 sessions" in r.err and CODEX_SESSION in r.err
 
 
 def test_set_project_moves_a_session_and_survives_a_rescan(cli, scanned):
@@ -285,3 +285,26 @@ def test_exports_never_carry_a_secret_from_the_conversation(conn):
         text = export.render(conn, config.load(), CODEX_SESSION, fmt)
         assert key not in text and "[REDACTED:anthropic-api-key]" in text, fmt
     json.loads(export.render(conn, config.load(), CODEX_SESSION, "json"))  # still valid JSON
+
+
+def test_list_sorts_and_limits_and_stays_the_same_json(cli, scanned):
+    everything = cli("list", "--json").json()
+    assert [s["last_activity"] for s in everything] == sorted((s["last_activity"] for s in everything), reverse=True)
+    firsts = {  # what comes first: the latest start, the costliest, ..., the worst health
+        "started_at": (lambda s: s["started_at"] or "", True),
+        "cost": (lambda s: s["cost_usd"], True),
+        "tokens": (lambda s: s["tokens"]["total"], True),
+        "context": (lambda s: s["context"]["percent"], True),
+        "health": (lambda s: s["health"]["score"], False),
+    }
+    for field, (key, larger_first) in firsts.items():
+        ordered = cli("list", "--sort", field, "--json").json()
+        assert ordered == sorted(everything, key=key, reverse=larger_first), field  # ties stay newest first
+        backwards = cli("list", "--sort", field, "--reverse", "--json").json()
+        assert backwards == sorted(everything, key=key, reverse=not larger_first), field
+    assert len({s["health"]["score"] for s in everything}) > 1 and len({s["cost_usd"] for s in everything}) > 1
+    top = cli("list", "--sort", "cost", "--limit", "2", "--json").json()
+    assert top == cli("list", "--sort", "cost", "--json").json()[:2] and len(top) == 2
+    assert cli("list", "--reverse", "--json").json() == everything[::-1]
+    assert cli("list", "--limit", "0").code == 2
+    assert cli("list", "--sort", "name").code == 2

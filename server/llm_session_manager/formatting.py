@@ -13,15 +13,67 @@ from datetime import datetime
 
 
 def compact(n: int) -> str:
-    """1234567 -> 1.2M: a token count that fits a narrow column."""
+    """1234567 -> 1.2M: a token count that fits a narrow column.
+
+    Rounded to a tenth of its unit; 999,960 is 1.0M, not 1000.0k.
+    """
     for unit, size in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
-        if n >= size:
+        if n >= size * 0.99995:
             return f"{n / size:.1f}{unit}"
     return str(n)
 
 
 def money(usd: float) -> str:
+    """The one way dollars are shown to people: ``$1,234.56``.
+
+    Every table and line that shows a cost calls this, so how an unknown price
+    is shown is decided here once.
+    """
     return f"${usd:,.2f}"
+
+
+def middle(path: str, width: int) -> str:
+    """``path`` in at most ``width`` cells, cut in the middle: ``/home/u/…/src/app.py``.
+
+    Paths in one table often share a long start; cutting their ends would show
+    the same prefix on every line. The file name is kept whole whenever it fits,
+    then as many directories from either end as fit around the ``…``.
+    """
+    if len(path) <= width:
+        return path
+    sep = "\\" if "\\" in path and "/" not in path else "/"
+    parts = path.split(sep)
+    head: list[str] = []
+    tail = [parts[-1]]
+    inner = parts[:-1]
+    sides = [True, False]  # True: the next directory from the start; False: from the end
+    while inner and sides:
+        from_head = sides[0]
+        grown = ([*head, inner[0]], tail) if from_head else (head, [inner[-1], *tail])
+        if len(_joined(*grown, sep)) > width:
+            sides.pop(0)  # that end is full; the other may still take a short name
+            continue
+        head, tail = grown
+        inner.pop(0 if from_head else -1)
+        if len(sides) == 2:
+            sides.reverse()  # alternate ends while both take more
+    text = _joined(head, tail, sep)
+    if len(text) <= width:
+        return text
+    name = parts[-1]  # even the file name alone does not fit: cut it, keeping its end
+    if width <= 1:
+        return "…"[:width]
+    keep = width - 1
+    return name[: keep // 2] + "…" + name[len(name) - (keep - keep // 2):]
+
+
+def _joined(head: list[str], tail: list[str], sep: str) -> str:
+    return sep.join([*head, "…", *tail])
+
+
+def ellipsis(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, its end replaced by ``…`` when cut."""
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"[:width]
 
 
 def short_model(model: str | None) -> str | None:

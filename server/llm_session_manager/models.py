@@ -10,7 +10,7 @@ DESIGN.md, so renaming one is a breaking change.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Literal, NamedTuple, get_args
 
 import msgspec
 
@@ -185,6 +185,26 @@ class UsageTotals(msgspec.Struct):
     cost_usd: float = 0.0
 
 
+# How ``usage`` groups: one spelling for the CLI, the MCP tool and the service.
+UsageGroup = Literal["day", "week", "month", "session", "model", "project", "provider"]
+USAGE_GROUPS: tuple[str, ...] = get_args(UsageGroup)
+# How ``list`` orders sessions (services/sessions.py says what comes first for each).
+SessionSort = Literal["last_activity", "started_at", "cost", "tokens", "context", "health"]
+SESSION_SORTS: tuple[str, ...] = get_args(SessionSort)
+
+
+class UsageModelRow(msgspec.Struct):
+    """One model's share of a usage row (``usage --breakdown``), like ccusage's ``modelBreakdowns``."""
+
+    model: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_creation_tokens: int = 0
+    cache_read_tokens: int = 0
+    total_tokens: int = 0
+    cost_usd: float = 0.0
+
+
 class UsageReportRow(msgspec.Struct):
     key: str
     input_tokens: int = 0
@@ -193,6 +213,7 @@ class UsageReportRow(msgspec.Struct):
     cache_read_tokens: int = 0
     total_tokens: int = 0
     cost_usd: float = 0.0
+    models: list[UsageModelRow] | msgspec.UnsetType = msgspec.UNSET  # only with --breakdown
 
 
 class UsageReport(msgspec.Struct):

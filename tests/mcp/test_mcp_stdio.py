@@ -43,7 +43,7 @@ async def test_every_contract_tool_is_listed_with_input_and_output_schemas(mcp):
     assert set(listing) >= {"provider", "project", "tag", "active", "since"}
     assert "codex" in json.dumps(listing["provider"])
     assert set(tools["usage"].input_schema["properties"]["by"]["enum"]) == {
-        "day", "month", "session", "model", "project", "provider"}
+        "day", "week", "month", "session", "model", "project", "provider"}
     assert tools["export_session"].input_schema["required"] == ["session_id", "format"]
     assert tools["recall"].input_schema["properties"]["limit"]["default"] == 5
     assert tools["remember"].annotations.read_only_hint is False

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .. import __version__
-from ..models import PROVIDERS
+from ..models import PROVIDERS, SESSION_SORTS, USAGE_GROUPS
 
 
 def _seconds(value: str) -> float:
@@ -32,6 +32,16 @@ def _provider(value: str) -> str:
     if value not in PROVIDERS:
         raise argparse.ArgumentTypeError(f"unknown provider {value!r}; one of {', '.join(PROVIDERS)}")
     return value
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, got {value!r}")
+    return n
 
 
 def _global_options(default: Any) -> argparse.ArgumentParser:
@@ -96,7 +106,12 @@ def _list(kit: _Kit) -> None:
     p.add_argument("--tag")
     p.add_argument("--project")
     p.add_argument("--active", action="store_true", help="only sessions whose assistant is running")
-    p.add_argument("--since", help="last active since a date (2025-01-31) or an age (7d, 12h)")
+    p.add_argument("--since", help="last active since a date (2025-01-31), an ISO time or an age (7d, 12h)")
+    p.add_argument("--sort", default="last_activity", choices=SESSION_SORTS,
+                   help="newest last activity (default) or start, highest cost or tokens, "
+                        "fullest context, or worst health first")
+    p.add_argument("--reverse", action="store_true", help="the other way round")
+    p.add_argument("--limit", type=_positive, metavar="N", help="only the first N sessions")
 
 
 def _local(kit: _Kit) -> None:
@@ -136,10 +151,15 @@ def _recommend(kit: _Kit) -> None:
 
 def _usage(kit: _Kit) -> None:
     p = kit.add("usage", "_reports:cmd_usage", "token and cost report, like ccusage", scans=True)
-    p.add_argument("--by", default="day", choices=("day", "month", "session", "model", "project", "provider"))
-    p.add_argument("--since", help="first local date, YYYY-MM-DD")
-    p.add_argument("--until", help="last local date, YYYY-MM-DD")
+    p.add_argument("--by", default="day", choices=USAGE_GROUPS,
+                   help="day, week (keyed by its Monday) or month, in local time; or session, model, project, provider")
+    p.add_argument("--since", help="from a date (2025-01-31, whole day), an ISO time or an age (7d, 12h)")
+    p.add_argument("--until", help="up to a date (2025-01-31, included), an ISO time or an age")
     p.add_argument("--provider", type=_provider)
+    p.add_argument("--project", help="only this project's usage")
+    p.add_argument("--timezone", metavar="TZ",
+                   help="IANA time zone for days, weeks, months and dates (default: local time, $TZ)")
+    p.add_argument("--breakdown", action="store_true", help="each row split by model as well")
 
 
 def _analytics(kit: _Kit) -> None:

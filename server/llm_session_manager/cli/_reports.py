@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from ..errors import BadInput
 from ._context import Context
@@ -13,8 +14,22 @@ def cmd_usage(ctx: Context) -> None:
     from ..services import usage
 
     a = ctx.args
-    report = usage.report(ctx.fresh_conn(), a.by, since=a.since, until=a.until, provider=a.provider)
-    ctx.emit(report, lambda render: render.usage_table(ctx.console, report, a.by))
+    conn = ctx.fresh_conn()
+    report = usage.report(conn, a.by, since=a.since, until=a.until, provider=a.provider, project=a.project,
+                          timezone=a.timezone, breakdown=a.breakdown)
+
+    def human(render: Any) -> None:
+        from ..services import sessions  # for people only: it loads the process scanner
+        from ._sessions import filters_given
+
+        render.usage_table(
+            ctx.console, report, a.by,
+            labels=sessions.short_ids(conn, [r.key for r in report.rows]) if a.by == "session" else None,
+            filters=filters_given(a, "since", "until", "provider", "project"),
+            total=sessions.count(conn) if not report.rows else None,
+        )
+
+    ctx.emit(report, human)
 
 
 def cmd_analytics(ctx: Context) -> None:

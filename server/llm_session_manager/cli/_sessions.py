@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import sys
+from argparse import Namespace
 from pathlib import Path
+
+import msgspec
 
 from ..errors import BadInput
 from ..models import short_id
@@ -36,19 +39,40 @@ def cmd_list(ctx: Context) -> None:
         provider=a.provider, tag=a.tag, project=a.project, active=a.active,
         since=parse_since(a.since) if a.since else None,
     )
-    found = sessions.list_sessions(ctx.fresh_conn(), ctx.config, filters)
-    ctx.emit(found, lambda render: render.session_table(ctx.console, found, emoji=ctx.config.dashboard.show_emoji))
+    conn = ctx.fresh_conn()
+    found = sessions.list_sessions(conn, ctx.config, filters, sort=a.sort, reverse=a.reverse, limit=a.limit)
+    ctx.emit(found, lambda render: render.session_table(
+        ctx.console, found, emoji=ctx.config.dashboard.show_emoji,
+        ids=sessions.short_ids(conn, [s.id for s in found]),
+        filters=filters_given(a, "provider", "tag", "project", "active", "since"),
+        total=sessions.count(conn) if not found else None,
+    ))
+
+
+def filters_given(args: Namespace, *names: str) -> str:
+    """The options among ``names`` the user gave, as typed: ``--provider codex --active``."""
+    given = []
+    for name in names:
+        value = getattr(args, name, None)
+        if value is True:
+            given.append(f"--{name}")
+        elif value not in (None, False):
+            given.append(f"--{name} {value}")
+    return " ".join(given)
 
 
 def cmd_show(ctx: Context) -> None:
     from ..services import export, sessions
 
+    conn = ctx.fresh_conn()
     if ctx.args.json:
-        ctx.emit(sessions.get_session(ctx.fresh_conn(), ctx.config, ctx.args.id), lambda _: None)
-    else:
-        from .. import render
+        ctx.emit(sessions.get_session(conn, ctx.config, ctx.args.id), lambda _: None)
+        return
+    from .. import render
 
-        render.markdown(ctx.console, export.render(ctx.fresh_conn(), ctx.config, ctx.args.id, "markdown"))
+    # The export's JSON, secrets redacted as in every export, read back for the terminal.
+    report = msgspec.json.decode(export.render(conn, ctx.config, ctx.args.id, "json"), type=export.SessionReport)
+    render.session_report(ctx.console, report)
 
 
 def cmd_export(ctx: Context) -> None:

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import bisect
 import os
-import re
 import time
-from datetime import datetime, timedelta, timezone
-from typing import NamedTuple
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from typing import Any, NamedTuple
 
 import apsw
 
 from ..config import Config
 from ..errors import Ambiguous, BadInput, NotFound
-from ..models import Context, Session, Tokens
+from ..models import SESSION_SORTS, Context, Session, Tokens, short_id
 from ..store import write_transaction
-from . import health, pricing, processes
+from . import health, pricing, processes, when
 
 
 class Filters(NamedTuple):
@@ -83,10 +84,28 @@ _AT_OR_BELOW = f"(s.cwd <> '' AND substr({_DIR}, 1, length(:below)) = :below)"
 _ABOVE = f"(s.cwd <> '' AND {_DIR} <> :below AND substr(:below, 1, length({_DIR})) = {_DIR})"
 
 
+# What each of ``SESSION_SORTS`` puts first is what people look for:
+# the newest, the costliest, the biggest, the fullest context, the worst health.
+_FIRST: dict[str, tuple[Callable[[Session], Any], bool]] = {  # key, and whether larger comes first
+    "last_activity": (lambda s: s.last_activity or "", True),
+    "started_at": (lambda s: s.started_at or "", True),
+    "cost": (lambda s: s.cost_usd, True),
+    "tokens": (lambda s: s.tokens.total, True),
+    "context": (lambda s: s.context.percent, True),
+    "health": (lambda s: s.health.score, False),
+}
+
+
 def list_sessions(
-    conn: apsw.Connection, config: Config, filters: Filters = Filters(), *, now: float | None = None
+    conn: apsw.Connection, config: Config, filters: Filters = Filters(), *, now: float | None = None,
+    sort: str = "last_activity", reverse: bool = False, limit: int | None = None,
 ) -> list[Session]:
-    """Sessions matching ``filters``, most recently active first."""
+    """Sessions matching ``filters``, most recently active first unless ``sort`` names another
+    order (``SESSION_SORTS``); ``reverse`` turns it round; ``limit`` keeps the first so many."""
+    if sort not in _FIRST:
+        raise BadInput(f"cannot sort sessions by {sort!r}; choose one of {', '.join(SESSION_SORTS)}")
+    if limit is not None and limit < 1:
+        raise BadInput(f"the limit must be a positive number, got {limit}")
     clauses, params = [], {}
     if filters.provider:
         clauses.append("s.provider = :provider")
@@ -106,7 +125,20 @@ def list_sessions(
     sessions = _select(conn, config, clauses, params, now)
     if filters.active:
         sessions = [s for s in sessions if s.active]
-    return sessions
+    key, larger_first = _FIRST[sort]
+    if sort != "last_activity" or reverse:
+        sessions.sort(key=key, reverse=larger_first != reverse)  # stable: ties stay newest first
+    return sessions[:limit]
+
+
+def count(conn: apsw.Connection) -> int:
+    """How many sessions the store holds, whatever any filter says."""
+    return _count(conn, "", ())
+
+
+def _count(conn: apsw.Connection, where: str, params: tuple[str, ...]) -> int:
+    row = conn.execute(f"SELECT count(*) FROM sessions {where}", params).fetchone()
+    return int(row[0]) if row else 0
 
 
 def get_session(conn: apsw.Connection, config: Config, ref: str, *, now: float | None = None) -> Session:
@@ -156,7 +188,7 @@ def _select(
 
 
 def resolve_id(conn: apsw.Connection, ref: str) -> str:
-    """The full id of the one session whose id is ``ref`` or starts with it."""
+    """The full id of the one session whose id is ``ref`` or starts with it (in any letter case)."""
     ref = ref.strip()
     if not ref:
         raise BadInput("empty session id")
@@ -165,15 +197,41 @@ def resolve_id(conn: apsw.Connection, ref: str) -> str:
         return exact[0]
     # Escape LIKE wildcards so an id containing % or _ matches literally.
     pattern = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    ids = [r[0] for r in conn.execute(
-        "SELECT id FROM sessions WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 6", (pattern,)
-    )]
-    if not ids:
+    found: list[tuple[str, str, str | None]] = conn.execute(  # type: ignore[assignment]
+        "SELECT id, provider, project FROM sessions WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 6", (pattern,)
+    ).fetchall()
+    if not found:
         raise NotFound(f"no session with id {ref!r} (see 'llm-session list')")
-    if len(ids) > 1:
-        shown = ", ".join(ids[:5]) + (", ..." if len(ids) > 5 else "")
-        raise Ambiguous(f"session id prefix {ref!r} matches several sessions: {shown}")
-    return ids[0]
+    if len(found) > 1:
+        total = len(found) if len(found) <= 5 else _count(conn, "WHERE id LIKE ? ESCAPE '\\'", (pattern,))
+        shown = ", ".join(f"{sid} ({provider}{', ' + project if project else ''})"
+                          for sid, provider, project in found[:5])
+        raise Ambiguous(f"session id prefix {ref!r} matches {total} sessions: {shown}"
+                        + (", ..." if total > 5 else "") + "; give more of the id")
+    return found[0][0]
+
+
+def short_ids(conn: apsw.Connection, ids: Iterable[str]) -> dict[str, str]:
+    """Each of ``ids`` as people are shown it: ``short_id``'s 8 characters, or as many
+    more as it takes to tell it from every other session in the store.
+
+    Unique in the whole store, not only among those shown, so that what a
+    filtered ``list`` shows works in ``show`` and every other command. Compared
+    without letter case, as ``resolve_id`` matches.
+    """
+    every = sorted({row[0].lower() for row in conn.execute("SELECT id FROM sessions")})
+    out = {}
+    for sid in ids:
+        low = sid.lower()
+        at = bisect.bisect_left(every, low)
+        shared = max((_common(low, every[n]) for n in (at - 1, at + 1) if 0 <= n < len(every)), default=0)
+        out[sid] = sid[: max(len(short_id(sid)), shared + 1)]
+    return out
+
+
+def _common(a: str, b: str) -> int:
+    """The length of the prefix ``a`` and ``b`` share."""
+    return len(os.path.commonprefix([a, b]))
 
 
 def tag(conn: apsw.Connection, ref: str, tags: list[str]) -> str:
@@ -276,25 +334,12 @@ def _session(f: _Facts, active: bool, config: Config, now: float, limits: _Limit
     )
 
 
-_AGE = re.compile(r"(\d+)([mhdw])")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
 def parse_since(text: str, *, name: str = "since") -> float:
     """A local date (2025-01-31), an ISO time or an age (30m, 12h, 7d, 2w) as unix seconds.
 
     ``name`` is what the frontend calls the value (``--since``), for the error.
     """
-    value = text.strip()
-    m = _AGE.fullmatch(value)
-    if m:
-        return time.time() - timedelta(**{_UNITS[m.group(2)]: int(m.group(1))}).total_seconds()
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()  # a bare date: local midnight
-    except ValueError:
-        raise BadInput(
-            f"{name} must be a date like 2025-01-31, an ISO time or an age like 7d, got {text!r}"
-        ) from None
+    return when.parse_since(text, name=name)
 
 
 def iso(ts: float | None) -> str | None:

@@ -1,36 +1,67 @@
-"""Token and cost reports grouped by day, month, session, model, project or provider.
+"""Token and cost reports grouped by day, week, month, session, model, project or provider.
 
 Token fields mean what ccusage reports (input excludes cache reads; output
-includes reasoning), so the two tools can be compared line by line. Days and
-months are in local time and follow ``TZ``, as ccusage does.
+includes reasoning), so the two tools can be compared line by line. Days,
+weeks and months are in local time and follow ``TZ``, as ccusage does, or in
+the IANA zone a report is asked for. A week is keyed by the date of its
+Monday (ccusage ``weekly --start-of-week monday``).
 """
 
 from __future__ import annotations
 
 import datetime
-import math
-import re
-import time
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
 
 import apsw
 
 from ..errors import BadInput
-from ..models import UsageReport, UsageReportRow, UsageTotals
+from ..models import USAGE_GROUPS, UsageModelRow, UsageReport, UsageReportRow, UsageTotals
 from ..store import quarters, write_transaction
-from . import pricing
+from . import pricing, when
 
-GROUPS = ("day", "month", "session", "model", "project", "provider")
+GROUPS = USAGE_GROUPS
+_TIMED: dict[str, Callable[[datetime.date], str]] = {
+    "day": lambda d: d.isoformat(),
+    "week": lambda d: (d - datetime.timedelta(days=d.weekday())).isoformat(),
+    "month": lambda d: f"{d.year:04d}-{d.month:02d}",
+}
+_SUMS = "sum({p}input_tokens), sum({p}output_tokens), sum({p}cache_creation_tokens), " \
+        "sum({p}cache_read_tokens), sum({p}cost_usd)"
 
-# Day, month, model and provider are summed from ``usage_quarters`` (store/quarters.py),
-# a few rows per hour of use; session and project from every response. Quarter
-# hours get their local day from the platform's ``localtime``, so DST follows ``TZ``
-# exactly as ccusage's does.
-_QUARTERS_KEY = {"day": "quarter", "month": "quarter", "model": "model", "provider": "provider"}
-_RESPONSES_KEY = {"session": "u.session_id", "project": "coalesce(s.project, '(none)')"}
-_LOCAL_FORMAT = {"day": "%Y-%m-%d", "month": "%Y-%m"}
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_SUMS = "sum(input_tokens), sum(output_tokens), sum(cache_creation_tokens), sum(cache_read_tokens), sum(cost_usd)"
+
+class _Source(NamedTuple):
+    """Where sums come from: the quarter-hour sums, or every response."""
+
+    table: str
+    time: str  # the time column
+    step: int  # seconds per unit of ``time``
+    keys: dict[str, str]  # group -> SQL for its key; groups it cannot serve are absent
+    provider: str
+    model: str
+    prefix: str  # of the summed columns
+
+
+# Day, week, month, model and provider are summed from ``usage_quarters``
+# (store/quarters.py), a few rows per hour of use; session and project, and any
+# report cut at an instant that is not a whole quarter hour, from every response.
+_QUARTERS = _Source(
+    "usage_quarters", "quarter", quarters.QUARTER_HOUR,
+    {"day": "quarter", "week": "quarter", "month": "quarter", "model": "model", "provider": "provider"},
+    "provider", "model", "",
+)
+_RESPONSES = _Source(
+    "usage u LEFT JOIN sessions s ON s.id = u.session_id", "u.ts", 1,
+    {"day": "u.ts", "week": "u.ts", "month": "u.ts", "model": "u.model", "provider": "coalesce(s.provider, '')",
+     "session": "u.session_id", "project": "coalesce(s.project, '(none)')"},
+    "s.provider", "u.model", "u.",
+)
+
+_Sums = dict[Any, dict[str | None, list[float]]]  # key -> model (None without breakdown) -> five sums
+
+
+class _NotWholeQuarters(Exception):
+    """A day in the asked-for zone does not begin on a quarter hour (offsets before 1980)."""
 
 
 def report(
@@ -40,29 +71,34 @@ def report(
     since: str | None = None,
     until: str | None = None,
     provider: str | None = None,
+    project: str | None = None,
+    timezone: str | None = None,
+    breakdown: bool = False,
 ) -> UsageReport:
-    """Usage summed per group; ``since``/``until`` are inclusive local dates."""
+    """Usage summed per group.
+
+    ``since``/``until`` take what ``list --since`` takes: a date (inclusive, a
+    whole day in ``timezone``), an ISO time or an age (``7d``). ``timezone`` is
+    an IANA name for the day, week and month keys and dates (default: local
+    time). ``breakdown`` adds each row's ``models``.
+    """
     if by not in GROUPS:
         raise BadInput(f"cannot group usage by {by!r}; choose one of {', '.join(GROUPS)}")
-    start = None if since is None else local_midnight("since", since)
-    end = None if until is None else local_midnight("until", until, days_after=1)
-    local = _LOCAL_FORMAT.get(by)
-    sums = _sums(conn, by, start, end, provider)
-    if local:
-        sums = _by_local_time(sums, local)
-    rows = [
-        UsageReportRow(
-            key=key,
-            input_tokens=i,
-            output_tokens=o,
-            cache_creation_tokens=cc,
-            cache_read_tokens=cr,
-            total_tokens=i + o + cc + cr,
-            cost_usd=round(c, 6),
-        )
-        for key, (i, o, cc, cr, c) in sums.items()
-    ]
-    if not local:
+    tz = when.zone(timezone)
+    start = None if since is None else when.start(since, name="--since", tz=tz)
+    end = None if until is None else when.end(until, name="--until", tz=tz)
+    fmt = _TIMED.get(by)
+    whole = all(t is None or t % quarters.QUARTER_HOUR == 0 for t in (start, end))
+    source = _QUARTERS if whole and project is None and by in _QUARTERS.keys else _RESPONSES
+    try:
+        sums = _sums(conn, source, by, start, end, provider, project, breakdown)
+        if fmt:
+            sums = _by_calendar(sums, fmt, tz, whole_quarters=source is _QUARTERS)
+    except _NotWholeQuarters:
+        assert fmt is not None  # only days, weeks and months are cut at midnights
+        sums = _by_calendar(_sums(conn, _RESPONSES, by, start, end, provider, project, breakdown), fmt, tz)
+    rows = [_row(str(key), models, breakdown) for key, models in sums.items()]
+    if not fmt:
         rows.sort(key=lambda r: (-r.total_tokens, r.key))
     totals = UsageTotals(
         input_tokens=sum(r.input_tokens for r in rows),
@@ -75,52 +111,82 @@ def report(
     return UsageReport(rows=rows, totals=totals)
 
 
-def _sums(conn: apsw.Connection, by: str, start: float | None, end: float | None,
-          provider: str | None) -> dict[Any, list]:
-    """The five sums per key, in key order; day and month keyed by quarter hour."""
-    if by in _QUARTERS_KEY:
+def _row(key: str, models: dict[str | None, list[float]], breakdown: bool) -> UsageReportRow:
+    whole = [0, 0, 0, 0, 0.0]
+    for values in models.values():
+        _add(whole, values)
+    row = UsageReportRow(key, *_fields(whole))
+    if breakdown:
+        shares = [UsageModelRow(model or "", *_fields([v or 0 for v in values])) for model, values in models.items()]
+        row.models = sorted(shares, key=lambda m: (-m.cost_usd, -m.total_tokens, m.model))
+    return row
+
+
+def _fields(v: list[float]) -> tuple[int, int, int, int, int, float]:
+    i, o, cc, cr = (int(x) for x in v[:4])
+    return i, o, cc, cr, i + o + cc + cr, round(v[4], 6)
+
+
+def _sums(conn: apsw.Connection, source: _Source, by: str, start: float | None, end: float | None,
+          provider: str | None, project: str | None, breakdown: bool) -> _Sums:
+    """The five sums per key (and model), in key order; day, week and month keyed by their time column."""
+    if source is _QUARTERS:
         quarters.refresh(conn)
-        key, table, time_column, step = _QUARTERS_KEY[by], "usage_quarters", "quarter", quarters.QUARTER_HOUR
-        provider_column = "provider"
-    else:
-        key, table, time_column, step = _RESPONSES_KEY[by], "usage u", "u.ts", 1
-        provider_column = "s.provider"
-        if by == "project" or provider:
-            table += " JOIN sessions s ON s.id = u.session_id"
-    clauses, params = [], []
-    # Local midnights are whole quarter hours, so the bounds cut no quarter in two.
+    clauses: list[str] = []
+    params: list[object] = []
+    # Quarters are read only between whole quarter hours (``report`` checks): no quarter is cut in two.
     if start is not None:
-        clauses.append(f"{time_column} >= ?")
-        params.append(start // step)
+        clauses.append(f"{source.time} >= ?")
+        params.append(start // source.step if source.step > 1 else start)
     if end is not None:
-        clauses.append(f"{time_column} < ?")
-        params.append(end // step)
+        clauses.append(f"{source.time} < ?")
+        params.append(end // source.step if source.step > 1 else end)
     if provider:
-        clauses.append(f"{provider_column} = ?")
+        clauses.append(f"{source.provider} = ?")
         params.append(provider)
+    if project is not None:
+        clauses.append("s.project = ?")
+        params.append(project)
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-    sql = f"SELECT {key} AS key, {_SUMS} FROM {table} {where} GROUP BY key ORDER BY key"
-    return {key: values for key, *values in conn.execute(sql, params)}
-
-
-def _by_local_time(by_quarter: dict[int, list], fmt: str) -> dict[str, list]:
-    """Quarter-hour sums (in order) added up per local day or month.
-
-    ``localtime`` is asked once per local day, not per quarter: a quarter
-    before the next local midnight is on the same day as the one before it.
-    """
-    sums: dict[str, list] = {}
-    key, next_day = "", -math.inf
-    for quarter, values in by_quarter.items():
-        at = quarter * quarters.QUARTER_HOUR
-        if at >= next_day:
-            now = time.localtime(at)
-            key = time.strftime(fmt, now)
-            next_day = time.mktime((now.tm_year, now.tm_mon, now.tm_mday + 1, 0, 0, 0, 0, 0, -1))
-        acc = sums.setdefault(key, [0, 0, 0, 0, 0.0])
-        for n, v in enumerate(values):
-            acc[n] += v
+    key = source.keys[by]
+    model = source.model if breakdown else "NULL"
+    sql = (f"SELECT {key} AS grouped, {model} AS split, {_SUMS.format(p=source.prefix)} "
+           f"FROM {source.table} {where} GROUP BY grouped, split ORDER BY grouped")
+    sums: _Sums = {}
+    for k, m, *values in conn.execute(sql, params):
+        at = k * source.step if key == source.time else k
+        sums.setdefault(at, {})[m] = values
     return sums
+
+
+def _by_calendar(by_time: _Sums, fmt: Callable[[datetime.date], str], tz: when.Zone,
+                 *, whole_quarters: bool = False) -> dict[str, dict[str | None, list[float]]]:
+    """Sums keyed by unix time (in order) added up per day, week or month in ``tz``.
+
+    The zone is asked once per day, not per row: a time before the next
+    midnight is on the same day as the one before it. With ``whole_quarters``
+    the times are quarter hours, and a day must begin and end on one.
+    """
+    out: dict[str, dict[str | None, list[float]]] = {}
+    key, next_day = "", float("-inf")
+    for at, models in by_time.items():
+        assert isinstance(at, (int, float))
+        if at >= next_day:
+            day = when.local_date(at, tz)
+            key = fmt(day)
+            bounds = when.midnight(day, tz), when.midnight(day + datetime.timedelta(days=1), tz)
+            if whole_quarters and any(b % quarters.QUARTER_HOUR for b in bounds):
+                raise _NotWholeQuarters
+            next_day = bounds[1]
+        acc = out.setdefault(key, {})
+        for m, values in models.items():
+            _add(acc.setdefault(m, [0, 0, 0, 0, 0.0]), values)
+    return out
+
+
+def _add(acc: list[float], values: Iterable[float]) -> None:
+    for n, v in enumerate(values):
+        acc[n] += v or 0
 
 
 def local_midnight(name: str, value: str, days_after: int = 0) -> float:
@@ -128,13 +194,13 @@ def local_midnight(name: str, value: str, days_after: int = 0) -> float:
 
     Public so that analytics cuts its days at the very instants ``usage --by day`` does.
     """
-    if not _DATE.fullmatch(value):
+    if not when.is_date(value):
         raise BadInput(f"--{name} must be a date like 2025-01-31, got {value!r}")
     try:
         day = datetime.date.fromisoformat(value) + datetime.timedelta(days=days_after)
     except ValueError:
         raise BadInput(f"--{name} is not a real date: {value!r}") from None
-    return time.mktime((day.year, day.month, day.day, 0, 0, 0, 0, 0, -1))
+    return when.midnight(day, None)
 
 
 def reprice(conn: apsw.Connection) -> int:

@@ -6,14 +6,14 @@ from typing import Annotated, Literal
 
 from msgspec import Meta
 
-from ...models import PROVIDERS, UsageReport
+from ...models import PROVIDERS, UsageGroup, UsageReport
 from ..tool import Args, tool
 
 LocalDate = Annotated[str, Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 
 
 class UsageArgs(Args):
-    by: Annotated[Literal["day", "month", "session", "model", "project", "provider"], Meta(
+    by: Annotated[UsageGroup, Meta(
         description="How to group: by local day (YYYY-MM-DD) or month (YYYY-MM), or by session id, model, project or provider.",
     )] = "day"
     since: Annotated[LocalDate | None, Meta(description="First local date included, YYYY-MM-DD.")] = None
