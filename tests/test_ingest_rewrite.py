@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES
 from llm_session_manager.store import connect
 

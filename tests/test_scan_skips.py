@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES
 
 CLAUDE = FIXTURES / "claude-code"
@@ -114,7 +113,7 @@ def test_an_unreadable_log_directory_is_a_warning_and_the_others_are_read(env, c
     hidden.chmod(0)
     try:
         proc = subprocess.run(_as_unprivileged([sys.executable, "-m", "llm_session_manager", "scan", "--json"]),
-                              capture_output=True, text=True, env={**os.environ, **env}, timeout=120)
+                              check=False, capture_output=True, text=True, env={**os.environ, **env}, timeout=120)
     finally:
         hidden.chmod(0o755)
     assert proc.returncode == 0, proc.stderr
@@ -165,8 +164,8 @@ def test_a_deeply_nested_chatgpt_export_is_a_warning_and_the_rest_is_read(cli, e
     r = cli("scan", "--json", env=env)
     assert r.code == 0, r.err
     result = r.json()
-    assert result["warnings"] == [f"{exports / 'conversations.json'}: a conversation nested too deeply to read "
-                                  "(more than Python's recursion limit); skipped"]
+    assert result["warnings"] == [(f"{exports / 'conversations.json'}: a conversation nested too deeply to read "
+                                   "(more than Python's recursion limit); skipped")]
     assert _days(cli, env)["2025-08-15"] == DAY_TOTALS["2025-08-15"]  # Claude's logs were read too
     listed = cli("list", "--provider", "chatgpt", "--no-scan", "--json", env=env).json()
     assert len(listed) == 2  # the fixture's two readable conversations
@@ -192,7 +191,7 @@ def test_a_home_that_does_not_exist_is_not_created_for_the_database(cli, tmp_pat
     for name in ("LLM_SESSION_DATA_DIR", "XDG_DATA_HOME"):
         env.pop(name, None)
     proc = subprocess.run([sys.executable, "-m", "llm_session_manager", "scan"],
-                          capture_output=True, text=True, env=env, timeout=120)
+                          check=False, capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 1 and proc.stderr.count("\n") == 1
     assert proc.stderr.startswith(f"error: cannot create data directory {home}/.local/share/llm-session-manager: "
                                   f"HOME {home} does not exist")

@@ -66,7 +66,7 @@ _PART = msgspec.json.Decoder(_Part)
 _ERRORS = (msgspec.DecodeError, msgspec.ValidationError)
 # The bytes that open or close a value, and a whole string (which may hold them).
 _BRACKETS = re.compile(rb'[\[\]{}"]')
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 
 
 def read_export(data: bytes) -> Batch:

@@ -274,7 +274,7 @@ def _arguments(value: object) -> str:
 # --- which lines are read, and by whom ----------------------------------------------------
 
 _Handler = Callable[[_Chunk, Any, float | None], None]
-_READ: dict[str, tuple[Callable[[bytes], Any], _Handler]] = {
+_READ: dict[str, tuple[Callable[[bytes | str], Any], _Handler]] = {
     kind: (msgspec.json.Decoder(Event[payload]).decode, handle)
     for kind, payload, handle in [
         ("session.start", Start, _start),

@@ -16,9 +16,9 @@ from pathlib import Path
 import msgspec
 
 from ...models import Batch
+from ..base import DECODE_ERRORS, decode_replacing
 from ._chat import Chat
 from ._project import recorded_root, workspace_dir
-from ..base import DECODE_ERRORS, decode_replacing
 from ._records import MESSAGE, RECORD, Message, Record, seconds
 
 
