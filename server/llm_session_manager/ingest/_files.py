@@ -256,6 +256,7 @@ def _log_skipped(item: Work, data: bytes, skipped: list[tuple[int, str]]) -> Non
     before = 0
     if item.offset:
         with item.path.open("rb") as f:
-            before = f.read(item.offset).count(b"\n")
+            for at in range(0, item.offset, 1 << 20):
+                before += f.read(min(1 << 20, item.offset - at)).count(b"\n")
     for line, reason in skipped:
         log.info("%s:%d: skipped: %s", item.path, before + line + 1, reason)

@@ -91,10 +91,10 @@ def find_files(top: Path, wanted: Callable[[str], bool]) -> list[str]:
     """
     found: list[str] = []
     # Directories still to list, each with the real paths of the directories its
-    # links came from; and runs of files listed already that come after an
+    # links came from (and of the top, once a link is met); and runs of files listed already that come after an
     # earlier directory's contents: the next in order is last.
     start = os.fspath(top)
-    pending: list[tuple[str, frozenset[str]] | list[str]] = [(start, frozenset((os.path.realpath(start),)))]
+    pending: list[tuple[str, frozenset[str]] | list[str]] = [(start, frozenset())]
     while pending:
         item = pending.pop()
         if isinstance(item, list):
@@ -107,6 +107,8 @@ def find_files(top: Path, wanted: Callable[[str], bool]) -> list[str]:
             continue
         below = [(d, came_through) for d in dirs]
         if links:
+            # The top's own real path is looked up only now: links are rare.
+            came_through = came_through or frozenset((os.path.realpath(start),))
             below = sorted(below + _followed(directory, links, came_through))
         # Siblings' paths differ only in their names, so they sort as their names
         # do, and a directory's contents go where its name sorts among its files.
