@@ -16,11 +16,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 import msgspec
 
 from ..models import Batch
+
+if TYPE_CHECKING:  # bytes, or msgspec.Raw (collections.abc.Buffer from Python 3.12)
+    from typing_extensions import Buffer
 
 T = TypeVar("T")
 
@@ -222,12 +225,21 @@ def utc_seconds(text: str) -> float:
     return moment.timestamp()
 
 
-def decode_replacing(decode: Callable[[str], T], line: bytes) -> T:
+def decode_replacing(decode: Callable[[str], T], line: Buffer) -> T:
     """``decode(line)`` for a line whose first decode failed: again with every byte
     that is not UTF-8 replaced (U+FFFD). One bad byte in a message's text must not
     cost the line its usage; valid lines never come here, so they stay on msgspec's
     fast path from bytes. A line that still fails raises the decoder's error."""
-    return decode(line.decode("utf-8", "replace"))
+    return decode(str(line, "utf-8", "replace"))
+
+
+def decode_lenient(decode: Callable[[Any], T], data: Buffer) -> T:
+    """``decode(data)``, and if that fails, ``decode_replacing``: for a document or
+    a record, where a call more than a hot loop's inline ``try`` costs nothing."""
+    try:
+        return decode(data)
+    except DECODE_ERRORS:
+        return decode_replacing(decode, data)
 
 
 def decode_state(decoder: msgspec.msgpack.Decoder[T], state: bytes | None) -> T | None:

@@ -8,6 +8,7 @@ import msgspec
 
 from ...encoding import count_o200k
 from ...models import Batch, MessageRow, SessionRow, UsageRow
+from ..base import decode_lenient
 from . import PROVIDER
 
 
@@ -86,8 +87,8 @@ def read_export(data: bytes) -> Batch:
         return batch
     deep = 0
     for raw in conversations:
-        try:
-            _read(_CONVERSATION.decode(raw), batch)
+        try:  # one byte that is not UTF-8 must not cost the conversation
+            _read(decode_lenient(_CONVERSATION.decode, raw), batch)
         except (*_ERRORS, KeyError):
             batch.malformed += 1
         except RecursionError:

@@ -16,7 +16,7 @@ from pathlib import Path
 import msgspec
 
 from ...models import Batch
-from ..base import DECODE_ERRORS, decode_replacing
+from ..base import DECODE_ERRORS, decode_lenient, decode_replacing
 from ._chat import Chat
 from ._project import recorded_root, workspace_dir
 from ._records import MESSAGE, RECORD, Message, Record, seconds
@@ -73,7 +73,7 @@ def parse_stream(path: Path, data: bytes, state: bytes | None) -> Batch:
                 chat.summary = update.summary
             for raw in update.messages or ():
                 try:
-                    chat.add(MESSAGE.decode(raw))
+                    chat.add(decode_lenient(MESSAGE.decode, raw))
                 except DECODE_ERRORS:
                     batch.malformed += 1
         elif record.sessionId is not None and s.record_id is None:
