@@ -196,3 +196,33 @@ def test_a_home_that_does_not_exist_is_not_created_for_the_database(cli, tmp_pat
     assert proc.stderr.startswith(f"error: cannot create data directory {home}/.local/share/llm-session-manager: "
                                   f"HOME {home} does not exist")
     assert not home.exists()
+
+
+GEMINI_CHATS = FIXTURES / "gemini" / "home" / ".gemini" / "tmp"
+COPILOT_EVENTS = FIXTURES / "copilot" / "copilot-home" / "session-state" / "5e0c9a7d-3b14-4f62-8a9e-1d7c6b5a4f30" / "events.jsonl"
+
+
+def _damaged_sources():
+    """(source, log, text in a record that has usage): every reader of lines and documents."""
+    from llm_session_manager.sources import chatgpt, copilot, gemini
+
+    notes = GEMINI_CHATS / "notes-app" / "chats"
+    return [
+        (gemini.RECORDS_SOURCE, notes / "session-2026-04-20T09-00-6a6a6a6a.jsonl",
+         b'"content":"I added a `search` subcommand'),
+        (gemini.SOURCE, notes / "session-2026-01-12T09-30-5c8e2d41.json", b'"model": "gemini'),
+        (copilot.CLI_SOURCE, COPILOT_EVENTS, b'"content":"I\'ll look at the route first.'),
+        (chatgpt.SOURCE, FIXTURES / "chatgpt" / "conversations.json", b'"model_slug": "gpt'),
+    ]
+
+
+@pytest.mark.parametrize("case", range(4), ids=["gemini-jsonl", "gemini-json", "copilot-cli", "chatgpt"])
+def test_every_reader_keeps_a_record_whose_text_has_a_byte_that_is_not_utf8(case):
+    source, log, text = _damaged_sources()[case]
+    data = log.read_bytes()
+    assert text in data
+    damaged = data.replace(text, text + b"\xff")
+    clean, read = source.parse(log, data, None), source.parse(log, damaged, None)
+    assert read.malformed == clean.malformed
+    assert [(u.dedup_key, u.input_tokens, u.output_tokens) for u in read.usage] \
+        == [(u.dedup_key, u.input_tokens, u.output_tokens) for u in clean.usage]
