@@ -245,9 +245,9 @@ def test_lines_in_another_field_order_are_read_the_same():
             assert getattr(shuffled, kind) == getattr(whole, kind), (path.name, kind)
 
 
-def test_a_prompt_that_is_not_utf8_is_counted_as_malformed_not_raised():
+def test_a_prompt_that_is_not_utf8_is_read_with_the_byte_replaced():
     prompt = b'"type":"user_message","message":"Now run the tests'
     data = MAIN.read_bytes().replace(prompt, prompt.replace(b"the ", b"the \xff"))
     batch = SOURCE.parse(MAIN, data, None)
-    assert batch.malformed == 2  # the line cut short, and this one
-    assert "Now run the tests and fix any failures" not in [m.text for m in batch.messages]
+    assert batch.malformed == 1  # only the line cut short
+    assert "Now run the \ufffdtests and fix any failures" in [m.text for m in batch.messages]

@@ -96,7 +96,7 @@ class SessionRow(NamedTuple):
 class Batch:
     """Everything parsed from one chunk of one log file."""
 
-    __slots__ = ("sessions", "usage", "messages", "file_refs", "malformed", "state")
+    __slots__ = ("sessions", "usage", "messages", "file_refs", "malformed", "skipped", "warnings", "state")
 
     def __init__(self, state: bytes | None = None) -> None:
         self.sessions: dict[str, SessionRow] = {}
@@ -104,9 +104,19 @@ class Batch:
         self.messages: list[MessageRow] = []
         self.file_refs: list[FileRefRow] = []
         self.malformed = 0
+        # Which lines of the chunk were skipped, and why: (0-based line in the
+        # chunk, reason), for ``scan --verbose`` to name them.
+        self.skipped: list[tuple[int, str]] = []
+        # One line each on what the user should know of this file (ingest names it).
+        self.warnings: list[str] = []
         # Parser state carried to the next chunk of the same file (Codex needs
         # the current model and the previous cumulative totals); opaque bytes.
         self.state = state
+
+    def skip(self, line: int, reason: object) -> None:
+        """Count line ``line`` of the chunk (from 0) as malformed, saying why."""
+        self.malformed += 1
+        self.skipped.append((line, str(reason)))
 
     def see_session(self, row: SessionRow) -> None:
         """Merge ``row`` into what this batch knows of its session."""

@@ -81,7 +81,7 @@ def _known(conn: apsw.Connection, paths: Iterable[Path] | None = None) -> dict[s
     """What the store remembers of each log (all, or just ``paths``), by path: the row
     (path, provider, then ``Known``'s fields), left as it comes because most logs are
     unchanged and ``_changed`` needs a ``Known`` only for the others."""
-    sql = "SELECT path, provider, inode, size, mtime_ns, offset, head, state FROM source_files"
+    sql = "SELECT path, provider, inode, size, mtime_ns, offset, head, state, tail, ctime_ns FROM source_files"
     if paths is None:
         rows = conn.execute(sql)
     else:
@@ -106,13 +106,16 @@ def _changed(
             warnings.append(f"cannot read {path}: {e.strerror or e}")
             continue
         old = None
-        row = known.get(path)  # (path, provider, inode, size, mtime_ns, offset, head, state)
+        row = known.get(path)  # (path, provider, inode, size, mtime_ns, offset, head, state, tail, ctime_ns)
         if row is not None and row[1] == source.provider:
-            if row[2] == st.st_ino and row[3] == st.st_size and row[4] == st.st_mtime_ns:
+            # A ctime that moved alone is a rewrite in place that kept the size and mtime, or
+            # a chmod: ``start`` compares bytes to tell. None: a row from before the store had it.
+            if row[2] == st.st_ino and row[3] == st.st_size and row[4] == st.st_mtime_ns \
+                    and (row[9] == st.st_ctime_ns or row[9] is None):
                 continue
             old = Known(*row[2:])
         file = Path(path)
-        changed = Stat(st.st_ino, st.st_size, st.st_mtime_ns)
+        changed = Stat(st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
         offset, state = start(source, file, changed, old)
         work.append(Work(source, file, changed, offset, state))
     return work

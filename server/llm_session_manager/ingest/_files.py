@@ -1,26 +1,43 @@
 """Which logs changed since the last scan, and reading what changed in each.
 
-For each log file the store remembers (inode, size, mtime, byte offset, the
-first bytes, the parser's state). A file whose stat is unchanged costs one
-``stat``; a grown file is read from its offset up to its last complete line, so
-a line the assistant is still writing waits for the next scan. A file that
-shrank, was replaced (new inode) or rewritten (different first bytes) is read
+For each log file the store remembers (inode, size, mtime, ctime, byte offset,
+the first bytes, a checksum of the last bytes read, the parser's state). A file
+whose stat is unchanged costs one ``stat``; a grown file is read from its offset
+up to its last complete line, so a line the assistant is still writing waits for
+the next scan. A file that shrank, was replaced (new inode) or rewritten
+(different first bytes, or different bytes just before the offset) is read
 again from the start. Documents and databases are read whole (``Source.layout``).
+
+A log rewritten in place with the same size and mtime (a sync or restore tool
+that keeps times) still changes its ctime, which nothing can set back: only then
+are the first and last bytes compared, so a rescan with nothing new stays at one
+``stat`` per file. A file read within ``RACY_NS`` of its last write could be
+rewritten again within the same clock tick, leaving even its ctime as it was; a
+log of lines read so is stored with ctime 0, so the next scan compares its bytes
+once (what git does for its "racily clean" index entries).
 """
 
 from __future__ import annotations
 
 import fnmatch
+import logging
 import os
+import time
+import zlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 from ..config import Config
 from ..models import Batch
 from ..sources import SOURCES, Source
+from ..sources.base import warn, warnings_into
 
 HEAD_BYTES = 64
+TAIL_BYTES = 4096  # the bytes before the offset whose checksum tells a rewrite
+RACY_NS = 2_000_000_000  # coarser than any file system's clock tick but FAT's
+
+log = logging.getLogger(__name__)
 
 
 class Known(NamedTuple):
@@ -30,6 +47,8 @@ class Known(NamedTuple):
     offset: int
     head: bytes | None
     state: bytes | None
+    tail: bytes | None  # checksum of the TAIL_BYTES before offset (None: a store from before v8)
+    ctime_ns: int | None
 
 
 class Stat(NamedTuple):
@@ -39,6 +58,7 @@ class Stat(NamedTuple):
     st_ino: int
     st_size: int
     st_mtime_ns: int
+    st_ctime_ns: int
 
 
 class Work(NamedTuple):
@@ -72,16 +92,34 @@ def roots(
 def discover(
     config: Config, env: Mapping[str, str], home: Path, warnings: list[str]
 ) -> Iterator[tuple[Source, str]]:
-    """Every log of every enabled source, once, unless an ignore pattern matches its path."""
+    """Every log of every enabled source, once, unless an ignore pattern matches its path.
+
+    What cannot be read (a directory, a link loop, a source's walk that fails)
+    is a line in ``warnings``, and the other logs are still found.
+    """
+    _check_home(env, home, warnings)
     ignore = config.session_discovery.ignore_patterns
-    for source, source_roots in roots(config, env, home, warnings):
-        seen: set[str] = set()
-        for root in source_roots:
-            for path in source.discover(root):
-                if path in seen or (ignore and any(fnmatch.fnmatch(path, p) for p in ignore)):
-                    continue
-                seen.add(path)
-                yield source, path
+    with warnings_into(warnings):
+        for source, source_roots in roots(config, env, home, warnings):
+            seen: set[str] = set()
+            for root in source_roots:
+                try:
+                    for path in source.discover(root):
+                        if path in seen or (ignore and any(fnmatch.fnmatch(path, p) for p in ignore)):
+                            continue
+                        seen.add(path)
+                        yield source, path
+                except OSError as e:  # Path.is_dir raises PermissionError, for one
+                    warn(f"cannot look for {source.provider} logs in {root}: {e.strerror or e}")
+
+
+def _check_home(env: Mapping[str, str], home: Path, warnings: list[str]) -> None:
+    """Say so when HOME cannot be where the logs are: a scan finding nothing
+    should tell where it looked."""
+    if env.get("HOME") == "":
+        warnings.append(f"HOME is empty: looking for logs under {home}")
+    elif not home.is_dir():
+        warnings.append(f"HOME {home} does not exist: no logs read from it")
 
 
 def stat(source: Source, path: str) -> Stat | os.stat_result:
@@ -97,10 +135,11 @@ def stat(source: Source, path: str) -> Stat | os.stat_result:
     try:
         wal = os.stat(f"{path}-wal")
     except OSError:
-        return Stat(st.st_ino, st.st_size, st.st_mtime_ns)
+        return Stat(st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
     if not wal.st_size:  # an empty log, which any reader (ours too) may leave behind, holds nothing
-        return Stat(st.st_ino, st.st_size, st.st_mtime_ns)
-    return Stat(st.st_ino, st.st_size + wal.st_size, max(st.st_mtime_ns, wal.st_mtime_ns))
+        return Stat(st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    return Stat(st.st_ino, st.st_size + wal.st_size, max(st.st_mtime_ns, wal.st_mtime_ns),
+                max(st.st_ctime_ns, wal.st_ctime_ns))
 
 
 def start(source: Source, path: Path, st: Stat, old: Known | None) -> tuple[int, bytes | None]:
@@ -118,44 +157,106 @@ def start(source: Source, path: Path, st: Stat, old: Known | None) -> tuple[int,
 
 
 def _resume_point(path: Path, st: Stat, old: Known | None) -> tuple[int, bytes | None]:
-    """Where to continue reading ``path``: its old offset, or 0 if it was replaced."""
+    """Where to continue reading ``path``: its old offset, or 0 if it was replaced
+    or rewritten (its first bytes, or those just before the offset, differ)."""
     if old is None or st.st_ino != old.inode or st.st_size < old.offset:
         return 0, None
-    if old.head:
+    if old.head or old.tail:
         with path.open("rb") as f:
-            if f.read(len(old.head)) != old.head:
+            if (old.head and f.read(len(old.head)) != old.head) or \
+                    (old.tail and _checksum(f, old.offset) != old.tail):
+                log.info("%s: rewritten since the last scan, reading it again from the start", path)
                 return 0, None
     return old.offset, old.state
+
+
+def _checksum(f: BinaryIO, end: int, data: bytes = b"", data_end: int = 0) -> bytes:
+    """CRC-32 of the ``TAIL_BYTES`` of ``f`` before ``end``, the last ``data_end``
+    of them taken from ``data`` when given (what was just read).
+
+    Only a rewrite has to be told from an append, not an adversary: CRC-32 does
+    that, and zlib is loaded already (hashlib costs a scan 17 ms to import).
+    """
+    want = min(TAIL_BYTES, end)
+    if data_end >= want:
+        piece = data[data_end - want:data_end]
+    else:
+        f.seek(end - want)
+        piece = f.read(want - data_end) + data[:data_end]
+    return zlib.crc32(piece).to_bytes(4, "big")
+
+
+class ParseFailed(OSError):
+    """A source's reader failed on a log (a bug, or a shape it cannot take): the
+    scan names the file in a warning, stores nothing of it and tries it again next
+    scan, and every other log is read."""
 
 
 def read(item: Work) -> tuple[Batch, tuple]:
     """Parse what changed in one file: the lines appended since its offset,
     or the whole of a document or database (see ``Source.layout``)."""
     layout = item.source.layout
+    read_at = time.time_ns()
+    head = tail = None
     if layout == "sqlite":
-        head, end = None, item.stat.st_size
-        batch = item.source.parse(item.path, b"", item.state)
+        end = item.stat.st_size
+        batch = _parse(item, b"")
     else:
         with item.path.open("rb") as f:
             head = f.read(HEAD_BYTES)
             f.seek(item.offset)
             data = f.read(item.stat.st_size - item.offset)
-        # A half-written last line waits for the next scan; a document is
-        # rewritten whole, and one caught mid-write fails to parse and is
-        # read again when its stat changes.
-        end = data.rfind(b"\n") + 1 if layout == "lines" else len(data)
-        if end:
-            batch = item.source.parse(item.path, data[:end], item.state)
-        else:
-            batch = Batch(item.state)
+            # A half-written last line waits for the next scan; a document is
+            # rewritten whole, and one caught mid-write fails to parse and is
+            # read again when its stat changes.
+            end = data.rfind(b"\n") + 1 if layout == "lines" else len(data)
+            if layout == "lines":
+                tail = _checksum(f, item.offset + end, data, end)
+        batch = _parse(item, data[:end]) if end else Batch(item.state)
+        if batch.skipped and log.isEnabledFor(logging.INFO):
+            _log_skipped(item, data[:end], batch.skipped)
+    if batch.warnings:
+        batch.warnings = [f"{item.path}: {w}" for w in batch.warnings]
+    st = item.stat
+    # A log may change again within the clock tick of its last write; its bytes are
+    # compared next scan. (Documents and databases are rewritten with new times.)
+    racy = layout == "lines" and st.st_mtime_ns >= read_at - RACY_NS
     file_row = (
         str(item.path),
         item.source.provider,
-        item.stat.st_ino,
-        item.stat.st_size,
-        item.stat.st_mtime_ns,
+        st.st_ino,
+        st.st_size,
+        st.st_mtime_ns,
         item.offset + end,
         head,
         batch.state,
+        tail,
+        0 if racy else st.st_ctime_ns,
     )
     return batch, file_row
+
+
+def _parse(item: Work, data: bytes) -> Batch:
+    try:
+        return item.source.parse(item.path, data, item.state)
+    except OSError:
+        raise  # a database that is locked: read again next scan
+    except Exception as e:  # one log's failure must not stop the scan of all the others
+        log.info("%s: %s reader failed", item.path, item.source.provider, exc_info=True)
+        raise ParseFailed(None, f"the {item.source.provider} reader failed ({type(e).__name__}: {e});"
+                                " skipped, please report it") from e
+
+
+def _log_skipped(item: Work, data: bytes, skipped: list[tuple[int, str]]) -> None:
+    """``path:line: reason`` for each line a source skipped (``scan --verbose``).
+
+    Line numbers count from the start of the file: a read from an offset counts
+    the lines before it, which costs a read of them, made only here.
+    """
+    before = 0
+    if item.offset:
+        with item.path.open("rb") as f:
+            for at in range(0, item.offset, 1 << 20):
+                before += f.read(min(1 << 20, item.offset - at)).count(b"\n")
+    for line, reason in skipped:
+        log.info("%s:%d: skipped: %s", item.path, before + line + 1, reason)

@@ -81,6 +81,7 @@ def parse_chunk(chunk: list[Work], prices: pricing.PriceTable) -> Rows:
             continue
         rows.files.append(file_row)
         malformed += batch.malformed
+        rows.warnings.extend(batch.warnings)
         exact = item.source.exact
         rows.usage.extend(
             _priced(row, exact if row.exact is None else row.exact, prices) for row in batch.usage

@@ -91,9 +91,9 @@ WHERE id = ?4 AND (context_ts IS NULL OR context_ts <= ?1)
 """
 
 _UPSERT_FILE = """
-INSERT INTO source_files (path, provider, inode, size, mtime_ns, offset, head, state)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO source_files (path, provider, inode, size, mtime_ns, offset, head, state, tail, ctime_ns)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (path) DO UPDATE SET provider = excluded.provider, inode = excluded.inode,
     size = excluded.size, mtime_ns = excluded.mtime_ns, offset = excluded.offset,
-    head = excluded.head, state = excluded.state
+    head = excluded.head, state = excluded.state, tail = excluded.tail, ctime_ns = excluded.ctime_ns
 """

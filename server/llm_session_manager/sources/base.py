@@ -8,24 +8,34 @@ file; that is what makes reading only the appended bytes safe.
 
 from __future__ import annotations
 
+import logging
 import os
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 import msgspec
 
 from ..models import Batch
 
+if TYPE_CHECKING:  # bytes, or msgspec.Raw (collections.abc.Buffer from Python 3.12)
+    from typing_extensions import Buffer
+
 T = TypeVar("T")
 
 # What decoding a malformed record raises: counted as malformed, never fatal.
-DECODE_ERRORS = (msgspec.MsgspecError, UnicodeDecodeError)
+# msgspec raises RecursionError for JSON nested deeper than Python's recursion limit.
+DECODE_ERRORS = (msgspec.MsgspecError, UnicodeDecodeError, RecursionError)
 SNIFF_BYTES = 4096  # how much of a file tells which export it is
 
 Layout = Literal["lines", "document", "sqlite"]
+
+# Where ``warn`` puts what discovery could not read: the running scan's warnings.
+_warnings: ContextVar[list[str] | None] = ContextVar("discovery_warnings", default=None)
 
 
 class Source(Protocol):
@@ -78,27 +88,37 @@ def find_files(top: Path, wanted: Callable[[str], bool]) -> list[str]:
     ``Path.rglob`` it costs no ``stat`` per file: a rescan with nothing new is
     dominated by this walk and the one ``stat`` ingest does per log. Sorting
     each directory's listing as it is walked gives that order without a sort
-    key per path. An unreadable directory is skipped, like a missing one.
+    key per path. Links to directories are followed (people link projects kept
+    elsewhere), except one leading back up its own path: that loop gets a
+    warning (``warn``) and the rest of the walk goes on.
     """
     found: list[str] = []
-    # Directories still to list, and runs of files listed already that come after
-    # an earlier directory's contents: the next in order is last.
-    pending: list[str | list[str]] = [os.fspath(top)]
+    # Directories still to list, each with the real paths of the directories its
+    # links came from (and of the top, once a link is met); and runs of files listed already that come after an
+    # earlier directory's contents: the next in order is last.
+    start = os.fspath(top)
+    pending: list[tuple[str, frozenset[str]] | list[str]] = [(start, frozenset())]
     while pending:
         item = pending.pop()
         if isinstance(item, list):
             found += item
             continue
-        files, dirs = _listing(item, wanted)
-        if not dirs:  # the usual case: a directory of logs
+        directory, came_through = item
+        files, dirs, links = _listing(directory, wanted)
+        if not dirs and not links:  # the usual case: a directory of logs
             found += files
             continue
+        below = [(d, came_through) for d in dirs]
+        if links:
+            # The top's own real path is looked up only now: links are rare.
+            came_through = came_through or frozenset((os.path.realpath(start),))
+            below = sorted(below + _followed(directory, links, came_through))
         # Siblings' paths differ only in their names, so they sort as their names
         # do, and a directory's contents go where its name sorts among its files.
-        after: list[str | list[str]] = []
+        after: list[tuple[str, frozenset[str]] | list[str]] = []
         i = 0
-        for d in dirs:
-            j = bisect_left(files, d, i)
+        for d in below:
+            j = bisect_left(files, d[0], i)
             after += (files[i:j], d)
             i = j
         after.append(files[i:])
@@ -106,22 +126,94 @@ def find_files(top: Path, wanted: Callable[[str], bool]) -> list[str]:
     return found
 
 
-def _listing(directory: str, wanted: Callable[[str], bool]) -> tuple[list[str], list[str]]:
-    """The ``wanted`` files and the subdirectories (not links to them) in ``directory``, each sorted."""
+def _listing(directory: str, wanted: Callable[[str], bool]) -> tuple[list[str], list[str], list[str]]:
+    """The ``wanted`` files, the subdirectories and the links to directories in
+    ``directory``, each sorted. A link that loops on itself is a warning; an
+    unreadable directory is one too (``list_dir``)."""
     files: list[str] = []
     dirs: list[str] = []
-    try:
-        with os.scandir(directory) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    dirs.append(entry.path)
-                elif wanted(entry.name) and entry.is_file():
-                    files.append(entry.path)
-    except OSError:
-        pass  # what was listed before the error still counts
+    links: list[str] = []
+    for entry in list_dir(directory):
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                dirs.append(entry.path)
+            elif entry.is_symlink() and entry.is_dir():
+                links.append(entry.path)
+            elif wanted(entry.name) and entry.is_file():
+                files.append(entry.path)
+        except OSError as e:  # a link to itself, or two links to each other (ELOOP)
+            warn(f"{entry.path}: {e.strerror or e}; skipped")
     files.sort()
     dirs.sort()
-    return files, dirs
+    return files, dirs, links
+
+
+def _followed(
+    directory: str, links: list[str], came_through: frozenset[str]
+) -> list[tuple[str, frozenset[str]]]:
+    """The ``links`` (to directories) worth following from ``directory``, each with
+    the real directories its walk came through: not those leading back to one of
+    them or to a directory above, which would never end."""
+    here = os.path.realpath(directory)
+    followed = []
+    for link in links:
+        target = os.path.realpath(link)
+        if target in came_through or here == target or here.startswith(target.rstrip(os.sep) + os.sep):
+            warn(f"{link}: a symbolic link loop (it leads back to {target}); not followed")
+        else:
+            followed.append((link, came_through | {target}))
+    return followed
+
+
+def subdirs(directory: str) -> list[str]:
+    """The directories in ``directory`` (links to them too), sorted; one level, so a
+    link cannot loop here, but one that loops on itself is a warning."""
+    found = []
+    for entry in list_dir(directory):
+        try:
+            if entry.is_dir():
+                found.append(entry.path)
+        except OSError as e:
+            warn(f"{entry.path}: {e.strerror or e}; skipped")
+    found.sort()
+    return found
+
+
+def list_dir(directory: str) -> list[os.DirEntry[str]]:
+    """The entries of ``directory``: none if it does not exist (the assistant is
+    not installed), none and a warning if it cannot be read."""
+    try:
+        with os.scandir(directory) as entries:
+            return list(entries)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    except OSError as e:
+        warn(f"cannot list {directory}: {e.strerror or e}; its logs are skipped")
+        return []
+
+
+@contextmanager
+def warnings_into(sink: list[str]) -> Iterator[None]:
+    """Collect what ``warn`` says meanwhile (in this thread) into ``sink``.
+
+    Discovery runs deep in each source's own walk; this spares every
+    ``discover`` and the helpers under it a parameter only their errors use.
+    """
+    token = _warnings.set(sink)
+    try:
+        yield
+    finally:
+        _warnings.reset(token)
+
+
+def warn(message: str) -> None:
+    """One line on something a scan skipped (an unreadable directory, a link loop):
+    into the running scan's warnings, once, else logged."""
+    sink = _warnings.get()
+    if sink is None:
+        logging.getLogger(__name__).warning("%s", message)
+    elif message not in sink:
+        sink.append(message)
 
 
 def utc_seconds(text: str) -> float:
@@ -131,6 +223,23 @@ def utc_seconds(text: str) -> float:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.timestamp()
+
+
+def decode_replacing(decode: Callable[[str], T], line: Buffer) -> T:
+    """``decode(line)`` for a line whose first decode failed: again with every byte
+    that is not UTF-8 replaced (U+FFFD). One bad byte in a message's text must not
+    cost the line its usage; valid lines never come here, so they stay on msgspec's
+    fast path from bytes. A line that still fails raises the decoder's error."""
+    return decode(str(line, "utf-8", "replace"))
+
+
+def decode_lenient(decode: Callable[[Any], T], data: Buffer) -> T:
+    """``decode(data)``, and if that fails, ``decode_replacing``: for a document or
+    a record, where a call more than a hot loop's inline ``try`` costs nothing."""
+    try:
+        return decode(data)
+    except DECODE_ERRORS:
+        return decode_replacing(decode, data)
 
 
 def decode_state(decoder: msgspec.msgpack.Decoder[T], state: bytes | None) -> T | None:
@@ -154,7 +263,8 @@ def find_sniffed(top: Path, suffix: str, sniff: Callable[[bytes], bool]) -> Iter
         try:
             with open(path, "rb") as f:
                 head = f.read(SNIFF_BYTES)
-        except OSError:
+        except OSError as e:
+            warn(f"cannot read {path}: {e.strerror or e}")
             continue
         if sniff(head):
             yield path

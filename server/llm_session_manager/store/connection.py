@@ -44,6 +44,10 @@ def connect(path: Path | None = None) -> apsw.Connection:
     the user's history, so it is never deleted or recreated over.
     """
     path = path or db_path()
+    home = os.environ.get("HOME")
+    if home and path.parent.is_relative_to(home) and not os.path.isdir(home):  # never create HOME
+        raise StoreError(f"cannot create data directory {path.parent}: HOME {home} does not exist "
+                         "(set HOME, or LLM_SESSION_DATA_DIR for the database)")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:

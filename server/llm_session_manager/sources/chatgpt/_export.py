@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import msgspec
 
 from ...encoding import count_o200k
 from ...models import Batch, MessageRow, SessionRow, UsageRow
+from ..base import decode_lenient
 from . import PROVIDER
 
 
@@ -62,22 +65,65 @@ _CONVERSATION = msgspec.json.Decoder(_Conversation)
 _STR = msgspec.json.Decoder(str)
 _PART = msgspec.json.Decoder(_Part)
 _ERRORS = (msgspec.DecodeError, msgspec.ValidationError)
+# The bytes that open or close a value, and a whole string (which may hold them).
+_BRACKETS = re.compile(rb'[\[\]{}"]')
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 
 
 def read_export(data: bytes) -> Batch:
-    """Rows of every conversation in ``conversations.json``; a damaged one is counted as malformed."""
+    """Rows of every conversation in ``conversations.json``; a damaged one is counted as malformed.
+
+    msgspec decodes by recursion and gives up on a value nested deeper than
+    Python's recursion limit (RecursionError). Such an export is split into its
+    conversations without recursion, so only the deep one is lost, with a warning.
+    """
     batch = Batch()
     try:
-        conversations = _SPLIT.decode(data)
+        conversations: list[msgspec.Raw] | list[bytes] = _SPLIT.decode(data)
+    except RecursionError:
+        conversations = _conversations(data)
     except _ERRORS:
         batch.malformed += 1  # not an export, or caught mid-write
         return batch
+    deep = 0
     for raw in conversations:
-        try:
-            _read(_CONVERSATION.decode(raw), batch)
+        try:  # one byte that is not UTF-8 must not cost the conversation
+            _read(decode_lenient(_CONVERSATION.decode, raw), batch)
         except (*_ERRORS, KeyError):
             batch.malformed += 1
+        except RecursionError:
+            batch.malformed += 1
+            deep += 1
+    if deep:
+        what = "a conversation" if deep == 1 else f"{deep} conversations"
+        batch.warnings.append(f"{what} nested too deeply to read (more than Python's recursion limit); skipped")
     return batch
+
+
+def _conversations(data: bytes) -> list[bytes]:
+    """The objects of the export's top-level array, found without recursion: each
+    bracket outside a string moves the depth by one. An unclosed one ends the list."""
+    found: list[bytes] = []
+    depth, start = 0, 0
+    at = data.find(b"[") + 1
+    while match := _BRACKETS.search(data, at):
+        char, at = match.group(), match.end()
+        if char == b'"':
+            string = _STRING.match(data, match.start())
+            if string is None:
+                break  # a string cut short: the export was caught mid-write
+            at = string.end()
+        elif char in b"[{":
+            if depth == 0:
+                start = match.start()
+            depth += 1
+        elif depth == 0:  # the array's own ]
+            break
+        else:
+            depth -= 1
+            if depth == 0 and data[start:start + 1] == b"{":
+                found.append(data[start:at])
+    return found
 
 
 def _read(conv: _Conversation, batch: Batch) -> None:

@@ -19,6 +19,7 @@ import msgspec
 from msgspec import UNSET, Raw, Struct, UnsetType
 
 from ...models import Batch
+from ..base import DECODE_ERRORS, decode_replacing
 
 
 class CacheCreation(Struct, gc=False):
@@ -127,22 +128,29 @@ _BLOCK_BYTES = 256 << 10
 
 
 def decode(data: bytes, batch: Batch) -> Iterator[list[Line]]:
-    """Whole lines of ``data``, a block at a time; lines that do not fit are counted and skipped."""
+    """Whole lines of ``data``, a block at a time; lines that do not fit are counted and skipped.
+
+    A line that is not valid UTF-8 (one bad byte in a tool's output) is read with
+    the bad bytes replaced, so its usage still counts.
+    """
     view = memoryview(data)
     start, size = 0, len(data)
     while start < size:
         end = size
         if start + _BLOCK_BYTES < size:
             end = data.find(b"\n", start + _BLOCK_BYTES) + 1 or size
-        block, start = view[start:end], end
+        block, block_start, start = view[start:end], start, end
         try:
             yield _LINES.decode_lines(block)
-        except msgspec.DecodeError:
+        except DECODE_ERRORS:
             lines = []
-            for raw in bytes(block).split(b"\n"):
+            for n, raw in enumerate(bytes(block).split(b"\n"), data.count(b"\n", 0, block_start)):
                 if raw.strip():
                     try:
                         lines.append(_LINES.decode(raw))
-                    except msgspec.DecodeError:
-                        batch.malformed += 1
+                    except DECODE_ERRORS:
+                        try:
+                            lines.append(decode_replacing(_LINES.decode, raw))
+                        except DECODE_ERRORS as e:
+                            batch.skip(n, e)
             yield lines

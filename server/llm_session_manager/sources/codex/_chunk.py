@@ -17,7 +17,7 @@ from typing import Any
 import msgspec
 
 from ...models import Batch, FileRefRow, MessageRow, SessionRow, UsageRow
-from ..base import DECODE_ERRORS, decode_state
+from ..base import DECODE_ERRORS, decode_replacing, decode_state
 from . import _conversation, _usage
 from ._lines import (
     HEAD,
@@ -83,8 +83,8 @@ class Chunk:
     def feed(self, data: bytes) -> None:
         """Every line of ``data``; the loop is the hot path of a cold scan."""
         match, lookup, just_check = HEAD.match, _BY_HEAD.get, _JUST_CHECK
-        first, last, malformed = self.first, self.last, 0
-        for line in _lines_of(data):
+        first, last, skip = self.first, self.last, self.batch.skip
+        for n, line in enumerate(_lines_of(data)):
             head = match(line)
             if head is not None:
                 ts, kind = head.groups()
@@ -92,8 +92,9 @@ class Chunk:
             else:  # not in Codex's field order (or not JSON): decode its type to know
                 try:
                     probe = PROBE.decode(line)
-                except DECODE_ERRORS:
-                    malformed += bool(line.strip())
+                except DECODE_ERRORS as e:
+                    if line.strip():
+                        skip(n, e)
                     continue
                 top = probe.type
                 sub = probe.payload.type if probe.payload and top in NESTED else ""
@@ -102,8 +103,11 @@ class Chunk:
             try:  # a line nobody reads is only checked to be JSON (_JUST_CHECK)
                 record = decode(line)
             except DECODE_ERRORS:
-                malformed += 1
-                continue
+                try:  # a byte that is not UTF-8 must not cost the line its usage
+                    record = decode_replacing(decode, line)
+                except DECODE_ERRORS as e:
+                    skip(n, e)
+                    continue
             if handle is not None:
                 handle(self, record)
             if ts:
@@ -112,11 +116,10 @@ class Chunk:
                 if ts > last:
                     last = ts
         self.first, self.last = first, last
-        self.batch.malformed += malformed
 
     def finish(self) -> Batch:
         s, batch = self.s, self.batch
-        start, end = seconds(self.first.decode()), seconds(self.last.decode())
+        start, end = seconds(self.first.decode(errors="replace")), seconds(self.last.decode(errors="replace"))
         if start is not None and end is not None:
             batch.see_session(
                 SessionRow(

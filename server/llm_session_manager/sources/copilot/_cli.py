@@ -28,7 +28,7 @@ import msgspec
 
 from ...encoding import count_o200k
 from ...models import Batch, FileRefRow, MessageRow, SessionRow, UsageRow
-from ..base import DECODE_ERRORS, decode_state
+from ..base import DECODE_ERRORS, decode_replacing, decode_state
 from ..shell_paths import paths_from_command
 from ._chat import session_id
 from ._cli_events import (
@@ -77,6 +77,14 @@ class _Stamp(msgspec.Struct, gc=False):
 _STAMP = msgspec.json.Decoder(_Stamp)
 
 
+def _decode(line: bytes | str) -> tuple[Any, Callable | None]:
+    """The event on ``line``, and what handles its kind (None: only its time counts)."""
+    head = HEAD.match(line) if isinstance(line, bytes) else None
+    kind = head.group(1).decode() if head else PROBE.decode(line).type
+    decode, handle = _READ.get(kind, (_STAMP.decode, None))
+    return decode(line), handle
+
+
 class _Chunk:
     def __init__(self, path: Path, state: bytes | None) -> None:
         self.batch = Batch()
@@ -88,17 +96,17 @@ class _Chunk:
         self.billed: str | None = None  # the model of the latest usage row
 
     def feed(self, data: bytes) -> None:
-        for line in data.splitlines():
+        for n, line in enumerate(data.splitlines()):
             if not line.strip():
                 continue
-            head = HEAD.match(line)
             try:
-                kind = head.group(1).decode() if head else PROBE.decode(line).type
-                decode, handle = _READ.get(kind, (_STAMP.decode, None))
-                event = decode(line)
+                event, handle = _decode(line)
             except DECODE_ERRORS:
-                self.batch.malformed += 1
-                continue
+                try:  # a byte that is not UTF-8 must not cost the line its usage
+                    event, handle = decode_replacing(_decode, line)
+                except DECODE_ERRORS as e:
+                    self.batch.skip(n, e)
+                    continue
             ts = seconds(event.timestamp) if event.timestamp else None
             if ts is not None:
                 self.first = ts if self.first is None else min(self.first, ts)
@@ -266,7 +274,7 @@ def _arguments(value: object) -> str:
 # --- which lines are read, and by whom ----------------------------------------------------
 
 _Handler = Callable[[_Chunk, Any, float | None], None]
-_READ: dict[str, tuple[Callable[[bytes], Any], _Handler]] = {
+_READ: dict[str, tuple[Callable[[bytes | str], Any], _Handler]] = {
     kind: (msgspec.json.Decoder(Event[payload]).decode, handle)
     for kind, payload, handle in [
         ("session.start", Start, _start),

@@ -26,7 +26,9 @@ from typing import Any
 
 import msgspec
 
-_ERRORS = (msgspec.MsgspecError, UnicodeDecodeError)
+from ..base import DECODE_ERRORS, decode_lenient
+
+_ERRORS = DECODE_ERRORS
 _decode = msgspec.json.decode
 
 
@@ -35,7 +37,7 @@ def load_session(path: Path, data: bytes) -> tuple[dict[str, Any] | None, int]:
     if path.suffix == ".jsonl":
         return replay(data)
     try:
-        doc = _decode(data)
+        doc = decode_lenient(_decode, data)
     except _ERRORS:
         return None, 1  # caught mid-write, or damaged: read again when it changes
     return (doc, 0) if isinstance(doc, dict) else (None, 1)
@@ -55,7 +57,7 @@ def replay(data: bytes) -> tuple[dict[str, Any] | None, int]:
         if not line.strip():
             continue
         try:
-            entry = _decode(line)
+            entry = decode_lenient(_decode, line)
         except _ERRORS:
             bad += n != last
             continue

@@ -21,6 +21,8 @@ from urllib.parse import unquote
 
 import msgspec
 
+from ..base import list_dir, subdirs, warn
+
 PRODUCTS = ("Code", "Code - Insiders", "VSCodium")
 CHAT_DIRS = ("chatSessions", "emptyWindowChatSessions")
 _SESSION_SUFFIXES = (".json", ".jsonl")
@@ -62,7 +64,7 @@ def chat_session_files(root: Path) -> Iterator[str]:
         yield from _session_files(os.fspath(root))
         return
     user = root / "User" if (root / "User").is_dir() else root
-    for workspace in _subdirs(os.path.join(user, "workspaceStorage")):
+    for workspace in subdirs(os.path.join(user, "workspaceStorage")):
         yield from _session_files(os.path.join(workspace, "chatSessions"))
     yield from _session_files(os.path.join(user, "globalStorage", "emptyWindowChatSessions"))
 
@@ -78,35 +80,30 @@ def cli_session_files(root: Path) -> Iterator[str]:
             return
         state = root
     found: list[tuple[str, str]] = []  # (name in session-state, log)
-    try:
-        with os.scandir(state) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    events = os.path.join(entry.path, "events.jsonl")
-                    if os.path.isfile(events):
-                        found.append((entry.name, events))
-                elif entry.name.endswith(".jsonl") and entry.is_file():
-                    found.append((entry.name, entry.path))
-    except OSError:
-        return
+    for entry in list_dir(os.fspath(state)):
+        try:
+            if entry.is_dir():
+                events = os.path.join(entry.path, "events.jsonl")
+                if os.path.isfile(events):
+                    found.append((entry.name, events))
+            elif entry.name.endswith(".jsonl") and entry.is_file():
+                found.append((entry.name, entry.path))
+        except OSError as e:
+            warn(f"{entry.path}: {e.strerror or e}; skipped")
     # By name, as sorted Paths would be: "<id>/events.jsonl" sorts by "<id>".
     yield from (log for _, log in sorted(found))
 
 
-def _subdirs(top: str) -> list[str]:
-    try:
-        with os.scandir(top) as entries:
-            return sorted(e.path for e in entries if e.is_dir(follow_symlinks=False))
-    except OSError:
-        return []
-
-
 def _session_files(top: str) -> list[str]:
+    return sorted(e.path for e in list_dir(top) if e.name.endswith(_SESSION_SUFFIXES) and _is_file(e))
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
     try:
-        with os.scandir(top) as entries:
-            return sorted(e.path for e in entries if e.name.endswith(_SESSION_SUFFIXES) and e.is_file())
-    except OSError:
-        return []
+        return entry.is_file()
+    except OSError as e:  # a link that loops
+        warn(f"{entry.path}: {e.strerror or e}; skipped")
+        return False
 
 
 class _Workspace(msgspec.Struct):

@@ -21,6 +21,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from ...models import Batch
+from ..base import subdirs
 
 DB_NAME = "state.vscdb"
 
@@ -55,13 +56,8 @@ class Cursor:
         top = user / "globalStorage" / DB_NAME
         if top.is_file():
             yield os.fspath(top)
-        try:
-            with os.scandir(user / "workspaceStorage") as listing:
-                entries = sorted(e.name for e in listing if e.is_dir())
-        except OSError:
-            return
-        for name in entries:
-            db = os.path.join(user, "workspaceStorage", name, DB_NAME)
+        for workspace in subdirs(os.path.join(user, "workspaceStorage")):
+            db = os.path.join(workspace, DB_NAME)
             if os.path.isfile(db):
                 yield db
 

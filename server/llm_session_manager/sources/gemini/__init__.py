@@ -18,18 +18,13 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from ...models import Batch
-from ..base import find_files
+from ..base import find_files, subdirs
 
 
 def _chat_dirs(root: Path) -> list[Path]:
     """``<project>/chats`` of every project under ``root``: the ``.gemini`` or ``tmp`` directory."""
     tmp = root / "tmp" if (root / "tmp").is_dir() else root
-    try:
-        with os.scandir(tmp) as entries:
-            projects = sorted(e.path for e in entries if e.is_dir(follow_symlinks=False))
-    except OSError:
-        return []
-    return [Path(p) / "chats" for p in projects]
+    return [Path(p) / "chats" for p in subdirs(os.fspath(tmp))]
 
 
 class _Gemini:

@@ -10,16 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...models import Batch
+from ..base import DECODE_ERRORS, decode_lenient
 from ._chat import Chat
 from ._project import recorded_root, workspace_dir
-from ..base import DECODE_ERRORS
 from ._records import CONVERSATION, MESSAGE, seconds
 
 
 def parse_document(path: Path, data: bytes) -> Batch:
     batch = Batch()
     try:
-        conv = CONVERSATION.decode(data)
+        conv = decode_lenient(CONVERSATION.decode, data)
     except DECODE_ERRORS:
         batch.malformed += 1
         return batch
@@ -36,7 +36,7 @@ def parse_document(path: Path, data: bytes) -> Batch:
         chat.name_dirs(conv.directories)
     for raw in conv.messages:
         try:
-            message = MESSAGE.decode(raw)
+            message = decode_lenient(MESSAGE.decode, raw)
         except DECODE_ERRORS:
             batch.malformed += 1
             continue
@@ -46,3 +46,4 @@ def parse_document(path: Path, data: bytes) -> Batch:
     chat.summary = conv.summary
     chat.finish()
     return batch
+

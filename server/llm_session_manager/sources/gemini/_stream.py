@@ -16,10 +16,10 @@ from pathlib import Path
 import msgspec
 
 from ...models import Batch
+from ..base import DECODE_ERRORS, decode_lenient, decode_replacing
 from ._chat import Chat
 from ._project import recorded_root, workspace_dir
-from ..base import DECODE_ERRORS
-from ._records import MESSAGE, RECORD, Record, seconds
+from ._records import MESSAGE, RECORD, Message, Record, seconds
 
 
 class State(msgspec.Struct, omit_defaults=True, gc=False):
@@ -52,13 +52,16 @@ def parse_stream(path: Path, data: bytes, state: bytes | None) -> Batch:
     workspace = workspace_dir(path)
     if chat.cwd is None and chat.project_hash:
         chat.cwd = recorded_root(workspace, chat.project_hash)  # a marker written since
-    for line in data.splitlines():
+    for n, line in enumerate(data.splitlines()):
         try:
-            record = RECORD.decode(line)
-            message = MESSAGE.decode(line) if record.id is not None else None
+            record, message = _decode(line)
         except DECODE_ERRORS:
-            batch.malformed += bool(line.strip())
-            continue
+            try:  # a byte that is not UTF-8 must not cost the message its tokens
+                record, message = decode_replacing(_decode, line)
+            except DECODE_ERRORS as e:
+                if line.strip():
+                    batch.skip(n, e)
+                continue
         if message is not None:
             chat.add(message)
         elif record.update is not None:
@@ -70,7 +73,7 @@ def parse_stream(path: Path, data: bytes, state: bytes | None) -> Batch:
                 chat.summary = update.summary
             for raw in update.messages or ():
                 try:
-                    chat.add(MESSAGE.decode(raw))
+                    chat.add(decode_lenient(MESSAGE.decode, raw))
                 except DECODE_ERRORS:
                     batch.malformed += 1
         elif record.sessionId is not None and s.record_id is None:
@@ -79,6 +82,11 @@ def parse_stream(path: Path, data: bytes, state: bytes | None) -> Batch:
     s.project_hash, s.cwd, s.model, s.title = chat.project_hash, chat.cwd, chat.model, chat.title
     batch.state = _ENCODER.encode(s)
     return batch
+
+
+def _decode(line: bytes | str) -> tuple[Record, Message | None]:
+    record = RECORD.decode(line)
+    return record, MESSAGE.decode(line) if record.id is not None else None
 
 
 def _metadata(chat: Chat, s: State, record: Record, workspace: Path, nested: bool) -> None:
