@@ -15,6 +15,17 @@ MEMORIES = 20
 RECENT_SESSIONS = 10
 
 
+def origin(memory) -> str:
+    """Who wrote a memory, in words: a model's word weighs less than a person's."""
+    if memory.source == "mcp":
+        return f"written by a model: {memory.writer or 'an MCP client'}"
+    if memory.source == "memorize":
+        return "extracted from a session" + (f", asked by {memory.writer}" if memory.writer else "")
+    if memory.source == "import":
+        return "imported"
+    return "written by the user"
+
+
 def render(conn, config, name: str, arguments: dict[str, str]) -> tuple[str, str]:
     """(description, text of the one user message) for prompt ``name``."""
     from ..errors import BadInput
@@ -29,8 +40,8 @@ def render(conn, config, name: str, arguments: dict[str, str]) -> tuple[str, str
     service = memory_service()
     memories = service.recall(conn, project, limit=MEMORIES, project=project, embedder=service.embedder_for(config))
     if memories:
-        lines.append("What earlier sessions learned (most relevant first):")
-        lines += [f"- {m.text}" + (f" [{', '.join(m.tags)}]" if m.tags else "") for m in memories]
+        lines.append("What earlier sessions learned (most relevant first; who wrote each in parentheses):")
+        lines += [f"- {m.text}" + (f" [{', '.join(m.tags)}]" if m.tags else "") + f" ({origin(m)})" for m in memories]
     else:
         lines.append("No memories are stored for this project yet; use the `remember` tool to add some.")
     recent = sessions.list_sessions(conn, config, sessions.Filters(project=project))[:RECENT_SESSIONS]

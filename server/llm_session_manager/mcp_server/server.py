@@ -91,7 +91,8 @@ class _Handlers:
             raise MCPError(types.INVALID_PARAMS, f"unknown tool {params.name!r}; see tools/list")
         try:
             args = tool.parse(params.arguments)
-            data = to_json(await self.backend.call(tool.run, args, fresh=tool.fresh))
+            extra = (writer_label(ctx, tool.name),) if tool.signed else ()
+            data = to_json(await self.backend.call(tool.run, args, *extra, fresh=tool.fresh))
         except msgspec.ValidationError as e:
             return _tool_error(f"invalid arguments for {tool.name}: {e}")
         except LlmSessionError as e:
@@ -161,6 +162,19 @@ class _Handlers:
             raise MCPError(types.INVALID_PARAMS, str(e)) from None
         except LlmSessionError as e:
             raise MCPError(types.INTERNAL_ERROR, str(e)) from None
+
+
+def writer_label(ctx: Any, tool: str) -> str:
+    """Who is writing: the client's name and version from ``initialize``, and the tool.
+
+    A client that did not say (or a transport that carries no handshake) is
+    still labelled as an MCP client, never as a person.
+    """
+    params = getattr(getattr(ctx, "session", None), "client_params", None)
+    info = getattr(params, "client_info", None)
+    name = " ".join(str(getattr(info, "name", "") or "").split())[:80] or "unknown MCP client"
+    version = " ".join(str(getattr(info, "version", "") or "").split())[:40]
+    return f"{name} {version} via {tool}" if version else f"{name} via {tool}"
 
 
 def _tool_error(message: str) -> types.CallToolResult:

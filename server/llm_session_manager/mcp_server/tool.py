@@ -26,7 +26,7 @@ class Args(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
 
 class Tool:
-    """One MCP tool. ``run(conn, config, args)`` runs in a worker thread."""
+    """One MCP tool. ``run(conn, config, args)`` runs in a worker thread (``signed``: ``run(conn, config, args, writer)``)."""
 
     def __init__(
         self,
@@ -38,6 +38,7 @@ class Tool:
         fresh: bool = False,
         read_only: bool = True,
         idempotent: bool = True,
+        signed: bool = False,
     ) -> None:
         self.name = run.__name__
         self.description = inspect.cleandoc(run.__doc__ or "")
@@ -48,6 +49,9 @@ class Tool:
         self.fresh = fresh  # scan the logs first: the tool reads sessions
         self.read_only = read_only
         self.idempotent = idempotent
+        # run(conn, config, args, writer): told who called, to label what it writes
+        # ("claude-code 2.1.3 via remember"), so a reader can weigh a memory a model planted
+        self.signed = signed
 
     def parse(self, arguments: dict[str, Any] | None) -> Args:
         """The call's arguments as ``self.args``; ``msgspec.ValidationError`` names a bad field."""

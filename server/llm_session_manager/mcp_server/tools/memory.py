@@ -40,7 +40,8 @@ class MemoryOut(msgspec.Struct):
     session_id: str | None = None
     created_at: str | float | None = None
     tags: list[str] = []
-    source: str | None = None
+    source: str | None = None  # user | import | memorize | mcp
+    writer: str | None = None  # the program that wrote it, as "claude-code 2.1.3 via remember"
 
 
 class Memories(msgspec.Struct):
@@ -78,14 +79,15 @@ class Remembered(msgspec.Struct):
     id: str | int
 
 
-@tool(RememberArgs, Remembered, title="Remember a fact", read_only=False, idempotent=False)
-def remember(conn, config, a: RememberArgs) -> dict[str, Any]:
+@tool(RememberArgs, Remembered, title="Remember a fact", read_only=False, idempotent=False, signed=True)
+def remember(conn, config, a: RememberArgs, writer: str) -> dict[str, Any]:
     """Store a fact for future sessions (a decision, a fix that worked, a convention, a gotcha).
 
     Secrets are redacted before it is stored. Returns the new memory's id.
     """
     service = memory_service()
-    stored = service.remember(conn, a.text, project=a.project, tags=list(a.tags), embedder=service.embedder_for(config))
+    stored = service.remember(conn, a.text, project=a.project, tags=list(a.tags), source="mcp", writer=writer,
+                              embedder=service.embedder_for(config))
     return {"id": to_json(stored)["id"]}
 
 
@@ -93,12 +95,12 @@ class MemorizeArgs(Args):
     session_id: Annotated[str, Meta(min_length=1, description="A session id, or a unique prefix of one.")]
 
 
-@tool(MemorizeArgs, Memories, title="Memorize a session", fresh=True, read_only=False)
-def memorize_session(conn, config, a: MemorizeArgs) -> dict[str, Any]:
+@tool(MemorizeArgs, Memories, title="Memorize a session", fresh=True, read_only=False, signed=True)
+def memorize_session(conn, config, a: MemorizeArgs, writer: str) -> dict[str, Any]:
     """Extract what a session learned (its summaries, decisions and fixes) into memories that later sessions can recall.
 
     Run it on a session before closing or compacting it. Returns the memories stored.
     """
     service = memory_service()
-    memories = service.memorize(conn, config, a.session_id, embedder=service.embedder_for(config))
+    memories = service.memorize(conn, config, a.session_id, writer=writer, embedder=service.embedder_for(config))
     return {"memories": to_json(memories)}

@@ -12,8 +12,12 @@ from .records import Memory
 from .remember import resolve_embedder
 
 
-def memorize(conn: apsw.Connection, config: Any, session_ref: str, *, embedder: Any = None) -> list[Memory]:
+def memorize(
+    conn: apsw.Connection, config: Any, session_ref: str, *, writer: str | None = None, embedder: Any = None
+) -> list[Memory]:
     """The new memories taken from session ``session_ref`` (id or unique prefix).
+
+    ``writer`` names the program that asked (an MCP client), as ``remember`` does.
 
     Memories already stored (from an earlier run, or the same sentence in
     another session of the project) are skipped, so running it twice adds nothing.
@@ -30,7 +34,7 @@ def memorize(conn: apsw.Connection, config: Any, session_ref: str, *, embedder: 
     for c in extract.candidates(messages, refs, cwd):
         pending.append(store.prepare(
             c.text, project=project, tags=[c.tag], session_id=sid, message_key=c.message_key,
-            source="memorize", created_at=times.get(c.message_key, last_activity) if c.message_key else last_activity,
+            source="memorize", writer=writer, created_at=times.get(c.message_key, last_activity) if c.message_key else last_activity,
         ))
     seen: set[str] = set()
     unique = [p for p in pending if not (p.content_hash in seen or seen.add(p.content_hash))]

@@ -25,9 +25,9 @@ from . import vectors
 from .records import Memory
 
 MAX_TEXT = 8_000  # characters; longer text is cut (a memory is a fact, not a file)
-SOURCES = ("user", "import", "memorize")
+SOURCES = ("user", "import", "memorize", "mcp")
 
-_COLUMNS = "id, text, project, session_id, created_at, tags, source"
+_COLUMNS = "id, text, project, session_id, created_at, tags, source, writer"
 
 
 class Pending(NamedTuple):
@@ -41,6 +41,7 @@ class Pending(NamedTuple):
     tags: tuple[str, ...]
     metadata: str | None
     source: str
+    writer: str | None
     created_at: float
     content_hash: str
 
@@ -53,6 +54,7 @@ def prepare(
     session_id: str | None = None,
     message_key: str | None = None,
     source: str = "user",
+    writer: str | None = None,
     memory_id: str | None = None,
     metadata: Any = None,
     created_at: float | None = None,
@@ -77,6 +79,7 @@ def prepare(
         tags=clean_tags(tags),
         metadata=json.dumps(metadata, ensure_ascii=False, sort_keys=True) if metadata is not None else None,
         source=source,
+        writer=(writer or "").strip()[:200] or None,
         created_at=time.time() if created_at is None else created_at,
         content_hash=content_hash(clean, project),
     )
@@ -119,9 +122,9 @@ def write(conn: apsw.Connection, pending: Sequence[Pending], embedder: Any) -> l
         before = conn.execute("SELECT coalesce(max(rid), 0) FROM memories").fetchone()[0]
         conn.executemany(
             "INSERT OR IGNORE INTO memories (id, text, project, session_id, message_key, tags, metadata,"
-            " source, created_at, content_hash, embedded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " source, writer, created_at, content_hash, embedded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(p.id, p.text, p.project, p.session_id, p.message_key, json.dumps(list(p.tags)), p.metadata,
-              p.source, p.created_at, p.content_hash, 1 if p.id in by_id else 0) for p in pending],
+              p.source, p.writer, p.created_at, p.content_hash, 1 if p.id in by_id else 0) for p in pending],
         )
         mine = dict(conn.execute("SELECT id, rid FROM memories WHERE rid > ?", (before,)))
         conn.executemany(
@@ -164,14 +167,14 @@ def _unstored(conn: apsw.Connection, pending: Sequence[Pending]) -> set[str]:
 
 def _memory(p: Pending) -> Memory:
     return Memory(id=p.id, text=p.text, score=None, project=p.project, session_id=p.session_id,
-                  created_at=iso(p.created_at) or "", tags=list(p.tags), source=p.source)
+                  created_at=iso(p.created_at) or "", tags=list(p.tags), source=p.source, writer=p.writer)
 
 
 def from_row(row: Sequence[Any], score: float | None = None) -> Memory:
     """A ``Memory`` from a row of ``SELECT {_COLUMNS}``."""
-    mid, text, project, session_id, created_at, tags, source = row
+    mid, text, project, session_id, created_at, tags, source, writer = row
     return Memory(id=mid, text=text, score=score, project=project, session_id=session_id,
-                  created_at=iso(created_at) or "", tags=json.loads(tags), source=source)
+                  created_at=iso(created_at) or "", tags=json.loads(tags), source=source, writer=writer)
 
 
 def by_rids(conn: apsw.Connection, rids: Sequence[int]) -> dict[int, Memory]:
