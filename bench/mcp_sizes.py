@@ -6,7 +6,11 @@ user pays on every call. This builds a store from the demo logs (the ones
 memories, starts the real `llm-session mcp` over stdio with the `mcp` SDK's
 own client, calls each tool with the arguments an assistant typically gives,
 and counts the text of each answer in o200k tokens (the encoding shipped with
-the package). Target: every default answer under 2,000 tokens.
+the package). Target: every tool's default answer under 2,000 tokens.
+
+tools/list is shown whole and as the part a client can hand the model (name,
+description, input schema: what a model API's tool definition takes; output
+schemas are for the client); it is reported, not held to the target.
 
 Run by hand or by `make bench`: `python bench/mcp_sizes.py`. Sizes, not timings:
 the same store gives the same numbers on any machine. Exits 1 if an answer is
@@ -92,7 +96,9 @@ async def measure(env: dict[str, str]) -> list[tuple[str, str, int]]:
             await client.initialize()
             listed = await client.list_tools()
             out.append(("tools/list", "", tokens(listed.model_dump_json(by_alias=True, exclude_none=True))))
-            sessions = (await client.call_tool("list_sessions", {"limit": 1})).structured_content["sessions"]
+            seen = [{"name": t.name, "description": t.description, "input_schema": t.input_schema} for t in listed.tools]
+            out.append(("tools/list", "(name, description, inputSchema)", tokens(json.dumps(seen, separators=(",", ":")))))
+            sessions = (await client.call_tool("list_sessions", {"limit": 1, "detail": True})).structured_content["sessions"]
             latest = sessions[0]
             for name, args in typical_calls(latest["id"], latest["cwd"]):
                 result = await client.call_tool(name, args)
@@ -106,7 +112,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="mcp-sizes-") as tmp:
         env = build_store(Path(tmp))
         sizes = anyio.run(measure, env, backend="trio")
-    over = [s for s in sizes if s[2] >= TARGET]
+    over = [s for s in sizes if s[2] >= TARGET and s[0] != "tools/list"]
     width = max(len(name) + len(args) for name, args, _ in sizes) + 1
     for name, args, n in sizes:
         print(f"{(name + ' ' + args).ljust(width)} {n:>6,} tokens")

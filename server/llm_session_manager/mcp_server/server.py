@@ -72,7 +72,7 @@ class _Handlers:
                 input_schema=t.input_schema,
                 output_schema=t.output_schema,
                 annotations=types.ToolAnnotations(
-                    title=t.title, read_only_hint=t.read_only, destructive_hint=False,
+                    read_only_hint=t.read_only, destructive_hint=False,
                     idempotent_hint=t.idempotent, open_world_hint=False,
                 ),
             )
@@ -101,7 +101,7 @@ class _Handlers:
             logger.exception("tool %s failed", tool.name)
             return _tool_error(f"internal error in {tool.name}: {e.__class__.__name__}: {e}")
         return types.CallToolResult(
-            content=[types.TextContent(type="text", text=json.dumps(data, ensure_ascii=False))],
+            content=[types.TextContent(type="text", text=json.dumps(data, ensure_ascii=False, separators=(",", ":")))],
             structured_content=data,
         )
 

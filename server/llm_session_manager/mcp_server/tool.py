@@ -63,7 +63,9 @@ class Tool:
 
     @functools.cached_property
     def output_schema(self) -> dict[str, Any]:
-        return object_schema(self.result)
+        """What a result holds; without ``required`` lists (every field of a result is always
+        there), which only cost the tokens of each field's name again."""
+        return _without_required(object_schema(self.result))
 
 
 def tool(args: type[Args], result: Any, **options: Any) -> Callable[[Callable[..., Any]], Tool]:
@@ -81,10 +83,47 @@ def object_schema(tp: Any) -> dict[str, Any]:
     (top,), defs = msgspec.json.schema_components([tp], ref_template="#/$defs/{name}")
     name = top["$ref"].rsplit("/", 1)[-1]
     schema = dict(defs.pop(name))
-    schema.pop("title", None)
     if defs:
         schema["$defs"] = defs
-    return schema
+    return compact(schema)
+
+
+def compact(schema: Any) -> Any:
+    """The same schema in fewer tokens: every ``tools/list`` lands in the model's context.
+
+    ``anyOf: [{type: T}, {type: null}]`` becomes ``type: [T, null]`` (an enum
+    takes ``null`` among its values), and what says nothing goes: the
+    ``title`` msgspec gives each struct (its class name), ``default: null`` of
+    an optional field, an empty ``required``. What a value may be is unchanged.
+    """
+    if isinstance(schema, list):
+        return [compact(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: compact(v) for k, v in schema.items()
+           if not (k == "title" and isinstance(v, str)) and (k, v) not in (("default", None), ("required", []))}
+    if "properties" in schema:  # a property named "title" is a property, not a struct's name
+        out["properties"] = {k: compact(v) for k, v in schema["properties"].items()}
+    options = out.get("anyOf")
+    if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
+        other = options[0] if options[1] == {"type": "null"} else options[1]
+        if isinstance(other.get("type"), str) and "anyOf" not in other:
+            del out["anyOf"]
+            out.update(other)
+            out["type"] = [other["type"], "null"]
+        elif list(other) == ["enum"]:
+            del out["anyOf"]
+            out["enum"] = [*other["enum"], None]
+    return out
+
+
+def _without_required(schema: Any) -> Any:
+    if isinstance(schema, list):
+        return [_without_required(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    return {k: _without_required(v) if k != "properties" else {p: _without_required(s) for p, s in v.items()}
+            for k, v in schema.items() if k != "required"}
 
 
 def to_json(value: Any) -> Any:

@@ -13,7 +13,7 @@ from msgspec import Meta
 
 from ..tool import Args, NonEmpty, tool, to_json
 
-Project = Annotated[NonEmpty | None, Meta(description="A project name: only its memories (or the memory's project).")]
+Project = Annotated[NonEmpty | None, Meta(description="Project name (to search in, or of the memory).")]
 
 
 def memory_service() -> Any:
@@ -48,19 +48,24 @@ class Memories(msgspec.Struct):
     memories: list[MemoryOut]
 
 
+class Memorized(msgspec.Struct):
+    memories: list[MemoryOut]  # the first ``limit`` of those stored
+    count: int  # new memories stored
+    truncated: bool
+
+
 class RecallArgs(Args):
-    query: Annotated[str, Meta(min_length=1, description="What you want to know, in words: matched by meaning and by text.")]
-    limit: Annotated[int, Meta(ge=1, le=50, description="At most this many memories, best first.")] = 5
+    query: Annotated[str, Meta(min_length=1, description="What you want to know; matched by meaning and words.")]
+    limit: Annotated[int, Meta(ge=1, le=50, description="At most this many, best first.")] = 5
     project: Project = None
 
 
 @tool(RecallArgs, Memories, title="Recall memories")
 def recall(conn, config, a: RecallArgs) -> dict[str, Any]:
-    """Recall what earlier sessions learned (decisions, fixes, conventions, gotchas) that is relevant to a query.
+    """What earlier sessions learned (decisions, fixes, conventions) about a query, best first.
 
-    Call it before starting on a task to reuse what is already known about the
-    project. Returns memories best match first, each with its text, score,
-    project, originating session, creation time and tags.
+    Call it before a task. `source` says who wrote each: user, import, memorize
+    (taken from a session), mcp (a model; `writer` names the client and tool).
     """
     service = memory_service()
     memories = service.recall(conn, a.query, limit=a.limit, project=a.project, embedder=service.embedder_for(config))
@@ -68,10 +73,10 @@ def recall(conn, config, a: RecallArgs) -> dict[str, Any]:
 
 
 class RememberArgs(Args):
-    text: Annotated[str, Meta(min_length=1, max_length=20_000, description="The fact to keep, self-contained: later sessions see only this text.")]
+    text: Annotated[str, Meta(min_length=1, max_length=20_000, description="The fact, self-contained: later sessions see only this.")]
     project: Project = None
     tags: Annotated[list[Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^\S+$")]], Meta(
-        max_length=20, description="Tags to find it by, without spaces.",
+        max_length=20, description="Tags, without spaces.",
     )] = []
 
 
@@ -81,9 +86,9 @@ class Remembered(msgspec.Struct):
 
 @tool(RememberArgs, Remembered, title="Remember a fact", read_only=False, idempotent=False, signed=True)
 def remember(conn, config, a: RememberArgs, writer: str) -> dict[str, Any]:
-    """Store a fact for future sessions (a decision, a fix that worked, a convention, a gotcha).
+    """Keep a fact for future sessions (a decision, a fix that worked, a convention); secrets are redacted.
 
-    Secrets are redacted before it is stored. Returns the new memory's id.
+    It is stored as written by this client, not by the user.
     """
     service = memory_service()
     stored = service.remember(conn, a.text, project=a.project, tags=list(a.tags), source="mcp", writer=writer,
@@ -92,15 +97,16 @@ def remember(conn, config, a: RememberArgs, writer: str) -> dict[str, Any]:
 
 
 class MemorizeArgs(Args):
-    session_id: Annotated[str, Meta(min_length=1, description="A session id, or a unique prefix of one.")]
+    session_id: Annotated[str, Meta(min_length=1, description="Session id or unique prefix.")]
+    limit: Annotated[int, Meta(ge=1, le=1000, description="Show at most this many of the memories stored.")] = 10
 
 
-@tool(MemorizeArgs, Memories, title="Memorize a session", fresh=True, read_only=False, signed=True)
+@tool(MemorizeArgs, Memorized, title="Memorize a session", fresh=True, read_only=False, signed=True)
 def memorize_session(conn, config, a: MemorizeArgs, writer: str) -> dict[str, Any]:
-    """Extract what a session learned (its summaries, decisions and fixes) into memories that later sessions can recall.
+    """Store what a session learned (summaries, requirements, decisions, fixes) as memories to recall later.
 
-    Run it on a session before closing or compacting it. Returns the memories stored.
+    Run it before closing or compacting a session. Facts already stored are skipped.
     """
     service = memory_service()
     memories = service.memorize(conn, config, a.session_id, writer=writer, embedder=service.embedder_for(config))
-    return {"memories": to_json(memories)}
+    return {"memories": to_json(memories[: a.limit]), "count": len(memories), "truncated": len(memories) > a.limit}

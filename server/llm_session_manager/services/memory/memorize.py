@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import apsw
@@ -36,7 +37,53 @@ def memorize(
             c.text, project=project, tags=[c.tag], session_id=sid, message_key=c.message_key,
             source="memorize", writer=writer, created_at=times.get(c.message_key, last_activity) if c.message_key else last_activity,
         ))
-    seen: set[str] = set()
-    unique = [p for p in pending if not (p.content_hash in seen or seen.add(p.content_hash))]
+    unique = _new_facts(conn, project, pending)
     written = store.write(conn, unique, resolve_embedder(embedder))
     return [memory for memory, created in written if created]
+
+
+def _new_facts(conn: apsw.Connection, project: str | None, pending: list[store.Pending]) -> list[store.Pending]:
+    """``pending`` less what says the same as a memory already stored in the project, or
+    as one earlier in ``pending``: the same words give the same fact, whatever the
+    punctuation, markup or a word or two changed (``NEAR`` of their words shared).
+
+    The store already refuses the same text twice; this catches the same rule
+    written again with a backtick or a full stop more, which sessions do all the time.
+    """
+    kept: list[store.Pending] = []
+    kept_words: list[frozenset[str]] = []
+    for p in pending:
+        words = _words(p.text)
+        if any(_near(words, w) for w in kept_words) or _stored_near(conn, project, p.text, words):
+            continue
+        kept.append(p)
+        kept_words.append(words)
+    return kept
+
+
+NEAR = 0.8  # Jaccard similarity of two texts' words from which they say the same
+_NEIGHBOURS = 5  # stored memories compared, the best word matches
+
+
+def _words(text: str) -> frozenset[str]:
+    from .recall import STOPWORDS
+
+    return frozenset(w for w in re.findall(r"\w+", text.casefold()) if w not in STOPWORDS)
+
+
+def _near(a: frozenset[str], b: frozenset[str]) -> bool:
+    return bool(a and b) and len(a & b) / len(a | b) >= NEAR
+
+
+def _stored_near(conn: apsw.Connection, project: str | None, text: str, words: frozenset[str]) -> bool:
+    from .recall import match_expression
+
+    expression = match_expression(text)
+    if expression is None:
+        return False
+    rows = conn.execute(
+        "SELECT m.text FROM memories_fts f JOIN memories m ON m.rid = f.rowid"
+        " WHERE memories_fts MATCH ? AND m.project IS ? ORDER BY f.rank LIMIT ?",
+        (expression, project, _NEIGHBOURS),
+    )
+    return any(_near(words, _words(stored)) for (stored,) in rows)
