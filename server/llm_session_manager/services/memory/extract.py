@@ -79,7 +79,7 @@ _TRIVIAL = re.compile(
     r"I'm going to (?!use\b)|I need to|I see\b|I can see|I notice|I found|I've (updated|added|made|created)|"
     r"Looking|Checking|Reading|Running|Searching|OK\b|Okay|Sure|Great|Perfect|Excellent|Good\b|Alright|Hmm|"
     r"Interesting|Thanks|Done\.?$|It (looks|seems) like|Looks like|The user (wants|asked|is asking)|"
-    r"All \d+ tests pass|Conversation compacted)",
+    r"All (the )?(\d+ )?tests (pass|are passing)|Conversation compacted)",
     re.I,
 )
 # What a harness wrote into the conversation (Claude Code's tags and meta lines): cut, never memorized.
@@ -98,7 +98,7 @@ _INSTRUCTIONS = re.compile(
     r"Contents of \S+\.md \((project|user|local) instructions).*",
     re.S,
 )
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\"'(\[])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\.\.\.)\s+(?=[A-Z`\"'(\[])")  # an ellipsis ends no sentence
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 _SUMMARY_PREFIX = re.compile(r"^(summary of the conversation so far|summary|done|tl;dr)\s*:\s*", re.I)
 
