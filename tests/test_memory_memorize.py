@@ -144,3 +144,37 @@ def test_import_to_a_session_whose_directory_is_gone_is_a_clear_error(conn, tmp_
     sid = _session_in(conn, tmp_path / "gone")
     with pytest.raises(BadInput, match="does not exist"):
         memory.import_to_session(conn, config.load(), sid, [])
+
+
+INVENTORY = FIXTURES / "claude-code-memorize"
+
+
+def test_memorize_keeps_what_was_learned_and_drops_what_the_harness_injected(sandbox_home):
+    """Three real-shaped sessions: CLAUDE.md, the compaction prompt, command echoes and
+    narration are not memories; each fix, decision and requirement is, once."""
+    c = connect()
+    ingest.scan(c, config.load(), env={"CLAUDE_CONFIG_DIR": str(INVENTORY), "CODEX_HOME": str(sandbox_home / "none")},
+                home=sandbox_home)
+    sids = [r[0] for r in c.execute("SELECT id FROM sessions ORDER BY started_at")]
+    assert len(sids) == 3
+    stored = [m for sid in sids for m in memory.memorize(c, config.load(), sid)]
+    texts = [m.text for m in stored]
+    kept = {
+        "Fix it, and make sure the fix uses a row lock rather than a retry loop.",
+        "The bug was that reserve_stock read the count and wrote it back in two statements, "
+        "so two shipments could both pass the check.",
+        "Fixed: reserve_stock now takes a row lock with SELECT ... FOR UPDATE before decrementing the count.",
+        "Alerts must go to the #inventory Slack channel, not email.",
+        "I'll use the existing SlackNotifier in inventory/notify.py for the alert.",
+        "Switched the quantity column from REAL to INTEGER in migrations/004_quantity.sql.",
+        "Always keep migrations reversible.",
+    }
+    assert kept <= set(texts)
+    assert len(texts) == len(set(texts))
+    assert not [t for t in texts if "reserve_stock` now takes a row lock" in t]  # the same fix, other punctuation
+    injected = ("claudeMd", "make check` before committing", "vendor/", "TodoWrite", "NEVER mention",
+                "continued from a previous", "Primary Request", "Set model", "/model", "Caveat")
+    assert not [t for t in texts if any(word in t for word in injected)]
+    narration = ("let me", "Perfect", "tests pass now", "Good,")
+    assert not [t for t in texts if any(word.lower() in t.lower() for word in narration)]
+    assert len(stored) <= 14  # 30 before harness text, narration and near-duplicates were dropped
