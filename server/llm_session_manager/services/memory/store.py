@@ -227,7 +227,48 @@ def resolve(conn: apsw.Connection, ref: str) -> tuple[int, str]:
 def forget(conn: apsw.Connection, memory_id: str) -> None:
     """Delete a memory (by id or unique prefix) from all three tables; NotFound if missing."""
     rid, mid = resolve(conn, memory_id)
+    _delete(conn, [(rid, mid)])
+
+
+def forget_where(
+    conn: apsw.Connection,
+    *,
+    memory_id: str | None = None,
+    session_id: str | None = None,
+    tag: str | None = None,
+    since: float | None = None,
+    dry_run: bool = False,
+) -> list[str]:
+    """Ids of the memories matching every filter given, deleted unless ``dry_run``: a bulk undo
+    (what a session's memorize stored, a tag, everything since a time).
+
+    At least one filter is needed: forgetting everything takes deleting the store.
+    Long-lived processes see the deletes through migration 005's counters.
+    """
+    if memory_id is None and session_id is None and tag is None and since is None:
+        raise BadInput("say what to forget: a memory id, --session, --tag or --since")
+    clauses, params = [], []
+    if memory_id is not None:
+        clauses.append("rid = ?")
+        params.append(resolve(conn, memory_id)[0])
+    if session_id is not None:
+        clauses.append("session_id = ?")
+        params.append(session_id)
+    if tag is not None:
+        clauses.append("EXISTS (SELECT 1 FROM json_each(memories.tags) WHERE value = ?)")
+        params.append(tag)
+    if since is not None:
+        clauses.append("created_at >= ?")
+        params.append(since)
+    rows = conn.execute(f"SELECT rid, id FROM memories WHERE {' AND '.join(clauses)} ORDER BY rid", params).fetchall()
+    if not dry_run:
+        _delete(conn, rows)
+    return [mid for _, mid in rows]
+
+
+def _delete(conn: apsw.Connection, rows: Sequence[tuple[int, str]]) -> None:
+    """Delete memories by (rid, id) from all three tables, and their import records, in one transaction."""
     with write_transaction(conn):
-        conn.execute("DELETE FROM memories WHERE rid = ?", (rid,))
-        conn.execute("DELETE FROM memories_vec WHERE rowid = ?", (rid,))
-        conn.execute("DELETE FROM memory_imports WHERE memory_id = ?", (mid,))
+        conn.executemany("DELETE FROM memories WHERE rid = ?", [(rid,) for rid, _ in rows])
+        conn.executemany("DELETE FROM memories_vec WHERE rowid = ?", [(rid,) for rid, _ in rows])
+        conn.executemany("DELETE FROM memory_imports WHERE memory_id = ?", [(mid,) for _, mid in rows])
