@@ -37,7 +37,7 @@ async def test_a_client_calls_tools_over_http_and_the_scan_keeps_the_store_fresh
             assert CLAUDE_B in {s["id"] for s in listed["sessions"]}
             bad = await session.call_tool("usage", {"by": "fortnight"})
             assert bad.is_error
-            assert structured(await session.call_tool("usage", {"by": "provider"}))["rows"]
+            assert structured(await session.call_tool("usage", {"by": "provider", "since": "2020-01-01"}))["rows"]
 
 
 def test_a_request_naming_a_foreign_host_or_origin_is_rejected(serve):
