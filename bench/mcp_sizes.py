@@ -13,8 +13,9 @@ description, input schema: what a model API's tool definition takes; output
 schemas are for the client); it is reported, not held to the target.
 
 Run by hand or by `make bench`: `python bench/mcp_sizes.py`. Sizes, not timings:
-the same store gives the same numbers on any machine. Exits 1 if an answer is
-over the target, so a regression shows.
+the same store gives about the same numbers on any machine (the demo's dates
+follow today's). It prints PASS or FAIL and exits 0 unless something crashed;
+tests/mcp/test_mcp_sizes.py holds the bound.
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def main() -> int:
     print(f"target: each answer < {TARGET:,} tokens: " + ("PASS" if not over else f"FAIL ({len(over)} over)"))
     Path(__file__).with_name("results-mcp-sizes.json").write_text(json.dumps(
         {"target": TARGET, "answers": [{"tool": n, "arguments": a, "tokens": t} for n, a, t in sizes]}, indent=2))
-    return 1 if over else 0
+    return 0
 
 
 if __name__ == "__main__":
