@@ -25,7 +25,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +58,7 @@ def build_store(root: Path) -> dict[str, str]:
     """Demo logs and a store with memories under ``root``; the environment that points at them."""
     from llm_session_manager.demo_logs import write_demo_logs
 
-    layout = write_demo_logs(root / "logs", now=datetime.now(timezone.utc))
+    layout = write_demo_logs(root / "logs", now=datetime.now(UTC))
     (root / "home").mkdir(exist_ok=True)
     (root / "config.yaml").write_text("{}\n")
     env = {

@@ -161,8 +161,8 @@ def test_memorize_keeps_what_was_learned_and_drops_what_the_harness_injected(san
     texts = [m.text for m in stored]
     kept = {
         "Fix it, and make sure the fix uses a row lock rather than a retry loop.",
-        "The bug was that reserve_stock read the count and wrote it back in two statements, "
-        "so two shipments could both pass the check.",
+        ("The bug was that reserve_stock read the count and wrote it back in two statements, "
+         "so two shipments could both pass the check."),
         "Fixed: reserve_stock now takes a row lock with SELECT ... FOR UPDATE before decrementing the count.",
         "Alerts must go to the #inventory Slack channel, not email.",
         "I'll use the existing SlackNotifier in inventory/notify.py for the alert.",

@@ -11,10 +11,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-
 from llm_session_manager.demo_logs import write_demo_logs
 from llm_session_manager.encoding import count_o200k
 from mcp_helpers import anyio_backend, mcp_client, structured  # noqa: F401  (fixture)
@@ -25,7 +24,7 @@ BUDGET = 2_000  # tokens per answer, the issue's bound
 
 @pytest.fixture
 def demo_store(tmp_path, monkeypatch):
-    layout = write_demo_logs(tmp_path / "demo", now=datetime.now(timezone.utc))
+    layout = write_demo_logs(tmp_path / "demo", now=datetime.now(UTC))
     monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(layout.claude_config_dir))
     monkeypatch.setenv("CODEX_HOME", str(layout.codex_home))
     lines = [json.dumps({"text": f"Memory {n}: the web-api service keeps its {topic} settings in config/{topic}.yaml, "

@@ -17,7 +17,6 @@ from typing import Annotated, Any
 
 import msgspec
 
-
 NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
 
 

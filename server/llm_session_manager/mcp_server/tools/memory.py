@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta
 
-from ..tool import Args, NonEmpty, tool, to_json
+from ..tool import Args, NonEmpty, to_json, tool
 
 Project = Annotated[NonEmpty | None, Meta(description="Project name (to search in, or of the memory).")]
 

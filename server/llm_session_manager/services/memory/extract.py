@@ -82,10 +82,12 @@ _TRIVIAL = re.compile(
     r"All (the )?(\d+ )?tests (pass|are passing)|Conversation compacted)",
     re.I,
 )
-# What a harness wrote into the conversation (Claude Code's tags and meta lines): cut, never memorized.
+# What a harness wrote into the conversation (Claude Code's tags and meta lines, Codex's
+# AGENTS.md and environment wrappers): cut, never memorized.
 _INJECTED_BLOCK = re.compile(
     r"<(system-reminder|command-name|command-message|command-args|command-contents|local-command-stdout|"
-    r"local-command-stderr|bash-input|bash-stdout|bash-stderr|user-prompt-submit-hook)>.*?(</\1>|\Z)",
+    r"local-command-stderr|bash-input|bash-stdout|bash-stderr|user-prompt-submit-hook|"
+    r"environment_context|user_instructions|INSTRUCTIONS)>.*?(</\1>|\Z)",
     re.S,
 )
 _INJECTED_MESSAGE = re.compile(
@@ -95,7 +97,7 @@ _INJECTED_MESSAGE = re.compile(
 # Instruction files a harness pastes in, with or without the tags around them (Claude Code's wording).
 _INSTRUCTIONS = re.compile(
     r"(As you answer the user's questions, you can use the following context:|# claudeMd\b|"
-    r"Contents of \S+\.md \((project|user|local) instructions).*",
+    r"Contents of \S+\.md \((project|user|local) instructions|# AGENTS\.md instructions for ).*",
     re.S,
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\.\.\.)\s+(?=[A-Z`\"'(\[])")  # an ellipsis ends no sentence
