@@ -168,6 +168,8 @@ def test_memorize_keeps_what_was_learned_and_drops_what_the_harness_injected(san
         "I'll use the existing SlackNotifier in inventory/notify.py for the alert.",
         "Switched the quantity column from REAL to INTEGER in migrations/004_quantity.sql.",
         "Always keep migrations reversible.",
+        "Stock quantities must never be stored as floats.",
+        "Stock quantities must never be stored as floats; use integers.",  # says more: not a duplicate
     }
     assert kept <= set(texts)
     assert len(texts) == len(set(texts))
@@ -177,4 +179,5 @@ def test_memorize_keeps_what_was_learned_and_drops_what_the_harness_injected(san
     assert not [t for t in texts if any(word in t for word in injected)]
     narration = ("let me", "Perfect", "tests pass now", "Good,")
     assert not [t for t in texts if any(word.lower() in t.lower() for word in narration)]
+    assert sum(t.startswith("Files that mattered:") for t in texts) == 3  # one per session, each its own
     assert len(stored) <= 14  # 30 before harness text, narration and near-duplicates were dropped

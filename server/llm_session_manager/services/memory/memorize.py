@@ -49,12 +49,15 @@ def _new_facts(conn: apsw.Connection, project: str | None, pending: list[store.P
 
     The store already refuses the same text twice; this catches the same rule
     written again with a backtick or a full stop more, which sessions do all the time.
+    A list of files is compared whole (two sessions on the same files in other roles
+    differ), and so is a short sentence, where one word is a different fact.
     """
     kept: list[store.Pending] = []
     kept_words: list[frozenset[str]] = []
     for p in pending:
         words = _words(p.text)
-        if any(_near(words, w) for w in kept_words) or _stored_near(conn, project, p.text, words):
+        if "files" not in p.tags and len(words) >= NEAR_MIN_WORDS and (
+                any(_near(words, w) for w in kept_words) or _stored_near(conn, project, p.text, words)):
             continue
         kept.append(p)
         kept_words.append(words)
@@ -62,6 +65,7 @@ def _new_facts(conn: apsw.Connection, project: str | None, pending: list[store.P
 
 
 NEAR = 0.8  # Jaccard similarity of two texts' words from which they say the same
+NEAR_MIN_WORDS = 6  # words (stopwords aside) a text needs to be compared loosely
 _NEIGHBOURS = 5  # stored memories compared, the best word matches
 
 
