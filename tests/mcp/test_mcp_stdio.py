@@ -47,6 +47,10 @@ async def test_every_contract_tool_is_listed_with_input_and_output_schemas(mcp):
         "day", "month", "session", "model", "project", "provider"}
     assert tools["export_session"].input_schema["required"] == ["session_id", "format"]
     assert tools["recall"].input_schema["properties"]["limit"]["default"] == 5
+    # Compact schemas, same meaning: a nullable is a type pair, a field called "title" is kept.
+    assert tools["recall"].input_schema["properties"]["project"]["type"] == ["string", "null"]
+    brief = tools["list_sessions"].output_schema["$defs"]["SessionBrief"]["properties"]
+    assert brief["title"] == {"type": ["string", "null"]}
     assert tools["remember"].annotations.read_only_hint is False
     assert tools["list_sessions"].annotations.read_only_hint is True
     assert "LIKE" not in tools["search_history"].description  # says it plainly instead:

@@ -25,7 +25,12 @@ class Args(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
 
 class Tool:
-    """One MCP tool. ``run(conn, config, args)`` runs in a worker thread (``signed``: ``run(conn, config, args, writer)``)."""
+    """One MCP tool. ``run(conn, config, args)`` runs in a worker thread.
+
+    A ``signed`` tool is told who called it, ``run(conn, config, args, writer)``,
+    to label what it writes ("claude-code 2.1.3 via remember"), so a reader can
+    weigh a memory a model planted.
+    """
 
     def __init__(
         self,
@@ -48,8 +53,6 @@ class Tool:
         self.fresh = fresh  # scan the logs first: the tool reads sessions
         self.read_only = read_only
         self.idempotent = idempotent
-        # run(conn, config, args, writer): told who called, to label what it writes
-        # ("claude-code 2.1.3 via remember"), so a reader can weigh a memory a model planted
         self.signed = signed
 
     def parse(self, arguments: dict[str, Any] | None) -> Args:
@@ -99,10 +102,9 @@ def compact(schema: Any) -> Any:
         return [compact(s) for s in schema]
     if not isinstance(schema, dict):
         return schema
+    # A property named "title" has a schema (a dict) for its value, so it stays.
     out = {k: compact(v) for k, v in schema.items()
            if not (k == "title" and isinstance(v, str)) and (k, v) not in (("default", None), ("required", []))}
-    if "properties" in schema:  # a property named "title" is a property, not a struct's name
-        out["properties"] = {k: compact(v) for k, v in schema["properties"].items()}
     options = out.get("anyOf")
     if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
         other = options[0] if options[1] == {"type": "null"} else options[1]
