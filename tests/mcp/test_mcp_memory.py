@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from llm_session_manager.encoding import count_o200k
+
 from mcp_helpers import CLAUDE_B, anyio_backend, cli_json, error_text, logs, mcp_client, structured  # noqa: F401
 
 pytestmark = pytest.mark.anyio
@@ -62,3 +64,18 @@ async def test_a_memory_a_model_wrote_says_which_client_wrote_it(logs, tmp_path,
     assert "Coupons never stack: one per order. (written by the user)" in text
     recalled = cli_json("recall", "do coupons stack", "--project", "shop")
     assert {m["writer"] for m in recalled} == {"claude-code 2.1.3 via remember", None}
+
+
+async def test_a_long_memory_is_cut_in_recall_unless_asked_for_whole(mcp):
+    note = "Release checklist for the shop: " + " ".join(f"step {n} is to verify the coupon service." for n in range(400))
+    stored = structured(await mcp.call_tool("remember", {"text": note, "project": "shop"}))
+    for n in range(4):
+        structured(await mcp.call_tool("remember", {"text": f"Release note {n}: " + note, "project": "shop"}))
+    answer = await mcp.call_tool("recall", {"query": "release checklist coupon service", "project": "shop"})
+    found = structured(answer)["memories"]
+    assert len(found) == 5 and all(m["text_cut"] and m["text"].endswith("…") for m in found)
+    assert count_o200k(answer.content[0].text) < 2_000
+    whole = structured(await mcp.call_tool("recall", {"query": "release checklist coupon service", "project": "shop",
+                                                      "detail": True}))["memories"]
+    assert next(m for m in whole if m["id"] == stored["id"])["text"] == note[:8_000].strip()  # as stored
+    assert not any(m.get("text_cut") for m in whole)

@@ -13,6 +13,7 @@ from msgspec import Meta
 
 from ..tool import Args, NonEmpty, to_json, tool
 
+TEXT_CHARS = 1_000  # of each memory's text in a default answer: five long notes stay under 2,000 tokens
 Project = Annotated[NonEmpty | None, Meta(description="Project name (to search in, or of the memory).")]
 
 
@@ -42,6 +43,7 @@ class MemoryOut(msgspec.Struct):
     tags: list[str] = []
     source: str | None = None  # user | import | memorize | mcp
     writer: str | None = None  # the program that wrote it, as "claude-code 2.1.3 via remember"
+    text_cut: bool = False  # the text is its first TEXT_CHARS characters (detail, or memory://{id}, has it all)
 
 
 class Memories(msgspec.Struct):
@@ -58,6 +60,7 @@ class RecallArgs(Args):
     query: Annotated[str, Meta(min_length=1, description="What you want to know; matched by meaning and words.")]
     limit: Annotated[int, Meta(ge=1, le=50, description="At most this many, best first.")] = 5
     project: Project = None
+    detail: Annotated[bool, Meta(description="Whole texts (by default a long one is cut, with text_cut).")] = False
 
 
 @tool(RecallArgs, Memories, title="Recall memories")
@@ -69,7 +72,15 @@ def recall(conn, config, a: RecallArgs) -> dict[str, Any]:
     """
     service = memory_service()
     memories = service.recall(conn, a.query, limit=a.limit, project=a.project, embedder=service.embedder_for(config))
-    return {"memories": to_json(memories)}
+    return {"memories": [m if a.detail else short(m) for m in to_json(memories)]}
+
+
+def short(memory: dict[str, Any]) -> dict[str, Any]:
+    """A memory as JSON with its text cut to ``TEXT_CHARS``, saying so when it is."""
+    text = memory["text"]
+    if len(text) <= TEXT_CHARS:
+        return memory
+    return {**memory, "text": text[: TEXT_CHARS - 1].rstrip() + "…", "text_cut": True}
 
 
 class RememberArgs(Args):
