@@ -114,7 +114,10 @@ async def test_recommend_for_one_session_and_for_now(mcp):
     recs = structured(await mcp.call_tool("recommend", {"session_id": CLAUDE_B}))["recommendations"]
     assert recs and all(r["session_id"] == CLAUDE_B for r in recs)
     assert {r["severity"] for r in recs} <= {"critical", "warning", "info"}
-    assert structured(await mcp.call_tool("recommend", {})) == {"recommendations": []}  # nothing is recent
+    assert structured(await mcp.call_tool("recommend", {})) == {  # nothing is recent
+        "recommendations": [], "count": 0, "truncated": False}
+    first = structured(await mcp.call_tool("recommend", {"session_id": CLAUDE_B, "limit": 1}))
+    assert first["recommendations"] == recs[:1] and first["count"] == len(recs)
 
 
 async def test_export_session_in_every_format(mcp):

@@ -138,10 +138,13 @@ class RecommendArgs(Args):
     session_id: Annotated[NonEmpty | None, Meta(
         description="Session id or unique prefix; omit for all active in the last 24 hours.",
     )] = None
+    limit: Annotated[int, Meta(ge=1, le=500, description="At most this many, most severe first.")] = 10
 
 
 class Recommendations(msgspec.Struct):
-    recommendations: list[Recommendation]
+    recommendations: list[Recommendation]  # the first ``limit``, most severe first
+    count: int  # how many there are, before ``limit``
+    truncated: bool
 
 
 @tool(RecommendArgs, Recommendations, title="Recommendations", fresh=True)
@@ -157,7 +160,8 @@ def recommend(conn, config, a: RecommendArgs) -> Recommendations:
         found = [sessions.get_session(conn, config, a.session_id)]
     else:
         found = sessions.list_sessions(conn, config)
-    return Recommendations(rec.for_sessions(found, config, only_recent=not a.session_id))
+    recs = rec.for_sessions(found, config, only_recent=not a.session_id)
+    return Recommendations(recs[: a.limit], count=len(recs), truncated=len(recs) > a.limit)
 
 
 class ExportArgs(Args):
