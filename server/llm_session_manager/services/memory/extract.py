@@ -79,9 +79,12 @@ _TRIVIAL = re.compile(
     r"I'm going to (?!use\b)|I need to|I see\b|I can see|I notice|I found|I've (updated|added|made|created)|"
     r"Looking|Checking|Reading|Running|Searching|OK\b|Okay|Sure|Great|Perfect|Excellent|Good\b|Alright|Hmm|"
     r"Interesting|Thanks|Done\.?$|It (looks|seems) like|Looks like|The user (wants|asked|is asking)|"
-    r"All (the )?(\d+ )?tests (pass|are passing)|Conversation compacted)",
+    r"All (the )?(\d+ )?tests (pass|are passing)|Conversation compacted|"
+    r"(The )?(tests?|build|checks?|linter|CI)( now)? (pass|passes|passing|succeeds?|is green|are green)\b|"
+    r"(Now,? )?the (implementation|changes?|fix|update) (is|are|looks?) (complete|done|good|ready|in place)\b)",
     re.I,
 )
+_BOOKKEEPING = re.compile(r"\b(todo list|TodoWrite)\b", re.I)  # the assistant tracking its own steps
 # What a harness wrote into the conversation (Claude Code's tags and meta lines, Codex's
 # AGENTS.md and environment wrappers): cut, never memorized.
 _INJECTED_BLOCK = re.compile(
@@ -131,6 +134,7 @@ def _substantial(sentence: str) -> bool:
         and len(sentence.split()) >= MIN_WORDS
         and not sentence.endswith(("?", ":", "…", "..."))  # questions, and lead-ins to a tool call
         and not _TRIVIAL.match(sentence)
+        and not _BOOKKEEPING.search(sentence)
     )
 
 
