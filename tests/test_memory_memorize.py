@@ -181,3 +181,26 @@ def test_memorize_keeps_what_was_learned_and_drops_what_the_harness_injected(san
     assert not [t for t in texts if any(word.lower() in t.lower() for word in narration)]
     assert sum(t.startswith("Files that mattered:") for t in texts) == 3  # one per session, each its own
     assert len(stored) <= 14  # 30 before harness text, narration and near-duplicates were dropped
+
+
+@pytest.mark.parametrize("said", [
+    "Now let me check the test file to understand the expected behavior.",
+    "Perfect! Now I understand the issue.",
+    "Good, now let me update the documentation in README.md.",
+    "I can see the issue now - the function doesn't handle None.",
+    "Now the implementation is complete.",
+    "The build now passes with the fix in place.",
+    "Let me update the todo list to track progress.",
+    "Here's what I changed in src/api.py:",
+])
+def test_an_assistant_narrating_its_steps_is_not_memorized(said):
+    assert extract.candidates([extract.Message("k", "assistant", "text", said)], [], None) == []
+
+
+@pytest.mark.parametrize("said", [
+    "The bug is in src/parser.py where the regex is greedy.",
+    "Based on my analysis, the root cause is a race condition in the cache.",
+    "Switched the retry policy to exponential backoff in src/http.py.",
+])
+def test_what_an_assistant_found_or_decided_is(said):
+    assert [c.text for c in extract.candidates([extract.Message("k", "assistant", "text", said)], [], None)] == [said]
