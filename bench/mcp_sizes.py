@@ -97,10 +97,12 @@ async def measure(env: dict[str, str]) -> list[tuple[str, str, int]]:
             await client.initialize()
             listed = await client.list_tools()
             out.append(("tools/list", "", tokens(listed.model_dump_json(by_alias=True, exclude_none=True))))
-            seen = [{"name": t.name, "description": t.description, "input_schema": t.input_schema} for t in listed.tools]
-            out.append(("tools/list", "(name, description, inputSchema)", tokens(json.dumps(seen, separators=(",", ":")))))
-            sessions = (await client.call_tool("list_sessions", {"limit": 1, "detail": True})).structured_content["sessions"]
-            latest = sessions[0]
+            seen = [{"name": t.name, "description": t.description, "input_schema": t.input_schema}
+                    for t in listed.tools]
+            out.append(("tools/list", "(name, description, inputSchema)",
+                        tokens(json.dumps(seen, separators=(",", ":")))))
+            newest = await client.call_tool("list_sessions", {"limit": 1, "detail": True})
+            latest = newest.structured_content["sessions"][0]
             for name, args in typical_calls(latest["id"], latest["cwd"]):
                 result = await client.call_tool(name, args)
                 if result.is_error:

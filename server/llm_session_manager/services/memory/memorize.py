@@ -35,7 +35,8 @@ def memorize(
     for c in extract.candidates(messages, refs, cwd):
         pending.append(store.prepare(
             c.text, project=project, tags=[c.tag], session_id=sid, message_key=c.message_key,
-            source="memorize", writer=writer, created_at=times.get(c.message_key, last_activity) if c.message_key else last_activity,
+            source="memorize", writer=writer,
+            created_at=times.get(c.message_key, last_activity) if c.message_key else last_activity,
         ))
     unique = _new_facts(conn, project, pending)
     written = store.write(conn, unique, resolve_embedder(embedder))
