@@ -40,6 +40,7 @@ bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/lsp.py
 	$(BIN)/python bench/mcp_startup.py
+	$(BIN)/python bench/mcp_sizes.py
 	$(BIN)/python bench/analytics.py
 	$(BIN)/python bench/watcher.py
 

@@ -205,3 +205,23 @@ def test_bad_input_is_one_clear_error(conn, cli):
     r = cli("memory", "forget", "no-such-id")
     assert r.code == 1 and r.err.startswith("error: no memory with id")
     assert cli("remember", "x", "--tag", "has space").code == 1
+
+
+def test_forget_undoes_a_session_a_tag_or_everything_since_a_time(conn, cli):
+    old = memory.remember(conn, "Orders ship from the Leeds warehouse on weekdays", project="shop")
+    conn.execute("UPDATE memories SET created_at = created_at - 30 * 86400 WHERE id = ?", (old.id,))
+    one = memory.remember(conn, "The cart rounds totals half-even", project="shop", session_id="sess-1")
+    two = memory.remember(conn, "Coupons are applied before tax", project="shop", session_id="sess-1")
+    tagged = memory.remember(conn, "Refunds go back to the original card", project="shop", tags=["payments"])
+
+    assert cli("memory", "forget").code == 1  # nothing named: nothing forgotten
+    r = cli("memory", "forget", "--session", "sess-1", "--json")
+    assert r.code == 0, r.err
+    assert r.json() == {"forgotten": True, "count": 2, "ids": sorted([one.id, two.id], key=[one.id, two.id].index),
+                        "dry_run": False}
+    assert cli("memory", "forget", "--tag", "payments").out.strip() == "Forgot 1 memory"
+    assert {m.id for m in memory.list_memories(conn)} == {old.id}
+    assert cli("memory", "forget", "--since", "7d", "--json").json()["count"] == 0  # the old one stays
+    assert cli("memory", "forget", "--since", "60d", "--dry-run").out.strip() == "Would forget 1 memory"
+    assert memory.recall(conn, "Leeds warehouse")[0].id == old.id
+    assert tagged.id not in {m.id for m in memory.recall(conn, "refunds original card")}

@@ -144,3 +144,63 @@ def test_import_to_a_session_whose_directory_is_gone_is_a_clear_error(conn, tmp_
     sid = _session_in(conn, tmp_path / "gone")
     with pytest.raises(BadInput, match="does not exist"):
         memory.import_to_session(conn, config.load(), sid, [])
+
+
+INVENTORY = FIXTURES / "claude-code-memorize"
+
+
+def test_memorize_keeps_what_was_learned_and_drops_what_the_harness_injected(sandbox_home):
+    """Three real-shaped sessions: CLAUDE.md, the compaction prompt, command echoes and
+    narration are not memories; each fix, decision and requirement is, once."""
+    c = connect()
+    ingest.scan(c, config.load(), env={"CLAUDE_CONFIG_DIR": str(INVENTORY), "CODEX_HOME": str(sandbox_home / "none")},
+                home=sandbox_home)
+    sids = [r[0] for r in c.execute("SELECT id FROM sessions ORDER BY started_at")]
+    assert len(sids) == 3
+    stored = [m for sid in sids for m in memory.memorize(c, config.load(), sid)]
+    texts = [m.text for m in stored]
+    kept = {
+        "Fix it, and make sure the fix uses a row lock rather than a retry loop.",
+        ("The bug was that reserve_stock read the count and wrote it back in two statements, "
+         "so two shipments could both pass the check."),
+        "Fixed: reserve_stock now takes a row lock with SELECT ... FOR UPDATE before decrementing the count.",
+        "Alerts must go to the #inventory Slack channel, not email.",
+        "I'll use the existing SlackNotifier in inventory/notify.py for the alert.",
+        "Switched the quantity column from REAL to INTEGER in migrations/004_quantity.sql.",
+        "Always keep migrations reversible.",
+        "Stock quantities must never be stored as floats.",
+        "Stock quantities must never be stored as floats; use integers.",  # says more: not a duplicate
+    }
+    assert kept <= set(texts)
+    assert len(texts) == len(set(texts))
+    assert not [t for t in texts if "reserve_stock` now takes a row lock" in t]  # the same fix, other punctuation
+    injected = ("claudeMd", "make check` before committing", "vendor/", "TodoWrite", "NEVER mention",
+                "continued from a previous", "Primary Request", "Set model", "/model", "Caveat")
+    assert not [t for t in texts if any(word in t for word in injected)]
+    narration = ("let me", "Perfect", "tests pass now", "Good,")
+    assert not [t for t in texts if any(word.lower() in t.lower() for word in narration)]
+    assert sum(t.startswith("Files that mattered:") for t in texts) == 3  # one per session, each its own
+    assert len(stored) <= 14  # 30 before harness text, narration and near-duplicates were dropped
+
+
+@pytest.mark.parametrize("said", [
+    "Now let me check the test file to understand the expected behavior.",
+    "Perfect! Now I understand the issue.",
+    "Good, now let me update the documentation in README.md.",
+    "I can see the issue now - the function doesn't handle None.",
+    "Now the implementation is complete.",
+    "The build now passes with the fix in place.",
+    "Let me update the todo list to track progress.",
+    "Here's what I changed in src/api.py:",
+])
+def test_an_assistant_narrating_its_steps_is_not_memorized(said):
+    assert extract.candidates([extract.Message("k", "assistant", "text", said)], [], None) == []
+
+
+@pytest.mark.parametrize("said", [
+    "The bug is in src/parser.py where the regex is greedy.",
+    "Based on my analysis, the root cause is a race condition in the cache.",
+    "Switched the retry policy to exponential backoff in src/http.py.",
+])
+def test_what_an_assistant_found_or_decided_is(said):
+    assert [c.text for c in extract.candidates([extract.Message("k", "assistant", "text", said)], [], None)] == [said]

@@ -105,3 +105,27 @@ def test_a_process_that_recalled_an_empty_store_finds_its_first_memories(conn):
     memory.remember(conn, TEXTS[0])
     memory.remember(conn, "Use pnpm, never npm, in the web app")
     assert memory.recall(conn, "which package manager")[0].text == "Use pnpm, never npm, in the web app"
+
+
+def test_a_bulk_forget_by_another_process_is_seen_by_a_process_that_holds_the_indexes(conn, cli):
+    """`memory forget --tag` in another process: the long-lived one recalls none of them after."""
+    for text in TEXTS[:3]:
+        memory.remember(conn, text, project="shop", tags=["planted"])
+    for text in TEXTS[3:]:
+        memory.remember(conn, text, project="shop", tags=["kept"])
+    query = "billing webhooks orders database frontend caches"
+    for _ in range(2):  # from the second recall on, this process holds the indexes
+        found = memory.recall(conn, query, limit=10)
+    assert {m.text for m in found} >= set(TEXTS[:3])
+
+    preview = cli("memory", "forget", "--tag", "planted", "--dry-run", "--json")
+    assert preview.code == 0, preview.err
+    assert preview.json()["count"] == 3 and not preview.json()["forgotten"]
+    assert len(memory.recall(conn, query, limit=10)) == 6  # a dry run deletes nothing
+
+    done = cli("memory", "forget", "--tag", "planted")
+    assert done.code == 0 and done.out.strip() == "Forgot 3 memories"
+    after = memory.recall(conn, query, limit=10)
+    assert {m.text for m in after} == set(TEXTS[3:])
+    assert _nearest(conn, TEXTS[0], k=10) and not set(_nearest(conn, TEXTS[0], k=10)) & {
+        m.id for m in found if m.text in TEXTS[:3]}

@@ -18,6 +18,7 @@ from types import SimpleNamespace
 
 import pytest
 from mcp import ClientSession, StdioServerParameters, stdio_client
+from mcp_types import Implementation
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 SERVER = [sys.executable, "-m", "llm_session_manager", "mcp"]
@@ -57,12 +58,14 @@ def logs(tmp_path, monkeypatch):
 
 
 @asynccontextmanager
-async def mcp_client(errlog_path: Path):
-    """An initialized ``ClientSession`` on a fresh ``llm-session mcp`` process."""
+async def mcp_client(errlog_path: Path, client: tuple[str, str] | None = None):
+    """An initialized ``ClientSession`` on a fresh ``llm-session mcp`` process;
+    ``client`` is the (name, version) it gives in ``initialize``."""
     params = StdioServerParameters(command=SERVER[0], args=SERVER[1:], env=dict(os.environ))
+    info = Implementation(name=client[0], version=client[1]) if client else None
     with open(errlog_path, "a") as errlog:
         async with stdio_client(params, errlog=errlog) as (read, write):
-            async with ClientSession(read, write) as session:
+            async with ClientSession(read, write, client_info=info) as session:
                 await session.initialize()  # kept as session.initialize_result
                 yield session
 

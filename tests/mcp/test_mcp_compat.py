@@ -70,3 +70,20 @@ def test_an_unknown_future_version_is_answered_with_one_the_server_speaks(logs):
         assert init["protocolVersion"] in ("2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25")
     finally:
         client.close()
+
+
+def test_an_older_client_is_named_as_the_writer_of_what_it_remembers(logs):
+    client = RawClient()
+    try:
+        client.request("initialize", {
+            "protocolVersion": "2025-03-26", "capabilities": {}, "clientInfo": {"name": "cursor", "version": "1.4.2"},
+        })
+        client.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        client.request("tools/call", {"name": "remember", "arguments": {"text": "Deploys freeze on Fridays.",
+                                                                        "project": "ops"}})
+        called = client.request("tools/call", {"name": "recall", "arguments": {"query": "deploy freeze",
+                                                                              "project": "ops"}})["result"]
+        [found] = json.loads(called["content"][0]["text"])["memories"]
+        assert (found["source"], found["writer"]) == ("mcp", "cursor 1.4.2 via remember")
+    finally:
+        assert client.close() == 0

@@ -37,7 +37,11 @@ async def test_a_client_calls_tools_over_http_and_the_scan_keeps_the_store_fresh
             assert CLAUDE_B in {s["id"] for s in listed["sessions"]}
             bad = await session.call_tool("usage", {"by": "fortnight"})
             assert bad.is_error
-            assert structured(await session.call_tool("usage", {"by": "provider"}))["rows"]
+            assert structured(await session.call_tool("usage", {"by": "provider", "since": "2020-01-01"}))["rows"]
+            # Over HTTP too, a memory is signed by the client that wrote it (the SDK's default clientInfo).
+            structured(await session.call_tool("remember", {"text": "The HTTP door labels its writers.", "project": "web"}))
+            [found] = structured(await session.call_tool("recall", {"query": "HTTP door writers", "project": "web"}))["memories"]
+            assert found["source"] == "mcp" and found["writer"].endswith(" via remember")
 
 
 def test_a_request_naming_a_foreign_host_or_origin_is_rejected(serve):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 
@@ -46,6 +47,10 @@ async def test_every_contract_tool_is_listed_with_input_and_output_schemas(mcp):
         "day", "week", "month", "session", "model", "project", "provider"}
     assert tools["export_session"].input_schema["required"] == ["session_id", "format"]
     assert tools["recall"].input_schema["properties"]["limit"]["default"] == 5
+    # Compact schemas, same meaning: a nullable is a type pair, a field called "title" is kept.
+    assert tools["recall"].input_schema["properties"]["project"]["type"] == ["string", "null"]
+    brief = tools["list_sessions"].output_schema["$defs"]["SessionBrief"]["properties"]
+    assert brief["title"] == {"type": ["string", "null"]}
     assert tools["remember"].annotations.read_only_hint is False
     assert tools["list_sessions"].annotations.read_only_hint is True
     assert "LIKE" not in tools["search_history"].description  # says it plainly instead:
@@ -54,8 +59,17 @@ async def test_every_contract_tool_is_listed_with_input_and_output_schemas(mcp):
 
 async def test_list_sessions_shows_what_the_cli_shows(mcp):
     listed = structured(await mcp.call_tool("list_sessions", {}))
-    assert [s["id"] for s in listed["sessions"]] == [s["id"] for s in cli_json("list")]
+    everything = cli_json("list")
+    assert [s["id"] for s in listed["sessions"]] == [s["id"] for s in everything]
     assert listed["count"] == 6 and not listed["truncated"]
+    assert listed["summary"]["total_tokens"] == sum(s["tokens"]["total"] for s in everything)
+    assert listed["summary"]["providers"] == {"codex": 4, "claude-code": 2}
+    # Brief rows by default: a part of each session, the same values; all of it on request.
+    first = listed["sessions"][0]
+    assert set(first) == {"id", "provider", "project", "title", "last_activity", "active", "tokens", "context",
+                          "cost_usd", "health"}
+    assert first["tokens"] == {k: everything[0]["tokens"][k] for k in ("total", "source")}
+    assert structured(await mcp.call_tool("list_sessions", {"detail": True}))["sessions"] == everything
     codex = structured(await mcp.call_tool("list_sessions", {"provider": "codex", "limit": 1}))
     assert [s["provider"] for s in codex["sessions"]] == ["codex"] and codex["truncated"]
     shop = structured(await mcp.call_tool("list_sessions", {"project": "shop", "since": "2020-01-01"}))
@@ -78,18 +92,32 @@ async def test_session_status_finds_the_latest_session_in_a_directory(mcp, logs)
 
 
 async def test_usage_adds_up_like_the_cli_report(mcp):
-    report = structured(await mcp.call_tool("usage", {"by": "provider"}))
-    assert report == cli_json("usage", "--by", "provider")
+    report = structured(await mcp.call_tool("usage", {"by": "provider", "since": "2020-01-01", "detail": True}))
+    cli = cli_json("usage", "--by", "provider", "--since", "2020-01-01")
+    assert (report["rows"], report["totals"]) == (cli["rows"], cli["totals"])
     assert {r["key"] for r in report["rows"]} == {"claude-code", "codex"}
+    brief = structured(await mcp.call_tool("usage", {"by": "provider", "since": "2020-01-01", "limit": 1}))
+    assert brief["rows"] == [{k: cli["rows"][0][k] for k in ("key", "total_tokens", "cost_usd")}]
+    assert brief["truncated"] and brief["totals"] == cli["totals"]  # totals over every row, listed or not
     one_day = structured(await mcp.call_tool("usage", {"by": "day", "since": "2025-08-14", "until": "2025-08-14"}))
     assert [r["key"] for r in one_day["rows"]] == ["2025-08-14"]
+
+
+async def test_usage_covers_the_last_30_days_unless_asked_for_more(mcp):
+    recent = structured(await mcp.call_tool("usage", {}))
+    thirty_days_ago = (datetime.date.today() - datetime.timedelta(days=30)).isoformat()
+    assert recent["since"] == thirty_days_ago
+    assert recent["rows"] == [] and recent["totals"]["total_tokens"] == 0  # the fixtures are from 2025
 
 
 async def test_recommend_for_one_session_and_for_now(mcp):
     recs = structured(await mcp.call_tool("recommend", {"session_id": CLAUDE_B}))["recommendations"]
     assert recs and all(r["session_id"] == CLAUDE_B for r in recs)
     assert {r["severity"] for r in recs} <= {"critical", "warning", "info"}
-    assert structured(await mcp.call_tool("recommend", {})) == {"recommendations": []}  # nothing is recent
+    assert structured(await mcp.call_tool("recommend", {})) == {  # nothing is recent
+        "recommendations": [], "count": 0, "truncated": False}
+    first = structured(await mcp.call_tool("recommend", {"session_id": CLAUDE_B, "limit": 1}))
+    assert first["recommendations"] == recs[:1] and first["count"] == len(recs)
 
 
 async def test_export_session_in_every_format(mcp):
@@ -125,7 +153,12 @@ async def test_optimize_context_ranks_the_session_files_by_token_cost(mcp, logs)
                                                   "notebooks/coupons.ipynb", "tests")]
     costs = [f["tokens"] for f in plan["files"]]
     assert costs[0] > 10 * costs[1] > 0 and costs[2:] == [None, None]
+    assert [f["state"] for f in plan["files"]] == ["counted", "counted", "gone", "directory"]
     assert plan["total_tokens"] == costs[0] + costs[1]
+    assert (plan["count"], plan["gone"], plan["truncated"]) == (4, 1, False)
+    top = structured(await mcp.call_tool("optimize_context", {"cwd": str(logs.shop), "limit": 1}))
+    assert [f["path"] for f in top["files"]] == paths[:1] and top["truncated"]
+    assert top["total_tokens"] == plan["total_tokens"]  # of every file, listed or not
     tests_only = structured(await mcp.call_tool("optimize_context", {"session_id": CLAUDE_B, "query": "cart/"}))
     assert [f["path"] for f in tests_only["files"]] == [str(logs.shop / p) for p in ("src/cart/coupon.ts", "tests/cart/coupon.test.ts")]
 
@@ -171,7 +204,7 @@ async def test_two_clients_at_once_each_get_their_answers(logs, tmp_path):
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(client, "a", "list_sessions", {})
-        tg.start_soon(client, "b", "usage", {"by": "session"})
+        tg.start_soon(client, "b", "usage", {"by": "session", "since": "2020-01-01"})
     assert all(r["count"] == 6 for r in results["a"])
     assert len({json.dumps(r) for r in results["b"]}) == 1 and results["b"][0]["rows"]
 

@@ -60,8 +60,29 @@ def cmd_memory_list(ctx: Context) -> None:
 def cmd_memory_forget(ctx: Context) -> None:
     from ..services import memory
 
-    memory.forget(ctx.conn, ctx.args.id)
-    ctx.emit({"id": ctx.args.id, "forgotten": True}, lambda _: print(f"Forgot {ctx.args.id}"))
+    a = ctx.args
+    ids = memory.forget_where(
+        ctx.conn, memory_id=a.id, session_id=_session_id(ctx, a.session) if a.session else None, tag=a.tag,
+        since=parse_since(a.since) if a.since else None, dry_run=a.dry_run,
+    )
+    verb = "Would forget" if a.dry_run else "Forgot"
+    ctx.emit(
+        {**({"id": a.id} if a.id else {}), "forgotten": bool(ids) and not a.dry_run, "count": len(ids), "ids": ids,
+         "dry_run": a.dry_run},
+        lambda _: print(f"{verb} {a.id}" if a.id and not (a.session or a.tag or a.since) and ids
+                        else f"{verb} {len(ids)} memor{'y' if len(ids) == 1 else 'ies'}"),
+    )
+
+
+def _session_id(ctx: Context, ref: str) -> str:
+    """A session's full id from a prefix; an id no longer in the store is taken as it is."""
+    from ..errors import NotFound
+    from ..services import sessions
+
+    try:
+        return sessions.resolve_id(ctx.conn, ref)
+    except NotFound:
+        return ref
 
 
 def _print_memories(found, note: str | None) -> None:

@@ -255,8 +255,13 @@ def _memory(kit: _Kit) -> None:
     p.add_argument("--project")
     p.add_argument("--tag")
     p.add_argument("--limit", type=int)
-    p = kit.action(actions, "forget", "_memory:cmd_memory_forget", "delete a memory")
-    p.add_argument("id", help="memory id or unique prefix")
+    p = kit.action(actions, "forget", "_memory:cmd_memory_forget",
+                   "delete a memory, or every memory matching --session, --tag and --since (a bulk undo)")
+    p.add_argument("id", nargs="?", help="memory id or unique prefix")
+    p.add_argument("--session", metavar="ID", help="memories learned in this session (id or unique prefix)")
+    p.add_argument("--tag", help="memories with this tag")
+    p.add_argument("--since", help="memories made since a date (2025-01-31), an ISO time or an age (7d, 12h)")
+    p.add_argument("--dry-run", action="store_true", help="show how many would go; delete nothing")
 
 
 def _notify(kit: _Kit) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..models import short_id
-from .tools.memory import memory_service
+from .tools.memory import TEXT_CHARS, memory_service
 
 PROMPTS = {
     "project_memories": (
@@ -13,6 +13,22 @@ PROMPTS = {
 }
 MEMORIES = 20
 RECENT_SESSIONS = 10
+
+
+def short_text(text: str) -> str:
+    """A memory's text as ``recall`` shows it by default: long ones cut (``memory://{id}`` has it all)."""
+    return text if len(text) <= TEXT_CHARS else text[: TEXT_CHARS - 1].rstrip() + "…"
+
+
+def origin(memory) -> str:
+    """Who wrote a memory, in words: a model's word weighs less than a person's."""
+    if memory.source == "mcp":
+        return f"written by a model: {memory.writer or 'an MCP client'}"
+    if memory.source == "memorize":
+        return "extracted from a session" + (f", asked by {memory.writer}" if memory.writer else "")
+    if memory.source == "import":
+        return "imported"
+    return "written by the user"
 
 
 def render(conn, config, name: str, arguments: dict[str, str]) -> tuple[str, str]:
@@ -29,8 +45,9 @@ def render(conn, config, name: str, arguments: dict[str, str]) -> tuple[str, str
     service = memory_service()
     memories = service.recall(conn, project, limit=MEMORIES, project=project, embedder=service.embedder_for(config))
     if memories:
-        lines.append("What earlier sessions learned (most relevant first):")
-        lines += [f"- {m.text}" + (f" [{', '.join(m.tags)}]" if m.tags else "") for m in memories]
+        lines.append("What earlier sessions learned (most relevant first; who wrote each in parentheses):")
+        lines += [f"- {short_text(m.text)}" + (f" [{', '.join(m.tags)}]" if m.tags else "") + f" ({origin(m)})"
+                  for m in memories]
     else:
         lines.append("No memories are stored for this project yet; use the `remember` tool to add some.")
     recent = sessions.list_sessions(conn, config, sessions.Filters(project=project))[:RECENT_SESSIONS]

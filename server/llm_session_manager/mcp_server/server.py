@@ -72,7 +72,7 @@ class _Handlers:
                 input_schema=t.input_schema,
                 output_schema=t.output_schema,
                 annotations=types.ToolAnnotations(
-                    title=t.title, read_only_hint=t.read_only, destructive_hint=False,
+                    read_only_hint=t.read_only, destructive_hint=False,
                     idempotent_hint=t.idempotent, open_world_hint=False,
                 ),
             )
@@ -91,7 +91,8 @@ class _Handlers:
             raise MCPError(types.INVALID_PARAMS, f"unknown tool {params.name!r}; see tools/list")
         try:
             args = tool.parse(params.arguments)
-            data = to_json(await self.backend.call(tool.run, args, fresh=tool.fresh))
+            extra = (writer_label(ctx, tool.name),) if tool.signed else ()
+            data = to_json(await self.backend.call(tool.run, args, *extra, fresh=tool.fresh))
         except msgspec.ValidationError as e:
             return _tool_error(f"invalid arguments for {tool.name}: {e}")
         except LlmSessionError as e:
@@ -100,7 +101,7 @@ class _Handlers:
             logger.exception("tool %s failed", tool.name)
             return _tool_error(f"internal error in {tool.name}: {e.__class__.__name__}: {e}")
         return types.CallToolResult(
-            content=[types.TextContent(type="text", text=json.dumps(data, ensure_ascii=False))],
+            content=[types.TextContent(type="text", text=json.dumps(data, ensure_ascii=False, separators=(",", ":")))],
             structured_content=data,
         )
 
@@ -161,6 +162,19 @@ class _Handlers:
             raise MCPError(types.INVALID_PARAMS, str(e)) from None
         except LlmSessionError as e:
             raise MCPError(types.INTERNAL_ERROR, str(e)) from None
+
+
+def writer_label(ctx: Any, tool: str) -> str:
+    """Who is writing: the client's name and version from ``initialize``, and the tool.
+
+    A client that did not say (or a transport that carries no handshake) is
+    still labelled as an MCP client, never as a person.
+    """
+    params = getattr(getattr(ctx, "session", None), "client_params", None)
+    info = getattr(params, "client_info", None)
+    name = " ".join(str(getattr(info, "name", "") or "").split())[:80] or "unknown MCP client"
+    version = " ".join(str(getattr(info, "version", "") or "").split())[:40]
+    return f"{name} {version} via {tool}" if version else f"{name} via {tool}"
 
 
 def _tool_error(message: str) -> types.CallToolResult:

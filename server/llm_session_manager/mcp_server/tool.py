@@ -17,7 +17,6 @@ from typing import Annotated, Any
 
 import msgspec
 
-
 NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
 
 
@@ -26,7 +25,12 @@ class Args(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
 
 class Tool:
-    """One MCP tool. ``run(conn, config, args)`` runs in a worker thread."""
+    """One MCP tool. ``run(conn, config, args)`` runs in a worker thread.
+
+    A ``signed`` tool is told who called it, ``run(conn, config, args, writer)``,
+    to label what it writes ("claude-code 2.1.3 via remember"), so a reader can
+    weigh a memory a model planted.
+    """
 
     def __init__(
         self,
@@ -38,6 +42,7 @@ class Tool:
         fresh: bool = False,
         read_only: bool = True,
         idempotent: bool = True,
+        signed: bool = False,
     ) -> None:
         self.name = run.__name__
         self.description = inspect.cleandoc(run.__doc__ or "")
@@ -48,6 +53,7 @@ class Tool:
         self.fresh = fresh  # scan the logs first: the tool reads sessions
         self.read_only = read_only
         self.idempotent = idempotent
+        self.signed = signed
 
     def parse(self, arguments: dict[str, Any] | None) -> Args:
         """The call's arguments as ``self.args``; ``msgspec.ValidationError`` names a bad field."""
@@ -59,7 +65,9 @@ class Tool:
 
     @functools.cached_property
     def output_schema(self) -> dict[str, Any]:
-        return object_schema(self.result)
+        """What a result holds; without ``required`` lists (every field of a result is always
+        there), which only cost the tokens of each field's name again."""
+        return _without_required(object_schema(self.result))
 
 
 def tool(args: type[Args], result: Any, **options: Any) -> Callable[[Callable[..., Any]], Tool]:
@@ -77,10 +85,46 @@ def object_schema(tp: Any) -> dict[str, Any]:
     (top,), defs = msgspec.json.schema_components([tp], ref_template="#/$defs/{name}")
     name = top["$ref"].rsplit("/", 1)[-1]
     schema = dict(defs.pop(name))
-    schema.pop("title", None)
     if defs:
         schema["$defs"] = defs
-    return schema
+    return compact(schema)
+
+
+def compact(schema: Any) -> Any:
+    """The same schema in fewer tokens: every ``tools/list`` lands in the model's context.
+
+    ``anyOf: [{type: T}, {type: null}]`` becomes ``type: [T, null]`` (an enum
+    takes ``null`` among its values), and what says nothing goes: the
+    ``title`` msgspec gives each struct (its class name), ``default: null`` of
+    an optional field, an empty ``required``. What a value may be is unchanged.
+    """
+    if isinstance(schema, list):
+        return [compact(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    # A property named "title" has a schema (a dict) for its value, so it stays.
+    out = {k: compact(v) for k, v in schema.items()
+           if not (k == "title" and isinstance(v, str)) and (k, v) not in (("default", None), ("required", []))}
+    options = out.get("anyOf")
+    if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
+        other = options[0] if options[1] == {"type": "null"} else options[1]
+        if isinstance(other.get("type"), str) and "anyOf" not in other:
+            del out["anyOf"]
+            out.update(other)
+            out["type"] = [other["type"], "null"]
+        elif list(other) == ["enum"]:
+            del out["anyOf"]
+            out["enum"] = [*other["enum"], None]
+    return out
+
+
+def _without_required(schema: Any) -> Any:
+    if isinstance(schema, list):
+        return [_without_required(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    return {k: _without_required(v) if k != "properties" else {p: _without_required(s) for p, s in v.items()}
+            for k, v in schema.items() if k != "required"}
 
 
 def to_json(value: Any) -> Any:

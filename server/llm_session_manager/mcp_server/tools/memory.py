@@ -11,9 +11,10 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta
 
-from ..tool import Args, NonEmpty, tool, to_json
+from ..tool import Args, NonEmpty, to_json, tool
 
-Project = Annotated[NonEmpty | None, Meta(description="A project name: only its memories (or the memory's project).")]
+TEXT_CHARS = 1_000  # of each memory's text in a default answer: five long notes stay under 2,000 tokens
+Project = Annotated[NonEmpty | None, Meta(description="Project name (to search in, or of the memory).")]
 
 
 def memory_service() -> Any:
@@ -40,37 +41,53 @@ class MemoryOut(msgspec.Struct):
     session_id: str | None = None
     created_at: str | float | None = None
     tags: list[str] = []
-    source: str | None = None
+    source: str | None = None  # user | import | memorize | mcp
+    writer: str | None = None  # the program that wrote it, as "claude-code 2.1.3 via remember"
+    text_cut: bool = False  # the text is its first TEXT_CHARS characters (detail, or memory://{id}, has it all)
 
 
 class Memories(msgspec.Struct):
     memories: list[MemoryOut]
 
 
+class Memorized(msgspec.Struct):
+    memories: list[MemoryOut]  # the first ``limit`` of those stored
+    count: int  # new memories stored
+    truncated: bool
+
+
 class RecallArgs(Args):
-    query: Annotated[str, Meta(min_length=1, description="What you want to know, in words: matched by meaning and by text.")]
-    limit: Annotated[int, Meta(ge=1, le=50, description="At most this many memories, best first.")] = 5
+    query: Annotated[str, Meta(min_length=1, description="What you want to know; matched by meaning and words.")]
+    limit: Annotated[int, Meta(ge=1, le=50, description="At most this many, best first.")] = 5
     project: Project = None
+    detail: Annotated[bool, Meta(description="Whole texts (by default a long one is cut, with text_cut).")] = False
 
 
 @tool(RecallArgs, Memories, title="Recall memories")
 def recall(conn, config, a: RecallArgs) -> dict[str, Any]:
-    """Recall what earlier sessions learned (decisions, fixes, conventions, gotchas) that is relevant to a query.
+    """What earlier sessions learned (decisions, fixes, conventions) about a query, best first.
 
-    Call it before starting on a task to reuse what is already known about the
-    project. Returns memories best match first, each with its text, score,
-    project, originating session, creation time and tags.
+    Call it before a task. `source` says who wrote each: user, import, memorize
+    (taken from a session), mcp (a model; `writer` names the client and tool).
     """
     service = memory_service()
     memories = service.recall(conn, a.query, limit=a.limit, project=a.project, embedder=service.embedder_for(config))
-    return {"memories": to_json(memories)}
+    return {"memories": [m if a.detail else short(m) for m in to_json(memories)]}
+
+
+def short(memory: dict[str, Any]) -> dict[str, Any]:
+    """A memory as JSON with its text cut to ``TEXT_CHARS``, saying so when it is."""
+    text = memory["text"]
+    if len(text) <= TEXT_CHARS:
+        return memory
+    return {**memory, "text": text[: TEXT_CHARS - 1].rstrip() + "…", "text_cut": True}
 
 
 class RememberArgs(Args):
-    text: Annotated[str, Meta(min_length=1, max_length=20_000, description="The fact to keep, self-contained: later sessions see only this text.")]
+    text: Annotated[str, Meta(min_length=1, max_length=20_000, description="The fact, self-contained: later sessions see only this.")]
     project: Project = None
     tags: Annotated[list[Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^\S+$")]], Meta(
-        max_length=20, description="Tags to find it by, without spaces.",
+        max_length=20, description="Tags, without spaces.",
     )] = []
 
 
@@ -78,27 +95,29 @@ class Remembered(msgspec.Struct):
     id: str | int
 
 
-@tool(RememberArgs, Remembered, title="Remember a fact", read_only=False, idempotent=False)
-def remember(conn, config, a: RememberArgs) -> dict[str, Any]:
-    """Store a fact for future sessions (a decision, a fix that worked, a convention, a gotcha).
+@tool(RememberArgs, Remembered, title="Remember a fact", read_only=False, idempotent=False, signed=True)
+def remember(conn, config, a: RememberArgs, writer: str) -> dict[str, Any]:
+    """Keep a fact for future sessions (a decision, a fix that worked, a convention); secrets are redacted.
 
-    Secrets are redacted before it is stored. Returns the new memory's id.
+    It is stored as written by this client, not by the user.
     """
     service = memory_service()
-    stored = service.remember(conn, a.text, project=a.project, tags=list(a.tags), embedder=service.embedder_for(config))
+    stored = service.remember(conn, a.text, project=a.project, tags=list(a.tags), source="mcp", writer=writer,
+                              embedder=service.embedder_for(config))
     return {"id": to_json(stored)["id"]}
 
 
 class MemorizeArgs(Args):
-    session_id: Annotated[str, Meta(min_length=1, description="A session id, or a unique prefix of one.")]
+    session_id: Annotated[str, Meta(min_length=1, description="Session id or unique prefix.")]
+    limit: Annotated[int, Meta(ge=1, le=1000, description="Show at most this many of the memories stored.")] = 10
 
 
-@tool(MemorizeArgs, Memories, title="Memorize a session", fresh=True, read_only=False)
-def memorize_session(conn, config, a: MemorizeArgs) -> dict[str, Any]:
-    """Extract what a session learned (its summaries, decisions and fixes) into memories that later sessions can recall.
+@tool(MemorizeArgs, Memorized, title="Memorize a session", fresh=True, read_only=False, signed=True)
+def memorize_session(conn, config, a: MemorizeArgs, writer: str) -> dict[str, Any]:
+    """Store what a session learned (summaries, requirements, decisions, fixes) as memories to recall later.
 
-    Run it on a session before closing or compacting it. Returns the memories stored.
+    Run it before closing or compacting a session. Facts already stored are skipped.
     """
     service = memory_service()
-    memories = service.memorize(conn, config, a.session_id, embedder=service.embedder_for(config))
-    return {"memories": to_json(memories)}
+    memories = service.memorize(conn, config, a.session_id, writer=writer, embedder=service.embedder_for(config))
+    return {"memories": to_json(memories[: a.limit]), "count": len(memories), "truncated": len(memories) > a.limit}

@@ -2,44 +2,80 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections import Counter
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta
 
 from ...models import PROVIDERS, Recommendation, Session
-from ..tool import Args, NonEmpty, tool
+from ..tool import Args, NonEmpty, to_json, tool
 
-SessionId = Annotated[str, Meta(min_length=1, description="A session id, or a unique prefix of one (as in `list_sessions`).")]
-Cwd = Annotated[str, Meta(min_length=1, description="An absolute directory: the assistant's working directory.")]
+SessionId = Annotated[str, Meta(min_length=1, description="Session id or unique prefix.")]
+Cwd = Annotated[str, Meta(min_length=1, description="Absolute working directory of the session.")]
 
 
 class ListSessionsArgs(Args):
-    provider: Annotated[Literal[PROVIDERS] | None, Meta(description="Only sessions of this assistant.")] = None
-    project: Annotated[str | None, Meta(description="Only sessions in this project (by name).")] = None
-    tag: Annotated[str | None, Meta(description="Only sessions carrying this tag.")] = None
-    active: Annotated[bool, Meta(description="Only sessions whose assistant process is running now.")] = False
-    since: Annotated[str | None, Meta(
-        description="Only sessions active since a local date (2025-01-31), an ISO time, or an age (30m, 12h, 7d, 2w).",
-    )] = None
-    limit: Annotated[int, Meta(ge=1, le=1000, description="At most this many sessions, newest first.")] = 50
+    provider: Annotated[Literal[PROVIDERS] | None, Meta(description="Only this assistant's sessions.")] = None
+    project: Annotated[str | None, Meta(description="Only this project's sessions.")] = None
+    tag: Annotated[str | None, Meta(description="Only sessions with this tag.")] = None
+    active: Annotated[bool, Meta(description="Only sessions whose assistant is running.")] = False
+    since: Annotated[str | None, Meta(description="Active since a date (2025-01-31), ISO time or age (12h, 7d).")] = None
+    limit: Annotated[int, Meta(ge=1, le=1000, description="At most this many, newest first.")] = 10
+    detail: Annotated[bool, Meta(description="Every field of each session (cwd, model, token kinds, health parts, tags).")] = False
+
+
+class TokensBrief(msgspec.Struct):
+    total: int
+    source: str  # exact | estimated
+
+
+class ContextBrief(msgspec.Struct):
+    percent: float
+
+
+class HealthBrief(msgspec.Struct):
+    score: float
+    status: str  # healthy | warning | critical
+
+
+class SessionBrief(msgspec.Struct):
+    """A session in a few fields; ``detail`` gives the whole ``Session``, of which these are a part."""
+
+    id: str
+    provider: str
+    project: str | None
+    title: str | None
+    last_activity: str | None
+    active: bool
+    tokens: TokensBrief
+    context: ContextBrief
+    cost_usd: float
+    health: HealthBrief
+
+
+class SessionsSummary(msgspec.Struct):
+    """Over every session that matched, not only those listed."""
+
+    active: int
+    total_tokens: int
+    cost_usd: float
+    providers: dict[str, int]
 
 
 class SessionList(msgspec.Struct):
-    sessions: list[Session]
+    sessions: list[SessionBrief]
     count: int  # how many matched, before ``limit``
     truncated: bool
+    summary: SessionsSummary
 
 
 @tool(ListSessionsArgs, SessionList, title="List AI coding sessions", fresh=True)
-def list_sessions(conn, config, a: ListSessionsArgs) -> SessionList:
-    """List the AI coding sessions on this machine (Claude Code, Codex, ...), most recently active first.
+def list_sessions(conn, config, a: ListSessionsArgs) -> dict[str, Any]:
+    """AI coding sessions on this machine (Claude Code, Codex, ...), most recently active first, with a summary of all that matched.
 
-    Each session has its id, provider, project, working directory, title, model,
-    start and last-activity times (ISO 8601 UTC), whether its assistant is running,
-    token totals (exact from the assistant's own logs, or estimated), how full its
-    context window is, cost in USD, health (score 0-100 and status
-    healthy|warning|critical) and tags. Filters combine with AND.
+    Tokens are exact (from the assistant's logs) or estimated; times ISO 8601 UTC;
+    health 0-100. Filters combine with AND.
     """
     from ...services import sessions
 
@@ -48,7 +84,26 @@ def list_sessions(conn, config, a: ListSessionsArgs) -> SessionList:
         since=sessions.parse_since(a.since) if a.since else None,
     )
     found = sessions.list_sessions(conn, config, filters)
-    return SessionList(sessions=found[: a.limit], count=len(found), truncated=len(found) > a.limit)
+    shown = found[: a.limit]
+    summary = SessionsSummary(
+        active=sum(s.active for s in found),
+        total_tokens=sum(s.tokens.total for s in found),
+        cost_usd=round(sum(s.cost_usd for s in found), 4),
+        providers=dict(Counter(s.provider for s in found).most_common()),
+    )
+    return {
+        "sessions": to_json(shown if a.detail else [brief(s) for s in shown]),
+        "count": len(found), "truncated": len(found) > a.limit, "summary": to_json(summary),
+    }
+
+
+def brief(s: Session) -> SessionBrief:
+    return SessionBrief(
+        id=s.id, provider=s.provider, project=s.project, title=s.title, last_activity=s.last_activity,
+        active=s.active, tokens=TokensBrief(s.tokens.total, s.tokens.source),
+        context=ContextBrief(s.context.percent), cost_usd=s.cost_usd,
+        health=HealthBrief(s.health.score, s.health.status),
+    )
 
 
 class StatusArgs(Args):
@@ -64,12 +119,10 @@ class Status(msgspec.Struct):
 
 @tool(StatusArgs, Status, title="Status of a session", fresh=True)
 def session_status(conn, config, a: StatusArgs) -> Status:
-    """How full a session's context window is, how healthy it is, and what to do about it.
+    """How full a session's context window is, its health, and what to do about it.
 
-    Names the session by `session_id`; else by `cwd`: the most recently active
-    session working in that directory (or, failing that, in the nearest directory
-    above or below it). With neither, the most recently active session. Call it
-    with your own working directory to learn about the session you are in.
+    The session: `session_id`, else the latest in `cwd` (or the nearest directory
+    above or below), else the latest of all. Pass your own cwd to learn about yours.
     """
     from ...services import recommend
 
@@ -83,21 +136,22 @@ def session_status(conn, config, a: StatusArgs) -> Status:
 
 class RecommendArgs(Args):
     session_id: Annotated[NonEmpty | None, Meta(
-        description="One session (id or unique prefix); omit for every session active in the last 24 hours.",
+        description="Session id or unique prefix; omit for all active in the last 24 hours.",
     )] = None
+    limit: Annotated[int, Meta(ge=1, le=500, description="At most this many, most severe first.")] = 10
 
 
 class Recommendations(msgspec.Struct):
-    recommendations: list[Recommendation]
+    recommendations: list[Recommendation]  # the first ``limit``, most severe first
+    count: int  # how many there are, before ``limit``
+    truncated: bool
 
 
 @tool(RecommendArgs, Recommendations, title="Recommendations", fresh=True)
 def recommend(conn, config, a: RecommendArgs) -> Recommendations:
-    """What to do about one session, or about every session that matters now (running or active in the last 24 hours).
+    """What to do about one session, or every session running or active in the last 24 hours.
 
-    Each recommendation has a rule (context, duration, idle, consolidate, health),
-    a severity (critical, warning, info; most severe first), a message saying what
-    is wrong and an action saying what to do.
+    Rules: context, duration, idle, consolidate, health; most severe first.
     """
     from ...services import recommend as rec
     from ...services import sessions
@@ -106,13 +160,14 @@ def recommend(conn, config, a: RecommendArgs) -> Recommendations:
         found = [sessions.get_session(conn, config, a.session_id)]
     else:
         found = sessions.list_sessions(conn, config)
-    return Recommendations(rec.for_sessions(found, config, only_recent=not a.session_id))
+    recs = rec.for_sessions(found, config, only_recent=not a.session_id)
+    return Recommendations(recs[: a.limit], count=len(recs), truncated=len(recs) > a.limit)
 
 
 class ExportArgs(Args):
     session_id: SessionId
     format: Annotated[Literal["json", "yaml", "markdown", "csv"], Meta(
-        description="markdown: a report for people; json/yaml: the same report as data; csv: one row per model response.",
+        description="markdown for people; json/yaml as data; csv: a row per response.",
     )]
 
 
@@ -124,10 +179,9 @@ class Export(msgspec.Struct):
 
 @tool(ExportArgs, Export, title="Export a session", fresh=True)
 def export_session(conn, config, a: ExportArgs) -> Export:
-    """A session's report as text: summary, health, tokens and cost per model, files touched and recommendations.
+    """A session's report: summary, health, tokens and cost per model, files, recommendations; secrets redacted.
 
-    Secrets (API keys, tokens, passwords, private keys) are redacted. Use it to save
-    what a session did before compacting or closing it.
+    Save what a session did before compacting or closing it.
     """
     from ...services import export, sessions
 

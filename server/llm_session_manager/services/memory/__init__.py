@@ -13,13 +13,14 @@ from .memorize import memorize
 from .recall import recall
 from .records import ImportResult, Memory
 from .remember import embedder_for, import_jsonl, remember
-from .store import forget, list_memories
+from .store import forget, forget_where, list_memories
 
 __all__ = [
     "ImportResult",
     "Memory",
     "embedder_for",
     "forget",
+    "forget_where",
     "import_jsonl",
     "import_to_session",
     "list_memories",

@@ -11,8 +11,16 @@ From a session's stored messages and file references, ``candidates`` picks:
 * **files that mattered**: the most edited, written and read files, as one memory.
 
 Each becomes sentence-sized memories tied to its message; trivial sentences
-(a few words, plans like "Let me look", progress chatter) are skipped, and
-duplicates are left to the store's content hash.
+(a few words, plans like "Let me look", narration like "Now let me check…",
+lead-ins ending in ':') are skipped, and duplicates are left to the store.
+
+What the assistant's harness put in the conversation is not what anyone said:
+``<system-reminder>`` blocks (Claude Code injects CLAUDE.md and tool notices
+in them), slash-command echoes (``<command-name>``, ``<local-command-stdout>``),
+the "Caveat:" meta line, and the compaction prompt that opens a continued
+session ("This session is being continued from a previous conversation...").
+They are cut before anything is looked at, so project rules are not stored
+again for every session that was shown them.
 """
 
 from __future__ import annotations
@@ -67,11 +75,35 @@ _CHANGE = re.compile(r"^(Added|Created|Fixed|Switched|Replaced|Removed|Renamed|M
 _PATH = re.compile(r"(?:[\w.-]+/)+[\w.-]+\.\w{1,8}\b|\b[\w-]+\.(?:py|ts|tsx|js|jsx|go|rs|rb|java|kt|c|h|cpp|md|toml|yaml|yml|json|sql|sh)\b")
 # Plans, progress and chatter: not knowledge.
 _TRIVIAL = re.compile(
-    r"^(I'll (?!use\b)|I will (?!use\b)|Let me|Let's|Now I|Next,? I|First,? I|I'm going to (?!use\b)|Looking|"
-    r"Checking|Reading|Running|OK\b|Okay|Sure|Great|Thanks|Done\.?$|All \d+ tests pass|Conversation compacted)",
+    r"^(I'll (?!use\b)|I will (?!use\b)|Let me|Let's|(Now|Next|First|Then|Also|Finally),? (I|let|let's|we)\b|"
+    r"I'm going to (?!use\b)|I need to|I see\b|I can see|I notice|I found|I've (updated|added|made|created)|"
+    r"Looking|Checking|Reading|Running|Searching|OK\b|Okay|Sure|Great|Perfect|Excellent|Good\b|Alright|Hmm|"
+    r"Interesting|Thanks|Done\.?$|It (looks|seems) like|Looks like|The user (wants|asked|is asking)|"
+    r"All (the )?(\d+ )?tests (pass|are passing)|Conversation compacted|"
+    r"(The )?(tests?|build|checks?|linter|CI)( now)? (pass|passes|passing|succeeds?|is green|are green)\b|"
+    r"(Now,? )?the (implementation|changes?|fix|update) (is|are|looks?) (complete|done|good|ready|in place)\b)",
     re.I,
 )
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\"'(\[])")
+_BOOKKEEPING = re.compile(r"\b(todo list|TodoWrite)\b", re.I)  # the assistant tracking its own steps
+# What a harness wrote into the conversation (Claude Code's tags and meta lines, Codex's
+# AGENTS.md and environment wrappers): cut, never memorized.
+_INJECTED_BLOCK = re.compile(
+    r"<(system-reminder|command-name|command-message|command-args|command-contents|local-command-stdout|"
+    r"local-command-stderr|bash-input|bash-stdout|bash-stderr|user-prompt-submit-hook|"
+    r"environment_context|user_instructions|INSTRUCTIONS)>.*?(</\1>|\Z)",
+    re.S,
+)
+_INJECTED_MESSAGE = re.compile(
+    r"^\s*(This session is being continued from a previous conversation|Caveat: The messages below were generated|"
+    r"\[Request interrupted by user|Please continue the conversation from where we left)",
+)
+# Instruction files a harness pastes in, with or without the tags around them (Claude Code's wording).
+_INSTRUCTIONS = re.compile(
+    r"(As you answer the user's questions, you can use the following context:|# claudeMd\b|"
+    r"Contents of \S+\.md \((project|user|local) instructions|# AGENTS\.md instructions for ).*",
+    re.S,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\.\.\.)\s+(?=[A-Z`\"'(\[])")  # an ellipsis ends no sentence
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 _SUMMARY_PREFIX = re.compile(r"^(summary of the conversation so far|summary|done|tl;dr)\s*:\s*", re.I)
 
@@ -100,9 +132,17 @@ def _substantial(sentence: str) -> bool:
     return (
         len(sentence) >= MIN_CHARS
         and len(sentence.split()) >= MIN_WORDS
-        and not sentence.endswith("?")
+        and not sentence.endswith(("?", ":", "…", "..."))  # questions, and lead-ins to a tool call
         and not _TRIVIAL.match(sentence)
+        and not _BOOKKEEPING.search(sentence)
     )
+
+
+def spoken(text: str) -> str:
+    """``text`` without what the harness injected; empty when all of it was injected."""
+    if _INJECTED_MESSAGE.match(text):
+        return ""
+    return _INSTRUCTIONS.sub("", _INJECTED_BLOCK.sub("", text)).strip()
 
 
 def _cut(sentence: str) -> str:
@@ -112,6 +152,9 @@ def _cut(sentence: str) -> str:
 def candidates(messages: Iterable[Message], file_refs: Iterable[FileRef], cwd: str | None) -> list[Candidate]:
     out: list[Candidate] = []
     for m in messages:
+        m = m._replace(text=spoken(m.text))
+        if not m.text:
+            continue
         if m.kind == "summary":
             text = m.text.strip()
             if len(text.split()) >= 3:

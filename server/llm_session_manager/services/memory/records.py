@@ -13,7 +13,8 @@ class Memory(msgspec.Struct):
     session_id: str | None
     created_at: str  # ISO 8601, UTC
     tags: list[str]
-    source: str = "user"  # user | import | memorize
+    source: str = "user"  # user | import | memorize | mcp
+    writer: str | None = None  # the program that wrote it ("claude-code 2.1.3 via remember"); None: a person or an import
 
 
 class ImportResult(msgspec.Struct):

@@ -41,10 +41,15 @@ def remember(
     tags: Sequence[str] = (),
     session_id: str | None = None,
     source: str = "user",
+    writer: str | None = None,
     embedder: Any = None,
 ) -> Memory:
-    """Store one memory (redacted). Its content already stored: the stored one is returned."""
-    pending = store.prepare(text, project=project, tags=tags, session_id=session_id, source=source)
+    """Store one memory (redacted). Its content already stored: the stored one is returned.
+
+    ``writer`` names the program that wrote it (an MCP client and tool), so a
+    reader can tell a fact a person gave from one a model planted.
+    """
+    pending = store.prepare(text, project=project, tags=tags, session_id=session_id, source=source, writer=writer)
     [(memory, _)] = store.write(conn, [pending], resolve_embedder(embedder))
     return memory
 

@@ -25,9 +25,9 @@ from . import vectors
 from .records import Memory
 
 MAX_TEXT = 8_000  # characters; longer text is cut (a memory is a fact, not a file)
-SOURCES = ("user", "import", "memorize")
+SOURCES = ("user", "import", "memorize", "mcp")
 
-_COLUMNS = "id, text, project, session_id, created_at, tags, source"
+_COLUMNS = "id, text, project, session_id, created_at, tags, source, writer"
 
 
 class Pending(NamedTuple):
@@ -41,6 +41,7 @@ class Pending(NamedTuple):
     tags: tuple[str, ...]
     metadata: str | None
     source: str
+    writer: str | None
     created_at: float
     content_hash: str
 
@@ -53,6 +54,7 @@ def prepare(
     session_id: str | None = None,
     message_key: str | None = None,
     source: str = "user",
+    writer: str | None = None,
     memory_id: str | None = None,
     metadata: Any = None,
     created_at: float | None = None,
@@ -77,6 +79,7 @@ def prepare(
         tags=clean_tags(tags),
         metadata=json.dumps(metadata, ensure_ascii=False, sort_keys=True) if metadata is not None else None,
         source=source,
+        writer=(writer or "").strip()[:200] or None,
         created_at=time.time() if created_at is None else created_at,
         content_hash=content_hash(clean, project),
     )
@@ -119,9 +122,9 @@ def write(conn: apsw.Connection, pending: Sequence[Pending], embedder: Any) -> l
         before = conn.execute("SELECT coalesce(max(rid), 0) FROM memories").fetchone()[0]
         conn.executemany(
             "INSERT OR IGNORE INTO memories (id, text, project, session_id, message_key, tags, metadata,"
-            " source, created_at, content_hash, embedded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " source, writer, created_at, content_hash, embedded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(p.id, p.text, p.project, p.session_id, p.message_key, json.dumps(list(p.tags)), p.metadata,
-              p.source, p.created_at, p.content_hash, 1 if p.id in by_id else 0) for p in pending],
+              p.source, p.writer, p.created_at, p.content_hash, 1 if p.id in by_id else 0) for p in pending],
         )
         mine = dict(conn.execute("SELECT id, rid FROM memories WHERE rid > ?", (before,)))
         conn.executemany(
@@ -164,14 +167,14 @@ def _unstored(conn: apsw.Connection, pending: Sequence[Pending]) -> set[str]:
 
 def _memory(p: Pending) -> Memory:
     return Memory(id=p.id, text=p.text, score=None, project=p.project, session_id=p.session_id,
-                  created_at=iso(p.created_at) or "", tags=list(p.tags), source=p.source)
+                  created_at=iso(p.created_at) or "", tags=list(p.tags), source=p.source, writer=p.writer)
 
 
 def from_row(row: Sequence[Any], score: float | None = None) -> Memory:
     """A ``Memory`` from a row of ``SELECT {_COLUMNS}``."""
-    mid, text, project, session_id, created_at, tags, source = row
+    mid, text, project, session_id, created_at, tags, source, writer = row
     return Memory(id=mid, text=text, score=score, project=project, session_id=session_id,
-                  created_at=iso(created_at) or "", tags=json.loads(tags), source=source)
+                  created_at=iso(created_at) or "", tags=json.loads(tags), source=source, writer=writer)
 
 
 def by_rids(conn: apsw.Connection, rids: Sequence[int]) -> dict[int, Memory]:
@@ -224,7 +227,48 @@ def resolve(conn: apsw.Connection, ref: str) -> tuple[int, str]:
 def forget(conn: apsw.Connection, memory_id: str) -> None:
     """Delete a memory (by id or unique prefix) from all three tables; NotFound if missing."""
     rid, mid = resolve(conn, memory_id)
+    _delete(conn, [(rid, mid)])
+
+
+def forget_where(
+    conn: apsw.Connection,
+    *,
+    memory_id: str | None = None,
+    session_id: str | None = None,
+    tag: str | None = None,
+    since: float | None = None,
+    dry_run: bool = False,
+) -> list[str]:
+    """Ids of the memories matching every filter given, deleted unless ``dry_run``: a bulk undo
+    (what a session's memorize stored, a tag, everything since a time).
+
+    At least one filter is needed: forgetting everything takes deleting the store.
+    Long-lived processes see the deletes through migration 005's counters.
+    """
+    if memory_id is None and session_id is None and tag is None and since is None:
+        raise BadInput("say what to forget: a memory id, --session, --tag or --since")
+    clauses, params = [], []
+    if memory_id is not None:
+        clauses.append("rid = ?")
+        params.append(resolve(conn, memory_id)[0])
+    if session_id is not None:
+        clauses.append("session_id = ?")
+        params.append(session_id)
+    if tag is not None:
+        clauses.append("EXISTS (SELECT 1 FROM json_each(memories.tags) WHERE value = ?)")
+        params.append(tag)
+    if since is not None:
+        clauses.append("created_at >= ?")
+        params.append(since)
+    rows = conn.execute(f"SELECT rid, id FROM memories WHERE {' AND '.join(clauses)} ORDER BY rid", params).fetchall()
+    if not dry_run:
+        _delete(conn, rows)
+    return [mid for _, mid in rows]
+
+
+def _delete(conn: apsw.Connection, rows: Sequence[tuple[int, str]]) -> None:
+    """Delete memories by (rid, id) from all three tables, and their import records, in one transaction."""
     with write_transaction(conn):
-        conn.execute("DELETE FROM memories WHERE rid = ?", (rid,))
-        conn.execute("DELETE FROM memories_vec WHERE rowid = ?", (rid,))
-        conn.execute("DELETE FROM memory_imports WHERE memory_id = ?", (mid,))
+        conn.executemany("DELETE FROM memories WHERE rid = ?", [(rid,) for rid, _ in rows])
+        conn.executemany("DELETE FROM memories_vec WHERE rowid = ?", [(rid,) for rid, _ in rows])
+        conn.executemany("DELETE FROM memory_imports WHERE memory_id = ?", [(mid,) for _, mid in rows])
