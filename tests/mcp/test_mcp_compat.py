@@ -54,7 +54,7 @@ def test_an_older_protocol_version_is_accepted_and_everything_works(logs, versio
         called = client.request("tools/call", {"name": "list_sessions", "arguments": {"limit": 2}})["result"]
         assert not called["isError"]
         assert len(json.loads(called["content"][0]["text"])["sessions"]) == 2  # text for clients without structured output
-        bad = client.request("tools/call", {"name": "usage", "arguments": {"by": "week"}})["result"]
+        bad = client.request("tools/call", {"name": "usage", "arguments": {"by": "fortnight"}})["result"]
         assert bad["isError"] and "`$.by`" in bad["content"][0]["text"]
         assert client.request("ping")["result"] == {}
     finally:
