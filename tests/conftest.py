@@ -128,7 +128,8 @@ def use_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 def start_serve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """``start_serve()`` runs `llm-session serve` on free ports, scanning every
     ``scan_interval`` seconds (1 unless given) besides watching the logs, with
-    ``config_text`` added to its config file and ``args`` added to its command line.
+    ``config_text`` added to its config file and ``args`` added to its command line
+    (``ports`` replaces the free-port options).
 
     Returns the /mcp URL and the LSP (host, port), once both listen; the process
     is stopped with SIGINT after the test and must exit cleanly.
@@ -136,12 +137,13 @@ def start_serve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     started: list[subprocess.Popen] = []
 
     def start(scan_interval: float = 1, config_text: str = "",
-              args: tuple[str, ...] = ()) -> tuple[str, tuple[str, int]]:
+              args: tuple[str, ...] = (), ports: tuple[str, ...] = ("--port", "0", "--lsp-port", "0"),
+              ) -> tuple[str, tuple[str, int]]:
         config = tmp_path / "serve-config.yaml"
         config.write_text(f"session_discovery:\n  scan_interval: {scan_interval}\n{config_text}")
         monkeypatch.setenv("LLM_SESSION_CONFIG", str(config))
         proc = subprocess.Popen(
-            [sys.executable, "-m", "llm_session_manager", "serve", "--port", "0", "--lsp-port", "0", *args],
+            [sys.executable, "-m", "llm_session_manager", "serve", *ports, *args],
             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=os.environ,
         )
         started.append(proc)
