@@ -53,7 +53,7 @@ MCP_PATH = "/mcp"
 LOCAL_NAMES = ("127.0.0.1", "localhost", "[::1]")
 DEFAULT_LSP_PORT = 8766
 LOGIN_TIMEOUT_S = 10.0  # an LSP client sends initialize at once; a silent connection is not an editor
-BACKLOG = 100
+BACKLOG = 1024  # a burst of connections waits in the kernel, not in SYN retries
 
 
 class Doors(msgspec.Struct, frozen=True):
