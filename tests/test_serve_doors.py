@@ -14,7 +14,6 @@ import time
 
 import httpx2
 import pytest
-
 from conftest import CODEX_RECENT
 
 INITIALIZE_MCP = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {

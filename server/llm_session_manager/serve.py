@@ -39,8 +39,10 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import trio
@@ -53,6 +55,7 @@ MCP_PATH = "/mcp"
 LOCAL_NAMES = ("127.0.0.1", "localhost", "[::1]")
 DEFAULT_LSP_PORT = 8766
 LOGIN_TIMEOUT_S = 10.0  # an LSP client sends initialize at once; a silent connection is not an editor
+MAX_OPEN_FILES = 65536
 BACKLOG = 1024  # a burst of connections waits in the kernel, not in SYN retries
 
 
@@ -91,8 +94,29 @@ def run(doors: Doors, config_path: Path | None = None, verbose: bool = False) ->
 
     logs.to_stderr(verbose)
     logging.getLogger("llm_session_manager.serve").setLevel(logging.INFO)
+    _more_file_descriptors()
     trio.run(partial(serve, doors, config_path))
     return 0
+
+
+def _more_file_descriptors() -> None:
+    """Raise the soft limit on open files to the hard one, as servers do.
+
+    The common soft limit of 1,024 is a few seconds of a flood of idle HTTP
+    connections (hypercorn drops each after 5 s); out of descriptors, the store
+    cannot open its files and every door stalls. The LSP port has its own cap.
+    """
+    try:
+        import resource
+    except ImportError:  # Windows: no such limit
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = MAX_OPEN_FILES if hard == resource.RLIM_INFINITY else min(hard, MAX_OPEN_FILES)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (ValueError, OSError) as e:  # macOS refuses more than kern.maxfilesperproc
+            logger.debug("could not raise the open file limit: %s", e)
 
 
 async def serve(doors: Doors, config_path: Path | None = None,
@@ -224,13 +248,13 @@ async def _serve_lsp(listening: socket.socket, config_path: Path | None, doors: 
 
         return server.create_server, tcp.serve_editor
 
-    loaded = None
+    loaded: list[tuple[Callable[..., Any], Callable[..., Awaitable[None]]]] = []  # filled on first use
     loading = trio.Lock()
     open_connections = 0
     login_timeout = min(LOGIN_TIMEOUT_S, doors.idle_timeout)
 
     async def one_editor(stream: trio.SocketStream) -> None:
-        nonlocal loaded, open_connections
+        nonlocal open_connections
         if open_connections >= doors.max_clients:
             logger.debug("refused an LSP connection: %d are open (--max-clients)", open_connections)
             await trio.aclose_forcefully(stream)
@@ -238,9 +262,9 @@ async def _serve_lsp(listening: socket.socket, config_path: Path | None, doors: 
         open_connections += 1
         try:
             async with loading:
-                if loaded is None:
-                    loaded = await trio.to_thread.run_sync(load)
-            create_server, serve_editor = loaded
+                if not loaded:
+                    loaded.append(await trio.to_thread.run_sync(load))
+            create_server, serve_editor = loaded[0]
             await serve_editor(stream, create_server, config_path, token=token, login_timeout=login_timeout)
         except Exception:
             logger.exception("an LSP connection failed; the others go on")
