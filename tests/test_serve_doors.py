@@ -247,3 +247,23 @@ def test_port_0_makes_the_lsp_port_free_too(fixture_logs, start_serve, token):
     _, lsp = start_serve(ports=("--port", "0"))
     assert lsp[1] != 8766
     _editor_with_token(lsp, token).close()
+
+
+@pytest.fixture
+def anyio_backend():
+    return "trio"
+
+
+@pytest.mark.anyio
+async def test_a_connected_mcp_client_keeps_its_session_past_the_idle_timeout(fixture_logs, start_serve):
+    """The SDK's client holds its event stream open, which is not idle; only abandoned sessions expire."""
+    import trio
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    mcp, _ = start_serve(args=("--idle-timeout", "1"))
+    async with streamable_http_client(mcp) as (read, write), ClientSession(read, write) as session:
+        await session.initialize()
+        await trio.sleep(3)  # three idle timeouts with nothing but the event stream
+        listed = await session.call_tool("list_sessions", {})
+        assert not listed.is_error
