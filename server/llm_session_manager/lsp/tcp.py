@@ -45,7 +45,7 @@ async def serve_editor(stream: trio.SocketStream, create_server: Callable[[Path 
     try:
         first = await _login(reader, token, login_timeout)
     except Refused as e:
-        logger.warning("refused an LSP connection: %s", e)
+        logger.info("refused an LSP connection: %s", e)  # the client is told; a flood must not flood the log
         if e.request_id is not None:
             await _answer_refusal(stream, e.request_id)
         await trio.aclose_forcefully(stream)
