@@ -128,19 +128,22 @@ def use_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 def start_serve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """``start_serve()`` runs `llm-session serve` on free ports, scanning every
     ``scan_interval`` seconds (1 unless given) besides watching the logs, with
-    ``config_text`` added to its config file.
+    ``config_text`` added to its config file and ``args`` added to its command line
+    (``ports`` replaces the free-port options).
 
     Returns the /mcp URL and the LSP (host, port), once both listen; the process
     is stopped with SIGINT after the test and must exit cleanly.
     """
     started: list[subprocess.Popen] = []
 
-    def start(scan_interval: float = 1, config_text: str = "") -> tuple[str, tuple[str, int]]:
+    def start(scan_interval: float = 1, config_text: str = "",
+              args: tuple[str, ...] = (), ports: tuple[str, ...] = ("--port", "0", "--lsp-port", "0"),
+              ) -> tuple[str, tuple[str, int]]:
         config = tmp_path / "serve-config.yaml"
         config.write_text(f"session_discovery:\n  scan_interval: {scan_interval}\n{config_text}")
         monkeypatch.setenv("LLM_SESSION_CONFIG", str(config))
         proc = subprocess.Popen(
-            [sys.executable, "-m", "llm_session_manager", "serve", "--port", "0", "--lsp-port", "0"],
+            [sys.executable, "-m", "llm_session_manager", "serve", *ports, *args],
             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=os.environ,
         )
         started.append(proc)
@@ -156,9 +159,9 @@ def start_serve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
                 if proc.poll() is not None:
                     break
                 continue
-            if m := re.search(r"MCP at (http://127\.0\.0\.1:\d+/mcp)", seen[-1]):
+            if m := re.search(r"MCP at (http://\S+:\d+/mcp)", seen[-1]):
                 mcp = m.group(1)
-            if m := re.search(r"LSP at tcp://(127\.0\.0\.1):(\d+)", seen[-1]):
+            if m := re.search(r"LSP at tcp://(\S+):(\d+)", seen[-1]):
                 lsp = (m.group(1), int(m.group(2)))
         if mcp is None or lsp is None:
             raise AssertionError("serve did not start:\n" + "".join(seen))

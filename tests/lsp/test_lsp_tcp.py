@@ -56,10 +56,11 @@ class _Client:
 
 def test_two_editors_each_get_a_server_over_tcp(lsp_address, cli):
     expected = {s["id"] for s in cli("list", "--json").json()}
+    token = cli("serve", "--print-token").out.strip()
     editors = [_Client(lsp_address) for _ in range(2)]
     for editor in editors:
         result = editor.send("initialize", {"processId": None, "rootUri": None, "capabilities": {},
-                                            "initializationOptions": {"scanOnStart": False}})
+                                            "initializationOptions": {"scanOnStart": False, "token": token}})
         assert result["serverInfo"]["name"] == "llm-session"
         editor.send("initialized", {}, request=False)
     for editor in editors:

@@ -132,6 +132,44 @@ def test_a_bad_message_is_answered_and_the_connection_goes_on():
     _run(script)
 
 
+def test_an_http_request_is_not_lsp_and_ends_the_connection_unanswered():
+    """What a web page can send to a local port: the body would be a valid LSP message."""
+    server = _server()
+
+    async def script(client):
+        body = json.dumps(_request(1, "test/sync", {"x": 1})).encode()
+        await client.send_stream.send_all(
+            b"POST / HTTP/1.1\r\nHost: 127.0.0.1:8766\r\nContent-Type: text/plain\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        assert await client.reader.receive() is None
+
+    assert _run(script, server) == 1
+
+
+def test_an_absurd_or_missing_content_length_ends_the_connection():
+    for header in (b"Content-Length: 100000000000", b"Content-Length: 33554433", b"Content-Length: -1",
+                   b"Content-Length: 1e3", b"Content-Type: application/vscode-jsonrpc; charset=utf-8"):
+        async def script(client, header=header):
+            await client.send_stream.send_all(header + b"\r\n\r\n{}")
+            assert await client.reader.receive() is None
+
+        assert _run(script) == 1
+
+
+def test_a_message_at_the_size_limit_and_the_content_type_header_are_fine():
+    from llm_session_manager.lsp.transport import MAX_MESSAGE_BYTES
+
+    async def script(client):
+        message = json.dumps(_request(1, "test/sync", {"x": 3})).encode()
+        body = message[:-1] + b" " * (MAX_MESSAGE_BYTES - len(message)) + b"}"
+        await client.send_stream.send_all(
+            b"Content-Type: application/vscode-jsonrpc; charset=utf-8\r\ncontent-length: %d\r\n\r\n%s"
+            % (len(body), body))
+        assert (await client.receive())["result"] == 6
+
+    _run(script)
+
+
 def test_a_result_encoded_by_the_handler_is_sent_as_it_is():
     async def script(client):
         await client.send(_request(1, "test/encoded"))

@@ -206,12 +206,27 @@ def _mcp(kit: _Kit) -> None:
     p.add_argument("--print", action="store_true", help="print the entry and where it goes; change nothing")
 
 
+def _count(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {value!r}")
+    return int(value)
+
+
 def _serve(kit: _Kit) -> None:
     p = kit.add("serve", "_servers:cmd_serve",
                 "serve MCP over HTTP at /mcp and LSP over TCP, and keep the store fresh (docs/mcp.md)", json=False)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, local only)")
     p.add_argument("--port", type=int, default=8765, help="MCP HTTP port (default: 8765; 0: any free port)")
-    p.add_argument("--lsp-port", type=int, default=8766, help="LSP TCP port (default: 8766; 0: any free port)")
+    p.add_argument("--lsp-port", type=int, default=None,
+                   help="LSP TCP port (default: 8766, or any free port with --port 0; 0: any free port)")
+    p.add_argument("--allow-remote", action="store_true",
+                   help="allow a --host beyond loopback; every client must then send the token")
+    p.add_argument("--max-clients", type=_count, default=64, metavar="N",
+                   help="LSP connections, and MCP sessions, open at a time (default: 64)")
+    p.add_argument("--idle-timeout", type=_seconds, default=300.0, metavar="SECONDS",
+                   help="end an MCP session with no request for this long (default: 300)")
+    p.add_argument("--print-token", action="store_true",
+                   help="print the token clients send (made on first use) and exit")
 
 
 def _dashboard(kit: _Kit) -> None:

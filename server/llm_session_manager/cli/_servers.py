@@ -45,9 +45,17 @@ def cmd_mcp_install(ctx: Context) -> None:
 
 
 def cmd_serve(ctx: Context) -> None:
+    a = ctx.args
+    if a.print_token:
+        from .. import serve_token
+
+        print(serve_token.load_or_create())
+        return
     from .. import serve
 
-    serve.run(ctx.args.host, ctx.args.port, ctx.args.config, verbose=ctx.args.verbose, lsp_port=ctx.args.lsp_port)
+    doors = serve.Doors(host=a.host, port=a.port, lsp_port=a.lsp_port, allow_remote=a.allow_remote,
+                        max_clients=a.max_clients, idle_timeout=a.idle_timeout)
+    serve.run(doors, a.config, verbose=a.verbose)
 
 
 def cmd_dashboard(ctx: Context) -> None:

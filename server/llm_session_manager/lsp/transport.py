@@ -14,8 +14,13 @@ One connection is three pieces of structured concurrency:
   writer then drains what is queued, closes the output and the connection is over.
 
 Nothing here knows about LSP methods; it moves bytes for one protocol object.
-A TCP listener would call ``serve_connection`` once per accepted stream, each
-with a fresh server.
+The TCP door (``lsp/tcp.py``) calls ``serve_connection`` once per accepted
+stream, each with a fresh server, after the client has shown its token.
+
+Input that is not LSP framing ends the connection at once: a header other than
+``Content-Length``/``Content-Type`` (an HTTP request line, a browser's headers),
+a missing or absurd ``Content-Length``, a body over ``MAX_MESSAGE_BYTES``. A
+message is never buffered beyond that limit, whatever its header claims.
 """
 
 from __future__ import annotations
@@ -37,7 +42,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 RECEIVE_SIZE = 65536
+MAX_RECEIVE_SIZE = 1 << 20  # a large body is read in pieces of at most this, not one huge buffer
 MAX_HEADER_BYTES = 8192  # a header block longer than this is not LSP
+MAX_MESSAGE_BYTES = 32 << 20  # an editor's biggest message is a whole file in didOpen
+LSP_HEADERS = (b"content-length", b"content-type")  # the only two the base protocol defines
 DRAIN_TIMEOUT_S = 5.0  # how long the last messages may take to leave after exit
 
 
@@ -48,9 +56,10 @@ class FramingError(Exception):
 class MessageReader:
     """Frames off a byte stream: ``Content-Length: n`` headers, a blank line, n bytes."""
 
-    def __init__(self, stream: trio.abc.ReceiveStream) -> None:
+    def __init__(self, stream: trio.abc.ReceiveStream, max_message: int = MAX_MESSAGE_BYTES) -> None:
         self._stream = stream
         self._buf = bytearray()
+        self._max_message = max_message
 
     async def receive(self) -> bytes | None:
         """The next message body, or None at a clean end of input."""
@@ -62,9 +71,11 @@ class MessageReader:
                     raise FramingError("input ended inside a message header")
                 return None
         length = _content_length(bytes(self._buf[:end]))
+        if length > self._max_message:
+            raise FramingError(f"a message of {length:,} bytes is over the limit of {self._max_message:,}")
         start, stop = end + 4, end + 4 + length
         while len(self._buf) < stop:
-            if not await self._fill(max(RECEIVE_SIZE, stop - len(self._buf))):
+            if not await self._fill(min(max(RECEIVE_SIZE, stop - len(self._buf)), MAX_RECEIVE_SIZE)):
                 raise FramingError(f"input ended {stop - len(self._buf)} bytes short of a message")
         body = bytes(self._buf[start:stop])
         del self._buf[:stop]
@@ -77,16 +88,21 @@ class MessageReader:
 
 
 def _content_length(header: bytes) -> int:
+    """The length a header block announces; anything but LSP's two headers is not LSP."""
+    length = None
     for line in header.split(b"\r\n"):
         name, sep, value = line.partition(b":")
-        if sep and name.strip().lower() == b"content-length":
-            try:
-                length = int(value.strip())
-            except ValueError:
-                break
-            if length >= 0:
-                return length
-    raise FramingError(f"no valid Content-Length in header {header[:200]!r}")
+        name = name.strip().lower()
+        if not sep or name not in LSP_HEADERS:
+            raise FramingError(f"not an LSP header: {line[:100]!r}")
+        if name == b"content-length":
+            value = value.strip()
+            if not value.isdigit() or len(value) > 12:
+                raise FramingError(f"not a valid Content-Length: {value[:100]!r}")
+            length = int(value)
+    if length is None:
+        raise FramingError(f"no Content-Length in header {header[:200]!r}")
+    return length
 
 
 def frame(body: bytes) -> bytes:
@@ -125,15 +141,23 @@ async def serve_connection(
     protocol: TrioLanguageServerProtocol,
     receive_stream: trio.abc.ReceiveStream,
     send_stream: trio.abc.SendStream,
+    *,
+    reader: MessageReader | None = None,
+    first: bytes | None = None,
 ) -> int:
-    """Serve one client until ``exit`` or the end of its input; the exit code."""
+    """Serve one client until ``exit`` or the end of its input; the exit code.
+
+    ``reader`` and ``first`` continue a connection whose first message was
+    already read (by the TCP door, to check the token): it is handled first.
+    """
+    reader = reader or MessageReader(receive_stream)
     outbox, queued = trio.open_memory_channel[bytes](math.inf)
     async with trio.open_nursery() as io:
         done_writing = trio.Event()
         async with trio.open_nursery() as work:
             io.start_soon(_write_all, queued, send_stream, work.cancel_scope, done_writing)
             protocol.bind(work, ChannelWriter(outbox), stop=work.cancel_scope.cancel)
-            work.start_soon(_read_all, protocol, receive_stream, work.cancel_scope)
+            work.start_soon(_read_all, protocol, reader, first, work.cancel_scope)
         outbox.close()  # the writer sends what is queued, then ends
         with trio.move_on_after(DRAIN_TIMEOUT_S):
             await done_writing.wait()
@@ -146,13 +170,18 @@ async def serve_connection(
 
 
 async def _read_all(
-    protocol: TrioLanguageServerProtocol, stream: trio.abc.ReceiveStream, work: trio.CancelScope
+    protocol: TrioLanguageServerProtocol,
+    reader: MessageReader,
+    body: bytes | None,
+    work: trio.CancelScope,
 ) -> None:
-    reader = MessageReader(stream)
     try:
-        while (body := await reader.receive()) is not None:
+        if body is None:
+            body = await reader.receive()
+        while body is not None:
             _dispatch(protocol, body)
             await trio.lowlevel.checkpoint()  # let handlers started by this message run
+            body = await reader.receive()
     except FramingError as e:
         logger.error("closing the connection: %s", e)
     except (trio.BrokenResourceError, trio.ClosedResourceError):
