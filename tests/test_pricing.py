@@ -19,6 +19,7 @@ from llm_session_manager.store.connection import data_dir
 
 BUNDLED = Path(pricing.__file__).parents[1] / "data" / "pricing.json"
 TABLE = json.loads(BUNDLED.read_text(encoding="utf-8"))
+BUILTIN = json.loads((BUNDLED.parent / "pricing_builtin.json").read_text(encoding="utf-8"))
 
 
 def expected(entry: dict, inp: int, out: int, write: int = 0, read: int = 0, write_1h: int = 0) -> float:
@@ -130,11 +131,13 @@ def test_one_hour_cache_writes_cost_twice_the_input_price() -> None:
         ("anthropic/claude-sonnet-4-5-20250929", "claude-sonnet-4-5-20250929"),
         ("anthropic/claude-sonnet-4-5", "claude-sonnet-4-5"),
         ("claude-sonnet-4-5[1m]", "claude-sonnet-4-5"),
-        ("openai/gpt-5", "gpt-5"),
-        ("azure/gpt-4.1", "gpt-4.1"),
+        # Like ccusage, we keep LiteLLM's Azure, OpenRouter and Bedrock copies, and the
+        # longest key containing the name wins: the same prices, under another key.
+        ("openai/gpt-5", "openrouter/openai/gpt-5-codex"),
+        ("azure/gpt-4.1", "azure/gpt-4.1"),
         ("gemini/gemini-2.5-pro", "gemini/gemini-2.5-pro"),
         ("claude-opus-4-8-20261201", "claude-opus-4-8"),  # a dated alias of an undated entry
-        ("claude-3.7-sonnet", "claude-3-7-sonnet-20250219"),  # dots read as dashes
+        ("claude-3.7-sonnet", "eu.anthropic.claude-3-7-sonnet-20250219-v1:0"),  # dots read as dashes
         ("gpt-5.1-codex-max-high", "gpt-5.1-codex-max"),
     ],
 )
@@ -152,9 +155,10 @@ def test_a_name_never_matches_across_a_version_number() -> None:
 
 
 @pytest.mark.parametrize("name", ["totally-unknown-model", "<synthetic>", "llama3:8b", ""])
-def test_an_unknown_model_has_no_price_and_costs_nothing(name: str) -> None:
+def test_an_unknown_model_has_no_price_and_an_unknown_cost(name: str) -> None:
     assert pricing.lookup(name) is None
-    assert pricing.cost(name, 1_000_000, 1_000_000, 1_000, 1_000) == 0.0
+    assert pricing.cost(name, 1_000_000, 1_000_000, 1_000, 1_000) is None
+    assert pricing.cost(name, 0, 0, 0, 0) == 0.0  # no tokens cost nothing, whatever the model
     assert pricing.context_limit(name) == pricing.DEFAULT_CONTEXT_LIMIT == 200_000
 
 
@@ -183,7 +187,8 @@ def test_an_updated_table_is_installed_and_used(tmp_path: Path) -> None:
 
     installed = json.loads((data_dir() / "pricing.json").read_text(encoding="utf-8"))
     assert count == installed["_meta"]["models"] == len(installed) - 1
-    assert count == TABLE["_meta"]["models"] + 1  # claude-test-9 is new; gpt-5's entry was replaced
+    bundled = (set(TABLE) | set(BUILTIN)) - {"_meta"}  # LiteLLM's table and ccusage's own prices
+    assert count == len(bundled) + 1  # claude-test-9 is new; gpt-5's entry was replaced
     assert pricing.cost("gpt-5", 1_000, 0) == pytest.approx(1_000 * 2e-06) != before
     assert pricing.context_limit("gpt-5") == 400_000
     assert pricing.lookup("claude-test-9") is not None
@@ -225,6 +230,8 @@ def test_make_pricing_keeps_retired_models_from_older_files(tmp_path: Path) -> N
                   "mode": "chat"},
         "azure/gpt-5": {"input_cost_per_token": 9e-06, "output_cost_per_token": 9e-05, "litellm_provider": "azure",
                         "mode": "chat"},
+        "mistral/mistral-large": {"input_cost_per_token": 2e-06, "output_cost_per_token": 6e-06,
+                                  "litellm_provider": "mistral", "mode": "chat"},
     }))
     older.write_text(json.dumps({
         "gpt-5": {"input_cost_per_token": 1e-06, "output_cost_per_token": 1e-05, "litellm_provider": "openai",
@@ -239,7 +246,8 @@ def test_make_pricing_keeps_retired_models_from_older_files(tmp_path: Path) -> N
                    check=True, capture_output=True)
 
     table = json.loads(out.read_text(encoding="utf-8"))
-    assert table["_meta"]["date"] == "2026-01-02" and table["_meta"]["models"] == 2
+    assert table["_meta"]["date"] == "2026-01-02" and table["_meta"]["models"] == 3
     assert table["gpt-5"]["input_cost_per_token"] == 2e-06
     assert table["claude-3-opus-20240229"]["output_cost_per_token"] == 7.5e-05
-    assert "azure/gpt-5" not in table
+    assert "azure/gpt-5" in table  # ccusage embeds every gpt-/azure/ entry, and matches names against them
+    assert "mistral/mistral-large" not in table

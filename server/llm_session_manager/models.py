@@ -56,6 +56,7 @@ class UsageRow(NamedTuple):
     context_tokens: int  # what this turn put in the context window
     context_window: int | None  # the window the log itself reports, if any
     exact: bool | None = None  # None: as the source says (``Source.exact``); set for mixed logs
+    cache_creation_1h_tokens: int = 0  # the part of cache_creation_tokens written with a one-hour TTL
 
 
 class MessageRow(NamedTuple):

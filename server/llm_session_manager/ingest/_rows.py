@@ -100,6 +100,7 @@ def _session_values(s: SessionRow) -> tuple:
 
 
 def _priced(row: UsageRow, exact: bool, prices: pricing.PriceTable) -> tuple:
+    """The row as stored: the log's own cost, else the table's, else 0 marked unknown."""
     if row.cost_usd is None:
         cost = prices.cost(
             row.model,
@@ -107,10 +108,11 @@ def _priced(row: UsageRow, exact: bool, prices: pricing.PriceTable) -> tuple:
             row.output_tokens,
             row.cache_creation_tokens,
             row.cache_read_tokens,
+            cache_creation_1h_tokens=row.cache_creation_1h_tokens,
         )
-        priced = 1
+        priced = pricing.FROM_TABLE if cost is not None else pricing.UNKNOWN
     else:
-        cost, priced = row.cost_usd, 0
+        cost, priced = row.cost_usd, pricing.FROM_LOG
     return (
         row.dedup_key,
         row.session_id,
@@ -120,10 +122,11 @@ def _priced(row: UsageRow, exact: bool, prices: pricing.PriceTable) -> tuple:
         row.output_tokens,
         row.cache_creation_tokens,
         row.cache_read_tokens,
-        cost,
+        cost or 0.0,
         priced,
         exact,
         row.sidechain,
+        row.cache_creation_1h_tokens,
     )
 
 

@@ -63,21 +63,28 @@ ON CONFLICT (id) DO UPDATE SET
 # counts in later), even a larger one, and is never replaced by one.
 _INSERT_USAGE = """
 INSERT INTO usage (dedup_key, session_id, ts, model, input_tokens, output_tokens,
-    cache_creation_tokens, cache_read_tokens, cost_usd, priced, exact, sidechain)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    cache_creation_tokens, cache_read_tokens, cost_usd, priced, exact, sidechain, cache_creation_1h_tokens)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (dedup_key) DO UPDATE SET
     session_id = excluded.session_id, ts = excluded.ts, model = excluded.model,
     input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
     cache_creation_tokens = excluded.cache_creation_tokens,
     cache_read_tokens = excluded.cache_read_tokens, cost_usd = excluded.cost_usd,
-    priced = excluded.priced, exact = excluded.exact, sidechain = excluded.sidechain
+    priced = excluded.priced, exact = excluded.exact, sidechain = excluded.sidechain,
+    cache_creation_1h_tokens = excluded.cache_creation_1h_tokens
 WHERE (usage.sidechain AND NOT excluded.sidechain)
    OR (excluded.exact AND NOT usage.exact)
    OR (usage.sidechain = excluded.sidechain AND usage.exact = excluded.exact
-       AND excluded.input_tokens + excluded.output_tokens
-           + excluded.cache_creation_tokens + excluded.cache_read_tokens
-         > usage.input_tokens + usage.output_tokens
-           + usage.cache_creation_tokens + usage.cache_read_tokens)
+       AND (excluded.input_tokens + excluded.output_tokens
+              + excluded.cache_creation_tokens + excluded.cache_read_tokens
+            > usage.input_tokens + usage.output_tokens
+              + usage.cache_creation_tokens + usage.cache_read_tokens
+            -- the same copy read again by a version that keeps the 1-hour writes apart (v11)
+            OR (excluded.input_tokens + excluded.output_tokens
+                  + excluded.cache_creation_tokens + excluded.cache_read_tokens
+                = usage.input_tokens + usage.output_tokens
+                  + usage.cache_creation_tokens + usage.cache_read_tokens
+                AND excluded.cache_creation_1h_tokens > usage.cache_creation_1h_tokens)))
 """
 
 _INSERT_MESSAGE = "INSERT OR IGNORE INTO messages (key, session_id, ts, role, kind, text) VALUES (?, ?, ?, ?, ?, ?)"

@@ -29,6 +29,7 @@ and ``cost.rs``) rule for rule:
 from __future__ import annotations
 
 import datetime
+import hashlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -43,9 +44,22 @@ from ..store.connection import data_dir
 TIER_THRESHOLD = 200_000
 DEFAULT_CONTEXT_LIMIT = 200_000  # the window of every Claude model before the 1M ones
 TABLE_NAME = "pricing.json"
+BUILTIN_NAME = "pricing_builtin.json"
 META_KEY = "_meta"
 PROVIDERS = frozenset({"anthropic", "openai", "gemini", "vertex_ai-language-models"})
 MODES = frozenset({"chat", "responses"})
+# ccusage embeds every LiteLLM entry named so, whatever its provider or mode
+# (its build.rs): Bedrock's ``anthropic.``/``us.anthropic.`` ids, Azure and
+# OpenRouter copies. They take part in its fuzzy matching, so we keep them too.
+CCUSAGE_PREFIXES = (
+    "claude-", "anthropic.", "anthropic/", "us.anthropic.", "eu.anthropic.", "global.anthropic.",
+    "jp.anthropic.", "au.anthropic.", "gpt-", "openai/", "azure/", "openrouter/openai/",
+)
+
+# Where a response's cost came from: the ``usage.priced`` column.
+FROM_LOG = 0  # the log's own figure (Claude Code's costUSD, a vendor's cost export)
+FROM_TABLE = 1  # priced from the table at ingest (or at the last repricing)
+UNKNOWN = 2  # no price for its model: cost_usd holds 0, reports say "unknown"
 
 _Price = Annotated[float, msgspec.Meta(ge=0)]
 _Tokens = Annotated[int, msgspec.Meta(gt=0)]
@@ -78,10 +92,11 @@ class PriceTable:
     so the fuzzy scan over all keys runs once per distinct name.
     """
 
-    def __init__(self, models: dict[str, ModelPrice], meta: dict[str, Any], path: Path) -> None:
+    def __init__(self, models: dict[str, ModelPrice], meta: dict[str, Any], path: Path, version: str = "") -> None:
         self.models = models
         self.meta = meta
         self.path = path
+        self.version = version  # changes whenever any price may have: the store reprices then
         self._windows = {name: p.max_input_tokens for name, p in models.items() if p.max_input_tokens}
         self._prices: dict[str, ModelPrice | None] = {}
         self._window_of: dict[str, int | None] = {}
@@ -94,6 +109,16 @@ class PriceTable:
             found = self._prices[model] = self.models[key] if key is not None else None
             return found
 
+    def resolve(self, model: str) -> str | None:
+        """The table key ``model`` is priced by (what ``pricing show`` names)."""
+        return best_key(model, self.models)
+
+    def close_names(self, model: str, n: int = 5) -> list[str]:
+        """Keys that look like ``model``, for a user who mistyped a name."""
+        import difflib  # only for the error path of ``pricing show``
+
+        return difflib.get_close_matches(model, list(self.models), n=n, cutoff=0.6)
+
     def cost(
         self,
         model: str | None,
@@ -103,16 +128,19 @@ class PriceTable:
         cache_read_tokens: int = 0,
         *,
         cache_creation_1h_tokens: int = 0,
-    ) -> float:
-        """USD for one response; 0.0 for a model the table does not know.
+    ) -> float | None:
+        """USD for one response; None (unknown) for a model the table does not know.
 
         ``cache_creation_1h_tokens`` is the part of ``cache_creation_tokens`` written
         with a one-hour TTL (Claude logs split them); ccusage bills it at twice the
         input price instead of the cache-write price. Ingest calls this per row on
         a table it loaded once, so there is no per-call lookup of the table itself.
+        A response without tokens costs 0 whatever its model.
         """
         price = self.lookup(model) if model else None
         if price is None:
+            if input_tokens or output_tokens or cache_creation_tokens or cache_read_tokens:
+                return None
             return 0.0
         base = price.input_cost_per_token
         above = price.input_cost_per_token_above_200k_tokens
@@ -160,7 +188,7 @@ def load_table() -> PriceTable:
     key = tuple(os.environ.get(name) for name in _DATA_DIR_ENV)
     if _cache is None or _cache[0] != key:
         override = data_dir() / TABLE_NAME
-        _cache = (key, _read_table(override if override.is_file() else _bundled_path()))
+        _cache = (key, _read_table(override) if override.is_file() else _bundled_table())
     return _cache[1]
 
 
@@ -177,8 +205,8 @@ def cost(
     cache_read_tokens: int = 0,
     *,
     cache_creation_1h_tokens: int = 0,
-) -> float:
-    """USD for one response under the table in force; see ``PriceTable.cost``."""
+) -> float | None:
+    """USD for one response under the table in force (None: no price); see ``PriceTable.cost``."""
     return load_table().cost(
         model, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens,
         cache_creation_1h_tokens=cache_creation_1h_tokens,
@@ -224,7 +252,7 @@ def update(file: Path) -> int:
             f"pricing file {file} has no usable model entries "
             "(Anthropic, OpenAI or Gemini chat models with input and output prices)"
         )
-    bundled = _read_table(_bundled_path())
+    bundled = _bundled_table()
     merged = merge_models(models, bundled.models)
     meta = {
         "source": f"local LiteLLM file {file.name}, over the bundled table",
@@ -256,7 +284,8 @@ def select_models(raw: dict[str, Any], origin: str = "pricing table") -> dict[st
         if name == META_KEY or name.startswith("ft:") or not isinstance(entry, dict):
             continue
         provider, mode = entry.get("litellm_provider"), entry.get("mode")
-        if (provider is not None and provider not in PROVIDERS) or (mode is not None and mode not in MODES):
+        ours = (provider is None or provider in PROVIDERS) and (mode is None or mode in MODES)
+        if not ours and not name.startswith(CCUSAGE_PREFIXES):
             continue
         fields = {k: entry[k] for k in _FIELDS if entry.get(k) is not None}
         if "input_cost_per_token" not in fields or "output_cost_per_token" not in fields:
@@ -294,14 +323,41 @@ def write_table(path: Path, models: dict[str, ModelPrice], meta: dict[str, Any])
 
 
 def _read_table(path: Path) -> PriceTable:
+    data = _read_bytes(path)
+    raw = _decode(path, data)
+    meta = raw.get(META_KEY)
+    version = hashlib.sha256(data).hexdigest()[:16]
+    return PriceTable(select_models(raw, origin=str(path)), meta if isinstance(meta, dict) else {}, path, version)
+
+
+def _bundled_table() -> PriceTable:
+    """LiteLLM's table as shipped, with ccusage's own prices on top (they win, as in ccusage).
+
+    ``pricing_builtin.json`` is what ccusage charges where it does not take
+    LiteLLM's word (its built-in table, measured by ``bench/ccusage_prices.py``).
+    A table installed by ``update()`` already has them merged in, under the
+    user's file: like a fresh LiteLLM table fetched by ccusage, it wins.
+    """
+    table, builtin = _read_table(_bundled_path()), _read_table(DATA_DIR / BUILTIN_NAME)
+    version = hashlib.sha256(f"{table.version}+{builtin.version}".encode()).hexdigest()[:16]
+    return PriceTable({**table.models, **builtin.models}, table.meta, table.path, version)
+
+
+def _read_bytes(path: Path) -> bytes:
     try:
-        raw = msgspec.json.decode(path.read_bytes())
-    except (OSError, msgspec.DecodeError) as e:
+        return path.read_bytes()
+    except OSError as e:
+        raise BadInput(f"cannot load pricing table {path}: {e.strerror or e}") from e
+
+
+def _decode(path: Path, data: bytes) -> dict[str, Any]:
+    try:
+        raw = msgspec.json.decode(data)
+    except msgspec.DecodeError as e:
         raise BadInput(f"cannot load pricing table {path}: {e}") from e
     if not isinstance(raw, dict):
         raise BadInput(f"pricing table {path} is not a JSON object of models")
-    meta = raw.get(META_KEY)
-    return PriceTable(select_models(raw, origin=str(path)), meta if isinstance(meta, dict) else {}, path)
+    return raw
 
 
 def _bundled_path() -> Path:

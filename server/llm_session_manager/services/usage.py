@@ -17,8 +17,7 @@ import apsw
 
 from ..errors import BadInput
 from ..models import UsageReport, UsageReportRow, UsageTotals
-from ..store import quarters, write_transaction
-from . import pricing
+from ..store import quarters
 
 GROUPS = ("day", "month", "session", "model", "project", "provider")
 
@@ -135,21 +134,3 @@ def local_midnight(name: str, value: str, days_after: int = 0) -> float:
     except ValueError:
         raise BadInput(f"--{name} is not a real date: {value!r}") from None
     return time.mktime((day.year, day.month, day.day, 0, 0, 0, 0, 0, -1))
-
-
-def reprice(conn: apsw.Connection) -> int:
-    """Recompute the cost of every response we priced, after the table changed.
-
-    Rows whose cost came from the log itself (``priced = 0``) keep it.
-    """
-    # The table's own method: the module-level ``pricing.cost`` looks the table up per call.
-    conn.create_scalar_function("llm_cost", pricing.load_table().cost, 5, deterministic=True)
-    with write_transaction(conn):
-        conn.execute(
-            """UPDATE usage SET cost_usd = llm_cost(model, input_tokens, output_tokens,
-                                                    cache_creation_tokens, cache_read_tokens)
-               WHERE priced = 1"""
-        )
-        repriced = conn.changes()
-        quarters.usage_changed(conn)
-        return repriced

@@ -40,7 +40,7 @@ def quarter_of(ts: str) -> str:
 _SUMS = f"""
 SELECT {quarter_of("u.ts")}, coalesce(s.provider, ''), u.model,
        sum(u.input_tokens), sum(u.output_tokens), sum(u.cache_creation_tokens),
-       sum(u.cache_read_tokens), sum(u.cost_usd)
+       sum(u.cache_read_tokens), sum(u.cost_usd), sum(u.priced = 2)
 """
 
 _STATE = """

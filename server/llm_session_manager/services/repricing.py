@@ -1,0 +1,52 @@
+"""Bringing stored costs in line with the price table in force.
+
+A response is priced when it is ingested. When the table changes (a new
+bundled table in an upgrade, ``pricing update``, or a store migrated to keep
+more of each response), every response we priced is priced again, in SQL, by
+the table's own ``cost``: the table's ``version`` is kept in ``meta`` as
+``pricing_version``, and the scan that finds it differs reprices first.
+Responses whose cost came from the log itself keep it.
+"""
+
+from __future__ import annotations
+
+import apsw
+
+from ..store import quarters, write_transaction
+from . import pricing
+
+VERSION_KEY = "pricing_version"
+
+_REPRICE = f"""
+UPDATE usage SET
+    cost_usd = coalesce(llm_cost(model, input_tokens, output_tokens, cache_creation_tokens,
+                                 cache_read_tokens, cache_creation_1h_tokens), 0),
+    priced = CASE WHEN llm_cost(model, input_tokens, output_tokens, cache_creation_tokens,
+                                cache_read_tokens, cache_creation_1h_tokens) IS NULL
+                  THEN {pricing.UNKNOWN} ELSE {pricing.FROM_TABLE} END
+WHERE priced <> {pricing.FROM_LOG}
+"""
+
+
+def reprice(conn: apsw.Connection) -> int:
+    """Price every response we priced again with the table in force; how many there were."""
+    table = pricing.load_table()
+
+    def llm_cost(model: str, i: int, o: int, cw: int, cr: int, cw_1h: int) -> float | None:
+        return table.cost(model, i, o, cw, cr, cache_creation_1h_tokens=cw_1h)
+
+    conn.create_scalar_function("llm_cost", llm_cost, 6, deterministic=True)
+    with write_transaction(conn):
+        conn.execute(_REPRICE)
+        repriced = conn.changes()
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (VERSION_KEY, table.version))
+        quarters.usage_changed(conn)
+    return repriced
+
+
+def reprice_if_stale(conn: apsw.Connection) -> int:
+    """``reprice`` when the store was priced with another table (or never recorded which)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (VERSION_KEY,)).fetchone()
+    if row is not None and row[0] == pricing.load_table().version:
+        return 0
+    return reprice(conn)
