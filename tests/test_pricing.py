@@ -164,7 +164,10 @@ def test_an_unknown_model_has_no_price_and_an_unknown_cost(name: str) -> None:
 
 def test_context_limit_prefers_config_then_table_then_default() -> None:
     assert pricing.context_limit("gpt-5") == TABLE["gpt-5"]["max_input_tokens"]
-    assert pricing.context_limit("claude-opus-4-8") == 1_000_000
+    # Claude runs with 200k unless it is the long-context variant ([1m], or a caller saw a bigger turn).
+    assert pricing.context_limit("claude-opus-4-8") == 200_000
+    assert pricing.context_limit("claude-opus-4-6[1m]") == 1_000_000
+    assert pricing.context_limit("claude-sonnet-4-5-20250929", long_context=True) == 1_000_000
     overrides = {"claude-sonnet-4-5": 1_000_000}
     assert pricing.context_limit("claude-sonnet-4-5-20250929", overrides) == 1_000_000
     assert pricing.context_limit("claude-sonnet-4-5-20250929", {}) == 200_000

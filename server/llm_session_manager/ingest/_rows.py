@@ -72,6 +72,7 @@ def parse_chunk(chunk: list[Work], prices: pricing.PriceTable) -> Rows:
     rows = Rows(0, 0, [], [], [], [], [], [], [])
     nbytes = malformed = 0
     latest: dict[str, UsageRow] = {}
+    peaks: dict[str, int] = {}
     for item in chunk:
         nbytes += item.stat.st_size - item.offset
         try:
@@ -88,8 +89,10 @@ def parse_chunk(chunk: list[Work], prices: pricing.PriceTable) -> Rows:
         rows.messages.extend(batch.messages)
         rows.file_refs.extend(batch.file_refs)
         rows.sessions.extend(_session_values(s) for s in batch.sessions.values())
-        _keep_latest(latest, batch.usage)
-    rows.contexts.extend((r.ts, r.context_tokens, r.context_window, r.session_id) for r in latest.values())
+        _keep_latest(latest, peaks, batch.usage)
+    rows.contexts.extend(
+        (r.ts, r.context_tokens, r.context_window, r.session_id, peaks[r.session_id]) for r in latest.values()
+    )
     return rows._replace(nbytes=nbytes, malformed=malformed)
 
 
@@ -130,11 +133,13 @@ def _priced(row: UsageRow, exact: bool, prices: pricing.PriceTable) -> tuple:
     )
 
 
-def _keep_latest(latest: dict[str, UsageRow], rows: list[UsageRow]) -> None:
-    """Keep each session's newest main-chain turn: what its context holds now."""
+def _keep_latest(latest: dict[str, UsageRow], peaks: dict[str, int], rows: list[UsageRow]) -> None:
+    """Keep each session's newest main-chain turn (what its context holds now) and its fullest one."""
     for row in rows:
         if row.sidechain:
             continue
+        if row.context_tokens > peaks.get(row.session_id, -1):
+            peaks[row.session_id] = row.context_tokens
         cur = latest.get(row.session_id)
         if cur is None or row.ts >= cur.ts:
             latest[row.session_id] = row

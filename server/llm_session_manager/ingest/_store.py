@@ -92,9 +92,13 @@ _INSERT_MESSAGE = "INSERT OR IGNORE INTO messages (key, session_id, ts, role, ki
 _INSERT_FILE_REF = "INSERT OR IGNORE INTO file_refs (key, session_id, ts, path, action) VALUES (?, ?, ?, ?, ?)"
 
 _UPDATE_CONTEXT = """
-UPDATE sessions SET context_ts = ?1, context_tokens = ?2,
-    context_window = coalesce(?3, context_window)
-WHERE id = ?4 AND (context_ts IS NULL OR context_ts <= ?1)
+UPDATE sessions SET
+    context_ts = CASE WHEN context_ts IS NULL OR context_ts <= ?1 THEN ?1 ELSE context_ts END,
+    context_tokens = CASE WHEN context_ts IS NULL OR context_ts <= ?1 THEN ?2 ELSE context_tokens END,
+    context_window = CASE WHEN context_ts IS NULL OR context_ts <= ?1
+                          THEN coalesce(?3, context_window) ELSE context_window END,
+    context_peak = max(coalesce(context_peak, 0), ?5)
+WHERE id = ?4
 """
 
 _UPSERT_FILE = """

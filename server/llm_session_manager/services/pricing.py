@@ -42,7 +42,9 @@ from ..errors import BadInput
 from ..store.connection import data_dir
 
 TIER_THRESHOLD = 200_000
-DEFAULT_CONTEXT_LIMIT = 200_000  # the window of every Claude model before the 1M ones
+DEFAULT_CONTEXT_LIMIT = 200_000  # the window Claude Code gives every Claude model by default
+LONG_CONTEXT_LIMIT = 1_000_000  # Claude's long-context variant
+LONG_CONTEXT_SUFFIX = "[1m]"  # how Claude Code names it (``claude-sonnet-4-5[1m]``)
 TABLE_NAME = "pricing.json"
 BUILTIN_NAME = "pricing_builtin.json"
 META_KEY = "_meta"
@@ -213,11 +215,16 @@ def cost(
     )
 
 
-def context_limit(model: str | None, overrides: dict[str, int] | None = None) -> int:
-    """The context window: the config's ``token_limits``, else the table, else 200,000.
+def context_limit(model: str | None, overrides: dict[str, int] | None = None, *, long_context: bool = False) -> int:
+    """The window a model runs with: the config's ``token_limits``, else the table, else 200,000.
 
     Override keys match model names by the same rules as prices, so a key
-    ``claude-sonnet-4-5`` covers ``claude-sonnet-4-5-20250929``.
+    ``claude-sonnet-4-5`` covers ``claude-sonnet-4-5-20250929``. A Claude model
+    runs with 200,000 tokens unless it is the long-context variant: named with
+    Claude Code's ``[1m]`` suffix, or ``long_context`` (the caller saw a turn
+    bigger than 200,000). The table's ``max_input_tokens`` is what the model can
+    be given at most (1M for Opus 4.6 and Sonnet 4.x), not what Claude Code
+    gives it by default.
     """
     if not model:
         return DEFAULT_CONTEXT_LIMIT
@@ -225,7 +232,12 @@ def context_limit(model: str | None, overrides: dict[str, int] | None = None) ->
         key = best_key(model, overrides)
         if key is not None:
             return overrides[key]
-    return load_table().context_window(model) or DEFAULT_CONTEXT_LIMIT
+    window = load_table().context_window(model) or DEFAULT_CONTEXT_LIMIT
+    if "claude" not in model.lower():
+        return window
+    if long_context or LONG_CONTEXT_SUFFIX in model.lower():
+        return max(window, LONG_CONTEXT_LIMIT)
+    return min(window, DEFAULT_CONTEXT_LIMIT)
 
 
 def update(file: Path) -> int:

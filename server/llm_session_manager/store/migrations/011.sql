@@ -10,8 +10,12 @@
 -- holds 0 but means unknown), and `usage_quarters.unpriced` counts them, so
 -- reports can say "unknown" instead of $0. Clearing `pricing_version` makes
 -- the next scan reprice every priced response with the table in force.
+-- `sessions.context_peak` is the largest context any main-chain turn of the
+-- session had: one over 200k shows the session runs a long-context (1M) window
+-- (services/sessions.py `context_limit`); the re-read fills it in.
 ALTER TABLE usage ADD COLUMN cache_creation_1h_tokens INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE usage_quarters ADD COLUMN unpriced INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN context_peak INTEGER;
 UPDATE meta SET value = value + 1 WHERE key = 'usage_version';
 UPDATE source_files SET offset = 0, size = -1, state = NULL WHERE provider = 'claude-code';
 DELETE FROM meta WHERE key = 'pricing_version';
