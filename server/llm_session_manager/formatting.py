@@ -20,8 +20,12 @@ def compact(n: int) -> str:
     return str(n)
 
 
-def money(usd: float) -> str:
-    return f"${usd:,.2f}"
+def money(usd: float | None, complete: bool = True) -> str:
+    """Dollars; ``unknown`` for a cost without a price (never $0.00, which reads as free),
+    and a trailing ``+?`` for a known part of a cost that has an unpriced part too."""
+    if usd is None:
+        return "unknown"
+    return f"${usd:,.2f}" + ("" if complete else "+?")
 
 
 def short_model(model: str | None) -> str | None:

@@ -164,9 +164,10 @@ class Session(msgspec.Struct):
     active: bool
     tokens: Tokens
     context: Context
-    cost_usd: float
+    cost_usd: float | None  # None: no part of it has a price (see cost_complete)
     health: Health
     tags: list[str]
+    cost_complete: bool = True  # False: some responses are of a model without a price
 
 
 class Recommendation(msgspec.Struct):
@@ -183,7 +184,8 @@ class UsageTotals(msgspec.Struct):
     cache_creation_tokens: int = 0
     cache_read_tokens: int = 0
     total_tokens: int = 0
-    cost_usd: float = 0.0
+    cost_usd: float | None = 0.0  # the priced part; None when no part of it has a price
+    cost_complete: bool = True  # False: some of the usage is of a model without a price
 
 
 class UsageReportRow(msgspec.Struct):
@@ -193,12 +195,14 @@ class UsageReportRow(msgspec.Struct):
     cache_creation_tokens: int = 0
     cache_read_tokens: int = 0
     total_tokens: int = 0
-    cost_usd: float = 0.0
+    cost_usd: float | None = 0.0  # as in UsageTotals
+    cost_complete: bool = True
 
 
 class UsageReport(msgspec.Struct):
     rows: list[UsageReportRow]
     totals: UsageTotals
+    unpriced_models: list[str] = []  # models in the report that have no price
 
 
 class ScanResult(msgspec.Struct):

@@ -77,13 +77,13 @@ def usage_table(console: Console, report: UsageReport, by: str) -> None:
         ("Cache write", num(t.cache_creation_tokens)),
         ("Cache read", num(t.cache_read_tokens)),
         ("Total tokens", num(t.total_tokens)),
-        ("Cost (USD)", money(t.cost_usd)),
+        ("Cost (USD)", money(t.cost_usd, t.cost_complete)),
     ):
         table.add_column(name, footer=footer, justify="right", no_wrap=True)
     for r in report.rows:
         table.add_row(
             r.key, num(r.input_tokens), num(r.output_tokens), num(r.cache_creation_tokens),
-            num(r.cache_read_tokens), num(r.total_tokens), money(r.cost_usd),
+            num(r.cache_read_tokens), num(r.total_tokens), money(r.cost_usd, r.cost_complete),
         )
     console.print(table)
 

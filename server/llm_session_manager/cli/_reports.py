@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from ..errors import BadInput
-from ._context import Context
+from ._context import Context, warn_unpriced
 
 
 def cmd_usage(ctx: Context) -> None:
@@ -14,6 +14,7 @@ def cmd_usage(ctx: Context) -> None:
 
     a = ctx.args
     report = usage.report(ctx.fresh_conn(), a.by, since=a.since, until=a.until, provider=a.provider)
+    warn_unpriced(report.unpriced_models)
     ctx.emit(report, lambda render: render.usage_table(ctx.console, report, a.by))
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..errors import BadInput
 from ..models import short_id
-from ._context import Context, ScanProgress, parse_since
+from ._context import Context, ScanProgress, parse_since, warn_unpriced
 
 
 def cmd_scan(ctx: Context) -> None:
@@ -29,7 +29,7 @@ def cmd_import(ctx: Context) -> None:
 
 
 def cmd_list(ctx: Context) -> None:
-    from ..services import sessions
+    from ..services import sessions, unpriced_models
 
     a = ctx.args
     filters = sessions.Filters(
@@ -37,18 +37,22 @@ def cmd_list(ctx: Context) -> None:
         since=parse_since(a.since) if a.since else None,
     )
     found = sessions.list_sessions(ctx.fresh_conn(), ctx.config, filters)
+    warn_unpriced(unpriced_models.of_sessions(ctx.conn, [s.id for s in found if not s.cost_complete]))
     ctx.emit(found, lambda render: render.session_table(ctx.console, found, emoji=ctx.config.dashboard.show_emoji))
 
 
 def cmd_show(ctx: Context) -> None:
-    from ..services import export, sessions
+    from ..services import export, sessions, unpriced_models
 
+    session = sessions.get_session(ctx.fresh_conn(), ctx.config, ctx.args.id)
+    if not session.cost_complete:
+        warn_unpriced(unpriced_models.of_sessions(ctx.conn, [session.id]))
     if ctx.args.json:
-        ctx.emit(sessions.get_session(ctx.fresh_conn(), ctx.config, ctx.args.id), lambda _: None)
+        ctx.emit(session, lambda _: None)
     else:
         from .. import render
 
-        render.markdown(ctx.console, export.render(ctx.fresh_conn(), ctx.config, ctx.args.id, "markdown"))
+        render.markdown(ctx.console, export.render(ctx.conn, ctx.config, session.id, "markdown"))
 
 
 def cmd_export(ctx: Context) -> None:

@@ -14,7 +14,7 @@ from ..config import Config
 from ..errors import Ambiguous, BadInput, NotFound
 from ..models import Context, Session, Tokens
 from ..store import write_transaction
-from . import health, pricing, processes
+from . import health, pricing, processes, unpriced_models
 
 
 class Filters(NamedTuple):
@@ -45,6 +45,7 @@ class _Facts(NamedTuple):
     cache_creation: int
     cache_read: int
     cost_usd: float
+    unpriced: int
     exact: int
     turns: int
     errors: int
@@ -58,14 +59,14 @@ SELECT s.id, s.provider, s.project, s.cwd,
        s.model, s.started_at, s.last_activity,
        s.context_tokens, s.context_window, s.context_peak,
        coalesce(u.input, 0), coalesce(u.output, 0), coalesce(u.cache_creation, 0),
-       coalesce(u.cache_read, 0), coalesce(u.cost, 0.0), coalesce(u.exact, 1),
+       coalesce(u.cache_read, 0), coalesce(u.cost, 0.0), coalesce(u.unpriced, 0), coalesce(u.exact, 1),
        coalesce(u.turns, 0), coalesce(e.errors, 0),
        (SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM tags t WHERE t.session_id = s.id ORDER BY tag))
 FROM sessions s
 LEFT JOIN (
     SELECT session_id, sum(input_tokens) AS input, sum(output_tokens) AS output,
            sum(cache_creation_tokens) AS cache_creation, sum(cache_read_tokens) AS cache_read,
-           sum(cost_usd) AS cost, min(exact) AS exact, count(*) AS turns
+           sum(cost_usd) AS cost, sum(priced = 2) AS unpriced, min(exact) AS exact, count(*) AS turns
     FROM usage {usage_where} GROUP BY session_id
 ) u ON u.session_id = s.id
 LEFT JOIN (
@@ -284,7 +285,8 @@ def _session(f: _Facts, active: bool, config: Config, now: float, limits: _Limit
             source="exact" if f.exact else "estimated",
         ),
         context=Context(used=used, limit=limit, percent=percent),
-        cost_usd=round(f.cost_usd, 6),
+        cost_usd=unpriced_models.known_cost(f.cost_usd, f.unpriced),
+        cost_complete=not f.unpriced,
         health=health.score(signals, config),
         tags=f.tags.split("\x1f") if f.tags else [],
     )

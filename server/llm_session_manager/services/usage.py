@@ -18,6 +18,7 @@ import apsw
 from ..errors import BadInput
 from ..models import UsageReport, UsageReportRow, UsageTotals
 from ..store import quarters
+from . import pricing, unpriced_models
 
 GROUPS = ("day", "month", "session", "model", "project", "provider")
 
@@ -57,9 +58,10 @@ def report(
             cache_creation_tokens=cc,
             cache_read_tokens=cr,
             total_tokens=i + o + cc + cr,
-            cost_usd=round(c, 6),
+            cost_usd=unpriced_models.known_cost(c, unpriced),
+            cost_complete=not unpriced,
         )
-        for key, (i, o, cc, cr, c) in sums.items()
+        for key, (i, o, cc, cr, c, unpriced) in sums.items()
     ]
     if not local:
         rows.sort(key=lambda r: (-r.total_tokens, r.key))
@@ -69,21 +71,23 @@ def report(
         cache_creation_tokens=sum(r.cache_creation_tokens for r in rows),
         cache_read_tokens=sum(r.cache_read_tokens for r in rows),
         total_tokens=sum(r.total_tokens for r in rows),
-        cost_usd=round(sum(r.cost_usd for r in rows), 6),
+        cost_usd=unpriced_models.known_cost(sum(r.cost_usd or 0.0 for r in rows), not all(r.cost_complete for r in rows)),
+        cost_complete=all(r.cost_complete for r in rows),
     )
-    return UsageReport(rows=rows, totals=totals)
+    unpriced = [] if totals.cost_complete else unpriced_models.in_range(conn, start, end, provider)
+    return UsageReport(rows=rows, totals=totals, unpriced_models=unpriced)
 
 
 def _sums(conn: apsw.Connection, by: str, start: float | None, end: float | None,
           provider: str | None) -> dict[Any, list]:
-    """The five sums per key, in key order; day and month keyed by quarter hour."""
+    """The five sums per key and the count of unpriced responses, in key order; day and month keyed by quarter hour."""
     if by in _QUARTERS_KEY:
         quarters.refresh(conn)
         key, table, time_column, step = _QUARTERS_KEY[by], "usage_quarters", "quarter", quarters.QUARTER_HOUR
-        provider_column = "provider"
+        provider_column, unpriced = "provider", "sum(unpriced)"
     else:
         key, table, time_column, step = _RESPONSES_KEY[by], "usage u", "u.ts", 1
-        provider_column = "s.provider"
+        provider_column, unpriced = "s.provider", f"sum(u.priced = {pricing.UNKNOWN})"
         if by == "project" or provider:
             table += " JOIN sessions s ON s.id = u.session_id"
     clauses, params = [], []
@@ -98,7 +102,7 @@ def _sums(conn: apsw.Connection, by: str, start: float | None, end: float | None
         clauses.append(f"{provider_column} = ?")
         params.append(provider)
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-    sql = f"SELECT {key} AS key, {_SUMS} FROM {table} {where} GROUP BY key ORDER BY key"
+    sql = f"SELECT {key} AS key, {_SUMS}, {unpriced} FROM {table} {where} GROUP BY key ORDER BY key"
     return {key: values for key, *values in conn.execute(sql, params)}
 
 
@@ -116,7 +120,7 @@ def _by_local_time(by_quarter: dict[int, list], fmt: str) -> dict[str, list]:
             now = time.localtime(at)
             key = time.strftime(fmt, now)
             next_day = time.mktime((now.tm_year, now.tm_mon, now.tm_mday + 1, 0, 0, 0, 0, 0, -1))
-        acc = sums.setdefault(key, [0, 0, 0, 0, 0.0])
+        acc = sums.setdefault(key, [0, 0, 0, 0, 0.0, 0])
         for n, v in enumerate(values):
             acc[n] += v
     return sums
