@@ -94,11 +94,13 @@ class PriceTable:
     so the fuzzy scan over all keys runs once per distinct name.
     """
 
-    def __init__(self, models: dict[str, ModelPrice], meta: dict[str, Any], path: Path, version: str = "") -> None:
+    def __init__(self, models: dict[str, ModelPrice], meta: dict[str, Any], path: Path, version: str = "",
+                 builtin: frozenset[str] = frozenset()) -> None:
         self.models = models
         self.meta = meta
         self.path = path
         self.version = version  # changes whenever any price may have: the store reprices then
+        self.builtin = builtin  # keys whose price is ccusage's own (pricing_builtin.json), not LiteLLM's
         self._windows = {name: p.max_input_tokens for name, p in models.items() if p.max_input_tokens}
         self._prices: dict[str, ModelPrice | None] = {}
         self._window_of: dict[str, int | None] = {}
@@ -352,7 +354,7 @@ def _bundled_table() -> PriceTable:
     """
     table, builtin = _read_table(_bundled_path()), _read_table(DATA_DIR / BUILTIN_NAME)
     version = hashlib.sha256(f"{table.version}+{builtin.version}".encode()).hexdigest()[:16]
-    return PriceTable({**table.models, **builtin.models}, table.meta, table.path, version)
+    return PriceTable({**table.models, **builtin.models}, table.meta, table.path, version, frozenset(builtin.models))
 
 
 def _read_bytes(path: Path) -> bytes:
