@@ -101,7 +101,7 @@ def test_a_model_without_a_price_is_unknown_not_free(logs, cli) -> None:
 
     sessions = {s["id"][:8]: s for s in cli("list", "--json").json()}
     assert sessions[QUILL]["cost_usd"] == pytest.approx(0.02255) and sessions[QUILL]["cost_complete"] is False
-    assert sessions[OPUS]["cost_complete"] is True
+    assert "cost_complete" not in sessions[OPUS]  # written only when false: list's contract is unchanged
 
 
 def test_pricing_show_names_close_models_for_an_unknown_one(logs, cli) -> None:
@@ -133,3 +133,21 @@ def test_a_window_the_config_names_still_wins(logs, cli, use_config) -> None:
     use_config("token_limits:\n  claude-opus-4-6: 1000000\n")
     sessions = {s["id"][:8]: s for s in cli("list", "--json").json()}
     assert sessions[OPUS]["context"]["limit"] == 1_000_000
+
+
+def test_analytics_and_blocks_say_unknown_too(logs, cli) -> None:
+    r = cli("analytics", "--days", "3650", "--json")
+    assert r.code == 0, r.err
+    report = r.json()
+    assert report["unpriced_models"] == ["claude-quill-1"] and "claude-quill-1" in r.err
+    assert report["totals"]["cost_complete"] is False
+    by_model = {row["key"]: row for row in report["by_model"]}
+    assert by_model["claude-quill-1"]["cost_usd"] is None
+    day = next(d for d in report["daily"] if d["date"] == "2025-09-04")
+    assert day["cost_usd"] == pytest.approx(0.02255) and day["cost_complete"] is False
+
+    shown = cli("blocks", "--json")
+    assert shown.code == 0, shown.err
+    block = next(b for b in shown.json() if "claude-quill-1" in b["models"])
+    assert block["unpriced_models"] == ["claude-quill-1"] and block["cost_complete"] is False
+    assert block["cost_usd"] == pytest.approx(0.02255)

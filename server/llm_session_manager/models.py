@@ -152,7 +152,7 @@ class Health(msgspec.Struct):
     components: dict[str, float]
 
 
-class Session(msgspec.Struct):
+class Session(msgspec.Struct, omit_defaults=True):  # cost_complete is written only when false
     id: str
     provider: str
     project: str | None
@@ -262,10 +262,12 @@ class BillingBlock(msgspec.Struct):
     cache_creation_tokens: int
     cache_read_tokens: int
     total_tokens: int
-    cost_usd: float
+    cost_usd: float | None  # as in UsageTotals
     models: list[str]
     burn_rate: BurnRate | None  # active block only, as ccusage
     projection: BlockProjection | None
+    cost_complete: bool = True
+    unpriced_models: list[str] = []  # models of the block that have no price
 
 
 class DailyUsage(msgspec.Struct):
@@ -276,7 +278,8 @@ class DailyUsage(msgspec.Struct):
     cache_creation_tokens: int = 0
     cache_read_tokens: int = 0
     total_tokens: int = 0
-    cost_usd: float = 0.0
+    cost_usd: float | None = 0.0  # as in UsageTotals
+    cost_complete: bool = True
 
 
 class UsageShare(msgspec.Struct):
@@ -289,7 +292,8 @@ class UsageShare(msgspec.Struct):
     cache_creation_tokens: int = 0
     cache_read_tokens: int = 0
     total_tokens: int = 0
-    cost_usd: float = 0.0
+    cost_usd: float | None = 0.0  # as in UsageTotals
+    cost_complete: bool = True
 
 
 class SessionCost(msgspec.Struct):
@@ -301,7 +305,8 @@ class SessionCost(msgspec.Struct):
     started_at: str | None
     last_activity: str | None
     total_tokens: int  # within the window
-    cost_usd: float
+    cost_usd: float | None  # as in UsageTotals
+    cost_complete: bool = True
 
 
 class SessionStats(msgspec.Struct):
@@ -355,3 +360,4 @@ class AnalyticsReport(msgspec.Struct):
     limit_hits: LimitHits
     claude_block: BillingBlock | None  # the active 5-hour block, if any
     most_active_projects: list[ProjectActivity]
+    unpriced_models: list[str] = []  # models used in the window that have no price

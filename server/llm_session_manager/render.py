@@ -126,13 +126,13 @@ def analytics(console: Console, r: AnalyticsReport) -> None:
         console.print("No sessions in that window. Run 'llm-session scan', or widen it with --days.")
         return
     console.print(
-        f"{compact(t.total_tokens)} tokens, [bold]{money(t.cost_usd)}[/] in {s.count:,} sessions; "
+        f"{compact(t.total_tokens)} tokens, [bold]{money(t.cost_usd, t.cost_complete)}[/] in {s.count:,} sessions; "
         f"average session {_duration(s.average_duration_s)} (median {_duration(s.median_duration_s)}); "
         f"[green]{s.healthy_share:.0%} healthy[/] ({s.healthy} / [yellow]{s.warning}[/] / [red]{s.critical}[/])"
     )
     width = max(10, min(len(r.daily), console.width - 32))  # room for the label and the peak
     tokens = [d.total_tokens for d in r.daily]
-    costs = [d.cost_usd for d in r.daily]
+    costs = [d.cost_usd or 0.0 for d in r.daily]
     console.print(f"Tokens/day  {sparkline(tokens, width)}  peak {compact(max(tokens))}")
     console.print(f"Cost/day    {sparkline(costs, width)}  peak {money(max(costs))}")
     for title, rows in (("Cost by project", r.by_project), ("Cost by model", r.by_model),
@@ -180,7 +180,7 @@ def billing_blocks(console: Console, blocks: list[BillingBlock]) -> None:
         used = _duration(epoch(b.last_activity) - epoch(b.start))
         status = Text("ACTIVE", style="green") if b.active else Text(used)
         models = ", ".join(short_model(m) or m for m in b.models)
-        table.add_row(start, status, models, f"{b.responses:,}", f"{b.total_tokens:,}", money(b.cost_usd))
+        table.add_row(start, status, models, f"{b.responses:,}", f"{b.total_tokens:,}", money(b.cost_usd, b.cost_complete))
         if b.projection:
             table.add_row("", Text("PROJECTED", style="yellow"), "", "", f"{b.projection.total_tokens:,}",
                           money(b.projection.cost_usd))
@@ -204,7 +204,7 @@ def _share_table(console: Console, title: str, rows: list[UsageShare], total_cos
     for name in ("Name", "Sessions", "Tokens", "Cost", "Share"):
         table.add_column(name, justify="left" if name == "Name" else "right", no_wrap=True, overflow="ellipsis")
     for x in rows:
-        share = x.cost_usd / total_cost if total_cost else 0.0
+        share = (x.cost_usd or 0.0) / total_cost if total_cost else 0.0
         table.add_row(x.key, f"{x.sessions:,}", compact(x.total_tokens), money(x.cost_usd), f"{share:.0%}")
     console.print(table)
 

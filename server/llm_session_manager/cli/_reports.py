@@ -25,6 +25,7 @@ def cmd_analytics(ctx: Context) -> None:
     days = analytics.parse_count("--days", a.days, analytics.MAX_DAYS)
     top = analytics.parse_count("--top", a.top, analytics.MAX_TOP)
     report = analytics.report(ctx.fresh_conn(), ctx.config, days=days, top=top)
+    warn_unpriced(report.unpriced_models)
     ctx.emit(report, lambda render: render.analytics(ctx.console, report))
 
 
@@ -34,6 +35,7 @@ def cmd_blocks(ctx: Context) -> None:
     a = ctx.args
     days = analytics.parse_count("--days", a.days, analytics.MAX_DAYS) if a.days is not None else None
     shown = analytics.blocks_report(ctx.fresh_conn(), days=days, active=a.active)
+    warn_unpriced(sorted({m for b in shown for m in b.unpriced_models}))
     ctx.emit(shown, lambda render: render.billing_blocks(ctx.console, shown))
 
 

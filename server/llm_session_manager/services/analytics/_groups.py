@@ -14,7 +14,8 @@ import apsw
 from ...models import ProjectActivity, SessionCost, UsageShare
 from ..sessions import iso
 from ._sessions import Facts
-from ._usage import COST, RESPONSES, Rollup, Sums, add_sums, token_fields, total_tokens
+from ..unpriced_models import known_cost
+from ._usage import COST, RESPONSES, UNPRICED, Rollup, Sums, add_sums, token_fields, total_tokens
 
 OTHER = "(other)"
 NONE = "(none)"
@@ -64,7 +65,7 @@ def ranked(sums: dict[str, Sums], sessions: dict[str, int], top: int | None) -> 
     rows = [_share(k, sessions[k], sums[k]) for k in order[:top]]
     rest = order[top:] if top is not None else []
     if rest:
-        other = [0, 0, 0, 0, 0, 0.0]
+        other = [0, 0, 0, 0, 0, 0.0, 0]
         for k in rest:
             add_sums(other, sums[k])
         rows.append(_share(OTHER, sum(sessions[k] for k in rest), other))
@@ -88,7 +89,8 @@ def top_sessions(conn: apsw.Connection, usage: Rollup, found: dict[str, Facts], 
             started_at=iso(f.started_at) if f else None,
             last_activity=iso(f.last_activity) if f else None,
             total_tokens=total_tokens(s),
-            cost_usd=round(s[COST], 6),
+            cost_usd=known_cost(s[COST], s[UNPRICED]),
+            cost_complete=not s[UNPRICED],
         ))
     return out
 
