@@ -29,7 +29,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import CCUSAGE_VERSION, ensure_ccusage  # noqa: E402
+from run import CCUSAGE_VERSION, ensure_ccusage
 
 KINDS = ("input", "output", "cache_write_5m", "cache_read", "cache_write_1h")
 SMALL, LARGE, THRESHOLD = 100_000, 1_000_000, 200_000

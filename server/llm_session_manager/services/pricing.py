@@ -12,7 +12,7 @@ and ``cost.rs``) rule for rule:
 * an entry is usable only with both ``input_cost_per_token`` and
   ``output_cost_per_token``; a missing cache-write price is input x 1.25 and a
   missing cache-read price is input x 0.1;
-* a model name is looked up exactly, else among the keys it contains or that
+* a model name is looked up (``model_match``) exactly, else among the keys it contains or that
   contain it (also with ``.``/``@`` read as ``-``), only at word boundaries and
   never across a version number (``claude-sonnet-4`` does not match
   ``claude-sonnet-4-5``, but ``claude-sonnet-4-5`` matches
@@ -31,7 +31,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -40,6 +39,7 @@ import msgspec
 from .. import DATA_DIR
 from ..errors import BadInput
 from ..store.connection import data_dir
+from .model_match import best_key
 
 TIER_THRESHOLD = 200_000
 DEFAULT_CONTEXT_LIMIT = 200_000  # the window Claude Code gives every Claude model by default
@@ -378,7 +378,7 @@ def _bundled_path() -> Path:
     return DATA_DIR / TABLE_NAME
 
 
-# --- cost and matching, as ccusage does them -------------------------------------
+# --- cost, as ccusage computes it --------------------------------------------------
 
 
 def _tiered(tokens: int, base: float, above: float | None) -> float:
@@ -387,64 +387,3 @@ def _tiered(tokens: int, base: float, above: float | None) -> float:
     if above is not None and tokens > TIER_THRESHOLD:
         return TIER_THRESHOLD * base + (tokens - TIER_THRESHOLD) * above
     return tokens * base
-
-
-def best_key(model: str, keys: Mapping[str, object]) -> str | None:
-    """The key ccusage would pick for ``model``: exact, else the longest fuzzy match."""
-    if not model:
-        return None
-    if model in keys:
-        return model
-    normalized = _normalize(model)
-    best: str | None = None
-    for key in keys:
-        if not _matches(key, model, normalized):
-            continue
-        if best is None or len(key) > len(best) or (len(key) == len(best) and key < best):
-            best = key
-    return best
-
-
-def _normalize(name: str) -> str:
-    return name.replace(".", "-").replace("@", "-")
-
-
-def _matches(key: str, model: str, normalized_model: str) -> bool:
-    if _contains(model, key) or _contains(key, model):
-        return True
-    normalized_key = _normalize(key)
-    return _contains(normalized_model, normalized_key) or _contains(normalized_key, normalized_model)
-
-
-def _contains(value: str, key: str) -> bool:
-    """``key`` occurs in ``value`` between boundaries, not followed by more version."""
-    start = value.find(key)
-    while start != -1:
-        end = start + len(key)
-        if (start == 0 or _is_boundary(value[start - 1])) and _suffix_allows(key, value[end:]):
-            return True
-        start = value.find(key, end)
-    return False
-
-
-def _is_boundary(char: str) -> bool:
-    return not (char.isascii() and char.isalnum())
-
-
-_DIGITS = "0123456789"
-_DATE_DIGITS = 8  # Anthropic's dated aliases end in -YYYYMMDD
-
-
-def _suffix_allows(key: str, suffix: str) -> bool:
-    if not suffix:
-        return True
-    if not _is_boundary(suffix[0]):
-        return False
-    if key[-1] not in _DIGITS or suffix[0] not in "-.":
-        return True
-    rest = suffix[1:]
-    digits = len(rest) - len(rest.lstrip(_DIGITS))
-    if digits == 0:
-        return True
-    # "-5" after "claude-sonnet-4" is a newer version; "-20250929" is a date.
-    return digits == _DATE_DIGITS and (digits == len(rest) or _is_boundary(rest[digits]))

@@ -10,6 +10,8 @@ Responses whose cost came from the log itself keep it.
 
 from __future__ import annotations
 
+from typing import Any
+
 import apsw
 
 from ..store import quarters, write_transaction
@@ -32,7 +34,8 @@ def reprice(conn: apsw.Connection) -> int:
     """Price every response we priced again with the table in force; how many there were."""
     table = pricing.load_table()
 
-    def llm_cost(model: str, i: int, o: int, cw: int, cr: int, cw_1h: int) -> float | None:
+    def llm_cost(*row: Any) -> float | None:  # model, input, output, cache write, cache read, 1h write
+        model, i, o, cw, cr, cw_1h = row
         return table.cost(model, i, o, cw, cr, cache_creation_1h_tokens=cw_1h)
 
     conn.create_scalar_function("llm_cost", llm_cost, 6, deterministic=True)

@@ -26,7 +26,8 @@ def known_cost(cost: float, unpriced: int | bool) -> float | None:
 def in_range(conn: apsw.Connection, start: float | None, end: float | None, provider: str | None) -> list[str]:
     """The unpriced models used from ``start`` to ``end`` (unix times, None: open), by provider if given."""
     quarters.refresh(conn)
-    clauses, params = ["unpriced > 0"], []
+    clauses: list[str] = ["unpriced > 0"]
+    params: list[float | str] = []
     if start is not None:
         clauses.append("quarter >= ?")
         params.append(start // quarters.QUARTER_HOUR)

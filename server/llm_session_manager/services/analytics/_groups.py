@@ -13,8 +13,8 @@ import apsw
 
 from ...models import ProjectActivity, SessionCost, UsageShare
 from ..sessions import iso
-from ._sessions import Facts
 from ..unpriced_models import known_cost
+from ._sessions import Facts
 from ._usage import COST, RESPONSES, UNPRICED, Rollup, Sums, add_sums, token_fields, total_tokens
 
 OTHER = "(other)"
