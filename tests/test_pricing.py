@@ -254,3 +254,18 @@ def test_make_pricing_keeps_retired_models_from_older_files(tmp_path: Path) -> N
     assert table["claude-3-opus-20240229"]["output_cost_per_token"] == 7.5e-05
     assert "azure/gpt-5" in table  # ccusage embeds every gpt-/azure/ entry, and matches names against them
     assert "mistral/mistral-large" not in table
+
+
+@pytest.mark.parametrize("name", ["ollama_chat/qwen2.5-coder:14b", "ollama/llama3:8b", "orca-mini-3b-gguf2-q4_0"])
+def test_a_model_run_locally_costs_nothing_rather_than_an_unknown_price(name: str) -> None:
+    assert pricing.lookup(name) is None
+    assert pricing.cost(name, 2_000, 300) == 0.0
+
+
+def test_a_row_summing_a_days_responses_is_not_tiered() -> None:
+    # 402,000 cache reads of Sonnet 4.5 in one response cross the 200k tier; in a daily export
+    # they are many responses, each under it (the Anthropic console bills them at $0.30/M).
+    one_response = pricing.cost("claude-sonnet-4-5-20250929", 0, 0, 0, 402_000)
+    daily_total = pricing.cost("claude-sonnet-4-5-20250929", 0, 0, 0, 402_000, tiered=False)
+    assert daily_total == pytest.approx(402_000 * 0.3e-6)
+    assert one_response == pytest.approx(200_000 * 0.3e-6 + 202_000 * 0.6e-6)

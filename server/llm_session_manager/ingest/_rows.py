@@ -12,6 +12,7 @@ import apsw
 
 from ..models import FileRefRow, MessageRow, SessionRow, UsageRow
 from ..services import pricing
+from ..sources import is_totals
 from ._files import Work, read
 from ._parallel import parsed
 from ._store import Outcome, write
@@ -82,9 +83,9 @@ def parse_chunk(chunk: list[Work], prices: pricing.PriceTable) -> Rows:
             continue
         rows.files.append(file_row)
         malformed += batch.malformed
-        exact = item.source.exact
+        exact, tiered = item.source.exact, not is_totals(item.source)
         rows.usage.extend(
-            _priced(row, exact if row.exact is None else row.exact, prices) for row in batch.usage
+            _priced(row, exact if row.exact is None else row.exact, prices, tiered) for row in batch.usage
         )
         rows.messages.extend(batch.messages)
         rows.file_refs.extend(batch.file_refs)
@@ -102,7 +103,7 @@ def _session_values(s: SessionRow) -> tuple:
             s.started_at, s.last_activity)
 
 
-def _priced(row: UsageRow, exact: bool, prices: pricing.PriceTable) -> tuple:
+def _priced(row: UsageRow, exact: bool, prices: pricing.PriceTable, tiered: bool) -> tuple:
     """The row as stored: the log's own cost, else the table's, else 0 marked unknown."""
     if row.cost_usd is None:
         cost = prices.cost(
@@ -112,6 +113,7 @@ def _priced(row: UsageRow, exact: bool, prices: pricing.PriceTable) -> tuple:
             row.cache_creation_tokens,
             row.cache_read_tokens,
             cache_creation_1h_tokens=row.cache_creation_1h_tokens,
+            tiered=tiered,
         )
         priced = pricing.FROM_TABLE if cost is not None else pricing.UNKNOWN
     else:

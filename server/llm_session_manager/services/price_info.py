@@ -46,6 +46,8 @@ def describe(model: str) -> PriceInfo:
     table = pricing.load_table()
     key = table.resolve(model) if model else None
     if key is None:
+        if model and pricing.runs_locally(model):
+            raise NotFound(f"no price for model {model!r}: it runs locally, so its usage costs $0")
         close = table.close_names(model)
         hint = f"; close names: {', '.join(close)}" if close else ""
         raise NotFound(f"no price for model {model!r} in the pricing table{hint}")

@@ -132,6 +132,7 @@ class PriceTable:
         cache_read_tokens: int = 0,
         *,
         cache_creation_1h_tokens: int = 0,
+        tiered: bool = True,
     ) -> float | None:
         """USD for one response; None (unknown) for a model the table does not know.
 
@@ -139,17 +140,29 @@ class PriceTable:
         with a one-hour TTL (Claude logs split them); ccusage bills it at twice the
         input price instead of the cache-write price. Ingest calls this per row on
         a table it loaded once, so there is no per-call lookup of the table itself.
-        A response without tokens costs 0 whatever its model.
+        A response without tokens costs 0 whatever its model, and so does one of a
+        model that runs locally (``runs_locally``). ``tiered=False`` prices a row
+        that sums many responses (a vendor's daily export): the 200k tiers are
+        per response, so such a total is billed at the base prices.
         """
         price = self.lookup(model) if model else None
         if price is None:
-            if input_tokens or output_tokens or cache_creation_tokens or cache_read_tokens:
+            if (input_tokens or output_tokens or cache_creation_tokens or cache_read_tokens) and not (
+                model and runs_locally(model)
+            ):
                 return None
             return 0.0
         base = price.input_cost_per_token
         above = price.input_cost_per_token_above_200k_tokens
         write = price.cache_creation_input_token_cost
         read = price.cache_read_input_token_cost
+        if not tiered:
+            price = msgspec.structs.replace(
+                price, input_cost_per_token_above_200k_tokens=None, output_cost_per_token_above_200k_tokens=None,
+                cache_creation_input_token_cost_above_200k_tokens=None,
+                cache_read_input_token_cost_above_200k_tokens=None,
+            )
+            above = None
         return (
             _tiered(input_tokens, base, above)
             + _tiered(output_tokens, price.output_cost_per_token, price.output_cost_per_token_above_200k_tokens)
@@ -209,12 +222,24 @@ def cost(
     cache_read_tokens: int = 0,
     *,
     cache_creation_1h_tokens: int = 0,
+    tiered: bool = True,
 ) -> float | None:
     """USD for one response under the table in force (None: no price); see ``PriceTable.cost``."""
     return load_table().cost(
         model, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens,
-        cache_creation_1h_tokens=cache_creation_1h_tokens,
+        cache_creation_1h_tokens=cache_creation_1h_tokens, tiered=tiered,
     )
+
+
+# Names of models served on the user's own machine: Ollama and LM Studio
+# through LiteLLM-style prefixes (Aider), GGUF files (the llm CLI's local plugins).
+_LOCAL_PREFIXES = ("ollama/", "ollama_chat/", "lm_studio/", "lmstudio/", "llamafile/")
+
+
+def runs_locally(model: str) -> bool:
+    """Whether ``model`` names a model run locally, whose usage costs nothing (not an unknown price)."""
+    name = model.lower()
+    return name.startswith(_LOCAL_PREFIXES) or "gguf" in name
 
 
 def context_limit(model: str | None, overrides: dict[str, int] | None = None, *, long_context: bool = False) -> int:

@@ -10,22 +10,25 @@ Responses whose cost came from the log itself keep it.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import apsw
 
+from ..sources import TOTALS_PROVIDERS
 from ..store import quarters, write_transaction
 from . import pricing
 
 VERSION_KEY = "pricing_version"
 
+# The last argument: whether the row is one response (tiered), not a vendor's daily total.
+_ARGS = f"""model, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, cache_creation_1h_tokens,
+    (SELECT provider FROM sessions s WHERE s.id = usage.session_id)
+        NOT IN (SELECT value FROM json_each(:totals))"""
 _REPRICE = f"""
 UPDATE usage SET
-    cost_usd = coalesce(llm_cost(model, input_tokens, output_tokens, cache_creation_tokens,
-                                 cache_read_tokens, cache_creation_1h_tokens), 0),
-    priced = CASE WHEN llm_cost(model, input_tokens, output_tokens, cache_creation_tokens,
-                                cache_read_tokens, cache_creation_1h_tokens) IS NULL
-                  THEN {pricing.UNKNOWN} ELSE {pricing.FROM_TABLE} END
+    cost_usd = coalesce(llm_cost({_ARGS}), 0),
+    priced = CASE WHEN llm_cost({_ARGS}) IS NULL THEN {pricing.UNKNOWN} ELSE {pricing.FROM_TABLE} END
 WHERE priced <> {pricing.FROM_LOG}
 """
 
@@ -34,13 +37,13 @@ def reprice(conn: apsw.Connection) -> int:
     """Price every response we priced again with the table in force; how many there were."""
     table = pricing.load_table()
 
-    def llm_cost(*row: Any) -> float | None:  # model, input, output, cache write, cache read, 1h write
-        model, i, o, cw, cr, cw_1h = row
-        return table.cost(model, i, o, cw, cr, cache_creation_1h_tokens=cw_1h)
+    def llm_cost(*row: Any) -> float | None:  # the columns of _ARGS
+        model, i, o, cw, cr, cw_1h, tiered = row
+        return table.cost(model, i, o, cw, cr, cache_creation_1h_tokens=cw_1h, tiered=bool(tiered))
 
-    conn.create_scalar_function("llm_cost", llm_cost, 6, deterministic=True)
+    conn.create_scalar_function("llm_cost", llm_cost, 7, deterministic=True)
     with write_transaction(conn):
-        conn.execute(_REPRICE)
+        conn.execute(_REPRICE, {"totals": json.dumps(sorted(TOTALS_PROVIDERS))})
         repriced = conn.changes()
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (VERSION_KEY, table.version))
         quarters.usage_changed(conn)
