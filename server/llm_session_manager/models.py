@@ -341,8 +341,9 @@ class ProjectActivity(msgspec.Struct):
     sessions: int
     active_days: int  # local days with a billed response
     responses: int
-    cost_usd: float
+    cost_usd: float | None  # as in UsageTotals
     last_activity: str | None
+    cost_complete: bool = True
 
 
 class AnalyticsReport(msgspec.Struct):

@@ -97,21 +97,23 @@ def top_sessions(conn: apsw.Connection, usage: Rollup, found: dict[str, Facts], 
 
 def most_active(usage: Rollup, found: dict[str, Facts], top: int) -> list[ProjectActivity]:
     """Projects by the days they were worked on, then sessions, then responses."""
-    acc: dict[str, list] = {}  # project -> [sessions, days, responses, cost, last activity]
+    acc: dict[str, list] = {}  # project -> [sessions, days, responses, cost, last activity, unpriced]
     for f in found.values():
-        a = acc.setdefault(f.project or NONE, [0, set(), 0, 0.0, None])
+        a = acc.setdefault(f.project or NONE, [0, set(), 0, 0.0, None, 0])
         a[0] += 1
         a[1] |= usage.session_days.get(f.id, set())
         s = usage.sessions.get(f.id)
         if s:
             a[2] += s[RESPONSES]
             a[3] += s[COST]
+            a[5] += s[UNPRICED]
         if f.last_activity is not None and (a[4] is None or f.last_activity > a[4]):
             a[4] = f.last_activity
     order = sorted(acc, key=lambda p: (-len(acc[p][1]), -acc[p][0], -acc[p][2], p))
     return [
         ProjectActivity(project=p, sessions=acc[p][0], active_days=len(acc[p][1]), responses=acc[p][2],
-                        cost_usd=round(acc[p][3], 6), last_activity=iso(acc[p][4]))
+                        cost_usd=known_cost(acc[p][3], acc[p][5]), last_activity=iso(acc[p][4]),
+                        cost_complete=not acc[p][5])
         for p in order[:top]
     ]
 
