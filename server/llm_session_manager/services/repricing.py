@@ -25,11 +25,13 @@ VERSION_KEY = "pricing_version"
 _ARGS = f"""model, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, cache_creation_1h_tokens,
     (SELECT provider FROM sessions s WHERE s.id = usage.session_id)
         NOT IN (SELECT value FROM json_each(:totals))"""
+# Each row is priced once (a Python call), then both columns are set from that price.
 _REPRICE = f"""
 UPDATE usage SET
-    cost_usd = coalesce(llm_cost({_ARGS}), 0),
-    priced = CASE WHEN llm_cost({_ARGS}) IS NULL THEN {pricing.UNKNOWN} ELSE {pricing.FROM_TABLE} END
-WHERE priced <> {pricing.FROM_LOG}
+    cost_usd = coalesce(p.cost, 0),
+    priced = CASE WHEN p.cost IS NULL THEN {pricing.UNKNOWN} ELSE {pricing.FROM_TABLE} END
+FROM (SELECT rowid AS id, llm_cost({_ARGS}) AS cost FROM usage WHERE priced <> {pricing.FROM_LOG}) AS p
+WHERE usage.rowid = p.id
 """
 
 
