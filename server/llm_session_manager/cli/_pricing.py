@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ._context import Context
+
+if TYPE_CHECKING:
+    from ..services.price_info import PriceInfo
 
 
 def cmd_pricing_show(ctx: Context) -> None:
@@ -12,7 +17,7 @@ def cmd_pricing_show(ctx: Context) -> None:
     ctx.emit(info, lambda _: _print(info))
 
 
-def _print(info) -> None:
+def _print(info: PriceInfo) -> None:
     rates = info.per_million
     above = info.above_200k
     lines = [
