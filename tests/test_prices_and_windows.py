@@ -150,3 +150,14 @@ def test_analytics_and_blocks_say_unknown_too(logs, cli) -> None:
     block = next(b for b in shown.json() if "claude-quill-1" in b["models"])
     assert block["unpriced_models"] == ["claude-quill-1"] and block["cost_complete"] is False
     assert block["cost_usd"] == pytest.approx(0.02255)
+
+
+def test_an_export_leaves_an_unknown_cost_empty(logs, cli) -> None:
+    assert cli("scan").code == 0
+    sid = next(s["id"] for s in cli("list", "--json").json() if s["id"].startswith(QUILL))
+    rows = cli("export", sid, "--format", "csv").out.splitlines()
+    quill = next(row.split(",") for row in rows if ",claude-quill-1," in row)
+    opus = next(row.split(",") for row in rows if ",claude-opus-4-6," in row)
+    assert quill[8] == "" and opus[8] == "0.022550"
+    markdown = cli("export", sid).out
+    assert "| claude-quill-1 |" in markdown and "unknown" in markdown and "$0.0000" not in markdown

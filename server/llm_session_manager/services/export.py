@@ -119,13 +119,14 @@ def _csv(conn: apsw.Connection, sid: str) -> str:
         "session_id", "timestamp", "model", "input_tokens", "output_tokens",
         "cache_creation_tokens", "cache_read_tokens", "total_tokens", "cost_usd", "sidechain",
     ])
-    for ts, model, i, o, cc, cr, cost, side in conn.execute(
-        """SELECT ts, model, input_tokens, output_tokens, cache_creation_tokens,
-                  cache_read_tokens, cost_usd, sidechain
+    for ts, model, i, o, cc, cr, cost, side, unpriced in conn.execute(
+        f"""SELECT ts, model, input_tokens, output_tokens, cache_creation_tokens,
+                  cache_read_tokens, cost_usd, sidechain, priced = {pricing.UNKNOWN}
            FROM usage WHERE session_id = ? ORDER BY ts, rowid""",
         (sid,),
     ):
-        writer.writerow([sid, sessions.iso(ts), model, i, o, cc, cr, i + o + cc + cr, f"{cost:.6f}", int(side)])
+        usd = "" if unpriced else f"{cost:.6f}"  # an empty cell: no price, not $0
+        writer.writerow([sid, sessions.iso(ts), model, i, o, cc, cr, i + o + cc + cr, usd, int(side)])
     return out.getvalue()
 
 
