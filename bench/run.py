@@ -33,8 +33,10 @@ NODE = BENCH / ".node"
 CACHE = BENCH / ".cache"
 CORPUS = CACHE / "corpus"
 RESULTS = BENCH / "results.json"
+PRICES_FIXTURE = BENCH.parent / "tests" / "fixtures" / "claude-code-prices"
 CCUSAGE_VERSION = "20.0.24"
 RSS_LIMIT_MB = 200
+COST_TOLERANCE = 0.005  # per day, relative to ccusage's figure
 FIELDS = ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens", "total_tokens")
 CCUSAGE_NAMES = ("inputTokens", "outputTokens", "cacheCreationTokens", "cacheReadTokens", "totalTokens")
 CCUSAGE_FIELDS = dict(zip(FIELDS, CCUSAGE_NAMES, strict=True))  # ours -> ccusage --json
@@ -111,9 +113,10 @@ def ensure_corpus(target_bytes: int, files: int, seed: int) -> dict:
     return cached
 
 
-def sandbox_env(home: Path, data_dir: Path | None = None) -> dict[str, str]:
-    """A minimal environment: nothing from the user's shell but PATH and locale."""
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT")}
+def sandbox_env(home: Path, data_dir: Path | None = None, claude: Path = CORPUS) -> dict[str, str]:
+    """A minimal environment: nothing from the user's shell but PATH, locale and PYTHONPATH
+    (so that a source checkout is what runs); Claude logs from ``claude``."""
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT", "PYTHONPATH")}
     env.update(
         HOME=str(home),
         XDG_CONFIG_HOME=str(home / ".config"),
@@ -122,7 +125,7 @@ def sandbox_env(home: Path, data_dir: Path | None = None) -> dict[str, str]:
         XDG_STATE_HOME=str(home / ".local/state"),
         TZ="UTC",
         NO_COLOR="1",
-        CLAUDE_CONFIG_DIR=str(CORPUS),
+        CLAUDE_CONFIG_DIR=str(claude),
         CODEX_HOME=str(home / "codex"),
     )
     if data_dir is not None:
@@ -242,6 +245,51 @@ def mismatches(a: dict[str, dict[str, int]], b: dict[str, dict[str, int]]) -> li
     return out
 
 
+def cost_by_day_ccusage(doc: dict) -> dict[str, float]:
+    return {d["date"]: d["totalCost"] for d in doc["daily"]}
+
+
+def cost_by_day_ours(doc: dict) -> dict[str, float]:
+    """The priced part of each day (ccusage counts an unpriced model as $0, we as unknown)."""
+    return {r["key"]: r["cost_usd"] or 0.0 for r in doc["rows"]}
+
+
+def cost_mismatches(ours: dict[str, float], theirs: dict[str, float]) -> list[str]:
+    """One line per day whose cost differs from ccusage's by more than COST_TOLERANCE."""
+    out = []
+    for day in sorted(set(ours) | set(theirs)):
+        a, b = ours.get(day), theirs.get(day)
+        if a is None or b is None or abs(a - b) > COST_TOLERANCE * abs(b) + 1e-9:
+            off = "" if a is None or b is None or not b else f" ({(a - b) / b:+.2%})"
+            out.append(f"{day}: ${a} vs ${b}{off}")
+    return out
+
+
+def worst_cost_error(ours: dict[str, float], theirs: dict[str, float]) -> float | None:
+    """The largest relative difference of one day's cost from ccusage's."""
+    errors = [abs(ours[d] - c) / c for d, c in theirs.items() if c and d in ours]
+    return max(errors, default=None)
+
+
+def bench_prices_fixture(home: Path, work: Path) -> dict:
+    """Per-day dollars against ccusage on tests/fixtures/claude-code-prices: one-hour cache
+    writes, Claude 3 to Opus 4.6, tiered Sonnet 4.5, a model without a price."""
+    try:
+        binary = ensure_ccusage()
+    except (OSError, subprocess.CalledProcessError, KeyError) as error:
+        return {"error": f"cannot install ccusage: {error}"}
+    cc = measure([str(binary), "claude", "daily", "--json", "--offline"],
+                 sandbox_env(home, claude=PRICES_FIXTURE), work / "prices-ccusage.json")
+    ours = measure([*_ours_command(), "usage", "--by", "day", "--json"],
+                   sandbox_env(home, work / "prices-data", claude=PRICES_FIXTURE), work / "prices-ours.json")
+    if cc["error"] or ours["error"]:
+        return {"error": cc["error"] or ours["error"]}
+    theirs = cost_by_day_ccusage(json.loads((work / "prices-ccusage.json").read_text()))
+    mine = cost_by_day_ours(json.loads((work / "prices-ours.json").read_text()))
+    return {"days": len(theirs), "cost_vs_ccusage": cost_mismatches(mine, theirs),
+            "worst_day_error": worst_cost_error(mine, theirs), "ccusage": theirs, "ours": mine}
+
+
 def verdict(ok: bool | None) -> str:
     return {True: "PASS", False: "FAIL", None: "ERROR"}[ok]
 
@@ -265,6 +313,7 @@ def main() -> int:
         print("running llm-session ...", flush=True)
         ours, our_doc = bench_ours(home, work, args.runs)
         floors = bench_floors(home, work, max(args.runs, 5))
+        prices = bench_prices_fixture(home, work)
 
     truth = by_day_truth(corpus["stats"]["days"])
     totals: dict = {"days": len(truth), "ccusage_vs_truth": None, "ours_vs_ccusage": None}
@@ -275,6 +324,9 @@ def main() -> int:
     if cc_doc and our_doc:
         totals["ours_vs_ccusage"] = mismatches(by_day_ours(our_doc), by_day_ccusage(cc_doc))
         totals["cost_usd"] = {"ccusage": cc_doc["totals"]["totalCost"], "ours": our_doc["totals"]["cost_usd"]}
+        theirs, mine = cost_by_day_ccusage(cc_doc), cost_by_day_ours(our_doc)
+        totals["cost_vs_ccusage"] = cost_mismatches(mine, theirs)
+        totals["worst_day_cost_error"] = worst_cost_error(mine, theirs)
 
     base = cc.get("median_s")
     cold, warm = ours["cold"]["median_s"], ours["warm"]["median_s"]
@@ -284,6 +336,12 @@ def main() -> int:
         "warm usage (rescan+report) <= ccusage/10": None if warm is None or base is None else warm <= base / 10,
         f"peak RSS < {RSS_LIMIT_MB} MB": None if not peaks or ours["cold"]["error"] else max(peaks) < RSS_LIMIT_MB,
         "per-day totals equal ccusage": None if totals["ours_vs_ccusage"] is None else not totals["ours_vs_ccusage"],
+        "per-day cost within 0.5 % of ccusage": (
+            None if totals.get("cost_vs_ccusage") is None else not totals["cost_vs_ccusage"]
+        ),
+        "per-day cost within 0.5 % of ccusage (prices fixture)": (
+            None if prices.get("error") else not prices["cost_vs_ccusage"]
+        ),
     }
 
     stats = corpus["stats"]
@@ -307,10 +365,17 @@ def main() -> int:
     print()
     for name, ok in targets.items():
         print(f"  {verdict(ok):<6}{name}")
-    for label in ("ours_vs_ccusage", "ccusage_vs_truth", "ours_vs_truth"):
-        diffs = totals.get(label)
+    worst = totals.get("worst_day_cost_error")
+    if worst is not None:
+        print(f"\ncost: ours ${totals['cost_usd']['ours']:,.2f} vs ccusage ${totals['cost_usd']['ccusage']:,.2f}; "
+              f"worst day {worst:.4%} off")
+    if not prices.get("error"):
+        print(f"prices fixture: {prices['days']} days, worst day {prices['worst_day_error']:.4%} off ccusage")
+    listed = {k: totals.get(k) for k in ("ours_vs_ccusage", "ccusage_vs_truth", "ours_vs_truth", "cost_vs_ccusage")}
+    listed["prices fixture cost_vs_ccusage"] = prices.get("cost_vs_ccusage")
+    for label, diffs in listed.items():
         if diffs:
-            print(f"\n{label}: {len(diffs)} of {len(truth)} days differ")
+            print(f"\n{label}: {len(diffs)} days differ")
             for line in diffs[:10]:
                 print("   ", line)
 
@@ -332,6 +397,7 @@ def main() -> int:
                 "ours": ours,
                 "floors": {"code": FLOORS, **floors},
                 "totals": totals,
+                "prices_fixture": prices,
                 "targets": {name: verdict(ok) for name, ok in targets.items()},
             },
             indent=2,

@@ -19,6 +19,7 @@ from llm_session_manager.store.connection import data_dir
 
 BUNDLED = Path(pricing.__file__).parents[1] / "data" / "pricing.json"
 TABLE = json.loads(BUNDLED.read_text(encoding="utf-8"))
+BUILTIN = json.loads((BUNDLED.parent / "pricing_builtin.json").read_text(encoding="utf-8"))
 
 
 def expected(entry: dict, inp: int, out: int, write: int = 0, read: int = 0, write_1h: int = 0) -> float:
@@ -130,11 +131,13 @@ def test_one_hour_cache_writes_cost_twice_the_input_price() -> None:
         ("anthropic/claude-sonnet-4-5-20250929", "claude-sonnet-4-5-20250929"),
         ("anthropic/claude-sonnet-4-5", "claude-sonnet-4-5"),
         ("claude-sonnet-4-5[1m]", "claude-sonnet-4-5"),
-        ("openai/gpt-5", "gpt-5"),
-        ("azure/gpt-4.1", "gpt-4.1"),
+        # Like ccusage, we keep LiteLLM's Azure, OpenRouter and Bedrock copies, and the
+        # longest key containing the name wins: the same prices, under another key.
+        ("openai/gpt-5", "openrouter/openai/gpt-5-codex"),
+        ("azure/gpt-4.1", "azure/gpt-4.1"),
         ("gemini/gemini-2.5-pro", "gemini/gemini-2.5-pro"),
         ("claude-opus-4-8-20261201", "claude-opus-4-8"),  # a dated alias of an undated entry
-        ("claude-3.7-sonnet", "claude-3-7-sonnet-20250219"),  # dots read as dashes
+        ("claude-3.7-sonnet", "eu.anthropic.claude-3-7-sonnet-20250219-v1:0"),  # dots read as dashes
         ("gpt-5.1-codex-max-high", "gpt-5.1-codex-max"),
     ],
 )
@@ -152,15 +155,19 @@ def test_a_name_never_matches_across_a_version_number() -> None:
 
 
 @pytest.mark.parametrize("name", ["totally-unknown-model", "<synthetic>", "llama3:8b", ""])
-def test_an_unknown_model_has_no_price_and_costs_nothing(name: str) -> None:
+def test_an_unknown_model_has_no_price_and_an_unknown_cost(name: str) -> None:
     assert pricing.lookup(name) is None
-    assert pricing.cost(name, 1_000_000, 1_000_000, 1_000, 1_000) == 0.0
+    assert pricing.cost(name, 1_000_000, 1_000_000, 1_000, 1_000) is None
+    assert pricing.cost(name, 0, 0, 0, 0) == 0.0  # no tokens cost nothing, whatever the model
     assert pricing.context_limit(name) == pricing.DEFAULT_CONTEXT_LIMIT == 200_000
 
 
 def test_context_limit_prefers_config_then_table_then_default() -> None:
     assert pricing.context_limit("gpt-5") == TABLE["gpt-5"]["max_input_tokens"]
-    assert pricing.context_limit("claude-opus-4-8") == 1_000_000
+    # Claude runs with 200k unless it is the long-context variant ([1m], or a caller saw a bigger turn).
+    assert pricing.context_limit("claude-opus-4-8") == 200_000
+    assert pricing.context_limit("claude-opus-4-6[1m]") == 1_000_000
+    assert pricing.context_limit("claude-sonnet-4-5-20250929", long_context=True) == 1_000_000
     overrides = {"claude-sonnet-4-5": 1_000_000}
     assert pricing.context_limit("claude-sonnet-4-5-20250929", overrides) == 1_000_000
     assert pricing.context_limit("claude-sonnet-4-5-20250929", {}) == 200_000
@@ -183,7 +190,8 @@ def test_an_updated_table_is_installed_and_used(tmp_path: Path) -> None:
 
     installed = json.loads((data_dir() / "pricing.json").read_text(encoding="utf-8"))
     assert count == installed["_meta"]["models"] == len(installed) - 1
-    assert count == TABLE["_meta"]["models"] + 1  # claude-test-9 is new; gpt-5's entry was replaced
+    bundled = (set(TABLE) | set(BUILTIN)) - {"_meta"}  # LiteLLM's table and ccusage's own prices
+    assert count == len(bundled) + 1  # claude-test-9 is new; gpt-5's entry was replaced
     assert pricing.cost("gpt-5", 1_000, 0) == pytest.approx(1_000 * 2e-06) != before
     assert pricing.context_limit("gpt-5") == 400_000
     assert pricing.lookup("claude-test-9") is not None
@@ -225,6 +233,8 @@ def test_make_pricing_keeps_retired_models_from_older_files(tmp_path: Path) -> N
                   "mode": "chat"},
         "azure/gpt-5": {"input_cost_per_token": 9e-06, "output_cost_per_token": 9e-05, "litellm_provider": "azure",
                         "mode": "chat"},
+        "mistral/mistral-large": {"input_cost_per_token": 2e-06, "output_cost_per_token": 6e-06,
+                                  "litellm_provider": "mistral", "mode": "chat"},
     }))
     older.write_text(json.dumps({
         "gpt-5": {"input_cost_per_token": 1e-06, "output_cost_per_token": 1e-05, "litellm_provider": "openai",
@@ -239,7 +249,23 @@ def test_make_pricing_keeps_retired_models_from_older_files(tmp_path: Path) -> N
                    check=True, capture_output=True)
 
     table = json.loads(out.read_text(encoding="utf-8"))
-    assert table["_meta"]["date"] == "2026-01-02" and table["_meta"]["models"] == 2
+    assert table["_meta"]["date"] == "2026-01-02" and table["_meta"]["models"] == 3
     assert table["gpt-5"]["input_cost_per_token"] == 2e-06
     assert table["claude-3-opus-20240229"]["output_cost_per_token"] == 7.5e-05
-    assert "azure/gpt-5" not in table
+    assert "azure/gpt-5" in table  # ccusage embeds every gpt-/azure/ entry, and matches names against them
+    assert "mistral/mistral-large" not in table
+
+
+@pytest.mark.parametrize("name", ["ollama_chat/qwen2.5-coder:14b", "ollama/llama3:8b", "orca-mini-3b-gguf2-q4_0"])
+def test_a_model_run_locally_costs_nothing_rather_than_an_unknown_price(name: str) -> None:
+    assert pricing.lookup(name) is None
+    assert pricing.cost(name, 2_000, 300) == 0.0
+
+
+def test_a_row_summing_a_days_responses_is_not_tiered() -> None:
+    # 402,000 cache reads of Sonnet 4.5 in one response cross the 200k tier; in a daily export
+    # they are many responses, each under it (the Anthropic console bills them at $0.30/M).
+    one_response = pricing.cost("claude-sonnet-4-5-20250929", 0, 0, 0, 402_000)
+    daily_total = pricing.cost("claude-sonnet-4-5-20250929", 0, 0, 0, 402_000, tiered=False)
+    assert daily_total == pytest.approx(402_000 * 0.3e-6)
+    assert one_response == pytest.approx(200_000 * 0.3e-6 + 202_000 * 0.6e-6)

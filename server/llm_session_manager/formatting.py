@@ -23,13 +23,15 @@ def compact(n: int) -> str:
     return str(n)
 
 
-def money(usd: float) -> str:
+def money(usd: float | None, complete: bool = True) -> str:
     """The one way dollars are shown to people: ``$1,234.56``.
 
-    Every table and line that shows a cost calls this, so how an unknown price
-    is shown is decided here once.
+    ``unknown`` for a cost without a price (never $0.00, which reads as free), and a
+    trailing ``+?`` for a known part of a cost that has an unpriced part too.
     """
-    return f"${usd:,.2f}"
+    if usd is None:
+        return "unknown"
+    return f"${usd:,.2f}" + ("" if complete else "+?")
 
 
 def middle(path: str, width: int) -> str:

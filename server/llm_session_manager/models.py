@@ -56,6 +56,7 @@ class UsageRow(NamedTuple):
     context_tokens: int  # what this turn put in the context window
     context_window: int | None  # the window the log itself reports, if any
     exact: bool | None = None  # None: as the source says (``Source.exact``); set for mixed logs
+    cache_creation_1h_tokens: int = 0  # the part of cache_creation_tokens written with a one-hour TTL
 
 
 class MessageRow(NamedTuple):
@@ -161,7 +162,7 @@ class Health(msgspec.Struct):
     components: dict[str, float]
 
 
-class Session(msgspec.Struct):
+class Session(msgspec.Struct, omit_defaults=True):  # cost_complete is written only when false
     id: str
     provider: str
     project: str | None
@@ -173,9 +174,10 @@ class Session(msgspec.Struct):
     active: bool
     tokens: Tokens
     context: Context
-    cost_usd: float
+    cost_usd: float | None  # None: no part of it has a price (see cost_complete)
     health: Health
     tags: list[str]
+    cost_complete: bool = True  # False: some responses are of a model without a price
 
 
 class Recommendation(msgspec.Struct):
@@ -192,7 +194,8 @@ class UsageTotals(msgspec.Struct):
     cache_creation_tokens: int = 0
     cache_read_tokens: int = 0
     total_tokens: int = 0
-    cost_usd: float = 0.0
+    cost_usd: float | None = 0.0  # the priced part; None when no part of it has a price
+    cost_complete: bool = True  # False: some of the usage is of a model without a price
 
 
 # How ``usage`` groups: one spelling for the CLI, the MCP tool and the service.
@@ -212,7 +215,8 @@ class UsageModelRow(msgspec.Struct):
     cache_creation_tokens: int = 0
     cache_read_tokens: int = 0
     total_tokens: int = 0
-    cost_usd: float = 0.0
+    cost_usd: float | None = 0.0  # as in UsageTotals
+    cost_complete: bool = True
 
 
 class UsageReportRow(msgspec.Struct):
@@ -222,13 +226,15 @@ class UsageReportRow(msgspec.Struct):
     cache_creation_tokens: int = 0
     cache_read_tokens: int = 0
     total_tokens: int = 0
-    cost_usd: float = 0.0
+    cost_usd: float | None = 0.0  # as in UsageTotals
+    cost_complete: bool = True
     models: list[UsageModelRow] | msgspec.UnsetType = msgspec.UNSET  # only with --breakdown
 
 
 class UsageReport(msgspec.Struct):
     rows: list[UsageReportRow]
     totals: UsageTotals
+    unpriced_models: list[str] = []  # models in the report that have no price
 
 
 class ScanResult(msgspec.Struct):
@@ -288,10 +294,12 @@ class BillingBlock(msgspec.Struct):
     cache_creation_tokens: int
     cache_read_tokens: int
     total_tokens: int
-    cost_usd: float
+    cost_usd: float | None  # as in UsageTotals
     models: list[str]
     burn_rate: BurnRate | None  # active block only, as ccusage
     projection: BlockProjection | None
+    cost_complete: bool = True
+    unpriced_models: list[str] = []  # models of the block that have no price
 
 
 class DailyUsage(msgspec.Struct):
@@ -302,7 +310,8 @@ class DailyUsage(msgspec.Struct):
     cache_creation_tokens: int = 0
     cache_read_tokens: int = 0
     total_tokens: int = 0
-    cost_usd: float = 0.0
+    cost_usd: float | None = 0.0  # as in UsageTotals
+    cost_complete: bool = True
 
 
 class UsageShare(msgspec.Struct):
@@ -315,7 +324,8 @@ class UsageShare(msgspec.Struct):
     cache_creation_tokens: int = 0
     cache_read_tokens: int = 0
     total_tokens: int = 0
-    cost_usd: float = 0.0
+    cost_usd: float | None = 0.0  # as in UsageTotals
+    cost_complete: bool = True
 
 
 class SessionCost(msgspec.Struct):
@@ -327,7 +337,8 @@ class SessionCost(msgspec.Struct):
     started_at: str | None
     last_activity: str | None
     total_tokens: int  # within the window
-    cost_usd: float
+    cost_usd: float | None  # as in UsageTotals
+    cost_complete: bool = True
 
 
 class SessionStats(msgspec.Struct):
@@ -362,8 +373,9 @@ class ProjectActivity(msgspec.Struct):
     sessions: int
     active_days: int  # local days with a billed response
     responses: int
-    cost_usd: float
+    cost_usd: float | None  # as in UsageTotals
     last_activity: str | None
+    cost_complete: bool = True
 
 
 class AnalyticsReport(msgspec.Struct):
@@ -381,3 +393,4 @@ class AnalyticsReport(msgspec.Struct):
     limit_hits: LimitHits
     claude_block: BillingBlock | None  # the active 5-hour block, if any
     most_active_projects: list[ProjectActivity]
+    unpriced_models: list[str] = []  # models used in the window that have no price

@@ -68,7 +68,7 @@ def session_table(console: Console, sessions: list[Session], *, emoji: bool = Tr
                    priority=4, squeeze=8),
         fit.Column("Tokens", [compact(s.tokens.total) for s in sessions], justify="right", priority=1),
         fit.Column("Context", [_context_bar(s.context.percent, 10 if wide else 5) for s in sessions], priority=5),
-        fit.Column("Cost", [money(s.cost_usd) for s in sessions], justify="right", priority=1),
+        fit.Column("Cost", [money(s.cost_usd, s.cost_complete) for s in sessions], justify="right", priority=1),
         fit.Column("Health", [_health(s, emoji) for s in sessions], justify="right", priority=3),
         fit.Column("Last active", [("● " if s.active else "") + ago(s.last_activity, now) for s in sessions],
                    justify="right", priority=2),
@@ -122,7 +122,8 @@ def _usage_columns(report: UsageReport, by: str, labels: dict[str, str],
         numbers("Cache write", "cache_creation_tokens", 5),
         numbers("Cache read", "cache_read_tokens", 4),
         numbers("Total tokens", "total_tokens", 0),
-        fit.Column("Cost (USD)", [_dim(money(x.cost_usd), key) for key, x in lines], footer=money(t.cost_usd),
+        fit.Column("Cost (USD)", [_dim(money(x.cost_usd, x.cost_complete), key) for key, x in lines],
+                   footer=money(t.cost_usd, t.cost_complete),
                    justify="right"),
     ]
 
@@ -154,7 +155,7 @@ def session_report(console: Console, r: SessionReport) -> None:
         ("Health", f"{status} {s.health.score:.0f}/100 ("
                    + ", ".join(f"{k.replace('_', ' ')} {v:.0f}" for k, v in s.health.components.items()) + ")"),
         ("Context", f"{s.context.used:,} / {s.context.limit:,} tokens ({s.context.percent:.1f}%)"),
-        ("Cost", money(s.cost_usd)),
+        ("Cost", money(s.cost_usd, s.cost_complete)),
         ("Tags", ", ".join(s.tags) if s.tags else "—"),
     ]
     grid = Table.grid(padding=(0, 2))
@@ -198,7 +199,7 @@ def _model_columns(r: SessionReport, num: Callable[[int], str]) -> list[fit.Colu
         numbers("Output", "output_tokens", t.output, 2),
         numbers("Cache write", "cache_creation_tokens", t.cache_creation, 6),
         numbers("Cache read", "cache_read_tokens", t.cache_read, 5),
-        fit.Column("Cost", [money(m.cost_usd) for m in ms], footer=money(s.cost_usd), justify="right"),
+        fit.Column("Cost", [money(m.cost_usd) for m in ms], footer=money(s.cost_usd, s.cost_complete), justify="right"),
     ]
 
 
@@ -240,13 +241,13 @@ def analytics(console: Console, r: AnalyticsReport) -> None:
         console.print("No sessions in that window; widen it with --days.")
         return
     console.print(
-        f"{compact(t.total_tokens)} tokens, [bold]{money(t.cost_usd)}[/] in {s.count:,} sessions; "
+        f"{compact(t.total_tokens)} tokens, [bold]{money(t.cost_usd, t.cost_complete)}[/] in {s.count:,} sessions; "
         f"average session {_duration(s.average_duration_s)} (median {_duration(s.median_duration_s)}); "
         f"[green]{s.healthy_share:.0%} healthy[/] ({s.healthy} / [yellow]{s.warning}[/] / [red]{s.critical}[/])"
     )
     width = max(10, min(len(r.daily), console.width - 32))  # room for the label and the peak
     tokens = [d.total_tokens for d in r.daily]
-    costs = [d.cost_usd for d in r.daily]
+    costs = [d.cost_usd or 0.0 for d in r.daily]
     console.print(f"Tokens/day  {sparkline(tokens, width)}  peak {compact(max(tokens))}")
     console.print(f"Cost/day    {sparkline(costs, width)}  peak {money(max(costs))}")
     for title, rows in (("Cost by project", r.by_project), ("Cost by model", r.by_model),
@@ -292,10 +293,10 @@ def billing_blocks(console: Console, blocks: list[BillingBlock]) -> None:
         used = _duration(epoch(b.last_activity) - epoch(b.start))
         status = Text("ACTIVE", style="green") if b.active else Text(used)
         models = ", ".join(short_model(m) or m for m in b.models)
-        lines.append((local_time(b.start), status, models, f"{b.responses:,}", b.total_tokens, b.cost_usd))
+        lines.append((local_time(b.start), status, models, f"{b.responses:,}", b.total_tokens, b.cost_usd, b.cost_complete))
         if b.projection:
             lines.append(("", Text("PROJECTED", style="yellow"), "", "", b.projection.total_tokens,
-                          b.projection.cost_usd))
+                          b.projection.cost_usd, b.cost_complete))
 
     # Priorities: models 4 (they shrink first), responses 3, status 2; start, tokens and cost stay.
     def columns(num: Callable[[int], str]) -> list[fit.Column]:
@@ -305,7 +306,7 @@ def billing_blocks(console: Console, blocks: list[BillingBlock]) -> None:
             fit.Column("Models", [x[2] for x in lines], priority=4, squeeze=8),
             fit.Column("Responses", [x[3] for x in lines], justify="right", priority=3),
             fit.Column("Tokens", [num(x[4]) for x in lines], justify="right"),
-            fit.Column("Cost", [money(x[5]) for x in lines], justify="right"),
+            fit.Column("Cost", [money(x[5], x[6]) for x in lines], justify="right"),
         ]
 
     exact = columns(lambda n: f"{n:,}")
@@ -331,7 +332,7 @@ def _share_table(console: Console, title: str, rows: list[UsageShare], total_cos
         fit.Column("Sessions", [f"{x.sessions:,}" for x in rows], justify="right", priority=2),
         fit.Column("Tokens", [compact(x.total_tokens) for x in rows], justify="right", priority=1),
         fit.Column("Cost", [money(x.cost_usd) for x in rows], justify="right"),
-        fit.Column("Share", [f"{x.cost_usd / total_cost if total_cost else 0.0:.0%}" for x in rows],
+        fit.Column("Share", [f"{(x.cost_usd or 0.0) / total_cost if total_cost else 0.0:.0%}" for x in rows],
                    justify="right", priority=3),
     ], title=title, title_justify="left"))
 

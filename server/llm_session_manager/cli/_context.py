@@ -74,6 +74,14 @@ class Context:
             human(render)
 
 
+def warn_unpriced(models: list[str]) -> None:
+    """One line on stderr naming the models whose cost is unknown (their cost_usd is null, not 0)."""
+    if models:
+        which = f"model {models[0]}: its" if len(models) == 1 else f"models {', '.join(models)}: their"
+        print(f"warning: no price for {which} cost is unknown, not $0 (cost_usd null, or cost_complete false "
+              "where priced usage is added in); see 'llm-session pricing show MODEL'", file=sys.stderr)
+
+
 class ScanProgress:
     """A progress bar for scans that last longer than a second, on a terminal only."""
 

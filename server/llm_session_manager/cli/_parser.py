@@ -293,6 +293,8 @@ def _pricing(kit: _Kit) -> None:
     actions = kit.actions("pricing", "the offline pricing table")
     p = kit.action(actions, "update", "_setup:cmd_pricing_update", "install prices from a local LiteLLM-format JSON file")
     p.add_argument("--file", required=True)
+    p = kit.action(actions, "show", "_pricing:cmd_pricing_show", "what a model costs per token, and its context window")
+    p.add_argument("model", metavar="MODEL", help="a model name as logs write it, e.g. claude-sonnet-4-5-20250929")
 
 
 def _config(kit: _Kit) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BadInput
-from ._context import Context
+from ._context import Context, warn_unpriced
 
 
 def cmd_usage(ctx: Context) -> None:
@@ -29,6 +29,7 @@ def cmd_usage(ctx: Context) -> None:
             total=sessions.count(conn) if not report.rows else None,
         )
 
+    warn_unpriced(report.unpriced_models)
     ctx.emit(report, human)
 
 
@@ -39,6 +40,7 @@ def cmd_analytics(ctx: Context) -> None:
     days = analytics.parse_count("--days", a.days, analytics.MAX_DAYS)
     top = analytics.parse_count("--top", a.top, analytics.MAX_TOP)
     report = analytics.report(ctx.fresh_conn(), ctx.config, days=days, top=top)
+    warn_unpriced(report.unpriced_models)
     ctx.emit(report, lambda render: render.analytics(ctx.console, report))
 
 
@@ -48,6 +50,7 @@ def cmd_blocks(ctx: Context) -> None:
     a = ctx.args
     days = analytics.parse_count("--days", a.days, analytics.MAX_DAYS) if a.days is not None else None
     shown = analytics.blocks_report(ctx.fresh_conn(), days=days, active=a.active)
+    warn_unpriced(sorted({m for b in shown for m in b.unpriced_models}))
     ctx.emit(shown, lambda render: render.billing_blocks(ctx.console, shown))
 
 

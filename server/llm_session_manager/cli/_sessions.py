@@ -10,7 +10,7 @@ import msgspec
 
 from ..errors import BadInput
 from ..models import short_id
-from ._context import Context, ScanProgress, parse_since
+from ._context import Context, ScanProgress, parse_since, warn_unpriced
 
 
 def cmd_scan(ctx: Context) -> None:
@@ -32,7 +32,7 @@ def cmd_import(ctx: Context) -> None:
 
 
 def cmd_list(ctx: Context) -> None:
-    from ..services import sessions
+    from ..services import sessions, unpriced_models
 
     a = ctx.args
     filters = sessions.Filters(
@@ -41,6 +41,7 @@ def cmd_list(ctx: Context) -> None:
     )
     conn = ctx.fresh_conn()
     found = sessions.list_sessions(conn, ctx.config, filters, sort=a.sort, reverse=a.reverse, limit=a.limit)
+    warn_unpriced(unpriced_models.of_sessions(conn, [s.id for s in found if not s.cost_complete]))
     ctx.emit(found, lambda render: render.session_table(
         ctx.console, found, emoji=ctx.config.dashboard.show_emoji,
         ids=sessions.short_ids(conn, [s.id for s in found]),
@@ -62,16 +63,19 @@ def filters_given(args: Namespace, *names: str) -> str:
 
 
 def cmd_show(ctx: Context) -> None:
-    from ..services import export, sessions
+    from ..services import export, sessions, unpriced_models
 
     conn = ctx.fresh_conn()
+    session = sessions.get_session(conn, ctx.config, ctx.args.id)
+    if not session.cost_complete:
+        warn_unpriced(unpriced_models.of_sessions(conn, [session.id]))
     if ctx.args.json:
-        ctx.emit(sessions.get_session(conn, ctx.config, ctx.args.id), lambda _: None)
+        ctx.emit(session, lambda _: None)
         return
     from .. import render
 
     # The export's JSON, secrets redacted as in every export, read back for the terminal.
-    report = msgspec.json.decode(export.render(conn, ctx.config, ctx.args.id, "json"), type=export.SessionReport)
+    report = msgspec.json.decode(export.render(conn, ctx.config, session.id, "json"), type=export.SessionReport)
     render.session_report(ctx.console, report)
 
 

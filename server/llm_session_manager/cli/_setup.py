@@ -35,10 +35,10 @@ def cmd_config_init(ctx: Context) -> None:
 
 
 def cmd_pricing_update(ctx: Context) -> None:
-    from ..services import pricing, usage
+    from ..services import pricing, repricing
 
     models = pricing.update(Path(ctx.args.file))
-    repriced = usage.reprice(ctx.conn)
+    repriced = repricing.reprice(ctx.conn)
     ctx.emit({"models": models, "repriced": repriced},
              lambda _: print(f"Installed prices for {models:,} models; repriced {repriced:,} responses"))
 

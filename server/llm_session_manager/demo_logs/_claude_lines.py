@@ -94,6 +94,7 @@ class Transcript(LogFile):
         else:
             read, creation = self.context, self.pending
         inp, partial = rng.randint(1, 9), rng.randint(1, 8)
+        hour = not self.agent_id  # Claude Code 2.x caches the main chain for an hour, sub-agents for 5 minutes
         for i, block in enumerate(blocks):
             last = i == len(blocks) - 1
             parent, uid = self._link()
@@ -102,7 +103,8 @@ class Transcript(LogFile):
                 f'"type":"message","role":"assistant","content":[{block}],'
                 f'"stop_reason":{dumps(stop) if last else "null"},"stop_sequence":null,"usage":{{"input_tokens":{inp},'
                 f'"cache_creation_input_tokens":{creation},"cache_read_input_tokens":{read},"cache_creation":'
-                f'{{"ephemeral_5m_input_tokens":{creation},"ephemeral_1h_input_tokens":0}},'
+                f'{{"ephemeral_5m_input_tokens":{0 if hour else creation},'
+                f'"ephemeral_1h_input_tokens":{creation if hour else 0}}},'
                 f'"output_tokens":{output if last else min(partial, output - 1)},"service_tier":"standard"}}}},'
                 f'"requestId":"{req}","type":"assistant","uuid":"{uid}","timestamp":"{iso(self.clock)}"}}\n'
             )

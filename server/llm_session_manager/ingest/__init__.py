@@ -19,6 +19,7 @@ import apsw
 
 from ..config import Config
 from ..models import ScanResult
+from ..services import repricing
 from ..sources import Source
 from ..sources.exports import source_for
 from ..store.bulk import bulk_load
@@ -123,6 +124,7 @@ def _changed(
 
 def _run(conn: apsw.Connection, work: list[Work], files: int, warnings: list[str], started: float,
          progress: Progress | None) -> ScanResult:
+    repricing.reprice_if_stale(conn)  # stored costs follow the table in force
     total = sum(w.stat.st_size - w.offset for w in work)
     done = records = malformed = 0
     touched: set[str] = set()

@@ -12,6 +12,7 @@ import apsw
 
 from ..models import FileRefRow, MessageRow, SessionRow, UsageRow
 from ..services import pricing
+from ..sources import is_totals
 from ._files import Work, read
 from ._parallel import parsed
 from ._store import Outcome, write
@@ -72,6 +73,7 @@ def parse_chunk(chunk: list[Work], prices: pricing.PriceTable) -> Rows:
     rows = Rows(0, 0, [], [], [], [], [], [], [])
     nbytes = malformed = 0
     latest: dict[str, UsageRow] = {}
+    peaks: dict[str, int] = {}
     for item in chunk:
         nbytes += item.stat.st_size - item.offset
         try:
@@ -82,15 +84,17 @@ def parse_chunk(chunk: list[Work], prices: pricing.PriceTable) -> Rows:
         rows.files.append(file_row)
         malformed += batch.malformed
         rows.warnings.extend(batch.warnings)
-        exact = item.source.exact
+        exact, tiered = item.source.exact, not is_totals(item.source)
         rows.usage.extend(
-            _priced(row, exact if row.exact is None else row.exact, prices) for row in batch.usage
+            _priced(row, exact if row.exact is None else row.exact, prices, tiered) for row in batch.usage
         )
         rows.messages.extend(batch.messages)
         rows.file_refs.extend(batch.file_refs)
         rows.sessions.extend(_session_values(s) for s in batch.sessions.values())
-        _keep_latest(latest, batch.usage)
-    rows.contexts.extend((r.ts, r.context_tokens, r.context_window, r.session_id) for r in latest.values())
+        _keep_latest(latest, peaks, batch.usage)
+    rows.contexts.extend(
+        (r.ts, r.context_tokens, r.context_window, r.session_id, peaks[r.session_id]) for r in latest.values()
+    )
     return rows._replace(nbytes=nbytes, malformed=malformed)
 
 
@@ -100,7 +104,8 @@ def _session_values(s: SessionRow) -> tuple:
             s.started_at, s.last_activity)
 
 
-def _priced(row: UsageRow, exact: bool, prices: pricing.PriceTable) -> tuple:
+def _priced(row: UsageRow, exact: bool, prices: pricing.PriceTable, tiered: bool) -> tuple:
+    """The row as stored: the log's own cost, else the table's, else 0 marked unknown."""
     if row.cost_usd is None:
         cost = prices.cost(
             row.model,
@@ -108,10 +113,12 @@ def _priced(row: UsageRow, exact: bool, prices: pricing.PriceTable) -> tuple:
             row.output_tokens,
             row.cache_creation_tokens,
             row.cache_read_tokens,
+            cache_creation_1h_tokens=row.cache_creation_1h_tokens,
+            tiered=tiered,
         )
-        priced = 1
+        priced = pricing.FROM_TABLE if cost is not None else pricing.UNKNOWN
     else:
-        cost, priced = row.cost_usd, 0
+        cost, priced = row.cost_usd, pricing.FROM_LOG
     return (
         row.dedup_key,
         row.session_id,
@@ -121,18 +128,21 @@ def _priced(row: UsageRow, exact: bool, prices: pricing.PriceTable) -> tuple:
         row.output_tokens,
         row.cache_creation_tokens,
         row.cache_read_tokens,
-        cost,
+        cost or 0.0,
         priced,
         exact,
         row.sidechain,
+        row.cache_creation_1h_tokens,
     )
 
 
-def _keep_latest(latest: dict[str, UsageRow], rows: list[UsageRow]) -> None:
-    """Keep each session's newest main-chain turn: what its context holds now."""
+def _keep_latest(latest: dict[str, UsageRow], peaks: dict[str, int], rows: list[UsageRow]) -> None:
+    """Keep each session's newest main-chain turn (what its context holds now) and its fullest one."""
     for row in rows:
         if row.sidechain:
             continue
+        if row.context_tokens > peaks.get(row.session_id, -1):
+            peaks[row.session_id] = row.context_tokens
         cur = latest.get(row.session_id)
         if cur is None or row.ts >= cur.ts:
             latest[row.session_id] = row

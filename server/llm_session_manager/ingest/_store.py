@@ -63,21 +63,28 @@ ON CONFLICT (id) DO UPDATE SET
 # counts in later), even a larger one, and is never replaced by one.
 _INSERT_USAGE = """
 INSERT INTO usage (dedup_key, session_id, ts, model, input_tokens, output_tokens,
-    cache_creation_tokens, cache_read_tokens, cost_usd, priced, exact, sidechain)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    cache_creation_tokens, cache_read_tokens, cost_usd, priced, exact, sidechain, cache_creation_1h_tokens)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (dedup_key) DO UPDATE SET
     session_id = excluded.session_id, ts = excluded.ts, model = excluded.model,
     input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
     cache_creation_tokens = excluded.cache_creation_tokens,
     cache_read_tokens = excluded.cache_read_tokens, cost_usd = excluded.cost_usd,
-    priced = excluded.priced, exact = excluded.exact, sidechain = excluded.sidechain
+    priced = excluded.priced, exact = excluded.exact, sidechain = excluded.sidechain,
+    cache_creation_1h_tokens = excluded.cache_creation_1h_tokens
 WHERE (usage.sidechain AND NOT excluded.sidechain)
    OR (excluded.exact AND NOT usage.exact)
    OR (usage.sidechain = excluded.sidechain AND usage.exact = excluded.exact
-       AND excluded.input_tokens + excluded.output_tokens
-           + excluded.cache_creation_tokens + excluded.cache_read_tokens
-         > usage.input_tokens + usage.output_tokens
-           + usage.cache_creation_tokens + usage.cache_read_tokens)
+       AND (excluded.input_tokens + excluded.output_tokens
+              + excluded.cache_creation_tokens + excluded.cache_read_tokens
+            > usage.input_tokens + usage.output_tokens
+              + usage.cache_creation_tokens + usage.cache_read_tokens
+            -- the same copy read again by a version that keeps the 1-hour writes apart (v11)
+            OR (excluded.input_tokens + excluded.output_tokens
+                  + excluded.cache_creation_tokens + excluded.cache_read_tokens
+                = usage.input_tokens + usage.output_tokens
+                  + usage.cache_creation_tokens + usage.cache_read_tokens
+                AND excluded.cache_creation_1h_tokens > usage.cache_creation_1h_tokens)))
 """
 
 _INSERT_MESSAGE = "INSERT OR IGNORE INTO messages (key, session_id, ts, role, kind, text) VALUES (?, ?, ?, ?, ?, ?)"
@@ -85,9 +92,13 @@ _INSERT_MESSAGE = "INSERT OR IGNORE INTO messages (key, session_id, ts, role, ki
 _INSERT_FILE_REF = "INSERT OR IGNORE INTO file_refs (key, session_id, ts, path, action) VALUES (?, ?, ?, ?, ?)"
 
 _UPDATE_CONTEXT = """
-UPDATE sessions SET context_ts = ?1, context_tokens = ?2,
-    context_window = coalesce(?3, context_window)
-WHERE id = ?4 AND (context_ts IS NULL OR context_ts <= ?1)
+UPDATE sessions SET
+    context_ts = CASE WHEN context_ts IS NULL OR context_ts <= ?1 THEN ?1 ELSE context_ts END,
+    context_tokens = CASE WHEN context_ts IS NULL OR context_ts <= ?1 THEN ?2 ELSE context_tokens END,
+    context_window = CASE WHEN context_ts IS NULL OR context_ts <= ?1
+                          THEN coalesce(?3, context_window) ELSE context_window END,
+    context_peak = max(coalesce(context_peak, 0), ?5)
+WHERE id = ?4
 """
 
 _UPSERT_FILE = """

@@ -29,6 +29,7 @@ from typing import NamedTuple
 import apsw
 
 from ..models import BillingBlock, BlockProjection, BurnRate
+from . import pricing, unpriced_models
 from .sessions import iso
 
 BLOCK_SECONDS = 5 * 3600
@@ -49,8 +50,9 @@ class Block(NamedTuple):
     output_tokens: int
     cache_creation_tokens: int
     cache_read_tokens: int
-    cost_usd: float
+    cost_usd: float  # of the priced responses
     models: tuple[str, ...]
+    unpriced_models: tuple[str, ...] = ()  # models of responses without a price
 
     @property
     def total_tokens(self) -> int:
@@ -65,6 +67,7 @@ class _Entry(NamedTuple):
     cache_read_tokens: int
     cost_usd: float
     model: str
+    unpriced: int  # 1: the model has no price (cost_usd is 0 and means unknown)
 
 
 # Claude responses in [lo, hi). Sessions are narrowed first by their time span, so
@@ -77,7 +80,8 @@ WHERE s.provider = '{PROVIDER}' AND s.last_activity >= :lo AND s.started_at < :h
 ORDER BY u.ts
 """
 _ENTRIES = _RESPONSES.format(
-    columns="u.ts, u.input_tokens, u.output_tokens, u.cache_creation_tokens, u.cache_read_tokens, u.cost_usd, u.model"
+    columns="u.ts, u.input_tokens, u.output_tokens, u.cache_creation_tokens, u.cache_read_tokens, u.cost_usd, u.model, "
+    f"u.priced = {pricing.UNKNOWN}"
 )
 _TIMES = _RESPONSES.format(columns="u.ts")
 _FIRST = f"SELECT min(started_at) FROM sessions WHERE provider = '{PROVIDER}' AND started_at <= :hi"
@@ -165,10 +169,12 @@ def to_public(block: Block, now: float) -> BillingBlock:
         cache_creation_tokens=block.cache_creation_tokens,
         cache_read_tokens=block.cache_read_tokens,
         total_tokens=block.total_tokens,
-        cost_usd=round(block.cost_usd, 6),
+        cost_usd=unpriced_models.known_cost(block.cost_usd, bool(block.unpriced_models)),
         models=list(block.models),
         burn_rate=burn_rate(block) if block.active else None,
         projection=projection(block, now),
+        cost_complete=not block.unpriced_models,
+        unpriced_models=list(block.unpriced_models),
     )
 
 
@@ -187,6 +193,7 @@ def _block(start: float, group: list[_Entry], now: float) -> Block:
         cache_read_tokens=sum(e.cache_read_tokens for e in group),
         cost_usd=sum(e.cost_usd for e in group),
         models=tuple(dict.fromkeys(e.model for e in group)),
+        unpriced_models=tuple(dict.fromkeys(e.model for e in group if e.unpriced)),
     )
 
 

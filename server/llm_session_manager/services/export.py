@@ -13,7 +13,7 @@ import yaml
 from ..config import Config
 from ..errors import BadInput
 from ..models import Recommendation, Session
-from . import recommend, redact, sessions, tokens
+from . import pricing, recommend, redact, sessions, tokens, unpriced_models
 
 FORMATS = ("json", "yaml", "markdown", "csv")
 # Files bigger than this are not read to count their tokens.
@@ -35,7 +35,7 @@ class ModelUsage(msgspec.Struct):
     output_tokens: int
     cache_creation_tokens: int
     cache_read_tokens: int
-    cost_usd: float
+    cost_usd: float | None  # None: the model has no price
 
 
 class SessionReport(msgspec.Struct):
@@ -49,10 +49,11 @@ class SessionReport(msgspec.Struct):
 def build_report(conn: apsw.Connection, config: Config, ref: str) -> SessionReport:
     session = sessions.get_session(conn, config, ref)
     by_model = [
-        ModelUsage(m, n, i, o, cc, cr, round(c, 6))
-        for m, n, i, o, cc, cr, c in conn.execute(
-            """SELECT model, count(*), sum(input_tokens), sum(output_tokens),
-                      sum(cache_creation_tokens), sum(cache_read_tokens), sum(cost_usd)
+        ModelUsage(m, n, i, o, cc, cr, unpriced_models.known_cost(c, unpriced))
+        for m, n, i, o, cc, cr, c, unpriced in conn.execute(
+            f"""SELECT model, count(*), sum(input_tokens), sum(output_tokens),
+                      sum(cache_creation_tokens), sum(cache_read_tokens), sum(cost_usd),
+                      sum(priced = {pricing.UNKNOWN})
                FROM usage WHERE session_id = ? GROUP BY model ORDER BY sum(cost_usd) DESC""",
             (session.id,),
         )
@@ -118,14 +119,20 @@ def _csv(conn: apsw.Connection, sid: str) -> str:
         "session_id", "timestamp", "model", "input_tokens", "output_tokens",
         "cache_creation_tokens", "cache_read_tokens", "total_tokens", "cost_usd", "sidechain",
     ])
-    for ts, model, i, o, cc, cr, cost, side in conn.execute(
-        """SELECT ts, model, input_tokens, output_tokens, cache_creation_tokens,
-                  cache_read_tokens, cost_usd, sidechain
+    for ts, model, i, o, cc, cr, cost, side, unpriced in conn.execute(
+        f"""SELECT ts, model, input_tokens, output_tokens, cache_creation_tokens,
+                  cache_read_tokens, cost_usd, sidechain, priced = {pricing.UNKNOWN}
            FROM usage WHERE session_id = ? ORDER BY ts, rowid""",
         (sid,),
     ):
-        writer.writerow([sid, sessions.iso(ts), model, i, o, cc, cr, i + o + cc + cr, f"{cost:.6f}", int(side)])
+        usd = "" if unpriced else f"{cost:.6f}"  # an empty cell: no price, not $0
+        writer.writerow([sid, sessions.iso(ts), model, i, o, cc, cr, i + o + cc + cr, usd, int(side)])
     return out.getvalue()
+
+
+def _usd(cost: float | None, complete: bool = True) -> str:
+    """A cost to four places; ``unknown`` for usage without a price, never $0."""
+    return "unknown" if cost is None else f"${cost:,.4f}" + ("" if complete else " + unknown")
 
 
 def _markdown(r: SessionReport) -> str:
@@ -141,7 +148,7 @@ def _markdown(r: SessionReport) -> str:
         f"- **Started:** {s.started_at or '—'} · **Last activity:** {s.last_activity or '—'}",
         f"- **Status:** {_status_word(s)} — health {s.health.score:.0f}/100",
         f"- **Context:** {s.context.used:,} / {s.context.limit:,} tokens ({s.context.percent:.1f}%)",
-        f"- **Cost:** ${s.cost_usd:,.4f}",
+        f"- **Cost:** {_usd(s.cost_usd, s.cost_complete)}",
         f"- **Tags:** {', '.join(s.tags) if s.tags else '—'}",
         "",
         "## Health",
@@ -156,11 +163,11 @@ def _markdown(r: SessionReport) -> str:
         "|---|---:|---:|---:|---:|---:|---:|",
         *(
             f"| {m.model} | {m.responses:,} | {m.input_tokens:,} | {m.output_tokens:,} | "
-            f"{m.cache_creation_tokens:,} | {m.cache_read_tokens:,} | ${m.cost_usd:,.4f} |"
+            f"{m.cache_creation_tokens:,} | {m.cache_read_tokens:,} | {_usd(m.cost_usd)} |"
             for m in r.usage_by_model
         ),
         f"| **Total** | | {t.input:,} | {t.output:,} | {t.cache_creation:,} | {t.cache_read:,} | "
-        f"${s.cost_usd:,.4f} |",
+        f"{_usd(s.cost_usd, s.cost_complete)} |",
         "",
         "## Files touched",
         "",

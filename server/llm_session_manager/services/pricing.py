@@ -12,7 +12,7 @@ and ``cost.rs``) rule for rule:
 * an entry is usable only with both ``input_cost_per_token`` and
   ``output_cost_per_token``; a missing cache-write price is input x 1.25 and a
   missing cache-read price is input x 0.1;
-* a model name is looked up exactly, else among the keys it contains or that
+* a model name is looked up (``model_match``) exactly, else among the keys it contains or that
   contain it (also with ``.``/``@`` read as ``-``), only at word boundaries and
   never across a version number (``claude-sonnet-4`` does not match
   ``claude-sonnet-4-5``, but ``claude-sonnet-4-5`` matches
@@ -29,8 +29,8 @@ and ``cost.rs``) rule for rule:
 from __future__ import annotations
 
 import datetime
+import hashlib
 import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -39,13 +39,29 @@ import msgspec
 from .. import DATA_DIR
 from ..errors import BadInput
 from ..store.connection import data_dir
+from .model_match import best_key
 
 TIER_THRESHOLD = 200_000
-DEFAULT_CONTEXT_LIMIT = 200_000  # the window of every Claude model before the 1M ones
+DEFAULT_CONTEXT_LIMIT = 200_000  # the window Claude Code gives every Claude model by default
+LONG_CONTEXT_LIMIT = 1_000_000  # Claude's long-context variant
+LONG_CONTEXT_SUFFIX = "[1m]"  # how Claude Code names it (``claude-sonnet-4-5[1m]``)
 TABLE_NAME = "pricing.json"
+BUILTIN_NAME = "pricing_builtin.json"
 META_KEY = "_meta"
 PROVIDERS = frozenset({"anthropic", "openai", "gemini", "vertex_ai-language-models"})
 MODES = frozenset({"chat", "responses"})
+# ccusage embeds every LiteLLM entry named so, whatever its provider or mode
+# (its build.rs): Bedrock's ``anthropic.``/``us.anthropic.`` ids, Azure and
+# OpenRouter copies. They take part in its fuzzy matching, so we keep them too.
+CCUSAGE_PREFIXES = (
+    "claude-", "anthropic.", "anthropic/", "us.anthropic.", "eu.anthropic.", "global.anthropic.",
+    "jp.anthropic.", "au.anthropic.", "gpt-", "openai/", "azure/", "openrouter/openai/",
+)
+
+# Where a response's cost came from: the ``usage.priced`` column.
+FROM_LOG = 0  # the log's own figure (Claude Code's costUSD, a vendor's cost export)
+FROM_TABLE = 1  # priced from the table at ingest (or at the last repricing)
+UNKNOWN = 2  # no price for its model: cost_usd holds 0, reports say "unknown"
 
 _Price = Annotated[float, msgspec.Meta(ge=0)]
 _Tokens = Annotated[int, msgspec.Meta(gt=0)]
@@ -78,10 +94,13 @@ class PriceTable:
     so the fuzzy scan over all keys runs once per distinct name.
     """
 
-    def __init__(self, models: dict[str, ModelPrice], meta: dict[str, Any], path: Path) -> None:
+    def __init__(self, models: dict[str, ModelPrice], meta: dict[str, Any], path: Path, version: str = "",
+                 builtin: frozenset[str] = frozenset()) -> None:
         self.models = models
         self.meta = meta
         self.path = path
+        self.version = version  # changes whenever any price may have: the store reprices then
+        self.builtin = builtin  # keys whose price is ccusage's own (pricing_builtin.json), not LiteLLM's
         self._windows = {name: p.max_input_tokens for name, p in models.items() if p.max_input_tokens}
         self._prices: dict[str, ModelPrice | None] = {}
         self._window_of: dict[str, int | None] = {}
@@ -94,6 +113,16 @@ class PriceTable:
             found = self._prices[model] = self.models[key] if key is not None else None
             return found
 
+    def resolve(self, model: str) -> str | None:
+        """The table key ``model`` is priced by (what ``pricing show`` names)."""
+        return best_key(model, self.models)
+
+    def close_names(self, model: str, n: int = 5) -> list[str]:
+        """Keys that look like ``model``, for a user who mistyped a name."""
+        import difflib  # only for the error path of ``pricing show``
+
+        return difflib.get_close_matches(model, list(self.models), n=n, cutoff=0.6)
+
     def cost(
         self,
         model: str | None,
@@ -103,21 +132,37 @@ class PriceTable:
         cache_read_tokens: int = 0,
         *,
         cache_creation_1h_tokens: int = 0,
-    ) -> float:
-        """USD for one response; 0.0 for a model the table does not know.
+        tiered: bool = True,
+    ) -> float | None:
+        """USD for one response; None (unknown) for a model the table does not know.
 
         ``cache_creation_1h_tokens`` is the part of ``cache_creation_tokens`` written
         with a one-hour TTL (Claude logs split them); ccusage bills it at twice the
         input price instead of the cache-write price. Ingest calls this per row on
         a table it loaded once, so there is no per-call lookup of the table itself.
+        A response without tokens costs 0 whatever its model, and so does one of a
+        model that runs locally (``runs_locally``). ``tiered=False`` prices a row
+        that sums many responses (a vendor's daily export): the 200k tiers are
+        per response, so such a total is billed at the base prices.
         """
         price = self.lookup(model) if model else None
         if price is None:
+            if (input_tokens or output_tokens or cache_creation_tokens or cache_read_tokens) and not (
+                model and runs_locally(model)
+            ):
+                return None
             return 0.0
         base = price.input_cost_per_token
         above = price.input_cost_per_token_above_200k_tokens
         write = price.cache_creation_input_token_cost
         read = price.cache_read_input_token_cost
+        if not tiered:
+            price = msgspec.structs.replace(
+                price, input_cost_per_token_above_200k_tokens=None, output_cost_per_token_above_200k_tokens=None,
+                cache_creation_input_token_cost_above_200k_tokens=None,
+                cache_read_input_token_cost_above_200k_tokens=None,
+            )
+            above = None
         return (
             _tiered(input_tokens, base, above)
             + _tiered(output_tokens, price.output_cost_per_token, price.output_cost_per_token_above_200k_tokens)
@@ -160,7 +205,7 @@ def load_table() -> PriceTable:
     key = tuple(os.environ.get(name) for name in _DATA_DIR_ENV)
     if _cache is None or _cache[0] != key:
         override = data_dir() / TABLE_NAME
-        _cache = (key, _read_table(override if override.is_file() else _bundled_path()))
+        _cache = (key, _read_table(override) if override.is_file() else _bundled_table())
     return _cache[1]
 
 
@@ -177,19 +222,36 @@ def cost(
     cache_read_tokens: int = 0,
     *,
     cache_creation_1h_tokens: int = 0,
-) -> float:
-    """USD for one response under the table in force; see ``PriceTable.cost``."""
+    tiered: bool = True,
+) -> float | None:
+    """USD for one response under the table in force (None: no price); see ``PriceTable.cost``."""
     return load_table().cost(
         model, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens,
-        cache_creation_1h_tokens=cache_creation_1h_tokens,
+        cache_creation_1h_tokens=cache_creation_1h_tokens, tiered=tiered,
     )
 
 
-def context_limit(model: str | None, overrides: dict[str, int] | None = None) -> int:
-    """The context window: the config's ``token_limits``, else the table, else 200,000.
+# Names of models served on the user's own machine: Ollama and LM Studio
+# through LiteLLM-style prefixes (Aider), GGUF files (the llm CLI's local plugins).
+_LOCAL_PREFIXES = ("ollama/", "ollama_chat/", "lm_studio/", "lmstudio/", "llamafile/")
+
+
+def runs_locally(model: str) -> bool:
+    """Whether ``model`` names a model run locally, whose usage costs nothing (not an unknown price)."""
+    name = model.lower()
+    return name.startswith(_LOCAL_PREFIXES) or "gguf" in name
+
+
+def context_limit(model: str | None, overrides: dict[str, int] | None = None, *, long_context: bool = False) -> int:
+    """The window a model runs with: the config's ``token_limits``, else the table, else 200,000.
 
     Override keys match model names by the same rules as prices, so a key
-    ``claude-sonnet-4-5`` covers ``claude-sonnet-4-5-20250929``.
+    ``claude-sonnet-4-5`` covers ``claude-sonnet-4-5-20250929``. A Claude model
+    runs with 200,000 tokens unless it is the long-context variant: named with
+    Claude Code's ``[1m]`` suffix, or ``long_context`` (the caller saw a turn
+    bigger than 200,000). The table's ``max_input_tokens`` is what the model can
+    be given at most (1M for Opus 4.6 and Sonnet 4.x), not what Claude Code
+    gives it by default.
     """
     if not model:
         return DEFAULT_CONTEXT_LIMIT
@@ -197,7 +259,12 @@ def context_limit(model: str | None, overrides: dict[str, int] | None = None) ->
         key = best_key(model, overrides)
         if key is not None:
             return overrides[key]
-    return load_table().context_window(model) or DEFAULT_CONTEXT_LIMIT
+    window = load_table().context_window(model) or DEFAULT_CONTEXT_LIMIT
+    if "claude" not in model.lower():
+        return window
+    if long_context or LONG_CONTEXT_SUFFIX in model.lower():
+        return max(window, LONG_CONTEXT_LIMIT)
+    return min(window, DEFAULT_CONTEXT_LIMIT)
 
 
 def update(file: Path) -> int:
@@ -224,7 +291,7 @@ def update(file: Path) -> int:
             f"pricing file {file} has no usable model entries "
             "(Anthropic, OpenAI or Gemini chat models with input and output prices)"
         )
-    bundled = _read_table(_bundled_path())
+    bundled = _bundled_table()
     merged = merge_models(models, bundled.models)
     meta = {
         "source": f"local LiteLLM file {file.name}, over the bundled table",
@@ -256,7 +323,8 @@ def select_models(raw: dict[str, Any], origin: str = "pricing table") -> dict[st
         if name == META_KEY or name.startswith("ft:") or not isinstance(entry, dict):
             continue
         provider, mode = entry.get("litellm_provider"), entry.get("mode")
-        if (provider is not None and provider not in PROVIDERS) or (mode is not None and mode not in MODES):
+        ours = (provider is None or provider in PROVIDERS) and (mode is None or mode in MODES)
+        if not ours and not name.startswith(CCUSAGE_PREFIXES):
             continue
         fields = {k: entry[k] for k in _FIELDS if entry.get(k) is not None}
         if "input_cost_per_token" not in fields or "output_cost_per_token" not in fields:
@@ -294,21 +362,48 @@ def write_table(path: Path, models: dict[str, ModelPrice], meta: dict[str, Any])
 
 
 def _read_table(path: Path) -> PriceTable:
+    data = _read_bytes(path)
+    raw = _decode(path, data)
+    meta = raw.get(META_KEY)
+    version = hashlib.sha256(data).hexdigest()[:16]
+    return PriceTable(select_models(raw, origin=str(path)), meta if isinstance(meta, dict) else {}, path, version)
+
+
+def _bundled_table() -> PriceTable:
+    """LiteLLM's table as shipped, with ccusage's own prices on top (they win, as in ccusage).
+
+    ``pricing_builtin.json`` is what ccusage charges where it does not take
+    LiteLLM's word (its built-in table, measured by ``bench/ccusage_prices.py``).
+    A table installed by ``update()`` already has them merged in, under the
+    user's file: like a fresh LiteLLM table fetched by ccusage, it wins.
+    """
+    table, builtin = _read_table(_bundled_path()), _read_table(DATA_DIR / BUILTIN_NAME)
+    version = hashlib.sha256(f"{table.version}+{builtin.version}".encode()).hexdigest()[:16]
+    return PriceTable({**table.models, **builtin.models}, table.meta, table.path, version, frozenset(builtin.models))
+
+
+def _read_bytes(path: Path) -> bytes:
     try:
-        raw = msgspec.json.decode(path.read_bytes())
-    except (OSError, msgspec.DecodeError) as e:
+        return path.read_bytes()
+    except OSError as e:
+        raise BadInput(f"cannot load pricing table {path}: {e.strerror or e}") from e
+
+
+def _decode(path: Path, data: bytes) -> dict[str, Any]:
+    try:
+        raw = msgspec.json.decode(data)
+    except msgspec.DecodeError as e:
         raise BadInput(f"cannot load pricing table {path}: {e}") from e
     if not isinstance(raw, dict):
         raise BadInput(f"pricing table {path} is not a JSON object of models")
-    meta = raw.get(META_KEY)
-    return PriceTable(select_models(raw, origin=str(path)), meta if isinstance(meta, dict) else {}, path)
+    return raw
 
 
 def _bundled_path() -> Path:
     return DATA_DIR / TABLE_NAME
 
 
-# --- cost and matching, as ccusage does them -------------------------------------
+# --- cost, as ccusage computes it --------------------------------------------------
 
 
 def _tiered(tokens: int, base: float, above: float | None) -> float:
@@ -317,64 +412,3 @@ def _tiered(tokens: int, base: float, above: float | None) -> float:
     if above is not None and tokens > TIER_THRESHOLD:
         return TIER_THRESHOLD * base + (tokens - TIER_THRESHOLD) * above
     return tokens * base
-
-
-def best_key(model: str, keys: Mapping[str, object]) -> str | None:
-    """The key ccusage would pick for ``model``: exact, else the longest fuzzy match."""
-    if not model:
-        return None
-    if model in keys:
-        return model
-    normalized = _normalize(model)
-    best: str | None = None
-    for key in keys:
-        if not _matches(key, model, normalized):
-            continue
-        if best is None or len(key) > len(best) or (len(key) == len(best) and key < best):
-            best = key
-    return best
-
-
-def _normalize(name: str) -> str:
-    return name.replace(".", "-").replace("@", "-")
-
-
-def _matches(key: str, model: str, normalized_model: str) -> bool:
-    if _contains(model, key) or _contains(key, model):
-        return True
-    normalized_key = _normalize(key)
-    return _contains(normalized_model, normalized_key) or _contains(normalized_key, normalized_model)
-
-
-def _contains(value: str, key: str) -> bool:
-    """``key`` occurs in ``value`` between boundaries, not followed by more version."""
-    start = value.find(key)
-    while start != -1:
-        end = start + len(key)
-        if (start == 0 or _is_boundary(value[start - 1])) and _suffix_allows(key, value[end:]):
-            return True
-        start = value.find(key, end)
-    return False
-
-
-def _is_boundary(char: str) -> bool:
-    return not (char.isascii() and char.isalnum())
-
-
-_DIGITS = "0123456789"
-_DATE_DIGITS = 8  # Anthropic's dated aliases end in -YYYYMMDD
-
-
-def _suffix_allows(key: str, suffix: str) -> bool:
-    if not suffix:
-        return True
-    if not _is_boundary(suffix[0]):
-        return False
-    if key[-1] not in _DIGITS or suffix[0] not in "-.":
-        return True
-    rest = suffix[1:]
-    digits = len(rest) - len(rest.lstrip(_DIGITS))
-    if digits == 0:
-        return True
-    # "-5" after "claude-sonnet-4" is a newer version; "-20250929" is a date.
-    return digits == _DATE_DIGITS and (digits == len(rest) or _is_boundary(rest[digits]))

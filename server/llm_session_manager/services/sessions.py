@@ -15,7 +15,7 @@ from ..config import Config
 from ..errors import Ambiguous, BadInput, NotFound
 from ..models import SESSION_SORTS, Context, Session, Tokens, short_id
 from ..store import write_transaction
-from . import health, pricing, processes, when
+from . import health, pricing, processes, unpriced_models, when
 
 
 class Filters(NamedTuple):
@@ -40,11 +40,13 @@ class _Facts(NamedTuple):
     last_activity: float | None
     context_tokens: int | None
     context_window: int | None
+    context_peak: int | None
     input: int
     output: int
     cache_creation: int
     cache_read: int
     cost_usd: float
+    unpriced: int
     exact: int
     turns: int
     errors: int
@@ -56,16 +58,16 @@ SELECT s.id, s.provider, s.project, s.cwd,
        coalesce((SELECT text FROM messages m WHERE m.session_id = s.id AND m.kind = 'summary'
                  ORDER BY m.ts DESC LIMIT 1), s.title),
        s.model, s.started_at, s.last_activity,
-       s.context_tokens, s.context_window,
+       s.context_tokens, s.context_window, s.context_peak,
        coalesce(u.input, 0), coalesce(u.output, 0), coalesce(u.cache_creation, 0),
-       coalesce(u.cache_read, 0), coalesce(u.cost, 0.0), coalesce(u.exact, 1),
+       coalesce(u.cache_read, 0), coalesce(u.cost, 0.0), coalesce(u.unpriced, 0), coalesce(u.exact, 1),
        coalesce(u.turns, 0), coalesce(e.errors, 0),
        (SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM tags t WHERE t.session_id = s.id ORDER BY tag))
 FROM sessions s
 LEFT JOIN (
     SELECT session_id, sum(input_tokens) AS input, sum(output_tokens) AS output,
            sum(cache_creation_tokens) AS cache_creation, sum(cache_read_tokens) AS cache_read,
-           sum(cost_usd) AS cost, min(exact) AS exact, count(*) AS turns
+           sum(cost_usd) AS cost, sum(priced = 2) AS unpriced, min(exact) AS exact, count(*) AS turns
     FROM usage {usage_where} GROUP BY session_id
 ) u ON u.session_id = s.id
 LEFT JOIN (
@@ -89,7 +91,7 @@ _ABOVE = f"(s.cwd <> '' AND {_DIR} <> :below AND substr(:below, 1, length({_DIR}
 _FIRST: dict[str, tuple[Callable[[Session], Any], bool]] = {  # key, and whether larger comes first
     "last_activity": (lambda s: s.last_activity or "", True),
     "started_at": (lambda s: s.started_at or "", True),
-    "cost": (lambda s: s.cost_usd, True),
+    "cost": (lambda s: s.cost_usd or 0.0, True),
     "tokens": (lambda s: s.tokens.total, True),
     "context": (lambda s: s.context.percent, True),
     "health": (lambda s: s.health.score, False),
@@ -275,11 +277,24 @@ def _active(facts: list[_Facts]) -> dict[str, int]:
     return processes.match(processes.running(), keys)
 
 
-def context_limit(model: str | None, log_window: int | None, config: Config) -> int:
-    """The user's configured limit first, then what the log says, then the table."""
+def context_limit(model: str | None, log_window: int | None, config: Config, *, long_context: bool = False) -> int:
+    """The window the assistant runs the session with.
+
+    In order: the user's configured limit; the window the assistant itself
+    reports (``log_window``: Codex's ``model_context_window``; Claude Code's
+    statusline ``context_window.context_window_size`` belongs here too, once it
+    is recorded); the model's window, which for Claude is 200k unless the
+    session is the long-context variant, as its ``[1m]`` name or a turn over
+    200k (``long_context``: see ``is_long``) shows.
+    """
     if model and model in config.token_limits:
         return config.token_limits[model]
-    return log_window or pricing.context_limit(model or "", config.token_limits)
+    return log_window or pricing.context_limit(model or "", config.token_limits, long_context=long_context)
+
+
+def is_long(peak: int | None, used: int) -> bool:
+    """Whether a session's fullest turn (``peak``) or its context now held more than Claude's default window."""
+    return max(peak or 0, used) > pricing.DEFAULT_CONTEXT_LIMIT
 
 
 class _Limits(dict):
@@ -293,14 +308,14 @@ class _Limits(dict):
         super().__init__()
         self.config = config
 
-    def __missing__(self, key: tuple[str | None, int | None]) -> int:
-        limit = self[key] = context_limit(key[0], key[1], self.config)
+    def __missing__(self, key: tuple[str | None, int | None, bool]) -> int:
+        limit = self[key] = context_limit(key[0], key[1], self.config, long_context=key[2])
         return limit
 
 
 def _session(f: _Facts, active: bool, config: Config, now: float, limits: _Limits) -> Session:
     used = f.context_tokens or 0
-    limit = limits[f.model, f.context_window]
+    limit = limits[f.model, f.context_window, is_long(f.context_peak, used)]
     percent = round(100.0 * used / limit, 1) if limit else 0.0
     signals = health.Signals(
         context_percent=percent,
@@ -328,7 +343,8 @@ def _session(f: _Facts, active: bool, config: Config, now: float, limits: _Limit
             source="exact" if f.exact else "estimated",
         ),
         context=Context(used=used, limit=limit, percent=percent),
-        cost_usd=round(f.cost_usd, 6),
+        cost_usd=unpriced_models.known_cost(f.cost_usd, f.unpriced),
+        cost_complete=not f.unpriced,
         health=health.score(signals, config),
         tags=f.tags.split("\x1f") if f.tags else [],
     )

@@ -17,8 +17,8 @@ import apsw
 
 from ..errors import BadInput
 from ..models import USAGE_GROUPS, UsageModelRow, UsageReport, UsageReportRow, UsageTotals
-from ..store import quarters, write_transaction
-from . import pricing, when
+from ..store import quarters
+from . import pricing, unpriced_models, when
 
 GROUPS = USAGE_GROUPS
 _TIMED: dict[str, Callable[[datetime.date], str]] = {
@@ -40,6 +40,7 @@ class _Source(NamedTuple):
     provider: str
     model: str
     prefix: str  # of the summed columns
+    unpriced: str  # SQL counting the responses without a price
 
 
 # Day, week, month, model and provider are summed from ``usage_quarters``
@@ -48,16 +49,16 @@ class _Source(NamedTuple):
 _QUARTERS = _Source(
     "usage_quarters", "quarter", quarters.QUARTER_HOUR,
     {"day": "quarter", "week": "quarter", "month": "quarter", "model": "model", "provider": "provider"},
-    "provider", "model", "",
+    "provider", "model", "", "sum(unpriced)",
 )
 _RESPONSES = _Source(
     "usage u LEFT JOIN sessions s ON s.id = u.session_id", "u.ts", 1,
     {"day": "u.ts", "week": "u.ts", "month": "u.ts", "model": "u.model", "provider": "coalesce(s.provider, '')",
      "session": "u.session_id", "project": "coalesce(s.project, '(none)')"},
-    "s.provider", "u.model", "u.",
+    "s.provider", "u.model", "u.", f"sum(u.priced = {pricing.UNKNOWN})",
 )
 
-_Sums = dict[Any, dict[str | None, list[float]]]  # key -> model (None without breakdown) -> five sums
+_Sums = dict[Any, dict[str | None, list[float]]]  # key -> model (None without breakdown) -> five sums, unpriced count
 
 
 class _NotWholeQuarters(Exception):
@@ -106,25 +107,29 @@ def report(
         cache_creation_tokens=sum(r.cache_creation_tokens for r in rows),
         cache_read_tokens=sum(r.cache_read_tokens for r in rows),
         total_tokens=sum(r.total_tokens for r in rows),
-        cost_usd=round(sum(r.cost_usd for r in rows), 6),
+        cost_usd=unpriced_models.known_cost(sum(r.cost_usd or 0.0 for r in rows), not all(r.cost_complete for r in rows)),
+        cost_complete=all(r.cost_complete for r in rows),
     )
-    return UsageReport(rows=rows, totals=totals)
+    unpriced = [] if totals.cost_complete else unpriced_models.in_range(conn, start, end, provider)
+    return UsageReport(rows=rows, totals=totals, unpriced_models=unpriced)
 
 
 def _row(key: str, models: dict[str | None, list[float]], breakdown: bool) -> UsageReportRow:
-    whole = [0, 0, 0, 0, 0.0]
+    whole = [0, 0, 0, 0, 0.0, 0]
     for values in models.values():
         _add(whole, values)
     row = UsageReportRow(key, *_fields(whole))
     if breakdown:
         shares = [UsageModelRow(model or "", *_fields([v or 0 for v in values])) for model, values in models.items()]
-        row.models = sorted(shares, key=lambda m: (-m.cost_usd, -m.total_tokens, m.model))
+        row.models = sorted(shares, key=lambda m: (-(m.cost_usd or 0.0), -m.total_tokens, m.model))
     return row
 
 
-def _fields(v: list[float]) -> tuple[int, int, int, int, int, float]:
+def _fields(v: list[float]) -> tuple[int, int, int, int, int, float | None, bool]:
+    """Token sums, total and cost of five sums and an unpriced count; the cost is unknown without a price."""
     i, o, cc, cr = (int(x) for x in v[:4])
-    return i, o, cc, cr, i + o + cc + cr, round(v[4], 6)
+    unpriced = bool(v[5])
+    return i, o, cc, cr, i + o + cc + cr, unpriced_models.known_cost(v[4], unpriced), not unpriced
 
 
 def _sums(conn: apsw.Connection, source: _Source, by: str, start: float | None, end: float | None,
@@ -150,7 +155,7 @@ def _sums(conn: apsw.Connection, source: _Source, by: str, start: float | None, 
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
     key = source.keys[by]
     model = source.model if breakdown else "NULL"
-    sql = (f"SELECT {key} AS grouped, {model} AS split, {_SUMS.format(p=source.prefix)} "
+    sql = (f"SELECT {key} AS grouped, {model} AS split, {_SUMS.format(p=source.prefix)}, {source.unpriced} "
            f"FROM {source.table} {where} GROUP BY grouped, split ORDER BY grouped")
     sums: _Sums = {}
     for k, m, *values in conn.execute(sql, params):
@@ -180,7 +185,7 @@ def _by_calendar(by_time: _Sums, fmt: Callable[[datetime.date], str], tz: when.Z
             next_day = bounds[1]
         acc = out.setdefault(key, {})
         for m, values in models.items():
-            _add(acc.setdefault(m, [0, 0, 0, 0, 0.0]), values)
+            _add(acc.setdefault(m, [0, 0, 0, 0, 0.0, 0]), values)
     return out
 
 
@@ -202,20 +207,3 @@ def local_midnight(name: str, value: str, days_after: int = 0) -> float:
         raise BadInput(f"--{name} is not a real date: {value!r}") from None
     return when.midnight(day, None)
 
-
-def reprice(conn: apsw.Connection) -> int:
-    """Recompute the cost of every response we priced, after the table changed.
-
-    Rows whose cost came from the log itself (``priced = 0``) keep it.
-    """
-    # The table's own method: the module-level ``pricing.cost`` looks the table up per call.
-    conn.create_scalar_function("llm_cost", pricing.load_table().cost, 5, deterministic=True)
-    with write_transaction(conn):
-        conn.execute(
-            """UPDATE usage SET cost_usd = llm_cost(model, input_tokens, output_tokens,
-                                                    cache_creation_tokens, cache_read_tokens)
-               WHERE priced = 1"""
-        )
-        repriced = conn.changes()
-        quarters.usage_changed(conn)
-        return repriced

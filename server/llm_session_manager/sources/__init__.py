@@ -28,4 +28,15 @@ SOURCES: tuple[Source, ...] = (
     aider.SOURCE,
 )
 
-__all__ = ["SOURCES", "Source"]
+
+
+def is_totals(source: Source) -> bool:
+    """Whether a source's usage rows are totals over many responses (a vendor's daily
+    export: ``totals = True``) rather than one response each, as most sources' are."""
+    return getattr(source, "totals", False)
+
+
+# Their rows are priced without the per-response 200k tiers, at ingest and when repriced.
+TOTALS_PROVIDERS = frozenset(s.provider for s in SOURCES if is_totals(s))
+
+__all__ = ["SOURCES", "TOTALS_PROVIDERS", "Source", "is_totals"]

@@ -1,5 +1,9 @@
 """Usage summed per quarter hour, provider and model, kept up to date lazily.
 
+Besides tokens and cost, each row counts its responses without a price
+(``usage.priced = 2``, whose cost_usd of 0 means unknown), so that reports can
+say "unknown" rather than $0 without reading every response.
+
 A report by day over a year of heavy use would sum a million responses on every
 call; a status line asks every few seconds. Reports read ``usage_quarters``
 instead: a few rows per hour of use. Keeping it current row by row (triggers on
@@ -40,7 +44,7 @@ def quarter_of(ts: str) -> str:
 _SUMS = f"""
 SELECT {quarter_of("u.ts")}, coalesce(s.provider, ''), u.model,
        sum(u.input_tokens), sum(u.output_tokens), sum(u.cache_creation_tokens),
-       sum(u.cache_read_tokens), sum(u.cost_usd)
+       sum(u.cache_read_tokens), sum(u.cost_usd), sum(u.priced = 2)
 """
 
 _STATE = """

@@ -36,7 +36,7 @@ class TrendChart(Widget):
         self.daily = daily
         days = len(daily)
         tokens = sum(d.total_tokens for d in daily)
-        cost = sum(d.cost_usd for d in daily)
+        cost = sum(d.cost_usd or 0.0 for d in daily)
         self.border_title = f"Tokens per day · last {days} days"
         self.border_subtitle = f"{compact(tokens)} tokens · {money(cost)}"
         self.refresh()

@@ -16,11 +16,11 @@ import apsw
 
 from ...config import Config
 from ...models import AnalyticsReport, BillingBlock, DailyUsage, UsageTotals
-from .. import blocks
+from .. import blocks, unpriced_models
 from ..sessions import iso
 from ._groups import ranked, regroup, top_sessions
 from ._sessions import facts, stats
-from ._usage import COST, rollup, token_fields
+from ._usage import COST, UNPRICED, rollup, token_fields
 from ._window import MAX_DAYS, MAX_TOP, check_count, parse_count, window
 
 __all__ = ["MAX_DAYS", "MAX_TOP", "blocks_report", "parse_count", "report"]
@@ -45,6 +45,7 @@ def report(
             daily[day].sessions += 1
     groups = regroup(usage, found, top)
     block = blocks.current_block(conn, now)
+    unpriced = sum(s[UNPRICED] for s in usage.days)
     return AnalyticsReport(
         days=w.days,
         since=w.dates[0],
@@ -56,7 +57,8 @@ def report(
             cache_creation_tokens=sum(d.cache_creation_tokens for d in daily),
             cache_read_tokens=sum(d.cache_read_tokens for d in daily),
             total_tokens=sum(d.total_tokens for d in daily),
-            cost_usd=round(sum(s[COST] for s in usage.days), 6),
+            cost_usd=unpriced_models.known_cost(sum(s[COST] for s in usage.days), unpriced),
+            cost_complete=not unpriced,
         ),
         daily=daily,
         by_project=groups.by_project,
@@ -67,6 +69,7 @@ def report(
         limit_hits=limit_hits,
         claude_block=blocks.to_public(block, now) if block else None,
         most_active_projects=groups.most_active,
+        unpriced_models=unpriced_models.in_range(conn, w.start, w.end, None) if unpriced else [],
     )
 
 

@@ -13,8 +13,9 @@ import apsw
 
 from ...models import ProjectActivity, SessionCost, UsageShare
 from ..sessions import iso
+from ..unpriced_models import known_cost
 from ._sessions import Facts
-from ._usage import COST, RESPONSES, Rollup, Sums, add_sums, token_fields, total_tokens
+from ._usage import COST, RESPONSES, UNPRICED, Rollup, Sums, add_sums, token_fields, total_tokens
 
 OTHER = "(other)"
 NONE = "(none)"
@@ -64,7 +65,7 @@ def ranked(sums: dict[str, Sums], sessions: dict[str, int], top: int | None) -> 
     rows = [_share(k, sessions[k], sums[k]) for k in order[:top]]
     rest = order[top:] if top is not None else []
     if rest:
-        other = [0, 0, 0, 0, 0, 0.0]
+        other = [0, 0, 0, 0, 0, 0.0, 0]
         for k in rest:
             add_sums(other, sums[k])
         rows.append(_share(OTHER, sum(sessions[k] for k in rest), other))
@@ -88,28 +89,31 @@ def top_sessions(conn: apsw.Connection, usage: Rollup, found: dict[str, Facts], 
             started_at=iso(f.started_at) if f else None,
             last_activity=iso(f.last_activity) if f else None,
             total_tokens=total_tokens(s),
-            cost_usd=round(s[COST], 6),
+            cost_usd=known_cost(s[COST], s[UNPRICED]),
+            cost_complete=not s[UNPRICED],
         ))
     return out
 
 
 def most_active(usage: Rollup, found: dict[str, Facts], top: int) -> list[ProjectActivity]:
     """Projects by the days they were worked on, then sessions, then responses."""
-    acc: dict[str, list] = {}  # project -> [sessions, days, responses, cost, last activity]
+    acc: dict[str, list] = {}  # project -> [sessions, days, responses, cost, last activity, unpriced]
     for f in found.values():
-        a = acc.setdefault(f.project or NONE, [0, set(), 0, 0.0, None])
+        a = acc.setdefault(f.project or NONE, [0, set(), 0, 0.0, None, 0])
         a[0] += 1
         a[1] |= usage.session_days.get(f.id, set())
         s = usage.sessions.get(f.id)
         if s:
             a[2] += s[RESPONSES]
             a[3] += s[COST]
+            a[5] += s[UNPRICED]
         if f.last_activity is not None and (a[4] is None or f.last_activity > a[4]):
             a[4] = f.last_activity
     order = sorted(acc, key=lambda p: (-len(acc[p][1]), -acc[p][0], -acc[p][2], p))
     return [
         ProjectActivity(project=p, sessions=acc[p][0], active_days=len(acc[p][1]), responses=acc[p][2],
-                        cost_usd=round(acc[p][3], 6), last_activity=iso(acc[p][4]))
+                        cost_usd=known_cost(acc[p][3], acc[p][5]), last_activity=iso(acc[p][4]),
+                        cost_complete=not acc[p][5])
         for p in order[:top]
     ]
 

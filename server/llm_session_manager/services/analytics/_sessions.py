@@ -18,7 +18,7 @@ import apsw
 from ...config import Config
 from ...models import LimitHit, LimitHits, SessionStats
 from .. import health
-from ..sessions import context_limit
+from ..sessions import context_limit, is_long
 from ._usage import RESPONSES, Rollup
 from ._window import Window
 
@@ -33,10 +33,11 @@ class Facts(NamedTuple):
     last_activity: float | None
     context_tokens: int | None
     context_window: int | None
+    context_peak: int | None
 
 
 _FACTS = """
-SELECT id, provider, project, title, model, started_at, last_activity, context_tokens, context_window
+SELECT id, provider, project, title, model, started_at, last_activity, context_tokens, context_window, context_peak
 FROM sessions
 """
 _IN_WINDOW = _FACTS + "WHERE last_activity >= :start AND started_at < :end"
@@ -80,16 +81,16 @@ def stats(
         if in_window:
             api[sid], limit[sid] = int(in_window), int(about_limits)
     responses = _responses(conn, w, found, usage)
-    limits: dict[tuple[str | None, int | None], int] = {}
+    limits: dict[tuple[str | None, int | None, bool], int] = {}
     threshold = config.recommendations.context_percent
     statuses = {"healthy": 0, "warning": 0, "critical": 0}
     durations, hits = [], []
     for f in found.values():
-        key = (f.model, f.context_window)
-        if key not in limits:
-            limits[key] = context_limit(f.model, f.context_window, config)
-        window = limits[key]
         used = f.context_tokens or 0
+        key = (f.model, f.context_window, is_long(f.context_peak, used))
+        if key not in limits:
+            limits[key] = context_limit(f.model, f.context_window, config, long_context=key[2])
+        window = limits[key]
         signals = health.Signals(
             context_percent=round(100.0 * used / window, 1) if window else 0.0,
             duration_s=(f.last_activity or 0) - (f.started_at or 0),

@@ -17,26 +17,28 @@ from typing import NamedTuple
 import apsw
 
 from ...store.quarters import QUARTER_HOUR, quarter_of
+from ..unpriced_models import known_cost
 from ._window import Window
 
-# [responses, input, output, cache_creation, cache_read, cost]
+# [responses, input, output, cache_creation, cache_read, cost, unpriced responses]
 Sums = list
-RESPONSES, INPUT, OUTPUT, CACHE_CREATION, CACHE_READ, COST = range(6)
+RESPONSES, INPUT, OUTPUT, CACHE_CREATION, CACHE_READ, COST, UNPRICED = range(7)
 
 
 def total_tokens(s: Sums) -> int:
     return s[INPUT] + s[OUTPUT] + s[CACHE_CREATION] + s[CACHE_READ]
 
 
-def token_fields(s: Sums) -> dict[str, int | float]:
+def token_fields(s: Sums) -> dict[str, int | float | bool | None]:
     """The token and cost fields of the report's usage structs (``DailyUsage``, ``UsageShare``)."""
     return {"input_tokens": s[INPUT], "output_tokens": s[OUTPUT], "cache_creation_tokens": s[CACHE_CREATION],
-            "cache_read_tokens": s[CACHE_READ], "total_tokens": total_tokens(s), "cost_usd": round(s[COST], 6)}
+            "cache_read_tokens": s[CACHE_READ], "total_tokens": total_tokens(s),
+            "cost_usd": known_cost(s[COST], s[UNPRICED]), "cost_complete": not s[UNPRICED]}
 
 
 _BY_SESSION_MODEL = """
 SELECT session_id, model, count(*), sum(input_tokens), sum(output_tokens), sum(cache_creation_tokens),
-       sum(cache_read_tokens), sum(cost_usd), min(ts), max(ts),
+       sum(cache_read_tokens), sum(cost_usd), sum(priced = 2), min(ts), max(ts),
        max(CASE WHEN sidechain = 0 THEN input_tokens + cache_creation_tokens + cache_read_tokens ELSE 0 END)
 FROM usage
 WHERE ts >= :start AND ts < :end
@@ -47,7 +49,7 @@ GROUP BY session_id, model
 # straddles local midnight: summing per quarter hour loses no day boundary.
 _BY_QUARTER_HOUR = f"""
 SELECT session_id, {quarter_of("ts")} AS q, count(*), sum(input_tokens), sum(output_tokens),
-       sum(cache_creation_tokens), sum(cache_read_tokens), sum(cost_usd)
+       sum(cache_creation_tokens), sum(cache_read_tokens), sum(cost_usd), sum(priced = 2)
 FROM usage
 WHERE session_id IN (SELECT value FROM json_each(:ids)) AND ts >= :start AND ts < :end
 GROUP BY session_id, q
@@ -89,7 +91,7 @@ def rollup(conn: apsw.Connection, w: Window) -> Rollup:
         else:
             add_sums(m, sums)
             model_sessions[model] += 1
-    days: list[Sums] = [[0, 0, 0, 0, 0, 0.0] for _ in w.dates]
+    days: list[Sums] = [[0, 0, 0, 0, 0, 0.0, 0] for _ in w.dates]
     session_days: dict[str, set[int]] = {}
     crossing = []
     day_of = w.day_of
@@ -116,3 +118,4 @@ def add_sums(acc: Sums, sums: Sums) -> None:
     acc[3] += sums[3]
     acc[4] += sums[4]
     acc[5] += sums[5]
+    acc[6] += sums[6]

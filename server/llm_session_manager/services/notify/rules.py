@@ -85,7 +85,7 @@ def _daily_budget(conn: apsw.Connection, config: Config, now: float) -> list[Not
     if not rule.enabled or rule.usd is None:
         return []
     today = time.strftime("%Y-%m-%d", time.localtime(now))
-    spent = usage.report(conn, "day", since=today, until=today).totals.cost_usd
+    spent = usage.report(conn, "day", since=today, until=today).totals.cost_usd or 0.0  # the priced part
     if spent <= rule.usd:
         return []
     return [Notification(

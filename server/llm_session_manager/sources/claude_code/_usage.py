@@ -22,7 +22,8 @@ against 20.0.24 on the test fixtures and on the benchmark corpus):
 * a sidechain replay of a response (``/btw``: same ``message.id``, new
   ``requestId``, same session) is the same response;
 * cache writes are the 5m + 1h buckets of ``usage.cache_creation`` when the
-  log has them, else ``cache_creation_input_tokens``;
+  log has them, else ``cache_creation_input_tokens``; the 1h bucket is kept
+  apart too, as ccusage prices it at twice the input price;
 * ``usage.iterations`` entries of type ``advisor_message`` are extra
   responses of their own model; ``speed: "fast"`` is priced as ``<model>-fast``.
 
@@ -71,11 +72,7 @@ class Tally:
             key = f"{session_id}:{message_id}:{round(when * 1000)}"
         else:
             key = f"uuid:{source.uuid or f'{session_id}@{when!r}'}"
-        buckets = usage.cache_creation
-        if buckets is not None:
-            written = buckets.ephemeral_5m_input_tokens + buckets.ephemeral_1h_input_tokens
-        else:
-            written = usage.cache_creation_input_tokens or 0
+        written, hour = _cache_writes(usage)
         read = usage.cache_read_input_tokens or 0
         cost = None if source.costUSD is UNSET else source.costUSD
         rows = self.rows
@@ -93,7 +90,7 @@ class Tally:
                 model += "-fast"
             rows[key] = _row(UsageRow, (
                 key, session_id, when, model, fresh, output, written, read, cost, sidechain, fresh + written + read,
-                None, None,
+                None, None, hour,
             ))
             if message_id:
                 self.first_key.setdefault(message_id, key)
@@ -113,14 +110,16 @@ class Tally:
                 advisor_key = f"{message_id}:advisor:{n}:{request_id}"
             else:
                 advisor_key = f"{key}:advisor:{n}"
-            written, read = _cache_tokens(it)
+            written, hour = _cache_writes(it)
+            read = it.cache_read_input_tokens or 0
             fresh, output = it.input_tokens, it.output_tokens
             old = self.rows.get(advisor_key)
             if old is None or _better(True, fresh + output + written + read, None, old):
                 # Not a turn of the main window: flagged sidechain so context fill skips it.
                 model, context = it.model or "", fresh + written + read
                 self.rows[advisor_key] = UsageRow(
-                    advisor_key, session_id, when, model, fresh, output, written, read, None, True, context, None
+                    advisor_key, session_id, when, model, fresh, output, written, read, None, True, context, None,
+                    cache_creation_1h_tokens=hour,
                 )
 
 
@@ -165,11 +164,14 @@ def _better(sidechain: bool, total: int, cost: float | None, old: UsageRow) -> b
     return (cost or 0.0) > (old.cost_usd or 0.0)
 
 
-def _cache_tokens(usage: Iteration) -> tuple[int, int]:
-    """Cache writes and reads; writes are the 5m + 1h buckets when the log has them."""
+def _cache_writes(usage: Usage | Iteration) -> tuple[int, int]:
+    """Cache writes, and the one-hour part of them (billed at twice the input price).
+
+    Writes are the 5m + 1h buckets when the log has them, else
+    ``cache_creation_input_tokens`` (older logs: all five-minute writes).
+    """
     buckets = usage.cache_creation
     if buckets is not None:
-        written = buckets.ephemeral_5m_input_tokens + buckets.ephemeral_1h_input_tokens
-    else:
-        written = usage.cache_creation_input_tokens or 0
-    return written, usage.cache_read_input_tokens or 0
+        hour = buckets.ephemeral_1h_input_tokens
+        return buckets.ephemeral_5m_input_tokens + hour, hour
+    return usage.cache_creation_input_tokens or 0, 0

@@ -139,7 +139,7 @@ class Chunk:
         self.batch.usage.append(
             _row(
                 UsageRow,
-                (key, self.sid, ts, model, inp - cached, out, 0, cached, None, side, total, window, None),
+                (key, self.sid, ts, model, inp - cached, out, 0, cached, None, side, total, window, None, 0),
             )
         )
 

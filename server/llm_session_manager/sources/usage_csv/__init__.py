@@ -33,6 +33,7 @@ class UsageExport:
     exact = True
     layout = "document"
     watched = True
+    totals = True  # a row sums a day's responses: priced without the per-response 200k tiers
 
     def __init__(self, provider: str, vendor: str) -> None:
         """``vendor`` names the module (``_openai``) whose ``kind`` and ``read`` know its shapes."""
