@@ -47,9 +47,11 @@ def test_one_hour_cache_writes_are_billed_at_twice_the_input_price(logs, cli) ->
 
 def test_a_store_from_before_the_one_hour_split_is_read_again_and_repriced(logs, cli) -> None:
     assert cli("scan").code == 0
-    # Make the store what version 10 left: no 1h column, costs of 1h writes at the 5m rate.
+    # Make the store what version 10 left: no 1h column, costs of 1h writes at the 5m rate
+    # (and none of what later versions add).
     conn = connect()
     conn.execute("""
+        ALTER TABLE memories DROP COLUMN writer;
         ALTER TABLE usage DROP COLUMN cache_creation_1h_tokens;
         ALTER TABLE usage_quarters DROP COLUMN unpriced;
         ALTER TABLE sessions DROP COLUMN context_peak;

@@ -207,7 +207,7 @@ def test_breakdown_splits_each_row_by_model_and_adds_up(cli, store, fixture_logs
                 assert sum(m[field] for m in r["models"]) == r[field], (by, r["key"], field)
     day = {r["key"]: r for r in usage(cli, "--by", "day", "--breakdown")["rows"]}["2025-08-16"]
     assert {m["model"] for m in day["models"]} >= {"claude-sonnet-4-5-20250929", "claude-opus-4-1"}
-    assert list(day["models"][0]) == ["model", *FIELDS, "cost_usd"]
+    assert list(day["models"][0]) == ["model", *FIELDS, "cost_usd", "cost_complete"]
 
 
 def test_a_project_filter_keeps_only_that_projects_usage(cli, fixture_logs):
