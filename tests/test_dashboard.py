@@ -479,7 +479,7 @@ def test_a_dashboard_whose_terminal_is_closed_exits_instead_of_spinning(store, t
 
 @pytest.mark.parametrize("breakage, message", [
     ("config", "unknown key 'dashboard.colour_scheme'"),
-    ("store", "is not a usable SQLite database"),
+    ("store", "is damaged"),
 ])
 def test_a_broken_config_or_store_is_one_line_and_exit_1(fixture_logs, tmp_path, monkeypatch, breakage, message,
                                                          terminal):

@@ -23,6 +23,10 @@ class StoreCorrupt(StoreError):
     """The database file is not a usable SQLite database; it is never recreated over."""
 
 
+class DiskFull(StoreError):
+    """A write failed for want of space; what was stored before it is intact."""
+
+
 class NotFound(LlmSessionError):
     """A session, memory or file named by the user does not exist."""
 

@@ -362,7 +362,7 @@ async def test_a_corrupt_database_is_one_clear_message_and_an_error_never_a_cras
         with pytest.raises(JsonRpcException) as e:
             await lsp.request("llmSession/sessions", {})
         assert e.value.code == -32803
-        assert "not a usable SQLite database" in e.value.message and "mv" in e.value.message
+        assert "is damaged" in e.value.message and "doctor --recover" in e.value.message
     with pytest.raises(JsonRpcException):
         await lsp.command("llmSession.refresh")
     [shown] = lsp.client.messages  # once, however often it is met
@@ -377,7 +377,7 @@ async def test_a_corrupt_database_is_one_clear_message_and_an_error_never_a_cras
 
     assert db.read_bytes() == garbage  # never recreated over: it may be somebody's history
 
-    # Moved aside as the message says, the store is rebuilt and the same server carries on.
+    # Moved aside, the store is rebuilt and the same server carries on.
     db.rename(db.with_name("sessions.db.broken"))
     assert await lsp.request("llmSession/sessions", {}) == []
     assert await lsp.stop() == 0

@@ -29,6 +29,8 @@ from pygls.exceptions import JsonRpcException
 from .. import config as config_module
 from ..config import Config
 from ..errors import BadInput, ConfigError, LlmSessionError, StoreError
+from ..store.connection import db_path
+from ..store.failures import explain_on
 
 if TYPE_CHECKING:
     from .server import SessionServer
@@ -115,8 +117,14 @@ class Backend:
         conn = self.connection(slot)
         try:
             return fn(conn, config, *args)
-        except apsw.Error as e:
-            self._drop_connection(slot)
+        except (apsw.Error, OSError) as e:
+            known = explain_on(e, conn, db_path())
+            if isinstance(e, apsw.Error):
+                self._drop_connection(slot)
+            if known is not None:
+                raise known from e
+            if isinstance(e, OSError):
+                raise
             raise self._diagnose(e, slot) from e
 
     def load_config(self) -> Config:
