@@ -383,6 +383,30 @@ async def test_a_corrupt_database_is_one_clear_message_and_an_error_never_a_cras
     assert await lsp.stop() == 0
 
 
+async def test_a_page_damaged_mid_file_is_the_same_one_line_as_the_cli_and_no_crash(lsp):
+    import apsw
+
+    db = Path(os.environ["LLM_SESSION_DATA_DIR"]) / "sessions.db"
+    conn = apsw.Connection(str(db))
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    page = conn.execute("SELECT pageno FROM dbstat WHERE name = 'sessions' AND pagetype = 'leaf'").fetchone()[0]
+    conn.close()
+    with db.open("r+b") as f:
+        f.seek((page - 1) * page_size)
+        f.write(b"\xde\xad\xbe\xef" * (page_size // 4))
+
+    for _ in range(2):
+        with pytest.raises(JsonRpcException) as e:
+            await lsp.request("llmSession/sessions", {})
+        assert e.value.code == -32803
+        assert e.value.message.startswith(f"the database {db} is damaged")
+        assert "llm-session doctor --recover" in e.value.message
+    [shown] = lsp.client.messages  # once, though the store poll succeeds in between
+    assert shown.message == f"llm-session: {e.value.message}"
+    assert await lsp.stop() == 0
+
+
 async def test_a_data_directory_that_cannot_be_created_is_reported(servers, tmp_path, monkeypatch):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the data directory should be\n")
