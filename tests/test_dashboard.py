@@ -123,8 +123,9 @@ def test_the_table_shows_every_scanned_session_as_list_does(store, cli):
             assert f"{s['context']['percent']:.1f}%" in " ".join(row)
         shown = screen(app)
         assert "Sessions · 6 " in shown
-        # The fixtures' sessions are months old: none in the trend's window, no Claude block now.
-        assert "0 sessions in 30 days · 0 active" in shown
+        # The fixtures' sessions are months old: all in the table, none in the trend's window,
+        # no Claude block now; the header counts the table it sits on.
+        assert "6 sessions · 0 used in 30 days · 0 active" in shown
         assert "Claude 5-hour block: none active" in shown
 
     drive(app, story)
@@ -314,7 +315,7 @@ def test_a_scan_by_another_process_shows_up_after_a_refresh_tick(fixture_logs, s
         assert r.code == 0, r.err
         # The Codex session just worked, so it is now the most recent: first row.
         await until(pilot, lambda: "today 123.0k tokens" in screen(app), "the new turn in the header")
-        assert "1 session in 30 days" in screen(app)
+        assert "6 sessions · 1 used in 30 days" in screen(app)
         assert "123.0k tokens · $" in screen(app)  # the chart has today's bar
         await pilot.press("1")
         await until(pilot, lambda: f"id            {CODEX_RECENT}" in screen(app), "the Codex session's details")

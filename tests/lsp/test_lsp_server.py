@@ -130,12 +130,12 @@ async def test_status_gives_the_workspace_session_and_a_status_bar_summary(fixtu
     shop = await lsp.request("llmSession/status", {"cwd": Path("/home/dev/shop").as_uri()})
     assert shop["session"]["id"] == CLAUDE_B
     assert shop["summary"] == {"count": 0, "healthy": 0, "warning": 0, "critical": 0}
-    assert shop["label"] == "LLM: no sessions"
+    assert shop["label"] == "LLM: none active"
 
     by_id = await lsp.request("llmSession/status", {"sessionId": CLAUDE_B[:8]})
     assert by_id["session"]["id"] == CLAUDE_B and by_id["summary"]["count"] == 1
     nowhere = await lsp.request("llmSession/status", {"cwd": "/somewhere/else"})
-    assert nowhere["session"] is None and nowhere["label"] == "LLM: no sessions"
+    assert nowhere["session"] is None and nowhere["label"] == "LLM: none active"
 
 
 async def test_status_for_an_unknown_session_is_the_cli_error_line(lsp):
