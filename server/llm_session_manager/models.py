@@ -166,6 +166,9 @@ class Session(msgspec.Struct):
     cost_usd: float
     health: Health
     tags: list[str]
+    # Start of the latest stretch of work (no pause over recommendations.idle_minutes):
+    # what "running for" counts from, not ``started_at`` (services/working.py).
+    working_since: str | None = None
 
 
 class Recommendation(msgspec.Struct):

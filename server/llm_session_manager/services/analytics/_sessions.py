@@ -19,6 +19,7 @@ from ...config import Config
 from ...models import LimitHit, LimitHits, SessionStats
 from .. import health
 from ..sessions import context_limit
+from ..working import since as working_since
 from ._usage import RESPONSES, Rollup
 from ._window import Window
 
@@ -84,6 +85,11 @@ def stats(
     threshold = config.recommendations.context_percent
     statuses = {"healthy": 0, "warning": 0, "critical": 0}
     durations, hits = [], []
+    rec = config.recommendations
+    working = working_since(  # the health clock ``list`` uses
+        conn, {f.id: (f.started_at or 0.0, f.last_activity or 0.0) for f in found.values()},
+        pause_s=rec.idle_minutes * 60, shortest_s=rec.max_duration_hours * 3600 / 2,
+    )
     for f in found.values():
         key = (f.model, f.context_window)
         if key not in limits:
@@ -92,7 +98,7 @@ def stats(
         used = f.context_tokens or 0
         signals = health.Signals(
             context_percent=round(100.0 * used / window, 1) if window else 0.0,
-            duration_s=(f.last_activity or 0) - (f.started_at or 0),
+            duration_s=max(0.0, (f.last_activity or 0) - working[f.id]),
             idle_s=max(0.0, now - (f.last_activity or now)),
             errors=errors.get(f.id, 0),
             turns=responses.get(f.id, 0),
