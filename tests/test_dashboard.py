@@ -481,6 +481,7 @@ def test_a_dashboard_whose_terminal_is_closed_exits_instead_of_spinning(store, t
 @pytest.mark.parametrize("breakage, message", [
     ("config", "unknown key 'dashboard.colour_scheme'"),
     ("store", "is damaged"),
+    ("page", "is damaged (database disk image is malformed); your memories, tags and projects live only"),
 ])
 def test_a_broken_config_or_store_is_one_line_and_exit_1(fixture_logs, tmp_path, monkeypatch, breakage, message,
                                                          terminal):
@@ -488,10 +489,21 @@ def test_a_broken_config_or_store_is_one_line_and_exit_1(fixture_logs, tmp_path,
         cfg = tmp_path / "config.yaml"
         cfg.write_text("dashboard:\n  colour_scheme: dark\n")
         monkeypatch.setenv("LLM_SESSION_CONFIG", str(cfg))
-    else:
+    elif breakage == "store":
         data = tmp_path / "sandbox" / "data"
         data.mkdir(parents=True, exist_ok=True)
         (data / "sessions.db").write_bytes(b"this is not a database, it is notes.txt\n" * 200)
+    else:  # one page in the middle of a real store, overwritten
+        subprocess.run([sys.executable, "-m", "llm_session_manager", "scan"], check=True, capture_output=True)
+        db = tmp_path / "sandbox" / "data" / "sessions.db"
+        conn = connect(db)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        page = conn.execute("SELECT pageno FROM dbstat WHERE name = 'sessions' AND pagetype = 'leaf'").fetchone()[0]
+        conn.close()
+        with db.open("r+b") as f:
+            f.seek((page - 1) * page_size)
+            f.write(b"\xde\xad\xbe\xef" * (page_size // 4))
     term = terminal("dashboard")
     code = term.exit_code()
     lines = [line for line in term.text().splitlines() if line.strip()]
