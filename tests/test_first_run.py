@@ -42,11 +42,11 @@ def test_the_demo_ends_with_a_command_that_runs_as_printed(start, tmp_path):
     # The venv's bin is not on PATH, as after `make demo`; a narrow terminal must not wrap the command.
     env = {**os.environ, "PATH": "/usr/bin:/bin", "COLUMNS": "50"}
     demo = subprocess.run([*start, "demo", "--dir", str(tmp_path / "demo")], capture_output=True, text=True,
-                          env=env, timeout=120)
+                          check=False, env=env, timeout=120)
     assert demo.returncode == 0, demo.stderr
     hint = demo.stdout.rstrip("\n").splitlines()[-1].strip()
     assert hint.endswith(" list --no-scan"), hint
-    listed = subprocess.run(hint.replace(" list --no-scan", " list --no-scan --json"), shell=True,
+    listed = subprocess.run(hint.replace(" list --no-scan", " list --no-scan --json"), shell=True, check=False,
                             capture_output=True, text=True, env=env, timeout=120)
     assert listed.returncode == 0, listed.stderr
     assert len(json.loads(listed.stdout)) >= 10  # the demo's sessions, not the user's

@@ -9,7 +9,7 @@ never also running.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 CLAUDE_B = "9e8d7c6b-5a49-4382-9170-a1b2c3d4e5f6"  # resumed from A: A's lines of the day before come first
@@ -46,7 +46,7 @@ def test_a_session_that_ended_long_ago_is_idle_and_never_also_running(store, cli
 
 
 def test_a_session_picked_up_again_today_runs_since_today_not_since_its_first_day(fixture_logs, cli):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     log = next(fixture_logs.claude.glob(f"projects/*/{CLAUDE_B}.jsonl"))
     _append_turns(log, [now - timedelta(minutes=m) for m in (20, 10, 1)])
     recs = _recommendations(cli, CLAUDE_B)
@@ -57,7 +57,7 @@ def test_a_session_picked_up_again_today_runs_since_today_not_since_its_first_da
 
 
 def test_a_session_at_work_for_five_hours_without_a_pause_is_told_so(fixture_logs, cli):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     log = next(fixture_logs.claude.glob(f"projects/*/{CLAUDE_B}.jsonl"))
     _append_turns(log, [now - timedelta(minutes=m) for m in range(300, -1, -20)])  # every 20 min for 5 h
     [running] = [r for r in _recommendations(cli, CLAUDE_B) if r["rule"] == "duration"]

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import apsw
 import pytest
-
 from mcp_helpers import anyio_backend, cli_json, error_text, logs, mcp_client, structured  # noqa: F401
 
 pytestmark = pytest.mark.anyio

@@ -134,7 +134,7 @@ def _readable_rows(conn: apsw.Connection, table: str, columns: list[str]) -> tup
     True with them if no damaged page was met.
     """
     key = _key(conn, table)
-    select = f"SELECT {', '.join(_quote(c) for c in columns)} FROM {_quote(table)}"  # noqa: S608 (our names)
+    select = f"SELECT {', '.join(_quote(c) for c in columns)} FROM {_quote(table)}"
     rows: dict[tuple, tuple] = {}
     complete = True
     for direction in ("ASC", "DESC"):
@@ -154,19 +154,23 @@ def _insert(conn: apsw.Connection, table: str, columns: list[str], rows: list[tu
         return 0
     names = ", ".join(_quote(c) for c in columns)
     marks = ", ".join("?" * len(columns))
-    count = f"SELECT count(*) FROM {_quote(table)}"  # noqa: S608 (our names)
-    before = conn.execute(count).fetchone()[0]
+    before = _count(conn, table)
     for start in range(0, len(rows), _BATCH):
         with write_transaction(conn):
-            conn.executemany(f"INSERT OR IGNORE INTO {_quote(table)} ({names}) VALUES ({marks})",  # noqa: S608
+            conn.executemany(f"INSERT OR IGNORE INTO {_quote(table)} ({names}) VALUES ({marks})",
                              rows[start:start + _BATCH])
-    return conn.execute(count).fetchone()[0] - before
+    return _count(conn, table) - before
+
+
+def _count(conn: apsw.Connection, table: str) -> int:
+    return int(conn.execute(f"SELECT count(*) FROM {_quote(table)}").fetchall()[0][0] or 0)
 
 
 def _tables(conn: apsw.Connection) -> set[str]:
     """Ordinary tables: not SQLite's own, not virtual tables nor their shadow tables."""
-    rows = conn.execute("SELECT name, sql FROM sqlite_schema WHERE type = 'table'").fetchall()
-    virtual = [name for name, sql in rows if (sql or "").upper().startswith("CREATE VIRTUAL TABLE")]
+    rows = [(str(name), str(sql or "")) for name, sql in conn.execute(
+        "SELECT name, sql FROM sqlite_schema WHERE type = 'table'")]
+    virtual = [name for name, sql in rows if sql.upper().startswith("CREATE VIRTUAL TABLE")]
     return {
         name for name, sql in rows
         if not name.startswith("sqlite_") and name not in virtual and not any(name.startswith(f"{v}_") for v in virtual)
@@ -174,15 +178,15 @@ def _tables(conn: apsw.Connection) -> set[str]:
 
 
 def _columns(conn: apsw.Connection, table: str) -> list[str]:
-    return [row[1] for row in conn.execute(f"PRAGMA table_info({_quote(table)})")]
+    return [str(row[1]) for row in conn.execute(f"PRAGMA table_info({_quote(table)})")]
 
 
 def _key(conn: apsw.Connection, table: str) -> list[str]:
     """The columns a table is stored in order of: its primary key, else its rowid."""
-    info = conn.execute(f"PRAGMA table_info({_quote(table)})").fetchall()
-    key = [row[1] for row in sorted(info, key=lambda row: row[5]) if row[5]]
-    without_rowid = conn.execute("SELECT sql FROM sqlite_schema WHERE name = ?", (table,)).fetchone()[0]
-    return key if "WITHOUT ROWID" in without_rowid.upper() else ["rowid"]
+    info = [(int(row[5] or 0), str(row[1])) for row in conn.execute(f"PRAGMA table_info({_quote(table)})")]
+    key = [name for position, name in sorted(info) if position]
+    sql = str(conn.execute("SELECT sql FROM sqlite_schema WHERE name = ?", (table,)).fetchall()[0][0])
+    return key if "WITHOUT ROWID" in sql.upper() else ["rowid"]
 
 
 @contextlib.contextmanager
