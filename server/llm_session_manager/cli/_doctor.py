@@ -30,12 +30,18 @@ def cmd_doctor(ctx: Context) -> None:
 
 
 def _print_recovered(done: Recovered) -> None:
-    print(f"Recovered into {done.database}:")
-    for table, rows in done.tables.items():
-        if rows:
-            print(f"  {table:<20} {rows:>8,} rows")
+    from ._setup import self_command
+
+    if any(done.tables.values()):
+        print(f"Recovered into {done.database}:")
+        for table, rows in done.tables.items():
+            if rows:
+                print(f"  {table:<20} {rows:>8,} rows")
+    else:
+        print(f"SQLite could read nothing of the damaged file; {done.database} is a new, empty database.")
     if done.incomplete:
-        print(f"Some rows of {', '.join(done.incomplete)} sat on damaged pages and are lost;")
-        print("the next scan reads your logs again and brings back what they still hold.")
+        if any(done.tables.values()):
+            print(f"Some rows of {', '.join(done.incomplete)} sat on damaged pages and could not be read.")
+        print("The next scan reads your logs again and brings back what they still hold.")
     print(f"The damaged file was moved to {done.damaged_copy} (not deleted).")
-    print("Next: llm-session scan")
+    print(f"Next: {self_command()} scan")
