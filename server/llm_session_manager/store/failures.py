@@ -16,7 +16,7 @@ import apsw
 
 from ..errors import DiskFull, LlmSessionError, StoreCorrupt
 
-_NO_SPACE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_NO_SPACE = {errno.ENOSPC, errno.EDQUOT}
 
 
 def corrupt(path: Path | str, detail: object) -> StoreCorrupt:
@@ -41,8 +41,8 @@ def explain(error: BaseException, path: Path | str, system_errno: int | None = N
     """``error`` as a one-line store error, or None if it is not about the store's file.
 
     ``system_errno`` is the connection's ``system_errno`` where the caller has it:
-    SQLite reports a write refused for a file size limit (``EFBIG``) as a plain
-    I/O error.
+    SQLite reports some writes refused for want of space (growing the ``-shm``
+    file, a quota) as a plain I/O error, and only the errno says why.
     """
     if isinstance(error, (apsw.CorruptError, apsw.NotADBError)):
         return corrupt(path, error)
