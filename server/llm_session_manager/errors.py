@@ -20,7 +20,7 @@ class StoreError(LlmSessionError):
 
 
 class StoreCorrupt(StoreError):
-    """The database file is not a usable SQLite database; it is never recreated over."""
+    """The database file is damaged (whole or a page of it); it is never deleted or recreated over."""
 
 
 class DiskFull(StoreError):
