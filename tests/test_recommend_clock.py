@@ -62,3 +62,11 @@ def test_a_session_at_work_for_five_hours_without_a_pause_is_told_so(fixture_log
     _append_turns(log, [now - timedelta(minutes=m) for m in range(300, -1, -20)])  # every 20 min for 5 h
     [running] = [r for r in _recommendations(cli, CLAUDE_B) if r["rule"] == "duration"]
     assert running["message"].startswith("running for 5.0 h (over 4 h)")
+
+
+def test_pauses_to_read_a_diff_are_part_of_the_run(cli, tmp_path):
+    # The demo's long session: turns up to 54 minutes apart over 4.8 hours, still going.
+    r = cli("demo", "--dir", str(tmp_path / "demo"), "--json")
+    assert r.code == 0, r.err
+    [running] = [x for x in r.json()["recommendations"] if x["rule"] == "duration"]
+    assert running["message"].startswith("running for 4.")

@@ -166,7 +166,7 @@ class Session(msgspec.Struct):
     cost_usd: float
     health: Health
     tags: list[str]
-    # Start of the latest stretch of work (no pause over recommendations.idle_minutes):
+    # Start of the current run of work (no pause long enough to count as stopped):
     # what "running for" counts from, not ``started_at`` (services/working.py).
     working_since: str | None = None
 

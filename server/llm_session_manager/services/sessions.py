@@ -156,7 +156,7 @@ def _select(
     rec = config.recommendations
     working = working_since(
         conn, {f.id: (f.started_at or 0.0, f.last_activity or 0.0) for f in facts},
-        pause_s=rec.idle_minutes * 60, shortest_s=rec.max_duration_hours * 3600 / 2,  # where health starts to fall
+        pause_s=health.stopped_after_s(config), shortest_s=rec.max_duration_hours * 3600 / 2,  # where health falls
     )
     return [_session(f, f.id in active, config, now, limits, working[f.id]) for f in facts]
 

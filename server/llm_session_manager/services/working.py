@@ -4,8 +4,11 @@ A session's first and last timestamps are a poor clock. A resumed Claude Code
 session repeats its predecessor's lines, with their old timestamps, under its
 own id, and a session picked up again after months keeps its first day: both
 read as "running for 7188 h" for a log appended today. What a person means by
-running is the work since the last real pause, so the clock starts at the
-first response or message after the last gap longer than the idle threshold.
+running is the work since the session last stopped, so the clock starts at the
+first response or message after the last gap long enough for the health score
+to count the session as stopped (``health.stopped_after_s``: eight times the
+idle threshold, 4 h by default). Shorter gaps (reading a diff, lunch) are part
+of the run.
 """
 
 from __future__ import annotations

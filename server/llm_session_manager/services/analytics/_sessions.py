@@ -88,7 +88,7 @@ def stats(
     rec = config.recommendations
     working = working_since(  # the health clock ``list`` uses
         conn, {f.id: (f.started_at or 0.0, f.last_activity or 0.0) for f in found.values()},
-        pause_s=rec.idle_minutes * 60, shortest_s=rec.max_duration_hours * 3600 / 2,
+        pause_s=health.stopped_after_s(config), shortest_s=rec.max_duration_hours * 3600 / 2,
     )
     for f in found.values():
         key = (f.model, f.context_window)
