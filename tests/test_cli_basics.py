@@ -84,7 +84,7 @@ def test_a_corrupt_database_is_reported_and_left_alone(cli):
     r = cli("list", "--json")
     assert r.code == 1
     assert r.out == ""
-    assert r.err.count("\n") == 1 and "not a usable SQLite database" in r.err and "mv" in r.err
+    assert r.err.count("\n") == 1 and "is damaged" in r.err and "llm-session doctor --recover" in r.err
     assert db.read_bytes() == garbage
 
 

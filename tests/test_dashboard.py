@@ -123,8 +123,9 @@ def test_the_table_shows_every_scanned_session_as_list_does(store, cli):
             assert f"{s['context']['percent']:.1f}%" in " ".join(row)
         shown = screen(app)
         assert "Sessions · 6 " in shown
-        # The fixtures' sessions are months old: none in the trend's window, no Claude block now.
-        assert "0 sessions in 30 days · 0 active" in shown
+        # The fixtures' sessions are months old: all in the table, none in the trend's window,
+        # no Claude block now; the header counts the table it sits on.
+        assert "6 sessions · 0 used in 30 days · 0 active" in shown
         assert "Claude 5-hour block: none active" in shown
 
     drive(app, story)
@@ -314,7 +315,7 @@ def test_a_scan_by_another_process_shows_up_after_a_refresh_tick(fixture_logs, s
         assert r.code == 0, r.err
         # The Codex session just worked, so it is now the most recent: first row.
         await until(pilot, lambda: "today 123.0k tokens" in screen(app), "the new turn in the header")
-        assert "1 session in 30 days" in screen(app)
+        assert "6 sessions · 1 used in 30 days" in screen(app)
         assert "123.0k tokens · $" in screen(app)  # the chart has today's bar
         await pilot.press("1")
         await until(pilot, lambda: f"id            {CODEX_RECENT}" in screen(app), "the Codex session's details")
@@ -479,7 +480,8 @@ def test_a_dashboard_whose_terminal_is_closed_exits_instead_of_spinning(store, t
 
 @pytest.mark.parametrize("breakage, message", [
     ("config", "unknown key 'dashboard.colour_scheme'"),
-    ("store", "is not a usable SQLite database"),
+    ("store", "is damaged"),
+    ("page", "is damaged (database disk image is malformed); your memories, tags and projects live only"),
 ])
 def test_a_broken_config_or_store_is_one_line_and_exit_1(fixture_logs, tmp_path, monkeypatch, breakage, message,
                                                          terminal):
@@ -487,10 +489,21 @@ def test_a_broken_config_or_store_is_one_line_and_exit_1(fixture_logs, tmp_path,
         cfg = tmp_path / "config.yaml"
         cfg.write_text("dashboard:\n  colour_scheme: dark\n")
         monkeypatch.setenv("LLM_SESSION_CONFIG", str(cfg))
-    else:
+    elif breakage == "store":
         data = tmp_path / "sandbox" / "data"
         data.mkdir(parents=True, exist_ok=True)
         (data / "sessions.db").write_bytes(b"this is not a database, it is notes.txt\n" * 200)
+    else:  # one page in the middle of a real store, overwritten
+        subprocess.run([sys.executable, "-m", "llm_session_manager", "scan"], check=True, capture_output=True)
+        db = tmp_path / "sandbox" / "data" / "sessions.db"
+        conn = connect(db)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        page = conn.execute("SELECT pageno FROM dbstat WHERE name = 'sessions' AND pagetype = 'leaf'").fetchone()[0]
+        conn.close()
+        with db.open("r+b") as f:
+            f.seek((page - 1) * page_size)
+            f.write(b"\xde\xad\xbe\xef" * (page_size // 4))
     term = terminal("dashboard")
     code = term.exit_code()
     lines = [line for line in term.text().splitlines() if line.strip()]

@@ -46,7 +46,10 @@ def rules_of(notes) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def busy_shop(fixture_logs, cli) -> Path:
-    """Session B of the shop project answered at 23:20 UTC on 2025-08-15 with its context 90 % full."""
+    """Session B of the shop project answered at 23:20 UTC on 2025-08-15 with its context 90 % full,
+    after working without a pause (a turn every 20 minutes) since 10:12 that day."""
+    for k in range(38):
+        claude_turn(fixture_logs.claude, at("2025-08-15T10:40") + k * 1200, 100 + k)
     claude_turn(fixture_logs.claude, at("2025-08-15T23:20"), 1)
     assert cli("scan").code == 0
     return fixture_logs.claude
@@ -80,7 +83,7 @@ def test_a_rule_can_have_its_own_cooldown(busy_shop, slack, tmp_path):
 
 
 def test_health_bands_come_from_the_health_thresholds(busy_shop, slack, tmp_path):
-    # Session B has run for over a day (duration 0/100), its context is 90 % full
+    # Session B has worked for 13 hours without a pause (duration 0/100), its context is 90 % full
     # (token_usage 20/100), it answered ten minutes ago and has no errors (100 each):
     # 0.4 * 20 + 0.2 * 0 + 0.2 * 100 + 0.2 * 100 = 48.
     now = at("2025-08-15T23:30")

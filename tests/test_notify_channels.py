@@ -114,9 +114,9 @@ def test_the_desktop_channel_runs_notify_send_with_title_and_message(cli, tmp_pa
 def test_critical_alerts_are_urgent_on_the_desktop(fixture_logs, cli, tmp_path, monkeypatch):
     on_path(monkeypatch, tmp_path / "bin")
     log = fake_program(tmp_path / "bin", "notify-send")
-    claude_turn(fixture_logs.claude, time.time() - 60, 1)
+    claude_turn(fixture_logs.claude, time.time() - 60, 1)  # health 68: its context is 90 % full
     path = use_config(tmp_path, monkeypatch, "  channels:\n    desktop: {}\n")
-    path.write_text("health_thresholds: {healthy: 70, warning: 50}\n" + path.read_text())
+    path.write_text("health_thresholds: {healthy: 90, warning: 70}\n" + path.read_text())
     r = cli("notify", "check", "--json")
     assert r.code == 0, r.err
     assert [(n["rule"], n["severity"]) for n in r.json()] == [("health_critical", "critical"), ("context", "warning")]

@@ -51,7 +51,8 @@ def test_list_json_follows_the_contract(cli, scanned):
     assert len(listed) == scanned["sessions"] == 6
     for s in listed:
         assert list(s) == ["id", "provider", "project", "cwd", "title", "model", "started_at",
-                           "last_activity", "active", "tokens", "context", "cost_usd", "health", "tags"]
+                           "last_activity", "active", "tokens", "context", "cost_usd", "health", "tags",
+                           "working_since"]
         assert list(s["tokens"]) == ["input", "output", "cache_creation", "cache_read", "total", "source"]
         assert list(s["context"]) == ["used", "limit", "percent"]
         assert list(s["health"]) == ["score", "status", "components"]
@@ -171,7 +172,7 @@ def test_recommendations_name_full_long_idle_and_duplicate_sessions(conn):
 
     now = _ts(base.last_activity)
     full = variant(id="full", context=type(base.context)(used=180_000, limit=200_000, percent=90.0))
-    long = variant(id="long", started_at="2025-08-15T01:00:00Z", last_activity="2025-08-15T06:30:00Z")
+    long = variant(id="long", started_at="2025-08-15T01:00:00Z", working_since="2025-08-15T04:50:00Z")
     idle = variant(id="idle", last_activity=sessions.iso(now - 45 * 60))
     recs = recommend.for_sessions([full, long, idle], cfg, now=now)
     rules = {(r.session_id, r.rule) for r in recs}

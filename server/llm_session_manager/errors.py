@@ -20,7 +20,11 @@ class StoreError(LlmSessionError):
 
 
 class StoreCorrupt(StoreError):
-    """The database file is not a usable SQLite database; it is never recreated over."""
+    """The database file is damaged (whole or a page of it); it is never deleted or recreated over."""
+
+
+class DiskFull(StoreError):
+    """A write failed for want of space; what was stored before it is intact."""
 
 
 class NotFound(LlmSessionError):

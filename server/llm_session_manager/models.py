@@ -178,6 +178,9 @@ class Session(msgspec.Struct, omit_defaults=True):  # cost_complete is written o
     health: Health
     tags: list[str]
     cost_complete: bool = True  # False: some responses are of a model without a price
+    # Start of the current run of work (no pause long enough to count as stopped):
+    # what "running for" counts from, not ``started_at`` (services/working.py).
+    working_since: str | None = None
 
 
 class Recommendation(msgspec.Struct):

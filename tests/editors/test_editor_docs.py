@@ -282,7 +282,7 @@ def test_the_eglot_snippet_runs_the_server_in_claude_md_only(store_env, tmp_path
     assert "mode=llm-session-instructions-mode" in proc.stdout, proc.stderr
     assert "hover=**CLAUDE.md: " in proc.stdout and "tokens every turn" in proc.stdout
     assert "readme=markdown-mode server=nil" in proc.stdout
-    assert "LLM: no sessions" in proc.stderr  # llm-session-status's message
+    assert "LLM: none active" in proc.stderr  # llm-session-status's message
 
 
 def test_the_lsp_mode_snippet_runs_the_server_as_an_add_on(store_env, tmp_path):
@@ -315,7 +315,7 @@ def test_the_lsp_mode_snippet_runs_the_server_as_an_add_on(store_env, tmp_path):
     assert "servers=(llm-session)" in proc.stdout, proc.stderr
     assert "warnings=nil" in proc.stdout, proc.stdout
     assert "hover=**CLAUDE.md: " in proc.stdout and "tokens every turn" in proc.stdout
-    assert "LLM: no sessions" in proc.stderr
+    assert "LLM: none active" in proc.stderr
 
 
 @pytest.fixture

@@ -130,12 +130,12 @@ async def test_status_gives_the_workspace_session_and_a_status_bar_summary(fixtu
     shop = await lsp.request("llmSession/status", {"cwd": Path("/home/dev/shop").as_uri()})
     assert shop["session"]["id"] == CLAUDE_B
     assert shop["summary"] == {"count": 0, "healthy": 0, "warning": 0, "critical": 0}
-    assert shop["label"] == "LLM: no sessions"
+    assert shop["label"] == "LLM: none active"
 
     by_id = await lsp.request("llmSession/status", {"sessionId": CLAUDE_B[:8]})
     assert by_id["session"]["id"] == CLAUDE_B and by_id["summary"]["count"] == 1
     nowhere = await lsp.request("llmSession/status", {"cwd": "/somewhere/else"})
-    assert nowhere["session"] is None and nowhere["label"] == "LLM: no sessions"
+    assert nowhere["session"] is None and nowhere["label"] == "LLM: none active"
 
 
 async def test_status_for_an_unknown_session_is_the_cli_error_line(lsp):
@@ -362,7 +362,7 @@ async def test_a_corrupt_database_is_one_clear_message_and_an_error_never_a_cras
         with pytest.raises(JsonRpcException) as e:
             await lsp.request("llmSession/sessions", {})
         assert e.value.code == -32803
-        assert "not a usable SQLite database" in e.value.message and "mv" in e.value.message
+        assert "is damaged" in e.value.message and "doctor --recover" in e.value.message
     with pytest.raises(JsonRpcException):
         await lsp.command("llmSession.refresh")
     [shown] = lsp.client.messages  # once, however often it is met
@@ -377,9 +377,33 @@ async def test_a_corrupt_database_is_one_clear_message_and_an_error_never_a_cras
 
     assert db.read_bytes() == garbage  # never recreated over: it may be somebody's history
 
-    # Moved aside as the message says, the store is rebuilt and the same server carries on.
+    # Moved aside, the store is rebuilt and the same server carries on.
     db.rename(db.with_name("sessions.db.broken"))
     assert await lsp.request("llmSession/sessions", {}) == []
+    assert await lsp.stop() == 0
+
+
+async def test_a_page_damaged_mid_file_is_the_same_one_line_as_the_cli_and_no_crash(lsp):
+    import apsw
+
+    db = Path(os.environ["LLM_SESSION_DATA_DIR"]) / "sessions.db"
+    conn = apsw.Connection(str(db))
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    page = conn.execute("SELECT pageno FROM dbstat WHERE name = 'sessions' AND pagetype = 'leaf'").fetchone()[0]
+    conn.close()
+    with db.open("r+b") as f:
+        f.seek((page - 1) * page_size)
+        f.write(b"\xde\xad\xbe\xef" * (page_size // 4))
+
+    for _ in range(2):
+        with pytest.raises(JsonRpcException) as e:
+            await lsp.request("llmSession/sessions", {})
+        assert e.value.code == -32803
+        assert e.value.message.startswith(f"the database {db} is damaged")
+        assert "llm-session doctor --recover" in e.value.message
+    [shown] = lsp.client.messages  # once, though the store poll succeeds in between
+    assert shown.message == f"llm-session: {e.value.message}"
     assert await lsp.stop() == 0
 
 

@@ -57,8 +57,9 @@ def main(argv: list[str] | None = None) -> int:
         from ..logs import to_stderr
 
         to_stderr(verbose=True)
+    ctx = Context(args)
     try:
-        _command(args.func)(Context(args))
+        _command(args.func)(ctx)
     except LlmSessionError as e:
         if args.verbose:
             _print_traceback()
@@ -69,9 +70,13 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0  # e.g. piped into head
-    except Exception as e:  # a bug: say so in one line unless asked for more
+    except Exception as e:  # a bug, unless it is about the store's file: one line either way
         if args.verbose:
             _print_traceback()
+        known = ctx.explain(e)
+        if known is not None:
+            print(f"error: {known}", file=sys.stderr)
+            return 1
         print(f"internal error: {e.__class__.__name__}: {e} (run with --verbose for details)", file=sys.stderr)
         return 70
     return 0

@@ -36,6 +36,13 @@ class Context:
             self._conn = connect()
         return self._conn
 
+    def explain(self, error: BaseException) -> Any:
+        """``error`` as a one-line ``LlmSessionError`` if it is about the store's file (damaged, disk full)."""
+        from ..store import db_path
+        from ..store.failures import explain_on
+
+        return explain_on(error, self._conn, db_path())
+
     def fresh_conn(self):
         """The store, first brought up to date with the logs (unless ``--no-scan``).
 

@@ -191,6 +191,12 @@ def _init(kit: _Kit) -> None:
     kit.add("init", "_setup:cmd_init", "create the config file and the database")
 
 
+def _doctor(kit: _Kit) -> None:
+    p = kit.add("doctor", "_doctor:cmd_doctor", "check the database; --recover gets a damaged one back")
+    p.add_argument("--recover", action="store_true",
+                   help="copy what SQLite can still read into a new database, keep the damaged file aside")
+
+
 def _lsp(kit: _Kit) -> None:
     p = kit.add("lsp", "_servers:cmd_lsp", "language server for editors, over stdin/stdout (docs/lsp.md)", json=False)
     p.add_argument("--stdio", action="store_true", help=argparse.SUPPRESS)  # what many clients append
@@ -317,7 +323,7 @@ _COMMANDS = (
     _Command("untag", _tagging("untag", "remove tags from")), _Command("set-project", _set_project),
     _Command("recommend", _recommend), _Command("usage", _usage), _Command("analytics", _analytics),
     _Command("blocks", _blocks), _Command("count-tokens", _count_tokens), _Command("demo", _demo),
-    _Command("init", _init), _Command("lsp", _lsp), _Command("mcp", _mcp), _Command("serve", _serve),
+    _Command("init", _init), _Command("doctor", _doctor), _Command("lsp", _lsp), _Command("mcp", _mcp), _Command("serve", _serve),
     _Command("dashboard", _dashboard), _Command("remember", _remember), _Command("memorize", _memorize),
     _Command("recall", _recall), _Command("memory", _memory), _Command("notify", _notify),
     _Command("pricing", _pricing), _Command("config", _config),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shlex
 import shutil
 import sys
 from datetime import datetime, timezone
@@ -54,9 +56,10 @@ def cmd_init(ctx: Context) -> None:
     ctx.config  # noqa: B018  (validates the config file before we report success)
     ctx.conn  # noqa: B018  (creates the database)
     info = {"config": str(path), "config_created": created, "database": str(db_path())}
+    me = self_command()
     ctx.emit(info, lambda _: print(
         f"Config:   {path}{' (created)' if created else ''}\nDatabase: {db_path()}\n"
-        "Next: 'llm-session scan' then 'llm-session list'."
+        f"Next: {me} scan && {me} list"
     ))
 
 
@@ -88,15 +91,27 @@ def cmd_demo(ctx: Context) -> None:
     render.usage_table(console, report, "day")
     console.rule("Recommendations")
     render.recommendations(console, recs)
-    console.print(
-        f"\nDemo data is in {root}. Explore it (your own logs stay out of it) with:\n"
-        f"  LLM_SESSION_DATA_DIR={root / 'data'} llm-session list --no-scan"
-    )
+    console.print(f"\nDemo data is in {root}. Explore it (your own logs stay out of it) with:")
+    # print, not the console: a wrapped command cannot be pasted
+    print(f"  LLM_SESSION_DATA_DIR={shlex.quote(str(root / 'data'))} {self_command()} list --no-scan")
+
+
+def self_command() -> str:
+    """This program as a command that runs when pasted into a shell, however it was started.
+
+    ``make demo`` runs ``.venv/bin/llm-session``, which is not on PATH; tests
+    and some users run ``python -m llm_session_manager``.
+    """
+    script = sys.argv[0]
+    if os.path.basename(script) == "llm-session":
+        on_path = shutil.which("llm-session")
+        if on_path and os.path.samefile(on_path, script):
+            return "llm-session"
+        return shlex.quote(os.path.abspath(script))
+    return f"{shlex.quote(sys.executable)} -m llm_session_manager"
 
 
 def _default_demo_dir() -> Path:
-    import os
-
     cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(cache) / "llm-session-manager" / "demo"
 

@@ -28,7 +28,9 @@ from pygls.exceptions import JsonRpcException
 
 from .. import config as config_module
 from ..config import Config
-from ..errors import BadInput, ConfigError, LlmSessionError, StoreError
+from ..errors import BadInput, ConfigError, LlmSessionError, StoreCorrupt, StoreError
+from ..store.connection import db_path
+from ..store.failures import explain_on
 
 if TYPE_CHECKING:
     from .server import SessionServer
@@ -62,6 +64,7 @@ class Backend:
         self._local = threading.local()
         self._limiter = trio.CapacityLimiter(WORKER_THREADS)
         self._shown: str | None = None  # the environment error last shown to the user
+        self._damage_shown: set[str] = set()
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(conn, config, *args)`` in a worker thread; errors as LSP errors."""
@@ -98,12 +101,18 @@ class Backend:
             raise error_response(e) from None
 
     def report(self, error: LlmSessionError) -> None:
-        """Show an environment error once, until something succeeds again."""
+        """Show an environment error once, until something succeeds again.
+
+        A damaged page fails only the requests that read it, while others (the
+        store poll) succeed in between: its message is shown once per process.
+        """
         if not isinstance(error, (StoreError, ConfigError)):
             return  # the request's own problem: its error response says it
         message = str(error)
-        if message != self._shown:
+        if message != self._shown and message not in self._damage_shown:
             self._shown = message
+            if isinstance(error, StoreCorrupt):
+                self._damage_shown.add(message)
             self._server.window_show_message(
                 types.ShowMessageParams(type=types.MessageType.Error, message=f"llm-session: {message}")
             )
@@ -115,8 +124,14 @@ class Backend:
         conn = self.connection(slot)
         try:
             return fn(conn, config, *args)
-        except apsw.Error as e:
-            self._drop_connection(slot)
+        except (apsw.Error, OSError) as e:
+            known = explain_on(e, conn, db_path())
+            if isinstance(e, apsw.Error):
+                self._drop_connection(slot)
+            if known is not None:
+                raise known from e
+            if isinstance(e, OSError):
+                raise
             raise self._diagnose(e, slot) from e
 
     def load_config(self) -> Config:

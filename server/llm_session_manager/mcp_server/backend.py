@@ -62,8 +62,17 @@ class Backend:
             if fresh and self._scan_before_reads:
                 self._refresh(conn, config)
             return fn(conn, config, *args)
-        except apsw.Error as e:
-            self._drop_connection()
+        except (apsw.Error, OSError) as e:
+            from ..store import db_path
+            from ..store.failures import explain_on
+
+            known = explain_on(e, conn, db_path())
+            if isinstance(e, apsw.Error):
+                self._drop_connection()
+            if known is not None:
+                raise known from e
+            if isinstance(e, OSError):
+                raise
             raise StoreError(f"database error: {e}") from e
 
     def config(self):

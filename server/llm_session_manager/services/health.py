@@ -5,7 +5,8 @@ a "bad" point, so a user can read from the components what to fix:
 
 * ``token_usage``: context fill; fine up to 50 %, 0 at 100 %.
 * ``duration``: fine up to half of ``recommendations.max_duration_hours``,
-  0 at twice it (long sessions drift and re-read stale context).
+  0 at twice it (long sessions drift and re-read stale context). Counted from
+  the session's current run of work (``services/working.py``), not its first line.
 * ``activity``: fine while idle less than ``recommendations.idle_minutes``,
   0 after eight times that.
 * ``errors``: API and tool errors per billed turn; fine at 0, 0 at 25 %.
@@ -36,6 +37,11 @@ def _falling(value: float, fine: float, bad: float) -> float:
     return 100.0 * (bad - value) / (bad - fine)
 
 
+def stopped_after_s(config: Config) -> float:
+    """Idle this long, a session has stopped (its activity is 0/100): work after it is a new run."""
+    return config.recommendations.idle_minutes * 60 * 8
+
+
 def score(signals: Signals, config: Config) -> Health:
     rec = config.recommendations
     max_s = rec.max_duration_hours * 3600
@@ -43,7 +49,7 @@ def score(signals: Signals, config: Config) -> Health:
     components = {
         "token_usage": _falling(signals.context_percent, 50, 100),
         "duration": _falling(signals.duration_s, max_s / 2, max_s * 2),
-        "activity": _falling(signals.idle_s, idle_s, idle_s * 8),
+        "activity": _falling(signals.idle_s, idle_s, stopped_after_s(config)),
         "errors": _falling(signals.errors / max(signals.turns, 1), 0, 0.25),
     }
     weights = config.health_weights

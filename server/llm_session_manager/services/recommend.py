@@ -41,14 +41,15 @@ def _rules(s: Session, config: Config, now: float) -> list[Recommendation]:
             f"save what it learned (llm-session export {short} --format markdown), "
             "then /compact or start a fresh session",
         ))
-    hours = (_ts(s.last_activity) - _ts(s.started_at)) / 3600
-    if hours > rec.max_duration_hours:
+    idle_min = (now - _ts(s.last_activity)) / 60
+    # Only a session still at work is "running"; its clock starts after its last real pause.
+    hours = (_ts(s.last_activity) - _ts(s.working_since or s.started_at)) / 3600
+    if idle_min <= rec.idle_minutes and hours > rec.max_duration_hours:
         out.append(Recommendation(
             s.id, "duration", "warning",
             f"running for {hours:.1f} h (over {rec.max_duration_hours:g} h)",
             "long sessions drift; summarise and restart with a focused prompt",
         ))
-    idle_min = (now - _ts(s.last_activity)) / 60
     if idle_min > rec.idle_minutes:
         out.append(Recommendation(
             s.id, "idle", "info",

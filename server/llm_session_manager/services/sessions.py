@@ -16,6 +16,7 @@ from ..errors import Ambiguous, BadInput, NotFound
 from ..models import SESSION_SORTS, Context, Session, Tokens, short_id
 from ..store import write_transaction
 from . import health, pricing, processes, unpriced_models, when
+from .working import since as working_since
 
 
 class Filters(NamedTuple):
@@ -186,7 +187,12 @@ def _select(
     active = _active(facts)
     now = time.time() if now is None else now
     limits = _Limits(config)
-    return [_session(f, f.id in active, config, now, limits) for f in facts]
+    rec = config.recommendations
+    working = working_since(
+        conn, {f.id: (f.started_at or 0.0, f.last_activity or 0.0) for f in facts},
+        pause_s=health.stopped_after_s(config), shortest_s=rec.max_duration_hours * 3600 / 2,  # where health falls
+    )
+    return [_session(f, f.id in active, config, now, limits, working[f.id]) for f in facts]
 
 
 def resolve_id(conn: apsw.Connection, ref: str) -> str:
@@ -313,13 +319,13 @@ class _Limits(dict):
         return limit
 
 
-def _session(f: _Facts, active: bool, config: Config, now: float, limits: _Limits) -> Session:
+def _session(f: _Facts, active: bool, config: Config, now: float, limits: _Limits, working: float) -> Session:
     used = f.context_tokens or 0
     limit = limits[f.model, f.context_window, is_long(f.context_peak, used)]
     percent = round(100.0 * used / limit, 1) if limit else 0.0
     signals = health.Signals(
         context_percent=percent,
-        duration_s=(f.last_activity or 0) - (f.started_at or 0),
+        duration_s=max(0.0, (f.last_activity or 0) - working),
         idle_s=max(0.0, now - (f.last_activity or now)),
         errors=f.errors,
         turns=f.turns,
@@ -333,6 +339,7 @@ def _session(f: _Facts, active: bool, config: Config, now: float, limits: _Limit
         model=f.model,
         started_at=iso(f.started_at),
         last_activity=iso(f.last_activity),
+        working_since=iso(working) if f.started_at is not None else None,
         active=active,
         tokens=Tokens(
             input=f.input,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import apsw
 
-from ..errors import StoreCorrupt, StoreError
+from ..errors import StoreError
 
 SCHEMA_VERSION = 12
 PAGE_SIZE = 16384
@@ -61,12 +61,14 @@ def connect(path: Path | None = None) -> apsw.Connection:
         _configure(conn)
         _load_sqlite_vec(conn)
         _migrate(conn)
-    except (apsw.NotADBError, apsw.CorruptError) as e:
+    except apsw.Error as e:  # damaged, or no space left for the journal
+        from .failures import explain_on
+
+        known = explain_on(e, conn, path)
         conn.close()
-        raise StoreCorrupt(
-            f"{path} is not a usable SQLite database ({e}); "
-            f"move it aside (mv '{path}' '{path}.broken') and run 'llm-session scan' to rebuild"
-        ) from e
+        if known is None:
+            raise
+        raise known from e
     return conn
 
 

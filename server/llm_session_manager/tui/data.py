@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 from typing import NamedTuple
 
 import apsw
@@ -56,7 +57,10 @@ class StoreReader:
                 found = self._recent(now)
                 report = analytics.report(self.conn, self.config, days=TREND_DAYS, now=now)
             except apsw.Error as e:
-                raise StoreError(f"cannot read the store: {e}") from e
+                from ..store.failures import explain_on
+
+                known = explain_on(e, self.conn, Path(self.conn.filename))  # damaged, disk full
+                raise known or StoreError(f"cannot read the store: {e}") from e
             self._version, self._taken_at = version, now
             return Snapshot(found[:MAX_ROWS], len(found) > MAX_ROWS, report, now)
 

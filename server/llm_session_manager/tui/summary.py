@@ -23,9 +23,13 @@ def describe(snap: Snapshot, theme: Theme) -> Text:
     r = snap.report
     today = r.daily[-1]
     active = sum(s.active for s in snap.sessions)
+    # The count of the table below it (which also lists older sessions), then how
+    # many of them worked in the trend's window: "0 sessions" above 21 rows read as a bug.
+    shown = f"{len(snap.sessions):,}{'+' if snap.cut else ''}"
     out = Text.assemble(
         ("llm-session", f"bold {theme.primary}"), "  ",
-        (f"{r.sessions.count:,}", "bold"), f" {_plural(r.sessions.count, 'session')} in {r.days} days · ",
+        (shown, "bold"), f" {_plural(len(snap.sessions), 'session')} · ",
+        (f"{r.sessions.count:,}", "bold"), f" used in {r.days} days · ",
         (f"{active}", f"bold {theme.success}" if active else "bold"), " active · today ",
         (compact(today.total_tokens), "bold"), " tokens ", (money(today.cost_usd), "bold"),
         f" · {r.days} days ", (compact(r.totals.total_tokens), "bold"), " tokens ",

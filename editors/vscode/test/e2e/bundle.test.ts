@@ -99,7 +99,7 @@ describe('the bundled extension in a (fake) VS Code, with the real server', () =
     // workspace's session appears once the server's watcher has seen the scan.
     await vi.waitFor(() => expect((statusItem().tooltip as MarkdownString).value).toContain('**Project:** shop'),
       { timeout: 15_000, interval: 100 });
-    expect(statusItem().text).toBe('LLM: no sessions'); // the fixtures are months old
+    expect(statusItem().text).toBe('LLM: none active'); // the fixtures are months old
   });
 
   it('runs a contributed command through the server: export opens the report', async () => {

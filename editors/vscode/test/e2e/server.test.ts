@@ -179,7 +179,7 @@ describe('the extension against the real llm-session server', () => {
     await bar.update();
     const status = await client.sendRequest<StatusResult>(STATUS, { cwd: 'file:///home/dev/shop' });
     // The fixtures are months old: no session counts as current.
-    expect(status.label).toBe('LLM: no sessions');
+    expect(status.label).toBe('LLM: none active');
     expect(item.text).toBe(status.label);
     expect(status.session?.project).toBe('shop');
     expect((item.tooltip as MarkdownString).value).toContain(`\`${status.session!.id}\``);

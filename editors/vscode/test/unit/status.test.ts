@@ -42,12 +42,12 @@ describe('the status bar', () => {
   });
 
   it('asks again when sessions change', async () => {
-    let label = 'LLM: no sessions';
+    let label = 'LLM: none active';
     const client = new FakeClient(() => statusResult({ label }));
     const { item, bar } = statusBar();
     bar.attach(client);
     await settle();
-    expect(item.text).toBe('LLM: no sessions');
+    expect(item.text).toBe('LLM: none active');
     label = 'LLM: 1 session ✅1';
     client.notify(DID_CHANGE_SESSIONS, { changed: [] });
     await settle();

@@ -60,10 +60,14 @@ def status(conn: apsw.Connection, config: Config, sid: str | None, cwd: str | No
 
 
 def label(summary: dict[str, int], *, emoji: bool = True) -> str:
-    """``LLM: 3 sessions ✅2 ⚠️1`` (states with no session left out)."""
+    """``LLM: 3 sessions ✅2 ⚠️1`` (states with no session left out).
+
+    With none running or recent, ``LLM: none active``: the sessions exist, and
+    "no sessions" read as if the logs had not been found.
+    """
     n = summary["count"]
     if not n:
-        return "LLM: no sessions"
+        return "LLM: none active"
     head = f"LLM: {n} session{'s' if n != 1 else ''}"
     states = [(state, summary[state]) for state in ("healthy", "warning", "critical") if summary[state]]
     if emoji:

@@ -19,6 +19,7 @@ from ...config import Config
 from ...models import LimitHit, LimitHits, SessionStats
 from .. import health
 from ..sessions import context_limit, is_long
+from ..working import since as working_since
 from ._usage import RESPONSES, Rollup
 from ._window import Window
 
@@ -85,6 +86,11 @@ def stats(
     threshold = config.recommendations.context_percent
     statuses = {"healthy": 0, "warning": 0, "critical": 0}
     durations, hits = [], []
+    rec = config.recommendations
+    working = working_since(  # the health clock ``list`` uses
+        conn, {f.id: (f.started_at or 0.0, f.last_activity or 0.0) for f in found.values()},
+        pause_s=health.stopped_after_s(config), shortest_s=rec.max_duration_hours * 3600 / 2,
+    )
     for f in found.values():
         used = f.context_tokens or 0
         key = (f.model, f.context_window, is_long(f.context_peak, used))
@@ -93,7 +99,7 @@ def stats(
         window = limits[key]
         signals = health.Signals(
             context_percent=round(100.0 * used / window, 1) if window else 0.0,
-            duration_s=(f.last_activity or 0) - (f.started_at or 0),
+            duration_s=max(0.0, (f.last_activity or 0) - working[f.id]),
             idle_s=max(0.0, now - (f.last_activity or now)),
             errors=errors.get(f.id, 0),
             turns=responses.get(f.id, 0),
