@@ -21,15 +21,18 @@ keyword in it costs a handful of substring searches and comes back unchanged.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
+from itertools import accumulate
 from typing import NamedTuple
 
 import msgspec
 
-__all__ = ["KINDS", "Redacted", "marker", "redact", "redact_text"]
+__all__ = ["KINDS", "Redacted", "marker", "redact", "redact_many", "redact_text", "whole_words"]
 
 KINDS: tuple[str, ...] = (
     "anthropic-api-key", "openai-api-key", "github-token", "gitlab-token", "slack-token",
@@ -53,9 +56,13 @@ def marker(kind: str) -> str:
 
 def redact(text: str) -> Redacted:
     """Replace every secret in ``text``. Idempotent: a marker is never a secret."""
+    return _redact(text, _RULES)
+
+
+def _redact(text: str, rules: tuple[_Rule, ...]) -> Redacted:
     found: dict[str, int] = {}
     lowered = _lower(text)
-    for rule in _RULES:
+    for rule in rules:
         changed = _apply(rule, text, lowered, found)
         if changed is not text:
             text, lowered = changed, _lower(changed)
@@ -65,6 +72,55 @@ def redact(text: str) -> Redacted:
 def redact_text(text: str) -> str:
     """:func:`redact` for callers that only want the text."""
     return redact(text).text
+
+
+def redact_many(texts: list[str]) -> list[str]:
+    """:func:`redact_text` of each of ``texts``, for ingest's hundreds of thousands.
+
+    One call per text would pay for every keyword search each time (about
+    20 µs for a short message). Here the keywords are searched once over all
+    the texts joined, and a text in which some are found is tried with only
+    the rules those keywords start. Where that finds a secret, the text is
+    redacted again the ordinary way, since a marker may be the context a later
+    rule looks for (an AWS secret near ``[REDACTED:aws-access-key]``).
+    """
+    if not texts:
+        return texts
+    lowered = _lower("\0".join(texts))
+    ends = list(accumulate(len(t) + 1 for t in texts))  # where each text's separator is
+    needles: dict[int, set[str]] = {}
+    for needle in _NEEDLES:
+        at = lowered.find(needle)
+        while at != -1:
+            i = bisect_right(ends, at)
+            needles.setdefault(i, set()).add(needle)
+            at = lowered.find(needle, ends[i])  # one hit is enough: on to the next text
+    out = list(texts)
+    for i, found in needles.items():
+        text = texts[i]
+        if _redact(text, _rules_for(frozenset(found))).found:
+            out[i] = redact(text).text
+    return out
+
+
+@functools.cache
+def _rules_for(needles: frozenset[str]) -> tuple[_Rule, ...]:
+    """The rules one of whose keywords holds one of ``needles``, in order."""
+    return tuple(r for r in _RULES if any(n in k for k in r.keywords for n in needles))
+
+
+def whole_words(text: str, ellipsis: str = "…") -> str:
+    """``text`` cut short (it ends in ``ellipsis``) without the word the cut went through.
+
+    A title is the first 79 characters of a prompt: the cut may leave a
+    secret's first characters, too few for any rule to know them (an AWS
+    secret needs all 40). The cut word goes, before redaction looks.
+    """
+    if not text.endswith(ellipsis):
+        return text
+    kept = text[: -len(ellipsis)]
+    cut = max(kept.rfind(" "), kept.rfind("\t"), kept.rfind("\n"))
+    return kept[: cut + 1] + ellipsis if cut >= 0 else ellipsis
 
 
 # --- engine -------------------------------------------------------------------
@@ -452,6 +508,74 @@ def _judge_authorization(match: re.Match[str]) -> tuple[str, _Where] | None:
     return ("basic-auth" if (scheme or "").lower() == "basic" else "bearer-token"), "v"
 
 
+# --- context: a random value a few words after a word that says "secret" --------
+#
+# trufflehog's detectors look for a provider's keyword and take a value near it
+# (its AWS detector pairs any 40-character base64 string with a key id in the
+# same chunk). Prose has no assignment to name the value: "key AKIA... with
+# secret wJalr...". Here a value that looks random (long, all of upper case,
+# lower case and digits, short runs of letters, high entropy) within a few
+# words after a standalone secret word is one. Hashes (hex), UUIDs, digests,
+# paths and identifiers are not random in that sense and stay.
+
+_NEAR = re.compile(
+    r"(?P<word>(?i:secret|password|passwd|passphrase|token|key|credential)s?(?![A-Za-z0-9_])"
+    r"|\[REDACTED:aws-access-key\])(?P<w>[^\r\n]{0,48}+[A-Za-z0-9/+=_-]*+)"
+)
+_CANDIDATE = re.compile(r"(?<![A-Za-z0-9/+=_.-])[A-Za-z0-9/+_-]{20,200}={0,2}(?![A-Za-z0-9/+=_-])")
+_HEXISH = re.compile(r"^(?:[0-9a-f]+(?:-[0-9a-f]+)*|[0-9A-F]+(?:-[0-9A-F]+)*)$")
+_DIGEST = re.compile(r"^(?:sha|md5|blake|xxh)[0-9]*[-_]", re.I)
+_AWS_SECRET = re.compile(r"^[A-Za-z0-9/+]{40}$")
+_NEAR_KINDS = {"password": "password", "passwd": "password", "passphrase": "password", "token": "token"}
+
+
+def _random_value(value: str) -> bool:
+    """Whether ``value`` looks machine-made: what a key or token is, and prose never."""
+    value = value.rstrip("=")
+    if len(value) < 20 or _HEXISH.match(value) or _DIGEST.match(value) or _PLACEHOLDER.search(value):
+        return False
+    if not (any(c.isupper() for c in value) and any(c.islower() for c in value) and any(c.isdigit() for c in value)):
+        return False
+    parts = _NAME_PARTS.findall(value)  # words of an identifier or a path are long; random runs short
+    return sum(map(len, parts)) / len(parts) <= 3.0 and _entropy(value) >= 3.5
+
+
+def _replace_near(match: re.Match[str], found: dict[str, int]) -> str:
+    text, start = match.string, match.start()
+    if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        return match.group(0)  # part of a name (publicToken, hotkey): the assignment rules' business
+    word = match.group("word").lower().rstrip("s")
+    window, at = match.group("w"), match.start("w")
+
+    def replace(candidate: re.Match[str]) -> str:
+        value = candidate.group(0)
+        if not _random_value(value):
+            return value
+        # 40 base64 characters a little after "aws" or an AWS key id (its marker says "aws")
+        aws = len(value) == 40 and "aws" in _lower(text[max(0, start - 80) : at + candidate.start()])
+        kind = "aws-secret-key" if aws and _AWS_SECRET.match(value) else _NEAR_KINDS.get(word, "secret")
+        found[kind] = found.get(kind, 0) + 1
+        return marker(kind)
+
+    return match.group(0)[: at - start] + _CANDIDATE.sub(replace, window)
+
+
+# "the password is Tr0ub4dor&3": a password said in a sentence, with a digit or a symbol in it.
+_PROSE_PASSWORD = re.compile(
+    r"(?i:password|passwd|passphrase)(?:[ \t]+(?i:for)[ \t]+\S{1,64})?[ \t]+(?i:is|was)[ \t]*:?[ \t]+"
+    r"""[`"']?(?P<v>[^\s`"']{4,64}?)[`"']?(?=[\s,;)]|[.!?](?:\s|$)|$)"""
+)
+
+
+def _judge_prose_password(match: re.Match[str]) -> tuple[str, _Where] | None:
+    text, start, value = match.string, match.start(), match.group("v")
+    if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        return None
+    if value.isalpha() or value.endswith(":") or _classes(value) < 2 or _CODE_REF.match(value):  # `is None:`
+        return None
+    return ("password", "v") if _plausible(value, "password", True, quoted=False, env_name=False) else None
+
+
 def _fixed(kind: str, check: Callable[[str], bool] | None = None) -> _Judge:
     """Judge for a rule whose pattern alone identifies the secret (group ``v``)."""
 
@@ -576,4 +700,12 @@ _RULES: tuple[_Rule, ...] = (
     _rule("--", _FLAG, _judge_flag),
     _rule(_SECRET_WORD_KEYWORDS, _XML, _judge_xml),
     _rule(_SECRET_WORD_KEYWORDS, _ASSIGNMENT, _judge_assignment),
+    _rule("password passwd passphrase", _PROSE_PASSWORD, _judge_prose_password),
+    _rule("secret password passwd passphrase token key credential [redacted:aws-access-key]", _NEAR,
+          replace=_replace_near),
 )
+
+# What redact_many searches for: every keyword, less those holding a shorter one
+# (a text with "password" in it has "pass" too).
+_KEYWORDS = {k for rule in _RULES for k in rule.keywords}
+_NEEDLES = tuple(sorted(k for k in _KEYWORDS if not any(o != k and o in k for o in _KEYWORDS)))
