@@ -19,6 +19,7 @@ from typing import NamedTuple
 from ..config import Config
 from ..models import Batch
 from ..sources import SOURCES, Source
+from ._redact import without_secrets
 
 HEAD_BYTES = 64
 
@@ -148,6 +149,7 @@ def read(item: Work) -> tuple[Batch, tuple]:
             batch = item.source.parse(item.path, data[:end], item.state)
         else:
             batch = Batch(item.state)
+    batch = without_secrets(batch)
     file_row = (
         str(item.path),
         item.source.provider,

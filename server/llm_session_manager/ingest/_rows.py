@@ -11,7 +11,7 @@ from typing import NamedTuple
 import apsw
 
 from ..models import FileRefRow, MessageRow, SessionRow, UsageRow
-from ..services import pricing, redact
+from ..services import pricing
 from ._files import Work, read
 from ._parallel import parsed
 from ._store import Outcome, write
@@ -58,6 +58,8 @@ def ingest(conn: apsw.Connection, chunks: list[list[Work]]) -> Iterator[Outcome]
     other's page cache).
     """
     prices = pricing.load_table()
+    if chunks:  # before parse workers fork, so they inherit it compiled; a rescan with nothing new skips it
+        from ..services import redact  # noqa: F401
     # Parsing allocates millions of short-lived objects and no cycles; the
     # cyclic collector would only rescan them over and over (workers inherit this).
     gc.disable()
@@ -90,41 +92,13 @@ def parse_chunk(chunk: list[Work], prices: pricing.PriceTable) -> Rows:
         rows.sessions.extend(_session_values(s) for s in batch.sessions.values())
         _keep_latest(latest, batch.usage)
     rows.contexts.extend((r.ts, r.context_tokens, r.context_window, r.session_id) for r in latest.values())
-    return _without_secrets(rows._replace(nbytes=nbytes, malformed=malformed))
-
-
-def _without_secrets(rows: Rows) -> Rows:
-    """The chunk with every secret in its text redacted, so the store never holds one.
-
-    Here, where every source's rows meet before they are stored (and in the
-    parse workers, off the writer's back): message text, titles, working
-    directories, branches and file paths. A title is cut short by its source, so
-    the word the cut went through goes first (``whole_words``).
-    """
-    sessions, messages, refs = rows.sessions, rows.messages, rows.file_refs
-    texts = [m.text for m in messages] + [r.path for r in refs]
-    for s in sessions:  # (id, provider, cwd, project, title, model, git_branch, ...)
-        texts += (s[2] or "", redact.whole_words(s[4]) if s[4] else "", s[6] or "")
-    clean = redact.redact_many(texts)
-    n, m = len(messages), len(messages) + len(refs)
-    return rows._replace(
-        messages=[msg if msg.text is t else msg._replace(text=t) for msg, t in zip(messages, clean[:n], strict=True)],
-        file_refs=[ref if ref.path is p else ref._replace(path=p) for ref, p in zip(refs, clean[n:m], strict=True)],
-        sessions=[
-            (s[0], s[1], cwd or s[2], s[3] if cwd == (s[2] or "") else _project(cwd), title or s[4], s[5],
-             branch or s[6], *s[7:])
-            for s, cwd, title, branch in zip(sessions, clean[m::3], clean[m + 1 :: 3], clean[m + 2 :: 3], strict=True)
-        ],
-    )
+    return rows._replace(nbytes=nbytes, malformed=malformed)
 
 
 def _session_values(s: SessionRow) -> tuple:
-    return (s.id, s.provider, s.cwd, _project(s.cwd), s.title, s.model, s.git_branch, s.version,
+    project = os.path.basename(s.cwd.rstrip("/")) if s.cwd else None
+    return (s.id, s.provider, s.cwd, project, s.title, s.model, s.git_branch, s.version,
             s.started_at, s.last_activity)
-
-
-def _project(cwd: str | None) -> str | None:
-    return os.path.basename(cwd.rstrip("/")) if cwd else None
 
 
 def _priced(row: UsageRow, exact: bool, prices: pricing.PriceTable) -> tuple:

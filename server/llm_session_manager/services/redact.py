@@ -59,9 +59,9 @@ def redact(text: str) -> Redacted:
     return _redact(text, _RULES)
 
 
-def _redact(text: str, rules: tuple[_Rule, ...]) -> Redacted:
+def _redact(text: str, rules: tuple[_Rule, ...], lowered: str | None = None) -> Redacted:
     found: dict[str, int] = {}
-    lowered = _lower(text)
+    lowered = _lower(text) if lowered is None else lowered
     for rule in rules:
         changed = _apply(rule, text, lowered, found)
         if changed is not text:
@@ -89,24 +89,33 @@ def redact_many(texts: list[str]) -> list[str]:
     lowered = _lower("\0".join(texts))
     ends = list(accumulate(len(t) + 1 for t in texts))  # where each text's separator is
     needles: dict[int, set[str]] = {}
-    for needle in _NEEDLES:
-        at = lowered.find(needle)
-        while at != -1:
-            i = bisect_right(ends, at)
-            needles.setdefault(i, set()).add(needle)
-            at = lowered.find(needle, ends[i])  # one hit is enough: on to the next text
+    for search, group in _NEEDLE_GROUPS:
+        hit = search(lowered)
+        while hit is not None:
+            i = bisect_right(ends, hit.start())
+            needles.setdefault(i, set()).update(group)
+            hit = search(lowered, ends[i])  # one hit is enough: on to the next text
     out = list(texts)
-    for i, found in needles.items():
+    for i, candidates in needles.items():
         text = texts[i]
-        if _redact(text, _rules_for(frozenset(found))).found:
+        start = ends[i - 1] if i else 0
+        low = lowered[start : start + len(text)]
+        rules = _rules_for(frozenset(k for k in candidates if k in low))
+        if _redact(text, rules, low).found:
             out[i] = redact(text).text
     return out
 
 
 @functools.cache
-def _rules_for(needles: frozenset[str]) -> tuple[_Rule, ...]:
-    """The rules one of whose keywords holds one of ``needles``, in order."""
-    return tuple(r for r in _RULES if any(n in k for k in r.keywords for n in needles))
+def _rules_for(keywords: frozenset[str]) -> tuple[_Rule, ...]:
+    """The rules that can match in a text holding just ``keywords``, each with
+    only those of its keywords, in order."""
+    rules = []
+    for rule in _RULES:
+        mine = tuple(k for k in rule.keywords if k in keywords)
+        if mine:
+            rules.append(rule._replace(keywords=mine))
+    return tuple(rules)
 
 
 def whole_words(text: str, ellipsis: str = "…") -> str:
@@ -706,6 +715,15 @@ _RULES: tuple[_Rule, ...] = (
 )
 
 # What redact_many searches for: every keyword, less those holding a shorter one
-# (a text with "password" in it has "pass" too).
+# (a text with "password" in it has "pass" too), in one pattern per first
+# letter. A pattern that starts with a literal letter is searched for at
+# str.find's speed, so 19 patterns cost a third of 53 finds.
 _KEYWORDS = {k for rule in _RULES for k in rule.keywords}
-_NEEDLES = tuple(sorted(k for k in _KEYWORDS if not any(o != k and o in k for o in _KEYWORDS)))
+_NEEDLES = sorted(k for k in _KEYWORDS if not any(o != k and o in k for o in _KEYWORDS))
+_NEEDLE_GROUPS = tuple(  # (search, the keywords a text it finds something in may hold)
+    (
+        re.compile(re.escape(first) + "(?:" + "|".join(re.escape(n[1:]) for n in group) + ")").search,
+        frozenset(k for k in _KEYWORDS if any(n in k for n in group)),
+    )
+    for first, group in ((f, [n for n in _NEEDLES if n[0] == f]) for f in sorted({n[0] for n in _NEEDLES}))
+)

@@ -228,3 +228,7 @@ def forget(conn: apsw.Connection, memory_id: str) -> None:
         conn.execute("DELETE FROM memories WHERE rid = ?", (rid,))
         conn.execute("DELETE FROM memories_vec WHERE rowid = ?", (rid,))
         conn.execute("DELETE FROM memory_imports WHERE memory_id = ?", (mid,))
+    # The row is zeroed (secure_delete) and its words left the index (FTS5
+    # secure-delete), but earlier copies of those pages sit in the write-ahead
+    # log until it is copied back and emptied.
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
