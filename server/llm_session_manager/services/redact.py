@@ -118,18 +118,19 @@ def _rules_for(keywords: frozenset[str]) -> tuple[_Rule, ...]:
     return tuple(rules)
 
 
-def whole_words(text: str, ellipsis: str = "…") -> str:
-    """``text`` cut short (it ends in ``ellipsis``) without the word the cut went through.
+def whole_words(text: str, cut_at: int = 80) -> str:
+    """``text`` without its last word, if it may have been cut there.
 
-    A title is the first 79 characters of a prompt: the cut may leave a
-    secret's first characters, too few for any rule to know them (an AWS
-    secret needs all 40). The cut word goes, before redaction looks.
+    A title is the start of the first prompt, cut at 80 characters by its
+    source (with or without a ``…``): the cut may leave a secret's first
+    characters, too few for any rule to know them (an AWS secret needs all 40).
+    The word the cut went through goes, before redaction looks, and ``…`` says so.
     """
-    if not text.endswith(ellipsis):
+    if len(text) < cut_at and not text.endswith("…"):
         return text
-    kept = text[: -len(ellipsis)]
+    kept = text.removesuffix("…")
     cut = max(kept.rfind(" "), kept.rfind("\t"), kept.rfind("\n"))
-    return kept[: cut + 1] + ellipsis if cut >= 0 else ellipsis
+    return kept[:cut].rstrip() + "…" if cut > 0 else "…"
 
 
 # --- engine -------------------------------------------------------------------

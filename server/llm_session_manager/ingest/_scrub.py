@@ -1,0 +1,83 @@
+"""Redacting what an older version stored raw: once, at the first scan after the upgrade.
+
+Ingest redacts everything before it is stored (``_redact``). A store written
+before that holds conversation text, titles and paths as the logs had them, and
+memories redacted by older, narrower rules. Migration 010 marks such a store
+(``scrub_secrets`` in ``meta``; redaction is Python, which a migration is not)
+and the next scan goes over every stored text once, in batches of short
+transactions, then empties the write-ahead log. With ``secure_delete`` on, the
+rows it rewrites leave no copy of the old text in the file.
+"""
+
+from __future__ import annotations
+
+import apsw
+
+from ..store import write_transaction
+
+BATCH = 5000
+
+# (table, key, text columns): every column a person's words reach.
+_TABLES = (
+    ("messages", "rowid", ("text",)),
+    ("file_refs", "rowid", ("path",)),
+    ("sessions", "id", ("title", "cwd", "git_branch")),
+)
+
+
+def scrub_if_marked(conn: apsw.Connection) -> None:
+    """Redact every stored text, if migration 010 asked for it; else one lookup."""
+    if conn.execute("SELECT 1 FROM meta WHERE key = 'scrub_secrets'").fetchone() is None:
+        return
+    from ..services import redact
+
+    for table, key, columns in _TABLES:
+        _scrub_table(conn, table, key, columns, redact)
+    _scrub_memories(conn, redact)
+    with write_transaction(conn):
+        conn.execute("DELETE FROM meta WHERE key = 'scrub_secrets'")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _scrub_table(conn: apsw.Connection, table: str, key: str, columns: tuple[str, ...], redact) -> None:
+    select = (f"SELECT {key}, {', '.join(columns)} FROM {table} WHERE {key} > ? ORDER BY {key} LIMIT {BATCH}")
+    update = f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in columns)} WHERE {key} = ?"
+    after: int | str = -1 if key == "rowid" else ""
+    while rows := conn.execute(select, (after,)).fetchall():
+        after = rows[-1][0]
+        texts = [_prepared(column, value, redact) for row in rows for column, value in zip(columns, row[1:])]
+        clean = iter(redact.redact_many(texts))
+        changes = []
+        for row in rows:
+            new = [text if value is not None else None for value, text in zip(row[1:], clean)]
+            if new != list(row[1:]):
+                changes.append((*new, row[0]))
+        if changes:
+            with write_transaction(conn):
+                conn.executemany(update, changes)
+
+
+def _prepared(column: str, value: str | None, redact) -> str:
+    if value is None:
+        return ""
+    return redact.whole_words(value) if column == "title" else value
+
+
+def _scrub_memories(conn: apsw.Connection, redact) -> None:
+    """Memories again under today's rules (an AWS secret in prose, say): text and content hash
+    change together; one that becomes a copy of another memory is forgotten."""
+    from ..services.memory.store import content_hash, forget
+
+    rows = conn.execute("SELECT rid, id, text, project FROM memories").fetchall()
+    clean = redact.redact_many([text for _, _, text, _ in rows])
+    changed = [(new, content_hash(new, project), rid, mid)
+               for (rid, mid, text, project), new in zip(rows, clean, strict=True) if new != text]
+    copies = []
+    with write_transaction(conn):
+        for text, digest, rid, mid in changed:
+            if conn.execute("SELECT 1 FROM memories WHERE content_hash = ? AND rid != ?", (digest, rid)).fetchone():
+                copies.append(mid)
+            else:
+                conn.execute("UPDATE memories SET text = ?, content_hash = ? WHERE rid = ?", (text, digest, rid))
+    for mid in copies:
+        forget(conn, mid)
