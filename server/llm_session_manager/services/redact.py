@@ -572,7 +572,7 @@ def _replace_near(match: re.Match[str], found: dict[str, int]) -> str:
 
 # "the password is Tr0ub4dor&3": a password said in a sentence, with a digit or a symbol in it.
 _PROSE_PASSWORD = re.compile(
-    r"(?i:password|passwd|passphrase)(?:[ \t]+(?i:for)[ \t]+\S{1,64})?[ \t]+(?i:is|was)[ \t]*:?[ \t]+"
+    r"(?i:password|passwd|passphrase)(?:[ \t]+(?i:for|of|on|to)(?:[ \t]+\S{1,64}){1,4}?)?[ \t]+(?i:is|was)[ \t]*:?[ \t]+"
     r"""[`"']?(?P<v>[^\s`"']{4,64}?)[`"']?(?=[\s,;)]|[.!?](?:\s|$)|$)"""
 )
 
