@@ -66,10 +66,12 @@ def _prepared(column: str, value: str | None, redact) -> str:
 def _scrub_memories(conn: apsw.Connection, redact) -> None:
     """Memories again under today's rules (an AWS secret in prose, say): text and content hash
     change together; one that becomes a copy of another memory is forgotten."""
-    from ..services.memory.store import content_hash, forget
-
     rows = conn.execute("SELECT rid, id, text, project FROM memories").fetchall()
     clean = redact.redact_many([text for _, _, text, _ in rows])
+    if all(new == text for (_, _, text, _), new in zip(rows, clean, strict=True)):
+        return
+    from ..services.memory.store import content_hash, forget  # vectors, numpy: only when there is work
+
     changed = [(new, content_hash(new, project), rid, mid)
                for (rid, mid, text, project), new in zip(rows, clean, strict=True) if new != text]
     copies = []
