@@ -228,6 +228,19 @@ def test_an_aws_key_pair_in_prose_is_not_remembered(cli, sandbox_home: Path):
         assert "[REDACTED:aws-secret-key]" in out
 
 
+def test_an_imported_memory_keeps_no_secret_in_its_text_or_metadata(cli, tmp_path: Path, sandbox_home: Path):
+    jsonl = tmp_path / "memories.jsonl"
+    jsonl.write_text(json.dumps({"text": f"the staging token is {TOKEN}", "metadata": {"api_key": OPENAI,
+                                                                                        "from": "mem0"}}) + "\n")
+    r = cli("memory", "import", str(jsonl), "--json")
+    assert r.code == 0, r.err
+    data = Path(os.environ["LLM_SESSION_DATA_DIR"])
+    db = data / "sessions.db"
+    metadata = apsw.Connection(str(db)).execute("SELECT metadata FROM memories").fetchall()
+    assert json.loads(metadata[0][0]) == {"api_key": "[REDACTED:openai-api-key]", "from": "mem0"}
+    assert _leaks(*_store_files(data)) == {}
+
+
 def test_a_forgotten_memory_is_gone_from_the_file_and_its_log(cli, sandbox_home: Path):
     data = Path(os.environ["LLM_SESSION_DATA_DIR"])
     words = "quokkaxylophone marmaladeferret"

@@ -75,7 +75,7 @@ def prepare(
         session_id=session_id,
         message_key=message_key,
         tags=clean_tags(tags),
-        metadata=json.dumps(metadata, ensure_ascii=False, sort_keys=True) if metadata is not None else None,
+        metadata=redact_text(json.dumps(metadata, ensure_ascii=False, sort_keys=True)) if metadata is not None else None,
         source=source,
         created_at=time.time() if created_at is None else created_at,
         content_hash=content_hash(clean, project),
