@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import apsw
+import msgspec
 import pytest
 import sqlite_vec
 
@@ -283,8 +284,12 @@ def _old_store(db: Path) -> None:
                  " 'user', 'prompt', ?)", (PROMPTS[0],))
     conn.execute("INSERT INTO messages (key, session_id, ts, role, kind, text) VALUES ('m2', 's-old', 1.7e9,"
                  " 'assistant', 'text', ?)", (ANSWERS[0],))
-    conn.execute("INSERT INTO memories (id, text, source, created_at, content_hash) VALUES"
-                 " ('mem-1', ?, 'user', 1.7e9, 'h1')", (f"prod key {AWS_ID} with secret {AWS_SECRET}",))
+    conn.execute("INSERT INTO memories (id, text, metadata, source, created_at, content_hash) VALUES"
+                 " ('mem-1', ?, ?, 'user', 1.7e9, 'h1')",
+                 (f"prod key {AWS_ID} with secret {AWS_SECRET}", json.dumps({"token": TOKEN})))
+    state = msgspec.msgpack.encode({"title": FIRST_PROMPT[:79] + "…", "block": PROMPTS[0].splitlines(), "rows": 3})
+    conn.execute("INSERT INTO source_files (path, provider, inode, size, mtime_ns, offset, state) VALUES"
+                 " ('/gone/rollout.jsonl', 'codex', 1, 10, 1, 10, ?)", (state,))
     conn.close()
 
 
@@ -304,3 +309,7 @@ def test_an_older_store_is_scrubbed_once_on_upgrade(cli, tmp_path: Path, sandbox
     assert memories[0]["text"] == "prod key [REDACTED:aws-access-key] with secret [REDACTED:aws-secret-key]"
     conn = apsw.Connection(str(db))
     assert conn.execute("SELECT value FROM meta WHERE key = 'scrub_secrets'").fetchall() == []
+    assert json.loads(conn.execute("SELECT metadata FROM memories").fetchone()[0]) == {"token": "[REDACTED:token]"}
+    state = msgspec.msgpack.decode(conn.execute("SELECT state FROM source_files").fetchone()[0])
+    assert state["title"] == "Use the deploy key [REDACTED:aws-access-key] with secret…"
+    assert state["block"][1] == "-----BEGIN RSA PRIVATE KEY-----" and state["rows"] == 3

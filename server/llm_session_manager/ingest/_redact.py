@@ -23,7 +23,7 @@ def without_secrets(batch: Batch) -> Batch:
     from ..services import redact  # loaded before parse workers fork (``_rows.ingest``)
 
     if batch.state:
-        batch.state = _state_without_secrets(batch.state)
+        batch.state = state_without_secrets(batch.state)
     messages, refs, sessions = batch.messages, batch.file_refs, list(batch.sessions.values())
     if not (messages or refs or sessions):
         return batch
@@ -46,7 +46,7 @@ def _session(s: SessionRow, cwd: str, title: str, branch: str) -> SessionRow:
     return s._replace(cwd=cwd or s.cwd, title=title or s.title, git_branch=branch or s.git_branch)
 
 
-def _state_without_secrets(state: bytes) -> bytes:
+def state_without_secrets(state: bytes) -> bytes:
     """A parser's state with the secrets in its strings redacted.
 
     States are msgpack (or a number in ASCII, which is left as it is); decoded

@@ -14,6 +14,7 @@ from __future__ import annotations
 import apsw
 
 from ..store import write_transaction
+from ._redact import state_without_secrets
 
 BATCH = 5000
 
@@ -22,6 +23,7 @@ _TABLES = (
     ("messages", "rowid", ("text",)),
     ("file_refs", "rowid", ("path",)),
     ("sessions", "id", ("title", "cwd", "git_branch")),
+    ("memories", "rid", ("metadata",)),
 )
 
 
@@ -34,6 +36,7 @@ def scrub_if_marked(conn: apsw.Connection) -> None:
     for table, key, columns in _TABLES:
         _scrub_table(conn, table, key, columns, redact)
     _scrub_memories(conn, redact)
+    _scrub_states(conn)
     with write_transaction(conn):
         conn.execute("DELETE FROM meta WHERE key = 'scrub_secrets'")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -42,7 +45,7 @@ def scrub_if_marked(conn: apsw.Connection) -> None:
 def _scrub_table(conn: apsw.Connection, table: str, key: str, columns: tuple[str, ...], redact) -> None:
     select = (f"SELECT {key}, {', '.join(columns)} FROM {table} WHERE {key} > ? ORDER BY {key} LIMIT {BATCH}")
     update = f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in columns)} WHERE {key} = ?"
-    after: int | str = -1 if key == "rowid" else ""
+    after: int | str = "" if key == "id" else -1
     while rows := conn.execute(select, (after,)).fetchall():
         after = rows[-1][0]
         texts = [_prepared(column, value, redact) for row in rows for column, value in zip(columns, row[1:])]
@@ -83,3 +86,12 @@ def _scrub_memories(conn: apsw.Connection, redact) -> None:
                 conn.execute("UPDATE memories SET text = ?, content_hash = ? WHERE rid = ?", (text, digest, rid))
     for mid in copies:
         forget(conn, mid)
+
+
+def _scrub_states(conn: apsw.Connection) -> None:
+    """Parsers' saved states, which may hold a title or an unfinished prompt's lines."""
+    rows = conn.execute("SELECT path, state FROM source_files WHERE state IS NOT NULL").fetchall()
+    changes = [(new, path) for path, state in rows if (new := state_without_secrets(state)) != state]
+    if changes:
+        with write_transaction(conn):
+            conn.executemany("UPDATE source_files SET state = ? WHERE path = ?", changes)

@@ -1,6 +1,7 @@
-"""Secrets out of text before it is stored as memory or exported.
+"""Secrets out of text before it is stored (ingest, memory) or exported.
 
-Every memory and every export passes through :func:`redact`. It replaces each
+Everything ingest stores (:func:`redact_many`), every memory and every export
+passes through :func:`redact`. It replaces each
 secret's value with ``[REDACTED:<kind>]`` and keeps what tells a reader what was
 there: the variable name, the URL's user and host, a PEM block's armour lines.
 
