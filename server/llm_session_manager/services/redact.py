@@ -1,17 +1,17 @@
 """Secrets out of text before it is stored (ingest, memory) or exported.
 
 Everything ingest stores (:func:`redact_many`), every memory and every export
-passes through :func:`redact`. It replaces each
-secret's value with ``[REDACTED:<kind>]`` and keeps what tells a reader what was
-there: the variable name, the URL's user and host, a PEM block's armour lines.
+passes through :func:`redact`. It replaces each secret's value with
+``[REDACTED:<kind>]`` and keeps what tells a reader what was there: the
+variable name, the URL's user and host, a PEM block's armour lines.
 
 The rules follow the public catalogues (gitleaks' ``config/gitleaks.toml``,
 detect-secrets' keyword and basic-auth plugins, trufflehog's URI, OpenAI and
 private-key detectors; docs/redaction.md says which rule comes from where) and
 lean the way they do: a token with a provider's fixed prefix is caught
-anywhere, any other value only where a name says it is a secret. Hashes, UUIDs,
-git SHAs, integrity strings and base64 payloads carry no such name, so they are
-left alone.
+anywhere, any other value only where a name, or the words just before it
+("with secret ..."), say it is a secret. Hashes, UUIDs, git SHAs, integrity
+strings and base64 payloads carry no such name, so they are left alone.
 
 Speed matters because this runs over everything we keep. Every rule's pattern
 begins with one of its literal keywords, so instead of letting the regex engine
