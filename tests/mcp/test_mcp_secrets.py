@@ -17,7 +17,6 @@ from pathlib import Path
 
 import apsw
 import pytest
-
 from mcp_helpers import CLAUDE_B, anyio_backend, logs, mcp_client, structured  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.anyio

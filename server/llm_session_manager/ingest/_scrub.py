@@ -11,6 +11,8 @@ rows it rewrites leave no copy of the old text in the file.
 
 from __future__ import annotations
 
+from typing import Any
+
 import apsw
 
 from ..store import write_transaction
@@ -31,24 +33,26 @@ def scrub_if_marked(conn: apsw.Connection) -> None:
     """Redact every stored text, if migration 010 asked for it; else one lookup."""
     if conn.execute("SELECT 1 FROM meta WHERE key = 'scrub_secrets'").fetchone() is None:
         return
-    from ..services import redact
-
     for table, key, columns in _TABLES:
-        _scrub_table(conn, table, key, columns, redact)
-    _scrub_memories(conn, redact)
+        _scrub_table(conn, table, key, columns)
+    _scrub_memories(conn)
     _scrub_states(conn)
     with write_transaction(conn):
         conn.execute("DELETE FROM meta WHERE key = 'scrub_secrets'")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def _scrub_table(conn: apsw.Connection, table: str, key: str, columns: tuple[str, ...], redact) -> None:
+def _scrub_table(conn: apsw.Connection, table: str, key: str, columns: tuple[str, ...]) -> None:
+    from ..services import redact
+
     select = (f"SELECT {key}, {', '.join(columns)} FROM {table} WHERE {key} > ? ORDER BY {key} LIMIT {BATCH}")
     update = f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in columns)} WHERE {key} = ?"
-    after: int | str = "" if key == "id" else -1
+    after: Any = "" if key == "id" else -1
+    rows: list[Any]
     while rows := conn.execute(select, (after,)).fetchall():
         after = rows[-1][0]
-        texts = [_prepared(column, value, redact) for row in rows for column, value in zip(columns, row[1:])]
+        texts = [("" if value is None else redact.whole_words(value) if column == "title" else value)
+                 for row in rows for column, value in zip(columns, row[1:])]
         clean = iter(redact.redact_many(texts))
         changes = []
         for row in rows:
@@ -60,20 +64,17 @@ def _scrub_table(conn: apsw.Connection, table: str, key: str, columns: tuple[str
                 conn.executemany(update, changes)
 
 
-def _prepared(column: str, value: str | None, redact) -> str:
-    if value is None:
-        return ""
-    return redact.whole_words(value) if column == "title" else value
-
-
-def _scrub_memories(conn: apsw.Connection, redact) -> None:
+def _scrub_memories(conn: apsw.Connection) -> None:
     """Memories again under today's rules (an AWS secret in prose, say): text and content hash
     change together; one that becomes a copy of another memory is forgotten."""
-    rows = conn.execute("SELECT rid, id, text, project FROM memories").fetchall()
+    from ..services import redact
+
+    rows: list[Any] = conn.execute("SELECT rid, id, text, project FROM memories").fetchall()
     clean = redact.redact_many([text for _, _, text, _ in rows])
     if all(new == text for (_, _, text, _), new in zip(rows, clean, strict=True)):
         return
-    from ..services.memory.store import content_hash, forget  # vectors, numpy: only when there is work
+    # vectors and numpy come with it: only when a memory changes
+    from ..services.memory.store import content_hash, forget
 
     changed = [(new, content_hash(new, project), rid, mid)
                for (rid, mid, text, project), new in zip(rows, clean, strict=True) if new != text]
@@ -90,7 +91,7 @@ def _scrub_memories(conn: apsw.Connection, redact) -> None:
 
 def _scrub_states(conn: apsw.Connection) -> None:
     """Parsers' saved states, which may hold a title or an unfinished prompt's lines."""
-    rows = conn.execute("SELECT path, state FROM source_files WHERE state IS NOT NULL").fetchall()
+    rows: list[Any] = conn.execute("SELECT path, state FROM source_files WHERE state IS NOT NULL").fetchall()
     changes = [(new, path) for path, state in rows if (new := state_without_secrets(state)) != state]
     if changes:
         with write_transaction(conn):
