@@ -48,10 +48,9 @@ def _scrub_table(conn: apsw.Connection, table: str, key: str, columns: tuple[str
     select = (f"SELECT {key}, {', '.join(columns)} FROM {table} WHERE {key} > ? ORDER BY {key} LIMIT {BATCH}")
     update = f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in columns)} WHERE {key} = ?"
     after: Any = "" if key == "id" else -1
-    rows: list[Any]
     while rows := conn.execute(select, (after,)).fetchall():
         after = rows[-1][0]
-        texts = [("" if value is None else redact.whole_words(value) if column == "title" else value)
+        texts = [("" if value is None else redact.whole_words(str(value)) if column == "title" else str(value))
                  for row in rows for column, value in zip(columns, row[1:])]
         clean = iter(redact.redact_many(texts))
         changes = []
