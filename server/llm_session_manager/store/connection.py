@@ -91,6 +91,8 @@ def _private(path: Path) -> None:
     and ``-shm`` the main file's mode. A store made by an older version, 0644,
     is narrowed, with its ``-wal`` and ``-shm``.
     """
+    if str(path) == ":memory:":
+        return
     try:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         return
