@@ -98,6 +98,8 @@ def _private(path: Path) -> None:
         return
     except FileExistsError:
         pass
+    except OSError:
+        return  # cannot create it here: opening it will say why
     for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         try:
             if name.stat().st_mode & 0o077:
