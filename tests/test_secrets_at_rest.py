@@ -117,9 +117,20 @@ def _store_files(data_dir: Path) -> list[Path]:
 def planted(tmp_path: Path, sandbox_home: Path) -> dict[str, Path]:
     """A corpus big enough for a first scan in parse workers (three chunks), with a
     Claude Code transcript and a Codex rollout full of secrets among its logs."""
+    return _plant(tmp_path, 2 * _rows.CHUNK_BYTES + (8 << 20))
+
+
+@pytest.fixture
+def planted_alone(tmp_path: Path, sandbox_home: Path) -> dict[str, Path]:
+    """The Claude Code transcript and the Codex rollout full of secrets, and no other logs."""
+    return _plant(tmp_path, 0)
+
+
+def _plant(tmp_path: Path, corpus_bytes: int) -> dict[str, Path]:
     claude = tmp_path / "claude"
     codex = tmp_path / "codex"
-    demo_logs.write_corpus(claude, 2 * _rows.CHUNK_BYTES + (8 << 20), files=300, seed=16)
+    if corpus_bytes:
+        demo_logs.write_corpus(claude, corpus_bytes, files=300, seed=16)
     ids = Ids(random.Random(5))
     when = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     session = ids.uuid4()
@@ -172,8 +183,8 @@ def test_a_scan_of_transcripts_full_of_keys_stores_none_of_them(cli, planted):
     assert "-----BEGIN RSA PRIVATE KEY-----" in joined  # what was there is still said
 
 
-def test_titles_are_redacted_in_list_and_show(cli, planted):
-    env = _env(planted)
+def test_titles_are_redacted_in_list_and_show(cli, planted_alone):
+    env = _env(planted_alone)
     listed = cli("list", "--json", env=env)
     assert listed.code == 0, listed.err
     vault = [s for s in listed.json() if s["cwd"] and "vault" in s["cwd"]]
@@ -187,10 +198,10 @@ def test_titles_are_redacted_in_list_and_show(cli, planted):
         assert shown.json()["title"] == s["title"]
 
 
-def test_the_store_is_readable_by_its_owner_only(cli, planted):
-    r = cli("scan", "--json", env=_env(planted))
+def test_the_store_is_readable_by_its_owner_only(cli, planted_alone):
+    r = cli("scan", "--json", env=_env(planted_alone))
     assert r.code == 0, r.err
-    data = planted["data"]
+    data = planted_alone["data"]
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
     for name in ("sessions.db", "sessions.db-wal", "sessions.db-shm"):
         if (data / name).exists():
