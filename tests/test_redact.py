@@ -15,7 +15,7 @@ import string
 
 import pytest
 
-from llm_session_manager.services.redact import KINDS, Redacted, marker, redact, redact_text
+from llm_session_manager.services.redact import KINDS, Redacted, marker, redact, redact_many, redact_text, whole_words
 
 _rng = random.Random(20250101)
 ALNUM = string.ascii_letters + string.digits
@@ -486,3 +486,78 @@ def test_redact_text_is_the_text_of_redact() -> None:
     text = f"export GITLAB_TOKEN={GITLAB}"
     assert redact_text(text) == redact(text).text == "export GITLAB_TOKEN=[REDACTED:gitlab-token]"
     assert redact_text(redact_text(text)) == redact_text(text)
+
+
+# --- secrets named by their context, not an assignment -------------------------
+
+PROSE = [
+    ("aws-secret-key", f"Use key {AWS_KEY_ID} with secret {AWS_SECRET} for the deploy.", AWS_SECRET),
+    ("aws-secret-key", f"creds for the bucket: {AWS_KEY_ID} / {AWS_SECRET}", AWS_SECRET),
+    ("aws-secret-key", f"the AWS secret access key is {AWS_SECRET}", AWS_SECRET),
+    ("token", f"Here is the token you asked for: {fake(32)} (expires Friday)", None),
+    ("secret", f"The webhook signing secret, {fake(40, B64URL)}, goes in the vault.", None),
+    ("password", "ok, the password is Tr0ub4dor&3 for now", "Tr0ub4dor&3"),
+    ("password", "my password for the staging db was hunter22!", "hunter22!"),
+]
+
+
+@pytest.mark.parametrize(("kind", "text", "secret"), PROSE, ids=[f"{k}-{i}" for i, (k, *_) in enumerate(PROSE)])
+def test_a_secret_said_in_a_sentence_is_caught_by_the_words_around_it(kind: str, text: str, secret: str | None) -> None:
+    result = redact(text)
+    assert kind in result.found, result
+    if secret is not None:
+        assert_gone(result, secret)
+
+
+def test_the_access_key_id_and_its_secret_both_go_and_the_sentence_stays() -> None:
+    result = redact(f"key {AWS_KEY_ID} with secret {AWS_SECRET}")
+    assert result.text == "key [REDACTED:aws-access-key] with secret [REDACTED:aws-secret-key]"
+
+
+PROSE_NEGATIVES = """\
+The key insight is that commit 3f786850e387550fdab836ed7e6dc881de23001b fixed the token refresh.
+Secret rotation runs weekly; the key is kept in /home/ada/.config/app/credentials/production.json now.
+The API token is stored in the keychain under getUserAccessTokenFromCacheOrRefresh2 today.
+Use the key 123e4567-e89b-12d3-a456-426614174000 to look the row up; the secret is in Vault.
+The password is required. The password is stored hashed. A password is 12 characters at least.
+the cache key is sha512-v2kDEe57lecTulaDIuNTPy3Ry4gLGJ6Z1O3vE1krgXZNrsQ+LFTGHVxVjcXPs17LhbZVGedAJv8XZ1tvj5FvSg==
+if password is None:
+    raise ValueError("the token is missing")
+tokens used: 1234567890123456789012345 of the budget
+monkey keyboard turnkey secretary tokenizer: all words, none of them secrets
+"""
+
+
+def test_prose_about_secrets_hashes_paths_and_ids_pass_through() -> None:
+    result = redact(PROSE_NEGATIVES)
+    assert result.found == {}
+    assert result.text == PROSE_NEGATIVES
+
+
+# --- many texts at once, as ingest redacts them --------------------------------
+
+
+def test_redacting_many_texts_at_once_is_redacting_each() -> None:
+    texts = [text for _, text, _ in ONE_LINERS + PROSE] + NEGATIVE_CORPUS.splitlines() + ["", "plain words"]
+    texts += [f"{a}\n{b}" for a, b in zip(texts[::3], texts[1::3], strict=False)]
+    assert redact_many(texts) == [redact_text(t) for t in texts]
+
+
+def test_texts_without_secrets_come_back_as_the_same_objects() -> None:
+    texts = ["Refactor the session store.", "tests pass", "KeyError: 'x'", "see https://example.com/docs"]
+    assert all(a is b for a, b in zip(redact_many(texts), texts, strict=True))
+
+
+# --- titles, cut short at their source -----------------------------------------
+
+
+def test_a_title_cut_through_a_secret_loses_the_cut_word() -> None:
+    prompt = f"Deploy with key {AWS_KEY_ID} and secret {AWS_SECRET} to the bucket"
+    for title in (prompt[:80], prompt[:79] + "…"):  # Claude Code cuts bare, the others add an ellipsis
+        cut = whole_words(title)
+        assert cut.endswith("secret…")
+        assert redact_text(cut) == "Deploy with key [REDACTED:aws-access-key] and secret…"
+
+
+def test_a_title_that_was_not_cut_is_kept_whole() -> None:
+    assert whole_words("Add pagination to the list endpoint") == "Add pagination to the list endpoint"

@@ -166,7 +166,9 @@ def init(path: Path, force: bool = False) -> Path:
         )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(default_yaml(), encoding="utf-8")
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
+            os.fchmod(f.fileno(), 0o600)  # owner only, like the store: a config may name tokens (team, webhooks)
+            f.write(default_yaml())
     except OSError as e:
         raise ConfigError(f"{_shown(path)}: cannot write: {e.strerror}") from e
     return path

@@ -25,6 +25,7 @@ from ..sources.exports import source_for
 from ..store.bulk import bulk_load
 from ._files import Known, Stat, Work, discover, roots, start, stat
 from ._rows import chunks, ingest
+from ._scrub import scrub_if_marked
 
 __all__ = ["BULK_BYTES", "Progress", "import_files", "roots", "scan"]
 
@@ -44,6 +45,7 @@ def scan(
 ) -> ScanResult:
     """Read everything new in every enabled source into the store."""
     started = time.perf_counter()
+    scrub_if_marked(conn)  # once, after the upgrade that began redacting at ingest
     env = os.environ if env is None else env
     home = Path.home() if home is None else home
     warnings: list[str] = []

@@ -32,6 +32,7 @@ from ..config import Config
 from ..models import Batch
 from ..sources import SOURCES, Source
 from ..sources.base import warn, warnings_into
+from ._redact import without_secrets
 
 HEAD_BYTES = 64
 TAIL_BYTES = 4096  # the bytes before the offset whose checksum tells a rewrite
@@ -215,6 +216,7 @@ def read(item: Work) -> tuple[Batch, tuple]:
         batch = _parse(item, data[:end]) if end else Batch(item.state)
         if batch.skipped and log.isEnabledFor(logging.INFO):
             _log_skipped(item, data[:end], batch.skipped)
+    batch = without_secrets(batch)
     if batch.warnings:
         batch.warnings = [f"{item.path}: {w}" for w in batch.warnings]
     st = item.stat

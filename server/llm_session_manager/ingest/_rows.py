@@ -59,6 +59,8 @@ def ingest(conn: apsw.Connection, chunks: list[list[Work]]) -> Iterator[Outcome]
     other's page cache).
     """
     prices = pricing.load_table()
+    if chunks:  # before parse workers fork, so they inherit it compiled; a rescan with nothing new skips it
+        from ..services import redact  # noqa: F401
     # Parsing allocates millions of short-lived objects and no cycles; the
     # cyclic collector would only rescan them over and over (workers inherit this).
     gc.disable()

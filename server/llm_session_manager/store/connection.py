@@ -49,7 +49,8 @@ def connect(path: Path | None = None) -> apsw.Connection:
         raise StoreError(f"cannot create data directory {path.parent}: HOME {home} does not exist "
                          "(set HOME, or LLM_SESSION_DATA_DIR for the database)")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _private(path)
     except OSError as e:
         raise StoreError(f"cannot create data directory {path.parent}: {e.strerror}") from e
     try:
@@ -88,6 +89,33 @@ def write_transaction(conn: apsw.Connection) -> Iterator[None]:
     conn.execute("COMMIT")
 
 
+def _private(path: Path) -> None:
+    """Make the database readable by its owner only, before SQLite opens it.
+
+    The store holds every conversation on the machine. A new file is created
+    0600 here (no window in which it exists wider); SQLite gives its ``-wal``
+    and ``-shm`` the main file's mode. A store made by an older version, 0644,
+    is narrowed, with its ``-wal`` and ``-shm``.
+    """
+    if str(path) == ":memory:":
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        return
+    except FileExistsError:
+        pass
+    except OSError:
+        return  # cannot create it here: opening it will say why
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            if name.stat().st_mode & 0o077:
+                name.chmod(0o600)
+        except FileNotFoundError:
+            continue
+        except PermissionError:  # someone else's file: theirs to guard
+            continue
+
+
 def _configure(conn: apsw.Connection) -> None:
     # For a new file only (WAL fixes the size once set). Fewer, larger pages
     # make a first scan's bulk load about 8% faster; lookups read through the
@@ -97,6 +125,9 @@ def _configure(conn: apsw.Connection) -> None:
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA temp_store=MEMORY")
+    # Deleted rows are overwritten with zeros, not left in free space: a
+    # forgotten memory or a scrubbed secret is gone from the file, not just unlisted.
+    conn.execute("PRAGMA secure_delete=ON")
     # Keys (uuids, message ids) arrive in random order, so index inserts touch
     # pages all over the file; a larger cache keeps a bulk scan from re-reading
     # them. Pages are only allocated as used.

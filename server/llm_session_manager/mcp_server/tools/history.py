@@ -55,13 +55,16 @@ def search_history(conn, config, a: SearchArgs) -> SearchResult:
         params,
     ).fetchall()
     matches = [
-        Match(sid, provider, cwd, sessions.iso(ts), role, kind, redact.redact_text(_snippet(text, a.query)))
+        Match(sid, provider, cwd, sessions.iso(ts), role, kind, _snippet(redact.redact_text(text), a.query))
         for sid, provider, cwd, ts, role, kind, text in rows[: a.limit]
     ]
     return SearchResult(matches=matches, truncated=len(rows) > a.limit)
 
 
 def _snippet(text: str, query: str) -> str:
+    """The text around the query's first match. Cut after redaction, never before:
+    a secret cut in two (a PEM body, a token short of its last character) is no
+    longer recognisable, and half of it would leak."""
     at = text.lower().find(query.lower())
     at = max(at, 0)
     start, end = max(0, at - SNIPPET_CHARS), min(len(text), at + len(query) + SNIPPET_CHARS)

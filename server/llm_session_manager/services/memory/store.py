@@ -77,7 +77,7 @@ def prepare(
         session_id=session_id,
         message_key=message_key,
         tags=clean_tags(tags),
-        metadata=json.dumps(metadata, ensure_ascii=False, sort_keys=True) if metadata is not None else None,
+        metadata=redact_text(json.dumps(metadata, ensure_ascii=False, sort_keys=True)) if metadata is not None else None,
         source=source,
         writer=(writer or "").strip()[:200] or None,
         created_at=time.time() if created_at is None else created_at,
@@ -272,3 +272,7 @@ def _delete(conn: apsw.Connection, rows: Sequence[tuple[int, str]]) -> None:
         conn.executemany("DELETE FROM memories WHERE rid = ?", [(rid,) for rid, _ in rows])
         conn.executemany("DELETE FROM memories_vec WHERE rowid = ?", [(rid,) for rid, _ in rows])
         conn.executemany("DELETE FROM memory_imports WHERE memory_id = ?", [(mid,) for _, mid in rows])
+    # The rows are zeroed (secure_delete) and their words left the index (FTS5
+    # secure-delete), but earlier copies of those pages sit in the write-ahead
+    # log until it is copied back and emptied.
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -1,0 +1,97 @@
+"""Secrets out of what a log's parser returns, before any of it is stored.
+
+Every path from a log to the store reads it through ``_files.read``, which
+hands each file's ``Batch`` here: the store never holds a detected secret,
+whichever path (a first scan's parse workers, a rescan, an import) stored it.
+Message text, titles, working directories, branches and file paths are
+redacted; ids, keys and numbers are not text a person wrote. So is the
+parser's state, which the store keeps for the next chunk and which may carry
+a title or the lines of a prompt still being written (Aider).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from ..models import Batch, SessionRow
+
+
+def without_secrets(batch: Batch) -> Batch:
+    """``batch`` with every secret in its text replaced by a marker (in place)."""
+    from ..services import redact  # loaded before parse workers fork (``_rows.ingest``)
+
+    if batch.state:
+        batch.state = state_without_secrets(batch.state)
+    messages, refs, sessions = batch.messages, batch.file_refs, list(batch.sessions.values())
+    if not (messages or refs or sessions):
+        return batch
+    texts = [m.text for m in messages] + [r.path for r in refs]
+    for s in sessions:
+        # A title is cut short by its source: the word the cut went through goes first.
+        texts += (s.cwd or "", redact.whole_words(s.title) if s.title else "", s.git_branch or "")
+    clean = redact.redact_many(texts)
+    n, m = len(messages), len(messages) + len(refs)
+    batch.messages = [msg if msg.text is t else msg._replace(text=t) for msg, t in zip(messages, clean[:n], strict=True)]
+    batch.file_refs = [ref if ref.path is p else ref._replace(path=p) for ref, p in zip(refs, clean[n:m], strict=True)]
+    batch.sessions = {
+        s.id: _session(s, cwd, title, branch)
+        for s, cwd, title, branch in zip(sessions, clean[m::3], clean[m + 1 :: 3], clean[m + 2 :: 3], strict=True)
+    }
+    return batch
+
+
+def _session(s: SessionRow, cwd: str, title: str, branch: str) -> SessionRow:
+    return s._replace(cwd=cwd or s.cwd, title=title or s.title, git_branch=branch or s.git_branch)
+
+
+def state_without_secrets(state: bytes) -> bytes:
+    """A parser's state with the secrets in its strings redacted.
+
+    States are msgpack (or a number in ASCII, which is left as it is); decoded
+    to plain data and encoded again they decode into the parser's own struct as
+    before. A list of strings is the lines of one text (a PEM key spans them).
+    """
+    from ..services import redact
+
+    if not (0x80 <= state[0] <= 0x9F or 0xDC <= state[0] <= 0xDF):
+        return state  # not a map or an array: a number, msgpack or in ASCII (Claude Code's last timestamp)
+    try:
+        data = msgspec.msgpack.decode(state)
+    except msgspec.DecodeError:
+        return state
+    texts: list[tuple[str, bool]] = []
+    _collect(data, texts, None)
+    if not texts:
+        return state
+    clean = redact.redact_many([redact.whole_words(t) if title else t for t, title in texts])
+    if all(c == t for c, (t, _) in zip(clean, texts, strict=True)):
+        return state
+    return msgspec.msgpack.encode(_rebuild(data, iter(clean), None))
+
+
+def _collect(data: Any, texts: list[tuple[str, bool]], key: Any) -> None:
+    """Every text in ``data``, in order, and whether it is a title."""
+    if isinstance(data, str):
+        texts.append((data, key == "title"))
+    elif isinstance(data, list) and data and all(isinstance(x, str) for x in data):
+        texts.append(("\n".join(data), False))
+    elif isinstance(data, list):
+        for item in data:
+            _collect(item, texts, None)
+    elif isinstance(data, dict):
+        for k, v in data.items():
+            _collect(v, texts, k)
+
+
+def _rebuild(data: Any, clean: Any, key: Any) -> Any:
+    if isinstance(data, str):
+        return next(clean)
+    if isinstance(data, list) and data and all(isinstance(x, str) for x in data):
+        return next(clean).split("\n")
+    if isinstance(data, list):
+        return [_rebuild(item, clean, None) for item in data]
+    if isinstance(data, dict):
+        return {k: _rebuild(v, clean, k) for k, v in data.items()}
+    return data
