@@ -42,7 +42,7 @@ def cmd_recommend(ctx: Context) -> None:
     if ctx.args.id:
         found = [sessions.get_session(ctx.fresh_conn(), ctx.config, ctx.args.id)]
     else:
-        found = sessions.list_sessions(ctx.fresh_conn(), ctx.config)
+        found = recommend.considered(ctx.fresh_conn(), ctx.config)
     recs = recommend.for_sessions(found, ctx.config, only_recent=not ctx.args.id)
     ctx.emit(recs, lambda render: render.recommendations(ctx.console, recs))
 

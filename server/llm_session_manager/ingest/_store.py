@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import apsw
 
-from ..store import quarters, write_transaction
+from ..store import quarters, session_sums, write_transaction
 
 if TYPE_CHECKING:
     from ._rows import Rows
@@ -26,6 +26,7 @@ def write(conn: apsw.Connection, rows: Rows) -> Outcome:
         # Upserts merge repeated sessions (a resumed session spans files).
         conn.executemany(_UPSERT_SESSION, rows.sessions)
         quarters.usage_writing(conn, [(row[0], row[2]) for row in rows.usage])  # (dedup_key, session_id, ts, ...)
+        session_sums.usage_writing(conn, [(row[0], row[1]) for row in rows.usage])
         before = conn.total_changes()
         conn.executemany(_INSERT_USAGE, rows.usage)
         conn.executemany(_INSERT_MESSAGE, rows.messages)

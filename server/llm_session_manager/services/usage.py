@@ -17,13 +17,14 @@ import apsw
 
 from ..errors import BadInput
 from ..models import UsageReport, UsageReportRow, UsageTotals
-from ..store import quarters, write_transaction
+from ..store import quarters, session_sums, write_transaction
 from . import pricing
 
 GROUPS = ("day", "month", "session", "model", "project", "provider")
 
 # Day, month, model and provider are summed from ``usage_quarters`` (store/quarters.py),
-# a few rows per hour of use; session and project from every response. Quarter
+# a few rows per hour of use; session and project from ``usage_sessions``
+# (store/session_sums.py), or from every response in a window of dates. Quarter
 # hours get their local day from the platform's ``localtime``, so DST follows ``TZ``
 # exactly as ccusage's does.
 _QUARTERS_KEY = {"day": "quarter", "month": "quarter", "model": "model", "provider": "provider"}
@@ -82,6 +83,12 @@ def _sums(conn: apsw.Connection, by: str, start: float | None, end: float | None
         quarters.refresh(conn)
         key, table, time_column, step = _QUARTERS_KEY[by], "usage_quarters", "quarter", quarters.QUARTER_HOUR
         provider_column = "provider"
+    elif start is None and end is None:  # all time: the sums per session (store/session_sums.py)
+        session_sums.refresh(conn)
+        key, table, time_column, step = _RESPONSES_KEY[by], "usage_sessions u", "", 1
+        provider_column = "s.provider"
+        if by == "project" or provider:
+            table += " JOIN sessions s ON s.id = u.session_id"
     else:
         key, table, time_column, step = _RESPONSES_KEY[by], "usage u", "u.ts", 1
         provider_column = "s.provider"
