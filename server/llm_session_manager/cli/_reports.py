@@ -13,7 +13,8 @@ def cmd_usage(ctx: Context) -> None:
     from ..services import usage
 
     a = ctx.args
-    report = usage.report(ctx.fresh_conn(), a.by, since=a.since, until=a.until, provider=a.provider)
+    report = usage.report(ctx.fresh_conn(conversation_later=True), a.by, since=a.since, until=a.until,
+                          provider=a.provider)
     ctx.emit(report, lambda render: render.usage_table(ctx.console, report, a.by))
 
 

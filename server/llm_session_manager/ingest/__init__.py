@@ -6,10 +6,15 @@ files into rows; ``_store`` writes them. Rows are keyed so re-reading never
 counts twice, and they go to the store in a few large transactions, each also
 advancing the offsets of the files it holds, so a scan killed half-way
 resumes cleanly.
+
+A ``usage`` that finds a big history to read stores its usage first and the
+conversation after its report (``_conversation``); every other scan first
+finishes what such a scan left.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -22,8 +27,10 @@ from ..models import ScanResult
 from ..sources import Source
 from ..sources.exports import source_for
 from ..store.bulk import bulk_load
+from . import _conversation
 from ._files import Known, Stat, Work, discover, roots, start, stat
 from ._rows import chunks, ingest
+from ._store import Part
 
 __all__ = ["BULK_BYTES", "Progress", "import_files", "roots", "scan"]
 
@@ -40,18 +47,37 @@ def scan(
     env: Mapping[str, str] | None = None,
     home: Path | None = None,
     progress: Progress | None = None,
+    conversation_later: bool = False,
 ) -> ScanResult:
-    """Read everything new in every enabled source into the store."""
+    """Read everything new in every enabled source into the store.
+
+    ``conversation_later``: for a report that reads only usage. When there is
+    much to read, the conversation is stored after this process printed its
+    answer (``_conversation``). Otherwise, any conversation a scan left for later
+    is stored first.
+    """
     started = time.perf_counter()
     env = os.environ if env is None else env
     home = Path.home() if home is None else home
+    later = conversation_later and _conversation.mode() != "now"
+    behind = _conversation.pending(conn)
+    if behind and not later:
+        _conversation.finish(conn)
+        behind = _conversation.pending(conn)
     warnings: list[str] = []
     found = list(discover(config, env, home, warnings))
-    work = _changed(found, _known(conn), warnings)
-    first_big_load = (sum(w.stat.st_size - w.offset for w in work) >= BULK_BYTES
-                      and conn.execute("SELECT 1 FROM usage LIMIT 1").fetchone() is None)
+    work = _changed(found, _known(conn), warnings, behind)
+    new_bytes = sum(w.stat.st_size - w.offset for w in work)
+    first_big_load = new_bytes >= BULK_BYTES and conn.execute("SELECT 1 FROM usage LIMIT 1").fetchone() is None
+    deferred: list[Work] = []
+    if later and sum(w.stat.st_size - w.offset for w in work if w.source.layout == "lines") >= _conversation.DEFER_BYTES:
+        deferred = [w for w in work if w.source.layout == "lines"]
+        work = [w for w in work if w.source.layout != "lines"]
     with bulk_load(conn, first_big_load):
-        return _run(conn, work, len(found), warnings, started, progress)
+        result = _run(conn, work, len(found), warnings, started, progress, deferred)
+    if later and (deferred or behind):
+        _conversation.continue_later(conn)
+    return result
 
 
 def import_files(
@@ -90,13 +116,15 @@ def _known(conn: apsw.Connection, paths: Iterable[Path] | None = None) -> dict[s
 
 
 def _changed(
-    found: Iterable[tuple[Source, str]], known: dict[str, tuple], warnings: list[str]
+    found: Iterable[tuple[Source, str]], known: dict[str, tuple], warnings: list[str],
+    behind: Mapping[str, tuple[int, bytes | None]] | None = None,
 ) -> list[Work]:
     """The logs whose stat moved since the store last read them, with where to resume.
 
     A file the store read as another provider's (an export imported with the
     wrong ``--as``) is read afresh. Most logs are unchanged on a rescan, so only
-    the changed ones get a ``Path``.
+    the changed ones get a ``Path``. A log ``behind`` on its conversation
+    (path -> offset and parser state it is stored up to) resumes from there.
     """
     work = []
     for source, path in found:
@@ -111,6 +139,9 @@ def _changed(
             if row[2] == st.st_ino and row[3] == st.st_size and row[4] == st.st_mtime_ns:
                 continue
             old = Known(*row[2:])
+            if behind and path in behind:
+                offset, state = behind[path]
+                old = old._replace(offset=offset, state=state)
         file = Path(path)
         changed = Stat(st.st_ino, st.st_size, st.st_mtime_ns)
         offset, state = start(source, file, changed, old)
@@ -119,11 +150,16 @@ def _changed(
 
 
 def _run(conn: apsw.Connection, work: list[Work], files: int, warnings: list[str], started: float,
-         progress: Progress | None) -> ScanResult:
-    total = sum(w.stat.st_size - w.offset for w in work)
+         progress: Progress | None, usage_first: list[Work] | None = None) -> ScanResult:
+    """Store ``work`` whole, and of ``usage_first`` only what reports need (``Part.USAGE``)."""
+    usage_first = usage_first or []
+    total = sum(w.stat.st_size - w.offset for w in work + usage_first)
     done = records = malformed = 0
     touched: set[str] = set()
-    for outcome in ingest(conn, chunks(work)):
+    outcomes = ingest(conn, chunks(work))
+    if usage_first:
+        outcomes = itertools.chain(outcomes, ingest(conn, chunks(usage_first), Part.USAGE))
+    for outcome in outcomes:
         done += outcome.nbytes
         records += outcome.records
         malformed += outcome.malformed
