@@ -24,8 +24,9 @@ command that started it.
   some left starts a continuation again.
 
 ``LLM_SESSION_CONVERSATION`` chooses: ``later`` (the default, detached),
-``inline`` (in the same process, after the report: deterministic, for tests) or
-``now`` (never deferred: a first ``usage`` stores everything before reporting).
+``inline`` (in two passes, both in the ``usage`` process before its report:
+deterministic, for tests) or ``now`` (one pass: a first ``usage`` stores
+everything before reporting, as any other scan does).
 """
 
 from __future__ import annotations
@@ -116,28 +117,22 @@ def store_pending(conn: apsw.Connection, progress: Callable[[int, int], None] | 
 
 
 def continue_later(conn: apsw.Connection) -> None:
-    """Have the conversation left for later stored once this process has printed its answer."""
-    if not _continuing:
+    """Have the conversation left for later stored: by a continuation started once this
+    process has printed its answer, or (``inline``) here and now."""
+    if mode() == "inline":
+        finish(conn)
+    elif not _continuing:
         _continuing.append(conn.filename)
-        atexit.register(_continue, conn.filename, mode())
+        atexit.register(_continue, conn.filename)
 
 
 _continuing: list[str] = []
 
 
-def _continue(db: str, how: str) -> None:
-    """At exit, after the report: finish here (``inline``) or start a continuation."""
+def _continue(db: str) -> None:
+    """At exit, after the report: start a continuation unless one is running."""
     with contextlib.suppress(OSError, ValueError):
         sys.stdout.flush()
-    if how == "inline":
-        from ..store import connect
-
-        conn = connect(Path(db))
-        try:
-            finish(conn)
-        finally:
-            conn.close()
-        return
     with contextlib.suppress(OSError):
         with _lock_file(db) as f:
             if not _try_lock(f):
