@@ -31,6 +31,7 @@ _QUARTERS_KEY = {"day": "quarter", "month": "quarter", "model": "model", "provid
 _RESPONSES_KEY = {"session": "u.session_id", "project": "coalesce(s.project, '(none)')"}
 _LOCAL_FORMAT = {"day": "%Y-%m-%d", "month": "%Y-%m"}
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_SESSION_COLUMNS = "u.input_tokens, u.output_tokens, u.cache_creation_tokens, u.cache_read_tokens, u.cost_usd"
 _SUMS = "sum(input_tokens), sum(output_tokens), sum(cache_creation_tokens), sum(cache_read_tokens), sum(cost_usd)"
 
 
@@ -107,6 +108,8 @@ def _sums(conn: apsw.Connection, by: str, start: float | None, end: float | None
         params.append(provider)
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
     sql = f"SELECT {key} AS key, {_SUMS} FROM {table} {where} GROUP BY key ORDER BY key"
+    if table.startswith("usage_sessions") and by == "session":  # a row per session already: nothing to add up
+        sql = f"SELECT {key}, {_SESSION_COLUMNS} FROM {table} {where}"
     return {key: values for key, *values in conn.execute(sql, params)}
 
 
