@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 import apsw
@@ -293,4 +293,5 @@ def iso(ts: float | None) -> str | None:
     """Unix seconds as ISO 8601 UTC with a Z, the form the assistants' logs use."""
     if ts is None:
         return None
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    # Twice as fast as datetime's isoformat, and ``list`` formats two per session.
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
