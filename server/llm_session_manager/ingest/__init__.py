@@ -60,10 +60,7 @@ def scan(
     env = os.environ if env is None else env
     home = Path.home() if home is None else home
     later = conversation_later and _conversation.mode() != "now"
-    behind = _conversation.pending(conn)
-    if behind and not later:
-        _conversation.finish(conn)
-        behind = _conversation.pending(conn)
+    behind = _conversation.pending(conn) if later else _caught_up(conn)
     warnings: list[str] = []
     found = list(discover(config, env, home, warnings))
     work = _changed(found, _known(conn), warnings, behind)
@@ -99,8 +96,19 @@ def import_files(
     for path in map(Path, map(os.path.abspath, paths)):
         plan.setdefault(path, source_for(path, source))
     warnings: list[str] = []
-    work = _changed([(src, str(path)) for path, src in plan.items()], _known(conn, plan), warnings)
+    work = _changed([(src, str(path)) for path, src in plan.items()], _known(conn, plan), warnings,
+                    _caught_up(conn))
     return _run(conn, work, len(plan), warnings, started, progress)
+
+
+def _caught_up(conn: apsw.Connection) -> dict[str, tuple[int, bytes | None]]:
+    """Store any conversation a usage-first scan left for later (waiting for a
+    continuation at it); what is still behind after that (nothing, unless a
+    scan has just left more)."""
+    if _conversation.pending(conn):
+        _conversation.finish(conn)
+        return _conversation.pending(conn)
+    return {}
 
 
 def _known(conn: apsw.Connection, paths: Iterable[Path] | None = None) -> dict[str, tuple]:
