@@ -202,11 +202,19 @@ def _clean_tags(tags: list[str]) -> list[str]:
     return clean
 
 
+# A process runs a session active since shortly before it started (``processes.match``);
+# this is more than that margin, so sessions older than it cannot be running.
+_RUNNING_SINCE_MARGIN_S = 3600.0
+
+
 def _active(facts: list[_Facts]) -> dict[str, int]:
-    if not facts:
+    running = processes.running() if facts else []
+    if not running:
         return {}
-    keys = [processes.SessionKey(f.id, f.provider, f.cwd, f.last_activity or 0.0) for f in facts]
-    return processes.match(processes.running(), keys)
+    since = min(p.started_at for p in running) - _RUNNING_SINCE_MARGIN_S
+    keys = [processes.SessionKey(f.id, f.provider, f.cwd, f.last_activity or 0.0) for f in facts
+            if (f.last_activity or 0.0) >= since]
+    return processes.match(running, keys)
 
 
 def context_limit(model: str | None, log_window: int | None, config: Config) -> int:
