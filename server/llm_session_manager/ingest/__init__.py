@@ -64,11 +64,12 @@ def scan(
     warnings: list[str] = []
     found = list(discover(config, env, home, warnings))
     work = _changed(found, _known(conn), warnings, behind)
-    new_bytes = sum(w.stat.st_size - w.offset for w in work)
-    first_big_load = new_bytes >= BULK_BYTES and conn.execute("SELECT 1 FROM usage LIMIT 1").fetchone() is None
-    deferred: list[Work] = []
-    if later and sum(w.stat.st_size - w.offset for w in work if w.source.layout == "lines") >= _conversation.DEFER_BYTES:
-        deferred = [w for w in work if w.source.layout == "lines"]
+    first_big_load = (sum(w.stat.st_size - w.offset for w in work) >= BULK_BYTES
+                      and conn.execute("SELECT 1 FROM usage LIMIT 1").fetchone() is None)
+    deferred: list[Work] = []  # logs read line by line: the only ones whose conversation waits
+    lines = [w for w in work if w.source.layout == "lines"]
+    if later and sum(w.stat.st_size - w.offset for w in lines) >= _conversation.DEFER_BYTES:
+        deferred = lines
         work = [w for w in work if w.source.layout != "lines"]
     with bulk_load(conn, first_big_load):
         result = _run(conn, work, len(found), warnings, started, progress, deferred)

@@ -73,7 +73,7 @@ def write(conn: apsw.Connection, rows: Rows, chunk: Sequence[Work] = (), part: P
             conn.executemany(_CONVERSATION_FROM, [(str(w.path), w.offset, w.state) for w in chunk
                                                   if str(w.path) in read])
         else:
-            conn.executemany(_CONVERSATION_DONE, [(path,) for path in read])
+            conn.executemany(_CONVERSATION_DONE, [(str(w.path), w.offset) for w in chunk if str(w.path) in read])
     touched = sorted({s[0] for s in rows.sessions})
     return Outcome(rows.nbytes, records, rows.malformed, touched, rows.warnings)
 
@@ -161,9 +161,11 @@ ON CONFLICT (path) DO UPDATE SET provider = excluded.provider, inode = excluded.
 # pass (cleared once it reaches the usage's offset).
 _CONVERSATION_FROM = "UPDATE source_files SET conversation_offset = ?2, conversation_state = ?3 WHERE path = ?1"
 
+# Only if this read began no later than the conversation stood: a usage-first scan
+# running meanwhile may have left more behind.
 _CONVERSATION_DONE = """
 UPDATE source_files SET conversation_offset = NULL, conversation_state = NULL
-WHERE path = ? AND conversation_offset IS NOT NULL
+WHERE path = ?1 AND conversation_offset >= ?2
 """
 
 _CONVERSATION_UP_TO = """
