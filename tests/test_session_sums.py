@@ -7,10 +7,9 @@ from __future__ import annotations
 import json
 
 import msgspec
-from test_blocks import Response, write_session
-
 from llm_session_manager.services import usage as usage_service
 from llm_session_manager.store import connect
+from test_blocks import Response, write_session
 
 SESSION = "0b7e64c2-5a1d-4c8e-9f3a-6d2b1e8c7a90"
 OTHER = "3c9d1f0e-7b2a-4e6d-8c5b-1a0f9e8d7c6b"
@@ -105,12 +104,12 @@ def test_repricing_is_reflected_in_the_sums(cli, fixture_logs):
 def test_recommend_without_an_id_gives_the_advice_of_every_session_listed(cli, fixture_logs):
     """recommend builds only the sessions active in the last day (and running ones);
     its advice is what the rules say over every session."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import UTC, datetime, timedelta
 
     from llm_session_manager import config
     from llm_session_manager.services import recommend, sessions
 
-    recent = (datetime.now(timezone.utc) - timedelta(hours=2)).isoformat().replace("+00:00", "Z")
+    recent = (datetime.now(UTC) - timedelta(hours=2)).isoformat().replace("+00:00", "Z")
     write_session(fixture_logs.claude, SESSION, responses(9, 2))  # last August: history
     write_session(fixture_logs.claude, OTHER, [Response(recent, 5, 50, read=190_000)], cwd="/home/dev/other")
     r = cli("recommend", "--json")

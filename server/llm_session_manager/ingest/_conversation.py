@@ -37,7 +37,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import apsw
 
@@ -96,7 +96,8 @@ def store_pending(conn: apsw.Connection, progress: Callable[[int, int], None] | 
     ``progress(chunks stored, chunks)`` is called after each chunk's transaction.
     """
     work: list[Work] = []
-    for path, provider, inode, offset, start, state in conn.execute(_PENDING).fetchall():
+    rows: list[Any] = conn.execute(_PENDING).fetchall()  # (path, provider, inode, offset, start, state)
+    for path, provider, inode, offset, start, state in rows:
         source = _lines_source(provider)
         try:
             st = os.stat(path)

@@ -15,7 +15,8 @@ import apsw
 
 from ..config import Config
 from ..models import Recommendation, Session, short_id
-from . import processes, sessions as listing
+from . import processes
+from . import sessions as listing
 
 RECENT_S = 24 * 3600
 

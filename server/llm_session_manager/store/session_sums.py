@@ -12,6 +12,7 @@ a big one moves ``usage_version`` and the table is rebuilt on the next read.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import apsw
 
@@ -69,11 +70,13 @@ def usage_writing(conn: apsw.Connection, rows: Sequence[tuple[str, str]]) -> Non
 
 def refresh(conn: apsw.Connection) -> None:
     """Bring ``usage_sessions`` up to date with ``usage``, if it is not."""
-    current, noted = conn.execute(_STATE).fetchone()
+    state: Any = conn.execute(_STATE).fetchone()
+    current, noted = state
     if current and not noted:
         return
     with write_transaction(conn):
-        current, noted = conn.execute(_STATE).fetchone()  # another process may have just done it
+        state = conn.execute(_STATE).fetchone()  # another process may have just done it
+        current, noted = state
         if not current:
             conn.execute(_REBUILD)
         elif noted:
