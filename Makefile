@@ -41,6 +41,7 @@ bench: install
 	$(BIN)/python bench/lsp.py
 	$(BIN)/python bench/mcp_startup.py
 	$(BIN)/python bench/analytics.py
+	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/watcher.py
 
 clean:
