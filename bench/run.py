@@ -227,6 +227,8 @@ def wait_for_conversation(data: Path, started: float) -> dict:
         try:
             behind = db.execute(
                 "SELECT count(*) FROM source_files WHERE conversation_offset IS NOT NULL").fetchone()[0]
+        except apsw.SQLError:  # a checkout from before the conversation could wait: nothing waits
+            behind = 0
         finally:
             db.close()
         if not behind:

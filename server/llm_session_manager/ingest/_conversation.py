@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 import apsw
 
 from ..sources import SOURCES, Source
+from ..store.bulk import restore_indexes
 from ._files import Stat, Work
 from ._rows import ingest
 from ._store import Part
@@ -114,6 +115,7 @@ def store_pending(conn: apsw.Connection, progress: Callable[[int, int], None] | 
         stored += outcome.records
         if progress:
             progress(done, len(chunks))
+    restore_indexes(conn)  # a first usage leaves them to be built once the messages are in
     return stored
 
 
