@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
@@ -165,18 +166,13 @@ def summarize(runs: list[dict]) -> dict:
     }
 
 
-def bench_ccusage(home: Path, work: Path, n: int) -> tuple[dict, dict | None]:
+def ccusage_command() -> tuple[list[str] | None, str | None]:
+    """The ccusage command to time, or None and why not."""
     try:
         binary = ensure_ccusage()
     except (OSError, subprocess.CalledProcessError, KeyError) as error:
-        return {"error": f"cannot install ccusage: {error}"}, None
-    cmd = [str(binary), "claude", "daily", "--json", "--offline"]
-    out = work / "ccusage.json"
-    measure(cmd, sandbox_env(home), out)  # warm-up: both tools then read from the page cache
-    runs = [measure(cmd, sandbox_env(home), out) for _ in range(n)]
-    report = summarize(runs)
-    report["version"] = CCUSAGE_VERSION
-    return report, (json.loads(out.read_text()) if report["error"] is None else None)
+        return None, f"cannot install ccusage: {error}"
+    return [str(binary), "claude", "daily", "--json", "--offline"], None
 
 
 def _ours_command() -> list[str]:
@@ -184,16 +180,19 @@ def _ours_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "llm_session_manager"]
 
 
-def bench_ours(home: Path, work: Path, n: int) -> tuple[dict, dict | None]:
+def bench_ours(home: Path, work: Path, n: int, peer: Callable[[], None]) -> tuple[dict, dict | None]:
     """``usage --by day --json``, which reads new log lines before it reports.
 
     Cold: on a fresh data dir (the whole corpus is scanned). Warm: the same again,
-    with nothing new to read. One process each, as a user runs it.
+    with nothing new to read. One process each, as a user runs it. ``peer()`` runs
+    ccusage once before each cold and warm pair: interleaved, a busy moment of a
+    shared machine falls on both tools alike.
     """
     cli = [*_ours_command(), "usage", "--by", "day", "--json"]
     cases: dict[str, list[dict]] = {"cold": [], "conversation": [], "warm": []}
     usage_doc = None
     for i in range(n):
+        peer()
         data = work / f"data-{i}"
         for case in ("cold", "warm"):
             started = time.perf_counter()
@@ -311,10 +310,19 @@ def main() -> int:
         home, work = Path(tmp) / "home", Path(tmp) / "work"
         for d in (home / "codex", work):
             d.mkdir(parents=True)
-        print("running ccusage ...", flush=True)
-        cc, cc_doc = bench_ccusage(home, work, args.runs)
-        print("running llm-session ...", flush=True)
-        ours, our_doc = bench_ours(home, work, args.runs)
+        cc_cmd, cc_error = ccusage_command()
+        cc_out, cc_runs = work / "ccusage.json", []
+
+        def peer() -> None:
+            if cc_cmd:
+                cc_runs.append(measure(cc_cmd, sandbox_env(home), cc_out))
+
+        if cc_cmd:
+            measure(cc_cmd, sandbox_env(home), cc_out)  # warm-up: both tools then read from the page cache
+        print("running ccusage and llm-session, interleaved ...", flush=True)
+        ours, our_doc = bench_ours(home, work, args.runs, peer)
+        cc = {**summarize(cc_runs), "version": CCUSAGE_VERSION} if cc_cmd else {"error": cc_error}
+        cc_doc = json.loads(cc_out.read_text()) if cc_cmd and cc.get("error") is None else None
         floors = bench_floors(home, work, max(args.runs, 5))
 
     truth = by_day_truth(corpus["stats"]["days"])
