@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from ._rows import Rows
 
 
+# Where ``_files.read``'s file row (``_UPSERT_FILE``'s values) holds the new offset and state.
+_FILE_OFFSET, _FILE_STATE = 5, 7
+
+
 class Part(enum.Enum):
     """What of a parsed chunk one pass stores."""
 
@@ -82,7 +86,7 @@ def _write_conversation(conn: apsw.Connection, rows: Rows, chunk: Sequence[Work]
     """The messages and file references of logs whose usage is stored, and how far
     each log's conversation now is. Only for logs whose conversation still begins
     where this read began: another scan may have stored it meanwhile."""
-    ends = {row[0]: (row[5], row[7]) for row in rows.files}  # (path, ..., offset, head, state)
+    ends = {row[0]: (row[_FILE_OFFSET], row[_FILE_STATE]) for row in rows.files}
     with write_transaction(conn):
         before = conn.total_changes()
         conn.executemany(_INSERT_MESSAGE, rows.messages)
