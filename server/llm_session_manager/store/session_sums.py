@@ -56,8 +56,9 @@ DELETE FROM usage_sessions_dirty;
 """
 
 
-def usage_writing(conn: apsw.Connection, rows: Sequence[tuple[str, str]]) -> None:
-    """Note, in the transaction about to write them, the responses ``(dedup_key, session_id)``.
+def usage_writing(conn: apsw.Connection, rows: Sequence[tuple]) -> None:
+    """Note, in the transaction about to write them, the usage rows ``rows``
+    (``(dedup_key, session_id, ...)``, as ``usage`` holds them).
 
     Before the write: a response already stored under another session (a copy
     in a resumed session's log that wins) leaves that session's sum too.
@@ -65,7 +66,7 @@ def usage_writing(conn: apsw.Connection, rows: Sequence[tuple[str, str]]) -> Non
     if len(rows) > NOTED_LIMIT:
         usage_changed(conn)
     else:
-        conn.executemany(_NOTE, rows)
+        conn.executemany(_NOTE, [row[:2] for row in rows])
 
 
 def refresh(conn: apsw.Connection) -> None:
