@@ -135,14 +135,14 @@ def _work(parse: Callable[[T], R], share: list[T], out: int, parent: int) -> Non
             for chunk in share:
                 try:
                     status, body = 0, msgspec.msgpack.encode(parse(chunk))
-                except Exception as e:  # handed to the parent, which raises it
+                except Exception as e:  # noqa: BLE001 -- handed to the parent, which raises it
                     status, body = 1, _pickled(e)
                 pipe.write(bytes([status]) + len(body).to_bytes(8, "little"))
                 pipe.write(body)
                 pipe.flush()
                 if status:
                     break
-    except BaseException:  # the parent went away (a broken pipe), or worse: nothing to tell
+    except BaseException:  # noqa: BLE001 -- the parent went away (a broken pipe): nothing to tell
         code = 1
     finally:
         os._exit(code)
@@ -153,7 +153,7 @@ def _pickled(error: Exception) -> bytes:
 
     try:
         return pickle.dumps(error)
-    except Exception:
+    except Exception:  # noqa: BLE001 -- an exception that does not pickle: its text will do
         return pickle.dumps(RuntimeError(f"{type(error).__name__}: {error}"))
 
 
