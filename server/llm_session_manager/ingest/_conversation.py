@@ -180,7 +180,7 @@ def _locked(conn: apsw.Connection, *, wait: bool) -> Iterator[bool]:
         return
     with _lock_file(conn.filename) as f:
         if wait:
-            fcntl.flock(f, fcntl.LOCK_EX)
+            _wait_for_lock(f)
         elif not _try_lock(f):
             yield False
             return
@@ -189,8 +189,9 @@ def _locked(conn: apsw.Connection, *, wait: bool) -> Iterator[bool]:
         f.flush()
         try:
             yield True
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+        finally:  # explicitly: a forked worker may still hold the file open
+            with contextlib.suppress(OSError):
+                fcntl.flock(f, fcntl.LOCK_UN)
 
 
 @contextlib.contextmanager
@@ -200,11 +201,21 @@ def _lock_file(db: str) -> Iterator:
 
 
 def _try_lock(f) -> bool:
+    """Take the lock if it is free; a file system without locks counts as free."""
     try:
         fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         return False
+    except OSError:  # no locks here (some network file systems): go on without
+        return True
     return True
+
+
+def _wait_for_lock(f) -> None:
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX)
+    except OSError:  # no locks here: go on without
+        pass
 
 
 def _lines_source(provider: str) -> Source | None:
