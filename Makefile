@@ -53,6 +53,7 @@ bench: install
 	$(BIN)/python bench/mcp_startup.py
 	$(BIN)/python bench/mcp_sizes.py
 	$(BIN)/python bench/analytics.py
+	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/watcher.py
 
 clean:

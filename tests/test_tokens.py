@@ -66,6 +66,43 @@ def test_importing_the_module_does_not_load_the_encoding() -> None:
     assert done.stdout.split() == ["0", "False"]
 
 
+def test_the_decoded_ranks_are_cached_and_a_damaged_cache_is_rewritten(tmp_path: Path) -> None:
+    """The first process that counts leaves the decoded ranks in the cache dir; the next
+    reads them from there; a cache file that was damaged is ignored and written again."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    script = (
+        "from llm_session_manager import encoding\n"
+        f"print(encoding.o200k().encode_ordinary({HELLO!r}), encoding.cache_path())\n"
+    )
+
+    def count() -> tuple[str, Path]:
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+        ids, path = done.stdout.rsplit(" ", 1)
+        return ids, Path(path.strip())
+
+    ids, cached = count()
+    assert ids == str(HELLO_IDS)
+    assert cached.is_relative_to(tmp_path / "cache") and cached.stat().st_size > 1_000_000
+    written = cached.stat().st_mtime_ns
+    assert count()[0] == str(HELLO_IDS)
+    assert cached.stat().st_mtime_ns == written  # read, not rebuilt
+
+    damaged = bytearray(cached.read_bytes())
+    damaged[len(damaged) // 2] ^= 0xFF
+    cached.write_bytes(bytes(damaged))
+    assert count()[0] == str(HELLO_IDS)
+    assert cached.read_bytes() != bytes(damaged)
+
+
+def test_counting_works_when_the_cache_dir_cannot_be_written(tmp_path: Path) -> None:
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("a file where the cache directory would go")
+    env = {**os.environ, "XDG_CACHE_HOME": str(blocked)}
+    script = f"from llm_session_manager import encoding\nprint(encoding.o200k().encode_ordinary({HELLO!r}))\n"
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == str(HELLO_IDS)
+
+
 def test_the_bundled_encoding_is_the_one_tiktoken_expects() -> None:
     from tiktoken_ext import openai_public
 

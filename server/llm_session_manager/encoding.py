@@ -3,15 +3,24 @@
 A leaf module: sources use it to estimate tokens of assistants that log no
 usage numbers, and ``services.tokens`` builds its model-aware counts on it.
 tiktoken would download the ranks; we never touch the network at run time.
+
+The shipped file is base64 text, and decoding its 200,000 tokens took 0.3 s of
+every process that counts (a one-shot scan of a ChatGPT export, ``count-tokens``).
+The first such process leaves the decoded ranks in the user's cache directory
+as msgpack, which later ones read in about 0.06 s.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import threading
 from binascii import a2b_base64
 from functools import cache
 from pathlib import Path
+
+import msgspec
 
 from . import DATA_DIR
 from .errors import LlmSessionError
@@ -19,6 +28,7 @@ from .errors import LlmSessionError
 ENCODING_NAME = "o200k_base"
 ENCODING_SHA256 = "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"
 _load_lock = threading.Lock()
+_DIGEST = 32  # a cached file starts with the sha256 of the msgpack after it
 
 
 def count_o200k(text: str) -> int:
@@ -29,7 +39,8 @@ def count_o200k(text: str) -> int:
 
 @cache
 def o200k():  # -> tiktoken.Encoding
-    """o200k_base from the bundled ranks; loaded on first use (about 0.3 s).
+    """o200k_base from the bundled ranks; loaded on first use (about 0.3 s, most of
+    it tiktoken building its tables from the ranks).
 
     tiktoken keeps o200k's split pattern and special tokens inside its
     constructor, which fetches the ranks from a URL. We run that constructor
@@ -43,7 +54,7 @@ def o200k():  # -> tiktoken.Encoding
     from tiktoken_ext import openai_public
 
     def local(_url: str, expected_hash: str | None = None) -> dict[bytes, int]:
-        return _read_ranks(_encoding_path(), expected_hash or ENCODING_SHA256)
+        return _ranks(expected_hash or ENCODING_SHA256)
 
     with _load_lock:
         original = openai_public.load_tiktoken_bpe
@@ -53,6 +64,44 @@ def o200k():  # -> tiktoken.Encoding
         finally:
             openai_public.load_tiktoken_bpe = original
     return tiktoken.Encoding(**spec)
+
+
+def _ranks(expected_hash: str) -> dict[bytes, int]:
+    """The ranks from the decoded copy in the cache, else from the shipped file
+    (then cached). A cached copy that is damaged is read past and written again."""
+    cached = cache_path(expected_hash)
+    try:
+        data = cached.read_bytes()
+    except OSError:
+        data = b""
+    body = memoryview(data)[_DIGEST:]
+    if data and hashlib.sha256(body).digest() == data[:_DIGEST]:
+        try:
+            return msgspec.msgpack.decode(body, type=dict[bytes, int])
+        except msgspec.DecodeError:
+            pass
+    ranks = _read_ranks(_encoding_path(), expected_hash)
+    _write_cache(cached, ranks)
+    return ranks
+
+
+def cache_path(expected_hash: str = ENCODING_SHA256) -> Path:
+    """Where the decoded ranks are kept: the XDG cache dir, by the ranks' own hash."""
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
+    return Path(root) / "llm-session-manager" / f"{ENCODING_NAME}-{expected_hash[:16]}.msgpack"
+
+
+def _write_cache(path: Path, ranks: dict[bytes, int]) -> None:
+    """Write the decoded ranks atomically; a cache that cannot be written is only slower."""
+    body = msgspec.msgpack.encode(ranks)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(hashlib.sha256(body).digest() + body)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 def _read_ranks(path: Path, expected_hash: str) -> dict[bytes, int]:

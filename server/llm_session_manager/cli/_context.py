@@ -43,20 +43,21 @@ class Context:
 
         return explain_on(error, self._conn, db_path())
 
-    def fresh_conn(self):
+    def fresh_conn(self, conversation_later: bool = False):
         """The store, first brought up to date with the logs (unless ``--no-scan``).
 
         Reports are never stale: with nothing new a rescan costs a stat per log.
+        ``conversation_later``: the command reads only usage (``ingest.scan``).
         """
         if not self.args.no_scan:
-            self.scan()
+            self.scan(conversation_later)
         return self.conn
 
-    def scan(self):
+    def scan(self, conversation_later: bool = False):
         from .. import ingest
 
         with ScanProgress(enabled=not self.args.json) as progress:
-            result = ingest.scan(self.conn, self.config, progress=progress)
+            result = ingest.scan(self.conn, self.config, progress=progress, conversation_later=conversation_later)
         for warning in result.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         return result

@@ -14,7 +14,7 @@ def cmd_usage(ctx: Context) -> None:
     from ..services import usage
 
     a = ctx.args
-    conn = ctx.fresh_conn()
+    conn = ctx.fresh_conn(conversation_later=True)
     report = usage.report(conn, a.by, since=a.since, until=a.until, provider=a.provider, project=a.project,
                           timezone=a.timezone, breakdown=a.breakdown)
 
@@ -60,7 +60,7 @@ def cmd_recommend(ctx: Context) -> None:
     if ctx.args.id:
         found = [sessions.get_session(ctx.fresh_conn(), ctx.config, ctx.args.id)]
     else:
-        found = sessions.list_sessions(ctx.fresh_conn(), ctx.config)
+        found = recommend.considered(ctx.fresh_conn(), ctx.config)
     recs = recommend.for_sessions(found, ctx.config, only_recent=not ctx.args.id)
     ctx.emit(recs, lambda render: render.recommendations(ctx.console, recs))
 

@@ -6,10 +6,15 @@ files into rows; ``_store`` writes them. Rows are keyed so re-reading never
 counts twice, and they go to the store in a few large transactions, each also
 advancing the offsets of the files it holds, so a scan killed half-way
 resumes cleanly.
+
+A ``usage`` that finds a big history to read stores its usage first and the
+conversation after its report (``_conversation``); every other scan first
+finishes what such a scan left.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -23,9 +28,11 @@ from ..services import repricing
 from ..sources import Source
 from ..sources.exports import source_for
 from ..store.bulk import bulk_load
+from . import _conversation
 from ._files import Known, Stat, Work, discover, roots, start, stat
 from ._rows import chunks, ingest
 from ._scrub import scrub_if_marked
+from ._store import Part
 
 __all__ = ["BULK_BYTES", "Progress", "import_files", "roots", "scan"]
 
@@ -42,19 +49,36 @@ def scan(
     env: Mapping[str, str] | None = None,
     home: Path | None = None,
     progress: Progress | None = None,
+    conversation_later: bool = False,
 ) -> ScanResult:
-    """Read everything new in every enabled source into the store."""
+    """Read everything new in every enabled source into the store.
+
+    ``conversation_later``: for a report that reads only usage. When there is
+    much to read, the conversation is stored after this process printed its
+    answer (``_conversation``). Otherwise, any conversation a scan left for later
+    is stored first.
+    """
     started = time.perf_counter()
     scrub_if_marked(conn)  # once, after the upgrade that began redacting at ingest
     env = os.environ if env is None else env
     home = Path.home() if home is None else home
+    later = conversation_later and _conversation.mode() != "now"
+    behind = _conversation.pending(conn) if later else _caught_up(conn)
     warnings: list[str] = []
     found = list(discover(config, env, home, warnings))
-    work = _changed(found, _known(conn), warnings)
+    work = _changed(found, _known(conn), warnings, behind)
     first_big_load = (sum(w.stat.st_size - w.offset for w in work) >= BULK_BYTES
                       and conn.execute("SELECT 1 FROM usage LIMIT 1").fetchone() is None)
-    with bulk_load(conn, first_big_load):
-        return _run(conn, work, len(found), warnings, started, progress)
+    deferred: list[Work] = []  # logs read line by line: the only ones whose conversation waits
+    lines = [w for w in work if w.source.layout == "lines"]
+    if later and sum(w.stat.st_size - w.offset for w in lines) >= _conversation.DEFER_BYTES:
+        deferred = lines
+        work = [w for w in work if w.source.layout != "lines"]
+    with bulk_load(conn, first_big_load, restore=not deferred):
+        result = _run(conn, work, len(found), warnings, started, progress, deferred)
+    if later and (deferred or behind):
+        _conversation.continue_later(conn)
+    return result
 
 
 def import_files(
@@ -76,8 +100,19 @@ def import_files(
     for path in map(Path, map(os.path.abspath, paths)):
         plan.setdefault(path, source_for(path, source))
     warnings: list[str] = []
-    work = _changed([(src, str(path)) for path, src in plan.items()], _known(conn, plan), warnings)
+    work = _changed([(src, str(path)) for path, src in plan.items()], _known(conn, plan), warnings,
+                    _caught_up(conn))
     return _run(conn, work, len(plan), warnings, started, progress)
+
+
+def _caught_up(conn: apsw.Connection) -> dict[str, tuple[int, bytes | None]]:
+    """Store any conversation a usage-first scan left for later (waiting for a
+    continuation at it); what is still behind after that (nothing, unless a
+    scan has just left more)."""
+    if _conversation.pending(conn):
+        _conversation.finish(conn)
+        return _conversation.pending(conn)
+    return {}
 
 
 def _known(conn: apsw.Connection, paths: Iterable[Path] | None = None) -> dict[str, tuple]:
@@ -93,13 +128,15 @@ def _known(conn: apsw.Connection, paths: Iterable[Path] | None = None) -> dict[s
 
 
 def _changed(
-    found: Iterable[tuple[Source, str]], known: dict[str, tuple], warnings: list[str]
+    found: Iterable[tuple[Source, str]], known: dict[str, tuple], warnings: list[str],
+    behind: Mapping[str, tuple[int, bytes | None]] | None = None,
 ) -> list[Work]:
     """The logs whose stat moved since the store last read them, with where to resume.
 
     A file the store read as another provider's (an export imported with the
     wrong ``--as``) is read afresh. Most logs are unchanged on a rescan, so only
-    the changed ones get a ``Path``.
+    the changed ones get a ``Path``. A log ``behind`` on its conversation
+    (path -> offset and parser state it is stored up to) resumes from there.
     """
     work = []
     for source, path in found:
@@ -117,6 +154,9 @@ def _changed(
                     and (row[9] == st.st_ctime_ns or row[9] is None):
                 continue
             old = Known(*row[2:])
+            if behind and path in behind:
+                offset, state = behind[path]
+                old = old._replace(offset=offset, state=state)
         file = Path(path)
         changed = Stat(st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
         offset, state = start(source, file, changed, old)
@@ -125,12 +165,17 @@ def _changed(
 
 
 def _run(conn: apsw.Connection, work: list[Work], files: int, warnings: list[str], started: float,
-         progress: Progress | None) -> ScanResult:
+         progress: Progress | None, usage_first: list[Work] | None = None) -> ScanResult:
+    """Store ``work`` whole, and of ``usage_first`` only what reports need (``Part.USAGE``)."""
+    usage_first = usage_first or []
     repricing.reprice_if_stale(conn)  # stored costs follow the table in force
-    total = sum(w.stat.st_size - w.offset for w in work)
+    total = sum(w.stat.st_size - w.offset for w in work + usage_first)
     done = records = malformed = 0
     touched: set[str] = set()
-    for outcome in ingest(conn, chunks(work)):
+    outcomes = ingest(conn, chunks(work))
+    if usage_first:
+        outcomes = itertools.chain(outcomes, ingest(conn, chunks(usage_first), Part.USAGE))
+    for outcome in outcomes:
         done += outcome.nbytes
         records += outcome.records
         malformed += outcome.malformed

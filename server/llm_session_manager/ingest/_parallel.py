@@ -5,10 +5,15 @@ takes one writer. With the parsing in workers and this process writing each
 chunk as it arrives, in order, a first ``usage`` over 200 MB of logs takes
 0.85 s instead of 1.14 s on two cores (bench/run.py).
 
-Workers are forked, so they start with everything imported and the price table
-loaded, and nothing is sent to them but the chunk. What they parsed comes back
-as msgpack, typed by the caller: seven times cheaper for a worker to encode
-than to pickle, and decoded as fast. Forking is safe only from a process with
+Workers are forked, so they start with everything imported, the price table
+loaded and the list of chunks in hand: nothing is sent to them. Worker ``w`` of
+``W`` parses chunks ``w, w + W, ...`` in turn and writes each, as msgpack typed
+by the caller (seven times cheaper for a worker to encode than to pickle, and
+decoded as fast), to a pipe of its own; this process reads the pipes in chunk
+order. A worker blocked on a full pipe is one chunk ahead of the writer, which
+is as far ahead as it needs to be. (``concurrent.futures`` did this before: its
+imports and its management thread cost a first scan 30-50 ms before the first
+chunk was even handed out.) Forking is safe only from a process with
 one thread (a fork copies locks other threads may hold), and on Linux (macOS's
 system libraries do not survive a fork without an exec), so a scan run from a
 server's worker thread, or elsewhere, parses in turn in this process. So does a
@@ -21,23 +26,19 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections import deque
 from collections.abc import Callable, Iterator
-from itertools import islice
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 import msgspec
+
+from ..errors import LlmSessionError
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 MAX_WORKERS = 4
-# Chunks parsed ahead of the writer, per worker: enough to keep both sides busy,
-# few enough that parsed rows waiting to be stored stay a few chunks' worth.
-AHEAD = 2
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-
-_parse: Callable | None = None  # what workers run: set before the fork, inherited
+_HEADER = 9  # a frame: 1 byte (0: a result, 1: a pickled exception), 8 bytes of length, the bytes
 
 
 def parsed(parse: Callable[[T], R], chunks: list[T], result: type[R]) -> Iterator[R]:
@@ -49,27 +50,17 @@ def parsed(parse: Callable[[T], R], chunks: list[T], result: type[R]) -> Iterato
     if not workers:
         yield from map(parse, chunks)
         return
-    import logging  # these three only when there is a first scan to share out
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    import logging  # only when there is a first scan to share out
 
-    global _parse
-    _parse = parse
     decode = msgspec.msgpack.Decoder(result).decode
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_die_with, initargs=(os.getpid(),))
+    pool = _Workers(parse, chunks, workers)
+    logging.getLogger(__name__).info("parsing %d chunks in %d worker processes", len(chunks), workers)
     try:
-        todo = iter(chunks)
-        pending = deque(pool.submit(_run, c) for c in islice(todo, workers * AHEAD))
-        logging.getLogger(__name__).info("parsing %d chunks in %d worker processes", len(chunks), workers)
-        while pending:
-            done = decode(pending.popleft().result())
-            chunk = next(todo, None)
-            if chunk is not None:
-                pending.append(pool.submit(_run, chunk))
-            yield done
-    finally:  # also when the writer fails: what is still queued is not parsed for nothing
-        pool.shutdown(wait=True, cancel_futures=True)
+        for n in range(len(chunks)):
+            yield decode(pool.result(n))
+        pool.done = True
+    finally:  # also when the writer fails: the workers stop parsing for nothing
+        pool.close()
 
 
 def _workers(chunks: int) -> int:
@@ -80,17 +71,98 @@ def _workers(chunks: int) -> int:
     return min(chunks, cpus, MAX_WORKERS)
 
 
+class WorkerDied(LlmSessionError):
+    """A worker died without handing back the chunk it was parsing (killed, out of memory)."""
+
+
+class _Workers:
+    """``count`` forked processes, each parsing its share of ``chunks`` into a pipe."""
+
+    def __init__(self, parse: Callable[[T], R], chunks: list[T], count: int) -> None:
+        self.pipes: list[BinaryIO] = []
+        self.pids: list[int] = []
+        self.done = False
+        parent = os.getpid()
+        for w in range(count):
+            read, write = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                os.close(read)
+                for earlier in self.pipes:
+                    earlier.close()
+                _work(parse, chunks[w::count], write, parent)
+            os.close(write)
+            self.pipes.append(os.fdopen(read, "rb"))
+            self.pids.append(pid)
+
+    def result(self, n: int) -> bytes:
+        """What the worker parsing chunk ``n`` made of it (chunks are asked for in order)."""
+        pipe = self.pipes[n % len(self.pipes)]
+        header = pipe.read(_HEADER)
+        if len(header) < _HEADER:
+            raise WorkerDied("a process parsing the logs died; run the command again: the scan resumes where it stopped")
+        body = pipe.read(int.from_bytes(header[1:], "little"))
+        if header[0]:
+            import pickle
+
+            raise pickle.loads(body)
+        return body
+
+    def close(self) -> None:
+        import signal
+
+        for pipe in self.pipes:
+            pipe.close()
+        for pid in self.pids:
+            if not self.done:  # still parsing what nobody will store
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            os.waitpid(pid, 0)
+
+
+def _work(parse: Callable[[T], R], share: list[T], out: int, parent: int) -> None:
+    """In a worker: parse ``share`` chunk by chunk into the pipe ``out``, then exit.
+
+    ``os._exit``: nothing of the parent's (buffered output, atexit handlers, the
+    store's connection) is flushed or closed twice.
+    """
+    code = 0
+    try:
+        _die_with(parent)
+        with os.fdopen(out, "wb") as pipe:
+            for chunk in share:
+                try:
+                    status, body = 0, msgspec.msgpack.encode(parse(chunk))
+                except Exception as e:  # noqa: BLE001 -- handed to the parent, which raises it
+                    status, body = 1, _pickled(e)
+                pipe.write(bytes([status]) + len(body).to_bytes(8, "little"))
+                pipe.write(body)
+                pipe.flush()
+                if status:
+                    break
+    except BaseException:  # noqa: BLE001 -- the parent went away (a broken pipe): nothing to tell
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _pickled(error: Exception) -> bytes:
+    import pickle
+
+    try:
+        return pickle.dumps(error)
+    except Exception:  # noqa: BLE001 -- an exception that does not pickle: its text will do
+        return pickle.dumps(RuntimeError(f"{type(error).__name__}: {error}"))
+
+
 def _die_with(parent: int) -> None:
     """Have Linux kill this worker when its parent dies: killed mid-scan, the parent
-    cannot tell it to stop, and its siblings keep the queue it waits on open."""
+    cannot tell it to stop."""
     import ctypes
     import signal
 
     ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # it died before that took effect
         os._exit(1)
-
-
-def _run(chunk: T) -> bytes:
-    assert _parse is not None  # set in the parent before the workers were forked
-    return msgspec.msgpack.encode(_parse(chunk))

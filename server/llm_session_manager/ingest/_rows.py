@@ -15,7 +15,7 @@ from ..services import pricing
 from ..sources import is_totals
 from ._files import Work, read
 from ._parallel import parsed
-from ._store import Outcome, write
+from ._store import Outcome, Part, parse_part, write
 
 # New bytes per transaction: commits stay rare in a cold scan (each one writes
 # the index pages it touched again) and memory stays flat on a multi-GB history.
@@ -49,8 +49,8 @@ def chunks(work: list[Work]) -> list[list[Work]]:
     return [c for c in chunks if c]
 
 
-def ingest(conn: apsw.Connection, chunks: list[list[Work]]) -> Iterator[Outcome]:
-    """Parse and store chunk after chunk.
+def ingest(conn: apsw.Connection, chunks: list[list[Work]], part: Part = Part.ALL) -> Iterator[Outcome]:
+    """Parse and store chunk after chunk (``part`` of each: ``_store.Part``).
 
     Chunks are parsed in forked workers while this process writes, when there
     are several (``_parallel``). Tried and measured slower: a writer thread
@@ -65,8 +65,9 @@ def ingest(conn: apsw.Connection, chunks: list[list[Work]]) -> Iterator[Outcome]
     # cyclic collector would only rescan them over and over (workers inherit this).
     gc.disable()
     try:
-        for rows in parsed(partial(parse_chunk, prices=prices), chunks, Rows):
-            yield write(conn, rows)
+        parse = partial(parse_part, partial(parse_chunk, prices=prices), part)
+        for chunk, rows in zip(chunks, parsed(parse, chunks, Rows), strict=True):
+            yield write(conn, rows, chunk, part)
     finally:
         gc.enable()
 

@@ -1,15 +1,36 @@
-"""Writing one chunk of rows, with its files' new offsets, in one transaction."""
+"""Writing one chunk of rows, with its files' new offsets, in one transaction.
+
+A chunk is stored whole (``Part.ALL``), or in two passes (``_conversation``):
+first what reports need (``Part.USAGE``: sessions, usage, context, the new
+offsets, and for each file where its conversation is stored up to), later the
+conversation (``Part.CONVERSATION``: messages and file references).
+"""
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 import apsw
 
-from ..store import quarters, write_transaction
+from ..store import quarters, session_sums, write_transaction
 
 if TYPE_CHECKING:
+    from ._files import Work
     from ._rows import Rows
+
+
+# Where ``_files.read``'s file row (``_UPSERT_FILE``'s values) holds the new offset and state.
+_FILE_OFFSET, _FILE_STATE = 5, 7
+
+
+class Part(enum.Enum):
+    """What of a parsed chunk one pass stores."""
+
+    ALL = "all"
+    USAGE = "usage"
+    CONVERSATION = "conversation"
 
 
 class Outcome(NamedTuple):
@@ -20,12 +41,30 @@ class Outcome(NamedTuple):
     warnings: list[str]
 
 
-def write(conn: apsw.Connection, rows: Rows) -> Outcome:
-    """Store one parsed chunk, with its files' new offsets, in one transaction."""
+def parse_part(parse: Callable[[list[Work]], Rows], part: Part, chunk: list[Work]) -> Rows:
+    """``parse(chunk)`` without the rows ``part`` does not store: a worker then
+    sends its writer only what it will write."""
+    rows = parse(chunk)
+    if part is Part.USAGE:
+        return rows._replace(messages=[], file_refs=[])
+    if part is Part.CONVERSATION:
+        return rows._replace(sessions=[], usage=[], contexts=[])
+    return rows
+
+
+def write(conn: apsw.Connection, rows: Rows, chunk: Sequence[Work] = (), part: Part = Part.ALL) -> Outcome:
+    """Store one parsed chunk (``part`` of it), with its files' new offsets, in one transaction.
+
+    ``chunk`` is what was read: where each file's read began, for ``Part.USAGE``
+    to note that the conversation is stored only up to there.
+    """
+    if part is Part.CONVERSATION:
+        return _write_conversation(conn, rows, chunk)
     with write_transaction(conn):
         # Upserts merge repeated sessions (a resumed session spans files).
         conn.executemany(_UPSERT_SESSION, rows.sessions)
         quarters.usage_writing(conn, [(row[0], row[2]) for row in rows.usage])  # (dedup_key, session_id, ts, ...)
+        session_sums.usage_writing(conn, rows.usage)
         before = conn.total_changes()
         conn.executemany(_INSERT_USAGE, rows.usage)
         conn.executemany(_INSERT_MESSAGE, rows.messages)
@@ -33,8 +72,30 @@ def write(conn: apsw.Connection, rows: Rows) -> Outcome:
         records = conn.total_changes() - before
         conn.executemany(_UPDATE_CONTEXT, rows.contexts)
         conn.executemany(_UPSERT_FILE, rows.files)
+        read = {row[0] for row in rows.files}  # a file that could not be read has no row
+        if part is Part.USAGE:
+            conn.executemany(_CONVERSATION_FROM, [(str(w.path), w.offset, w.state) for w in chunk
+                                                  if str(w.path) in read])
+        else:
+            conn.executemany(_CONVERSATION_DONE, [(str(w.path), w.offset) for w in chunk if str(w.path) in read])
     touched = sorted({s[0] for s in rows.sessions})
     return Outcome(rows.nbytes, records, rows.malformed, touched, rows.warnings)
+
+
+def _write_conversation(conn: apsw.Connection, rows: Rows, chunk: Sequence[Work]) -> Outcome:
+    """The messages and file references of logs whose usage is stored, and how far
+    each log's conversation now is. Only for logs whose conversation still begins
+    where this read began: another scan may have stored it meanwhile."""
+    ends = {row[0]: (row[_FILE_OFFSET], row[_FILE_STATE]) for row in rows.files}
+    with write_transaction(conn):
+        before = conn.total_changes()
+        conn.executemany(_INSERT_MESSAGE, rows.messages)
+        conn.executemany(_INSERT_FILE_REF, rows.file_refs)
+        records = conn.total_changes() - before
+        conn.executemany(_CONVERSATION_UP_TO, [
+            (str(w.path), w.offset, w.stat.st_ino, *ends[str(w.path)]) for w in chunk if str(w.path) in ends
+        ])
+    return Outcome(rows.nbytes, records, rows.malformed, [], rows.warnings)
 
 
 _UPSERT_SESSION = """
@@ -107,4 +168,24 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (path) DO UPDATE SET provider = excluded.provider, inode = excluded.inode,
     size = excluded.size, mtime_ns = excluded.mtime_ns, offset = excluded.offset,
     head = excluded.head, state = excluded.state, tail = excluded.tail, ctime_ns = excluded.ctime_ns
+"""
+
+# Where a log's conversation is stored up to: set by a usage-first pass to where
+# its read began (a log behind on its conversation is read from there: see
+# ``ingest._changed``), cleared by a whole pass, and moved on by the conversation
+# pass (cleared once it reaches the usage's offset).
+_CONVERSATION_FROM = "UPDATE source_files SET conversation_offset = ?2, conversation_state = ?3 WHERE path = ?1"
+
+# Only if this read began no later than the conversation stood: a usage-first scan
+# running meanwhile may have left more behind.
+_CONVERSATION_DONE = """
+UPDATE source_files SET conversation_offset = NULL, conversation_state = NULL
+WHERE path = ?1 AND conversation_offset >= ?2
+"""
+
+_CONVERSATION_UP_TO = """
+UPDATE source_files SET
+    conversation_offset = CASE WHEN offset <= ?4 THEN NULL ELSE ?4 END,
+    conversation_state = CASE WHEN offset <= ?4 THEN NULL ELSE ?5 END
+WHERE path = ?1 AND conversation_offset = ?2 AND inode = ?3
 """

@@ -11,10 +11,31 @@ import time
 from collections import defaultdict
 from datetime import datetime
 
+import apsw
+
 from ..config import Config
 from ..models import Recommendation, Session, short_id
+from . import processes
+from . import sessions as listing
 
 RECENT_S = 24 * 3600
+
+
+def considered(conn: apsw.Connection, config: Config, *, now: float | None = None) -> list[Session]:
+    """The sessions ``for_sessions`` looks at without a session id: those active
+    within ``RECENT_S`` and those running, without building the rest.
+
+    A running process is matched to a session active since shortly before the
+    process started (``processes.match``), so listing every session active since
+    a day before the oldest running process started finds exactly the running
+    ones: a store of 20,000 sessions lists a few dozen instead of all of them.
+    """
+    now = time.time() if now is None else now
+    since = now - RECENT_S
+    started = [p.started_at for p in processes.running()]
+    if started:
+        since = min(since, min(started) - RECENT_S)
+    return listing.list_sessions(conn, config, listing.Filters(since=since), now=now)
 
 
 def for_sessions(

@@ -17,7 +17,7 @@ import apsw
 
 from ..errors import BadInput
 from ..models import USAGE_GROUPS, UsageModelRow, UsageReport, UsageReportRow, UsageTotals
-from ..store import quarters
+from ..store import quarters, session_sums
 from . import pricing, unpriced_models, when
 
 GROUPS = USAGE_GROUPS
@@ -57,6 +57,13 @@ _RESPONSES = _Source(
      "session": "u.session_id", "project": "coalesce(s.project, '(none)')"},
     "s.provider", "u.model", "u.", f"sum(u.priced = {pricing.UNKNOWN})",
 )
+# Session and project over all time: the sums per session (store/session_sums.py),
+# one row per session instead of every response.
+_SESSIONS = _Source(
+    "usage_sessions u LEFT JOIN sessions s ON s.id = u.session_id", "", 1,
+    {"session": "u.session_id", "project": "coalesce(s.project, '(none)')"},
+    "s.provider", "NULL", "u.", "sum(u.unpriced)",
+)
 
 _Sums = dict[Any, dict[str | None, list[float]]]  # key -> model (None without breakdown) -> five sums, unpriced count
 
@@ -90,7 +97,12 @@ def report(
     end = None if until is None else when.end(until, name="--until", tz=tz)
     fmt = _TIMED.get(by)
     whole = all(t is None or t % quarters.QUARTER_HOUR == 0 for t in (start, end))
-    source = _QUARTERS if whole and project is None and by in _QUARTERS.keys else _RESPONSES
+    if whole and project is None and by in _QUARTERS.keys:
+        source = _QUARTERS
+    elif start is None and end is None and not breakdown and by in _SESSIONS.keys:
+        source = _SESSIONS
+    else:
+        source = _RESPONSES
     try:
         sums = _sums(conn, source, by, start, end, provider, project, breakdown)
         if fmt:
@@ -137,6 +149,8 @@ def _sums(conn: apsw.Connection, source: _Source, by: str, start: float | None, 
     """The five sums per key (and model), in key order; day, week and month keyed by their time column."""
     if source is _QUARTERS:
         quarters.refresh(conn)
+    elif source is _SESSIONS:
+        session_sums.refresh(conn)
     clauses: list[str] = []
     params: list[object] = []
     # Quarters are read only between whole quarter hours (``report`` checks): no quarter is cut in two.

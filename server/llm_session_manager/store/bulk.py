@@ -25,8 +25,13 @@ WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('usage', 'messages', '
 
 
 @contextmanager
-def bulk_load(conn: apsw.Connection, enabled: bool) -> Iterator[None]:
-    """Run a load with the secondary indexes dropped, if ``enabled``."""
+def bulk_load(conn: apsw.Connection, enabled: bool, *, restore: bool = True) -> Iterator[None]:
+    """Run a load with the secondary indexes dropped, if ``enabled``.
+
+    ``restore=False`` leaves them for whoever loads next to rebuild (a first
+    ``usage`` leaves them to the continuation that stores the conversation: its
+    report needs none of them, and the messages go in faster without).
+    """
     restore_indexes(conn)
     if not enabled:
         yield
@@ -41,7 +46,8 @@ def bulk_load(conn: apsw.Connection, enabled: bool) -> Iterator[None]:
     try:
         yield
     finally:
-        restore_indexes(conn)
+        if restore:
+            restore_indexes(conn)
 
 
 def restore_indexes(conn: apsw.Connection) -> None:
