@@ -11,11 +11,13 @@ so this file holds nothing a secret scanner would flag.
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import random
 import stat
 import string
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,7 +30,7 @@ from llm_session_manager.demo_logs._claude_lines import SONNET, Transcript
 from llm_session_manager.demo_logs._claude_tools import text_block
 from llm_session_manager.demo_logs._codex_lines import Rollout
 from llm_session_manager.demo_logs._format import Ids
-from llm_session_manager.ingest import _rows
+from llm_session_manager.ingest import _conversation, _rows
 from llm_session_manager.store import connect
 
 _rng = random.Random(16)
@@ -181,6 +183,43 @@ def test_a_scan_of_transcripts_full_of_keys_stores_none_of_them(cli, planted):
                  "anthropic-api-key", "slack-token", "jwt", "password", "connection-string", "token"):
         assert f"[REDACTED:{kind}]" in joined, kind
     assert "-----BEGIN RSA PRIVATE KEY-----" in joined  # what was there is still said
+
+
+def test_a_conversation_left_to_the_continuation_stores_no_secret_either(cli, planted):
+    """A first ``usage`` stores usage, prints, and leaves the messages to a detached process."""
+    env = {**_env(planted), "LLM_SESSION_CONVERSATION": "later"}
+    db = planted["data"] / "sessions.db"
+    planted["data"].mkdir()
+    connect(db).close()
+    watcher = apsw.Connection(str(db))  # keeps the write-ahead log there to be read
+    watcher.execute("SELECT count(*) FROM sessions").fetchall()
+    try:
+        first = cli("usage", "--json", env=env)
+        assert first.code == 0, first.err
+        deadline = time.monotonic() + 120
+        while not _conversation_stored(db):
+            assert time.monotonic() < deadline, "the continuation never stored the conversation"
+            time.sleep(0.05)
+        assert watcher.execute("SELECT count(*) FROM messages").fetchone()[0] > 0
+        assert _leaks(*_store_files(planted["data"])) == {}
+    finally:
+        watcher.close()
+
+
+def _conversation_stored(db: Path) -> bool:
+    """Every log's conversation is stored and no continuation holds the lock."""
+    conn = apsw.Connection(str(db), flags=apsw.SQLITE_OPEN_READONLY)
+    try:
+        if conn.execute("SELECT count(*) FROM source_files WHERE conversation_offset IS NOT NULL").fetchone()[0]:
+            return False
+    finally:
+        conn.close()
+    with open(db.with_name(_conversation.LOCK_NAME), "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+    return True
 
 
 def test_titles_are_redacted_in_list_and_show(cli, planted_alone):

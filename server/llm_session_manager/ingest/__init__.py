@@ -156,7 +156,8 @@ def _changed(
             old = Known(*row[2:])
             if behind and path in behind:
                 offset, state = behind[path]
-                old = old._replace(offset=offset, state=state)
+                # Its tail checksum is of the bytes before the usage's offset, not this one.
+                old = old._replace(offset=offset, state=state, tail=None)
         file = Path(path)
         changed = Stat(st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
         offset, state = start(source, file, changed, old)

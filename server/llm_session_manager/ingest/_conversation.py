@@ -108,7 +108,7 @@ def store_pending(conn: apsw.Connection, progress: Callable[[int, int], None] | 
             # Gone or replaced: the next scan reads it afresh, conversation and all.
             conn.execute(_FORGET, (path,))
             continue
-        work.append(Work(source, Path(path), Stat(inode, offset, st.st_mtime_ns), start, state))
+        work.append(Work(source, Path(path), Stat(inode, offset, st.st_mtime_ns, st.st_ctime_ns), start, state))
     stored = 0
     chunks = _chunks(work)
     for done, outcome in enumerate(ingest(conn, chunks, Part.CONVERSATION), 1):
