@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import msgspec
-from llm_session_manager.services import usage as usage_service
+from llm_session_manager.services import repricing
 from llm_session_manager.store import connect
 from test_blocks import Response, write_session
 
@@ -93,7 +93,7 @@ def test_repricing_is_reflected_in_the_sums(cli, fixture_logs):
     conn = connect()
     before = conn.execute(mine, (SESSION,)).fetchone()[0]
     conn.execute("UPDATE usage SET cost_usd = 0 WHERE priced = 1")  # as an older price table had them
-    assert usage_service.reprice(conn) >= 4
+    assert repricing.reprice(conn) >= 4
     conn.close()
     assert_sums_exact(cli)
     conn = connect()

@@ -65,9 +65,14 @@ class Tool:
 
     @functools.cached_property
     def output_schema(self) -> dict[str, Any]:
-        """What a result holds; without ``required`` lists (every field of a result is always
-        there), which only cost the tokens of each field's name again."""
-        return _without_required(object_schema(self.result))
+        """What a result holds, in outline: its fields and the JSON type of each.
+
+        Every ``tools/list`` lands in the assistant's context, and the full nested
+        schemas of the results cost as many tokens as all the tools' arguments; the
+        descriptions say what the fields hold. An outline is still true of every
+        result, so a client that validates structured content accepts each one.
+        """
+        return outline(object_schema(self.result))
 
 
 def tool(args: type[Args], result: Any, **options: Any) -> Callable[[Callable[..., Any]], Tool]:
@@ -118,13 +123,33 @@ def compact(schema: Any) -> Any:
     return out
 
 
-def _without_required(schema: Any) -> Any:
-    if isinstance(schema, list):
-        return [_without_required(s) for s in schema]
-    if not isinstance(schema, dict):
-        return schema
-    return {k: _without_required(v) if k != "properties" else {p: _without_required(s) for p, s in v.items()}
-            for k, v in schema.items() if k != "required"}
+def outline(schema: dict[str, Any]) -> dict[str, Any]:
+    """An object schema cut to its top level: each property's JSON type, nothing nested."""
+    defs = schema.get("$defs", {})
+    properties = {}
+    for name, prop in schema["properties"].items():
+        types = sorted(_types(prop, defs), key=_TYPE_ORDER.index)
+        properties[name] = {"type": types[0] if len(types) == 1 else types}
+    return {"type": "object", "properties": properties}
+
+
+_TYPE_ORDER = ["object", "array", "string", "integer", "number", "boolean", "null"]
+
+
+def _types(schema: dict[str, Any], defs: dict[str, Any]) -> set[str]:
+    """The JSON types a (sub)schema admits, ``$ref``s and unions followed."""
+    if "$ref" in schema:
+        return _types(defs[schema["$ref"].rsplit("/", 1)[-1]], defs)
+    if "anyOf" in schema:
+        return set().union(*(_types(s, defs) for s in schema["anyOf"]))
+    kind = schema.get("type")
+    if kind is None:
+        return set(_TYPE_ORDER) if "enum" not in schema else {_json_type(v) for v in schema["enum"]}
+    return {kind} if isinstance(kind, str) else set(kind)
+
+
+def _json_type(value: Any) -> str:
+    return {str: "string", bool: "boolean", int: "integer", float: "number", type(None): "null"}[type(value)]
 
 
 def to_json(value: Any) -> Any:
