@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 
 import psutil
 import pytest
+from damage import damage_page
 from rich.cells import cell_len
 
 from conftest import CODEX_RECENT, append_codex_turn
@@ -495,15 +496,7 @@ def test_a_broken_config_or_store_is_one_line_and_exit_1(fixture_logs, tmp_path,
         (data / "sessions.db").write_bytes(b"this is not a database, it is notes.txt\n" * 200)
     else:  # one page in the middle of a real store, overwritten
         subprocess.run([sys.executable, "-m", "llm_session_manager", "scan"], check=True, capture_output=True)
-        db = tmp_path / "sandbox" / "data" / "sessions.db"
-        conn = connect(db)
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-        page = conn.execute("SELECT pageno FROM dbstat WHERE name = 'sessions' AND pagetype = 'leaf'").fetchone()[0]
-        conn.close()
-        with db.open("r+b") as f:
-            f.seek((page - 1) * page_size)
-            f.write(b"\xde\xad\xbe\xef" * (page_size // 4))
+        damage_page(tmp_path / "sandbox" / "data" / "sessions.db")
     term = terminal("dashboard")
     code = term.exit_code()
     lines = [line for line in term.text().splitlines() if line.strip()]

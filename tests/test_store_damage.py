@@ -14,25 +14,12 @@ from pathlib import Path
 
 import apsw
 import pytest
+from damage import damage_page
 
-PAGE_GARBAGE = b"\xde\xad\xbe\xef"
 
 
 def _db() -> Path:
     return Path(os.environ["LLM_SESSION_DATA_DIR"]) / "sessions.db"
-
-
-def _damage_page(db: Path, table: str, which: int = 0) -> None:
-    """Overwrite a leaf page of ``table`` (the ``which``-th, in file order) with garbage."""
-    conn = apsw.Connection(str(db))
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-    pages = [p for (p,) in conn.execute(
-        "SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY pageno", (table,))]
-    conn.close()
-    with db.open("r+b") as f:
-        f.seek((pages[which] - 1) * page_size)
-        f.write(PAGE_GARBAGE * (page_size // len(PAGE_GARBAGE)))
 
 
 def _first_session(cli) -> str:
@@ -46,7 +33,7 @@ def test_a_page_damaged_mid_file_is_one_line_and_doctor_recover_brings_memories_
     assert cli("tag", session, "release-blocker").code == 0
     remembered = cli("remember", "the staging database password rotates on Mondays", "--json").json()["id"]
     db = _db()
-    _damage_page(db, "sessions")
+    damage_page(db, "sessions")
     damaged = db.read_bytes()
 
     r = cli("list")
@@ -83,7 +70,7 @@ def test_rows_on_both_sides_of_a_damaged_page_are_recovered(store, cli):
     session = _first_session(cli)
     tags = [f"ticket-{n:05d}" for n in range(3000)]  # several pages of tags
     assert cli("tag", session, *tags).code == 0
-    _damage_page(_db(), "tags", which=1)
+    damage_page(_db(), "tags", which=1)
 
     r = cli("doctor", "--recover")
     assert r.code == 0, r.err

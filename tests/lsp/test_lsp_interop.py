@@ -6,33 +6,15 @@ table as ``[]``; a client may also ask for a command the server does not have.
 
 from __future__ import annotations
 
-import json
 import subprocess
-import sys
-from typing import IO, Any
+from typing import Any
 
-SERVER = [sys.executable, "-m", "llm_session_manager", "lsp"]
-
-
-def _send(pipe: IO[bytes], message: dict[str, Any]) -> None:
-    body = json.dumps({"jsonrpc": "2.0", **message}).encode()
-    pipe.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
-    pipe.flush()
-
-
-def _receive(pipe: IO[bytes]) -> dict[str, Any]:
-    length = None
-    while (line := pipe.readline()) not in (b"\r\n", b""):
-        name, _, value = line.decode().partition(":")
-        if name.lower() == "content-length":
-            length = int(value)
-    assert length is not None, "the server closed its output"
-    return json.loads(pipe.read(length))
+from raw_rpc import SERVER, receive, send
 
 
 def _answer(proc: subprocess.Popen, request_id: int, method: str, params: Any) -> dict[str, Any]:
-    _send(proc.stdin, {"id": request_id, "method": method, "params": params})
-    while (message := _receive(proc.stdout)).get("id") != request_id or "method" in message:
+    send(proc.stdin, {"id": request_id, "method": method, "params": params})
+    while (message := receive(proc.stdout)).get("id") != request_id or "method" in message:
         pass
     return message
 
@@ -43,10 +25,10 @@ def _session(requests: list[tuple[str, Any]]) -> tuple[list[dict[str, Any]], str
     try:
         _answer(proc, 0, "initialize", {"processId": None, "rootUri": None, "capabilities": {},
                                         "initializationOptions": {"scanOnStart": False}})
-        _send(proc.stdin, {"method": "initialized", "params": {}})
+        send(proc.stdin, {"method": "initialized", "params": {}})
         answers = [_answer(proc, i, method, params) for i, (method, params) in enumerate(requests, 1)]
         _answer(proc, len(requests) + 1, "shutdown", None)
-        _send(proc.stdin, {"method": "exit"})
+        send(proc.stdin, {"method": "exit"})
         _, err = proc.communicate(timeout=20)
         assert proc.returncode == 0
         return answers, err.decode()

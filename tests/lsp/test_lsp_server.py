@@ -17,6 +17,7 @@ import pytest_asyncio
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
+from damage import damage_page
 from conftest import CODEX_ARCHIVED, CODEX_RECENT, append_codex_turn
 from lsp_client import start
 from llm_session_manager.services import tokens
@@ -384,17 +385,8 @@ async def test_a_corrupt_database_is_one_clear_message_and_an_error_never_a_cras
 
 
 async def test_a_page_damaged_mid_file_is_the_same_one_line_as_the_cli_and_no_crash(lsp):
-    import apsw
-
     db = Path(os.environ["LLM_SESSION_DATA_DIR"]) / "sessions.db"
-    conn = apsw.Connection(str(db))
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-    page = conn.execute("SELECT pageno FROM dbstat WHERE name = 'sessions' AND pagetype = 'leaf'").fetchone()[0]
-    conn.close()
-    with db.open("r+b") as f:
-        f.seek((page - 1) * page_size)
-        f.write(b"\xde\xad\xbe\xef" * (page_size // 4))
+    damage_page(db)
 
     for _ in range(2):
         with pytest.raises(JsonRpcException) as e:

@@ -5,28 +5,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import apsw
 import pytest
+from damage import damage_page
 from mcp_helpers import anyio_backend, cli_json, error_text, logs, mcp_client, structured  # noqa: F401
 
 pytestmark = pytest.mark.anyio
 
 
-def _damage_sessions_page(db: Path) -> None:
-    conn = apsw.Connection(str(db))
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-    page = conn.execute("SELECT pageno FROM dbstat WHERE name = 'sessions' AND pagetype = 'leaf'").fetchone()[0]
-    conn.close()
-    with db.open("r+b") as f:
-        f.seek((page - 1) * page_size)
-        f.write(b"\xde\xad\xbe\xef" * (page_size // 4))
-
-
 async def test_a_damaged_page_is_a_tool_error_naming_the_file_and_the_way_out(logs, tmp_path):
     cli_json("scan")
     db = Path(os.environ["LLM_SESSION_DATA_DIR"]) / "sessions.db"
-    _damage_sessions_page(db)
+    damage_page(db)
     async with mcp_client(tmp_path / "server.log") as mcp:
         for _ in range(2):  # and the server is still there for the next call
             text = error_text(await mcp.call_tool("list_sessions", {}))
