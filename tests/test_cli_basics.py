@@ -32,7 +32,7 @@ def test_every_command_is_documented():
 
 def _cog_check(page: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "cogapp", "--check", "--check-fail-msg", "run make docs", str(page)],
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60, check=False)
 
 
 def test_the_option_tables_in_the_docs_are_the_parser_s():

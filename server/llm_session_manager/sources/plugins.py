@@ -32,8 +32,7 @@ from typing import Any, NamedTuple, get_args
 
 import msgspec
 
-from ..models import PROVIDERS
-from ..models import Batch
+from ..models import PROVIDERS, Batch
 from .base import Layout, Source, warn
 
 GROUP = "llm_session_manager.sources"
@@ -74,7 +73,7 @@ def load(entries: Iterable[tuple[str, str]]) -> Plugins:
         about = f"source plugin {name} ({value})"
         try:
             source = _made(_resolve(value))
-        except Exception as e:  # a plugin's own code can fail in any way; the scan goes on without it
+        except Exception as e:  # noqa: BLE001 -- a plugin's own code can fail in any way; the scan goes on
             warnings.append(f"{about}: cannot load: {type(e).__name__}: {e}; skipped")
             continue
         problem = _shape_problem(source)
@@ -104,12 +103,14 @@ class _Guarded:
         self.watched: bool = source.watched
 
     def __getattr__(self, name: str) -> Any:  # optional members (``totals``)
+        if name.startswith("_"):  # never the wrapped source's internals (nor ``_source`` itself, unset)
+            raise AttributeError(name)
         return getattr(self._source, name)
 
     def default_roots(self, env: Mapping[str, str], home: Path) -> list[Path]:
         try:
             return list(self._source.default_roots(env, home))
-        except Exception as e:  # the plugin's bug: its logs are not found, the others are
+        except Exception as e:  # noqa: BLE001 -- the plugin's bug: its logs are not found, the others are
             warn(f"source plugin {self.provider}: default_roots failed: {type(e).__name__}: {e}")
             return []
 
@@ -118,7 +119,7 @@ class _Guarded:
             return [os.fspath(path) for path in self._source.discover(root)]
         except OSError:
             raise
-        except Exception as e:  # the plugin's bug: its logs are not found, the others are
+        except Exception as e:  # noqa: BLE001 -- the plugin's bug: its logs are not found, the others are
             warn(f"source plugin {self.provider}: discover failed in {root}: {type(e).__name__}: {e}")
             return []
 
