@@ -143,13 +143,14 @@ def test_a_rescan_with_nothing_installed_since_does_not_look_entry_points_up_aga
         os.utime(directory, (LONG_AGO, LONG_AGO))
     _tinylog(sandbox_home, RESPONSES)
 
-    def scan() -> tuple[int, str]:
+    def scan(*start: str) -> tuple[int, str]:
         """The logs a scan found, and the modules it imported (with ``import``)."""
         # Run from the plugin's directory, which nothing changes: the current one is on
         # the path of ``python -m``. Without bytecode written next to the plugin, as pip
         # leaves an installed package (compiled already).
         env = {**os.environ, **_on_path(site), "PYTHONDONTWRITEBYTECODE": "1"}
-        proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "llm_session_manager", "scan", "--json"],
+        proc = subprocess.run([sys.executable, "-X", "importtime", *(start or ("-m", "llm_session_manager")),
+                               "scan", "--json"],
                               capture_output=True, text=True, env=env, cwd=site, timeout=120, check=False)
         assert proc.returncode == 0, proc.stderr
         return json.loads(proc.stdout)["files"], proc.stderr
@@ -158,3 +159,9 @@ def test_a_rescan_with_nothing_installed_since_does_not_look_entry_points_up_aga
     assert files == 1 and "importlib.metadata" in imported
     files, imported = scan()
     assert files == 1 and "importlib.metadata" not in imported  # the plugin still reads its log
+    # Started another way, the path differs (an editor runs ``python -m``, people the
+    # ``llm-session`` script): each keeps its own lookup, neither undoes the other's.
+    files, imported = scan("-c", "from llm_session_manager.cli import main; main()")
+    assert files == 1 and "importlib.metadata" in imported
+    files, imported = scan()
+    assert files == 1 and "importlib.metadata" not in imported

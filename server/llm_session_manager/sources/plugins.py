@@ -39,6 +39,7 @@ GROUP = "llm_session_manager.sources"
 # A directory changed this recently could change again within the same tick of
 # its file system's clock without its time moving: its lookup is not kept.
 _RACY_NS = 2_000_000_000
+_KEPT_PATHS = 8
 
 
 class Plugins(NamedTuple):
@@ -47,7 +48,7 @@ class Plugins(NamedTuple):
 
 
 class _Kept(msgspec.Struct):
-    """The cached lookup: the entry points found, and the ``sys.path`` they were found on."""
+    """A cached lookup: the entry points found, and the ``sys.path`` they were found on."""
 
     path_times: list[tuple[str, int]]
     entries: list[tuple[str, str]]  # (name, "module:attribute")
@@ -128,17 +129,25 @@ class _Guarded:
 
 
 def _entries(cache: Path) -> list[tuple[str, str]]:
-    """The group's entry points: as kept, unless a ``sys.path`` directory changed since."""
+    """The group's entry points: as kept, unless a ``sys.path`` directory changed since.
+
+    A lookup is kept for each of the last few paths: ``llm-session`` and
+    ``python -m llm_session_manager`` (an editor's way) see different ones.
+    """
     times = _path_times()
+    kept: list[_Kept] = []
     with contextlib.suppress(OSError, msgspec.DecodeError):
-        kept = msgspec.json.decode(cache.read_bytes(), type=_Kept)
-        if kept.path_times == times:
-            return kept.entries
+        kept = msgspec.json.decode(cache.read_bytes(), type=list[_Kept])
+    for lookup in kept:
+        if lookup.path_times == times:
+            return lookup.entries
     from importlib.metadata import entry_points  # only here: its import is most of its cost
 
     entries = [(ep.name, ep.value) for ep in entry_points(group=GROUP)]
     if all(time.time_ns() - mtime >= _RACY_NS for _, mtime in times):
-        _keep(cache, _Kept(times, entries))
+        paths = [entry for entry, _ in times]
+        others = [k for k in kept if [entry for entry, _ in k.path_times] != paths]
+        _keep(cache, [_Kept(times, entries), *others[: _KEPT_PATHS - 1]])
     return entries
 
 
@@ -153,7 +162,7 @@ def _path_times() -> list[tuple[str, int]]:
     return times
 
 
-def _keep(cache: Path, kept: _Kept) -> None:
+def _keep(cache: Path, kept: list[_Kept]) -> None:
     """Write the lookup atomically; one that cannot be written is only slower next time."""
     tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
     try:
