@@ -8,8 +8,8 @@ A package reads another assistant's logs by declaring in its ``pyproject.toml``:
 naming a ``Source`` (``base.py``), or a class or function that makes one when
 called without arguments. Ingest asks for them only when it scans (``active``),
 never at start-up: ``importlib.metadata.entry_points`` costs 25-30 ms (it imports
-the ``email`` package and reads every installed package's metadata), more than a
-warm ``usage`` spends on its whole scan. So its answer is kept in the cache
+the ``email`` package and reads every installed package's metadata), a fifth of
+a warm ``usage``. So its answer is kept in the cache
 directory with the modification times of the ``sys.path`` directories: installing
 or removing a package adds or removes a ``.dist-info`` directory there, which
 changes its directory's time, and only then is the lookup made again.
@@ -39,7 +39,7 @@ GROUP = "llm_session_manager.sources"
 # A directory changed this recently could change again within the same tick of
 # its file system's clock without its time moving: its lookup is not kept.
 _RACY_NS = 2_000_000_000
-_KEPT_PATHS = 8
+_KEPT_PATHS = 8  # lookups kept, one per sys.path (ways of starting us)
 
 
 class Plugins(NamedTuple):
