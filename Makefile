@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 VSCODE := editors/vscode
 
-.PHONY: venv install system-deps demo test test-python test-vscode bench clean
+.PHONY: venv install system-deps demo test test-python test-vscode bench docs clean
 
 venv: $(BIN)/python
 
@@ -55,6 +55,10 @@ bench: install
 	$(BIN)/python bench/analytics.py
 	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/watcher.py
+
+# docs/cli.md's tables of commands and options, made from the parser (tests check them).
+docs: install
+	$(BIN)/python -m cogapp -r docs/cli.md
 
 clean:
 	rm -rf $(VENV) build *.egg-info server/*.egg-info

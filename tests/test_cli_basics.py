@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 from llm_session_manager.cli import build_parser
@@ -28,15 +30,45 @@ def test_every_command_is_documented():
         assert f"`{command}" in docs or (f"{leaf}" in docs and command.split()[0] in docs), command
 
 
-def test_the_options_of_list_and_usage_are_documented():
-    docs = DOCS.read_text()
-    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
-    for command in ("list", "usage"):
-        heading = next(line for line in docs.splitlines() if line.startswith(f"## `{command} "))
-        for action in sub.choices[command]._actions:
-            for flag in action.option_strings:
-                if flag.startswith("--") and flag not in ("--help", "--config", "--verbose", "--json", "--no-scan"):
-                    assert flag in heading, (command, flag)
+def _cog_check(page: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cogapp", "--check", "--check-fail-msg", "run make docs", str(page)],
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_the_option_tables_in_the_docs_are_the_parser_s():
+    """docs/cli.md's tables of commands and options are made from the parser
+    (``make docs``): a page that no longer matches it fails here."""
+    result = _cog_check(DOCS)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _page_beside_the_code(tmp_path: Path, text: str) -> Path:
+    """A copy of docs/cli.md whose cog blocks find the real parser (they look
+    beside the page's directory for server/ and scripts/)."""
+    root = DOCS.parent.parent
+    for name in ("server", "scripts"):
+        (tmp_path / name).symlink_to(root / name)
+    (tmp_path / "docs").mkdir()
+    page = tmp_path / "docs" / "cli.md"
+    page.write_text(text)
+    return page
+
+
+def test_a_page_whose_options_drifted_from_the_parser_fails_the_check(tmp_path):
+    text = DOCS.read_text()
+    row = "| `--breakdown` |  |  | each row split by model as well |\n"
+    assert row in text
+    result = _cog_check(_page_beside_the_code(tmp_path, text.replace(row, "")))
+    assert result.returncode != 0 and "run make docs" in result.stdout + result.stderr
+
+
+def test_a_command_without_an_options_table_fails_the_check(tmp_path):
+    text = DOCS.read_text()
+    block = '<!-- [[[cog cog.out(options("doctor")) ]]] -->'
+    start = text.index(block)
+    end = text.index("<!-- [[[end]]] -->", start) + len("<!-- [[[end]]] -->")
+    result = _cog_check(_page_beside_the_code(tmp_path, text[:start] + text[end:]))
+    assert result.returncode != 0 and "no options table for: doctor" in result.stdout + result.stderr
 
 
 def test_every_command_names_code_that_exists():

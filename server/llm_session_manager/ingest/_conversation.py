@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 import apsw
 
-from ..sources import SOURCES, Source
+from ..sources import SOURCES, Source, plugins
 from ..store.bulk import restore_indexes
 from ._files import Stat, Work
 from ._rows import ingest
@@ -220,7 +220,9 @@ def _wait_for_lock(f) -> None:
 
 def _lines_source(provider: str) -> Source | None:
     """The source that reads ``provider``'s logs line by line: the only kind deferred."""
-    return next((s for s in SOURCES if s.provider == provider and s.layout == "lines"), None)
+    found = (s for s in SOURCES if s.provider == provider and s.layout == "lines")
+    return next(found, None) or next((s for s in plugins.active().sources
+                                      if s.provider == provider and s.layout == "lines"), None)
 
 
 def _chunks(work: list[Work]) -> list[list[Work]]:

@@ -30,7 +30,7 @@ from typing import BinaryIO, NamedTuple
 
 from ..config import Config
 from ..models import Batch
-from ..sources import SOURCES, Source
+from ..sources import SOURCES, Source, plugins
 from ..sources.base import warn, warnings_into
 from ._redact import without_secrets
 
@@ -74,8 +74,12 @@ def roots(
     config: Config, env: Mapping[str, str], home: Path, warnings: list[str] | None = None
 ) -> Iterator[tuple[Source, list[Path]]]:
     """Every enabled source with the directories it reads: its standard ones
-    (which may not exist yet) and those the config adds (which must)."""
-    for source in SOURCES:
+    (which may not exist yet) and those the config adds (which must). Plugin
+    sources are looked up here, when a scan runs, not when the program starts."""
+    found_plugins = plugins.active()
+    if warnings is not None:
+        warnings += [w for w in found_plugins.warnings if w not in warnings]
+    for source in SOURCES + found_plugins.sources:
         settings = config.source(source.provider)
         if not settings.enabled:
             continue

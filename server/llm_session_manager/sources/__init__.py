@@ -1,4 +1,5 @@
-"""One module per assistant; ``SOURCES`` lists those ingest reads."""
+"""One module per assistant; ``SOURCES`` lists those ingest reads, and ``plugins``
+adds those other packages declare, when a scan runs."""
 
 from __future__ import annotations
 
