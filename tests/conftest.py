@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import re
 import shutil
 import signal
@@ -124,57 +123,104 @@ def use_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     return use
 
 
-@pytest.fixture
-def start_serve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """``start_serve()`` runs `llm-session serve` on free ports, scanning every
+class ServeRunner:
+    """``start_serve()`` runs `llm-session serve --verbose` on free ports, scanning every
     ``scan_interval`` seconds (1 unless given) besides watching the logs, with
     ``config_text`` added to its config file and ``args`` added to its command line
     (``ports`` replaces the free-port options).
 
     Returns the /mcp URL and the LSP (host, port), once both listen; the process
     is stopped with SIGINT after the test and must exit cleanly.
-    """
-    started: list[subprocess.Popen] = []
 
-    def start(scan_interval: float = 1, config_text: str = "",
-              args: tuple[str, ...] = (), ports: tuple[str, ...] = ("--port", "0", "--lsp-port", "0"),
-              ) -> tuple[str, tuple[str, int]]:
-        config = tmp_path / "serve-config.yaml"
+    The watcher says "scan done" after each scan (and its notifications), which is
+    what a test waits on instead of sleeping: ``scans()`` counts them so far and
+    ``wait_for_scan(after)`` waits for one more than ``after``.
+    """
+
+    def __init__(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.tmp_path, self.monkeypatch = tmp_path, monkeypatch
+        self.started: list[subprocess.Popen] = []
+        self.lines: list[str] = []  # stderr of the latest serve, so far
+        self.changed = threading.Condition()
+
+    def __call__(self, scan_interval: float = 1, config_text: str = "",
+                 args: tuple[str, ...] = (), ports: tuple[str, ...] = ("--port", "0", "--lsp-port", "0"),
+                 ) -> tuple[str, tuple[str, int]]:
+        config = self.tmp_path / "serve-config.yaml"
         config.write_text(f"session_discovery:\n  scan_interval: {scan_interval}\n{config_text}")
-        monkeypatch.setenv("LLM_SESSION_CONFIG", str(config))
+        self.monkeypatch.setenv("LLM_SESSION_CONFIG", str(config))
         proc = subprocess.Popen(
-            [sys.executable, "-m", "llm_session_manager", "serve", *ports, *args],
+            [sys.executable, "-m", "llm_session_manager", "serve", "--verbose", *ports, *args],
             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=os.environ,
         )
-        started.append(proc)
-        lines: queue.Queue[str] = queue.Queue()  # stderr is drained by a thread from here on
-        threading.Thread(target=lambda: [lines.put(line) for line in proc.stderr], daemon=True).start()
-        seen: list[str] = []
+        self.started.append(proc)
+        with self.changed:
+            self.lines = seen = []
+        threading.Thread(target=self._drain, args=(proc, seen), daemon=True).start()
         mcp = lsp = None
-        deadline = time.monotonic() + 30
-        while (mcp is None or lsp is None) and time.monotonic() < deadline:
-            try:
-                seen.append(lines.get(timeout=0.2))
-            except queue.Empty:
-                if proc.poll() is not None:
-                    break
-                continue
-            if m := re.search(r"MCP at (http://\S+:\d+/mcp)", seen[-1]):
-                mcp = m.group(1)
-            if m := re.search(r"LSP at tcp://(\S+):(\d+)", seen[-1]):
-                lsp = (m.group(1), int(m.group(2)))
+        with self.changed:
+            self.changed.wait_for(lambda: (_listening(seen, "MCP") and _listening(seen, "LSP"))
+                                  or proc.poll() is not None, timeout=30)
+            mcp, lsp = _listening(seen, "MCP"), _listening(seen, "LSP")
         if mcp is None or lsp is None:
             raise AssertionError("serve did not start:\n" + "".join(seen))
-        return mcp, lsp
+        host, port = lsp.rsplit(":", 1)
+        return mcp, (host, int(port))
 
-    yield start
-    for proc in started:
-        proc.send_signal(signal.SIGINT)
+    def _drain(self, proc: subprocess.Popen, into: list[str]) -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            with self.changed:
+                into.append(line)
+                self.changed.notify_all()
+        with self.changed:
+            self.changed.notify_all()
+
+    def scans(self) -> int:
+        """Scans the latest serve finished so far."""
+        with self.changed:
+            return sum("scan done" in line for line in self.lines)
+
+    def wait_for_scan(self, after: int, seconds: float = 10) -> None:
+        """Wait until the latest serve finished more than ``after`` scans."""
+        with self.changed:
+            if not self.changed.wait_for(lambda: sum("scan done" in line for line in self.lines) > after,
+                                         timeout=seconds):
+                raise AssertionError(f"no scan finished within {seconds} s:\n" + "".join(self.lines[-20:]))
+
+    def stop(self, sig: int = signal.SIGINT) -> float:
+        """Stop the latest serve with ``sig``; the seconds from the signal until it exited (code 0)."""
+        proc = self.started.pop()
+        sent = time.monotonic()
+        proc.send_signal(sig)
         try:
             assert proc.wait(timeout=20) == 0
         finally:
             if proc.poll() is None:
                 proc.kill()
+        return time.monotonic() - sent
+
+    def stop_all(self) -> None:
+        try:
+            while self.started:
+                self.stop()
+        finally:
+            for proc in self.started:
+                proc.kill()
+
+
+def _listening(lines: list[str], door: str) -> str | None:
+    """The address serve says ``door`` listens at: the /mcp URL, or the LSP's host:port."""
+    pattern = r"MCP at (http://\S+:\d+/mcp)" if door == "MCP" else r"LSP at tcp://(\S+:\d+)"
+    return next((m.group(1) for line in lines if (m := re.search(pattern, line))), None)
+
+
+@pytest.fixture
+def start_serve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A ``ServeRunner``: call it to start `llm-session serve`; every serve is stopped after the test."""
+    runner = ServeRunner(tmp_path, monkeypatch)
+    yield runner
+    runner.stop_all()
 
 
 def append_codex_turn(log: Path, timestamp: str, input_tokens: int, output_tokens: int) -> None:
