@@ -179,14 +179,21 @@ class ServeRunner:
     def scans(self) -> int:
         """Scans the latest serve finished so far."""
         with self.changed:
-            return sum("scan done" in line for line in self.lines)
+            return len(self._scans())
 
-    def wait_for_scan(self, after: int, seconds: float = 10) -> None:
-        """Wait until the latest serve finished more than ``after`` scans."""
+    def wait_for_scan(self, after: int, seconds: float = 10, storing: bool = False) -> None:
+        """Wait until the latest serve finished a scan beyond its first ``after`` (one that
+        stored new records, if ``storing``), and its notification round after it."""
+        def done() -> bool:
+            return any(records or not storing for records in self._scans()[after:])
+
         with self.changed:
-            if not self.changed.wait_for(lambda: sum("scan done" in line for line in self.lines) > after,
-                                         timeout=seconds):
+            if not self.changed.wait_for(done, timeout=seconds):
                 raise AssertionError(f"no scan finished within {seconds} s:\n" + "".join(self.lines[-20:]))
+
+    def _scans(self) -> list[int]:
+        """The records each finished scan stored, in order; call holding ``changed``."""
+        return [int(m.group(1)) for line in self.lines if (m := re.search(r"scan done: \d+ files read, (\d+) records", line))]
 
     def stop(self, sig: int = signal.SIGINT) -> float:
         """Stop the latest serve with ``sig``; the seconds from the signal until it exited (code 0)."""
