@@ -39,6 +39,22 @@ _CLEARED = (
 )
 
 
+# ``make test-fast`` runs what is not ``slow``: tests that start our own processes
+# (the CLI, servers, editors) are, found by the fixtures they use or the folder they
+# live in; a test that is slow otherwise says so with ``@pytest.mark.slow``.
+_SLOW_FIXTURES = frozenset({"cli", "store", "start_serve", "servers", "lsp", "terminal"})
+_SLOW_FOLDERS = frozenset({"lsp", "mcp", "editors"})
+_SLOW_FILES = frozenset({  # detached continuations, worker pools, processes found by name, the demo
+    "test_conversation_later.py", "test_ingest_parallel.py", "test_processes.py", "test_first_run.py"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or item.path.parent.name in _SLOW_FOLDERS \
+                or item.path.name in _SLOW_FILES:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def sandbox_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "sandbox" / "home"  # a name no test uses for its own files
