@@ -57,6 +57,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(autouse=True)
 def sandbox_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return sandbox(tmp_path, monkeypatch)
+
+
+def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the environment at a home and data dir under ``tmp_path``; the home."""
     home = tmp_path / "sandbox" / "home"  # a name no test uses for its own files
     home.mkdir(parents=True)
     monkeypatch.setenv("HOME", str(home))
