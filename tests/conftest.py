@@ -109,6 +109,11 @@ def fixture_logs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SimpleNames
 
     Copies, so tests may append to them like a live assistant does.
     """
+    return copy_fixture_logs(tmp_path, monkeypatch)
+
+
+def copy_fixture_logs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
+    """The ``fixture_logs`` fixture's work, for a fixture of a wider scope too."""
     claude = tmp_path / "logs" / "claude"
     codex = tmp_path / "logs" / "codex"
     shutil.copytree(FIXTURES / "claude-code", claude)
@@ -214,7 +219,8 @@ class ServeRunner:
 
     def _scans(self) -> list[int]:
         """The records each finished scan stored, in order; call holding ``changed``."""
-        return [int(m.group(1)) for line in self.lines if (m := re.search(r"scan done: \d+ files read, (\d+) records", line))]
+        pattern = r"scan done: \d+ files read, (\d+) records"
+        return [int(m.group(1)) for line in self.lines if (m := re.search(pattern, line))]
 
     def stop(self, sig: int = signal.SIGINT) -> float:
         """Stop the latest serve with ``sig``; the seconds from the signal until it exited (code 0)."""

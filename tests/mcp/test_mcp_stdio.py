@@ -14,7 +14,9 @@ import pytest
 from mcp.shared.exceptions import MCPError
 
 from conftest import sandbox
-from mcp_helpers import CLAUDE_A, CLAUDE_B, CODEX_RECENT, CONTRACT_TOOLS, cli_json, error_text, mcp_client, shop_logs, structured
+from mcp_helpers import (
+    CLAUDE_A, CLAUDE_B, CODEX_RECENT, CONTRACT_TOOLS, cli_json, error_text, mcp_client, shop_logs, structured,
+)
 
 pytestmark = pytest.mark.anyio
 
