@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 VSCODE := editors/vscode
 
-.PHONY: venv install system-deps demo test test-python test-vscode bench docs clean
+.PHONY: venv install system-deps demo test test-fast test-python test-vscode bench docs clean
 
 venv: $(BIN)/python
 
@@ -38,6 +38,11 @@ system-deps:
 
 test-python: install system-deps
 	$(BIN)/python -m pytest -q
+
+# The tests that start none of our processes (no CLI, servers or editors): seconds, for
+# the edit-test loop. `make test` runs these too.
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow"
 
 $(VSCODE)/node_modules/.installed: $(VSCODE)/package-lock.json
 	cd $(VSCODE) && npm ci --no-audit --no-fund

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import re
 import shutil
 import signal
@@ -40,8 +39,29 @@ _CLEARED = (
 )
 
 
+# ``make test-fast`` runs what is not ``slow``: tests that start our own processes
+# (the CLI, servers, editors) are, found by the fixtures they use or the folder they
+# live in; a test that is slow otherwise says so with ``@pytest.mark.slow``.
+_SLOW_FIXTURES = frozenset({"cli", "store", "start_serve", "servers", "lsp", "terminal"})
+_SLOW_FOLDERS = frozenset({"lsp", "mcp", "editors"})
+_SLOW_FILES = frozenset({  # detached continuations, worker pools, processes found by name, the demo
+    "test_conversation_later.py", "test_ingest_parallel.py", "test_processes.py", "test_first_run.py"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or item.path.parent.name in _SLOW_FOLDERS \
+                or item.path.name in _SLOW_FILES:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def sandbox_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return sandbox(tmp_path, monkeypatch)
+
+
+def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the environment at a home and data dir under ``tmp_path``; the home."""
     home = tmp_path / "sandbox" / "home"  # a name no test uses for its own files
     home.mkdir(parents=True)
     monkeypatch.setenv("HOME", str(home))
@@ -89,6 +109,11 @@ def fixture_logs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SimpleNames
 
     Copies, so tests may append to them like a live assistant does.
     """
+    return copy_fixture_logs(tmp_path, monkeypatch)
+
+
+def copy_fixture_logs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
+    """The ``fixture_logs`` fixture's work, for a fixture of a wider scope too."""
     claude = tmp_path / "logs" / "claude"
     codex = tmp_path / "logs" / "codex"
     shutil.copytree(FIXTURES / "claude-code", claude)
@@ -124,57 +149,112 @@ def use_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     return use
 
 
-@pytest.fixture
-def start_serve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """``start_serve()`` runs `llm-session serve` on free ports, scanning every
+class ServeRunner:
+    """``start_serve()`` runs `llm-session serve --verbose` on free ports, scanning every
     ``scan_interval`` seconds (1 unless given) besides watching the logs, with
     ``config_text`` added to its config file and ``args`` added to its command line
     (``ports`` replaces the free-port options).
 
     Returns the /mcp URL and the LSP (host, port), once both listen; the process
     is stopped with SIGINT after the test and must exit cleanly.
-    """
-    started: list[subprocess.Popen] = []
 
-    def start(scan_interval: float = 1, config_text: str = "",
-              args: tuple[str, ...] = (), ports: tuple[str, ...] = ("--port", "0", "--lsp-port", "0"),
-              ) -> tuple[str, tuple[str, int]]:
-        config = tmp_path / "serve-config.yaml"
+    The watcher says "scan done" after each scan (and its notifications), which is
+    what a test waits on instead of sleeping: ``scans()`` counts them so far and
+    ``wait_for_scan(after)`` waits for one more than ``after``.
+    """
+
+    def __init__(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.tmp_path, self.monkeypatch = tmp_path, monkeypatch
+        self.started: list[subprocess.Popen] = []
+        self.lines: list[str] = []  # stderr of the latest serve, so far
+        self.changed = threading.Condition()
+
+    def __call__(self, scan_interval: float = 1, config_text: str = "",
+                 args: tuple[str, ...] = (), ports: tuple[str, ...] = ("--port", "0", "--lsp-port", "0"),
+                 ) -> tuple[str, tuple[str, int]]:
+        config = self.tmp_path / "serve-config.yaml"
         config.write_text(f"session_discovery:\n  scan_interval: {scan_interval}\n{config_text}")
-        monkeypatch.setenv("LLM_SESSION_CONFIG", str(config))
+        self.monkeypatch.setenv("LLM_SESSION_CONFIG", str(config))
         proc = subprocess.Popen(
-            [sys.executable, "-m", "llm_session_manager", "serve", *ports, *args],
+            [sys.executable, "-m", "llm_session_manager", "serve", "--verbose", *ports, *args],
             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=os.environ,
         )
-        started.append(proc)
-        lines: queue.Queue[str] = queue.Queue()  # stderr is drained by a thread from here on
-        threading.Thread(target=lambda: [lines.put(line) for line in proc.stderr], daemon=True).start()
-        seen: list[str] = []
+        self.started.append(proc)
+        with self.changed:
+            self.lines = seen = []
+        threading.Thread(target=self._drain, args=(proc, seen), daemon=True).start()
         mcp = lsp = None
-        deadline = time.monotonic() + 30
-        while (mcp is None or lsp is None) and time.monotonic() < deadline:
-            try:
-                seen.append(lines.get(timeout=0.2))
-            except queue.Empty:
-                if proc.poll() is not None:
-                    break
-                continue
-            if m := re.search(r"MCP at (http://\S+:\d+/mcp)", seen[-1]):
-                mcp = m.group(1)
-            if m := re.search(r"LSP at tcp://(\S+):(\d+)", seen[-1]):
-                lsp = (m.group(1), int(m.group(2)))
+        with self.changed:
+            self.changed.wait_for(lambda: (_listening(seen, "MCP") and _listening(seen, "LSP"))
+                                  or proc.poll() is not None, timeout=30)
+            mcp, lsp = _listening(seen, "MCP"), _listening(seen, "LSP")
         if mcp is None or lsp is None:
             raise AssertionError("serve did not start:\n" + "".join(seen))
-        return mcp, lsp
+        host, port = lsp.rsplit(":", 1)
+        return mcp, (host, int(port))
 
-    yield start
-    for proc in started:
-        proc.send_signal(signal.SIGINT)
+    def _drain(self, proc: subprocess.Popen, into: list[str]) -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            with self.changed:
+                into.append(line)
+                self.changed.notify_all()
+        with self.changed:
+            self.changed.notify_all()
+
+    def scans(self) -> int:
+        """Scans the latest serve finished so far."""
+        with self.changed:
+            return len(self._scans())
+
+    def wait_for_scan(self, after: int, seconds: float = 10, storing: bool = False) -> None:
+        """Wait until the latest serve finished a scan beyond its first ``after`` (one that
+        stored new records, if ``storing``), and its notification round after it."""
+        def done() -> bool:
+            return any(records or not storing for records in self._scans()[after:])
+
+        with self.changed:
+            if not self.changed.wait_for(done, timeout=seconds):
+                raise AssertionError(f"no scan finished within {seconds} s:\n" + "".join(self.lines[-20:]))
+
+    def _scans(self) -> list[int]:
+        """The records each finished scan stored, in order; call holding ``changed``."""
+        pattern = r"scan done: \d+ files read, (\d+) records"
+        return [int(m.group(1)) for line in self.lines if (m := re.search(pattern, line))]
+
+    def stop(self, sig: int = signal.SIGINT) -> float:
+        """Stop the latest serve with ``sig``; the seconds from the signal until it exited (code 0)."""
+        proc = self.started.pop()
+        sent = time.monotonic()
+        proc.send_signal(sig)
         try:
             assert proc.wait(timeout=20) == 0
         finally:
             if proc.poll() is None:
                 proc.kill()
+        return time.monotonic() - sent
+
+    def stop_all(self) -> None:
+        try:
+            while self.started:
+                self.stop()
+        finally:
+            for proc in self.started:
+                proc.kill()
+
+
+def _listening(lines: list[str], door: str) -> str | None:
+    """The address serve says ``door`` listens at: the /mcp URL, or the LSP's host:port."""
+    pattern = r"MCP at (http://\S+:\d+/mcp)" if door == "MCP" else r"LSP at tcp://(\S+:\d+)"
+    return next((m.group(1) for line in lines if (m := re.search(pattern, line))), None)
+
+
+@pytest.fixture
+def start_serve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A ``ServeRunner``: call it to start `llm-session serve`; every serve is stopped after the test."""
+    runner = ServeRunner(tmp_path, monkeypatch)
+    yield runner
+    runner.stop_all()
 
 
 def append_codex_turn(log: Path, timestamp: str, input_tokens: int, output_tokens: int) -> None:

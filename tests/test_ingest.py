@@ -190,6 +190,7 @@ def test_ignore_patterns_skip_matching_logs(env, sandbox_home, use_config):
     assert result.files == 2
 
 
+@pytest.mark.slow
 def test_a_scan_killed_half_way_is_completed_by_the_next(env, sandbox_home):
     child = f"""
 import os

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import apsw
+import pytest
 
 from llm_session_manager.services import memory
 from llm_session_manager.store import SCHEMA_VERSION, connect
@@ -55,6 +56,7 @@ def _write_jsonl(path: Path, start: int, stop: int, prefix: str = "m") -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_two_processes_importing_at_once_lose_nothing(tmp_path):
     a = _write_jsonl(tmp_path / "a.jsonl", 0, 2500)
     b = _write_jsonl(tmp_path / "b.jsonl", 2000, 4500)  # 500 lines in common

@@ -167,6 +167,7 @@ def test_a_cli_recall_from_sqlite_finds_what_a_long_lived_process_finds_from_mem
             assert [(m.id, m.score) for m in ours] == [(m["id"], m["score"]) for m in r.json()], (query, args)
 
 
+@pytest.mark.slow
 def test_ranking_while_another_process_imports_loses_and_repeats_nothing(conn, tmp_path):
     src = tmp_path / "more.jsonl"
     src.write_text("".join(json.dumps({"text": f"The ledger sync job {word} batch number {i}"}) + "\n"

@@ -261,9 +261,14 @@ async def test_a_connected_mcp_client_keeps_its_session_past_the_idle_timeout(fi
     from mcp import ClientSession
     from mcp.client.streamable_http import streamable_http_client
 
-    mcp, _ = start_serve(args=("--idle-timeout", "1"))
+    mcp, _ = start_serve(args=("--max-clients", "2", "--idle-timeout", "1"))
     async with streamable_http_client(mcp) as (read, write), ClientSession(read, write) as session:
         await session.initialize()
-        await trio.sleep(3)  # three idle timeouts with nothing but the event stream
+        # A session opened after ours and abandoned fills the second slot; once a third
+        # gets in, the idle timeout has passed for both and the abandoned one expired.
+        assert (await trio.to_thread.run_sync(_open_session, mcp)).status_code == 200
+        with trio.fail_after(15):
+            while (await trio.to_thread.run_sync(_open_session, mcp)).status_code == 503:
+                await trio.sleep(0.2)
         listed = await session.call_tool("list_sessions", {})
         assert not listed.is_error

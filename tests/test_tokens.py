@@ -34,6 +34,7 @@ def o200k(text: str) -> int:
     return tokens.count_tokens(text, "gpt-5").tokens
 
 
+@pytest.mark.slow
 def test_counting_works_offline_from_the_bundled_encoding(tmp_path: Path) -> None:
     """A fresh process with no network and an empty tiktoken cache still counts."""
     cache = tmp_path / "tiktoken-cache"
@@ -66,6 +67,7 @@ def test_importing_the_module_does_not_load_the_encoding() -> None:
     assert done.stdout.split() == ["0", "False"]
 
 
+@pytest.mark.slow
 def test_the_decoded_ranks_are_cached_and_a_damaged_cache_is_rewritten(tmp_path: Path) -> None:
     """The first process that counts leaves the decoded ranks in the cache dir; the next
     reads them from there; a cache file that was damaged is ignored and written again."""
@@ -192,6 +194,7 @@ def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[FakeAnthropic]]:
         thread.join()
 
 
+@pytest.mark.slow
 def test_claude_with_a_key_asks_the_api_once_per_text(api: type[FakeAnthropic], tmp_path: Path) -> None:
     conn = connect(tmp_path / "store.db")
 

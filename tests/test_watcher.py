@@ -25,8 +25,8 @@ def _wait_for(predicate, seconds: float) -> float:
 
 def test_a_line_appended_to_a_watched_log_is_ingested_without_a_periodic_scan(fixture_logs, store, cli, start_serve):
     start_serve(scan_interval=600)
+    start_serve.wait_for_scan(after=0)  # the first scan, at start, has nothing new to read
     before = _tokens(cli, CODEX_RECENT)
-    time.sleep(0.5)  # the first scan, at start, has nothing new to read
 
     append_codex_turn(fixture_logs.recent, "2026-11-25T09:00:00.000Z", 3000, 150)
     _wait_for(lambda: _tokens(cli, CODEX_RECENT) == before + 3150, seconds=5)
@@ -35,8 +35,11 @@ def test_a_line_appended_to_a_watched_log_is_ingested_without_a_periodic_scan(fi
     for n in range(5):
         append_codex_turn(fixture_logs.recent, f"2026-11-25T09:01:0{n}.000Z", 1000, 10)
     _wait_for(lambda: _tokens(cli, CODEX_RECENT) == before + 3150 + 5 * 1010, seconds=5)
-    time.sleep(0.5)
-    assert _tokens(cli, CODEX_RECENT) == before + 3150 + 5 * 1010
+    # One more line, read by a scan after every event of the burst: had any scan read
+    # the burst twice, it would show by then.
+    append_codex_turn(fixture_logs.recent, "2026-11-25T09:02:00.000Z", 1, 1)
+    _wait_for(lambda: _tokens(cli, CODEX_RECENT) != before + 3150 + 5 * 1010, seconds=5)
+    assert _tokens(cli, CODEX_RECENT) == before + 3150 + 5 * 1010 + 2
 
 
 def test_a_log_directory_created_after_start_is_watched_from_the_next_periodic_scan(
@@ -46,7 +49,7 @@ def test_a_log_directory_created_after_start_is_watched_from_the_next_periodic_s
     codex_home = tmp_path / "fresh-codex"
     monkeypatch.setenv("CODEX_HOME", str(codex_home))
     start_serve(scan_interval=1)
-    time.sleep(0.5)
+    start_serve.wait_for_scan(after=0)  # a scan that found no Codex directory
     day = codex_home / "sessions" / "2026" / "11" / "25"
     day.mkdir(parents=True)
     rollout = day / fixture_logs.recent.name
@@ -54,7 +57,9 @@ def test_a_log_directory_created_after_start_is_watched_from_the_next_periodic_s
     _wait_for(lambda: cli("show", CODEX_RECENT, "--json", "--no-scan").code == 0, seconds=5)
     before = _tokens(cli, CODEX_RECENT)
 
-    time.sleep(1.5)  # the next periodic scan starts watching the new directory
+    # The scan that read the rollout may have looked for directories just before the
+    # new one appeared; the one after it surely watches it (and one is due every second).
+    start_serve.wait_for_scan(after=start_serve.scans() + 1)
     append_codex_turn(rollout, "2026-11-25T09:00:00.000Z", 3000, 150)
     _wait_for(lambda: _tokens(cli, CODEX_RECENT) == before + 3150, seconds=3)
 
@@ -66,15 +71,16 @@ def test_serve_sends_the_notification_a_new_line_calls_for_once(fixture_logs, st
             "notifications:\n  rules:\n    health_warning: {enabled: false}\n"
             f"  channels:\n    slack: {{webhook_url: '{slack.url('/hook')}'}}\n"
         ))
-        time.sleep(0.5)
+        start_serve.wait_for_scan(after=0)  # the first scan and its notification round
         assert slack.requests == []  # nothing in the fixtures calls for an alert now
 
         claude_turn(fixture_logs.claude, time.time(), 1)  # session B's context reaches 90 %
         _wait_for(lambda: len(slack.requests) == 1, seconds=5)
         assert slack.requests[0].json["text"].startswith("*Context 90% full: shop*")
 
+        scans = start_serve.scans()
         claude_turn(fixture_logs.claude, time.time(), 2, cache_read=179_000)  # fuller still: in cooldown
-        time.sleep(1.5)
+        start_serve.wait_for_scan(after=scans, storing=True)  # the scan that read it, and its notification round
         assert len(slack.requests) == 1
     finally:
         slack.close()

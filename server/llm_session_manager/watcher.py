@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
@@ -104,6 +105,7 @@ async def keep_fresh(
                     logger.warning("scan: %s", warning)
                 if after_scan is not None:
                     await after_scan(result)
+                logger.debug("scan done: %d files read, %d records", result.files_read, result.records)
             except LlmSessionError as e:
                 logger.warning("scan failed: %s", e)
             except Exception:
@@ -114,26 +116,48 @@ async def keep_fresh(
 
 async def _watch(dirs: list[Path], relevant: Relevant, wake: trio.MemorySendChannel[None], *,
                  task_status: trio.TaskStatus[trio.CancelScope]) -> None:
-    """Wake the scanner on each batch of changes under ``dirs``; polls if events fail."""
-    import watchfiles
+    """Wake the scanner on each batch of changes under ``dirs``; polls if events fail.
 
+    ``awatch`` waits for events in a thread that trio cannot interrupt: cancelling
+    the wait alone would leave ``serve`` stuck on Ctrl-C until the thread's next
+    timeout (5 s). A sibling task sets ``stop`` as soon as the scope is cancelled,
+    which the thread checks every ``STEP_MS``.
+    """
     with trio.CancelScope() as scope:
         task_status.started(scope)
-        force_polling = None
-        while True:
-            try:
-                async for _changes in watchfiles.awatch(
-                    *dirs, watch_filter=relevant, debounce=DEBOUNCE_MS, step=STEP_MS, force_polling=force_polling,
-                    poll_delay_ms=POLL_DELAY_MS, ignore_permission_denied=True,
-                ):
-                    try:
-                        wake.send_nowait(None)
-                    except trio.WouldBlock:
-                        pass  # a scan is already due; it will see these changes too
+        stop = threading.Event()
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(_stop_when_cancelled, stop)
+            await _wake_on_changes(dirs, relevant, wake, stop)
+            nursery.cancel_scope.cancel()
+
+
+async def _stop_when_cancelled(stop: threading.Event) -> None:
+    try:
+        await trio.sleep_forever()
+    finally:
+        stop.set()
+
+
+async def _wake_on_changes(dirs: list[Path], relevant: Relevant, wake: trio.MemorySendChannel[None],
+                           stop: threading.Event) -> None:
+    import watchfiles
+
+    force_polling = None
+    while True:
+        try:
+            async for _changes in watchfiles.awatch(
+                *dirs, watch_filter=relevant, debounce=DEBOUNCE_MS, step=STEP_MS, force_polling=force_polling,
+                poll_delay_ms=POLL_DELAY_MS, ignore_permission_denied=True, stop_event=stop,
+            ):
+                try:
+                    wake.send_nowait(None)
+                except trio.WouldBlock:
+                    pass  # a scan is already due; it will see these changes too
+            return
+        except OSError as e:
+            if force_polling:
+                logger.warning("cannot watch the log directories (%s); relying on the periodic scan", e)
                 return
-            except OSError as e:
-                if force_polling:
-                    logger.warning("cannot watch the log directories (%s); relying on the periodic scan", e)
-                    return
-                logger.warning("file events unavailable (%s); polling the log directories instead", e)
-                force_polling = True
+            logger.warning("file events unavailable (%s); polling the log directories instead", e)
+            force_polling = True

@@ -94,9 +94,10 @@ class Session:
         return self.returncode
 
 
-async def start(options: dict[str, Any] | None = None) -> Session:
-    """Spawn the server with this process's (sandboxed) environment and initialize it."""
-    config = ClientServerConfig(server_command=SERVER, client_factory=_make_client, server_env=dict(os.environ))
+async def start(options: dict[str, Any] | None = None, env: dict[str, str] | None = None) -> Session:
+    """Spawn the server with this process's (sandboxed) environment, or ``env``, and initialize it."""
+    config = ClientServerConfig(server_command=SERVER, client_factory=_make_client,
+                                server_env=dict(os.environ) if env is None else env)
     client = await config.start()
     result = await asyncio.wait_for(client.initialize_session(types.InitializeParams(
         capabilities=CAPABILITIES, initialization_options=options,

@@ -23,6 +23,7 @@ from llm_session_manager.lsp.transport import MessageReader, frame, serve_connec
 def _server() -> LanguageServer:
     server = LanguageServer("test", "0", protocol_cls=TrioLanguageServerProtocol, converter_factory=converter)
     server.cancelled = []
+    server.slow_started = trio.Event()  # set once a ``test/slow`` handler runs
 
     @server.feature("test/where")
     async def where(params):
@@ -35,6 +36,7 @@ def _server() -> LanguageServer:
 
     @server.feature("test/slow")
     async def slow(params):
+        server.slow_started.set()
         try:
             await trio.sleep(60)
         except trio.Cancelled:
@@ -186,12 +188,13 @@ def test_cancel_request_cancels_the_running_handler():
 
     async def script(client):
         await client.send(_request(1, "test/slow", {"n": 1}))
-        await trio.sleep(0.05)
+        await server.slow_started.wait()
         await client.send({"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": 1}})
         reply = await client.receive()
         assert reply["id"] == 1 and reply["error"]["code"] == -32800
-        await trio.sleep(0.05)
-        assert server.cancelled == [1]
+        with trio.fail_after(5):
+            while server.cancelled != [1]:
+                await trio.sleep(0.01)
         assert server.protocol._request_futures == {}  # nothing left behind
 
     _run(script, server)
@@ -204,7 +207,7 @@ def test_shutdown_cancels_work_in_flight_and_exit_ends_with_0():
         await client.send(_request(1, "initialize", {"processId": None, "rootUri": None, "capabilities": {}}))
         assert "capabilities" in (await client.receive())["result"]
         await client.send(_request(2, "test/slow", {"n": 2}))
-        await trio.sleep(0.05)
+        await server.slow_started.wait()
         await client.send(_request(3, "shutdown"))
         replies = {r["id"]: r for r in [await client.receive(), await client.receive()]}
         assert replies[2]["error"]["code"] == -32800 and replies[3]["result"] is None

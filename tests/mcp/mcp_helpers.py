@@ -40,6 +40,11 @@ def anyio_backend():
 @pytest.fixture
 def logs(tmp_path, monkeypatch):
     """Fixture logs whose shop project is ``tmp_path/shop``, with its source files on disk."""
+    return shop_logs(tmp_path, monkeypatch)
+
+
+def shop_logs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
+    """The ``logs`` fixture's work, for a fixture of a wider scope too."""
     shop = tmp_path / "shop"
     claude = tmp_path / "logs" / "claude"
     codex = tmp_path / "logs" / "codex"
@@ -58,10 +63,10 @@ def logs(tmp_path, monkeypatch):
 
 
 @asynccontextmanager
-async def mcp_client(errlog_path: Path, client: tuple[str, str] | None = None):
+async def mcp_client(errlog_path: Path, client: tuple[str, str] | None = None, env: dict[str, str] | None = None):
     """An initialized ``ClientSession`` on a fresh ``llm-session mcp`` process;
-    ``client`` is the (name, version) it gives in ``initialize``."""
-    params = StdioServerParameters(command=SERVER[0], args=SERVER[1:], env=dict(os.environ))
+    ``client`` is the (name, version) it gives in ``initialize``; ``env`` replaces the environment's."""
+    params = StdioServerParameters(command=SERVER[0], args=SERVER[1:], env=dict(os.environ) if env is None else env)
     info = Implementation(name=client[0], version=client[1]) if client else None
     with open(errlog_path, "a") as errlog:
         async with stdio_client(params, errlog=errlog) as (read, write):

@@ -6,22 +6,55 @@ import csv
 import datetime
 import io
 import json
+import os
+from types import SimpleNamespace
 
 import anyio
 import pytest
 from mcp.shared.exceptions import MCPError
 
-from mcp_helpers import (  # noqa: F401  (fixtures)
-    CLAUDE_A, CLAUDE_B, CODEX_RECENT, CONTRACT_TOOLS, anyio_backend, cli_json, error_text, logs, mcp_client,
-    structured,
+from conftest import sandbox
+from mcp_helpers import (
+    CLAUDE_A, CLAUDE_B, CODEX_RECENT, CONTRACT_TOOLS, cli_json, error_text, mcp_client, shop_logs, structured,
 )
 
 pytestmark = pytest.mark.anyio
 
 
+# No test here writes to the store or the logs, so they share one sandbox and one
+# server: starting and stopping a server per test cost about 20 s of this module.
+@pytest.fixture(scope="module")
+def anyio_backend():
+    return "trio"
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory) -> SimpleNamespace:
+    """The module's sandbox: its root, environment and logs."""
+    root = tmp_path_factory.mktemp("mcp-stdio")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        sandbox(root, monkeypatch)
+        logs = shop_logs(root, monkeypatch)
+        return SimpleNamespace(root=root, env=dict(os.environ), logs=logs)
+
+
+@pytest.fixture(autouse=True)
+def in_shared_sandbox(shared, monkeypatch) -> None:
+    """Every test (and the CLI it runs) sees the module's sandbox, not its own."""
+    for name in set(os.environ) - set(shared.env):
+        monkeypatch.delenv(name)
+    for name, value in shared.env.items():
+        monkeypatch.setenv(name, value)
+
+
 @pytest.fixture
-async def mcp(logs, tmp_path):
-    async with mcp_client(tmp_path / "server.log") as session:
+def logs(shared) -> SimpleNamespace:
+    return shared.logs
+
+
+@pytest.fixture(scope="module")
+async def mcp(shared):
+    async with mcp_client(shared.root / "server.log", env=shared.env) as session:
         yield session
 
 
