@@ -47,9 +47,8 @@ def score(signals: Signals, config: Config) -> Health:
 
 
 class Scorer:
-    """``score`` with the config's points and weights read once, for a listing of
-    many sessions (``list`` scores 20,000 in one call; asking the config again for
-    each was a third of its time). The arithmetic is ``score``'s, term by term."""
+    """Scores with the config's points and weights read once: ``list`` scores 20,000
+    sessions in one call, and asking the config again for each was a third of its time."""
 
     def __init__(self, config: Config) -> None:
         rec = config.recommendations
@@ -63,17 +62,22 @@ class Scorer:
         self.config = config
 
     def __call__(self, signals: Signals) -> Health:
+        return self.of(*signals)
+
+    def of(self, context_percent: float, duration_s: float, idle_s: float, errors: int, turns: int) -> Health:
+        """The score of ``Signals(context_percent, ...)``, without building one."""
         w_tokens, w_duration, w_activity, w_errors = self.weights
-        tokens = _falling(signals.context_percent, 50, 100)
-        duration = _falling(signals.duration_s, *self.duration)
-        activity = _falling(signals.idle_s, *self.activity)
-        errors = _falling(signals.errors / max(signals.turns, 1), 0, 0.25)
-        value = (tokens * w_tokens + duration * w_duration + activity * w_activity + errors * w_errors) / self.total
+        tokens = _falling(context_percent, 50, 100)
+        duration = _falling(duration_s, *self.duration)
+        activity = _falling(idle_s, *self.activity)
+        errors_part = _falling(errors / max(turns, 1), 0, 0.25)
+        weighted = tokens * w_tokens + duration * w_duration + activity * w_activity + errors_part * w_errors
+        value = weighted / self.total
         return Health(
             score=round(value, 1),
             status=status(value, self.config),
             components={"token_usage": round(tokens, 1), "duration": round(duration, 1),
-                        "activity": round(activity, 1), "errors": round(errors, 1)},
+                        "activity": round(activity, 1), "errors": round(errors_part, 1)},
         )
 
 

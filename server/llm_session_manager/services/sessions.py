@@ -324,13 +324,8 @@ def _session(f: _Facts, active: bool, scorer: health.Scorer, now: float, limits:
     used = f.context_tokens or 0
     limit = limits[f.model, f.context_window, is_long(f.context_peak, used)]
     percent = round(100.0 * used / limit, 1) if limit else 0.0
-    signals = health.Signals(
-        context_percent=percent,
-        duration_s=max(0.0, (f.last_activity or 0) - working),
-        idle_s=max(0.0, now - (f.last_activity or now)),
-        errors=f.errors,
-        turns=f.turns,
-    )
+    duration = (f.last_activity or 0) - working
+    idle = now - (f.last_activity or now)
     started = iso(f.started_at)
     return Session(
         id=f.id,
@@ -355,7 +350,7 @@ def _session(f: _Facts, active: bool, scorer: health.Scorer, now: float, limits:
         context=Context(used=used, limit=limit, percent=percent),
         cost_usd=unpriced_models.known_cost(f.cost_usd, f.unpriced),
         cost_complete=not f.unpriced,
-        health=scorer(signals),
+        health=scorer.of(percent, max(0.0, duration), max(0.0, idle), f.errors, f.turns),
         tags=f.tags.split("\x1f") if f.tags else [],
     )
 
