@@ -10,7 +10,7 @@ Monday (ccusage ``weekly --start-of-week monday``).
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import apsw
@@ -230,6 +230,7 @@ def _by_calendar(by_time: _Sums, fmt: Callable[[datetime.date], str], tz: when.Z
     """
     out: dict[str, dict[str | None, list[float]]] = {}
     key, next_day = "", float("-inf")
+    acc: dict[str | None, list[float]] = {}
     for at, models in by_time.items():
         assert isinstance(at, (int, float))
         if at >= next_day:
@@ -239,15 +240,22 @@ def _by_calendar(by_time: _Sums, fmt: Callable[[datetime.date], str], tz: when.Z
             if whole_quarters and any(b % quarters.QUARTER_HOUR for b in bounds):
                 raise _NotWholeQuarters
             next_day = bounds[1]
-        acc = out.setdefault(key, {})
+            acc = out.setdefault(key, {})  # a week or month goes on over the days of its key
         for m, values in models.items():
             _add(acc.setdefault(m, [0, 0, 0, 0, 0.0, 0]), values)
     return out
 
 
-def _add(acc: list[float], values: Iterable[float]) -> None:
-    for n, v in enumerate(values):
-        acc[n] += v or 0
+def _add(acc: list[float], values: Sequence[float]) -> None:
+    """Add five sums and an unpriced count to ``acc``: once per quarter hour of a
+    report by day, so spelled out rather than looped (a third of its time)."""
+    i, o, cc, cr, cost, unpriced = values
+    acc[0] += i or 0
+    acc[1] += o or 0
+    acc[2] += cc or 0
+    acc[3] += cr or 0
+    acc[4] += cost or 0
+    acc[5] += unpriced or 0
 
 
 def local_midnight(name: str, value: str, days_after: int = 0) -> float:
