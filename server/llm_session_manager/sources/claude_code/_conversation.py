@@ -177,7 +177,7 @@ class Titles(Conversation):
         if session.title is not None or line.isSidechain or line.isMeta or line.isCompactSummary:
             return
         content = message.content
-        if content.__class__ is tuple:
+        if isinstance(content, tuple):
             prompt = "\n".join(block.text for block in content if block.type == "text" and block.text)
         else:
             prompt = content or ""
