@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -75,11 +76,28 @@ class Context:
         more start-up time than most commands take to run.
         """
         if getattr(self.args, "json", False):
-            sys.stdout.write(msgspec.json.format(msgspec.json.encode(value), indent=2).decode() + "\n")
+            write_json(msgspec.json.format(msgspec.json.encode(value), indent=2))
         else:
             from .. import render
 
             human(render)
+
+
+def write_json(data: bytes) -> None:
+    """``data`` and a newline on stdout, as its text layer would write them.
+
+    Where that layer would write the same bytes (UTF-8, no newline translation),
+    they go to the byte buffer under it: ``list --json`` at 20,000 sessions is
+    18 MB, and decoding it to a string for the layer to encode again took 25 ms.
+    """
+    out = sys.stdout
+    buffer = getattr(out, "buffer", None)
+    if buffer is not None and os.linesep == "\n" and (out.encoding or "").lower().replace("-", "") == "utf8":
+        out.flush()
+        buffer.write(data)
+        buffer.write(b"\n")
+    else:
+        out.write(data.decode() + "\n")
 
 
 def warn_unpriced(models: list[str]) -> None:

@@ -197,15 +197,21 @@ class ParseFailed(OSError):
     scan, and every other log is read."""
 
 
-def read(item: Work) -> tuple[Batch, tuple]:
+def read(item: Work, usage_only: bool = False) -> tuple[Batch, tuple]:
     """Parse what changed in one file: the lines appended since its offset,
-    or the whole of a document or database (see ``Source.layout``)."""
+    or the whole of a document or database (see ``Source.layout``).
+
+    ``usage_only``: the sessions and usage are all that will be stored (the
+    usage-first pass of ``_conversation``), so a source that can leave the
+    conversation out (an optional ``parse_usage``) is asked to: a fifth of a
+    first ``usage``'s parsing, and the redaction of every message, saved.
+    """
     layout = item.source.layout
     read_at = time.time_ns()
     head = tail = None
     if layout == "sqlite":
         end = item.stat.st_size
-        batch = _parse(item, b"")
+        batch = _parse(item, b"", usage_only)
     else:
         with item.path.open("rb") as f:
             head = f.read(HEAD_BYTES)
@@ -217,7 +223,7 @@ def read(item: Work) -> tuple[Batch, tuple]:
             end = data.rfind(b"\n") + 1 if layout == "lines" else len(data)
             if layout == "lines":
                 tail = _checksum(f, item.offset + end, data, end)
-        batch = _parse(item, data[:end]) if end else Batch(item.state)
+        batch = _parse(item, data[:end], usage_only) if end else Batch(item.state)
         if batch.skipped and log.isEnabledFor(logging.INFO):
             _log_skipped(item, data[:end], batch.skipped)
     batch = without_secrets(batch)
@@ -242,9 +248,10 @@ def read(item: Work) -> tuple[Batch, tuple]:
     return batch, file_row
 
 
-def _parse(item: Work, data: bytes) -> Batch:
+def _parse(item: Work, data: bytes, usage_only: bool = False) -> Batch:
+    parse = (usage_only and getattr(item.source, "parse_usage", None)) or item.source.parse
     try:
-        return item.source.parse(item.path, data, item.state)
+        return parse(item.path, data, item.state)
     except OSError:
         raise  # a database that is locked: read again next scan
     except Exception as e:  # one log's failure must not stop the scan of all the others

@@ -65,14 +65,15 @@ def ingest(conn: apsw.Connection, chunks: list[list[Work]], part: Part = Part.AL
     # cyclic collector would only rescan them over and over (workers inherit this).
     gc.disable()
     try:
-        parse = partial(parse_part, partial(parse_chunk, prices=prices), part)
+        parse = partial(parse_part, partial(parse_chunk, prices=prices, usage_only=part is Part.USAGE), part)
         for chunk, rows in zip(chunks, parsed(parse, chunks, Rows), strict=True):
             yield write(conn, rows, chunk, part)
     finally:
         gc.enable()
 
 
-def parse_chunk(chunk: list[Work], prices: pricing.PriceTable) -> Rows:
+def parse_chunk(chunk: list[Work], prices: pricing.PriceTable, usage_only: bool = False) -> Rows:
+    """``chunk`` parsed into rows; ``usage_only``: what reports need, for ``Part.USAGE`` (``_files.read``)."""
     rows = Rows(0, 0, [], [], [], [], [], [], [])
     nbytes = malformed = 0
     latest: dict[str, UsageRow] = {}
@@ -80,7 +81,7 @@ def parse_chunk(chunk: list[Work], prices: pricing.PriceTable) -> Rows:
     for item in chunk:
         nbytes += item.stat.st_size - item.offset
         try:
-            batch, file_row = read(item)
+            batch, file_row = read(item, usage_only)
         except OSError as e:
             rows.warnings.append(f"cannot read {item.path}: {e.strerror or e}")
             continue

@@ -43,29 +43,42 @@ def stopped_after_s(config: Config) -> float:
 
 
 def score(signals: Signals, config: Config) -> Health:
-    rec = config.recommendations
-    max_s = rec.max_duration_hours * 3600
-    idle_s = rec.idle_minutes * 60
-    components = {
-        "token_usage": _falling(signals.context_percent, 50, 100),
-        "duration": _falling(signals.duration_s, max_s / 2, max_s * 2),
-        "activity": _falling(signals.idle_s, idle_s, stopped_after_s(config)),
-        "errors": _falling(signals.errors / max(signals.turns, 1), 0, 0.25),
-    }
-    weights = config.health_weights
-    weight_of = {
-        "token_usage": weights.token_usage,
-        "duration": weights.duration,
-        "activity": weights.activity,
-        "errors": weights.errors,
-    }
-    total = sum(weight_of.values())
-    value = sum(components[k] * w for k, w in weight_of.items()) / total
-    return Health(
-        score=round(value, 1),
-        status=status(value, config),
-        components={k: round(v, 1) for k, v in components.items()},
-    )
+    return Scorer(config)(signals)
+
+
+class Scorer:
+    """Scores with the config's points and weights read once: ``list`` scores 20,000
+    sessions in one call, and asking the config again for each was a third of its time."""
+
+    def __init__(self, config: Config) -> None:
+        rec = config.recommendations
+        max_s = rec.max_duration_hours * 3600
+        idle_s = rec.idle_minutes * 60
+        self.duration = (max_s / 2, max_s * 2)
+        self.activity = (idle_s, stopped_after_s(config))
+        w = config.health_weights
+        self.weights = (w.token_usage, w.duration, w.activity, w.errors)
+        self.total = sum(self.weights)
+        self.config = config
+
+    def __call__(self, signals: Signals) -> Health:
+        return self.of(*signals)
+
+    def of(self, context_percent: float, duration_s: float, idle_s: float, errors: int, turns: int) -> Health:
+        """The score of ``Signals(context_percent, ...)``, without building one."""
+        w_tokens, w_duration, w_activity, w_errors = self.weights
+        tokens = _falling(context_percent, 50, 100)
+        duration = _falling(duration_s, *self.duration)
+        activity = _falling(idle_s, *self.activity)
+        errors_part = _falling(errors / max(turns, 1), 0, 0.25)
+        weighted = tokens * w_tokens + duration * w_duration + activity * w_activity + errors_part * w_errors
+        value = weighted / self.total
+        return Health(
+            score=round(value, 1),
+            status=status(value, self.config),
+            components={"token_usage": round(tokens, 1), "duration": round(duration, 1),
+                        "activity": round(activity, 1), "errors": round(errors_part, 1)},
+        )
 
 
 def status(value: float, config: Config) -> str:

@@ -175,7 +175,7 @@ def _select(
     chosen = f"session_id IN (SELECT s.id FROM sessions s {where})" if clauses else ""
     sql = _SELECT.format(error_where=f"AND {chosen}" if chosen else "", where=where)
     session_sums.refresh(conn)  # usage per session, summed once, not on every listing
-    facts = [_Facts(*row) for row in conn.execute(sql, params)]
+    facts = [_Facts._make(row) for row in conn.execute(sql, params)]
     active = _active(facts)
     now = time.time() if now is None else now
     limits = _Limits(config)
@@ -184,7 +184,8 @@ def _select(
         conn, {f.id: (f.started_at or 0.0, f.last_activity or 0.0) for f in facts},
         pause_s=health.stopped_after_s(config), shortest_s=rec.max_duration_hours * 3600 / 2,  # where health falls
     )
-    return [_session(f, f.id in active, config, now, limits, working[f.id]) for f in facts]
+    scorer = health.Scorer(config)
+    return [_session(f, f.id in active, scorer, now, limits, working[f.id]) for f in facts]
 
 
 def resolve_id(conn: apsw.Connection, ref: str) -> str:
@@ -319,17 +320,13 @@ class _Limits(dict):
         return limit
 
 
-def _session(f: _Facts, active: bool, config: Config, now: float, limits: _Limits, working: float) -> Session:
+def _session(f: _Facts, active: bool, scorer: health.Scorer, now: float, limits: _Limits, working: float) -> Session:
     used = f.context_tokens or 0
     limit = limits[f.model, f.context_window, is_long(f.context_peak, used)]
     percent = round(100.0 * used / limit, 1) if limit else 0.0
-    signals = health.Signals(
-        context_percent=percent,
-        duration_s=max(0.0, (f.last_activity or 0) - working),
-        idle_s=max(0.0, now - (f.last_activity or now)),
-        errors=f.errors,
-        turns=f.turns,
-    )
+    duration = (f.last_activity or 0) - working
+    idle = now - (f.last_activity or now)
+    started = iso(f.started_at)
     return Session(
         id=f.id,
         provider=f.provider,
@@ -337,9 +334,10 @@ def _session(f: _Facts, active: bool, config: Config, now: float, limits: _Limit
         cwd=f.cwd,
         title=f.title,
         model=f.model,
-        started_at=iso(f.started_at),
+        started_at=started,
         last_activity=iso(f.last_activity),
-        working_since=iso(working) if f.started_at is not None else None,
+        # Most sessions' work began with them: their start, formatted once.
+        working_since=(started if working == f.started_at else iso(working)) if f.started_at is not None else None,
         active=active,
         tokens=Tokens(
             input=f.input,
@@ -352,7 +350,7 @@ def _session(f: _Facts, active: bool, config: Config, now: float, limits: _Limit
         context=Context(used=used, limit=limit, percent=percent),
         cost_usd=unpriced_models.known_cost(f.cost_usd, f.unpriced),
         cost_complete=not f.unpriced,
-        health=health.score(signals, config),
+        health=scorer.of(percent, max(0.0, duration), max(0.0, idle), f.errors, f.turns),
         tags=f.tags.split("\x1f") if f.tags else [],
     )
 

@@ -10,7 +10,7 @@ Monday (ccusage ``weekly --start-of-week monday``).
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import apsw
@@ -103,6 +103,8 @@ def report(
         source = _SESSIONS
     else:
         source = _RESPONSES
+    if source is _SESSIONS and by == "session":
+        return _per_session(conn, provider, project)
     try:
         sums = _sums(conn, source, by, start, end, provider, project, breakdown)
         if fmt:
@@ -124,6 +126,39 @@ def report(
     )
     unpriced = [] if totals.cost_complete else unpriced_models.in_range(conn, start, end, provider)
     return UsageReport(rows=rows, totals=totals, unpriced_models=unpriced)
+
+
+def _per_session(conn: apsw.Connection, provider: str | None, project: str | None) -> UsageReport:
+    """``report`` by session over all time, straight from ``usage_sessions``, one row each.
+
+    What the general path makes of the same sums (rows, their order, the totals
+    added up in that order), without its dictionaries and generators: 20,000
+    sessions take 25 ms here instead of 0.15 s.
+    """
+    session_sums.refresh(conn)
+    clauses, params = _filters(_SESSIONS, None, None, provider, project)
+    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+    sql = ("SELECT u.session_id, u.input_tokens, u.output_tokens, u.cache_creation_tokens, u.cache_read_tokens, "
+           "u.cost_usd, u.unpriced, "
+           "u.input_tokens + u.output_tokens + u.cache_creation_tokens + u.cache_read_tokens AS total "
+           f"FROM {_SESSIONS.table} {where} ORDER BY total DESC, u.session_id")
+    rows: list[UsageReportRow] = []
+    costs: list[float] = []
+    i_all = o_all = cc_all = cr_all = 0
+    complete = True
+    for key, i, o, cc, cr, cost, unpriced, total in conn.execute(sql, params):
+        known = unpriced_models.known_cost(0.0 + (cost or 0), unpriced)
+        rows.append(UsageReportRow(str(key), i, o, cc, cr, total, known, not unpriced))
+        i_all, o_all, cc_all, cr_all = i_all + i, o_all + o, cc_all + cc, cr_all + cr
+        costs.append(known or 0.0)
+        complete = complete and not unpriced
+    totals = UsageTotals(
+        input_tokens=i_all, output_tokens=o_all, cache_creation_tokens=cc_all, cache_read_tokens=cr_all,
+        total_tokens=i_all + o_all + cc_all + cr_all,
+        cost_usd=unpriced_models.known_cost(sum(costs), not complete), cost_complete=complete,
+    )
+    unpriced_names = [] if complete else unpriced_models.in_range(conn, None, None, provider)
+    return UsageReport(rows=rows, totals=totals, unpriced_models=unpriced_names)
 
 
 def _row(key: str, models: dict[str | None, list[float]], breakdown: bool) -> UsageReportRow:
@@ -151,6 +186,22 @@ def _sums(conn: apsw.Connection, source: _Source, by: str, start: float | None, 
         quarters.refresh(conn)
     elif source is _SESSIONS:
         session_sums.refresh(conn)
+    clauses, params = _filters(source, start, end, provider, project)
+    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+    key = source.keys[by]
+    model = source.model if breakdown else "NULL"
+    sql = (f"SELECT {key} AS grouped, {model} AS split, {_SUMS.format(p=source.prefix)}, {source.unpriced} "
+           f"FROM {source.table} {where} GROUP BY grouped, split ORDER BY grouped")
+    sums: _Sums = {}
+    for k, m, *values in conn.execute(sql, params):
+        at = k * source.step if key == source.time else k
+        sums.setdefault(at, {})[m] = values
+    return sums
+
+
+def _filters(source: _Source, start: float | None, end: float | None, provider: str | None,
+             project: str | None) -> tuple[list[str], list[object]]:
+    """The WHERE clauses (and their parameters) of a report from ``source``."""
     clauses: list[str] = []
     params: list[object] = []
     # Quarters are read only between whole quarter hours (``report`` checks): no quarter is cut in two.
@@ -166,16 +217,7 @@ def _sums(conn: apsw.Connection, source: _Source, by: str, start: float | None, 
     if project is not None:
         clauses.append("s.project = ?")
         params.append(project)
-    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-    key = source.keys[by]
-    model = source.model if breakdown else "NULL"
-    sql = (f"SELECT {key} AS grouped, {model} AS split, {_SUMS.format(p=source.prefix)}, {source.unpriced} "
-           f"FROM {source.table} {where} GROUP BY grouped, split ORDER BY grouped")
-    sums: _Sums = {}
-    for k, m, *values in conn.execute(sql, params):
-        at = k * source.step if key == source.time else k
-        sums.setdefault(at, {})[m] = values
-    return sums
+    return clauses, params
 
 
 def _by_calendar(by_time: _Sums, fmt: Callable[[datetime.date], str], tz: when.Zone,
@@ -188,6 +230,7 @@ def _by_calendar(by_time: _Sums, fmt: Callable[[datetime.date], str], tz: when.Z
     """
     out: dict[str, dict[str | None, list[float]]] = {}
     key, next_day = "", float("-inf")
+    acc: dict[str | None, list[float]] = {}
     for at, models in by_time.items():
         assert isinstance(at, (int, float))
         if at >= next_day:
@@ -197,15 +240,22 @@ def _by_calendar(by_time: _Sums, fmt: Callable[[datetime.date], str], tz: when.Z
             if whole_quarters and any(b % quarters.QUARTER_HOUR for b in bounds):
                 raise _NotWholeQuarters
             next_day = bounds[1]
-        acc = out.setdefault(key, {})
+            acc = out.setdefault(key, {})  # a week or month goes on over the days of its key
         for m, values in models.items():
             _add(acc.setdefault(m, [0, 0, 0, 0, 0.0, 0]), values)
     return out
 
 
-def _add(acc: list[float], values: Iterable[float]) -> None:
-    for n, v in enumerate(values):
-        acc[n] += v or 0
+def _add(acc: list[float], values: Sequence[float]) -> None:
+    """Add five sums and an unpriced count to ``acc``: once per quarter hour of a
+    report by day, so spelled out rather than looped (a third of its time)."""
+    i, o, cc, cr, cost, unpriced = values
+    acc[0] += i or 0
+    acc[1] += o or 0
+    acc[2] += cc or 0
+    acc[3] += cr or 0
+    acc[4] += cost or 0
+    acc[5] += unpriced or 0
 
 
 def local_midnight(name: str, value: str, days_after: int = 0) -> float:

@@ -15,17 +15,26 @@ from __future__ import annotations
 
 import apsw
 
+# Walk back from each session's last timestamp (of a response or a message) to
+# the earliest one of the window ``pause`` before it, until a window is empty:
+# the walk stops at the first timestamp after a gap longer than ``pause``. Every
+# two steps go back at least ``pause``, and each reads one session's entries of
+# an index led by its id, so a session costs a few steps for its latest stretch. (A window function over every timestamp of every
+# session, sorted and deduplicated, took 0.5 s at 7,000 long sessions.)
 _STRETCH = """
-WITH chosen(id) AS (SELECT value FROM json_each(:ids)),
-times(session_id, ts) AS (
-    SELECT session_id, ts FROM usage WHERE session_id IN (SELECT id FROM chosen)
-    UNION
-    SELECT session_id, ts FROM messages WHERE session_id IN (SELECT id FROM chosen)
-),
-gaps AS (
-    SELECT session_id, ts, ts - lag(ts) OVER (PARTITION BY session_id ORDER BY ts) AS gap FROM times
+WITH RECURSIVE chosen(id) AS (SELECT value FROM json_each(:ids)),
+walk(session_id, ts) AS (
+    SELECT id, (SELECT max(t) FROM (SELECT max(ts) AS t FROM usage WHERE session_id = id
+                                    UNION ALL SELECT max(ts) FROM messages WHERE session_id = id))
+    FROM chosen
+    UNION ALL
+    SELECT session_id, (SELECT min(t) FROM (
+        SELECT min(ts) AS t FROM usage WHERE session_id = w.session_id AND ts >= w.ts - :pause AND ts < w.ts
+        UNION ALL
+        SELECT min(ts) FROM messages WHERE session_id = w.session_id AND ts >= w.ts - :pause AND ts < w.ts))
+    FROM walk w WHERE w.ts IS NOT NULL
 )
-SELECT session_id, max(ts) FROM gaps WHERE gap IS NULL OR gap > :pause GROUP BY session_id
+SELECT session_id, min(ts) FROM walk WHERE ts IS NOT NULL GROUP BY session_id
 """
 
 

@@ -80,6 +80,11 @@ class Source(Protocol):
         """
         ...
 
+    # Optional: ``parse_usage(path, data, state) -> Batch``, ``parse`` without the
+    # messages and file references (sessions, usage, state and malformed count the
+    # same), for a first ``usage`` that stores the conversation later
+    # (``ingest._files.read``). Claude Code has it.
+
 
 def find_files(top: Path, wanted: Callable[[str], bool]) -> list[str]:
     """Files under ``top`` whose name is ``wanted``, in the order of sorted ``Path``s.

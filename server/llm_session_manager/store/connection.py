@@ -18,7 +18,7 @@ import apsw
 
 from ..errors import StoreError
 
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 PAGE_SIZE = 16384
 BUSY_TIMEOUT_MS = 10_000
 DB_NAME = "sessions.db"

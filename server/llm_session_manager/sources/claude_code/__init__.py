@@ -48,6 +48,14 @@ class ClaudeCode:
 
         return parse_chunk(path, data, state)
 
+    def parse_usage(self, path: Path, data: bytes, state: bytes | None) -> Batch:
+        """``parse`` without the messages and file references: the sessions (titles
+        and models too), usage and state are the same. For a report that reads only
+        usage (``ingest._files.read``); the conversation is stored later."""
+        from ._chunk import parse_chunk
+
+        return parse_chunk(path, data, state, usage_only=True)
+
 
 SOURCE = ClaudeCode()
 

@@ -13,18 +13,18 @@ from pathlib import Path
 import msgspec
 
 from ...models import Batch, SessionRow
-from ._conversation import SYNTHETIC, Conversation, Session
+from ._conversation import SYNTHETIC, Conversation, Session, Titles
 from ._lines import PROGRESS, Line, decode
 from ._usage import Tally
 
 
-def parse_chunk(path: Path, data: bytes, state: bytes | None) -> Batch:
+def parse_chunk(path: Path, data: bytes, state: bytes | None, usage_only: bool = False) -> Batch:
     batch = Batch(state)
     # A sub-agent's log belongs to its parent's session, named by the directory above.
     file_session = path.parent.parent.name if path.parent.name == "subagents" else path.stem
     sessions: dict[str, Session] = {}
     tally = Tally()
-    talk = Conversation(batch.messages, batch.file_refs)
+    talk = (Titles if usage_only else Conversation)(batch.messages, batch.file_refs)
     add_usage, assistant, user = tally.add, talk.assistant, talk.user
     for lines in decode(data, batch):
         for line in lines:

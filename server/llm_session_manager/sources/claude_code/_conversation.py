@@ -160,6 +160,38 @@ class Conversation:
         self.messages.append(_row(MessageRow, (key, session_id, when, role, kind, text)))
 
 
+class Titles(Conversation):
+    """A ``Conversation`` that keeps no messages or file references, only what the
+    session row takes from them: its model, its title (the first typed prompt, or a
+    summary) and the malformed summaries counted. For a report that stores usage
+    first (``ClaudeCode.parse_usage``): each turn then costs a check or two."""
+
+    __slots__ = ()
+
+    def assistant(self, line: Line, message: Message, session: Session, session_id: str, when: float) -> None:
+        model = message.model
+        if model and not line.isSidechain and model != SYNTHETIC and not line.isApiErrorMessage:
+            session.model = model
+
+    def user(self, line: Line, message: Message, session: Session, session_id: str, when: float) -> None:
+        if session.title is not None or line.isSidechain or line.isMeta or line.isCompactSummary:
+            return
+        content = message.content
+        if isinstance(content, tuple):
+            prompt = "\n".join(block.text for block in content if block.type == "text" and block.text)
+        else:
+            prompt = content or ""
+        if prompt and not prompt.startswith(_NOT_PROMPTS):
+            session.title = one_line(prompt)
+
+    def compact(self, line: Line, session_id: str, when: float) -> None:
+        pass
+
+    def place_summaries(self, file_session: str, session: Session) -> None:
+        for _leaf, text in self.summaries:
+            session.summary = one_line(text)
+
+
 def one_line(text: str, limit: int = 80) -> str:
     return " ".join(text.split())[:limit]
 

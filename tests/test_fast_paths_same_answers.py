@@ -1,0 +1,129 @@
+"""The faster ways reports are computed give the answers the plain definitions give.
+
+* A first ``usage`` parses Claude Code logs for sessions and usage only
+  (``parse_usage``): the sessions (titles, models), usage, parser state and
+  malformed count are those of the whole parse, line for line.
+* The "working since" clock walks back from a session's last timestamp a window
+  at a time: it lands where the definition (the latest timestamp after a gap
+  longer than the pause) puts it, gaps of exactly the pause included.
+* ``usage --by session`` over all time reads ``usage_sessions`` one row each: the
+  rows, their order and the totals are those of the responses themselves.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from llm_session_manager import demo_logs
+from llm_session_manager.services import working
+from llm_session_manager.sources.claude_code import SOURCE as CLAUDE
+from llm_session_manager.store import connect
+from test_blocks import Response, write_session
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PAUSE_S = 4 * 3600.0  # health.stopped_after_s with the default 30 idle minutes
+
+# The definition ``working.since`` replaced: every timestamp of a session, the gap
+# before each, and the latest one after a gap longer than the pause.
+BY_DEFINITION = """
+WITH times(session_id, ts) AS (
+    SELECT session_id, ts FROM usage UNION SELECT session_id, ts FROM messages
+),
+gaps AS (
+    SELECT session_id, ts, ts - lag(ts) OVER (PARTITION BY session_id ORDER BY ts) AS gap FROM times
+)
+SELECT session_id, max(ts) FROM gaps WHERE gap IS NULL OR gap > :pause GROUP BY session_id
+"""
+
+
+def _claude_logs(tmp_path: Path) -> list[Path]:
+    """Every Claude Code fixture transcript, and a generated history with sub-agents,
+    resumed sessions, summaries, compactions and API errors."""
+    generated = tmp_path / "generated"
+    demo_logs.write_corpus(generated, 3 << 20, files=40, seed=5)
+    found = [p for d in ("claude-code", "claude-code-memorize", "claude-code-prices")
+             for p in (FIXTURES / d).rglob("*.jsonl")]
+    return sorted(found) + sorted(generated.rglob("*.jsonl"))
+
+
+def test_a_usage_only_parse_of_claude_code_logs_keeps_sessions_usage_and_state(tmp_path):
+    logs = _claude_logs(tmp_path)
+    assert len(logs) > 40
+    kept_messages = 0
+    for path in logs:
+        data = path.read_bytes()
+        for start, state in ((0, None), (len(data) // 2, b"1755000000.0")):  # from the start, and resumed
+            start = data.find(b"\n", start) + 1 if start else 0
+            whole = CLAUDE.parse(path, data[start:], state)
+            usage_only = CLAUDE.parse_usage(path, data[start:], state)
+            assert usage_only.sessions == whole.sessions, path
+            assert usage_only.usage == whole.usage, path
+            assert (usage_only.state, usage_only.malformed, usage_only.skipped) == \
+                   (whole.state, whole.malformed, whole.skipped), path
+            assert usage_only.messages == [] and usage_only.file_refs == []
+            kept_messages += len(whole.messages)
+    assert kept_messages > 500  # the logs hold a conversation the usage-only parse left out
+
+
+def test_the_working_clock_starts_after_the_last_gap_longer_than_the_pause(cli, fixture_logs):
+    hour = 3600
+    base = 1_755_000_000  # 2025-08-12T12:00:00Z
+    shapes = {  # seconds after base of each response; a prompt is written at the same instant
+        "a1000000-0000-4000-8000-000000000000": [0, hour, 5 * hour, 6 * hour],  # a 4 h gap: not a stop
+        "a2000000-0000-4000-8000-000000000000": [0, hour, 5 * hour + 1, 6 * hour],  # just over: a stop
+        "a3000000-0000-4000-8000-000000000000": [0, 3 * hour, 6 * hour, 9 * hour, 12 * hour],  # never stopped
+        "a4000000-0000-4000-8000-000000000000": [0, 30 * 86400, 30 * 86400 + 600, 60 * 86400],  # picked up, twice
+        "a5000000-0000-4000-8000-000000000000": [0],
+    }
+    for sid, offsets in shapes.items():
+        stamps = [f"{_utc(base + s)}" for s in offsets]
+        write_session(fixture_logs.claude, sid, [Response(ts, 10, 20) for ts in stamps], cwd=f"/home/dev/{sid[:2]}")
+    assert cli("scan", "--json").code == 0
+    conn = connect()
+    try:
+        spans = {sid: (first, last) for sid, first, last in
+                 conn.execute("SELECT id, started_at, last_activity FROM sessions")}
+        walked = working.since(conn, spans, pause_s=PAUSE_S, shortest_s=0.0)
+        defined = dict(conn.execute(BY_DEFINITION, {"pause": PAUSE_S}).fetchall())
+    finally:
+        conn.close()
+    assert len(spans) > len(shapes)  # the fixture sessions too
+    assert walked == {sid: max(start, spans[sid][0]) for sid, start in defined.items()}
+    assert walked["a1000000-0000-4000-8000-000000000000"] == base
+    assert walked["a2000000-0000-4000-8000-000000000000"] == base + 5 * hour + 1
+    assert walked["a4000000-0000-4000-8000-000000000000"] == base + 60 * 86400
+
+
+def _utc(t: int) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(t, UTC).isoformat().replace("+00:00", "Z")
+
+
+def test_usage_by_session_rows_order_and_totals_are_the_responses_own(cli, store):
+    shown = cli("usage", "--by", "session", "--json", "--no-scan").json()
+    only_claude = cli("usage", "--by", "session", "--provider", "claude-code", "--json", "--no-scan").json()
+    conn = connect()
+    try:
+        raw = conn.execute("""
+            SELECT u.session_id, sum(input_tokens), sum(output_tokens), sum(cache_creation_tokens),
+                   sum(cache_read_tokens), sum(cost_usd), sum(priced = 2), s.provider
+            FROM usage u JOIN sessions s ON s.id = u.session_id GROUP BY u.session_id""").fetchall()
+    finally:
+        conn.close()
+    for report, rows in ((shown, raw), (only_claude, [r for r in raw if r[7] == "claude-code"])):
+        expected = sorted(({"key": sid, "input_tokens": i, "output_tokens": o, "cache_creation_tokens": cc,
+                            "cache_read_tokens": cr, "total_tokens": i + o + cc + cr,
+                            "cost_usd": None if unpriced and not cost else round(cost, 6),
+                            "cost_complete": not unpriced}
+                           for sid, i, o, cc, cr, cost, unpriced, _ in rows),
+                          key=lambda r: (-r["total_tokens"], r["key"]))
+        assert len(expected) > 1
+        assert [{**r, "cost_usd": r["cost_usd"] and round(r["cost_usd"], 5)} for r in report["rows"]] == \
+               [{**r, "cost_usd": r["cost_usd"] and round(r["cost_usd"], 5)} for r in expected]
+        totals = report["totals"]
+        for field in ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens", "total_tokens"):
+            assert totals[field] == sum(r[field] for r in expected)
+        assert totals["cost_complete"] == all(r["cost_complete"] for r in expected)
+    assert json.dumps(shown) != json.dumps(only_claude)  # the fixtures hold Codex sessions too
