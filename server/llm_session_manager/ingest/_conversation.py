@@ -44,6 +44,7 @@ import apsw
 from ..sources import SOURCES, Source, plugins
 from ..store.bulk import restore_indexes
 from ._files import Stat, Work
+from ._rows import chunks as chunks_of
 from ._rows import ingest
 from ._store import Part
 
@@ -110,7 +111,7 @@ def store_pending(conn: apsw.Connection, progress: Callable[[int, int], None] | 
             continue
         work.append(Work(source, Path(path), Stat(inode, offset, st.st_mtime_ns, st.st_ctime_ns), start, state))
     stored = 0
-    chunks = _chunks(work)
+    chunks = chunks_of(work, CHUNK_BYTES)  # smaller than a scan's: the messages are the bulk
     for done, outcome in enumerate(ingest(conn, chunks, Part.CONVERSATION), 1):
         stored += outcome.records
         if progress:
@@ -223,16 +224,3 @@ def _lines_source(provider: str) -> Source | None:
     found = (s for s in SOURCES if s.provider == provider and s.layout == "lines")
     return next(found, None) or next((s for s in plugins.active().sources
                                       if s.provider == provider and s.layout == "lines"), None)
-
-
-def _chunks(work: list[Work]) -> list[list[Work]]:
-    """Logs grouped into about ``CHUNK_BYTES`` of conversation to read: one transaction each."""
-    chunks: list[list[Work]] = []
-    size = CHUNK_BYTES
-    for item in work:
-        if size >= CHUNK_BYTES:
-            chunks.append([])
-            size = 0
-        chunks[-1].append(item)
-        size += item.stat.st_size - item.offset
-    return chunks

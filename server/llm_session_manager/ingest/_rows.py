@@ -36,12 +36,13 @@ class Rows(NamedTuple):
     files: list[tuple]
 
 
-def chunks(work: list[Work]) -> list[list[Work]]:
-    """Files grouped into about ``CHUNK_BYTES`` of new data: one transaction each."""
+def chunks(work: list[Work], chunk_bytes: int | None = None) -> list[list[Work]]:
+    """Files grouped into about ``chunk_bytes`` (default ``CHUNK_BYTES``) of new data: one transaction each."""
+    chunk_bytes = CHUNK_BYTES if chunk_bytes is None else chunk_bytes
     chunks: list[list[Work]] = [[]]
     size = 0
     for item in work:
-        if size >= CHUNK_BYTES:
+        if size >= chunk_bytes:
             chunks.append([])
             size = 0
         chunks[-1].append(item)
