@@ -10,8 +10,9 @@ What still moves with the real clock is replaced by ``CLOCK`` in the normalizers
 field by field, each saying why. Health's ``activity`` part and ``active`` depend on the
 clock too but are left in: the demo ended on 2026-03-01, long past the idle time after
 which activity is 0 and a session is not active, so they no longer move.
-Days, weeks and months are local time: ``usage`` gets ``--timezone UTC`` and the
-``sandbox`` fixture sets ``TZ=UTC`` for ``analytics`` and ``blocks``, which have no option.
+Days, weeks and months are local time: ``usage`` gets ``--timezone UTC``, and every
+command runs with ``TZ=UTC`` for ``analytics``, whose days are local and which has no
+option (under another TZ its daily rows move, as they should).
 
 Updating: ``pytest tests/snapshots --update-snapshots`` rewrites every file from what the
 CLI prints now (it must run from this folder: pytest reads the option from its
@@ -25,10 +26,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from llm_session_manager.demo_logs import write_demo_logs
@@ -69,6 +71,7 @@ def run(demo_history: Demo, cli) -> Callable[..., str]:
         "LLM_SESSION_DATA_DIR": str(demo_history.data),
         "CLAUDE_CONFIG_DIR": str(demo_history.logs / "claude"),
         "CODEX_HOME": str(demo_history.logs / "codex"),
+        "TZ": "UTC",  # analytics' days are local days and it has no --timezone
     }
     if not demo_history.scanned:
         scan = cli("scan", "--json", env=env)
@@ -118,12 +121,12 @@ def _export_json(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _export_yaml(text: str) -> str:
-    text = re.sub(r"^exported_at: .*$", f"exported_at: {CLOCK}", text, flags=re.M)  # when it was made
+    text = re.sub(r"^exported_at: .*$", f"exported_at: {CLOCK}", text, flags=re.MULTILINE)  # when it was made
     return _idle_message(text)
 
 
 def _export_markdown(text: str) -> str:
-    text = re.sub(r"^_Exported \S+ by", f"_Exported {CLOCK} by", text, flags=re.M)  # when it was made
+    text = re.sub(r"^_Exported \S+ by", f"_Exported {CLOCK} by", text, flags=re.MULTILINE)  # when it was made
     return _idle_message(text)
 
 
@@ -173,6 +176,16 @@ def test_usage_between_fixed_dates_is_unchanged(run, update_snapshots: bool) -> 
     out = run("usage", "--by", "day", "--since", "2026-02-25", "--until", "2026-02-28",
               "--timezone", "UTC", "--json")
     _check_json("usage-day-2026-02-25..28.json", out, _same, update_snapshots)
+
+
+@pytest.mark.parametrize("by", ["day", "week"])
+def test_usage_with_its_zone_given_is_the_same_under_any_tz(run, cli, demo_history: Demo, by: str) -> None:
+    """``--timezone UTC`` pins the days, so the shell's TZ (here UTC+14) changes nothing."""
+    # ``run`` only makes sure the demo store is scanned; this test runs the CLI itself, in another TZ.
+    env = {"LLM_SESSION_DATA_DIR": str(demo_history.data), "TZ": "Pacific/Kiritimati"}
+    far_east = cli("usage", "--by", by, "--timezone", "UTC", "--json", "--no-scan", env=env)
+    assert far_east.code == 0, far_east.err
+    _check_json(f"usage-{by}.json", far_east.out, _same, update=False)
 
 
 def test_analytics_is_unchanged(run, update_snapshots: bool) -> None:
