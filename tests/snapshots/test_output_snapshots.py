@@ -9,7 +9,9 @@ and scanned once with the real CLI; each test runs one command with ``--no-scan`
 What still moves with the real clock is replaced by ``CLOCK`` in the normalizers below,
 field by field, each saying why. Health's ``activity`` part and ``active`` depend on the
 clock too but are left in: the demo ended on 2026-03-01, long past the idle time after
-which activity is 0 and a session is not active, so they no longer move.
+which activity is 0 and a session is not active, so they no longer move. An export's
+"tokens now" of each touched file reads that file on this machine; the demo's
+``/home/alex/code/...`` paths do not exist, so it is always "file gone".
 Days, weeks and months are local time: ``usage`` gets ``--timezone UTC``, and every
 command runs with ``TZ=UTC`` for ``analytics``, whose days are local and which has no
 option (under another TZ its daily rows move, as they should).
