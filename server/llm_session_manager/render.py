@@ -13,8 +13,18 @@ from rich.text import Text
 from . import fit
 from .formatting import ago, compact, ellipsis, epoch, local_time, middle, money, short_model
 from .models import (
-    AnalyticsReport, BillingBlock, LocalModel, Recommendation, ScanResult, Session, TokenCount, UsageModelRow,
-    UsageReport, UsageReportRow, UsageShare, short_id,
+    AnalyticsReport,
+    BillingBlock,
+    LocalModel,
+    Recommendation,
+    ScanResult,
+    Session,
+    TokenCount,
+    UsageModelRow,
+    UsageReport,
+    UsageReportRow,
+    UsageShare,
+    short_id,
 )
 
 if TYPE_CHECKING:

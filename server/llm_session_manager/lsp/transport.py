@@ -193,7 +193,7 @@ def _dispatch(protocol: TrioLanguageServerProtocol, body: bytes) -> None:
     """Decode one message and hand it to pygls; a bad message never ends the connection."""
     try:
         message = json.loads(body, object_hook=protocol.structure_message)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 -- a bad message never ends the connection
         _reject(protocol, body, exc)
         return
     try:

@@ -6,7 +6,6 @@ import bisect
 import os
 import time
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta, timezone
 from typing import Any, NamedTuple
 
 import apsw
@@ -232,7 +231,7 @@ def short_ids(conn: apsw.Connection, ids: Iterable[str]) -> dict[str, str]:
 
 def _common(a: str, b: str) -> int:
     """The length of the prefix ``a`` and ``b`` share."""
-    return len(os.path.commonprefix([a, b]))
+    return len(os.path.commonprefix([a, b]))  # noqa: RUF071 -- session ids: character by character is meant
 
 
 def tag(conn: apsw.Connection, ref: str, tags: list[str]) -> str:

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import select
 import sys
+from typing import ClassVar
 
 from textual import work
 from textual.app import App, ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Static
 
@@ -43,7 +44,7 @@ class DashboardApp(App[None]):
     TITLE = "llm-session dashboard"
     ENABLE_COMMAND_PALETTE = False  # ``t`` is the theme switch; the palette would offer Textual's own
     AUTO_FOCUS = "SessionsTable"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("r", "reload", "Refresh"),
         Binding("t", "next_theme", "Theme"),

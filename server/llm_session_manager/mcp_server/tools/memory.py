@@ -88,7 +88,7 @@ class RememberArgs(Args):
     project: Project = None
     tags: Annotated[list[Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^\S+$")]], Meta(
         max_length=20, description="Tags, without spaces.",
-    )] = []
+    )] = []  # noqa: RUF012 -- msgspec copies a mutable default for each instance
 
 
 class Remembered(msgspec.Struct):

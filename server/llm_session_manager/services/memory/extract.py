@@ -72,7 +72,9 @@ _FACT = re.compile(
     re.I,
 )
 _CHANGE = re.compile(r"^(Added|Created|Fixed|Switched|Replaced|Removed|Renamed|Moved|Changed|Updated|Wired)\b")
-_PATH = re.compile(r"(?:[\w.-]+/)+[\w.-]+\.\w{1,8}\b|\b[\w-]+\.(?:py|ts|tsx|js|jsx|go|rs|rb|java|kt|c|h|cpp|md|toml|yaml|yml|json|sql|sh)\b")
+_PATH = re.compile(
+    r"(?:[\w.-]+/)+[\w.-]+\.\w{1,8}\b|\b[\w-]+\.(?:py|ts|tsx|js|jsx|go|rs|rb|java|kt|c|h|cpp|md|toml|yaml|yml|json|sql|sh)\b"
+)
 # Plans, progress and chatter: not knowledge.
 _TRIVIAL = re.compile(
     r"^(I'll (?!use\b)|I will (?!use\b)|Let me|Let's|(Now|Next|First|Then|Also|Finally),? (I|let|let's|we)\b|"

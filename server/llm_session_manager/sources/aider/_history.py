@@ -68,7 +68,7 @@ def parse_history(path: Path, data: bytes, state: bytes | None) -> Batch:
 
 
 class History:
-    __slots__ = ("batch", "s", "file", "cwd", "awaiting_cost", "touched")
+    __slots__ = ("awaiting_cost", "batch", "cwd", "file", "s", "touched")
 
     def __init__(self, path: Path, state: bytes | None) -> None:
         self.batch = Batch()

@@ -39,7 +39,7 @@ _row = tuple.__new__  # the row types' own __new__ is a Python call; this skips 
 class Session:
     """What one chunk learns of a session; becomes one ``SessionRow``."""
 
-    __slots__ = ("cwd", "title", "summary", "model", "branch", "version", "first", "last")
+    __slots__ = ("branch", "cwd", "first", "last", "model", "summary", "title", "version")
     cwd: str | None
     title: str | None  # the first typed prompt
     summary: str | None  # a summary line's, which wins
@@ -57,7 +57,7 @@ class Session:
 class Conversation:
     """The messages and file references of one chunk, in the order they were written."""
 
-    __slots__ = ("messages", "file_refs", "summaries", "malformed")
+    __slots__ = ("file_refs", "malformed", "messages", "summaries")
 
     def __init__(self, messages: list[MessageRow], file_refs: list[FileRefRow]) -> None:
         self.messages = messages

@@ -49,7 +49,7 @@ _row = tuple.__new__  # UsageRow's own __new__ is a Python call; this skips it o
 class Tally:
     """The billed responses of one chunk, one row per dedup key."""
 
-    __slots__ = ("rows", "first_key")
+    __slots__ = ("first_key", "rows")
 
     def __init__(self) -> None:
         self.rows: dict[str, UsageRow] = {}

@@ -69,7 +69,7 @@ def _lines_of(data: bytes) -> list[bytes]:
 class Chunk:
     """Rows from the lines of one chunk, and the state the next chunk starts from."""
 
-    __slots__ = ("batch", "s", "sid", "first", "last", "compacted", "emitted")
+    __slots__ = ("batch", "compacted", "emitted", "first", "last", "s", "sid")
 
     def __init__(self, path: Path, state: bytes | None) -> None:
         self.batch = Batch()
