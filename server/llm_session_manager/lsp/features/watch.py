@@ -131,7 +131,7 @@ def _scan(conn: apsw.Connection, config: Config, report: Report | None) -> ScanR
 
 def _poll(conn: apsw.Connection, config: Config, last: int | None) -> tuple[int, list[Session] | None, Config]:
     """The store's data version, and the sessions if it moved since ``last``."""
-    version = conn.execute("PRAGMA data_version").fetchone()[0]
+    version = conn.execute("PRAGMA data_version").get
     if version == last:
         return version, None, config
     from ...services import sessions

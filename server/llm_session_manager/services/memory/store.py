@@ -119,7 +119,7 @@ def write(conn: apsw.Connection, pending: Sequence[Pending], embedder: Any) -> l
         by_id = {p.id: (vecs[i], codes[i]) for i, p in enumerate(todo)}
     with write_transaction(conn):
         # We hold the write lock: rows above this rid are the ones this call inserts.
-        before = conn.execute("SELECT coalesce(max(rid), 0) FROM memories").fetchone()[0]
+        before = conn.execute("SELECT coalesce(max(rid), 0) FROM memories").get
         conn.executemany(
             "INSERT OR IGNORE INTO memories (id, text, project, session_id, message_key, tags, metadata,"
             " source, writer, created_at, content_hash, embedded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -141,6 +141,7 @@ def write(conn: apsw.Connection, pending: Sequence[Pending], embedder: Any) -> l
                     f"SELECT {_COLUMNS} FROM memories WHERE id = ? OR content_hash = ? LIMIT 1",
                     (p.id, p.content_hash),
                 ).fetchone()
+                assert row is not None, "_unstored left it out: its id or content is stored"
                 out.append((from_row(row), False))
     return out
 
@@ -149,7 +150,8 @@ def _unstored(conn: apsw.Connection, pending: Sequence[Pending]) -> set[str]:
     """Ids of ``pending`` whose id and content are both new (and first of their content)."""
     ids = [p.id for p in pending]
     hashes = [p.content_hash for p in pending]
-    seen_ids, seen_hashes = set(), set()
+    seen_ids: set[str] = set()
+    seen_hashes: set[str] = set()
     for chunk in range(0, len(ids), 500):
         marks = ",".join("?" * len(ids[chunk : chunk + 500]))
         seen_ids.update(r[0] for r in conn.execute(
