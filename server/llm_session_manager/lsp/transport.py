@@ -210,7 +210,7 @@ def _reject(protocol: TrioLanguageServerProtocol, body: bytes, exc: Exception) -
     except ValueError:
         logger.error("ignoring a message that is not JSON: %r", body[:200])
         error = JsonRpcParseError().to_response_error()
-        protocol._send_response(None, error=error)  # type: ignore[arg-type]
+        protocol._send_response(None, error=error)
         return
     if isinstance(raw, dict) and "id" in raw and "method" in raw:
         cause = exc if isinstance(exc, JsonRpcException) else JsonRpcInternalError(str(exc))

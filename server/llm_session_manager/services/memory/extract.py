@@ -124,7 +124,7 @@ def sentences(text: str) -> list[str]:
             joined[-1] = f"{joined[-1]} {line}"
         else:
             joined.append(line)
-    out = []
+    out: list[str] = []
     for block in joined:
         out.extend(s.strip() for s in _SENTENCE_END.split(block) if s.strip())
     return out

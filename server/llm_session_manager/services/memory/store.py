@@ -13,7 +13,7 @@ import json
 import time
 import uuid
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import apsw
 
@@ -191,7 +191,8 @@ def list_memories(
     conn: apsw.Connection, *, project: str | None = None, tag: str | None = None, limit: int | None = None
 ) -> list[Memory]:
     """Memories, newest first."""
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[Any] = []
     if project:
         clauses.append("project = ?")
         params.append(project)
@@ -213,11 +214,11 @@ def resolve(conn: apsw.Connection, ref: str) -> tuple[int, str]:
         raise BadInput("empty memory id")
     row = conn.execute("SELECT rid, id FROM memories WHERE id = ?", (ref,)).fetchone()
     if row:
-        return row
+        return cast("tuple[int, str]", row)
     pattern = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    rows = conn.execute(
+    rows = cast("list[tuple[int, str]]", conn.execute(
         "SELECT rid, id FROM memories WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 6", (pattern,)
-    ).fetchall()
+    ).fetchall())
     if not rows:
         raise NotFound(f"no memory with id {ref!r} (see 'llm-session memory list')")
     if len(rows) > 1:
@@ -249,7 +250,8 @@ def forget_where(
     """
     if memory_id is None and session_id is None and tag is None and since is None:
         raise BadInput("say what to forget: a memory id, --session, --tag or --since")
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[Any] = []
     if memory_id is not None:
         clauses.append("rid = ?")
         params.append(resolve(conn, memory_id)[0])
@@ -262,7 +264,8 @@ def forget_where(
     if since is not None:
         clauses.append("created_at >= ?")
         params.append(since)
-    rows = conn.execute(f"SELECT rid, id FROM memories WHERE {' AND '.join(clauses)} ORDER BY rid", params).fetchall()
+    rows = cast("list[tuple[int, str]]", conn.execute(
+        f"SELECT rid, id FROM memories WHERE {' AND '.join(clauses)} ORDER BY rid", params).fetchall())
     if not dry_run:
         _delete(conn, rows)
     return [mid for _, mid in rows]
