@@ -90,8 +90,9 @@ def _rules(s: Session, config: Config, now: float) -> list[Recommendation]:
 def _consolidate(sessions: list[Session]) -> list[Recommendation]:
     by_place: dict[str, list[Session]] = defaultdict(list)
     for s in sessions:
-        if s.cwd or s.project:
-            by_place[s.cwd or s.project].append(s)
+        place = s.cwd or s.project
+        if place:
+            by_place[place].append(s)
     out = []
     for place, group in sorted(by_place.items()):
         if len(group) < 2:

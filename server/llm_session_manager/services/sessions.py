@@ -6,7 +6,7 @@ import bisect
 import os
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 import apsw
 
@@ -362,6 +362,10 @@ def parse_since(text: str, *, name: str = "since") -> float:
     return when.parse_since(text, name=name)
 
 
+@overload
+def iso(ts: float) -> str: ...
+@overload
+def iso(ts: float | None) -> str | None: ...
 def iso(ts: float | None) -> str | None:
     """Unix seconds as ISO 8601 UTC with a Z, the form the assistants' logs use."""
     if ts is None:

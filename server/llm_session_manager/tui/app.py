@@ -149,5 +149,7 @@ def _terminal_hung_up() -> bool:
     if not hasattr(select, "poll"):  # Windows: consoles are not hung up
         return False
     poller = select.poll()
+    if sys.__stdout__ is None:  # started with no stdout at all: nothing to hang up
+        return False
     poller.register(sys.__stdout__.fileno(), 0)  # hang-up and errors are reported whatever is asked
     return any(events & (select.POLLHUP | select.POLLERR | select.POLLNVAL) for _, events in poller.poll(0))
