@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple, overload
 
 import apsw
@@ -103,7 +103,8 @@ def list_sessions(
         raise BadInput(f"cannot sort sessions by {sort!r}; choose one of {', '.join(SESSION_SORTS)}")
     if limit is not None and limit < 1:
         raise BadInput(f"the limit must be a positive number, got {limit}")
-    clauses, params = [], {}
+    clauses: list[str] = []
+    params: dict[str, object] = {}
     if filters.provider:
         clauses.append("s.provider = :provider")
         params["provider"] = filters.provider
@@ -167,7 +168,7 @@ def _norm(path: str | None) -> str:
 
 
 def _select(
-    conn: apsw.Connection, config: Config, clauses: list[str], params: dict[str, object], now: float | None
+    conn: apsw.Connection, config: Config, clauses: list[str], params: Mapping[str, object], now: float | None
 ) -> list[Session]:
     """``_SELECT`` for the sessions matching every clause; errors counted for those only."""
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
