@@ -72,7 +72,7 @@ class Context:
 
         return Console()
 
-    def emit(self, value: Any, human: Callable[[Any], None]) -> None:
+    def emit(self, value: Any, human: Callable[[Any], object]) -> None:
         """Print ``value`` as JSON with ``--json``, else call ``human(render)``.
 
         The rich-based ``render`` module is imported only for people: it costs
