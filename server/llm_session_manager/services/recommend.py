@@ -78,7 +78,7 @@ def _rules(s: Session, config: Config, now: float) -> list[Recommendation]:
             f"close it if the work is done, or export it first (llm-session export {short})",
         ))
     if s.health.status != "healthy" and not out:  # otherwise the rules above say why
-        worst = min(s.health.components, key=s.health.components.get)
+        worst = min(s.health.components, key=s.health.components.__getitem__)
         out.append(Recommendation(
             s.id, "health", "critical" if s.health.status == "critical" else "warning",
             f"health {s.health.score:.0f} ({s.health.status}); weakest: {worst}",
