@@ -209,7 +209,7 @@ class _BuiltOnFirstRequest:
     the first request until the server stops.
     """
 
-    def __init__(self, build, nursery: trio.Nursery) -> None:
+    def __init__(self, build: Callable[[], Callable[..., Awaitable[None]]], nursery: trio.Nursery) -> None:
         self._build = build
         self._nursery = nursery
         self._app: Callable[..., Awaitable[None]] | None = None
