@@ -68,7 +68,7 @@ class Conversation:
     def assistant(self, line: Line, message: Message, session: Session, session_id: str, when: float) -> None:
         """Its text, the files its tool calls name, and the session's model; or an API error."""
         content = message.content
-        if content.__class__ is tuple:
+        if isinstance(content, tuple):
             text = None  # the text blocks, joined by newlines; usually there is one block
             for n, block in enumerate(content):
                 kind = block.type
@@ -93,7 +93,7 @@ class Conversation:
         """A prompt the user typed (the first titles the session), then any failed tool calls."""
         content = message.content
         errors = None
-        if content.__class__ is tuple:
+        if isinstance(content, tuple):
             prompt = ""  # the text blocks, joined by newlines; most user lines carry only tool results
             for block in content:
                 kind = block.type
