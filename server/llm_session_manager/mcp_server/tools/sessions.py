@@ -50,7 +50,7 @@ class SessionBrief(msgspec.Struct):
     active: bool
     tokens: TokensBrief
     context: ContextBrief
-    cost_usd: float
+    cost_usd: float | None  # None: none of its models has a price (as in Session)
     health: HealthBrief
 
 
@@ -88,7 +88,7 @@ def list_sessions(conn, config, a: ListSessionsArgs) -> dict[str, Any]:
     summary = SessionsSummary(
         active=sum(s.active for s in found),
         total_tokens=sum(s.tokens.total for s in found),
-        cost_usd=round(sum(s.cost_usd for s in found), 4),
+        cost_usd=round(sum(s.cost_usd or 0.0 for s in found), 4),  # the priced part: unpriced sessions are null
         providers=dict(Counter(s.provider for s in found).most_common()),
     )
     return {
