@@ -25,9 +25,10 @@ demo: install
 
 test: lint test-vscode test-python  # pytest last: its summary closes the output
 
-# ruff on the server's code (rules in pyproject.toml); fails the build on any finding.
+# ruff and mypy on the server's code (settings in pyproject.toml); either finding fails the build.
 lint: install
 	$(BIN)/ruff check server
+	$(BIN)/mypy
 
 # System packages some tests drive for real: Emacs with eglot, lsp-mode and
 # markdown-mode for the editor snippets. Installed with apt-get where we are root
