@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 VSCODE := editors/vscode
 
-.PHONY: venv install system-deps demo test test-fast test-python test-vscode bench docs clean
+.PHONY: venv install system-deps demo lint test test-fast test-python test-vscode bench docs clean
 
 venv: $(BIN)/python
 
@@ -23,7 +23,12 @@ install: $(STAMP)
 demo: install
 	$(BIN)/llm-session demo
 
-test: test-vscode test-python  # pytest last: its summary closes the output
+test: lint test-vscode test-python  # pytest last: its summary closes the output
+
+# ruff and mypy on the server's code (settings in pyproject.toml); either finding fails the build.
+lint: install
+	$(BIN)/ruff check server
+	$(BIN)/mypy
 
 # System packages some tests drive for real: Emacs with eglot, lsp-mode and
 # markdown-mode for the editor snippets. Installed with apt-get where we are root

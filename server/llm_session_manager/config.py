@@ -30,14 +30,14 @@ Percent = Annotated[float, msgspec.Meta(ge=0, le=100)]
 Positive = Annotated[float, msgspec.Meta(gt=0)]
 Weight = Annotated[float, msgspec.Meta(ge=0)]
 ColorScheme = Literal["dark", "light", "cyberpunk", "minimal"]
-ProviderId = Literal[PROVIDERS]  # msgspec checks config keys against models.PROVIDERS
+ProviderId = Literal[PROVIDERS]  # type: ignore[valid-type]  # msgspec checks config keys against models.PROVIDERS
 
 
 class _Section(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Base of every config struct: immutable, and a misspelt key is an error."""
 
 
-class HealthThresholds(_Section):
+class HealthThresholds(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
     """Score bands (0-100): from ``healthy`` up is healthy, from ``warning`` up a warning."""
 
     healthy: Percent = 70.0
@@ -49,7 +49,7 @@ class HealthThresholds(_Section):
             raise ValueError(f"must have warning <= healthy, {got}")
 
 
-class HealthWeights(_Section):
+class HealthWeights(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
     """Relative weights of the health score's components; only their ratios matter."""
 
     token_usage: Weight = 0.40
@@ -62,30 +62,30 @@ class HealthWeights(_Section):
             raise ValueError("must not all be zero")
 
 
-class Recommendations(_Section):
+class Recommendations(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
     context_percent: Percent = 85.0
     max_duration_hours: Positive = 4.0
     idle_minutes: Positive = 30.0
 
 
-class Dashboard(_Section):
+class Dashboard(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
     refresh_interval: Positive = 5.0  # seconds
     show_emoji: bool = True
     color_scheme: ColorScheme = "dark"
 
 
-class SessionDiscovery(_Section):
+class SessionDiscovery(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
     scan_interval: Positive = 30.0  # seconds
     ignore_patterns: tuple[str, ...] = ()  # fnmatch globs over absolute log paths
 
 
-class SourceConfig(_Section):
+class SourceConfig(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
     enabled: bool = True
     paths: tuple[Path, ...] = ()  # extra data directories, absolute
     url: str | None = None  # a local model server's address (ollama, lmstudio)
 
 
-class EmbedderConfig(_Section):
+class EmbedderConfig(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
     """Which model turns memories into vectors (docs/embeddings.md)."""
 
     kind: Literal["static", "sentence-transformers", "ollama", "openai"] = "static"
@@ -98,13 +98,13 @@ class EmbedderConfig(_Section):
     batch_size: Annotated[int, msgspec.Meta(gt=0)] | None = None
 
 
-class MemoryConfig(_Section):
+class MemoryConfig(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
     """The ``memory:`` section: what memory recall embeds with (docs/memory.md)."""
 
     embedder: EmbedderConfig = EmbedderConfig()
 
 
-class Config(_Section):
+class Config(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
     token_limits: dict[str, Annotated[int, msgspec.Meta(gt=0)]] = {}
     health_thresholds: HealthThresholds = HealthThresholds()
     health_weights: HealthWeights = HealthWeights()

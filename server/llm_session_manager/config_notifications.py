@@ -9,7 +9,7 @@ so a default config never sends anything anywhere.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 import msgspec
 
@@ -24,7 +24,7 @@ class _Section(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Immutable, and a misspelt key is an error (as in config.py)."""
 
 
-class QuietHours(_Section):
+class QuietHours(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
     """Local times; ``start`` after ``end`` (22:00 to 07:00) spans midnight."""
 
     start: str
@@ -36,24 +36,24 @@ class QuietHours(_Section):
                 raise ValueError(f"must have {name} as a 24-hour time like 22:00, got {value!r}")
 
 
-class Rule(_Section):
+class Rule(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
     enabled: bool = True
     cooldown_minutes: Positive | None = None  # None: notifications.cooldown_minutes
 
 
-class ContextRule(Rule):
+class ContextRule(Rule, frozen=True):  # frozen like _Section: said again so type checkers see it
     percent: Percent = 85.0
 
 
-class BudgetRule(Rule):
+class BudgetRule(Rule, frozen=True):  # frozen like _Section: said again so type checkers see it
     usd: Positive | None = None  # None: no budget, the rule is off
 
 
-class BlockEndRule(Rule):
+class BlockEndRule(Rule, frozen=True):  # frozen like _Section: said again so type checkers see it
     minutes_before: Positive = 15.0
 
 
-class NotifyRules(_Section):
+class NotifyRules(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
     health_warning: Rule = Rule()
     health_critical: Rule = Rule()
     context: ContextRule = ContextRule()
@@ -61,16 +61,16 @@ class NotifyRules(_Section):
     block_end: BlockEndRule = BlockEndRule()
 
 
-class DesktopChannel(_Section):
+class DesktopChannel(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
     enabled: bool = True
 
 
-class TerminalChannel(_Section):
+class TerminalChannel(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
     enabled: bool = True
     sound_command: str | None = None  # run instead of ringing the bell, e.g. "paplay bell.oga"
 
 
-class WebhookChannel(_Section):
+class WebhookChannel(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
     """Slack or Discord: the URL itself, or the environment variable holding it (it is a secret)."""
 
     enabled: bool = True
@@ -84,7 +84,7 @@ class WebhookChannel(_Section):
             raise ValueError(f"must have webhook_url starting with https://, got {self.webhook_url!r}")
 
 
-class EmailChannel(_Section):
+class EmailChannel(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
     """SMTP. The password is read from the environment variable ``password_env``, never the file."""
 
     enabled: bool = True
@@ -106,11 +106,14 @@ class EmailChannel(_Section):
             raise ValueError("must have password_env (the variable holding the password) with username")
 
 
-def _off(section: type[_Section]) -> _Section:
+_Channel = TypeVar("_Channel", "DesktopChannel", "TerminalChannel", "WebhookChannel", "EmailChannel")
+
+
+def _off(section: type[_Channel]) -> _Channel:
     return section(enabled=False)
 
 
-class NotifyChannels(_Section):
+class NotifyChannels(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
     desktop: DesktopChannel = _off(DesktopChannel)
     terminal: TerminalChannel = _off(TerminalChannel)
     slack: WebhookChannel = _off(WebhookChannel)
@@ -118,7 +121,7 @@ class NotifyChannels(_Section):
     email: EmailChannel = _off(EmailChannel)
 
 
-class Notifications(_Section):
+class Notifications(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
     cooldown_minutes: Positive = 30.0  # a rule repeats for the same subject at most this often
     watch_minutes: Positive = 60.0  # sessions active this recently are checked
     timeout: Positive = 5.0  # seconds per channel delivery

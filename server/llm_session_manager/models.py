@@ -97,7 +97,7 @@ class SessionRow(NamedTuple):
 class Batch:
     """Everything parsed from one chunk of one log file."""
 
-    __slots__ = ("sessions", "usage", "messages", "file_refs", "malformed", "skipped", "warnings", "state")
+    __slots__ = ("file_refs", "malformed", "messages", "sessions", "skipped", "state", "usage", "warnings")
 
     def __init__(self, state: bytes | None = None) -> None:
         self.sessions: dict[str, SessionRow] = {}

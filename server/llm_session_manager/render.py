@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -13,8 +13,18 @@ from rich.text import Text
 from . import fit
 from .formatting import ago, compact, ellipsis, epoch, local_time, middle, money, short_model
 from .models import (
-    AnalyticsReport, BillingBlock, LocalModel, Recommendation, ScanResult, Session, TokenCount, UsageModelRow,
-    UsageReport, UsageReportRow, UsageShare, short_id,
+    AnalyticsReport,
+    BillingBlock,
+    LocalModel,
+    Recommendation,
+    ScanResult,
+    Session,
+    TokenCount,
+    UsageModelRow,
+    UsageReport,
+    UsageReportRow,
+    UsageShare,
+    short_id,
 )
 
 if TYPE_CHECKING:
@@ -288,7 +298,7 @@ def billing_blocks(console: Console, blocks: list[BillingBlock]) -> None:
     if not blocks:
         console.print("No Claude usage in that window.")
         return
-    lines: list[tuple[str, Text, str, str, int, float]] = []
+    lines: list[tuple[str, Text, str, str, int, float | None, bool]] = []
     for b in blocks:
         used = _duration(epoch(b.last_activity) - epoch(b.start))
         status = Text("ACTIVE", style="green") if b.active else Text(used)
@@ -313,7 +323,7 @@ def billing_blocks(console: Console, blocks: list[BillingBlock]) -> None:
     console.print(fit.table(console, exact if fit.fits(exact, console.width) else columns(compact)))
 
 
-def sparkline(values: list[float], width: int) -> str:
+def sparkline(values: Sequence[float], width: int) -> str:
     """One block character per bucket of consecutive values (summed), scaled to the largest."""
     if not values:
         return ""
@@ -325,7 +335,7 @@ def sparkline(values: list[float], width: int) -> str:
     return "".join(_SPARKS[min(7, int(v / top * 7.999))] if v > 0 else " " for v in buckets)
 
 
-def _share_table(console: Console, title: str, rows: list[UsageShare], total_cost: float) -> None:
+def _share_table(console: Console, title: str, rows: list[UsageShare], total_cost: float | None) -> None:
     """Priorities: share 3, sessions 2, tokens 1; the name shrinks first, the cost stays."""
     console.print(fit.table(console, [
         fit.Column("Name", [x.key for x in rows], squeeze=10),

@@ -198,7 +198,7 @@ async def _serve_mcp(backend, listening: socket.socket, doors: Doors, token: str
     async with trio.open_nursery() as nursery:
         app = _BuiltOnFirstRequest(build, nursery)
         outermost = RequireToken(app, token) if doors.remote else app
-        await hypercorn_serve(outermost, hc, shutdown_trigger=trio.sleep_forever, task_status=_Status())
+        await hypercorn_serve(outermost, hc, shutdown_trigger=trio.sleep_forever, task_status=_Status())  # type: ignore[arg-type]  # hypercorn only calls .started(); its stub asks for trio's class
 
 
 class _BuiltOnFirstRequest:
@@ -209,10 +209,10 @@ class _BuiltOnFirstRequest:
     the first request until the server stops.
     """
 
-    def __init__(self, build, nursery: trio.Nursery) -> None:
+    def __init__(self, build: Callable[[], Callable[..., Awaitable[None]]], nursery: trio.Nursery) -> None:
         self._build = build
         self._nursery = nursery
-        self._app = None
+        self._app: Callable[..., Awaitable[None]] | None = None
         self._lock = trio.Lock()
 
     async def __call__(self, scope, receive, send) -> None:
@@ -222,11 +222,12 @@ class _BuiltOnFirstRequest:
             await send({"type": "lifespan.shutdown.complete"})
             return
         async with self._lock:
-            if self._app is None:
+            app = self._app
+            if app is None:
                 app = await trio.to_thread.run_sync(self._build)
                 await self._nursery.start(_run_lifespan, app)
                 self._app = app
-        await self._app(scope, receive, send)
+        await app(scope, receive, send)
 
 
 async def _run_lifespan(app, *, task_status: trio.TaskStatus[None]) -> None:

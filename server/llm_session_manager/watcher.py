@@ -148,7 +148,8 @@ async def _wake_on_changes(dirs: list[Path], relevant: Relevant, wake: trio.Memo
         try:
             async for _changes in watchfiles.awatch(
                 *dirs, watch_filter=relevant, debounce=DEBOUNCE_MS, step=STEP_MS, force_polling=force_polling,
-                poll_delay_ms=POLL_DELAY_MS, ignore_permission_denied=True, stop_event=stop,
+                poll_delay_ms=POLL_DELAY_MS, ignore_permission_denied=True,
+                stop_event=stop,  # type: ignore[arg-type]  # watchfiles only calls is_set(); its stub lists async Events
             ):
                 try:
                     wake.send_nowait(None)

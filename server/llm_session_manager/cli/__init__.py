@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0  # e.g. piped into head
-    except Exception as e:  # a bug, unless it is about the store's file: one line either way
+    except Exception as e:  # noqa: BLE001 -- a bug, unless it is about the store's file: one line either way
         if args.verbose:
             _print_traceback()
         known = ctx.explain(e)

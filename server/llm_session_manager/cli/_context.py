@@ -8,9 +8,12 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 
 class Context:
@@ -69,7 +72,7 @@ class Context:
 
         return Console()
 
-    def emit(self, value: Any, human: Callable[[Any], None]) -> None:
+    def emit(self, value: Any, human: Callable[[Any], object]) -> None:
         """Print ``value`` as JSON with ``--json``, else call ``human(render)``.
 
         The rich-based ``render`` module is imported only for people: it costs
@@ -114,8 +117,8 @@ class ScanProgress:
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled and sys.stderr.isatty()
         self.started = time.monotonic()
-        self.bar = None
-        self.task = None
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
 
     def __enter__(self) -> Callable[[int, int], None]:
         return self.update
@@ -123,16 +126,18 @@ class ScanProgress:
     def update(self, done: int, total: int) -> None:
         if not self.enabled or time.monotonic() - self.started < 1.0:
             return
-        if self.bar is None:
+        bar, task = self.bar, self.task
+        if bar is None or task is None:
             from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-            self.bar = Progress(
+            bar = Progress(
                 "[progress.description]{task.description}", BarColumn(), DownloadColumn(),
                 TimeRemainingColumn(), transient=True,
             )
-            self.bar.start()
-            self.task = self.bar.add_task("Scanning logs", total=total)
-        self.bar.update(self.task, completed=done)
+            bar.start()
+            task = bar.add_task("Scanning logs", total=total)
+            self.bar, self.task = bar, task
+        bar.update(task, completed=done)
 
     def __exit__(self, *exc) -> None:
         if self.bar is not None:

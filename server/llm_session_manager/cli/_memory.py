@@ -99,5 +99,5 @@ class _ImportProgress(ScanProgress):
 
     def update(self, done: int, total: int) -> None:
         super().update(done, total)
-        if self.bar is not None:
+        if self.bar is not None and self.task is not None:
             self.bar.update(self.task, description="Importing memories")

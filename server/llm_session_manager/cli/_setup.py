@@ -6,7 +6,7 @@ import os
 import shlex
 import shutil
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import BadInput
@@ -70,7 +70,7 @@ def cmd_demo(ctx: Context) -> None:
 
     root = Path(ctx.args.dir).expanduser() if ctx.args.dir else _default_demo_dir()
     _reset_demo_dir(root)
-    layout = demo_logs.write_demo_logs(root / "logs", now=datetime.now(timezone.utc))
+    layout = demo_logs.write_demo_logs(root / "logs", now=datetime.now(UTC))
     conn = connect(root / "data" / DB_NAME)
     # Defaults, not the user's config: its source paths could point at real logs.
     cfg = config.Config()

@@ -8,6 +8,7 @@ every model call.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -54,7 +55,7 @@ class Rollout(LogFile):
         self._message("user", "input_text", env)
         self.prompt_tokens = 9_000 + tokens(env)  # instructions and tools, then the conversation
 
-    def _emit(self, kind: str, payload: dict[str, object]) -> None:
+    def _emit(self, kind: str, payload: Mapping[str, object]) -> None:
         self.lines.append(dumps({"timestamp": iso(self.clock), "type": kind, "payload": payload}) + "\n")
 
     def _message(self, role: str, kind: str, text: str) -> None:

@@ -7,6 +7,7 @@ another tool's per-day totals against them.
 
 from __future__ import annotations
 
+import functools
 import random
 import zlib
 from datetime import UTC, datetime, timedelta
@@ -15,7 +16,7 @@ from pathlib import Path
 import msgspec
 
 from ._claude_lines import HAIKU, LEADS, OPUS, OPUS_41, SONNET, SONNET_4, Transcript, step
-from ._claude_tools import Files, blob, text_block
+from ._claude_tools import Blob, Files, blob, text_block
 from ._content import source
 from ._format import Ids
 
@@ -128,6 +129,11 @@ _TOOLS = (
 )
 
 
+def _blob_for(blobs: list[Blob], rel: str) -> Blob:
+    """One of a language's file contents, the same one for the same path."""
+    return blobs[zlib.crc32(rel.encode()) % len(blobs)]
+
+
 def _corpus_turn(t: Transcript, files: Files, lang: str) -> None:
     """A prompt, a few tool calls with realistic results, an answer; compacting as Claude Code does when full."""
     rng = t.rng
@@ -172,7 +178,7 @@ def write_corpus(root: Path, target_bytes: int, files: int, seed: int) -> Corpus
         cwd = f"/home/{rng.choice(('alex', 'sam', 'dev'))}/src/{_NAMES[i % len(_NAMES)]}{suffix}"
         lang = rng.choice(("py", "py", "ts", "ts", "tf"))
         blobs = pool[lang]
-        projects.append((cwd, lang, Files(ids, cwd, lambda rel, b=blobs: b[zlib.crc32(rel.encode()) % len(b)])))
+        projects.append((cwd, lang, Files(ids, cwd, functools.partial(_blob_for, blobs))))
     weights = [rng.lognormvariate(0, 1.2) for _ in range(files)]
     weight_left = sum(weights)
     latest: dict[str, Transcript] = {}  # per project, for sub-agents and resumes

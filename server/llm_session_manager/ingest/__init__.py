@@ -19,6 +19,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import apsw
 
@@ -122,6 +123,7 @@ def _known(conn: apsw.Connection, paths: Iterable[Path] | None = None) -> dict[s
     parser state and tail blobs) is read by ``_known_whole`` for the others only,
     which at 10,000 logs saves a third of this read."""
     sql = "SELECT path, provider, inode, size, mtime_ns, ctime_ns FROM source_files"
+    rows: Iterable[Any]
     if paths is None:
         rows = conn.execute(sql)
     else:

@@ -136,7 +136,7 @@ class TrioLanguageServerProtocol(LanguageServerProtocol):
                     )
                 else:
                     result = await handler(*args, **kwargs)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 -- any failure of a handler goes to its caller
                 if not future.done():
                     future.set_exception(exc)
             else:

@@ -193,7 +193,7 @@ def _dispatch(protocol: TrioLanguageServerProtocol, body: bytes) -> None:
     """Decode one message and hand it to pygls; a bad message never ends the connection."""
     try:
         message = json.loads(body, object_hook=protocol.structure_message)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 -- a bad message never ends the connection
         _reject(protocol, body, exc)
         return
     try:
@@ -210,7 +210,7 @@ def _reject(protocol: TrioLanguageServerProtocol, body: bytes, exc: Exception) -
     except ValueError:
         logger.error("ignoring a message that is not JSON: %r", body[:200])
         error = JsonRpcParseError().to_response_error()
-        protocol._send_response(None, error=error)  # type: ignore[arg-type]
+        protocol._send_response(None, error=error)
         return
     if isinstance(raw, dict) and "id" in raw and "method" in raw:
         cause = exc if isinstance(exc, JsonRpcException) else JsonRpcInternalError(str(exc))

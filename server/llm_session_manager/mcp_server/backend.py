@@ -113,5 +113,5 @@ class Backend:
         if conn is not None:
             try:
                 conn.close()
-            except Exception:
+            except Exception:  # noqa: BLE001 -- closing on the way out: nothing to tell
                 pass

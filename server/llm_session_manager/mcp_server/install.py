@@ -108,6 +108,7 @@ def install(t: Target, *, dry_run: bool = False, now: float | None = None) -> Ou
             stamp = time.strftime("%Y%m%dT%H%M%S", time.localtime(now))
             backup = t.path.with_name(f"{t.path.name}.bak-{stamp}")
             shutil.copy2(t.path, backup)
+        assert new_text is not None  # changed: only an unchanged text comes back as None
         _write_atomically(t.path, new_text)
     return Outcome(t.path, changed, backup, snippet)
 
@@ -116,6 +117,8 @@ def install(t: Target, *, dry_run: bool = False, now: float | None = None) -> Ou
 
 
 def _json_with_entry(t: Target, old_text: str | None) -> tuple[str | None, str]:
+    key = t.key
+    assert key is not None  # install() sends only targets with a JSON key here
     snippet = json.dumps({t.key: {SERVER_NAME: t.entry}}, indent=2)
     if old_text is None or not old_text.strip():
         data: dict[str, Any] = {}
@@ -129,9 +132,9 @@ def _json_with_entry(t: Target, old_text: str | None) -> tuple[str | None, str]:
             ) from None
         if not isinstance(data, dict):
             raise BadInput(f"{t.path} does not hold a JSON object; it is left as it is")
-    servers = data.get(t.key)
+    servers = data.get(key)
     if servers is None:
-        servers = data[t.key] = {}
+        servers = data[key] = {}
     elif not isinstance(servers, dict):
         raise BadInput(f"{t.path}: {t.key!r} is not an object; it is left as it is")
     if servers.get(SERVER_NAME) == t.entry:

@@ -254,7 +254,7 @@ def _just_after(t: float) -> float:
 
 
 def _earliest(conn: apsw.Connection, now: float) -> float | None:
-    return conn.execute(_FIRST, {"hi": now}).fetchone()[0]
+    return conn.execute(_FIRST, {"hi": now}).get
 
 
 def _js_round(x: float) -> int:

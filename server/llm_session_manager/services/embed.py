@@ -300,6 +300,7 @@ class _HttpEmbedder:
             rows = []
             for i in range(0, len(batch), self._batch_size):
                 rows.extend(self._vectors(self._post(self._body(batch[i : i + self._batch_size]))))
+            array: np.ndarray
             try:
                 array = np.asarray(rows, dtype=np.float32)
             except (TypeError, ValueError):

@@ -6,6 +6,7 @@ import csv
 import io
 import os
 import time
+
 import apsw
 import msgspec
 import yaml

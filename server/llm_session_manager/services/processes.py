@@ -111,7 +111,8 @@ def _scan() -> list[AssistantProcess]:
 
 
 def _may_run_script(name: str | None) -> bool:
-    return bool(name) and name not in _NAMES and name not in _HOSTED and name.lower().startswith(_INTERPRETERS)
+    return name is not None and bool(name) and name not in _NAMES and name not in _HOSTED \
+        and name.lower().startswith(_INTERPRETERS)
 
 
 def _provider_of(name: str | None, cmdline: list[str] | None) -> tuple[str, bool] | None:

@@ -78,7 +78,7 @@ def _rules(s: Session, config: Config, now: float) -> list[Recommendation]:
             f"close it if the work is done, or export it first (llm-session export {short})",
         ))
     if s.health.status != "healthy" and not out:  # otherwise the rules above say why
-        worst = min(s.health.components, key=s.health.components.get)
+        worst = min(s.health.components, key=s.health.components.__getitem__)
         out.append(Recommendation(
             s.id, "health", "critical" if s.health.status == "critical" else "warning",
             f"health {s.health.score:.0f} ({s.health.status}); weakest: {worst}",
@@ -90,8 +90,9 @@ def _rules(s: Session, config: Config, now: float) -> list[Recommendation]:
 def _consolidate(sessions: list[Session]) -> list[Recommendation]:
     by_place: dict[str, list[Session]] = defaultdict(list)
     for s in sessions:
-        if s.cwd or s.project:
-            by_place[s.cwd or s.project].append(s)
+        place = s.cwd or s.project
+        if place:
+            by_place[place].append(s)
     out = []
     for place, group in sorted(by_place.items()):
         if len(group) < 2:

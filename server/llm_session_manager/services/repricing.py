@@ -22,7 +22,7 @@ from . import pricing
 VERSION_KEY = "pricing_version"
 
 # The last argument: whether the row is one response (tiered), not a vendor's daily total.
-_ARGS = f"""model, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, cache_creation_1h_tokens,
+_ARGS = """model, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, cache_creation_1h_tokens,
     (SELECT provider FROM sessions s WHERE s.id = usage.session_id)
         NOT IN (SELECT value FROM json_each(:totals))"""
 # Each row is priced once (a Python call), then both columns are set from that price.

@@ -5,9 +5,8 @@ from __future__ import annotations
 import bisect
 import os
 import time
-from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta, timezone
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, NamedTuple, overload
 
 import apsw
 
@@ -104,7 +103,8 @@ def list_sessions(
         raise BadInput(f"cannot sort sessions by {sort!r}; choose one of {', '.join(SESSION_SORTS)}")
     if limit is not None and limit < 1:
         raise BadInput(f"the limit must be a positive number, got {limit}")
-    clauses, params = [], {}
+    clauses: list[str] = []
+    params: dict[str, object] = {}
     if filters.provider:
         clauses.append("s.provider = :provider")
         params["provider"] = filters.provider
@@ -168,7 +168,7 @@ def _norm(path: str | None) -> str:
 
 
 def _select(
-    conn: apsw.Connection, config: Config, clauses: list[str], params: dict[str, object], now: float | None
+    conn: apsw.Connection, config: Config, clauses: list[str], params: Mapping[str, object], now: float | None
 ) -> list[Session]:
     """``_SELECT`` for the sessions matching every clause; errors counted for those only."""
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
@@ -232,7 +232,7 @@ def short_ids(conn: apsw.Connection, ids: Iterable[str]) -> dict[str, str]:
 
 def _common(a: str, b: str) -> int:
     """The length of the prefix ``a`` and ``b`` share."""
-    return len(os.path.commonprefix([a, b]))
+    return len(os.path.commonprefix([a, b]))  # noqa: RUF071 -- session ids: character by character is meant
 
 
 def tag(conn: apsw.Connection, ref: str, tags: list[str]) -> str:
@@ -363,6 +363,10 @@ def parse_since(text: str, *, name: str = "since") -> float:
     return when.parse_since(text, name=name)
 
 
+@overload
+def iso(ts: float) -> str: ...
+@overload
+def iso(ts: float | None) -> str | None: ...
 def iso(ts: float | None) -> str | None:
     """Unix seconds as ISO 8601 UTC with a Z, the form the assistants' logs use."""
     if ts is None:

@@ -3,15 +3,7 @@ adds those other packages declare, when a scan runs."""
 
 from __future__ import annotations
 
-from . import claude_code
-from . import codex
-from . import copilot
-from . import chatgpt
-from . import usage_csv
-from . import cursor
-from . import llm_cli
-from . import gemini
-from . import aider
+from . import aider, chatgpt, claude_code, codex, copilot, cursor, gemini, llm_cli, usage_csv
 from .base import Source
 
 SOURCES: tuple[Source, ...] = (

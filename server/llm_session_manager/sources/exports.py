@@ -15,7 +15,6 @@ from . import chatgpt, usage_csv
 from .base import SNIFF_BYTES, Source
 
 
-
 class Export(Source, Protocol):
     def sniff(self, head: bytes) -> bool:
         """Whether a file starting with ``head`` is this kind of export."""

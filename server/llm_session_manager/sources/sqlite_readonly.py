@@ -118,7 +118,7 @@ def resume_after(conn: apsw.Connection, table: str, key: str, since: Mark | None
     """
     if since is None:
         return None
-    top = conn.execute(f"SELECT max(rowid) FROM [{table}]").fetchone()[0]
+    top = conn.execute(f"SELECT max(rowid) FROM [{table}]").get
     if top is None or top < since.rowid:
         return None
     row = conn.execute(f"SELECT [{key}] FROM [{table}] WHERE rowid = ?", (since.rowid,)).fetchone()

@@ -144,7 +144,7 @@ def _use_wal(conn: apsw.Connection) -> None:
     deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
     while True:
         try:
-            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            if conn.execute("PRAGMA journal_mode").get != "wal":
                 conn.execute("PRAGMA journal_mode=WAL")
             return
         except apsw.BusyError:
@@ -196,7 +196,7 @@ def _migrate(conn: apsw.Connection) -> None:
 
 
 def _version(conn: apsw.Connection) -> int:
-    return conn.execute("PRAGMA user_version").fetchone()[0]
+    return conn.execute("PRAGMA user_version").get
 
 
 def _read_sql(name: str) -> str:

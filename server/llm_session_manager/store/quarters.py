@@ -104,11 +104,11 @@ def usage_changed(conn: apsw.Connection) -> None:
 
 def refresh(conn: apsw.Connection) -> None:
     """Bring ``usage_quarters`` up to date with ``usage``, if it is not."""
-    current, noted = conn.execute(_STATE).fetchone()
+    current, noted = conn.execute(_STATE).get
     if current and not noted:
         return
     with write_transaction(conn):
-        current, noted = conn.execute(_STATE).fetchone()  # another process may have just done it
+        current, noted = conn.execute(_STATE).get  # another process may have just done it
         if not current:
             conn.execute(_REBUILD)
         elif noted:

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import select
 import sys
+from typing import ClassVar
 
 from textual import work
 from textual.app import App, ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Static
 
@@ -43,7 +44,7 @@ class DashboardApp(App[None]):
     TITLE = "llm-session dashboard"
     ENABLE_COMMAND_PALETTE = False  # ``t`` is the theme switch; the palette would offer Textual's own
     AUTO_FOCUS = "SessionsTable"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("r", "reload", "Refresh"),
         Binding("t", "next_theme", "Theme"),
@@ -148,5 +149,7 @@ def _terminal_hung_up() -> bool:
     if not hasattr(select, "poll"):  # Windows: consoles are not hung up
         return False
     poller = select.poll()
+    if sys.__stdout__ is None:  # started with no stdout at all: nothing to hang up
+        return False
     poller.register(sys.__stdout__.fileno(), 0)  # hang-up and errors are reported whatever is asked
     return any(events & (select.POLLHUP | select.POLLERR | select.POLLNVAL) for _, events in poller.poll(0))

@@ -50,7 +50,7 @@ class StoreReader:
         """A new snapshot, or None when nothing can have changed since the last one."""
         with self._lock:
             try:
-                version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+                version = self.conn.execute("PRAGMA data_version").get
                 now = time.time()
                 if not force and version == self._version and now - self._taken_at < HEALTH_DRIFT_S:
                     return None

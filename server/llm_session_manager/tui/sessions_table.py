@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
+from typing import ClassVar
 
 from rich.text import Text
 from textual import events
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.theme import Theme
 from textual.widgets import DataTable
 
@@ -24,7 +25,7 @@ _MIN_TITLE = 12
 class SessionsTable(DataTable):
     """Rows keyed by session id, so the cursor stays on its session across refreshes."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
     ]

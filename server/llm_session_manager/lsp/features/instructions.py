@@ -63,13 +63,13 @@ class Section(NamedTuple):
 
 class Cost(NamedTuple):
     assistant: Assistant
-    count: tokens.TokenCount
+    counted: tokens.TokenCount  # not `count`, which would shadow tuple.count
     budget: int
     sections: list[Section]
 
     @property
     def over(self) -> int:
-        return self.count.tokens - self.budget
+        return self.counted.tokens - self.budget
 
 
 def assistant_for(path: str) -> Assistant | None:
@@ -130,7 +130,7 @@ class InstructionFiles(Feature):
         section = next((s for s in cost.sections if s.line <= line < s.end), None)
         if section is not None and section.heading is not None:
             lines += ["", f"This section (`{section.heading}`): about {section.tokens:,} tokens."]
-        lines += ["", f"Sent by {cost.assistant.name} with every turn; counted with `{cost.count.method}`."]
+        lines += ["", f"Sent by {cost.assistant.name} with every turn; counted with `{cost.counted.method}`."]
         return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n".join(lines)))
 
     async def code_lens(self, params: types.CodeLensParams) -> list[types.CodeLens] | None:
@@ -213,15 +213,15 @@ def _project_root(path: str) -> str:
 
 
 def _describe(cost: Cost) -> str:
-    exact = "exact" if cost.count.source == "exact" else "estimated"
-    model = cost.count.model or "o200k"
-    return f"{cost.count.tokens:,} tokens every turn ({exact}, {model})"
+    exact = "exact" if cost.counted.source == "exact" else "estimated"
+    model = cost.counted.model or "o200k"
+    return f"{cost.counted.tokens:,} tokens every turn ({exact}, {model})"
 
 
 def _budget_line(cost: Cost) -> str:
     if cost.over > 0:
         return f"Over the {cost.budget:,}-token budget by {cost.over:,} tokens."
-    return f"Within the {cost.budget:,}-token budget ({cost.budget - cost.count.tokens:,} to spare)."
+    return f"Within the {cost.budget:,}-token budget ({cost.budget - cost.counted.tokens:,} to spare)."
 
 
 def _over_budget(document: TextDocument, cost: Cost) -> types.Diagnostic:
@@ -233,8 +233,8 @@ def _over_budget(document: TextDocument, cost: Cost) -> types.Diagnostic:
         source=SOURCE,
         code="instruction-budget",
         message=(
-            f"{document.filename} costs {cost.count.tokens:,} tokens with every turn "
-            f"({cost.count.source}, {cost.count.model or 'o200k'}), {cost.over:,} over the "
+            f"{document.filename} costs {cost.counted.tokens:,} tokens with every turn "
+            f"({cost.counted.source}, {cost.counted.model or 'o200k'}), {cost.over:,} over the "
             f"{cost.budget:,}-token budget. Move what is needed only sometimes into files "
             f"{cost.assistant.name} can read on demand."
         ),

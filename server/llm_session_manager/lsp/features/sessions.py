@@ -61,7 +61,7 @@ class Sessions(Feature):
 
 
 def _data_version(conn: apsw.Connection, config: Config) -> tuple[int, float]:
-    return conn.execute("PRAGMA data_version").fetchone()[0], config.dashboard.refresh_interval
+    return conn.execute("PRAGMA data_version").get, config.dashboard.refresh_interval
 
 
 def list_sessions(conn: apsw.Connection, config: Config, filters: dict[str, Any]) -> Encoded:

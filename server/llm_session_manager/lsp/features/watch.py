@@ -96,12 +96,13 @@ class StoreWatcher(Feature):
             self._version = version
             if found is None:
                 return
-            first = self._seen is None
+            before = self._seen
+            first = before is None
             seen = {s.id: _fingerprint(s) for s in found}
-            if first:
+            if before is None:
                 changed = list(seen) if force else []
             else:
-                changed = [sid for sid, mark in seen.items() if self._seen.get(sid) != mark]
+                changed = [sid for sid, mark in seen.items() if before.get(sid) != mark]
             self._seen = seen
             falls = [] if first else self._falls(found, config)
             self._scores = {s.id: s.health.score for s in found}
@@ -131,7 +132,7 @@ def _scan(conn: apsw.Connection, config: Config, report: Report | None) -> ScanR
 
 def _poll(conn: apsw.Connection, config: Config, last: int | None) -> tuple[int, list[Session] | None, Config]:
     """The store's data version, and the sessions if it moved since ``last``."""
-    version = conn.execute("PRAGMA data_version").fetchone()[0]
+    version = conn.execute("PRAGMA data_version").get
     if version == last:
         return version, None, config
     from ...services import sessions

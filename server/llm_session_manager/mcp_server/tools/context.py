@@ -13,7 +13,7 @@ from ..tool import Args, NonEmpty, tool
 from .sessions import Cwd, SessionId, find_session
 
 
-class OptimizeArgs(Args):
+class OptimizeArgs(Args, frozen=True):  # frozen like Args: said again so type checkers see it
     session_id: SessionId | None = None
     cwd: Cwd | None = None
     query: Annotated[NonEmpty | None, Meta(description="Only files whose path contains one of these words.")] = None

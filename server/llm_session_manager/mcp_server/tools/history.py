@@ -12,7 +12,7 @@ from ..tool import Args, NonEmpty, tool
 SNIPPET_CHARS = 160  # around the match, each side
 
 
-class SearchArgs(Args):
+class SearchArgs(Args, frozen=True):  # frozen like Args: said again so type checkers see it
     query: Annotated[str, Meta(min_length=1, max_length=500, description="Text to find, matched case-insensitively as a substring.")]
     session_id: Annotated[NonEmpty | None, Meta(description="Search only this session (id or unique prefix).")] = None
     limit: Annotated[int, Meta(ge=1, le=200, description="At most this many matches, newest first.")] = 20

@@ -56,7 +56,7 @@ class Memorized(msgspec.Struct):
     truncated: bool
 
 
-class RecallArgs(Args):
+class RecallArgs(Args, frozen=True):  # frozen like Args: said again so type checkers see it
     query: Annotated[str, Meta(min_length=1, description="What you want to know; matched by meaning and words.")]
     limit: Annotated[int, Meta(ge=1, le=50, description="At most this many, best first.")] = 5
     project: Project = None
@@ -83,12 +83,12 @@ def short(memory: dict[str, Any]) -> dict[str, Any]:
     return {**memory, "text": text[: TEXT_CHARS - 1].rstrip() + "…", "text_cut": True}
 
 
-class RememberArgs(Args):
+class RememberArgs(Args, frozen=True):  # frozen like Args: said again so type checkers see it
     text: Annotated[str, Meta(min_length=1, max_length=20_000, description="The fact, self-contained: later sessions see only this.")]
     project: Project = None
     tags: Annotated[list[Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^\S+$")]], Meta(
         max_length=20, description="Tags, without spaces.",
-    )] = []
+    )] = []  # noqa: RUF012 -- msgspec copies a mutable default for each instance
 
 
 class Remembered(msgspec.Struct):
@@ -107,7 +107,7 @@ def remember(conn, config, a: RememberArgs, writer: str) -> dict[str, Any]:
     return {"id": to_json(stored)["id"]}
 
 
-class MemorizeArgs(Args):
+class MemorizeArgs(Args, frozen=True):  # frozen like Args: said again so type checkers see it
     session_id: Annotated[str, Meta(min_length=1, description="Session id or unique prefix.")]
     limit: Annotated[int, Meta(ge=1, le=1000, description="Show at most this many of the memories stored.")] = 10
 

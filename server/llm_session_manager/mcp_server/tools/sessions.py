@@ -15,8 +15,8 @@ SessionId = Annotated[str, Meta(min_length=1, description="Session id or unique 
 Cwd = Annotated[str, Meta(min_length=1, description="Absolute working directory of the session.")]
 
 
-class ListSessionsArgs(Args):
-    provider: Annotated[Literal[PROVIDERS] | None, Meta(description="Only this assistant's sessions.")] = None
+class ListSessionsArgs(Args, frozen=True):  # frozen like Args: said again so type checkers see it
+    provider: Annotated[Literal[PROVIDERS] | None, Meta(description="Only this assistant's sessions.")] = None  # type: ignore[valid-type]  # Literal of the providers tuple: msgspec reads it at run time
     project: Annotated[str | None, Meta(description="Only this project's sessions.")] = None
     tag: Annotated[str | None, Meta(description="Only sessions with this tag.")] = None
     active: Annotated[bool, Meta(description="Only sessions whose assistant is running.")] = False
@@ -50,7 +50,7 @@ class SessionBrief(msgspec.Struct):
     active: bool
     tokens: TokensBrief
     context: ContextBrief
-    cost_usd: float
+    cost_usd: float | None  # None: none of its models has a price (as in Session)
     health: HealthBrief
 
 
@@ -88,7 +88,7 @@ def list_sessions(conn, config, a: ListSessionsArgs) -> dict[str, Any]:
     summary = SessionsSummary(
         active=sum(s.active for s in found),
         total_tokens=sum(s.tokens.total for s in found),
-        cost_usd=round(sum(s.cost_usd for s in found), 4),
+        cost_usd=round(sum(s.cost_usd or 0.0 for s in found), 4),  # the priced part: unpriced sessions are null
         providers=dict(Counter(s.provider for s in found).most_common()),
     )
     return {
@@ -106,7 +106,7 @@ def brief(s: Session) -> SessionBrief:
     )
 
 
-class StatusArgs(Args):
+class StatusArgs(Args, frozen=True):  # frozen like Args: said again so type checkers see it
     session_id: SessionId | None = None
     cwd: Cwd | None = None
 
@@ -134,7 +134,7 @@ def session_status(conn, config, a: StatusArgs) -> Status:
     )
 
 
-class RecommendArgs(Args):
+class RecommendArgs(Args, frozen=True):  # frozen like Args: said again so type checkers see it
     session_id: Annotated[NonEmpty | None, Meta(
         description="Session id or unique prefix; omit for all active in the last 24 hours.",
     )] = None
@@ -164,7 +164,7 @@ def recommend(conn, config, a: RecommendArgs) -> Recommendations:
     return Recommendations(recs[: a.limit], count=len(recs), truncated=len(recs) > a.limit)
 
 
-class ExportArgs(Args):
+class ExportArgs(Args, frozen=True):  # frozen like Args: said again so type checkers see it
     session_id: SessionId
     format: Annotated[Literal["json", "yaml", "markdown", "csv"], Meta(
         description="markdown for people; json/yaml as data; csv: a row per response.",

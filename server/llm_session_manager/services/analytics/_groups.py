@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import heapq
 import json
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import apsw
 
@@ -76,7 +76,8 @@ def top_sessions(conn: apsw.Connection, usage: Rollup, found: dict[str, Facts], 
     """The dearest sessions of the window, with the title ``list`` gives them."""
     spent = usage.sessions
     ids = heapq.nsmallest(top, spent, key=lambda sid: (-spent[sid][COST], -total_tokens(spent[sid]), sid))
-    titles = dict(conn.execute(_TITLES, {"ids": json.dumps(ids)}).fetchall()) if ids else {}
+    titles: dict[str, str | None] = dict(
+        cast("list[tuple[str, str | None]]", conn.execute(_TITLES, {"ids": json.dumps(ids)}).fetchall())) if ids else {}
     out = []
     for sid in ids:
         f, s = found.get(sid), usage.sessions[sid]

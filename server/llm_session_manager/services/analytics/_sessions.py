@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import statistics
-from typing import NamedTuple
+from collections.abc import Mapping
+from typing import NamedTuple, cast
 
 import apsw
 
@@ -61,7 +62,7 @@ GROUP BY session_id
 """
 
 
-def facts(conn: apsw.Connection, w: Window, billed: dict[str, object]) -> dict[str, Facts]:
+def facts(conn: apsw.Connection, w: Window, billed: Mapping[str, object]) -> dict[str, Facts]:
     """Sessions active within the window, and any other session billed in it."""
     bounds = {"start": w.start, "end": w.end}
     found = {row[0]: Facts(*row) for row in conn.execute(_IN_WINDOW, bounds)}
@@ -143,5 +144,5 @@ def _responses(conn: apsw.Connection, w: Window, found: dict[str, Facts], usage:
         if f.started_at is None or f.last_activity is None or f.started_at < w.start or f.last_activity >= w.end
     ]
     if straddling:
-        counts.update(conn.execute(_RESPONSES, {"ids": json.dumps(straddling)}).fetchall())
+        counts.update(cast("list[tuple[str, int]]", conn.execute(_RESPONSES, {"ids": json.dumps(straddling)}).fetchall()))
     return counts

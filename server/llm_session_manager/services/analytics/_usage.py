@@ -12,7 +12,7 @@ split them.
 from __future__ import annotations
 
 import json
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import apsw
 
@@ -29,7 +29,7 @@ def total_tokens(s: Sums) -> int:
     return s[INPUT] + s[OUTPUT] + s[CACHE_CREATION] + s[CACHE_READ]
 
 
-def token_fields(s: Sums) -> dict[str, int | float | bool | None]:
+def token_fields(s: Sums) -> dict[str, Any]:  # Any: spread into structs of mixed field types
     """The token and cost fields of the report's usage structs (``DailyUsage``, ``UsageShare``)."""
     return {"input_tokens": s[INPUT], "output_tokens": s[OUTPUT], "cache_creation_tokens": s[CACHE_CREATION],
             "cache_read_tokens": s[CACHE_READ], "total_tokens": total_tokens(s),

@@ -58,7 +58,7 @@ def merge(existing: str, new_section: str) -> str:
 def import_to_session(conn: apsw.Connection, config: Any, session_ref: str, memories: list[Memory]) -> Path:
     """Write ``memories`` into session ``session_ref``'s context file; record the link."""
     sid = resolve_id(conn, session_ref)
-    provider, cwd = conn.execute("SELECT provider, cwd FROM sessions WHERE id = ?", (sid,)).fetchone()
+    provider, cwd = conn.execute("SELECT provider, cwd FROM sessions WHERE id = ?", (sid,)).get
     if not cwd:
         raise BadInput(f"session {sid} has no working directory recorded; cannot place its context file")
     if not Path(cwd).is_dir():

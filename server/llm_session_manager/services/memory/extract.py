@@ -72,7 +72,9 @@ _FACT = re.compile(
     re.I,
 )
 _CHANGE = re.compile(r"^(Added|Created|Fixed|Switched|Replaced|Removed|Renamed|Moved|Changed|Updated|Wired)\b")
-_PATH = re.compile(r"(?:[\w.-]+/)+[\w.-]+\.\w{1,8}\b|\b[\w-]+\.(?:py|ts|tsx|js|jsx|go|rs|rb|java|kt|c|h|cpp|md|toml|yaml|yml|json|sql|sh)\b")
+_PATH = re.compile(
+    r"(?:[\w.-]+/)+[\w.-]+\.\w{1,8}\b|\b[\w-]+\.(?:py|ts|tsx|js|jsx|go|rs|rb|java|kt|c|h|cpp|md|toml|yaml|yml|json|sql|sh)\b"
+)
 # Plans, progress and chatter: not knowledge.
 _TRIVIAL = re.compile(
     r"^(I'll (?!use\b)|I will (?!use\b)|Let me|Let's|(Now|Next|First|Then|Also|Finally),? (I|let|let's|we)\b|"
@@ -122,7 +124,7 @@ def sentences(text: str) -> list[str]:
             joined[-1] = f"{joined[-1]} {line}"
         else:
             joined.append(line)
-    out = []
+    out: list[str] = []
     for block in joined:
         out.extend(s.strip() for s in _SENTENCE_END.split(block) if s.strip())
     return out

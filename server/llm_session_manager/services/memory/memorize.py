@@ -25,7 +25,7 @@ def memorize(
     """
     sid = resolve_id(conn, session_ref)
     project, cwd, last_activity = conn.execute(
-        "SELECT project, cwd, last_activity FROM sessions WHERE id = ?", (sid,)).fetchone()
+        "SELECT project, cwd, last_activity FROM sessions WHERE id = ?", (sid,)).get
     messages = [extract.Message(*r) for r in conn.execute(
         "SELECT key, role, kind, text FROM messages WHERE session_id = ? ORDER BY ts, rowid", (sid,))]
     refs = [extract.FileRef(*r) for r in conn.execute(

@@ -108,7 +108,8 @@ def match_expression(query: str) -> str | None:
 
 
 def _filters(project: str | None, tags: Sequence[str], since: float | None) -> tuple[str, list[Any]]:
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[Any] = []
     if project is not None:
         clauses.append("m.project = ?")
         params.append(project)

@@ -61,7 +61,7 @@ _recalls: dict[str, int] = {}  # recalls this process made, by database file
 
 
 def marks(conn: apsw.Connection) -> Marks:
-    store, added, reset, words = conn.execute(_MARKS).fetchone()
+    store, added, reset, words = conn.execute(_MARKS).get
     return Marks(str(store or ""), int(added or 0), int(reset or 0), words)
 
 

@@ -30,7 +30,7 @@ import itertools
 import json
 import math
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import apsw
 import apsw.fts5
@@ -78,8 +78,8 @@ def ranked(
     tokenize = conn.fts5_tokenizer(words.tokenizer[0], list(words.tokenizer[1:]))
     scores = np.zeros(n)
     for phrase in phrases:
-        tokens = tokenize(phrase.encode(), apsw.FTS5_TOKENIZE_QUERY, None,
-                          include_offsets=False, include_colocated=False)
+        tokens = cast("list[str]", tokenize(  # without offsets or colocated tokens: plain strings
+            phrase.encode(), apsw.FTS5_TOKENIZE_QUERY, None, include_offsets=False, include_colocated=False))
         docs, freq = _matches(words, tokens)
         if not len(docs):
             continue
@@ -113,17 +113,19 @@ def _best(scores: np.ndarray, found: np.ndarray, depth: int) -> np.ndarray:
 
 def _matches(words: _Words, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """(memory numbers, float64 match counts) of the memories where ``tokens`` stand in a row."""
-    ids = [words.terms.get(t) for t in tokens]
-    if not ids or None in ids:
+    known = [words.terms.get(t) for t in tokens]
+    if not known or None in known:
         return np.empty(0, np.int64), np.empty(0)
+    ids = cast("list[int]", known)  # none is None: checked above
     if len(ids) == 1:
         docs = words.docs[words.starts[ids[0]]:words.starts[ids[0] + 1]]
     else:
-        keys = None
+        keys: np.ndarray | None = None
         for offset, term in enumerate(ids):
             run = slice(words.starts[term], words.starts[term + 1])
             at = words.docs[run].astype(np.int64) * _SPAN + (words.positions[run] - offset)
             keys = at if keys is None else np.intersect1d(keys, at, assume_unique=True)
+        assert keys is not None  # two terms or more: the loop ran
         docs = keys // _SPAN
     if not len(docs):
         return np.empty(0, np.int64), np.empty(0)
@@ -218,7 +220,8 @@ def _read(conn: apsw.Connection, held: _Words, above: int) -> _New:
     names, terms = dict(held.names), dict(held.terms)
     parsed: dict[str, list[str]] = {}  # most memories share a handful of tag lists
     tags: dict[str, list[int]] = {}  # new memories' numbers, by tag
-    rids, created, projects, lengths = [], [], [], []
+    rids: list[int] = []
+    created, projects, lengths = [], [], []
     ids, docs, positions = [], [], []  # an array per chunk
     rows = conn.execute("SELECT rid, text, project, tags, created_at FROM memories WHERE rid > ? ORDER BY rid",
                         (above,))
@@ -227,8 +230,8 @@ def _read(conn: apsw.Connection, held: _Words, above: int) -> _New:
         tokens: list[str] = []
         counts = np.empty(len(chunk), np.int32)
         for i, (rid, text, project, tag_list, at) in enumerate(chunk):
-            got = tokenize(text.encode(), apsw.FTS5_TOKENIZE_DOCUMENT, None,
-                           include_offsets=False, include_colocated=False)
+            got = cast("list[str]", tokenize(  # without offsets or colocated tokens: plain strings
+                text.encode(), apsw.FTS5_TOKENIZE_DOCUMENT, None, include_offsets=False, include_colocated=False))
             tokens.extend(got)
             counts[i] = len(got)
             rids.append(rid)

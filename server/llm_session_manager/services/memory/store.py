@@ -13,7 +13,7 @@ import json
 import time
 import uuid
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import apsw
 
@@ -119,7 +119,7 @@ def write(conn: apsw.Connection, pending: Sequence[Pending], embedder: Any) -> l
         by_id = {p.id: (vecs[i], codes[i]) for i, p in enumerate(todo)}
     with write_transaction(conn):
         # We hold the write lock: rows above this rid are the ones this call inserts.
-        before = conn.execute("SELECT coalesce(max(rid), 0) FROM memories").fetchone()[0]
+        before = conn.execute("SELECT coalesce(max(rid), 0) FROM memories").get
         conn.executemany(
             "INSERT OR IGNORE INTO memories (id, text, project, session_id, message_key, tags, metadata,"
             " source, writer, created_at, content_hash, embedded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -141,6 +141,7 @@ def write(conn: apsw.Connection, pending: Sequence[Pending], embedder: Any) -> l
                     f"SELECT {_COLUMNS} FROM memories WHERE id = ? OR content_hash = ? LIMIT 1",
                     (p.id, p.content_hash),
                 ).fetchone()
+                assert row is not None, "_unstored left it out: its id or content is stored"
                 out.append((from_row(row), False))
     return out
 
@@ -149,7 +150,8 @@ def _unstored(conn: apsw.Connection, pending: Sequence[Pending]) -> set[str]:
     """Ids of ``pending`` whose id and content are both new (and first of their content)."""
     ids = [p.id for p in pending]
     hashes = [p.content_hash for p in pending]
-    seen_ids, seen_hashes = set(), set()
+    seen_ids: set[str] = set()
+    seen_hashes: set[str] = set()
     for chunk in range(0, len(ids), 500):
         marks = ",".join("?" * len(ids[chunk : chunk + 500]))
         seen_ids.update(r[0] for r in conn.execute(
@@ -189,7 +191,8 @@ def list_memories(
     conn: apsw.Connection, *, project: str | None = None, tag: str | None = None, limit: int | None = None
 ) -> list[Memory]:
     """Memories, newest first."""
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[Any] = []
     if project:
         clauses.append("project = ?")
         params.append(project)
@@ -211,11 +214,11 @@ def resolve(conn: apsw.Connection, ref: str) -> tuple[int, str]:
         raise BadInput("empty memory id")
     row = conn.execute("SELECT rid, id FROM memories WHERE id = ?", (ref,)).fetchone()
     if row:
-        return row
+        return cast("tuple[int, str]", row)
     pattern = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    rows = conn.execute(
+    rows = cast("list[tuple[int, str]]", conn.execute(
         "SELECT rid, id FROM memories WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 6", (pattern,)
-    ).fetchall()
+    ).fetchall())
     if not rows:
         raise NotFound(f"no memory with id {ref!r} (see 'llm-session memory list')")
     if len(rows) > 1:
@@ -247,7 +250,8 @@ def forget_where(
     """
     if memory_id is None and session_id is None and tag is None and since is None:
         raise BadInput("say what to forget: a memory id, --session, --tag or --since")
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[Any] = []
     if memory_id is not None:
         clauses.append("rid = ?")
         params.append(resolve(conn, memory_id)[0])
@@ -260,7 +264,8 @@ def forget_where(
     if since is not None:
         clauses.append("created_at >= ?")
         params.append(since)
-    rows = conn.execute(f"SELECT rid, id FROM memories WHERE {' AND '.join(clauses)} ORDER BY rid", params).fetchall()
+    rows = cast("list[tuple[int, str]]", conn.execute(
+        f"SELECT rid, id FROM memories WHERE {' AND '.join(clauses)} ORDER BY rid", params).fetchall())
     if not dry_run:
         _delete(conn, rows)
     return [mid for _, mid in rows]

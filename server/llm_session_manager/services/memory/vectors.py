@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import Any
+from typing import Any, cast
 
 import apsw
 import numpy as np
@@ -108,9 +108,9 @@ def sync(conn: apsw.Connection, embedder: Any) -> bool:
                 conn.execute("UPDATE memories SET embedded = 0 WHERE embedded != 0")
                 conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_SPACE_KEY, want))
     while True:
-        rows = conn.execute(
+        rows = cast("list[tuple[int, str | None, str]]", conn.execute(
             "SELECT rid, project, text FROM memories WHERE embedded = 0 ORDER BY rid LIMIT ?", (_BATCH,)
-        ).fetchall()
+        ).fetchall())
         if not rows:
             return True
         vectors = embed(embedder, [r[2] for r in rows])
@@ -165,8 +165,8 @@ def stored(conn: apsw.Connection, rids: list[int]) -> list[tuple[int, bytes | No
         return []
     try:
         marks = ",".join("?" * len(rids))
-        return conn.execute(f"SELECT rowid, value00 FROM memories_vec_auxiliary WHERE rowid IN ({marks})",
-                            rids).fetchall()
+        return cast("list[tuple[int, bytes | None]]", conn.execute(
+            f"SELECT rowid, value00 FROM memories_vec_auxiliary WHERE rowid IN ({marks})", rids).fetchall())
     except apsw.SQLError:
         return list(conn.executemany("SELECT rowid, vector FROM memories_vec WHERE rowid = ?", [(r,) for r in rids]))
 

@@ -74,7 +74,7 @@ def _send_all(config: Config, name: str, notes: list[Notification]) -> list[Deli
             CHANNELS[name](settings, note, timeout)
         except ChannelFailed as e:
             done.append(Delivery(name, False, str(e)))
-        except Exception as e:  # a bug in a channel must not cost the others their message
+        except Exception as e:  # noqa: BLE001 -- a bug in a channel must not cost the others their message
             done.append(Delivery(name, False, f"{e.__class__.__name__}: {e}"))
         else:
             done.append(Delivery(name, True))

@@ -29,6 +29,7 @@ def email(settings: EmailChannel, note: Notification, timeout: float) -> None:
     password = _password(settings)
     port = settings.port or _PORTS[settings.security]
     where = f"{settings.host}:{port}"
+    smtp: smtplib.SMTP
     try:
         if settings.security == "ssl":
             smtp = smtplib.SMTP_SSL(settings.host, port, timeout=timeout, context=ssl.create_default_context())

@@ -24,6 +24,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from ...models import Batch
+from ..base import Layout
 
 HISTORY = ".aider.chat.history.md"
 CODE_DIRS = ("src", "code", "Code", "projects", "Projects", "work", "dev", "Developer",
@@ -35,7 +36,7 @@ SKIP = frozenset({"node_modules", "__pycache__", "venv", "site-packages", "targe
 class Aider:
     provider = "aider"
     exact = False  # the report rounds its counts (12k); rows printed in full say exact
-    layout = "lines"
+    layout: Layout = "lines"
     watched = False  # project trees are too broad to watch; the periodic scan reads them
 
     def default_roots(self, env: Mapping[str, str], home: Path) -> list[Path]:

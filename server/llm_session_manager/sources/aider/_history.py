@@ -27,6 +27,7 @@ import os
 import re
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 import msgspec
 
@@ -68,7 +69,7 @@ def parse_history(path: Path, data: bytes, state: bytes | None) -> Batch:
 
 
 class History:
-    __slots__ = ("batch", "s", "file", "cwd", "awaiting_cost", "touched")
+    __slots__ = ("awaiting_cost", "batch", "cwd", "file", "s", "touched")
 
     def __init__(self, path: Path, state: bytes | None) -> None:
         self.batch = Batch()
@@ -148,8 +149,13 @@ class History:
     def _see(self, last: float) -> None:
         s = self.s
         self.batch.see_session(SessionRow(
-            s.session, "aider", self.cwd, s.title, s.model, None, s.version, s.start, last,
+            self._open, "aider", self.cwd, s.title, s.model, None, s.version, s.start, last,
         ))
+
+    @property
+    def _open(self) -> str:
+        """The open session's id: rows are made only after a header has set it."""
+        return cast("str", self.s.session)
 
     def _key(self, kind: str) -> str:
         self.s.rows += 1
@@ -166,7 +172,7 @@ class History:
             text = "\n".join(s.block).strip()
             if text:
                 self.batch.messages.append(
-                    MessageRow(self._key("m"), s.session, s.start, "assistant", "text", text)
+                    MessageRow(self._key("m"), self._open, s.start, "assistant", "text", text)
                 )
         s.block = []
 
@@ -174,7 +180,7 @@ class History:
         s = self.s
         if not text or text.startswith("/"):
             return  # a command; one that asks the model (/ask …) echoes the question as a prompt
-        self.batch.messages.append(MessageRow(self._key("m"), s.session, s.start, "user", "prompt", text))
+        self.batch.messages.append(MessageRow(self._key("m"), self._open, s.start, "user", "prompt", text))
         if s.title is None:
             one_line = " ".join(text.split())
             s.title = one_line if len(one_line) <= _TITLE_CHARS else one_line[:79] + "…"
@@ -201,7 +207,7 @@ class History:
         s.usage += 1
         prompt = report.input_tokens + report.cache_write + report.cache_hit
         self.batch.usage.append(UsageRow(
-            f"{s.session}:u{s.usage}", s.session, s.start, s.model or UNKNOWN_MODEL,
+            f"{s.session}:u{s.usage}", self._open, s.start, s.model or UNKNOWN_MODEL,
             report.input_tokens, report.output_tokens, report.cache_write, report.cache_hit,
             report.cost, False, prompt, None, report.exact,
         ))
@@ -216,4 +222,4 @@ class History:
     def _ref(self, name: str, action: str) -> None:
         path = os.path.normpath(os.path.join(self.cwd, name.strip()))
         s = self.s
-        self.batch.file_refs.append(FileRefRow(self._key("f"), s.session, s.start, path, action))
+        self.batch.file_refs.append(FileRefRow(self._key("f"), self._open, s.start, path, action))

@@ -27,7 +27,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from ...models import Batch
-from ..base import find_sniffed
+from ..base import Layout, find_sniffed
 
 PROVIDER = "chatgpt"
 
@@ -35,7 +35,7 @@ PROVIDER = "chatgpt"
 class ChatGPT:
     provider = PROVIDER
     exact = False
-    layout = "document"
+    layout: Layout = "document"
     watched = True
 
     def default_roots(self, env: Mapping[str, str], home: Path) -> list[Path]:

@@ -165,7 +165,8 @@ def _branch(conv: _Conversation) -> list[_Message]:
     if conv.current_node not in conv.mapping:
         raise KeyError(f"current_node {conv.current_node} is not in the mapping")
     messages: list[_Message] = []
-    node_id, visited = conv.current_node, set()
+    node_id: str | None = conv.current_node
+    visited: set[str] = set()
     while node_id is not None and node_id not in visited:
         visited.add(node_id)
         node = conv.mapping.get(node_id)

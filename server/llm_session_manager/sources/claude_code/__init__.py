@@ -12,13 +12,13 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from ...models import Batch
-from ..base import find_files
+from ..base import Layout, find_files
 
 
 class ClaudeCode:
     provider = "claude-code"
     exact = True
-    layout = "lines"
+    layout: Layout = "lines"
     watched = True
 
     def default_roots(self, env: Mapping[str, str], home: Path) -> list[Path]:

@@ -39,7 +39,7 @@ _row = tuple.__new__  # the row types' own __new__ is a Python call; this skips 
 class Session:
     """What one chunk learns of a session; becomes one ``SessionRow``."""
 
-    __slots__ = ("cwd", "title", "summary", "model", "branch", "version", "first", "last")
+    __slots__ = ("branch", "cwd", "first", "last", "model", "summary", "title", "version")
     cwd: str | None
     title: str | None  # the first typed prompt
     summary: str | None  # a summary line's, which wins
@@ -57,7 +57,7 @@ class Session:
 class Conversation:
     """The messages and file references of one chunk, in the order they were written."""
 
-    __slots__ = ("messages", "file_refs", "summaries", "malformed")
+    __slots__ = ("file_refs", "malformed", "messages", "summaries")
 
     def __init__(self, messages: list[MessageRow], file_refs: list[FileRefRow]) -> None:
         self.messages = messages
@@ -68,7 +68,7 @@ class Conversation:
     def assistant(self, line: Line, message: Message, session: Session, session_id: str, when: float) -> None:
         """Its text, the files its tool calls name, and the session's model; or an API error."""
         content = message.content
-        if content.__class__ is tuple:
+        if isinstance(content, tuple):
             text = None  # the text blocks, joined by newlines; usually there is one block
             for n, block in enumerate(content):
                 kind = block.type
@@ -93,7 +93,7 @@ class Conversation:
         """A prompt the user typed (the first titles the session), then any failed tool calls."""
         content = message.content
         errors = None
-        if content.__class__ is tuple:
+        if isinstance(content, tuple):
             prompt = ""  # the text blocks, joined by newlines; most user lines carry only tool results
             for block in content:
                 kind = block.type

@@ -29,11 +29,11 @@ class CacheCreation(Struct, gc=False):
 
 class Usage(Struct, gc=False):
     input_tokens: int | None = None
-    cache_creation_input_tokens: int | None | UnsetType = UNSET
-    cache_read_input_tokens: int | None | UnsetType = UNSET
+    cache_creation_input_tokens: int | UnsetType | None = UNSET
+    cache_read_input_tokens: int | UnsetType | None = UNSET
     cache_creation: CacheCreation | None = None
     output_tokens: int | None = None
-    speed: str | None | UnsetType = UNSET
+    speed: str | UnsetType | None = UNSET
     iterations: Raw = Raw()  # decoded only when it names an advisor
 
 
@@ -48,8 +48,8 @@ class Block(Struct, gc=False):
 
 
 class Message(Struct, gc=False):
-    model: str | None | UnsetType = UNSET
-    id: str | None | UnsetType = UNSET
+    model: str | UnsetType | None = UNSET
+    id: str | UnsetType | None = UNSET
     content: str | tuple[Block, ...] | None = None
     usage: Usage | None = None
 
@@ -61,19 +61,19 @@ class Compact(Struct, gc=False):
 
 class Line(Struct, gc=False):
     isSidechain: bool | None = None
-    cwd: str | None | UnsetType = UNSET
-    sessionId: str | None | UnsetType = UNSET
-    version: str | None | UnsetType = UNSET
+    cwd: str | UnsetType | None = UNSET
+    sessionId: str | UnsetType | None = UNSET
+    version: str | UnsetType | None = UNSET
     gitBranch: str | None = None
     type: str = ""
     message: Message | None = None
-    requestId: str | None | UnsetType = UNSET
+    requestId: str | UnsetType | None = UNSET
     uuid: str | None = None
     timestamp: datetime | None = None
     isMeta: bool | None = None
     isCompactSummary: bool | None = None
-    isApiErrorMessage: bool | None | UnsetType = UNSET
-    costUSD: float | None | UnsetType = UNSET
+    isApiErrorMessage: bool | UnsetType | None = UNSET
+    costUSD: float | UnsetType | None = UNSET
     subtype: str | None = None
     compactMetadata: Compact | None = None
     summary: Raw = Raw()
@@ -86,8 +86,8 @@ class Relayed(Struct, gc=False):
 
     timestamp: datetime | None = None
     uuid: str | None = None
-    requestId: str | None | UnsetType = UNSET
-    costUSD: float | None | UnsetType = UNSET
+    requestId: str | UnsetType | None = UNSET
+    costUSD: float | UnsetType | None = UNSET
     message: Message | None = None
 
 

@@ -49,7 +49,7 @@ _row = tuple.__new__  # UsageRow's own __new__ is a Python call; this skips it o
 class Tally:
     """The billed responses of one chunk, one row per dedup key."""
 
-    __slots__ = ("rows", "first_key")
+    __slots__ = ("first_key", "rows")
 
     def __init__(self) -> None:
         self.rows: dict[str, UsageRow] = {}
@@ -62,7 +62,7 @@ class Tally:
         ``source`` is ``line`` itself, or the sub-agent line a progress line relays.
         """
         fresh, output = usage.input_tokens, usage.output_tokens
-        if fresh is None or output is None or not _countable(source, message, usage, line.sessionId):
+        if fresh is None or output is None or not _countable(source, message, usage, fresh, output, line.sessionId):
             return
         message_id = message.id or None
         request_id = source.requestId or None
@@ -123,14 +123,16 @@ class Tally:
                 )
 
 
-def _countable(source: Line | Relayed, message: Message, usage: Usage, session: object) -> bool:
+def _countable(
+    source: Line | Relayed, message: Message, usage: Usage, fresh: int, output: int, session: object
+) -> bool:
     """ccusage's own filter: which lines with ``message.usage`` it sums.
 
     Missing fields (``UNSET``, which is falsy) pass; ``null``, ``""`` and negative counts do not.
     """
     written, read, speed = usage.cache_creation_input_tokens, usage.cache_read_input_tokens, usage.speed
     if (
-        usage.input_tokens < 0 or usage.output_tokens < 0
+        fresh < 0 or output < 0  # usage's input and output tokens, known present
         or written is None or read is None or (written is not UNSET and written < 0) or (read is not UNSET and read < 0)
         or (speed is not UNSET and speed != "standard" and speed != "fast")
         or (not session and session is not UNSET)

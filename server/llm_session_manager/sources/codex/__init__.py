@@ -18,13 +18,13 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from ...models import Batch
-from ..base import find_files
+from ..base import Layout, find_files
 
 
 class Codex:
     provider = "codex"
     exact = True
-    layout = "lines"
+    layout: Layout = "lines"
     watched = True
 
     def default_roots(self, env: Mapping[str, str], home: Path) -> list[Path]:

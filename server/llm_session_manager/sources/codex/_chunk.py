@@ -69,7 +69,7 @@ def _lines_of(data: bytes) -> list[bytes]:
 class Chunk:
     """Rows from the lines of one chunk, and the state the next chunk starts from."""
 
-    __slots__ = ("batch", "s", "sid", "first", "last", "compacted", "emitted")
+    __slots__ = ("batch", "compacted", "emitted", "first", "last", "s", "sid")
 
     def __init__(self, path: Path, state: bytes | None) -> None:
         self.batch = Batch()
@@ -192,7 +192,7 @@ def _turn_context(c: Chunk, line: Line[TurnContext]) -> None:
 
 # --- which lines are read, and by whom -------------------------------------------------
 
-_Entry = tuple[Callable[[bytes], Any], Callable[[Chunk, Any], None] | None]
+_Entry = tuple[Callable[[bytes | str], Any], Callable[[Chunk, Any], None] | None]
 _JUST_CHECK: _Entry = (VALIDATE.decode, None)
 
 _READ: list[tuple[str, str, type, Callable[[Chunk, Any], None]]] = [
@@ -211,5 +211,5 @@ _READ: list[tuple[str, str, type, Callable[[Chunk, Any], None]]] = [
 _BY_HEAD: dict[bytes, _Entry] = {}
 _BY_TYPE: dict[tuple[str, str], _Entry] = {}
 for _top, _sub, _payload, _handle in _READ:
-    _entry = (msgspec.json.Decoder(Line[_payload]).decode, _handle)
+    _entry = (msgspec.json.Decoder(Line[_payload]).decode, _handle)  # type: ignore[valid-type]  # a class from the table
     _BY_HEAD[head_kind(_top, _sub)] = _BY_TYPE[(_top, _sub)] = _entry

@@ -20,13 +20,14 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from ...models import Batch
+from ..base import Layout
 from ._paths import chat_session_files, cli_session_files, copilot_homes, vscode_roots
 
 
 class CopilotChat:
     provider = "copilot"
     exact = False  # rows say which of their counts VS Code recorded
-    layout = "document"
+    layout: Layout = "document"
     watched = True
 
     def default_roots(self, env: Mapping[str, str], home: Path) -> list[Path]:
@@ -46,7 +47,7 @@ class CopilotChat:
 class CopilotCli:
     provider = "copilot"
     exact = True
-    layout = "lines"
+    layout: Layout = "lines"
     watched = True
 
     def default_roots(self, env: Mapping[str, str], home: Path) -> list[Path]:

@@ -275,7 +275,7 @@ def _arguments(value: object) -> str:
 
 _Handler = Callable[[_Chunk, Any, float | None], None]
 _READ: dict[str, tuple[Callable[[bytes | str], Any], _Handler]] = {
-    kind: (msgspec.json.Decoder(Event[payload]).decode, handle)
+    kind: (msgspec.json.Decoder(Event[payload]).decode, handle)  # type: ignore[valid-type, misc]  # classes and handlers from the table
     for kind, payload, handle in [
         ("session.start", Start, _start),
         ("session.resume", Start, _start),

@@ -119,9 +119,7 @@ def _has(node: dict[str, Any] | list[Any], key: Any) -> bool:
 
 
 def _set(parent: dict[str, Any] | list[Any], key: Any, value: object) -> bool:
-    if isinstance(parent, dict):
-        parent[key] = value
-    elif key < len(parent):
+    if isinstance(parent, dict) or key < len(parent):
         parent[key] = value
     elif key == len(parent):
         parent.append(value)

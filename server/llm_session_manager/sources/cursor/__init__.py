@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from ...models import Batch
-from ..base import subdirs
+from ..base import Layout, subdirs
 
 DB_NAME = "state.vscdb"
 
@@ -40,7 +40,7 @@ def user_data_dir(env: Mapping[str, str], home: Path, platform: str = sys.platfo
 class Cursor:
     provider = "cursor"
     exact = False  # builds since early 2026 record no token counts; older ones' rows say exact
-    layout = "sqlite"
+    layout: Layout = "sqlite"
     watched = True
 
     def default_roots(self, env: Mapping[str, str], home: Path) -> list[Path]:

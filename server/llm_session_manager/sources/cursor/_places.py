@@ -25,8 +25,8 @@ import apsw
 import msgspec
 
 from .. import sqlite_readonly
-from . import _db
 from ..base import DECODE_ERRORS
+from . import _db
 from ._shapes import INDEX, Composer, WorkspaceId
 
 _DRIVE = re.compile(r"^/[A-Za-z]:")

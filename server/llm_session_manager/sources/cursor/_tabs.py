@@ -21,10 +21,10 @@ import apsw
 from ...encoding import count_o200k
 from ...models import Batch, MessageRow, SessionRow, UsageRow
 from .. import sqlite_readonly
+from ..base import DECODE_ERRORS
 from . import _db
 from ._composer import AUTO, PROVIDER, one_line_title, session_id
 from ._places import folder_of
-from ..base import DECODE_ERRORS
 from ._shapes import CHAT_DATA, Tab, seconds
 
 CHAT_KEY = "workbench.panel.aichat.view.aichat.chatdata"

@@ -15,8 +15,8 @@ from typing import Any
 
 import msgspec
 
-from ..shell_paths import paths_from_command
 from ..base import DECODE_ERRORS
+from ..shell_paths import paths_from_command
 from ._shapes import Bubble
 
 Ref = tuple[str, str]  # (path, action)

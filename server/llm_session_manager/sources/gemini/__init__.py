@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from ...models import Batch
-from ..base import find_files, subdirs
+from ..base import Layout, find_files, subdirs
 
 
 def _chat_dirs(root: Path) -> list[Path]:
@@ -48,7 +48,7 @@ class _Gemini:
 class GeminiDocuments(_Gemini):
     """``session-*.json``: the chat rewritten whole."""
 
-    layout = "document"
+    layout: Layout = "document"
     suffix = ".json"
 
     def parse(self, path: Path, data: bytes, state: bytes | None) -> Batch:
@@ -60,7 +60,7 @@ class GeminiDocuments(_Gemini):
 class GeminiRecords(_Gemini):
     """``session-*.jsonl``: the chat's records, appended."""
 
-    layout = "lines"
+    layout: Layout = "lines"
     suffix = ".jsonl"
 
     def parse(self, path: Path, data: bytes, state: bytes | None) -> Batch:

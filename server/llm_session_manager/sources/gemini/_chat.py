@@ -45,8 +45,21 @@ _FILE_TOOLS: dict[str, tuple[tuple[str, ...], str]] = {
 class Chat:
     """What one chat file's messages say, as they arrive in order."""
 
-    __slots__ = ("batch", "session_id", "record_id", "sidechain", "cwd", "project_hash",
-                 "model", "title", "summary", "first", "last", "_usage_at", "_kept")
+    __slots__ = (
+        "_kept",
+        "_usage_at",
+        "batch",
+        "cwd",
+        "first",
+        "last",
+        "model",
+        "project_hash",
+        "record_id",
+        "session_id",
+        "sidechain",
+        "summary",
+        "title",
+    )
 
     def __init__(self, batch: Batch, session_id: str, record_id: str, sidechain: bool = False) -> None:
         self.batch = batch

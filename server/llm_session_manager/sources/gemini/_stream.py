@@ -77,7 +77,7 @@ def parse_stream(path: Path, data: bytes, state: bytes | None) -> Batch:
                 except DECODE_ERRORS:
                     batch.malformed += 1
         elif record.sessionId is not None and s.record_id is None:
-            _metadata(chat, s, record, workspace, nested)
+            _metadata(chat, s, record, record.sessionId, workspace, nested)
     chat.finish()
     s.project_hash, s.cwd, s.model, s.title = chat.project_hash, chat.cwd, chat.model, chat.title
     batch.state = _ENCODER.encode(s)
@@ -89,11 +89,11 @@ def _decode(line: bytes | str) -> tuple[Record, Message | None]:
     return record, MESSAGE.decode(line) if record.id is not None else None
 
 
-def _metadata(chat: Chat, s: State, record: Record, workspace: Path, nested: bool) -> None:
-    """The first line: the chat's ids, project and kind."""
-    s.record_id = chat.record_id = record.sessionId
+def _metadata(chat: Chat, s: State, record: Record, session_id: str, workspace: Path, nested: bool) -> None:
+    """The first line: the chat's ids (``session_id``: its ``sessionId``), project and kind."""
+    s.record_id = chat.record_id = session_id
     if not nested:
-        chat.session_id = record.sessionId
+        chat.session_id = session_id
     s.subagent = record.kind == "subagent"
     chat.sidechain = nested or s.subagent
     chat.project_hash = record.projectHash or ""

@@ -31,6 +31,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from ...models import Batch
+from ..base import Layout
 
 PROVIDER = "llm"
 APP_NAME = "io.datasette.llm"
@@ -53,7 +54,7 @@ def user_dir(env: Mapping[str, str], home: Path, platform: str = sys.platform) -
 class LlmCli:
     provider = PROVIDER
     exact = True
-    layout = "sqlite"
+    layout: Layout = "sqlite"
     watched = True
 
     def default_roots(self, env: Mapping[str, str], home: Path) -> list[Path]:

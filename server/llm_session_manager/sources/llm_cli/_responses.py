@@ -66,7 +66,7 @@ def _read(conn: apsw.Connection, before: _State | None, batch: Batch) -> None:
         "WHERE r.rowid > ? ORDER BY r.conversation_id, r.datetime_utc, r.id",
         (_FIRST if after is None else after,),
     ).fetchall()
-    if after is None:
+    if after is None or before is None:  # one implies the other: no mark, nothing to resume after
         history = _History({}, lambda conversation: [])
     else:
         history = _History(before.history, lambda conversation: _said(conn, conversation, after))

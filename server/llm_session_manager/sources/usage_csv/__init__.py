@@ -24,14 +24,14 @@ from pathlib import Path
 from types import ModuleType
 
 from ...models import Batch
-from ..base import find_sniffed
+from ..base import Layout, find_sniffed
 
 
 class UsageExport:
     """A vendor's CSV exports, read whole each time the file changes."""
 
     exact = True
-    layout = "document"
+    layout: Layout = "document"
     watched = True
     totals = True  # a row sums a day's responses: priced without the per-response 200k tiers
 

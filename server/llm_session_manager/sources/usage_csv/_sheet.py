@@ -21,7 +21,7 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ...models import Batch, SessionRow, UsageRow
 from ..base import utc_seconds
@@ -105,7 +105,7 @@ def bucket(start: str, end: str = "") -> tuple[float, str]:
 
 
 def utc_day(ts: float) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d")
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
 
 
 class Sheet:
