@@ -28,11 +28,10 @@ from collections.abc import Sequence
 
 import apsw
 
-from .connection import write_transaction
+from . import _derived
+from ._derived import NOTED_LIMIT, usage_changed
 
 QUARTER_HOUR = 900
-# Noting more quarters than this costs more than rebuilding from every response.
-NOTED_LIMIT = 5000
 
 
 def quarter_of(ts: str) -> str:
@@ -97,19 +96,6 @@ def usage_writing(conn: apsw.Connection, rows: Sequence[tuple[str, float]]) -> N
         conn.executemany(_NOTE, rows)
 
 
-def usage_changed(conn: apsw.Connection) -> None:
-    """Say, inside the transaction that changed them, that any response may have changed."""
-    conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'usage_version'")
-
-
 def refresh(conn: apsw.Connection) -> None:
     """Bring ``usage_quarters`` up to date with ``usage``, if it is not."""
-    current, noted = conn.execute(_STATE).get
-    if current and not noted:
-        return
-    with write_transaction(conn):
-        current, noted = conn.execute(_STATE).get  # another process may have just done it
-        if not current:
-            conn.execute(_REBUILD)
-        elif noted:
-            conn.execute(_UPDATE_NOTED)
+    _derived.refresh(conn, _STATE, _REBUILD, _UPDATE_NOTED)

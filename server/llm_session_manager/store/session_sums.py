@@ -12,12 +12,11 @@ a big one moves ``usage_version`` and the table is rebuilt on the next read.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import apsw
 
-from .connection import write_transaction
-from .quarters import NOTED_LIMIT, usage_changed
+from . import _derived
+from ._derived import NOTED_LIMIT, usage_changed
 
 _SUMS = """
 SELECT u.session_id, sum(u.input_tokens), sum(u.output_tokens), sum(u.cache_creation_tokens),
@@ -72,14 +71,4 @@ def usage_writing(conn: apsw.Connection, rows: Sequence[tuple]) -> None:
 
 def refresh(conn: apsw.Connection) -> None:
     """Bring ``usage_sessions`` up to date with ``usage``, if it is not."""
-    state: Any = conn.execute(_STATE).fetchone()
-    current, noted = state
-    if current and not noted:
-        return
-    with write_transaction(conn):
-        state = conn.execute(_STATE).fetchone()  # another process may have just done it
-        current, noted = state
-        if not current:
-            conn.execute(_REBUILD)
-        elif noted:
-            conn.execute(_UPDATE_NOTED)
+    _derived.refresh(conn, _STATE, _REBUILD, _UPDATE_NOTED)
