@@ -8,13 +8,13 @@ Each test drives a real `serve` over real sockets.
 from __future__ import annotations
 
 import json
-import re
 import socket
 import time
 
 import httpx2
 import pytest
 from conftest import CODEX_RECENT
+from raw_rpc import FrameSocket
 
 INITIALIZE_MCP = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
     "protocolVersion": "2025-03-26", "capabilities": {}, "clientInfo": {"name": "curl", "version": "0"}}}
@@ -37,27 +37,16 @@ def _tag(n: int, tag: str) -> dict:
             "params": {"command": "llmSession.tag", "arguments": [CODEX_RECENT, tag]}}
 
 
-class Editor:
+class Editor(FrameSocket):
     """A raw LSP client on a socket: frames out, frames in, and whether the server hung up."""
 
-    def __init__(self, address: tuple[str, int]) -> None:
-        self.sock = socket.create_connection(address, timeout=20)
-        self.buffer = b""
-
     def send(self, message: dict) -> None:
-        self.sock.sendall(_frame(message))
+        self.send_frame(message)
 
     def answer(self, n: int) -> dict:
         """The response to request ``n``, skipping the server's own messages."""
         while True:
-            while b"\r\n\r\n" not in self.buffer:
-                self._fill()
-            header, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
-            length = int(re.search(rb"Content-Length: (\d+)", header).group(1))
-            while len(self.buffer) < length:
-                self._fill()
-            body, self.buffer = self.buffer[:length], self.buffer[length:]
-            message = json.loads(body)
+            message = self.receive_frame()
             if message.get("id") == n and "method" not in message:
                 return message
 
@@ -75,11 +64,6 @@ class Editor:
 
     def close(self) -> None:
         self.sock.close()
-
-    def _fill(self) -> None:
-        chunk = self.sock.recv(65536)
-        assert chunk, "the server closed the connection"
-        self.buffer += chunk
 
 
 @pytest.fixture

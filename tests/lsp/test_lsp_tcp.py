@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import re
-import socket
-
 import pytest
+from raw_rpc import FrameSocket
 
 
 @pytest.fixture
@@ -15,12 +12,11 @@ def lsp_address(fixture_logs, start_serve):
     return start_serve()[1]
 
 
-class _Client:
+class _Client(FrameSocket):
     """Just enough JSON-RPC over a socket, with LSP's Content-Length framing."""
 
     def __init__(self, address: tuple[str, int]) -> None:
-        self.sock = socket.create_connection(address, timeout=20)
-        self.buffer = b""
+        super().__init__(address)
         self.next_id = 0
 
     def send(self, method: str, params: object = None, *, request: bool = True) -> object:
@@ -28,30 +24,14 @@ class _Client:
         if request:
             self.next_id += 1
             message["id"] = self.next_id
-        body = json.dumps(message).encode()
-        self.sock.sendall(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.send_frame(message)
         if not request:
             return None
         while True:  # skip the server's own notifications and requests
-            reply = self._receive()
+            reply = self.receive_frame()
             if reply.get("id") == self.next_id and "method" not in reply:
                 assert "error" not in reply, reply
                 return reply["result"]
-
-    def _receive(self) -> dict:
-        while b"\r\n\r\n" not in self.buffer:
-            self._fill()
-        header, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
-        length = int(re.search(rb"Content-Length: (\d+)", header).group(1))
-        while len(self.buffer) < length:
-            self._fill()
-        body, self.buffer = self.buffer[:length], self.buffer[length:]
-        return json.loads(body)
-
-    def _fill(self) -> None:
-        chunk = self.sock.recv(65536)
-        assert chunk, "the server closed the connection"
-        self.buffer += chunk
 
 
 def test_two_editors_each_get_a_server_over_tcp(lsp_address, cli):
