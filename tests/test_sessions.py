@@ -16,7 +16,7 @@ from conftest import FIXTURES
 from llm_session_manager import config, ingest
 from llm_session_manager.errors import BadInput
 from llm_session_manager.models import Session
-from llm_session_manager.services import export, recommend, sessions
+from llm_session_manager.services import export, recommend, sessions, when
 from llm_session_manager.store import connect
 
 CODEX_SESSION = "019c8a10-4b7e-7c21-9d3a-5e6f7a8b9c0d"
@@ -89,12 +89,12 @@ def test_filters_by_provider_project_tag_and_since(cli, scanned):
 
 
 def test_since_is_a_local_date_an_iso_time_or_an_age():
-    assert sessions.parse_since("2025-01-31") == datetime(2025, 1, 31).timestamp()  # local midnight
-    assert sessions.parse_since("2025-01-31T10:00:00Z") == datetime(2025, 1, 31, 10, tzinfo=timezone.utc).timestamp()
-    assert sessions.parse_since(" 7d ") == pytest.approx(time.time() - 7 * 86400, abs=5)
-    assert sessions.parse_since("30m") == pytest.approx(time.time() - 1800, abs=5)
+    assert when.parse_since("2025-01-31") == datetime(2025, 1, 31).timestamp()  # local midnight
+    assert when.parse_since("2025-01-31T10:00:00Z") == datetime(2025, 1, 31, 10, tzinfo=timezone.utc).timestamp()
+    assert when.parse_since(" 7d ") == pytest.approx(time.time() - 7 * 86400, abs=5)
+    assert when.parse_since("30m") == pytest.approx(time.time() - 1800, abs=5)
     with pytest.raises(BadInput, match=r"^--since must be a date like 2025-01-31, an ISO time or an age like 7d, got 'soon'$"):
-        sessions.parse_since("soon", name="--since")
+        when.parse_since("soon", name="--since")
 
 
 def test_the_session_of_a_directory_is_the_latest_there_else_the_nearest(conn):

@@ -146,6 +146,6 @@ class ScanProgress:
 
 def parse_since(value: str) -> float:
     """A local date (2025-01-31), an ISO time or an age (30m, 12h, 7d, 2w) as unix seconds."""
-    from ..services import sessions
+    from ..services import when
 
-    return sessions.parse_since(value, name="--since")
+    return when.parse_since(value, name="--since")

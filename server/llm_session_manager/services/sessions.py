@@ -14,7 +14,7 @@ from ..config import Config
 from ..errors import Ambiguous, BadInput, NotFound
 from ..models import SESSION_SORTS, Context, Session, Tokens, short_id
 from ..store import session_sums, write_transaction
-from . import health, pricing, processes, unpriced_models, when
+from . import health, pricing, processes, unpriced_models
 from .working import since as working_since
 
 
@@ -353,14 +353,6 @@ def _session(f: _Facts, active: bool, scorer: health.Scorer, now: float, limits:
         health=scorer.of(percent, max(0.0, duration), max(0.0, idle), f.errors, f.turns),
         tags=f.tags.split("\x1f") if f.tags else [],
     )
-
-
-def parse_since(text: str, *, name: str = "since") -> float:
-    """A local date (2025-01-31), an ISO time or an age (30m, 12h, 7d, 2w) as unix seconds.
-
-    ``name`` is what the frontend calls the value (``--since``), for the error.
-    """
-    return when.parse_since(text, name=name)
 
 
 @overload

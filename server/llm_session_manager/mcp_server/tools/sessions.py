@@ -77,11 +77,11 @@ def list_sessions(conn, config, a: ListSessionsArgs) -> dict[str, Any]:
     Tokens are exact (from the assistant's logs) or estimated; times ISO 8601 UTC;
     health 0-100. Filters combine with AND.
     """
-    from ...services import sessions
+    from ...services import sessions, when
 
     filters = sessions.Filters(
         provider=a.provider, tag=a.tag, project=a.project, active=a.active,
-        since=sessions.parse_since(a.since) if a.since else None,
+        since=when.parse_since(a.since) if a.since else None,
     )
     found = sessions.list_sessions(conn, config, filters)
     shown = found[: a.limit]
