@@ -35,8 +35,8 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
-from llm_session_manager import config
-from llm_session_manager.models import AnalyticsReport
+from llm_session_manager.core import config
+from llm_session_manager.core.models import AnalyticsReport
 from llm_session_manager.services import analytics
 from llm_session_manager.store import DB_NAME, connect, write_transaction
 from llm_session_manager.store.bulk import bulk_load

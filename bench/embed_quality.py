@@ -42,11 +42,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "server"))
 
-from llm_session_manager.services.embed import (
-    SentenceTransformerEmbedder,
-    StaticEmbedder,
-    bundled_model_dir,
-)
+from llm_session_manager.core.embed import SentenceTransformerEmbedder, StaticEmbedder, bundled_model_dir
 
 # (sentence, paraphrase): the same fact about code, said two ways.
 PAIRS = [
@@ -392,7 +388,7 @@ def cold_start(model_dir: Path) -> dict[str, float]:
     """A fresh interpreter: import the module, then load the model and embed one query."""
     code = (
         "import time; t0 = time.perf_counter()\n"
-        "from llm_session_manager.services.embed import StaticEmbedder\n"
+        "from llm_session_manager.core.embed import StaticEmbedder\n"
         f"t1 = time.perf_counter(); e = StaticEmbedder({str(model_dir)!r})\n"
         "e.embed(['where is the config file'])\n"
         "t2 = time.perf_counter(); print(t1 - t0, t2 - t1)\n"

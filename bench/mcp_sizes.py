@@ -81,7 +81,7 @@ def build_store(root: Path) -> dict[str, str]:
 
 
 def tokens(text: str) -> int:
-    from llm_session_manager.encoding import count_o200k
+    from llm_session_manager.core.encoding import count_o200k
 
     return count_o200k(text)
 

@@ -239,7 +239,7 @@ class FixedEmbedder:
 
 
 def bench_recall(db: Path, queries: list[str], seed: int, chroma: bool, work: Path) -> dict:
-    from llm_session_manager.services.embed import get_embedder
+    from llm_session_manager.core.embed import get_embedder
     recall_mod = importlib.import_module("llm_session_manager.services.memory.recall")  # the package's recall() shadows it
     from llm_session_manager.services.memory import resident_codes, vectors
     from llm_session_manager.store import connect
@@ -479,7 +479,7 @@ def bench_mcp(db: Path, queries: list[str], calls: int, work: Path) -> dict:
 
 def bench_quality(work: Path, seed: int, distractors: int) -> dict:
     from llm_session_manager.services import memory
-    from llm_session_manager.services.embed import get_embedder
+    from llm_session_manager.core.embed import get_embedder
     recall_mod = importlib.import_module("llm_session_manager.services.memory.recall")  # the package's recall() shadows it
     from llm_session_manager.store import connect
 

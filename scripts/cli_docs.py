@@ -13,7 +13,7 @@ import argparse
 from collections.abc import Iterator
 from pathlib import Path
 
-from llm_session_manager.cli import build_parser
+from llm_session_manager.frontends.cli import build_parser
 
 # On every command, so said once at the top of the page rather than in each table.
 GLOBAL_DESTS = frozenset({"help", "config", "verbose"})

@@ -219,7 +219,7 @@ def _verify(model, out: Path) -> None:
     import numpy as np
 
     sys.path.insert(0, str(ROOT / "server"))
-    from llm_session_manager.services.embed import StaticEmbedder
+    from llm_session_manager.core.embed import StaticEmbedder
 
     ours = StaticEmbedder(out, max_tokens=10**9)  # compare whole texts: no truncation either side
     model.tokenizer.no_truncation()

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import msgspec
 
-from llm_session_manager.errors import BadInput
-from llm_session_manager.services.pricing import ModelPrice, merge_models, select_models, write_table
+from llm_session_manager.core.errors import BadInput
+from llm_session_manager.core.pricing import ModelPrice, merge_models, select_models, write_table
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "server/llm_session_manager/data/pricing.json"
 

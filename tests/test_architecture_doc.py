@@ -8,7 +8,8 @@ from pathlib import Path
 ROOT = Path(__file__).parent.parent
 PACKAGE = ROOT / "server" / "llm_session_manager"
 # Their modules are named one by one in the map; the other packages are described whole.
-LAYERS = ("sources", "ingest", "store", "services", "cli", "mcp_server", "lsp")
+LAYERS = ("core", "sources", "ingest", "store", "services", "runtime", "frontends",
+          "frontends/cli", "frontends/mcp_server", "frontends/lsp")
 
 
 def _parts(directory: Path) -> list[Path]:

@@ -16,7 +16,8 @@ from typing import NamedTuple
 
 import pytest
 
-from llm_session_manager import config, ingest
+from llm_session_manager.core import config
+from llm_session_manager import ingest
 from llm_session_manager.services import blocks, usage
 from llm_session_manager.store import connect
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from llm_session_manager.cli import build_parser
+from llm_session_manager.frontends.cli import build_parser
 
 DOCS = Path(__file__).parent.parent / "docs" / "cli.md"
 
@@ -88,7 +88,7 @@ def test_every_command_names_code_that_exists():
     assert len(found) > 30
     for name, func in found:
         module, attr = func.split(":")
-        assert callable(getattr(importlib.import_module(f"llm_session_manager.cli.{module}"), attr, None)), name
+        assert callable(getattr(importlib.import_module(f"llm_session_manager.frontends.cli.{module}"), attr, None)), name
 
 
 def test_a_command_parses_the_same_when_its_parser_is_built_alone():
@@ -174,7 +174,7 @@ def test_reports_for_scripts_import_nothing_heavy(tmp_path):
 
     code = (
         "import sys, io, contextlib\n"
-        "from llm_session_manager import cli\n"
+        "from llm_session_manager.frontends import cli\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    cli.main(['usage', '--json'])\n"
         "print(' '.join(sorted(m.split('.')[0] for m in sys.modules)))\n"

@@ -9,9 +9,9 @@ import msgspec
 import pytest
 import yaml
 
-from llm_session_manager import config
-from llm_session_manager.config import Config
-from llm_session_manager.errors import ConfigError
+from llm_session_manager.core import config
+from llm_session_manager.core.config import Config
+from llm_session_manager.core.errors import ConfigError
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "config.md"
 

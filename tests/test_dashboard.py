@@ -28,15 +28,15 @@ from damage import damage_page
 from rich.cells import cell_len
 
 from conftest import CODEX_RECENT, append_codex_turn
-from llm_session_manager import config
-from llm_session_manager.cli import build_parser
-from llm_session_manager.config import ColorScheme
+from llm_session_manager.core import config
+from llm_session_manager.frontends.cli import build_parser
+from llm_session_manager.core.config import ColorScheme
 from llm_session_manager.store import connect
-from llm_session_manager.tui import open_dashboard
-from llm_session_manager.tui import data as tui_data
-from llm_session_manager.tui.data import StoreReader
-from llm_session_manager.tui.sessions_table import SessionsTable
-from llm_session_manager.tui.themes import THEMES
+from llm_session_manager.frontends.tui import open_dashboard
+from llm_session_manager.frontends.tui import data as tui_data
+from llm_session_manager.frontends.tui.data import StoreReader
+from llm_session_manager.frontends.tui.sessions_table import SessionsTable
+from llm_session_manager.frontends.tui.themes import THEMES
 
 SIZE = (140, 40)
 

@@ -21,9 +21,9 @@ from typing import Self
 import msgspec
 import numpy as np
 import pytest
-from llm_session_manager.errors import ConfigError
-from llm_session_manager.services import embed
-from llm_session_manager.services.embed import (
+from llm_session_manager.core.errors import ConfigError
+from llm_session_manager.core import embed
+from llm_session_manager.core.embed import (
     Embedder,
     EmbedderError,
     OllamaEmbedder,
@@ -58,7 +58,7 @@ def test_the_bundled_model_loads_with_no_network_and_no_ml_frameworks(tmp_path: 
             raise OSError("network is off in this test")
         socket.socket.connect = socket.socket.connect_ex = refuse
         socket.create_connection = socket.getaddrinfo = refuse
-        from llm_session_manager.services.embed import get_embedder
+        from llm_session_manager.core.embed import get_embedder
         vectors = get_embedder(None).embed(["where is the config file", ""])
         heavy = {"torch", "tokenizers", "transformers", "sentence_transformers", "model2vec",
                  "huggingface_hub", "safetensors"} & set(sys.modules)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES
-from llm_session_manager.encoding import count_o200k
+from llm_session_manager.core.encoding import count_o200k
 
 OPENAI_USAGE = FIXTURES / "openai-api" / "completions_usage_2025-10-05_2025-10-08.csv"
 OPENAI_COST = FIXTURES / "openai-api" / "cost_2025-10-05_2025-10-08.csv"

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES
-from llm_session_manager import config, ingest
+from llm_session_manager.core import config
+from llm_session_manager import ingest
 from llm_session_manager.services import usage
 from llm_session_manager.store import connect
 
@@ -195,7 +196,8 @@ def test_a_scan_killed_half_way_is_completed_by_the_next(env, sandbox_home):
     child = f"""
 import os
 from pathlib import Path
-from llm_session_manager import config, ingest
+from llm_session_manager import ingest
+from llm_session_manager.core import config
 from llm_session_manager.ingest import _rows
 from llm_session_manager.store import connect
 

@@ -7,7 +7,8 @@ import os
 import threading
 from pathlib import Path
 
-from llm_session_manager import config, demo_logs, ingest
+from llm_session_manager.core import config
+from llm_session_manager import demo_logs, ingest
 from llm_session_manager.ingest import _rows
 from llm_session_manager.store import connect
 

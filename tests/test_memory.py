@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from llm_session_manager.errors import BadInput, NotFound
+from llm_session_manager.core.errors import BadInput, NotFound
 from llm_session_manager.services import memory
 from llm_session_manager.store import connect
 
@@ -100,7 +100,7 @@ def test_hybrid_recall_finds_what_words_or_meaning_alone_miss(conn):
 def _vector_only(conn, query, k):
     import importlib
 
-    from llm_session_manager.services.embed import get_embedder
+    from llm_session_manager.core.embed import get_embedder
 
     vectors = importlib.import_module("llm_session_manager.services.memory.vectors")
     store = importlib.import_module("llm_session_manager.services.memory.store")

@@ -7,8 +7,9 @@ import time
 import pytest
 
 from conftest import FIXTURES
-from llm_session_manager import config, ingest
-from llm_session_manager.errors import BadInput
+from llm_session_manager.core import config
+from llm_session_manager import ingest
+from llm_session_manager.core.errors import BadInput
 from llm_session_manager.services import memory
 from llm_session_manager.services.memory import extract
 from llm_session_manager.store import connect, write_transaction

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from notify_helpers import SESSION_B, WebhookReceiver, at, calls, claude_turn, fake_program, on_path
 
-from llm_session_manager import config
-from llm_session_manager.config_notifications import QuietHours
-from llm_session_manager.errors import BadInput, ConfigError
+from llm_session_manager.core import config
+from llm_session_manager.core.config_notifications import QuietHours
+from llm_session_manager.core.errors import BadInput, ConfigError
 from llm_session_manager.services import notify
 from llm_session_manager.store import connect
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from llm_session_manager.errors import BadInput
-from llm_session_manager.services import pricing
-from llm_session_manager.store.connection import data_dir
+from llm_session_manager.core.errors import BadInput
+from llm_session_manager.core import pricing
+from llm_session_manager.core.paths import data_dir
 
 BUNDLED = Path(pricing.__file__).parents[1] / "data" / "pricing.json"
 TABLE = json.loads(BUNDLED.read_text(encoding="utf-8"))

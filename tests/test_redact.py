@@ -15,7 +15,7 @@ import string
 
 import pytest
 
-from llm_session_manager.services.redact import KINDS, Redacted, marker, redact, redact_many, redact_text, whole_words
+from llm_session_manager.core.redact import KINDS, Redacted, marker, redact, redact_many, redact_text, whole_words
 
 _rng = random.Random(20250101)
 ALNUM = string.ascii_letters + string.digits

@@ -106,7 +106,7 @@ def test_recommend_without_an_id_gives_the_advice_of_every_session_listed(cli, f
     its advice is what the rules say over every session."""
     from datetime import UTC, datetime, timedelta
 
-    from llm_session_manager import config
+    from llm_session_manager.core import config
     from llm_session_manager.services import recommend, sessions
 
     recent = (datetime.now(UTC) - timedelta(hours=2)).isoformat().replace("+00:00", "Z")

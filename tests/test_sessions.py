@@ -13,10 +13,12 @@ import pytest
 import yaml
 
 from conftest import FIXTURES
-from llm_session_manager import config, ingest
-from llm_session_manager.errors import BadInput
-from llm_session_manager.models import Session
-from llm_session_manager.services import export, recommend, sessions, when
+from llm_session_manager.core import config
+from llm_session_manager import ingest
+from llm_session_manager.core.errors import BadInput
+from llm_session_manager.core.models import Session
+from llm_session_manager.services import export, recommend, sessions
+from llm_session_manager.core import when
 from llm_session_manager.store import connect
 
 CODEX_SESSION = "019c8a10-4b7e-7c21-9d3a-5e6f7a8b9c0d"

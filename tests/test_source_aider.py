@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from llm_session_manager.models import Batch
+from llm_session_manager.core.models import Batch
 from llm_session_manager.sources.aider import HISTORY, SOURCE
 
 FIXTURES = Path(__file__).parent / "fixtures" / "aider"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from llm_session_manager.models import Batch, UsageRow
+from llm_session_manager.core.models import Batch, UsageRow
 from llm_session_manager.sources.claude_code import SOURCE
 
 FIXTURE = Path(__file__).parent / "fixtures" / "claude-code"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from llm_session_manager.encoding import count_o200k
+from llm_session_manager.core.encoding import count_o200k
 from llm_session_manager.sources.cursor import SOURCE, user_data_dir
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cursor"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from llm_session_manager.encoding import count_o200k
+from llm_session_manager.core.encoding import count_o200k
 from llm_session_manager.sources.llm_cli import SOURCE, user_dir
 
 FIXTURES = Path(__file__).parent / "fixtures" / "llm"

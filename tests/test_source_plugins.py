@@ -161,7 +161,7 @@ def test_a_rescan_with_nothing_installed_since_does_not_look_entry_points_up_aga
     assert files == 1 and "importlib.metadata" not in imported  # the plugin still reads its log
     # Started another way, the path differs (an editor runs ``python -m``, people the
     # ``llm-session`` script): each keeps its own lookup, neither undoes the other's.
-    files, imported = scan("-c", "from llm_session_manager.cli import main; main()")
+    files, imported = scan("-c", "from llm_session_manager.frontends.cli import main; main()")
     assert files == 1 and "importlib.metadata" in imported
     files, imported = scan()
     assert files == 1 and "importlib.metadata" not in imported

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES
-from llm_session_manager.models import Batch
+from llm_session_manager.core.models import Batch
 from llm_session_manager.sources.usage_csv import ANTHROPIC, OPENAI
 
 OPENAI_USAGE = FIXTURES / "openai-api" / "completions_usage_2025-10-05_2025-10-08.csv"

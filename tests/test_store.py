@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from llm_session_manager.errors import StoreCorrupt, StoreError
+from llm_session_manager.core.errors import StoreCorrupt, StoreError
 from llm_session_manager.store import SCHEMA_VERSION, connect
 from llm_session_manager.store.bulk import bulk_load, restore_indexes
 

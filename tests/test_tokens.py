@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from llm_session_manager import encoding
+from llm_session_manager.core import encoding
 from llm_session_manager.services import tokens
 from llm_session_manager.store.connection import connect
 
@@ -46,7 +46,7 @@ def test_counting_works_offline_from_the_bundled_encoding(tmp_path: Path) -> Non
         "socket.create_connection = refuse\n"
         "from llm_session_manager.services import tokens\n"
         f"count = tokens.count_tokens({HELLO!r}, 'gpt-4o')\n"
-        "from llm_session_manager import encoding\n"
+        "from llm_session_manager.core import encoding\n"
         "print(count.tokens, count.source, count.method, encoding.o200k().encode_ordinary("
         f"{HELLO!r}))\n"
     )
@@ -60,7 +60,7 @@ def test_importing_the_module_does_not_load_the_encoding() -> None:
     script = (
         "import sys\n"
         "from llm_session_manager.services import tokens\n"
-        "from llm_session_manager import encoding\n"
+        "from llm_session_manager.core import encoding\n"
         "print(encoding.o200k.cache_info().currsize, 'anthropic' in sys.modules)\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
@@ -73,7 +73,7 @@ def test_the_decoded_ranks_are_cached_and_a_damaged_cache_is_rewritten(tmp_path:
     reads them from there; a cache file that was damaged is ignored and written again."""
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     script = (
-        "from llm_session_manager import encoding\n"
+        "from llm_session_manager.core import encoding\n"
         f"print(encoding.o200k().encode_ordinary({HELLO!r}), encoding.cache_path())\n"
     )
 
@@ -100,7 +100,7 @@ def test_counting_works_when_the_cache_dir_cannot_be_written(tmp_path: Path) -> 
     blocked = tmp_path / "not-a-dir"
     blocked.write_text("a file where the cache directory would go")
     env = {**os.environ, "XDG_CACHE_HOME": str(blocked)}
-    script = f"from llm_session_manager import encoding\nprint(encoding.o200k().encode_ordinary({HELLO!r}))\n"
+    script = f"from llm_session_manager.core import encoding\nprint(encoding.o200k().encode_ordinary({HELLO!r}))\n"
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == str(HELLO_IDS)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from llm_session_manager.lsp.features.instructions import assistant_for
+from llm_session_manager.frontends.lsp.features.instructions import assistant_for
 
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "editors.md"

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from llm_session_manager.lsp.features.instructions import ASSISTANTS
+from llm_session_manager.frontends.lsp.features.instructions import ASSISTANTS
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE_DIR = REPO / "editors" / "jetbrains"

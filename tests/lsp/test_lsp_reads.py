@@ -107,7 +107,7 @@ async def test_export_returns_the_report_text_in_each_format(shared_lsp, cli):
 
 
 async def test_optimize_context_lists_the_session_files_by_token_cost(shared_lsp):
-    from llm_session_manager import config
+    from llm_session_manager.core import config
     from llm_session_manager.services import export
     from llm_session_manager.store import connect
 

@@ -16,8 +16,8 @@ import trio
 import trio.testing
 from pygls.lsp.server import LanguageServer
 
-from llm_session_manager.lsp.protocol import Encoded, TrioLanguageServerProtocol, converter
-from llm_session_manager.lsp.transport import MessageReader, frame, serve_connection
+from llm_session_manager.frontends.lsp.protocol import Encoded, TrioLanguageServerProtocol, converter
+from llm_session_manager.frontends.lsp.transport import MessageReader, frame, serve_connection
 
 
 def _server() -> LanguageServer:
@@ -159,7 +159,7 @@ def test_an_absurd_or_missing_content_length_ends_the_connection():
 
 
 def test_a_message_at_the_size_limit_and_the_content_type_header_are_fine():
-    from llm_session_manager.lsp.transport import MAX_MESSAGE_BYTES
+    from llm_session_manager.frontends.lsp.transport import MAX_MESSAGE_BYTES
 
     async def script(client):
         message = json.dumps(_request(1, "test/sync", {"x": 3})).encode()
@@ -234,7 +234,7 @@ def test_exit_without_shutdown_or_a_vanished_client_ends_with_1():
 
 def test_the_lsp_path_does_not_import_heavy_libraries():
     code = (
-        "import sys, llm_session_manager.cli, llm_session_manager.lsp as lsp; lsp.create_server(); "
+        "import sys, llm_session_manager.frontends.cli, llm_session_manager.frontends.lsp as lsp; lsp.create_server(); "
         "print(sorted(m for m in ('mcp', 'numpy', 'rich', 'tiktoken', 'anthropic') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -244,7 +244,7 @@ def test_the_lsp_path_does_not_import_heavy_libraries():
 def test_docs_describe_every_custom_method_and_command():
     from pathlib import Path
 
-    from llm_session_manager.lsp import create_server
+    from llm_session_manager.frontends.lsp import create_server
 
     docs = (Path(__file__).parents[2] / "docs" / "lsp.md").read_text()
     fm = create_server().protocol.fm

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from llm_session_manager.mcp_server import install
+from llm_session_manager.frontends.mcp_server import install
 
 OTHER = {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"]}
 

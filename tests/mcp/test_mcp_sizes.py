@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 import pytest
 from llm_session_manager.demo_logs import write_demo_logs
-from llm_session_manager.encoding import count_o200k
+from llm_session_manager.core.encoding import count_o200k
 from mcp_helpers import anyio_backend, mcp_client, structured  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.anyio

@@ -23,8 +23,8 @@ from typing import Any
 
 import apsw
 
-from ..config import Config
-from ..models import ScanResult
+from ..core.config import Config
+from ..core.models import ScanResult
 from ..services import repricing
 from ..sources import Source
 from ..sources.exports import source_for

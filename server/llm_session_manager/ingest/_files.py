@@ -28,8 +28,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
-from ..config import Config
-from ..models import Batch
+from ..core.config import Config
+from ..core.models import Batch
 from ..sources import SOURCES, Source, plugins
 from ..sources.base import warn, warnings_into
 from ._redact import without_secrets

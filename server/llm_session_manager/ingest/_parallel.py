@@ -31,7 +31,7 @@ from typing import BinaryIO, TypeVar
 
 import msgspec
 
-from ..errors import LlmSessionError
+from ..core.errors import LlmSessionError
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -15,12 +15,12 @@ from typing import Any
 
 import msgspec
 
-from ..models import Batch, SessionRow
+from ..core.models import Batch, SessionRow
 
 
 def without_secrets(batch: Batch) -> Batch:
     """``batch`` with every secret in its text replaced by a marker (in place)."""
-    from ..services import redact  # loaded before parse workers fork (``_rows.ingest``)
+    from ..core import redact  # loaded before parse workers fork (``_rows.ingest``)
 
     if batch.state:
         batch.state = state_without_secrets(batch.state)
@@ -53,7 +53,7 @@ def state_without_secrets(state: bytes) -> bytes:
     to plain data and encoded again they decode into the parser's own struct as
     before. A list of strings is the lines of one text (a PEM key spans them).
     """
-    from ..services import redact
+    from ..core import redact
 
     if not (0x80 <= state[0] <= 0x9F or 0xDC <= state[0] <= 0xDF):
         return state  # not a map or an array: a number, msgpack or in ASCII (Claude Code's last timestamp)

@@ -10,8 +10,8 @@ from typing import NamedTuple
 
 import apsw
 
-from ..models import FileRefRow, MessageRow, SessionRow, UsageRow
-from ..services import pricing
+from ..core import pricing
+from ..core.models import FileRefRow, MessageRow, SessionRow, UsageRow
 from ..sources import is_totals
 from ._files import Work, read
 from ._parallel import parsed
@@ -61,7 +61,7 @@ def ingest(conn: apsw.Connection, chunks: list[list[Work]], part: Part = Part.AL
     """
     prices = pricing.load_table()
     if chunks:  # before parse workers fork, so they inherit it compiled; a rescan with nothing new skips it
-        from ..services import redact  # noqa: F401
+        from ..core import redact  # noqa: F401
     # Parsing allocates millions of short-lived objects and no cycles; the
     # cyclic collector would only rescan them over and over (workers inherit this).
     gc.disable()

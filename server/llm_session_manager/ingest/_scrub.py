@@ -43,7 +43,7 @@ def scrub_if_marked(conn: apsw.Connection) -> None:
 
 
 def _scrub_table(conn: apsw.Connection, table: str, key: str, columns: tuple[str, ...]) -> None:
-    from ..services import redact
+    from ..core import redact
 
     select = (f"SELECT {key}, {', '.join(columns)} FROM {table} WHERE {key} > ? ORDER BY {key} LIMIT {BATCH}")
     update = f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in columns)} WHERE {key} = ?"
@@ -66,7 +66,7 @@ def _scrub_table(conn: apsw.Connection, table: str, key: str, columns: tuple[str
 def _scrub_memories(conn: apsw.Connection) -> None:
     """Memories again under today's rules (an AWS secret in prose, say): text and content hash
     change together; one that becomes a copy of another memory is forgotten."""
-    from ..services import redact
+    from ..core import redact
 
     rows: list[Any] = conn.execute("SELECT rid, id, text, project FROM memories").fetchall()
     clean = redact.redact_many([text for _, _, text, _ in rows])

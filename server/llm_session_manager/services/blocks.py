@@ -28,8 +28,9 @@ from typing import NamedTuple
 
 import apsw
 
-from ..models import BillingBlock, BlockProjection, BurnRate
-from . import pricing, unpriced_models
+from ..core import pricing
+from ..core.models import BillingBlock, BlockProjection, BurnRate
+from . import unpriced_models
 from .sessions import iso
 
 BLOCK_SECONDS = 5 * 3600

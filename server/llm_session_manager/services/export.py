@@ -11,10 +11,11 @@ import apsw
 import msgspec
 import yaml
 
-from ..config import Config
-from ..errors import BadInput
-from ..models import Recommendation, Session
-from . import pricing, recommend, redact, sessions, tokens, unpriced_models
+from ..core import pricing, redact
+from ..core.config import Config
+from ..core.errors import BadInput
+from ..core.models import Recommendation, Session
+from . import recommend, sessions, tokens, unpriced_models
 
 FORMATS = ("json", "yaml", "markdown", "csv")
 # Files bigger than this are not read to count their tokens.

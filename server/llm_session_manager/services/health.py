@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ..config import Config
-from ..models import Health
+from ..core.config import Config
+from ..core.models import Health
 
 
 class Signals(NamedTuple):

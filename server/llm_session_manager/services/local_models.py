@@ -24,8 +24,8 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ..config import Config
-from ..models import LocalModel
+from ..core.config import Config
+from ..core.models import LocalModel
 
 TIMEOUT_S = 0.5
 OLLAMA_DEFAULT = "http://127.0.0.1:11434"

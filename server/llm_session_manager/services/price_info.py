@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import msgspec
 
-from ..errors import NotFound
-from . import pricing
+from ..core import pricing
+from ..core.errors import NotFound
 
 PER_MILLION = 1_000_000
 

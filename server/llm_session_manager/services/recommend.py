@@ -13,8 +13,8 @@ from datetime import datetime
 
 import apsw
 
-from ..config import Config
-from ..models import Recommendation, Session, short_id
+from ..core.config import Config
+from ..core.models import Recommendation, Session, short_id
 from . import processes
 from . import sessions as listing
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import apsw
 
+from ..core import pricing
 from ..sources import TOTALS_PROVIDERS
 from ..store import quarters, write_transaction
-from . import pricing
 
 VERSION_KEY = "pricing_version"
 

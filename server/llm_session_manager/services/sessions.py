@@ -10,11 +10,12 @@ from typing import Any, NamedTuple, overload
 
 import apsw
 
-from ..config import Config
-from ..errors import Ambiguous, BadInput, NotFound
-from ..models import SESSION_SORTS, Context, Session, Tokens, short_id
+from ..core import pricing
+from ..core.config import Config
+from ..core.errors import Ambiguous, BadInput, NotFound
+from ..core.models import SESSION_SORTS, Context, Session, Tokens, short_id
 from ..store import session_sums, write_transaction
-from . import health, pricing, processes, unpriced_models
+from . import health, processes, unpriced_models
 from .working import since as working_since
 
 

@@ -18,8 +18,8 @@ import re
 
 import apsw
 
-from ..encoding import ENCODING_NAME, o200k
-from ..models import TokenCount
+from ..core.encoding import ENCODING_NAME, o200k
+from ..core.models import TokenCount
 
 METHOD_TIKTOKEN = f"tiktoken:{ENCODING_NAME}"
 METHOD_ANTHROPIC = "anthropic:count_tokens"

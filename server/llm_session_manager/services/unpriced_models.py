@@ -14,8 +14,8 @@ import json
 
 import apsw
 
+from ..core import pricing
 from ..store import quarters
-from . import pricing
 
 
 def known_cost(cost: float, unpriced: int | bool) -> float | None:

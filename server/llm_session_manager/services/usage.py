@@ -15,10 +15,11 @@ from typing import Any, NamedTuple
 
 import apsw
 
-from ..errors import BadInput
-from ..models import USAGE_GROUPS, UsageModelRow, UsageReport, UsageReportRow, UsageTotals
+from ..core import pricing, when
+from ..core.errors import BadInput
+from ..core.models import USAGE_GROUPS, UsageModelRow, UsageReport, UsageReportRow, UsageTotals
 from ..store import quarters, session_sums
-from . import pricing, unpriced_models, when
+from . import unpriced_models
 
 GROUPS = USAGE_GROUPS
 _TIMED: dict[str, Callable[[datetime.date], str]] = {

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 import msgspec
 
-from ..models import Batch
+from ..core.models import Batch
 
 if TYPE_CHECKING:  # bytes, or msgspec.Raw (collections.abc.Buffer from Python 3.12)
     from typing_extensions import Buffer

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from ..errors import BadInput
+from ..core.errors import BadInput
 from . import chatgpt, usage_csv
 from .base import SNIFF_BYTES, Source
 

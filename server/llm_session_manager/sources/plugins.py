@@ -32,7 +32,7 @@ from typing import Any, NamedTuple, get_args
 
 import msgspec
 
-from ..models import PROVIDERS, Batch
+from ..core.models import PROVIDERS, Batch
 from .base import Layout, Source, warn
 
 GROUP = "llm_session_manager.sources"

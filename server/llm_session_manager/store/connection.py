@@ -16,21 +16,13 @@ from pathlib import Path
 
 import apsw
 
-from ..errors import StoreError
+from ..core.errors import StoreError
+from ..core.paths import data_dir
 
 SCHEMA_VERSION = 13
 PAGE_SIZE = 16384
 BUSY_TIMEOUT_MS = 10_000
 DB_NAME = "sessions.db"
-
-
-def data_dir() -> Path:
-    """The database directory: ``LLM_SESSION_DATA_DIR``, else the XDG data dir."""
-    explicit = os.environ.get("LLM_SESSION_DATA_DIR")
-    if explicit:
-        return Path(explicit).expanduser()
-    xdg = os.environ.get("XDG_DATA_HOME") or os.path.join(Path.home(), ".local", "share")
-    return Path(xdg) / "llm-session-manager"
 
 
 def db_path() -> Path:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import apsw
 
-from ..errors import DiskFull, LlmSessionError, StoreCorrupt
+from ..core.errors import DiskFull, LlmSessionError, StoreCorrupt
 
 _NO_SPACE = {errno.ENOSPC, errno.EDQUOT}
 

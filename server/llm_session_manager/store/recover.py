@@ -28,7 +28,7 @@ from pathlib import Path
 import apsw
 import msgspec
 
-from ..errors import NotFound
+from ..core.errors import NotFound
 from .connection import connect, write_transaction
 from .failures import explain
 

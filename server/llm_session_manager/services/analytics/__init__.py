@@ -14,8 +14,8 @@ import time
 
 import apsw
 
-from ...config import Config
-from ...models import AnalyticsReport, BillingBlock, DailyUsage, UsageTotals
+from ...core.config import Config
+from ...core.models import AnalyticsReport, BillingBlock, DailyUsage, UsageTotals
 from .. import blocks, unpriced_models
 from ..sessions import iso
 from ._groups import ranked, regroup, top_sessions

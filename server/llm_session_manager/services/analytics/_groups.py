@@ -11,7 +11,7 @@ from typing import NamedTuple, cast
 
 import apsw
 
-from ...models import ProjectActivity, SessionCost, UsageShare
+from ...core.models import ProjectActivity, SessionCost, UsageShare
 from ..sessions import iso
 from ..unpriced_models import known_cost
 from ._sessions import Facts

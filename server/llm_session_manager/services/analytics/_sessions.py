@@ -16,8 +16,8 @@ from typing import NamedTuple, cast
 
 import apsw
 
-from ...config import Config
-from ...models import LimitHit, LimitHits, SessionStats
+from ...core.config import Config
+from ...core.models import LimitHit, LimitHits, SessionStats
 from .. import health
 from ..sessions import context_limit, is_long
 from ..working import since as working_since

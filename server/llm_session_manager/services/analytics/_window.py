@@ -10,7 +10,7 @@ import datetime
 from bisect import bisect_right
 from typing import NamedTuple
 
-from ...errors import BadInput
+from ...core.errors import BadInput
 from ..usage import local_midnight
 
 MAX_DAYS = 3650

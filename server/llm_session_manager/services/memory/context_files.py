@@ -17,7 +17,7 @@ from typing import Any
 
 import apsw
 
-from ...errors import BadInput
+from ...core.errors import BadInput
 from ...store import write_transaction
 from ..sessions import resolve_id
 from .records import Memory

@@ -24,7 +24,7 @@ from typing import Any
 
 import apsw
 
-from ...errors import BadInput
+from ...core.errors import BadInput
 from . import resident, resident_words, store, vectors
 from .records import Memory
 from .remember import resolve_embedder

@@ -10,7 +10,7 @@ from typing import Any
 import apsw
 import msgspec
 
-from ...errors import BadInput, LlmSessionError
+from ...core.errors import BadInput, LlmSessionError
 from . import store
 from .records import ImportResult, Memory
 
@@ -21,14 +21,14 @@ def resolve_embedder(embedder: Any = None) -> Any:
     """``embedder``, or the bundled model when None."""
     if embedder is not None:
         return embedder
-    from ..embed import get_embedder
+    from ...core.embed import get_embedder
 
     return get_embedder()
 
 
 def embedder_for(config: Any) -> Any:
     """The embedder the config's ``memory.embedder`` section asks for."""
-    from ..embed import get_embedder
+    from ...core.embed import get_embedder
 
     return get_embedder(config.memory.embedder if config is not None else None)
 

@@ -17,9 +17,9 @@ from typing import Any, NamedTuple, cast
 
 import apsw
 
-from ...errors import Ambiguous, BadInput, NotFound
+from ...core.errors import Ambiguous, BadInput, NotFound
+from ...core.redact import redact_text
 from ...store import write_transaction
-from ..redact import redact_text
 from ..sessions import iso
 from . import vectors
 from .records import Memory

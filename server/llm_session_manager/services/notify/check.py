@@ -11,9 +11,9 @@ import time
 
 import apsw
 
-from ...config import Config
-from ...config_notifications import QuietHours
-from ...errors import BadInput
+from ...core.config import Config
+from ...core.config_notifications import QuietHours
+from ...core.errors import BadInput
 from . import deliver, rules, state
 from .notification import Delivery, Notification
 

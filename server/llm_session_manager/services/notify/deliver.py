@@ -15,8 +15,8 @@ from typing import Any
 
 from msgspec.structs import replace
 
-from ...config import Config
-from ...errors import BadInput
+from ...core.config import Config
+from ...core.errors import BadInput
 from .local import desktop, terminal
 from .notification import ChannelFailed, Delivery, Notification
 from .smtp import email

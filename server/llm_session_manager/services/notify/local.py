@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import sys
 
-from ...config_notifications import DesktopChannel, TerminalChannel
+from ...core.config_notifications import DesktopChannel, TerminalChannel
 from .notification import ChannelFailed, Notification
 
 # Windows PowerShell (not pwsh 7: it has no WinRT types). The AppID is PowerShell's

@@ -13,8 +13,8 @@ import time
 
 import apsw
 
-from ...config import Config
-from ...models import Session, short_id
+from ...core.config import Config
+from ...core.models import Session, short_id
 from .. import blocks, sessions, usage
 from .notification import Notification
 

@@ -12,7 +12,7 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from ...config_notifications import EmailChannel
+from ...core.config_notifications import EmailChannel
 from .notification import ChannelFailed, Notification
 
 _PORTS = {"starttls": 587, "ssl": 465, "none": 25}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import apsw
 
-from ...config_notifications import Notifications
+from ...core.config_notifications import Notifications
 from ...store import write_transaction
 from .notification import Notification
 

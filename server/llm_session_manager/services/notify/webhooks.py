@@ -13,7 +13,7 @@ import urllib.parse
 import urllib.request
 
 from ... import __version__
-from ...config_notifications import WebhookChannel
+from ...core.config_notifications import WebhookChannel
 from .notification import ChannelFailed, Notification
 
 

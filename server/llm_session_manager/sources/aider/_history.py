@@ -31,7 +31,7 @@ from typing import cast
 
 import msgspec
 
-from ...models import Batch, FileRefRow, MessageRow, SessionRow, UsageRow
+from ...core.models import Batch, FileRefRow, MessageRow, SessionRow, UsageRow
 from ._report import read_cost, read_report
 
 HEADER = "# aider chat started at "

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from ...models import Batch
+from ...core.models import Batch
 from ..base import Layout, find_sniffed
 
 PROVIDER = "chatgpt"

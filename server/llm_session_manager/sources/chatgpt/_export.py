@@ -6,8 +6,8 @@ import re
 
 import msgspec
 
-from ...encoding import count_o200k
-from ...models import Batch, MessageRow, SessionRow, UsageRow
+from ...core.encoding import count_o200k
+from ...core.models import Batch, MessageRow, SessionRow, UsageRow
 from ..base import decode_lenient
 from . import PROVIDER
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import msgspec
 
-from ...models import Batch, SessionRow
+from ...core.models import Batch, SessionRow
 from ._conversation import SYNTHETIC, Conversation, Session, Titles
 from ._lines import PROGRESS, Line, decode
 from ._usage import Tally

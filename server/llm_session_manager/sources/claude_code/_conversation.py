@@ -12,7 +12,7 @@ import posixpath
 
 import msgspec
 
-from ...models import FileRefRow, MessageRow
+from ...core.models import FileRefRow, MessageRow
 from ._lines import FILE_INPUT, TEXT, TOOL_OUTPUT, Block, Line, Message
 
 SYNTHETIC = "<synthetic>"  # the model Claude Code names on the API errors it writes

@@ -18,7 +18,7 @@ from datetime import datetime
 import msgspec
 from msgspec import UNSET, Raw, Struct, UnsetType
 
-from ...models import Batch
+from ...core.models import Batch
 from ..base import DECODE_ERRORS, decode_replacing
 
 

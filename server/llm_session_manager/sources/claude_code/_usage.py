@@ -39,7 +39,7 @@ import re
 import msgspec
 from msgspec import UNSET
 
-from ...models import UsageRow
+from ...core.models import UsageRow
 from ._lines import ITERATIONS, Iteration, Line, Message, Relayed, Usage
 
 _SEMVER_PREFIX = re.compile(r"\d+\.\d+\.\d")

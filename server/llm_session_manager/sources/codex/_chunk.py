@@ -16,7 +16,7 @@ from typing import Any
 
 import msgspec
 
-from ...models import Batch, FileRefRow, MessageRow, SessionRow, UsageRow
+from ...core.models import Batch, FileRefRow, MessageRow, SessionRow, UsageRow
 from ..base import DECODE_ERRORS, decode_replacing, decode_state
 from . import _conversation, _usage
 from ._lines import (

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from ...models import Batch
+from ...core.models import Batch
 from ..base import Layout
 from ._paths import chat_session_files, cli_session_files, copilot_homes, vscode_roots
 

@@ -18,8 +18,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ...encoding import count_o200k
-from ...models import Batch, FileRefRow, MessageRow, SessionRow, UsageRow
+from ...core.encoding import count_o200k
+from ...core.models import Batch, FileRefRow, MessageRow, SessionRow, UsageRow
 from . import _chat_parts as part
 from ._journal import load_session
 from ._paths import workspace_cwd

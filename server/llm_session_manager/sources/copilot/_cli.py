@@ -26,8 +26,8 @@ from typing import Any
 
 import msgspec
 
-from ...encoding import count_o200k
-from ...models import Batch, FileRefRow, MessageRow, SessionRow, UsageRow
+from ...core.encoding import count_o200k
+from ...core.models import Batch, FileRefRow, MessageRow, SessionRow, UsageRow
 from ..base import DECODE_ERRORS, decode_replacing, decode_state
 from ..shell_paths import paths_from_command
 from ._chat import session_id

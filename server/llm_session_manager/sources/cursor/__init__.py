@@ -20,7 +20,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from ...models import Batch
+from ...core.models import Batch
 from ..base import Layout, subdirs
 
 DB_NAME = "state.vscdb"

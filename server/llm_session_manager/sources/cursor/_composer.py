@@ -18,8 +18,8 @@ rather than counting it twice. Cache reads and writes are not recorded by Cursor
 
 from __future__ import annotations
 
-from ...encoding import count_o200k
-from ...models import Batch, FileRefRow, MessageRow, SessionRow, UsageRow
+from ...core.encoding import count_o200k
+from ...core.models import Batch, FileRefRow, MessageRow, SessionRow, UsageRow
 from ._shapes import Bubble, Composer, bubble_text, bubble_time, seconds
 from ._tools import file_refs
 

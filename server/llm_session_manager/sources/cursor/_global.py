@@ -23,7 +23,7 @@ from pathlib import Path
 import apsw
 import msgspec
 
-from ...models import Batch
+from ...core.models import Batch
 from .. import sqlite_readonly
 from ..base import DECODE_ERRORS, decode_state
 from ..sqlite_readonly import Mark

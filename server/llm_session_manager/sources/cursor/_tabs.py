@@ -18,8 +18,8 @@ from pathlib import Path
 
 import apsw
 
-from ...encoding import count_o200k
-from ...models import Batch, MessageRow, SessionRow, UsageRow
+from ...core.encoding import count_o200k
+from ...core.models import Batch, MessageRow, SessionRow, UsageRow
 from .. import sqlite_readonly
 from ..base import DECODE_ERRORS
 from . import _db

@@ -17,7 +17,7 @@ import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from ...models import Batch
+from ...core.models import Batch
 from ..base import Layout, find_files, subdirs
 
 

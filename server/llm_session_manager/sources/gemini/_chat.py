@@ -22,7 +22,7 @@ import os
 from pathlib import PurePath
 from typing import Any
 
-from ...models import Batch, FileRefRow, MessageRow, SessionRow, UsageRow
+from ...core.models import Batch, FileRefRow, MessageRow, SessionRow, UsageRow
 from ..shell_paths import paths_from_command
 from ._project import is_context, named_dirs, verified
 from ._records import Message, ToolCall, seconds, text_of

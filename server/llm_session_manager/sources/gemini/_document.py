@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ...models import Batch
+from ...core.models import Batch
 from ..base import DECODE_ERRORS, decode_lenient
 from ._chat import Chat
 from ._project import recorded_root, workspace_dir

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import msgspec
 
-from ...models import Batch
+from ...core.models import Batch
 from ..base import DECODE_ERRORS, decode_lenient, decode_replacing
 from ._chat import Chat
 from ._project import recorded_root, workspace_dir

@@ -30,7 +30,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from ...models import Batch
+from ...core.models import Batch
 from ..base import Layout
 
 PROVIDER = "llm"

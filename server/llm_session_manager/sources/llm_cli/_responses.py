@@ -9,8 +9,8 @@ from typing import Any
 import apsw
 import msgspec
 
-from ...encoding import count_o200k
-from ...models import Batch, MessageRow, SessionRow, UsageRow
+from ...core.encoding import count_o200k
+from ...core.models import Batch, MessageRow, SessionRow, UsageRow
 from .. import sqlite_readonly
 from ..base import decode_state, utc_seconds
 from ..sqlite_readonly import Mark

@@ -23,7 +23,7 @@ from importlib import import_module
 from pathlib import Path
 from types import ModuleType
 
-from ...models import Batch
+from ...core.models import Batch
 from ..base import Layout, find_sniffed
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from ...models import Batch
+from ...core.models import Batch
 from ._sheet import Row, Sheet, bucket, records, tokens
 
 _COMMON_ID = (

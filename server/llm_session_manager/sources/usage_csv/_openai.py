@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ...models import Batch
+from ...core.models import Batch
 from ._sheet import Row, Sheet, bucket, instant, records, tokens, utc_day
 
 _USAGE_ID = (

@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 
-from ...models import Batch, SessionRow, UsageRow
+from ...core.models import Batch, SessionRow, UsageRow
 from ..base import utc_seconds
 
 DAY = 86400.0

@@ -1,0 +1,82 @@
+"""``llm-session``: a thin command-line skin over the services.
+
+Every command parses its arguments, calls one service and prints the result:
+a rich table for people, or with ``--json`` exactly one JSON document on
+stdout. Errors the user can fix are one line on stderr (exit 1); ``--verbose``
+adds logs and tracebacks.
+
+``_parser`` declares the command line; the commands live by job in
+``_sessions``, ``_reports``, ``_memory``, ``_notify``, ``_servers`` and
+``_setup``, and share ``_context.Context``. Only the module of the command
+that runs is imported, and it imports its service only then: start-up time is
+most of what a quick command costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable
+
+from ...core.errors import LlmSessionError
+from ._context import Context
+from ._parser import build_parser
+
+__all__ = ["build_parser", "main"]
+
+
+def _lsp_args(argv: list[str]) -> argparse.Namespace | None:
+    """``lsp`` as editors start it, parsed without building the whole parser.
+
+    An editor starts the language server with every window, and the parser of
+    every command costs more than parsing this one line.
+    """
+    if argv[:1] != ["lsp"] or any(arg != "--stdio" for arg in argv[1:]):
+        return None
+    return argparse.Namespace(command="lsp", func="_servers:cmd_lsp", config=None, verbose=False, stdio=len(argv) > 1,
+                              json=False, no_scan=True)
+
+
+def _command(func: str) -> Callable[[Context], None]:
+    """The parser's ``"_module:cmd_name"`` as the function, importing just that module."""
+    module, name = func.split(":")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
+
+def _print_traceback() -> None:
+    import traceback  # only for --verbose: importing it costs every command 3 ms
+
+    traceback.print_exc()
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = _lsp_args(argv) or build_parser(argv).parse_args(argv)
+    if args.verbose:
+        from ...core.logs import to_stderr
+
+        to_stderr(verbose=True)
+    ctx = Context(args)
+    try:
+        _command(args.func)(ctx)
+    except LlmSessionError as e:
+        if args.verbose:
+            _print_traceback()
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0  # e.g. piped into head
+    except Exception as e:  # noqa: BLE001 -- a bug, unless it is about the store's file: one line either way
+        if args.verbose:
+            _print_traceback()
+        known = ctx.explain(e)
+        if known is not None:
+            print(f"error: {known}", file=sys.stderr)
+            return 1
+        print(f"internal error: {e.__class__.__name__}: {e} (run with --verbose for details)", file=sys.stderr)
+        return 70
+    return 0

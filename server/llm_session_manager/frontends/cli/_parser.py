@@ -1,0 +1,360 @@
+"""The ``llm-session`` command line: every command, its options and its help.
+
+Each command names its function as ``"_module:cmd_name"`` in this package, and
+``main`` imports only that one module: a command pays at start-up for its own
+code, not for all the others'. For the same reason the parser is built for the
+one command the arguments name (each ``argparse`` parser looks for message
+catalogues when made); help and errors get every command.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from ... import __version__
+from ...core.models import PROVIDERS, SESSION_SORTS, USAGE_GROUPS
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0 or seconds == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {value!r}")
+    return seconds
+
+
+def _provider(value: str) -> str:
+    if value not in PROVIDERS:
+        raise argparse.ArgumentTypeError(f"unknown provider {value!r}; one of {', '.join(PROVIDERS)}")
+    return value
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, got {value!r}")
+    return n
+
+
+def _global_options(default: Any) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--config", type=Path, default=default or None,
+                   help="config file (default: $LLM_SESSION_CONFIG or XDG)")
+    p.add_argument("-v", "--verbose", action="store_true", default=default or False,
+                   help="show logs and tracebacks")
+    return p
+
+
+class _Kit:
+    """What the command builders share: the subparsers and the option groups."""
+
+    def __init__(self, sub: argparse._SubParsersAction) -> None:
+        self.sub = sub
+        # The global options are accepted before and after the command. After it they
+        # default to SUPPRESS, so a subcommand cannot overwrite a value given before it.
+        self.common = _global_options(argparse.SUPPRESS)
+        self.as_json = argparse.ArgumentParser(add_help=False)
+        self.as_json.add_argument("--json", action="store_true", help="print one JSON document for scripts")
+        self.refresh = argparse.ArgumentParser(add_help=False)
+        self.refresh.add_argument("--no-scan", action="store_true",
+                                  help="report what the store holds without reading new log lines first")
+
+    def add(self, name: str, func: str, help: str, json: bool = True, scans: bool = False) -> argparse.ArgumentParser:
+        parents = [self.common] + ([self.as_json] if json else []) + ([self.refresh] if scans else [])
+        p = self.sub.add_parser(name, parents=parents, help=help, description=help)
+        # Only for commands without the flag: set_defaults would also change the
+        # default of a parent's shared action.
+        p.set_defaults(func=func, json=False, **({} if scans else {"no_scan": True}))
+        return p
+
+    def actions(self, name: str, help: str) -> argparse._SubParsersAction:
+        """A command that only groups actions (``memory import``, ``config show``)."""
+        return self.sub.add_parser(name, help=help).add_subparsers(
+            dest=f"{name}_command", required=True, metavar="ACTION")
+
+    def action(self, group: argparse._SubParsersAction, name: str, func: str, help: str,
+               scans: bool = False, **defaults: Any) -> argparse.ArgumentParser:
+        parents = [self.common, self.as_json] + ([self.refresh] if scans else [])
+        p = group.add_parser(name, parents=parents, help=help, description=help)
+        p.set_defaults(func=func, json=False, **defaults)
+        return p
+
+
+def _scan(kit: _Kit) -> None:
+    kit.add("scan", "_sessions:cmd_scan", "read new log lines of every assistant into the store")
+
+
+def _import(kit: _Kit) -> None:
+    p = kit.add("import", "_sessions:cmd_import",
+                "read downloaded exports: OpenAI / Anthropic API usage or cost CSVs, ChatGPT conversations.json")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--as", dest="kind", choices=("openai-api", "anthropic-api", "chatgpt"),
+                   help="what the files are (default: told from their content)")
+
+
+def _list(kit: _Kit) -> None:
+    p = kit.add("list", "_sessions:cmd_list", "list sessions with tokens, context fill, cost and health", scans=True)
+    p.add_argument("--provider", type=_provider)
+    p.add_argument("--tag")
+    p.add_argument("--project")
+    p.add_argument("--active", action="store_true", help="only sessions whose assistant is running")
+    p.add_argument("--since", help="last active since a date (2025-01-31), an ISO time or an age (7d, 12h)")
+    p.add_argument("--sort", default="last_activity", choices=SESSION_SORTS,
+                   help="newest last activity (default) or start, highest cost or tokens, "
+                        "fullest context, or worst health first")
+    p.add_argument("--reverse", action="store_true", help="the other way round")
+    p.add_argument("--limit", type=_positive, metavar="N", help="only the first N sessions")
+
+
+def _local(kit: _Kit) -> None:
+    kit.add("local", "_reports:cmd_local", "models loaded in local servers (Ollama, LM Studio), with their context size")
+
+
+def _show(kit: _Kit) -> None:
+    p = kit.add("show", "_sessions:cmd_show", "one session in detail", scans=True)
+    p.add_argument("id", help="session id or unique prefix")
+
+
+def _export(kit: _Kit) -> None:
+    p = kit.add("export", "_sessions:cmd_export", "export a session report", json=False, scans=True)
+    p.add_argument("id")
+    p.add_argument("--format", "-f", default="markdown", choices=("json", "yaml", "markdown", "csv"))
+    p.add_argument("-o", "--output", help="file to write (default: stdout)")
+
+
+def _tagging(name: str, verb: str) -> Callable[[_Kit], None]:
+    def build(kit: _Kit) -> None:
+        p = kit.add(name, f"_sessions:cmd_{name}", f"{verb} a session")
+        p.add_argument("id")
+        p.add_argument("tags", nargs="+", metavar="TAG")
+    return build
+
+
+def _set_project(kit: _Kit) -> None:
+    p = kit.add("set-project", "_sessions:cmd_set_project", "put a session in a named project")
+    p.add_argument("id")
+    p.add_argument("name")
+
+
+def _recommend(kit: _Kit) -> None:
+    p = kit.add("recommend", "_reports:cmd_recommend", "what to do about recent sessions (or one)", scans=True)
+    p.add_argument("id", nargs="?")
+
+
+def _usage(kit: _Kit) -> None:
+    p = kit.add("usage", "_reports:cmd_usage", "token and cost report, like ccusage", scans=True)
+    p.add_argument("--by", default="day", choices=USAGE_GROUPS,
+                   help="day, week (keyed by its Monday) or month, in local time; or session, model, project, provider")
+    p.add_argument("--since", help="from a date (2025-01-31, whole day), an ISO time or an age (7d, 12h)")
+    p.add_argument("--until", help="up to a date (2025-01-31, included), an ISO time or an age")
+    p.add_argument("--provider", type=_provider)
+    p.add_argument("--project", help="only this project's usage")
+    p.add_argument("--timezone", metavar="TZ",
+                   help="IANA time zone for days, weeks, months and dates (default: local time, $TZ)")
+    p.add_argument("--breakdown", action="store_true", help="each row split by model as well")
+
+
+def _analytics(kit: _Kit) -> None:
+    p = kit.add("analytics", "_reports:cmd_analytics",
+                "trends, top costs, session health and limits over the last days", scans=True)
+    p.add_argument("--days", default="30", help="local days up to today (default: 30)")
+    p.add_argument("--top", default="10", help="entries in each ranking (default: 10)")
+
+
+def _blocks(kit: _Kit) -> None:
+    p = kit.add("blocks", "_reports:cmd_blocks",
+                "Claude's 5-hour billing blocks with burn rate and projection, like ccusage", scans=True)
+    p.add_argument("--days", help="only blocks that began in the last N local days (default: all)")
+    p.add_argument("--active", action="store_true", help="only the block running now")
+
+
+def _count_tokens(kit: _Kit) -> None:
+    p = kit.add("count-tokens", "_reports:cmd_count_tokens", "count the tokens of a file or stdin")
+    p.add_argument("file", nargs="?", default="-", help="file, or - for stdin")
+    p.add_argument("--model", help="model whose tokenizer to use (default: o200k estimate)")
+
+
+def _demo(kit: _Kit) -> None:
+    p = kit.add("demo", "_setup:cmd_demo", "write realistic demo logs into a sandbox and show what we make of them")
+    p.add_argument("--dir", help="sandbox directory (default: $XDG_CACHE_HOME/llm-session-manager/demo)")
+
+
+def _init(kit: _Kit) -> None:
+    kit.add("init", "_setup:cmd_init", "create the config file and the database")
+
+
+def _doctor(kit: _Kit) -> None:
+    p = kit.add("doctor", "_doctor:cmd_doctor", "check the database; --recover gets a damaged one back")
+    p.add_argument("--recover", action="store_true",
+                   help="copy what SQLite can still read into a new database, keep the damaged file aside")
+
+
+def _lsp(kit: _Kit) -> None:
+    p = kit.add("lsp", "_servers:cmd_lsp", "language server for editors, over stdin/stdout (docs/lsp.md)", json=False)
+    p.add_argument("--stdio", action="store_true", help=argparse.SUPPRESS)  # what many clients append
+
+
+def _mcp(kit: _Kit) -> None:
+    p = kit.add("mcp", "_servers:cmd_mcp", "MCP server for AI assistants, over stdin/stdout (docs/mcp.md)", json=False)
+    actions = p.add_subparsers(dest="mcp_command", metavar="ACTION")
+    p = kit.action(actions, "install", "_servers:cmd_mcp_install", "add this server to an MCP client's config")
+    p.add_argument("--client", required=True, choices=("claude-code", "cursor", "vscode", "codex", "gemini"))
+    p.add_argument("--scope", default="user", choices=("user", "project"),
+                   help="user: for every project; project: files in the current directory")
+    p.add_argument("--print", action="store_true", help="print the entry and where it goes; change nothing")
+
+
+def _count(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {value!r}")
+    return int(value)
+
+
+def _serve(kit: _Kit) -> None:
+    p = kit.add("serve", "_servers:cmd_serve",
+                "serve MCP over HTTP at /mcp and LSP over TCP, and keep the store fresh (docs/mcp.md)", json=False)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, local only)")
+    p.add_argument("--port", type=int, default=8765, help="MCP HTTP port (default: 8765; 0: any free port)")
+    p.add_argument("--lsp-port", type=int, default=None,
+                   help="LSP TCP port (default: 8766, or any free port with --port 0; 0: any free port)")
+    p.add_argument("--allow-remote", action="store_true",
+                   help="allow a --host beyond loopback; every client must then send the token")
+    p.add_argument("--max-clients", type=_count, default=64, metavar="N",
+                   help="LSP connections, and MCP sessions, open at a time (default: 64)")
+    p.add_argument("--idle-timeout", type=_seconds, default=300.0, metavar="SECONDS",
+                   help="end an MCP session with no request for this long (default: 300)")
+    p.add_argument("--print-token", action="store_true",
+                   help="print the token clients send (made on first use) and exit")
+
+
+def _dashboard(kit: _Kit) -> None:
+    p = kit.add("dashboard", "_servers:cmd_dashboard",
+                "live terminal dashboard of sessions, usage and health (docs/dashboard.md)", json=False)
+    p.add_argument("--theme", choices=("dark", "light", "cyberpunk", "minimal"),
+                   help="colour scheme (default: dashboard.color_scheme in the config)")
+    p.add_argument("--refresh", type=_seconds, metavar="SECONDS",
+                   help="how often to look for news in the store (default: dashboard.refresh_interval)")
+
+
+def _remember(kit: _Kit) -> None:
+    p = kit.add("remember", "_memory:cmd_remember", "store a memory (secrets are redacted)")
+    p.add_argument("text")
+    p.add_argument("--project")
+    p.add_argument("--tag", action="append", help="repeatable")
+
+
+def _memorize(kit: _Kit) -> None:
+    p = kit.add("memorize", "_memory:cmd_memorize",
+                "store what a session learned: requirements, decisions, facts, files", scans=True)
+    p.add_argument("id", help="session id or unique prefix")
+
+
+def _recall(kit: _Kit) -> None:
+    p = kit.add("recall", "_memory:cmd_recall", "memories that match a query, by words and meaning", scans=True)
+    p.add_argument("query")
+    p.add_argument("--limit", "-k", type=int, default=5)
+    p.add_argument("--project")
+    p.add_argument("--tag", action="append", help="repeatable; memories with every tag given")
+    p.add_argument("--since", help="made since a date (2025-01-31) or an age (7d, 12h)")
+    p.add_argument("--import-to", metavar="ID",
+                   help="also write them into that session's CLAUDE.md / AGENTS.md / GEMINI.md")
+
+
+def _memory(kit: _Kit) -> None:
+    actions = kit.actions("memory", "import, list and forget memories")
+    p = kit.action(actions, "import", "_memory:cmd_memory_import", "import memories from a JSON-lines file")
+    p.add_argument("file")
+    p = kit.action(actions, "list", "_memory:cmd_memory_list", "list memories, newest first")
+    p.add_argument("--project")
+    p.add_argument("--tag")
+    p.add_argument("--limit", type=int)
+    p = kit.action(actions, "forget", "_memory:cmd_memory_forget",
+                   "delete a memory, or every memory matching --session, --tag and --since (a bulk undo)")
+    p.add_argument("id", nargs="?", help="memory id or unique prefix")
+    p.add_argument("--session", metavar="ID", help="memories learned in this session (id or unique prefix)")
+    p.add_argument("--tag", help="memories with this tag")
+    p.add_argument("--since", help="memories made since a date (2025-01-31), an ISO time or an age (7d, 12h)")
+    p.add_argument("--dry-run", action="store_true", help="show how many would go; delete nothing")
+
+
+def _notify(kit: _Kit) -> None:
+    actions = kit.actions("notify", "run the notification rules once, or test the channels")
+    p = kit.action(actions, "check", "_notify:cmd_notify_check",
+                   "scan, then send what the rules say now (quiet hours and cooldowns apply)", scans=True)
+    p.add_argument("--dry-run", action="store_true", help="show what would be sent; send and record nothing")
+    p = kit.action(actions, "test", "_notify:cmd_notify_test", "send a test message through each channel",
+                   no_scan=True)
+    p.add_argument("--channel", help="only this one: desktop, terminal, slack, discord or email")
+
+
+def _pricing(kit: _Kit) -> None:
+    actions = kit.actions("pricing", "the offline pricing table")
+    p = kit.action(actions, "update", "_setup:cmd_pricing_update", "install prices from a local LiteLLM-format JSON file")
+    p.add_argument("--file", required=True)
+    p = kit.action(actions, "show", "_pricing:cmd_pricing_show", "what a model costs per token, and its context window")
+    p.add_argument("model", metavar="MODEL", help="a model name as logs write it, e.g. claude-sonnet-4-5-20250929")
+
+
+def _config(kit: _Kit) -> None:
+    actions = kit.actions("config", "show or create the config file")
+    kit.action(actions, "show", "_setup:cmd_config_show", "print the effective configuration")
+    kit.action(actions, "path", "_setup:cmd_config_path", "print where the config file is read from")
+    p = kit.action(actions, "init", "_setup:cmd_config_init", "write a commented default config file")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+
+class _Command(NamedTuple):
+    name: str
+    build: Callable[[_Kit], None]
+
+
+# In the order ``--help`` lists them.
+_COMMANDS = (
+    _Command("scan", _scan), _Command("import", _import), _Command("list", _list), _Command("local", _local),
+    _Command("show", _show), _Command("export", _export), _Command("tag", _tagging("tag", "add tags to")),
+    _Command("untag", _tagging("untag", "remove tags from")), _Command("set-project", _set_project),
+    _Command("recommend", _recommend), _Command("usage", _usage), _Command("analytics", _analytics),
+    _Command("blocks", _blocks), _Command("count-tokens", _count_tokens), _Command("demo", _demo),
+    _Command("init", _init), _Command("doctor", _doctor), _Command("lsp", _lsp), _Command("mcp", _mcp), _Command("serve", _serve),
+    _Command("dashboard", _dashboard), _Command("remember", _remember), _Command("memorize", _memorize),
+    _Command("recall", _recall), _Command("memory", _memory), _Command("notify", _notify),
+    _Command("pricing", _pricing), _Command("config", _config),
+)
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or only of the one ``argv`` names."""
+    parser = argparse.ArgumentParser(
+        prog="llm-session", parents=[_global_options(None)],
+        description="Every AI coding session on this machine: usage, cost, context fill, health.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    kit = _Kit(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
+    named = _named_command(argv or ())
+    for command in _COMMANDS:
+        if named is None or command.name == named:
+            command.build(kit)
+    return parser
+
+
+def _named_command(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` runs, if it names a known one before any help flag."""
+    takes_value = False
+    for arg in argv:
+        if takes_value:
+            takes_value = False
+        elif arg == "--config":
+            takes_value = True
+        elif arg in ("-h", "--help", "--version"):
+            return None
+        elif not arg.startswith("-"):
+            return arg if any(c.name == arg for c in _COMMANDS) else None
+    return None

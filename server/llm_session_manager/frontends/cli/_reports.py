@@ -1,0 +1,87 @@
+"""Commands that report on the store: usage, analytics, billing blocks, advice, tokens."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from ...core.errors import BadInput
+from ._context import Context, warn_unpriced
+
+
+def cmd_usage(ctx: Context) -> None:
+    from ...services import usage
+
+    a = ctx.args
+    conn = ctx.fresh_conn(conversation_later=True)
+    report = usage.report(conn, a.by, since=a.since, until=a.until, provider=a.provider, project=a.project,
+                          timezone=a.timezone, breakdown=a.breakdown)
+
+    def human(render: Any) -> None:
+        from ...services import sessions  # for people only: it loads the process scanner
+        from ._sessions import filters_given
+
+        render.usage_table(
+            ctx.console, report, a.by,
+            labels=sessions.short_ids(conn, [r.key for r in report.rows]) if a.by == "session" else None,
+            filters=filters_given(a, "since", "until", "provider", "project"),
+            total=sessions.count(conn) if not report.rows else None,
+        )
+
+    warn_unpriced(report.unpriced_models)
+    ctx.emit(report, human)
+
+
+def cmd_analytics(ctx: Context) -> None:
+    from ...services import analytics
+
+    a = ctx.args
+    days = analytics.parse_count("--days", a.days, analytics.MAX_DAYS)
+    top = analytics.parse_count("--top", a.top, analytics.MAX_TOP)
+    report = analytics.report(ctx.fresh_conn(), ctx.config, days=days, top=top)
+    warn_unpriced(report.unpriced_models)
+    ctx.emit(report, lambda render: render.analytics(ctx.console, report))
+
+
+def cmd_blocks(ctx: Context) -> None:
+    from ...services import analytics
+
+    a = ctx.args
+    days = analytics.parse_count("--days", a.days, analytics.MAX_DAYS) if a.days is not None else None
+    shown = analytics.blocks_report(ctx.fresh_conn(), days=days, active=a.active)
+    warn_unpriced(sorted({m for b in shown for m in b.unpriced_models}))
+    ctx.emit(shown, lambda render: render.billing_blocks(ctx.console, shown))
+
+
+def cmd_recommend(ctx: Context) -> None:
+    from ...services import recommend, sessions
+
+    if ctx.args.id:
+        found = [sessions.get_session(ctx.fresh_conn(), ctx.config, ctx.args.id)]
+    else:
+        found = recommend.considered(ctx.fresh_conn(), ctx.config)
+    recs = recommend.for_sessions(found, ctx.config, only_recent=not ctx.args.id)
+    ctx.emit(recs, lambda render: render.recommendations(ctx.console, recs))
+
+
+def cmd_local(ctx: Context) -> None:
+    from ...services import local_models
+
+    found = local_models.loaded(ctx.config)
+    ctx.emit(found, lambda render: render.local_models(ctx.console, found))
+
+
+def cmd_count_tokens(ctx: Context) -> None:
+    from ...services import tokens
+
+    source = ctx.args.file
+    if source == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(source).read_text(encoding="utf-8", errors="replace")
+        except OSError as e:
+            raise BadInput(f"cannot read {source}: {e.strerror}") from e
+    count = tokens.count_tokens(text, ctx.args.model, ctx.conn)
+    ctx.emit(count, lambda render: render.token_count(ctx.console, count))

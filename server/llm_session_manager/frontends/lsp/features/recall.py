@@ -1,0 +1,50 @@
+"""``llmSession/recall`` and the ``llmSession.recall`` command: search what sessions learned.
+
+The same hybrid search as ``llm-session recall``; memories come back as the
+CLI's ``--json`` prints them. The memory service (and numpy under it) is
+imported in the worker thread on the first recall, never at start-up.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import apsw
+import msgspec
+
+from ....core.config import Config
+from .. import params as p
+from ..feature import Feature
+
+METHOD = "llmSession/recall"
+COMMAND = "llmSession.recall"
+
+
+class Recall(Feature):
+    def register(self) -> None:
+        self.on(METHOD, self.recall)
+        self.command(COMMAND, self.recall_command)
+
+    async def recall(self, params: Any) -> dict[str, Any]:
+        """Params ``{query, limit?, project?}`` -> ``{memories: [...]}``."""
+        f = p.fields(params, METHOD)
+        return await self._answer(f.get("query"), f.get("limit"), f.get("project"))
+
+    async def recall_command(self, *args: Any) -> dict[str, Any]:
+        """Arguments ``[query, limit?, project?]``."""
+        p.arguments(args, COMMAND, at_least=1, at_most=3)
+        query, limit, project = (*args, None, None)[:3]
+        return await self._answer(query, limit, project)
+
+    async def _answer(self, query: Any, limit: Any, project: Any) -> dict[str, Any]:
+        query = p.text(query, "query", required=True)
+        limit = p.count(limit, "limit", 5)
+        project = p.text(project, "project")
+        return await self.server.backend.call(_recall, query, limit, project)
+
+
+def _recall(conn: apsw.Connection, config: Config, query: str, limit: int, project: str | None) -> dict[str, Any]:
+    from ....services import memory
+
+    found = memory.recall(conn, query, limit=limit, project=project, embedder=memory.embedder_for(config))
+    return {"memories": msgspec.to_builtins(found)}

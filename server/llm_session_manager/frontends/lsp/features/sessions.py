@@ -1,0 +1,71 @@
+"""``llmSession/sessions``: the sessions, exactly as ``llm-session list --json`` prints them.
+
+Services are imported where they run, in the worker thread: the server
+answers ``initialize`` before paying for them (as the CLI's commands do).
+
+Editors ask for the whole list often (every tree redraw), and with a thousand
+sessions building it takes tens of milliseconds. So each answer is kept, with
+the store's ``PRAGMA data_version`` it was built at, and served again while
+that has not moved and it is younger than ``dashboard.refresh_interval``: what
+only time changes (idle health, running processes) is at most that stale, as
+it would be between two polls of the watcher anyway.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import apsw
+import msgspec
+
+from ....core.config import Config
+from .. import params as p
+from ..backend import ConnectionSlot
+from ..feature import Feature
+from ..protocol import Encoded
+
+METHOD = "llmSession/sessions"
+
+
+class Sessions(Feature):
+    def __init__(self, server) -> None:
+        super().__init__(server)
+        self._slot = ConnectionSlot()  # data_version moves only for other connections' commits
+        self._cache: dict[tuple, tuple[int, float, Encoded]] = {}
+
+    def register(self) -> None:
+        self.on(METHOD, self.sessions)
+
+    async def sessions(self, params: Any) -> Encoded:
+        """Params ``{provider?, project?, tag?, active?}``; most recently active first.
+
+        Unlike ``list``, this does not scan first: ``llmSession.refresh`` does,
+        and ``llmSession/didChangeSessions`` says when the store has news.
+        """
+        f = p.fields(params, METHOD)
+        filters = dict(
+            provider=p.provider(f.get("provider")),
+            project=p.text(f.get("project"), "project"),
+            tag=p.text(f.get("tag"), "tag"),
+            active=p.flag(f.get("active"), "active"),
+        )
+        key = tuple(sorted(filters.items()))
+        version, max_age = await self.server.backend.call_on(self._slot, _data_version)
+        cached = self._cache.get(key)
+        if cached and cached[0] == version and time.monotonic() - cached[1] < max_age:
+            return cached[2]
+        answer = await self.server.backend.call(list_sessions, filters)
+        self._cache[key] = (version, time.monotonic(), answer)
+        return answer
+
+
+def _data_version(conn: apsw.Connection, config: Config) -> tuple[int, float]:
+    return conn.execute("PRAGMA data_version").get, config.dashboard.refresh_interval
+
+
+def list_sessions(conn: apsw.Connection, config: Config, filters: dict[str, Any]) -> Encoded:
+    """The list as JSON, encoded here in the worker thread (see ``protocol.Encoded``)."""
+    from ....services import sessions
+
+    return Encoded(msgspec.json.encode(sessions.list_sessions(conn, config, sessions.Filters(**filters))))

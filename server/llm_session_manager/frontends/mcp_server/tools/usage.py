@@ -1,0 +1,65 @@
+"""The ``usage`` tool: tokens and cost grouped like ccusage's reports, the last 30 days by default."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta
+
+from ....core.models import PROVIDERS, UsageGroup, UsageTotals
+from ..tool import Args, to_json, tool
+
+LocalDate = Annotated[str, Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+DEFAULT_DAYS = 30  # without since/until: the last 30 days, not every day on record
+
+
+class UsageArgs(Args, frozen=True):  # frozen like Args: said again so type checkers see it
+    by: Annotated[UsageGroup, Meta(
+        description="Group by local day, week (its Monday), month, session, model, project or provider.",
+    )] = "day"
+    since: Annotated[LocalDate | None, Meta(description="First local date, YYYY-MM-DD (default: 30 days ago).")] = None
+    until: Annotated[LocalDate | None, Meta(description="Last local date, YYYY-MM-DD.")] = None
+    provider: Annotated[Literal[PROVIDERS] | None, Meta(description="Only this assistant's usage.")] = None  # type: ignore[valid-type]  # Literal of the providers tuple: msgspec reads it at run time
+    limit: Annotated[int, Meta(ge=1, le=1000, description="At most this many rows (the latest days, else the largest).")] = 31
+    detail: Annotated[bool, Meta(description="Each row's input, output, cache write and cache read tokens too.")] = False
+
+
+class RowBrief(msgspec.Struct):
+    """A row in short; ``detail`` adds input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens."""
+
+    key: str
+    total_tokens: int
+    cost_usd: float
+
+
+class UsageAnswer(msgspec.Struct):
+    rows: list[RowBrief]
+    totals: UsageTotals  # over the whole period, rows cut by ``limit`` included
+    since: str | None
+    until: str | None
+    truncated: bool
+
+
+@tool(UsageArgs, UsageAnswer, title="Token usage and cost", fresh=True)
+def usage(conn, config, a: UsageArgs) -> dict[str, Any]:
+    """Tokens and cost in USD per group, with totals: the numbers ccusage reports.
+
+    `input_tokens` exclude cache reads, `output_tokens` include reasoning, `total_tokens`
+    sums input, output, cache write and cache read. Days and months in date order,
+    other groups largest first.
+    """
+    from ....services import usage as service
+
+    since = a.since
+    if since is None and a.until is None:
+        since = (datetime.date.today() - datetime.timedelta(days=DEFAULT_DAYS)).isoformat()
+    report = service.report(conn, a.by, since=since, until=a.until, provider=a.provider)
+    rows = report.rows
+    shown = rows[-a.limit:] if a.by in ("day", "week", "month") else rows[: a.limit]
+    return {
+        "rows": [to_json(r) if a.detail else {"key": r.key, "total_tokens": r.total_tokens, "cost_usd": r.cost_usd}
+                 for r in shown],
+        "totals": to_json(report.totals), "since": since, "until": a.until, "truncated": len(shown) < len(rows),
+    }
