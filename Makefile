@@ -25,10 +25,11 @@ demo: install
 
 test: lint test-vscode test-python  # pytest last: its summary closes the output
 
-# ruff and mypy on the server's code (settings in pyproject.toml); either finding fails the build.
+# ruff, mypy and the layers contract (import-linter) on the server's code (settings in pyproject.toml); any finding fails the build.
 lint: install
 	$(BIN)/ruff check server
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 # System packages some tests drive for real: Emacs with eglot, lsp-mode and
 # markdown-mode for the editor snippets. Installed with apt-get where we are root

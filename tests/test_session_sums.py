@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import msgspec
-from llm_session_manager.services import repricing
+from llm_session_manager.store import repricing
 from llm_session_manager.store import connect
 from test_blocks import Response, write_session
 

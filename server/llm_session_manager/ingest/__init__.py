@@ -25,9 +25,9 @@ import apsw
 
 from ..core.config import Config
 from ..core.models import ScanResult
-from ..services import repricing
 from ..sources import Source
 from ..sources.exports import source_for
+from ..store import repricing
 from ..store.bulk import bulk_load
 from . import _conversation
 from ._files import Known, Stat, Work, discover, roots, start, stat

@@ -38,7 +38,7 @@ def cmd_config_init(ctx: Context) -> None:
 
 def cmd_pricing_update(ctx: Context) -> None:
     from ...core import pricing
-    from ...services import repricing
+    from ...store import repricing
 
     models = pricing.update(Path(ctx.args.file))
     repriced = repricing.reprice(ctx.conn)

@@ -17,7 +17,8 @@ import apsw
 
 from ..core import pricing
 from ..sources import TOTALS_PROVIDERS
-from ..store import quarters, write_transaction
+from . import quarters
+from .connection import write_transaction
 
 VERSION_KEY = "pricing_version"
 
