@@ -220,6 +220,19 @@ def test_a_project_filter_keeps_only_that_projects_usage(cli, fixture_logs):
     assert [r["key"] for r in usage(cli, "--by", "session", "--project", "blog")["rows"]] == [OTHER]
 
 
+def test_a_project_report_names_only_that_projects_models_without_a_price(cli, fixture_logs):
+    write_session(fixture_logs.claude, SESSION, every_20_minutes("2025-08-16T09:00:00Z", 1, model="claude-quill-1"),
+                  cwd="/w/shop")
+    write_session(fixture_logs.claude, OTHER, every_20_minutes("2025-08-16T10:00:00Z", 1, model="claude-inkwell-2"),
+                  cwd="/w/blog")
+    everything = usage(cli, "--by", "day")
+    assert everything["unpriced_models"] == ["claude-inkwell-2", "claude-quill-1"]
+    for by in ("day", "model", "session"):
+        shop = cli("usage", "--by", by, "--project", "shop", "--json")
+        assert shop.json()["unpriced_models"] == ["claude-quill-1"], by
+        assert "claude-inkwell-2" not in shop.err, by
+
+
 def test_an_unknown_time_zone_is_one_clear_line(cli):
     r = cli("usage", "--timezone", "Mars/Olympus_Mons")
     assert r.code == 1 and r.out == ""

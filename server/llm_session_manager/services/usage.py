@@ -125,7 +125,7 @@ def report(
         cost_usd=unpriced_models.known_cost(sum(r.cost_usd or 0.0 for r in rows), not all(r.cost_complete for r in rows)),
         cost_complete=all(r.cost_complete for r in rows),
     )
-    unpriced = [] if totals.cost_complete else unpriced_models.in_range(conn, start, end, provider)
+    unpriced = [] if totals.cost_complete else unpriced_models.in_range(conn, start, end, provider, project)
     return UsageReport(rows=rows, totals=totals, unpriced_models=unpriced)
 
 
@@ -158,7 +158,7 @@ def _per_session(conn: apsw.Connection, provider: str | None, project: str | Non
         total_tokens=i_all + o_all + cc_all + cr_all,
         cost_usd=unpriced_models.known_cost(sum(costs), not complete), cost_complete=complete,
     )
-    unpriced_names = [] if complete else unpriced_models.in_range(conn, None, None, provider)
+    unpriced_names = [] if complete else unpriced_models.in_range(conn, None, None, provider, project)
     return UsageReport(rows=rows, totals=totals, unpriced_models=unpriced_names)
 
 
