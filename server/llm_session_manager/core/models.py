@@ -269,6 +269,59 @@ class TokenCount(msgspec.Struct):
     model: str | None = None
 
 
+class FileUse(msgspec.Struct):
+    """A file a session read, edited or searched, and what it costs in context now."""
+
+    path: str
+    actions: list[str]  # read | edit | write | search | list
+    uses: int
+    tokens: int | None  # what the file costs in context now, if it still exists
+    token_source: str | None  # exact | estimated
+
+
+class FileCost(FileUse):
+    """A ``FileUse`` with why it has a token count or not (services/context_plan.py)."""
+
+    state: str  # counted | gone | directory | too large | unreadable
+
+
+class Memory(msgspec.Struct):
+    """One memory (services/memory); field order is the JSON contract of DESIGN.md."""
+
+    id: str
+    text: str
+    score: float | None  # recall's relevance in (0, 1]; None outside recall
+    project: str | None
+    session_id: str | None
+    created_at: str  # ISO 8601, UTC
+    tags: list[str]
+    source: str = "user"  # user | import | memorize | mcp
+    writer: str | None = None  # the program that wrote it ("claude-code 2.1.3 via remember"); None: a person or an import
+
+
+class MemoryExcerpt(Memory):
+    """A memory whose text was cut to keep an answer short (``services.memory.excerpt``)."""
+
+    text_cut: bool = False  # the text is its beginning; the memory by id has it all
+
+
+class SearchMatch(msgspec.Struct):
+    """A message of a past session holding the text searched for (services/history.py)."""
+
+    session_id: str
+    provider: str
+    cwd: str | None
+    ts: str | None  # ISO 8601 UTC
+    role: str  # user | assistant | system
+    kind: str  # prompt | text | summary | compact | api_error | tool_error
+    snippet: str  # around the match, redacted
+
+
+class SearchResult(msgspec.Struct):
+    matches: list[SearchMatch]  # newest first
+    truncated: bool  # more matched than ``limit``
+
+
 # --- analytics (services/analytics, services/blocks) -------------------------
 
 

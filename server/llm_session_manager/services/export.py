@@ -14,20 +14,12 @@ import yaml
 from ..core import pricing, redact
 from ..core.config import Config
 from ..core.errors import BadInput
-from ..core.models import Recommendation, Session
+from ..core.models import FileUse, Recommendation, Session
 from . import recommend, sessions, tokens, unpriced_models
 
 FORMATS = ("json", "yaml", "markdown", "csv")
 # Files bigger than this are not read to count their tokens.
 MAX_FILE_BYTES = 2 << 20
-
-
-class FileUse(msgspec.Struct):
-    path: str
-    actions: list[str]
-    uses: int
-    tokens: int | None  # what the file costs in context now, if it still exists
-    token_source: str | None
 
 
 class ModelUsage(msgspec.Struct):

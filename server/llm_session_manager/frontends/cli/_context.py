@@ -13,7 +13,11 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 if TYPE_CHECKING:
+    import apsw
     from rich.progress import Progress, TaskID
+
+    from ...core.config import Config
+    from ...core.models import ScanResult
 
 
 class Context:
@@ -21,11 +25,11 @@ class Context:
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
-        self._config = None
-        self._conn = None
+        self._config: Config | None = None
+        self._conn: apsw.Connection | None = None
 
     @property
-    def config(self):
+    def config(self) -> Config:
         if self._config is None:
             from ...core import config
 
@@ -33,7 +37,7 @@ class Context:
         return self._config
 
     @property
-    def conn(self):
+    def conn(self) -> apsw.Connection:
         if self._conn is None:
             from ...store import connect
 
@@ -47,7 +51,7 @@ class Context:
 
         return explain_on(error, self._conn, db_path())
 
-    def fresh_conn(self, conversation_later: bool = False):
+    def fresh_conn(self, conversation_later: bool = False) -> apsw.Connection:
         """The store, first brought up to date with the logs (unless ``--no-scan``).
 
         Reports are never stale: with nothing new a rescan costs a stat per log.
@@ -57,7 +61,7 @@ class Context:
             self.scan(conversation_later)
         return self.conn
 
-    def scan(self, conversation_later: bool = False):
+    def scan(self, conversation_later: bool = False) -> ScanResult:
         from ... import ingest
 
         with ScanProgress(enabled=not self.args.json) as progress:

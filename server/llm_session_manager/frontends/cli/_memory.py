@@ -12,15 +12,14 @@ def cmd_remember(ctx: Context) -> None:
     from ...services import memory
 
     a = ctx.args
-    m = memory.remember(ctx.conn, a.text, project=a.project, tags=a.tag or (),
-                        embedder=memory.embedder_for(ctx.config))
+    m = memory.remember(ctx.conn, a.text, project=a.project, tags=a.tag or (), config=ctx.config)
     ctx.emit({"id": m.id}, lambda _: print(f"Remembered {m.id}"))
 
 
 def cmd_memorize(ctx: Context) -> None:
     from ...services import memory
 
-    found = memory.memorize(ctx.fresh_conn(), ctx.config, ctx.args.id, embedder=memory.embedder_for(ctx.config))
+    found = memory.memorize(ctx.fresh_conn(), ctx.config, ctx.args.id)
     ctx.emit(found, lambda _: _print_memories(found, f"{len(found)} new memories"))
 
 
@@ -30,8 +29,7 @@ def cmd_recall(ctx: Context) -> None:
     a = ctx.args
     conn = ctx.fresh_conn() if a.import_to else ctx.conn
     found = memory.recall(conn, a.query, limit=a.limit, project=a.project, tags=a.tag or (),
-                          since=parse_since(a.since) if a.since else None,
-                          embedder=memory.embedder_for(ctx.config))
+                          since=parse_since(a.since) if a.since else None, config=ctx.config)
     if a.import_to:
         path = memory.import_to_session(conn, ctx.config, a.import_to, found)
         print(f"Wrote {len(found)} memories to {path}", file=sys.stderr)
@@ -42,8 +40,7 @@ def cmd_memory_import(ctx: Context) -> None:
     from ...services import memory
 
     with _ImportProgress(enabled=not ctx.args.json) as progress:
-        result = memory.import_jsonl(ctx.conn, Path(ctx.args.file), progress=progress,
-                                     embedder=memory.embedder_for(ctx.config))
+        result = memory.import_jsonl(ctx.conn, Path(ctx.args.file), progress=progress, config=ctx.config)
     ctx.emit(result, lambda _: print(
         f"Imported {result.imported:,} memories; skipped {result.skipped:,} already stored, "
         f"{result.malformed:,} malformed lines"))

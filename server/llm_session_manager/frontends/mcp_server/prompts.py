@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from ...core.models import short_id
-from .tools.memory import TEXT_CHARS, memory_service
+from typing import TYPE_CHECKING
+
+from ...core.models import Memory, short_id
+from .tools.memory import TEXT_CHARS
+
+if TYPE_CHECKING:
+    import apsw
+
+    from ...core.config import Config
 
 PROMPTS = {
     "project_memories": (
@@ -15,12 +22,7 @@ MEMORIES = 20
 RECENT_SESSIONS = 10
 
 
-def short_text(text: str) -> str:
-    """A memory's text as ``recall`` shows it by default: long ones cut (``memory://{id}`` has it all)."""
-    return text if len(text) <= TEXT_CHARS else text[: TEXT_CHARS - 1].rstrip() + "…"
-
-
-def origin(memory) -> str:
+def origin(memory: Memory) -> str:
     """Who wrote a memory, in words: a model's word weighs less than a person's."""
     if memory.source == "mcp":
         return f"written by a model: {memory.writer or 'an MCP client'}"
@@ -31,10 +33,10 @@ def origin(memory) -> str:
     return "written by the user"
 
 
-def render(conn, config, name: str, arguments: dict[str, str]) -> tuple[str, str]:
+def render(conn: apsw.Connection, config: Config, name: str, arguments: dict[str, str]) -> tuple[str, str]:
     """(description, text of the one user message) for prompt ``name``."""
     from ...core.errors import BadInput
-    from ...services import sessions
+    from ...services import memory, sessions
 
     if name not in PROMPTS:
         raise BadInput(f"unknown prompt {name!r}; this server has: {', '.join(PROMPTS)}")
@@ -42,12 +44,12 @@ def render(conn, config, name: str, arguments: dict[str, str]) -> tuple[str, str
     if not project:
         raise BadInput("the project_memories prompt needs a project name")
     lines = [f"Context for project {project!r}, from llm-session-manager.", ""]
-    service = memory_service()
-    memories = service.recall(conn, project, limit=MEMORIES, project=project, embedder=service.embedder_for(config))
+    memories = memory.recall(conn, project, limit=MEMORIES, project=project, config=config)
     if memories:
         lines.append("What earlier sessions learned (most relevant first; who wrote each in parentheses):")
-        lines += [f"- {short_text(m.text)}" + (f" [{', '.join(m.tags)}]" if m.tags else "") + f" ({origin(m)})"
-                  for m in memories]
+        # Long texts cut as ``recall`` cuts them by default (``memory://{id}`` has them whole).
+        lines += [f"- {memory.excerpt(m, TEXT_CHARS).text}" + (f" [{', '.join(m.tags)}]" if m.tags else "")
+                  + f" ({origin(m)})" for m in memories]
     else:
         lines.append("No memories are stored for this project yet; use the `remember` tool to add some.")
     recent = sessions.list_sessions(conn, config, sessions.Filters(project=project))[:RECENT_SESSIONS]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from .tools.memory import get_memory
+if TYPE_CHECKING:
+    import apsw
+
+    from ...core.config import Config
+    from ...core.models import Memory, Session
 
 TEMPLATES = (
     ("session://{id}", "session", "A session as JSON: tokens, context fill, cost, health, tags (as `llm-session show --json`)."),
@@ -15,7 +19,7 @@ TEMPLATES = (
 LISTED_SESSIONS = 50  # the most recent sessions are listed as concrete resources
 
 
-def list_sessions(conn, config) -> list[dict[str, Any]]:
+def list_sessions(conn: apsw.Connection, config: Config) -> list[dict[str, Any]]:
     from ...services import sessions
 
     return [
@@ -24,7 +28,7 @@ def list_sessions(conn, config) -> list[dict[str, Any]]:
     ]
 
 
-def read(conn, config, uri: str) -> str:
+def read(conn: apsw.Connection, config: Config, uri: str) -> str:
     """The JSON text of the resource at ``uri``; ``NotFound``/``BadInput`` for a bad one."""
     from ...core.errors import BadInput
 
@@ -34,9 +38,11 @@ def read(conn, config, uri: str) -> str:
     if scheme == "session":
         from ...services import sessions
 
-        value: Any = sessions.get_session(conn, config, ref)
+        value: Session | Memory = sessions.get_session(conn, config, ref)
     elif scheme == "memory":
-        value = get_memory(conn, ref)
+        from ...services import memory
+
+        value = memory.get_memory(conn, ref)
     else:
         raise BadInput(f"unknown resource scheme {scheme!r}: this server has session:// and memory://")
     return msgspec.json.encode(value).decode()

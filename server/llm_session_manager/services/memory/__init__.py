@@ -11,16 +11,18 @@ from __future__ import annotations
 from .context_files import import_to_session
 from .memorize import memorize
 from .recall import recall
-from .records import ImportResult, Memory
-from .remember import embedder_for, import_jsonl, remember
-from .store import forget, forget_where, list_memories
+from .records import ImportResult, Memory, MemoryExcerpt, excerpt
+from .remember import import_jsonl, remember
+from .store import forget, forget_where, get_memory, list_memories
 
 __all__ = [
     "ImportResult",
     "Memory",
-    "embedder_for",
+    "MemoryExcerpt",
+    "excerpt",
     "forget",
     "forget_where",
+    "get_memory",
     "import_jsonl",
     "import_to_session",
     "list_memories",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
 import apsw
 
@@ -12,13 +12,19 @@ from . import extract, store
 from .records import Memory
 from .remember import resolve_embedder
 
+if TYPE_CHECKING:
+    from ...core.config import Config
+    from ...core.embed import Embedder
+
 
 def memorize(
-    conn: apsw.Connection, config: Any, session_ref: str, *, writer: str | None = None, embedder: Any = None
+    conn: apsw.Connection, config: Config | None, session_ref: str, *, writer: str | None = None,
+    embedder: Embedder | None = None,
 ) -> list[Memory]:
     """The new memories taken from session ``session_ref`` (id or unique prefix).
 
-    ``writer`` names the program that asked (an MCP client), as ``remember`` does.
+    ``writer`` names the program that asked (an MCP client), as ``remember`` does;
+    the embedder is ``embedder``, else the one ``config`` names.
 
     Memories already stored (from an earlier run, or the same sentence in
     another session of the project) are skipped, so running it twice adds nothing.
@@ -39,7 +45,7 @@ def memorize(
             created_at=times.get(c.message_key, last_activity) if c.message_key else last_activity,
         ))
     unique = _new_facts(conn, project, pending)
-    written = store.write(conn, unique, resolve_embedder(embedder))
+    written = store.write(conn, unique, resolve_embedder(embedder, config))
     return [memory for memory, created in written if created]
 
 

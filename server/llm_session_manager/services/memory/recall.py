@@ -20,7 +20,7 @@ import logging
 import re
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import apsw
 
@@ -28,6 +28,10 @@ from ...core.errors import BadInput
 from . import resident, resident_words, store, vectors
 from .records import Memory
 from .remember import resolve_embedder
+
+if TYPE_CHECKING:
+    from ...core.config import Config
+    from ...core.embed import Embedder
 
 RRF_K = 60
 LIST_DEPTH = 50  # how many of each ranking take part in the fusion
@@ -55,10 +59,14 @@ def recall(
     project: str | None = None,
     tags: Sequence[str] = (),
     since: float | None = None,
-    embedder: Any = None,
+    embedder: Embedder | None = None,
+    config: Config | None = None,
     now: float | None = None,
 ) -> list[Memory]:
-    """The ``limit`` memories that best match ``query``, best first, with their score."""
+    """The ``limit`` memories that best match ``query``, best first, with their score.
+
+    The embedder: ``embedder``, else the one ``config`` names, else the bundled model.
+    """
     if not query or not query.strip():
         raise BadInput("recall needs a query")
     if limit < 1:
@@ -68,7 +76,7 @@ def recall(
     held = resident.worth_holding(conn)
 
     lists = [_by_words(conn, query, project, tags, since, held=held)]
-    by_meaning = _by_meaning(conn, query, project, tags, since, resolve_embedder(embedder), held=held)
+    by_meaning = _by_meaning(conn, query, project, tags, since, resolve_embedder(embedder, config), held=held)
     if by_meaning is not None:
         lists.append(by_meaning)
 

@@ -1,20 +1,20 @@
-"""What memory hands to frontends; field order is the JSON contract of DESIGN.md."""
+"""What memory hands to frontends: ``Memory`` (in core/models.py, so a frontend can name it
+without loading the service), a short excerpt of one, and an import's counts."""
 
 from __future__ import annotations
 
 import msgspec
 
+from ...core.models import Memory, MemoryExcerpt
 
-class Memory(msgspec.Struct):
-    id: str
-    text: str
-    score: float | None  # recall's relevance in (0, 1]; None outside recall
-    project: str | None
-    session_id: str | None
-    created_at: str  # ISO 8601, UTC
-    tags: list[str]
-    source: str = "user"  # user | import | memorize | mcp
-    writer: str | None = None  # the program that wrote it ("claude-code 2.1.3 via remember"); None: a person or an import
+
+def excerpt(memory: Memory, chars: int) -> Memory:
+    """``memory`` with its text cut to ``chars`` characters, an ellipsis last and
+    ``text_cut`` saying so; a memory that short already, as it is."""
+    if len(memory.text) <= chars:
+        return memory
+    text = memory.text[: chars - 1].rstrip() + "…"
+    return MemoryExcerpt(**{**msgspec.structs.asdict(memory), "text": text}, text_cut=True)
 
 
 class ImportResult(msgspec.Struct):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import apsw
 import msgspec
@@ -14,20 +14,19 @@ from ...core.errors import BadInput, LlmSessionError
 from . import store
 from .records import ImportResult, Memory
 
+if TYPE_CHECKING:
+    from ...core.config import Config
+    from ...core.embed import Embedder
+
 IMPORT_BATCH = 1000  # lines per transaction: a killed import loses at most one batch, and a rerun skips the rest
 
 
-def resolve_embedder(embedder: Any = None) -> Any:
-    """``embedder``, or the bundled model when None."""
+def resolve_embedder(embedder: Embedder | None = None, config: Config | None = None) -> Embedder:
+    """``embedder``, else the one the config's ``memory.embedder`` section asks for
+    (the bundled model without a config). Each memory function resolves its own,
+    so a frontend passes the config it loaded and nothing more."""
     if embedder is not None:
         return embedder
-    from ...core.embed import get_embedder
-
-    return get_embedder()
-
-
-def embedder_for(config: Any) -> Any:
-    """The embedder the config's ``memory.embedder`` section asks for."""
     from ...core.embed import get_embedder
 
     return get_embedder(config.memory.embedder if config is not None else None)
@@ -42,7 +41,8 @@ def remember(
     session_id: str | None = None,
     source: str = "user",
     writer: str | None = None,
-    embedder: Any = None,
+    embedder: Embedder | None = None,
+    config: Config | None = None,
 ) -> Memory:
     """Store one memory (redacted). Its content already stored: the stored one is returned.
 
@@ -50,7 +50,7 @@ def remember(
     reader can tell a fact a person gave from one a model planted.
     """
     pending = store.prepare(text, project=project, tags=tags, session_id=session_id, source=source, writer=writer)
-    [(memory, _)] = store.write(conn, [pending], resolve_embedder(embedder))
+    [(memory, _)] = store.write(conn, [pending], resolve_embedder(embedder, config))
     return memory
 
 
@@ -71,7 +71,8 @@ def import_jsonl(
     path: Path,
     *,
     progress: Callable[[int, int], None] | None = None,
-    embedder: Any = None,
+    embedder: Embedder | None = None,
+    config: Config | None = None,
 ) -> ImportResult:
     """Import ``{"id"?, "text", "project"?, "tags"?, "metadata"?, "created_at"?}`` lines.
 
@@ -82,7 +83,7 @@ def import_jsonl(
     is called after each batch.
     """
     path = Path(path)
-    embedder = resolve_embedder(embedder)
+    model = resolve_embedder(embedder, config)
     try:
         total = path.stat().st_size
         handle = path.open("rb")
@@ -94,7 +95,7 @@ def import_jsonl(
 
     def flush() -> None:
         nonlocal imported, skipped
-        for _, created in store.write(conn, batch, embedder):
+        for _, created in store.write(conn, batch, model):
             imported += created
             skipped += not created
         batch.clear()

@@ -227,6 +227,12 @@ def resolve(conn: apsw.Connection, ref: str) -> tuple[int, str]:
     return rows[0]
 
 
+def get_memory(conn: apsw.Connection, ref: str) -> Memory:
+    """The memory whose id is ``ref`` or starts with it (the MCP resource ``memory://{id}``)."""
+    rid, _ = resolve(conn, ref)
+    return by_rids(conn, [rid])[rid]
+
+
 def forget(conn: apsw.Connection, memory_id: str) -> None:
     """Delete a memory (by id or unique prefix) from all three tables; NotFound if missing."""
     rid, mid = resolve(conn, memory_id)

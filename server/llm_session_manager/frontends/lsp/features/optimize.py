@@ -1,7 +1,8 @@
 """The ``llmSession.optimizeContext`` command: what the files a session used cost in context.
 
-The files come from the session's report (``services.export.build_report``),
-most expensive first, so an editor can show what to drop or trim.
+The files come ranked from ``services.context_plan`` (as in the MCP
+``optimize_context`` tool), most expensive first, so an editor can show what
+to drop or trim.
 """
 
 from __future__ import annotations
@@ -30,12 +31,12 @@ class OptimizeContext(Feature):
 
 
 def files_by_cost(conn: apsw.Connection, config: Config, ref: str) -> dict[str, Any]:
-    from ....services import export  # in the worker thread (see sessions.py)
+    from ....services import context_plan  # in the worker thread (see sessions.py)
 
-    report = export.build_report(conn, config, ref)
-    files = sorted(report.files, key=lambda f: (f.tokens is None, -(f.tokens or 0), f.path))
+    ranked = context_plan.rank_files(conn, config, ref)
     return {
-        "session_id": report.session.id,
-        "files": msgspec.to_builtins(files),
-        "total_tokens": sum(f.tokens or 0 for f in files),
+        "session_id": ranked.session.id,
+        # Each file as the report has it: this answer predates the ``state`` the MCP tool shows.
+        "files": [{k: v for k, v in f.items() if k != "state"} for f in msgspec.to_builtins(ranked.files)],
+        "total_tokens": ranked.total_tokens,
     }

@@ -46,5 +46,5 @@ class Recall(Feature):
 def _recall(conn: apsw.Connection, config: Config, query: str, limit: int, project: str | None) -> dict[str, Any]:
     from ....services import memory
 
-    found = memory.recall(conn, query, limit=limit, project=project, embedder=memory.embedder_for(config))
+    found = memory.recall(conn, query, limit=limit, project=project, config=config)
     return {"memories": msgspec.to_builtins(found)}

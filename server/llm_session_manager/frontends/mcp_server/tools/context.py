@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 import msgspec
 from msgspec import Meta
 
-from ....core.models import Context
+from ....core.models import Context, FileCost
 from ..tool import Args, NonEmpty, tool
 from .sessions import Cwd, SessionId, find_session
 
@@ -18,15 +17,6 @@ class OptimizeArgs(Args, frozen=True):  # frozen like Args: said again so type c
     cwd: Cwd | None = None
     query: Annotated[NonEmpty | None, Meta(description="Only files whose path contains one of these words.")] = None
     limit: Annotated[int, Meta(ge=1, le=500, description="At most this many files, costliest first.")] = 10
-
-
-class FileCost(msgspec.Struct):
-    path: str
-    actions: list[str]  # read | edit | write | search | list
-    uses: int
-    tokens: int | None  # what the file would cost in context now; null when it cannot be read (see state)
-    token_source: str | None  # exact | estimated
-    state: str  # counted | gone | directory | too large | unreadable
 
 
 class ContextPlan(msgspec.Struct):
@@ -46,39 +36,16 @@ def optimize_context(conn, config, a: OptimizeArgs) -> ContextPlan:
     The session is found as in `session_status`. Decide what to leave out or
     summarise before the context fills up. A file no longer on disk has `state: gone`.
     """
-    from ....services import export
+    from ....services import context_plan
 
     session = find_session(conn, config, a.session_id, a.cwd)
-    report = export.build_report(conn, config, session.id)
-    files = report.files
-    if a.query:
-        words = [w.lower() for w in a.query.split()]
-        files = [f for f in files if any(w in f.path.lower() for w in words)]
-    files = sorted(files, key=lambda f: (f.tokens is None, -(f.tokens or 0), f.path))
-    costs = [FileCost(f.path, f.actions, f.uses, f.tokens, f.token_source, _state(f.path, f.tokens)) for f in files]
+    ranked = context_plan.rank_files(conn, config, session.id, query=a.query)
     return ContextPlan(
         session_id=session.id,
         context=session.context,
-        files=costs[: a.limit],
-        total_tokens=sum(f.tokens or 0 for f in files),
-        count=len(costs),
-        gone=sum(f.state == "gone" for f in costs),
-        truncated=len(costs) > a.limit,
+        files=ranked.files[: a.limit],
+        total_tokens=ranked.total_tokens,
+        count=len(ranked.files),
+        gone=ranked.gone,
+        truncated=len(ranked.files) > a.limit,
     )
-
-
-def _state(path: str, tokens: int | None) -> str:
-    """Why a file has a token count or not: counted, or what stood in the way."""
-    from ....services.export import MAX_FILE_BYTES
-
-    if tokens is not None:
-        return "counted"
-    try:
-        stat = os.stat(path)
-    except FileNotFoundError:
-        return "gone"
-    except OSError:
-        return "unreadable"
-    if os.path.isdir(path):
-        return "directory"
-    return "too large" if stat.st_size > MAX_FILE_BYTES else "unreadable"

@@ -1,7 +1,8 @@
 """Memory tools: recall what past sessions learned, remember a fact, memorize a session.
 
 They call ``services.memory`` (imported on the first call, not at start-up:
-it brings numpy) with the embedder the config names, as the CLI does.
+it brings numpy) with the config, from which it takes the embedder, as the CLI does.
+Their results are memory's own structs (``core.models.Memory``).
 """
 
 from __future__ import annotations
@@ -11,47 +12,19 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta
 
+from ....core.models import Memory, MemoryExcerpt
 from ..tool import Args, NonEmpty, to_json, tool
 
 TEXT_CHARS = 1_000  # of each memory's text in a default answer: five long notes stay under 2,000 tokens
 Project = Annotated[NonEmpty | None, Meta(description="Project name (to search in, or of the memory).")]
 
 
-def memory_service() -> Any:
-    from ....services import memory
-
-    return memory
-
-
-def get_memory(conn: Any, ref: str) -> Any:
-    """One memory by id or unique prefix (``memory://{id}``)."""
-    from ....services.memory import store
-
-    rid, _ = store.resolve(conn, ref)
-    return store.by_rids(conn, [rid])[rid]
-
-
-class MemoryOut(msgspec.Struct):
-    """One memory, as ``recall --json`` prints it."""
-
-    id: str | int
-    text: str
-    score: float | None = None  # relevance to the query, higher is better
-    project: str | None = None
-    session_id: str | None = None
-    created_at: str | float | None = None
-    tags: list[str] = []
-    source: str | None = None  # user | import | memorize | mcp
-    writer: str | None = None  # the program that wrote it, as "claude-code 2.1.3 via remember"
-    text_cut: bool = False  # the text is its first TEXT_CHARS characters (detail, or memory://{id}, has it all)
-
-
 class Memories(msgspec.Struct):
-    memories: list[MemoryOut]
+    memories: list[MemoryExcerpt]  # each cut to TEXT_CHARS unless ``detail``, with text_cut when it is
 
 
 class Memorized(msgspec.Struct):
-    memories: list[MemoryOut]  # the first ``limit`` of those stored
+    memories: list[Memory]  # the first ``limit`` of those stored
     count: int  # new memories stored
     truncated: bool
 
@@ -70,17 +43,10 @@ def recall(conn, config, a: RecallArgs) -> dict[str, Any]:
     Call it before a task. `source` says who wrote each: user, import, memorize
     (taken from a session), mcp (a model; `writer` names the client and tool).
     """
-    service = memory_service()
-    memories = service.recall(conn, a.query, limit=a.limit, project=a.project, embedder=service.embedder_for(config))
-    return {"memories": [m if a.detail else short(m) for m in to_json(memories)]}
+    from ....services import memory
 
-
-def short(memory: dict[str, Any]) -> dict[str, Any]:
-    """A memory as JSON with its text cut to ``TEXT_CHARS``, saying so when it is."""
-    text = memory["text"]
-    if len(text) <= TEXT_CHARS:
-        return memory
-    return {**memory, "text": text[: TEXT_CHARS - 1].rstrip() + "…", "text_cut": True}
+    found = memory.recall(conn, a.query, limit=a.limit, project=a.project, config=config)
+    return {"memories": to_json(found if a.detail else [memory.excerpt(m, TEXT_CHARS) for m in found])}
 
 
 class RememberArgs(Args, frozen=True):  # frozen like Args: said again so type checkers see it
@@ -101,10 +67,11 @@ def remember(conn, config, a: RememberArgs, writer: str) -> dict[str, Any]:
 
     It is stored as written by this client, not by the user.
     """
-    service = memory_service()
-    stored = service.remember(conn, a.text, project=a.project, tags=list(a.tags), source="mcp", writer=writer,
-                              embedder=service.embedder_for(config))
-    return {"id": to_json(stored)["id"]}
+    from ....services import memory
+
+    stored = memory.remember(conn, a.text, project=a.project, tags=list(a.tags), source="mcp", writer=writer,
+                             config=config)
+    return {"id": stored.id}
 
 
 class MemorizeArgs(Args, frozen=True):  # frozen like Args: said again so type checkers see it
@@ -118,6 +85,7 @@ def memorize_session(conn, config, a: MemorizeArgs, writer: str) -> dict[str, An
 
     Run it before closing or compacting a session. Facts already stored are skipped.
     """
-    service = memory_service()
-    memories = service.memorize(conn, config, a.session_id, writer=writer, embedder=service.embedder_for(config))
+    from ....services import memory
+
+    memories = memory.memorize(conn, config, a.session_id, writer=writer)
     return {"memories": to_json(memories[: a.limit]), "count": len(memories), "truncated": len(memories) > a.limit}
