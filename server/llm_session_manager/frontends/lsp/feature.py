@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from pygls.workspace import TextDocument
 
 from ...core.errors import LlmSessionError
-from .backend import error_response
+from .errors import error_response
 
 if TYPE_CHECKING:
     from .server import SessionServer
@@ -51,14 +51,14 @@ def _plain(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any
     """A plain function calling ``method``.
 
     pygls tags handlers with attributes, which bound methods cannot take, and
-    passes command arguments through ``*args``. A user error raised before any
-    service call (bad params) becomes an error response like the others.
+    passes command arguments through ``*args``. Our one-line errors, from bad
+    params or from a service, become error responses here, at the one edge.
     """
 
     async def handler(*args):
         try:
             return await method(*args)
-        except LlmSessionError as e:  # bad params, raised before any service call
+        except LlmSessionError as e:
             raise error_response(e) from None
 
     handler.__name__ = handler.__qualname__ = getattr(method, "__name__", "handler")

@@ -21,8 +21,10 @@ from pygls.lsp.server import LanguageServer
 
 from ... import __version__
 from ...core import logs
+from ...core.errors import LlmSessionError
+from ...runtime.engine import Engine
 from . import transport
-from .backend import Backend, ServiceError
+from .errors import ServiceError, ShownOnce
 from .features import FEATURES
 from .protocol import TrioLanguageServerProtocol, converter
 
@@ -40,7 +42,7 @@ class SessionServer(LanguageServer):
             protocol_cls=TrioLanguageServerProtocol,
             converter_factory=converter,
         )
-        self.backend = Backend(self, config_path)
+        self.engine = Engine(config_path, outcomes=ShownOnce(self._show_error))
         self.options: dict[str, Any] = {}  # the client's initializationOptions
         self._background: set[trio.CancelScope] = set()
         self.features = [feature(self) for feature in FEATURES]
@@ -51,6 +53,11 @@ class SessionServer(LanguageServer):
     def notify(self, method: str, params: Any = None) -> None:
         """Send a notification to the client."""
         self.protocol.notify(method, params)
+
+    def _show_error(self, message: str) -> None:
+        self.window_show_message(
+            types.ShowMessageParams(type=types.MessageType.Error, message=f"llm-session: {message}")
+        )
 
     def spawn(self, fn: Callable[..., Awaitable[Any]], *args: Any) -> None:
         """Run ``fn(*args)`` in the background until it ends or the client shuts down.
@@ -64,8 +71,8 @@ class SessionServer(LanguageServer):
             self._background.add(scope)
             try:
                 await fn(*args)
-            except ServiceError:
-                pass  # already shown to the user by the backend
+            except LlmSessionError:
+                pass  # an environment error was shown to the user (``errors.ShownOnce``)
             except Exception as e:
                 logger.exception("background task %s failed", fn)
                 self.window_log_message(types.LogMessageParams(

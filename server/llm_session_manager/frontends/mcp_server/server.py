@@ -26,7 +26,7 @@ from mcp.shared.exceptions import MCPError
 
 from ... import __version__
 from ...core import logs
-from .backend import Backend
+from ...runtime.engine import Engine
 
 NAME = "llm-session"
 RESOURCE_NOT_FOUND = -32002  # MCP's code for an unknown resource
@@ -39,8 +39,8 @@ INSTRUCTIONS = (
 logger = logging.getLogger(__name__)
 
 
-def build_server(backend: Backend) -> Server:
-    h = _Handlers(backend)
+def build_server(engine: Engine) -> Server:
+    h = _Handlers(engine)
     return Server(
         NAME,
         version=__version__,
@@ -59,8 +59,8 @@ def build_server(backend: Backend) -> Server:
 class _Handlers:
     """Request handlers; our modules are imported on first use, not at start-up."""
 
-    def __init__(self, backend: Backend) -> None:
-        self.backend = backend
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
 
     async def list_tools(self, ctx: Any, params: Any) -> types.ListToolsResult:
         from .tools import TOOLS
@@ -93,7 +93,7 @@ class _Handlers:
         try:
             args = tool.parse(params.arguments)
             extra = (writer_label(ctx, tool.name),) if tool.signed else ()
-            data = to_json(await self.backend.call(tool.run, args, *extra, fresh=tool.fresh))
+            data = to_json(await self.engine.call(tool.run, args, *extra, fresh=tool.fresh))
         except msgspec.ValidationError as e:
             return _tool_error(f"invalid arguments for {tool.name}: {e}")
         except LlmSessionError as e:
@@ -156,7 +156,7 @@ class _Handlers:
         from ...core.errors import BadInput, LlmSessionError, NotFound
 
         try:
-            return await self.backend.call(fn, *args, fresh=fresh)
+            return await self.engine.call(fn, *args, fresh=fresh)
         except NotFound as e:
             raise MCPError(RESOURCE_NOT_FOUND, str(e)) from None
         except BadInput as e:
@@ -188,7 +188,7 @@ def _tool_error(message: str) -> types.CallToolResult:
 async def serve_stdio(config_path: Path | None = None) -> None:
     from mcp.server.stdio import stdio_server
 
-    server = build_server(Backend(config_path))
+    server = build_server(Engine(config_path))
     async with stdio_server() as (read_stream, write_stream):
         await server.run(read_stream, write_stream, server.create_initialization_options())
 

@@ -42,12 +42,16 @@ import sys
 from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 import trio
 
 from ...core.errors import BadInput
+
+if TYPE_CHECKING:
+    from ...core.models import ScanResult
+    from ...runtime.engine import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -124,8 +128,8 @@ async def serve(doors: Doors, config_path: Path | None = None,
     """Serve until SIGINT or SIGTERM; ``task_status`` gets the bound URLs of ``/mcp``."""
     from ...core import config as config_module
     from ...runtime import serve_token
+    from ...runtime.engine import Engine
     from ...runtime.watcher import keep_fresh
-    from ..mcp_server.backend import Backend
 
     if doors.remote and not doors.allow_remote:
         raise BadInput(f"--host {doors.host} is reachable from other machines; add --allow-remote to serve "
@@ -138,13 +142,13 @@ async def serve(doors: Doors, config_path: Path | None = None,
     except BadInput:
         mcp_socket.close()
         raise
-    backend = Backend(config_path, scan_before_reads=False)  # the periodic scan keeps it fresh
+    engine = Engine(config_path, scan_before_reads=False)  # the periodic scan keeps it fresh
 
     async with trio.open_nursery() as nursery:
         nursery.start_soon(_stop_on_signal, nursery.cancel_scope)
-        nursery.start_soon(partial(keep_fresh, backend.scan, config, known_logs=partial(backend.call, _known_logs),
-                                   after_scan=partial(_notify, backend)))
-        urls = await nursery.start(_serve_mcp, backend, mcp_socket, doors, token)
+        nursery.start_soon(partial(keep_fresh, engine.scan, config, known_logs=partial(engine.call, _known_logs),
+                                   after_scan=partial(_notify, engine)))
+        urls = await nursery.start(_serve_mcp, engine, mcp_socket, doors, token)
         lsp_url = await nursery.start(_serve_lsp, lsp_socket, config_path, doors, token)
         print(f"llm-session serve: MCP at {', '.join(urls)}", file=sys.stderr, flush=True)
         print(f"llm-session serve: LSP at {lsp_url}", file=sys.stderr, flush=True)
@@ -171,7 +175,7 @@ def _listen(host: str, port: int, door: str, flag: str) -> socket.socket:
         raise BadInput(f"cannot listen for {door} on {host} port {port}: {reason}{hint}") from e
 
 
-async def _serve_mcp(backend, listening: socket.socket, doors: Doors, token: str, *,
+async def _serve_mcp(engine: Engine, listening: socket.socket, doors: Doors, token: str, *,
                      task_status: trio.TaskStatus[list[str]]) -> None:
     from hypercorn.config import Config as HypercornConfig
     from hypercorn.trio import serve as hypercorn_serve
@@ -181,7 +185,7 @@ async def _serve_mcp(backend, listening: socket.socket, doors: Doors, token: str
     def build():
         from ..mcp_server.server import build_server
 
-        return build_server(backend).streamable_http_app(
+        return build_server(engine).streamable_http_app(
             streamable_http_path=MCP_PATH, transport_security=_anyone() if doors.remote else local_only(),
             host=doors.host, session_idle_timeout=doors.idle_timeout, max_sessions=doors.max_clients,
         )
@@ -302,9 +306,9 @@ def _known_logs(conn, config) -> frozenset[str]:
     return frozenset(row[0] for row in conn.execute("SELECT path FROM source_files"))
 
 
-async def _notify(backend, _scanned) -> None:
+async def _notify(engine: Engine, _scanned: ScanResult) -> None:
     """After each scan, the notification rules (docs/notifications.md); free while no channel is set."""
-    for line in await backend.call(_notify_round):
+    for line in await engine.call(_notify_round):
         logger.warning("%s", line)
 
 

@@ -1,17 +1,17 @@
 """What the dashboard shows, read from the store only when it can have changed.
 
-The dashboard never scans: ``serve`` or ``scan`` write the store, and every
-writer commits through its own connection, so SQLite's ``PRAGMA data_version``
-on our one long-lived connection moves exactly when there is news (as in
-``lsp/features/watch.py``). A poll costs that one integer; the services are
-asked again only when it moved, or when ``HEALTH_DRIFT_S`` passed, since
-health and "last active" drift with idle time, which writes nothing.
+The dashboard never scans: ``serve`` or ``scan`` write the store, each through
+its own connection, and ``store.changes`` sees their commits on our one
+long-lived connection. A poll costs one integer; the services are asked again
+only when the store changed, or when ``HEALTH_DRIFT_S`` passed, since health
+and "last active" drift with idle time, which writes nothing.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -21,6 +21,7 @@ from ...core.config import Config
 from ...core.errors import StoreError
 from ...core.models import AnalyticsReport, Recommendation, Session
 from ...services import analytics, recommend, sessions
+from ...store.changes import ChangePoller
 
 HEALTH_DRIFT_S = 30.0
 TREND_DAYS = 30
@@ -42,27 +43,30 @@ class StoreReader:
     def __init__(self, conn: apsw.Connection, config: Config) -> None:
         self.conn = conn
         self.config = config
-        self._version: int | None = None
+        self._changes = ChangePoller()
         self._taken_at = float("-inf")
         self._lock = threading.Lock()  # a tick and an ``r`` may overlap; the connection is shared
 
     def poll(self, *, force: bool = False) -> Snapshot | None:
         """A new snapshot, or None when nothing can have changed since the last one."""
         with self._lock:
+            now = time.time()
+            drifted = now - self._taken_at >= HEALTH_DRIFT_S
             try:
-                version = self.conn.execute("PRAGMA data_version").get
-                now = time.time()
-                if not force and version == self._version and now - self._taken_at < HEALTH_DRIFT_S:
-                    return None
-                found = self._recent(now)
-                report = analytics.report(self.conn, self.config, days=TREND_DAYS, now=now)
+                snapshot = self._changes.read_if_changed(self.conn, partial(self._read, now), force=force or drifted)
             except apsw.Error as e:
                 from ...store.failures import explain_on
 
                 known = explain_on(e, self.conn, Path(self.conn.filename))  # damaged, disk full
                 raise known or StoreError(f"cannot read the store: {e}") from e
-            self._version, self._taken_at = version, now
-            return Snapshot(found[:MAX_ROWS], len(found) > MAX_ROWS, report, now)
+            if snapshot is not None:
+                self._taken_at = now
+            return snapshot
+
+    def _read(self, now: float) -> Snapshot:
+        found = self._recent(now)
+        report = analytics.report(self.conn, self.config, days=TREND_DAYS, now=now)
+        return Snapshot(found[:MAX_ROWS], len(found) > MAX_ROWS, report, now)
 
     def _recent(self, now: float) -> list[Session]:
         """The most recent sessions: those of the trend's window if they fill the table, else all.

@@ -22,7 +22,7 @@ class Export(Feature):
         p.arguments(args, COMMAND, at_least=1, at_most=2)
         sid = p.text(args[0], "sessionId", required=True)
         fmt = p.text(args[1], "format") if len(args) > 1 else None
-        return await self.server.backend.call(render, sid, fmt or "markdown")
+        return await self.server.engine.call(render, sid, fmt or "markdown")
 
 
 def render(conn: apsw.Connection, config: Config, ref: str, fmt: str) -> str:

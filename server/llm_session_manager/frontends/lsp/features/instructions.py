@@ -156,13 +156,13 @@ class InstructionFiles(Feature):
         assistant = assistant_for(document.path)
         assert assistant is not None
         root = _project_root(document.path)
-        cost = await self.server.backend.run(self._measure, text, assistant, root)
+        cost = await self.server.engine.run(self._measure, text, assistant, root)
         self._costs[document.uri] = (digest, cost)
         return cost
 
     def _measure(self, text: str, assistant: Assistant, root: str) -> Cost:
         """In a worker thread. The store is optional: it only helps choose the model."""
-        conn = self.server.backend.connection_or_none()
+        conn = self.server.engine.connection_or_none()
         model = (_model_in_use(conn, assistant.provider, root) if conn else None) or assistant.default_model
         count = tokens.count_tokens(text, model, conn)
         return Cost(assistant, count, DEFAULT_BUDGET_TOKENS, _sections(text, count.tokens))

@@ -27,7 +27,7 @@ class OptimizeContext(Feature):
         """Arguments ``[sessionId]`` -> ``{session_id, files, total_tokens}``."""
         p.arguments(args, COMMAND, at_least=1, at_most=1)
         sid = p.text(args[0], "sessionId", required=True)
-        return await self.server.backend.call(files_by_cost, sid)
+        return await self.server.engine.call(files_by_cost, sid)
 
 
 def files_by_cost(conn: apsw.Connection, config: Config, ref: str) -> dict[str, Any]:

@@ -40,7 +40,7 @@ class Recall(Feature):
         query = p.text(query, "query", required=True)
         limit = p.count(limit, "limit", 5)
         project = p.text(project, "project")
-        return await self.server.backend.call(_recall, query, limit, project)
+        return await self.server.engine.call(_recall, query, limit, project)
 
 
 def _recall(conn: apsw.Connection, config: Config, query: str, limit: int, project: str | None) -> dict[str, Any]:

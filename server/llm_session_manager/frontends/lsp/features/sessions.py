@@ -5,8 +5,9 @@ answers ``initialize`` before paying for them (as the CLI's commands do).
 
 Editors ask for the whole list often (every tree redraw), and with a thousand
 sessions building it takes tens of milliseconds. So each answer is kept, with
-the store's ``PRAGMA data_version`` it was built at, and served again while
-that has not moved and it is younger than ``dashboard.refresh_interval``: what
+the store's data version it was built at (``store.changes``, read on a
+connection kept for it), and served again while that has not moved and it is
+younger than ``dashboard.refresh_interval``: what
 only time changes (idle health, running processes) is at most that stale, as
 it would be between two polls of the watcher anyway.
 """
@@ -20,8 +21,8 @@ import apsw
 import msgspec
 
 from ....core.config import Config
+from ....runtime.engine import ConnectionSlot
 from .. import params as p
-from ..backend import ConnectionSlot
 from ..feature import Feature
 from ..protocol import Encoded
 
@@ -51,17 +52,19 @@ class Sessions(Feature):
             active=p.flag(f.get("active"), "active"),
         )
         key = tuple(sorted(filters.items()))
-        version, max_age = await self.server.backend.call_on(self._slot, _data_version)
+        version, max_age = await self.server.engine.call_on(self._slot, _data_version)
         cached = self._cache.get(key)
         if cached and cached[0] == version and time.monotonic() - cached[1] < max_age:
             return cached[2]
-        answer = await self.server.backend.call(list_sessions, filters)
+        answer = await self.server.engine.call(list_sessions, filters)
         self._cache[key] = (version, time.monotonic(), answer)
         return answer
 
 
 def _data_version(conn: apsw.Connection, config: Config) -> tuple[int, float]:
-    return conn.execute("PRAGMA data_version").get, config.dashboard.refresh_interval
+    from ....store.changes import data_version
+
+    return data_version(conn), config.dashboard.refresh_interval
 
 
 def list_sessions(conn: apsw.Connection, config: Config, filters: dict[str, Any]) -> Encoded:

@@ -27,7 +27,7 @@ class Status(Feature):
         f = p.fields(params, METHOD)
         sid = p.text(f.get("sessionId"), "sessionId")
         cwd = p.path(f.get("cwd"), "cwd")
-        return await self.server.backend.call(status, sid, cwd)
+        return await self.server.engine.call(status, sid, cwd)
 
 
 def status(conn: apsw.Connection, config: Config, sid: str | None, cwd: str | None,

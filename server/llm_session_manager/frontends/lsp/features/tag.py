@@ -22,7 +22,7 @@ class Tag(Feature):
         p.arguments(args, COMMAND, at_least=2, at_most=None)
         sid = p.text(args[0], "sessionId", required=True)
         tags = [p.text(t, "tag", required=True) for t in args[1:]]
-        return await self.server.backend.call(_tag, sid, tags)
+        return await self.server.engine.call(_tag, sid, tags)
 
 
 def _tag(conn: apsw.Connection, config: Config, ref: str, tags: list[str]) -> dict[str, Any]:

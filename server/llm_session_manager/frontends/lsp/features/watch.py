@@ -1,11 +1,11 @@
 """Telling the client when the store has news, and when a session turns critical.
 
 Whoever writes the store -- this server's ``llmSession.refresh``, the CLI, the
-daemon, another editor's server -- commits through its own connection, and
-SQLite's ``PRAGMA data_version`` on a connection of ours moves exactly then.
-So every ``dashboard.refresh_interval`` seconds a trio timer asks that one
-integer (microseconds, no file reads); only when it moved are the sessions
-listed and compared with the last listing:
+daemon, another editor's server -- commits through its own connection, which
+``store.changes`` sees on the watcher's one connection of its own. So every
+``dashboard.refresh_interval`` seconds a trio timer asks it (one integer, no
+file reads); only when the store changed are the sessions listed and compared
+with the last listing:
 
 * sessions with new data or metadata -> ``llmSession/didChangeSessions``
   ``{"changed": [ids]}`` (nothing is sent when no session changed, e.g. a
@@ -22,6 +22,7 @@ when the store next changes.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import apsw
@@ -30,8 +31,10 @@ import trio
 from lsprotocol import types
 
 from ....core.config import Config, Dashboard
+from ....core.errors import LlmSessionError
 from ....core.models import ScanResult, Session, short_id
-from ..backend import ConnectionSlot, ServiceError
+from ....runtime.engine import ConnectionSlot
+from ....store.changes import ChangePoller
 from ..feature import Feature
 from ..progress import Report, work_done
 
@@ -43,8 +46,8 @@ class StoreWatcher(Feature):
     def __init__(self, server) -> None:
         super().__init__(server)
         self._slot = ConnectionSlot()  # the watcher's own connection (see the module doc)
+        self._changes = ChangePoller()
         self._lock = trio.Lock()
-        self._version: int | None = None
         self._seen: dict[str, tuple] | None = None  # id -> what moves when a session has news
         self._scores: dict[str, float] = {}
         self._alerted: set[str] = set()
@@ -67,8 +70,8 @@ class StoreWatcher(Feature):
 
     async def _interval(self) -> float:
         try:
-            return (await self.server.backend.config()).dashboard.refresh_interval
-        except ServiceError:
+            return (await self.server.engine.config()).dashboard.refresh_interval
+        except LlmSessionError:
             return Dashboard().refresh_interval
 
     async def refresh(self, *args: Any) -> dict[str, Any]:
@@ -79,21 +82,18 @@ class StoreWatcher(Feature):
 
     async def _scan(self) -> ScanResult:
         async with work_done(self.server, "Scanning assistant logs") as report:
-            return await self.server.backend.call(_scan, report)
+            return await self.server.engine.call(_scan, report)
 
     async def _check_quietly(self) -> None:
         try:
             await self.check()
-        except ServiceError:
-            pass  # the backend has shown it; try again on the next tick
+        except LlmSessionError:
+            pass  # shown to the user if about the environment (``errors.ShownOnce``); try again on the next tick
 
     async def check(self, force: bool = False) -> None:
         """Compare the store with what the client last heard; tell it what changed."""
         async with self._lock:
-            version, found, config = await self.server.backend.call_on(
-                self._slot, _poll, None if force else self._version
-            )
-            self._version = version
+            found, config = await self.server.engine.call_on(self._slot, _poll, self._changes, force)
             if found is None:
                 return
             before = self._seen
@@ -130,14 +130,16 @@ def _scan(conn: apsw.Connection, config: Config, report: Report | None) -> ScanR
     return ingest.scan(conn, config, progress=report)
 
 
-def _poll(conn: apsw.Connection, config: Config, last: int | None) -> tuple[int, list[Session] | None, Config]:
-    """The store's data version, and the sessions if it moved since ``last``."""
-    version = conn.execute("PRAGMA data_version").get
-    if version == last:
-        return version, None, config
+def _poll(conn: apsw.Connection, config: Config, changes: ChangePoller,
+          force: bool) -> tuple[list[Session] | None, Config]:
+    """The sessions if the store changed since the last poll (or ``force``), else None."""
+    return changes.read_if_changed(conn, partial(_sessions, conn, config), force=force), config
+
+
+def _sessions(conn: apsw.Connection, config: Config) -> list[Session]:
     from ....services import sessions
 
-    return version, sessions.list_sessions(conn, config), config
+    return sessions.list_sessions(conn, config)
 
 
 def _fingerprint(s: Session) -> tuple:
