@@ -8,9 +8,10 @@ from pathlib import Path
 
 import msgspec
 
+from ...core import when
 from ...core.errors import BadInput
 from ...core.models import short_id
-from ._context import Context, ScanProgress, parse_since, warn_unpriced
+from ._context import Context, ScanProgress, warn_unpriced
 
 
 def cmd_scan(ctx: Context) -> None:
@@ -37,7 +38,7 @@ def cmd_list(ctx: Context) -> None:
     a = ctx.args
     filters = sessions.Filters(
         provider=a.provider, tag=a.tag, project=a.project, active=a.active,
-        since=parse_since(a.since) if a.since else None,
+        since=when.parse_since(a.since) if a.since else None,
     )
     conn = ctx.fresh_conn()
     found = sessions.list_sessions(conn, ctx.config, filters, sort=a.sort, reverse=a.reverse, limit=a.limit)

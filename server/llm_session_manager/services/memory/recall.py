@@ -24,6 +24,7 @@ from typing import Any
 
 import apsw
 
+from ...core import args
 from ...core.errors import BadInput
 from . import resident, resident_words, store, vectors
 from .records import Memory
@@ -61,8 +62,7 @@ def recall(
     """The ``limit`` memories that best match ``query``, best first, with their score."""
     if not query or not query.strip():
         raise BadInput("recall needs a query")
-    if limit < 1:
-        raise BadInput(f"--limit must be at least 1, got {limit}")
+    args.check(limit, args.RecallLimit, "limit")
     project = (project or "").strip() or None
     tags = store.clean_tags(tags)
     held = resident.worth_holding(conn)
