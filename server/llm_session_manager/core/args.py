@@ -21,6 +21,7 @@ the CLI says ``--limit`` at its edge.
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -98,7 +99,7 @@ def check(value: Any, tp: Any, name: str) -> Any:
     try:
         return msgspec.convert(value, tp)
     except msgspec.ValidationError as e:
-        raise BadArgument(name, _problem(mi.type_info(tp), value, str(e))) from None
+        raise BadArgument(name, _problem(mi.type_info(tp), tp, value, str(e))) from None
 
 
 def kind(value: Any) -> str:
@@ -119,7 +120,8 @@ def _explained(message: str, tp: type[msgspec.Struct], data: Mapping[str, Any]) 
     if at and at.group(2) in fields:
         name, inner = at.group(2), at.group(3)
         if not inner:
-            return BadArgument(name, _problem(fields[name].type, data.get(name), at.group(1)))
+            hint = typing.get_type_hints(tp, include_extras=True).get(fields[name].name)
+            return BadArgument(name, _problem(fields[name].type, hint, data.get(name), at.group(1)))
         return BadArgument(name, f"is invalid at {name}{inner}: {at.group(1)}")
     named = _FIELD.fullmatch(message)
     if named:
@@ -130,8 +132,8 @@ def _explained(message: str, tp: type[msgspec.Struct], data: Mapping[str, Any]) 
     return BadInput(message)
 
 
-def _problem(t: mi.Type, value: Any, message: str) -> str:
-    """What is wrong with ``value`` for a field of type ``t``, after its name: "must be ..."."""
+def _problem(t: mi.Type, hint: Any, value: Any, message: str) -> str:
+    """What is wrong with ``value`` for a field of type ``t`` (``hint`` as declared), after its name."""
     expected = None
     while True:
         if isinstance(t, mi.Metadata):
@@ -152,7 +154,7 @@ def _problem(t: mi.Type, value: Any, message: str) -> str:
     if isinstance(t, mi.BoolType):
         return f"must be true or false, got {kind(value)}"
     if isinstance(t, mi.LiteralType):
-        return f"must be one of {', '.join(map(str, t.values))}, got {value!r}"
+        return f"must be one of {', '.join(map(str, _declared(hint) or t.values))}, got {value!r}"
     if isinstance(t, mi.StrType):
         if not isinstance(value, str):
             return f"must be a string, got {kind(value)}"
@@ -161,3 +163,16 @@ def _problem(t: mi.Type, value: Any, message: str) -> str:
         if t.max_length is not None and len(value) > t.max_length:
             return f"must be at most {t.max_length:,} characters, got {len(value):,}"
     return f"is invalid: {message}"
+
+
+def _declared(hint: Any) -> tuple[Any, ...]:
+    """The values of the ``Literal`` in ``hint``, in the order written (msgspec sorts them)."""
+    origin = typing.get_origin(hint)
+    if origin is Literal:
+        return typing.get_args(hint)
+    if origin is Annotated:
+        return _declared(typing.get_args(hint)[0])
+    for arg in typing.get_args(hint) if origin is not None else ():
+        if found := _declared(arg):
+            return found
+    return ()

@@ -261,7 +261,7 @@ def _recall(kit: _Kit) -> None:
     p = kit.add("recall", "_memory:cmd_recall", "memories that match a query, by words and meaning", scans=True)
     p.add_argument("query")
     p.add_argument("--limit", "-k", type=int, default=5, metavar="K",
-                   help="at most this many, best first (default: 5; 1 to 50, as over MCP and LSP)")
+                   help="at most this many, best first: 1 to 50, as over MCP and LSP")
     p.add_argument("--project")
     p.add_argument("--tag", action="append", help="repeatable; memories with every tag given")
     p.add_argument("--since", help="made since a date (2025-01-31) or an age (7d, 12h)")
