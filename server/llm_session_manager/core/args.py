@@ -40,7 +40,6 @@ __all__ = [
 ]
 
 S = TypeVar("S", bound=msgspec.Struct)
-T = TypeVar("T")
 
 NonEmpty = Annotated[str, Meta(min_length=1)]
 Provider = Literal[PROVIDERS]  # type: ignore[valid-type]  # Literal of the providers tuple: msgspec reads it at run time
@@ -65,7 +64,8 @@ class Query(msgspec.Struct, frozen=True):
 
 
 class SessionFilters(Query, frozen=True):
-    """Which sessions: ``list``, the MCP ``list_sessions`` tool and ``llmSession/sessions``."""
+    """Which sessions: the MCP ``list_sessions`` tool and ``llmSession/sessions``, with the
+    names and meanings of ``llm-session list``'s filters."""
 
     provider: Annotated[Provider | None, Meta(description="Only this assistant's sessions.")] = None
     project: Annotated[str | None, Meta(description="Only this project's sessions.")] = None
@@ -79,7 +79,8 @@ class SessionFilters(Query, frozen=True):
 
 
 class RecallQuery(Query, frozen=True):
-    """What to recall: ``recall``, the MCP ``recall`` tool and ``llmSession/recall``."""
+    """What to recall: the MCP ``recall`` tool and ``llmSession/recall``; ``llm-session recall``
+    meets the same ``limit`` in the service, which checks it against ``RecallLimit``."""
 
     query: Annotated[str, Meta(min_length=1, description="What you want to know; matched by meaning and words.")]
     limit: Annotated[RecallLimit, Meta(description="At most this many, best first.")] = 5
