@@ -5,8 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ...core import when
-from ._context import Context, ScanProgress
+from ._context import Context, ScanProgress, parse_since
 
 
 def cmd_remember(ctx: Context) -> None:
@@ -31,7 +30,7 @@ def cmd_recall(ctx: Context) -> None:
     a = ctx.args
     conn = ctx.fresh_conn() if a.import_to else ctx.conn
     found = memory.recall(conn, a.query, limit=a.limit, project=a.project, tags=a.tag or (),
-                          since=when.parse_since(a.since) if a.since else None,
+                          since=parse_since(a.since) if a.since else None,
                           embedder=memory.embedder_for(ctx.config))
     if a.import_to:
         path = memory.import_to_session(conn, ctx.config, a.import_to, found)
@@ -64,7 +63,7 @@ def cmd_memory_forget(ctx: Context) -> None:
     a = ctx.args
     ids = memory.forget_where(
         ctx.conn, memory_id=a.id, session_id=_session_id(ctx, a.session) if a.session else None, tag=a.tag,
-        since=when.parse_since(a.since) if a.since else None, dry_run=a.dry_run,
+        since=parse_since(a.since) if a.since else None, dry_run=a.dry_run,
     )
     verb = "Would forget" if a.dry_run else "Forgot"
     ctx.emit(

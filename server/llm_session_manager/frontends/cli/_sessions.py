@@ -8,10 +8,9 @@ from pathlib import Path
 
 import msgspec
 
-from ...core import when
 from ...core.errors import BadInput
 from ...core.models import short_id
-from ._context import Context, ScanProgress, warn_unpriced
+from ._context import Context, ScanProgress, parse_since, warn_unpriced
 
 
 def cmd_scan(ctx: Context) -> None:
@@ -38,7 +37,7 @@ def cmd_list(ctx: Context) -> None:
     a = ctx.args
     filters = sessions.Filters(
         provider=a.provider, tag=a.tag, project=a.project, active=a.active,
-        since=when.parse_since(a.since) if a.since else None,
+        since=parse_since(a.since) if a.since else None,
     )
     conn = ctx.fresh_conn()
     found = sessions.list_sessions(conn, ctx.config, filters, sort=a.sort, reverse=a.reverse, limit=a.limit)
