@@ -6,6 +6,8 @@ bug and shows a traceback only with ``--verbose``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 class LlmSessionError(Exception):
     """Base of every error that has a one-line explanation for the user."""
@@ -37,3 +39,25 @@ class Ambiguous(LlmSessionError):
 
 class BadInput(LlmSessionError):
     """An argument or input file the user gave cannot be used."""
+
+
+class BadArgument(BadInput):
+    """An argument of a call has a value no service can use, or is missing.
+
+    The message names the argument as the services and the MCP and LSP callers
+    do (``since``, ``limit``); the CLI says ``--since`` instead, with ``spoken``.
+    One name: "limit must be ..."; several (one of them is needed): "say what
+    to forget: memory_id, session_id, tag or since".
+    """
+
+    def __init__(self, names: str | tuple[str, ...], problem: str) -> None:
+        self.names = (names,) if isinstance(names, str) else names
+        self.problem = problem
+        super().__init__(self.spoken(str))
+
+    def spoken(self, say: Callable[[str], str]) -> str:
+        """The message with each argument named by ``say`` (the CLI: ``since`` -> ``--since``)."""
+        if len(self.names) == 1:
+            return f"{say(self.names[0])} {self.problem}"
+        *first, last = (say(n) for n in self.names)
+        return f"{self.problem}: {', '.join(first)} or {last}"

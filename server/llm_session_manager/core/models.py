@@ -207,6 +207,9 @@ USAGE_GROUPS: tuple[str, ...] = get_args(UsageGroup)
 # How ``list`` orders sessions (services/sessions.py says what comes first for each).
 SessionSort = Literal["last_activity", "started_at", "cost", "tokens", "context", "health"]
 SESSION_SORTS: tuple[str, ...] = get_args(SessionSort)
+# What ``export`` writes a session's report as.
+ExportFormat = Literal["json", "yaml", "markdown", "csv"]
+EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)
 
 
 class UsageModelRow(msgspec.Struct):

@@ -1,7 +1,7 @@
 """Times people type (``2025-01-31``, ``7d``, an ISO time) and the calendar they mean.
 
-One parser for every ``--since``/``--until`` (``list``, ``usage``, ``recall``, the
-MCP tools), so that ``7d`` means the same everywhere. A bare date is a whole
+One parser for every ``since``/``until`` argument (``list``, ``usage``, ``recall``,
+the MCP tools, the LSP), so that ``7d`` means the same everywhere. A bare date is a whole
 day in some time zone: the process's local time (``TZ``) unless a report is
 asked for another zone by IANA name.
 """
@@ -12,7 +12,7 @@ import datetime as dt
 import re
 import time
 
-from .errors import BadInput
+from .errors import BadArgument, BadInput
 
 _AGE = re.compile(r"(\d+)([mhdw])")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -38,7 +38,8 @@ def parse(text: str, *, name: str = "since") -> dt.date | dt.datetime | float:
     """A bare date (``2025-01-31``) as a date, an ISO time as a datetime (naive without an
     offset), an age (30m, 12h, 7d, 2w) as the unix time that long ago.
 
-    ``name`` is what the frontend calls the value (``--since``), for the error.
+    ``name`` is the argument the value was given as, for the error (the CLI
+    says ``--since`` for ``since`` at its edge).
     """
     value = text.strip()
     m = _AGE.fullmatch(value)
@@ -49,9 +50,7 @@ def parse(text: str, *, name: str = "since") -> dt.date | dt.datetime | float:
             return dt.date.fromisoformat(value)
         return dt.datetime.fromisoformat(value)  # Python 3.11 reads a trailing Z
     except ValueError:
-        raise BadInput(
-            f"{name} must be a date like 2025-01-31, an ISO time or an age like 7d, got {text!r}"
-        ) from None
+        raise BadArgument(name, f"must be a date like 2025-01-31, an ISO time or an age like 7d, got {text!r}") from None
 
 
 def is_date(text: str) -> bool:
@@ -60,13 +59,13 @@ def is_date(text: str) -> bool:
 
 
 def start(text: str, *, name: str = "since", tz: Zone = None) -> float:
-    """Unix time where a ``--since`` value begins: a date's midnight in ``tz``, a time
+    """Unix time where a ``since`` value begins: a date's midnight in ``tz``, a time
     without an offset read in ``tz``."""
     return _instant(parse(text, name=name), tz, days_after=0)
 
 
 def end(text: str, *, name: str = "until", tz: Zone = None) -> float:
-    """Unix time where an inclusive ``--until`` value ends: after a whole date, in ``tz``."""
+    """Unix time where an inclusive ``until`` value ends: after a whole date, in ``tz``."""
     return _instant(parse(text, name=name), tz, days_after=1)
 
 

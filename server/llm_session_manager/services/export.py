@@ -11,13 +11,11 @@ import apsw
 import msgspec
 import yaml
 
-from ..core import pricing, redact
+from ..core import args, pricing, redact
 from ..core.config import Config
-from ..core.errors import BadInput
 from ..core.models import FileUse, Recommendation, Session
 from . import recommend, sessions, tokens, unpriced_models
 
-FORMATS = ("json", "yaml", "markdown", "csv")
 # Files bigger than this are not read to count their tokens.
 MAX_FILE_BYTES = 2 << 20
 
@@ -92,8 +90,7 @@ def render(conn: apsw.Connection, config: Config, ref: str, fmt: str) -> str:
     Titles are the user's first prompt, which may hold a pasted key; an export
     is meant to be shared, so the whole text goes through the redactor.
     """
-    if fmt not in FORMATS:
-        raise BadInput(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    args.check(fmt, args.ExportFormat, "format")
     if fmt == "csv":
         return _csv(conn, sessions.resolve_id(conn, ref))
     report = build_report(conn, config, ref)

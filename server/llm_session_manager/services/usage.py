@@ -15,13 +15,12 @@ from typing import Any, NamedTuple
 
 import apsw
 
-from ..core import pricing, when
-from ..core.errors import BadInput
-from ..core.models import USAGE_GROUPS, UsageModelRow, UsageReport, UsageReportRow, UsageTotals
+from ..core import args, pricing, when
+from ..core.errors import BadArgument
+from ..core.models import UsageModelRow, UsageReport, UsageReportRow, UsageTotals
 from ..store import quarters, session_sums
 from . import unpriced_models
 
-GROUPS = USAGE_GROUPS
 _TIMED: dict[str, Callable[[datetime.date], str]] = {
     "day": lambda d: d.isoformat(),
     "week": lambda d: (d - datetime.timedelta(days=d.weekday())).isoformat(),
@@ -91,11 +90,10 @@ def report(
     an IANA name for the day, week and month keys and dates (default: local
     time). ``breakdown`` adds each row's ``models``.
     """
-    if by not in GROUPS:
-        raise BadInput(f"cannot group usage by {by!r}; choose one of {', '.join(GROUPS)}")
+    args.check(by, args.UsageGroup, "by")
     tz = when.zone(timezone)
-    start = None if since is None else when.start(since, name="--since", tz=tz)
-    end = None if until is None else when.end(until, name="--until", tz=tz)
+    start = None if since is None else when.start(since, name="since", tz=tz)
+    end = None if until is None else when.end(until, name="until", tz=tz)
     fmt = _TIMED.get(by)
     whole = all(t is None or t % quarters.QUARTER_HOUR == 0 for t in (start, end))
     if whole and project is None and by in _QUARTERS.keys:
@@ -265,10 +263,10 @@ def local_midnight(name: str, value: str, days_after: int = 0) -> float:
     Public so that analytics cuts its days at the very instants ``usage --by day`` does.
     """
     if not when.is_date(value):
-        raise BadInput(f"--{name} must be a date like 2025-01-31, got {value!r}")
+        raise BadArgument(name, f"must be a date like 2025-01-31, got {value!r}")
     try:
         day = datetime.date.fromisoformat(value) + datetime.timedelta(days=days_after)
     except ValueError:
-        raise BadInput(f"--{name} is not a real date: {value!r}") from None
+        raise BadArgument(name, f"is not a real date: {value!r}") from None
     return when.midnight(day, None)
 

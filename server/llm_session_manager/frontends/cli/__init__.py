@@ -19,7 +19,7 @@ import importlib
 import sys
 from collections.abc import Callable
 
-from ...core.errors import LlmSessionError
+from ...core.errors import BadArgument, LlmSessionError
 from ._context import Context
 from ._parser import build_parser
 
@@ -44,6 +44,20 @@ def _command(func: str) -> Callable[[Context], None]:
     return getattr(importlib.import_module(f"{__name__}.{module}"), name)
 
 
+# Arguments the services name otherwise than this command line does; any other
+# ``name`` is the option ``--name`` (``since`` -> ``--since``).
+_SPOKEN = {"memory_id": "a memory id", "session_id": "--session"}  # memory forget ID / --session
+
+
+def _option(name: str) -> str:
+    """An argument as the CLI spells it, for errors the services raise (``BadArgument``)."""
+    return _SPOKEN.get(name) or "--" + name.replace("_", "-")
+
+
+def _message(error: LlmSessionError) -> str:
+    return error.spoken(_option) if isinstance(error, BadArgument) else str(error)
+
+
 def _print_traceback() -> None:
     import traceback  # only for --verbose: importing it costs every command 3 ms
 
@@ -63,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     except LlmSessionError as e:
         if args.verbose:
             _print_traceback()
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {_message(e)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

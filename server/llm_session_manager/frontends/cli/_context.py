@@ -152,4 +152,4 @@ def parse_since(value: str) -> float:
     """A local date (2025-01-31), an ISO time or an age (30m, 12h, 7d, 2w) as unix seconds."""
     from ...core import when
 
-    return when.parse_since(value, name="--since")
+    return when.parse_since(value)  # an error names ``since``; main() says ``--since``

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ... import __version__
-from ...core.models import PROVIDERS, SESSION_SORTS, USAGE_GROUPS
+from ...core.models import EXPORT_FORMATS, PROVIDERS, SESSION_SORTS, USAGE_GROUPS
 
 
 def _seconds(value: str) -> float:
@@ -126,7 +126,7 @@ def _show(kit: _Kit) -> None:
 def _export(kit: _Kit) -> None:
     p = kit.add("export", "_sessions:cmd_export", "export a session report", json=False, scans=True)
     p.add_argument("id")
-    p.add_argument("--format", "-f", default="markdown", choices=("json", "yaml", "markdown", "csv"))
+    p.add_argument("--format", "-f", default="markdown", choices=EXPORT_FORMATS)
     p.add_argument("-o", "--output", help="file to write (default: stdout)")
 
 
@@ -260,7 +260,8 @@ def _memorize(kit: _Kit) -> None:
 def _recall(kit: _Kit) -> None:
     p = kit.add("recall", "_memory:cmd_recall", "memories that match a query, by words and meaning", scans=True)
     p.add_argument("query")
-    p.add_argument("--limit", "-k", type=int, default=5)
+    p.add_argument("--limit", "-k", type=int, default=5, metavar="K",
+                   help="at most this many, best first: 1 to 50, as over MCP and LSP")
     p.add_argument("--project")
     p.add_argument("--tag", action="append", help="repeatable; memories with every tag given")
     p.add_argument("--since", help="made since a date (2025-01-31) or an age (7d, 12h)")

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ...core import args
 from ...core.errors import BadInput
 from ._context import Context, warn_unpriced
 
@@ -37,8 +38,8 @@ def cmd_analytics(ctx: Context) -> None:
     from ...services import analytics
 
     a = ctx.args
-    days = analytics.parse_count("--days", a.days, analytics.MAX_DAYS)
-    top = analytics.parse_count("--top", a.top, analytics.MAX_TOP)
+    days = analytics.parse_count("days", a.days, args.Days)
+    top = analytics.parse_count("top", a.top, args.Top)
     report = analytics.report(ctx.fresh_conn(), ctx.config, days=days, top=top)
     warn_unpriced(report.unpriced_models)
     ctx.emit(report, lambda render: render.analytics(ctx.console, report))
@@ -48,7 +49,7 @@ def cmd_blocks(ctx: Context) -> None:
     from ...services import analytics
 
     a = ctx.args
-    days = analytics.parse_count("--days", a.days, analytics.MAX_DAYS) if a.days is not None else None
+    days = analytics.parse_count("days", a.days, args.Days) if a.days is not None else None
     shown = analytics.blocks_report(ctx.fresh_conn(), days=days, active=a.active)
     warn_unpriced(sorted({m for b in shown for m in b.unpriced_models}))
     ctx.emit(shown, lambda render: render.billing_blocks(ctx.console, shown))

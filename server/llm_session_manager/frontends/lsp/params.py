@@ -1,17 +1,23 @@
 """Reading the JSON params of our custom requests and command arguments.
 
-A wrong type is a ``BadInput`` naming the field, which the client receives as
-an ``InvalidParams`` error response.
+Params that other frontends take too are read into the shared argument structs
+of ``core/args.py`` (``query``), so their bounds and messages are the CLI's and
+the MCP tools'. A wrong value is a ``BadInput`` naming the field, which the
+client receives as an ``InvalidParams`` error response.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 from pygls.uris import to_fs_path
 
+from ...core import args as shared
+from ...core.args import kind
 from ...core.errors import BadInput
-from ...core.models import PROVIDERS
+
+S = TypeVar("S", bound=shared.Query)
 
 
 def fields(params: Any, method: str) -> dict[str, Any]:
@@ -22,8 +28,19 @@ def fields(params: Any, method: str) -> dict[str, Any]:
     if params is None or params == []:
         return {}
     if not isinstance(params, dict):
-        raise BadInput(f"{method}: params must be an object, got {_kind(params)}")
+        raise BadInput(f"{method}: params must be an object, got {kind(params)}")
     return params
+
+
+def query(given: Mapping[str, Any], tp: type[S]) -> S:
+    """``given`` (params, or command arguments by name) as the shared struct ``tp``.
+
+    Null and blank text count as not given: editors send them for an empty
+    input box. Fields ``tp`` does not declare are ignored, as before.
+    """
+    present = {k: v.strip() if isinstance(v, str) else v for k, v in given.items()
+               if v is not None and not (isinstance(v, str) and not v.strip())}
+    return shared.convert(present, tp)
 
 
 def text(value: Any, name: str, *, required: bool = False) -> str | None:
@@ -32,31 +49,8 @@ def text(value: Any, name: str, *, required: bool = False) -> str | None:
             raise BadInput(f"{name} is required")
         return None
     if not isinstance(value, str):
-        raise BadInput(f"{name} must be a string, got {_kind(value)}")
+        raise BadInput(f"{name} must be a string, got {kind(value)}")
     return value.strip()
-
-
-def flag(value: Any, name: str) -> bool:
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise BadInput(f"{name} must be true or false, got {_kind(value)}")
-    return value
-
-
-def count(value: Any, name: str, default: int) -> int:
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise BadInput(f"{name} must be a positive integer, got {value!r}")
-    return value
-
-
-def provider(value: Any) -> str | None:
-    found = text(value, "provider")
-    if found is not None and found not in PROVIDERS:
-        raise BadInput(f"unknown provider {found!r}; one of {', '.join(PROVIDERS)}")
-    return found
 
 
 def path(value: Any, name: str) -> str | None:
@@ -74,8 +68,3 @@ def arguments(args: tuple, command: str, *, at_least: int, at_most: int | None) 
             f"{at_least} or more" if at_most is None else f"{at_least} to {at_most}")
         raise BadInput(f"{command} takes {expected} arguments, got {len(args)}")
     return args
-
-
-def _kind(value: Any) -> str:
-    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
-            int: "a number", float: "a number", type(None): "null"}.get(type(value), type(value).__name__)

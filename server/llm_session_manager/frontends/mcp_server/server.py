@@ -81,9 +81,7 @@ class _Handlers:
         ])
 
     async def call_tool(self, ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
-        import msgspec
-
-        from ...core.errors import LlmSessionError
+        from ...core.errors import BadArgument, LlmSessionError
         from .tool import to_json
         from .tools import TOOLS
 
@@ -94,7 +92,7 @@ class _Handlers:
             args = tool.parse(params.arguments)
             extra = (writer_label(ctx, tool.name),) if tool.signed else ()
             data = to_json(await self.engine.call(tool.run, args, *extra, fresh=tool.fresh))
-        except msgspec.ValidationError as e:
+        except BadArgument as e:  # from parsing them, or a service's finer check (a date, a bound)
             return _tool_error(f"invalid arguments for {tool.name}: {e}")
         except LlmSessionError as e:
             return _tool_error(str(e))

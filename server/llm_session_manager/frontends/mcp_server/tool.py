@@ -1,11 +1,13 @@
 """What a tool is made of: typed arguments, a typed result and a service call.
 
 Arguments and results are msgspec structs, the same kind the services hand to
-every frontend. From them come the JSON schemas a client sees in
+every frontend; arguments other frontends take too derive from the shared ones
+in ``core/args.py``. From them come the JSON schemas a client sees in
 ``tools/list`` (field descriptions and bounds included), the validation of
-each call -- an error names the field, as in ``Expected `int`, got `str` - at
-`$.limit``` -- and the structured content of each result. Schemas are built
-on the first ``tools/list``, not at start-up.
+each call -- an error names the argument, as in ``limit must be a whole number
+from 1 to 50, got 51``, the same words the LSP answers -- and the structured
+content of each result. Schemas are built on the first ``tools/list``, not at
+start-up.
 """
 
 from __future__ import annotations
@@ -13,15 +15,23 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 
-NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
+from ...core import args as shared
+from ...core.args import NonEmpty
+
+__all__ = ["Args", "NonEmpty", "Tool", "object_schema", "to_json", "tool"]
 
 
 class Args(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    """Base of tool arguments: an unknown argument is an error, not silently dropped."""
+    """Base of tool arguments: an unknown argument is an error, not silently dropped.
+
+    A tool taking arguments another frontend takes too lists the shared struct
+    first, ``class RecallArgs(shared.RecallQuery, Args)``: its fields come first
+    in the schema, and unknown fields are still refused.
+    """
 
 
 class Tool:
@@ -56,8 +66,8 @@ class Tool:
         self.signed = signed
 
     def parse(self, arguments: dict[str, Any] | None) -> Args:
-        """The call's arguments as ``self.args``; ``msgspec.ValidationError`` names a bad field."""
-        return msgspec.convert(arguments or {}, self.args)
+        """The call's arguments as ``self.args``; a ``BadArgument`` names one that does not fit."""
+        return shared.convert(arguments or {}, self.args)
 
     @functools.cached_property
     def input_schema(self) -> dict[str, Any]:

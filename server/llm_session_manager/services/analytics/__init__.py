@@ -14,6 +14,7 @@ import time
 
 import apsw
 
+from ...core import args
 from ...core.config import Config
 from ...core.models import AnalyticsReport, BillingBlock, DailyUsage, UsageTotals
 from .. import blocks, unpriced_models
@@ -21,9 +22,9 @@ from ..sessions import iso
 from ._groups import ranked, regroup, top_sessions
 from ._sessions import facts, stats
 from ._usage import COST, UNPRICED, rollup, token_fields
-from ._window import MAX_DAYS, MAX_TOP, check_count, parse_count, window
+from ._window import parse_count, window
 
-__all__ = ["MAX_DAYS", "MAX_TOP", "blocks_report", "parse_count", "report"]
+__all__ = ["blocks_report", "parse_count", "report"]
 
 
 def report(
@@ -32,7 +33,7 @@ def report(
     """The analytics of the ``days`` local days up to today; lists cut at ``top`` entries."""
     now = time.time() if now is None else now
     w = window(days, now)
-    check_count("--top", top, MAX_TOP)
+    args.check(top, args.Top, "top")
     usage = rollup(conn, w)
     found = facts(conn, w, usage.sessions)
     session_stats, limit_hits = stats(conn, config, w, found, usage, now, top)

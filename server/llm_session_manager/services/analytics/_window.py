@@ -10,11 +10,8 @@ import datetime
 from bisect import bisect_right
 from typing import NamedTuple
 
-from ...core.errors import BadInput
+from ...core import args
 from ..usage import local_midnight
-
-MAX_DAYS = 3650
-MAX_TOP = 1000
 
 
 class Window(NamedTuple):
@@ -37,7 +34,7 @@ class Window(NamedTuple):
 
 def window(days: int, now: float) -> Window:
     """The ``days`` local days ending with the one holding ``now``."""
-    check_count("--days", days, MAX_DAYS)
+    args.check(days, args.Days, "days")
     today = datetime.date.fromtimestamp(now)
     dates = [(today - datetime.timedelta(days=days - 1 - k)).isoformat() for k in range(days)]
     bounds = [local_midnight("days", d) for d in dates]
@@ -45,13 +42,9 @@ def window(days: int, now: float) -> Window:
     return Window(days, dates, bounds)
 
 
-def parse_count(name: str, text: str, largest: int) -> int:
-    """A frontend's ``--days``/``--top`` text as an int from 1 to ``largest``, or one clear error."""
+def parse_count(name: str, text: str, bounded: object) -> int:
+    """A count typed as text (``days``, ``top``) as an int of the ``bounded`` type
+    (``args.Days``, ``args.Top``), or a ``BadArgument`` naming ``name``."""
     value = text.strip()
-    return check_count(name, int(value) if value.isascii() and value.isdigit() else text, largest)
-
-
-def check_count(name: str, value: object, largest: int) -> int:
-    if type(value) is not int or not 1 <= value <= largest:
-        raise BadInput(f"{name} must be a whole number from 1 to {largest}, got {value!r}")
-    return value
+    number: int = args.check(int(value) if value.isascii() and value.isdigit() else text, bounded, name)
+    return number

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import apsw
 
+from ...core import args
 from ...core.errors import BadInput
 from . import resident, resident_words, store, vectors
 from .records import Memory
@@ -69,8 +70,7 @@ def recall(
     """
     if not query or not query.strip():
         raise BadInput("recall needs a query")
-    if limit < 1:
-        raise BadInput(f"--limit must be at least 1, got {limit}")
+    args.check(limit, args.RecallLimit, "limit")
     project = (project or "").strip() or None
     tags = store.clean_tags(tags)
     held = resident.worth_holding(conn)

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple, cast
 
 import apsw
 
-from ...core.errors import Ambiguous, BadInput, NotFound
+from ...core.errors import Ambiguous, BadArgument, BadInput, NotFound
 from ...core.redact import redact_text
 from ...store import write_transaction
 from ..sessions import iso
@@ -255,7 +255,7 @@ def forget_where(
     Long-lived processes see the deletes through migration 005's counters.
     """
     if memory_id is None and session_id is None and tag is None and since is None:
-        raise BadInput("say what to forget: a memory id, --session, --tag or --since")
+        raise BadArgument(("memory_id", "session_id", "tag", "since"), "say what to forget")
     clauses: list[str] = []
     params: list[Any] = []
     if memory_id is not None:

@@ -12,6 +12,7 @@ from typing import Any
 import apsw
 import msgspec
 
+from ....core.args import RecallQuery
 from ....core.config import Config
 from .. import params as p
 from ..feature import Feature
@@ -27,19 +28,15 @@ class Recall(Feature):
 
     async def recall(self, params: Any) -> dict[str, Any]:
         """Params ``{query, limit?, project?}`` -> ``{memories: [...]}``."""
-        f = p.fields(params, METHOD)
-        return await self._answer(f.get("query"), f.get("limit"), f.get("project"))
+        return await self._answer(p.query(p.fields(params, METHOD), RecallQuery))
 
     async def recall_command(self, *args: Any) -> dict[str, Any]:
         """Arguments ``[query, limit?, project?]``."""
         p.arguments(args, COMMAND, at_least=1, at_most=3)
-        query, limit, project = (*args, None, None)[:3]
-        return await self._answer(query, limit, project)
+        return await self._answer(p.query(dict(zip(("query", "limit", "project"), args, strict=False)), RecallQuery))
 
-    async def _answer(self, query: Any, limit: Any, project: Any) -> dict[str, Any]:
-        query = p.text(query, "query", required=True)
-        limit = p.count(limit, "limit", 5)
-        project = p.text(project, "project")
+    async def _answer(self, asked: RecallQuery) -> dict[str, Any]:
+        query, limit, project = asked.query, asked.limit, asked.project
         return await self.server.engine.call(_recall, query, limit, project)
 
 

@@ -20,6 +20,7 @@ from typing import Any
 import apsw
 import msgspec
 
+from ....core.args import SessionFilters
 from ....core.config import Config
 from ....runtime.engine import ConnectionSlot
 from .. import params as p
@@ -33,25 +34,19 @@ class Sessions(Feature):
     def __init__(self, server) -> None:
         super().__init__(server)
         self._slot = ConnectionSlot()  # data_version moves only for other connections' commits
-        self._cache: dict[tuple, tuple[int, float, Encoded]] = {}
+        self._cache: dict[SessionFilters, tuple[int, float, Encoded]] = {}
 
     def register(self) -> None:
         self.on(METHOD, self.sessions)
 
     async def sessions(self, params: Any) -> Encoded:
-        """Params ``{provider?, project?, tag?, active?}``; most recently active first.
+        """Params ``{provider?, project?, tag?, active?, since?}``; most recently active first.
 
         Unlike ``list``, this does not scan first: ``llmSession.refresh`` does,
         and ``llmSession/didChangeSessions`` says when the store has news.
         """
-        f = p.fields(params, METHOD)
-        filters = dict(
-            provider=p.provider(f.get("provider")),
-            project=p.text(f.get("project"), "project"),
-            tag=p.text(f.get("tag"), "tag"),
-            active=p.flag(f.get("active"), "active"),
-        )
-        key = tuple(sorted(filters.items()))
+        filters = p.query(p.fields(params, METHOD), SessionFilters)
+        key = filters
         version, max_age = await self.server.engine.call_on(self._slot, _data_version)
         cached = self._cache.get(key)
         if cached and cached[0] == version and time.monotonic() - cached[1] < max_age:
@@ -67,8 +62,10 @@ def _data_version(conn: apsw.Connection, config: Config) -> tuple[int, float]:
     return data_version(conn), config.dashboard.refresh_interval
 
 
-def list_sessions(conn: apsw.Connection, config: Config, filters: dict[str, Any]) -> Encoded:
+def list_sessions(conn: apsw.Connection, config: Config, f: SessionFilters) -> Encoded:
     """The list as JSON, encoded here in the worker thread (see ``protocol.Encoded``)."""
     from ....services import sessions
 
-    return Encoded(msgspec.json.encode(sessions.list_sessions(conn, config, sessions.Filters(**filters))))
+    filters = sessions.Filters(provider=f.provider, tag=f.tag, project=f.project, active=f.active,
+                               since=f.since_time())
+    return Encoded(msgspec.json.encode(sessions.list_sessions(conn, config, filters)))

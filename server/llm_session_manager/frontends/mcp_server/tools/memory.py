@@ -12,11 +12,11 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta
 
+from ....core.args import Project, RecallQuery
 from ....core.models import Memory, MemoryExcerpt
-from ..tool import Args, NonEmpty, to_json, tool
+from ..tool import Args, to_json, tool
 
 TEXT_CHARS = 1_000  # of each memory's text in a default answer: five long notes stay under 2,000 tokens
-Project = Annotated[NonEmpty | None, Meta(description="Project name (to search in, or of the memory).")]
 
 
 class Memories(msgspec.Struct):
@@ -29,10 +29,7 @@ class Memorized(msgspec.Struct):
     truncated: bool
 
 
-class RecallArgs(Args, frozen=True):  # frozen like Args: said again so type checkers see it
-    query: Annotated[str, Meta(min_length=1, description="What you want to know; matched by meaning and words.")]
-    limit: Annotated[int, Meta(ge=1, le=50, description="At most this many, best first.")] = 5
-    project: Project = None
+class RecallArgs(RecallQuery, Args, frozen=True):  # frozen like Args: said again so type checkers see it
     detail: Annotated[bool, Meta(description="Whole texts (by default a long one is cut, with text_cut).")] = False
 
 

@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 from msgspec import Meta
 
-from ....core.models import PROVIDERS, Recommendation, Session
+from ....core import args as shared
+from ....core.models import Recommendation, Session
 from ..tool import Args, NonEmpty, to_json, tool
 
 SessionId = Annotated[str, Meta(min_length=1, description="Session id or unique prefix.")]
 Cwd = Annotated[str, Meta(min_length=1, description="Absolute working directory of the session.")]
 
 
-class ListSessionsArgs(Args, frozen=True):  # frozen like Args: said again so type checkers see it
-    provider: Annotated[Literal[PROVIDERS] | None, Meta(description="Only this assistant's sessions.")] = None  # type: ignore[valid-type]  # Literal of the providers tuple: msgspec reads it at run time
-    project: Annotated[str | None, Meta(description="Only this project's sessions.")] = None
-    tag: Annotated[str | None, Meta(description="Only sessions with this tag.")] = None
-    active: Annotated[bool, Meta(description="Only sessions whose assistant is running.")] = False
-    since: Annotated[str | None, Meta(description="Active since a date (2025-01-31), ISO time or age (12h, 7d).")] = None
+class ListSessionsArgs(shared.SessionFilters, Args, frozen=True):  # frozen like Args: said again so type checkers see it
     limit: Annotated[int, Meta(ge=1, le=1000, description="At most this many, newest first.")] = 10
     detail: Annotated[bool, Meta(description="Every field of each session (cwd, model, token kinds, health parts, tags).")] = False
 
@@ -77,12 +73,10 @@ def list_sessions(conn, config, a: ListSessionsArgs) -> dict[str, Any]:
     Tokens are exact (from the assistant's logs) or estimated; times ISO 8601 UTC;
     health 0-100. Filters combine with AND.
     """
-    from ....core import when
     from ....services import sessions
 
     filters = sessions.Filters(
-        provider=a.provider, tag=a.tag, project=a.project, active=a.active,
-        since=when.parse_since(a.since) if a.since else None,
+        provider=a.provider, tag=a.tag, project=a.project, active=a.active, since=a.since_time(),
     )
     found = sessions.list_sessions(conn, config, filters)
     shown = found[: a.limit]
@@ -167,7 +161,7 @@ def recommend(conn, config, a: RecommendArgs) -> Recommendations:
 
 class ExportArgs(Args, frozen=True):  # frozen like Args: said again so type checkers see it
     session_id: SessionId
-    format: Annotated[Literal["json", "yaml", "markdown", "csv"], Meta(
+    format: Annotated[shared.ExportFormat, Meta(
         description="markdown for people; json/yaml as data; csv: a row per response.",
     )]
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 from msgspec import Meta
 
-from ....core.models import PROVIDERS, UsageGroup, UsageTotals
+from ....core.args import LocalDate, Provider, UsageGroup
+from ....core.models import UsageTotals
 from ..tool import Args, to_json, tool
 
-LocalDate = Annotated[str, Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 DEFAULT_DAYS = 30  # without since/until: the last 30 days, not every day on record
 
 
@@ -21,7 +21,7 @@ class UsageArgs(Args, frozen=True):  # frozen like Args: said again so type chec
     )] = "day"
     since: Annotated[LocalDate | None, Meta(description="First local date, YYYY-MM-DD (default: 30 days ago).")] = None
     until: Annotated[LocalDate | None, Meta(description="Last local date, YYYY-MM-DD.")] = None
-    provider: Annotated[Literal[PROVIDERS] | None, Meta(description="Only this assistant's usage.")] = None  # type: ignore[valid-type]  # Literal of the providers tuple: msgspec reads it at run time
+    provider: Annotated[Provider | None, Meta(description="Only this assistant's usage.")] = None
     limit: Annotated[int, Meta(ge=1, le=1000, description="At most this many rows (the latest days, else the largest).")] = 31
     detail: Annotated[bool, Meta(description="Each row's input, output, cache write and cache read tokens too.")] = False
 
