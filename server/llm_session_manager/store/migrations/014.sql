@@ -1,0 +1,15 @@
+-- v14: speed. What `list` worked out again for every session on every call, kept
+-- per session beside `usage_sessions` (store/session_sums.py) and brought up to
+-- date with it, from the same dirty marks (writers of messages now note theirs
+-- too): where the session's latest stretch of work began (the "working since"
+-- clock, services/working.py), walked with the pause `session_facts_pause`
+-- names, and how many API and tool errors it logged. Setting
+-- `usage_sessions_version` back makes the next read rebuild both.
+CREATE TABLE session_facts (
+    session_id   TEXT PRIMARY KEY,
+    stretch_from REAL,             -- its first response or message after the last pause; NULL: it has none
+    errors       INTEGER NOT NULL  -- messages of kind api_error or tool_error
+) WITHOUT ROWID;
+-- The default config's pause (8 x 30 idle minutes), until a reader asks for another.
+INSERT OR REPLACE INTO meta (key, value) VALUES ('session_facts_pause', 14400.0);
+UPDATE meta SET value = 0 WHERE key = 'usage_sessions_version';
