@@ -5,7 +5,8 @@
 -- clock, services/working.py), walked with the pause `session_facts_pause`
 -- names, and how many API and tool errors it logged. Setting
 -- `usage_sessions_version` back makes the next read rebuild both.
-CREATE TABLE session_facts (
+-- IF NOT EXISTS: a store whose version number was set back (as tests make older stores) has it.
+CREATE TABLE IF NOT EXISTS session_facts (
     session_id   TEXT PRIMARY KEY,
     stretch_from REAL,             -- its first response or message after the last pause; NULL: it has none
     errors       INTEGER NOT NULL  -- messages of kind api_error or tool_error
