@@ -12,7 +12,8 @@
   kept up to date from the writers' marks: after appends, a response moved to
   another session, a deleted log, a re-scan from nothing and a changed pause,
   they are those of the responses and messages themselves, and the listing is
-  byte for byte the one a store that worked everything out again gives.
+  byte for byte the one a store that worked everything out again gives; a store
+  from before them fills them on its first listing.
 """
 
 from __future__ import annotations
@@ -231,3 +232,19 @@ def test_a_first_scan_and_a_scan_after_it_keep_the_same_facts_as_the_rows(cli, t
     assert cli("scan", "--json").code == 0
     kept, defined = _kept_and_defined()
     assert kept == defined
+
+
+def test_a_store_from_before_the_kept_facts_fills_them_on_its_first_listing(cli, store):
+    listed = cli("list", "--json", "--no-scan")
+    assert listed.code == 0, listed.err
+    conn = connect()
+    try:  # the store as version 13 left it
+        conn.execute("DROP TABLE session_facts; DELETE FROM meta WHERE key = 'session_facts_pause'; "
+                     "PRAGMA user_version = 13")
+    finally:
+        conn.close()
+    again = cli("list", "--json", "--no-scan")
+    assert again.code == 0, again.err
+    assert again.out == listed.out
+    kept, defined = _kept_and_defined()
+    assert kept == defined and len(kept) > 1
