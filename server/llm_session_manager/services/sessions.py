@@ -33,13 +33,13 @@ class Filters(NamedTuple):
 # The time ``column`` (unix seconds) as ``iso`` writes it, formatted by SQLite, in a
 # third of the time Python takes (two per session). Whole seconds first (floor, as
 # ``time.gmtime`` does): SQLite would round to the millisecond. NULL for a time
-# before year 0 or after 9999, which ``_row`` formats in Python.
+# before year 0 or after 9999, which ``_sessions`` formats in Python.
 def _iso_sql(column: str) -> str:
     whole = f"(CAST({column} AS INTEGER) - ({column} < CAST({column} AS INTEGER)))"
     return f"strftime('%Y-%m-%dT%H:%M:%SZ', {whole}, 'unixepoch')"
 
 
-# One session a row, in ``_session``'s order. What changes only when its rows
+# One session a row, in the order ``_sessions`` unpacks. What changes only when its rows
 # do is read from the store's per-session tables, kept up to date by
 # ``session_sums.refresh``: the usage sums (``usage_sessions``), where its
 # latest stretch of work began and its errors (``session_facts``).

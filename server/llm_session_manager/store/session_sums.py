@@ -12,8 +12,10 @@ Beside the sums, and from the same marks, ``session_facts`` keeps what else
 ``list`` worked out again for every session on every call (0.1 s at that size):
 where its latest stretch of work began (``services/working.py`` says what that
 is, and reads it from here) and how many API and tool errors it logged. Both
-change only when the session's responses or messages do, so writers of
-messages note their sessions too (``messages_writing``). The stretch depends on
+change only when the session's responses or messages do: they are worked out
+again for the sessions whose sums are, and for those writers of messages noted
+in ``session_facts_dirty`` (``messages_writing``; its own table, so that a
+conversation stored after its usage costs no sums). The stretch depends on
 the pause that ends one (``health.stopped_after_s``, from the config): the
 table was walked with the pause ``session_facts_pause`` in ``meta`` names, and
 a reader asking for another rebuilds it.
@@ -70,7 +72,7 @@ _STATE = """
 SELECT (SELECT value FROM meta WHERE key = 'usage_version')
            IS (SELECT value FROM meta WHERE key = 'usage_sessions_version')
        AND (:pause IS NULL OR (SELECT CAST(value AS REAL) FROM meta WHERE key = 'session_facts_pause') IS :pause),
-       EXISTS (SELECT 1 FROM usage_sessions_dirty)
+       EXISTS (SELECT 1 FROM usage_sessions_dirty UNION ALL SELECT 1 FROM session_facts_dirty)
 """
 
 _REBUILD = f"""
@@ -82,6 +84,7 @@ DELETE FROM session_facts;
 {_FACTS.format(chosen="SELECT id FROM sessions")}
 UPDATE meta SET value = {_PAUSE} WHERE key = 'session_facts_pause';
 DELETE FROM usage_sessions_dirty;
+DELETE FROM session_facts_dirty;
 UPDATE meta SET value = (SELECT value FROM meta WHERE key = 'usage_version') WHERE key = 'usage_sessions_version';
 """
 
@@ -91,6 +94,9 @@ SELECT session_id FROM usage WHERE dedup_key = ?1
 UNION SELECT ?2
 """
 
+# The sessions whose facts may have changed: their responses did, or their messages.
+_FACTS_NOTED = "SELECT session_id FROM usage_sessions_dirty UNION SELECT session_id FROM session_facts_dirty"
+
 # CROSS JOIN: walk the noted sessions and find each one's responses by index.
 _UPDATE_NOTED = f"""
 DELETE FROM usage_sessions WHERE session_id IN (SELECT session_id FROM usage_sessions_dirty);
@@ -98,12 +104,13 @@ INSERT INTO usage_sessions
 {_SUMS}
 FROM usage_sessions_dirty d CROSS JOIN usage u ON u.session_id = d.session_id
 GROUP BY u.session_id;
-DELETE FROM session_facts WHERE session_id IN (SELECT session_id FROM usage_sessions_dirty);
-{_FACTS.format(chosen="SELECT session_id FROM usage_sessions_dirty")}
+DELETE FROM session_facts WHERE session_id IN ({_FACTS_NOTED});
+{_FACTS.format(chosen=_FACTS_NOTED)}
 DELETE FROM usage_sessions_dirty;
+DELETE FROM session_facts_dirty;
 """
 
-_NOTE_SESSION = "INSERT OR IGNORE INTO usage_sessions_dirty (session_id) VALUES (?)"
+_NOTE_FACTS = "INSERT OR IGNORE INTO session_facts_dirty (session_id) VALUES (?)"
 
 
 def usage_writing(conn: apsw.Connection, rows: Sequence[tuple]) -> None:
@@ -123,7 +130,7 @@ def messages_writing(conn: apsw.Connection, rows: Sequence[tuple]) -> None:
     """Note, in the transaction writing them, the sessions of the messages ``rows``
     (``(key, session_id, ...)``, as ``messages`` holds them): their stretch and
     errors may change. One mark per session, however many messages: never too many."""
-    conn.executemany(_NOTE_SESSION, [(sid,) for sid in {row[1] for row in rows}])
+    conn.executemany(_NOTE_FACTS, [(sid,) for sid in {row[1] for row in rows}])
 
 
 def refresh(conn: apsw.Connection, pause_s: float | None = None) -> None:
