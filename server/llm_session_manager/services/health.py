@@ -73,7 +73,7 @@ class Scorer:
     def of(self, context_percent: float, duration_s: float, idle_s: float, errors: int, turns: int) -> Health:
         """The score of ``Signals(context_percent, ...)``, without building one."""
         parts = (_falling(context_percent, 50, 100), _falling(duration_s, *self.duration),
-                 _falling(idle_s, *self.activity), _falling(errors / max(turns, 1), 0, 0.25))
+                 _falling(idle_s, *self.activity), _falling(errors / max(turns, 1), 0, 0.25) if errors else 100.0)
         scored = self._scored.get(parts)
         if scored is None:
             scored = self._scored[parts] = self._health(*parts)
