@@ -302,13 +302,12 @@ def _sessions(rows: list[Any], active: dict[str, int], config: Config, now: floa
     limits = _Limits(config)
     score = health.Scorer(config).of
     shortest_s = config.recommendations.max_duration_hours * 3600 / 2  # where health's duration part falls
-    long_after = pricing.DEFAULT_CONTEXT_LIMIT
     out = []
     for (sid, provider, project, cwd, title, model, started_at, last_activity, started, last, used, window, peak,
          tokens_in, tokens_out, cache_creation, cache_read, cost, unpriced, exact, turns, stretch_from, errors,
          tags) in rows:
         used = used or 0
-        limit = limits[model, window, max(peak or 0, used) > long_after]  # is_long
+        limit = limits[model, window, is_long(peak, used)]
         percent = round(100.0 * used / limit, 1) if limit else 0.0
         working = working_start(started_at, last_activity, stretch_from, shortest_s)
         if started is None and started_at is not None:  # a year SQLite does not format
