@@ -166,7 +166,8 @@ def _listed_again_from_nothing(cli) -> str:
     sums would make it), so that it works each out again from the rows."""
     conn = connect()
     try:
-        conn.execute("DELETE FROM session_facts; UPDATE meta SET value = 0 WHERE key = 'usage_sessions_version'")
+        conn.execute("DELETE FROM session_facts; UPDATE meta SET value = 0 "
+                     "WHERE key IN ('usage_sessions_version', 'session_facts_version')")
     finally:
         conn.close()
     return cli("list", "--json", "--no-scan").out
@@ -239,7 +240,8 @@ def test_a_store_from_before_the_kept_facts_fills_them_on_its_first_listing(cli,
     assert listed.code == 0, listed.err
     conn = connect()
     try:  # the store as version 13 left it
-        conn.execute("DROP TABLE session_facts; DELETE FROM meta WHERE key = 'session_facts_pause'; "
+        conn.execute("DROP TABLE session_facts; DROP TABLE session_facts_dirty; "
+                     "DELETE FROM meta WHERE key IN ('session_facts_pause', 'session_facts_version'); "
                      "PRAGMA user_version = 13")
     finally:
         conn.close()

@@ -18,7 +18,8 @@ in ``session_facts_dirty`` (``messages_writing``; its own table, so that a
 conversation stored after its usage costs no sums). The stretch depends on
 the pause that ends one (``health.stopped_after_s``, from the config): the
 table was walked with the pause ``session_facts_pause`` in ``meta`` names, and
-a reader asking for another rebuilds it.
+a reader asking for another walks every session again (not the sums: the facts
+have their own ``session_facts_version``).
 """
 
 from __future__ import annotations
@@ -70,9 +71,8 @@ FROM walk GROUP BY session_id;
 
 _STATE = """
 SELECT (SELECT value FROM meta WHERE key = 'usage_version')
-           IS (SELECT value FROM meta WHERE key = 'usage_sessions_version')
-       AND (:pause IS NULL OR (SELECT CAST(value AS REAL) FROM meta WHERE key = 'session_facts_pause') IS :pause),
-       EXISTS (SELECT 1 FROM usage_sessions_dirty UNION ALL SELECT 1 FROM session_facts_dirty)
+           IS (SELECT value FROM meta WHERE key = 'usage_sessions_version'),
+       EXISTS (SELECT 1 FROM usage_sessions_dirty)
 """
 
 _REBUILD = f"""
@@ -80,11 +80,7 @@ DELETE FROM usage_sessions;
 INSERT INTO usage_sessions
 {_SUMS}
 FROM usage u GROUP BY u.session_id;
-DELETE FROM session_facts;
-{_FACTS.format(chosen="SELECT id FROM sessions")}
-UPDATE meta SET value = {_PAUSE} WHERE key = 'session_facts_pause';
 DELETE FROM usage_sessions_dirty;
-DELETE FROM session_facts_dirty;
 UPDATE meta SET value = (SELECT value FROM meta WHERE key = 'usage_version') WHERE key = 'usage_sessions_version';
 """
 
@@ -94,9 +90,6 @@ SELECT session_id FROM usage WHERE dedup_key = ?1
 UNION SELECT ?2
 """
 
-# The sessions whose facts may have changed: their responses did, or their messages.
-_FACTS_NOTED = "SELECT session_id FROM usage_sessions_dirty UNION SELECT session_id FROM session_facts_dirty"
-
 # CROSS JOIN: walk the noted sessions and find each one's responses by index.
 _UPDATE_NOTED = f"""
 DELETE FROM usage_sessions WHERE session_id IN (SELECT session_id FROM usage_sessions_dirty);
@@ -104,9 +97,33 @@ INSERT INTO usage_sessions
 {_SUMS}
 FROM usage_sessions_dirty d CROSS JOIN usage u ON u.session_id = d.session_id
 GROUP BY u.session_id;
+DELETE FROM usage_sessions_dirty;
+"""
+
+# The facts have a version and a pause of their own, so that another pause walks the
+# sessions again without summing a million responses again. They are brought up to
+# date before the sums, whose marks (``usage_sessions_dirty``) they read too.
+_FACTS_STATE = """
+SELECT (SELECT value FROM meta WHERE key = 'usage_version')
+           IS (SELECT value FROM meta WHERE key = 'session_facts_version')
+       AND (:pause IS NULL OR (SELECT CAST(value AS REAL) FROM meta WHERE key = 'session_facts_pause') IS :pause),
+       EXISTS (SELECT 1 FROM usage_sessions_dirty UNION ALL SELECT 1 FROM session_facts_dirty)
+"""
+
+_FACTS_REBUILD = f"""
+DELETE FROM session_facts;
+{_FACTS.format(chosen="SELECT id FROM sessions")}
+UPDATE meta SET value = {_PAUSE} WHERE key = 'session_facts_pause';
+DELETE FROM session_facts_dirty;
+UPDATE meta SET value = (SELECT value FROM meta WHERE key = 'usage_version') WHERE key = 'session_facts_version';
+"""
+
+# The sessions whose facts may have changed: their responses did, or their messages.
+_FACTS_NOTED = "SELECT session_id FROM usage_sessions_dirty UNION SELECT session_id FROM session_facts_dirty"
+
+_FACTS_UPDATE_NOTED = f"""
 DELETE FROM session_facts WHERE session_id IN ({_FACTS_NOTED});
 {_FACTS.format(chosen=_FACTS_NOTED)}
-DELETE FROM usage_sessions_dirty;
 DELETE FROM session_facts_dirty;
 """
 
@@ -137,4 +154,5 @@ def refresh(conn: apsw.Connection, pause_s: float | None = None) -> None:
     """Bring ``usage_sessions`` and ``session_facts`` up to date with ``usage`` and
     ``messages``, if they are not; the stretches walked with ``pause_s`` if given
     (else with the pause they were walked with)."""
-    _derived.refresh(conn, _STATE, _REBUILD, _UPDATE_NOTED, {"pause": pause_s})
+    _derived.refresh(conn, _FACTS_STATE, _FACTS_REBUILD, _FACTS_UPDATE_NOTED, {"pause": pause_s})
+    _derived.refresh(conn, _STATE, _REBUILD, _UPDATE_NOTED)
