@@ -27,6 +27,7 @@ TABLES = {
     "source_files": "SELECT * FROM source_files ORDER BY path",
     "usage_quarters": "SELECT * FROM usage_quarters ORDER BY quarter, provider, model",
     "usage_sessions": "SELECT * FROM usage_sessions ORDER BY session_id",
+    "session_facts": "SELECT * FROM session_facts ORDER BY session_id",
     "indexes": "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name",
 }
 DEADLINE_S = 60

@@ -8,6 +8,12 @@
   longer than the pause) puts it, gaps of exactly the pause included.
 * ``usage --by session`` over all time reads ``usage_sessions`` one row each: the
   rows, their order and the totals are those of the responses themselves.
+* ``list`` reads each session's clock and error count from ``session_facts``,
+  kept up to date from the writers' marks: after appends, a response moved to
+  another session, a deleted log, a re-scan from nothing and a changed pause,
+  they are those of the responses and messages themselves, and the listing is
+  byte for byte the one a store that worked everything out again gives; a store
+  from before them fills them on its first listing.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from pathlib import Path
 from llm_session_manager import demo_logs
 from llm_session_manager.services import working
 from llm_session_manager.sources.claude_code import SOURCE as CLAUDE
-from llm_session_manager.store import connect
+from llm_session_manager.store import connect, session_sums
 from test_blocks import Response, write_session
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -127,3 +133,120 @@ def test_usage_by_session_rows_order_and_totals_are_the_responses_own(cli, store
             assert totals[field] == sum(r[field] for r in expected)
         assert totals["cost_complete"] == all(r["cost_complete"] for r in expected)
     assert json.dumps(shown) != json.dumps(only_claude)  # the fixtures hold Codex sessions too
+
+
+# What ``session_facts`` keeps, by its definition: the stretch as above (None for
+# a session without responses or messages) and the error messages of each session.
+FACTS_BY_DEFINITION = f"""
+WITH stretch(session_id, since) AS ({BY_DEFINITION}),
+errors(session_id, n) AS (
+    SELECT session_id, count(*) FROM messages WHERE kind IN ('api_error', 'tool_error') GROUP BY session_id
+)
+SELECT s.id, st.since, coalesce(e.n, 0) FROM sessions s
+LEFT JOIN stretch st ON st.session_id = s.id LEFT JOIN errors e ON e.session_id = s.id
+"""
+FIRST, SECOND = "b1000000-0000-4000-8000-000000000000", "b2000000-0000-4000-8000-000000000000"
+
+
+def _kept_and_defined(pause_s: float = PAUSE_S) -> tuple[dict, dict]:
+    conn = connect()
+    try:
+        session_sums.refresh(conn, pause_s)
+        kept = {sid: (since, errors) for sid, since, errors in
+                conn.execute("SELECT session_id, stretch_from, errors FROM session_facts")}
+        defined = {sid: (since, errors) for sid, since, errors in
+                   conn.execute(FACTS_BY_DEFINITION, {"pause": pause_s})}
+    finally:
+        conn.close()
+    return kept, defined
+
+
+def _listed_again_from_nothing(cli) -> str:
+    """``list --json`` once the store has forgotten every kept figure (as a new version of the
+    sums would make it), so that it works each out again from the rows."""
+    conn = connect()
+    try:
+        conn.execute("DELETE FROM session_facts; UPDATE meta SET value = 0 "
+                     "WHERE key IN ('usage_sessions_version', 'session_facts_version')")
+    finally:
+        conn.close()
+    return cli("list", "--json", "--no-scan").out
+
+
+def test_the_kept_clock_and_errors_follow_every_change_to_the_rows(cli, fixture_logs, use_config):
+    def step(*, pause_s: float = PAUSE_S) -> dict:
+        assert cli("scan", "--json").code == 0
+        listed = cli("list", "--json", "--no-scan")
+        assert listed.code == 0, listed.err
+        kept, defined = _kept_and_defined(pause_s)
+        assert kept == defined
+        assert _listed_again_from_nothing(cli) == listed.out  # the sessions are months old: now changes nothing
+        return {s["id"]: s for s in listed.json()}
+
+    hour = 3600
+    base = 1_755_000_000  # 2025-08-12T12:00:00Z
+    refused = (_utc(base + 2 * hour), "API Error: 529 overloaded")
+    first = write_session(fixture_logs.claude, FIRST, [Response(_utc(base + s), 10, 20) for s in (0, hour)],
+                          api_error=refused)
+    listed = step()
+    assert listed[FIRST]["working_since"] == _utc(base) and listed[FIRST]["health"]["components"]["errors"] < 100
+    # Appended (the log written again whole, as it grows): after a pause of five hours, more work.
+    write_session(fixture_logs.claude, FIRST,
+                  [Response(_utc(base + s), 10, 20) for s in (0, hour, 7 * hour, 8 * hour, 10 * hour)],
+                  api_error=refused)
+    listed = step()
+    assert listed[FIRST]["working_since"] == _utc(base + 7 * hour)
+    # Back after five hours, a prompt typed and not yet answered: a message, no response.
+    prompt = json.loads(next(line for line in first.read_text().splitlines() if '"type":"user"' in line))
+    prompt.update(uuid="b1000000-u-later", parentUuid=None, timestamp=_utc(base + 15 * hour))
+    with first.open("a") as f:
+        f.write(json.dumps(prompt, separators=(",", ":")) + "\n")
+    listed = step()
+    assert listed[FIRST]["working_since"] == _utc(base + 15 * hour)
+    # A resumed session's log holds a fuller copy of the first one's last response: it moves there.
+    copy = json.loads([line for line in first.read_text().splitlines() if '"assistant"' in line][-2])
+    copy["sessionId"], copy["message"]["usage"]["output_tokens"] = SECOND, 500
+    second = write_session(fixture_logs.claude, SECOND, [Response(_utc(base + 30 * hour), 10, 20)],
+                           cwd="/home/dev/other")
+    with second.open("a") as f:
+        f.write(json.dumps(copy) + "\n")
+    step()
+    # A deleted log: the store keeps what it read from it.
+    second.unlink()
+    step()
+    # A longer pause (40 idle minutes: 5 h 20 min) walks every session again: neither
+    # five-hour break is a stop now, and the first session has worked since its start.
+    use_config("recommendations:\n  idle_minutes: 40\n")
+    listed = step(pause_s=320 * 60.0)
+    assert listed[FIRST]["working_since"] == _utc(base)
+
+
+def test_a_first_scan_and_a_scan_after_it_keep_the_same_facts_as_the_rows(cli, tmp_path, monkeypatch):
+    claude = tmp_path / "claude"
+    demo_logs.write_corpus(claude, 2 << 20, files=30, seed=7)
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(claude))
+    monkeypatch.setenv("CODEX_HOME", str(tmp_path / "no-codex"))
+    assert cli("scan", "--json").code == 0
+    kept, defined = _kept_and_defined()
+    assert kept == defined and sum(errors for _, errors in kept.values()) > 0
+    demo_logs.write_corpus(claude, 3 << 20, files=30, seed=7)  # every log written again, larger
+    assert cli("scan", "--json").code == 0
+    kept, defined = _kept_and_defined()
+    assert kept == defined
+
+
+def test_a_store_from_before_the_kept_facts_fills_them_on_its_first_listing(cli, store):
+    listed = cli("list", "--json", "--no-scan")
+    assert listed.code == 0, listed.err
+    conn = connect()
+    try:  # the store as version 13 left it
+        conn.execute("DROP TABLE session_facts; DROP TABLE session_facts_dirty; "
+                     "DELETE FROM meta WHERE key IN ('session_facts_pause', 'session_facts_version'); "
+                     "PRAGMA user_version = 13")
+    finally:
+        conn.close()
+    again = cli("list", "--json", "--no-scan")
+    assert again.code == 0, again.err
+    assert again.out == listed.out
+    kept, defined = _kept_and_defined()
+    assert kept == defined and len(kept) > 1

@@ -311,3 +311,16 @@ def test_list_sorts_and_limits_and_stays_the_same_json(cli, scanned):
     assert cli("list", "--reverse", "--json").json() == everything[::-1]
     assert cli("list", "--limit", "0").code == 2
     assert cli("list", "--sort", "name").code == 2
+
+
+@pytest.mark.parametrize("started_at", [
+    1_755_000_000.9999996,  # a hair before the next second: never rounded up to it
+    1_755_000_000.0005,
+    -1.5,  # before 1970
+    253_402_300_800.0,  # year 10000, which SQLite does not format
+])
+def test_start_and_last_activity_read_as_their_own_second(conn, started_at):
+    conn.execute("INSERT INTO sessions (id, provider, started_at, last_activity) VALUES ('edge', 'codex', ?, ?)",
+                  (started_at, started_at))
+    [shown] = [s for s in sessions.list_sessions(conn, config.load()) if s.id == "edge"]
+    assert shown.started_at == shown.last_activity == time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started_at))

@@ -65,6 +65,7 @@ def write(conn: apsw.Connection, rows: Rows, chunk: Sequence[Work] = (), part: P
         conn.executemany(_UPSERT_SESSION, rows.sessions)
         quarters.usage_writing(conn, [(row[0], row[2]) for row in rows.usage])  # (dedup_key, session_id, ts, ...)
         session_sums.usage_writing(conn, rows.usage)
+        session_sums.messages_writing(conn, rows.messages)
         before = conn.total_changes()
         conn.executemany(_INSERT_USAGE, rows.usage)
         conn.executemany(_INSERT_MESSAGE, rows.messages)
@@ -88,6 +89,7 @@ def _write_conversation(conn: apsw.Connection, rows: Rows, chunk: Sequence[Work]
     where this read began: another scan may have stored it meanwhile."""
     ends = {row[0]: (row[_FILE_OFFSET], row[_FILE_STATE]) for row in rows.files}
     with write_transaction(conn):
+        session_sums.messages_writing(conn, rows.messages)
         before = conn.total_changes()
         conn.executemany(_INSERT_MESSAGE, rows.messages)
         conn.executemany(_INSERT_FILE_REF, rows.file_refs)

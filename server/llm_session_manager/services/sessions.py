@@ -16,7 +16,7 @@ from ..core.errors import Ambiguous, BadInput, NotFound
 from ..core.models import SESSION_SORTS, Context, Session, Tokens, short_id
 from ..store import session_sums, write_transaction
 from . import health, processes, unpriced_models
-from .working import since as working_since
+from .working import start as working_start
 
 
 class Filters(NamedTuple):
@@ -28,51 +28,37 @@ class Filters(NamedTuple):
     cwd: str | None = None  # working in this directory or below it
 
 
-class _Facts(NamedTuple):
-    """One row of ``_SELECT``, before it becomes a ``Session``."""
-
-    id: str
-    provider: str
-    project: str | None
-    cwd: str | None
-    title: str | None
-    model: str | None
-    started_at: float | None
-    last_activity: float | None
-    context_tokens: int | None
-    context_window: int | None
-    context_peak: int | None
-    input: int
-    output: int
-    cache_creation: int
-    cache_read: int
-    cost_usd: float
-    unpriced: int
-    exact: int
-    turns: int
-    errors: int
-    tags: str | None
+# The time ``column`` (unix seconds) as ``iso`` writes it, formatted by SQLite, in a
+# third of the time Python takes (two per session). Whole seconds first (floor, as
+# ``time.gmtime`` does): SQLite would round to the millisecond. NULL for a time
+# before year 0 or after 9999, which ``_sessions`` formats in Python.
+def _iso_sql(column: str) -> str:
+    whole = f"(CAST({column} AS INTEGER) - ({column} < CAST({column} AS INTEGER)))"
+    return f"strftime('%Y-%m-%dT%H:%M:%SZ', {whole}, 'unixepoch')"
 
 
-_SELECT = """
+# One session a row, in the order ``_sessions`` unpacks. What changes only when its rows
+# do is read from the store's per-session tables, kept up to date by
+# ``session_sums.refresh``: the usage sums (``usage_sessions``), where its
+# latest stretch of work began and its errors (``session_facts``).
+_SELECT = f"""
 SELECT s.id, s.provider, s.project, s.cwd,
        coalesce((SELECT text FROM messages m WHERE m.session_id = s.id AND m.kind = 'summary'
                  ORDER BY m.ts DESC LIMIT 1), s.title),
-       s.model, s.started_at, s.last_activity,
+       s.model, s.started_at, s.last_activity, {_iso_sql("s.started_at")}, {_iso_sql("s.last_activity")},
        s.context_tokens, s.context_window, s.context_peak,
        coalesce(u.input_tokens, 0), coalesce(u.output_tokens, 0), coalesce(u.cache_creation_tokens, 0),
        coalesce(u.cache_read_tokens, 0), coalesce(u.cost_usd, 0.0), coalesce(u.unpriced, 0), coalesce(u.exact, 1),
-       coalesce(u.responses, 0), coalesce(e.errors, 0),
+       coalesce(u.responses, 0), f.stretch_from, coalesce(f.errors, 0),
        (SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM tags t WHERE t.session_id = s.id ORDER BY tag))
 FROM sessions s
 LEFT JOIN usage_sessions u ON u.session_id = s.id
-LEFT JOIN (
-    SELECT session_id, count(*) AS errors FROM messages
-    WHERE kind IN ('api_error', 'tool_error') {error_where} GROUP BY session_id
-) e ON e.session_id = s.id
-{where}
+LEFT JOIN session_facts f ON f.session_id = s.id
+{{where}}
 ORDER BY s.last_activity DESC, s.id
 """
+# Where ``_active`` finds what it matches running processes on.
+_ID, _PROVIDER, _CWD, _LAST_ACTIVITY = 0, 1, 3, 7
 
 # ``s.cwd`` with exactly one trailing separator (``/`` stays ``/``), so that a
 # prefix test is a test of being inside a directory. :below is the asked-for
@@ -171,22 +157,11 @@ def _norm(path: str | None) -> str:
 def _select(
     conn: apsw.Connection, config: Config, clauses: list[str], params: Mapping[str, object], now: float | None
 ) -> list[Session]:
-    """``_SELECT`` for the sessions matching every clause; errors counted for those only."""
+    """``_SELECT`` for the sessions matching every clause."""
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-    chosen = f"session_id IN (SELECT s.id FROM sessions s {where})" if clauses else ""
-    sql = _SELECT.format(error_where=f"AND {chosen}" if chosen else "", where=where)
-    session_sums.refresh(conn)  # usage per session, summed once, not on every listing
-    facts = [_Facts._make(row) for row in conn.execute(sql, params)]
-    active = _active(facts)
-    now = time.time() if now is None else now
-    limits = _Limits(config)
-    rec = config.recommendations
-    working = working_since(
-        conn, {f.id: (f.started_at or 0.0, f.last_activity or 0.0) for f in facts},
-        pause_s=health.stopped_after_s(config), shortest_s=rec.max_duration_hours * 3600 / 2,  # where health falls
-    )
-    scorer = health.Scorer(config)
-    return [_session(f, f.id in active, scorer, now, limits, working[f.id]) for f in facts]
+    session_sums.refresh(conn, health.stopped_after_s(config))  # per session, once, not on every listing
+    rows = conn.execute(_SELECT.format(where=where), params).fetchall()
+    return _sessions(rows, _active(rows), config, time.time() if now is None else now)
 
 
 def resolve_id(conn: apsw.Connection, ref: str) -> str:
@@ -275,13 +250,13 @@ def _clean_tags(tags: list[str]) -> list[str]:
 _RUNNING_SINCE_MARGIN_S = 3600.0
 
 
-def _active(facts: list[_Facts]) -> dict[str, int]:
-    running = processes.running() if facts else []
+def _active(rows: list[Any]) -> dict[str, int]:
+    running = processes.running() if rows else []
     if not running:
         return {}
     since = min(p.started_at for p in running) - _RUNNING_SINCE_MARGIN_S
-    keys = [processes.SessionKey(f.id, f.provider, f.cwd, f.last_activity or 0.0) for f in facts
-            if (f.last_activity or 0.0) >= since]
+    keys = [processes.SessionKey(r[_ID], r[_PROVIDER], r[_CWD], r[_LAST_ACTIVITY] or 0.0) for r in rows
+            if (r[_LAST_ACTIVITY] or 0.0) >= since]
     return processes.match(running, keys)
 
 
@@ -321,39 +296,38 @@ class _Limits(dict):
         return limit
 
 
-def _session(f: _Facts, active: bool, scorer: health.Scorer, now: float, limits: _Limits, working: float) -> Session:
-    used = f.context_tokens or 0
-    limit = limits[f.model, f.context_window, is_long(f.context_peak, used)]
-    percent = round(100.0 * used / limit, 1) if limit else 0.0
-    duration = (f.last_activity or 0) - working
-    idle = now - (f.last_activity or now)
-    started = iso(f.started_at)
-    return Session(
-        id=f.id,
-        provider=f.provider,
-        project=f.project,
-        cwd=f.cwd,
-        title=f.title,
-        model=f.model,
-        started_at=started,
-        last_activity=iso(f.last_activity),
-        # Most sessions' work began with them: their start, formatted once.
-        working_since=(started if working == f.started_at else iso(working)) if f.started_at is not None else None,
-        active=active,
-        tokens=Tokens(
-            input=f.input,
-            output=f.output,
-            cache_creation=f.cache_creation,
-            cache_read=f.cache_read,
-            total=f.input + f.output + f.cache_creation + f.cache_read,
-            source="exact" if f.exact else "estimated",
-        ),
-        context=Context(used=used, limit=limit, percent=percent),
-        cost_usd=unpriced_models.known_cost(f.cost_usd, f.unpriced),
-        cost_complete=not f.unpriced,
-        health=scorer.of(percent, max(0.0, duration), max(0.0, idle), f.errors, f.turns),
-        tags=f.tags.split("\x1f") if f.tags else [],
-    )
+def _sessions(rows: list[Any], active: dict[str, int], config: Config, now: float) -> list[Session]:
+    """``Session`` of each of ``_SELECT``'s rows: the one loop ``list`` runs per session,
+    so everything it can look up once (limits, health scores) it looks up once."""
+    limits = _Limits(config)
+    score = health.Scorer(config).of
+    shortest_s = config.recommendations.max_duration_hours * 3600 / 2  # where health's duration part falls
+    out = []
+    for (sid, provider, project, cwd, title, model, started_at, last_activity, started, last, used, window, peak,
+         tokens_in, tokens_out, cache_creation, cache_read, cost, unpriced, exact, turns, stretch_from, errors,
+         tags) in rows:
+        used = used or 0
+        limit = limits[model, window, is_long(peak, used)]
+        percent = round(100.0 * used / limit, 1) if limit else 0.0
+        working = working_start(started_at, last_activity, stretch_from, shortest_s)
+        if started is None and started_at is not None:  # a year SQLite does not format
+            started = iso(started_at)
+        if last is None and last_activity is not None:
+            last = iso(last_activity)
+        out.append(Session(
+            sid, provider, project, cwd, title, model, started, last, sid in active,
+            Tokens(tokens_in, tokens_out, cache_creation, cache_read,
+                   tokens_in + tokens_out + cache_creation + cache_read, "exact" if exact else "estimated"),
+            Context(used, limit, percent),
+            unpriced_models.known_cost(cost, unpriced),
+            score(percent, max(0.0, (last_activity or 0) - working),
+                  max(0.0, now - (last_activity or now)), errors, turns),
+            tags.split("\x1f") if tags else [],
+            not unpriced,
+            # Most sessions' work began with them: their start, formatted once.
+            (started if working == started_at else iso(working)) if started_at is not None else None,
+        ))
+    return out
 
 
 @overload

@@ -9,48 +9,44 @@ first response or message after the last gap long enough for the health score
 to count the session as stopped (``health.stopped_after_s``: eight times the
 idle threshold, 4 h by default). Shorter gaps (reading a diff, lunch) are part
 of the run.
+
+Walking a session's timestamps back to that gap is SQL work that changes only
+when its responses or messages do, so the store keeps each session's answer
+(``session_facts.stretch_from``, kept with the sums in ``store/session_sums.py``)
+and a listing reads it: ``start`` turns it into the clock.
 """
 
 from __future__ import annotations
 
+import json
+
 import apsw
 
-# Walk back from each session's last timestamp (of a response or a message) to
-# the earliest one of the window ``pause`` before it, until a window is empty:
-# the walk stops at the first timestamp after a gap longer than ``pause``. Every
-# two steps go back at least ``pause``, and each reads one session's entries of
-# an index led by its id, so a session costs a few steps for its latest stretch. (A window function over every timestamp of every
-# session, sorted and deduplicated, took 0.5 s at 7,000 long sessions.)
-_STRETCH = """
-WITH RECURSIVE chosen(id) AS (SELECT value FROM json_each(:ids)),
-walk(session_id, ts) AS (
-    SELECT id, (SELECT max(t) FROM (SELECT max(ts) AS t FROM usage WHERE session_id = id
-                                    UNION ALL SELECT max(ts) FROM messages WHERE session_id = id))
-    FROM chosen
-    UNION ALL
-    SELECT session_id, (SELECT min(t) FROM (
-        SELECT min(ts) AS t FROM usage WHERE session_id = w.session_id AND ts >= w.ts - :pause AND ts < w.ts
-        UNION ALL
-        SELECT min(ts) FROM messages WHERE session_id = w.session_id AND ts >= w.ts - :pause AND ts < w.ts))
-    FROM walk w WHERE w.ts IS NOT NULL
-)
-SELECT session_id, min(ts) FROM walk WHERE ts IS NOT NULL GROUP BY session_id
-"""
+from ..store import session_sums
+
+
+def start(first: float | None, last: float | None, stretch_from: float | None, shortest_s: float) -> float:
+    """The clock of a session spanning ``first`` to ``last`` whose latest stretch began at
+    ``stretch_from`` (None: it has no timestamps): the stretch, for a session spanning more
+    than ``shortest_s`` (a shorter one cannot have worked long enough to matter), never
+    before its first timestamp; else its first timestamp (0 when it has none)."""
+    first = first or 0.0
+    if stretch_from is not None and (last or 0.0) - first > shortest_s:
+        return max(stretch_from, first)
+    return first
 
 
 def since(conn: apsw.Connection, spans: dict[str, tuple[float, float]], pause_s: float,
           shortest_s: float) -> dict[str, float]:
-    """The start of each session's latest stretch of work, for those that need one.
-
-    ``spans`` maps a session id to its (first, last) timestamps; only sessions
-    spanning more than ``shortest_s`` are looked at (a shorter one cannot have
-    worked long enough to matter), and any other keeps its first timestamp.
-    """
-    import json
-
+    """``start`` for each session of ``spans`` (id: (first, last) timestamps), the
+    stretches walked with ``pause_s``."""
+    session_sums.refresh(conn, pause_s)
     long = [sid for sid, (first, last) in spans.items() if last - first > shortest_s]
-    out = {sid: first for sid, (first, _) in spans.items()}
+    stretches: dict[str, float] = {}
     if long:
-        for sid, start in conn.execute(_STRETCH, {"ids": json.dumps(long), "pause": pause_s}):
-            out[sid] = max(start, out[sid])
-    return out
+        stretches = dict(conn.execute(
+            "SELECT session_id, stretch_from FROM session_facts "
+            "WHERE session_id IN (SELECT value FROM json_each(?)) AND stretch_from IS NOT NULL",
+            (json.dumps(long),),
+        ))
+    return {sid: start(first, last, stretches.get(sid), shortest_s) for sid, (first, last) in spans.items()}

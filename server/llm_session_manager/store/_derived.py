@@ -1,10 +1,12 @@
-"""The upkeep shared by the tables of sums derived from ``usage`` (``quarters``, ``session_sums``).
+"""The upkeep shared by the tables derived from ``usage`` (``quarters``, ``session_sums``).
 
 Writers only note what a write touched; the next reader sums those parts again,
 or rebuilds the table whole when ``usage_version`` moved (a big write).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import apsw
 
@@ -19,14 +21,19 @@ def usage_changed(conn: apsw.Connection) -> None:
     conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'usage_version'")
 
 
-def refresh(conn: apsw.Connection, state: str, rebuild: str, update_noted: str) -> None:
-    """Bring a derived table up to date: ``state`` answers (current, noted)."""
-    current, noted = conn.execute(state).get
+def refresh(conn: apsw.Connection, state: str, rebuild: str, update_noted: str,
+            params: Mapping[str, object] | None = None) -> None:
+    """Bring a derived table up to date: ``state`` answers (current, noted).
+
+    ``params`` are bound in all three statements: what, besides the rows, the
+    derived figures depend on (``session_sums``' pause).
+    """
+    current, noted = conn.execute(state, params).get
     if current and not noted:
         return
     with write_transaction(conn):
-        current, noted = conn.execute(state).get  # another process may have just done it
+        current, noted = conn.execute(state, params).get  # another process may have just done it
         if not current:
-            conn.execute(rebuild)
+            conn.execute(rebuild, params)
         elif noted:
-            conn.execute(update_noted)
+            conn.execute(update_noted, params)
