@@ -181,6 +181,7 @@ async def _serve_mcp(engine: Engine, listening: socket.socket, doors: Doors, tok
     from hypercorn.trio import serve as hypercorn_serve
 
     from .bearer_auth import RequireToken
+    from .otlp_routes import OtlpRoutes
 
     def build():
         from ..mcp_server.server import build_server
@@ -200,7 +201,7 @@ async def _serve_mcp(engine: Engine, listening: socket.socket, doors: Doors, tok
             task_status.started([b + MCP_PATH for b in binds])
 
     async with trio.open_nursery() as nursery:
-        app = _BuiltOnFirstRequest(build, nursery)
+        app = OtlpRoutes(_BuiltOnFirstRequest(build, nursery), engine, local_only=not doors.remote)  # docs/otel.md
         outermost = RequireToken(app, token) if doors.remote else app
         await hypercorn_serve(outermost, hc, shutdown_trigger=trio.sleep_forever, task_status=_Status())  # type: ignore[arg-type]  # hypercorn only calls .started(); its stub asks for trio's class
 
