@@ -6,8 +6,8 @@ one must give way, and it is always the OTLP row (migration 016):
 
 * Claude Code's ``claude_code.api_request`` carries ``request_id``, the
   transcript's ``requestId``, which ends the log row's key
-  (``{message.id}:{requestId}``). A log row ending in ``:<request id>`` stands
-  for it, whatever the session (a resumed session repeats its predecessor's).
+  (``{message.id}:{requestId}``). A log row of the same session ending in
+  ``:<request id>`` stands for it.
 * Codex and Gemini CLI events carry no id their logs keep, so there the unit
   is the session: once the session's log has any row, that log stands for all
   of the session's responses, and its OTLP rows give way.
@@ -90,6 +90,9 @@ def superseded(conn: apsw.Connection, rows: Sequence[tuple]) -> None:
         "SELECT key, session_id, request_id, ts FROM otlp_requests WHERE counted").fetchall())
     if not pending:
         return
+    # A response is logged in the session that made it (``_LOG_HAS_REQUEST`` relies on it
+    # too): a set lookup per log row, and a look at its key only in those sessions.
+    sessions = {p[1] for p in pending}
     by_request = {p[2]: p for p in pending if p[2]}
     by_session: dict[str, list[_Pending]] = {}
     for p in pending:
@@ -97,15 +100,12 @@ def superseded(conn: apsw.Connection, rows: Sequence[tuple]) -> None:
             by_session.setdefault(p[1], []).append(p)
     gone: list[_Pending] = []
     for row in rows:
-        key = row[0]
-        if key.startswith(PREFIX):
+        if row[1] not in sessions or row[0].startswith(PREFIX):
             continue
-        if by_request:
-            hit = by_request.pop(key.rpartition(":")[2], None)
-            if hit is not None:
-                gone.append(hit)
-        if by_session:
-            gone.extend(by_session.pop(row[1], ()))
+        hit = by_request.pop(row[0].rpartition(":")[2], None)
+        if hit is not None:
+            gone.append(hit)
+        gone.extend(by_session.pop(row[1], ()))
     if not gone:
         return
     quarters.usage_writing(conn, [(key, ts) for key, _, _, ts in gone])

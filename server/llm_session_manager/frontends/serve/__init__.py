@@ -152,6 +152,8 @@ async def serve(doors: Doors, config_path: Path | None = None,
         lsp_url = await nursery.start(_serve_lsp, lsp_socket, config_path, doors, token)
         print(f"llm-session serve: MCP at {', '.join(urls)}", file=sys.stderr, flush=True)
         print(f"llm-session serve: LSP at {lsp_url}", file=sys.stderr, flush=True)
+        print(f"llm-session serve: OTLP at {', '.join(u.removesuffix(MCP_PATH) for u in urls)} (/v1/logs, /v1/metrics)",
+              file=sys.stderr, flush=True)
         if doors.remote:
             print("llm-session serve: reachable from other machines; every request needs the token "
                   "(llm-session serve --print-token)", file=sys.stderr, flush=True)
