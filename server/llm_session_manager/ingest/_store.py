@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import apsw
 
-from ..store import quarters, session_sums, write_transaction
+from ..store import otlp_usage, quarters, session_sums, write_transaction
 
 if TYPE_CHECKING:
     from ._files import Work
@@ -66,6 +66,7 @@ def write(conn: apsw.Connection, rows: Rows, chunk: Sequence[Work] = (), part: P
         quarters.usage_writing(conn, [(row[0], row[2]) for row in rows.usage])  # (dedup_key, session_id, ts, ...)
         session_sums.usage_writing(conn, rows.usage)
         session_sums.messages_writing(conn, rows.messages)
+        otlp_usage.superseded(conn, rows.usage)  # a log row replaces what OTLP told of the same response
         before = conn.total_changes()
         conn.executemany(_INSERT_USAGE, rows.usage)
         conn.executemany(_INSERT_MESSAGE, rows.messages)

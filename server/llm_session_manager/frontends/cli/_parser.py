@@ -312,6 +312,17 @@ def _config(kit: _Kit) -> None:
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
 
 
+def _otel(kit: _Kit) -> None:
+    actions = kit.actions("otel", "point the assistants' OpenTelemetry export at serve (docs/otel.md)")
+    p = kit.action(actions, "setup", "_otel:cmd_otel_setup",
+                   "print (or --write) the settings that make an assistant report to serve over OTLP")
+    p.add_argument("--client", required=True, choices=("claude-code", "codex", "gemini"))
+    p.add_argument("--endpoint", default="http://127.0.0.1:8765", metavar="URL",
+                   help="serve's HTTP address (default: http://127.0.0.1:8765)")
+    p.add_argument("--write", action="store_true", help="write the settings into the assistant's config file")
+    p.add_argument("--force", action="store_true", help="replace an endpoint another collector had")
+
+
 class _Command(NamedTuple):
     name: str
     build: Callable[[_Kit], None]
@@ -328,6 +339,7 @@ _COMMANDS = (
     _Command("dashboard", _dashboard), _Command("remember", _remember), _Command("memorize", _memorize),
     _Command("recall", _recall), _Command("memory", _memory), _Command("notify", _notify),
     _Command("pricing", _pricing), _Command("config", _config),
+    _Command("otel", _otel),
 )
 
 

@@ -152,6 +152,8 @@ async def serve(doors: Doors, config_path: Path | None = None,
         lsp_url = await nursery.start(_serve_lsp, lsp_socket, config_path, doors, token)
         print(f"llm-session serve: MCP at {', '.join(urls)}", file=sys.stderr, flush=True)
         print(f"llm-session serve: LSP at {lsp_url}", file=sys.stderr, flush=True)
+        print(f"llm-session serve: OTLP at {', '.join(u.removesuffix(MCP_PATH) for u in urls)} (/v1/logs, /v1/metrics)",
+              file=sys.stderr, flush=True)
         if doors.remote:
             print("llm-session serve: reachable from other machines; every request needs the token "
                   "(llm-session serve --print-token)", file=sys.stderr, flush=True)
@@ -181,6 +183,7 @@ async def _serve_mcp(engine: Engine, listening: socket.socket, doors: Doors, tok
     from hypercorn.trio import serve as hypercorn_serve
 
     from .bearer_auth import RequireToken
+    from .otlp_routes import OtlpRoutes
 
     def build():
         from ..mcp_server.server import build_server
@@ -200,7 +203,7 @@ async def _serve_mcp(engine: Engine, listening: socket.socket, doors: Doors, tok
             task_status.started([b + MCP_PATH for b in binds])
 
     async with trio.open_nursery() as nursery:
-        app = _BuiltOnFirstRequest(build, nursery)
+        app = OtlpRoutes(_BuiltOnFirstRequest(build, nursery), engine, local_only=not doors.remote)  # docs/otel.md
         outermost = RequireToken(app, token) if doors.remote else app
         await hypercorn_serve(outermost, hc, shutdown_trigger=trio.sleep_forever, task_status=_Status())  # type: ignore[arg-type]  # hypercorn only calls .started(); its stub asks for trio's class
 

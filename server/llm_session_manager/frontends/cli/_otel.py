@@ -1,0 +1,155 @@
+"""``llm-session otel setup``: point an assistant's OpenTelemetry export at ``serve`` (docs/otel.md).
+
+Each assistant takes the setting somewhere else, in its own shape:
+
+=============  ====================================  ==========================================
+client         file                                  what is set
+=============  ====================================  ==========================================
+claude-code    ``$CLAUDE_CONFIG_DIR/settings.json``  ``env``: ``CLAUDE_CODE_ENABLE_TELEMETRY``,
+               (else ``~/.claude/settings.json``)    ``OTEL_*_EXPORTER``, ``OTEL_EXPORTER_OTLP_*``
+codex          ``$CODEX_HOME/config.toml``           ``[otel]`` ``exporter = { otlp-http = ... }``
+               (else ``~/.codex/config.toml``)
+gemini         ``~/.gemini/settings.json``           ``telemetry``: enabled, target local, OTLP
+                                                     over HTTP to ``serve``
+=============  ====================================  ==========================================
+
+Without ``--write`` it only prints the settings and where they go. With it, the
+file is changed as ``mcp install`` changes files: other settings kept, a copy
+at ``<file>.bak-<timestamp>`` first, nothing written when already set, and a
+value someone else set (another collector) never replaced without ``--force``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+import tomllib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ...core.errors import BadInput
+
+if TYPE_CHECKING:
+    from ._context import Context
+
+CLIENTS = ("claude-code", "codex", "gemini")
+
+
+def cmd_otel_setup(ctx: Context) -> None:
+    a = ctx.args
+    endpoint = a.endpoint.rstrip("/")
+    if not endpoint.startswith(("http://", "https://")):
+        raise BadInput(f"--endpoint must be an http:// or https:// URL, got {a.endpoint!r}")
+    path = _path(a.client)
+    snippet, new_text, old_text = _settings(a.client, path, endpoint, a.force)
+    backup = None
+    changed = new_text != old_text
+    if a.write and changed:
+        backup = _write(path, new_text, old_text)
+    result = {"client": a.client, "path": str(path), "endpoint": endpoint, "snippet": snippet,
+              "written": bool(a.write and changed), "changed": changed,
+              "backup": str(backup) if backup else None}
+
+    def show(_: Any) -> None:
+        if not a.write:
+            print(f"# {path}\n{snippet}")
+            if a.client == "claude-code":
+                print("# or, for one shell:\n" + "\n".join(f"export {k}={v}" for k, v in _claude_env(endpoint).items()))
+            return
+        print(f"{'Pointed' if changed else 'Already pointed'} {a.client} at {endpoint} in {path}"
+              + (f" (backup: {backup})" if backup else ""), file=sys.stderr)
+
+    ctx.emit(result, show)
+
+
+def _path(client: str) -> Path:
+    home, env = Path.home(), os.environ
+    if client == "claude-code":
+        return (Path(env["CLAUDE_CONFIG_DIR"]) if env.get("CLAUDE_CONFIG_DIR") else home / ".claude") / "settings.json"
+    if client == "codex":
+        return (Path(env["CODEX_HOME"]) if env.get("CODEX_HOME") else home / ".codex") / "config.toml"
+    return home / ".gemini" / "settings.json"
+
+
+def _claude_env(endpoint: str) -> dict[str, str]:
+    return {"CLAUDE_CODE_ENABLE_TELEMETRY": "1", "OTEL_LOGS_EXPORTER": "otlp", "OTEL_METRICS_EXPORTER": "otlp",
+            "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf", "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint}
+
+
+def _gemini_telemetry(endpoint: str) -> dict[str, Any]:
+    return {"enabled": True, "target": "local", "otlpEndpoint": endpoint, "otlpProtocol": "http", "logPrompts": False}
+
+
+def _settings(client: str, path: Path, endpoint: str, force: bool) -> tuple[str, str | None, str | None]:
+    """The snippet to show, the file's new text and its old one (None: no file)."""
+    old = _read(path)
+    if client == "codex":
+        return _codex(path, endpoint, old)
+    key, ours = ("env", _claude_env(endpoint)) if client == "claude-code" else ("telemetry", _gemini_telemetry(endpoint))
+    snippet = json.dumps({key: ours}, indent=2)
+    try:
+        data = json.loads(old) if old and old.strip() else {}
+    except json.JSONDecodeError as e:
+        raise BadInput(f"cannot parse {path} ({e.msg} at line {e.lineno}); it is left as it is. "
+                       f"Add this by hand:\n{snippet}") from None
+    section = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(data, dict) or (section is not None and not isinstance(section, dict)):
+        raise BadInput(f"{path} is not shaped as expected; it is left as it is. Add this by hand:\n{snippet}")
+    section = dict(section or {})
+    others = {k: v for k, v in section.items() if k in ours and v != ours[k]
+              and k in ("OTEL_EXPORTER_OTLP_ENDPOINT", "otlpEndpoint")}
+    if others and not force:
+        raise BadInput(f"{path} already sends telemetry to {next(iter(others.values()))}; "
+                       "add --force to send it to serve instead")
+    if all(section.get(k) == v for k, v in ours.items()):
+        return snippet, old, old
+    data[key] = {**section, **ours}
+    return snippet, json.dumps(data, indent=2, ensure_ascii=False) + "\n", old
+
+
+def _codex(path: Path, endpoint: str, old: str | None) -> tuple[str, str | None, str | None]:
+    exporter = {"otlp-http": {"endpoint": f"{endpoint}/v1/logs", "protocol": "binary"}}
+    block = (f'[otel]\nexporter = {{ otlp-http = {{ endpoint = {json.dumps(exporter["otlp-http"]["endpoint"])}, '
+             'protocol = "binary" } }\n')
+    try:
+        data = tomllib.loads(old or "")
+    except tomllib.TOMLDecodeError as e:
+        raise BadInput(f"cannot parse {path} ({e}); it is left as it is. Add this by hand:\n{block}") from None
+    current = data.get("otel")
+    if isinstance(current, dict) and current.get("exporter") == exporter:
+        return block, old, old
+    if current is not None:  # its other keys are the user's; this tool does not rewrite TOML tables
+        raise BadInput(f"{path} already has an [otel] table; it is left as it is. Set its exporter by hand:\n{block}")
+    text = old or ""
+    sep = "" if not text or text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
+    return block, text + sep + block, old
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise BadInput(f"cannot read {path}: {e.strerror}") from e
+
+
+def _write(path: Path, text: str | None, old: str | None) -> Path | None:
+    assert text is not None  # changed: only an unchanged file comes back as None
+    backup = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if old is not None:
+            backup = path.with_name(f"{path.name}.bak-{time.strftime('%Y%m%dT%H%M%S')}")
+            shutil.copy2(path, backup)
+        tmp = path.with_name(f".{path.name}.llm-session-tmp")
+        tmp.write_text(text, encoding="utf-8")
+        if path.exists():
+            shutil.copymode(path, tmp)
+        os.replace(tmp, path)
+    except OSError as e:
+        raise BadInput(f"cannot write {path}: {e.strerror}") from e
+    return backup

@@ -1,0 +1,291 @@
+"""OTLP exports from the assistants, decoded and turned into the usage rows their logs give.
+
+The bodies are decoded with the official OpenTelemetry protobuf definitions
+(``opentelemetry-proto``): binary protobuf, or OTLP/JSON through protobuf's
+``json_format`` (lowerCamelCase names, 64-bit integers as strings, unknown
+fields ignored, as the OTLP/HTTP spec asks of a receiver).
+
+What counts as a billed response, per assistant (docs/otel.md; attribute names
+exactly as each one documents them; tests/fixtures/*/otlp/ holds samples):
+
+* Claude Code: the ``claude_code.api_request`` event: ``input_tokens`` (fresh
+  input, as in its transcripts), ``output_tokens``, ``cache_read_tokens``,
+  ``cache_creation_tokens``, ``cost_usd``, ``request_id``, ``model``,
+  ``session.id``, and for attribution ``query_source``, ``agent.name``,
+  ``skill.name``, ``mcp_server.name``. Claude Code sends numbers as strings at
+  times; both are read. Its ``claude_code.token.usage`` and
+  ``claude_code.cost.usage`` metrics are kept as the session's own tally.
+* Codex: ``codex.sse_event`` with ``event.kind`` = ``response.completed``:
+  ``input_token_count`` (cached input included), ``cached_token_count``,
+  ``output_token_count`` (reasoning included), ``reasoning_token_count``;
+  the session is ``conversation.id``.
+* Gemini CLI: ``gemini_cli.api_response``: ``input_token_count`` (cached
+  included), ``cached_content_token_count``, ``output_token_count``,
+  ``thoughts_token_count``, ``tool_token_count``; the session is ``session.id``.
+
+Token fields map as the log sources map them (``sources/codex``,
+``sources/gemini``), so an OTLP row and the log row that later supersedes it
+(``store/otlp_usage.py``) agree. Other events and metrics are accepted and
+ignored. A usage event without a session or with unreadable counts is
+rejected: the receiver says so in its partial-success answer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any, NamedTuple
+
+import apsw
+
+from ..core import pricing
+from ..core.errors import BadInput
+from ..store import otlp_usage
+from ..store.otlp_usage import Heard, MetricPoint
+
+CLAUDE, CODEX, GEMINI = "claude-code", "codex", "gemini"
+_CLAUDE_METRICS = {"claude_code.token.usage", "claude_code.cost.usage"}
+_DELTA = 1  # AggregationTemporality.AGGREGATION_TEMPORALITY_DELTA
+
+
+class Receipt(NamedTuple):
+    """What one export brought: records used, records rejected and why."""
+
+    counted: int
+    rejected: int
+    message: str
+
+
+def decode(kind: str, body: bytes, as_json: bool) -> Any:
+    """``body`` as an ``Export{Logs,Metrics}ServiceRequest``; ``BadInput`` if it is not one."""
+    from google.protobuf import json_format
+    from google.protobuf.message import DecodeError
+
+    request = _request_class(kind)()
+    try:
+        if as_json:
+            json_format.Parse(body.decode("utf-8"), request, ignore_unknown_fields=True)
+        else:
+            request.ParseFromString(body)
+    except (DecodeError, json_format.ParseError, UnicodeDecodeError, RecursionError) as e:
+        raise BadInput(f"not an OTLP {kind} export: {str(e) or type(e).__name__}") from e
+    return request
+
+
+def answer(kind: str, receipt: Receipt | None, as_json: bool) -> bytes:
+    """The ``Export{Logs,Metrics}ServiceResponse`` for ``receipt``, encoded as the request was."""
+    from google.protobuf import json_format
+
+    response = _response_class(kind)()
+    if receipt is not None and receipt.rejected:
+        partial = response.partial_success
+        if kind == "logs":
+            partial.rejected_log_records = receipt.rejected
+        else:
+            partial.rejected_data_points = receipt.rejected
+        partial.error_message = receipt.message
+    if as_json:
+        return json_format.MessageToJson(response, indent=None).encode()
+    return response.SerializeToString()
+
+
+def status(message: str, as_json: bool) -> bytes:
+    """A ``google.rpc.Status`` saying why a request failed, encoded as the request was."""
+    from google.protobuf import json_format
+    from google.rpc import status_pb2
+
+    s = status_pb2.Status(code=3, message=message)  # 3: INVALID_ARGUMENT
+    return json_format.MessageToJson(s, indent=None).encode() if as_json else s.SerializeToString()
+
+
+def receive_logs(conn: apsw.Connection, request: Any) -> Receipt:
+    """Store the billed responses of a logs export (``store.otlp_usage``)."""
+    prices = pricing.load_table()
+    heard: list[Heard] = []
+    rejected: list[str] = []
+    for resource_logs in request.resource_logs:
+        service = _attributes(resource_logs.resource.attributes).get("service.name")
+        for scope_logs in resource_logs.scope_logs:
+            for record in scope_logs.log_records:
+                try:
+                    h = _heard(record, service, prices)
+                except _Unusable as e:
+                    rejected.append(str(e))
+                    continue
+                if h is not None:
+                    heard.append(h)
+    counted = otlp_usage.record(conn, heard) if heard else 0
+    return Receipt(counted, len(rejected), "; ".join(sorted(set(rejected)))[:500])
+
+
+def receive_metrics(conn: apsw.Connection, request: Any) -> Receipt:
+    """Keep Claude Code's own per-session token and cost tallies; other metrics are ignored."""
+    points: list[MetricPoint] = []
+    rejected: list[str] = []
+    for resource_metrics in request.resource_metrics:
+        resource = _attributes(resource_metrics.resource.attributes)
+        for scope_metrics in resource_metrics.scope_metrics:
+            for metric in scope_metrics.metrics:
+                if metric.name not in _CLAUDE_METRICS or not metric.HasField("sum"):
+                    continue
+                delta = metric.sum.aggregation_temporality == _DELTA
+                for point in metric.sum.data_points:
+                    attrs = {**resource, **_attributes(point.attributes)}
+                    session = _text(attrs.get("session.id"))
+                    if not session:
+                        rejected.append(f"{metric.name} without session.id")
+                        continue
+                    value = point.as_double if point.HasField("as_double") else float(point.as_int)
+                    points.append(MetricPoint(session, CLAUDE, metric.name, _text(attrs.get("model")) or "",
+                                              _text(attrs.get("type")) or "", value, delta,
+                                              _seconds(point.time_unix_nano) or time.time()))
+    if points:
+        otlp_usage.record_metrics(conn, points)
+    return Receipt(len(points), len(rejected), "; ".join(sorted(set(rejected)))[:500])
+
+
+class _Unusable(Exception):
+    """A usage event we recognise but cannot count (no session, unreadable counts)."""
+
+
+def _heard(record: Any, service: Any, prices: pricing.PriceTable) -> Heard | None:
+    attrs = _attributes(record.attributes)
+    name = _text(attrs.get("event.name")) or ""
+    body = record.body.string_value if record.body.HasField("string_value") else ""
+    ts = _seconds(record.time_unix_nano) or _iso(attrs.get("event.timestamp")) \
+        or _seconds(record.observed_time_unix_nano) or time.time()
+    if name in ("api_request", "claude_code.api_request") or body == "claude_code.api_request":
+        return _claude(attrs, ts, prices)
+    if name == "codex.sse_event" or (name == "sse_event" and service and "codex" in str(service)):
+        if _text(attrs.get("event.kind")) != "response.completed":
+            return None
+        return _codex(attrs, ts, record, prices)
+    if name == "gemini_cli.api_response":
+        return _gemini(attrs, ts, record, prices)
+    return None
+
+
+def _claude(a: Mapping[str, Any], ts: float, prices: pricing.PriceTable) -> Heard:
+    session, model = _session(a, "session.id", "claude_code.api_request"), _text(a.get("model")) or "unknown"
+    fresh, output = _count(a, "input_tokens"), _count(a, "output_tokens")
+    written, read = _count(a, "cache_creation_tokens"), _count(a, "cache_read_tokens")
+    request_id = _text(a.get("request_id")) or None
+    own = _number(a.get("cost_usd"))
+    key = f"{otlp_usage.PREFIX}{CLAUDE}:{request_id or f'{session}:{ts!r}'}"
+    agent = _text(a.get("agent.name")) or None
+    row = _priced(prices, key, session, ts, model, fresh, output, written, read, own, sidechain=agent is not None)
+    return Heard(row, CLAUDE, request_id, _text(a.get("query_source")) or None, agent,
+                 _text(a.get("skill.name")) or None, _text(a.get("mcp_server.name")) or None)
+
+
+def _codex(a: Mapping[str, Any], ts: float, record: Any, prices: pricing.PriceTable) -> Heard:
+    session, model = _session(a, "conversation.id", "codex.sse_event"), _text(a.get("model")) or "gpt-5"
+    inp, cached, output = _count(a, "input_token_count"), _count(a, "cached_token_count"), _count(a, "output_token_count")
+    cached = min(cached, inp)
+    key = f"{otlp_usage.PREFIX}{CODEX}:{session}:{record.time_unix_nano or ts!r}:{inp}:{output}"
+    return Heard(_priced(prices, key, session, ts, model, inp - cached, output, 0, cached, None), CODEX, None)
+
+
+def _gemini(a: Mapping[str, Any], ts: float, record: Any, prices: pricing.PriceTable) -> Heard:
+    session, model = _session(a, "session.id", "gemini_cli.api_response"), _text(a.get("model")) or "gemini-2.5-pro"
+    inp, cached = _count(a, "input_token_count"), _count(a, "cached_content_token_count")
+    output, thoughts, tool = _count(a, "output_token_count"), _count(a, "thoughts_token_count"), _count(a, "tool_token_count")
+    cached = min(cached, inp)
+    prompt = _text(a.get("prompt_id")) or ""
+    key = f"{otlp_usage.PREFIX}{GEMINI}:{session}:{prompt}:{record.time_unix_nano or ts!r}"
+    row = _priced(prices, key, session, ts, model, inp - cached + tool, output + thoughts, 0, cached, None)
+    return Heard(row, GEMINI, None)
+
+
+def _priced(prices: pricing.PriceTable, key: str, session: str, ts: float, model: str, fresh: int, output: int,
+            written: int, read: int, own: float | None, sidechain: bool = False) -> tuple:
+    """The ``usage`` row: priced from the table as the log's row will be, else the assistant's own figure."""
+    cost = prices.cost(model, fresh, output, written, read)
+    if cost is not None:
+        priced = pricing.FROM_TABLE
+    elif own is not None:
+        cost, priced = own, pricing.FROM_LOG
+    else:
+        cost, priced = 0.0, pricing.UNKNOWN
+    return (key, session, ts, model, fresh, output, written, read, cost, priced, True, sidechain, 0)
+
+
+def _attributes(pairs: Iterable[Any]) -> dict[str, Any]:
+    return {kv.key: _value(kv.value) for kv in pairs}
+
+
+def _value(v: Any) -> Any:
+    which = v.WhichOneof("value")
+    if which is None:
+        return None
+    if which in ("array_value", "kvlist_value", "bytes_value"):
+        return None  # no usage attribute is one of these
+    return getattr(v, which)
+
+
+def _text(v: Any) -> str | None:
+    return v if isinstance(v, str) else (None if v is None else str(v))
+
+
+def _session(a: Mapping[str, Any], name: str, event: str) -> str:
+    session = _text(a.get(name))
+    if not session:
+        raise _Unusable(f"{event} without {name}")
+    return session
+
+
+def _count(a: Mapping[str, Any], name: str) -> int:
+    """A token count: an int, or the string of one (Claude Code sends both); absent is 0."""
+    v = a.get(name)
+    if v is None or v == "":
+        return 0
+    if isinstance(v, bool):
+        raise _Unusable(f"{name} is not a count")
+    try:
+        n = int(v) if not isinstance(v, float) or v.is_integer() else -1
+    except (TypeError, ValueError):
+        n = -1
+    if n < 0:
+        raise _Unusable(f"{name} is not a count: {v!r}"[:120])
+    return n
+
+
+def _number(v: Any) -> float | None:
+    try:
+        return None if v is None or isinstance(v, bool) else float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def _seconds(nanos: int) -> float | None:
+    return nanos / 1e9 if nanos else None
+
+
+def _iso(v: Any) -> float | None:
+    if not isinstance(v, str):
+        return None
+    try:
+        return datetime.fromisoformat(v.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def _request_class(kind: str) -> Any:
+    if kind == "logs":
+        from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+
+        return ExportLogsServiceRequest
+    from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
+
+    return ExportMetricsServiceRequest
+
+
+def _response_class(kind: str) -> Any:
+    if kind == "logs":
+        from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceResponse
+
+        return ExportLogsServiceResponse
+    from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceResponse
+
+    return ExportMetricsServiceResponse

@@ -1,0 +1,1 @@
+-- v15: placeholder
