@@ -3,7 +3,7 @@
 -- its log brings the same response: then the log's row supersedes it, so totals stay
 -- those of the logs alone. `otlp_requests` remembers each one, with the attribution
 -- the logs lack (query source, agent, skill, MCP server), after it is superseded too.
-CREATE TABLE otlp_requests (
+CREATE TABLE IF NOT EXISTS otlp_requests (
     key             TEXT PRIMARY KEY,  -- the usage row it stands for while counted
     provider        TEXT NOT NULL,
     session_id      TEXT NOT NULL,
@@ -16,11 +16,11 @@ CREATE TABLE otlp_requests (
     mcp_server_name TEXT
 ) WITHOUT ROWID;
 -- The few still counted, for the check each scan's write makes (ingest/_store.py).
-CREATE INDEX otlp_requests_counted ON otlp_requests (session_id) WHERE counted;
+CREATE INDEX IF NOT EXISTS otlp_requests_counted ON otlp_requests (session_id) WHERE counted;
 
 -- Claude Code's own running tally per session (the claude_code.token.usage and
 -- claude_code.cost.usage metrics), for cross-checking; never added to `usage`.
-CREATE TABLE otlp_session_totals (
+CREATE TABLE IF NOT EXISTS otlp_session_totals (
     session_id TEXT NOT NULL,
     provider   TEXT NOT NULL,
     metric     TEXT NOT NULL,
