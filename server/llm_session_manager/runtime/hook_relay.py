@@ -1,0 +1,190 @@
+"""One hook call, within its time budget: handed to ``serve``, done here, or left to a detached worker.
+
+An assistant waits for its hooks (Claude Code before it goes on; its
+``SessionEnd`` hooks get 1.5 s in all), so a hook must answer fast and never
+fail. ``run`` keeps to ``hooks.time_budget_ms`` (300 ms by default):
+
+1. Where ``serve`` is running (``serve_address``), the event is POSTed to it
+   (``ROUTE``, with the serve token) and serve does the work in its own
+   process; a SessionStart gets its context in the answer.
+2. Otherwise this process reads the session's new log lines itself when they
+   are few (``INLINE_BYTES``) and no conversation is left over from a
+   usage-first scan, and builds a SessionStart's context.
+3. What would not fit (a log with much unread, memorizing the session, and
+   reading the log again once the assistant has finished writing the turn it
+   announced: ``transcript_path`` may lag) goes to a detached worker: this
+   program again with ``--background``, in a session of its own, at a lower
+   priority, one at a time per store (``hooks.lock``), as
+   ``ingest/_conversation.py`` stores a first scan's conversation.
+
+Every error is one line in ``hooks.log`` in the data dir (``log``); the
+caller exits 0 whatever happens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from ..core.paths import data_dir
+from ..services import hooks
+from ..services.hooks import HookEvent
+
+ROUTE = "/hooks/event"
+INLINE_BYTES = 2 << 20  # read inline up to this much new log; measured: well inside 300 ms
+LOG_NAME = "hooks.log"
+LOG_MAX_BYTES = 1 << 20  # then the log moves to hooks.log.1 and starts again
+LOCK_NAME = "hooks.lock"
+NICE = 10
+
+
+class ServeAnswer(msgspec.Struct, frozen=True):
+    """What serve answers a hook: the SessionStart context, if any."""
+
+    context: str | None = None
+
+
+def run(event: str, raw: bytes, config_path: Path | None) -> str | None:
+    """Do what hook ``event`` with payload ``raw`` asks; what to print on stdout (None: nothing)."""
+    from ..core import config as config_module
+
+    deadline = time.monotonic()
+    ev = hooks.parse(event, raw)
+    config = config_module.load(config_path)
+    deadline += config.hooks.time_budget_ms / 1000
+    handed = _to_serve(ev, deadline)
+    if handed is not None:
+        return hooks.claude_output(handed.context) if ev.event == "SessionStart" else None
+    return _here(ev, config, config_path)
+
+
+def _here(ev: HookEvent, config: Any, config_path: Path | None) -> str | None:
+    from .. import ingest
+    from ..store import connect
+
+    conn = connect()
+    try:
+        paths = hooks.logs_of(conn, ev)
+        later = hooks.wants_memorize(config, ev) or (ev.event in hooks.SETTLE_AFTER)
+        if not paths:
+            log(ev.event, f"no log for session {ev.session_id} yet ({ev.transcript_path or 'none named'})")
+            later = later or ev.transcript_path is not None
+        elif hooks.unread_bytes(conn, paths) <= INLINE_BYTES and not ingest.conversation_behind(conn):
+            hooks.ingest(conn, config, ev, paths)
+        else:
+            later = True
+        out = None
+        if ev.event == "SessionStart":
+            out = hooks.claude_output(hooks.session_context(conn, ev.cwd, config.hooks.session_start_tokens))
+    finally:
+        conn.close()
+    if later:
+        detach(ev, config_path)
+    return out
+
+
+def _to_serve(ev: HookEvent, deadline: float) -> ServeAnswer | None:
+    """Hand ``ev`` to a running serve; its answer, or None if there is none to hand it to."""
+    from . import serve_address
+
+    url = serve_address.current()
+    if url is None:
+        return None
+    import http.client
+    from urllib.parse import urlsplit
+
+    from .serve_token import token_path
+
+    try:
+        token = token_path().read_text(encoding="ascii").strip()
+        where = urlsplit(url)
+        link = http.client.HTTPConnection(where.hostname or "127.0.0.1", where.port or 80,
+                                          timeout=max(0.05, deadline - time.monotonic()))
+        try:
+            link.request("POST", ROUTE, body=msgspec.json.encode(ev),
+                         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+            reply = link.getresponse()
+            body = reply.read()
+        finally:
+            link.close()
+    except (OSError, ValueError) as e:  # not there (any more), or too slow: do it here
+        log(ev.event, f"serve at {url} did not take the event ({e}); done here")
+        return None
+    if reply.status != 200:
+        log(ev.event, f"serve at {url} answered {reply.status}; done here")
+        return None
+    try:
+        return msgspec.json.decode(body, type=ServeAnswer)
+    except msgspec.DecodeError:
+        return ServeAnswer()
+
+
+def detach(ev: HookEvent, config_path: Path | None) -> None:
+    """Leave the rest of ``ev``'s work to a worker that outlives this process (``background``)."""
+    import subprocess
+
+    config = ["--config", str(config_path)] if config_path else []
+    subprocess.Popen(
+        [sys.executable, "-m", "llm_session_manager", "hook", *config, ev.event,
+         "--background", msgspec.json.encode(ev).decode()],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True, close_fds=True,
+    )
+
+
+def background(payload: str, config_path: Path | None) -> None:
+    """The detached worker: wait until the log is quiet, read it, memorize if asked."""
+    from ..core import config as config_module
+    from ..store import connect
+
+    with contextlib.suppress(OSError):
+        os.nice(NICE)  # the assistant the user is watching comes first
+    ev = msgspec.json.decode(payload, type=HookEvent)
+    config = config_module.load(config_path)
+    if ev.event in hooks.SETTLE_AFTER:
+        hooks.settle(hooks.logs_of(None, ev) or [Path(p) for p in (ev.transcript_path,) if p])
+    conn = connect()
+    try:
+        with _one_at_a_time(conn.filename):
+            paths = hooks.logs_of(conn, ev)
+            if paths:
+                hooks.ingest(conn, config, ev, paths)
+            else:
+                log(ev.event, f"no log for session {ev.session_id} after waiting for it")
+            if hooks.wants_memorize(config, ev):
+                hooks.memorize_session(conn, config, ev)
+    finally:
+        conn.close()
+
+
+@contextlib.contextmanager
+def _one_at_a_time(db: str):
+    """Hold ``hooks.lock`` beside the store: workers take turns (the kernel frees it if one dies)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: SQLite's own locking is all there is
+        yield
+        return
+    with open(Path(db).with_name(LOCK_NAME), "a+") as f:
+        with contextlib.suppress(OSError):  # a file system without locks: go on without
+            fcntl.flock(f, fcntl.LOCK_EX)
+        yield
+
+
+def log(event: str, message: str) -> None:
+    """One line in ``hooks.log`` in the data dir; never raises (a hook must not fail over its log)."""
+    with contextlib.suppress(OSError):
+        path = data_dir() / LOG_NAME
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):
+            if path.stat().st_size > LOG_MAX_BYTES:
+                os.replace(path, path.with_name(LOG_NAME + ".1"))
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(f"{stamp} {event}: {' '.join(message.split())}\n")
