@@ -218,8 +218,12 @@ def install_codex(path: Path, now: float | None = None) -> Change:
     if span is not None:
         lines[span[0]:span[1]] = [line]
     else:
-        first_table = next((i for i, ln in enumerate(lines) if _HEADER.match(ln)), len(lines))
-        lines[first_table:first_table] = [line] + (["\n"] if first_table < len(lines) else [])
+        at = next((i for i, ln in enumerate(lines) if _HEADER.match(ln)), len(lines))
+        while at > 0 and not lines[at - 1].strip():
+            at -= 1  # after the last top-level key, before the blank lines that set off the tables
+        if at > 0 and not lines[at - 1].endswith("\n"):
+            lines[at - 1] += "\n"
+        lines[at:at] = [line] + (["\n"] if at == 0 and lines else [])
     new = "".join(lines)
     if codex_notify(new) != wanted:
         raise BadInput(f"{path} defines notify in a form this installer does not edit; add by hand:\n{line}")
@@ -236,7 +240,8 @@ def uninstall_codex(path: Path, now: float | None = None) -> Change:
     span = _notify_span(lines)
     if span is None:  # ours, but not where this installer puts it: leave it
         raise BadInput(f"{path}: notify is set in a form this uninstaller does not edit; remove it by hand")
-    del lines[span[0]:span[1]]
+    end = span[1] + (1 if span[0] == 0 and span[1] < len(lines) and not lines[span[1]].strip() else 0)
+    del lines[span[0]:end]
     backup = _write_text(path, "".join(lines), text, now)
     return Change("codex", path, True, backup, [])
 
