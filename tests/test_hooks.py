@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -159,40 +157,56 @@ def test_status_says_what_is_registered_per_client(cli, claude_dir: Path) -> Non
 def test_a_stop_hook_reads_just_that_session_at_once(cli, fixture_logs) -> None:
     r = cli("hook", "Stop", input=payload("Stop", fixture_logs.claude))
     assert r.code == 0 and r.out == "" and r.err == ""
-    assert session_ids(cli) == {SESSION_B}  # session A was not read: no scan, just this transcript
+    wait_for(lambda: session_ids(cli) == {SESSION_B}, what="session B")  # not A: no scan, just this transcript
+    wait_for(lambda: not _workers_running(), what="the worker to finish")
+    assert session_ids(cli) == {SESSION_B}
 
 
 def test_a_subagent_stop_reads_the_sub_agent_log_too(cli, fixture_logs) -> None:
     assert cli("hook", "SubagentStop", input=payload("SubagentStop", fixture_logs.claude)).code == 0
+    wait_for(lambda: SESSION_B in session_ids(cli), what="session B")
+    wait_for(lambda: not _workers_running(), what="the worker to finish")
     after_hook = cli("show", SESSION_B, "--json", "--no-scan").json()["tokens"]
     after_scan = cli("show", SESSION_B, "--json").json()["tokens"]  # reads every log there is
     assert after_hook == after_scan
 
 
-def test_a_line_written_after_the_stop_hook_is_read_too(cli, fixture_logs) -> None:
-    """transcript_path may lag: the turn's last line can land after the hook ran."""
+def test_lines_written_after_the_stop_hook_are_read_too(cli, fixture_logs, tmp_path: Path) -> None:
+    """transcript_path may lag: the assistant can still be writing the turn when its hook runs."""
     transcript = fixture_logs.claude / "projects" / "-home-dev-shop" / f"{SESSION_B}.jsonl"
-    assert cli("hook", "Stop", input=payload("Stop", fixture_logs.claude)).code == 0
-    first = cli("show", SESSION_B, "--json", "--no-scan").json()["tokens"]["output"]
     last = json.loads(transcript.read_text().splitlines()[-1])
-    late = {**last, "uuid": "late-0001", "timestamp": "2025-08-15T10:21:00.000Z",
-            "type": "assistant", "requestId": "req_late0001",
-            "message": {"id": "msg_late0001", "type": "message", "role": "assistant",
+    ref = {"LLM_SESSION_DATA_DIR": str(tmp_path / "ref")}  # a store that read the transcript as it is now
+    assert cli("hook", "SessionStart", input=payload("SessionStart", fixture_logs.claude), env=ref).code == 0
+    want = cli("show", SESSION_B, "--json", "--no-scan", env=ref).json()["tokens"]["output"] + 10 * 100
+    assert cli("hook", "Stop", input=payload("Stop", fixture_logs.claude)).code == 0
+    for i in range(10):  # a line every 100 ms for a second after the hook returned
+        time.sleep(0.1)
+        with transcript.open("a") as f:
+            f.write(json.dumps(_response(last, i), separators=(",", ":")) + "\n")
+
+    def read_all() -> bool:
+        got = cli("show", SESSION_B, "--json", "--no-scan")
+        return got.code == 0 and got.json()["tokens"]["output"] == want
+
+    wait_for(read_all, what="the lines written after the hook")
+
+
+def _response(like: dict, i: int) -> dict:
+    """An assistant line of session B, as Claude Code appends one: a new response of 100 output tokens."""
+    return {**like, "uuid": f"late-{i:04}", "timestamp": f"2025-08-15T10:21:{i:02}.000Z", "type": "assistant",
+            "requestId": f"req_late{i:04}",
+            "message": {"id": f"msg_late{i:04}", "type": "message", "role": "assistant",
                         "model": "claude-sonnet-4-5-20250929", "content": [{"type": "text", "text": "Done."}],
                         "stop_reason": "end_turn", "stop_sequence": None,
-                        "usage": {"input_tokens": 3, "output_tokens": 500, "cache_creation_input_tokens": 0,
+                        "usage": {"input_tokens": 3, "output_tokens": 100, "cache_creation_input_tokens": 0,
                                   "cache_read_input_tokens": 0}}}
-    with transcript.open("a") as f:
-        f.write(json.dumps(late, separators=(",", ":")) + "\n")
-    wait_for(lambda: cli("show", SESSION_B, "--json", "--no-scan").json()["tokens"]["output"] == first + 500,
-             what="the late line")
 
 
 def test_codex_notify_reads_the_turns_rollout(cli, fixture_logs) -> None:
     notify = (FIXTURES / "codex" / "notify" / "agent-turn-complete.json").read_text()
     r = cli("hook", "codex-notify", notify)  # Codex passes the JSON as the last argument
     assert r.code == 0 and r.err == ""
-    assert session_ids(cli) == {CODEX_RECENT}
+    wait_for(lambda: session_ids(cli) == {CODEX_RECENT}, what="the Codex session")
 
 
 def test_a_session_start_hands_over_the_projects_memories_within_the_budget(cli, fixture_logs, use_config) -> None:
@@ -236,7 +250,7 @@ def test_a_store_that_cannot_be_opened_exits_0_and_is_logged(cli, fixture_logs) 
     (Path(os.environ["LLM_SESSION_DATA_DIR"]) / "sessions.db").mkdir(parents=True)  # a directory, not a database
     r = cli("hook", "Stop", input=payload("Stop", fixture_logs.claude))
     assert (r.code, r.out, r.err) == (0, "", "")
-    assert "Stop:" in hooks_log()
+    wait_for(lambda: "Stop:" in hooks_log(), what="the worker's line in hooks.log")
 
 
 def test_a_broken_config_exits_0_and_is_logged(cli, fixture_logs, use_config) -> None:
@@ -314,11 +328,20 @@ def test_where_serve_runs_the_hook_hands_it_the_event(cli, fixture_logs, start_s
 
 
 def test_a_serve_that_went_away_leaves_the_work_to_the_hook(cli, fixture_logs) -> None:
-    """A serve killed without stopping leaves serve-url behind: the hook does the work itself."""
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    """serve-url names a live process that does not listen (a serve stopping, or killed and its pid
+    taken): the POST fails at once and the hook does the work itself."""
     data = Path(os.environ["LLM_SESSION_DATA_DIR"])
     data.mkdir(parents=True, exist_ok=True)
-    (data / "serve-url").write_text(f"http://127.0.0.1:9 {dead.stdout.strip()}\n")
+    (data / "serve-url").write_text(f"http://127.0.0.1:{_closed_port()} {os.getpid()}\n")
     r = cli("hook", "Stop", input=payload("Stop", fixture_logs.claude))
     assert r.code == 0
-    assert SESSION_B in session_ids(cli)
+    wait_for(lambda: SESSION_B in session_ids(cli), what="session B")
+    assert "done here" in hooks_log()
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -7,15 +7,19 @@ fail. ``run`` keeps to ``hooks.time_budget_ms`` (300 ms by default):
 1. Where ``serve`` is running (``serve_address``), the event is POSTed to it
    (``ROUTE``, with the serve token) and serve does the work in its own
    process; a SessionStart gets its context in the answer.
-2. Otherwise this process reads the session's new log lines itself when they
-   are few (``INLINE_BYTES``) and no conversation is left over from a
-   usage-first scan, and builds a SessionStart's context.
-3. What would not fit (a log with much unread, memorizing the session, and
-   reading the log again once the assistant has finished writing the turn it
-   announced: ``transcript_path`` may lag) goes to a detached worker: this
-   program again with ``--background``, in a session of its own, at a lower
-   priority, one at a time per store (``hooks.lock``), as
-   ``ingest/_conversation.py`` stores a first scan's conversation.
+2. Otherwise a SessionStart is answered here: the session's log read when
+   little of it is new (``INLINE_BYTES``) and no conversation is left over from
+   a usage-first scan, and the project's memories as context.
+3. Everything else goes to a detached worker, started at once: this program
+   again with ``--background``, in a session of its own, at a lower priority,
+   taking turns per store (``hooks.lock``), as ``ingest/_conversation.py``
+   stores a first scan's conversation. It reads the session's new lines at
+   once, again when the log has been quiet for a moment (``transcript_path``
+   may lag: the assistant can still be writing the turn the event announced),
+   and memorizes the session if the config says so. Opening the store, the
+   price table and the secret patterns cost more than a turn's new lines: the
+   hook itself does none of it and exits in little more than the
+   interpreter's start-up.
 
 Every error is one line in ``hooks.log`` in the data dir (``log``); the
 caller exits 0 whatever happens.
@@ -65,23 +69,26 @@ def run(event: str, raw: bytes, config_path: Path | None) -> str | None:
 
 
 def _here(ev: HookEvent, config: Any, config_path: Path | None) -> str | None:
+    """The work in this process: a SessionStart's context (and its log, when short); everything
+    else goes to the worker at once, which reads the log now and again when it is quiet."""
+    if ev.event != "SessionStart":
+        detach(ev, config_path)
+        return None
     from .. import ingest
     from ..store import connect
 
+    later = False
     conn = connect()
     try:
         paths = hooks.logs_of(conn, ev)
-        later = hooks.wants_memorize(config, ev) or (ev.event in hooks.SETTLE_AFTER)
         if not paths:
             log(ev.event, f"no log for session {ev.session_id} yet ({ev.transcript_path or 'none named'})")
-            later = later or ev.transcript_path is not None
+            later = ev.transcript_path is not None
         elif hooks.unread_bytes(conn, paths) <= INLINE_BYTES and not ingest.conversation_behind(conn):
             hooks.ingest(conn, config, ev, paths)
         else:
             later = True
-        out = None
-        if ev.event == "SessionStart":
-            out = hooks.claude_output(hooks.session_context(conn, ev.cwd, config.hooks.session_start_tokens))
+        out = hooks.claude_output(hooks.session_context(conn, ev.cwd, config.hooks.session_start_tokens))
     finally:
         conn.close()
     if later:
@@ -139,7 +146,7 @@ def detach(ev: HookEvent, config_path: Path | None) -> None:
 
 
 def background(payload: str, config_path: Path | None) -> None:
-    """The detached worker: wait until the log is quiet, read it, memorize if asked."""
+    """The detached worker: read the session's log now, again once it is quiet, memorize if asked."""
     from ..core import config as config_module
     from ..store import connect
 
@@ -147,15 +154,17 @@ def background(payload: str, config_path: Path | None) -> None:
         os.nice(NICE)  # the assistant the user is watching comes first
     ev = msgspec.json.decode(payload, type=HookEvent)
     config = config_module.load(config_path)
-    if ev.event in hooks.SETTLE_AFTER:
-        hooks.settle(hooks.logs_of(None, ev) or [Path(p) for p in (ev.transcript_path,) if p])
     conn = connect()
     try:
+        with _one_at_a_time(conn.filename):
+            hooks.ingest(conn, config, ev, hooks.logs_of(conn, ev))
+        if ev.event in hooks.SETTLE_AFTER:
+            hooks.settle(hooks.logs_of(conn, ev) or [Path(p) for p in (ev.transcript_path,) if p])
         with _one_at_a_time(conn.filename):
             paths = hooks.logs_of(conn, ev)
             if paths:
                 hooks.ingest(conn, config, ev, paths)
-            else:
+            elif ev.transcript_path or ev.client == "codex":
                 log(ev.event, f"no log for session {ev.session_id} after waiting for it")
             if hooks.wants_memorize(config, ev):
                 hooks.memorize_session(conn, config, ev)

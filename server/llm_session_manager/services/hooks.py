@@ -193,13 +193,13 @@ def session_context(conn: apsw.Connection, cwd: str | None, budget_tokens: int) 
     project = project_of(conn, cwd)
     if project is None:
         return None
-    from .memory import list_memories
-
     head = f"Memories from earlier sessions of {project} (llm-session; `llm-session recall` finds more):"
     left = budget_tokens * CHARS_PER_TOKEN - len(head)
     lines: list[str] = []
-    for memory in list_memories(conn, project=project, limit=200):
-        line = "- " + " ".join(memory.text.split())
+    # The table directly, not services.memory: that package loads numpy, a third of the budget.
+    for (text,) in conn.execute("SELECT text FROM memories WHERE project = ? ORDER BY created_at DESC, rid DESC "
+                                "LIMIT 200", (project,)):
+        line = "- " + " ".join(text.split())
         if len(line) + 1 > left:
             if lines:
                 break
