@@ -144,7 +144,7 @@ def test_status_says_what_is_registered_per_client(cli, claude_dir: Path) -> Non
         {"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "notify-send done"}]}]}}))
     before = cli("hooks", "status", "--json").json()
     assert {c["client"]: (c["events"], c["other_hooks"]) for c in before["clients"]} == {
-        "claude-code": ([], 1), "codex": ([], 0)}
+        "claude-code": ([], 1), "codex": ([], 0), "gemini": ([], 0)}
     assert before["serve"] is None
     cli("hooks", "install", "--client", "claude-code")
     after = cli("hooks", "status", "--client", "claude-code")
@@ -345,3 +345,59 @@ def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+# --- Gemini CLI ----------------------------------------------------------------------
+
+GEMINI_SESSION = "5c8e2d41-7b3a-4f6e-9a1d-c2b8e0f4a7d3"
+
+
+@pytest.fixture
+def gemini_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the Gemini fixture home, which GEMINI_CLI_HOME points at."""
+    import shutil
+
+    home = tmp_path / "gemini-home"
+    shutil.copytree(FIXTURES / "gemini" / "home", home)
+    monkeypatch.setenv("GEMINI_CLI_HOME", str(home))
+    return home
+
+
+def gemini_payload(event: str, home: Path) -> str:
+    text = (FIXTURES / "gemini" / "hooks" / f"{event}.json").read_text()
+    return text.replace("/home/dev/.gemini", str(home / ".gemini"))
+
+
+def test_gemini_gets_its_hooks_in_its_own_shape(cli, gemini_home: Path) -> None:
+    settings = gemini_home / ".gemini" / "settings.json"
+    mine = {"hooksConfig": {"enabled": True}, "hooks": {"BeforeTool": [
+        {"matcher": "run_shell_command", "hooks": [{"type": "command", "command": "./audit.sh"}]}]}}
+    settings.write_text(json.dumps(mine))
+    r = cli("hooks", "install", "--client", "gemini", "--json")
+    assert r.code == 0, r.err
+    assert sorted(r.json()["events"]) == sorted(["SessionStart", "PreCompress", "AfterAgent", "SessionEnd"])
+    data = json.loads(settings.read_text())
+    assert data["hooksConfig"] == {"enabled": True} and data["hooks"]["BeforeTool"] == mine["hooks"]["BeforeTool"]
+    handler = data["hooks"]["AfterAgent"][0]["hooks"][0]
+    assert handler["command"].endswith("hook --client gemini AfterAgent")
+    assert handler["timeout"] == 10_000 and handler["name"] == "llm-session"  # Gemini's timeout is in ms
+    assert cli("hooks", "install", "--client", "gemini", "--json").json()["changed"] is False
+    assert cli("hooks", "uninstall", "--client", "gemini").code == 0
+    assert json.loads(settings.read_text()) == mine
+
+
+def test_gemini_after_agent_reads_its_chat(cli, gemini_home: Path) -> None:
+    r = cli("hook", "--client", "gemini", "AfterAgent", input=gemini_payload("AfterAgent", gemini_home))
+    assert (r.code, r.out, r.err) == (0, "", "")
+    wait_for(lambda: session_ids(cli) == {GEMINI_SESSION}, what="the Gemini session")
+
+
+def test_gemini_session_start_gets_context_in_its_shape(cli, gemini_home: Path, use_config) -> None:
+    assert cli("remember", "Notes are stored as Markdown files", "--project", "notes-app").code == 0
+    use_config("hooks:\n  session_start_tokens: 100\n")
+    r = cli("hook", "--client", "gemini", "SessionStart", input=gemini_payload("SessionStart", gemini_home))
+    assert r.code == 0, r.err
+    assert json.loads(r.out) == {"hookSpecificOutput": {"additionalContext": (
+        "Memories from earlier sessions of notes-app (llm-session; `llm-session recall` finds more):\n"
+        "- Notes are stored as Markdown files")}}
+    assert GEMINI_SESSION in session_ids(cli)  # a short log is read before the answer

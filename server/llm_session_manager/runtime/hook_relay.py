@@ -54,17 +54,17 @@ class ServeAnswer(msgspec.Struct, frozen=True):
     context: str | None = None
 
 
-def run(event: str, raw: bytes, config_path: Path | None) -> str | None:
-    """Do what hook ``event`` with payload ``raw`` asks; what to print on stdout (None: nothing)."""
+def run(event: str, raw: bytes, config_path: Path | None, client: str = "claude-code") -> str | None:
+    """Do what hook ``event`` of ``client`` with payload ``raw`` asks; what to print on stdout (None: nothing)."""
     from ..core import config as config_module
 
     deadline = time.monotonic()
-    ev = hooks.parse(event, raw)
+    ev = hooks.parse(event, raw, client)
     config = config_module.load(config_path)
     deadline += config.hooks.time_budget_ms / 1000
     handed = _to_serve(ev, deadline)
     if handed is not None:
-        return hooks.claude_output(handed.context) if ev.event == "SessionStart" else None
+        return hooks.start_output(ev.client, handed.context) if ev.event == "SessionStart" else None
     return _here(ev, config, config_path)
 
 
@@ -88,7 +88,7 @@ def _here(ev: HookEvent, config: Any, config_path: Path | None) -> str | None:
             hooks.ingest(conn, config, ev, paths)
         else:
             later = True
-        out = hooks.claude_output(hooks.session_context(conn, ev.cwd, config.hooks.session_start_tokens))
+        out = hooks.start_output(ev.client, hooks.session_context(conn, ev.cwd, config.hooks.session_start_tokens))
     finally:
         conn.close()
     if later:
@@ -138,7 +138,7 @@ def detach(ev: HookEvent, config_path: Path | None) -> None:
 
     config = ["--config", str(config_path)] if config_path else []
     subprocess.Popen(
-        [sys.executable, "-m", "llm_session_manager", "hook", *config, ev.event,
+        [sys.executable, "-m", "llm_session_manager", "hook", *config, "--client", ev.client, ev.event,
          "--background", msgspec.json.encode(ev).decode()],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True, close_fds=True,

@@ -15,6 +15,9 @@ Payload shapes, as the assistants document them (tests/fixtures/claude-code/hook
   ``reason``, ``SubagentStop`` ``agent_transcript_path``.
 * Codex ``notify``: ``type`` (``agent-turn-complete``), ``thread-id``,
   ``turn-id``, ``cwd``, ``input-messages``, ``last-assistant-message``.
+* Gemini CLI (tests/fixtures/gemini/hooks/): Claude Code's common fields plus
+  ``timestamp``; ``SessionStart`` ``source``, ``PreCompress`` ``trigger``,
+  ``SessionEnd`` ``reason``; ``transcript_path`` is its chat recording.
 """
 
 from __future__ import annotations
@@ -32,19 +35,22 @@ from ..core.errors import BadInput
 from ..core.models import ScanResult
 
 CLAUDE_EVENTS = ("SessionStart", "PreCompact", "Stop", "SubagentStop", "SessionEnd")
+GEMINI_EVENTS = ("SessionStart", "PreCompress", "AfterAgent", "SessionEnd")
 CODEX_EVENT = "codex-notify"
-MEMORIZE_AT = frozenset({"PreCompact", "SessionEnd"})
+CLIENTS = ("claude-code", "codex", "gemini")
+MEMORIZE_AT = frozenset({"PreCompact", "PreCompress", "SessionEnd"})
 # Events after which the assistant may still be writing the turn to its log
 # (``transcript_path`` lags the event): read again once the log is quiet.
-SETTLE_AFTER = frozenset({"Stop", "SubagentStop", "SessionEnd", "PreCompact", CODEX_EVENT})
+SETTLE_AFTER = frozenset({"Stop", "SubagentStop", "SessionEnd", "PreCompact", "AfterAgent", "PreCompress",
+                          CODEX_EVENT})
 CHARS_PER_TOKEN = 4  # an estimate good enough for a budget; the tokenizer costs more than the budget
 
 
 class HookEvent(msgspec.Struct, frozen=True, omit_defaults=True):
     """One hook call, whichever assistant made it."""
 
-    client: str  # claude-code | codex
-    event: str  # SessionStart, PreCompact, Stop, SubagentStop, SessionEnd, codex-notify
+    client: str  # claude-code | codex | gemini
+    event: str  # SessionStart, PreCompact, Stop, SubagentStop, SessionEnd, codex-notify; Gemini's AfterAgent, PreCompress
     session_id: str | None = None
     transcript_path: str | None = None
     cwd: str | None = None
@@ -70,8 +76,8 @@ class _CodexNotify(msgspec.Struct, rename="kebab"):
     cwd: str | None = None
 
 
-def parse(event: str, raw: bytes) -> HookEvent:
-    """The event named ``event`` from the bytes the assistant sent; ``BadInput`` if they are not its JSON."""
+def parse(event: str, raw: bytes, client: str = "claude-code") -> HookEvent:
+    """The event named ``event`` from the bytes ``client`` sent; ``BadInput`` if they are not its JSON."""
     try:
         if event == CODEX_EVENT:
             n = msgspec.json.decode(raw, type=_CodexNotify)
@@ -79,7 +85,9 @@ def parse(event: str, raw: bytes) -> HookEvent:
         p = msgspec.json.decode(raw, type=_ClaudePayload)
     except msgspec.DecodeError as e:
         raise BadInput(f"hook {event}: the payload is not the JSON expected ({e})") from None
-    return HookEvent("claude-code", p.hook_event_name or event, session_id=p.session_id,
+    if client not in CLIENTS:
+        raise BadInput(f"hook {event}: unknown client {client!r}; one of {', '.join(CLIENTS)}")
+    return HookEvent(client, p.hook_event_name or event, session_id=p.session_id,
                      transcript_path=p.transcript_path, cwd=p.cwd, detail=p.source or p.trigger or p.reason,
                      agent_transcript_path=p.agent_transcript_path)
 
@@ -133,10 +141,25 @@ def ingest(conn: apsw.Connection, config: Config, ev: HookEvent, paths: list[Pat
     if not paths or not config.source(ev.client).enabled:
         return None
     from .. import ingest as scanning
-    from ..sources.claude_code import SOURCE as CLAUDE
-    from ..sources.codex import SOURCE as CODEX
 
-    return scanning.import_files(conn, CODEX if ev.client == "codex" else CLAUDE, paths)
+    result = None
+    for path in paths:  # a Gemini session may have a chat of each layout; one source per file
+        result = scanning.import_files(conn, _source(ev.client, path), [path])
+    return result
+
+
+def _source(client: str, path: Path):
+    if client == "codex":
+        from ..sources.codex import SOURCE
+
+        return SOURCE
+    if client == "gemini":
+        from ..sources import gemini
+
+        return gemini.RECORDS_SOURCE if path.suffix == ".jsonl" else gemini.SOURCE
+    from ..sources.claude_code import SOURCE as CLAUDE
+
+    return CLAUDE
 
 
 def settle(paths: list[Path], quiet: float = 0.3, limit: float = 3.0) -> None:
@@ -209,9 +232,10 @@ def session_context(conn: apsw.Connection, cwd: str | None, budget_tokens: int) 
     return "\n".join([head, *lines]) if lines else None
 
 
-def claude_output(context: str | None) -> str | None:
-    """What a SessionStart hook prints for Claude Code to add ``context`` to the session."""
+def start_output(client: str, context: str | None) -> str | None:
+    """What a SessionStart hook prints for ``client`` to add ``context`` to the session: Claude Code's
+    ``hookSpecificOutput`` names its event, Gemini CLI's has ``additionalContext`` alone."""
     if not context:
         return None
-    return msgspec.json.encode({"hookSpecificOutput": {"hookEventName": "SessionStart",
-                                                       "additionalContext": context}}).decode()
+    named = {} if client == "gemini" else {"hookEventName": "SessionStart"}
+    return msgspec.json.encode({"hookSpecificOutput": {**named, "additionalContext": context}}).decode()

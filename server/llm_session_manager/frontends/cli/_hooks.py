@@ -59,7 +59,7 @@ def cmd_hook(ctx: Context) -> None:
             hook_relay.background(a.background, a.config)
             return
         raw = a.payload.encode() if a.payload is not None else sys.stdin.buffer.read()
-        out = hook_relay.run(a.event, raw, a.config)
+        out = hook_relay.run(a.event, raw, a.config, a.client)
         if out:
             sys.stdout.write(out + "\n")
             sys.stdout.flush()

@@ -7,7 +7,13 @@ claude-code    ``$CLAUDE_CONFIG_DIR/settings.json`` (or        a command hook pe
                ``~/.claude/settings.json``) ``hooks``          ``llm-session hook EVENT``, JSON on stdin
 codex          ``$CODEX_HOME/config.toml`` (or                 ``notify = [llm-session, hook, codex-notify]``:
                ``~/.codex/config.toml``) top-level ``notify``  JSON as the last argument
+gemini         ``$GEMINI_CLI_HOME/.gemini/settings.json`` (or  a command hook per event in ``GEMINI_EVENTS``:
+               ``~/.gemini/settings.json``) ``hooks``          ``llm-session hook --client gemini EVENT``
 =============  =============================================  ==========================================
+
+Gemini CLI's ``hooks`` have Claude Code's shape (event -> matcher groups -> command
+handlers), with ``timeout`` in milliseconds and a ``name``; Gemini runs them only
+where ``hooksConfig.enabled`` is not false, which is the user's to set.
 
 Installing is idempotent (our entries already there: the file is not touched),
 never removes or changes another hook, and backs the file up before changing
@@ -32,8 +38,9 @@ from typing import Any, NamedTuple
 from ...core.errors import BadInput
 from . import _claude_settings
 
-CLIENTS = ("claude-code", "codex")
+CLIENTS = ("claude-code", "codex", "gemini")
 EVENTS = ("SessionStart", "PreCompact", "Stop", "SubagentStop", "SessionEnd")
+GEMINI_EVENTS = ("SessionStart", "PreCompress", "AfterAgent", "SessionEnd")
 CODEX_EVENT = "codex-notify"
 # Seconds Claude Code waits for one of our hooks before it kills it: far above
 # our own time budget, so only a hook that hangs meets it.
@@ -56,8 +63,15 @@ def program() -> list[str]:
     return [command, *args[:-1]]  # server_command ends with "mcp"
 
 
-def command_for(event: str) -> str:
-    return shlex.join([*program(), "hook", event])
+def command_for(event: str, client: str = "claude-code") -> str:
+    return shlex.join([*program(), "hook", *(["--client", client] if client != "claude-code" else []), event])
+
+
+def _handler(event: str, client: str) -> dict[str, Any]:
+    if client == "gemini":  # Gemini CLI's timeout is in milliseconds, and a hook has a name
+        return {"name": "llm-session", "type": "command", "command": command_for(event, client),
+                "timeout": TIMEOUT_S * 1000}
+    return {"type": "command", "command": command_for(event), "timeout": TIMEOUT_S}
 
 
 def is_ours(command: object) -> bool:
@@ -121,27 +135,28 @@ def _without_ours(settings: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _with_ours(settings: dict[str, Any]) -> dict[str, Any]:
+def _with_ours(settings: dict[str, Any], client: str = "claude-code") -> dict[str, Any]:
     hooks = settings.get("hooks", {})
     if not isinstance(hooks, dict):
         raise BadInput("settings.json: 'hooks' is not an object; it is left as it is")
     out = _without_ours(settings)
     hooks = dict(out.get("hooks", {}))
-    for event in EVENTS:
+    for event in GEMINI_EVENTS if client == "gemini" else EVENTS:
         groups = hooks.get(event, [])
         if not isinstance(groups, list):
             raise BadInput(f"settings.json: hooks.{event} is not a list; it is left as it is")
-        hooks[event] = [*groups, {"hooks": [{"type": "command", "command": command_for(event), "timeout": TIMEOUT_S}]}]
+        hooks[event] = [*groups, {"hooks": [_handler(event, client)]}]
     return {**out, "hooks": hooks}
 
 
-def install_claude(path: Path, now: float | None = None) -> Change:
+def install_claude(path: Path, now: float | None = None, client: str = "claude-code") -> Change:
+    """Our hooks in a ``settings.json`` of Claude Code's (or, ``client``, Gemini CLI's) shape."""
     settings = _claude_settings.read(path)
-    wanted = _with_ours(settings)
+    wanted = _with_ours(settings, client)
     if sorted(_mine(settings)) == sorted(_mine(wanted)):
-        return Change("claude-code", path, False, None, claude_events(settings)[0])
+        return Change(client, path, False, None, claude_events(settings)[0])
     backup = _claude_settings.write(path, wanted, now)
-    return Change("claude-code", path, True, backup, claude_events(wanted)[0])
+    return Change(client, path, True, backup, claude_events(wanted)[0])
 
 
 def _mine(settings: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -152,12 +167,20 @@ def _mine(settings: Mapping[str, Any]) -> list[tuple[str, str]]:
             for h in (group.get("hooks") or []) if isinstance(h, dict) and is_ours(h.get("command"))]
 
 
-def uninstall_claude(path: Path, now: float | None = None) -> Change:
+def uninstall_claude(path: Path, now: float | None = None, client: str = "claude-code") -> Change:
     settings = _claude_settings.read(path)
     if not claude_events(settings)[0]:
-        return Change("claude-code", path, False, None, [])
+        return Change(client, path, False, None, [])
     backup = _claude_settings.write(path, _without_ours(settings), now)
-    return Change("claude-code", path, True, backup, [])
+    return Change(client, path, True, backup, [])
+
+
+def gemini_settings(env: Mapping[str, str] | None = None, home: Path | None = None) -> Path:
+    """Gemini CLI's user settings: ``$GEMINI_CLI_HOME/.gemini/settings.json``, else ``~/.gemini/settings.json``."""
+    env = os.environ if env is None else env
+    cli_home = env.get("GEMINI_CLI_HOME", "").strip()
+    base = Path(cli_home).expanduser() if cli_home else (Path.home() if home is None else home)
+    return base / ".gemini" / "settings.json"
 
 
 # --- Codex ---------------------------------------------------------------------
@@ -291,8 +314,8 @@ class Status(NamedTuple):
 
 
 def status(client: str) -> Status:
-    if client == "claude-code":
-        path = _claude_settings.settings_path()
+    if client in ("claude-code", "gemini"):
+        path = _claude_settings.settings_path() if client == "claude-code" else gemini_settings()
         ours, others = claude_events(_claude_settings.read(path))
         return Status(client, path, path.exists(), ours, others)
     path = codex_config()
@@ -302,10 +325,16 @@ def status(client: str) -> Status:
 
 
 def install(client: str) -> Change:
-    return install_claude(_claude_settings.settings_path()) if client == "claude-code" \
-        else install_codex(codex_config())
+    if client == "codex":
+        return install_codex(codex_config())
+    if client == "gemini":
+        return install_claude(gemini_settings(), client=client)
+    return install_claude(_claude_settings.settings_path())
 
 
 def uninstall(client: str) -> Change:
-    return uninstall_claude(_claude_settings.settings_path()) if client == "claude-code" \
-        else uninstall_codex(codex_config())
+    if client == "codex":
+        return uninstall_codex(codex_config())
+    if client == "gemini":
+        return uninstall_claude(gemini_settings(), client=client)
+    return uninstall_claude(_claude_settings.settings_path())

@@ -314,9 +314,9 @@ def _config(kit: _Kit) -> None:
 
 def _hooks(kit: _Kit) -> None:
     actions = kit.actions("hooks", "register llm-session's hooks with an assistant (docs/hooks.md)")
-    clients = ("claude-code", "codex")
+    clients = ("claude-code", "codex", "gemini")
     p = kit.action(actions, "install", "_hooks:cmd_hooks_install",
-                   "add our hooks (Claude Code) or notify program (Codex); other hooks are kept")
+                   "add our hooks (Claude Code, Gemini CLI) or notify program (Codex); other hooks are kept")
     p.add_argument("--client", required=True, choices=clients)
     p = kit.action(actions, "uninstall", "_hooks:cmd_hooks_uninstall", "remove our hooks, and only ours")
     p.add_argument("--client", required=True, choices=clients)
@@ -328,7 +328,10 @@ def _hook(kit: _Kit) -> None:
     p = kit.add("hook", "_hooks:cmd_hook",
                 "what an assistant's hook runs: reads the event's JSON, exits 0 whatever happens", json=False)
     p.add_argument("event", metavar="EVENT",
-                   help="SessionStart, PreCompact, Stop, SubagentStop, SessionEnd, or codex-notify")
+                   help="SessionStart, PreCompact, Stop, SubagentStop, SessionEnd, or codex-notify; "
+                        "Gemini CLI's AfterAgent, PreCompress")
+    p.add_argument("--client", default="claude-code", choices=("claude-code", "codex", "gemini"),
+                   help="the assistant that runs the hook")
     p.add_argument("payload", nargs="?", metavar="JSON", help="the event's JSON (default: stdin; Codex passes it here)")
     p.add_argument("--background", metavar="JSON", help=argparse.SUPPRESS)  # the detached worker (runtime/hook_relay)
 
