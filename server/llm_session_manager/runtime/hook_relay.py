@@ -74,26 +74,32 @@ def _here(ev: HookEvent, config: Any, config_path: Path | None) -> str | None:
     if ev.event != "SessionStart":
         detach(ev, config_path)
         return None
-    from .. import ingest
     from ..store import connect
 
     later = False
     conn = connect()
     try:
         paths = hooks.logs_of(conn, ev)
+        unread = hooks.unread_bytes(conn, paths)
         if not paths:
             log(ev.event, f"no log for session {ev.session_id} yet ({ev.transcript_path or 'none named'})")
             later = ev.transcript_path is not None
-        elif hooks.unread_bytes(conn, paths) <= INLINE_BYTES and not ingest.conversation_behind(conn):
-            hooks.ingest(conn, config, ev, paths)
-        else:
+        elif unread > INLINE_BYTES or (unread and _conversation_behind(conn)):
             later = True
+        elif unread:  # nothing new (a resumed session): ingest, its price table and patterns stay unloaded
+            hooks.ingest(conn, config, ev, paths)
         out = hooks.start_output(ev.client, hooks.session_context(conn, ev.cwd, config.hooks.session_start_tokens))
     finally:
         conn.close()
     if later:
         detach(ev, config_path)
     return out
+
+
+def _conversation_behind(conn: Any) -> bool:
+    from .. import ingest
+
+    return ingest.conversation_behind(conn)
 
 
 def _to_serve(ev: HookEvent, deadline: float) -> ServeAnswer | None:
