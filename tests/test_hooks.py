@@ -326,6 +326,24 @@ def test_where_serve_runs_the_hook_hands_it_the_event(cli, fixture_logs, start_s
     assert told(f"hook SessionStart from claude-code: session {SESSION_B}")
     assert "done here" not in hooks_log()
 
+    url = cli("hooks", "status", "--json").json()["serve"] + "/hooks/event"
+    assert _post(url, b"{}", token=None) == 401  # the route writes to the store: the token, on loopback too
+    assert _post(url, b"{}", token="wrong") == 401
+    token = (Path(os.environ["LLM_SESSION_DATA_DIR"]) / "serve-token").read_text().strip()
+    assert _post(url, b"not json", token=token) == 400
+
+
+def _post(url: str, body: bytes, token: str | None) -> int:
+    import urllib.error
+    import urllib.request
+
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data=body, headers=headers), timeout=10) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
 
 def test_a_serve_that_went_away_leaves_the_work_to_the_hook(cli, fixture_logs) -> None:
     """serve-url names a live process that does not listen (a serve stopping, or killed and its pid
