@@ -31,6 +31,7 @@ import contextlib
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -179,7 +180,7 @@ def background(payload: str, config_path: Path | None) -> None:
 
 
 @contextlib.contextmanager
-def _one_at_a_time(db: str):
+def _one_at_a_time(db: str) -> Iterator[None]:
     """Hold ``hooks.lock`` beside the store: workers take turns (the kernel frees it if one dies)."""
     try:
         import fcntl

@@ -33,6 +33,7 @@ import msgspec
 from ..core.config import Config
 from ..core.errors import BadInput
 from ..core.models import ScanResult
+from ..sources.base import Source
 
 CLAUDE_EVENTS = ("SessionStart", "PreCompact", "Stop", "SubagentStop", "SessionEnd")
 GEMINI_EVENTS = ("SessionStart", "PreCompress", "AfterAgent", "SessionEnd")
@@ -148,7 +149,7 @@ def ingest(conn: apsw.Connection, config: Config, ev: HookEvent, paths: list[Pat
     return result
 
 
-def _source(client: str, path: Path):
+def _source(client: str, path: Path) -> Source:
     if client == "codex":
         from ..sources.codex import SOURCE
 

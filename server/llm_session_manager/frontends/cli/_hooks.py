@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from ._context import Context
+
+if TYPE_CHECKING:
+    from ._hooks_install import Change, Status
 
 
 def cmd_hooks_install(ctx: Context) -> None:
@@ -21,7 +25,7 @@ def cmd_hooks_uninstall(ctx: Context) -> None:
     _report(ctx, done, "Removed llm-session hooks from" if done.changed else "No llm-session hooks in")
 
 
-def _report(ctx: Context, done, said: str) -> None:
+def _report(ctx: Context, done: Change, said: str) -> None:
     ctx.emit({"client": done.client, "path": str(done.path), "changed": done.changed,
               "backup": str(done.backup) if done.backup else None, "events": done.events},
              lambda _: print(f"{said} {done.path}" + (f" (backup: {done.backup})" if done.backup else ""),
@@ -41,7 +45,7 @@ def cmd_hooks_status(ctx: Context) -> None:
              lambda _: _print_status(rows, serve))
 
 
-def _print_status(rows, serve: str | None) -> None:
+def _print_status(rows: list[Status], serve: str | None) -> None:
     for s in rows:
         ours = ", ".join(s.events) if s.events else "not registered"
         others = f"; {s.others} other hook{'s' if s.others != 1 else ''}" if s.others else ""

@@ -25,6 +25,9 @@ from ...services import hooks
 from ...services.hooks import HookEvent
 
 if TYPE_CHECKING:
+    import apsw
+
+    from ...core.config import Config
     from ...runtime.engine import Engine
 
 logger = logging.getLogger(__name__)
@@ -38,7 +41,7 @@ class HooksRoute:
     def __init__(self, app: Any, engine: Engine, token: str, nursery: trio.Nursery) -> None:
         self._app, self._engine, self._token, self._nursery = app, engine, token, nursery
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http" or scope["path"] != ROUTE:
             await self._app(scope, receive, send)
             return
@@ -75,7 +78,7 @@ class HooksRoute:
             log(ev.event, f"serve: {e.__class__.__name__}: {e}")
 
 
-def _start(conn, config, ev: HookEvent) -> str | None:
+def _start(conn: apsw.Connection, config: Config, ev: HookEvent) -> str | None:
     """A new session: its log read (if there is one yet and it is short; else after the answer),
     and its project's memories within the budget."""
     paths = hooks.logs_of(conn, ev)
@@ -84,13 +87,13 @@ def _start(conn, config, ev: HookEvent) -> str | None:
     return hooks.session_context(conn, ev.cwd, config.hooks.session_start_tokens)
 
 
-def _finish(conn, config, ev: HookEvent) -> None:
+def _finish(conn: apsw.Connection, config: Config, ev: HookEvent) -> None:
     hooks.ingest(conn, config, ev, hooks.logs_of(conn, ev))
     if hooks.wants_memorize(config, ev):
         hooks.memorize_session(conn, config, ev)
 
 
-async def _body(receive) -> bytes:
+async def _body(receive: Any) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -103,7 +106,7 @@ async def _body(receive) -> bytes:
             return b"".join(chunks) if size <= MAX_BODY else b""
 
 
-async def _answer(send, status: int, body: bytes) -> None:
+async def _answer(send: Any, status: int, body: bytes) -> None:
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
