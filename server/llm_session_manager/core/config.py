@@ -102,6 +102,14 @@ class MemoryConfig(_Section, frozen=True):  # frozen like _Section: said again s
     """The ``memory:`` section: what memory recall embeds with (docs/memory.md)."""
 
     embedder: EmbedderConfig = EmbedderConfig()
+    auto_memorize: bool = False  # hooks: memorize a session at PreCompact and SessionEnd (docs/hooks.md)
+
+
+class HooksConfig(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
+    """The ``hooks:`` section: what ``llm-session hook`` may do for an assistant (docs/hooks.md)."""
+
+    time_budget_ms: Annotated[int, msgspec.Meta(ge=50, le=5000)] = 300
+    session_start_tokens: Annotated[int, msgspec.Meta(ge=0)] = 0  # memories handed to a new session; 0: none
 
 
 class Config(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
@@ -114,6 +122,7 @@ class Config(_Section, frozen=True):  # frozen like _Section: said again so type
     sources: dict[ProviderId, SourceConfig] = {}
     memory: MemoryConfig = MemoryConfig()
     notifications: Notifications = Notifications()
+    hooks: HooksConfig = HooksConfig()
 
     def source(self, provider: str) -> SourceConfig:
         """The settings for ``provider``; an unlisted provider is enabled with no extra paths."""

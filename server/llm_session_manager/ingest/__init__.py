@@ -35,7 +35,7 @@ from ._rows import chunks, ingest
 from ._scrub import scrub_if_marked
 from ._store import Part
 
-__all__ = ["BULK_BYTES", "Progress", "import_files", "roots", "scan"]
+__all__ = ["BULK_BYTES", "Progress", "conversation_behind", "import_files", "roots", "scan"]
 
 # A first scan of at least this much is loaded with secondary indexes off.
 BULK_BYTES = 64 << 20
@@ -104,6 +104,12 @@ def import_files(
     work = _changed(conn, [(src, str(path)) for path, src in plan.items()], _known(conn, plan), warnings,
                     _caught_up(conn))
     return _run(conn, work, len(plan), warnings, started, progress)
+
+
+def conversation_behind(conn: apsw.Connection) -> bool:
+    """Whether a usage-first scan left conversation to store: the next ``import_files``
+    stores it first, waiting for a continuation at it (a hook must not wait)."""
+    return bool(_conversation.pending(conn))
 
 
 def _caught_up(conn: apsw.Connection) -> dict[str, tuple[int, bytes | None]]:

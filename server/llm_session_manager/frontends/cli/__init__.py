@@ -38,6 +38,19 @@ def _lsp_args(argv: list[str]) -> argparse.Namespace | None:
                               json=False, no_scan=True)
 
 
+def _hook_args(argv: list[str]) -> argparse.Namespace | None:
+    """``hook EVENT [JSON]`` as assistants run it, parsed without building the parser: a hook
+    runs on every turn, within a time budget (docs/hooks.md)."""
+    client = "claude-code"
+    if argv[1:2] == ["--client"] and len(argv) > 2:
+        client, argv = argv[2], argv[:1] + argv[3:]
+    if argv[:1] != ["hook"] or not 2 <= len(argv) <= 3 or any(a.startswith("-") for a in argv[1:]):
+        return None
+    return argparse.Namespace(command="hook", func="_hooks:cmd_hook", config=None, verbose=False, json=False,
+                              no_scan=True, event=argv[1], payload=argv[2] if len(argv) == 3 else None,
+                              background=None, client=client)
+
+
 def _command(func: str) -> Callable[[Context], None]:
     """The parser's ``"_module:cmd_name"`` as the function, importing just that module."""
     module, name = func.split(":")
@@ -66,7 +79,7 @@ def _print_traceback() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    args = _lsp_args(argv) or build_parser(argv).parse_args(argv)
+    args = _lsp_args(argv) or _hook_args(argv) or build_parser(argv).parse_args(argv)
     if args.verbose:
         from ...core.logs import to_stderr
 

@@ -323,6 +323,30 @@ def _otel(kit: _Kit) -> None:
     p.add_argument("--force", action="store_true", help="replace an endpoint another collector had")
 
 
+def _hooks(kit: _Kit) -> None:
+    actions = kit.actions("hooks", "register llm-session's hooks with an assistant (docs/hooks.md)")
+    clients = ("claude-code", "codex", "gemini")
+    p = kit.action(actions, "install", "_hooks:cmd_hooks_install",
+                   "add our hooks (Claude Code, Gemini CLI) or notify program (Codex); other hooks are kept")
+    p.add_argument("--client", required=True, choices=clients)
+    p = kit.action(actions, "uninstall", "_hooks:cmd_hooks_uninstall", "remove our hooks, and only ours")
+    p.add_argument("--client", required=True, choices=clients)
+    p = kit.action(actions, "status", "_hooks:cmd_hooks_status", "which of our hooks each assistant runs")
+    p.add_argument("--client", choices=clients, help="only this one (default: every client)")
+
+
+def _hook(kit: _Kit) -> None:
+    p = kit.add("hook", "_hooks:cmd_hook",
+                "what an assistant's hook runs: reads the event's JSON, exits 0 whatever happens", json=False)
+    p.add_argument("event", metavar="EVENT",
+                   help="SessionStart, PreCompact, Stop, SubagentStop, SessionEnd, or codex-notify; "
+                        "Gemini CLI's AfterAgent, PreCompress")
+    p.add_argument("--client", default="claude-code", choices=("claude-code", "codex", "gemini"),
+                   help="the assistant that runs the hook")
+    p.add_argument("payload", nargs="?", metavar="JSON", help="the event's JSON (default: stdin; Codex passes it here)")
+    p.add_argument("--background", metavar="JSON", help=argparse.SUPPRESS)  # the detached worker (runtime/hook_relay)
+
+
 class _Command(NamedTuple):
     name: str
     build: Callable[[_Kit], None]
@@ -340,6 +364,7 @@ _COMMANDS = (
     _Command("recall", _recall), _Command("memory", _memory), _Command("notify", _notify),
     _Command("pricing", _pricing), _Command("config", _config),
     _Command("otel", _otel),
+    _Command("hooks", _hooks), _Command("hook", _hook),
 )
 
 

@@ -182,8 +182,10 @@ async def _serve_mcp(engine: Engine, listening: socket.socket, doors: Doors, tok
     from hypercorn.config import Config as HypercornConfig
     from hypercorn.trio import serve as hypercorn_serve
 
+    from ...runtime import serve_address
     from .bearer_auth import RequireToken
     from .otlp_routes import OtlpRoutes
+    from .hooks_route import HooksRoute
 
     def build():
         from ..mcp_server.server import build_server
@@ -200,12 +202,16 @@ async def _serve_mcp(engine: Engine, listening: socket.socket, doors: Doors, tok
     hc.errorlog = logger
     class _Status:  # hypercorn reports its binds ("http://127.0.0.1:8765"); we report /mcp's URLs
         def started(self, binds: list[str]) -> None:
+            serve_address.publish(binds[0])  # where hooks find us (runtime/hook_relay.py)
             task_status.started([b + MCP_PATH for b in binds])
 
     async with trio.open_nursery() as nursery:
         app = OtlpRoutes(_BuiltOnFirstRequest(build, nursery), engine, local_only=not doors.remote)  # docs/otel.md
-        outermost = RequireToken(app, token) if doors.remote else app
-        await hypercorn_serve(outermost, hc, shutdown_trigger=trio.sleep_forever, task_status=_Status())  # type: ignore[arg-type]  # hypercorn only calls .started(); its stub asks for trio's class
+        outermost = HooksRoute(RequireToken(app, token) if doors.remote else app, engine, token, nursery)
+        try:
+            await hypercorn_serve(outermost, hc, shutdown_trigger=trio.sleep_forever, task_status=_Status())  # type: ignore[arg-type]  # hypercorn only calls .started(); its stub asks for trio's class
+        finally:
+            serve_address.withdraw()
 
 
 class _BuiltOnFirstRequest:
