@@ -184,8 +184,8 @@ async def _serve_mcp(engine: Engine, listening: socket.socket, doors: Doors, tok
 
     from ...runtime import serve_address
     from .bearer_auth import RequireToken
-    from .otlp_routes import OtlpRoutes
     from .hooks_route import HooksRoute
+    from .otlp_routes import OtlpRoutes
 
     def build():
         from ..mcp_server.server import build_server
