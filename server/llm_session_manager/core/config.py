@@ -104,6 +104,18 @@ class MemoryConfig(_Section, frozen=True):  # frozen like _Section: said again s
     embedder: EmbedderConfig = EmbedderConfig()
 
 
+StatuslineSegment = Literal["model", "context", "session", "today", "five_hour", "weekly", "health"]
+STATUSLINE_SEGMENTS: tuple[StatuslineSegment, ...] = ("model", "context", "session", "today", "five_hour", "weekly",
+                                                      "health")
+
+
+class StatuslineConfig(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
+    """The ``statusline:`` section: what ``llm-session statusline`` shows (docs/statusline.md)."""
+
+    segments: tuple[StatuslineSegment, ...] = STATUSLINE_SEGMENTS
+    format: str | None = None  # a template of {model} {context} ...; None: the segments joined by " | "
+
+
 class Config(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
     token_limits: dict[str, Annotated[int, msgspec.Meta(gt=0)]] = {}
     health_thresholds: HealthThresholds = HealthThresholds()
@@ -114,6 +126,7 @@ class Config(_Section, frozen=True):  # frozen like _Section: said again so type
     sources: dict[ProviderId, SourceConfig] = {}
     memory: MemoryConfig = MemoryConfig()
     notifications: Notifications = Notifications()
+    statusline: StatuslineConfig = StatuslineConfig()
 
     def source(self, provider: str) -> SourceConfig:
         """The settings for ``provider``; an unlisted provider is enabled with no extra paths."""
