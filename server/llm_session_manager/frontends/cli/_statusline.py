@@ -70,7 +70,7 @@ def _segments(given: str | None, configured: tuple[str, ...]) -> list[str]:
     names = [n.strip() for n in given.split(",") if n.strip()]
     unknown = [n for n in names if n not in STATUSLINE_SEGMENTS]
     if unknown:
-        raise BadArgument("segments", f"unknown segment {unknown[0]!r}; one of {', '.join(STATUSLINE_SEGMENTS)}")
+        raise BadArgument("segments", f"names no segment {unknown[0]!r}; one of {', '.join(STATUSLINE_SEGMENTS)}")
     return names
 
 
