@@ -20,11 +20,12 @@ with when it was first and last seen, so a reading's age is known.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
-from typing import Literal, NamedTuple
+from typing import Literal
 
 import apsw
 import msgspec
+
+from ..store.limit_readings import Reading, latest, same_reset, since
 
 FIVE_HOUR, SEVEN_DAY = "five_hour", "seven_day"
 WINDOWS = (FIVE_HOUR, SEVEN_DAY)
@@ -36,18 +37,6 @@ _PACE_LOOKBACK_S = 24 * 3600
 _PACE_MIN_SPAN_S = 3600
 
 Provenance = Literal["official", "exact", "estimated", "unknown"]
-
-
-class Reading(NamedTuple):
-    """One official reading: ``used_percent`` of ``window`` at ``observed_at``, seen until ``seen_at``."""
-
-    provider: str
-    window: str
-    used_percent: float
-    resets_at: float | None
-    observed_at: float
-    seen_at: float
-    session_id: str | None
 
 
 class LimitWindow(msgspec.Struct, kw_only=True):
@@ -84,53 +73,6 @@ class AssistantLimits(msgspec.Struct, kw_only=True):
 class LimitsReport(msgspec.Struct, kw_only=True):
     generated_at: str
     assistants: list[AssistantLimits]
-
-
-# --- the time series -----------------------------------------------------------
-
-_LATEST = """
-SELECT provider, window_name, used_percent, resets_at, observed_at, seen_at, session_id
-FROM limit_readings WHERE provider = ? AND window_name = ?
-ORDER BY observed_at DESC LIMIT 1
-"""
-_SINCE = """
-SELECT provider, window_name, used_percent, resets_at, observed_at, seen_at, session_id
-FROM limit_readings WHERE provider = ? AND window_name = ? AND seen_at >= ?
-ORDER BY observed_at
-"""
-_INSERT = """
-INSERT OR IGNORE INTO limit_readings (provider, window_name, observed_at, seen_at, used_percent, resets_at, session_id)
-VALUES (?, ?, ?, ?, ?, ?, ?)
-"""
-_SEEN = "UPDATE limit_readings SET seen_at = max(seen_at, ?) WHERE provider = ? AND window_name = ? AND observed_at = ?"
-
-
-def record(conn: apsw.Connection, readings: Iterable[Reading]) -> None:
-    """Add ``readings`` to the series: a value unchanged since the latest reading only
-    moves its ``seen_at``. Call inside a write transaction."""
-    for r in readings:
-        last = latest(conn, r.provider, r.window)
-        if last is not None and r.observed_at < last.observed_at:
-            continue  # older than what is known (a log read late): the series keeps its order
-        if last is not None and last.used_percent == r.used_percent and _same_reset(last.resets_at, r.resets_at):
-            conn.execute(_SEEN, (r.seen_at, r.provider, r.window, last.observed_at))
-        else:
-            conn.execute(_INSERT, (r.provider, r.window, r.observed_at, r.seen_at, r.used_percent, r.resets_at,
-                                   r.session_id))
-
-
-def _same_reset(a: float | None, b: float | None) -> bool:
-    """Resets a minute apart are the same (Codex rounds its seconds-to-reset)."""
-    return (a is None and b is None) or (a is not None and b is not None and abs(a - b) < 60)
-
-
-def latest(conn: apsw.Connection, provider: str, window: str) -> Reading | None:
-    row = conn.execute(_LATEST, (provider, window)).fetchone()
-    return Reading(*row) if row else None
-
-
-def _since(conn: apsw.Connection, provider: str, window: str, since: float) -> list[Reading]:
-    return [Reading(*row) for row in conn.execute(_SINCE, (provider, window, since))]
 
 
 def current(reading: Reading | None, now: float) -> Reading | None:
@@ -181,7 +123,7 @@ def _window(conn: apsw.Connection, provider: str, window: str, now: float) -> Li
         resets = _estimated_reset(conn, provider, window, now)
         sources["resets_at"] = "estimated" if resets is not None else "unknown"
     start = resets - WINDOW_SECONDS[window] if resets is not None else now - WINDOW_SECONDS[window]
-    tokens, cost, unpriced = conn.execute(_WINDOW_USAGE, {"provider": provider, "lo": start, "hi": now + 1}).fetchone()
+    tokens, cost, unpriced = _one(conn, _WINDOW_USAGE, {"provider": provider, "lo": start, "hi": now + 1})
     sources["tokens"] = "exact"
     sources["cost_usd"] = "unknown" if unpriced else "exact"
     return LimitWindow(
@@ -217,8 +159,8 @@ def pacing(conn: apsw.Connection, provider: str, now: float) -> WeeklyPacing:
     if reading is None or reading.resets_at is None:
         return WeeklyPacing(percent_per_hour=None, runs_out_at=None, resets_at=None, runs_out_before_reset=None,
                             source="unknown", basis="no official weekly reading")
-    same = [r for r in _since(conn, provider, SEVEN_DAY, now - _PACE_LOOKBACK_S)
-            if _same_reset(r.resets_at, reading.resets_at)]
+    same = [r for r in since(conn, provider, SEVEN_DAY, now - _PACE_LOOKBACK_S)
+            if same_reset(r.resets_at, reading.resets_at)]
     rate, basis = None, ""
     if same and reading.seen_at - same[0].observed_at >= _PACE_MIN_SPAN_S:
         rise = reading.used_percent - same[0].used_percent
@@ -243,3 +185,10 @@ def pacing(conn: apsw.Connection, provider: str, now: float) -> WeeklyPacing:
 def _iso(ts: float) -> str:
     """Unix seconds as ISO 8601 UTC, as ``sessions.iso`` writes them (without importing it)."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+
+
+def _one(conn: apsw.Connection, sql: str, params: tuple | dict) -> tuple:
+    """The one row of an aggregate query (which always has one)."""
+    row = conn.execute(sql, params).fetchone()
+    assert row is not None
+    return row

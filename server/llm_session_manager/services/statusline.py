@@ -21,6 +21,7 @@ import apsw
 import msgspec
 
 from ..core.config import Config
+from ..store.limit_readings import Reading, latest
 from . import limits
 
 # --- what Claude Code sends (code.claude.com/docs/en/statusline) -----------------
@@ -156,14 +157,15 @@ def read_transcript(conn: apsw.Connection, path: Path) -> None:
 
 
 def _record(conn: apsw.Connection, payload: Payload, now: float) -> None:
-    readings = [limits.Reading("claude-code", name, w.used_percentage, _epoch(w.resets_at), now, now,
+    readings = [Reading("claude-code", name, w.used_percentage, _epoch(w.resets_at), now, now,
                                payload.session_id)
                 for name, w in _rate_windows(payload) if w.used_percentage is not None]
     if readings:
         from ..store import write_transaction
+        from ..store.limit_readings import record
 
         with write_transaction(conn):
-            limits.record(conn, readings)
+            record(conn, readings)
 
 
 def _rate_windows(payload: Payload) -> list[tuple[str, RateWindow]]:
@@ -218,12 +220,15 @@ _SESSION_COST = "SELECT count(*), coalesce(sum(cost_usd), 0.0), coalesce(sum(pri
 def _session_cost(conn: apsw.Connection, payload: Payload, sid: str | None) -> Figure | None:
     """The session's cost from its log (sub-agents included); Claude Code's own total before any is stored."""
     if sid:
-        responses, cost, unpriced = conn.execute(_SESSION_COST, (sid,)).fetchone()
+        responses, cost, unpriced = _one(conn, _SESSION_COST, (sid,))
         if responses and not unpriced:
             return Figure(cost, "exact")
     if payload.cost is not None and payload.cost.total_cost_usd is not None:
         return Figure(payload.cost.total_cost_usd, "official")
     return None
+
+
+_TODAY = "SELECT coalesce(sum(cost_usd), 0.0), coalesce(sum(unpriced), 0) FROM usage_quarters WHERE quarter >= ?"
 
 
 def _today_cost(conn: apsw.Connection, now: float) -> Figure | None:
@@ -233,10 +238,7 @@ def _today_cost(conn: apsw.Connection, now: float) -> Figure | None:
     lt = time.localtime(now)
     midnight = time.mktime((lt.tm_year, lt.tm_mon, lt.tm_mday, 0, 0, 0, 0, 0, -1))
     quarters.refresh(conn)
-    cost, unpriced = conn.execute(
-        "SELECT coalesce(sum(cost_usd), 0.0), coalesce(sum(unpriced), 0) FROM usage_quarters WHERE quarter >= ?",
-        (int(midnight) // quarters.QUARTER_HOUR,),
-    ).fetchone()
+    cost, unpriced = _one(conn, _TODAY, (int(midnight) // quarters.QUARTER_HOUR,))
     return Figure(cost, "estimated" if unpriced else "exact")
 
 
@@ -246,7 +248,7 @@ def _window(conn: apsw.Connection, payload: Payload, name: str, now: float) -> W
     for wname, w in _rate_windows(payload):
         if wname == name and w.used_percentage is not None:
             return Window(w.used_percentage, _epoch(w.resets_at), "official")
-    stored = limits.current(limits.latest(conn, "claude-code", name), now)
+    stored = limits.current(latest(conn, "claude-code", name), now)
     if stored is not None:
         return Window(stored.used_percent, stored.resets_at, "official")
     if name != limits.FIVE_HOUR:
@@ -273,7 +275,7 @@ def _health(conn: apsw.Connection, config: Config | None, sid: str, context: Fig
     from .working import since
 
     assert config is not None
-    errors, turns, started, last = conn.execute(_ERRORS, {"sid": sid}).fetchone()
+    errors, turns, started, last = _one(conn, _ERRORS, {"sid": sid})
     if started is None:
         return None
     stopped = health.stopped_after_s(config)
@@ -281,3 +283,10 @@ def _health(conn: apsw.Connection, config: Config | None, sid: str, context: Fig
     h = health.score(health.Signals(context.value if context else 0.0, max(0.0, last - working),
                                     max(0.0, now - last), errors, turns), config)
     return h.score, h.status
+
+
+def _one(conn: apsw.Connection, sql: str, params: tuple | dict) -> tuple:
+    """The one row of an aggregate query (which always has one)."""
+    row = conn.execute(sql, params).fetchone()
+    assert row is not None
+    return row
