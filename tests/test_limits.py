@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import apsw
 import pytest
-
 from conftest import append_codex_turn
 
 
 def iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def append_rate_limits(log: Path, ts: float, five: float, week: float, five_reset: float, week_reset: float,
@@ -133,3 +132,21 @@ def test_without_any_meter_claude_s_5_hour_window_ends_where_its_usage_block_end
     assert 0 < five["resets_in_seconds"] <= 5 * 3600 and five["tokens"] > 0 and five["cost_usd"] > 0
     assert week["sources"]["resets_at"] == "unknown" and week["used_percent"] is None
     assert claude["weekly_pacing"]["source"] == "unknown"
+
+
+def test_a_nearly_spent_meter_and_a_week_running_out_early_are_notified(cli, fixture_logs, tmp_path):
+    now = time.time()
+    reset = now + 3 * 86400
+    append_rate_limits(fixture_logs.recent, now - 2 * 3600, 50.0, 40.0, now + 3600, reset)
+    append_rate_limits(fixture_logs.recent, now - 60, 85.0, 50.0, now + 3600, reset)
+    config = tmp_path / "config.yaml"
+    config.write_text("notifications:\n  channels:\n    terminal: {}\n")
+    r = cli("notify", "check", "--dry-run", "--json", env={"LLM_SESSION_CONFIG": str(config)})
+    assert r.code == 0, r.err
+    sent = [n for n in r.json() if n["rule"] == "plan_limit"]
+    assert [n["title"] for n in sent] == ["codex 5-hour limit 85% used",
+                                         "codex weekly limit runs out before it resets"]
+
+    config.write_text("notifications:\n  channels:\n    terminal: {}\n  rules:\n    plan_limit: {percent: 90, pacing: false}\n")
+    r = cli("notify", "check", "--dry-run", "--json", "--no-scan", env={"LLM_SESSION_CONFIG": str(config)})
+    assert [n for n in r.json() if n["rule"] == "plan_limit"] == []

@@ -10,12 +10,11 @@ import json
 import re
 import shutil
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import apsw
 import pytest
-
 from conftest import FIXTURES
 
 SESSION = "9e8d7c6b-5a49-4382-9170-a1b2c3d4e5f6"
@@ -110,7 +109,7 @@ def test_the_session_cost_is_exact_from_its_transcript_and_grows_as_it_is_append
     # Only this transcript was read, up to its end: the next run starts there.
     assert stored("SELECT offset FROM source_files WHERE path = ?", str(claude)) == [(claude.stat().st_size,)]
 
-    append_response(claude, datetime.now(timezone.utc), output_tokens=20_000)
+    append_response(claude, datetime.now(UTC), output_tokens=20_000)
     second = cli("statusline", "--json", input=payload("max-plan", claude)).json()
     assert second["session_cost_usd"]["value"] > first["session_cost_usd"]["value"] + 0.25  # 20k Sonnet output
     assert second["today_cost_usd"]["value"] > 0.25  # and it happened today
@@ -150,7 +149,7 @@ def test_right_after_compact_there_is_no_context_figure_and_the_stored_weekly_re
 
 
 def test_without_rate_limits_the_5_hour_window_is_estimated_from_the_usage_block(cli, claude):
-    append_response(claude, datetime.now(timezone.utc), output_tokens=1_000)
+    append_response(claude, datetime.now(UTC), output_tokens=1_000)
     facts = cli("statusline", "--json", input=payload("api-key", claude)).json()
     assert facts["context_percent"]["source"] == "official"  # worked out from current_usage
     assert facts["context_percent"]["value"] == pytest.approx(100 * (5 + 1280 + 17780) / 200_000)
