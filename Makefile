@@ -66,6 +66,7 @@ bench: install
 	$(BIN)/python bench/analytics.py
 	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/watcher.py
+	$(BIN)/python bench/statusline.py
 
 # docs/cli.md's tables of commands and options, made from the parser (tests check them).
 docs: install

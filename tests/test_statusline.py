@@ -300,3 +300,20 @@ def test_uninstall_removes_ours_and_only_ours(cli, settings):
     r = cli("statusline", "uninstall")
     assert r.code == 1 and "another program's status line" in r.err
     assert json.loads(settings.read_text())["statusLine"]["command"] == "starship prompt"
+
+
+def test_appended_lines_without_a_response_are_left_for_the_next_read(cli, claude):
+    cli("statusline", input=payload("max-plan", claude))
+    size = claude.stat().st_size
+    prompt = {"parentUuid": None, "isSidechain": False, "userType": "external", "cwd": "/home/dev/shop",
+              "sessionId": SESSION, "version": "2.1.90", "gitBranch": "main", "type": "user",
+              "message": {"role": "user", "content": "and the tests?"},
+              "uuid": "c0000001-0000-4000-8000-000000000001", "timestamp": "2026-01-05T10:00:00.000Z"}
+    with claude.open("a") as f:
+        f.write(json.dumps(prompt, separators=(",", ":")) + "\n")
+    assert cli("statusline", input=payload("max-plan", claude)).code == 0
+    assert stored("SELECT offset FROM source_files WHERE path = ?", str(claude)) == [(size,)]
+    append_response(claude, datetime.now(UTC), output_tokens=100)
+    cli("statusline", input=payload("max-plan", claude))
+    assert stored("SELECT offset FROM source_files WHERE path = ?", str(claude)) == [(claude.stat().st_size,)]
+    assert stored("SELECT count(*) FROM messages WHERE text = 'and the tests?'") == [(1,)]

@@ -133,14 +133,19 @@ def facts(conn: apsw.Connection, payload: Payload, *, config: Config | None = No
     )
 
 
-_KNOWN = "SELECT size, mtime_ns, inode FROM source_files WHERE path = ?"
+_KNOWN = "SELECT size, mtime_ns, inode, offset FROM source_files WHERE path = ?"
+# New bytes without this hold no billed response: nothing the line shows changed.
+_USAGE_MARK = b'"usage"'
 
 
 def read_transcript(conn: apsw.Connection, path: Path) -> None:
     """Store what is new in one Claude Code transcript, from where the store stopped in it.
 
-    A transcript the store has read to its end costs a ``stat`` and one lookup;
-    only a changed one loads the ingest machinery (``ingest.import_files``).
+    A transcript the store has read to its end costs a ``stat`` and one lookup.
+    So do appended lines without a billed response (a prompt, a tool's result):
+    the line shows nothing they change, and the next read or scan stores them.
+    Only new usage loads the ingest machinery (``ingest.import_files``), whose
+    imports are most of what a status line costs.
     """
     path = Path(os.path.abspath(path))
     try:
@@ -148,12 +153,24 @@ def read_transcript(conn: apsw.Connection, path: Path) -> None:
     except OSError:
         return  # not written yet (the first line of a session), or gone
     row = conn.execute(_KNOWN, (str(path),)).fetchone()
-    if row is not None and tuple(row) == (st.st_size, st.st_mtime_ns, st.st_ino):
+    if row is not None and tuple(row[:3]) == (st.st_size, st.st_mtime_ns, st.st_ino):
+        return
+    if row is not None and row[2] == st.st_ino and row[3] <= st.st_size and not _new_usage(path, row[3], st.st_size):
         return
     from .. import ingest
     from ..sources import claude_code
 
     ingest.import_files(conn, claude_code.SOURCE, [path])
+
+
+def _new_usage(path: Path, offset: int, size: int) -> bool:
+    """Whether the bytes appended after ``offset`` may hold a billed response."""
+    try:
+        with path.open("rb") as f:
+            f.seek(offset)
+            return _USAGE_MARK in f.read(size - offset)
+    except OSError:
+        return True  # let ingest say what is wrong
 
 
 def _record(conn: apsw.Connection, payload: Payload, now: float) -> None:
