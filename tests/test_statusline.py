@@ -317,3 +317,20 @@ def test_appended_lines_without_a_response_are_left_for_the_next_read(cli, claud
     cli("statusline", input=payload("max-plan", claude))
     assert stored("SELECT offset FROM source_files WHERE path = ?", str(claude)) == [(claude.stat().st_size,)]
     assert stored("SELECT count(*) FROM messages WHERE text = 'and the tests?'") == [(1,)]
+
+
+def test_a_store_another_process_is_writing_still_gets_a_line_quickly(cli, claude):
+    import os
+
+    cli("statusline", input=payload("max-plan", claude))  # the store exists, the session is in it
+    append_response(claude, datetime.now(UTC), output_tokens=100)
+    writer = apsw.Connection(str(Path(os.environ["LLM_SESSION_DATA_DIR"]) / "sessions.db"))
+    writer.execute("BEGIN IMMEDIATE")  # as a long scan holds the write lock
+    try:
+        started = time.monotonic()
+        r = cli("statusline", "--no-color", input=payload("max-plan", claude))
+        took = time.monotonic() - started
+    finally:
+        writer.execute("ROLLBACK")
+    assert r.code == 0 and r.out.startswith("Sonnet 4.5 | ctx 23% | $")  # the whole line, from what is stored
+    assert "llm-session:" not in r.out and took < 5

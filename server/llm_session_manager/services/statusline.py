@@ -116,9 +116,12 @@ def facts(conn: apsw.Connection, payload: Payload, *, config: Config | None = No
     """
     now = time.time() if now is None else now
     want = (lambda name: not wanted or name in wanted)  # noqa: E731 -- a one-line question, asked seven times
-    if payload.transcript_path:
-        read_transcript(conn, Path(payload.transcript_path))
-    _record(conn, payload, now)
+    try:
+        if payload.transcript_path:
+            read_transcript(conn, Path(payload.transcript_path))
+        _record(conn, payload, now)
+    except apsw.BusyError:
+        pass  # another process is writing (a first scan): draw what the store has; the next run reads on
     sid = payload.session_id
     return Facts(
         model=_model(payload),
@@ -254,7 +257,10 @@ def _today_cost(conn: apsw.Connection, now: float) -> Figure | None:
 
     lt = time.localtime(now)
     midnight = time.mktime((lt.tm_year, lt.tm_mon, lt.tm_mday, 0, 0, 0, 0, 0, -1))
-    quarters.refresh(conn)
+    try:
+        quarters.refresh(conn)
+    except apsw.BusyError:
+        pass  # a scan is writing: its sums are brought up to date by the next reader
     cost, unpriced = _one(conn, _TODAY, (int(midnight) // quarters.QUARTER_HOUR,))
     return Figure(cost, "estimated" if unpriced else "exact")
 
