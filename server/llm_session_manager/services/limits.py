@@ -4,8 +4,8 @@ Subscription plans meter use in a 5-hour and a weekly window. Claude Code hands
 its status line the official readings (``rate_limits.five_hour`` /
 ``seven_day``: percent used and reset time); Codex writes the same into its
 rollout logs (``rate_limits.primary`` / ``secondary``). Each reading is kept
-as a time series in ``limit_readings`` (``record``): one row per value seen,
-with when it was first and last seen, so a reading's age is known.
+as a time series (``store/limit_readings.py``): one row per value seen, with
+when it was first and last seen, so a reading's age is known.
 
 ``report`` answers, per assistant and window, with every figure labelled:
 
@@ -30,7 +30,7 @@ from ..store.limit_readings import Reading, latest, same_reset, since
 FIVE_HOUR, SEVEN_DAY = "five_hour", "seven_day"
 WINDOWS = (FIVE_HOUR, SEVEN_DAY)
 WINDOW_SECONDS = {FIVE_HOUR: 5 * 3600, SEVEN_DAY: 7 * 86400}
-# The assistants whose plans have these windows; others are listed only with a reading.
+# The assistants whose plans have these windows and report them.
 PLAN_PROVIDERS = ("claude-code", "codex")
 # A reading whose window has reset is stale; one newer than this drives the weekly pace.
 _PACE_LOOKBACK_S = 24 * 3600
@@ -50,7 +50,7 @@ class LimitWindow(msgspec.Struct, kw_only=True):
     age_seconds: int | None  # since it was last seen
     tokens: int | None  # in the window, from the logs
     cost_usd: float | None
-    sources: dict[str, str]
+    sources: dict[str, Provenance]
 
 
 class WeeklyPacing(msgspec.Struct, kw_only=True):
@@ -60,7 +60,7 @@ class WeeklyPacing(msgspec.Struct, kw_only=True):
     runs_out_at: str | None
     resets_at: str | None
     runs_out_before_reset: bool | None
-    source: str  # estimated (from official readings) or unknown
+    source: Provenance  # estimated (from official readings) or unknown
     basis: str  # what the rate is taken from, in words
 
 
@@ -111,7 +111,7 @@ def report(conn: apsw.Connection, now: float | None = None) -> LimitsReport:
 
 def _window(conn: apsw.Connection, provider: str, window: str, now: float) -> LimitWindow:
     reading = current(latest(conn, provider, window), now)
-    sources: dict[str, str] = {}
+    sources: dict[str, Provenance] = {}
     used: float | None = None
     resets: float | None = None
     if reading is not None:

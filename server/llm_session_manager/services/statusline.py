@@ -115,7 +115,10 @@ def facts(conn: apsw.Connection, payload: Payload, *, config: Config | None = No
     ``config`` is only needed for the health score.
     """
     now = time.time() if now is None else now
-    want = (lambda name: not wanted or name in wanted)  # noqa: E731 -- a one-line question, asked seven times
+
+    def want(name: str) -> bool:
+        return not wanted or name in wanted
+
     try:
         if payload.transcript_path:
             read_transcript(conn, Path(payload.transcript_path))
@@ -123,15 +126,15 @@ def facts(conn: apsw.Connection, payload: Payload, *, config: Config | None = No
     except apsw.BusyError:
         pass  # another process is writing (a first scan): draw what the store has; the next run reads on
     sid = payload.session_id
+    context = _context(conn, payload, sid) if want("context") or want("health") else None
     return Facts(
         model=_model(payload),
-        context_percent=_context(conn, payload, sid) if want("context") else None,
+        context_percent=context if want("context") else None,
         session_cost=_session_cost(conn, payload, sid) if want("session") else None,
         today_cost=_today_cost(conn, now) if want("today") else None,
         five_hour=_window(conn, payload, limits.FIVE_HOUR, now) if want("five_hour") else None,
         seven_day=_window(conn, payload, limits.SEVEN_DAY, now) if want("weekly") else None,
-        health=_health(conn, config, sid, _context(conn, payload, sid), now)
-        if want("health") and config is not None and sid else None,
+        health=_health(conn, config, sid, context, now) if want("health") and config is not None and sid else None,
         now=now,
     )
 
