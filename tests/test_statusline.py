@@ -334,3 +334,17 @@ def test_a_store_another_process_is_writing_still_gets_a_line_quickly(cli, claud
         writer.execute("ROLLBACK")
     assert r.code == 0 and r.out.startswith("Sonnet 4.5 | ctx 23% | $")  # the whole line, from what is stored
     assert "llm-session:" not in r.out and took < 5
+
+
+def test_the_line_never_waits_for_a_first_scan_s_conversation_to_be_stored(cli, claude):
+    import os
+
+    cli("statusline", input=payload("max-plan", claude))
+    append_response(claude, datetime.now(UTC), output_tokens=100)
+    conn = apsw.Connection(str(Path(os.environ["LLM_SESSION_DATA_DIR"]) / "sessions.db"))
+    # What a usage-first scan of a big history leaves for its continuation to store.
+    conn.execute("UPDATE source_files SET conversation_offset = 0 WHERE path = ?", (str(claude),))
+    started = time.monotonic()
+    r = cli("statusline", "--no-color", input=payload("max-plan", claude))
+    assert r.code == 0 and r.out.startswith("Sonnet 4.5 | ctx 23% | $") and time.monotonic() - started < 5
+    assert stored("SELECT conversation_offset FROM source_files WHERE path = ?", str(claude)) == [(0,)]
