@@ -46,16 +46,36 @@ _SEEN = "UPDATE limit_readings SET seen_at = max(seen_at, ?) WHERE provider = ? 
 
 
 def record(conn: apsw.Connection, readings: Iterable[Reading]) -> None:
-    """Add ``readings`` to the series: a value unchanged since the latest reading only
-    moves its ``seen_at``. Call inside a write transaction."""
-    for r in readings:
-        last = latest(conn, r.provider, r.window)
-        if (last is not None and r.observed_at >= last.observed_at and last.used_percent == r.used_percent
-                and same_reset(last.resets_at, r.resets_at)):
-            conn.execute(_SEEN, (r.seen_at, r.provider, r.window, last.observed_at))
+    """Add ``readings`` to the series, oldest first: a value unchanged since the latest
+    reading only moves its ``seen_at``. Call inside a write transaction.
+
+    A cold scan of a long Codex history hands over a reading per response, nearly
+    all repeats: each series is looked up once, and only changes are written.
+    """
+    last: dict[tuple[str, str], Reading | None] = {}
+    moved: dict[tuple[str, str], Reading] = {}  # latest readings whose seen_at moved, to write once
+    for r in sorted(readings, key=lambda r: r.observed_at):
+        key = (r.provider, r.window)
+        prev = last[key] if key in last else latest(conn, *key)
+        if (prev is not None and r.observed_at >= prev.observed_at and prev.used_percent == r.used_percent
+                and same_reset(prev.resets_at, r.resets_at)):
+            if r.seen_at > prev.seen_at:
+                last[key] = moved[key] = prev._replace(seen_at=r.seen_at)
+            continue
+        if key in moved and prev is not None and r.observed_at >= prev.observed_at:
+            _seen(conn, moved.pop(key))  # the value it repeated changes now
+        conn.execute(_INSERT, (r.provider, r.window, r.observed_at, r.seen_at, r.used_percent, r.resets_at,
+                               r.session_id))
+        if prev is None or r.observed_at >= prev.observed_at:
+            last[key] = r  # an older reading (a log read late) joins the series without becoming its latest
         else:
-            conn.execute(_INSERT, (r.provider, r.window, r.observed_at, r.seen_at, r.used_percent, r.resets_at,
-                                   r.session_id))
+            last[key] = prev
+    for reading in moved.values():
+        _seen(conn, reading)
+
+
+def _seen(conn: apsw.Connection, r: Reading) -> None:
+    conn.execute(_SEEN, (r.seen_at, r.provider, r.window, r.observed_at))
 
 
 def same_reset(a: float | None, b: float | None) -> bool:
