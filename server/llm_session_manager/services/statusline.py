@@ -246,7 +246,7 @@ _SESSION_COST = "SELECT count(*), coalesce(sum(cost_usd), 0.0), coalesce(sum(pri
 
 
 def _session_cost(conn: apsw.Connection, payload: Payload, sid: str | None) -> Figure | None:
-    """The session's cost from its log (sub-agents included); Claude Code's own total before any is stored."""
+    """The session's cost from the store (its sub-agents' too, once read); Claude Code's own total before any is stored."""
     if sid:
         responses, cost, unpriced = _one(conn, _SESSION_COST, (sid,))
         if responses and not unpriced:
