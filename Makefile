@@ -67,6 +67,7 @@ bench: install
 	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/watcher.py
 	$(BIN)/python bench/hooks.py
+	$(BIN)/python bench/statusline.py
 
 # docs/cli.md's tables of commands and options, made from the parser (tests check them).
 docs: install

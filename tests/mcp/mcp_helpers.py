@@ -28,7 +28,7 @@ CLAUDE_A = "6f1c2a3b-4d5e-4f60-8a1b-2c3d4e5f6a7b"  # the earlier one, same proje
 CODEX_RECENT = "019c8a10-4b7e-7c21-9d3a-5e6f7a8b9c0d"  # Codex, in /home/dev/acme-api
 CONTRACT_TOOLS = {
     "list_sessions", "session_status", "usage", "recommend", "export_session", "search_history",
-    "optimize_context", "recall", "remember", "memorize_session",
+    "optimize_context", "recall", "remember", "memorize_session", "limits",
 }
 
 

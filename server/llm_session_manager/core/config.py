@@ -112,6 +112,18 @@ class HooksConfig(_Section, frozen=True):  # frozen like _Section: said again so
     session_start_tokens: Annotated[int, msgspec.Meta(ge=0)] = 0  # memories handed to a new session; 0: none
 
 
+StatuslineSegment = Literal["model", "context", "session", "today", "five_hour", "weekly", "health"]
+STATUSLINE_SEGMENTS: tuple[StatuslineSegment, ...] = ("model", "context", "session", "today", "five_hour", "weekly",
+                                                      "health")
+
+
+class StatuslineConfig(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
+    """The ``statusline:`` section: what ``llm-session statusline`` shows (docs/statusline.md)."""
+
+    segments: tuple[StatuslineSegment, ...] = STATUSLINE_SEGMENTS
+    format: str | None = None  # a template of {model} {context} ...; None: the segments joined by " | "
+
+
 class Config(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
     token_limits: dict[str, Annotated[int, msgspec.Meta(gt=0)]] = {}
     health_thresholds: HealthThresholds = HealthThresholds()
@@ -123,6 +135,7 @@ class Config(_Section, frozen=True):  # frozen like _Section: said again so type
     memory: MemoryConfig = MemoryConfig()
     notifications: Notifications = Notifications()
     hooks: HooksConfig = HooksConfig()
+    statusline: StatuslineConfig = StatuslineConfig()
 
     def source(self, provider: str) -> SourceConfig:
         """The settings for ``provider``; an unlisted provider is enabled with no extra paths."""

@@ -53,12 +53,18 @@ class BlockEndRule(Rule, frozen=True):  # frozen like _Section: said again so ty
     minutes_before: Positive = 15.0
 
 
+class PlanLimitRule(Rule, frozen=True):  # frozen like _Section: said again so type checkers see it
+    percent: Percent = 80.0  # an official 5-hour or weekly reading at least this high
+    pacing: bool = True  # also: at the current rate the weekly window runs out before it resets
+
+
 class NotifyRules(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
     health_warning: Rule = Rule()
     health_critical: Rule = Rule()
     context: ContextRule = ContextRule()
     daily_budget: BudgetRule = BudgetRule()
     block_end: BlockEndRule = BlockEndRule()
+    plan_limit: PlanLimitRule = PlanLimitRule()
 
 
 class DesktopChannel(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it

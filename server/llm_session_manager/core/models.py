@@ -97,13 +97,15 @@ class SessionRow(NamedTuple):
 class Batch:
     """Everything parsed from one chunk of one log file."""
 
-    __slots__ = ("file_refs", "malformed", "messages", "sessions", "skipped", "state", "usage", "warnings")
+    __slots__ = ("file_refs", "limits", "malformed", "messages", "sessions", "skipped", "state", "usage", "warnings")
 
     def __init__(self, state: bytes | None = None) -> None:
         self.sessions: dict[str, SessionRow] = {}
         self.usage: list[UsageRow] = []
         self.messages: list[MessageRow] = []
         self.file_refs: list[FileRefRow] = []
+        # The assistant's own plan-limit readings (store/limit_readings.py ``Reading`` values).
+        self.limits: list[tuple] = []
         self.malformed = 0
         # Which lines of the chunk were skipped, and why: (0-based line in the
         # chunk, reason), for ``scan --verbose`` to name them.

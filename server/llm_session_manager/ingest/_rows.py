@@ -34,6 +34,7 @@ class Rows(NamedTuple):
     file_refs: list[FileRefRow]
     contexts: list[tuple]
     files: list[tuple]
+    limits: list[tuple]  # plan-limit readings (store/limit_readings.py)
 
 
 def chunks(work: list[Work], chunk_bytes: int | None = None) -> list[list[Work]]:
@@ -75,7 +76,7 @@ def ingest(conn: apsw.Connection, chunks: list[list[Work]], part: Part = Part.AL
 
 def parse_chunk(chunk: list[Work], prices: pricing.PriceTable, usage_only: bool = False) -> Rows:
     """``chunk`` parsed into rows; ``usage_only``: what reports need, for ``Part.USAGE`` (``_files.read``)."""
-    rows = Rows(0, 0, [], [], [], [], [], [], [])
+    rows = Rows(0, 0, [], [], [], [], [], [], [], [])
     nbytes = malformed = 0
     latest: dict[str, UsageRow] = {}
     peaks: dict[str, int] = {}
@@ -95,6 +96,7 @@ def parse_chunk(chunk: list[Work], prices: pricing.PriceTable, usage_only: bool 
         )
         rows.messages.extend(batch.messages)
         rows.file_refs.extend(batch.file_refs)
+        rows.limits.extend(batch.limits)
         rows.sessions.extend(_session_values(s) for s in batch.sessions.values())
         _keep_latest(latest, peaks, batch.usage)
     rows.contexts.extend(

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import apsw
 
-from ..store import otlp_usage, quarters, session_sums, write_transaction
+from ..store import limit_readings, otlp_usage, quarters, session_sums, write_transaction
 
 if TYPE_CHECKING:
     from ._files import Work
@@ -48,7 +48,7 @@ def parse_part(parse: Callable[[list[Work]], Rows], part: Part, chunk: list[Work
     if part is Part.USAGE:
         return rows._replace(messages=[], file_refs=[])
     if part is Part.CONVERSATION:
-        return rows._replace(sessions=[], usage=[], contexts=[])
+        return rows._replace(sessions=[], usage=[], contexts=[], limits=[])
     return rows
 
 
@@ -73,6 +73,7 @@ def write(conn: apsw.Connection, rows: Rows, chunk: Sequence[Work] = (), part: P
         conn.executemany(_INSERT_FILE_REF, rows.file_refs)
         records = conn.total_changes() - before
         conn.executemany(_UPDATE_CONTEXT, rows.contexts)
+        limit_readings.record(conn, map(limit_readings.Reading._make, rows.limits))
         conn.executemany(_UPSERT_FILE, rows.files)
         read = {row[0] for row in rows.files}  # a file that could not be read has no row
         if part is Part.USAGE:

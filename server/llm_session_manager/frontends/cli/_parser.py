@@ -347,6 +347,30 @@ def _hook(kit: _Kit) -> None:
     p.add_argument("--background", metavar="JSON", help=argparse.SUPPRESS)  # the detached worker (runtime/hook_relay)
 
 
+def _statusline(kit: _Kit) -> None:
+    p = kit.add("statusline", "_statusline:cmd_statusline",
+                "one status line for Claude Code's statusLine command, from the JSON on stdin (docs/statusline.md)")
+    p.add_argument("--format", dest="template", metavar="TEMPLATE",
+                   help="the line as a template of {model} {context} {session} {today} {five_hour} {weekly} "
+                        "{health} (default: statusline.format, else the segments joined by ' | ')")
+    p.add_argument("--segments", metavar="LIST",
+                   help="comma-separated segments in order (default: statusline.segments)")
+    p.add_argument("--no-color", action="store_true", help="no colours (also when NO_COLOR is set)")
+    actions = p.add_subparsers(dest="statusline_command", metavar="ACTION")
+    for name, verb in (("install", "write"), ("uninstall", "remove")):
+        q = kit.action(actions, name, f"_statusline_install:cmd_statusline_{name}",
+                       f"{verb} the statusLine entry in Claude Code's settings.json")
+        q.add_argument("--settings", metavar="FILE",
+                       help="the settings file (default: $CLAUDE_CONFIG_DIR or ~/.claude, settings.json)")
+        q.add_argument("--force", action="store_true", help="replace (remove) another status line command")
+        q.add_argument("--print", action="store_true", help="show what would change; change nothing")
+
+
+def _limits(kit: _Kit) -> None:
+    kit.add("limits", "_limits:cmd_limits",
+            "5-hour and weekly plan limits per assistant: official readings, else estimates", scans=True)
+
+
 class _Command(NamedTuple):
     name: str
     build: Callable[[_Kit], None]
@@ -365,6 +389,7 @@ _COMMANDS = (
     _Command("pricing", _pricing), _Command("config", _config),
     _Command("otel", _otel),
     _Command("hooks", _hooks), _Command("hook", _hook),
+    _Command("statusline", _statusline), _Command("limits", _limits),
 )
 
 

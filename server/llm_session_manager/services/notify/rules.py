@@ -37,6 +37,7 @@ def evaluate(conn: apsw.Connection, config: Config, now: float) -> list[Notifica
             found += _context(session, config)
     found += _daily_budget(conn, config, now)
     found += _block_end(conn, config, now)
+    found += _plan_limit(conn, config, now)
     found.sort(key=lambda n: n.severity != "critical")  # stable: rule order otherwise
     return found
 
@@ -110,6 +111,40 @@ def _block_end(conn: apsw.Connection, config: Config, now: float) -> list[Notifi
         message=(f"The Claude usage block that began at {start} ends at {end} (in {left} min): "
                  f"{block.responses:,} responses, ${block.cost_usd:,.2f} so far. Limits reset then."),
     )]
+
+
+_WINDOW_NAMES = {"five_hour": "5-hour", "seven_day": "weekly"}
+
+
+def _plan_limit(conn: apsw.Connection, config: Config, now: float) -> list[Notification]:
+    """An assistant's own meter (official readings only) nearly spent, or the week running out early."""
+    from .. import limits
+
+    rule = config.notifications.rules.plan_limit
+    if not rule.enabled:
+        return []
+    found: list[Notification] = []
+    for a in limits.report(conn, now).assistants:
+        for w in a.windows:
+            if w.used_percent is None or w.sources.get("used_percent") != "official" or w.used_percent < rule.percent:
+                continue
+            name = _WINDOW_NAMES.get(w.window, w.window)
+            when = f", resets {w.resets_at}" if w.resets_at else ""
+            found.append(Notification(
+                rule="plan_limit", severity="warning", subject=f"{a.provider}:{w.window}:{w.resets_at}",
+                title=f"{a.provider} {name} limit {w.used_percent:g}% used",
+                message=(f"{a.provider}'s own meter says {w.used_percent:g}% of the {name} window is used "
+                         f"(alert at {rule.percent:g}%{when})."),
+            ))
+        p = a.weekly_pacing
+        if rule.pacing and p.runs_out_before_reset:
+            found.append(Notification(
+                rule="plan_limit", severity="warning", subject=f"{a.provider}:pacing:{p.resets_at}",
+                title=f"{a.provider} weekly limit runs out before it resets",
+                message=(f"At {p.percent_per_hour:g}%/h ({p.basis}) the weekly window runs out at {p.runs_out_at}; "
+                         f"it resets at {p.resets_at}."),
+            ))
+    return found
 
 
 def _name(s: Session) -> str:

@@ -39,8 +39,23 @@ class Info(Struct, gc=False):
     model_context_window: int | None = None
 
 
+class RateWindow(Struct, gc=False):
+    """One of Codex's plan windows: ``primary`` (5 hours), ``secondary`` (a week)."""
+
+    used_percent: float | None = None
+    window_minutes: int | None = None
+    resets_at: float | None = None  # unix seconds (newer releases)
+    resets_in_seconds: float | None = None  # from the line's time (older releases)
+
+
+class RateLimits(Struct, gc=False):
+    primary: RateWindow | None = None
+    secondary: RateWindow | None = None
+
+
 class TokenCount(Struct, gc=False):
     info: Info | None = None
+    rate_limits: RateLimits | None = None
 
 
 class Git(Struct, gc=False):

@@ -55,6 +55,8 @@ def _minus(now: Counts, before: Counts | None) -> Counts:
 
 
 def token_count(c: Chunk, line: Line[TokenCount]) -> None:
+    if line.payload.rate_limits is not None:
+        _rate_limits(c, line)
     s, info = c.s, line.payload.info
     if info is None or not line.timestamp:
         return
@@ -131,3 +133,21 @@ def _absorb(c: Chunk, rid: str, used: Counts, total: Counts | None) -> None:
             s.pending = [x for x in s.pending if x is not q]
             c.emitted.add(rid)
             return
+
+
+_WINDOWS = {300: "five_hour", 10080: "seven_day"}  # window_minutes -> limits' window names
+
+
+def _rate_limits(c: Chunk, line: Line[TokenCount]) -> None:
+    """Codex's own plan meter (``rate_limits.primary`` / ``secondary``) as official readings."""
+    rl = line.payload.rate_limits
+    ts = seconds(line.timestamp) if line.timestamp else None
+    if rl is None or ts is None:
+        return
+    for default, w in (("five_hour", rl.primary), ("seven_day", rl.secondary)):
+        if w is None or w.used_percent is None:
+            continue
+        name = _WINDOWS.get(w.window_minutes, default) if w.window_minutes is not None else default
+        resets = w.resets_at if w.resets_at is not None else (
+            ts + w.resets_in_seconds if w.resets_in_seconds is not None else None)
+        c.batch.limits.append(("codex", name, float(w.used_percent), resets, ts, ts, c.sid))

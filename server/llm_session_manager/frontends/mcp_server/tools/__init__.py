@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..tool import Tool
-from . import context, history, memory, sessions, usage
+from . import context, history, limits, memory, sessions, usage
 
 TOOLS: dict[str, Tool] = {
     t.name: t
@@ -18,5 +18,6 @@ TOOLS: dict[str, Tool] = {
         memory.recall,
         memory.remember,
         memory.memorize_session,
+        limits.limits,
     )
 }
