@@ -26,17 +26,16 @@ install says so.
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
-import time
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ...core import assistant_files
+from ...core.assistant_files import codex_config, gemini_settings
 from ...core.errors import BadInput
-from . import _claude_settings
 
 CLIENTS = ("claude-code", "codex", "gemini")
 EVENTS = ("SessionStart", "PreCompact", "Stop", "SubagentStop", "SessionEnd")
@@ -57,10 +56,7 @@ class Change(NamedTuple):
 
 def program() -> list[str]:
     """How an assistant should start ``llm-session``: an absolute path, as hooks run with a bare PATH."""
-    from ..mcp_server.install import server_command
-
-    command, args = server_command()
-    return [command, *args[:-1]]  # server_command ends with "mcp"
+    return assistant_files.llm_session_command()
 
 
 def command_for(event: str, client: str = "claude-code") -> str:
@@ -151,11 +147,11 @@ def _with_ours(settings: dict[str, Any], client: str = "claude-code") -> dict[st
 
 def install_claude(path: Path, now: float | None = None, client: str = "claude-code") -> Change:
     """Our hooks in a ``settings.json`` of Claude Code's (or, ``client``, Gemini CLI's) shape."""
-    settings = _claude_settings.read(path)
+    settings = assistant_files.read_json(path)
     wanted = _with_ours(settings, client)
     if sorted(_mine(settings)) == sorted(_mine(wanted)):
         return Change(client, path, False, None, claude_events(settings)[0])
-    backup = _claude_settings.write(path, wanted, now)
+    backup = assistant_files.write_json(path, wanted, now)
     return Change(client, path, True, backup, claude_events(wanted)[0])
 
 
@@ -168,19 +164,12 @@ def _mine(settings: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 
 def uninstall_claude(path: Path, now: float | None = None, client: str = "claude-code") -> Change:
-    settings = _claude_settings.read(path)
+    settings = assistant_files.read_json(path)
     if not claude_events(settings)[0]:
         return Change(client, path, False, None, [])
-    backup = _claude_settings.write(path, _without_ours(settings), now)
+    backup = assistant_files.write_json(path, _without_ours(settings), now)
     return Change(client, path, True, backup, [])
 
-
-def gemini_settings(env: Mapping[str, str] | None = None, home: Path | None = None) -> Path:
-    """Gemini CLI's user settings: ``$GEMINI_CLI_HOME/.gemini/settings.json``, else ``~/.gemini/settings.json``."""
-    env = os.environ if env is None else env
-    cli_home = env.get("GEMINI_CLI_HOME", "").strip()
-    base = Path(cli_home).expanduser() if cli_home else (Path.home() if home is None else home)
-    return base / ".gemini" / "settings.json"
 
 
 # --- Codex ---------------------------------------------------------------------
@@ -188,12 +177,6 @@ def gemini_settings(env: Mapping[str, str] | None = None, home: Path | None = No
 _HEADER = re.compile(r"^\s*\[")
 _NOTIFY = re.compile(r"^\s*notify\s*=")
 
-
-def codex_config(env: Mapping[str, str] | None = None, home: Path | None = None) -> Path:
-    env = os.environ if env is None else env
-    home = Path.home() if home is None else home
-    codex_home = env.get("CODEX_HOME", "").strip()
-    return (Path(codex_home).expanduser() if codex_home else home / ".codex") / "config.toml"
 
 
 def codex_notify(text: str) -> list[str] | None:
@@ -226,7 +209,7 @@ def _notify_span(lines: list[str]) -> tuple[int, int] | None:
 
 
 def install_codex(path: Path, now: float | None = None) -> Change:
-    text = _read_text(path)
+    text = assistant_files.read_text(path) or ""
     current = codex_notify(text)
     wanted = [*program(), "hook", CODEX_EVENT]
     if current == wanted:
@@ -250,12 +233,12 @@ def install_codex(path: Path, now: float | None = None) -> Change:
     new = "".join(lines)
     if codex_notify(new) != wanted:
         raise BadInput(f"{path} defines notify in a form this installer does not edit; add by hand:\n{line}")
-    backup = _write_text(path, new, text, now)
+    backup = assistant_files.write(path, new, now)
     return Change("codex", path, True, backup, [CODEX_EVENT])
 
 
 def uninstall_codex(path: Path, now: float | None = None) -> Change:
-    text = _read_text(path)
+    text = assistant_files.read_text(path) or ""
     current = codex_notify(text)
     if current is None or not is_ours(shlex.join(current)):
         return Change("codex", path, False, None, [])
@@ -265,7 +248,7 @@ def uninstall_codex(path: Path, now: float | None = None) -> Change:
         raise BadInput(f"{path}: notify is set in a form this uninstaller does not edit; remove it by hand")
     end = span[1] + (1 if span[0] == 0 and span[1] < len(lines) and not lines[span[1]].strip() else 0)
     del lines[span[0]:end]
-    backup = _write_text(path, "".join(lines), text, now)
+    backup = assistant_files.write(path, "".join(lines), now)
     return Change("codex", path, True, backup, [])
 
 
@@ -275,31 +258,6 @@ def _toml_array(words: list[str]) -> str:
     return "[" + ", ".join(json.dumps(w) for w in words) + "]"
 
 
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return ""
-    except OSError as e:
-        raise BadInput(f"cannot read {path}: {e.strerror}") from e
-
-
-def _write_text(path: Path, text: str, old: str, now: float | None) -> Path | None:
-    import shutil
-
-    backup = None
-    try:
-        if path.exists():
-            stamp = time.strftime("%Y%m%dT%H%M%S", time.localtime(now))
-            backup = path.with_name(f"{path.name}.bak-{stamp}")
-            shutil.copy2(path, backup)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.llm-session-tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as e:
-        raise BadInput(f"cannot write {path}: {e.strerror}") from e
-    return backup
 
 
 # --- both ----------------------------------------------------------------------
@@ -315,11 +273,11 @@ class Status(NamedTuple):
 
 def status(client: str) -> Status:
     if client in ("claude-code", "gemini"):
-        path = _claude_settings.settings_path() if client == "claude-code" else gemini_settings()
-        ours, others = claude_events(_claude_settings.read(path))
+        path = assistant_files.claude_settings() if client == "claude-code" else gemini_settings()
+        ours, others = claude_events(assistant_files.read_json(path))
         return Status(client, path, path.exists(), ours, others)
     path = codex_config()
-    current = codex_notify(_read_text(path))
+    current = codex_notify(assistant_files.read_text(path) or "")
     mine = current is not None and is_ours(shlex.join(current))
     return Status(client, path, path.exists(), [CODEX_EVENT] if mine else [], int(current is not None and not mine))
 
@@ -329,7 +287,7 @@ def install(client: str) -> Change:
         return install_codex(codex_config())
     if client == "gemini":
         return install_claude(gemini_settings(), client=client)
-    return install_claude(_claude_settings.settings_path())
+    return install_claude(assistant_files.claude_settings())
 
 
 def uninstall(client: str) -> Change:
@@ -337,4 +295,4 @@ def uninstall(client: str) -> Change:
         return uninstall_codex(codex_config())
     if client == "gemini":
         return uninstall_claude(gemini_settings(), client=client)
-    return uninstall_claude(_claude_settings.settings_path())
+    return uninstall_claude(assistant_files.claude_settings())

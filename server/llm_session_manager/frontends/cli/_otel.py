@@ -22,14 +22,12 @@ value someone else set (another collector) never replaced without ``--force``.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import sys
-import time
 import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ...core import assistant_files
 from ...core.errors import BadInput
 
 if TYPE_CHECKING:
@@ -47,8 +45,8 @@ def cmd_otel_setup(ctx: Context) -> None:
     snippet, new_text, old_text = _settings(a.client, path, endpoint, a.force)
     backup = None
     changed = new_text != old_text
-    if a.write and changed:
-        backup = _write(path, new_text, old_text)
+    if a.write and new_text is not None and changed:
+        backup = assistant_files.write(path, new_text)
     result = {"client": a.client, "path": str(path), "endpoint": endpoint, "snippet": snippet,
               "written": bool(a.write and changed), "changed": changed,
               "backup": str(backup) if backup else None}
@@ -66,12 +64,9 @@ def cmd_otel_setup(ctx: Context) -> None:
 
 
 def _path(client: str) -> Path:
-    home, env = Path.home(), os.environ
     if client == "claude-code":
-        return (Path(env["CLAUDE_CONFIG_DIR"]) if env.get("CLAUDE_CONFIG_DIR") else home / ".claude") / "settings.json"
-    if client == "codex":
-        return (Path(env["CODEX_HOME"]) if env.get("CODEX_HOME") else home / ".codex") / "config.toml"
-    return home / ".gemini" / "settings.json"
+        return assistant_files.claude_settings()
+    return assistant_files.codex_config() if client == "codex" else assistant_files.gemini_settings()
 
 
 def _claude_env(endpoint: str) -> dict[str, str]:
@@ -85,7 +80,7 @@ def _gemini_telemetry(endpoint: str) -> dict[str, Any]:
 
 def _settings(client: str, path: Path, endpoint: str, force: bool) -> tuple[str, str | None, str | None]:
     """The snippet to show, the file's new text and its old one (None: no file)."""
-    old = _read(path)
+    old = assistant_files.read_text(path)
     if client == "codex":
         return _codex(path, endpoint, old)
     key, ours = ("env", _claude_env(endpoint)) if client == "claude-code" else ("telemetry", _gemini_telemetry(endpoint))
@@ -127,29 +122,3 @@ def _codex(path: Path, endpoint: str, old: str | None) -> tuple[str, str | None,
     sep = "" if not text or text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
     return block, text + sep + block, old
 
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    except OSError as e:
-        raise BadInput(f"cannot read {path}: {e.strerror}") from e
-
-
-def _write(path: Path, text: str | None, old: str | None) -> Path | None:
-    assert text is not None  # changed: only an unchanged file comes back as None
-    backup = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if old is not None:
-            backup = path.with_name(f"{path.name}.bak-{time.strftime('%Y%m%dT%H%M%S')}")
-            shutil.copy2(path, backup)
-        tmp = path.with_name(f".{path.name}.llm-session-tmp")
-        tmp.write_text(text, encoding="utf-8")
-        if path.exists():
-            shutil.copymode(path, tmp)
-        os.replace(tmp, path)
-    except OSError as e:
-        raise BadInput(f"cannot write {path}: {e.strerror}") from e
-    return backup

@@ -11,16 +11,13 @@ changing it, and never replaces another program's status line without
 from __future__ import annotations
 
 import json
-import os
 import shlex
-import shutil
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
+from ...core import assistant_files
 from ...core.errors import BadInput
 from ._context import Context
 
@@ -36,21 +33,12 @@ class Outcome(msgspec.Struct):
 
 
 def settings_path(given: str | None = None) -> Path:
-    if given:
-        return Path(given).expanduser()
-    raw = os.environ.get("CLAUDE_CONFIG_DIR", "").split(",")[0].strip()
-    return (Path(raw).expanduser() if raw else Path.home() / ".claude") / "settings.json"
+    return Path(given).expanduser() if given else assistant_files.claude_settings()
 
 
 def command_line() -> str:
     """How Claude Code should run us: an absolute path, as it runs commands with its own PATH."""
-    script = Path(sys.executable).with_name("llm-session")
-    if script.exists():
-        return f"{shlex.quote(str(script))} statusline"
-    found = shutil.which("llm-session")
-    if found:
-        return f"{shlex.quote(str(Path(found).resolve()))} statusline"
-    return f"{shlex.quote(sys.executable)} -m llm_session_manager statusline"
+    return shlex.join(assistant_files.llm_session_command("statusline"))
 
 
 def is_ours(entry: object) -> bool:
@@ -60,7 +48,7 @@ def is_ours(entry: object) -> bool:
 
 
 def install(path: Path, *, force: bool = False, dry_run: bool = False, now: float | None = None) -> Outcome:
-    data, text = _load(path)
+    data = assistant_files.read_json(path)
     entry = {"type": "command", "command": command_line(), "padding": 0}
     old = data.get(KEY)
     if old == entry:
@@ -69,12 +57,12 @@ def install(path: Path, *, force: bool = False, dry_run: bool = False, now: floa
         raise BadInput(f"{path} already has a status line ({_shown(old)}); it is left as it is. "
                        "Use --force to replace it (the file is backed up first)")
     data[KEY] = entry
-    backup = None if dry_run else _write(path, data, text, now)
+    backup = None if dry_run else _backup_name(assistant_files.write_json(path, data, now))
     return Outcome(str(path), True, backup, entry, "updated" if old is not None else "installed")
 
 
 def uninstall(path: Path, *, force: bool = False, dry_run: bool = False, now: float | None = None) -> Outcome:
-    data, text = _load(path)
+    data = assistant_files.read_json(path)
     old = data.get(KEY)
     if old is None:
         return Outcome(str(path), False, None, None, "absent")
@@ -82,7 +70,7 @@ def uninstall(path: Path, *, force: bool = False, dry_run: bool = False, now: fl
         raise BadInput(f"{path} has another program's status line ({_shown(old)}); it is left as it is. "
                        "Use --force to remove it anyway")
     del data[KEY]
-    backup = None if dry_run else _write(path, data, text, now)
+    backup = None if dry_run else _backup_name(assistant_files.write_json(path, data, now))
     return Outcome(str(path), True, backup, None, "removed")
 
 
@@ -91,42 +79,8 @@ def _shown(entry: object) -> str:
     return repr(command) if isinstance(command, str) else json.dumps(entry)[:80]
 
 
-def _load(path: Path) -> tuple[dict[str, Any], str | None]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return {}, None
-    except OSError as e:
-        raise BadInput(f"cannot read {path}: {e.strerror}") from e
-    if not text.strip():
-        return {}, text
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise BadInput(f"cannot parse {path} ({e.msg} at line {e.lineno}); it is left as it is") from None
-    if not isinstance(data, dict):
-        raise BadInput(f"{path} does not hold a JSON object; it is left as it is")
-    return data, text
-
-
-def _write(path: Path, data: dict[str, Any], old_text: str | None, now: float | None) -> str | None:
-    """Write ``data`` (after a backup of the old file): atomically, keeping the file's mode."""
-    backup = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if old_text is not None:
-            stamp = time.strftime("%Y%m%dT%H%M%S", time.localtime(now))
-            backup_path = path.with_name(f"{path.name}.bak-{stamp}")
-            shutil.copy2(path, backup_path)
-            backup = str(backup_path)
-        tmp = path.with_name(f".{path.name}.llm-session-tmp")
-        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        if old_text is not None:
-            shutil.copymode(path, tmp)
-        os.replace(tmp, path)
-    except OSError as e:
-        raise BadInput(f"cannot write {path}: {e.strerror}") from e
-    return backup
+def _backup_name(backup: Path | None) -> str | None:
+    return None if backup is None else str(backup)
 
 
 def cmd_statusline_install(ctx: Context) -> None:

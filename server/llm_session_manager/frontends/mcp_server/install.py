@@ -23,14 +23,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import sys
-import time
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ...core import assistant_files
 from ...core.errors import BadInput
 
 SERVER_NAME = "llm-session"
@@ -55,13 +54,8 @@ class Outcome(NamedTuple):
 
 def server_command() -> tuple[str, list[str]]:
     """How a client should start ``llm-session mcp``: an absolute path, as clients run with a bare PATH."""
-    script = Path(sys.executable).with_name("llm-session")
-    if script.exists():
-        return str(script), ["mcp"]
-    found = shutil.which("llm-session")
-    if found:
-        return str(Path(found).resolve()), ["mcp"]
-    return sys.executable, ["-m", "llm_session_manager", "mcp"]
+    command, *args = assistant_files.llm_session_command("mcp")
+    return command, args
 
 
 def target(client: str, scope: str = "user", *, home: Path | None = None, cwd: Path | None = None,
@@ -87,16 +81,15 @@ def target(client: str, scope: str = "user", *, home: Path | None = None, cwd: P
         path = cwd / ".vscode" / "mcp.json" if project else _vscode_user_dir(home, env) / "mcp.json"
         return Target(client, scope, path, "servers", {"type": "stdio", "command": command, "args": args})
     if client == "codex":
-        codex_home = Path(env["CODEX_HOME"]) if env.get("CODEX_HOME") and not project else None
-        path = cwd / ".codex" / "config.toml" if project else (codex_home or home / ".codex") / "config.toml"
+        path = cwd / ".codex" / "config.toml" if project else assistant_files.codex_config(env, home)
         return Target(client, scope, path, None, {"command": command, "args": args})
-    path = (cwd if project else home) / ".gemini" / "settings.json"
+    path = cwd / ".gemini" / "settings.json" if project else assistant_files.gemini_settings(env, home)
     return Target(client, scope, path, "mcpServers", {"command": command, "args": args})
 
 
 def install(t: Target, *, dry_run: bool = False, now: float | None = None) -> Outcome:
     """Write ``t``'s entry into its file (unless ``dry_run``); what was (or would be) done."""
-    old_text = _read(t.path)
+    old_text = assistant_files.read_text(t.path)
     if t.key is None:
         new_text, snippet = _toml_with_entry(t, old_text)
     else:
@@ -104,12 +97,8 @@ def install(t: Target, *, dry_run: bool = False, now: float | None = None) -> Ou
     changed = new_text != old_text
     backup = None
     if changed and not dry_run:
-        if old_text is not None:
-            stamp = time.strftime("%Y%m%dT%H%M%S", time.localtime(now))
-            backup = t.path.with_name(f"{t.path.name}.bak-{stamp}")
-            shutil.copy2(t.path, backup)
         assert new_text is not None  # changed: only an unchanged text comes back as None
-        _write_atomically(t.path, new_text)
+        backup = assistant_files.write(t.path, new_text, now)
     return Outcome(t.path, changed, backup, snippet)
 
 
@@ -182,28 +171,6 @@ def _toml_with_entry(t: Target, old_text: str | None) -> tuple[str | None, str]:
     return new, block
 
 
-# --- files -------------------------------------------------------------------
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    except OSError as e:
-        raise BadInput(f"cannot read {path}: {e.strerror}") from e
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.llm-session-tmp")
-        tmp.write_text(text, encoding="utf-8")
-        if path.exists():
-            shutil.copymode(path, tmp)
-        os.replace(tmp, path)
-    except OSError as e:
-        raise BadInput(f"cannot write {path}: {e.strerror}") from e
 
 
 def _vscode_user_dir(home: Path, env: Mapping[str, str]) -> Path:
