@@ -15,7 +15,7 @@ from ..core.models import FileRefRow, MessageRow, SessionRow, UsageRow
 from ..sources import is_totals
 from ._files import Work, read
 from ._parallel import parsed
-from ._store import Outcome, Part, parse_part, write
+from ._store import NewKeys, Outcome, Part, parse_part, write
 
 # New bytes per transaction: commits stay rare in a cold scan (each one writes
 # the index pages it touched again) and memory stays flat on a multi-GB history.
@@ -67,8 +67,9 @@ def ingest(conn: apsw.Connection, chunks: list[list[Work]], part: Part = Part.AL
     gc.disable()
     try:
         parse = partial(parse_part, partial(parse_chunk, prices=prices, usage_only=part is Part.USAGE), part)
+        new_keys = NewKeys.if_empty(conn) if chunks and part is not Part.CONVERSATION else None
         for chunk, rows in zip(chunks, parsed(parse, chunks, Rows), strict=True):
-            yield write(conn, rows, chunk, part)
+            yield write(conn, rows, chunk, part, new_keys)
     finally:
         gc.enable()
 
