@@ -4,6 +4,7 @@ copy of every response as the upsert each later scan uses."""
 
 from __future__ import annotations
 
+import random
 import shutil
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 
 from conftest import FIXTURES
 from llm_session_manager import ingest
-from llm_session_manager.core import config
+from llm_session_manager.core import config, pricing
 from llm_session_manager.ingest import _rows, _store
 from llm_session_manager.store import connect, write_transaction
 
@@ -71,3 +72,21 @@ def test_a_copy_another_process_stored_meanwhile_is_merged_not_an_error(tmp_path
     assert not new_keys.active  # every later chunk takes the upsert
     assert conn.execute("SELECT dedup_key, output_tokens, sidechain FROM usage ORDER BY dedup_key").fetchall() == [
         ("msg_0:req_0", 1, 0), ("msg_1:req_1", 3, 0), ("msg_2:req_2", 50, 0)]  # the main-chain copy wins
+
+
+def test_ingest_prices_every_response_to_the_same_float_as_the_table():
+    # Ingest prices responses within the 200k tier from rates per model (``_rows.Costs``):
+    # every model of the table, every kind of token alone and mixed, at and past the tier.
+    prices = pricing.load_table()
+    costs = _rows.Costs(prices)
+    rng = random.Random(16)
+    counts = [0, 1, 7, 4_321, 199_999, 200_000, 200_001, 1_250_000]
+    models = [*prices.models, "claude-sonnet-4-5-20250929", "a-model-without-a-price", "llama3:8b"]
+    for model in models:
+        for _ in range(40):
+            fresh, output, read, hour = (rng.choice(counts) for _ in range(4))
+            written = hour + rng.choice(counts)
+            for tiered in (True, False):
+                want = prices.cost(model, fresh, output, written, read, cache_creation_1h_tokens=hour, tiered=tiered)
+                got = costs(model, fresh, output, written, read, hour, tiered)
+                assert got == want and type(got) is type(want), (model, fresh, output, written, read, hour, tiered)

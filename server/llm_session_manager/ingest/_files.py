@@ -32,7 +32,7 @@ from ..core.config import Config
 from ..core.models import Batch
 from ..sources import SOURCES, Source, plugins
 from ..sources.base import warn, warnings_into
-from ._redact import without_secrets
+from ._redact import state_without_secrets
 
 HEAD_BYTES = 64
 TAIL_BYTES = 4096  # the bytes before the offset whose checksum tells a rewrite
@@ -226,7 +226,8 @@ def read(item: Work, usage_only: bool = False) -> tuple[Batch, tuple]:
         batch = _parse(item, data[:end], usage_only) if end else Batch(item.state)
         if batch.skipped and log.isEnabledFor(logging.INFO):
             _log_skipped(item, data[:end], batch.skipped)
-    batch = without_secrets(batch)
+    if batch.state:  # stored with the file's row, here; the text is redacted by the caller (``_redact``)
+        batch.state = state_without_secrets(batch.state)
     if batch.warnings:
         batch.warnings = [f"{item.path}: {w}" for w in batch.warnings]
     st = item.stat
