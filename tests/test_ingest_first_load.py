@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,14 @@ def test_a_response_copied_into_a_later_transaction_keeps_its_fullest_copy(
     monkeypatch.setattr(_rows, "CHUNK_BYTES", 1)
     per_log = _first_scan(claude, tmp_path / "per-log.db", sandbox_home)
     assert per_log == whole
-    assert len(whole) == 12  # the responses counted by hand in the fixtures' README
+    # The responses counted by hand in the fixtures' README, each the copy with most tokens.
+    assert len(whole) == 12
+    days: dict[str, list[int]] = {}
+    for row in whole:
+        day = days.setdefault(time.strftime("%Y-%m-%d", time.gmtime(row[2])), [0, 0, 0, 0])
+        for n, tokens in enumerate(row[4:8]):
+            day[n] += tokens
+    assert days == {"2025-08-14": [32, 812, 11160, 68660], "2025-08-15": [47, 992, 13030, 67070]}
 
 
 def test_later_copies_of_a_first_load_go_through_the_upsert(tmp_path: Path):

@@ -41,8 +41,9 @@ class NewKeys:
     resumed session's log), so every row goes in through an upsert that keeps the
     better copy (``_INSERT_USAGE``). SQLite pays that upsert an extra seek of the
     key's index for every row, a third of a first ``usage``'s storing, while on
-    an empty table only a key an earlier chunk of this load stored can clash: the
-    others go in by a plain ``INSERT`` (a chunk's keys are unique). A hash shared
+    an empty table only a key an earlier row of this load stored can clash (a
+    resumed session's log repeats its predecessor's responses): the others go in
+    by a plain ``INSERT``, and the repeats after them by the upsert. A hash shared
     by two keys only sends a row the slow, always right, way. Another process
     storing usage meanwhile makes the plain ``INSERT`` fail; the chunk then goes
     through the upsert, as does every chunk after it.
