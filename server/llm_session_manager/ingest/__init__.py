@@ -75,6 +75,7 @@ def scan(
     if later and sum(w.stat.st_size - w.offset for w in lines) >= _conversation.DEFER_BYTES:
         deferred = lines
         work = [w for w in work if w.source.layout != "lines"]
+        _conversation.leave_checkpoints(conn)
     with bulk_load(conn, first_big_load, restore=not deferred):
         result = _run(conn, work, len(found), warnings, started, progress, deferred)
     if later and (deferred or behind):

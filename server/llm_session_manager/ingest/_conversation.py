@@ -120,6 +120,16 @@ def store_pending(conn: apsw.Connection, progress: Callable[[int, int], None] | 
     return stored
 
 
+def leave_checkpoints(conn: apsw.Connection) -> None:
+    """Leave copying the write-ahead log into the store to the continuation, which
+    writes much more right after (its commits and its close checkpoint): a first
+    ``usage`` then neither copies its pages twice nor waits for the disk (an
+    ``fsync`` per checkpoint) before its report. SQLite reads the log as the store."""
+    if mode() == "later":
+        conn.execute("PRAGMA wal_autocheckpoint=0")
+        conn.config(apsw.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1)
+
+
 def continue_later(conn: apsw.Connection) -> None:
     """Have the conversation left for later stored: by a continuation started once this
     process has printed its answer, or (``inline``) here and now."""
