@@ -146,8 +146,7 @@ def _changed(
     """The logs whose stat moved since the store last read them, with where to resume.
 
     A file the store read as another provider's (an export imported with the
-    wrong ``--as``) is read afresh. Most logs are unchanged on a rescan, so only
-    the changed ones get a ``Path``. A log ``behind`` on its conversation
+    wrong ``--as``) is read afresh. A log ``behind`` on its conversation
     (path -> offset and parser state it is stored up to) resumes from there.
     """
     work = []
@@ -170,10 +169,9 @@ def _changed(
                 offset, state = behind[path]
                 # Its tail checksum is of the bytes before the usage's offset, not this one.
                 old = old._replace(offset=offset, state=state, tail=None)
-        file = Path(path)
         changed = Stat(st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-        offset, state = start(source, file, changed, old)
-        work.append(Work(source, file, changed, offset, state))
+        offset, state = start(source, path, changed, old)
+        work.append(Work(source, path, changed, offset, state))
     return work
 
 

@@ -109,7 +109,7 @@ def store_pending(conn: apsw.Connection, progress: Callable[[int, int], None] | 
             # Gone or replaced: the next scan reads it afresh, conversation and all.
             conn.execute(_FORGET, (path,))
             continue
-        work.append(Work(source, Path(path), Stat(inode, offset, st.st_mtime_ns, st.st_ctime_ns), start, state))
+        work.append(Work(source, path, Stat(inode, offset, st.st_mtime_ns, st.st_ctime_ns), start, state))
     stored = 0
     chunks = chunks_of(work, CHUNK_BYTES)  # smaller than a scan's: the messages are the bulk
     for done, outcome in enumerate(ingest(conn, chunks, Part.CONVERSATION), 1):

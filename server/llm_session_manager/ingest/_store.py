@@ -129,10 +129,9 @@ def write(conn: apsw.Connection, rows: Rows, chunk: Sequence[Work] = (), part: P
         conn.executemany(_UPSERT_FILE, rows.files)
         read = {row[0] for row in rows.files}  # a file that could not be read has no row
         if part is Part.USAGE:
-            conn.executemany(_CONVERSATION_FROM, [(str(w.path), w.offset, w.state) for w in chunk
-                                                  if str(w.path) in read])
+            conn.executemany(_CONVERSATION_FROM, [(w.path, w.offset, w.state) for w in chunk if w.path in read])
         else:
-            conn.executemany(_CONVERSATION_DONE, [(str(w.path), w.offset) for w in chunk if str(w.path) in read])
+            conn.executemany(_CONVERSATION_DONE, [(w.path, w.offset) for w in chunk if w.path in read])
     touched = sorted({s[0] for s in rows.sessions})
     return Outcome(rows.nbytes, records, rows.malformed, touched, rows.warnings)
 
@@ -148,7 +147,7 @@ def _write_conversation(conn: apsw.Connection, rows: Rows, chunk: Sequence[Work]
         conn.executemany(_INSERT_FILE_REF, rows.file_refs)
         records = conn.total_changes() - before
         conn.executemany(_CONVERSATION_UP_TO, [
-            (str(w.path), w.offset, w.stat.st_ino, *ends[str(w.path)]) for w in chunk if str(w.path) in ends
+            (w.path, w.offset, w.stat.st_ino, *ends[w.path]) for w in chunk if w.path in ends
         ])
     return Outcome(rows.nbytes, records, rows.malformed, [], rows.warnings)
 
