@@ -64,6 +64,9 @@ DEFER_BYTES = 16 << 20
 # New bytes per conversation transaction: a continuation killed loses little.
 CHUNK_BYTES = 4 << 20
 NICE = 10
+# Pages of write-ahead log a first usage may leave for its continuation to copy
+# into the store (SQLite's default: 1,000); 64 MB at our page size.
+WAL_PAGES = 4096
 
 _PENDING = "SELECT path, provider, inode, offset, conversation_offset, conversation_state FROM source_files" \
            " WHERE conversation_offset IS NOT NULL ORDER BY path"
@@ -124,9 +127,10 @@ def leave_checkpoints(conn: apsw.Connection) -> None:
     """Leave copying the write-ahead log into the store to the continuation, which
     writes much more right after (its commits and its close checkpoint): a first
     ``usage`` then neither copies its pages twice nor waits for the disk (an
-    ``fsync`` per checkpoint) before its report. SQLite reads the log as the store."""
+    ``fsync`` per checkpoint) before its report. SQLite reads the log as the store.
+    The log may grow to ``WAL_PAGES`` first (22 MB for 200 MB of Claude Code logs)."""
     if mode() == "later":
-        conn.execute("PRAGMA wal_autocheckpoint=0")
+        conn.execute(f"PRAGMA wal_autocheckpoint={WAL_PAGES}")
         conn.config(apsw.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1)
 
 
