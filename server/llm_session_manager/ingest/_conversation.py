@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -148,14 +149,22 @@ _continuing: list[str] = []
 
 
 def _continue(db: str) -> None:
-    """At exit, after the report: start a continuation unless one is running."""
+    """At exit, after the report: start a continuation unless one is running.
+
+    Then the objects of this exiting process are left out of the interpreter's
+    last cycle collection (``gc.freeze``), which walks them all: 15-20 ms after
+    a first scan, between the report and the prompt.
+    """
     with contextlib.suppress(OSError, ValueError):
         sys.stdout.flush()
-    with contextlib.suppress(OSError):
-        with _lock_file(db) as f:
-            if not _try_lock(f):
-                return  # one is running: it will find what this scan left too
-        start(db)
+    try:
+        with contextlib.suppress(OSError):
+            with _lock_file(db) as f:
+                if not _try_lock(f):
+                    return  # one is running: it will find what this scan left too
+            start(db)
+    finally:
+        gc.freeze()
 
 
 def start(db: str) -> subprocess.Popen:
