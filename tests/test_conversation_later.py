@@ -122,6 +122,17 @@ def test_a_first_usage_reports_then_a_detached_continuation_stores_the_conversat
     assert_same(contents(data), all_at_once(tmp_path, corpus))
 
 
+def test_the_first_usage_leaves_its_write_ahead_log_to_the_continuation_which_leaves_none(tmp_path, corpus):
+    # The usage process neither checkpoints nor waits for the disk before its report
+    # (``_conversation.leave_checkpoints``); the continuation's close copies the log in.
+    data = tmp_path / "data"
+    run(data, corpus, "usage", "--by", "day", "--json")
+    wait_until(lambda: not continuations(data), "the continuation exited")  # no connection of ours meanwhile
+    wal = data / f"{DB_NAME}-wal"
+    assert not wal.exists() or wal.stat().st_size == 0
+    assert behind(data) == 0
+
+
 def test_a_continuation_killed_mid_way_is_completed_by_the_next_command(tmp_path, corpus):
     data = tmp_path / "data"
     # inline would finish in the usage process itself; make the one it starts find the lock taken

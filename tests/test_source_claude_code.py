@@ -250,6 +250,21 @@ def test_lines_that_are_not_transcript_records_are_malformed_and_blank_lines_not
     assert [row.dedup_key for row in batch.usage] == ["msg_01X:req_01X"]
 
 
+def test_a_response_whose_content_has_a_shape_we_cannot_read_still_counts(tmp_path: Path) -> None:
+    # ccusage 20.0.24 sums these responses (it never reads the content); the text is lost, the usage not.
+    lines = []
+    for n, content in enumerate([12345, [{"type": "text", "text": 5}], ["a bare string"], [{"type": "text", "text": "ok"}]]):
+        record = json.loads(response(f"u{n}", f"2025-09-01T10:0{n}:00.000Z", usage(1, 10), f"msg_0{n}", f"req_0{n}"))
+        record["message"]["content"] = content
+        lines.append(json.dumps(record, separators=(",", ":")))
+    path = transcript(tmp_path, *lines)
+    whole, usage_only = parse(path), SOURCE.parse_usage(path, path.read_bytes(), None)
+    assert [row.dedup_key for row in whole.usage] == [f"msg_0{n}:req_0{n}" for n in range(4)]
+    assert whole.usage == usage_only.usage
+    assert [m.text for m in whole.messages] == ["ok"]
+    assert whole.malformed == 3
+
+
 # --- sessions and conversation ---------------------------------------------------
 
 

@@ -75,6 +75,7 @@ def scan(
     if later and sum(w.stat.st_size - w.offset for w in lines) >= _conversation.DEFER_BYTES:
         deferred = lines
         work = [w for w in work if w.source.layout != "lines"]
+        _conversation.leave_checkpoints(conn)
     with bulk_load(conn, first_big_load, restore=not deferred):
         result = _run(conn, work, len(found), warnings, started, progress, deferred)
     if later and (deferred or behind):
@@ -151,8 +152,7 @@ def _changed(
     """The logs whose stat moved since the store last read them, with where to resume.
 
     A file the store read as another provider's (an export imported with the
-    wrong ``--as``) is read afresh. Most logs are unchanged on a rescan, so only
-    the changed ones get a ``Path``. A log ``behind`` on its conversation
+    wrong ``--as``) is read afresh. A log ``behind`` on its conversation
     (path -> offset and parser state it is stored up to) resumes from there.
     """
     work = []
@@ -175,10 +175,9 @@ def _changed(
                 offset, state = behind[path]
                 # Its tail checksum is of the bytes before the usage's offset, not this one.
                 old = old._replace(offset=offset, state=state, tail=None)
-        file = Path(path)
         changed = Stat(st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-        offset, state = start(source, file, changed, old)
-        work.append(Work(source, file, changed, offset, state))
+        offset, state = start(source, path, changed, old)
+        work.append(Work(source, path, changed, offset, state))
     return work
 
 

@@ -32,7 +32,7 @@ from ..core.config import Config
 from ..core.models import Batch
 from ..sources import SOURCES, Source, plugins
 from ..sources.base import warn, warnings_into
-from ._redact import without_secrets
+from ._redact import state_without_secrets
 
 HEAD_BYTES = 64
 TAIL_BYTES = 4096  # the bytes before the offset whose checksum tells a rewrite
@@ -64,7 +64,7 @@ class Stat(NamedTuple):
 
 class Work(NamedTuple):
     source: Source
-    path: Path
+    path: str  # a ``Path`` only where the file is read: a first scan has thousands to hand out
     stat: Stat
     offset: int
     state: bytes | None
@@ -147,7 +147,7 @@ def stat(source: Source, path: str) -> Stat | os.stat_result:
                 max(st.st_ctime_ns, wal.st_ctime_ns))
 
 
-def start(source: Source, path: Path, st: Stat, old: Known | None) -> tuple[int, bytes | None]:
+def start(source: Source, path: str, st: Stat, old: Known | None) -> tuple[int, bytes | None]:
     """Where to read a changed log from, and the parser state to resume with.
 
     Lines resume at their offset; a document is read whole, afresh; a database
@@ -161,13 +161,13 @@ def start(source: Source, path: Path, st: Stat, old: Known | None) -> tuple[int,
     return 0, None
 
 
-def _resume_point(path: Path, st: Stat, old: Known | None) -> tuple[int, bytes | None]:
+def _resume_point(path: str, st: Stat, old: Known | None) -> tuple[int, bytes | None]:
     """Where to continue reading ``path``: its old offset, or 0 if it was replaced
     or rewritten (its first bytes, or those just before the offset, differ)."""
     if old is None or st.st_ino != old.inode or st.st_size < old.offset:
         return 0, None
     if old.head or old.tail:
-        with path.open("rb") as f:
+        with open(path, "rb") as f:
             if (old.head and f.read(len(old.head)) != old.head) or \
                     (old.tail and _checksum(f, old.offset) != old.tail):
                 log.info("%s: rewritten since the last scan, reading it again from the start", path)
@@ -209,11 +209,12 @@ def read(item: Work, usage_only: bool = False) -> tuple[Batch, tuple]:
     layout = item.source.layout
     read_at = time.time_ns()
     head = tail = None
+    path = Path(item.path)
     if layout == "sqlite":
         end = item.stat.st_size
-        batch = _parse(item, b"", usage_only)
+        batch = _parse(item, path, b"", usage_only)
     else:
-        with item.path.open("rb") as f:
+        with open(item.path, "rb") as f:
             head = f.read(HEAD_BYTES)
             f.seek(item.offset)
             data = f.read(item.stat.st_size - item.offset)
@@ -223,10 +224,11 @@ def read(item: Work, usage_only: bool = False) -> tuple[Batch, tuple]:
             end = data.rfind(b"\n") + 1 if layout == "lines" else len(data)
             if layout == "lines":
                 tail = _checksum(f, item.offset + end, data, end)
-        batch = _parse(item, data[:end], usage_only) if end else Batch(item.state)
+        batch = _parse(item, path, data[:end], usage_only) if end else Batch(item.state)
         if batch.skipped and log.isEnabledFor(logging.INFO):
             _log_skipped(item, data[:end], batch.skipped)
-    batch = without_secrets(batch)
+    if batch.state:  # stored with the file's row, here; the text is redacted by the caller (``_redact``)
+        batch.state = state_without_secrets(batch.state)
     if batch.warnings:
         batch.warnings = [f"{item.path}: {w}" for w in batch.warnings]
     st = item.stat
@@ -234,7 +236,7 @@ def read(item: Work, usage_only: bool = False) -> tuple[Batch, tuple]:
     # compared next scan. (Documents and databases are rewritten with new times.)
     racy = layout == "lines" and st.st_mtime_ns >= read_at - RACY_NS
     file_row = (
-        str(item.path),
+        item.path,
         item.source.provider,
         st.st_ino,
         st.st_size,
@@ -248,10 +250,10 @@ def read(item: Work, usage_only: bool = False) -> tuple[Batch, tuple]:
     return batch, file_row
 
 
-def _parse(item: Work, data: bytes, usage_only: bool = False) -> Batch:
+def _parse(item: Work, path: Path, data: bytes, usage_only: bool = False) -> Batch:
     parse = (usage_only and getattr(item.source, "parse_usage", None)) or item.source.parse
     try:
-        return parse(item.path, data, item.state)
+        return parse(path, data, item.state)
     except OSError:
         raise  # a database that is locked: read again next scan
     except Exception as e:  # one log's failure must not stop the scan of all the others
@@ -268,7 +270,7 @@ def _log_skipped(item: Work, data: bytes, skipped: list[tuple[int, str]]) -> Non
     """
     before = 0
     if item.offset:
-        with item.path.open("rb") as f:
+        with open(item.path, "rb") as f:
             for at in range(0, item.offset, 1 << 20):
                 before += f.read(min(1 << 20, item.offset - at)).count(b"\n")
     for line, reason in skipped:

@@ -1,7 +1,7 @@
 """Secrets out of what a log's parser returns, before any of it is stored.
 
-Every path from a log to the store reads it through ``_files.read``, which
-hands each file's ``Batch`` here: the store never holds a detected secret,
+Every path from a log to the store parses it through ``_rows.parse_chunk``,
+which hands the ``Batch`` of each file it read here: the store never holds a detected secret,
 whichever path (a first scan's parse workers, a rescan, an import) stored it.
 Message text, titles, working directories, branches and file paths are
 redacted; ids, keys and numbers are not text a person wrote. So is the
@@ -11,6 +11,7 @@ a title or the lines of a prompt still being written (Aider).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
@@ -18,31 +19,47 @@ import msgspec
 from ..core.models import Batch, SessionRow
 
 
-def without_secrets(batch: Batch) -> Batch:
-    """``batch`` with every secret in its text replaced by a marker (in place)."""
+def without_secrets(batches: Sequence[Batch]) -> None:
+    """Every secret in the text of ``batches`` replaced by a marker, in place
+    (their parser states are ``_files.read``'s, with ``state_without_secrets``).
+
+    All their texts go through one ``redact_many``, whose keyword search costs
+    mostly per call: a chunk of a first scan is 200 logs or more, and a log read
+    for its usage alone has three short texts per session.
+    """
     from ..core import redact  # loaded before parse workers fork (``_rows.ingest``)
 
-    if batch.state:
-        batch.state = state_without_secrets(batch.state)
-    messages, refs, sessions = batch.messages, batch.file_refs, list(batch.sessions.values())
-    if not (messages or refs or sessions):
-        return batch
-    texts = [m.text for m in messages] + [r.path for r in refs]
-    for s in sessions:
-        # A title is cut short by its source: the word the cut went through goes first.
-        texts += (s.cwd or "", redact.whole_words(s.title) if s.title else "", s.git_branch or "")
+    texts: list[str] = []
+    for batch in batches:
+        texts += [m.text for m in batch.messages]
+        texts += [r.path for r in batch.file_refs]
+        for s in batch.sessions.values():
+            # A title is cut short by its source: the word the cut went through goes first.
+            texts += (s.cwd or "", redact.whole_words(s.title) if s.title else "", s.git_branch or "")
+    if not texts:
+        return
     clean = redact.redact_many(texts)
-    n, m = len(messages), len(messages) + len(refs)
-    batch.messages = [msg if msg.text is t else msg._replace(text=t) for msg, t in zip(messages, clean[:n], strict=True)]
-    batch.file_refs = [ref if ref.path is p else ref._replace(path=p) for ref, p in zip(refs, clean[n:m], strict=True)]
-    batch.sessions = {
-        s.id: _session(s, cwd, title, branch)
-        for s, cwd, title, branch in zip(sessions, clean[m::3], clean[m + 1 :: 3], clean[m + 2 :: 3], strict=True)
-    }
-    return batch
+    at = 0
+    for batch in batches:
+        messages, refs, sessions = batch.messages, batch.file_refs, batch.sessions
+        n, m = at + len(messages), at + len(messages) + len(refs)
+        if messages:
+            batch.messages = [msg if msg.text is t else msg._replace(text=t)
+                              for msg, t in zip(messages, clean[at:n], strict=True)]
+        if refs:
+            batch.file_refs = [ref if ref.path is p else ref._replace(path=p)
+                               for ref, p in zip(refs, clean[n:m], strict=True)]
+        at = m + 3 * len(sessions)
+        if sessions:
+            batch.sessions = {
+                s.id: _session(s, cwd, title, branch) for s, cwd, title, branch in zip(
+                    sessions.values(), clean[m:at:3], clean[m + 1:at:3], clean[m + 2:at:3], strict=True)
+            }
 
 
 def _session(s: SessionRow, cwd: str, title: str, branch: str) -> SessionRow:
+    if (cwd is s.cwd or not cwd) and (title is s.title or not title) and (branch is s.git_branch or not branch):
+        return s  # as it was (most are)
     return s._replace(cwd=cwd or s.cwd, title=title or s.title, git_branch=branch or s.git_branch)
 
 

@@ -11,11 +11,12 @@ from typing import NamedTuple
 import apsw
 
 from ..core import pricing
-from ..core.models import FileRefRow, MessageRow, SessionRow, UsageRow
+from ..core.models import Batch, FileRefRow, MessageRow, SessionRow, UsageRow
 from ..sources import is_totals
 from ._files import Work, read
 from ._parallel import parsed
-from ._store import Outcome, Part, parse_part, write
+from ._redact import without_secrets
+from ._store import NewKeys, Outcome, Part, parse_part, write
 
 # New bytes per transaction: commits stay rare in a cold scan (each one writes
 # the index pages it touched again) and memory stays flat on a multi-GB history.
@@ -68,18 +69,22 @@ def ingest(conn: apsw.Connection, chunks: list[list[Work]], part: Part = Part.AL
     gc.disable()
     try:
         parse = partial(parse_part, partial(parse_chunk, prices=prices, usage_only=part is Part.USAGE), part)
+        new_keys = NewKeys.if_empty(conn) if chunks and part is not Part.CONVERSATION else None
         for chunk, rows in zip(chunks, parsed(parse, chunks, Rows), strict=True):
-            yield write(conn, rows, chunk, part)
+            yield write(conn, rows, chunk, part, new_keys)
     finally:
         gc.enable()
 
 
 def parse_chunk(chunk: list[Work], prices: pricing.PriceTable, usage_only: bool = False) -> Rows:
-    """``chunk`` parsed into rows; ``usage_only``: what reports need, for ``Part.USAGE`` (``_files.read``)."""
+    """``chunk`` parsed into rows, without secrets (``_redact``); ``usage_only``: what
+    reports need, for ``Part.USAGE`` (``_files.read``)."""
     rows = Rows(0, 0, [], [], [], [], [], [], [], [])
     nbytes = malformed = 0
     latest: dict[str, UsageRow] = {}
     peaks: dict[str, int] = {}
+    read_files: list[tuple[Work, Batch]] = []
+    costs = Costs(prices)
     for item in chunk:
         nbytes += item.stat.st_size - item.offset
         try:
@@ -88,11 +93,14 @@ def parse_chunk(chunk: list[Work], prices: pricing.PriceTable, usage_only: bool 
             rows.warnings.append(f"cannot read {item.path}: {e.strerror or e}")
             continue
         rows.files.append(file_row)
-        malformed += batch.malformed
         rows.warnings.extend(batch.warnings)
+        malformed += batch.malformed
+        read_files.append((item, batch))
+    without_secrets([batch for _, batch in read_files])
+    for item, batch in read_files:
         exact, tiered = item.source.exact, not is_totals(item.source)
         rows.usage.extend(
-            _priced(row, exact if row.exact is None else row.exact, prices, tiered) for row in batch.usage
+            _priced(row, exact if row.exact is None else row.exact, costs, tiered) for row in batch.usage
         )
         rows.messages.extend(batch.messages)
         rows.file_refs.extend(batch.file_refs)
@@ -111,36 +119,56 @@ def _session_values(s: SessionRow) -> tuple:
             s.started_at, s.last_activity)
 
 
-def _priced(row: UsageRow, exact: bool, prices: pricing.PriceTable, tiered: bool) -> tuple:
+class Costs:
+    """What ``PriceTable.cost`` says each response costs, for a chunk's tens of thousands.
+
+    Below the 200k-token tier a response's cost is linear in each kind of token,
+    so the price of one token of each kind is asked of ``cost`` once per model,
+    and a response whose counts are all within the tier is priced as ``cost``
+    sums them: the same products added in the same order, so the same float.
+    Any other response (a count beyond the tier, a model without a price) is
+    priced by ``cost`` itself.
+    """
+
+    __slots__ = ("prices", "rates")
+
+    def __init__(self, prices: pricing.PriceTable) -> None:
+        self.prices = prices
+        self.rates: dict[str, tuple[float, float, float, float, float] | None] = {}
+
+    def __call__(self, model: str, fresh: int, output: int, written: int, read: int, hour: int,
+                 tiered: bool) -> float | None:
+        """``PriceTable.cost(model, fresh, output, written, read, cache_creation_1h_tokens=hour, tiered=tiered)``."""
+        try:
+            rates = self.rates[model]
+        except KeyError:
+            rates = self.rates[model] = self._rates(model)
+        short = written - hour  # the five-minute writes
+        if rates is not None and 0 <= fresh <= _TIER and 0 <= output <= _TIER and 0 <= short <= _TIER \
+                and 0 <= hour <= _TIER and 0 <= read <= _TIER:
+            return fresh * rates[0] + output * rates[1] + short * rates[2] + hour * rates[3] + read * rates[4]
+        return self.prices.cost(model, fresh, output, written, read, cache_creation_1h_tokens=hour, tiered=tiered)
+
+    def _rates(self, model: str) -> tuple[float, float, float, float, float] | None:
+        """USD for one token of input, output, 5-minute write, 1-hour write, read (None: no price)."""
+        cost = self.prices.cost
+        rates = (cost(model, 1, 0), cost(model, 0, 1), cost(model, 0, 0, 1), cost(model, 0, 0, 1, 0, cache_creation_1h_tokens=1),
+                 cost(model, 0, 0, 0, 1))
+        return None if None in rates else rates  # type: ignore[return-value]
+
+
+_TIER = pricing.TIER_THRESHOLD
+
+
+def _priced(row: UsageRow, exact: bool, costs: Costs, tiered: bool) -> tuple:
     """The row as stored: the log's own cost, else the table's, else 0 marked unknown."""
-    if row.cost_usd is None:
-        cost = prices.cost(
-            row.model,
-            row.input_tokens,
-            row.output_tokens,
-            row.cache_creation_tokens,
-            row.cache_read_tokens,
-            cache_creation_1h_tokens=row.cache_creation_1h_tokens,
-            tiered=tiered,
-        )
+    key, session, ts, model, fresh, output, written, read, cost, sidechain, _, _, _, hour = row
+    if cost is None:
+        cost = costs(model, fresh, output, written, read, hour, tiered)
         priced = pricing.FROM_TABLE if cost is not None else pricing.UNKNOWN
     else:
-        cost, priced = row.cost_usd, pricing.FROM_LOG
-    return (
-        row.dedup_key,
-        row.session_id,
-        row.ts,
-        row.model,
-        row.input_tokens,
-        row.output_tokens,
-        row.cache_creation_tokens,
-        row.cache_read_tokens,
-        cost or 0.0,
-        priced,
-        exact,
-        row.sidechain,
-        row.cache_creation_1h_tokens,
-    )
+        priced = pricing.FROM_LOG
+    return (key, session, ts, model, fresh, output, written, read, cost or 0.0, priced, exact, sidechain, hour)
 
 
 def _keep_latest(latest: dict[str, UsageRow], peaks: dict[str, int], rows: list[UsageRow]) -> None:

@@ -33,21 +33,22 @@ def scrub_if_marked(conn: apsw.Connection) -> None:
     """Redact every stored text, if migration 010 asked for it; else one lookup."""
     if conn.execute("SELECT 1 FROM meta WHERE key = 'scrub_secrets'").fetchone() is None:
         return
-    for table, key, columns in _TABLES:
-        _scrub_table(conn, table, key, columns)
-    _scrub_memories(conn)
-    _scrub_states(conn)
+    changed = sum(_scrub_table(conn, table, key, columns) for table, key, columns in _TABLES)
+    changed += _scrub_memories(conn) + _scrub_states(conn)
     with write_transaction(conn):
         conn.execute("DELETE FROM meta WHERE key = 'scrub_secrets'")
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    if changed:  # a new store is marked too: it has nothing to scrub, and no disk to wait for
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def _scrub_table(conn: apsw.Connection, table: str, key: str, columns: tuple[str, ...]) -> None:
+def _scrub_table(conn: apsw.Connection, table: str, key: str, columns: tuple[str, ...]) -> int:
+    """How many rows it rewrote."""
     from ..core import redact
 
     select = (f"SELECT {key}, {', '.join(columns)} FROM {table} WHERE {key} > ? ORDER BY {key} LIMIT {BATCH}")
     update = f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in columns)} WHERE {key} = ?"
     after: Any = "" if key == "id" else -1
+    rewritten = 0
     while rows := conn.execute(select, (after,)).fetchall():
         after = rows[-1][0]
         texts = [("" if value is None else redact.whole_words(str(value)) if column == "title" else str(value))
@@ -61,17 +62,19 @@ def _scrub_table(conn: apsw.Connection, table: str, key: str, columns: tuple[str
         if changes:
             with write_transaction(conn):
                 conn.executemany(update, changes)
+            rewritten += len(changes)
+    return rewritten
 
 
-def _scrub_memories(conn: apsw.Connection) -> None:
+def _scrub_memories(conn: apsw.Connection) -> int:
     """Memories again under today's rules (an AWS secret in prose, say): text and content hash
-    change together; one that becomes a copy of another memory is forgotten."""
+    change together; one that becomes a copy of another memory is forgotten. How many changed."""
     from ..core import redact
 
     rows: list[Any] = conn.execute("SELECT rid, id, text, project FROM memories").fetchall()
     clean = redact.redact_many([text for _, _, text, _ in rows])
     if all(new == text for (_, _, text, _), new in zip(rows, clean, strict=True)):
-        return
+        return 0
     # vectors and numpy come with it: only when a memory changes
     from ..services.memory.store import content_hash, forget
 
@@ -86,12 +89,14 @@ def _scrub_memories(conn: apsw.Connection) -> None:
                 conn.execute("UPDATE memories SET text = ?, content_hash = ? WHERE rid = ?", (text, digest, rid))
     for mid in copies:
         forget(conn, mid)
+    return len(changed)
 
 
-def _scrub_states(conn: apsw.Connection) -> None:
-    """Parsers' saved states, which may hold a title or an unfinished prompt's lines."""
+def _scrub_states(conn: apsw.Connection) -> int:
+    """Parsers' saved states, which may hold a title or an unfinished prompt's lines. How many changed."""
     rows: list[Any] = conn.execute("SELECT path, state FROM source_files WHERE state IS NOT NULL").fetchall()
     changes = [(new, path) for path, state in rows if (new := state_without_secrets(state)) != state]
     if changes:
         with write_transaction(conn):
             conn.executemany("UPDATE source_files SET state = ? WHERE path = ?", changes)
+    return len(changes)

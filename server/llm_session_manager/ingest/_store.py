@@ -33,6 +33,56 @@ class Part(enum.Enum):
     CONVERSATION = "conversation"
 
 
+class NewKeys:
+    """The responses a load into an empty ``usage`` table has stored so far, by
+    the hash of their dedup key.
+
+    A response is logged several times (streamed block by block, copied into a
+    resumed session's log), so every row goes in through an upsert that keeps the
+    better copy (``_INSERT_USAGE``). SQLite pays that upsert an extra seek of the
+    key's index for every row, a third of a first ``usage``'s storing, while on
+    an empty table only a key an earlier row of this load stored can clash (a
+    resumed session's log repeats its predecessor's responses): the others go in
+    by a plain ``INSERT``, and the repeats after them by the upsert. A hash shared
+    by two keys only sends a row the slow, always right, way. Another process
+    storing usage meanwhile makes the plain ``INSERT`` fail; the chunk then goes
+    through the upsert, as does every chunk after it.
+    """
+
+    __slots__ = ("active", "stored")
+
+    def __init__(self) -> None:
+        self.active = True
+        self.stored: set[int] = set()
+
+    @classmethod
+    def if_empty(cls, conn: apsw.Connection) -> NewKeys | None:
+        """Keys to track, if ``usage`` holds no response yet."""
+        return cls() if conn.execute("SELECT 1 FROM usage LIMIT 1").fetchone() is None else None
+
+    def insert(self, conn: apsw.Connection, usage: list[tuple]) -> None:
+        """Store ``usage`` (rows of ``_INSERT_USAGE``) as the upsert would, in the transaction open."""
+        if not self.active:
+            conn.executemany(_INSERT_USAGE, usage)
+            return
+        stored = self.stored
+        new: list[tuple] = []
+        again: list[tuple] = []
+        for row in usage:
+            key = hash(row[0])
+            if key in stored:
+                again.append(row)
+            else:
+                stored.add(key)
+                new.append(row)
+        try:
+            conn.executemany(_INSERT_NEW_USAGE, new)
+        except apsw.ConstraintError:  # stored by another process meanwhile (or a row the upsert refuses too)
+            self.active = False
+            conn.executemany(_INSERT_USAGE, new)  # the rows already in are kept as they are
+        conn.executemany(_INSERT_USAGE, again)
+
+
 class Outcome(NamedTuple):
     nbytes: int
     records: int
@@ -52,11 +102,13 @@ def parse_part(parse: Callable[[list[Work]], Rows], part: Part, chunk: list[Work
     return rows
 
 
-def write(conn: apsw.Connection, rows: Rows, chunk: Sequence[Work] = (), part: Part = Part.ALL) -> Outcome:
+def write(conn: apsw.Connection, rows: Rows, chunk: Sequence[Work] = (), part: Part = Part.ALL,
+          new_keys: NewKeys | None = None) -> Outcome:
     """Store one parsed chunk (``part`` of it), with its files' new offsets, in one transaction.
 
     ``chunk`` is what was read: where each file's read began, for ``Part.USAGE``
-    to note that the conversation is stored only up to there.
+    to note that the conversation is stored only up to there. ``new_keys``: the
+    load began on an empty ``usage`` table (``NewKeys``).
     """
     if part is Part.CONVERSATION:
         return _write_conversation(conn, rows, chunk)
@@ -68,7 +120,10 @@ def write(conn: apsw.Connection, rows: Rows, chunk: Sequence[Work] = (), part: P
         session_sums.messages_writing(conn, rows.messages)
         otlp_usage.superseded(conn, rows.usage)  # a log row replaces what OTLP told of the same response
         before = conn.total_changes()
-        conn.executemany(_INSERT_USAGE, rows.usage)
+        if new_keys is None:
+            conn.executemany(_INSERT_USAGE, rows.usage)
+        else:
+            new_keys.insert(conn, rows.usage)
         conn.executemany(_INSERT_MESSAGE, rows.messages)
         conn.executemany(_INSERT_FILE_REF, rows.file_refs)
         records = conn.total_changes() - before
@@ -77,10 +132,9 @@ def write(conn: apsw.Connection, rows: Rows, chunk: Sequence[Work] = (), part: P
         conn.executemany(_UPSERT_FILE, rows.files)
         read = {row[0] for row in rows.files}  # a file that could not be read has no row
         if part is Part.USAGE:
-            conn.executemany(_CONVERSATION_FROM, [(str(w.path), w.offset, w.state) for w in chunk
-                                                  if str(w.path) in read])
+            conn.executemany(_CONVERSATION_FROM, [(w.path, w.offset, w.state) for w in chunk if w.path in read])
         else:
-            conn.executemany(_CONVERSATION_DONE, [(str(w.path), w.offset) for w in chunk if str(w.path) in read])
+            conn.executemany(_CONVERSATION_DONE, [(w.path, w.offset) for w in chunk if w.path in read])
     touched = sorted({s[0] for s in rows.sessions})
     return Outcome(rows.nbytes, records, rows.malformed, touched, rows.warnings)
 
@@ -97,7 +151,7 @@ def _write_conversation(conn: apsw.Connection, rows: Rows, chunk: Sequence[Work]
         conn.executemany(_INSERT_FILE_REF, rows.file_refs)
         records = conn.total_changes() - before
         conn.executemany(_CONVERSATION_UP_TO, [
-            (str(w.path), w.offset, w.stat.st_ino, *ends[str(w.path)]) for w in chunk if str(w.path) in ends
+            (w.path, w.offset, w.stat.st_ino, *ends[w.path]) for w in chunk if w.path in ends
         ])
     return Outcome(rows.nbytes, records, rows.malformed, [], rows.warnings)
 
@@ -151,6 +205,9 @@ WHERE (usage.sidechain AND NOT excluded.sidechain)
                   + usage.cache_creation_tokens + usage.cache_read_tokens
                 AND excluded.cache_creation_1h_tokens > usage.cache_creation_1h_tokens)))
 """
+
+# A response no earlier row of this load had, into a table that was empty (``NewKeys``).
+_INSERT_NEW_USAGE = _INSERT_USAGE[: _INSERT_USAGE.index("ON CONFLICT")]
 
 _INSERT_MESSAGE = "INSERT OR IGNORE INTO messages (key, session_id, ts, role, kind, text) VALUES (?, ?, ?, ?, ?, ?)"
 

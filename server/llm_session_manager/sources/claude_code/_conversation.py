@@ -13,7 +13,8 @@ import posixpath
 import msgspec
 
 from ...core.models import FileRefRow, MessageRow
-from ._lines import FILE_INPUT, TEXT, TOOL_OUTPUT, Block, Line, Message
+from ..base import DECODE_ERRORS, decode_lenient
+from ._lines import CONTENT, FILE_INPUT, TEXT, TOOL_OUTPUT, Block, Line, Message
 
 SYNTHETIC = "<synthetic>"  # the model Claude Code names on the API errors it writes
 # Text Claude Code itself puts in user turns: slash-command echoes, their
@@ -67,7 +68,7 @@ class Conversation:
 
     def assistant(self, line: Line, message: Message, session: Session, session_id: str, when: float) -> None:
         """Its text, the files its tool calls name, and the session's model; or an API error."""
-        content = message.content
+        content = self._content(message)
         if isinstance(content, tuple):
             text = None  # the text blocks, joined by newlines; usually there is one block
             for n, block in enumerate(content):
@@ -91,7 +92,7 @@ class Conversation:
 
     def user(self, line: Line, message: Message, session: Session, session_id: str, when: float) -> None:
         """A prompt the user typed (the first titles the session), then any failed tool calls."""
-        content = message.content
+        content = self._content(message)
         errors = None
         if isinstance(content, tuple):
             prompt = ""  # the text blocks, joined by newlines; most user lines carry only tool results
@@ -140,6 +141,19 @@ class Conversation:
             self.messages.append(MessageRow(key, file_session, when, "system", "summary", text))
             session.summary = one_line(text)
 
+    def _content(self, message: Message) -> str | tuple[Block, ...] | None:
+        """The message's content: a string, blocks, or None (also when its shape is not
+        one we can read, which is counted as malformed: the line's usage still counts).
+        A byte that is not UTF-8 is replaced, as in a line's other text."""
+        raw = message.content
+        if not raw:
+            return None
+        try:
+            return decode_lenient(CONTENT.decode, raw)
+        except DECODE_ERRORS:
+            self.malformed += 1
+            return None
+
     def _file_ref(self, line: Line, block: Block, n: int, session_id: str, when: float) -> None:
         action, field = _FILE_TOOLS[block.name or ""]
         try:
@@ -176,7 +190,7 @@ class Titles(Conversation):
     def user(self, line: Line, message: Message, session: Session, session_id: str, when: float) -> None:
         if session.title is not None or line.isSidechain or line.isMeta or line.isCompactSummary:
             return
-        content = message.content
+        content = self._content(message)
         if isinstance(content, tuple):
             prompt = "\n".join(block.text for block in content if block.type == "text" and block.text)
         else:

@@ -1,8 +1,9 @@
 """The shapes of Claude Code transcript lines, decoded straight from bytes.
 
 msgspec skips every field not declared here, so a line costs little more than a
-scan of its bytes. Payloads needed only now and then (tool input and output,
-usage iterations, progress relays, summaries) stay ``Raw`` until something asks.
+scan of its bytes. Payloads needed only now and then (message content, tool input
+and output, usage iterations, progress relays, summaries) stay ``Raw`` until
+something asks.
 ``X | None | UnsetType`` tells an explicit ``null`` (which makes ccusage drop the
 line's usage) from a missing field. Every struct is ``gc=False``: they hold no
 cycles, and a chunk makes hundreds of thousands of them. Fields are declared in
@@ -50,7 +51,9 @@ class Block(Struct, gc=False):
 class Message(Struct, gc=False):
     model: str | UnsetType | None = UNSET
     id: str | UnsetType | None = UNSET
-    content: str | tuple[Block, ...] | None = None
+    # Decoded only where the conversation is read (``CONTENT``): a response whose
+    # content has a shape we cannot read still counts, as in ccusage, which never reads it.
+    content: Raw = Raw()
     usage: Usage | None = None
 
 
@@ -115,6 +118,7 @@ class FileInput(Struct, gc=False):
     path: str | None = None
 
 
+CONTENT = msgspec.json.Decoder(str | tuple[Block, ...] | None)
 PROGRESS = msgspec.json.Decoder(Progress)
 ITERATIONS = msgspec.json.Decoder(tuple[Iteration, ...])
 TOOL_OUTPUT = msgspec.json.Decoder(str | tuple[TextPart, ...] | None)

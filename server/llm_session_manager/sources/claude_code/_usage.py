@@ -62,19 +62,37 @@ class Tally:
         ``source`` is ``line`` itself, or the sub-agent line a progress line relays.
         """
         fresh, output = usage.input_tokens, usage.output_tokens
-        if fresh is None or output is None or not _countable(source, message, usage, fresh, output, line.sessionId):
+        if fresh is None or output is None:
             return
-        message_id = message.id or None
-        request_id = source.requestId or None
+        message_id, request_id, cost = message.id, source.requestId, source.costUSD
+        written, read, speed = usage.cache_creation_input_tokens, usage.cache_read_input_tokens, usage.speed
+        # ccusage's own filter, inline (this runs for every billed line): missing fields
+        # (``UNSET``, which is falsy) pass; ``null``, ``""`` and negative counts do not.
+        if (
+            fresh < 0 or output < 0 or written is None or read is None or cost is None
+            or (not message_id and message_id is not UNSET) or (not request_id and request_id is not UNSET)
+            or (written is not UNSET and written < 0) or (read is not UNSET and read < 0)
+            or (speed is not UNSET and speed != "standard" and speed != "fast")
+            or not _countable(source, message, line.sessionId)
+        ):
+            return
+        message_id = message_id or None
+        request_id = request_id or None
         if message_id and request_id:
             key = f"{message_id}:{request_id}"
         elif message_id:
             key = f"{session_id}:{message_id}:{round(when * 1000)}"
         else:
             key = f"uuid:{source.uuid or f'{session_id}@{when!r}'}"
-        written, hour = _cache_writes(usage)
-        read = usage.cache_read_input_tokens or 0
-        cost = None if source.costUSD is UNSET else source.costUSD
+        buckets = usage.cache_creation  # the 5m + 1h buckets when the log has them (``_cache_writes``)
+        if buckets is not None:
+            hour = buckets.ephemeral_1h_input_tokens
+            written = buckets.ephemeral_5m_input_tokens + hour
+        else:
+            written, hour = written or 0, 0
+        read = read or 0
+        if cost is UNSET:
+            cost = None
         rows = self.rows
         old = rows.get(key)
         if old is None and message_id:
@@ -123,24 +141,10 @@ class Tally:
                 )
 
 
-def _countable(
-    source: Line | Relayed, message: Message, usage: Usage, fresh: int, output: int, session: object
-) -> bool:
-    """ccusage's own filter: which lines with ``message.usage`` it sums.
-
-    Missing fields (``UNSET``, which is falsy) pass; ``null``, ``""`` and negative counts do not.
-    """
-    written, read, speed = usage.cache_creation_input_tokens, usage.cache_read_input_tokens, usage.speed
-    if (
-        fresh < 0 or output < 0  # usage's input and output tokens, known present
-        or written is None or read is None or (written is not UNSET and written < 0) or (read is not UNSET and read < 0)
-        or (speed is not UNSET and speed != "standard" and speed != "fast")
-        or (not session and session is not UNSET)
-        or (not source.requestId and source.requestId is not UNSET)
-        or (not message.id and message.id is not UNSET)
-        or (not message.model and message.model is not UNSET)
-        or source.costUSD is None
-    ):
+def _countable(source: Line | Relayed, message: Message, session: object) -> bool:
+    """The rest of ccusage's filter, after the checks ``Tally.add`` makes inline: the
+    model and session named (if present), and the fields only a line of its own has."""
+    if (not message.model and message.model is not UNSET) or (not session and session is not UNSET):
         return False
     if source.__class__ is Line:  # a relayed line has none of these
         version = source.version
