@@ -43,20 +43,12 @@ from pathlib import Path
 
 from analytics import generate
 from run import ensure_ccusage, ensure_corpus, sandbox_env
+from scale import FLOORS, ours
 
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results-statusline.json"
 PAYLOAD = BENCH.parent / "tests" / "fixtures" / "claude-code" / "statusline" / "max-plan.json"
 TARGET_P95_S = 0.100
-FLOORS = {
-    "floor: python -c pass": ["-c", "pass"],
-    "floor: python + argparse, pathlib, msgspec, apsw": ["-c", "import argparse, pathlib, msgspec, apsw"],
-}
-
-
-def ours() -> list[str]:
-    script = Path(sys.executable).parent / "llm-session"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "llm_session_manager"]
 
 
 def live_session(corpus: Path, live: Path) -> Path:
