@@ -10,9 +10,8 @@ frontends name the models on stderr (``cli/_context.warn_unpriced``).
 
 from __future__ import annotations
 
-import json
-
 import apsw
+import msgspec
 
 from ..core import pricing
 from ..store import quarters
@@ -71,4 +70,4 @@ def of_sessions(conn: apsw.Connection, session_ids: list[str]) -> list[str]:
         return []
     sql = (f"SELECT DISTINCT model FROM usage WHERE priced = {pricing.UNKNOWN} "
            "AND session_id IN (SELECT value FROM json_each(?)) ORDER BY model")
-    return [model for (model,) in conn.execute(sql, (json.dumps(session_ids),))]
+    return [model for (model,) in conn.execute(sql, (msgspec.json.encode(session_ids).decode(),))]
