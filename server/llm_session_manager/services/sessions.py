@@ -161,7 +161,25 @@ def _select(
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
     session_sums.refresh(conn, health.stopped_after_s(config))  # per session, once, not on every listing
     rows = conn.execute(_SELECT.format(where=where), params).fetchall()
-    return _sessions(rows, _active(rows), config, time.time() if now is None else now)
+    found = _sessions(rows, _active(rows), config, time.time() if now is None else now)
+    gone = _logs_gone(conn)
+    for session in found:
+        session.log_gone = session.id in gone
+    return found
+
+
+def _logs_gone(conn: apsw.Connection) -> set[str]:
+    """The sessions every log of which a scan found deleted (ingest/_gone.py): a
+    look at the few gone logs, none at the files themselves."""
+    return {row[0] for row in conn.execute(_GONE)}
+
+
+# Sessions one of whose logs is gone, and none of whose logs is still there.
+_GONE = """
+SELECT DISTINCT l.session_id FROM gone_logs g JOIN session_logs l ON l.path = g.path
+WHERE NOT EXISTS (SELECT 1 FROM session_logs o
+                  WHERE o.session_id = l.session_id AND o.path NOT IN (SELECT path FROM gone_logs))
+"""
 
 
 def resolve_id(conn: apsw.Connection, ref: str) -> str:
