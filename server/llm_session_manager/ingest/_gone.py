@@ -6,6 +6,9 @@ migration 017). A scan learns it here: a log the store remembers that discovery
 no longer finds is stat'ed (only those: a rescan of 20,000 unchanged logs stats
 nothing more), and one that does not exist is noted with the time it was first
 missed. A log that comes back (restored from a backup) is no longer gone.
+The sessions all of whose logs are gone (``sessions_log_gone``) are worked out
+again then, and only then: after months of Claude Code's cleanup most sessions'
+logs are gone, and joining them on every ``list`` would cost it tens of ms.
 """
 
 from __future__ import annotations
@@ -33,3 +36,14 @@ def note_gone(conn: apsw.Connection, known: Iterable[str], found: Iterable[tuple
     with write_transaction(conn):
         conn.executemany("INSERT OR IGNORE INTO gone_logs (path, since) VALUES (?, ?)", [(p, now) for p in new])
         conn.executemany("DELETE FROM gone_logs WHERE path = ?", [(p,) for p in back])
+        conn.execute("DELETE FROM sessions_log_gone")
+        conn.execute(_ALL_GONE)
+
+
+# Sessions one of whose logs is gone, and none of whose logs is still there.
+_ALL_GONE = """
+INSERT OR IGNORE INTO sessions_log_gone (session_id)
+SELECT DISTINCT l.session_id FROM gone_logs g JOIN session_logs l ON l.path = g.path
+WHERE NOT EXISTS (SELECT 1 FROM session_logs o
+                  WHERE o.session_id = l.session_id AND o.path NOT IN (SELECT path FROM gone_logs))
+"""

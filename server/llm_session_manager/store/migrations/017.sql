@@ -3,7 +3,9 @@
 -- say when a session's logs are gone (ingest/_gone.py). `session_logs` says which
 -- logs each session was read from (a session may span several: a resumed one, its
 -- sub-agents); `gone_logs` holds the logs a scan found deleted, so `list` need not
--- stat them. A session's log is gone when every log it was read from is.
+-- stat them. A session's log is gone when every log it was read from is:
+-- `sessions_log_gone` holds those, worked out when a scan finds logs gone or back,
+-- so `list` reads a set rather than joining thousands of gone logs each time.
 -- IF NOT EXISTS: a store whose version number was set back (as tests make older stores) has it.
 CREATE TABLE IF NOT EXISTS session_logs (
     path       TEXT NOT NULL,
@@ -14,6 +16,9 @@ CREATE INDEX IF NOT EXISTS session_logs_session ON session_logs (session_id);
 CREATE TABLE IF NOT EXISTS gone_logs (
     path  TEXT PRIMARY KEY,
     since REAL NOT NULL  -- when a scan first missed it
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sessions_log_gone (
+    session_id TEXT PRIMARY KEY
 ) WITHOUT ROWID;
 -- Logs read before v17: Claude Code names a transcript after its session
 -- (projects/<project>/<session id>.jsonl), so those are known without reading again.
