@@ -91,3 +91,16 @@ def test_a_session_spanning_two_logs_is_gone_only_when_both_are(fixture_logs, cl
     shutil.rmtree(main.with_suffix(""))  # its subagents/ directory
     assert cli("scan").code == 0
     assert cli("show", parent, "--json").json()["log_gone"] is True
+
+
+def test_a_store_scanned_before_v17_knows_its_claude_transcripts_sessions(fixture_logs, cli):
+    """The upgrade learns which session each Claude Code transcript held from its
+    name, so a transcript deleted after the upgrade is noticed without reading it again."""
+    assert cli("scan").code == 0
+    conn = connect(Path(os.environ["LLM_SESSION_DATA_DIR"]) / "sessions.db")
+    conn.execute("DELETE FROM session_logs; PRAGMA user_version = 16")  # as a v16 store left it
+    conn.close()
+    assert cli("scan").code == 0  # migrates, reads nothing new
+    _transcript(fixture_logs.claude).unlink()
+    assert cli("scan").code == 0
+    assert cli("show", SESSION, "--json").json()["log_gone"] is True
