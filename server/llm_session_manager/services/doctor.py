@@ -26,7 +26,7 @@ from ..core.config import Config, config_path, load
 from ..core.errors import ConfigError, LlmSessionError
 from ..core.paths import data_dir
 from ..ingest import roots
-from ..store import SCHEMA_VERSION, connect, db_path, recover
+from ..store import SCHEMA_VERSION, db_path, recover
 
 # Claude Code's own default when settings.json does not say (its docs: "default: 30").
 CLAUDE_CLEANUP_DAYS = 30
@@ -138,15 +138,14 @@ def _unread_claude_transcripts(config: Config, env: Mapping[str, str], home: Pat
     read: dict[str, int] = {}
     path = db_path()
     if path.exists():
-        try:
-            conn = connect(path)
-        except apsw.Error:
-            conn = None  # the database check says why
-        if conn is not None:
+        try:  # read-only, never migrated: doctor only looks
+            conn = apsw.Connection(str(path), flags=apsw.SQLITE_OPEN_READONLY)
             try:
                 read = dict(conn.execute("SELECT path, size FROM source_files WHERE provider = 'claude-code'"))
             finally:
                 conn.close()
+        except apsw.Error:
+            pass  # a damaged store: the database check says so, and every transcript counts as unread
     mtimes = []
     for source, dirs in roots(config, env, home):
         if source.provider != "claude-code":
