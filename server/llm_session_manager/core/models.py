@@ -164,7 +164,7 @@ class Health(msgspec.Struct):
     components: dict[str, float]
 
 
-class Session(msgspec.Struct, omit_defaults=True):  # cost_complete is written only when false
+class Session(msgspec.Struct, omit_defaults=True):  # cost_complete only when false, log_gone only when true
     id: str
     provider: str
     project: str | None
@@ -183,6 +183,9 @@ class Session(msgspec.Struct, omit_defaults=True):  # cost_complete is written o
     # Start of the current run of work (no pause long enough to count as stopped):
     # what "running for" counts from, not ``started_at`` (services/working.py).
     working_since: str | None = None
+    # Every log it was read from has been deleted (Claude Code's cleanupPeriodDays)
+    # or moved away since: what the store holds of it is all there is.
+    log_gone: bool = False
 
 
 class Recommendation(msgspec.Struct):

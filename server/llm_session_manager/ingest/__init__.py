@@ -31,6 +31,7 @@ from ..store import repricing
 from ..store.bulk import bulk_load
 from . import _conversation
 from ._files import Known, Stat, Work, discover, roots, start, stat
+from ._gone import note_gone
 from ._rows import chunks, ingest
 from ._scrub import scrub_if_marked
 from ._store import Part
@@ -67,7 +68,9 @@ def scan(
     behind = _conversation.pending(conn) if later else _caught_up(conn)
     warnings: list[str] = []
     found = list(discover(config, env, home, warnings))
-    work = _changed(conn, found, _known(conn), warnings, behind)
+    known = _known(conn)
+    work = _changed(conn, found, known, warnings, behind)
+    note_gone(conn, known, found)
     first_big_load = (sum(w.stat.st_size - w.offset for w in work) >= BULK_BYTES
                       and conn.execute("SELECT 1 FROM usage LIMIT 1").fetchone() is None)
     deferred: list[Work] = []  # logs read line by line: the only ones whose conversation waits

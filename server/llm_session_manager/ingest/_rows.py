@@ -36,6 +36,7 @@ class Rows(NamedTuple):
     contexts: list[tuple]
     files: list[tuple]
     limits: list[tuple]  # plan-limit readings (store/limit_readings.py)
+    logs: list[tuple[str, str]]  # (path, session id): which log each session was read from
 
 
 def chunks(work: list[Work], chunk_bytes: int | None = None) -> list[list[Work]]:
@@ -79,7 +80,7 @@ def ingest(conn: apsw.Connection, chunks: list[list[Work]], part: Part = Part.AL
 def parse_chunk(chunk: list[Work], prices: pricing.PriceTable, usage_only: bool = False) -> Rows:
     """``chunk`` parsed into rows, without secrets (``_redact``); ``usage_only``: what
     reports need, for ``Part.USAGE`` (``_files.read``)."""
-    rows = Rows(0, 0, [], [], [], [], [], [], [], [])
+    rows = Rows(0, 0, [], [], [], [], [], [], [], [], [])
     nbytes = malformed = 0
     latest: dict[str, UsageRow] = {}
     peaks: dict[str, int] = {}
@@ -106,6 +107,7 @@ def parse_chunk(chunk: list[Work], prices: pricing.PriceTable, usage_only: bool 
         rows.file_refs.extend(batch.file_refs)
         rows.limits.extend(batch.limits)
         rows.sessions.extend(_session_values(s) for s in batch.sessions.values())
+        rows.logs.extend((item.path, sid) for sid in batch.sessions)
         _keep_latest(latest, peaks, batch.usage)
     rows.contexts.extend(
         (r.ts, r.context_tokens, r.context_window, r.session_id, peaks[r.session_id]) for r in latest.values()

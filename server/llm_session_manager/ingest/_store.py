@@ -130,6 +130,10 @@ def write(conn: apsw.Connection, rows: Rows, chunk: Sequence[Work] = (), part: P
         conn.executemany(_UPDATE_CONTEXT, rows.contexts)
         limit_readings.record(conn, map(limit_readings.Reading._make, rows.limits))
         conn.executemany(_UPSERT_FILE, rows.files)
+        conn.executemany(_SESSION_LOG, rows.logs)
+        if rows.logs and conn.execute("SELECT 1 FROM sessions_log_gone LIMIT 1").fetchone():
+            # A session whose logs were all gone goes on in a new one (resumed): it has a log again.
+            conn.executemany("DELETE FROM sessions_log_gone WHERE session_id = ?", {(sid,) for _, sid in rows.logs})
         read = {row[0] for row in rows.files}  # a file that could not be read has no row
         if part is Part.USAGE:
             conn.executemany(_CONVERSATION_FROM, [(w.path, w.offset, w.state) for w in chunk if w.path in read])
@@ -222,6 +226,8 @@ UPDATE sessions SET
     context_peak = max(coalesce(context_peak, 0), ?5)
 WHERE id = ?4
 """
+
+_SESSION_LOG = "INSERT OR IGNORE INTO session_logs (path, session_id) VALUES (?, ?)"
 
 _UPSERT_FILE = """
 INSERT INTO source_files (path, provider, inode, size, mtime_ns, offset, head, state, tail, ctime_ns)

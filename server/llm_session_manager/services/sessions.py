@@ -161,7 +161,17 @@ def _select(
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
     session_sums.refresh(conn, health.stopped_after_s(config))  # per session, once, not on every listing
     rows = conn.execute(_SELECT.format(where=where), params).fetchall()
-    return _sessions(rows, _active(rows), config, time.time() if now is None else now)
+    found = _sessions(rows, _active(rows), config, time.time() if now is None else now)
+    gone = _logs_gone(conn)
+    for session in found:
+        session.log_gone = session.id in gone
+    return found
+
+
+def _logs_gone(conn: apsw.Connection) -> set[str]:
+    """The sessions every log of which a scan found deleted (ingest/_gone.py keeps
+    them): a set read, no file looked at."""
+    return {row[0] for row in conn.execute("SELECT session_id FROM sessions_log_gone")}
 
 
 def resolve_id(conn: apsw.Connection, ref: str) -> str:

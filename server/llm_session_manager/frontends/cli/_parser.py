@@ -192,7 +192,7 @@ def _init(kit: _Kit) -> None:
 
 
 def _doctor(kit: _Kit) -> None:
-    p = kit.add("doctor", "_doctor:cmd_doctor", "check the database; --recover gets a damaged one back")
+    p = kit.add("doctor", "_doctor:cmd_doctor", "check the installation and the store; --recover gets a damaged store back")
     p.add_argument("--recover", action="store_true",
                    help="copy what SQLite can still read into a new database, keep the damaged file aside")
 
