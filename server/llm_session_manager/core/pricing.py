@@ -318,7 +318,7 @@ def select_models(raw: dict[str, Any], origin: str = "pricing table") -> dict[st
     non-negative number is an error naming the model and field, not a skip:
     silently dropping it would price that model at 0.
     """
-    models: dict[str, ModelPrice] = {}
+    chosen: dict[str, dict[str, Any]] = {}
     for name, entry in raw.items():
         if name == META_KEY or name.startswith("ft:") or not isinstance(entry, dict):
             continue
@@ -329,11 +329,16 @@ def select_models(raw: dict[str, Any], origin: str = "pricing table") -> dict[st
         fields = {k: entry[k] for k in _FIELDS if entry.get(k) is not None}
         if "input_cost_per_token" not in fields or "output_cost_per_token" not in fields:
             continue  # ccusage cannot price it either
-        try:
-            models[name] = msgspec.convert(fields, ModelPrice)
-        except msgspec.ValidationError as e:
-            raise BadInput(f"{origin}: model {name!r}: {e}") from e
-    return models
+        chosen[name] = fields
+    try:  # in one call, not one per model: every process that prices anything reads the table
+        return msgspec.convert(chosen, dict[str, ModelPrice])
+    except msgspec.ValidationError as e:
+        for name, fields in chosen.items():  # the entry to name in the message
+            try:
+                msgspec.convert(fields, ModelPrice)
+            except msgspec.ValidationError as bad:
+                raise BadInput(f"{origin}: model {name!r}: {bad}") from bad
+        raise BadInput(f"{origin}: {e}") from e
 
 
 def merge_models(newer: dict[str, ModelPrice], older: dict[str, ModelPrice]) -> dict[str, ModelPrice]:

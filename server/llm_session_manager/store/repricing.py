@@ -10,10 +10,10 @@ Responses whose cost came from the log itself keep it.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import apsw
+import msgspec
 
 from ..core import pricing
 from ..sources import TOTALS_PROVIDERS
@@ -46,7 +46,7 @@ def reprice(conn: apsw.Connection) -> int:
 
     conn.create_scalar_function("llm_cost", llm_cost, 7, deterministic=True)
     with write_transaction(conn):
-        conn.execute(_REPRICE, {"totals": json.dumps(sorted(TOTALS_PROVIDERS))})
+        conn.execute(_REPRICE, {"totals": msgspec.json.encode(sorted(TOTALS_PROVIDERS)).decode()})
         repriced = conn.changes()
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (VERSION_KEY, table.version))
         quarters.usage_changed(conn)
