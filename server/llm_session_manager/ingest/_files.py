@@ -28,9 +28,10 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
+from .. import sources
 from ..core.config import Config
 from ..core.models import Batch
-from ..sources import SOURCES, Source, plugins
+from ..sources import Source, plugins
 from ..sources.base import warn, warnings_into
 from ._redact import state_without_secrets
 
@@ -96,7 +97,7 @@ def roots(
     found_plugins = plugins.active()
     if warnings is not None:
         warnings += [w for w in found_plugins.warnings if w not in warnings]
-    for source in SOURCES + found_plugins.sources:
+    for source in sources.SOURCES + found_plugins.sources:
         settings = config.source(source.provider)
         if not settings.enabled:
             continue

@@ -15,8 +15,8 @@ from typing import Any
 import apsw
 import msgspec
 
+from .. import sources
 from ..core import pricing
-from ..sources import TOTALS_PROVIDERS
 from . import quarters
 from .connection import write_transaction
 
@@ -46,7 +46,7 @@ def reprice(conn: apsw.Connection) -> int:
 
     conn.create_scalar_function("llm_cost", llm_cost, 7, deterministic=True)
     with write_transaction(conn):
-        conn.execute(_REPRICE, {"totals": msgspec.json.encode(sorted(TOTALS_PROVIDERS)).decode()})
+        conn.execute(_REPRICE, {"totals": msgspec.json.encode(sorted(sources.TOTALS_PROVIDERS)).decode()})
         repriced = conn.changes()
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (VERSION_KEY, table.version))
         quarters.usage_changed(conn)
