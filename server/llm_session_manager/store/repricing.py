@@ -15,7 +15,6 @@ from typing import Any
 import apsw
 import msgspec
 
-from .. import sources
 from ..core import pricing
 from . import quarters
 from .connection import write_transaction
@@ -38,6 +37,8 @@ WHERE usage.rowid = p.id
 
 def reprice(conn: apsw.Connection) -> int:
     """Price every response we priced again with the table in force; how many there were."""
+    from ..sources import TOTALS_PROVIDERS  # only here: a status line storing one response imports no other source
+
     table = pricing.load_table()
 
     def llm_cost(*row: Any) -> float | None:  # the columns of _ARGS
@@ -46,7 +47,7 @@ def reprice(conn: apsw.Connection) -> int:
 
     conn.create_scalar_function("llm_cost", llm_cost, 7, deterministic=True)
     with write_transaction(conn):
-        conn.execute(_REPRICE, {"totals": msgspec.json.encode(sorted(sources.TOTALS_PROVIDERS)).decode()})
+        conn.execute(_REPRICE, {"totals": msgspec.json.encode(sorted(TOTALS_PROVIDERS)).decode()})
         repriced = conn.changes()
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (VERSION_KEY, table.version))
         quarters.usage_changed(conn)
