@@ -222,7 +222,8 @@ def test_the_line_imports_nothing_heavy(claude):
 def test_a_line_storing_a_new_response_imports_only_what_reading_it_needs(cli, claude):
     # Claude Code waits for this after every response: the ingest machinery's imports
     # were most of it (bench/README.md). One Claude log needs no other source, and
-    # nothing here logs, suggests a config key or forks parse workers.
+    # nothing here logs, suggests a config key, forks parse workers or reads the price
+    # table's JSON (the last process left it read, in the data dir).
     import subprocess
     import sys
 
@@ -242,7 +243,7 @@ def test_a_line_storing_a_new_response_imports_only_what_reading_it_needs(cli, c
     assert "llm_session_manager.sources.claude_code" in loaded
     others = {f"llm_session_manager.sources.{name}" for name in
               ("aider", "codex", "copilot", "cursor", "gemini", "llm_cli")}
-    unwanted = others | {"logging", "difflib", "threading"}
+    unwanted = others | {"logging", "difflib", "threading", "json", "hashlib"}
     assert not loaded & unwanted, loaded & unwanted
 
 
