@@ -33,7 +33,7 @@ class _Rule(NamedTuple):
 class _Lazy:
     """A pattern compiled the first time it is used.
 
-    The package holds some 95 patterns, and compiling them all is most of what
+    The package holds 56 patterns, and compiling them all is most of what
     importing it costs (about 7 ms): too much for a short command (a status line
     storing one new response) that tries a few of them, or none. Each attribute
     is looked up on the compiled pattern once and then kept here, so a rule's
@@ -43,9 +43,12 @@ class _Lazy:
 
     def __init__(self, pattern: str, flags: int) -> None:
         self._source = (pattern, flags)
+        self._compiled: re.Pattern[str] | None = None
 
     def compiled(self) -> re.Pattern[str]:
-        return re.compile(*self._source)  # re's own cache: compiled once per process
+        if self._compiled is None:
+            self._compiled = re.compile(*self._source)
+        return self._compiled
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):  # copy and pickle probing for hooks: not the pattern's
