@@ -200,6 +200,28 @@ def test_an_updated_table_is_installed_and_used(tmp_path: Path) -> None:
     assert pricing.load_table().path == data_dir() / "pricing.json"
 
 
+def test_each_command_prices_by_the_table_on_disk_not_the_one_the_last_command_read(cli) -> None:
+    # A command reads the table as the last one left it (<data dir>/pricing.cache), unless
+    # a file it came from changed: hand-edited in place, even to the same size, or removed.
+    def input_price() -> float:
+        r = cli("pricing", "show", "claude-opus-4-6", "--json")
+        assert r.code == 0, r.err
+        return r.json()["per_million"]["input"]
+
+    data_dir().mkdir(parents=True, exist_ok=True)
+    bundled = input_price()
+    assert (data_dir() / "pricing.cache").is_file()
+    assert input_price() == bundled  # from the cache
+    table = data_dir() / "pricing.json"
+    for dollars in ("7.000001", "8.000001"):  # the same size: the file's times tell
+        entry = {"input_cost_per_token": float(dollars) / 1e6, "output_cost_per_token": 2.5e-05,
+                 "litellm_provider": "anthropic", "mode": "chat"}
+        table.write_text(json.dumps({"claude-opus-4-6": entry}), encoding="utf-8")
+        assert input_price() == pytest.approx(float(dollars))
+    table.unlink()
+    assert input_price() == bundled
+
+
 @pytest.mark.parametrize(
     ("content", "problem"),
     [

@@ -543,6 +543,15 @@ def test_redacting_many_texts_at_once_is_redacting_each() -> None:
     assert redact_many(texts) == [redact_text(t) for t in texts]
 
 
+def test_a_first_scans_batch_is_redacted_as_a_few_texts_are() -> None:
+    # A few texts (a status line's one response) are searched with str.find; a first
+    # scan's hundreds of kilobytes with compiled patterns: both find every secret.
+    texts = [text for _, text, _ in ONE_LINERS + PROSE] + NEGATIVE_CORPUS.splitlines() + ["", "plain words"]
+    few = redact_many(texts)
+    many = texts * (200_000 // sum(len(t) + 1 for t in texts) + 1)
+    assert redact_many(many) == few * (len(many) // len(texts)) == [redact_text(t) for t in many]
+
+
 def test_texts_without_secrets_come_back_as_the_same_objects() -> None:
     texts = ["Refactor the session store.", "tests pass", "KeyError: 'x'", "see https://example.com/docs"]
     assert all(a is b for a, b in zip(redact_many(texts), texts, strict=True))

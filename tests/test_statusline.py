@@ -219,6 +219,34 @@ def test_the_line_imports_nothing_heavy(claude):
                          "mcp", "pygls", "trio", "psutil"}
 
 
+def test_a_line_storing_a_new_response_imports_only_what_reading_it_needs(cli, claude):
+    # Claude Code waits for this after every response: the ingest machinery's imports
+    # were most of it (bench/README.md). One Claude log needs no other source, and
+    # nothing here logs, suggests a config key, forks parse workers or reads the price
+    # table's JSON (the last process left it read, in the data dir).
+    import subprocess
+    import sys
+
+    assert cli("statusline", input=payload("max-plan", claude)).code == 0  # the transcript so far is stored
+    append_response(claude, datetime.now(UTC), output_tokens=4321)
+    code = (
+        "import sys, io, contextlib\n"
+        "from llm_session_manager.frontends import cli\n"
+        "sys.stdin = io.TextIOWrapper(io.BytesIO(sys.argv[1].encode()))\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    cli.main(['statusline'])\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    loaded = set(subprocess.run([sys.executable, "-c", code, payload("max-plan", claude)], capture_output=True,
+                                text=True, check=True).stdout.split())
+    assert stored("SELECT count(*) FROM usage WHERE output_tokens = 4321") == [(1,)]
+    assert "llm_session_manager.sources.claude_code" in loaded
+    others = {f"llm_session_manager.sources.{name}" for name in
+              ("aider", "codex", "copilot", "cursor", "gemini", "llm_cli")}
+    unwanted = others | {"logging", "difflib", "threading", "json", "hashlib"}
+    assert not loaded & unwanted, loaded & unwanted
+
+
 # --- install ------------------------------------------------------------------------
 
 

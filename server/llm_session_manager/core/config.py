@@ -9,7 +9,6 @@ test keeps it complete.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import types
@@ -299,6 +298,8 @@ def _explain(error: str, data: Any, tp: Any, where: list[str], dec_hook: Any) ->
         return f"{f'{here} keys' if here else 'top-level keys'} must be strings, got {_show(bad)}"
     if typing.get_origin(tp) is Literal:
         choices = [str(c) for c in typing.get_args(tp)]
+        import difflib  # only for a config with a mistake in it
+
         close = difflib.get_close_matches(str(data), choices, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         return f"{here} must be one of {', '.join(choices)}, got {_show(data)}{hint}"
@@ -312,6 +313,8 @@ def _explain(error: str, data: Any, tp: Any, where: list[str], dec_hook: Any) ->
 
 
 def _unknown_key(where: list[str], key: str, known: list[str]) -> str:
+    import difflib  # only for a config with a mistake in it
+
     close = difflib.get_close_matches(key, known, n=1)
     if close:
         hint = f"did you mean '{_dotted([*where, close[0]])}'?"

@@ -29,7 +29,6 @@ and ``cost.rs``) rule for rule:
 from __future__ import annotations
 
 import datetime
-import hashlib
 import os
 from pathlib import Path
 from typing import Annotated, Any
@@ -47,6 +46,7 @@ LONG_CONTEXT_LIMIT = 1_000_000  # Claude's long-context variant
 LONG_CONTEXT_SUFFIX = "[1m]"  # how Claude Code names it (``claude-sonnet-4-5[1m]``)
 TABLE_NAME = "pricing.json"
 BUILTIN_NAME = "pricing_builtin.json"
+CACHE_NAME = "pricing.cache"  # in the data dir: the table in force as read last (``_Cached``)
 META_KEY = "_meta"
 PROVIDERS = frozenset({"anthropic", "openai", "gemini", "vertex_ai-language-models"})
 MODES = frozenset({"chat", "responses"})
@@ -204,9 +204,49 @@ def load_table() -> PriceTable:
     global _cache
     key = tuple(os.environ.get(name) for name in _DATA_DIR_ENV)
     if _cache is None or _cache[0] != key:
-        override = data_dir() / TABLE_NAME
-        _cache = (key, _read_table(override) if override.is_file() else _bundled_table())
+        _cache = (key, _cached_table(data_dir()))
     return _cache[1]
+
+
+class _Cached(msgspec.Struct, array_like=True):
+    """A table as read, for the next process: each short command (a status line
+    storing one response) would otherwise decode, select and hash 200 KB of
+    JSON again (3-6 ms). Valid while the files it was read from are unchanged."""
+
+    files: list[tuple[str, int, int, int, int]]  # (path, inode, size, mtime_ns, ctime_ns) of each file read
+    models: dict[str, ModelPrice]
+    meta: dict[str, Any]
+    path: str
+    version: str
+    builtin: list[str]
+
+
+def _cached_table(directory: Path) -> PriceTable:
+    """The table in force, from ``<data dir>/pricing.cache`` when the files it was read
+    from are unchanged; else read from them and cached (if the directory is writable)."""
+    override = directory / TABLE_NAME
+    sources = [override] if override.is_file() else [_bundled_path(), DATA_DIR / BUILTIN_NAME]
+    try:
+        files = [(str(p), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns) for p in sources for st in [p.stat()]]
+    except OSError:
+        files = []  # reading it says what is wrong
+    cache = directory / CACHE_NAME
+    if files:
+        try:
+            cached = msgspec.msgpack.decode(cache.read_bytes(), type=_Cached)
+        except (OSError, msgspec.DecodeError):
+            cached = None
+        if cached is not None and cached.files == files:
+            return PriceTable(cached.models, cached.meta, Path(cached.path), cached.version,
+                              frozenset(cached.builtin))
+    table = _read_table(override) if len(sources) == 1 else _bundled_table()
+    if files and directory.is_dir():  # never creates the data dir: a command that stores nothing leaves none
+        document = _Cached(files, table.models, table.meta, str(table.path), table.version, sorted(table.builtin))
+        try:
+            _write_atomically(cache, msgspec.msgpack.encode(document))
+        except OSError:
+            pass  # a read-only data dir: the next process reads the JSON again
+    return table
 
 
 def lookup(model: str | None) -> ModelPrice | None:
@@ -318,7 +358,7 @@ def select_models(raw: dict[str, Any], origin: str = "pricing table") -> dict[st
     non-negative number is an error naming the model and field, not a skip:
     silently dropping it would price that model at 0.
     """
-    models: dict[str, ModelPrice] = {}
+    chosen: dict[str, dict[str, Any]] = {}
     for name, entry in raw.items():
         if name == META_KEY or name.startswith("ft:") or not isinstance(entry, dict):
             continue
@@ -329,11 +369,16 @@ def select_models(raw: dict[str, Any], origin: str = "pricing table") -> dict[st
         fields = {k: entry[k] for k in _FIELDS if entry.get(k) is not None}
         if "input_cost_per_token" not in fields or "output_cost_per_token" not in fields:
             continue  # ccusage cannot price it either
-        try:
-            models[name] = msgspec.convert(fields, ModelPrice)
-        except msgspec.ValidationError as e:
-            raise BadInput(f"{origin}: model {name!r}: {e}") from e
-    return models
+        chosen[name] = fields
+    try:  # in one call, not one per model: every process that prices anything reads the table
+        return msgspec.convert(chosen, dict[str, ModelPrice])
+    except msgspec.ValidationError as e:
+        for name, fields in chosen.items():  # the entry to name in the message
+            try:
+                msgspec.convert(fields, ModelPrice)
+            except msgspec.ValidationError as bad:
+                raise BadInput(f"{origin}: model {name!r}: {bad}") from bad
+        raise BadInput(f"{origin}: {e}") from e
 
 
 def merge_models(newer: dict[str, ModelPrice], older: dict[str, ModelPrice]) -> dict[str, ModelPrice]:
@@ -343,12 +388,15 @@ def merge_models(newer: dict[str, ModelPrice], older: dict[str, ModelPrice]) -> 
 
 def write_table(path: Path, models: dict[str, ModelPrice], meta: dict[str, Any]) -> None:
     """Write ``models`` (sorted, after a ``_meta`` entry) atomically to ``path``."""
+    document = {META_KEY: meta, **dict(sorted(models.items()))}
+    _write_atomically(path, msgspec.json.format(msgspec.json.encode(document), indent=1) + b"\n")
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
     import tempfile  # only here: every report imports this module for its prices
 
-    document = {META_KEY: meta, **dict(sorted(models.items()))}
-    data = msgspec.json.format(msgspec.json.encode(document), indent=1) + b"\n"
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".pricing-", suffix=".json", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=".pricing-", suffix=path.suffix, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             os.fchmod(f.fileno(), 0o644)  # mkstemp's 0600 would hide it from other users of a shared install
@@ -362,6 +410,8 @@ def write_table(path: Path, models: dict[str, ModelPrice], meta: dict[str, Any])
 
 
 def _read_table(path: Path) -> PriceTable:
+    import hashlib  # only here: a table read from the cache needs no hashing (loading OpenSSL: 2-3 ms)
+
     data = _read_bytes(path)
     raw = _decode(path, data)
     meta = raw.get(META_KEY)
@@ -377,6 +427,8 @@ def _bundled_table() -> PriceTable:
     A table installed by ``update()`` already has them merged in, under the
     user's file: like a fresh LiteLLM table fetched by ccusage, it wins.
     """
+    import hashlib
+
     table, builtin = _read_table(_bundled_path()), _read_table(DATA_DIR / BUILTIN_NAME)
     version = hashlib.sha256(f"{table.version}+{builtin.version}".encode()).hexdigest()[:16]
     return PriceTable({**table.models, **builtin.models}, table.meta, table.path, version, frozenset(builtin.models))

@@ -42,7 +42,8 @@ from typing import TYPE_CHECKING, Any
 
 import apsw
 
-from ..sources import SOURCES, Source, plugins
+from .. import sources
+from ..sources import Source, plugins
 from ..store.bulk import restore_indexes
 from ._files import Stat, Work
 from ._rows import chunks as chunks_of
@@ -244,6 +245,6 @@ def _wait_for_lock(f) -> None:
 
 def _lines_source(provider: str) -> Source | None:
     """The source that reads ``provider``'s logs line by line: the only kind deferred."""
-    found = (s for s in SOURCES if s.provider == provider and s.layout == "lines")
+    found = (s for s in sources.SOURCES if s.provider == provider and s.layout == "lines")
     return next(found, None) or next((s for s in plugins.active().sources
                                       if s.provider == provider and s.layout == "lines"), None)

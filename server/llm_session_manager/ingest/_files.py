@@ -20,25 +20,43 @@ once (what git does for its "racily clean" index entries).
 from __future__ import annotations
 
 import fnmatch
-import logging
 import os
+import sys
 import time
 import zlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import BinaryIO, NamedTuple
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
+from .. import sources
 from ..core.config import Config
 from ..core.models import Batch
-from ..sources import SOURCES, Source, plugins
+from ..sources import Source, plugins
 from ..sources.base import warn, warnings_into
 from ._redact import state_without_secrets
+
+if TYPE_CHECKING:
+    import logging
 
 HEAD_BYTES = 64
 TAIL_BYTES = 4096  # the bytes before the offset whose checksum tells a rewrite
 RACY_NS = 2_000_000_000  # coarser than any file system's clock tick but FAT's
 
-log = logging.getLogger(__name__)
+
+
+def _log() -> logging.Logger:
+    """This module's logger. ``logging`` is imported only when something is logged:
+    a status line storing one response does not pay for it (4 ms)."""
+    import logging
+
+    return logging.getLogger(__name__)
+
+
+def _logs_skipped() -> bool:
+    """Whether the lines a parser skipped are logged (at INFO): never when nothing imported
+    ``logging``, since nothing can have set it up."""
+    logging = sys.modules.get("logging")
+    return logging is not None and logging.getLogger(__name__).isEnabledFor(logging.INFO)
 
 
 class Known(NamedTuple):
@@ -79,7 +97,7 @@ def roots(
     found_plugins = plugins.active()
     if warnings is not None:
         warnings += [w for w in found_plugins.warnings if w not in warnings]
-    for source in SOURCES + found_plugins.sources:
+    for source in sources.SOURCES + found_plugins.sources:
         settings = config.source(source.provider)
         if not settings.enabled:
             continue
@@ -170,7 +188,7 @@ def _resume_point(path: str, st: Stat, old: Known | None) -> tuple[int, bytes | 
         with open(path, "rb") as f:
             if (old.head and f.read(len(old.head)) != old.head) or \
                     (old.tail and _checksum(f, old.offset) != old.tail):
-                log.info("%s: rewritten since the last scan, reading it again from the start", path)
+                _log().info("%s: rewritten since the last scan, reading it again from the start", path)
                 return 0, None
     return old.offset, old.state
 
@@ -225,7 +243,7 @@ def read(item: Work, usage_only: bool = False) -> tuple[Batch, tuple]:
             if layout == "lines":
                 tail = _checksum(f, item.offset + end, data, end)
         batch = _parse(item, path, data[:end], usage_only) if end else Batch(item.state)
-        if batch.skipped and log.isEnabledFor(logging.INFO):
+        if batch.skipped and _logs_skipped():
             _log_skipped(item, data[:end], batch.skipped)
     if batch.state:  # stored with the file's row, here; the text is redacted by the caller (``_redact``)
         batch.state = state_without_secrets(batch.state)
@@ -257,7 +275,7 @@ def _parse(item: Work, path: Path, data: bytes, usage_only: bool = False) -> Bat
     except OSError:
         raise  # a database that is locked: read again next scan
     except Exception as e:  # one log's failure must not stop the scan of all the others
-        log.info("%s: %s reader failed", item.path, item.source.provider, exc_info=True)
+        _log().info("%s: %s reader failed", item.path, item.source.provider, exc_info=True)
         raise ParseFailed(None, f"the {item.source.provider} reader failed ({type(e).__name__}: {e});"
                                 " skipped, please report it") from e
 
@@ -274,4 +292,4 @@ def _log_skipped(item: Work, data: bytes, skipped: list[tuple[int, str]]) -> Non
             for at in range(0, item.offset, 1 << 20):
                 before += f.read(min(1 << 20, item.offset - at)).count(b"\n")
     for line, reason in skipped:
-        log.info("%s:%d: skipped: %s", item.path, before + line + 1, reason)
+        _log().info("%s:%d: skipped: %s", item.path, before + line + 1, reason)

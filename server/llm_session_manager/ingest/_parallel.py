@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from typing import BinaryIO, TypeVar
 
@@ -66,7 +65,11 @@ def parsed(parse: Callable[[T], R], chunks: list[T], result: type[R]) -> Iterato
 def _workers(chunks: int) -> int:
     """How many processes to parse ``chunks`` chunks in; 0 for this one alone."""
     cpus = os.cpu_count() or 1
-    if chunks < 2 or cpus < 2 or threading.active_count() > 1 or not sys.platform.startswith("linux"):
+    if chunks < 2 or cpus < 2 or not sys.platform.startswith("linux"):
+        return 0
+    import threading  # only here: a scan of one chunk (a status line's) never forks
+
+    if threading.active_count() > 1:
         return 0
     return min(chunks, cpus, MAX_WORKERS)
 

@@ -27,7 +27,7 @@ def without_secrets(batches: Sequence[Batch]) -> None:
     mostly per call: a chunk of a first scan is 200 logs or more, and a log read
     for its usage alone has three short texts per session.
     """
-    from ..core import redact  # loaded before parse workers fork (``_rows.ingest``)
+    from ..core import redact  # compiled before parse workers fork (``_rows.ingest``)
 
     texts: list[str] = []
     for batch in batches:

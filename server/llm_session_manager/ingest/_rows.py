@@ -63,8 +63,10 @@ def ingest(conn: apsw.Connection, chunks: list[list[Work]], part: Part = Part.AL
     other's page cache).
     """
     prices = pricing.load_table()
-    if chunks:  # before parse workers fork, so they inherit it compiled; a rescan with nothing new skips it
-        from ..core import redact  # noqa: F401
+    if len(chunks) > 1:  # before parse workers fork, so they inherit its patterns compiled
+        from ..core import redact
+
+        redact.compile_all()
     # Parsing allocates millions of short-lived objects and no cycles; the
     # cyclic collector would only rescan them over and over (workers inherit this).
     gc.disable()

@@ -18,9 +18,8 @@ and a listing reads it: ``start`` turns it into the clock.
 
 from __future__ import annotations
 
-import json
-
 import apsw
+import msgspec
 
 from ..store import session_sums
 
@@ -47,6 +46,6 @@ def since(conn: apsw.Connection, spans: dict[str, tuple[float, float]], pause_s:
         stretches = dict(conn.execute(
             "SELECT session_id, stretch_from FROM session_facts "
             "WHERE session_id IN (SELECT value FROM json_each(?)) AND stretch_from IS NOT NULL",
-            (json.dumps(long),),
+            (msgspec.json.encode(long).decode(),),  # msgspec: a status line imports no json (2 ms)
         ))
     return {sid: start(first, last, stretches.get(sid), shortest_s) for sid, (first, last) in spans.items()}

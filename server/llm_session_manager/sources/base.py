@@ -8,7 +8,6 @@ file; that is what makes reading only the appended bytes safe.
 
 from __future__ import annotations
 
-import logging
 import os
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -216,6 +215,8 @@ def warn(message: str) -> None:
     into the running scan's warnings, once, else logged."""
     sink = _warnings.get()
     if sink is None:
+        import logging  # only here: a status line reading one log does not pay for it
+
         logging.getLogger(__name__).warning("%s", message)
     elif message not in sink:
         sink.append(message)

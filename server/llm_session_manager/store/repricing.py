@@ -16,7 +16,6 @@ import apsw
 import msgspec
 
 from ..core import pricing
-from ..sources import TOTALS_PROVIDERS
 from . import quarters
 from .connection import write_transaction
 
@@ -38,6 +37,8 @@ WHERE usage.rowid = p.id
 
 def reprice(conn: apsw.Connection) -> int:
     """Price every response we priced again with the table in force; how many there were."""
+    from ..sources import TOTALS_PROVIDERS  # only here: a status line storing one response imports no other source
+
     table = pricing.load_table()
 
     def llm_cost(*row: Any) -> float | None:  # the columns of _ARGS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ._engine import _lower, _Where, marker
+from ._engine import _lower, _Where, lazy, marker
 from ._names import _NAME_PARTS
 from ._values import _CODE_REF, _PLACEHOLDER, _classes, _entropy, _plausible
 
@@ -16,14 +16,14 @@ from ._values import _CODE_REF, _PLACEHOLDER, _classes, _entropy, _plausible
 # words after a standalone secret word is one. Hashes (hex), UUIDs, digests,
 # paths and identifiers are not random in that sense and stay.
 
-_NEAR = re.compile(
+_NEAR = lazy(
     r"(?P<word>(?i:secret|password|passwd|passphrase|token|key|credential)s?(?![A-Za-z0-9_])"
     r"|\[REDACTED:aws-access-key\])(?P<w>[^\r\n]{0,48}+[A-Za-z0-9/+=_-]*+)"
 )
-_CANDIDATE = re.compile(r"(?<![A-Za-z0-9/+=_.-])[A-Za-z0-9/+_-]{20,200}={0,2}(?![A-Za-z0-9/+=_-])")
-_HEXISH = re.compile(r"^(?:[0-9a-f]+(?:-[0-9a-f]+)*|[0-9A-F]+(?:-[0-9A-F]+)*)$")
-_DIGEST = re.compile(r"^(?:sha|md5|blake|xxh)[0-9]*[-_]", re.I)
-_AWS_SECRET = re.compile(r"^[A-Za-z0-9/+]{40}$")
+_CANDIDATE = lazy(r"(?<![A-Za-z0-9/+=_.-])[A-Za-z0-9/+_-]{20,200}={0,2}(?![A-Za-z0-9/+=_-])")
+_HEXISH = lazy(r"^(?:[0-9a-f]+(?:-[0-9a-f]+)*|[0-9A-F]+(?:-[0-9A-F]+)*)$")
+_DIGEST = lazy(r"^(?:sha|md5|blake|xxh)[0-9]*[-_]", re.I)
+_AWS_SECRET = lazy(r"^[A-Za-z0-9/+]{40}$")
 _NEAR_KINDS = {"password": "password", "passwd": "password", "passphrase": "password", "token": "token"}
 
 
@@ -59,7 +59,7 @@ def _replace_near(match: re.Match[str], found: dict[str, int]) -> str:
 
 
 # "the password is Tr0ub4dor&3": a password said in a sentence, with a digit or a symbol in it.
-_PROSE_PASSWORD = re.compile(
+_PROSE_PASSWORD = lazy(
     r"(?i:password|passwd|passphrase)(?:[ \t]+(?i:for|of|on|to)(?:[ \t]+\S{1,64}){1,4}?)?[ \t]+(?i:is|was)[ \t]*:?[ \t]+"
     r"""[`"']?(?P<v>[^\s`"']{4,64}?)[`"']?(?=[\s,;)]|[.!?](?:\s|$)|$)"""
 )

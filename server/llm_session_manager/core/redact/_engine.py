@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 
 def marker(kind: str) -> str:
@@ -28,6 +28,50 @@ class _Rule(NamedTuple):
     keywords: tuple[str, ...]  # lowercase; every match starts with one of them
     pattern: re.Pattern[str]
     replace: _Replace
+
+
+class _Lazy:
+    """A pattern compiled the first time it is used.
+
+    The package holds 56 patterns, and compiling them all is most of what
+    importing it costs (about 7 ms): too much for a short command (a status line
+    storing one new response) that tries a few of them, or none. Each attribute
+    is looked up on the compiled pattern once and then kept here, so a rule's
+    ``match`` costs what the compiled pattern's does; ``compile_all`` compiles
+    every one up front (before parse workers fork, which then share them).
+    """
+
+    def __init__(self, pattern: str, flags: int) -> None:
+        self._source = (pattern, flags)
+        self._compiled: re.Pattern[str] | None = None
+
+    def compiled(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            self._compiled = re.compile(*self._source)
+        return self._compiled
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # copy and pickle probing for hooks: not the pattern's
+            raise AttributeError(name)
+        value = getattr(self.compiled(), name)
+        setattr(self, name, value)
+        return value
+
+
+_LAZY: list[_Lazy] = []
+
+
+def lazy(pattern: str, flags: int | re.RegexFlag = 0) -> re.Pattern[str]:
+    """``re.compile(pattern, flags)``, compiled only when first used."""
+    pending = _Lazy(pattern, int(flags))
+    _LAZY.append(pending)
+    return cast("re.Pattern[str]", pending)
+
+
+def compile_all() -> None:
+    """Compile every pattern of the package now (a first scan, before it forks parse workers)."""
+    for pending in _LAZY:
+        pending.compiled()
 
 
 def _lower(text: str) -> str:
@@ -89,5 +133,5 @@ def _rule(
     if replace is None:
         assert judge is not None
         replace = _by_judge(judge)
-    compiled = pattern if isinstance(pattern, re.Pattern) else re.compile(pattern)
+    compiled = lazy(pattern) if isinstance(pattern, str) else pattern
     return _Rule(tuple(keywords.split()), compiled, replace)

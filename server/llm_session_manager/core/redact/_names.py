@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from ._engine import _Where
+from ._engine import _Where, lazy
 from ._values import _ENV_NAME, _plausible
 
-_NAME_PARTS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_NAME_PARTS = lazy(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _PASSWORD_WORDS = frozenset("password passwd pwd pswd pass passphrase passcode".split())
 _SECRET_WORDS = frozenset("secret credential credentials cred creds".split())
 _COMPOUND_HEADS = frozenset(  # one-word names: authtoken, clientsecret (any head will do for a password)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 
 from ._context import _NEAR, _PROSE_PASSWORD, _judge_prose_password, _replace_near
-from ._engine import _Judge, _Rule, _rule, _splice, _Where, marker
+from ._engine import _Judge, _Rule, _rule, _splice, _Where, lazy, marker
 from ._names import _first_value, _judge_named, _name_around
 from ._values import _PLACEHOLDER, _plausible, _random_looking
 
@@ -17,7 +17,7 @@ _SECRET_WORD_KEYWORDS = "pass pwd pswd secret token key cred auth"
 # os.environ["NAME"] = value, name: str = "value"; JSON-escaped quotes too.
 # A bare value must end the line or be followed by more words (not `}` `)` `,`,
 # which would make it a variable in a call or object literal).
-_ASSIGNMENT = re.compile(
+_ASSIGNMENT = lazy(
     _SECRET_WORD
     + r"""[A-Za-z0-9_.-]*+
     (?: \\?["']\]?[ \t]*(?::=|=>|=|:)                  # "name": / "name" : / ["name"] =
@@ -33,7 +33,7 @@ _ASSIGNMENT = re.compile(
 )
 
 
-_CALL_OPENS = re.compile(r"""[\w.]\([ \t]*\\?["']$""")  # get(" — NAME is a call's first argument
+_CALL_OPENS = lazy(r"""[\w.]\([ \t]*\\?["']$""")  # get(" — NAME is a call's first argument
 
 
 def _judge_assignment(match: re.Match[str]) -> tuple[str, _Where] | None:
@@ -50,7 +50,7 @@ def _judge_assignment(match: re.Match[str]) -> tuple[str, _Where] | None:
 
 
 # --flag value, --flag=value, --flag "value"
-_FLAG = re.compile(
+_FLAG = lazy(
     r"--(?P<name>[A-Za-z0-9_-]*?" + _SECRET_WORD + r"""[A-Za-z0-9_-]*+)(?:=|[ \t]+)
     (?: "(?P<dq>[^"\r\n]{1,512})" | '(?P<sq>[^'\r\n]{1,512})'
       | (?P<bare>[^\s"'`;&|<>(){}\[\]\\-][^\s"'`;&|<>(){}\[\]\\]{0,511}+) )""",
@@ -66,7 +66,7 @@ def _judge_flag(match: re.Match[str]) -> tuple[str, _Where] | None:
 
 
 # <password>value</password>, found from the secret word inside the tag name.
-_XML = re.compile(_SECRET_WORD + r"[\w.:-]*+>(?P<v>[^<>\s]{1,512})</(?P<close>[\w.:-]+)>")
+_XML = lazy(_SECRET_WORD + r"[\w.:-]*+>(?P<v>[^<>\s]{1,512})</(?P<close>[\w.:-]+)>")
 
 
 def _judge_xml(match: re.Match[str]) -> tuple[str, _Where] | None:
@@ -79,7 +79,7 @@ def _judge_xml(match: re.Match[str]) -> tuple[str, _Where] | None:
 
 # -----BEGIN ... PRIVATE KEY----- body -----END ... PRIVATE KEY-----. A key
 # pasted without its END line still loses its body (the `w` branch).
-_PEM = re.compile(
+_PEM = lazy(
     r"""-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE[ ]KEY(?:[ ]BLOCK)?-----
     (?: (?P<v>[\s\S]{1,16384}?)-----END[ A-Z0-9_-]{0,100}PRIVATE[ ]KEY(?:[ ]BLOCK)?-----
       | (?P<w>(?:(?:\\r)?(?:\\n|\r?\n)(?:[A-Za-z-]+:[^\r\n\\]*|[A-Za-z0-9+/=]{8,}))+) )""",
@@ -99,7 +99,7 @@ def _replace_pem(match: re.Match[str], found: dict[str, int]) -> str:
 
 
 # scheme://user:password@host: only the password goes; the scheme names the kind.
-_URL_CREDENTIALS = re.compile(r"://(?P<user>[^\s:/?#@'\"<>\[\]{}]*):(?P<v>[^\s/?#'\"<>\[\]]+)@(?=[\w\[])")
+_URL_CREDENTIALS = lazy(r"://(?P<user>[^\s:/?#@'\"<>\[\]{}]*):(?P<v>[^\s/?#'\"<>\[\]]+)@(?=[\w\[])")
 _DATABASE_SCHEMES = frozenset(
     "postgres postgresql pgsql mysql mariadb mongodb mongodb+srv redis rediss valkey amqp amqps mssql "
     "sqlserver oracle clickhouse cockroachdb couchdb neo4j bolt cassandra memcached snowflake db2 kafka "
@@ -118,7 +118,7 @@ def _judge_url(match: re.Match[str]) -> tuple[str, _Where] | None:
     return ("connection-string" if scheme in _DATABASE_SCHEMES else "basic-auth"), "v"
 
 
-_AUTHORIZATION = re.compile(
+_AUTHORIZATION = lazy(
     r"""(?i:authorization)\\?["']?[ \t]*[:=][ \t]*\\?["']?
     (?:(?P<scheme>(?i:bearer|basic|token|bot|apikey|api-key|sso-key))[ \t]+)?
     (?P<v>[A-Za-z0-9._~+/=:-]{8,}+)""",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
+
+from ._engine import lazy
 
 
 def _entropy(value: str) -> float:
@@ -27,7 +28,7 @@ def _random_looking(value: str) -> bool:
     return _classes(value) >= 2 and _entropy(value) >= 3.0
 
 
-_PLACEHOLDER = re.compile(
+_PLACEHOLDER = lazy(
     r"""(?ix)
     ^(?: none|null|nil|true|false|undefined|yes|no|on|off|empty|optional|required
        | str|string|int|bool|bytes|text|number|boolean|object|any|secretstr|secretbytes
@@ -38,12 +39,12 @@ _PLACEHOLDER = re.compile(
     | ^(?:process\.env|os\.environ|os\.getenv|env\[|getenv|secrets\.)
     """
 )
-_PATH_OR_URL = re.compile(r"^(?:~|\.{1,2})?/|^[A-Za-z]:\\|^[A-Za-z][A-Za-z0-9+.-]*://")
+_PATH_OR_URL = lazy(r"^(?:~|\.{1,2})?/|^[A-Za-z]:\\|^[A-Za-z][A-Za-z0-9+.-]*://")
 # An identifier or attribute chain (a variable, not a value), or words-joined-by-dashes.
-_CODE_REF = re.compile(r"^(?:[A-Za-z_$]+|[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+|[a-z]+(?:-[a-z]+)+)$")
-_CONSTANT = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")  # GITHUB_TOKEN: a name, not a value
-_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
-_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_CODE_REF = lazy(r"^(?:[A-Za-z_$]+|[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+|[a-z]+(?:-[a-z]+)+)$")
+_CONSTANT = lazy(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")  # GITHUB_TOKEN: a name, not a value
+_NUMBER = lazy(r"^[+-]?\d+(?:\.\d+)?$")
+_ENV_NAME = lazy(r"^[A-Z][A-Z0-9_]*$")
 
 
 def _plausible(value: str, kind: str, strong: bool, *, quoted: bool, env_name: bool) -> bool:
