@@ -22,14 +22,8 @@ def known_cost(cost: float, unpriced: int | bool) -> float | None:
     return None if unpriced and not cost else round(cost, 6)
 
 
-def in_range(conn: apsw.Connection, start: float | None, end: float | None, provider: str | None,
-             project: str | None = None) -> list[str]:
-    """The unpriced models used from ``start`` to ``end`` (unix times, None: open), by provider and project if given.
-
-    The quarter-hour sums know no project: a project's come from its responses.
-    """
-    if project is not None:
-        return _in_project(conn, start, end, provider, project)
+def in_range(conn: apsw.Connection, start: float | None, end: float | None, provider: str | None) -> list[str]:
+    """The unpriced models used from ``start`` to ``end`` (unix times, None: open), by provider if given."""
     quarters.refresh(conn)
     clauses: list[str] = ["unpriced > 0"]
     params: list[float | str] = []
@@ -43,24 +37,6 @@ def in_range(conn: apsw.Connection, start: float | None, end: float | None, prov
         clauses.append("provider = ?")
         params.append(provider)
     sql = f"SELECT DISTINCT model FROM usage_quarters WHERE {' AND '.join(clauses)} ORDER BY model"
-    return [model for (model,) in conn.execute(sql, params)]
-
-
-def _in_project(conn: apsw.Connection, start: float | None, end: float | None, provider: str | None,
-                project: str) -> list[str]:
-    clauses = [f"u.priced = {pricing.UNKNOWN}", "s.project = ?"]
-    params: list[float | str] = [project]
-    if start is not None:
-        clauses.append("u.ts >= ?")
-        params.append(start)
-    if end is not None:
-        clauses.append("u.ts < ?")
-        params.append(end)
-    if provider:
-        clauses.append("s.provider = ?")
-        params.append(provider)
-    sql = ("SELECT DISTINCT u.model FROM usage u JOIN sessions s ON s.id = u.session_id "
-           f"WHERE {' AND '.join(clauses)} ORDER BY u.model")
     return [model for (model,) in conn.execute(sql, params)]
 
 

@@ -123,7 +123,7 @@ def report(
         cost_usd=unpriced_models.known_cost(sum(r.cost_usd or 0.0 for r in rows), not all(r.cost_complete for r in rows)),
         cost_complete=all(r.cost_complete for r in rows),
     )
-    unpriced = [] if totals.cost_complete else unpriced_models.in_range(conn, start, end, provider, project)
+    unpriced = [] if totals.cost_complete else _unpriced(conn, start, end, provider, project)
     return UsageReport(rows=rows, totals=totals, unpriced_models=unpriced)
 
 
@@ -156,8 +156,20 @@ def _per_session(conn: apsw.Connection, provider: str | None, project: str | Non
         total_tokens=i_all + o_all + cc_all + cr_all,
         cost_usd=unpriced_models.known_cost(sum(costs), not complete), cost_complete=complete,
     )
-    unpriced_names = [] if complete else unpriced_models.in_range(conn, None, None, provider, project)
+    unpriced_names = [] if complete else _unpriced(conn, None, None, provider, project)
     return UsageReport(rows=rows, totals=totals, unpriced_models=unpriced_names)
+
+
+def _unpriced(conn: apsw.Connection, start: float | None, end: float | None, provider: str | None,
+              project: str | None) -> list[str]:
+    """The models without a price among the report's responses; a project's from its own responses,
+    chosen by the report's filters (the quarter-hour sums know no project)."""
+    if project is None:
+        return unpriced_models.in_range(conn, start, end, provider)
+    clauses, params = _filters(_RESPONSES, start, end, provider, project)
+    sql = (f"SELECT DISTINCT u.model FROM {_RESPONSES.table} "
+           f"WHERE u.priced = {pricing.UNKNOWN} AND {' AND '.join(clauses)} ORDER BY u.model")
+    return [model for (model,) in conn.execute(sql, params)]
 
 
 def _row(key: str, models: dict[str | None, list[float]], breakdown: bool) -> UsageReportRow:
