@@ -18,6 +18,12 @@ from types import SimpleNamespace
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# Per day, what the Claude Code fixtures hold by hand count (tests/fixtures/claude-code/README.md;
+# ccusage reports the same): input, output, cache write, cache read.
+CLAUDE_DAY_TOTALS = {
+    "2025-08-14": (32, 812, 11160, 68660),
+    "2025-08-15": (47, 992, 13030, 67070),
+}
 CODEX_RECENT = "019c8a10-4b7e-7c21-9d3a-5e6f7a8b9c0d"
 CODEX_ARCHIVED = "019cab42-9e15-7b63-a4d8-6f0e1c2b3a59"
 

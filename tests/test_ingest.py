@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import CLAUDE_DAY_TOTALS, FIXTURES
 from llm_session_manager.core import config
 from llm_session_manager import ingest
 from llm_session_manager.services import usage
@@ -18,11 +18,6 @@ from llm_session_manager.store import connect
 
 CLAUDE = FIXTURES / "claude-code"
 SESSION_A = "6f1c2a3b-4d5e-4f60-8a1b-2c3d4e5f6a7b"
-# Hand totals from tests/fixtures/claude-code/README.md (also what ccusage reports).
-DAY_TOTALS = {
-    "2025-08-14": (32, 812, 11160, 68660),
-    "2025-08-15": (47, 992, 13030, 67070),
-}
 
 
 @pytest.fixture
@@ -57,14 +52,14 @@ def _session_file(logs: Path) -> Path:
 def test_usage_per_day_matches_the_hand_count(env, sandbox_home):
     conn, result = _scan(env, sandbox_home)
     assert result.files == 3 and result.files_read == 3
-    assert _days(conn) == DAY_TOTALS
+    assert _days(conn) == CLAUDE_DAY_TOTALS
 
 
 def test_a_second_scan_with_nothing_new_reads_nothing(env, sandbox_home):
     _scan(env, sandbox_home)
     conn, again = _scan(env, sandbox_home)
     assert (again.files, again.files_read, again.records, again.malformed) == (3, 0, 0, 0)
-    assert _days(conn) == DAY_TOTALS
+    assert _days(conn) == CLAUDE_DAY_TOTALS
 
 
 def _assistant_line(template: str, *, message_id: str, request_id: str, uuid: str, output: int) -> str:
@@ -100,7 +95,7 @@ def test_a_half_written_last_line_waits_for_the_next_scan(env, logs, sandbox_hom
         f.write(line[half:] + "\n")
     _, done = _scan(env, sandbox_home)
     assert done.malformed == 0 and done.records >= 1
-    assert _days(conn)["2025-08-14"][1] == DAY_TOTALS["2025-08-14"][1] + 1000
+    assert _days(conn)["2025-08-14"][1] == CLAUDE_DAY_TOTALS["2025-08-14"][1] + 1000
 
 
 def test_a_malformed_line_is_counted_and_skipped(env, logs, sandbox_home):
@@ -109,7 +104,7 @@ def test_a_malformed_line_is_counted_and_skipped(env, logs, sandbox_home):
         f.write('{"type":"assistant","message":{"usage":\n')
     conn, result = _scan(env, sandbox_home)
     assert result.malformed == 1
-    assert _days(conn) == DAY_TOTALS
+    assert _days(conn) == CLAUDE_DAY_TOTALS
 
 
 def test_a_truncated_file_is_read_again_without_counting_twice(env, logs, sandbox_home):
@@ -122,7 +117,7 @@ def test_a_truncated_file_is_read_again_without_counting_twice(env, logs, sandbo
     path.write_bytes(whole)
     _, restored = _scan(env, sandbox_home)
     assert restored.files_read == 1
-    assert _days(conn) == DAY_TOTALS
+    assert _days(conn) == CLAUDE_DAY_TOTALS
 
 
 def test_a_replaced_file_is_read_from_the_start(env, logs, sandbox_home):
@@ -136,7 +131,7 @@ def test_a_replaced_file_is_read_from_the_start(env, logs, sandbox_home):
     os.replace(replacement, path)
     _, result = _scan(env, sandbox_home)
     assert result.files_read == 1
-    assert _days(conn)["2025-08-14"][1] == DAY_TOTALS["2025-08-14"][1] + 500
+    assert _days(conn)["2025-08-14"][1] == CLAUDE_DAY_TOTALS["2025-08-14"][1] + 500
 
 
 def test_a_rewritten_file_with_the_same_inode_is_read_from_the_start(env, logs, sandbox_home):
@@ -149,7 +144,7 @@ def test_a_rewritten_file_with_the_same_inode_is_read_from_the_start(env, logs, 
         f.write(extra + "\n" + "".join(lines))
     _, result = _scan(env, sandbox_home)
     assert result.files_read == 1
-    assert _days(conn)["2025-08-14"][1] == DAY_TOTALS["2025-08-14"][1] + 700
+    assert _days(conn)["2025-08-14"][1] == CLAUDE_DAY_TOTALS["2025-08-14"][1] + 700
 
 
 def test_two_scans_at_once_store_each_response_once(env, cli):
@@ -163,7 +158,7 @@ def test_two_scans_at_once_store_each_response_once(env, cli):
         assert p.returncode == 0, err
     report = cli("usage", "--json", env=env).json()
     assert {r["key"]: (r["input_tokens"], r["output_tokens"], r["cache_creation_tokens"],
-                       r["cache_read_tokens"]) for r in report["rows"]} == DAY_TOTALS
+                       r["cache_read_tokens"]) for r in report["rows"]} == CLAUDE_DAY_TOTALS
 
 
 def test_missing_log_directories_are_not_an_error(tmp_path, sandbox_home):
@@ -214,4 +209,4 @@ ingest.scan(connect(), config.load(), env={env!r}, home=Path({str(sandbox_home)!
     assert subprocess.run([sys.executable, "-c", child]).returncode == 3
     conn, result = _scan(env, sandbox_home)
     assert result.files_read == 2  # the committed file is not read again
-    assert _days(conn) == DAY_TOTALS
+    assert _days(conn) == CLAUDE_DAY_TOTALS

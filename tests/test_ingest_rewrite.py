@@ -8,17 +8,13 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from conftest import CLAUDE_DAY_TOTALS, FIXTURES
 from llm_session_manager.store import connect
 
 SESSION_B = "9e8d7c6b-5a49-4382-9170-a1b2c3d4e5f6"
 HOUR_AGO_NS = time.time_ns() - 3600 * 10**9
 # Session B's last answer (B4, tests/fixtures/claude-code/README.md): 28 output tokens.
 B4_USAGE = b'"output_tokens":28,'
-DAY_TOTALS = {
-    "2025-08-14": (32, 812, 11160, 68660),
-    "2025-08-15": (47, 992, 13030, 67070),
-}
 
 
 @pytest.fixture
@@ -66,13 +62,13 @@ def _rewrite_keeping_size_and_mtime(log: Path, old: bytes, new: bytes) -> None:
 
 def test_a_log_rewritten_with_the_same_size_and_mtime_is_read_again_and_counted_once(cli, env, claude):
     assert cli("scan", "--json", env=env).json()["files_read"] == 3
-    assert _days(cli, env) == DAY_TOTALS
+    assert _days(cli, env) == CLAUDE_DAY_TOTALS
     _rewrite_keeping_size_and_mtime(_log(claude), B4_USAGE, b'"output_tokens":98,')
     again = cli("scan", "--json", env=env).json()
     assert again["files_read"] == 1 and again["malformed"] == 1  # the fixture's own line cut short
-    day = DAY_TOTALS["2025-08-15"]
+    day = CLAUDE_DAY_TOTALS["2025-08-15"]
     assert _days(cli, env)["2025-08-15"] == (day[0], day[1] + 70, day[2], day[3])
-    assert _days(cli, env)["2025-08-14"] == DAY_TOTALS["2025-08-14"]  # what it copied from A: once
+    assert _days(cli, env)["2025-08-14"] == CLAUDE_DAY_TOTALS["2025-08-14"]  # what it copied from A: once
 
 
 def test_a_log_touched_but_not_rewritten_is_checked_once_and_nothing_is_added(cli, env, claude):
@@ -81,7 +77,7 @@ def test_a_log_touched_but_not_rewritten_is_checked_once_and_nothing_is_added(cl
     touched = cli("scan", "--json", env=env).json()
     assert (touched["records"], touched["malformed"]) == (0, 0)
     assert cli("scan", "--json", env=env).json()["files_read"] == 0
-    assert _days(cli, env) == DAY_TOTALS
+    assert _days(cli, env) == CLAUDE_DAY_TOTALS
 
 
 def _stored_ctime(log: Path) -> int:
@@ -114,5 +110,5 @@ def test_a_log_grown_after_a_rewrite_of_its_old_lines_is_read_from_the_start(cli
     log.write_bytes(data.replace(B4_USAGE, b'"output_tokens":98,') + data.splitlines(keepends=True)[0])
     again = cli("scan", "--json", env=env).json()
     assert again["files_read"] == 1
-    day = DAY_TOTALS["2025-08-15"]
+    day = CLAUDE_DAY_TOTALS["2025-08-15"]
     assert _days(cli, env)["2025-08-15"] == (day[0], day[1] + 70, day[2], day[3])

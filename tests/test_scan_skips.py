@@ -14,17 +14,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from conftest import CLAUDE_DAY_TOTALS, FIXTURES
 
 CLAUDE = FIXTURES / "claude-code"
 PROJECT = "-home-dev-shop"
 SESSION_B = "9e8d7c6b-5a49-4382-9170-a1b2c3d4e5f6"
 B4_TEXT = b"Done: tests/cart/coupon.test.ts covers stacked coupons."
-# Hand totals from tests/fixtures/claude-code/README.md: (input, output, cache write, cache read).
-DAY_TOTALS = {
-    "2025-08-14": (32, 812, 11160, 68660),
-    "2025-08-15": (47, 992, 13030, 67070),
-}
 
 
 @pytest.fixture
@@ -61,7 +56,7 @@ def test_a_response_with_a_byte_that_is_not_utf8_still_counts(cli, env, claude):
     scanned = cli("scan", "--json", env=env)
     assert scanned.code == 0, scanned.err
     assert scanned.json()["malformed"] == 1  # only the fixture's line cut short (B, line 15)
-    assert _days(cli, env) == DAY_TOTALS
+    assert _days(cli, env) == CLAUDE_DAY_TOTALS
     shown = cli("show", SESSION_B, "--json", env=env).json()
     assert shown["tokens"]["output"] > 0
 
@@ -142,7 +137,7 @@ def test_links_are_followed_and_a_link_loop_is_a_warning_not_the_end(cli, env, c
         f"{projects / 'a'}: Too many levels of symbolic links; skipped",
         f"{projects / 'b'}: Too many levels of symbolic links; skipped",
     ]
-    assert _days(cli, env) == DAY_TOTALS
+    assert _days(cli, env) == CLAUDE_DAY_TOTALS
 
 
 def _deep_conversation(depth: int) -> bytes:
@@ -166,7 +161,7 @@ def test_a_deeply_nested_chatgpt_export_is_a_warning_and_the_rest_is_read(cli, e
     result = r.json()
     assert result["warnings"] == [(f"{exports / 'conversations.json'}: a conversation nested too deeply to read "
                                    "(more than Python's recursion limit); skipped")]
-    assert _days(cli, env)["2025-08-15"] == DAY_TOTALS["2025-08-15"]  # Claude's logs were read too
+    assert _days(cli, env)["2025-08-15"] == CLAUDE_DAY_TOTALS["2025-08-15"]  # Claude's logs were read too
     listed = cli("list", "--provider", "chatgpt", "--no-scan", "--json", env=env).json()
     assert len(listed) == 2  # the fixture's two readable conversations
 
