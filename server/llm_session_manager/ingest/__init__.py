@@ -113,7 +113,7 @@ def import_files(
 def conversation_behind(conn: apsw.Connection) -> bool:
     """Whether a usage-first scan left conversation to store: the next ``import_files``
     stores it first, waiting for a continuation at it (a hook must not wait)."""
-    return bool(_conversation.pending(conn))
+    return _conversation.behind(conn)
 
 
 def _caught_up(conn: apsw.Connection) -> dict[str, tuple[int, bytes | None]]:

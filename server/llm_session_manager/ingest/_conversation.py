@@ -75,6 +75,12 @@ _PENDING = "SELECT path, provider, inode, offset, conversation_offset, conversat
 _FORGET = "UPDATE source_files SET conversation_offset = NULL, conversation_state = NULL WHERE path = ?"
 
 
+def behind(conn: apsw.Connection) -> bool:
+    """Whether any log's conversation is still to be stored (a look for one row)."""
+    return conn.execute("SELECT 1 FROM source_files WHERE conversation_offset IS NOT NULL LIMIT 1").fetchone() \
+        is not None
+
+
 def mode() -> str:
     """``later``, ``inline`` or ``now`` (see the module's docstring)."""
     chosen = os.environ.get(ENV, "later")

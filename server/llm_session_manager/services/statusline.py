@@ -142,7 +142,6 @@ def facts(conn: apsw.Connection, payload: Payload, *, config: Config | None = No
 _KNOWN = "SELECT size, mtime_ns, inode, offset FROM source_files WHERE path = ?"
 # A usage-first scan left conversation to store (ingest/_conversation.py): every
 # other read first finishes it, waiting for the continuation at it.
-_CONVERSATION_BEHIND = "SELECT 1 FROM source_files WHERE conversation_offset IS NOT NULL LIMIT 1"
 # New bytes without this hold no billed response: nothing the line shows changed.
 _USAGE_MARK = b'"usage"'
 
@@ -166,11 +165,11 @@ def read_transcript(conn: apsw.Connection, path: Path) -> None:
         return
     if row is not None and row[2] == st.st_ino and row[3] <= st.st_size and not _new_usage(path, row[3], st.st_size):
         return
-    if conn.execute(_CONVERSATION_BEHIND).fetchone() is not None:
-        return  # a first scan's conversation is still being stored: reading now would wait for all of it
     from .. import ingest
     from ..sources import claude_code
 
+    if ingest.conversation_behind(conn):
+        return  # a first scan's conversation is still being stored: reading now would wait for all of it
     ingest.import_files(conn, claude_code.SOURCE, [path])
 
 
