@@ -42,13 +42,14 @@ system-deps:
 	  else echo "note: install $(EMACS_PACKAGES) to run the Emacs tests"; fi; \
 	fi
 
+# One worker per core (pytest-xdist): every test keeps to its own temp dirs and free ports.
 test-python: install system-deps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 # The tests that start none of our processes (no CLI, servers or editors): seconds, for
 # the edit-test loop. `make test` runs these too.
 test-fast: install
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -n auto -m "not slow"
 
 $(VSCODE)/node_modules/.installed: $(VSCODE)/package-lock.json
 	cd $(VSCODE) && npm ci --no-audit --no-fund
