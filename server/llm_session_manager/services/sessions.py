@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple, overload
 
 import apsw
+import msgspec
 
 from ..core import pricing
 from ..core.config import Config
@@ -90,6 +91,19 @@ def list_sessions(
         raise BadInput(f"cannot sort sessions by {sort!r}; choose one of {', '.join(SESSION_SORTS)}")
     if limit is not None and limit < 1:
         raise BadInput(f"the limit must be a positive number, got {limit}")
+    clauses, params = where(filters)
+    sessions = _select(conn, config, clauses, params, now)
+    if filters.active:
+        sessions = [s for s in sessions if s.active]
+    key, larger_first = _FIRST[sort]
+    if sort != "last_activity" or reverse:
+        sessions.sort(key=key, reverse=larger_first != reverse)  # stable: ties stay newest first
+    return sessions[:limit]
+
+
+def where(filters: Filters) -> tuple[list[str], dict[str, object]]:
+    """SQL clauses on ``sessions s`` (and their parameters) for all of ``filters`` but ``active``,
+    which only the running processes can tell."""
     clauses: list[str] = []
     params: dict[str, object] = {}
     if filters.provider:
@@ -107,13 +121,7 @@ def list_sessions(
     if filters.cwd is not None:
         clauses.append(_AT_OR_BELOW)
         params.update(_places(filters.cwd))
-    sessions = _select(conn, config, clauses, params, now)
-    if filters.active:
-        sessions = [s for s in sessions if s.active]
-    key, larger_first = _FIRST[sort]
-    if sort != "last_activity" or reverse:
-        sessions.sort(key=key, reverse=larger_first != reverse)  # stable: ties stay newest first
-    return sessions[:limit]
+    return clauses, params
 
 
 def count(conn: apsw.Connection) -> int:
@@ -129,6 +137,19 @@ def _count(conn: apsw.Connection, where: str, params: tuple[str, ...]) -> int:
 def get_session(conn: apsw.Connection, config: Config, ref: str, *, now: float | None = None) -> Session:
     """One session by id or unique id prefix."""
     return _select(conn, config, ["s.id = :id"], {"id": resolve_id(conn, ref)}, now)[0]
+
+
+def by_ids(conn: apsw.Connection, config: Config, ids: list[str], *, now: float | None = None) -> list[Session]:
+    """The sessions ``ids`` names (those the store has), most recently active first."""
+    return _select(conn, config, ["s.id IN (SELECT value FROM json_each(:ids))"],
+                   {"ids": msgspec.json.encode(ids).decode()}, now)
+
+
+def matching(conn: apsw.Connection, config: Config, clauses: list[str], params: Mapping[str, object], *,
+             now: float | None = None) -> list[Session]:
+    """The sessions every one of ``clauses`` (SQL on ``sessions s``, as ``where`` makes) holds for,
+    most recently active first."""
+    return _select(conn, config, clauses, params, now)
 
 
 def for_cwd(conn: apsw.Connection, config: Config, cwd: str, *, now: float | None = None) -> Session | None:
@@ -260,11 +281,16 @@ def _clean_tags(tags: list[str]) -> list[str]:
 _RUNNING_SINCE_MARGIN_S = 3600.0
 
 
+def active_since(running: list[processes.AssistantProcess]) -> float:
+    """The last activity a session needs to be run by one of ``running``: none older is active."""
+    return min((p.started_at for p in running), default=float("inf")) - _RUNNING_SINCE_MARGIN_S
+
+
 def _active(rows: list[Any]) -> dict[str, int]:
     running = processes.running() if rows else []
     if not running:
         return {}
-    since = min(p.started_at for p in running) - _RUNNING_SINCE_MARGIN_S
+    since = active_since(running)
     keys = [processes.SessionKey(r[_ID], r[_PROVIDER], r[_CWD], r[_LAST_ACTIVITY] or 0.0) for r in rows
             if (r[_LAST_ACTIVITY] or 0.0) >= since]
     return processes.match(running, keys)

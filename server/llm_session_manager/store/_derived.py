@@ -6,6 +6,7 @@ or rebuilds the table whole when ``usage_version`` moved (a big write).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 
 import apsw
@@ -31,7 +32,8 @@ def refresh(conn: apsw.Connection, state: str, rebuild: str, update_noted: str,
     current, noted = conn.execute(state, params).get
     if current and not noted:
         return
-    with write_transaction(conn):
+    # In a caller's transaction, its own: in a read-only one, the write fails with BusyError.
+    with contextlib.nullcontext() if conn.in_transaction else write_transaction(conn):
         current, noted = conn.execute(state, params).get  # another process may have just done it
         if not current:
             conn.execute(rebuild, params)

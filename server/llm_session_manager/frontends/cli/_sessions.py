@@ -10,7 +10,7 @@ import msgspec
 
 from ...core.errors import BadInput
 from ...core.models import short_id
-from ._context import Context, ScanProgress, parse_since, warn_unpriced
+from ._context import Context, ScanProgress, parse_since, warn_unpriced, write_json
 
 
 def cmd_scan(ctx: Context) -> None:
@@ -40,6 +40,13 @@ def cmd_list(ctx: Context) -> None:
         since=parse_since(a.since) if a.since else None,
     )
     conn = ctx.fresh_conn()
+    if a.json and a.sort == "last_activity" and not a.reverse and not a.active:
+        from ...services import session_listing
+
+        listing = session_listing.listing(conn, ctx.config, filters, limit=a.limit)
+        warn_unpriced(unpriced_models.of_sessions(conn, listing.unpriced))
+        write_json(listing.document)
+        return
     found = sessions.list_sessions(conn, ctx.config, filters, sort=a.sort, reverse=a.reverse, limit=a.limit)
     warn_unpriced(unpriced_models.of_sessions(conn, [s.id for s in found if not s.cost_complete]))
     ctx.emit(found, lambda render: render.session_table(
