@@ -49,3 +49,15 @@ def optimize_context(conn, config, a: OptimizeArgs) -> ContextPlan:
         gone=ranked.gone,
         truncated=len(ranked.files) > a.limit,
     )
+
+
+def own_tools_cost() -> tuple[int, int]:
+    """(tools, o200k tokens) of this server's ``tools/list``: what listing us costs an assistant every turn."""
+    import json
+
+    from ....core.encoding import count_o200k
+    from . import TOOLS
+
+    listed = [{"name": t.name, "title": t.title, "description": t.description, "inputSchema": t.input_schema,
+               "outputSchema": t.output_schema} for t in TOOLS.values()]
+    return len(listed), count_o200k(json.dumps(listed))
