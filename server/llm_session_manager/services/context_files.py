@@ -203,14 +203,14 @@ def _mentioned(conn: apsw.Connection, session: Session, said: list[Said], touche
     asked: Counter[str] = Counter()
     first_seen: dict[str, str] = {}
     for s in said:
-        named = {}
+        named: dict[str, str] = {}
         for word in s.words:
             base = re.split(r"[/\\]", word)[-1]
             ext = base.rsplit(".", 1)[-1] if "." in base else ""
-            if ext.lower() in _EXTENSIONS and base not in touched and not base.startswith("."):
-                # the longest spelling names it best: ``src/auth.py`` over ``auth.py``
-                if len(word) > len(named.get(base, "")):
-                    named[base] = word
+            # the longest spelling names it best: ``src/auth.py`` over ``auth.py``
+            if ext.lower() in _EXTENSIONS and base not in touched and not base.startswith(".") \
+                    and len(word) > len(named.get(base, "")):
+                named[base] = word
         for base, word in named.items():
             mentions[base] += 1
             asked[base] += s.role == "user"

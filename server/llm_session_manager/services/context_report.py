@@ -61,10 +61,9 @@ def build(conn: apsw.Connection, config: Config, ref: str, *, query: str | None 
     session = sessions.get_session(conn, config, ref)
     said = context_files.conversation(conn, session.id)
     facts = context_files.file_facts(conn, session, said)
-    used = context_instructions.keywords(
-        " ".join(w for s in said for w in s.words) + " " + " ".join(f.path for f in facts.files))
-    (turns,) = conn.execute("SELECT count(*) FROM usage WHERE session_id = ? AND NOT sidechain",
-                            (session.id,)).fetchone()
+    used = _used(said, [f.path for f in facts.files])
+    turns: int = next(iter(conn.execute(
+        "SELECT count(*) FROM usage WHERE session_id = ? AND NOT sidechain", (session.id,))))[0]
     instructions = context_instructions.instruction_files(session, used, turns, conn, home)
     files = sorted(facts.files, key=lambda f: (_cost(f) is None, -(_cost(f) or 0), f.path))
     mentioned = facts.mentioned
@@ -72,8 +71,10 @@ def build(conn: apsw.Connection, config: Config, ref: str, *, query: str | None 
         docs = [(f.path, facts.texts.get(f.path, "")) for f in files]
         docs += [(m.path or m.name, _text(m.path)) for m in mentioned]
         ranked = context_rank.scores(query, docs)
-        for item, score in zip([*files, *mentioned], ranked):
-            item.score = score
+        for f, score in zip(files, ranked):
+            f.score = score
+        for m, score in zip(mentioned, ranked[len(files):]):
+            m.score = score
         files.sort(key=lambda f: -(f.score or 0.0))
         mentioned.sort(key=lambda m: -(m.score or 0.0))
     return ContextReport(
@@ -141,3 +142,27 @@ def _text(path: str | None) -> str:
 
 def _n(count: int, word: str) -> str:
     return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
+
+
+def latest_words(conn: apsw.Connection, provider: str, root: str) -> tuple[str, set[str]] | None:
+    """The latest ``provider`` session working in ``root`` (or below it), and the keywords it used.
+
+    What an instruction file's sections are judged against in an editor
+    (``context_instructions.is_relevant``); None when no such session is stored.
+    """
+    under = root.rstrip("/").replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"
+    row = conn.execute(
+        """SELECT id FROM sessions WHERE provider = ? AND (cwd = ? OR cwd LIKE ? ESCAPE '\\')
+           ORDER BY last_activity DESC LIMIT 1""",
+        (provider, root, under),
+    ).fetchone()
+    if row is None:
+        return None
+    said = context_files.conversation(conn, row[0])
+    paths = [p for (p,) in conn.execute("SELECT DISTINCT path FROM file_refs WHERE session_id = ?", row)]
+    return row[0], _used(said, paths)
+
+
+def _used(said: list[context_files.Said], paths: list[str]) -> set[str]:
+    """The keywords of a session's prompts, assistant texts and file paths."""
+    return context_instructions.keywords(" ".join(w for s in said for w in s.words) + " " + " ".join(paths))

@@ -59,12 +59,12 @@ def _show(console: Console, r: ContextReport) -> None:
     for doc in r.instructions:
         mark = "" if doc.applies else f" (read by {doc.provider}, not this assistant)"
         console.print(f"\n[bold]{doc.path}[/]{mark}: {doc.tokens_per_turn:,} tokens every turn ({doc.token_source})")
-        for s in doc.sections:
-            flag = "" if s.relevant else "  [yellow]never relevant[/]"
-            console.print(f"  {s.heading or '(top)'}: {s.tokens:,}{flag}")
+        for part in doc.sections:
+            flag = "" if part.relevant else "  [yellow]never relevant[/]"
+            console.print(f"  {part.heading or '(top)'}: {part.tokens:,}{flag}")
     if r.mcp_servers:
         console.print("\n[bold]MCP servers[/] (tool definitions, every turn)")
-        for m in r.mcp_servers:
-            cost = f"{m.tokens_per_turn:,} tokens, {m.tools} tools ({m.source})" if m.tokens_per_turn is not None \
-                else "cost unknown (its tool list is not in the logs)"
-            console.print(f"  {m.name}: {cost}")
+        for server in r.mcp_servers:
+            cost = f"{server.tokens_per_turn:,} tokens, {server.tools} tools ({server.source})" \
+                if server.tokens_per_turn is not None else "cost unknown (its tool list is not in the logs)"
+            console.print(f"  {server.name}: {cost}")
