@@ -27,6 +27,8 @@ async def test_code_lens_marks_the_claude_md_sections_the_session_never_needed(t
         uri = server.open(billing.project / "CLAUDE.md")
         lenses = await server.client.text_document_code_lens_async(
             types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+        hover = await server.client.text_document_hover_async(types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=9, character=0)))
     finally:
         await server.stop()
     titles = {lens.range.start.line: lens.command.title for lens in lenses}
@@ -34,3 +36,5 @@ async def test_code_lens_marks_the_claude_md_sections_the_session_never_needed(t
     assert titles[0].endswith(f" · 1 of 3 sections never relevant in session {SESSION[:8]}")
     assert titles[4].startswith("about ") and "never relevant" not in titles[4]
     assert titles[8].startswith("about ") and titles[8].endswith(f" tokens · never relevant in session {SESSION[:8]}")
+    assert "This section (`Deployment`): about " in hover.contents.value
+    assert f" · never relevant in session {SESSION[:8]}." in hover.contents.value

@@ -126,7 +126,7 @@ class InstructionFiles(Feature):
         lines = [f"**{document.filename}: {_describe(cost)}**", "", _budget_line(cost)]
         section = next((s for s in cost.sections if s.line <= line < s.end), None)
         if section is not None and section.heading is not None:
-            lines += ["", f"This section (`{section.heading}`): about {section.tokens:,} tokens."]
+            lines += ["", f"This section (`{section.heading}`): about {section.tokens:,} tokens{_relevance(cost, section)}."]
         lines += ["", f"Sent by {cost.assistant.name} with every turn; counted with `{cost.counted.method}`."]
         return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n".join(lines)))
 
@@ -167,7 +167,10 @@ class InstructionFiles(Feature):
         model = (_model_in_use(conn, assistant.provider, root) if conn else None) or assistant.default_model
         count = tokens.count_tokens(text, model, conn)
         found = context_instructions.sections(text, count.tokens)
-        latest = context_report.latest_words(conn, assistant.provider, root) if conn else None
+        try:
+            latest = context_report.latest_words(conn, assistant.provider, root) if conn else None
+        except apsw.Error:
+            latest = None  # a damaged store: the costs still show, without relevance
         if latest is None:
             return Cost(assistant, count, DEFAULT_BUDGET_TOKENS, found, {}, None)
         lines = text.splitlines()
