@@ -49,6 +49,11 @@ _EXTENSIONS = frozenset(
     "json yaml yml toml ini cfg html css scss vue svelte proto graphql tf ex exs erl hs ml lua dart zig ipynb "
     "txt rst lock env".split()
 )
+# Names that look like files and are products: "Node.js is installed" names no file.
+_NOT_FILES = frozenset(
+    "node.js next.js nuxt.js vue.js react.js express.js three.js d3.js chart.js ember.js angular.js "
+    "backbone.js socket.io bun.sh".split()
+)
 _WALK_LIMIT = 20_000  # directory entries looked at to find a file named only by its name
 _SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", "dist", "build", ".tox"})
 
@@ -209,7 +214,7 @@ def _mentioned(conn: apsw.Connection, session: Session, said: list[Said], touche
             ext = base.rsplit(".", 1)[-1] if "." in base else ""
             # the longest spelling names it best: ``src/auth.py`` over ``auth.py``
             if ext.lower() in _EXTENSIONS and base not in touched and not base.startswith(".") \
-                    and len(word) > len(named.get(base, "")):
+                    and base.lower() not in _NOT_FILES and len(word) > len(named.get(base, "")):
                 named[base] = word
         for base, word in named.items():
             mentions[base] += 1
