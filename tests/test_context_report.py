@@ -80,3 +80,14 @@ def test_an_unknown_session_is_one_line(cli, billing):
     result = cli("context", "nope", "--json")
     assert result.code != 0 and result.out == ""
     assert len(result.err.strip().splitlines()) == 1 and "nope" in result.err
+
+
+def test_a_codex_session_says_what_its_reads_cost_then_is_unknown(cli, fixture_logs):
+    from conftest import CODEX_RECENT
+
+    report = cli("context", CODEX_RECENT, "--json")
+    assert report.code == 0, report.err
+    files = report.json()["files"]
+    assert files, "the Codex fixture's session touches files"
+    # What a Codex read returned is not read back from its log (only Claude Code's is): unknown, never a guess.
+    assert all(f["tokens_then"] is None for f in files)

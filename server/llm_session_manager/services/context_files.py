@@ -8,8 +8,9 @@ Definitions (docs/context.md says the same for users):
   text, what the assistant itself injected (CLAUDE.md, reminders) left out.
   ``asked`` counts the user's prompts among them.
 * **tokens then**: what the session's reads of the file put in its context --
-  the text of each ``Read`` result, read back from the transcript (Claude Code;
-  other assistants' logs leave it unknown) -- counted with our tokenizer.
+  the text of each ``Read`` result, read back from the transcript (Claude Code,
+  whose file references carry the tool call's id; unknown for other assistants)
+  -- counted with our tokenizer.
 * **tokens now**: the file as it is on disk, counted the same way.
 * **referred to again**: after the file's first read, an edit or write of it,
   or a later prompt or assistant text naming its path, its name, or a symbol

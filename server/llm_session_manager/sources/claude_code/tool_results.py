@@ -47,23 +47,26 @@ def result_texts(logs: Iterable[Path], ids: set[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     for log in logs:
         try:
-            data = log.read_bytes()
+            with log.open("rb") as lines:  # a line at a time: transcripts run to hundreds of MB
+                for raw in lines:
+                    if b'"tool_result"' in raw:
+                        _results(raw, ids, found)
         except OSError:
             continue
-        for raw in data.split(b"\n"):
-            if b'"tool_result"' not in raw:
-                continue
-            try:
-                line = _LINE.decode(raw)
-            except DECODE_ERRORS:
-                continue
-            message = line.message
-            if line.type != "user" or message is None or not isinstance(message.content, list):
-                continue
-            for block in message.content:
-                if block.type == "tool_result" and block.tool_use_id in ids:
-                    found[block.tool_use_id] = _text(block.content)
     return found
+
+
+def _results(raw: bytes, ids: set[str], found: dict[str, str]) -> None:
+    try:
+        line = _LINE.decode(raw)
+    except DECODE_ERRORS:
+        return
+    message = line.message
+    if line.type != "user" or message is None or not isinstance(message.content, list):
+        return
+    for block in message.content:
+        if block.type == "tool_result" and block.tool_use_id in ids:
+            found[block.tool_use_id] = _text(block.content)
 
 
 def _text(raw: Raw) -> str:
