@@ -47,6 +47,8 @@ if TYPE_CHECKING:
     from ..store import connect
     from .analytics import report as analytics_report
     from .context_plan import FileRanking, rank_files
+    from .context_report import ContextReport
+    from .context_report import build as measure_context
     from .export import SessionReport
     from .export import build_report as session_report
     from .export import render as export_session
@@ -93,6 +95,8 @@ _API: dict[str, tuple[str, str]] = {
     "rank_files": (".context_plan", "rank_files"),
     "FileRanking": (".context_plan", "FileRanking"),
     "FileCost": ("..core.models", "FileCost"),
+    "measure_context": (".context_report", "build"),
+    "ContextReport": (".context_report", "ContextReport"),
     "search_history": (".history", "search"),
     "SearchResult": ("..core.models", "SearchResult"),
     "SearchMatch": ("..core.models", "SearchMatch"),
@@ -110,6 +114,7 @@ _API: dict[str, tuple[str, str]] = {
 __all__ = [
     "AnalyticsReport",
     "Config",
+    "ContextReport",
     "FileCost",
     "FileRanking",
     "Filters",
@@ -133,6 +138,7 @@ __all__ = [
     "list_memories",
     "list_sessions",
     "load_config",
+    "measure_context",
     "memorize",
     "rank_files",
     "recall",

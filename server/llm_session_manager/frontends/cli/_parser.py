@@ -371,6 +371,14 @@ def _limits(kit: _Kit) -> None:
             "5-hour and weekly plan limits per assistant: official readings, else estimates", scans=True)
 
 
+def _context(kit: _Kit) -> None:
+    p = kit.add("context", "_context_report:cmd_context",
+                "what a session's context holds and what it costs: files, instruction files, MCP tools, "
+                "and what to cut", scans=True)
+    p.add_argument("id", help="session id or unique prefix")
+    p.add_argument("--query", "-q", help="rank the files by relevance to this question (words and meaning)")
+
+
 class _Command(NamedTuple):
     name: str
     build: Callable[[_Kit], None]
@@ -390,6 +398,7 @@ _COMMANDS = (
     _Command("otel", _otel),
     _Command("hooks", _hooks), _Command("hook", _hook),
     _Command("statusline", _statusline), _Command("limits", _limits),
+    _Command("context", _context),
 )
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from typing import NamedTuple
 
 import apsw
@@ -28,7 +27,8 @@ import trio
 from lsprotocol import types
 from pygls.workspace import TextDocument
 
-from ....services import tokens
+from ....services import context_instructions, context_report, tokens
+from ....services.context_instructions import Section
 from ..feature import Feature
 
 # Tokens an instruction file may cost per turn before it is flagged. The config
@@ -54,18 +54,15 @@ ASSISTANTS = {
 }
 
 
-class Section(NamedTuple):
-    line: int  # of its heading (0 for text before the first heading)
-    end: int  # first line after it
-    heading: str | None
-    tokens: int
-
-
 class Cost(NamedTuple):
     assistant: Assistant
     counted: tokens.TokenCount  # not `count`, which would shadow tuple.count
     budget: int
     sections: list[Section]
+    # Whether each section (by line) was relevant to the latest session of the
+    # assistant here, and that session's id; empty without one (context_instructions).
+    relevant: dict[int, bool]
+    session: str | None
 
     @property
     def over(self) -> int:
@@ -129,7 +126,7 @@ class InstructionFiles(Feature):
         lines = [f"**{document.filename}: {_describe(cost)}**", "", _budget_line(cost)]
         section = next((s for s in cost.sections if s.line <= line < s.end), None)
         if section is not None and section.heading is not None:
-            lines += ["", f"This section (`{section.heading}`): about {section.tokens:,} tokens."]
+            lines += ["", f"This section (`{section.heading}`): about {section.tokens:,} tokens{_relevance(cost, section)}."]
         lines += ["", f"Sent by {cost.assistant.name} with every turn; counted with `{cost.counted.method}`."]
         return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n".join(lines)))
 
@@ -139,9 +136,13 @@ class InstructionFiles(Feature):
             return None
         cost = await self.cost(document)
         title = f"{_describe(cost)} · budget {cost.budget:,}"
-        lenses = [_lens(0, title)]
         # Each section's cost on its heading; a heading on line 1 has the file's lens.
-        lenses += [_lens(s.line, f"about {s.tokens:,} tokens") for s in cost.sections if s.heading and s.line]
+        idle = [s for s in cost.sections if cost.relevant.get(s.line) is False]
+        if idle and cost.session:
+            title += f" · {len(idle)} of {len(cost.sections)} sections never relevant in session {cost.session[:8]}"
+        lenses = [_lens(0, title)]
+        lenses += [_lens(s.line, f"about {s.tokens:,} tokens" + _relevance(cost, s))
+                   for s in cost.sections if s.heading and s.line]
         return lenses
 
     # --- counting ----------------------------------------------------------------
@@ -165,7 +166,16 @@ class InstructionFiles(Feature):
         conn = self.server.engine.connection_or_none()
         model = (_model_in_use(conn, assistant.provider, root) if conn else None) or assistant.default_model
         count = tokens.count_tokens(text, model, conn)
-        return Cost(assistant, count, DEFAULT_BUDGET_TOKENS, _sections(text, count.tokens))
+        found = context_instructions.sections(text, count.tokens)
+        try:
+            latest = context_report.latest_words(conn, assistant.provider, root) if conn else None
+        except apsw.Error:
+            latest = None  # a damaged store: the costs still show, without relevance
+        if latest is None:
+            return Cost(assistant, count, DEFAULT_BUDGET_TOKENS, found, {}, None)
+        lines = text.splitlines()
+        relevant = {s.line: context_instructions.is_relevant("\n".join(lines[s.line:s.end]), latest[1]) for s in found}
+        return Cost(assistant, count, DEFAULT_BUDGET_TOKENS, found, relevant, latest[0])
 
 
 def _model_in_use(conn: apsw.Connection, provider: str, root: str) -> str | None:
@@ -181,30 +191,6 @@ def _model_in_use(conn: apsw.Connection, provider: str, root: str) -> str | None
     except apsw.Error:
         return None
     return row[0] if row else None
-
-
-_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
-_FENCE = re.compile(r"^\s*(```|~~~)")
-
-
-def _sections(text: str, total: int) -> list[Section]:
-    """Markdown sections (a heading to the next), with their share of ``total`` tokens."""
-    lines = text.splitlines()
-    starts: list[tuple[int, str | None]] = [(0, None)]
-    fenced = False
-    for i, line in enumerate(lines):
-        if _FENCE.match(line):
-            fenced = not fenced
-        elif not fenced and (m := _HEADING.match(line)):
-            if i == 0:
-                starts = []
-            starts.append((i, m.group(1)))
-    bounds = [(line, heading, end) for (line, heading), (end, _) in
-              zip(starts, [*starts[1:], (max(len(lines), 1), None)])]
-    raw = [tokens.count_tokens("\n".join(lines[line:end]), None).tokens for line, _, end in bounds]
-    scale = total / sum(raw) if sum(raw) else 0.0
-    return [Section(line, end, heading, round(n * scale))
-            for (line, heading, end), n in zip(bounds, raw) if heading is not None or n]
 
 
 def _project_root(path: str) -> str:
@@ -239,6 +225,13 @@ def _over_budget(document: TextDocument, cost: Cost) -> types.Diagnostic:
             f"{cost.assistant.name} can read on demand."
         ),
     )
+
+
+def _relevance(cost: Cost, section: Section) -> str:
+    """What the lens adds about a section whose words the latest session never used (a heuristic)."""
+    if cost.session and cost.relevant.get(section.line) is False:
+        return f" · never relevant in session {cost.session[:8]}"
+    return ""
 
 
 def _lens(line: int, title: str) -> types.CodeLens:
