@@ -1,0 +1,1 @@
+-- v18: placeholder (convo branch; the coordinator drops it at merge)

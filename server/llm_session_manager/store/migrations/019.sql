@@ -1,0 +1,1 @@
+-- v19: placeholder (convo branch; the coordinator drops it at merge)
