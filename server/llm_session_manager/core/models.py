@@ -215,6 +215,8 @@ SESSION_SORTS: tuple[str, ...] = get_args(SessionSort)
 # What ``export`` writes a session's report as.
 ExportFormat = Literal["json", "yaml", "markdown", "csv"]
 EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)
+ConversationFormat = Literal["markdown", "html", "json", "jsonl"]  # export-conversation (docs/conversations.md)
+CONVERSATION_FORMATS: tuple[str, ...] = get_args(ConversationFormat)
 
 
 class UsageModelRow(msgspec.Struct):
