@@ -186,6 +186,8 @@ class Session(msgspec.Struct, omit_defaults=True):  # cost_complete only when fa
     # Every log it was read from has been deleted (Claude Code's cleanupPeriodDays)
     # or moved away since: what the store holds of it is all there is.
     log_gone: bool = False
+    # Pinned with ``llm-session record``: retention never prunes its conversation.
+    pinned: bool = False
 
 
 class Recommendation(msgspec.Struct):

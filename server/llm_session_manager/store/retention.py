@@ -82,6 +82,6 @@ def prune_if_due(conn: apsw.Connection, days: float, now: float | None = None) -
     """:func:`prune` for a scan: at most once per ``PRUNE_EVERY_S``; None when not due."""
     now = time.time() if now is None else now
     row = conn.execute("SELECT value FROM meta WHERE key = ?", (_CHECKED,)).fetchone()
-    if row is not None and now - float(row[0]) < PRUNE_EVERY_S:  # type: ignore[arg-type]
+    if row is not None and now - float(row[0]) < PRUNE_EVERY_S:
         return None
     return prune(conn, now - days * 86400)
