@@ -30,8 +30,9 @@ from ...services.conversation import Entry, is_tool
 from ...services.conversation_export import LABELS, usage_words
 from ._context import Context
 
-_NEXT = -1
-_QUIT = -2
+_NEXT = -1  # the wait is over
+_STEP = -2  # a key said: the next message now
+_QUIT = -3
 _RIGHT = (b"\x1b[C", b"\x1bOC")
 _COLORS = {"user": "34", "assistant": "33", "system": "35", "error": "31", "tool": "36"}
 
@@ -95,12 +96,13 @@ class Player:
     def play(self, start: int = 1) -> None:
         i = next((k for k, e in enumerate(self.entries) if e.n >= start), len(self.entries))
         last: Entry | None = None
+        now = False  # show the next shown message without waiting (n pressed while a hidden one was due)
         while i < len(self.entries):
             e = self.entries[i]
             if not self.show_tools and is_tool(e):
                 i += 1
                 continue
-            if last is not None and self.timed:
+            if last is not None and self.timed and not now:
                 gap = min(max(e.at - last.at, 0.0), self.max_gap) / self.speed
                 went = self._wait(gap)
                 if went == _QUIT:
@@ -110,7 +112,9 @@ class Player:
                     i = went
                     e = self.entries[i]
                 elif not self.show_tools and is_tool(e):  # t pressed while waiting for it
+                    now = went == _STEP
                     continue
+            now = False
             self._show(e)
             last = e
             i += 1
@@ -120,8 +124,8 @@ class Player:
         self._write(self._paint(f"── {text}", "2") + "\n")
 
     def _wait(self, seconds: float) -> int:
-        """Wait ``seconds`` (not counting pauses) or less if a key says so: ``_NEXT``,
-        ``_QUIT`` or the index of the entry to jump to."""
+        """Wait ``seconds`` (not counting pauses): ``_NEXT``; or less if a key says so:
+        ``_STEP``, ``_QUIT`` or the index of the entry to jump to."""
         left = seconds
         while True:
             if self.keys is None:
@@ -169,7 +173,7 @@ class Player:
             self.paused = not self.paused
             self.note("Paused: space resumes, n steps." if self.paused else "Playing.")
         elif key == b"n" or key in _RIGHT:
-            return _NEXT
+            return _STEP
         elif key in (b"g", b":"):
             self.typed = ""
             self._write(self._paint("── go to message: ", "2"))
