@@ -85,9 +85,11 @@ def markdown(convo: Conversation) -> str:
         "",
     ]
     for e in convo.messages:
-        if e.kind == "tool_use":
-            lines += [f"- {e.n}. *{e.tool}* `{e.path}` · {e.ts}", ""]
+        if e.kind == "tool_use":  # a run of them is one tight list
+            lines.append(f"- {e.n}. *{e.tool}* `{e.path}` · {e.ts}")
             continue
+        if lines[-1]:
+            lines.append("")
         lines += [f"## {e.n}. {LABELS.get(e.kind, e.kind)} · {e.ts}" + _usage_words(e), ""]
         if e.kind == "tool_error" or e.kind == "api_error":
             fence = fence_for(e.text)

@@ -379,8 +379,8 @@ def _replay(kit: _Kit) -> None:
     p.add_argument("id", help="session id or unique prefix")
     p.add_argument("--speed", type=_speed, metavar="X",
                    help="play X times faster (default 1; without a terminal: print at once unless given)")
-    p.add_argument("--max-gap", type=_duration, default=5.0, metavar="DURATION",
-                   help="longest wait between two messages, before --speed (default 5s; 500ms, 2s, 1m)")
+    p.add_argument("--max-gap", type=_duration, default="5s", metavar="DURATION",
+                   help="longest wait between two messages, before --speed (500ms, 5s, 1m)")
     p.add_argument("--from", dest="start", type=_positive, default=1, metavar="N", help="start at message N")
     p.add_argument("--no-tools", action="store_true", help="skip tool calls and tool errors (t toggles)")
 
