@@ -106,13 +106,15 @@ def fence_for(text: str) -> str:
 
 
 def usage_words(e: Entry) -> str:
-    """``claude-sonnet-4 · 1,234 in · 56 out · 20,000 cached · $0.0123`` for an assistant text."""
+    """``claude-sonnet-4 · 1,234 in · 56 out · 20,000 cache read · $0.0123`` for an assistant text."""
     u = e.usage
     if u is None:
         return ""
     parts = [u.model, f"{u.input_tokens:,} in", f"{u.output_tokens:,} out"]
-    if u.cache_read_tokens or u.cache_creation_tokens:
-        parts.append(f"{u.cache_read_tokens:,} cache read · {u.cache_creation_tokens:,} cache write")
+    if u.cache_read_tokens:
+        parts.append(f"{u.cache_read_tokens:,} cache read")
+    if u.cache_creation_tokens:
+        parts.append(f"{u.cache_creation_tokens:,} cache write")
     parts.append(usd(u.cost_usd))
     if u.responses > 1:
         parts.append(f"{u.responses} responses")
