@@ -219,11 +219,17 @@ def test_replay_keys_step_pause_jump_hide_tools_and_quit(store, terminal):
     assert term.restored()
 
 
-def test_replay_gives_the_terminal_back_on_ctrl_c(store, terminal):
+def test_replay_gives_the_terminal_back_on_ctrl_c_and_on_sigterm(store, terminal):
     term = terminal("replay", CLAUDE_A, "--max-gap", "10m")
     term.wait_for("#1 · 09:00:20")
     assert not term.restored()  # cbreak while playing
     term.send("\x03")
+    assert term.exit_code() == 130
+    assert term.restored()
+
+    term = terminal("replay", CLAUDE_A, "--max-gap", "10m")
+    term.wait_for("#1 · 09:00:20")
+    term.proc.terminate()
     assert term.exit_code() == 130
     assert term.restored()
 

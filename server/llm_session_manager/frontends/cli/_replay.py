@@ -67,13 +67,17 @@ def _keys(fd: int) -> Iterator[int]:
     def stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt  # unwinds through the ``finally`` below
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    def again(signum: int, frame: FrameType | None) -> None:
+        tty.setcbreak(fd, termios.TCSANOW)  # back from Ctrl-Z: the shell gave the terminal its own modes
+
+    previous = signal.signal(signal.SIGTERM, stop), signal.signal(signal.SIGCONT, again)
     try:
         tty.setcbreak(fd, termios.TCSANOW)
         yield fd
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGTERM, previous[0])
+        signal.signal(signal.SIGCONT, previous[1])
 
 
 class Player:
