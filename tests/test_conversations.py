@@ -334,7 +334,8 @@ def test_prune_keeps_pinned_sessions_whole_and_never_touches_usage(store, cli, u
 
     done = cli("prune", "--json").json()
     assert {k: done[k] for k in ("sessions", "messages", "chars")} == {k: dry[k] for k in ("sessions", "messages", "chars")}
-    assert json.loads(_export(cli, CLAUDE_A, "json", "--no-scan"))["messages"] == before_a  # pinned: whole
+    kept = json.loads(_export(cli, CLAUDE_A, "json", "--no-scan"))
+    assert kept["messages"] == before_a and kept["session"]["pinned"] is True and kept["pruned"] == 0  # whole
     pruned = json.loads(_export(cli, CLAUDE_B, "json", "--no-scan"))
     assert pruned["pruned"] > 0 and all(m["kind"] == "tool_use" for m in pruned["messages"])
     assert cli("usage", "--json", "--no-scan").json()["totals"] == usage_before  # dollars stay right

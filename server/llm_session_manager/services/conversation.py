@@ -29,7 +29,6 @@ from ..core import pricing, redact
 from ..core.config import Config
 from ..core.errors import BadArgument
 from ..core.models import CONVERSATION_FORMATS, Session
-from ..store import retention
 from . import sessions
 
 # What each entry's ``kind`` may be; ``tool_use`` and ``tool_error`` are "tool output"
@@ -64,7 +63,6 @@ class Entry(msgspec.Struct, omit_defaults=True):
 class Conversation(msgspec.Struct):
     session: Session
     messages: list[Entry]
-    pinned: bool  # ``llm-session record``: retention never prunes it
     pruned: int  # messages whose text retention removed (not shown)
     exported_at: str
 
@@ -98,7 +96,6 @@ def load(conn: apsw.Connection, config: Config, ref: str) -> Conversation:
     return Conversation(
         session=session,
         messages=entries,
-        pinned=sid in retention.pinned(conn),
         pruned=pruned,
         exported_at=sessions.iso(time.time()),
     )

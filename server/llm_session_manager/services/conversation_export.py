@@ -81,7 +81,7 @@ def markdown(convo: Conversation) -> str:
         f"- **Model:** {s.model or '—'} · **Started:** {s.started_at or '—'} · **Last activity:** {s.last_activity or '—'}",
         f"- **Tokens:** {s.tokens.total:,} ({s.tokens.source}) · **Cost:** {usd(s.cost_usd, s.cost_complete)}",
         f"- **Messages:** {len(convo.messages):,}" + (f" ({convo.pruned:,} more removed by retention)" if convo.pruned else "")
-        + (" · pinned" if convo.pinned else ""),
+        + (" · pinned" if convo.session.pinned else ""),
         "",
     ]
     for e in convo.messages:

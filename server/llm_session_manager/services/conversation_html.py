@@ -73,7 +73,7 @@ def page(convo: Conversation) -> str:
         ("Messages", f"{len(convo.messages):,}" + (f" ({convo.pruned:,} more removed by retention)"
                                                    if convo.pruned else "")),
     ]
-    if convo.pinned:
+    if convo.session.pinned:
         facts.append(("Pinned", "yes: kept whole whatever the retention"))
     body = [
         "<header>", f"<h1>{_e(title)}</h1>", "<dl>",
