@@ -80,13 +80,15 @@ def test_markdown_reads_as_the_conversation_with_tools_errors_and_usage(store, c
 def test_every_format_redacts_a_secret_stored_before_redaction_began(store, cli, tmp_path):
     """A store written by a version that did not redact at ingest still exports no secret."""
     with _db(tmp_path) as db:
-        db.execute("""UPDATE messages SET text = text || ' my key is ' || ? || ' password=hunter2hunter2'
+        db.execute("""UPDATE messages SET text = text || ' my key is ' || ? || ' and "password": "hunter2hunter2"'
                       WHERE session_id = ? AND kind = 'prompt'""", (SECRET, CLAUDE_A))
     for fmt in ("markdown", "html", "json", "jsonl"):
         out = _export(cli, CLAUDE_A, fmt)
         assert SECRET not in out and "hunter2hunter2" not in out, fmt
         assert "[REDACTED:anthropic-api-key]" in out, fmt
         assert "my key is" in out, fmt  # the rest of the prompt is kept
+        if fmt.startswith("json"):  # still valid JSON after redaction
+            assert all(json.loads(doc) for doc in (out.splitlines() if fmt == "jsonl" else [out]))
 
 
 def test_html_is_one_escaped_self_contained_page(fixture_logs, cli, tmp_path):
