@@ -164,7 +164,7 @@ class Health(msgspec.Struct):
     components: dict[str, float]
 
 
-class Session(msgspec.Struct, omit_defaults=True):  # cost_complete only when false, log_gone only when true
+class Session(msgspec.Struct, omit_defaults=True):  # cost_complete only when false, log_gone and pinned only when true
     id: str
     provider: str
     project: str | None
