@@ -85,11 +85,11 @@ def load(conn: apsw.Connection, config: Config, ref: str) -> Conversation:
     ):
         rows.append((ts, 1, "assistant", "tool_use", f"{action} {path}", action, path))
     rows.sort(key=lambda r: (r[0], r[1]))  # stable: at one instant, the text before the tool calls
-    texts = redact.redact_many([r[4] for r in rows])
+    texts = redact.redact_many([r[4] for r in rows])  # a tool call's text holds its path: redacted with it
     entries = [
         Entry(n=i, ts=sessions.iso(ts), at=ts, role=role, kind=kind, text=text, tool=tool,
-              path=redact.redact_text(path) if path else None)
-        for i, ((ts, _, role, kind, _, tool, path), text) in enumerate(zip(rows, texts, strict=True), 1)
+              path=text.split(" ", 1)[1] if tool else None)
+        for i, ((ts, _, role, kind, _, tool, _), text) in enumerate(zip(rows, texts, strict=True), 1)
     ]
     _attach_usage(conn, sid, entries)
     session.title = redact.redact_text(session.title) if session.title else session.title
