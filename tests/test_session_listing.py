@@ -1,7 +1,7 @@
 """``list --json`` answers from each stopped session's kept part, and prints what a
 fresh build of every session prints: byte for byte, after every change that can
 touch a session's JSON (new lines in its log, a tag, a project, a summary, a
-deleted log, another config), with filters and limits, and for sessions still
+deleted log, a pin, another config), with filters and limits, and for sessions still
 going, which are built afresh each time."""
 
 from __future__ import annotations
@@ -66,6 +66,8 @@ def test_a_listing_from_kept_parts_is_the_fresh_one_after_every_change(cli, fixt
     write_session(fixture_logs.claude, FIRST, [Response(LONG_AGO, 10, 20), Response("2025-08-12T13:00:00Z", 5, 7)])
     same()
     assert cli("tag", FIRST, "billing").code == 0
+    same("--no-scan")
+    assert cli("record", FIRST).code == 0
     same("--no-scan")
     assert cli("set-project", FIRST, "ledger").code == 0
     listed = json.loads(_listed(cli, "--no-scan"))

@@ -29,6 +29,7 @@ CODEX_RECENT = "019c8a10-4b7e-7c21-9d3a-5e6f7a8b9c0d"  # Codex, in /home/dev/acm
 CONTRACT_TOOLS = {
     "list_sessions", "session_status", "usage", "recommend", "export_session", "search_history",
     "optimize_context", "recall", "remember", "memorize_session", "limits",
+    "export_conversation",
 }
 
 

@@ -7,6 +7,8 @@ import datetime
 import io
 import json
 import os
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import anyio
@@ -165,6 +167,20 @@ async def test_export_session_in_every_format(mcp):
         await mcp.call_tool("export_session", {"session_id": CLAUDE_B, "format": "csv"}))["text"])))
     assert rows and {r["session_id"] for r in rows} == {CLAUDE_B}
 
+
+
+async def test_export_conversation_is_the_clis_export(mcp):
+    """One service behind both doors: the tool's markdown is the CLI's, byte for byte."""
+    md = structured(await mcp.call_tool("export_conversation", {"session_id": CLAUDE_A[:8]}))
+    assert md["session_id"] == CLAUDE_A and md["format"] == "markdown"
+    proc = subprocess.run([sys.executable, "-m", "llm_session_manager", "export-conversation", CLAUDE_A, "--no-scan"],
+                          capture_output=True, text=True, timeout=120, env=os.environ)
+    assert proc.returncode == 0, proc.stderr
+    assert md["text"] == proc.stdout and "## 1. User" in md["text"]
+    lines = structured(await mcp.call_tool("export_conversation", {"session_id": CLAUDE_A, "format": "jsonl"}))["text"]
+    assert [json.loads(line)["messages"][0]["role"] for line in lines.splitlines()] == ["user", "user"]
+    assert error_text(await mcp.call_tool("export_conversation", {"session_id": CLAUDE_A, "format": "pdf"})).startswith(
+        "invalid arguments for export_conversation: format must be one of markdown, html, json, jsonl")
 
 async def test_search_history_finds_a_phrase_newest_first(mcp):
     found = structured(await mcp.call_tool("search_history", {"query": "COUPON"}))

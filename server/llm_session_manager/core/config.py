@@ -123,6 +123,12 @@ class StatuslineConfig(_Section, frozen=True):  # frozen like _Section: said aga
     format: str | None = None  # a template of {model} {context} ...; None: the segments joined by " | "
 
 
+class RetentionConfig(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
+    """The ``retention:`` section: how long message bodies stay in the store (docs/conversations.md)."""
+
+    conversation_days: Positive | None = None  # None: keep every conversation
+
+
 class Config(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
     token_limits: dict[str, Annotated[int, msgspec.Meta(gt=0)]] = {}
     health_thresholds: HealthThresholds = HealthThresholds()
@@ -135,6 +141,7 @@ class Config(_Section, frozen=True):  # frozen like _Section: said again so type
     notifications: Notifications = Notifications()
     hooks: HooksConfig = HooksConfig()
     statusline: StatuslineConfig = StatuslineConfig()
+    retention: RetentionConfig = RetentionConfig()
 
     def source(self, provider: str) -> SourceConfig:
         """The settings for ``provider``; an unlisted provider is enabled with no extra paths."""

@@ -164,7 +164,7 @@ class Health(msgspec.Struct):
     components: dict[str, float]
 
 
-class Session(msgspec.Struct, omit_defaults=True):  # cost_complete only when false, log_gone only when true
+class Session(msgspec.Struct, omit_defaults=True):  # cost_complete only when false, log_gone and pinned only when true
     id: str
     provider: str
     project: str | None
@@ -186,6 +186,8 @@ class Session(msgspec.Struct, omit_defaults=True):  # cost_complete only when fa
     # Every log it was read from has been deleted (Claude Code's cleanupPeriodDays)
     # or moved away since: what the store holds of it is all there is.
     log_gone: bool = False
+    # Pinned with ``llm-session record``: retention never prunes its conversation.
+    pinned: bool = False
 
 
 class Recommendation(msgspec.Struct):
@@ -215,6 +217,8 @@ SESSION_SORTS: tuple[str, ...] = get_args(SessionSort)
 # What ``export`` writes a session's report as.
 ExportFormat = Literal["json", "yaml", "markdown", "csv"]
 EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)
+ConversationFormat = Literal["markdown", "html", "json", "jsonl"]  # export-conversation (docs/conversations.md)
+CONVERSATION_FORMATS: tuple[str, ...] = get_args(ConversationFormat)
 
 
 class UsageModelRow(msgspec.Struct):

@@ -27,7 +27,7 @@ from ..core.config import Config
 from ..core.models import ScanResult
 from ..sources import Source
 from ..sources.exports import source_for
-from ..store import repricing
+from ..store import repricing, retention
 from ..store.bulk import bulk_load
 from . import _conversation
 from ._files import Known, Stat, Work, discover, roots, start, stat
@@ -83,6 +83,8 @@ def scan(
         result = _run(conn, work, len(found), warnings, started, progress, deferred)
     if later and (deferred or behind):
         _conversation.continue_later(conn)
+    if config.retention.conversation_days is not None:  # docs/conversations.md#retention
+        retention.prune_if_due(conn, config.retention.conversation_days)
     return result
 
 

@@ -49,6 +49,9 @@ if TYPE_CHECKING:
     from .context_plan import FileRanking, rank_files
     from .context_report import ContextReport
     from .context_report import build as measure_context
+    from .conversation import Conversation
+    from .conversation import load as load_conversation
+    from .conversation_export import render as export_conversation
     from .export import SessionReport
     from .export import build_report as session_report
     from .export import render as export_session
@@ -59,6 +62,9 @@ if TYPE_CHECKING:
     from .memory.recall import recall
     from .memory.remember import remember
     from .recommend import for_sessions as recommendations
+    from .retention import pin as pin_session
+    from .retention import prune as prune_conversations
+    from .retention import unpin as unpin_session
     from .sessions import Filters, get_session, list_sessions, set_project, tag, untag
     from .tokens import count_tokens
     from .usage import report as usage_report
@@ -109,6 +115,13 @@ _API: dict[str, tuple[str, str]] = {
     "import_memories": (".memory", "import_jsonl"),
     "Memory": ("..core.models", "Memory"),
     "ImportResult": (".memory", "ImportResult"),
+    # conversations: replay, export, pinning and retention (docs/conversations.md)
+    "load_conversation": (".conversation", "load"),
+    "Conversation": (".conversation", "Conversation"),
+    "export_conversation": (".conversation_export", "render"),
+    "pin_session": (".retention", "pin"),
+    "unpin_session": (".retention", "unpin"),
+    "prune_conversations": (".retention", "prune"),
 }
 
 __all__ = [
@@ -151,6 +164,9 @@ __all__ = [
     "tag",
     "untag",
     "usage_report",
+]
+__all__ += [  # conversations
+    "Conversation", "export_conversation", "load_conversation", "pin_session", "prune_conversations", "unpin_session",
 ]
 
 

@@ -15,7 +15,7 @@ from ..core import pricing
 from ..core.config import Config
 from ..core.errors import Ambiguous, BadInput, NotFound
 from ..core.models import SESSION_SORTS, Context, Session, Tokens, short_id
-from ..store import session_sums, write_transaction
+from ..store import retention, session_sums, write_transaction
 from . import health, processes, unpriced_models
 from .working import start as working_start
 
@@ -184,8 +184,10 @@ def _select(
     rows = conn.execute(_SELECT.format(where=where), params).fetchall()
     found = _sessions(rows, _active(rows), config, time.time() if now is None else now)
     gone = _logs_gone(conn)
+    pinned = retention.pinned(conn)
     for session in found:
         session.log_gone = session.id in gone
+        session.pinned = session.id in pinned
     return found
 
 

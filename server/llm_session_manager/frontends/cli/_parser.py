@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ... import __version__
-from ...core.models import EXPORT_FORMATS, PROVIDERS, SESSION_SORTS, USAGE_GROUPS
+from ...core.models import CONVERSATION_FORMATS, EXPORT_FORMATS, PROVIDERS, SESSION_SORTS, USAGE_GROUPS
 
 
 def _seconds(value: str) -> float:
@@ -377,6 +377,71 @@ def _context(kit: _Kit) -> None:
                 "and what to cut", scans=True)
     p.add_argument("id", help="session id or unique prefix")
     p.add_argument("--query", "-q", help="rank the files by relevance to this question (words and meaning)")
+# replay, export-conversation, record, unrecord, prune (docs/conversations.md)
+def _replay(kit: _Kit) -> None:
+    p = kit.add("replay", "_replay:cmd_replay",
+                "play a conversation in the terminal with its real timing (space, n, g N, t, q)",
+                json=False, scans=True)
+    p.add_argument("id", help="session id or unique prefix")
+    p.add_argument("--speed", type=_speed, metavar="X",
+                   help="play X times faster (default 1; without a terminal: print at once unless given)")
+    p.add_argument("--max-gap", type=_duration, default="5s", metavar="DURATION",
+                   help="longest wait between two messages, before --speed (500ms, 5s, 1m)")
+    p.add_argument("--from", dest="start", type=_positive, default=1, metavar="N", help="start at message N")
+    p.add_argument("--no-tools", action="store_true", help="skip tool calls and tool errors (t toggles)")
+
+
+def _export_conversation(kit: _Kit) -> None:
+    p = kit.add("export-conversation", "_conversation:cmd_export_conversation",
+                "export a conversation as markdown, HTML, JSON or JSONL training data (secrets redacted)",
+                json=False, scans=True)
+    p.add_argument("id", help="session id or unique prefix")
+    p.add_argument("--format", "-f", default="markdown", choices=CONVERSATION_FORMATS)
+    p.add_argument("-o", "--output", help="file to write (default: stdout)")
+    p.add_argument("--system", metavar="TEXT", help="jsonl: a system message leading every line")
+
+
+def _record(kit: _Kit) -> None:
+    p = kit.add("record", "_conversation:cmd_record",
+                "pin a session: retention never prunes its conversation (--off unpins)")
+    p.add_argument("id", help="session id or unique prefix")
+    p.add_argument("--off", action="store_true", help="unpin it (as unrecord)")
+
+
+def _unrecord(kit: _Kit) -> None:
+    p = kit.add("unrecord", "_conversation:cmd_unrecord", "unpin a session: retention applies to it again")
+    p.add_argument("id", help="session id or unique prefix")
+
+
+def _prune(kit: _Kit) -> None:
+    p = kit.add("prune", "_conversation:cmd_prune",
+                "empty message bodies older than retention.conversation_days, except pinned sessions")
+    p.add_argument("--dry-run", action="store_true", help="show what would go; change nothing")
+    p.add_argument("--days", type=_speed, metavar="N", help="this many days instead of the config's")
+
+
+def _speed(value: str) -> float:
+    try:
+        n = float(value)
+    except ValueError:
+        n = 0.0
+    if not 0 < n < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {value!r}")
+    return n
+
+
+def _duration(value: str) -> float:
+    """``5s``, ``500ms``, ``1m`` or plain seconds, as seconds (0 allowed: no waiting)."""
+    units = {"ms": 0.001, "s": 1.0, "m": 60.0}
+    text = value.strip().lower()
+    unit = next((u for u in ("ms", "s", "m") if text.endswith(u)), "")
+    try:
+        n = float(text[: len(text) - len(unit)]) * units.get(unit, 1.0)
+    except ValueError:
+        n = -1.0
+    if not 0 <= n < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a duration like 5s, 500ms or 1m, got {value!r}")
+    return n
 
 
 class _Command(NamedTuple):
@@ -399,6 +464,8 @@ _COMMANDS = (
     _Command("hooks", _hooks), _Command("hook", _hook),
     _Command("statusline", _statusline), _Command("limits", _limits),
     _Command("context", _context),
+    _Command("replay", _replay), _Command("export-conversation", _export_conversation),
+    _Command("record", _record), _Command("unrecord", _unrecord), _Command("prune", _prune),
 )
 
 

@@ -85,7 +85,8 @@ def session_table(console: Console, sessions: list[Session], *, emoji: bool = Tr
     ]
     if any(s.tags for s in sessions):
         cols.append(fit.Column("Tags", [", ".join(s.tags) for s in sessions], priority=6, squeeze=6))
-    cols.append(fit.Column("Title", [("(log gone) " if s.log_gone else "") + " ".join((s.title or "").split())
+    cols.append(fit.Column("Title", [("(log gone) " if s.log_gone else "") + ("(pinned) " if s.pinned else "")
+                                     + " ".join((s.title or "").split())
                                      for s in sessions], priority=8, squeeze=12))
     console.print(fit.table(console, cols, title=f"{len(sessions)} sessions", title_justify="left"))
 
@@ -171,6 +172,8 @@ def session_report(console: Console, r: SessionReport) -> None:
     ]
     if s.log_gone:
         facts.append(("Log", "log gone (deleted or moved since it was read): this history is the store's copy"))
+    if s.pinned:
+        facts.append(("Pinned", "yes: retention keeps its whole conversation (llm-session record)"))
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")

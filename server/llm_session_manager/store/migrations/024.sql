@@ -53,3 +53,9 @@ CREATE TRIGGER IF NOT EXISTS session_json_log_gone AFTER INSERT ON sessions_log_
 BEGIN DELETE FROM session_json WHERE session_id = NEW.session_id; END;
 CREATE TRIGGER IF NOT EXISTS session_json_log_back AFTER DELETE ON sessions_log_gone
 BEGIN DELETE FROM session_json WHERE session_id = OLD.session_id; END;
+
+-- A pinned session says so (`record`, v20).
+CREATE TRIGGER IF NOT EXISTS session_json_pinned AFTER INSERT ON pinned_sessions
+BEGIN DELETE FROM session_json WHERE session_id = NEW.session_id; END;
+CREATE TRIGGER IF NOT EXISTS session_json_unpinned AFTER DELETE ON pinned_sessions
+BEGIN DELETE FROM session_json WHERE session_id = OLD.session_id; END;

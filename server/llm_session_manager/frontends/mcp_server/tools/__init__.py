@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..tool import Tool
-from . import context, history, limits, memory, sessions, usage
+from . import context, conversation, history, limits, memory, sessions, usage
 
 TOOLS: dict[str, Tool] = {
     t.name: t
@@ -13,6 +13,7 @@ TOOLS: dict[str, Tool] = {
         usage.usage,
         sessions.recommend,
         sessions.export_session,
+        conversation.export_conversation,
         history.search_history,
         context.optimize_context,
         memory.recall,
