@@ -1,0 +1,1 @@
+-- v19: placeholder
