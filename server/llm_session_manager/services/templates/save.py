@@ -60,7 +60,7 @@ def from_sessions(conn: apsw.Connection, name: str, *, refs: list[str] | None = 
     root = os.path.realpath(cwd[0][0]) if cwd else None
     kinds = list(dict.fromkeys((provider, model) for _, provider, model, _ in rows))
     tags = [t for (t,) in conn.execute(
-        f"SELECT tag FROM tags WHERE session_id IN ({marks}) GROUP BY tag ORDER BY min(rowid)", ids) if t != name]
+        f"SELECT DISTINCT tag FROM tags WHERE session_id IN ({marks}) ORDER BY tag", ids) if t != name]
     when = datetime.fromtimestamp(now, UTC) if now is not None else datetime.now(UTC)
     return Template(
         sessions=tuple(TemplateSession(provider=p, command=_command(p, m), model=m) for p, m in kinds),
@@ -79,9 +79,11 @@ def _command(provider: str, model: str | None) -> str:
 
 
 def _files(conn: apsw.Connection, ids: list[str], marks: str, root: str | None) -> list[str]:
-    """The files the sessions used most (by how many sessions, then how often), as globs."""
+    """The files the sessions used most (by how many sessions, then how often), as globs;
+    folders they searched or listed are not files they worked on."""
     ranked = conn.execute(
-        f"SELECT path FROM file_refs WHERE session_id IN ({marks}) GROUP BY path"
+        f"SELECT path FROM file_refs WHERE session_id IN ({marks}) AND action NOT IN ('search', 'list')"
+        " GROUP BY path"
         " ORDER BY count(DISTINCT session_id) DESC, count(*) DESC, min(ts) LIMIT ?", [*ids, MAX_FILES])
     out = []
     for (path,) in ranked:

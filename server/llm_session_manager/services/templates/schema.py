@@ -108,7 +108,7 @@ def _located(shown: str, node: Any, error: str, data: Any, tp: Any, prefix: str,
             break
         line_node = _key(at, name) if name else nxt
         at = nxt
-    if unknown := re.search(r"unknown field `(.*)`", error):
+    if unknown := re.search(r"unknown field `([^`]*)`", error):
         line_node = _key(at, unknown[1]) or line_node
     return TemplateError(f"{shown}:{line_node.start_mark.line + 1}: {prefix}{message}")
 
