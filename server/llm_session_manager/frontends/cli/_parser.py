@@ -145,8 +145,9 @@ def _set_project(kit: _Kit) -> None:
 
 
 def _recommend(kit: _Kit) -> None:
-    p = kit.add("recommend", "_reports:cmd_recommend", "what to do about recent sessions (or one)", scans=True)
-    p.add_argument("id", nargs="?")
+    p = kit.add("recommend", "_reports:cmd_recommend", "what to do about recent sessions (or the ones named)",
+                scans=True)
+    p.add_argument("ids", nargs="*", metavar="ID", help="these sessions, whatever their age (default: recent ones)")
 
 
 def _usage(kit: _Kit) -> None:

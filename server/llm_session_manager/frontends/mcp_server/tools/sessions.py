@@ -155,7 +155,7 @@ def recommend(conn, config, a: RecommendArgs) -> Recommendations:
         found = [sessions.get_session(conn, config, a.session_id)]
     else:
         found = sessions.list_sessions(conn, config)
-    recs = rec.for_sessions(found, config, only_recent=not a.session_id)
+    recs = rec.for_sessions(found, config, only_recent=not a.session_id, conn=conn)
     return Recommendations(recs[: a.limit], count=len(recs), truncated=len(recs) > a.limit)
 
 
