@@ -114,8 +114,8 @@ def _rules(s: Session, config: Config, now: float, *, archive: bool = False) -> 
 
 
 def _consolidate(sessions: list[Session], merged: list[Recommendation]) -> list[Recommendation]:
-    """Sessions sharing a place; a pair ``merged`` already names with its evidence is not said again."""
-    paired = {frozenset(r.sessions) for r in merged}
+    """Sessions sharing a place; a group ``merged`` already names with its evidence is not said again."""
+    paired = [frozenset(r.sessions) for r in merged]
     by_place: dict[str, list[Session]] = defaultdict(list)
     for s in sessions:
         place = s.cwd or s.project
@@ -123,7 +123,7 @@ def _consolidate(sessions: list[Session], merged: list[Recommendation]) -> list[
             by_place[place].append(s)
     out = []
     for place, group in sorted(by_place.items()):
-        if len(group) < 2 or (len(group) == 2 and frozenset(s.id for s in group) in paired):
+        if len(group) < 2 or any({s.id for s in group} <= ids for ids in paired):
             continue
         ids = ", ".join(short_id(s.id) for s in group)
         out.append(Recommendation(

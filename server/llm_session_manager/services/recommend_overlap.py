@@ -17,6 +17,7 @@ summary not seen before.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 from itertools import combinations
 
@@ -34,47 +35,79 @@ MAX_SHOWN_FILES = 5
 
 
 def merges(conn: apsw.Connection, sessions: list[Session], config: Config) -> list[Recommendation]:
-    """A ``merge`` recommendation per pair of ``sessions`` doing the same work, most alike first."""
+    """A ``merge`` recommendation per group of ``sessions`` doing the same work, most alike first.
+
+    Only pairs that share a project, a directory or a file can qualify, so only
+    their summaries are compared: most stores have few such pairs at a time.
+    """
     sessions = sorted(sessions, key=lambda s: s.last_activity or "", reverse=True)[:MAX_SESSIONS]
     if len(sessions) < 2:
         return []
     by_id = {s.id: s for s in sessions}
-    similar = _similarities(conn, list(by_id))
     shared = _shared_files(conn, list(by_id))
+    places: dict[str, list[str]] = defaultdict(list)
+    for s in sessions:
+        for place in {f"p:{s.project}" if s.project else "", f"d:{s.cwd}" if s.cwd else ""} - {""}:
+            places[place].append(s.id)
+    candidates = set(shared) | {pair for ids in places.values() for pair in combinations(sorted(ids), 2)}
+    if not candidates:
+        return []
+    similar = _similarities(conn, sorted(candidates))
     threshold = config.recommendations.merge_similarity
-    found = []
-    for a, b in combinations(sorted(by_id), 2):
+    pairs = []
+    for a, b in sorted(candidates):
         sa, sb = by_id[a], by_id[b]
-        cosine = similar.get((a, b))
-        files = shared.get((a, b), [])
-        project = sa.project if sa.project and sa.project == sb.project else None
-        same_place = bool(project) or bool(sa.cwd and sa.cwd == sb.cwd)
-        alike = cosine is not None and cosine >= threshold
-        if (alike and (same_place or files)) or (same_place and len(files) >= SHARED_FILES):
-            found.append(_recommendation(sa, sb, cosine, files, project))
-    return sorted(found, key=lambda r: (-(r.similarity or 0), -len(r.shared_files)))
+        cosine, files = similar.get((a, b)), shared.get((a, b), [])
+        same_place = bool(sa.project and sa.project == sb.project) or bool(sa.cwd and sa.cwd == sb.cwd)
+        if (cosine is not None and cosine >= threshold) or (same_place and len(files) >= SHARED_FILES):
+            pairs.append((a, b, cosine, files))
+    return sorted((_recommendation([by_id[i] for i in group], group_pairs) for group, group_pairs in _groups(pairs)),
+                  key=lambda r: (-(r.similarity or 0), -len(r.shared_files)))
 
 
-def _recommendation(a: Session, b: Session, cosine: float | None, files: list[str],
-                    project: str | None) -> Recommendation:
-    older, newer = sorted((a, b), key=lambda s: s.last_activity or "")
+def _groups(pairs: list[tuple[str, str, float | None, list[str]]]) -> list[tuple[list[str], list]]:
+    """The sessions ``pairs`` join, as groups (a chain of alike pairs is one piece of work), with their pairs."""
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for a, b, _, _ in pairs:
+        parent[root(a)] = root(b)
+    groups: dict[str, list] = defaultdict(list)
+    for pair in pairs:
+        groups[root(pair[0])].append(pair)
+    return [(sorted({s for p in group for s in p[:2]}), group) for group in groups.values()]
+
+
+def _recommendation(group: list[Session], pairs: list[tuple[str, str, float | None, list[str]]]) -> Recommendation:
+    group = sorted(group, key=lambda s: s.last_activity or "")
+    cosines = [c for _, _, c, _ in pairs if c is not None]
+    cosine = max(cosines) if cosines else None
+    files = sorted({f for _, _, _, fs in pairs for f in fs})
+    projects = {s.project for s in group}
+    project = group[0].project if len(projects) == 1 else None
     evidence = []
     if cosine is not None:
-        evidence.append(f"summaries {cosine:.2f} alike")
+        evidence.append(f"summaries {cosine:.2f} alike" if len(group) == 2 else f"summaries up to {cosine:.2f} alike")
     if files:
         shown = ", ".join(files[:MAX_SHOWN_FILES]) + (" ..." if len(files) > MAX_SHOWN_FILES else "")
         evidence.append(f"{len(files)} shared file{'s' if len(files) > 1 else ''} ({shown})")
     if project:
-        evidence.append(f"both in project {project}")
-    elif a.cwd and a.cwd == b.cwd:
-        evidence.append(f"both in {a.cwd}")
-    o, n = short_id(older.id), short_id(newer.id)
+        evidence.append(f"{'both' if len(group) == 2 else 'all'} in project {project}")
+    elif len({s.cwd for s in group}) == 1 and group[0].cwd:
+        evidence.append(f"{'both' if len(group) == 2 else 'all'} in {group[0].cwd}")
+    shorts = [short_id(s.id) for s in group]
+    older, newest = ", ".join(shorts[:-1]), shorts[-1]
+    who = f"{older} and {newest}" if len(group) == 2 else f"{len(group)} sessions ({older}, {newest})"
     return Recommendation(
         None, "merge", "warning",
-        f"{o} and {n} seem to work on the same thing: {'; '.join(evidence)}",
-        f"merge or consolidate: carry {o}'s findings over (llm-session memorize {o}, then recall them in {n}) "
-        f"and finish in {n}",
-        sessions=[older.id, newer.id],
+        f"{who} seem to work on the same thing: {'; '.join(evidence)}",
+        f"merge or consolidate: carry what {older} found over (llm-session memorize {shorts[0]}, then recall "
+        f"it in {newest}) and finish in {newest}",
+        sessions=[s.id for s in group],
         similarity=round(cosine, 3) if cosine is not None else None,
         shared_files=files,
         project=project,
@@ -97,14 +130,16 @@ def _shared_files(conn: apsw.Connection, ids: list[str]) -> dict[tuple[str, str]
     return out
 
 
-def _similarities(conn: apsw.Connection, ids: list[str]) -> dict[tuple[str, str], float]:
-    """Per pair of ``ids`` (in order) with a summary each, the cosine of their summaries."""
+def _similarities(conn: apsw.Connection, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], float]:
+    """The cosine of the summaries of each of ``pairs`` whose sessions both have one."""
+    ids = sorted({s for pair in pairs for s in pair})
     _embed_missing(conn, _summaries(conn, ids))
-    marks = ",".join("?" * len(ids))
     rows = conn.execute(
-        f"SELECT a.session_id, b.session_id, 1 - vec_distance_cosine(a.vector, b.vector)"
-        f" FROM session_vectors a JOIN session_vectors b ON a.session_id < b.session_id AND a.model = b.model"
-        f" WHERE a.session_id IN ({marks}) AND b.session_id IN ({marks})", [*ids, *ids])
+        "SELECT a.session_id, b.session_id, 1 - vec_distance_cosine(a.vector, b.vector)"
+        " FROM json_each(?) AS p"
+        " JOIN session_vectors a ON a.session_id = p.value ->> 0"
+        " JOIN session_vectors b ON b.session_id = p.value ->> 1 AND a.model = b.model",
+        (json.dumps(pairs),))
     return {(a, b): cosine for a, b, cosine in rows}
 
 
@@ -115,13 +150,13 @@ def _summaries(conn: apsw.Connection, ids: list[str]) -> dict[str, str]:
     for sid, title in conn.execute(f"SELECT id, title FROM sessions WHERE id IN ({marks})", ids):
         if title:
             parts[sid].append(title)
+    counts: dict[tuple[str, str], int] = defaultdict(int)
     rows = conn.execute(
-        f"SELECT session_id, text FROM (SELECT session_id, text, kind, ts, row_number() OVER"
-        f" (PARTITION BY session_id, kind ORDER BY ts) AS n FROM messages WHERE session_id IN ({marks})"
-        f" AND ((role = 'user' AND kind = 'prompt') OR kind = 'summary')) WHERE n <= ? ORDER BY session_id, ts",
-        [*ids, FIRST_PROMPTS])
-    for sid, text in rows:
-        if text not in parts[sid]:
+        f"SELECT session_id, kind, text FROM messages WHERE session_id IN ({marks})"
+        " AND ((role = 'user' AND kind = 'prompt') OR kind = 'summary') ORDER BY session_id, ts", ids)
+    for sid, kind, text in rows:
+        counts[sid, kind] += 1
+        if counts[sid, kind] <= FIRST_PROMPTS and text not in parts[sid]:
             parts[sid].append(text)
     return {sid: "\n".join(texts)[:SUMMARY_CHARS] for sid, texts in parts.items() if any(t.strip() for t in texts)}
 
