@@ -167,8 +167,8 @@ def _embed_missing(conn: apsw.Connection, summaries: dict[str, str]) -> None:
     if not hashes:
         return
     marks = ",".join("?" * len(hashes))
-    held = dict(conn.execute(f"SELECT session_id, text_hash FROM session_vectors WHERE session_id IN ({marks})",
-                             list(hashes)).fetchall())
+    held: dict[str, str] = {str(sid): str(h) for sid, h in conn.execute(
+        f"SELECT session_id, text_hash FROM session_vectors WHERE session_id IN ({marks})", list(hashes))}
     missing = [sid for sid, h in hashes.items() if held.get(sid) != h]
     if not missing:
         return

@@ -78,10 +78,13 @@ def adopt(conn: apsw.Connection, session_ids: Iterable[str], *, now: float | Non
     if not open_plans or not ids:
         return []
     marks = ",".join("?" * len(ids))
-    candidates = conn.execute(
-        f"SELECT id, provider, cwd, started_at FROM sessions WHERE id IN ({marks})"
-        " AND id NOT IN (SELECT session_id FROM template_plans WHERE session_id IS NOT NULL)"
-        " ORDER BY started_at", ids).fetchall()
+    candidates: list[tuple[str, str, str | None, float | None]] = [
+        (str(sid), str(provider), cwd if isinstance(cwd, str) else None,
+         float(started) if isinstance(started, int | float) else None)
+        for sid, provider, cwd, started in conn.execute(
+            f"SELECT id, provider, cwd, started_at FROM sessions WHERE id IN ({marks})"
+            " AND id NOT IN (SELECT session_id FROM template_plans WHERE session_id IS NOT NULL)"
+            " ORDER BY started_at", ids)]
     adopted = []
     taken: set[str] = set()
     with write_transaction(conn):

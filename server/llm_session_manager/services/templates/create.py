@@ -133,8 +133,8 @@ def launch(prep: Preparation, *, stdout: IO[str] | None = None) -> Preparation:
         try:
             procs.append(subprocess.Popen(argv, cwd=prep.cwd, env=env, stdout=stdout))
         except OSError as e:
-            for p in procs:  # started ones are left running: they are the user's sessions now
-                print(f"started {p.args[0]} (pid {p.pid})", file=sys.stderr)
+            for started, p in zip(prep.sessions, procs, strict=False):  # left running: the user's sessions now
+                print(f"started {started.command} (pid {p.pid})", file=sys.stderr)
             raise BadInput(f"cannot run {argv[0]!r} for session {s.position} ({s.provider}): {e.strerror}") from None
     sessions = [msgspec.structs.replace(s, pid=p.pid, exit_code=p.wait())
                 for s, p in zip(prep.sessions, procs, strict=True)]

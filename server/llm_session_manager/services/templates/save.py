@@ -54,8 +54,10 @@ def from_sessions(conn: apsw.Connection, name: str, *, refs: list[str] | None = 
         if not ids:
             raise NotFound(f"no sessions in project {project!r}")
     marks = ",".join("?" * len(ids))
-    rows = conn.execute(f"SELECT id, provider, model, cwd FROM sessions WHERE id IN ({marks})"
-                        " ORDER BY started_at", ids).fetchall()
+    rows: list[tuple[str, str, str | None, str | None]] = [
+        (str(sid), str(provider), model if isinstance(model, str) else None, cwd if isinstance(cwd, str) else None)
+        for sid, provider, model, cwd in conn.execute(
+            f"SELECT id, provider, model, cwd FROM sessions WHERE id IN ({marks}) ORDER BY started_at", ids)]
     cwd = Counter(r[3] for r in rows if r[3]).most_common(1)
     root = os.path.realpath(cwd[0][0]) if cwd else None
     kinds = list(dict.fromkeys((provider, model) for _, provider, model, _ in rows))
