@@ -80,6 +80,8 @@ def templates_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     ("templates:\n  a:\n    sessions:\n      - provider: codex\n       command: codex\n", 5, "invalid YAML"),
     ("templates:\n  bad name:\n    sessions: []\n", 2, "template name 'bad name' must be"),
     ("template:\n  a: {}\n", 1, "unknown key 'template' (did you mean 'templates'?)"),
+    ("templates:\n  a: [1]\n", 2, "template 'a' must be a mapping, got a list"),
+    ("templates:\n  a: !!python/object:os.system {}\n", 2, "invalid YAML: could not determine a constructor"),
 ])
 def test_a_mistake_in_a_template_names_its_line(text: str, line: int, says: str):
     with pytest.raises(templates.TemplateError) as e:

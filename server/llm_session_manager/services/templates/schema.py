@@ -63,7 +63,13 @@ def parse(text: str, shown: str) -> dict[str, Template]:
         raise TemplateError(f"{shown}: invalid YAML: {' '.join(str(e).split())}") from None
     if root is None:
         return {}
-    data = yaml.SafeLoader(text).construct_document(root)
+    try:
+        data = yaml.SafeLoader(text).construct_document(root)
+    except yaml.MarkedYAMLError as e:  # a tag safe YAML does not build (!!python/...)
+        mark = e.problem_mark or e.context_mark
+        raise TemplateError(f"{shown}{f':{mark.line + 1}' if mark else ''}: invalid YAML: {e.problem}") from None
+    if isinstance(data, dict) and data.get("templates", {}) is None:  # `templates:` with none yet
+        data["templates"] = {}
     try:
         top = msgspec.convert(data, _File)
     except msgspec.ValidationError as e:
@@ -110,6 +116,8 @@ def _located(shown: str, node: Any, error: str, data: Any, tp: Any, prefix: str,
         at = nxt
     if unknown := re.search(r"unknown field `([^`]*)`", error):
         line_node = _key(at, unknown[1]) or line_node
+    if prefix and message.startswith("the top level "):  # a template that is not a mapping
+        prefix, message = prefix.rstrip(": ") + " ", message.removeprefix("the top level ")
     return TemplateError(f"{shown}:{line_node.start_mark.line + 1}: {prefix}{message}")
 
 
