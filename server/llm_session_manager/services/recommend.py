@@ -90,13 +90,14 @@ def _rules(s: Session, config: Config, now: float, *, archive: bool = False) -> 
             "long sessions drift; summarise and restart with a focused prompt",
         ))
     if archive and idle_min > rec.archive_after_days * 1440:
-        if ARCHIVED not in s.tags:
-            out.append(Recommendation(
-                s.id, "archive", "info",
-                f"idle for {_span(idle_min)} (over {rec.archive_after_days:g} days)",
-                f"archive it: keep what it learned (llm-session memorize {short}), then "
-                f"llm-session tag {short} {ARCHIVED}",
-            ))
+        if ARCHIVED in s.tags:
+            return out  # done with: its idleness and the health that follows from it are no news
+        out.append(Recommendation(
+            s.id, "archive", "info",
+            f"idle for {_span(idle_min)} (over {rec.archive_after_days:g} days)",
+            f"archive it: keep what it learned (llm-session memorize {short}), then "
+            f"llm-session tag {short} {ARCHIVED}",
+        ))
     elif idle_min > rec.idle_minutes:
         out.append(Recommendation(
             s.id, "idle", "info",

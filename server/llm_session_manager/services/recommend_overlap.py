@@ -4,24 +4,24 @@ Two sessions count as the same work when their summaries are alike (cosine of
 the bundled static embedder's vectors at least ``merge_similarity``) and they
 share a project, a directory or a file; or when, in one place, they changed or
 read at least ``SHARED_FILES`` of the same files, whatever their summaries say.
-A session's summary is its title, the summaries its assistant wrote and its
-first prompts: what it set out to do.
+A session's summary is its title (Claude Code's own summary of it, where it
+wrote one) and its first prompts: what it set out to do.
 
 ``recommend`` must stay fast on a store of 20,000 sessions (bench/scale.py), and
 loading numpy and the model costs more than the rest of it. So each summary's
-vector is kept in ``session_vectors`` under the hash of its text, and the
+vector is kept in ``session_vectors`` under a checksum of its text, and the
 cosines are taken by sqlite-vec inside SQLite: the model is loaded only for a
 summary not seen before.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+import zlib
 from collections import defaultdict
 from itertools import combinations
 
 import apsw
+import msgspec
 
 from ..core.config import Config
 from ..core.models import Recommendation, Session, short_id
@@ -139,31 +139,34 @@ def _similarities(conn: apsw.Connection, pairs: list[tuple[str, str]]) -> dict[t
         " FROM json_each(?) AS p"
         " JOIN session_vectors a ON a.session_id = p.value ->> 0"
         " JOIN session_vectors b ON b.session_id = p.value ->> 1 AND a.model = b.model",
-        (json.dumps(pairs),))
+        (msgspec.json.encode(pairs),))
     return {(a, b): cosine for a, b, cosine in rows}
 
 
 def _summaries(conn: apsw.Connection, ids: list[str]) -> dict[str, str]:
-    """Each session's title, its assistant's summaries and first prompts, as one text."""
+    """Each session's title (its assistant's summary, where it wrote one) and first prompts, as one text.
+
+    A query per session that stops at its first prompts: a long session has
+    thousands of messages, and reading them all to find three cost more than
+    the rest of ``recommend``.
+    """
     marks = ",".join("?" * len(ids))
-    parts: dict[str, list[str]] = defaultdict(list)
-    for sid, title in conn.execute(f"SELECT id, title FROM sessions WHERE id IN ({marks})", ids):
-        if title:
-            parts[sid].append(title)
-    counts: dict[tuple[str, str], int] = defaultdict(int)
-    rows = conn.execute(
-        f"SELECT session_id, kind, text FROM messages WHERE session_id IN ({marks})"
-        " AND ((role = 'user' AND kind = 'prompt') OR kind = 'summary') ORDER BY session_id, ts", ids)
-    for sid, kind, text in rows:
-        counts[sid, kind] += 1
-        if counts[sid, kind] <= FIRST_PROMPTS and text not in parts[sid]:
-            parts[sid].append(text)
-    return {sid: "\n".join(texts)[:SUMMARY_CHARS] for sid, texts in parts.items() if any(t.strip() for t in texts)}
+    out = {}
+    for sid, title in conn.execute(f"SELECT id, title FROM sessions WHERE id IN ({marks})", ids).fetchall():
+        texts = [title] if isinstance(title, str) and title.strip() else []
+        for (text,) in conn.execute(
+                "SELECT text FROM messages WHERE session_id = ? AND role = 'user' AND kind = 'prompt'"
+                " ORDER BY ts LIMIT ?", (sid, FIRST_PROMPTS)):
+            if text not in texts:
+                texts.append(text)
+        if texts:
+            out[str(sid)] = "\n".join(texts)[:SUMMARY_CHARS]
+    return out
 
 
 def _embed_missing(conn: apsw.Connection, summaries: dict[str, str]) -> None:
     """Store the vector of each summary ``session_vectors`` does not hold yet."""
-    hashes = {sid: hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest() for sid, text in summaries.items()}
+    hashes = {sid: _checksum(text) for sid, text in summaries.items()}
     if not hashes:
         return
     marks = ",".join("?" * len(hashes))
@@ -183,3 +186,10 @@ def _embed_missing(conn: apsw.Connection, summaries: dict[str, str]) -> None:
                 continue
             conn.execute("INSERT OR REPLACE INTO session_vectors (session_id, text_hash, model, vector)"
                          " VALUES (?, ?, ?, ?)", (sid, hashes[sid], embedder.name, vector.tobytes()))
+
+
+def _checksum(text: str) -> str:
+    """Which summary a vector is of: a CRC and the length (hashlib's import alone cost more
+    than the comparison; a collision only keeps an old vector a little longer)."""
+    data = text.encode("utf-8", "surrogatepass")
+    return f"{zlib.crc32(data):08x}-{len(data)}"

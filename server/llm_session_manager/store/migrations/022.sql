@@ -17,9 +17,9 @@ CREATE TABLE IF NOT EXISTS template_plans (
 );
 CREATE INDEX IF NOT EXISTS template_plans_open ON template_plans (created_at) WHERE session_id IS NULL;
 
--- and recommendations v2: each session's summary (title, summaries, first prompts) as a
+-- and recommendations v2: each session's summary (its title and first prompts) as a
 -- vector of the bundled static model, kept so `recommend` compares sessions without
--- loading the model again; `text_hash` says which summary it is of.
+-- loading the model again; `text_hash` (a checksum) says which summary it is of.
 CREATE TABLE IF NOT EXISTS session_vectors (
     session_id TEXT PRIMARY KEY,
     text_hash  TEXT NOT NULL,
