@@ -133,7 +133,7 @@ def _shared_files(conn: apsw.Connection, ids: list[str]) -> dict[tuple[str, str]
 def _similarities(conn: apsw.Connection, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], float]:
     """The cosine of the summaries of each of ``pairs`` whose sessions both have one."""
     ids = sorted({s for pair in pairs for s in pair})
-    _embed_missing(conn, _summaries(conn, ids))
+    _embed(conn, _stale_summaries(conn, ids))
     rows = conn.execute(
         "SELECT a.session_id, b.session_id, 1 - vec_distance_cosine(a.vector, b.vector)"
         " FROM json_each(?) AS p"
@@ -143,49 +143,50 @@ def _similarities(conn: apsw.Connection, pairs: list[tuple[str, str]]) -> dict[t
     return {(a, b): cosine for a, b, cosine in rows}
 
 
-def _summaries(conn: apsw.Connection, ids: list[str]) -> dict[str, str]:
-    """Each session's title (its assistant's summary, where it wrote one) and first prompts, as one text.
+def _stale_summaries(conn: apsw.Connection, ids: list[str]) -> dict[str, tuple[str, str]]:
+    """The summaries of ``ids`` whose vector is missing or out of date, with their keys.
 
-    A query per session that stops at its first prompts: a long session has
-    thousands of messages, and reading them all to find three cost more than
-    the rest of ``recommend``.
+    A summary is the session's title (its assistant's own summary, where it
+    wrote one) and first prompts. Its key says the title's checksum, how many
+    prompts it has and the whole text's checksum: once it has all
+    ``FIRST_PROMPTS``, only a new title changes it, so a settled session costs
+    no message read. The others are read per session up to their first prompts
+    (a long session has thousands of messages).
     """
     marks = ",".join("?" * len(ids))
-    out = {}
-    for sid, title in conn.execute(f"SELECT id, title FROM sessions WHERE id IN ({marks})", ids).fetchall():
-        texts = [title] if isinstance(title, str) and title.strip() else []
-        for (text,) in conn.execute(
-                "SELECT text FROM messages WHERE session_id = ? AND role = 'user' AND kind = 'prompt'"
-                " ORDER BY ts LIMIT ?", (sid, FIRST_PROMPTS)):
-            if text not in texts:
-                texts.append(text)
-        if texts:
-            out[str(sid)] = "\n".join(texts)[:SUMMARY_CHARS]
-    return out
+    stale = {}
+    for sid, title, held in conn.execute(
+            f"SELECT s.id, s.title, v.text_hash FROM sessions s LEFT JOIN session_vectors v ON v.session_id = s.id"
+            f" WHERE s.id IN ({marks})", ids).fetchall():
+        title = title.strip() if isinstance(title, str) else ""
+        settled = f"{_checksum(title)}/{FIRST_PROMPTS}/"
+        if isinstance(held, str) and held.startswith(settled):
+            continue
+        prompts = [text for (text,) in conn.execute(
+            "SELECT text FROM messages WHERE session_id = ? AND role = 'user' AND kind = 'prompt'"
+            " ORDER BY ts LIMIT ?", (sid, FIRST_PROMPTS))]
+        text = "\n".join(dict.fromkeys([title, *prompts]) if title else dict.fromkeys(prompts))[:SUMMARY_CHARS]
+        key = f"{_checksum(title)}/{len(prompts)}/{_checksum(text)}"
+        if text.strip() and key != held:
+            stale[str(sid)] = (text, key)
+    return stale
 
 
-def _embed_missing(conn: apsw.Connection, summaries: dict[str, str]) -> None:
-    """Store the vector of each summary ``session_vectors`` does not hold yet."""
-    hashes = {sid: _checksum(text) for sid, text in summaries.items()}
-    if not hashes:
-        return
-    marks = ",".join("?" * len(hashes))
-    held: dict[str, str] = {str(sid): str(h) for sid, h in conn.execute(
-        f"SELECT session_id, text_hash FROM session_vectors WHERE session_id IN ({marks})", list(hashes))}
-    missing = [sid for sid, h in hashes.items() if held.get(sid) != h]
-    if not missing:
+def _embed(conn: apsw.Connection, stale: dict[str, tuple[str, str]]) -> None:
+    """Store the vectors of the ``stale`` summaries (text and key per session)."""
+    if not stale:
         return
     from ..core.embed import StaticEmbedder  # numpy and the model: only for summaries not seen before
 
     embedder = StaticEmbedder()
-    vectors = embedder.embed([summaries[sid] for sid in missing])
+    vectors = embedder.embed([text for text, _ in stale.values()])
     with write_transaction(conn):
-        for sid, vector in zip(missing, vectors, strict=True):
+        for (sid, (_, key)), vector in zip(stale.items(), vectors, strict=True):
             if not vector.any():  # nothing the model knows: alike to nothing
                 conn.execute("DELETE FROM session_vectors WHERE session_id = ?", (sid,))
                 continue
             conn.execute("INSERT OR REPLACE INTO session_vectors (session_id, text_hash, model, vector)"
-                         " VALUES (?, ?, ?, ?)", (sid, hashes[sid], embedder.name, vector.tobytes()))
+                         " VALUES (?, ?, ?, ?)", (sid, key, embedder.name, vector.tobytes()))
 
 
 def _checksum(text: str) -> str:
