@@ -146,7 +146,7 @@ class Recommendations(msgspec.Struct):
 def recommend(conn, config, a: RecommendArgs) -> Recommendations:
     """What to do about one session, or every session running or active in the last 24 hours.
 
-    Rules: context, duration, idle, consolidate, health; most severe first.
+    Rules: context, duration, idle, archive, merge, repeat, consolidate, health; most severe first.
     """
     from ....services import recommend as rec
     from ....services import sessions
