@@ -124,7 +124,7 @@ def test_dry_run_counts_each_file_with_our_tokenizer_and_plans_nothing(cli, temp
     assert r.code == 0, r.err
     out = r.json()
     counted = {f["path"]: (f["tokens"], f["source"]) for f in out["files"]}
-    assert counted == {name: (count_tokens(text, "claude-sonnet-4-5").tokens, "estimated")
+    assert counted == {name: (count_tokens(text, "claude-sonnet-4-5", offline=True).tokens, "estimated")
                        for name, text in files.items()}
     assert out["total_tokens"] == sum(t for t, _ in counted.values()) and out["token_source"] == "estimated"
     assert out["unmatched"] == ["docs/*.md"]

@@ -68,8 +68,10 @@ class Preparation(msgspec.Struct):
 def prepare(name: str, template: Template, cwd: Path, *, model: str | None = None) -> Preparation:
     """What creating ``template`` in ``cwd`` would load and run; changes nothing.
 
-    Tokens are counted for ``model``, else the first session's model, as
-    ``count-tokens`` counts them (docs/pricing.md).
+    Tokens are counted for ``model``, else the first session's model, with the
+    bundled tokenizer as ``count-tokens`` counts them without an API key
+    (docs/pricing.md): no file is sent anywhere, and a template's files are
+    counted at once.
     """
     if not cwd.is_dir():
         raise BadInput(f"--cwd {cwd}: not a directory")
@@ -84,7 +86,7 @@ def prepare(name: str, template: Template, cwd: Path, *, model: str | None = Non
         files=files, unmatched=unmatched,
         total_tokens=sum(f.tokens or 0 for f in counted),
         token_source="exact" if counted and all(f.source == "exact" for f in counted) else "estimated",
-        token_model=model, token_method=", ".join(methods) or tokens.count_tokens("", model).method,
+        token_model=model, token_method=", ".join(methods) or tokens.count_tokens("", model, offline=True).method,
         sessions=[PlannedSession(i, s.provider, s.role, s.model, s.command) for i, s in enumerate(template.sessions)],
     )
 
@@ -160,5 +162,5 @@ def _counted(path: Path, cwd: Path, model: str | None) -> ContextFile:
         text = path.read_bytes().decode("utf-8", errors="replace")
     except OSError as e:
         return ContextFile(shown, 0, None, "unknown", f"cannot read: {e.strerror}")
-    count: TokenCount = tokens.count_tokens(text, model)
+    count: TokenCount = tokens.count_tokens(text, model, offline=True)
     return ContextFile(shown, size, count.tokens, count.source, count.method)
