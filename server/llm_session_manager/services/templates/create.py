@@ -21,7 +21,7 @@ from typing import IO
 import apsw
 import msgspec
 
-from ...core.errors import BadInput
+from ...core.errors import BadArgument, BadInput
 from ...core.models import TokenCount
 from ...store import template_plans
 from .. import tokens
@@ -74,7 +74,7 @@ def prepare(name: str, template: Template, cwd: Path, *, model: str | None = Non
     counted at once.
     """
     if not cwd.is_dir():
-        raise BadInput(f"--cwd {cwd}: not a directory")
+        raise BadArgument("cwd", f"{cwd} is not a directory")
     cwd = Path(os.path.realpath(cwd))
     model = model or next((s.model for s in template.sessions if s.model), None)
     paths, unmatched = resolve(template.context_files, cwd)
