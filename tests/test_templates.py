@@ -223,3 +223,19 @@ def test_save_template_round_trip_keeps_the_other_templates_and_a_backup(cli, st
     (project / "src" / "cart" / "coupon.ts").write_text("export const coupon = 1;\n")
     r = cli("create-from-template", "shop", "--dry-run", "--cwd", str(project), "--json")
     assert [f["path"] for f in r.json()["files"]] == ["src/cart/coupon.ts"]
+
+
+@pytest.mark.parametrize("before", [None, "", "# mine\ntemplates:\n", "# mine\ntemplates:\n  review:\n    sessions:\n"
+                                    "      - {provider: codex, command: codex}  # keep me\n\n\n# the end\n"])
+def test_a_saved_template_joins_whatever_the_file_held(before: str | None, tmp_path):
+    path = tmp_path / "templates.yaml"
+    if before is not None:
+        path.write_text(before)
+    new = templates.Template(sessions=(templates.TemplateSession(provider="gemini", command="gemini"),))
+    templates.add(path, "new", new)
+    after = path.read_text()
+    assert templates.load(path)["new"] == new
+    lines = iter(after.splitlines())
+    assert all(line in lines for line in (before or "").splitlines())  # every line kept, comments too, in order
+    if before and "# the end" in before:
+        assert after.rstrip().endswith("# the end")  # added before the file's closing comment

@@ -124,8 +124,8 @@ def _appended(old: str, name: str, template: Template) -> str | None:
         entry = _indented(dump({name: template}), indent)
         end = value.end_mark.line + (1 if value.end_mark.column else 0)
         lines = old.splitlines(keepends=True)
-        while end > 0 and not lines[end - 1].strip():  # before the blank lines that end the mapping
-            end -= 1
+        while end > 0 and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
+            end -= 1  # before the blank lines and comments that end the file
         head = "".join(lines[:end])
         return head + ("" if head.endswith("\n") or not head else "\n") + entry + "".join(lines[end:])
     text = old if old.endswith("\n") else old + "\n"
