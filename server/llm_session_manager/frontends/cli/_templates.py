@@ -39,17 +39,18 @@ def cmd_create_from_template(ctx: Context) -> None:
         ctx.emit(prep, lambda _: _print_preparation(prep))
         return
     if not a.json:
-        _print_preparation(prep)
+        _print_preparation(prep, launching=True)
         print(f"Launching {len(prep.sessions)} session(s) in {prep.cwd} ...", flush=True)
     prep = templates.launch(prep, stdout=sys.stderr if a.json else None)
-    ctx.emit(prep, lambda _: None)
+    ctx.emit(prep, lambda _: print("\n".join(
+        f"  [{s.provider}] pid {s.pid} exited with {s.exit_code}" for s in prep.sessions)))
     failed = [s for s in prep.sessions if s.exit_code]
     if failed:
         s = failed[0]
         raise LlmSessionError(f"session {s.position} ({s.provider}: {s.command}) exited with {s.exit_code}")
 
 
-def _print_preparation(prep: Preparation) -> None:
+def _print_preparation(prep: Preparation, launching: bool = False) -> None:
     from ..formatting import compact
 
     print(f"Template {prep.template} in {prep.cwd}; tags: {' '.join(prep.tags)}")
@@ -68,7 +69,7 @@ def _print_preparation(prep: Preparation) -> None:
         print("Dry run: nothing planned. The sessions would start with:")
     else:
         print(f"Planned {len(prep.sessions)} session(s); each gets the tags when it starts in {prep.cwd}.")
-        print("Start them with:" if not prep.launched else "Commands:")
+        print("Commands:" if launching else "Start them with:")
     for s in prep.sessions:
         role = f" ({s.role})" if s.role else ""
         print(f"  [{s.provider}{role}]  {s.command}")
