@@ -38,7 +38,7 @@ def _recommendations(cli, session: str) -> list[dict]:
 
 def test_a_session_that_ended_long_ago_is_idle_and_never_also_running(store, cli):
     recs = _recommendations(cli, CLAUDE_B)
-    assert [r["rule"] for r in recs] == ["idle"]
+    assert [r["rule"] for r in recs] == ["archive"]  # idle for over archive_after_days: archive it, not "running"
     shown = next(s for s in cli("list", "--json", "--no-scan").json() if s["id"] == CLAUDE_B)
     # Its own work began when it was resumed, not at its predecessor's first line.
     assert shown["started_at"] == "2025-08-14T09:00:20Z" and shown["working_since"] == "2025-08-15T10:12:00Z"

@@ -65,6 +65,9 @@ class Recommendations(_Section, frozen=True):  # frozen like _Section: said agai
     context_percent: Percent = 85.0
     max_duration_hours: Positive = 4.0
     idle_minutes: Positive = 30.0
+    archive_after_days: Positive = 14.0  # idle this long: archive rather than idle advice
+    merge_similarity: Annotated[float, msgspec.Meta(ge=0, le=1)] = 0.75  # summaries this alike: the same work
+    repeat_similarity: Annotated[float, msgspec.Meta(ge=0, le=1)] = 0.6  # a memory this close: recall it
 
 
 class Dashboard(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it

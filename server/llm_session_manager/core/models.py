@@ -190,12 +190,26 @@ class Session(msgspec.Struct, omit_defaults=True):  # cost_complete only when fa
     pinned: bool = False
 
 
-class Recommendation(msgspec.Struct):
+class RecalledMemory(msgspec.Struct):
+    """A memory a ``repeat`` recommendation points at: what another session already found."""
+
+    id: str
+    text: str  # an excerpt
+    session_id: str | None  # the session it was learned in
+    similarity: float  # cosine to the session's recent prompts
+
+
+class Recommendation(msgspec.Struct, omit_defaults=True):  # the evidence fields only where a rule has them
     session_id: str | None
-    rule: str  # context | duration | idle | consolidate | health
+    rule: str  # context | duration | idle | archive | consolidate | merge | repeat | health
     severity: str  # info | warning | critical
     message: str
     action: str
+    sessions: list[str] = []  # consolidate, merge: the sessions it is about
+    similarity: float | None = None  # merge: cosine of the summaries; repeat: of prompts and memory
+    shared_files: list[str] = []  # merge: files both read or changed
+    project: str | None = None  # merge: the project both are in
+    memories: list[RecalledMemory] = []  # repeat: what to recall instead
 
 
 class UsageTotals(msgspec.Struct):

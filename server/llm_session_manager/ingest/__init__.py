@@ -27,7 +27,7 @@ from ..core.config import Config
 from ..core.models import ScanResult
 from ..sources import Source
 from ..sources.exports import source_for
-from ..store import repricing, retention
+from ..store import repricing, retention, template_plans
 from ..store.bulk import bulk_load
 from . import _conversation
 from ._files import Known, Stat, Work, discover, roots, start, stat
@@ -205,6 +205,8 @@ def _run(conn: apsw.Connection, work: list[Work], files: int, warnings: list[str
         warnings += outcome.warnings
         if progress:
             progress(done, total)
+    if touched:
+        template_plans.adopt(conn, touched)  # sessions a template planned get its tags (docs/templates.md)
     return ScanResult(
         files=files,
         records=records,

@@ -3,6 +3,13 @@
 Without a session id only sessions that matter now are considered: those
 running, or active within ``RECENT_S``; a week-old session is history, not a
 problem to fix.
+
+Given the store, the rules that read more than a session's own numbers run too:
+``merge`` (sessions doing the same work, with the evidence: ``recommend_overlap``),
+``repeat`` (a session asking what another already found, with the memory to
+recall: ``recommend_repeats``) and ``archive`` (idle for
+``archive_after_days``: said instead of ``idle``). An export's advice, made
+without the store, stays that of the session alone.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from . import processes
 from . import sessions as listing
 
 RECENT_S = 24 * 3600
+ARCHIVED = "archived"  # the tag that says a session is done with
 
 
 def considered(conn: apsw.Connection, config: Config, *, now: float | None = None) -> list[Session]:
@@ -39,19 +47,29 @@ def considered(conn: apsw.Connection, config: Config, *, now: float | None = Non
 
 
 def for_sessions(
-    sessions: list[Session], config: Config, *, now: float | None = None, only_recent: bool = True
+    sessions: list[Session], config: Config, *, now: float | None = None, only_recent: bool = True,
+    conn: apsw.Connection | None = None,
 ) -> list[Recommendation]:
-    """Recommendations, most severe first."""
+    """Recommendations, most severe first; with ``conn``, also those the store's evidence gives."""
     now = time.time() if now is None else now
     if only_recent:
         sessions = [s for s in sessions if s.active or now - _ts(s.last_activity) <= RECENT_S]
-    out = [r for s in sessions for r in _rules(s, config, now)]
-    out += _consolidate(sessions)
+    out = [r for s in sessions for r in _rules(s, config, now, archive=conn is not None)]
+    merged: list[Recommendation] = []
+    if conn is not None:
+        from .recommend_overlap import merges
+        from .recommend_repeats import repeats
+
+        merged = merges(conn, sessions, config)
+        out += merged + repeats(conn, sessions, config, now=now)
+    out += _consolidate(sessions, merged)
     rank = {"critical": 0, "warning": 1, "info": 2}
     return sorted(out, key=lambda r: rank[r.severity])
 
 
-def _rules(s: Session, config: Config, now: float) -> list[Recommendation]:
+def _rules(s: Session, config: Config, now: float, *, archive: bool = False) -> list[Recommendation]:
+    """``archive``: a session idle for ``archive_after_days`` is told to archive, not that it is idle,
+    and one tagged ``archived`` is told neither."""
     rec = config.recommendations
     out = []
     short = short_id(s.id)
@@ -71,7 +89,16 @@ def _rules(s: Session, config: Config, now: float) -> list[Recommendation]:
             f"running for {hours:.1f} h (over {rec.max_duration_hours:g} h)",
             "long sessions drift; summarise and restart with a focused prompt",
         ))
-    if idle_min > rec.idle_minutes:
+    if archive and idle_min > rec.archive_after_days * 1440:
+        if ARCHIVED in s.tags:
+            return out  # done with: its idleness and the health that follows from it are no news
+        out.append(Recommendation(
+            s.id, "archive", "info",
+            f"idle for {_span(idle_min)} (over {rec.archive_after_days:g} days)",
+            f"archive it: keep what it learned (llm-session memorize {short}), then "
+            f"llm-session tag {short} {ARCHIVED}",
+        ))
+    elif idle_min > rec.idle_minutes:
         out.append(Recommendation(
             s.id, "idle", "info",
             f"idle for {_span(idle_min)}",
@@ -87,7 +114,9 @@ def _rules(s: Session, config: Config, now: float) -> list[Recommendation]:
     return out
 
 
-def _consolidate(sessions: list[Session]) -> list[Recommendation]:
+def _consolidate(sessions: list[Session], merged: list[Recommendation]) -> list[Recommendation]:
+    """Sessions sharing a place; a group ``merged`` already names with its evidence is not said again."""
+    paired = [frozenset(r.sessions) for r in merged]
     by_place: dict[str, list[Session]] = defaultdict(list)
     for s in sessions:
         place = s.cwd or s.project
@@ -95,13 +124,14 @@ def _consolidate(sessions: list[Session]) -> list[Recommendation]:
             by_place[place].append(s)
     out = []
     for place, group in sorted(by_place.items()):
-        if len(group) < 2:
+        if len(group) < 2 or any({s.id for s in group} <= ids for ids in paired):
             continue
         ids = ", ".join(short_id(s.id) for s in group)
         out.append(Recommendation(
             None, "consolidate", "info",
             f"{len(group)} sessions in {place}: {ids}",
             "finish in one of them and carry context over (llm-session recall / export)",
+            sessions=[s.id for s in group],
         ))
     return out
 

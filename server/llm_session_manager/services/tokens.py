@@ -36,14 +36,16 @@ _O200K_NOT_IN_TIKTOKEN = ("codex-mini",)  # a fine-tune of o4-mini that tiktoken
 _VERSION = re.compile(r"(?<![0-9])([0-9]{1,2})(?:[-.]([0-9]{1,2}))?(?![0-9])")
 
 
-def count_tokens(text: str, model: str | None, conn: apsw.Connection | None = None) -> TokenCount:
+def count_tokens(text: str, model: str | None, conn: apsw.Connection | None = None, *,
+                 offline: bool = False) -> TokenCount:
     """How many tokens ``text`` is for ``model``, and whether that is exact.
 
-    ``conn`` (the store) lets Claude counts from the API be reused across runs.
+    ``conn`` (the store) lets Claude counts from the API be reused across runs;
+    ``offline``: never ask the API (many files at once: the bundled tokenizer only).
     """
     name = _bare(model) if model else ""
     if "claude" in name.lower():
-        return _count_claude(text, model, name, conn)
+        return _count_claude(text, model, name, conn, offline)
     tokens = len(o200k().encode_ordinary(text))
     source = "exact" if _is_o200k_openai(name) else "estimated"
     return TokenCount(tokens=tokens, source=source, method=METHOD_TIKTOKEN, model=model)
@@ -59,7 +61,8 @@ def _claude_factor(name: str) -> float:
     return CLAUDE_47_FACTOR if version >= _CLAUDE_47 else CLAUDE_FACTOR
 
 
-def _count_claude(text: str, model: str | None, name: str, conn: apsw.Connection | None) -> TokenCount:
+def _count_claude(text: str, model: str | None, name: str, conn: apsw.Connection | None,
+                  offline: bool = False) -> TokenCount:
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     if conn is not None:
         row = conn.execute(
@@ -67,7 +70,7 @@ def _count_claude(text: str, model: str | None, name: str, conn: apsw.Connection
         ).fetchone()
         if row is not None:
             return TokenCount(tokens=row[0], source="exact", method=row[1], model=model)
-    exact = _anthropic_count(text, name)
+    exact = None if offline else _anthropic_count(text, name)
     if exact is not None:
         if conn is not None:
             conn.execute(

@@ -145,8 +145,9 @@ def _set_project(kit: _Kit) -> None:
 
 
 def _recommend(kit: _Kit) -> None:
-    p = kit.add("recommend", "_reports:cmd_recommend", "what to do about recent sessions (or one)", scans=True)
-    p.add_argument("id", nargs="?")
+    p = kit.add("recommend", "_reports:cmd_recommend", "what to do about recent sessions (or the ones named)",
+                scans=True)
+    p.add_argument("ids", nargs="*", metavar="ID", help="these sessions, whatever their age (default: recent ones)")
 
 
 def _usage(kit: _Kit) -> None:
@@ -442,6 +443,41 @@ def _duration(value: str) -> float:
     if not 0 <= n < float("inf"):
         raise argparse.ArgumentTypeError(f"must be a duration like 5s, 500ms or 1m, got {value!r}")
     return n
+_TEMPLATES_FILE = "templates file (default: $LLM_SESSION_TEMPLATES, else templates.yaml beside the config)"
+
+
+def _create_from_template(kit: _Kit) -> None:
+    p = kit.add("create-from-template", "_templates:cmd_create_from_template",
+                "start a template's sessions: its files' token cost, tags for the sessions, their commands")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--dry-run", action="store_true", help="show files, token cost and commands; plan nothing")
+    p.add_argument("--launch", action="store_true", help="run the commands (in --cwd) and wait for them")
+    p.add_argument("--cwd", metavar="DIR", help="where the sessions work and globs are resolved (default: here)")
+    p.add_argument("--model", help="count tokens for this model (default: the first session's model)")
+    p.add_argument("--file", metavar="FILE", help=_TEMPLATES_FILE)
+
+
+def _save_template(kit: _Kit) -> None:
+    p = kit.add("save-template", "_templates:cmd_save_template",
+                "save sessions' assistants, models, tags and files as a template", scans=True)
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--from", dest="sessions", nargs="+", metavar="ID", help="these sessions (ids or prefixes)")
+    p.add_argument("--project", metavar="P", help="the project's sessions (the newest 200)")
+    p.add_argument("--force", action="store_true", help="replace a template of that name")
+    p.add_argument("--file", metavar="FILE", help=_TEMPLATES_FILE)
+
+
+def _templates(kit: _Kit) -> None:
+    actions = kit.actions("templates", "list, show and check templates (docs/templates.md)")
+    p = kit.action(actions, "list", "_templates:cmd_templates_list", "the templates, with their assistants and tags",
+                   no_scan=True)
+    p.add_argument("--file", metavar="FILE", help=_TEMPLATES_FILE)
+    p = kit.action(actions, "show", "_templates:cmd_templates_show", "one template as YAML", no_scan=True)
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--file", metavar="FILE", help=_TEMPLATES_FILE)
+    p = kit.action(actions, "validate", "_templates:cmd_templates_validate",
+                   "check a templates file; a mistake is named with its line", no_scan=True)
+    p.add_argument("path", nargs="?", metavar="FILE", help=_TEMPLATES_FILE)
 
 
 class _Command(NamedTuple):
@@ -466,6 +502,8 @@ _COMMANDS = (
     _Command("context", _context),
     _Command("replay", _replay), _Command("export-conversation", _export_conversation),
     _Command("record", _record), _Command("unrecord", _unrecord), _Command("prune", _prune),
+    _Command("create-from-template", _create_from_template), _Command("save-template", _save_template),
+    _Command("templates", _templates),
 )
 
 

@@ -58,11 +58,12 @@ def cmd_blocks(ctx: Context) -> None:
 def cmd_recommend(ctx: Context) -> None:
     from ...services import recommend, sessions
 
-    if ctx.args.id:
-        found = [sessions.get_session(ctx.fresh_conn(), ctx.config, ctx.args.id)]
+    conn = ctx.fresh_conn()
+    if ctx.args.ids:
+        found = [sessions.get_session(conn, ctx.config, ref) for ref in dict.fromkeys(ctx.args.ids)]
     else:
-        found = recommend.considered(ctx.fresh_conn(), ctx.config)
-    recs = recommend.for_sessions(found, ctx.config, only_recent=not ctx.args.id)
+        found = recommend.considered(conn, ctx.config)
+    recs = recommend.for_sessions(found, ctx.config, only_recent=not ctx.args.ids, conn=conn)
     ctx.emit(recs, lambda render: render.recommendations(ctx.console, recs))
 
 

@@ -56,11 +56,15 @@ def cmd_init(ctx: Context) -> None:
         config.init(path)
     ctx.config  # noqa: B018  (validates the config file before we report success)
     ctx.conn  # noqa: B018  (creates the database)
-    info = {"config": str(path), "config_created": created, "database": str(db_path())}
+    from ...services.templates import example_path, templates_path
+
+    templates = templates_path(config=ctx.args.config)
+    info = {"config": str(path), "config_created": created, "database": str(db_path()), "templates": str(templates)}
     me = self_command()
     ctx.emit(info, lambda _: print(
         f"Config:   {path}{' (created)' if created else ''}\nDatabase: {db_path()}\n"
-        f"Next: {me} scan && {me} list"
+        f"Templates: {templates}" + ("" if templates.exists() else f" (none yet; an example: {example_path()})")
+        + f"\nNext: {me} scan && {me} list"
     ))
 
 

@@ -146,7 +146,7 @@ class Recommendations(msgspec.Struct):
 def recommend(conn, config, a: RecommendArgs) -> Recommendations:
     """What to do about one session, or every session running or active in the last 24 hours.
 
-    Rules: context, duration, idle, consolidate, health; most severe first.
+    Rules: context, duration, idle, archive, merge, repeat, consolidate, health; most severe first.
     """
     from ....services import recommend as rec
     from ....services import sessions
@@ -155,7 +155,7 @@ def recommend(conn, config, a: RecommendArgs) -> Recommendations:
         found = [sessions.get_session(conn, config, a.session_id)]
     else:
         found = sessions.list_sessions(conn, config)
-    recs = rec.for_sessions(found, config, only_recent=not a.session_id)
+    recs = rec.for_sessions(found, config, only_recent=not a.session_id, conn=conn)
     return Recommendations(recs[: a.limit], count=len(recs), truncated=len(recs) > a.limit)
 
 
