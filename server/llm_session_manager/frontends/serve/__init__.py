@@ -143,11 +143,18 @@ async def serve(doors: Doors, config_path: Path | None = None,
         mcp_socket.close()
         raise
     engine = Engine(config_path, scan_before_reads=False)  # the periodic scan keeps it fresh
+    otlp_metrics = None
+    if config.metrics.otlp_endpoint:  # docs/metrics.md; a bad metrics config fails here, before serving
+        from .metrics_otlp import OtlpMetrics
+
+        otlp_metrics = OtlpMetrics(config.metrics)
 
     async with trio.open_nursery() as nursery:
         nursery.start_soon(_stop_on_signal, nursery.cancel_scope)
         nursery.start_soon(partial(keep_fresh, engine.scan, config, known_logs=partial(engine.call, _known_logs),
                                    after_scan=partial(_notify, engine)))
+        if otlp_metrics is not None:
+            nursery.start_soon(otlp_metrics.run, partial(engine.call, _metrics_snapshot))
         urls = await nursery.start(_serve_mcp, engine, mcp_socket, doors, token)
         lsp_url = await nursery.start(_serve_lsp, lsp_socket, config_path, doors, token)
         print(f"llm-session serve: MCP at {', '.join(urls)}", file=sys.stderr, flush=True)
@@ -185,6 +192,7 @@ async def _serve_mcp(engine: Engine, listening: socket.socket, doors: Doors, tok
     from ...runtime import serve_address
     from .bearer_auth import RequireToken
     from .hooks_route import HooksRoute
+    from .metrics_route import MetricsRoute
     from .otlp_routes import OtlpRoutes
 
     def build():
@@ -206,7 +214,8 @@ async def _serve_mcp(engine: Engine, listening: socket.socket, doors: Doors, tok
             task_status.started([b + MCP_PATH for b in binds])
 
     async with trio.open_nursery() as nursery:
-        app = OtlpRoutes(_BuiltOnFirstRequest(build, nursery), engine, local_only=not doors.remote)  # docs/otel.md
+        otlp = OtlpRoutes(_BuiltOnFirstRequest(build, nursery), engine, local_only=not doors.remote)  # docs/otel.md
+        app = MetricsRoute(otlp, partial(engine.call, _metrics_snapshot), local_only=not doors.remote)  # docs/metrics.md
         outermost = HooksRoute(RequireToken(app, token) if doors.remote else app, engine, token, nursery)
         try:
             await hypercorn_serve(outermost, hc, shutdown_trigger=trio.sleep_forever, task_status=_Status())  # type: ignore[arg-type]  # hypercorn only calls .started(); its stub asks for trio's class
@@ -325,6 +334,12 @@ def _notify_round(conn, config) -> list[str]:
     from ...services import notify
 
     return notify.failures(notify.check(conn, config))
+
+
+def _metrics_snapshot(conn, config):
+    from ...services.metrics import snapshot
+
+    return snapshot(conn, config)
 
 
 async def _stop_on_signal(scope: trio.CancelScope) -> None:
