@@ -82,8 +82,8 @@ def families(snap: Snapshot) -> list[Family]:
             PREFIX + "live_sessions", "gauge",
             f"Live sessions (running, or active in the last {live_h} h) by health status: healthy, warning, "
             "critical (`llm-session list` health.status).", "{session}",
-            [Sample({"provider": p, "health": status}, float(by_status.get(status, 0)))
-             for p, by_status in sorted(snap.live.items()) for status in HEALTH_STATUSES]),
+            [Sample({"provider": p, "health": status}, float(snap.live.get(p, {}).get(status, 0)))
+             for p in sorted(snap.sessions.keys() | snap.live.keys()) for status in HEALTH_STATUSES]),
         Family(
             PREFIX + "context_fill_ratio", "gaugehistogram",
             "Live sessions by how full their context window is (used / limit; over 1 only in +Inf).", "1",
