@@ -88,6 +88,12 @@ def test_a_scrape_shows_the_stores_totals_by_provider_and_model(fixture_logs, st
     assert got["llm_session_context_fill_max_ratio"] == [({"provider": "codex"}, pytest.approx(fill))]
     assert got["llm_session_ingest_lag_seconds"] == [({}, 0.0)]
 
+    scans = start_serve.scans()
+    append_codex_turn(fixture_logs.recent, now, 700, 50)  # the assistant goes on: the next scrape has it
+    start_serve.wait_for_scan(scans, storing=True)
+    again = _samples(httpx2.get(f"{base}/metrics", timeout=30).text)["llm_session_tokens_total"]
+    assert _by(again, "provider")["codex"] == _by(tokens, "provider")["codex"] + 750
+
 
 def test_every_metric_the_grafana_dashboard_queries_is_served(fixture_logs, start_serve):
     now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())

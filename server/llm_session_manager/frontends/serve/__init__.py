@@ -130,6 +130,7 @@ async def serve(doors: Doors, config_path: Path | None = None,
     from ...runtime import serve_token
     from ...runtime.engine import Engine
     from ...runtime.watcher import keep_fresh
+    from .metrics_source import SnapshotSource
 
     if doors.remote and not doors.allow_remote:
         raise BadInput(f"--host {doors.host} is reachable from other machines; add --allow-remote to serve "
@@ -153,9 +154,10 @@ async def serve(doors: Doors, config_path: Path | None = None,
         nursery.start_soon(_stop_on_signal, nursery.cancel_scope)
         nursery.start_soon(partial(keep_fresh, engine.scan, config, known_logs=partial(engine.call, _known_logs),
                                    after_scan=partial(_notify, engine)))
+        metrics = SnapshotSource(engine)
         if otlp_metrics is not None:
-            nursery.start_soon(otlp_metrics.run, partial(engine.call, _metrics_snapshot))
-        urls = await nursery.start(_serve_mcp, engine, mcp_socket, doors, token)
+            nursery.start_soon(otlp_metrics.run, metrics)
+        urls = await nursery.start(_serve_mcp, engine, mcp_socket, doors, token, metrics)
         lsp_url = await nursery.start(_serve_lsp, lsp_socket, config_path, doors, token)
         print(f"llm-session serve: MCP at {', '.join(urls)}", file=sys.stderr, flush=True)
         print(f"llm-session serve: LSP at {lsp_url}", file=sys.stderr, flush=True)
@@ -184,8 +186,8 @@ def _listen(host: str, port: int, door: str, flag: str) -> socket.socket:
         raise BadInput(f"cannot listen for {door} on {host} port {port}: {reason}{hint}") from e
 
 
-async def _serve_mcp(engine: Engine, listening: socket.socket, doors: Doors, token: str, *,
-                     task_status: trio.TaskStatus[list[str]]) -> None:
+async def _serve_mcp(engine: Engine, listening: socket.socket, doors: Doors, token: str,
+                     metrics: Callable[[], Awaitable[Any]], *, task_status: trio.TaskStatus[list[str]]) -> None:
     from hypercorn.config import Config as HypercornConfig
     from hypercorn.trio import serve as hypercorn_serve
 
@@ -215,7 +217,7 @@ async def _serve_mcp(engine: Engine, listening: socket.socket, doors: Doors, tok
 
     async with trio.open_nursery() as nursery:
         otlp = OtlpRoutes(_BuiltOnFirstRequest(build, nursery), engine, local_only=not doors.remote)  # docs/otel.md
-        app = MetricsRoute(otlp, partial(engine.call, _metrics_snapshot), local_only=not doors.remote)  # docs/metrics.md
+        app = MetricsRoute(otlp, metrics, local_only=not doors.remote)  # docs/metrics.md
         outermost = HooksRoute(RequireToken(app, token) if doors.remote else app, engine, token, nursery)
         try:
             await hypercorn_serve(outermost, hc, shutdown_trigger=trio.sleep_forever, task_status=_Status())  # type: ignore[arg-type]  # hypercorn only calls .started(); its stub asks for trio's class
@@ -334,12 +336,6 @@ def _notify_round(conn, config) -> list[str]:
     from ...services import notify
 
     return notify.failures(notify.check(conn, config))
-
-
-def _metrics_snapshot(conn, config):
-    from ...services.metrics import snapshot
-
-    return snapshot(conn, config)
 
 
 async def _stop_on_signal(scope: trio.CancelScope) -> None:

@@ -18,6 +18,7 @@ snapshot, so another server (the team server) can serve the same text.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +31,10 @@ if TYPE_CHECKING:
     from ...services.metric_families import Family
     from ...services.metrics import Snapshot
 
+logger = logging.getLogger(__name__)
+
 PATH = "/metrics"
+RETRY_AFTER_S = 5
 
 
 class SnapshotCollector:
@@ -91,7 +95,15 @@ class MetricsRoute:
         else:
             import trio
 
-            snap = await self._take()
+            from ...core.errors import LlmSessionError
+
+            try:
+                snap = await self._take()
+            except LlmSessionError as e:  # the store is locked or damaged: say so, and Prometheus tries again
+                logger.warning("metrics: cannot read the store now: %s", e)
+                await _reply(send, 503, f"cannot read the store now: {e}\n".encode(),
+                             [(b"retry-after", str(RETRY_AFTER_S).encode())])
+                return
             body, content_type = await trio.to_thread.run_sync(exposition, snap, headers.get("accept", ""))
             await _reply(send, 200, b"" if scope.get("method") == "HEAD" else body, content_type=content_type,
                          length=len(body))
