@@ -123,6 +123,16 @@ def test_metrics_answer_only_local_names_and_gets(fixture_logs, start_serve):
     assert openmetrics.text.rstrip().endswith("# EOF")
 
 
+def test_beyond_loopback_metrics_want_the_token(fixture_logs, start_serve, cli):
+    token = cli("serve", "--print-token").out.strip()
+    mcp, _ = start_serve(args=("--host", "0.0.0.0", "--allow-remote"))
+    url = mcp.replace("0.0.0.0", "127.0.0.1").replace("/mcp", "/metrics")
+    assert httpx2.get(url, timeout=30).status_code == 401
+    assert httpx2.get(url, headers={"Authorization": "Bearer wrong"}, timeout=30).status_code == 401
+    r = httpx2.get(url, headers={"Authorization": f"Bearer {token}", "Host": "my-desktop.lan:8765"}, timeout=30)
+    assert r.status_code == 200 and "llm_session_tokens_total" in r.text
+
+
 class _Receiver(ThreadingHTTPServer):
     """An OTLP/HTTP metrics backend on loopback: keeps every export's body and headers."""
 
@@ -130,6 +140,7 @@ class _Receiver(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.exports: list[tuple[dict[str, str], bytes]] = []
         self.changed = threading.Condition()
+        self.status = 200  # what it answers
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -143,7 +154,7 @@ class _Handler(BaseHTTPRequestHandler):
         from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceResponse
 
         answer = ExportMetricsServiceResponse().SerializeToString()
-        self.send_response(200)
+        self.send_response(self.server.status)
         self.send_header("Content-Type", "application/x-protobuf")
         self.send_header("Content-Length", str(len(answer)))
         self.end_headers()
@@ -250,3 +261,17 @@ def test_log_writes_the_store_has_not_read_show_as_ingest_lag(store, fixture_log
     append_codex_turn(log, "2026-03-02T15:00:00.000Z", 10, 5)
     os.utime(log, (before + 90, before + 90))  # written 90 s after the write the store read last
     assert _samples(_snapshot_text())["llm_session_ingest_lag_seconds"] == [({}, pytest.approx(90, abs=1e-3))]
+
+
+def test_a_backend_that_refuses_exports_is_reported_once_and_serve_goes_on(fixture_logs, start_serve, receiver):
+    receiver.status = 503
+    endpoint = f"http://127.0.0.1:{receiver.server_address[1]}/v1/metrics"
+    _serve(start_serve, config_text=f"metrics:\n  otlp_endpoint: {endpoint}\n  otlp_interval: 1\n  otlp_timeout: 3\n")
+    with receiver.changed:
+        assert receiver.changed.wait_for(lambda: len(receiver.exports) >= 3, timeout=30)
+        receiver.status = 200
+    with start_serve.changed:
+        assert start_serve.changed.wait_for(
+            lambda: any("works again" in line for line in start_serve.lines), timeout=30), "".join(start_serve.lines)
+        failed = [line for line in start_serve.lines if "metrics export to" in line and "failed" in line]
+    assert len(failed) == 1 and endpoint in failed[0] and "Service Unavailable" in failed[0]

@@ -100,7 +100,8 @@ class OtlpMetrics:
         from ... import __version__
 
         reader = PeriodicExportingMetricReader(
-            _exporter(self.settings.otlp_endpoint or "", self._headers, self.settings.otlp_timeout),
+            _exporter(self.settings.otlp_endpoint or "", self._headers, self.settings.otlp_timeout,
+                      self.settings.otlp_interval),
             export_interval_millis=math.inf, export_timeout_millis=self.settings.otlp_timeout * 1000)
         resource = Resource.create({"service.name": SERVICE_NAME, "service.version": __version__})
         return MeterProvider(metric_readers=[reader], resource=resource), reader
@@ -126,24 +127,44 @@ def _instrument(meter: Any, family: Family, observe: Callable[[str], Iterable[Ob
                                       description=family.help + " Cumulative sessions at or under le.")
 
 
-def _exporter(endpoint: str, sent_headers: dict[str, str], timeout: float) -> Any:
+class _Said(logging.Filter):
+    """The SDK's exporter logs each failed export (at ERROR, every interval); we say it once,
+    with its first words of that export (the cause, before "retrying" and "giving up"), and let
+    its own lines through only to ``--verbose``."""
+
+    first = ""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        self.first = self.first or record.getMessage()
+        return logger.isEnabledFor(logging.DEBUG)
+
+
+def _exporter(endpoint: str, sent_headers: dict[str, str], timeout: float, interval: float) -> Any:
     """The SDK's OTLP/HTTP protobuf exporter, saying when exports start or stop working."""
-    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+    from opentelemetry.exporter.otlp.proto.http import metric_exporter
     from opentelemetry.sdk.metrics.export import MetricExportResult
 
-    class Logged(OTLPMetricExporter):
+    said = _Said()
+    logging.getLogger(metric_exporter.__name__).addFilter(said)
+
+    class Logged(metric_exporter.OTLPMetricExporter):
         failing = False
+        interval = 0.0
 
         def export(self, *args: Any, **kwargs: Any) -> MetricExportResult:
+            said.first = ""
             result = super().export(*args, **kwargs)
             failed = result is not MetricExportResult.SUCCESS
             if failed != self.failing:
                 if failed:
-                    logger.warning("metrics export to %s failed; trying again at the next interval", endpoint)
+                    logger.warning("metrics export to %s failed (%s); trying again every %g s", endpoint,
+                                   said.first or "no reason given", self.interval)
                 else:
                     logger.info("metrics export to %s works again", endpoint)
                 self.failing = failed
             logger.debug("metrics exported to %s: %s", endpoint, result.name)
             return result
 
-    return Logged(endpoint=endpoint, headers=sent_headers, timeout=timeout)
+    exporter = Logged(endpoint=endpoint, headers=sent_headers, timeout=timeout)
+    exporter.interval = interval
+    return exporter
