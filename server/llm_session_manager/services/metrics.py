@@ -13,6 +13,10 @@ rollups, never every response:
   with their health and context fill, from the per-session sums;
 * the memories' count, and the ingest lag from the logs read most recently.
 
+A caller that keeps one connection for its snapshots (``serve``) passes a
+``StoredCache``, and what only changes with the store is read again only when
+it did.
+
 Model names are bounded in practice but not by us: the ``max_models`` models
 with the most tokens (all time, so the choice is stable) keep their name and
 the rest are summed per provider as ``OTHER``.
@@ -22,7 +26,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
 import apsw
 import msgspec
@@ -42,9 +46,6 @@ LAG_LOGS = 256
 # A running assistant is matched to a session active since shortly before it started;
 # sessions older than this before the oldest such process cannot be running.
 _RUNNING_MARGIN_S = 3600.0
-
-TokenType = Literal["input", "output", "cache_creation", "cache_read"]
-
 
 class ModelUsage(msgspec.Struct, frozen=True):
     """Usage of one provider's model over all time, exact from the logs (as ``usage`` sums it)."""
