@@ -59,6 +59,7 @@ def test_a_scrape_shows_the_stores_totals_by_provider_and_model(fixture_logs, st
     now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
     append_codex_turn(fixture_logs.recent, now, 1200, 300)  # a session working now: live, with a health and a fill
     assert cli("remember", "the staging database is read-only on Fridays").code == 0
+    _log_unpriced_response(fixture_logs.claude)
     base = _serve(start_serve)
 
     r = httpx2.get(f"{base}/metrics", timeout=30)
@@ -75,6 +76,9 @@ def test_a_scrape_shows_the_stores_totals_by_provider_and_model(fixture_logs, st
     assert _by(tokens, "model") == {model: row["total_tokens"] for model, row in by_model.items()}
     by_provider = {row["key"]: row for row in _usage(cli, "--by", "provider")["rows"]}
     assert _by(tokens, "provider") == {p: row["total_tokens"] for p, row in by_provider.items()}
+
+    unpriced = {labels["model"]: v for labels, v in got["llm_session_unpriced_responses_total"] if v}
+    assert unpriced == {"claude-imaginary-9": 1} and _usage(cli)["unpriced_models"] == ["claude-imaginary-9"]
 
     sessions = cli("list", "--json", "--no-scan").json()
     assert sum(v for _, v in got["llm_session_sessions"]) == len(sessions)
@@ -93,6 +97,17 @@ def test_a_scrape_shows_the_stores_totals_by_provider_and_model(fixture_logs, st
     start_serve.wait_for_scan(scans, storing=True)
     again = _samples(httpx2.get(f"{base}/metrics", timeout=30).text)["llm_session_tokens_total"]
     assert _by(again, "provider")["codex"] == _by(tokens, "provider")["codex"] + 750
+
+
+def _log_unpriced_response(claude: Path) -> None:
+    """One more response in a Claude Code transcript, of a model the price table does not know."""
+    log = claude / "projects" / "-home-dev-shop" / "9e8d7c6b-5a49-4382-9170-a1b2c3d4e5f6.jsonl"
+    line = json.loads(log.read_text().splitlines()[-1])
+    line["message"].update(id="msg_01IMAGINARY", model="claude-imaginary-9")
+    line.update(requestId="req_011IMAGINARY", uuid="b0000001-0000-4000-8000-0000000000ff",
+                parentUuid=line["uuid"], timestamp="2025-08-15T10:21:00.000Z")
+    with log.open("a") as f:
+        f.write(json.dumps(line, separators=(",", ":")) + "\n")
 
 
 def test_every_metric_the_grafana_dashboard_queries_is_served(fixture_logs, start_serve):
@@ -118,6 +133,8 @@ def test_metrics_answer_only_local_names_and_gets(fixture_logs, start_serve):
     assert "llm_session" not in refused.text
     assert httpx2.get(f"{base}/metrics", headers={"Host": "localhost:1"}, timeout=30).status_code == 200
     assert httpx2.post(f"{base}/metrics", timeout=30).status_code == 405
+    head = httpx2.head(f"{base}/metrics", timeout=30)
+    assert head.status_code == 200 and head.content == b"" and int(head.headers["content-length"]) > 0
     openmetrics = httpx2.get(f"{base}/metrics", headers={"Accept": "application/openmetrics-text"}, timeout=30)
     assert openmetrics.headers["content-type"].startswith("application/openmetrics-text")
     assert openmetrics.text.rstrip().endswith("# EOF")
