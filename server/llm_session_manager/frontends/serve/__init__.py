@@ -136,6 +136,11 @@ async def serve(doors: Doors, config_path: Path | None = None,
         raise BadInput(f"--host {doors.host} is reachable from other machines; add --allow-remote to serve "
                        "there, and every client must then send the token (llm-session serve --print-token)")
     config = config_module.load(config_path)  # a broken config fails here, before binding
+    otlp_metrics = None
+    if config.metrics.otlp_endpoint:  # docs/metrics.md; a bad metrics config fails here too
+        from .metrics_otlp import OtlpMetrics
+
+        otlp_metrics = OtlpMetrics(config.metrics)
     token = serve_token.load_or_create()
     mcp_socket = _listen(doors.host, doors.port, "MCP", "--port")
     try:
@@ -144,11 +149,6 @@ async def serve(doors: Doors, config_path: Path | None = None,
         mcp_socket.close()
         raise
     engine = Engine(config_path, scan_before_reads=False)  # the periodic scan keeps it fresh
-    otlp_metrics = None
-    if config.metrics.otlp_endpoint:  # docs/metrics.md; a bad metrics config fails here, before serving
-        from .metrics_otlp import OtlpMetrics
-
-        otlp_metrics = OtlpMetrics(config.metrics)
 
     async with trio.open_nursery() as nursery:
         nursery.start_soon(_stop_on_signal, nursery.cancel_scope)
