@@ -130,6 +130,15 @@ class RetentionConfig(_Section, frozen=True):  # frozen like _Section: said agai
     """The ``retention:`` section: how long message bodies stay in the store (docs/conversations.md)."""
 
     conversation_days: Positive | None = None  # None: keep every conversation
+class MetricsConfig(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
+    """The ``metrics:`` section: ``serve``'s ``/metrics`` and its OTLP metrics export (docs/metrics.md)."""
+
+    max_models: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 20  # per-model series; the rest are model="other"
+    otlp_endpoint: str | None = None  # e.g. http://localhost:4318/v1/metrics; None: no export
+    otlp_headers: dict[str, str] = {}  # sent with every export
+    otlp_headers_env: dict[str, str] = {}  # header -> the environment variable holding its value (API keys)
+    otlp_interval: Annotated[float, msgspec.Meta(ge=1)] = 60.0  # seconds between exports
+    otlp_timeout: Positive = 10.0  # seconds one export may take
 
 
 class Config(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
@@ -145,6 +154,7 @@ class Config(_Section, frozen=True):  # frozen like _Section: said again so type
     hooks: HooksConfig = HooksConfig()
     statusline: StatuslineConfig = StatuslineConfig()
     retention: RetentionConfig = RetentionConfig()
+    metrics: MetricsConfig = MetricsConfig()
 
     def source(self, provider: str) -> SourceConfig:
         """The settings for ``provider``; an unlisted provider is enabled with no extra paths."""

@@ -130,11 +130,17 @@ async def serve(doors: Doors, config_path: Path | None = None,
     from ...runtime import serve_token
     from ...runtime.engine import Engine
     from ...runtime.watcher import keep_fresh
+    from .metrics_source import SnapshotSource
 
     if doors.remote and not doors.allow_remote:
         raise BadInput(f"--host {doors.host} is reachable from other machines; add --allow-remote to serve "
                        "there, and every client must then send the token (llm-session serve --print-token)")
     config = config_module.load(config_path)  # a broken config fails here, before binding
+    otlp_metrics = None
+    if config.metrics.otlp_endpoint:  # docs/metrics.md; a bad metrics config fails here too
+        from .metrics_otlp import OtlpMetrics
+
+        otlp_metrics = OtlpMetrics(config.metrics)
     token = serve_token.load_or_create()
     mcp_socket = _listen(doors.host, doors.port, "MCP", "--port")
     try:
@@ -148,7 +154,10 @@ async def serve(doors: Doors, config_path: Path | None = None,
         nursery.start_soon(_stop_on_signal, nursery.cancel_scope)
         nursery.start_soon(partial(keep_fresh, engine.scan, config, known_logs=partial(engine.call, _known_logs),
                                    after_scan=partial(_notify, engine)))
-        urls = await nursery.start(_serve_mcp, engine, mcp_socket, doors, token)
+        metrics = SnapshotSource(engine)
+        if otlp_metrics is not None:
+            nursery.start_soon(otlp_metrics.run, metrics)
+        urls = await nursery.start(_serve_mcp, engine, mcp_socket, doors, token, metrics)
         lsp_url = await nursery.start(_serve_lsp, lsp_socket, config_path, doors, token)
         print(f"llm-session serve: MCP at {', '.join(urls)}", file=sys.stderr, flush=True)
         print(f"llm-session serve: LSP at {lsp_url}", file=sys.stderr, flush=True)
@@ -177,14 +186,15 @@ def _listen(host: str, port: int, door: str, flag: str) -> socket.socket:
         raise BadInput(f"cannot listen for {door} on {host} port {port}: {reason}{hint}") from e
 
 
-async def _serve_mcp(engine: Engine, listening: socket.socket, doors: Doors, token: str, *,
-                     task_status: trio.TaskStatus[list[str]]) -> None:
+async def _serve_mcp(engine: Engine, listening: socket.socket, doors: Doors, token: str,
+                     metrics: Callable[[], Awaitable[Any]], *, task_status: trio.TaskStatus[list[str]]) -> None:
     from hypercorn.config import Config as HypercornConfig
     from hypercorn.trio import serve as hypercorn_serve
 
     from ...runtime import serve_address
     from .bearer_auth import RequireToken
     from .hooks_route import HooksRoute
+    from .metrics_route import MetricsRoute
     from .otlp_routes import OtlpRoutes
 
     def build():
@@ -206,7 +216,8 @@ async def _serve_mcp(engine: Engine, listening: socket.socket, doors: Doors, tok
             task_status.started([b + MCP_PATH for b in binds])
 
     async with trio.open_nursery() as nursery:
-        app = OtlpRoutes(_BuiltOnFirstRequest(build, nursery), engine, local_only=not doors.remote)  # docs/otel.md
+        otlp = OtlpRoutes(_BuiltOnFirstRequest(build, nursery), engine, local_only=not doors.remote)  # docs/otel.md
+        app = MetricsRoute(otlp, metrics, local_only=not doors.remote)  # docs/metrics.md
         outermost = HooksRoute(RequireToken(app, token) if doors.remote else app, engine, token, nursery)
         try:
             await hypercorn_serve(outermost, hc, shutdown_trigger=trio.sleep_forever, task_status=_Status())  # type: ignore[arg-type]  # hypercorn only calls .started(); its stub asks for trio's class

@@ -30,6 +30,7 @@ import trio
 
 from ...core.errors import BadInput, LlmSessionError
 from .bearer_auth import ASGIApp, Receive, Scope, Send
+from .local_headers import local as _local
 
 if TYPE_CHECKING:
     from ...runtime.engine import Engine
@@ -106,20 +107,6 @@ class _TooLarge(Exception):
 
 def _stored(conn: Any, config: Any, receive_export: Any, request: Any) -> Any:
     return receive_export(conn, request)
-
-
-def _local(headers: dict[str, str]) -> bool:
-    """Whether ``Host`` and any ``Origin`` name this machine (as ``serve.local_only`` does for MCP)."""
-    from . import is_loopback
-
-    def local_name(authority: str) -> bool:
-        host = authority.rsplit("]", 1)[0] + "]" if authority.startswith("[") else authority.split(":")[0]
-        return is_loopback(host)
-
-    origin = headers.get("origin")
-    if origin is not None and not local_name(origin.split("://", 1)[-1].split("/")[0]):
-        return False
-    return local_name(headers.get("host", ""))
 
 
 async def _body(receive: Receive) -> bytes | None:
