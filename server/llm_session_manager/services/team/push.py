@@ -1,0 +1,99 @@
+"""Pushing what this machine's store holds to its team server, incrementally.
+
+Each batch the server acknowledges is noted in the store (``team_pushed``,
+``team_pushed_sessions``: migration 021) in the same breath, so a push cut
+off anywhere resumes where the server's answers got to; a batch the server
+stored but whose answer was lost is sent again and changes nothing there (the
+server keys every response by its ``dedup_key``). Responses heard only over
+OTLP (``otlp:`` keys) stay home: their log will supersede them, and the log's
+row is what gets pushed. Messages and memories are not pushed yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TypeVar
+
+import apsw
+import msgspec
+
+from ...core.team_wire import PUSH_PATH, PushBatch, PushResult, PushSession, PushUsage
+from ...store.connection import write_transaction
+from . import client
+from .link import Link, client_id
+
+BATCH = 500
+_PUSHED_TO = "team_pushed_to"
+T = TypeVar("T")
+
+_SESSIONS = """
+SELECT s.id, s.provider, s.project, s.cwd, s.title, s.model, s.started_at, s.last_activity FROM sessions s
+LEFT JOIN team_pushed_sessions p ON p.id = s.id
+WHERE p.id IS NULL OR p.last_activity IS NOT s.last_activity
+ORDER BY s.started_at, s.id
+"""
+_USAGE = """
+SELECT u.dedup_key, u.session_id, coalesce(s.provider, ''), u.ts, u.model, u.input_tokens, u.output_tokens,
+       u.cache_creation_tokens, u.cache_read_tokens, u.cost_usd, u.priced, u.exact, u.sidechain
+FROM usage u LEFT JOIN sessions s ON s.id = u.session_id
+WHERE u.dedup_key NOT LIKE 'otlp:%' AND NOT EXISTS (SELECT 1 FROM team_pushed p WHERE p.dedup_key = u.dedup_key)
+ORDER BY u.ts, u.dedup_key
+"""
+
+
+class Pushed(msgspec.Struct):
+    url: str
+    batches: int = 0
+    sessions: int = 0
+    usage: int = 0  # responses sent
+    usage_new: int = 0  # of which the team had not had before
+    usage_seen: int = 0  # already there: a replay, or another device's copy
+
+
+def push(conn: apsw.Connection, link: Link, batch_size: int = BATCH) -> Pushed:
+    """Send every session and response the server has not had from this data dir, in batches."""
+    me = client_id(conn)
+    _forget_other_server(conn, link.url)
+    done = Pushed(url=link.url)
+    sessions = [PushSession(*row) for row in conn.execute(_SESSIONS)]
+    usage = [PushUsage(*row[:11], exact=bool(row[11]), sidechain=bool(row[12])) for row in conn.execute(_USAGE)]
+    for chunk in _chunks(sessions, batch_size):
+        _send(link, PushBatch(client_id=me, sessions=chunk), done)
+        _noted(conn, "INSERT OR REPLACE INTO team_pushed_sessions (id, last_activity) VALUES (?, ?)",
+               [(s.id, s.last_activity) for s in chunk])
+    for rows in _chunks(usage, batch_size):
+        _send(link, PushBatch(client_id=me, usage=rows), done)
+        _noted(conn, "INSERT OR IGNORE INTO team_pushed (dedup_key) VALUES (?)", [(u.dedup_key,) for u in rows])
+    return done
+
+
+def _send(link: Link, batch: PushBatch, done: Pushed) -> None:
+    result = client.request(link, PUSH_PATH, PushResult, body=msgspec.json.encode(batch))
+    done.batches += 1
+    done.sessions += result.sessions
+    done.usage += len(batch.usage)
+    done.usage_new += result.usage_new
+    done.usage_seen += result.usage_seen
+
+
+def _noted(conn: apsw.Connection, sql: str, rows: Sequence[tuple]) -> None:
+    with write_transaction(conn):
+        conn.executemany(sql, rows)
+
+
+def _forget_other_server(conn: apsw.Connection, url: str) -> None:
+    """What was pushed elsewhere is news to a newly joined server: start its sets afresh."""
+    with write_transaction(conn):
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (_PUSHED_TO,)).fetchone()
+        if row is not None and row[0] == url:
+            return
+        conn.execute("DELETE FROM team_pushed")
+        conn.execute("DELETE FROM team_pushed_sessions")
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_PUSHED_TO, url))
+
+
+def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+

@@ -1,0 +1,1 @@
+-- v19: placeholder (reserved for another branch; the coordinator drops this file at merge)

@@ -1,0 +1,1 @@
+-- v20: placeholder (reserved for another branch; the coordinator drops this file at merge)
