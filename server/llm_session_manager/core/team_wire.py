@@ -3,7 +3,8 @@
 One ``PushBatch`` per request. A usage row is keyed by the provider's own
 identity of the response (the store's ``dedup_key``: for Claude Code
 ``message.id:requestId``), so a batch sent twice, or the same response pushed
-by two devices, is stored once. ``client_id`` is the pushing data dir's own id:
+by two devices, is stored once; a better copy of it (the whole of a response
+whose streaming snapshot came first, as a store keeps it) replaces the one stored. ``client_id`` is the pushing data dir's own id:
 the server binds a device's token to the first one it sees.
 """
 
@@ -36,6 +37,7 @@ class PushUsage(msgspec.Struct, array_like=True):
     output_tokens: int
     cache_creation_tokens: int
     cache_read_tokens: int
+    cache_creation_1h_tokens: int  # the part of cache_creation_tokens written with a one-hour TTL
     cost_usd: float
     priced: int  # as the store's usage.priced (core/pricing.py)
     exact: bool

@@ -1,8 +1,8 @@
 """Storing what a device pushes: each row once, whoever pushes it and however often.
 
 A response is keyed by the provider's own identity (``dedup_key``): the first
-device to push it stores it (``ON CONFLICT DO NOTHING``), every device that
-pushes it is noted in ``usage_seen``. A batch is one transaction, so a push cut
+device to push it stores it, a better copy replaces it (``_USAGE``), and
+every device that pushes it is noted in ``usage_seen``. A batch is one transaction, so a push cut
 off half-way stores all of a batch or none of it, and pushing it again stores
 nothing twice. Sessions are per device and brought up to date on each push.
 """
@@ -27,14 +27,34 @@ ON CONFLICT (device_id, id) DO UPDATE SET
     provider = excluded.provider, project = excluded.project, cwd = excluded.cwd, title = excluded.title,
     model = excluded.model, started_at = excluded.started_at, last_activity = excluded.last_activity
 """
-# One statement per batch, its columns as arrays; RETURNING says which rows were new.
+# One statement per batch, its columns as arrays. A copy already stored is
+# replaced only by a better one, by the rule the local store keeps copies by
+# (ingest/_store.py: a main-chain copy over a sub-agent's relay, an exact count
+# over an estimate, then the larger): the server ends with the copy one machine
+# scanning every device's logs would keep, whatever order they push in.
+# RETURNING says which rows were new (xmax is 0 for an inserted row).
 _USAGE = """
-INSERT INTO usage (dedup_key, session_id, provider, ts, model, input_tokens, output_tokens, cache_creation_tokens,
-                   cache_read_tokens, cost_usd, priced, exact, sidechain, first_device)
+INSERT INTO usage AS u (dedup_key, session_id, provider, ts, model, input_tokens, output_tokens,
+                        cache_creation_tokens, cache_read_tokens, cache_creation_1h_tokens, cost_usd, priced, exact,
+                        sidechain, first_device)
 SELECT *, %s FROM unnest(%s::text[], %s::text[], %s::text[], %s::float8[], %s::text[], %s::int8[], %s::int8[],
-                         %s::int8[], %s::int8[], %s::float8[], %s::int2[], %s::bool[], %s::bool[])
-ON CONFLICT (dedup_key) DO NOTHING
-RETURNING 1
+                         %s::int8[], %s::int8[], %s::int8[], %s::float8[], %s::int2[], %s::bool[], %s::bool[])
+ON CONFLICT (dedup_key) DO UPDATE SET
+    session_id = excluded.session_id, provider = excluded.provider, ts = excluded.ts, model = excluded.model,
+    input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
+    cache_creation_tokens = excluded.cache_creation_tokens, cache_read_tokens = excluded.cache_read_tokens,
+    cache_creation_1h_tokens = excluded.cache_creation_1h_tokens, cost_usd = excluded.cost_usd,
+    priced = excluded.priced, exact = excluded.exact, sidechain = excluded.sidechain
+WHERE (u.sidechain AND NOT excluded.sidechain)
+   OR (excluded.exact AND NOT u.exact)
+   OR (u.sidechain = excluded.sidechain AND u.exact = excluded.exact
+       AND (excluded.input_tokens + excluded.output_tokens + excluded.cache_creation_tokens + excluded.cache_read_tokens
+              > u.input_tokens + u.output_tokens + u.cache_creation_tokens + u.cache_read_tokens
+            OR (excluded.input_tokens + excluded.output_tokens + excluded.cache_creation_tokens
+                  + excluded.cache_read_tokens
+                = u.input_tokens + u.output_tokens + u.cache_creation_tokens + u.cache_read_tokens
+                AND excluded.cache_creation_1h_tokens > u.cache_creation_1h_tokens)))
+RETURNING xmax = 0
 """
 _SEEN = """
 INSERT INTO usage_seen (dedup_key, device_id) SELECT unnest(%s::text[]), %s ON CONFLICT DO NOTHING
@@ -56,7 +76,7 @@ def store(conn: psycopg.Connection, who: Caller, batch: PushBatch) -> PushResult
         new = 0
         if batch.usage:
             columns = [list(c) for c in zip(*map(astuple, batch.usage))]
-            new = len(conn.execute(_USAGE, (who.device_id, *columns)).fetchall())
+            new = sum(1 for (inserted,) in conn.execute(_USAGE, (who.device_id, *columns)) if inserted)
             conn.execute(_SEEN, (columns[0], who.device_id))
     return PushResult(sessions=len(batch.sessions), usage_new=new, usage_seen=len(batch.usage) - new)
 

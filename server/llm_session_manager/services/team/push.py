@@ -32,11 +32,15 @@ LEFT JOIN team_pushed_sessions p ON p.id = s.id
 WHERE p.id IS NULL OR p.last_activity IS NOT s.last_activity
 ORDER BY s.started_at, s.id
 """
-_USAGE = """
+# What decides which copy of a response wins (ingest/_store.py), so a better copy read since is sent again.
+_SENT = ("u.sidechain || ',' || u.exact || ',' || (u.input_tokens + u.output_tokens + u.cache_creation_tokens "
+         "+ u.cache_read_tokens) || ',' || u.cache_creation_1h_tokens")
+_USAGE = f"""
 SELECT u.dedup_key, u.session_id, coalesce(s.provider, ''), u.ts, u.model, u.input_tokens, u.output_tokens,
-       u.cache_creation_tokens, u.cache_read_tokens, u.cost_usd, u.priced, u.exact, u.sidechain
-FROM usage u LEFT JOIN sessions s ON s.id = u.session_id
-WHERE u.dedup_key NOT LIKE 'otlp:%' AND NOT EXISTS (SELECT 1 FROM team_pushed p WHERE p.dedup_key = u.dedup_key)
+       u.cache_creation_tokens, u.cache_read_tokens, u.cache_creation_1h_tokens, u.cost_usd, u.priced, u.exact,
+       u.sidechain, {_SENT}
+FROM usage u LEFT JOIN sessions s ON s.id = u.session_id LEFT JOIN team_pushed p ON p.dedup_key = u.dedup_key
+WHERE u.dedup_key NOT LIKE 'otlp:%' AND (p.sent IS NULL OR p.sent <> {_SENT})
 ORDER BY u.ts, u.dedup_key
 """
 
@@ -56,14 +60,19 @@ def push(conn: apsw.Connection, link: Link, batch_size: int = BATCH) -> Pushed:
     _forget_other_server(conn, link.url)
     done = Pushed(url=link.url)
     sessions = [PushSession(*row) for row in conn.execute(_SESSIONS)]
-    usage = [PushUsage(*row[:11], exact=bool(row[11]), sidechain=bool(row[12])) for row in conn.execute(_USAGE)]
+    found = conn.execute(_USAGE).fetchall()
+    usage = [PushUsage(*row[:12], exact=bool(row[12]), sidechain=bool(row[13])) for row in found]
+    sent = {row[0]: row[14] for row in found}
     for chunk in _chunks(sessions, batch_size):
         _send(link, PushBatch(client_id=me, sessions=chunk), done)
         _noted(conn, "INSERT OR REPLACE INTO team_pushed_sessions (id, last_activity) VALUES (?, ?)",
                [(s.id, s.last_activity) for s in chunk])
     for rows in _chunks(usage, batch_size):
         _send(link, PushBatch(client_id=me, usage=rows), done)
-        _noted(conn, "INSERT OR IGNORE INTO team_pushed (dedup_key) VALUES (?)", [(u.dedup_key,) for u in rows])
+        _noted(conn, "INSERT OR REPLACE INTO team_pushed (dedup_key, sent) VALUES (?, ?)",
+               [(u.dedup_key, sent[u.dedup_key]) for u in rows])
+    if not done.batches:  # nothing new: still ask, so a revoked token or a moved server is heard of now
+        _send(link, PushBatch(client_id=me), done)
     return done
 
 

@@ -53,6 +53,7 @@ CREATE TABLE IF NOT EXISTS usage (
     output_tokens         bigint NOT NULL,
     cache_creation_tokens bigint NOT NULL,
     cache_read_tokens     bigint NOT NULL,
+    cache_creation_1h_tokens bigint NOT NULL,
     cost_usd              double precision NOT NULL,
     priced                smallint NOT NULL,  -- as the store's: 0 the log's figure, 1 the price table, 2 no price
     exact                 boolean NOT NULL,
