@@ -11,7 +11,7 @@ row is what gets pushed. Messages and memories are not pushed yet.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import TypeVar
 
 import apsw
@@ -59,18 +59,17 @@ def push(conn: apsw.Connection, link: Link, batch_size: int = BATCH) -> Pushed:
     me = client_id(conn)
     _forget_other_server(conn, link.url)
     done = Pushed(url=link.url)
-    sessions = [PushSession(*row) for row in conn.execute(_SESSIONS)]
+    waiting = {row[0]: PushSession(*row) for row in conn.execute(_SESSIONS)}
     found = conn.execute(_USAGE).fetchall()
     usage = [PushUsage(*row[:12], exact=bool(row[12]), sidechain=bool(row[13])) for row in found]
     sent = {row[0]: row[14] for row in found}
-    for chunk in _chunks(sessions, batch_size):
+    for rows in _chunks(usage, batch_size):  # each batch with the sessions its responses are of
+        with_rows = [waiting.pop(i) for i in dict.fromkeys(u.session_id for u in rows) if i in waiting]
+        _send(link, PushBatch(client_id=me, sessions=with_rows, usage=rows), done)
+        _noted(conn, with_rows, [(u.dedup_key, sent[u.dedup_key]) for u in rows])
+    for chunk in _chunks(list(waiting.values()), batch_size):  # sessions changed without a new response
         _send(link, PushBatch(client_id=me, sessions=chunk), done)
-        _noted(conn, "INSERT OR REPLACE INTO team_pushed_sessions (id, last_activity) VALUES (?, ?)",
-               [(s.id, s.last_activity) for s in chunk])
-    for rows in _chunks(usage, batch_size):
-        _send(link, PushBatch(client_id=me, usage=rows), done)
-        _noted(conn, "INSERT OR REPLACE INTO team_pushed (dedup_key, sent) VALUES (?, ?)",
-               [(u.dedup_key, sent[u.dedup_key]) for u in rows])
+        _noted(conn, chunk, [])
     if not done.batches:  # nothing new: still ask, so a revoked token or a moved server is heard of now
         _send(link, PushBatch(client_id=me), done)
     return done
@@ -85,9 +84,12 @@ def _send(link: Link, batch: PushBatch, done: Pushed) -> None:
     done.usage_seen += result.usage_seen
 
 
-def _noted(conn: apsw.Connection, sql: str, rows: Sequence[tuple]) -> None:
+def _noted(conn: apsw.Connection, sessions: list[PushSession], responses: list[tuple[str, str]]) -> None:
+    """What the server acknowledged, in one transaction: a push killed here resends the batch, no more."""
     with write_transaction(conn):
-        conn.executemany(sql, rows)
+        conn.executemany("INSERT OR REPLACE INTO team_pushed_sessions (id, last_activity) VALUES (?, ?)",
+                         [(s.id, s.last_activity) for s in sessions])
+        conn.executemany("INSERT OR REPLACE INTO team_pushed (dedup_key, sent) VALUES (?, ?)", responses)
 
 
 def _forget_other_server(conn: apsw.Connection, url: str) -> None:
