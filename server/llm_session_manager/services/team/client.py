@@ -9,8 +9,8 @@ and the next one resumes. A 4xx is the server's word (bad token, not allowed):
 
 from __future__ import annotations
 
+import http.client
 import json
-import socket
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -41,7 +41,7 @@ def request(link: Link, path: str, answer: type[T], *, body: bytes | None = None
         if e.code >= 500:
             raise TeamUnreachable(f"the team server at {link.url} cannot take it now ({e.code}): {message}") from e
         raise TeamError(f"the team server at {link.url} refused ({e.code}): {message}") from e
-    except (urllib.error.URLError, socket.timeout, ConnectionError) as e:
+    except (TimeoutError, urllib.error.URLError, ConnectionError, http.client.HTTPException) as e:
         reason = getattr(e, "reason", e)
         raise TeamUnreachable(f"cannot reach the team server at {link.url}: {reason}") from e
     try:

@@ -12,7 +12,7 @@ row is what gets pushed. Messages and memories are not pushed yet.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import apsw
 import msgspec
@@ -60,9 +60,9 @@ def push(conn: apsw.Connection, link: Link, batch_size: int = BATCH) -> Pushed:
     _forget_other_server(conn, link.url)
     done = Pushed(url=link.url)
     waiting = {row[0]: PushSession(*row) for row in conn.execute(_SESSIONS)}
-    found = conn.execute(_USAGE).fetchall()
-    usage = [PushUsage(*row[:12], exact=bool(row[12]), sidechain=bool(row[13])) for row in found]
-    sent = {row[0]: row[14] for row in found}
+    found = [_response(row) for row in conn.execute(_USAGE)]
+    usage = [u for u, _ in found]
+    sent = {u.dedup_key: looks for u, looks in found}
     for rows in _chunks(usage, batch_size):  # each batch with the sessions its responses are of
         with_rows = [waiting.pop(i) for i in dict.fromkeys(u.session_id for u in rows) if i in waiting]
         _send(link, PushBatch(client_id=me, sessions=with_rows, usage=rows), done)
@@ -73,6 +73,13 @@ def push(conn: apsw.Connection, link: Link, batch_size: int = BATCH) -> Pushed:
     if not done.batches:  # nothing new: still ask, so a revoked token or a moved server is heard of now
         _send(link, PushBatch(client_id=me), done)
     return done
+
+
+def _response(row: Any) -> tuple[PushUsage, str]:
+    """A row of ``_USAGE``: the response as sent, and its ``_SENT``."""
+    key, session, provider, ts, model, i, o, cw, cr, cw_1h, cost, priced, exact, sidechain, looks = row
+    return PushUsage(key, session, provider, ts, model, i, o, cw, cr, cw_1h, cost, priced, bool(exact),
+                     bool(sidechain)), looks
 
 
 def _send(link: Link, batch: PushBatch, done: Pushed) -> None:
