@@ -161,10 +161,22 @@ class TeamServer:
 
 
 @pytest.fixture
-def team_server(database_url: str, cli) -> Iterator[TeamServer]:
-    """A team server on a fresh, initialised database."""
-    r = cli("team", "init-db")
-    assert r.code == 0, r.err
+def team_server(database_url: str) -> Iterator[TeamServer]:
+    """A team server on a fresh database, initialised as ``team init-db`` does (its own test runs the command)."""
+    from llm_session_manager.team import db
+
+    with db.connect(database_url) as conn:
+        db.migrate(conn)
     server = TeamServer(database_url)
     yield server
     server.stop()
+
+
+def enroll(database_url: str, user: str, role: str, *devices: str) -> list[str]:
+    """``user`` added with ``role`` and a token made for each device, as ``team user add`` and
+    ``team token create`` do (their own tests run the commands); the tokens."""
+    from llm_session_manager.team import admin, db
+
+    with db.connect(database_url) as conn:
+        admin.add_user(conn, user, role)
+        return [admin.create_token(conn, user, device).token for device in devices]

@@ -9,7 +9,7 @@ import urllib.request
 
 import psycopg
 import pytest
-from team_fixtures import database_url, postgres, team_server  # noqa: F401 -- fixtures
+from team_fixtures import database_url, enroll, postgres, team_server  # noqa: F401 -- fixtures
 
 pytestmark = pytest.mark.slow
 
@@ -60,11 +60,10 @@ def test_every_api_route_asks_for_a_token(team_server) -> None:
     assert refused.value.code == 401
 
 
-def test_a_member_sees_only_their_own_usage_and_a_viewer_cannot_push(team_server, cli, fixture_logs) -> None:
-    for name, role in (("ann", "member"), ("bob", "member"), ("vic", "viewer"), ("root", "admin")):
-        assert cli("team", "user", "add", name, "--role", role).code == 0
-    tokens = {name: cli("team", "token", "create", "--user", name, "--device", "pc", "--json").json()["token"]
-              for name in ("ann", "bob", "vic", "root")}
+def test_a_member_sees_only_their_own_usage_and_a_viewer_cannot_push(team_server, database_url, cli,
+                                                                    fixture_logs) -> None:
+    tokens = {name: enroll(database_url, name, role, "pc")[0]
+              for name, role in (("ann", "member"), ("bob", "member"), ("vic", "viewer"), ("root", "admin"))}
     assert cli("team", "join", team_server.url, "--token", tokens["ann"]).code == 0
     pushed = cli("team", "push", "--json")
     assert pushed.code == 0, pushed.err
@@ -82,9 +81,8 @@ def test_a_member_sees_only_their_own_usage_and_a_viewer_cannot_push(team_server
     assert refused.code == 1 and "viewer" in refused.err
 
 
-def test_a_token_copied_to_a_second_machine_is_refused_there(team_server, cli, tmp_path) -> None:
-    assert cli("team", "user", "add", "ann", "--role", "member").code == 0
-    token = cli("team", "token", "create", "--user", "ann", "--device", "laptop", "--json").json()["token"]
+def test_a_token_copied_to_a_second_machine_is_refused_there(team_server, database_url, cli, tmp_path) -> None:
+    token, = enroll(database_url, "ann", "member", "laptop")
     assert cli("team", "join", team_server.url, "--token", token).code == 0
     assert cli("team", "push").code == 0
     elsewhere = {"LLM_SESSION_DATA_DIR": str(tmp_path / "other-data")}

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from team_fixtures import database_url, postgres, team_server  # noqa: F401 -- fixtures
+from team_fixtures import database_url, enroll, postgres, team_server  # noqa: F401 -- fixtures
 
 pytestmark = pytest.mark.slow
 
@@ -26,13 +26,12 @@ def machine(root: Path, lines: list[str]) -> tuple[dict[str, str], Path]:
     return env, log
 
 
-def test_the_whole_response_replaces_its_snapshot_and_a_stale_copy_does_not(team_server, cli, tmp_path) -> None:
+def test_the_whole_response_replaces_its_snapshot_and_a_stale_copy_does_not(team_server, database_url, cli,
+                                                                           tmp_path) -> None:
     lines = SESSION_A.read_text().splitlines(keepends=True)
     laptop, log = machine(tmp_path / "laptop", lines[:SNAPSHOT_LINES])
     stale, _ = machine(tmp_path / "stale", lines[:SNAPSHOT_LINES])  # a synced copy that stopped mid-write
-    assert cli("team", "user", "add", "ann", "--role", "admin").code == 0
-    for env, device in ((laptop, "laptop"), (stale, "stale")):
-        token = cli("team", "token", "create", "--user", "ann", "--device", device, "--json").json()["token"]
+    for env, token in zip((laptop, stale), enroll(database_url, "ann", "admin", "laptop", "stale")):
         assert cli("team", "join", team_server.url, "--token", token, env=env).code == 0
 
     assert cli("team", "push", env=laptop).code == 0

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from held_proxy import HeldProxy
-from team_fixtures import database_url, postgres, team_server  # noqa: F401 -- fixtures
+from team_fixtures import database_url, enroll, postgres, team_server  # noqa: F401 -- fixtures
 
 
 pytestmark = pytest.mark.slow
@@ -43,23 +43,22 @@ def machine(root: Path, claude: list[str], codex: list[str]) -> dict[str, str]:
             "CODEX_HOME": str(root / "codex")}
 
 
-def test_three_machines_and_a_killed_push_count_each_response_once(team_server, cli, tmp_path: Path) -> None:
+def test_three_machines_and_a_killed_push_count_each_response_once(team_server, database_url, cli,
+                                                                   tmp_path: Path) -> None:
     codex_all = [str(p.relative_to(CODEX)) for p in CODEX.rglob("*.jsonl")]
     laptop = machine(tmp_path / "laptop", [SESSION_A, f"{SESSION_B}.jsonl", SESSION_B], [])
     desktop = machine(tmp_path / "desktop", [f"{SESSION_B}.jsonl"], codex_all)  # session B's transcript on two
     ci_box = machine(tmp_path / "ci", [], [CODEX_RECENT])
     union = machine(tmp_path / "union", [SESSION_A, f"{SESSION_B}.jsonl", SESSION_B], codex_all)
 
-    for name, role in (("ann", "admin"), ("bob", "member")):
-        assert cli("team", "user", "add", name, "--role", role).code == 0
+    laptop_token, desktop_token = enroll(database_url, "ann", "admin", "laptop", "desktop")
+    ci_token, = enroll(database_url, "bob", "member", "ci")
     # The laptop's push: 1 its first three responses (stored, the answer lost), 2... never sent.
     # Its next responses (session A's sub-agent turns) are on no other machine: only its retry can bring them.
     proxy = HeldProxy(team_server.url, hold=1)
-    for env, user, device, url in ((laptop, "ann", "laptop", proxy.url), (desktop, "ann", "desktop", team_server.url),
-                                   (ci_box, "bob", "ci", team_server.url)):
-        r = cli("team", "token", "create", "--user", user, "--device", device, "--json")
-        assert r.code == 0, r.err
-        r = cli("team", "join", url, "--token", r.json()["token"], env=env)
+    for env, token, url in ((laptop, laptop_token, proxy.url), (desktop, desktop_token, team_server.url),
+                            (ci_box, ci_token, team_server.url)):
+        r = cli("team", "join", url, "--token", token, env=env)
         assert r.code == 0, r.err
 
     killed = subprocess.Popen([sys.executable, "-m", "llm_session_manager", "team", "push", "--batch-size", "3"],

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import pytest
 from held_proxy import HeldProxy
-from team_fixtures import database_url, postgres, team_server  # noqa: F401 -- fixtures
+from team_fixtures import database_url, enroll, postgres, team_server  # noqa: F401 -- fixtures
 
 pytestmark = pytest.mark.slow
 
 
-def test_a_push_cut_off_half_way_is_resumed_by_the_next(team_server, cli, fixture_logs) -> None:
-    assert cli("team", "user", "add", "ann", "--role", "member").code == 0
-    token = cli("team", "token", "create", "--user", "ann", "--device", "laptop", "--json").json()["token"]
+def test_a_push_cut_off_half_way_is_resumed_by_the_next(team_server, database_url, cli, fixture_logs) -> None:
+    token, = enroll(database_url, "ann", "member", "laptop")
     proxy = HeldProxy(team_server.url, down_from=2)  # two responses get through, then nothing
     assert cli("team", "join", proxy.url, "--token", token).code == 0
 

@@ -58,9 +58,7 @@ def build(pool: ConnectionPool) -> Starlette:
 
     async def push_route(request: Request) -> Response:
         who = await authorized(request)
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            raise _Refused(413, f"a push batch may be at most {MAX_BODY} bytes")
+        body = await _body(request)
         try:
             batch = msgspec.json.decode(body, type=PushBatch)
         except msgspec.ValidationError as e:
@@ -85,6 +83,20 @@ def build(pool: ConnectionPool) -> Starlette:
                 Route(USAGE_PATH, _answering(usage_route), methods=["GET"]),
                 Route("/healthz", health, methods=["GET"])],
     )
+
+
+async def _body(request: Request) -> bytes:
+    """The request's body, refused as soon as it passes ``MAX_BODY`` rather than read whole first."""
+    if int(request.headers.get("content-length") or 0) > MAX_BODY:
+        raise _Refused(413, f"a push batch may be at most {MAX_BODY} bytes")
+    parts: list[bytes] = []
+    size = 0
+    async for part in request.stream():
+        size += len(part)
+        if size > MAX_BODY:
+            raise _Refused(413, f"a push batch may be at most {MAX_BODY} bytes")
+        parts.append(part)
+    return b"".join(parts)
 
 
 class _Refused(Exception):

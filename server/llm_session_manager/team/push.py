@@ -74,11 +74,14 @@ def store(conn: psycopg.Connection, who: Caller, batch: PushBatch) -> PushResult
         with conn.cursor() as cur:
             cur.executemany(_SESSIONS, [(who.device_id, *astuple(s)) for s in batch.sessions])
         new = 0
-        if batch.usage:
-            columns = [list(c) for c in zip(*map(astuple, batch.usage))]
+        # One row per key (a second would make the upsert touch a row twice), in key order, so two
+        # devices pushing the same responses at once take their row locks in one order: no deadlock.
+        rows = sorted({u.dedup_key: u for u in batch.usage}.values(), key=lambda u: u.dedup_key)
+        if rows:
+            columns = [list(c) for c in zip(*map(astuple, rows))]
             new = sum(1 for (inserted,) in conn.execute(_USAGE, (who.device_id, *columns)) if inserted)
             conn.execute(_SEEN, (columns[0], who.device_id))
-    return PushResult(sessions=len(batch.sessions), usage_new=new, usage_seen=len(batch.usage) - new)
+    return PushResult(sessions=len(batch.sessions), usage_new=new, usage_seen=len(rows) - new)
 
 
 def _bind_client(conn: psycopg.Connection, who: Caller, client_id: str) -> None:
