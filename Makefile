@@ -37,7 +37,8 @@ lint: install
 # is missing and skip.
 EMACS_PACKAGES := emacs-nox elpa-eglot elpa-lsp-mode elpa-markdown-mode
 # PostgreSQL's server binaries, from which the team server's tests (tests/team) start a
-# throw-away cluster of their own (docs/team.md).
+# throw-away cluster of their own, and pgvector for it (scripts/install_pgvector.sh;
+# docs/team.md#pgvector).
 PG_PACKAGES := postgresql
 SYSTEM_PACKAGES := $(EMACS_PACKAGES) $(PG_PACKAGES)
 system-deps:
@@ -46,6 +47,7 @@ system-deps:
 	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	  else echo "note: install $(SYSTEM_PACKAGES) to run the Emacs and team server tests"; fi; \
 	fi
+	@bash scripts/install_pgvector.sh
 
 test-python: install system-deps
 	$(BIN)/python -m pytest -q
