@@ -11,6 +11,7 @@ row is what gets pushed. Messages and memories are not pushed yet.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from typing import Any, TypeVar
 
@@ -57,7 +58,7 @@ class Pushed(msgspec.Struct):
 def push(conn: apsw.Connection, link: Link, batch_size: int = BATCH) -> Pushed:
     """Send every session and response the server has not had from this data dir, in batches."""
     me = client_id(conn)
-    _forget_other_server(conn, link.url)
+    _forget_other_server(conn, link)
     done = Pushed(url=link.url)
     waiting = {row[0]: PushSession(*row) for row in conn.execute(_SESSIONS)}
     found = [_response(row) for row in conn.execute(_USAGE)]
@@ -99,15 +100,17 @@ def _noted(conn: apsw.Connection, sessions: list[PushSession], responses: list[t
         conn.executemany("INSERT OR REPLACE INTO team_pushed (dedup_key, sent) VALUES (?, ?)", responses)
 
 
-def _forget_other_server(conn: apsw.Connection, url: str) -> None:
-    """What was pushed elsewhere is news to a newly joined server: start its sets afresh."""
+def _forget_other_server(conn: apsw.Connection, link: Link) -> None:
+    """What was pushed elsewhere, or as another device, is news to the server and device now joined:
+    start the sets afresh (pushing again what the server has changes nothing there)."""
+    joined = f"{link.url} {hashlib.sha256(link.token.encode()).hexdigest()[:16]}"
     with write_transaction(conn):
         row = conn.execute("SELECT value FROM meta WHERE key = ?", (_PUSHED_TO,)).fetchone()
-        if row is not None and row[0] == url:
+        if row is not None and row[0] == joined:
             return
         conn.execute("DELETE FROM team_pushed")
         conn.execute("DELETE FROM team_pushed_sessions")
-        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_PUSHED_TO, url))
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_PUSHED_TO, joined))
 
 
 def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
