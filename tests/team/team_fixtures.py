@@ -129,11 +129,12 @@ def database_url(postgres: Cluster, monkeypatch: pytest.MonkeyPatch) -> str:
 class TeamServer:
     """``llm-session team serve`` in a subprocess on a free loopback port."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, port: int = 0) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "llm_session_manager", "team", "serve", "--database-url", database_url,
-             "--port", "0"], stderr=subprocess.PIPE, text=True, env={**os.environ, "TZ": "UTC"})
+             "--port", str(port)], stderr=subprocess.PIPE, text=True, env={**os.environ, "TZ": "UTC"})
         self.url = self._wait_listening()
+        self.port = int(self.url.rsplit(":", 1)[1])
 
     def _wait_listening(self) -> str:
         assert self.proc.stderr is not None
