@@ -84,8 +84,10 @@ def test_three_machines_and_a_killed_push_count_each_response_once(team_server, 
     assert team["totals"] == expected["totals"]
     assert [r["key"] for r in team["rows"]][:2] == ["2025-08-14", "2025-08-15"]
 
-    by_device = {r["key"]: r for r in cli("team", "usage", "--by", "device", "--json", env=laptop).json()["rows"]}
+    devices = cli("team", "usage", "--by", "device", "--json", env=laptop).json()
+    by_device = {r["key"]: r for r in devices["rows"]}
     assert set(by_device) == {"ann/laptop", "ann/desktop", "bob/ci"}
+    assert devices["totals"] == expected["totals"]  # each response once
     assert sum(r["total_tokens"] for r in by_device.values()) > expected["totals"]["total_tokens"]  # the overlap
 
     # bob, a member, sees what his own machine pushed, and nothing only ann's machines had

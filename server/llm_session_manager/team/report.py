@@ -2,8 +2,8 @@
 
 An admin sees the team's usage; a member or viewer only the responses one of
 their own devices pushed. Each response counts once however many devices
-pushed it, except ``by=device``, which is each device's own view (so its rows
-may add up to more than the total: that overlap is what it shows).
+pushed it, except in the rows of ``by=device``, each device's own view (so they
+may add up to more than the totals: that overlap is what they show).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ _SUMS = (f"sum(u.input_tokens), sum(u.output_tokens), sum(u.cache_creation_token
 _KEYS = {
     "day": f"floor(u.ts / {QUARTER_HOUR})::bigint",
     "model": "u.model",
-    "device": "du.name || '/' || d.name",
+    "device": "du.name || '/' || d.name",  # only over usage_seen
 }
 
 
@@ -39,39 +39,44 @@ def report(conn: psycopg.Connection, who: Caller, by: str = "day", *, since: str
     if by not in TEAM_GROUPS:
         raise BadArgument("by", f"must be one of {', '.join(TEAM_GROUPS)}, got {by!r}")
     tz = when.zone(timezone)
-    clauses: list[str] = []
+    window: list[str] = []
     params: list[object] = []
     if since is not None:
-        clauses.append("u.ts >= %s")
+        window.append("u.ts >= %s")
         params.append(when.start(since, tz=tz))
     if until is not None:
-        clauses.append("u.ts < %s")
+        window.append("u.ts < %s")
         params.append(when.end(until, tz=tz))
+    mine = [] if who.role == "admin" else [who.user_id]
+    # The responses the caller may see, each once: for a member, those one of their devices pushed.
+    seen = window + ["EXISTS (SELECT 1 FROM usage_seen s JOIN devices d ON d.id = s.device_id "
+                     "WHERE s.dedup_key = u.dedup_key AND d.user_id = %s)"] * len(mine)
+    scope = ("WHERE " + " AND ".join(seen)) if seen else ""
     if by == "device":
-        source = ("usage_seen s JOIN usage u ON u.dedup_key = s.dedup_key JOIN devices d ON d.id = s.device_id "
-                  "JOIN users du ON du.id = d.user_id")
-        if who.role != "admin":
-            clauses.append("d.user_id = %s")
-            params.append(who.user_id)
-    else:
-        source = "usage u"
-        if who.role != "admin":
-            clauses.append("EXISTS (SELECT 1 FROM usage_seen s JOIN devices d ON d.id = s.device_id "
-                           "WHERE s.dedup_key = u.dedup_key AND d.user_id = %s)")
-            params.append(who.user_id)
-    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-    sql = f"SELECT {_KEYS[by]} AS k, {_SUMS} FROM {source} {where} GROUP BY k ORDER BY k"
-    sums = conn.execute(sql.encode(), params).fetchall()
-    if by == "day":
-        rows = _by_day(sums, tz)
-    else:
+        per_device = ("usage_seen s JOIN usage u ON u.dedup_key = s.dedup_key JOIN devices d ON d.id = s.device_id "
+                      "JOIN users du ON du.id = d.user_id")
+        clauses = window + ["d.user_id = %s"] * len(mine)
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        sums = conn.execute(f"SELECT {_KEYS[by]} AS k, {_SUMS} FROM {per_device} {where} GROUP BY k".encode(),
+                            params + mine).fetchall()
         rows = sorted((_row(str(k), v) for k, *v in sums), key=lambda r: (-r.total_tokens, r.key))
+        # Each device's rows hold what it saw, overlaps and all; the totals count each response once.
+        whole = conn.execute(f"SELECT {_SUMS} FROM usage u {scope}".encode(), params + mine).fetchone()
+        totals = _totals([_row("", list(whole))] if whole and whole[0] is not None else [])
+    else:
+        sums = conn.execute(f"SELECT {_KEYS[by]} AS k, {_SUMS} FROM usage u {scope} GROUP BY k ORDER BY k".encode(),
+                            params + mine).fetchall()
+        if by == "day":
+            rows = _by_day(sums, tz)
+        else:
+            rows = sorted((_row(str(k), v) for k, *v in sums), key=lambda r: (-r.total_tokens, r.key))
+        totals = _totals(rows)
     unpriced: list[str] = []
-    if not all(r.cost_complete for r in rows):
+    if not totals.cost_complete:
         unpriced = [m for (m,) in conn.execute(
-            f"SELECT DISTINCT u.model FROM usage u WHERE u.priced = {pricing.UNKNOWN} AND u.dedup_key IN "
-            f"(SELECT u.dedup_key FROM {source} {where}) ORDER BY 1".encode(), params)]
-    return UsageReport(rows=rows, totals=_totals(rows), unpriced_models=unpriced)
+            f"SELECT DISTINCT u.model FROM usage u {scope} {'AND' if scope else 'WHERE'} u.priced = {pricing.UNKNOWN} "
+            "ORDER BY 1".encode(), params + mine)]
+    return UsageReport(rows=rows, totals=totals, unpriced_models=unpriced)
 
 
 def _by_day(quarters: Iterable[tuple], tz: when.Zone) -> list[UsageReportRow]:

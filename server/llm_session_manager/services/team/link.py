@@ -15,7 +15,7 @@ from pathlib import Path
 import apsw
 import msgspec
 
-from ...core.errors import BadArgument, TeamError
+from ...core.errors import BadInput, TeamError
 from ...core.paths import data_dir
 from ...store.connection import write_transaction
 
@@ -37,11 +37,11 @@ def check_url(url: str, insecure: bool = False) -> str:
     a network in clear."""
     parts = urllib.parse.urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BadArgument("url", f"must be an http(s) URL like https://team.example.com, got {url!r}")
+        raise BadInput(f"the team server's URL must be http(s), like https://team.example.com, got {url!r}")
     local = parts.hostname in ("localhost", "::1") or parts.hostname.startswith("127.")
     if parts.scheme == "http" and not local and not insecure:
-        raise BadArgument("url", "is plain http to another machine, which would send the token in clear: "
-                                 "use https (the server's reverse proxy), or --insecure on a trusted network")
+        raise BadInput(f"{url} is plain http to another machine, which would send the token in clear: "
+                       "use https (the server's reverse proxy), or --insecure on a trusted network")
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
 
 
