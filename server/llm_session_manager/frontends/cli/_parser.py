@@ -418,7 +418,7 @@ def _team(kit: _Kit) -> None:
     p.add_argument("--by", default="day", choices=("day", "model", "device"))
     p.add_argument("--since", help="from a date (2025-01-31, whole day), an ISO time or an age (7d, 12h)")
     p.add_argument("--until", help="up to a date (2025-01-31, included), an ISO time or an age")
-    p.add_argument("--timezone", metavar="TZ", help="IANA time zone for days (default: the server's local time)")
+    p.add_argument("--timezone", metavar="TZ", help="IANA time zone for days (default: this machine's, as usage has them)")
 
 
 def _database_url(p: argparse.ArgumentParser) -> None:
