@@ -10,6 +10,8 @@ import psycopg
 import pytest
 from team_fixtures import postgres  # noqa: F401 -- fixtures
 
+pytestmark = pytest.mark.slow  # it starts PostgreSQL
+
 
 def test_pgvector_is_there_and_measures_cosine_distance(postgres) -> None:
     with psycopg.connect(postgres.database()) as conn:
