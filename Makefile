@@ -32,15 +32,22 @@ lint: install
 	$(BIN)/lint-imports --no-cache
 
 # System packages some tests drive for real: Emacs with eglot, lsp-mode and
-# markdown-mode for the editor snippets. Installed with apt-get where we are root
-# (CI, these machines); elsewhere those tests say what is missing and skip.
+# markdown-mode for the editor snippets; PostgreSQL for the team server. Installed
+# with apt-get where we are root (CI, these machines); elsewhere those tests say what
+# is missing and skip.
 EMACS_PACKAGES := emacs-nox elpa-eglot elpa-lsp-mode elpa-markdown-mode
+# PostgreSQL's server binaries, from which the team server's tests (tests/team) start a
+# throw-away cluster of their own, and pgvector for it (scripts/install_pgvector.sh;
+# docs/team.md#pgvector).
+PG_PACKAGES := postgresql
+SYSTEM_PACKAGES := $(EMACS_PACKAGES) $(PG_PACKAGES)
 system-deps:
-	@if ! dpkg -s $(EMACS_PACKAGES) >/dev/null 2>&1; then \
+	@if ! dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(EMACS_PACKAGES) >/dev/null; \
-	  else echo "note: install $(EMACS_PACKAGES) to run the Emacs tests"; fi; \
+	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	  else echo "note: install $(SYSTEM_PACKAGES) to run the Emacs and team server tests"; fi; \
 	fi
+	@bash scripts/install_pgvector.sh
 
 # One worker per core (pytest-xdist): every test keeps to its own temp dirs and free ports.
 test-python: install system-deps

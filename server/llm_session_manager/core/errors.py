@@ -61,3 +61,11 @@ class BadArgument(BadInput):
             return f"{say(self.names[0])} {self.problem}"
         *first, last = (say(n) for n in self.names)
         return f"{self.problem}: {', '.join(first)} or {last}"
+
+
+class TeamError(LlmSessionError):
+    """The team server, or its database, refused or cannot do what was asked (docs/team.md)."""
+
+
+class TeamUnreachable(TeamError):
+    """The team server (or its database) cannot be reached now; what was not pushed is pushed next time."""

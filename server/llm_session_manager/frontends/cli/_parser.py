@@ -478,6 +478,59 @@ def _templates(kit: _Kit) -> None:
     p = kit.action(actions, "validate", "_templates:cmd_templates_validate",
                    "check a templates file; a mistake is named with its line", no_scan=True)
     p.add_argument("path", nargs="?", metavar="FILE", help=_TEMPLATES_FILE)
+def _team(kit: _Kit) -> None:
+    actions = kit.actions("team", "a team server several machines push their usage to (docs/team.md)")
+    p = kit.action(actions, "init-db", "_team:cmd_team_init_db", "create or upgrade the team server's tables",
+                   no_scan=True)
+    _database_url(p)
+    p = kit.action(actions, "serve", "_team:cmd_team_serve", "run the team server (plain HTTP; TLS is a proxy's job)",
+                   no_scan=True)
+    _database_url(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, local only)")
+    p.add_argument("--port", type=int, default=8780, help="port (default: 8780; 0: any free port)")
+    p.add_argument("--insecure", action="store_true",
+                   help="allow plain HTTP on an address beyond loopback (a trusted network only)")
+    users = actions.add_parser("user", help="the team's users (run on the server, with its database URL)")
+    users_actions = users.add_subparsers(dest="team_user_command", required=True, metavar="ACTION")
+    p = kit.action(users_actions, "add", "_team:cmd_team_user_add", "add a user", no_scan=True)
+    _database_url(p)
+    p.add_argument("name")
+    p.add_argument("--role", required=True, choices=("admin", "member", "viewer"),
+                   help="admin sees the team's data; member pushes and sees their own; viewer only sees their own")
+    p = kit.action(users_actions, "list", "_team:cmd_team_user_list", "list users and their devices", no_scan=True)
+    _database_url(p)
+    tokens = actions.add_parser("token", help="device tokens (run on the server, with its database URL)")
+    tokens_actions = tokens.add_subparsers(dest="team_token_command", required=True, metavar="ACTION")
+    p = kit.action(tokens_actions, "create", "_team:cmd_team_token_create",
+                   "make a token for a user's device; it is shown once", no_scan=True)
+    _database_url(p)
+    p.add_argument("--user", required=True)
+    p.add_argument("--device", required=True, help="a name for the machine (made on first use)")
+    p = kit.action(tokens_actions, "revoke", "_team:cmd_team_token_revoke", "revoke every token of a device",
+                   no_scan=True)
+    _database_url(p)
+    p.add_argument("--user", required=True)
+    p.add_argument("--device", required=True)
+    p = kit.action(actions, "join", "_team:cmd_team_join", "remember a team server and this device's token",
+                   no_scan=True)
+    p.add_argument("url", help="the server's URL (https, or http to this machine)")
+    p.add_argument("--token", required=True, help="the token 'team token create' made for this device")
+    p.add_argument("--insecure", action="store_true", help="allow plain http to another machine (trusted network)")
+    p = kit.action(actions, "push", "_team:cmd_team_push",
+                   "send the team server the sessions and usage it has not had from this machine", scans=True)
+    p.add_argument("--batch-size", type=_positive, default=500, metavar="N",
+                   help="rows per request (default: 500)")
+    p = kit.action(actions, "usage", "_team:cmd_team_usage",
+                   "usage as the team server has it: the team's for an admin, your own otherwise", no_scan=True)
+    p.add_argument("--by", default="day", choices=("day", "model", "device"))
+    p.add_argument("--since", help="from a date (2025-01-31, whole day), an ISO time or an age (7d, 12h)")
+    p.add_argument("--until", help="up to a date (2025-01-31, included), an ISO time or an age")
+    p.add_argument("--timezone", metavar="TZ", help="IANA time zone for days (default: this machine's, as usage has them)")
+
+
+def _database_url(p: argparse.ArgumentParser) -> None:
+    """The option of the ``team`` actions that work on the server's database."""
+    p.add_argument("--database-url", metavar="URL", help="the team's PostgreSQL database (default: $DATABASE_URL)")
 
 
 class _Command(NamedTuple):
@@ -504,6 +557,7 @@ _COMMANDS = (
     _Command("record", _record), _Command("unrecord", _unrecord), _Command("prune", _prune),
     _Command("create-from-template", _create_from_template), _Command("save-template", _save_template),
     _Command("templates", _templates),
+    _Command("team", _team),
 )
 
 

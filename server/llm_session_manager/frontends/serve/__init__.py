@@ -52,6 +52,7 @@ from ...core.errors import BadInput
 if TYPE_CHECKING:
     from ...core.models import ScanResult
     from ...runtime.engine import Engine
+    from ...runtime.team_pusher import TeamPusher
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +130,7 @@ async def serve(doors: Doors, config_path: Path | None = None,
     from ...core import config as config_module
     from ...runtime import serve_token
     from ...runtime.engine import Engine
+    from ...runtime.team_pusher import TeamPusher
     from ...runtime.watcher import keep_fresh
     from .metrics_source import SnapshotSource
 
@@ -152,8 +154,10 @@ async def serve(doors: Doors, config_path: Path | None = None,
 
     async with trio.open_nursery() as nursery:
         nursery.start_soon(_stop_on_signal, nursery.cancel_scope)
+        pusher = TeamPusher(engine, config.session_discovery.scan_interval)  # docs/team.md
+        nursery.start_soon(pusher.run)
         nursery.start_soon(partial(keep_fresh, engine.scan, config, known_logs=partial(engine.call, _known_logs),
-                                   after_scan=partial(_notify, engine)))
+                                   after_scan=partial(_notify, engine, pusher)))
         metrics = SnapshotSource(engine)
         if otlp_metrics is not None:
             nursery.start_soon(otlp_metrics.run, metrics)
@@ -326,10 +330,12 @@ def _known_logs(conn, config) -> frozenset[str]:
     return frozenset(row[0] for row in conn.execute("SELECT path FROM source_files"))
 
 
-async def _notify(engine: Engine, _scanned: ScanResult) -> None:
-    """After each scan, the notification rules (docs/notifications.md); free while no channel is set."""
+async def _notify(engine: Engine, pusher: TeamPusher, _scanned: ScanResult) -> None:
+    """After each scan, the notification rules (docs/notifications.md); free while no channel is set.
+    Then a push to the team server, if this data dir joined one."""
     for line in await engine.call(_notify_round):
         logger.warning("%s", line)
+    pusher.after_scan()
 
 
 def _notify_round(conn, config) -> list[str]:

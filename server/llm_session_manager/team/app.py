@@ -1,0 +1,131 @@
+"""The team server's routes: ``POST /api/push``, ``GET /api/usage`` and ``GET /healthz``.
+
+Every ``/api`` route asks for a device's bearer token. Database work is sync
+psycopg on a ``psycopg_pool.ConnectionPool``, run in worker threads
+(``anyio.to_thread``, which is trio's thread pool under Hypercorn's trio
+worker): psycopg's async API runs on asyncio only, and a push or a report is a
+few statements, so a thread each costs nothing that matters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import anyio.to_thread
+import msgspec
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ..core.errors import BadInput, NotFound, TeamError, TeamUnreachable
+from ..core.team_wire import PUSH_PATH, USAGE_PATH, PushBatch
+from . import auth, push, report
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg_pool import ConnectionPool
+
+MAX_BODY = 32 * 1024 * 1024  # a push batch is a few hundred rows: far below this
+T = TypeVar("T")
+
+
+def build(pool: ConnectionPool) -> Starlette:
+    """The ASGI app over ``pool`` (opened and closed by the caller)."""
+
+    async def in_thread(work: Callable[[psycopg.Connection], T]) -> T:
+        def run() -> T:
+            import psycopg
+            from psycopg_pool import PoolTimeout
+
+            try:
+                with pool.connection() as conn:
+                    return work(conn)
+            except (psycopg.OperationalError, PoolTimeout) as e:
+                raise TeamUnreachable(f"the team database is unavailable: {e}") from e
+
+        return await anyio.to_thread.run_sync(run)
+
+    async def authorized(request: Request) -> auth.Caller:
+        token = auth.bearer(request.headers.get("authorization"))
+        if token is None:
+            raise _Refused(401, "send a device token: Authorization: Bearer <token>")
+        who = await in_thread(lambda conn: auth.caller(conn, token))
+        if who is None:
+            raise _Refused(401, "this token is not valid (unknown or revoked)")
+        return who
+
+    async def push_route(request: Request) -> Response:
+        who = await authorized(request)
+        body = await _body(request)
+        try:
+            batch = msgspec.json.decode(body, type=PushBatch)
+        except msgspec.ValidationError as e:
+            raise _Refused(400, f"not a push batch: {e}") from e
+        except msgspec.DecodeError as e:
+            raise _Refused(400, f"not JSON: {e}") from e
+        result = await in_thread(lambda conn: push.store(conn, who, batch))
+        return _json(result)
+
+    async def usage_route(request: Request) -> Response:
+        who = await authorized(request)
+        q = request.query_params
+        shown = await in_thread(lambda conn: report.report(
+            conn, who, q.get("by", "day"), since=q.get("since"), until=q.get("until"), timezone=q.get("timezone")))
+        return _json(shown)
+
+    async def health(request: Request) -> Response:
+        return _json({"ok": True})
+
+    return Starlette(
+        routes=[Route(PUSH_PATH, _answering(push_route), methods=["POST"]),
+                Route(USAGE_PATH, _answering(usage_route), methods=["GET"]),
+                Route("/healthz", health, methods=["GET"])],
+    )
+
+
+async def _body(request: Request) -> bytes:
+    """The request's body, refused as soon as it passes ``MAX_BODY`` rather than read whole first."""
+    if int(request.headers.get("content-length") or 0) > MAX_BODY:
+        raise _Refused(413, f"a push batch may be at most {MAX_BODY} bytes")
+    parts: list[bytes] = []
+    size = 0
+    async for part in request.stream():
+        size += len(part)
+        if size > MAX_BODY:
+            raise _Refused(413, f"a push batch may be at most {MAX_BODY} bytes")
+        parts.append(part)
+    return b"".join(parts)
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _answering(route: Callable[[Request], Any]) -> Callable[[Request], Any]:
+    """``route`` with our errors as JSON ``{"error": "..."}`` and a status that says whose fault it is."""
+
+    async def answer(request: Request) -> Response:
+        try:
+            return await route(request)
+        except _Refused as e:
+            return _json({"error": str(e)}, e.status)
+        except push.NotAllowed as e:
+            return _json({"error": str(e)}, 403)
+        except NotFound as e:
+            return _json({"error": str(e)}, 404)
+        except BadInput as e:
+            return _json({"error": str(e)}, 400)
+        except TeamUnreachable as e:
+            return _json({"error": str(e)}, 503)
+        except TeamError as e:
+            return _json({"error": str(e)}, 409)
+
+    return answer
+
+
+def _json(value: object, status: int = 200) -> Response:
+    return Response(msgspec.json.encode(value), status, media_type="application/json")

@@ -1,0 +1,107 @@
+"""Usage summed for whoever asks: the same report shape as ``usage --json``.
+
+An admin sees the team's usage; a member or viewer only the responses one of
+their own devices pushed. Each response counts once however many devices
+pushed it, except in the rows of ``by=device``, each device's own view (so they
+may add up to more than the totals: that overlap is what they show).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Literal, get_args
+
+from ..core import pricing, when
+from ..core.errors import BadArgument
+from ..core.models import UsageReport, UsageReportRow, UsageTotals
+from ..services.unpriced_models import known_cost
+from .auth import Caller
+
+if TYPE_CHECKING:
+    import psycopg
+
+TeamGroup = Literal["day", "model", "device"]
+TEAM_GROUPS: tuple[str, ...] = get_args(TeamGroup)
+QUARTER_HOUR = 900  # days are made of quarter-hour sums: every zone's midnight falls on one
+
+_SUMS = (f"sum(u.input_tokens), sum(u.output_tokens), sum(u.cache_creation_tokens), sum(u.cache_read_tokens), "
+         f"sum(u.cost_usd), count(*) FILTER (WHERE u.priced = {pricing.UNKNOWN})")
+_KEYS = {
+    "day": f"floor(u.ts / {QUARTER_HOUR})::bigint",
+    "model": "u.model",
+    "device": "du.name || '/' || d.name",  # only over usage_seen
+}
+
+
+def report(conn: psycopg.Connection, who: Caller, by: str = "day", *, since: str | None = None,
+           until: str | None = None, timezone: str | None = None) -> UsageReport:
+    """Usage per day (in ``timezone``, default the server's local time), model or device."""
+    if by not in TEAM_GROUPS:
+        raise BadArgument("by", f"must be one of {', '.join(TEAM_GROUPS)}, got {by!r}")
+    tz = when.zone(timezone)
+    window: list[str] = []
+    params: list[object] = []
+    if since is not None:
+        window.append("u.ts >= %s")
+        params.append(when.start(since, tz=tz))
+    if until is not None:
+        window.append("u.ts < %s")
+        params.append(when.end(until, tz=tz))
+    mine = [] if who.role == "admin" else [who.user_id]
+    # The responses the caller may see, each once: for a member, those one of their devices pushed.
+    seen = window + ["EXISTS (SELECT 1 FROM usage_seen s JOIN devices d ON d.id = s.device_id "
+                     "WHERE s.dedup_key = u.dedup_key AND d.user_id = %s)"] * len(mine)
+    scope = ("WHERE " + " AND ".join(seen)) if seen else ""
+    if by == "device":
+        per_device = ("usage_seen s JOIN usage u ON u.dedup_key = s.dedup_key JOIN devices d ON d.id = s.device_id "
+                      "JOIN users du ON du.id = d.user_id")
+        clauses = window + ["d.user_id = %s"] * len(mine)
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        sums = conn.execute(f"SELECT {_KEYS[by]} AS k, {_SUMS} FROM {per_device} {where} GROUP BY k".encode(),
+                            params + mine).fetchall()
+        rows = sorted((_row(str(k), v) for k, *v in sums), key=lambda r: (-r.total_tokens, r.key))
+        # Each device's rows hold what it saw, overlaps and all; the totals count each response once.
+        whole = conn.execute(f"SELECT {_SUMS} FROM usage u {scope}".encode(), params + mine).fetchone()
+        totals = _totals([_row("", list(whole))] if whole and whole[0] is not None else [])
+    else:
+        sums = conn.execute(f"SELECT {_KEYS[by]} AS k, {_SUMS} FROM usage u {scope} GROUP BY k ORDER BY k".encode(),
+                            params + mine).fetchall()
+        if by == "day":
+            rows = _by_day(sums, tz)
+        else:
+            rows = sorted((_row(str(k), v) for k, *v in sums), key=lambda r: (-r.total_tokens, r.key))
+        totals = _totals(rows)
+    unpriced: list[str] = []
+    if not totals.cost_complete:
+        unpriced = [m for (m,) in conn.execute(
+            f"SELECT DISTINCT u.model FROM usage u {scope} {'AND' if scope else 'WHERE'} u.priced = {pricing.UNKNOWN} "
+            "ORDER BY 1".encode(), params + mine)]
+    return UsageReport(rows=rows, totals=totals, unpriced_models=unpriced)
+
+
+def _by_day(quarters: Iterable[tuple], tz: when.Zone) -> list[UsageReportRow]:
+    days: dict[str, list[float]] = {}
+    for quarter, *values in quarters:
+        acc = days.setdefault(when.local_date(quarter * QUARTER_HOUR, tz).isoformat(), [0, 0, 0, 0, 0.0, 0])
+        for i, v in enumerate(values):
+            acc[i] += v or 0
+    return [_row(day, v) for day, v in days.items()]
+
+
+def _row(key: str, v: list[float]) -> UsageReportRow:
+    i, o, cc, cr = (int(x or 0) for x in v[:4])
+    unpriced = bool(v[5])
+    return UsageReportRow(key, i, o, cc, cr, i + o + cc + cr, known_cost(float(v[4] or 0), unpriced), not unpriced)
+
+
+def _totals(rows: list[UsageReportRow]) -> UsageTotals:
+    complete = all(r.cost_complete for r in rows)
+    return UsageTotals(
+        input_tokens=sum(r.input_tokens for r in rows),
+        output_tokens=sum(r.output_tokens for r in rows),
+        cache_creation_tokens=sum(r.cache_creation_tokens for r in rows),
+        cache_read_tokens=sum(r.cache_read_tokens for r in rows),
+        total_tokens=sum(r.total_tokens for r in rows),
+        cost_usd=known_cost(sum(r.cost_usd or 0.0 for r in rows), not complete),
+        cost_complete=complete,
+    )
