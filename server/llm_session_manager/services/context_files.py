@@ -35,7 +35,6 @@ from ..core.models import Session
 from ..sources.claude_code import tool_results
 from . import tokens
 from .export import MAX_FILE_BYTES
-from .memory.extract import spoken
 
 _READS = ("read",)
 _CHANGES = ("edit", "write")
@@ -102,6 +101,8 @@ class FileFacts(msgspec.Struct):
 
 def conversation(conn: apsw.Connection, sid: str) -> list[Said]:
     """The session's prompts and assistant texts in order, injected text cut."""
+    from .memory.extract import spoken  # here: the memory package brings numpy, which the LSP's start need not pay
+
     out = []
     for ts, role, text in conn.execute(
         """SELECT ts, role, text FROM messages WHERE session_id = ? AND kind IN ('prompt', 'text')

@@ -33,8 +33,8 @@ import msgspec
 
 from ..core import assistant_files
 from ..core.models import Session
+from ..core.stopwords import STOPWORDS
 from . import tokens
-from .memory.recall import STOPWORDS
 
 # File name -> the provider that sends it with every turn.
 INSTRUCTION_FILES = {

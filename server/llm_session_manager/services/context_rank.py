@@ -14,11 +14,14 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from typing import TYPE_CHECKING
 
-import numpy as np
+from ..core.stopwords import STOPWORDS
 
-from ..core.embed import StaticEmbedder
-from .memory.recall import STOPWORDS
+if TYPE_CHECKING:  # both bring numpy: imported on a first ranking, not by the LSP's start
+    import numpy as np
+
+    from ..core.embed import StaticEmbedder
 
 TEXT_CHARS = 20_000
 K1, B = 1.2, 0.75
@@ -39,7 +42,7 @@ def scores(query: str, docs: list[tuple[str, str]]) -> list[float]:
     lexical = _bm25(words(query), [words(b) for b in bodies])
     top = max(lexical) or 1.0
     vectors = _vectors([query, *bodies])
-    cosines = np.clip(vectors[1:] @ vectors[0], 0.0, 1.0)
+    cosines = (vectors[1:] @ vectors[0]).clip(0.0, 1.0)
     return [round(0.5 * (w / top) + 0.5 * float(c), 4) for w, c in zip(lexical, cosines)]
 
 
@@ -63,5 +66,7 @@ def _bm25(query: list[str], docs: list[list[str]]) -> list[float]:
 def _vectors(texts: list[str]) -> np.ndarray:
     global _embedder
     if _embedder is None:
+        from ..core.embed import StaticEmbedder
+
         _embedder = StaticEmbedder()
     return _embedder.embed(texts)

@@ -165,7 +165,7 @@ def _key(config: Config, conn: apsw.Connection) -> str:
     session shape, the config (limits, health points and weights) and the prices."""
     prices = conn.execute("SELECT value FROM meta WHERE key = ?", (PRICES_KEY,)).fetchone()
     shape = [t.__struct_fields__ for t in (Session, Tokens, Context, Health)]
-    made = [__version__, SCHEMA_VERSION, shape, msgspec.json.encode(config).decode(), prices[0] if prices else None]
+    made = [__version__, SCHEMA_VERSION, shape, msgspec.json.encode(config, enc_hook=str).decode(), prices[0] if prices else None]
     return hashlib.sha256(msgspec.json.encode(made)).hexdigest()[:16]
 
 

@@ -13,7 +13,6 @@ tags the first two Claude Code sessions started there.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Iterable
@@ -51,7 +50,7 @@ def add(conn: apsw.Connection, plans: list[Plan]) -> list[Plan]:
             conn.execute(
                 "INSERT INTO template_plans (template, position, provider, role, model, command, cwd, tags,"
                 " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (p.template, p.position, p.provider, p.role, p.model, p.command, p.cwd, json.dumps(p.tags),
+                (p.template, p.position, p.provider, p.role, p.model, p.command, p.cwd, msgspec.json.encode(p.tags).decode(),
                  p.created_at),
             )
             out.append(msgspec.structs.replace(p, id=conn.last_insert_rowid()))
@@ -108,7 +107,7 @@ _COLUMNS = "id, template, position, provider, role, model, command, cwd, tags, c
 
 def _plan(row: tuple) -> Plan:
     pid, template, position, provider, role, model, command, cwd, tags, created_at, session_id = row
-    return Plan(pid, template, position, provider, role, model, command, cwd, json.loads(tags), created_at,
+    return Plan(pid, template, position, provider, role, model, command, cwd, msgspec.json.decode(tags, type=list[str]), created_at,
                 session_id)
 
 

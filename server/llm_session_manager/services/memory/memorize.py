@@ -77,7 +77,7 @@ _NEIGHBOURS = 5  # stored memories compared, the best word matches
 
 
 def _words(text: str) -> frozenset[str]:
-    from .recall import STOPWORDS
+    from ...core.stopwords import STOPWORDS
 
     return frozenset(w for w in re.findall(r"\w+", text.casefold()) if w not in STOPWORDS)
 

@@ -26,6 +26,7 @@ import apsw
 
 from ...core import args
 from ...core.errors import BadInput
+from ...core.stopwords import STOPWORDS
 from . import resident, resident_words, store, vectors
 from .records import Memory
 from .remember import resolve_embedder
@@ -42,13 +43,6 @@ MAX_QUERY_TERMS = 12
 
 log = logging.getLogger("llm_session_manager.memory")
 
-# Words that match most memories and say nothing about any: dropping them from the
-# OR query keeps BM25 from scoring half the table (measured: 4x faster at 100k).
-STOPWORDS = frozenset(
-    "a about an and any are as at be been but by can could did do does doing for from had has have "
-    "how i if in into is it its me my no not of on or our so than that the their them then there "
-    "these they this to too was we were what when where which who why will with would you your".split()
-)
 _WORD = re.compile(r"\w+")
 
 
