@@ -1,0 +1,1 @@
+-- v18: placeholder (reserved for attrib; the coordinator drops this file at merge)
