@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ... import __version__
-from ...core.models import EXPORT_FORMATS, PROVIDERS, SESSION_SORTS, USAGE_GROUPS
+from ...core.models import EXPORT_FORMATS, PROVIDERS, SEARCH_ROLES, SEARCH_SORTS, SESSION_SORTS, USAGE_GROUPS
 
 
 def _seconds(value: str) -> float:
@@ -121,6 +121,8 @@ def _local(kit: _Kit) -> None:
 def _show(kit: _Kit) -> None:
     p = kit.add("show", "_sessions:cmd_show", "one session in detail", scans=True)
     p.add_argument("id", help="session id or unique prefix")
+    p.add_argument("--message", type=_positive, metavar="N",
+                   help="only its message N (as search numbers them) with two each side (docs/search.md)")
 
 
 def _export(kit: _Kit) -> None:
@@ -371,6 +373,20 @@ def _limits(kit: _Kit) -> None:
             "5-hour and weekly plan limits per assistant: official readings, else estimates", scans=True)
 
 
+def _search(kit: _Kit) -> None:
+    p = kit.add("search", "_search:cmd_search",
+                "find where something was said in past conversations (docs/search.md)", scans=True)
+    p.add_argument("query", help='words (all must match), "a phrase" in quotes, or a prefix*')
+    p.add_argument("--in", dest="session", metavar="ID", help="only this session (id or unique prefix)")
+    p.add_argument("--provider", type=_provider)
+    p.add_argument("--project")
+    p.add_argument("--since", help="said since a date (2025-01-31), an ISO time or an age (7d, 12h)")
+    p.add_argument("--role", choices=SEARCH_ROLES, help="only prompts (user), answers (assistant), "
+                                                        "tool errors (tool) or summaries (system)")
+    p.add_argument("--sort", default="best", choices=SEARCH_SORTS, help="best match (default) or newest first")
+    p.add_argument("--limit", type=int, default=20, metavar="N", help="at most N matches: 1 to 200 (default 20)")
+
+
 class _Command(NamedTuple):
     name: str
     build: Callable[[_Kit], None]
@@ -390,6 +406,7 @@ _COMMANDS = (
     _Command("otel", _otel),
     _Command("hooks", _hooks), _Command("hook", _hook),
     _Command("statusline", _statusline), _Command("limits", _limits),
+    _Command("search", _search),
 )
 
 

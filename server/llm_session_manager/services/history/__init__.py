@@ -16,10 +16,9 @@ searched like any other, since the index is over the store, not the files.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Any
 
 import apsw
-from msgspec import Meta
 
 from ...core import args, redact
 from ...core.errors import BadArgument, NotFound
@@ -35,10 +34,8 @@ from .. import sessions
 from . import _candidates, _query, _rerank, _snippet
 from ._candidates import Filters
 
-__all__ = ["SEARCH_LIMIT", "Filters", "SearchLimit", "message_context", "search"]
+__all__ = ["Filters", "message_context", "search"]
 
-SEARCH_LIMIT = 200
-SearchLimit = Annotated[int, Meta(ge=1, le=SEARCH_LIMIT)]
 CONTEXT = 2  # messages shown each side by ``message_context``
 
 
@@ -55,7 +52,7 @@ def search(
     limit: int = 20,
 ) -> SearchResult:
     """The ``limit`` best (or newest) messages matching ``query``, in one session (id or unique prefix) or all."""
-    args.check(limit, SearchLimit, "limit")
+    args.check(limit, args.SearchLimit, "limit")
     if sort not in SEARCH_SORTS:
         raise BadArgument("sort", f"must be one of {', '.join(SEARCH_SORTS)}, got {sort!r}")
     if role is not None and role not in SEARCH_ROLES:
@@ -97,8 +94,8 @@ def _column(conn: apsw.Connection, column: str, rowids: list[int]) -> dict[int, 
     out: dict[int, Any] = {}
     for at in range(0, len(rowids), 500):
         part = rowids[at:at + 500]
-        out.update(conn.execute(f"SELECT rowid, {column} FROM messages WHERE rowid IN ({','.join('?' * len(part))})",
-                                part).fetchall())
+        out.update(conn.execute(  # type: ignore[arg-type]  # (rowid, value) pairs
+            f"SELECT rowid, {column} FROM messages WHERE rowid IN ({','.join('?' * len(part))})", part).fetchall())
     return out
 
 
@@ -119,22 +116,24 @@ def _rows(conn: apsw.Connection, ordered: list[tuple[int, float | None]], limit:
 
 def _place(conn: apsw.Connection, session_id: str, ts: float, rowid: int) -> int:
     """The message's place in its session (from 1), in the order ``show --message`` counts: time, then storage."""
-    return conn.execute(
+    place: int = conn.execute(
         "SELECT count(*) FROM messages WHERE session_id = ?1 AND (ts < ?2 OR (ts = ?2 AND rowid <= ?3))",
-        (session_id, ts, rowid)).fetchone()[0]
+        (session_id, ts, rowid)).get
+    return place
 
 
 def message_context(conn: apsw.Connection, session_id: str, message: int, *, around: int = CONTEXT) -> MessageContext:
     """Message ``message`` (from 1) of a session (id or unique prefix), with ``around`` messages each side, redacted."""
     sid = sessions.resolve_id(conn, session_id)
-    provider, project = conn.execute("SELECT provider, project FROM sessions WHERE id = ?", (sid,)).fetchone()
-    total = conn.execute("SELECT count(*) FROM messages WHERE session_id = ?", (sid,)).fetchone()[0]
+    provider, project = conn.execute(  # type: ignore[misc]  # resolve_id found it
+        "SELECT provider, project FROM sessions WHERE id = ?", (sid,)).fetchone()
+    total: int = conn.execute("SELECT count(*) FROM messages WHERE session_id = ?", (sid,)).get
     if not total:
         raise NotFound(f"session {sid} has no stored messages")
     if not 1 <= message <= total:
         raise BadArgument("message", f"must be a whole number from 1 to {total}, got {message}")
     first = max(1, message - around)
-    rows = conn.execute(
+    rows: list[tuple[float, str, str, str]] = conn.execute(  # type: ignore[assignment]
         "SELECT ts, role, kind, text FROM messages WHERE session_id = ? ORDER BY ts, rowid LIMIT ? OFFSET ?",
         (sid, min(total, message + around) - first + 1, first - 1)).fetchall()
     texts = redact.redact_many([text for *_, text in rows])

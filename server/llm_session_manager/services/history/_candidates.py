@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import apsw
 import msgspec
@@ -49,7 +49,8 @@ class Filters(msgspec.Struct, frozen=True, kw_only=True):
 
     def session_clauses(self) -> tuple[list[str], list[Any]]:
         """Conditions on ``sessions s``: what decides which sessions' messages may match."""
-        clauses, params = [], []
+        clauses: list[str] = []
+        params: list[Any] = []
         for column, value in (("id", self.session_id), ("provider", self.provider), ("project", self.project)):
             if value is not None:
                 clauses.append(f"s.{column} = ?")
@@ -103,7 +104,7 @@ def _walk(conn: apsw.Connection, expression: str, weights: Sequence[float], filt
         joins += " JOIN sessions s ON s.id = m.session_id"
     where = " AND ".join(["messages_fts MATCH ?", *m_clauses, *s_clauses])
     marks = ", ".join("?" * len(weights))
-    rows = conn.execute(
+    rows: list[tuple[int, float]] = conn.execute(  # type: ignore[assignment]
         f"SELECT f.rowid, lsm_bm25(messages_fts, {marks}) FROM messages_fts f{joins} "
         f"WHERE {where} ORDER BY f.rowid DESC LIMIT {CANDIDATES + 1}",
         [*weights, expression, *m_params, *s_params],
@@ -135,7 +136,7 @@ def _in_scope(conn: apsw.Connection, expression: str, weights: Sequence[float], 
     # ``+rowid``: an expression, not the column, so FTS5 is not asked to seek each rowid
     # (a seek per message costs a millisecond for a common word); SQLite checks the
     # list, made once per query, on each match the walk of the span meets.
-    rows = conn.execute(
+    rows: list[tuple[int, float]] = conn.execute(  # type: ignore[assignment]
         f"SELECT rowid, lsm_bm25(messages_fts, {marks}) FROM messages_fts "
         "WHERE messages_fts MATCH ? AND rowid BETWEEN ? AND ? AND +rowid IN (SELECT value FROM json_each(?)) "
         f"ORDER BY rowid DESC LIMIT {CANDIDATES + 1}",
@@ -146,10 +147,10 @@ def _in_scope(conn: apsw.Connection, expression: str, weights: Sequence[float], 
 
 def _idf(conn: apsw.Connection, query: ParsedQuery) -> list[float]:
     """Each phrase's BM25 idf, as FTS5's bm25() has it, from a document frequency counted or estimated."""
-    top = conn.execute("SELECT max(rowid) FROM messages").fetchone()[0] or 0
+    top: int = conn.execute("SELECT max(rowid) FROM messages").get or 0
     weights = []
     for phrase in query.phrases:
-        count, reached = conn.execute(
+        count, reached = conn.execute(  # type: ignore[misc]  # one row: an aggregate
             f"SELECT count(*), max(rowid) FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? "
             f"ORDER BY rowid LIMIT {DF_COUNT})", (phrase.fts(),)).fetchone()
         df = count if count < DF_COUNT or not reached else min(top, count * top / reached)
@@ -157,7 +158,7 @@ def _idf(conn: apsw.Connection, query: ParsedQuery) -> list[float]:
     return weights
 
 
-def _bm25(api: apsw.FTS5ExtensionApi, *weights: float) -> float:
+def _bm25(api: apsw.FTS5ExtensionApi, *weights: apsw.SQLiteValue) -> float:
     """BM25 of this row: the sum over phrases of idf x saturated term frequency, length-normalised."""
     average = api.aux_data
     if average is None:
@@ -166,7 +167,7 @@ def _bm25(api: apsw.FTS5ExtensionApi, *weights: float) -> float:
     score = 0.0
     for i, weight in enumerate(weights):
         tf = len(api.phrase_column_offsets(i, 0))
-        score += weight * tf * (K1 + 1) / (tf + norm)
+        score += cast(float, weight) * tf * (K1 + 1) / (tf + norm)
     return score
 
 

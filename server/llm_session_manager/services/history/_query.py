@@ -16,6 +16,7 @@ out of the bare words when other words remain; a phrase keeps all of its words.
 from __future__ import annotations
 
 import re
+from typing import cast
 
 import apsw
 import msgspec
@@ -81,7 +82,12 @@ def parse(conn: apsw.Connection, query: str) -> ParsedQuery:
 
 
 def _tokens(tokenize: apsw.FTS5Tokenizer, text: str) -> list[str]:
-    return [token for _, _, token in tokenize(text.encode(), apsw.FTS5_TOKENIZE_QUERY, None)]
+    return [token for _, _, token in tokens_of(tokenize, text.encode(), apsw.FTS5_TOKENIZE_QUERY)]
+
+
+def tokens_of(tokenize: apsw.FTS5Tokenizer, data: bytes, reason: int) -> list[tuple[int, int, str]]:
+    """(start byte, end byte, token) of each token of UTF-8 ``data`` (no colocated tokens asked, so exactly three)."""
+    return cast("list[tuple[int, int, str]]", tokenize(data, reason, None))
 
 
 def tokenizer(conn: apsw.Connection) -> apsw.FTS5Tokenizer:

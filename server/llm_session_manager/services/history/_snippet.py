@@ -16,7 +16,7 @@ import apsw
 import msgspec
 
 from ...core import redact
-from ._query import ParsedQuery, Phrase
+from ._query import ParsedQuery, Phrase, tokens_of
 
 SNIPPET_CHARS = 160  # around the matches, each side
 
@@ -39,7 +39,7 @@ def snippet(tokenize: apsw.FTS5Tokenizer, text: str, query: ParsedQuery) -> Snip
 def matched_spans(tokenize: apsw.FTS5Tokenizer, text: str, query: ParsedQuery) -> list[tuple[int, int]] | None:
     """Character spans of every phrase's matches in ``text``, in order; ``None`` if a phrase has none."""
     data = text.encode()
-    tokens = tokenize(data, apsw.FTS5_TOKENIZE_DOCUMENT, None)
+    tokens = tokens_of(tokenize, data, apsw.FTS5_TOKENIZE_DOCUMENT)
     words = [t for _, _, t in tokens]
     spans: set[tuple[int, int]] = set()
     for phrase in query.phrases:
