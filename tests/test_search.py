@@ -24,6 +24,8 @@ from conftest import FIXTURES
 from llm_session_manager.services import history
 from llm_session_manager.store import SCHEMA_VERSION, connect
 
+pytestmark = pytest.mark.slow  # the CLI in subprocesses
+
 CLAUDE_A = "6f1c2a3b-4d5e-4f60-8a1b-2c3d4e5f6a7b"  # shop: the coupon applied twice
 GEMINI_NOTES = "6a6a6a6a"  # notes-app: a search command
 
