@@ -378,8 +378,8 @@ def _search(kit: _Kit) -> None:
                 "find where something was said in past conversations (docs/search.md)", scans=True)
     p.add_argument("query", help='words (all must match), "a phrase" in quotes, or a prefix*')
     p.add_argument("--in", dest="session", metavar="ID", help="only this session (id or unique prefix)")
-    p.add_argument("--provider", type=_provider)
-    p.add_argument("--project")
+    p.add_argument("--provider", type=_provider, help="only this assistant's sessions")
+    p.add_argument("--project", help="only this project's sessions")
     p.add_argument("--since", help="said since a date (2025-01-31), an ISO time or an age (7d, 12h)")
     p.add_argument("--role", choices=SEARCH_ROLES, help="only prompts (user), answers (assistant), "
                                                         "tool errors (tool) or summaries (system)")
