@@ -23,8 +23,7 @@ import pytest
 from conftest import FIXTURES
 from llm_session_manager.services import history
 from llm_session_manager.store import SCHEMA_VERSION, connect
-
-pytestmark = pytest.mark.slow  # the CLI in subprocesses
+from llm_session_manager.store.bulk import bulk_load
 
 CLAUDE_A = "6f1c2a3b-4d5e-4f60-8a1b-2c3d4e5f6a7b"  # shop: the coupon applied twice
 GEMINI_NOTES = "6a6a6a6a"  # notes-app: a search command
@@ -66,6 +65,7 @@ def _highlighted(match: dict) -> list[str]:
     return [match["snippet"][a:b].lower() for a, b in match["highlights"]]
 
 
+@pytest.mark.slow  # the CLI in subprocesses, for the shared store
 def test_a_word_finds_its_other_forms_in_every_assistant_s_messages(searched):
     coupon = searched.found("applying coupons")  # stemmed: "applied", "coupon" match
     assert coupon and coupon[0]["session_id"] == CLAUDE_A and coupon[0]["provider"] == "claude-code"
@@ -79,6 +79,7 @@ def test_a_word_finds_its_other_forms_in_every_assistant_s_messages(searched):
         assert m["message"] >= 1 and m["ts"] and m["score"] is not None and 0 < m["score"] <= 1
 
 
+@pytest.mark.slow  # the CLI in subprocesses, for the shared store
 def test_a_hit_leads_to_its_message_in_place(searched):
     hit = searched.found("regression test stacked")[0]
     shown = searched.run("show", hit["session_id"][:8], "--message", str(hit["message"]), "--json", "--no-scan")
@@ -94,6 +95,7 @@ def test_a_hit_leads_to_its_message_in_place(searched):
         f"error: --message must be a whole number from 1 to {place['total']}, got {place['total'] + 1}")
 
 
+@pytest.mark.slow  # the CLI in subprocesses, for the shared store
 def test_filters_narrow_the_matches(searched):
     everything = searched.found("summary")
     assert {m["provider"] for m in everything} == {"codex", "gemini"}
@@ -111,6 +113,7 @@ def test_filters_narrow_the_matches(searched):
     assert len(searched.found("coupon", "--limit", "1")) == 1
 
 
+@pytest.mark.slow  # the CLI in subprocesses, for the shared store
 def test_newest_first_or_best_first(searched):
     newest = searched.found("coupon", "--sort", "newest")
     assert [m["ts"] for m in newest] == sorted((m["ts"] for m in newest), reverse=True)
@@ -121,6 +124,7 @@ def test_newest_first_or_best_first(searched):
     assert sorted(m["message"] for m in best) == sorted(m["message"] for m in newest)
 
 
+@pytest.mark.slow  # the CLI in subprocesses, for the shared store
 def test_what_a_user_may_type_never_crashes_the_search(searched):
     for query in ('NEAR(coupon', '"unbalanced coupon', "coupon AND OR NOT", "coupon:", "(coupon)", "^coupon*", "col:x"):
         r = searched.search(query, "--json")
@@ -136,6 +140,7 @@ def test_what_a_user_may_type_never_crashes_the_search(searched):
     assert r.returncode == 1 and r.stderr.strip() == "error: --limit must be a whole number from 1 to 200, got 0"
 
 
+@pytest.mark.slow  # the CLI in subprocesses, for the shared store
 def test_a_terminal_shows_matched_words_bold_and_in_colour_unless_no_color(searched):
     coloured = searched.search("applyCoupon", extra={"FORCE_COLOR": "1"})
     assert coloured.returncode == 0
@@ -151,6 +156,7 @@ def test_a_terminal_shows_matched_words_bold_and_in_colour_unless_no_color(searc
 GITHUB = "ghp_" + "Zq8" * 12  # the shape of a GitHub token, 36 characters after the prefix
 
 
+@pytest.mark.slow  # the CLI in subprocesses, for the shared store
 def test_a_snippet_never_shows_a_secret_stored_before_ingest_redacted(searched, tmp_path: Path):
     db = tmp_path / "sessions.db"
     shutil.copy(searched.db, db)
@@ -172,6 +178,7 @@ def test_a_snippet_never_shows_a_secret_stored_before_ingest_redacted(searched, 
 # --- the index: migration 019, kept in step --------------------------------------
 
 
+@pytest.mark.slow  # the CLI in subprocesses, for the shared store
 def test_a_v17_store_gets_its_messages_indexed_on_upgrade(searched, tmp_path: Path):
     db = tmp_path / "sessions.db"
     shutil.copy(searched.db, db)
@@ -204,6 +211,24 @@ def test_the_index_follows_every_write_to_messages(tmp_path: Path):
         assert [m.message for m in history.search(conn, "pelican").matches] == [1]
         conn.execute("DELETE FROM messages WHERE key = 'k2'")
         assert history.search(conn, "flamingo").matches == []
+        conn.execute("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)")
+    finally:
+        conn.close()
+
+
+_TRIGGERS = "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'messages_fts_%'"
+
+
+def test_a_first_big_load_indexes_its_messages_once_at_its_end(tmp_path: Path):
+    conn = connect(tmp_path / "sessions.db")
+    try:
+        conn.execute("INSERT INTO sessions (id, provider) VALUES ('s1', 'codex')")
+        with bulk_load(conn, enabled=True):
+            assert conn.execute(_TRIGGERS).get == 0  # not row by row
+            conn.executemany("INSERT INTO messages (key, session_id, ts, role, kind, text) VALUES (?, 's1', ?, 'user',"
+                             " 'prompt', ?)", [(f"k{i}", float(i), f"heron number {i}") for i in range(50)])
+        assert conn.execute(_TRIGGERS).get == 3
+        assert len(history.search(conn, "heron", limit=100).matches) == 50
         conn.execute("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)")
     finally:
         conn.close()
