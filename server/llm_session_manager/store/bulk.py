@@ -41,7 +41,7 @@ def bulk_load(conn: apsw.Connection, enabled: bool, *, restore: bool = True) -> 
         yield
         return
     with write_transaction(conn):
-        found = conn.execute(_SECONDARY).fetchall()
+        found: list[tuple[str, str, str]] = conn.execute(_SECONDARY).fetchall()  # type: ignore[assignment]
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                      (_PENDING, msgspec.json.encode([sql for _, _, sql in found]).decode()))
         for kind, name, _ in found:
