@@ -18,9 +18,9 @@ from .connection import write_transaction
 
 _PENDING = "bulk_load_indexes"
 # Only plain indexes: UNIQUE constraints stay, they are what deduplicates. And the
-# triggers that keep the messages' full-text index in step (migration 019): a
-# message indexed row by row costs about 40 µs, the whole index rebuilt once after
-# the load about 8 µs a message.
+# triggers that keep the messages' full-text index in step (migration 019): the
+# index rebuilt once after the load costs a fraction of indexing it row by row
+# (bench/search.py measures both).
 _SECONDARY = """
 SELECT type, name, sql FROM sqlite_master
 WHERE (type = 'index' AND sql IS NOT NULL AND tbl_name IN ('usage', 'messages', 'file_refs'))

@@ -32,8 +32,8 @@ import msgspec
 
 from ._query import ParsedQuery
 
-CANDIDATES = 1000
-DF_COUNT = 20_000
+CANDIDATES = 500
+DF_COUNT = 5_000
 SCOPE_MAX = 50_000  # filtered messages read as rowids; more, and the filters ride along the FTS5 walk
 K1, B = 1.2, 0.75
 
