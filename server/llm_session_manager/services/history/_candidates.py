@@ -117,9 +117,18 @@ def _scope(conn: apsw.Connection, filters: Filters) -> list[int] | None:
     s_clauses, s_params = filters.session_clauses()
     if not s_clauses:
         return None
+    sessions_where = " AND ".join(s_clauses)
+    # Worth reading their rowids? Judged first from how many sessions pass (a scan of
+    # ``sessions``, a few thousand rows), so a wide filter does not read SCOPE_MAX rowids in vain.
+    passing, total = conn.execute(  # type: ignore[misc]  # one row: aggregates
+        f"SELECT count(*) FILTER (WHERE {sessions_where}), count(*) FROM sessions s", s_params).fetchone()
+    if not passing:
+        return []
+    top: int = conn.execute("SELECT max(rowid) FROM messages").get or 0
+    if top * passing / max(1, total) > SCOPE_MAX:
+        return None
     m_clauses, m_params = filters.message_clauses()
-    where = " AND ".join([f"m.session_id IN (SELECT s.id FROM sessions s WHERE {' AND '.join(s_clauses)})",
-                          *m_clauses])
+    where = " AND ".join([f"m.session_id IN (SELECT s.id FROM sessions s WHERE {sessions_where})", *m_clauses])
     rowids = [r for (r,) in conn.execute(
         f"SELECT m.rowid FROM messages m WHERE {where} LIMIT {SCOPE_MAX + 1}", [*s_params, *m_params])]
     if len(rowids) > SCOPE_MAX:

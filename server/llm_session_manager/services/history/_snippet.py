@@ -12,6 +12,8 @@ is not a hit (``None``), so a search cannot confirm a secret's value.
 
 from __future__ import annotations
 
+import re
+
 import apsw
 import msgspec
 
@@ -19,6 +21,7 @@ from ...core import redact
 from ._query import ParsedQuery, Phrase, tokens_of
 
 SNIPPET_CHARS = 160  # around the matches, each side
+_MARKER = re.compile(rb"\[REDACTED:[\w-]+\]")
 
 
 class Snippet(msgspec.Struct, frozen=True):
@@ -37,10 +40,14 @@ def snippet(tokenize: apsw.FTS5Tokenizer, text: str, query: ParsedQuery) -> Snip
 
 
 def matched_spans(tokenize: apsw.FTS5Tokenizer, text: str, query: ParsedQuery) -> list[tuple[int, int]] | None:
-    """Character spans of every phrase's matches in ``text``, in order; ``None`` if a phrase has none."""
+    """Character spans of every phrase's matches in ``text``, in order; ``None`` if a phrase has none.
+
+    The words of a redaction marker (``[REDACTED:github-token]``) match nothing: they
+    say what was there, they are not what was written."""
     data = text.encode()
     tokens = tokens_of(tokenize, data, apsw.FTS5_TOKENIZE_DOCUMENT)
-    words = [t for _, _, t in tokens]
+    hidden = [(m.start(), m.end()) for m in _MARKER.finditer(data)]
+    words = [t if not any(a <= start < b for a, b in hidden) else "" for start, _, t in tokens]
     spans: set[tuple[int, int]] = set()
     for phrase in query.phrases:
         found = [i for i in range(len(words) - len(phrase.tokens) + 1) if _at(words, i, phrase)]
@@ -48,9 +55,9 @@ def matched_spans(tokenize: apsw.FTS5Tokenizer, text: str, query: ParsedQuery) -
             return None
         for i in found:
             spans.update((tokens[j][0], tokens[j][1]) for j in range(i, i + len(phrase.tokens)))
-    # byte offsets to character offsets
-    to_char = _char_offsets(data)
-    return sorted((to_char[a], to_char[b]) for a, b in spans)
+    if len(data) == len(text):  # ASCII: a byte is a character
+        return sorted(spans)
+    return sorted((_chars(data, a), _chars(data, b)) for a, b in spans)
 
 
 def _at(words: list[str], i: int, phrase: Phrase) -> bool:
@@ -62,16 +69,9 @@ def _at(words: list[str], i: int, phrase: Phrase) -> bool:
     return True
 
 
-def _char_offsets(data: bytes) -> list[int]:
-    """Character index of each byte offset of UTF-8 ``data`` (one past the end included)."""
-    out = []
-    chars = 0
-    for byte in data:
-        if byte & 0xC0 != 0x80:  # not a continuation byte: a character starts here
-            chars += 1
-        out.append(chars - 1)
-    out.append(chars)
-    return out
+def _chars(data: bytes, offset: int) -> int:
+    """The character index of byte ``offset`` of UTF-8 ``data``."""
+    return len(data[:offset].decode(errors="ignore"))
 
 
 def _window(spans: list[tuple[int, int]], length: int) -> tuple[int, int]:
