@@ -5,8 +5,8 @@
 -- knowing of it, in its own transaction. Porter stemming over unicode61 words, so
 -- "failing" finds "fails"; diacritics folded. secure-delete, as for memories: a
 -- message rewritten by redaction leaves no token of its old text in the index.
--- The rebuild fills it from the messages already stored (about 60 s per million
--- messages on a laptop-class core; docs/search.md) and is harmless when run again.
+-- The rebuild fills it from the messages already stored (a million messages: 8 s
+-- on a quiet core, 26 s on a busy one; docs/search.md) and is harmless when run again.
 CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5(
     text, content='messages', content_rowid='rowid',
     tokenize='porter unicode61 remove_diacritics 2'
