@@ -37,7 +37,7 @@ def _print_matches(ctx: Context, result) -> None:
         body = Text("  " + m.snippet)
         for start, end in m.highlights:
             body.stylize(HIGHLIGHT, start + 2, end + 2)
-        console.print(body)
+        console.print(body, soft_wrap=True)
     if not result.matches:
         print("No messages match.", file=sys.stderr)
     else:
@@ -64,5 +64,5 @@ def _print_context(ctx: Context, found) -> None:
         mark = ">" if line.message == found.message else " "
         head = Text(f"{mark} #{line.message}  {(line.ts or '')[:19].replace('T', ' ')}  {line.role}/{line.kind}",
                     style="bold" if mark == ">" else "dim")
-        console.print(head)
-        console.print(Text(line.text), style=None if mark == ">" else "dim")
+        console.print(head, soft_wrap=True)
+        console.print(Text(line.text), style=None if mark == ">" else "dim", soft_wrap=True)
