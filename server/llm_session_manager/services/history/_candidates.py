@@ -155,10 +155,14 @@ def _in_scope(conn: apsw.Connection, expression: str, weights: Sequence[float], 
 
 
 def _idf(conn: apsw.Connection, query: ParsedQuery) -> list[float]:
-    """Each phrase's BM25 idf, as FTS5's bm25() has it, from a document frequency counted or estimated."""
+    """Each phrase's BM25 idf, as FTS5's bm25() has it, from a document frequency counted or estimated
+    (a prefix: 1.0, a middling weight)."""
     top: int = conn.execute("SELECT max(rowid) FROM messages").get or 0
     weights = []
     for phrase in query.phrases:
+        if phrase.prefix:  # counting would merge the doclist of every word with the prefix once more
+            weights.append(1.0)
+            continue
         count, reached = conn.execute(  # type: ignore[misc]  # one row: an aggregate
             f"SELECT count(*), max(rowid) FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? "
             f"ORDER BY rowid LIMIT {DF_COUNT})", (phrase.fts(),)).fetchone()
