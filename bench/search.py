@@ -40,6 +40,8 @@ from pathlib import Path
 
 import search_corpus
 
+from llm_session_manager.core.models import MessageRow
+from llm_session_manager.ingest._store import _insert_messages as store_messages
 from llm_session_manager.services import history
 from llm_session_manager.store import DB_NAME, connect, write_transaction
 
@@ -181,7 +183,7 @@ def upkeep(messages: int = 50_000) -> dict[str, float]:
 
     rng = random.Random(2)
     pools = search_corpus.Pools(rng)
-    rows = [(f"u:{i}", "s", float(i), "assistant", "text", search_corpus.message(rng, pools, "text"))
+    rows = [MessageRow(f"u:{i}", "s", float(i), "assistant", "text", search_corpus.message(rng, pools, "text"))
             for i in range(messages)]
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -192,8 +194,7 @@ def upkeep(messages: int = 50_000) -> dict[str, float]:
             started, started_cpu = time.perf_counter(), time.process_time()
             for at in range(0, messages, 5000):
                 with write_transaction(conn):
-                    conn.executemany("INSERT INTO messages (key, session_id, ts, role, kind, text) "
-                                     "VALUES (?, ?, ?, ?, ?, ?)", rows[at:at + 5000])
+                    store_messages(conn, rows[at:at + 5000])  # as a scan stores them
             out[name] = time.perf_counter() - started
             out[f"{name}_cpu"] = time.process_time() - started_cpu
             conn.close()

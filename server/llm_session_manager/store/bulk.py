@@ -19,7 +19,7 @@ from .connection import write_transaction
 _PENDING = "bulk_load_indexes"
 # Only plain indexes: UNIQUE constraints stay, they are what deduplicates. And the
 # triggers that keep the messages' full-text index in step (migration 019): the
-# index rebuilt once after the load costs a fraction of indexing it row by row
+# index rebuilt once after the load costs less than keeping it in step batch by batch
 # (bench/search.py measures both).
 _SECONDARY = """
 SELECT type, name, sql FROM sqlite_master
