@@ -58,7 +58,18 @@ def searched(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
         return json.loads(r.stdout)["matches"]
 
     return SimpleNamespace(env=env, db=root / "data" / "sessions.db", search=search, found=found,
-                           run=lambda *a: _run(env, *a))
+                           run=lambda *a: _run(env, *a), scan=json.loads(scan.stdout))
+
+
+@pytest.mark.slow  # the CLI in subprocesses, for the shared store
+def test_a_scan_counts_each_message_once_not_the_index_s_writes(searched):
+    conn = apsw.Connection(str(searched.db))
+    try:
+        stored = sum(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("usage", "messages", "file_refs"))
+        assert conn.execute("SELECT count(*) FROM messages").fetchone()[0] > 40
+    finally:
+        conn.close()
+    assert searched.scan["records"] == stored
 
 
 def _highlighted(match: dict) -> list[str]:
