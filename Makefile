@@ -76,6 +76,7 @@ bench: install
 	$(BIN)/python bench/watcher.py
 	$(BIN)/python bench/hooks.py
 	$(BIN)/python bench/statusline.py
+	$(BIN)/python bench/search.py
 
 # docs/cli.md's tables of commands and options, made from the parser (tests check them).
 docs: install

@@ -27,7 +27,7 @@ def _views(cli) -> dict:
         assert r.code == 0, r.err
     conn = connect(Path(os.environ["LLM_SESSION_DATA_DIR"]) / "sessions.db")
     try:
-        found = history.search(conn, "discount is applied twice")
+        found = history.search(conn, '"discount is applied twice"')
     finally:
         conn.close()
     return {

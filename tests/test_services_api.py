@@ -58,15 +58,15 @@ def test_a_script_gets_the_answers_the_cli_prints(cli, store):
 
 def test_history_search_finds_the_newest_matches_first_and_says_when_it_stopped(store):
     conn = lsm.connect()
-    found = lsm.search_history(conn, "COUPON")
+    found = lsm.search_history(conn, "COUPON", sort="newest")
     assert found.matches and not found.truncated
     times = [m.ts for m in found.matches]
     assert times == sorted(times, reverse=True)
     assert all("coupon" in m.snippet.lower() for m in found.matches)
-    first = lsm.search_history(conn, "coupon", limit=1)
+    first = lsm.search_history(conn, "coupon", limit=1, sort="newest")
     assert first.matches == found.matches[:1] and first.truncated == (len(found.matches) > 1)
     assert {m.session_id for m in lsm.search_history(conn, "coupon", session_id=CLAUDE_B[:8]).matches} == {CLAUDE_B}
-    with pytest.raises(BadInput, match="at least 1"):
+    with pytest.raises(BadInput, match="from 1 to 200"):
         lsm.search_history(conn, "coupon", limit=0)
 
 

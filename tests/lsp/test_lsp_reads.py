@@ -127,3 +127,17 @@ async def test_an_unknown_command_is_invalid_params(shared_lsp):
     with pytest.raises(JsonRpcException) as e:
         await shared_lsp.command("llmSession.teleport")
     assert e.value.code == -32602
+
+
+async def test_search_is_what_search_json_prints(shared_lsp, cli):
+    found = await shared_lsp.request("llmSession/search", {"query": "coupon applied"})
+    assert found["matches"] and found == cli("search", "coupon applied", "--json", "--no-scan").json()
+    scoped = await shared_lsp.request("llmSession/search", {"query": "coupon", "session_id": CLAUDE_B[:8],
+                                                            "sort": "newest", "role": "user"})
+    assert scoped["matches"] and {(m["session_id"], m["role"]) for m in scoped["matches"]} == {(CLAUDE_B, "user")}
+    with pytest.raises(JsonRpcException) as e:
+        await shared_lsp.request("llmSession/search", {"query": "   "})
+    assert e.value.code == -32602 and e.value.message == "query is required"
+    with pytest.raises(JsonRpcException) as e:
+        await shared_lsp.request("llmSession/search", {"query": "coupon", "sort": "oldest"})
+    assert e.value.code == -32602 and e.value.message == "sort must be one of best, newest, got 'oldest'"

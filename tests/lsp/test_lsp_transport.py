@@ -250,6 +250,6 @@ def test_docs_describe_every_custom_method_and_command():
     fm = create_server().protocol.fm
     names = [*fm.commands, *(m for m in fm.features if m.startswith("llmSession/")),
              "llmSession/didChangeSessions"]
-    assert len(names) == 9  # 5 commands, 3 requests, 1 notification
+    assert len(names) == 10  # 5 commands, 4 requests, 1 notification
     for name in names:
         assert f"`{name}`" in docs, name

@@ -92,7 +92,8 @@ async def test_every_contract_tool_is_listed_with_input_and_output_schemas(mcp):
     assert tools["remember"].annotations.read_only_hint is False
     assert tools["list_sessions"].annotations.read_only_hint is True
     assert "LIKE" not in tools["search_history"].description  # says it plainly instead:
-    assert "substring" in tools["search_history"].description
+    assert "full-text index" in tools["search_history"].description
+    assert tools["search_history"].input_schema["properties"]["sort"]["enum"] == ["best", "newest"]
 
 
 async def test_list_sessions_shows_what_the_cli_shows(mcp):
@@ -182,18 +183,27 @@ async def test_export_conversation_is_the_clis_export(mcp):
     assert error_text(await mcp.call_tool("export_conversation", {"session_id": CLAUDE_A, "format": "pdf"})).startswith(
         "invalid arguments for export_conversation: format must be one of markdown, html, json, jsonl")
 
-async def test_search_history_finds_a_phrase_newest_first(mcp):
+async def test_search_history_finds_a_word_best_or_newest_first(mcp):
     found = structured(await mcp.call_tool("search_history", {"query": "COUPON"}))
-    assert found["matches"]
+    assert found["matches"] and found["sort"] == "best" and found["complete"]
     assert all("coupon" in m["snippet"].lower() for m in found["matches"])
-    times = [m["ts"] for m in found["matches"]]
-    assert times == sorted(times, reverse=True)
+    assert all(m["snippet"][a:b].lower().startswith("coupon") for m in found["matches"] for a, b in m["highlights"])
+    scores = [m["score"] for m in found["matches"]]
+    assert scores == sorted(scores, reverse=True)
+    newest = structured(await mcp.call_tool("search_history", {"query": "COUPON", "sort": "newest"}))
+    times = [m["ts"] for m in newest["matches"]]
+    assert times == sorted(times, reverse=True) and len(times) == len(scores)
+    assert found["matches"] == structured(await mcp.call_tool("search_history", {"query": "COUPON"}))["matches"]
+    assert cli_json("search", "COUPON", "--no-scan") == found
     only_a = structured(await mcp.call_tool("search_history", {"query": "coupon", "session_id": CLAUDE_A[:8]}))
     assert only_a["matches"] and {m["session_id"] for m in only_a["matches"]} == {CLAUDE_A}
     capped = structured(await mcp.call_tool("search_history", {"query": "coupon", "limit": 1}))
     assert len(capped["matches"]) == 1 and capped["truncated"]
     assert structured(await mcp.call_tool("search_history", {"query": "zebra-unicorn"})) == {
-        "matches": [], "truncated": False}
+        "matches": [], "truncated": False, "sort": "best", "complete": True}
+    users = structured(await mcp.call_tool("search_history", {"query": "coupon", "role": "user", "provider": "claude-code"}))
+    assert users["matches"] and {(m["role"], m["provider"]) for m in users["matches"]} == {("user", "claude-code")}
+    assert structured(await mcp.call_tool("search_history", {"query": "coupon", "since": "2099-01-01"}))["matches"] == []
 
 
 async def test_optimize_context_ranks_the_session_files_by_token_cost(mcp, logs):

@@ -31,12 +31,32 @@ from msgspec import Meta
 
 from . import when
 from .errors import BadArgument, BadInput
-from .models import EXPORT_FORMATS, PROVIDERS, USAGE_GROUPS, ExportFormat, UsageGroup
+from .models import EXPORT_FORMATS, PROVIDERS, USAGE_GROUPS, ExportFormat, SearchRole, SearchSort, UsageGroup
 
 __all__ = [
-    "EXPORT_FORMATS", "MAX_DAYS", "MAX_TOP", "RECALL_LIMIT", "USAGE_GROUPS", "Days", "ExportFormat", "LocalDate",
-    "NonEmpty", "Project", "Provider", "Query", "RecallLimit", "RecallQuery", "SessionFilters", "Top", "UsageGroup",
-    "check", "convert", "kind",
+    "EXPORT_FORMATS",
+    "MAX_DAYS",
+    "MAX_TOP",
+    "RECALL_LIMIT",
+    "SEARCH_LIMIT",
+    "USAGE_GROUPS",
+    "Days",
+    "ExportFormat",
+    "LocalDate",
+    "NonEmpty",
+    "Project",
+    "Provider",
+    "Query",
+    "RecallLimit",
+    "RecallQuery",
+    "SearchLimit",
+    "SearchQuery",
+    "SessionFilters",
+    "Top",
+    "UsageGroup",
+    "check",
+    "convert",
+    "kind",
 ]
 
 S = TypeVar("S", bound=msgspec.Struct)
@@ -85,6 +105,31 @@ class RecallQuery(Query, frozen=True):
     query: Annotated[str, Meta(min_length=1, description="What you want to know; matched by meaning and words.")]
     limit: Annotated[RecallLimit, Meta(description="At most this many, best first.")] = 5
     project: Project = None
+
+
+SEARCH_LIMIT = 200  # hits of one search: past that, narrow the search rather than read on
+SearchLimit = Annotated[int, Meta(ge=1, le=SEARCH_LIMIT)]
+
+
+class SearchQuery(Query, frozen=True):
+    """What to search in past conversations: the MCP ``search_history`` tool and ``llmSession/search``,
+    with the names and meanings of ``llm-session search``'s options (docs/search.md)."""
+
+    query: Annotated[str, Meta(min_length=1, max_length=500, description=(
+        'Words to find (all must match, any order, "failing" also finds "fails"); "a phrase" in '
+        "double quotes; a trailing * for a prefix (migrat*). Anything else is searched as text."))]
+    session_id: Annotated[NonEmpty | None, Meta(description="Search only this session (id or unique prefix).")] = None
+    provider: Annotated[Provider | None, Meta(description="Only this assistant's sessions.")] = None
+    project: Project = None
+    since: Annotated[str | None, Meta(description="Said since a date (2025-01-31), ISO time or age (12h, 7d).")] = None
+    role: Annotated[SearchRole | None, Meta(description=(
+        "Only prompts (user), answers (assistant), tool errors (tool) or summaries (system)."))] = None
+    sort: Annotated[SearchSort, Meta(description="best: best match first (words and meaning); newest: newest first.")] = "best"
+    limit: Annotated[SearchLimit, Meta(description="At most this many matches.")] = 20
+
+    def since_time(self) -> float | None:
+        """``since`` as unix seconds; a ``BadArgument`` naming ``since`` if it is no date, time or age."""
+        return None if self.since is None else when.parse_since(self.since)
 
 
 def convert(data: Mapping[str, Any], tp: type[S]) -> S:

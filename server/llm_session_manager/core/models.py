@@ -331,8 +331,14 @@ class MemoryExcerpt(Memory):
     text_cut: bool = False  # the text is its beginning; the memory by id has it all
 
 
+SearchSort = Literal["best", "newest"]
+SEARCH_SORTS: tuple[str, ...] = get_args(SearchSort)
+SearchRole = Literal["user", "assistant", "tool", "system"]  # tool: a tool's error output (kind tool_error)
+SEARCH_ROLES: tuple[str, ...] = get_args(SearchRole)
+
+
 class SearchMatch(msgspec.Struct):
-    """A message of a past session holding the text searched for (services/history.py)."""
+    """A message of a past session holding the text searched for (services/history)."""
 
     session_id: str
     provider: str
@@ -341,11 +347,38 @@ class SearchMatch(msgspec.Struct):
     role: str  # user | assistant | system
     kind: str  # prompt | text | summary | compact | api_error | tool_error
     snippet: str  # around the match, redacted
+    message: int = 0  # its place in the session, from 1 (``show ID --message N``)
+    project: str | None = None
+    score: float | None = None  # relevance in (0, 1] with sort "best"; None with "newest"
+    highlights: list[tuple[int, int]] = []  # [start, end) character offsets of the matched words in ``snippet``
 
 
 class SearchResult(msgspec.Struct):
-    matches: list[SearchMatch]  # newest first
+    matches: list[SearchMatch]  # in ``sort`` order: best first, or newest first
     truncated: bool  # more matched than ``limit``
+    sort: str = "best"
+    complete: bool = True  # every match was ranked; false: the most recently stored ones (docs/search.md)
+
+
+class MessageLine(msgspec.Struct):
+    """One message of a session as ``show ID --message N`` prints it (text redacted)."""
+
+    message: int  # its place in the session, from 1
+    ts: str | None
+    role: str
+    kind: str
+    text: str
+
+
+class MessageContext(msgspec.Struct):
+    """A message of a session with the ones around it (``show ID --message N``)."""
+
+    session_id: str
+    provider: str
+    project: str | None
+    message: int  # the one asked for
+    total: int  # messages in the session
+    messages: list[MessageLine]
 
 
 # --- analytics (services/analytics, services/blocks) -------------------------

@@ -17,6 +17,7 @@ import apsw
 from ..store import limit_readings, otlp_usage, quarters, session_sums, write_transaction
 
 if TYPE_CHECKING:
+    from ..core.models import MessageRow
     from ._files import Work
     from ._rows import Rows
 
@@ -124,9 +125,8 @@ def write(conn: apsw.Connection, rows: Rows, chunk: Sequence[Work] = (), part: P
             conn.executemany(_INSERT_USAGE, rows.usage)
         else:
             new_keys.insert(conn, rows.usage)
-        conn.executemany(_INSERT_MESSAGE, rows.messages)
         conn.executemany(_INSERT_FILE_REF, rows.file_refs)
-        records = conn.total_changes() - before
+        records = conn.total_changes() - before + _insert_messages(conn, rows.messages)
         conn.executemany(_UPDATE_CONTEXT, rows.contexts)
         limit_readings.record(conn, map(limit_readings.Reading._make, rows.limits))
         conn.executemany(_UPSERT_FILE, rows.files)
@@ -151,9 +151,8 @@ def _write_conversation(conn: apsw.Connection, rows: Rows, chunk: Sequence[Work]
     with write_transaction(conn):
         session_sums.messages_writing(conn, rows.messages)
         before = conn.total_changes()
-        conn.executemany(_INSERT_MESSAGE, rows.messages)
         conn.executemany(_INSERT_FILE_REF, rows.file_refs)
-        records = conn.total_changes() - before
+        records = conn.total_changes() - before + _insert_messages(conn, rows.messages)
         conn.executemany(_CONVERSATION_UP_TO, [
             (w.path, w.offset, w.stat.st_ino, *ends[w.path]) for w in chunk if w.path in ends
         ])
@@ -213,7 +212,31 @@ WHERE (usage.sidechain AND NOT excluded.sidechain)
 # A response no earlier row of this load had, into a table that was empty (``NewKeys``).
 _INSERT_NEW_USAGE = _INSERT_USAGE[: _INSERT_USAGE.index("ON CONFLICT")]
 
-_INSERT_MESSAGE = "INSERT OR IGNORE INTO messages (key, session_id, ts, role, kind, text) VALUES (?, ?, ?, ?, ?, ?)"
+_STAGE_MESSAGES = """CREATE TEMP TABLE IF NOT EXISTS new_messages (key, session_id, ts, role, kind, text)"""
+_STAGE_MESSAGE = "INSERT INTO temp.new_messages VALUES (?, ?, ?, ?, ?, ?)"
+_INSERT_MESSAGES = """INSERT OR IGNORE INTO messages (key, session_id, ts, role, kind, text)
+                      SELECT key, session_id, ts, role, kind, text FROM temp.new_messages ORDER BY rowid"""
+
+
+def _insert_messages(conn: apsw.Connection, messages: Sequence[MessageRow]) -> int:
+    """Store ``messages`` (those not stored yet), in one statement; how many were new.
+
+    One statement, not one per message: the full-text index's trigger (migration
+    019) then writes its pending words once, where a statement per message made
+    FTS5 flush them at every statement (about 30 µs a message instead of 9). And
+    its count is of the messages alone: ``total_changes`` would count the index's
+    own writes too.
+    """
+    if not messages:
+        return 0
+    conn.execute(_STAGE_MESSAGES)
+    conn.executemany(_STAGE_MESSAGE, messages)
+    conn.execute(_INSERT_MESSAGES)
+    added = conn.changes()
+    conn.execute("DELETE FROM temp.new_messages")
+    return added
+
+
 
 _INSERT_FILE_REF = "INSERT OR IGNORE INTO file_refs (key, session_id, ts, path, action) VALUES (?, ?, ?, ?, ?)"
 

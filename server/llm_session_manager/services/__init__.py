@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         AnalyticsReport,
         FileCost,
         Memory,
+        MessageContext,
         Recommendation,
         ScanResult,
         SearchMatch,
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     from .export import SessionReport
     from .export import build_report as session_report
     from .export import render as export_session
+    from .history import message_context
     from .history import search as search_history
     from .memory import ImportResult, forget, list_memories
     from .memory import import_jsonl as import_memories
@@ -106,6 +108,8 @@ _API: dict[str, tuple[str, str]] = {
     "search_history": (".history", "search"),
     "SearchResult": ("..core.models", "SearchResult"),
     "SearchMatch": ("..core.models", "SearchMatch"),
+    "message_context": (".history", "message_context"),
+    "MessageContext": ("..core.models", "MessageContext"),
     # memory
     "recall": (".memory", "recall"),
     "remember": (".memory", "remember"),
@@ -133,6 +137,7 @@ __all__ = [
     "Filters",
     "ImportResult",
     "Memory",
+    "MessageContext",
     "Recommendation",
     "ScanResult",
     "SearchMatch",
@@ -153,6 +158,7 @@ __all__ = [
     "load_config",
     "measure_context",
     "memorize",
+    "message_context",
     "rank_files",
     "recall",
     "recommendations",

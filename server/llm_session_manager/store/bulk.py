@@ -1,4 +1,4 @@
-"""Secondary indexes off during a first, big load; back on (and sorted) after.
+"""Secondary indexes (and the full-text index's triggers) off during a first, big load; back on after.
 
 Building an index once over sorted keys is much cheaper than updating it row by
 row in random order. The dropped definitions are kept in ``meta`` in the same
@@ -17,10 +17,14 @@ import msgspec
 from .connection import write_transaction
 
 _PENDING = "bulk_load_indexes"
-# Only plain indexes: UNIQUE constraints stay, they are what deduplicates.
+# Only plain indexes: UNIQUE constraints stay, they are what deduplicates. And the
+# triggers that keep the messages' full-text index in step (migration 019): the
+# index rebuilt once after the load costs less than keeping it in step batch by batch
+# (bench/search.py measures both).
 _SECONDARY = """
-SELECT sql FROM sqlite_master
-WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('usage', 'messages', 'file_refs')
+SELECT type, name, sql FROM sqlite_master
+WHERE (type = 'index' AND sql IS NOT NULL AND tbl_name IN ('usage', 'messages', 'file_refs'))
+   OR (type = 'trigger' AND name IN ('messages_fts_insert', 'messages_fts_delete', 'messages_fts_update'))
 """
 
 
@@ -37,12 +41,11 @@ def bulk_load(conn: apsw.Connection, enabled: bool, *, restore: bool = True) -> 
         yield
         return
     with write_transaction(conn):
-        definitions = [row[0] for row in conn.execute(_SECONDARY)]
+        found: list[tuple[str, str, str]] = conn.execute(_SECONDARY).fetchall()  # type: ignore[assignment]
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                     (_PENDING, msgspec.json.encode(definitions).decode()))
-        for sql in definitions:
-            name = sql.split()[2]  # CREATE INDEX <name> ON ...
-            conn.execute(f"DROP INDEX {name}")
+                     (_PENDING, msgspec.json.encode([sql for _, _, sql in found]).decode()))
+        for kind, name, _ in found:
+            conn.execute(f"DROP {kind.upper()} {name}")
     try:
         yield
     finally:
@@ -56,6 +59,11 @@ def restore_indexes(conn: apsw.Connection) -> None:
     if row is None:
         return
     with write_transaction(conn):
+        triggers = False
         for sql in msgspec.json.decode(row[0], type=list[str]):
-            conn.execute(sql.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))
+            triggers |= sql.startswith("CREATE TRIGGER")
+            conn.execute(sql.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1)
+                            .replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1))
+        if triggers:  # what was stored while they were off
+            conn.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
         conn.execute("DELETE FROM meta WHERE key = ?", (_PENDING,))

@@ -59,7 +59,8 @@ def _command(func: str) -> Callable[[Context], None]:
 
 # Arguments the services name otherwise than this command line does; any other
 # ``name`` is the option ``--name`` (``since`` -> ``--since``).
-_SPOKEN = {"memory_id": "a memory id", "session_id": "--session"}  # memory forget ID / --session
+_SPOKEN = {"memory_id": "a memory id", "session_id": "--session",  # memory forget ID / --session
+           "query": "the query"}  # search QUERY
 
 
 def _option(name: str) -> str:

@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ... import __version__
-from ...core.models import CONVERSATION_FORMATS, EXPORT_FORMATS, PROVIDERS, SESSION_SORTS, USAGE_GROUPS
+from ...core.models import (
+    CONVERSATION_FORMATS,
+    EXPORT_FORMATS,
+    PROVIDERS,
+    SEARCH_ROLES,
+    SEARCH_SORTS,
+    SESSION_SORTS,
+    USAGE_GROUPS,
+)
 
 
 def _seconds(value: str) -> float:
@@ -121,6 +129,8 @@ def _local(kit: _Kit) -> None:
 def _show(kit: _Kit) -> None:
     p = kit.add("show", "_sessions:cmd_show", "one session in detail", scans=True)
     p.add_argument("id", help="session id or unique prefix")
+    p.add_argument("--message", type=_positive, metavar="N",
+                   help="only its message N (as search numbers them) with two each side (docs/search.md)")
 
 
 def _export(kit: _Kit) -> None:
@@ -531,6 +541,18 @@ def _team(kit: _Kit) -> None:
 def _database_url(p: argparse.ArgumentParser) -> None:
     """The option of the ``team`` actions that work on the server's database."""
     p.add_argument("--database-url", metavar="URL", help="the team's PostgreSQL database (default: $DATABASE_URL)")
+def _search(kit: _Kit) -> None:
+    p = kit.add("search", "_search:cmd_search",
+                "find where something was said in past conversations (docs/search.md)", scans=True)
+    p.add_argument("query", help='words (all must match), "a phrase" in quotes, or a prefix*')
+    p.add_argument("--in", dest="session", metavar="ID", help="only this session (id or unique prefix)")
+    p.add_argument("--provider", type=_provider, help="only this assistant's sessions")
+    p.add_argument("--project", help="only this project's sessions")
+    p.add_argument("--since", help="said since a date (2025-01-31), an ISO time or an age (7d, 12h)")
+    p.add_argument("--role", choices=SEARCH_ROLES, help="only prompts (user), answers (assistant), "
+                                                        "tool errors (tool) or summaries (system)")
+    p.add_argument("--sort", default="best", choices=SEARCH_SORTS, help="best match (default) or newest first")
+    p.add_argument("--limit", type=int, default=20, metavar="N", help="at most N matches: 1 to 200 (default 20)")
 
 
 class _Command(NamedTuple):
@@ -558,6 +580,7 @@ _COMMANDS = (
     _Command("create-from-template", _create_from_template), _Command("save-template", _save_template),
     _Command("templates", _templates),
     _Command("team", _team),
+    _Command("search", _search),
 )
 
 

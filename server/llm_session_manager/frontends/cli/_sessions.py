@@ -72,6 +72,11 @@ def filters_given(args: Namespace, *names: str) -> str:
 def cmd_show(ctx: Context) -> None:
     from ...services import export, sessions, unpriced_models
 
+    if ctx.args.message is not None:
+        from ._search import show_message
+
+        show_message(ctx)
+        return
     conn = ctx.fresh_conn()
     session = sessions.get_session(conn, ctx.config, ctx.args.id)
     if not session.cost_complete:

@@ -12,6 +12,7 @@ module                 what the client gets
 ``tag``                command ``llmSession.tag``
 ``optimize``           command ``llmSession.optimizeContext``
 ``instructions``       hover, code lens and diagnostics on instruction files
+``search``             ``llmSession/search`` (docs/search.md)
 =====================  ==========================================================
 """
 
@@ -21,11 +22,12 @@ from .export import Export
 from .instructions import InstructionFiles
 from .optimize import OptimizeContext
 from .recall import Recall
+from .search import Search
 from .sessions import Sessions
 from .status import Status
 from .tag import Tag
 from .watch import StoreWatcher
 
-FEATURES = (Sessions, Status, Recall, StoreWatcher, Export, Tag, OptimizeContext, InstructionFiles)
+FEATURES = (Sessions, Status, Recall, StoreWatcher, Export, Tag, OptimizeContext, InstructionFiles, Search)
 
 __all__ = ["FEATURES"]

@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from msgspec import Meta
-
+from ....core.args import SearchQuery
 from ....core.models import SearchResult
-from ..tool import Args, NonEmpty, tool
+from ..tool import Args, tool
 
 
-class SearchArgs(Args, frozen=True):  # frozen like Args: said again so type checkers see it
-    query: Annotated[str, Meta(min_length=1, max_length=500, description="Text to find, matched case-insensitively as a substring.")]
-    session_id: Annotated[NonEmpty | None, Meta(description="Search only this session (id or unique prefix).")] = None
-    limit: Annotated[int, Meta(ge=1, le=200, description="At most this many matches, newest first.")] = 20
+class SearchArgs(SearchQuery, Args, frozen=True):  # frozen like Args: said again so type checkers see it
+    pass
 
 
 @tool(SearchArgs, SearchResult, title="Search past conversations", fresh=True)
 def search_history(conn, config, a: SearchArgs) -> SearchResult:
-    """Search the messages of past sessions (prompts, answers, summaries, errors) for a piece of text.
+    """Search the messages of past sessions (prompts, answers, summaries, tool errors) for words or a phrase.
 
-    A plain case-insensitive substring match (no full-text index or ranking yet):
-    give a distinctive word or phrase. Returns the newest matches first, each with a
-    snippet around the match; secrets in snippets are redacted.
+    A full-text index with stemming ranks the matches by words and meaning (sort
+    "best"), or newest first (sort "newest"). Each match names its session and
+    its place in it (`message`; `llm-session show ID --message N` shows it in
+    context) with a snippet around the matched words (`highlights` are their
+    offsets in it); secrets in snippets are redacted.
     """
     from ....services import history
 
-    return history.search(conn, a.query, session_id=a.session_id, limit=a.limit)
+    return history.search(conn, a.query, session_id=a.session_id, provider=a.provider, project=a.project,
+                          since=a.since_time(), role=a.role, sort=a.sort, limit=a.limit)
