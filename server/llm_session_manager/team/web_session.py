@@ -210,9 +210,11 @@ def _fail(conn: psycopg.Connection, keys: list[str]) -> None:
     with conn.transaction():
         for key in keys:
             conn.execute(
-                "INSERT INTO login_failures (key, failures) VALUES (%s, 1) ON CONFLICT (key) DO UPDATE SET "
-                "failures = CASE WHEN login_failures.last_at > now() - %s THEN login_failures.failures + 1 ELSE 1 END, "
-                "last_at = now()", (key, FAILURE_WINDOW))
+                # clock_timestamp, not now(): the wait counts from the failure, not from the request's
+                # start a slow hash earlier
+                "INSERT INTO login_failures (key, failures, last_at) VALUES (%s, 1, clock_timestamp()) "
+                "ON CONFLICT (key) DO UPDATE SET failures = CASE WHEN login_failures.last_at > now() - %s "
+                "THEN login_failures.failures + 1 ELSE 1 END, last_at = clock_timestamp()", (key, FAILURE_WINDOW))
     conn.commit()  # kept although the request then fails (which rolls back the rest)
 
 
