@@ -4,6 +4,7 @@ every change a cookie makes, and back-off after failed attempts (docs/team.md, "
 from __future__ import annotations
 
 import http.client
+import json
 import urllib.parse
 
 import psycopg
@@ -14,14 +15,15 @@ pytestmark = pytest.mark.slow
 PASSWORD = "correct horse battery"
 
 
-def _call(server, method: str, path: str, *, form: dict[str, str] | None = None,
+def _call(server, method: str, path: str, *, form: dict[str, str] | None = None, as_json: bool = False,
           headers: dict[str, str] | None = None) -> tuple[int, dict, dict[str, str]]:
-    import json
-
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     sent = dict(headers or {})
     body = None
-    if form is not None:
+    if form is not None and as_json:
+        body = json.dumps(form)
+        sent["Content-Type"] = "application/json"
+    elif form is not None:
         body = urllib.parse.urlencode(form)
         sent["Content-Type"] = "application/x-www-form-urlencoded"
     conn.request(method, path, body=body, headers=sent)
@@ -42,6 +44,9 @@ def test_a_password_signs_in_with_a_cookie_that_needs_its_csrf_token_to_change_a
         (stored,) = conn.execute("SELECT password_hash FROM users WHERE name = 'ann'").fetchone()
     assert stored.startswith("scrypt$131072$8$1$") and PASSWORD not in stored
 
+    for no_secret, as_json in (({"user": "ann"}, False), ({"user": "ann", "password": "", "token": ""}, True),
+                               ({"user": "bob", "password": PASSWORD}, False)):  # bob has no password to sign in by
+        assert _call(team_server, "POST", "/auth/login", form=no_secret, as_json=as_json)[0] == 401, no_secret
     status, body, headers = _call(team_server, "POST", "/auth/login", form={"user": "ann", "password": PASSWORD})
     assert status == 200 and body["user"] == "ann" and body["csrf_token"]
     cookie = headers["set-cookie"]

@@ -34,8 +34,8 @@ def routes(in_thread: web_session.InThread, authorized: Authorized) -> list[tupl
     async def login(request: Request) -> Response:
         form = await web_session.credentials(request)
         address = request.client.host if request.client else "unknown"
-        who, secret, expires = await in_thread(lambda conn: web_session.login(
-            conn, user=form.get("user"), password=form.get("password"), token=form.get("token"), address=address))
+        who, secret, expires = await web_session.login(
+            in_thread, user=form.get("user"), password=form.get("password"), token=form.get("token"), address=address)
         response = _json(web_session.signed_in(who, secret, expires))
         web_session.set_cookie(response, request, secret)
         return response

@@ -33,6 +33,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import anyio
+import anyio.to_thread
 import msgspec
 
 from . import auth, passwords
@@ -57,6 +59,7 @@ FAILURE_WINDOW = timedelta(minutes=15)
 MAX_WAIT = 900
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_FORM = 64 * 1024
+HASHING = 2  # password hashes checked at once
 
 
 class SignedIn(msgspec.Struct):
@@ -72,25 +75,51 @@ def csrf_token(secret: str) -> str:
     return base64.urlsafe_b64encode(mac).decode().rstrip("=")
 
 
-def login(conn: psycopg.Connection, *, user: str | None, password: str | None, token: str | None,
-          address: str) -> tuple[Caller, str, datetime]:
-    """The user ``user``+``password`` or ``token`` names, with a new session's secret and expiry."""
+async def login(in_thread: InThread, *, user: str | None, password: str | None, token: str | None,
+                address: str) -> tuple[Caller, str, datetime]:
+    """The user ``user``+``password`` or ``token`` names, with a new session's secret and expiry.
+
+    The password's hash is checked in a thread of its own, holding no database
+    connection (a slow hash must not starve the pool), at most ``HASHING`` at a
+    time (each takes scrypt's 128 MiB).
+    """
+    token = token or None  # an empty field is no token: the password decides then
     keys = [f"ip:{address}"] + ([f"user:{user}"] if user else [])
-    _check_backoff(conn, keys)
-    who = _identify(conn, user, password, token)
+    who, stored = await in_thread(lambda conn: _candidate(conn, keys, user, token))
+    if token is None:
+        # An unknown name, or one without a password, costs a hash too: the time taken does not tell which exist.
+        matches = await anyio.to_thread.run_sync(
+            lambda: passwords.verify(password or "", stored or _dummy_hash()), limiter=_hashing())
+        who = who if who is not None and stored and password and matches else None
     if who is None:
-        _fail(conn, keys)
+        await in_thread(lambda conn: _fail(conn, keys))
         raise Unauthenticated("wrong user name or password (or an invalid token)")
+    found = who
     secret = secrets.token_urlsafe(32)
+    expires = await in_thread(lambda conn: _start(conn, found, secret, "token" if token else "password", address))
+    return found, secret, expires
+
+
+def _candidate(conn: psycopg.Connection, keys: list[str], user: str | None,
+               token: str | None) -> tuple[Caller | None, str | None]:
+    """After the back-off check: the token's user, or the named user and their stored password hash."""
+    _check_backoff(conn, keys)
+    if token is not None:
+        return auth.caller(conn, token), None
+    row = conn.execute("SELECT id, name, role, password_hash FROM users WHERE name = %s", (user or "",)).fetchone()
+    return (None, None) if row is None else (Caller(row[0], row[1], row[2], None, None, None), row[3])
+
+
+def _start(conn: psycopg.Connection, who: Caller, secret: str, by: str, address: str) -> datetime:
+    from . import audit
+
     with conn.transaction():
         conn.execute("DELETE FROM login_failures WHERE key = %s", (f"user:{who.user}",))
         row = conn.execute("INSERT INTO web_sessions (user_id, sha256, expires_at) VALUES (%s, %s, now() + %s) "
                            "RETURNING expires_at", (who.user_id, _hash(secret), LIFETIME)).fetchone()
-        from . import audit
-
-        audit.record(conn, who, "login", None, {"by": "token" if token else "password", "address": address})
+        audit.record(conn, who, "login", None, {"by": by, "address": address})
     assert row is not None
-    return who, secret, row[0]
+    return row[0]
 
 
 def logout(conn: psycopg.Connection, secret: str) -> bool:
@@ -179,21 +208,15 @@ async def _limited_body(request: Request) -> bytes:
     return await request.body()
 
 
-def _identify(conn: psycopg.Connection, user: str | None, password: str | None, token: str | None) -> Caller | None:
-    if token:
-        return auth.caller(conn, token)
-    if not user or not password:
-        return None
-    row = conn.execute("SELECT id, name, role, password_hash FROM users WHERE name = %s", (user,)).fetchone()
-    stored = row[3] if row is not None else None
-    # An unknown name, or one without a password, costs a hash too: the time taken does not tell which names exist.
-    matches = passwords.verify(password, stored or _dummy_hash())
-    return Caller(row[0], row[1], row[2], None, None, None) if row is not None and stored and matches else None
-
-
 @functools.cache
 def _dummy_hash() -> str:
     return passwords.hash_password(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _hashing() -> anyio.CapacityLimiter:
+    """Made on first use, inside the server's event loop, as anyio wants."""
+    return anyio.CapacityLimiter(HASHING)
 
 
 def _check_backoff(conn: psycopg.Connection, keys: list[str]) -> None:
