@@ -5,7 +5,7 @@ argon2id: both are memory-hard, which is what makes a stolen table slow to
 crack on GPUs, and scrypt needs no new dependency (argon2-cffi is not in this
 project's environment, and a C extension for one hash a sign-in does not earn
 its place). Parameters are OWASP's for scrypt: N=2**17, r=8, p=1 (128 MiB and
-about a quarter of a second per hash), a 16-byte random salt per password and a
+a good fraction of a second of CPU per hash), a 16-byte random salt per password and a
 32-byte key. Each stored hash carries its parameters
 (``scrypt$N$r$p$salt$key``, base64), so raising them later leaves old
 passwords working; ``needs_rehash`` says which to redo at the next sign-in.
