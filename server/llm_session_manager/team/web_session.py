@@ -38,7 +38,7 @@ import anyio.to_thread
 import msgspec
 
 from . import auth, passwords
-from .access import Forbidden, TooManyAttempts, Unauthenticated
+from .access import Forbidden, Refused, TooManyAttempts, Unauthenticated
 from .auth import Caller
 
 if TYPE_CHECKING:
@@ -60,6 +60,14 @@ MAX_WAIT = 900
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_FORM = 64 * 1024
 HASHING = 2  # password hashes checked at once
+
+
+class BadForm(Refused):
+    status = 400
+
+
+class FormTooLarge(Refused):
+    status = 413
 
 
 class SignedIn(msgspec.Struct):
@@ -190,7 +198,7 @@ async def credentials(request: Request) -> dict[str, str]:
         try:
             data = msgspec.json.decode(body, type=dict[str, str])
         except msgspec.DecodeError as e:
-            raise Unauthenticated(f"the login body is not a JSON object of strings: {e}") from e
+            raise BadForm(f"the login body is not a JSON object of strings: {e}") from e
         return data
     return {k: v[0] for k, v in urllib.parse.parse_qs(body.decode(errors="replace")).items()}
 
@@ -204,7 +212,7 @@ async def _form_field(request: Request, name: str) -> str | None:
 
 async def _limited_body(request: Request) -> bytes:
     if int(request.headers.get("content-length") or 0) > MAX_FORM:
-        raise Forbidden(f"a form may be at most {MAX_FORM} bytes")
+        raise FormTooLarge(f"a form may be at most {MAX_FORM} bytes")
     return await request.body()
 
 
