@@ -20,8 +20,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..core.errors import BadInput, NotFound, TeamError, TeamUnreachable
-from ..core.team_wire import PUSH_PATH, USAGE_PATH, PushBatch
-from . import auth, push, report
+from ..core.team_wire import PUSH_PATH, USAGE_PATH, PushBatch, PushResult
+from . import access, access_routes, auth, push, report, web_session
 
 if TYPE_CHECKING:
     import psycopg
@@ -48,13 +48,7 @@ def build(pool: ConnectionPool) -> Starlette:
         return await anyio.to_thread.run_sync(run)
 
     async def authorized(request: Request) -> auth.Caller:
-        token = auth.bearer(request.headers.get("authorization"))
-        if token is None:
-            raise _Refused(401, "send a device token: Authorization: Bearer <token>")
-        who = await in_thread(lambda conn: auth.caller(conn, token))
-        if who is None:
-            raise _Refused(401, "this token is not valid (unknown or revoked)")
-        return who
+        return await web_session.authenticate(request, in_thread)
 
     async def push_route(request: Request) -> Response:
         who = await authorized(request)
@@ -65,7 +59,11 @@ def build(pool: ConnectionPool) -> Starlette:
             raise _Refused(400, f"not a push batch: {e}") from e
         except msgspec.DecodeError as e:
             raise _Refused(400, f"not JSON: {e}") from e
-        result = await in_thread(lambda conn: push.store(conn, who, batch))
+        def store(conn: psycopg.Connection) -> PushResult:
+            access.require(conn, who, "push", access.Resource("device", who.user_id, who.device or ""))
+            return push.store(conn, who, batch)
+
+        result = await in_thread(store)
         return _json(result)
 
     async def usage_route(request: Request) -> Response:
@@ -81,7 +79,9 @@ def build(pool: ConnectionPool) -> Starlette:
     return Starlette(
         routes=[Route(PUSH_PATH, _answering(push_route), methods=["POST"]),
                 Route(USAGE_PATH, _answering(usage_route), methods=["GET"]),
-                Route("/healthz", health, methods=["GET"])],
+                Route("/healthz", health, methods=["GET"]),
+                *(Route(path, _answering(route), methods=methods)
+                  for path, route, methods in access_routes.routes(in_thread, authorized))],
     )
 
 
@@ -111,7 +111,7 @@ def _answering(route: Callable[[Request], Any]) -> Callable[[Request], Any]:
     async def answer(request: Request) -> Response:
         try:
             return await route(request)
-        except _Refused as e:
+        except (_Refused, access.Refused) as e:
             return _json({"error": str(e)}, e.status)
         except push.NotAllowed as e:
             return _json({"error": str(e)}, 403)

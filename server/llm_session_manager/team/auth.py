@@ -1,4 +1,4 @@
-"""Who a request comes from: its bearer token looked up by hash."""
+"""Who a request comes from: its bearer token looked up by hash (a sign-in cookie: ``web_session``)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ class Caller(NamedTuple):
     user_id: int
     user: str
     role: str  # admin | member | viewer
-    device_id: int
-    device: str
+    device_id: int | None  # None when signed in on the web (web_session): no device, so no push
+    device: str | None
     client_id: str | None  # the data dir this device's pushes came from, once bound
 
 

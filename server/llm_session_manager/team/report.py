@@ -1,9 +1,11 @@
 """Usage summed for whoever asks: the same report shape as ``usage --json``.
 
-An admin sees the team's usage; a member or viewer only the responses one of
-their own devices pushed. Each response counts once however many devices
-pushed it, except in the rows of ``by=device``, each device's own view (so they
-may add up to more than the totals: that overlap is what they show).
+An admin sees the team's usage; a member or viewer the responses one of their
+own devices pushed, and those of the sessions (and projects) granted to them, as
+their owner's devices pushed them (``access.readable_usage_sql``). Each response
+counts once however many devices pushed it, except in the rows of ``by=device``,
+each device's own view (so they may add up to more than the totals: that
+overlap is what they show).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from ..core import pricing, when
 from ..core.errors import BadArgument
 from ..core.models import UsageReport, UsageReportRow, UsageTotals
 from ..services.unpriced_models import known_cost
+from . import access
 from .auth import Caller
 
 if TYPE_CHECKING:
@@ -47,18 +50,17 @@ def report(conn: psycopg.Connection, who: Caller, by: str = "day", *, since: str
     if until is not None:
         window.append("u.ts < %s")
         params.append(when.end(until, tz=tz))
-    mine = [] if who.role == "admin" else [who.user_id]
-    # The responses the caller may see, each once: for a member, those one of their devices pushed.
-    seen = window + ["EXISTS (SELECT 1 FROM usage_seen s JOIN devices d ON d.id = s.device_id "
-                     "WHERE s.dedup_key = u.dedup_key AND d.user_id = %s)"] * len(mine)
-    scope = ("WHERE " + " AND ".join(seen)) if seen else ""
+    # The responses the caller may see, each once: for a member, those one of their devices pushed and
+    # those of the sessions granted to them (access.py).
+    rule, mine = access.readable_usage_sql(who)
+    scope = "WHERE " + " AND ".join([*window, rule])
     if by == "device":
         per_device = ("usage_seen s JOIN usage u ON u.dedup_key = s.dedup_key JOIN devices d ON d.id = s.device_id "
                       "JOIN users du ON du.id = d.user_id")
-        clauses = window + ["d.user_id = %s"] * len(mine)
-        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        device_rule, devices = access.readable_seen_sql(who)
+        where = "WHERE " + " AND ".join([*window, device_rule])
         sums = conn.execute(f"SELECT {_KEYS[by]} AS k, {_SUMS} FROM {per_device} {where} GROUP BY k".encode(),
-                            params + mine).fetchall()
+                            params + devices).fetchall()
         rows = sorted((_row(str(k), v) for k, *v in sums), key=lambda r: (-r.total_tokens, r.key))
         # Each device's rows hold what it saw, overlaps and all; the totals count each response once.
         whole = conn.execute(f"SELECT {_SUMS} FROM usage u {scope}".encode(), params + mine).fetchone()
@@ -74,7 +76,7 @@ def report(conn: psycopg.Connection, who: Caller, by: str = "day", *, since: str
     unpriced: list[str] = []
     if not totals.cost_complete:
         unpriced = [m for (m,) in conn.execute(
-            f"SELECT DISTINCT u.model FROM usage u {scope} {'AND' if scope else 'WHERE'} u.priced = {pricing.UNKNOWN} "
+            f"SELECT DISTINCT u.model FROM usage u {scope} AND u.priced = {pricing.UNKNOWN} "
             "ORDER BY 1".encode(), params + mine)]
     return UsageReport(rows=rows, totals=totals, unpriced_models=unpriced)
 

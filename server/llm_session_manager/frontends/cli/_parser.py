@@ -536,6 +536,28 @@ def _team(kit: _Kit) -> None:
     p.add_argument("--since", help="from a date (2025-01-31, whole day), an ISO time or an age (7d, 12h)")
     p.add_argument("--until", help="up to a date (2025-01-31, included), an ISO time or an age")
     p.add_argument("--timezone", metavar="TZ", help="IANA time zone for days (default: this machine's, as usage has them)")
+    _team_access(kit, actions, users_actions)
+
+
+def _team_access(kit: _Kit, actions: argparse._SubParsersAction, users_actions: argparse._SubParsersAction) -> None:
+    """``team user passwd`` and ``team grants`` (docs/team.md, sign-in and grants)."""
+    p = kit.action(users_actions, "passwd", "_team_access:cmd_team_user_passwd",
+                   "set a user's web sign-in password (asked twice on the terminal)", no_scan=True)
+    _database_url(p)
+    p.add_argument("name")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    kit.action(actions, "grants", "_team_access:cmd_team_grants",
+               "the grants on your data on the team server, and those given to you", no_scan=True)
+
+
+def _share(kit: _Kit) -> None:
+    p = kit.add("share", "_team_access:cmd_share",
+                "share a session (or --project) with a user of the team server, read-only unless --write")
+    p.add_argument("id", metavar="ID", help="session id or unique prefix (a project's name with --project)")
+    p.add_argument("--with", dest="with_user", required=True, metavar="USER", help="the user to share with")
+    p.add_argument("--write", action="store_true", help="let them write too (notes); never a viewer")
+    p.add_argument("--project", action="store_true", help="ID is a project: share all its sessions")
+    p.add_argument("--revoke", action="store_true", help="take the grant back instead")
 
 
 def _database_url(p: argparse.ArgumentParser) -> None:
@@ -581,6 +603,7 @@ _COMMANDS = (
     _Command("templates", _templates),
     _Command("team", _team),
     _Command("search", _search),
+    _Command("share", _share),
 )
 
 

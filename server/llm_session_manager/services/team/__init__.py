@@ -2,5 +2,6 @@
 
 ``link`` keeps the server's URL and this device's token (``team join``),
 ``client`` speaks HTTP to the server, ``push`` sends what the store holds and
-the server has not had yet. The server itself is the ``team`` package.
+the server has not had yet, ``share`` makes and revokes grants there. The
+server itself is the ``team`` package.
 """

@@ -26,13 +26,13 @@ TIMEOUT = 60.0
 
 
 def request(link: Link, path: str, answer: type[T], *, body: bytes | None = None,
-            query: dict[str, str] | None = None) -> T:
-    """POST ``body`` (GET without one) to ``path`` and decode the answer as ``answer``."""
+            query: dict[str, str] | None = None, method: str | None = None) -> T:
+    """POST ``body`` (GET without one; or ``method``) to ``path`` and decode the answer as ``answer``."""
     url = link.url + path + ("?" + urllib.parse.urlencode(query) if query else "")
     headers = {"Authorization": f"Bearer {link.token}", "Accept": "application/json"}
     if body is not None:
         headers["Content-Type"] = "application/json"
-    req = urllib.request.Request(url, data=body, headers=headers, method="POST" if body is not None else "GET")
+    req = urllib.request.Request(url, data=body, headers=headers, method=method or ("POST" if body is not None else "GET"))
     try:
         with urllib.request.urlopen(req, timeout=TIMEOUT) as response:
             data = response.read()

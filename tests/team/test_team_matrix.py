@@ -1,0 +1,294 @@
+"""The access matrix: every route of the team server × role × grant × way of signing in, against
+a real server on a real PostgreSQL (docs/team.md, "Grants").
+
+Ann (a member) owns three sessions: ``s-none`` shared with nobody, ``s-read`` shared read-only
+and ``s-write`` shared read-write with bob (a member) and vic (a viewer). Root (an admin), bob and
+vic each try every route on each of them, with no credentials, a made-up token, a revoked token,
+their sign-in cookie without and with its CSRF token, and their device token. The routes come from
+the app itself: a route added without a line in ``CASES`` fails the test.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import urllib.parse
+from collections.abc import Callable, Iterator
+from typing import NamedTuple
+
+import pytest
+from team_fixtures import Cluster, TeamServer, enroll, postgres  # noqa: F401 -- fixtures
+
+pytestmark = pytest.mark.slow
+
+ROLES = {"admin": "root", "member": "bob", "viewer": "vic"}
+GRANTS = ("none", "read", "write")
+AUTHS = ("none", "bad-token", "revoked-token", "cookie-no-csrf", "cookie-csrf", "token")
+TOKENS = {"s-none": 1000, "s-read": 200, "s-write": 30}  # each session's tokens, told apart in sums
+
+
+class Answer(NamedTuple):
+    status: int
+    body: object
+    headers: dict[str, str]
+
+
+class Client:
+    """One keep-alive HTTP connection to the server: hundreds of requests without a handshake each."""
+
+    def __init__(self, url: str) -> None:
+        parts = urllib.parse.urlsplit(url)
+        self.conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
+
+    def call(self, method: str, path: str, body: object = None, headers: dict[str, str] | None = None,
+             form: dict[str, str] | None = None) -> Answer:
+        sent = dict(headers or {})
+        data: bytes | None = None
+        if form is not None:
+            data = urllib.parse.urlencode(form).encode()
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+        elif body is not None:
+            data = json.dumps(body).encode()
+            sent["Content-Type"] = "application/json"
+        self.conn.request(method, path, body=data, headers=sent)
+        r = self.conn.getresponse()
+        raw = r.read()
+        return Answer(r.status, json.loads(raw) if raw else None, {k.lower(): v for k, v in r.getheaders()})
+
+
+class Person(NamedTuple):
+    name: str
+    token: str
+    revoked: str
+    cookie: str
+    csrf: str
+
+
+class Team(NamedTuple):
+    url: str
+    client: Client
+    people: dict[str, Person]  # by name: root, ann, bob, vic, cy
+
+
+def _sign_in(client: Client, token: str) -> tuple[str, str]:
+    """A new sign-in session (by device token): its cookie header and CSRF token."""
+    r = client.call("POST", "/auth/login", form={"token": token})
+    assert r.status == 200, r
+    cookie = r.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and cookie.startswith("lsm_session=")
+    return cookie.split(";", 1)[0], r.body["csrf_token"]  # type: ignore[index]
+
+
+@pytest.fixture(scope="module")
+def team(postgres: Cluster) -> Iterator[Team]:  # noqa: F811 -- the fixture imported above
+    from llm_session_manager.team import admin, db
+
+    url = postgres.database()
+    with db.connect(url) as conn:
+        db.migrate(conn)
+    tokens = {name: enroll(url, name, role, "pc", "old-pc") for name, role in
+              (("root", "admin"), ("ann", "member"), ("bob", "member"), ("vic", "viewer"), ("cy", "member"))}
+    with db.connect(url) as conn:
+        for name in tokens:
+            admin.revoke_tokens(conn, name, "old-pc")
+    server = TeamServer(url)
+    client = Client(server.url)
+    people = {}
+    for name, (token, revoked) in tokens.items():
+        cookie, csrf = _sign_in(client, token)
+        people[name] = Person(name, token, revoked, cookie, csrf)
+    ann = {"Authorization": f"Bearer {people['ann'].token}"}
+    batch = {"client_id": "ann-pc", "sessions": [[sid, "claude-code", f"p-{sid}", "/w", sid, "m", 1.0e9, 1.0e9 + 60]
+                                                for sid in TOKENS],
+             "usage": [[f"k-{sid}", sid, "claude-code", 1.0e9, "m", n, 0, 0, 0, 0, 0.0, 0, True, False]
+                       for sid, n in TOKENS.items()]}
+    assert client.call("POST", "/api/push", batch, ann).status == 200
+    for sid, level in (("s-read", "read"), ("s-write", "write")):
+        for grantee in ("bob", "vic"):
+            r = client.call("POST", "/api/grants", {"user": grantee, "session": sid, "access": level}, ann)
+            assert r.status == 201, r
+    yield Team(server.url, client, people)
+    server.stop()
+
+
+class Case(NamedTuple):
+    """How to call one route on ann's session ``sid`` and what the access rule answers."""
+
+    call: Callable[[Team, str, dict[str, str]], Answer]
+    expect: Callable[[str, str], int]  # (role, grant) -> the status a valid token gets
+    check: Callable[[Team, str, str, Answer], None] | None = None  # what a 2xx body must (not) show
+
+
+def _reads(role: str, grant: str) -> bool:
+    return role == "admin" or grant != "none"
+
+
+def _writes(role: str, grant: str) -> bool:
+    return role == "admin" or (role == "member" and grant == "write")
+
+
+def _read_status(ok: int) -> Callable[[str, str], int]:
+    return lambda role, grant: ok if _reads(role, grant) else 404
+
+
+def _write_status(role: str, grant: str) -> int:
+    return 201 if _writes(role, grant) else 403 if _reads(role, grant) else 404
+
+
+def _share_status(role: str, grant: str) -> int:  # only the owner or an admin shares
+    return 201 if role == "admin" else 403 if _reads(role, grant) else 404
+
+
+def _listing_shows(team: Team, role: str, sid: str, r: Answer) -> None:
+    shown = {s["id"] for s in r.body}  # type: ignore[union-attr]
+    grant = sid.removeprefix("s-")
+    assert (sid in shown) == _reads(role, grant), (role, sid, shown)
+
+
+def _usage_counts(team: Team, role: str, sid: str, r: Answer) -> None:
+    total = r.body["totals"]["total_tokens"]  # type: ignore[index]
+    visible = sum(n for s, n in TOKENS.items() if _reads(role, s.removeprefix("s-")))
+    assert total == visible, (role, sid, total)  # granted sessions count, the unshared one does not
+
+
+def _audit_is_own(team: Team, role: str, sid: str, r: Answer) -> None:
+    if role != "admin":
+        me = ROLES[role]
+        assert all(e["actor"] == me or e["owner"] == me for e in r.body), r.body  # type: ignore[union-attr]
+
+
+def _grants_are_own(team: Team, role: str, sid: str, r: Answer) -> None:
+    if role != "admin":
+        me = ROLES[role]
+        assert all(me in (g["user"], g["owner"]) for g in r.body), r.body  # type: ignore[union-attr]
+
+
+def _fresh_grant(team: Team, sid: str) -> int:
+    """A grant of ann's session to cy, made anew (the admin's DELETE removes it)."""
+    r = team.client.call("POST", "/api/grants", {"user": "cy", "session": sid},
+                         {"Authorization": f"Bearer {team.people['ann'].token}"})
+    assert r.status == 201, r
+    return int(r.body["id"])  # type: ignore[index]
+
+
+def _push(team: Team, sid: str, h: dict[str, str]) -> Answer:
+    return team.client.call("POST", "/api/push", {"client_id": f"matrix-{h.get('X-Who', '')}"}, h)
+
+
+CASES: dict[tuple[str, str], Case] = {
+    ("/healthz", "GET"): Case(lambda t, sid, h: t.client.call("GET", "/healthz", headers=h), lambda r, g: 200),
+    ("/auth/login", "POST"): Case(  # whatever else the request carries, the form's credentials decide
+        lambda t, sid, h: t.client.call("POST", "/auth/login", form={"token": t.people["cy"].token}, headers=h),
+        lambda r, g: 200),
+    ("/auth/logout", "POST"): Case(lambda t, sid, h: t.client.call("POST", "/auth/logout", headers=h),
+                                   lambda r, g: 200),
+    ("/auth/session", "GET"): Case(lambda t, sid, h: t.client.call("GET", "/auth/session", headers=h),
+                                   lambda r, g: 200),
+    ("/api/push", "POST"): Case(_push, lambda role, g: 403 if role == "viewer" else 200),
+    ("/api/usage", "GET"): Case(lambda t, sid, h: t.client.call("GET", "/api/usage?by=model", headers=h),
+                                lambda r, g: 200, _usage_counts),
+    ("/api/sessions", "GET"): Case(lambda t, sid, h: t.client.call("GET", "/api/sessions", headers=h),
+                                   lambda r, g: 200, _listing_shows),
+    ("/api/sessions/{id}", "GET"): Case(lambda t, sid, h: t.client.call("GET", f"/api/sessions/{sid}", headers=h),
+                                        _read_status(200)),
+    ("/api/sessions/{id}/notes", "POST"): Case(
+        lambda t, sid, h: t.client.call("POST", f"/api/sessions/{sid}/notes", {"text": "looked at it"}, h),
+        _write_status),
+    ("/api/grants", "GET"): Case(lambda t, sid, h: t.client.call("GET", "/api/grants", headers=h),
+                                 lambda r, g: 200, _grants_are_own),
+    ("/api/grants", "POST"): Case(
+        lambda t, sid, h: t.client.call("POST", "/api/grants", {"user": "cy", "session": sid, "owner": "ann"}, h),
+        _share_status),
+    ("/api/grants/{id}", "DELETE"): Case(
+        lambda t, sid, h: t.client.call("DELETE", f"/api/grants/{_fresh_grant(t, sid)}", headers=h),
+        lambda role, g: 200 if role == "admin" else 404),
+    ("/api/audit", "GET"): Case(lambda t, sid, h: t.client.call("GET", "/api/audit", headers=h),
+                                lambda r, g: 200, _audit_is_own),
+}
+PUBLIC = {("/healthz", "GET"), ("/auth/login", "POST")}  # answered without credentials
+
+
+def _routes() -> set[tuple[str, str]]:
+    from llm_session_manager.team.app import build
+
+    app = build(None)  # type: ignore[arg-type]  # the routes only: no request is served
+    return {(r.path, m) for r in app.routes for m in (r.methods or ()) if m != "HEAD"}  # type: ignore[attr-defined]
+
+
+def _headers(team: Team, person: Person, auth: str) -> dict[str, str]:
+    if auth == "none":
+        return {}
+    if auth == "bad-token":
+        return {"Authorization": "Bearer lsmt_" + "x" * 43}
+    if auth == "revoked-token":
+        return {"Authorization": f"Bearer {person.revoked}"}
+    if auth == "token":
+        return {"Authorization": f"Bearer {person.token}", "X-Who": person.name}
+    cookie, csrf = person.cookie, person.csrf
+    return {"Cookie": cookie, **({"X-CSRF-Token": csrf} if auth == "cookie-csrf" else {})}
+
+
+def _expected(route: tuple[str, str], case: Case, role: str, grant: str, auth: str) -> int:
+    if route in PUBLIC:
+        return case.expect(role, grant)
+    if auth in ("none", "bad-token", "revoked-token"):
+        return 401
+    if auth == "cookie-no-csrf" and route[1] != "GET":
+        return 403
+    if auth == "cookie-csrf" and route == ("/api/push", "POST"):
+        return 403  # a device pushes: a web sign-in has none
+    return case.expect(role, grant)
+
+
+def test_every_route_is_in_the_matrix(team) -> None:
+    assert _routes() == set(CASES), "a route without a matrix line (or a line for no route)"
+
+
+def test_the_access_matrix(team) -> None:
+    wrong: list[str] = []
+    cells = 0
+    for route, case in CASES.items():
+        for role, name in ROLES.items():
+            for grant in GRANTS:
+                sid = f"s-{grant}"
+                for auth in AUTHS:
+                    person = team.people[name]
+                    if route == ("/auth/logout", "POST") and auth.startswith("cookie"):
+                        cookie, csrf = _sign_in(team.client, person.token)  # this cell ends its own sign-in
+                        person = person._replace(cookie=cookie, csrf=csrf)
+                    r = case.call(team, sid, _headers(team, person, auth))
+                    cells += 1
+                    want = _expected(route, case, role, grant, auth)
+                    if r.status != want:
+                        wrong.append(f"{route[1]} {route[0]} {role} grant={grant} {auth}: {r.status} != {want} "
+                                     f"{r.body}")
+                    elif case.check and r.status < 300:
+                        case.check(team, role, sid, r)
+    assert not wrong, f"{len(wrong)} of {cells} cells:\n" + "\n".join(wrong)
+    assert cells == len(CASES) * len(ROLES) * len(GRANTS) * len(AUTHS)
+
+
+def test_a_viewer_with_a_write_grant_still_only_reads(team) -> None:
+    vic = {"Authorization": f"Bearer {team.people['vic'].token}"}
+    assert team.client.call("GET", "/api/sessions/s-write", headers=vic).status == 200
+    r = team.client.call("POST", "/api/sessions/s-write/notes", {"text": "mine now"}, vic)
+    assert r.status == 403 and "viewer" in r.body["error"]  # type: ignore[index]
+    listed = {s["id"]: s["access"] for s in team.client.call("GET", "/api/sessions", headers=vic).body}
+    assert listed == {"s-read": "read", "s-write": "read"}
+    grants = team.client.call("GET", "/api/grants", headers=vic).body
+    assert {(g["resource"], g["access"], g["effective"]) for g in grants} == {
+        ("s-read", "read", "read"), ("s-write", "write", "read")}
+
+
+def test_one_member_cannot_read_another_members_unshared_session(team) -> None:
+    bob = {"Authorization": f"Bearer {team.people['bob'].token}"}
+    assert team.client.call("GET", "/api/sessions/s-read", headers=bob).status == 200  # a view the audit keeps
+    r = team.client.call("GET", "/api/sessions/s-none", headers=bob)
+    assert r.status == 404 and "s-none" in r.body["error"]  # type: ignore[index]
+    assert "s-none" not in {s["id"] for s in team.client.call("GET", "/api/sessions", headers=bob).body}
+    assert team.client.call("GET", "/api/usage?by=model", headers=bob).body["totals"]["total_tokens"] == (
+        TOKENS["s-read"] + TOKENS["s-write"])
+    ann = {"Authorization": f"Bearer {team.people['ann'].token}"}
+    views = [(e["actor"], e["resource"]) for e in team.client.call("GET", "/api/audit?limit=1000", headers=ann).body
+             if e["action"] == "session.view"]
+    assert ("bob", "session:s-read") in views and ("bob", "session:s-none") not in views
