@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from ..core.errors import BadInput, NotFound, TeamError, TeamUnreachable
 from ..core.team_wire import PUSH_PATH, USAGE_PATH, PushBatch
-from . import auth, push, report
+from . import auth, push, report, share_routes
 
 if TYPE_CHECKING:
     import psycopg
@@ -81,7 +81,8 @@ def build(pool: ConnectionPool) -> Starlette:
     return Starlette(
         routes=[Route(PUSH_PATH, _answering(push_route), methods=["POST"]),
                 Route(USAGE_PATH, _answering(usage_route), methods=["GET"]),
-                Route("/healthz", health, methods=["GET"])],
+                Route("/healthz", health, methods=["GET"]),
+                *share_routes.routes(in_thread, authorized, _answering, _body)],
     )
 
 

@@ -1,0 +1,1 @@
+-- v2: placeholder (access's grants and sign-in; the coordinator drops this at merge)
