@@ -106,7 +106,7 @@ def _push_messages(conn: apsw.Connection, link: Link, me: str, projects: list[st
 
 def _push_memories(conn: apsw.Connection, link: Link, me: str, config: Config, batch_size: int,
                    done: SharedPushed) -> None:
-    rows = conn.execute(
+    rows: list[tuple[str, str, str, str | None, str | None, str, float, str | None]] = conn.execute(  # type: ignore[assignment]
         "SELECT m.id, t.scope, m.text, m.project, m.session_id, m.tags, m.created_at, t.sent "
         "FROM team_shared_memories t JOIN memories m ON m.id = t.memory_id ORDER BY m.created_at, m.id").fetchall()
     waiting = [(r, _looks(r[1], r[2])) for r in rows if r[7] != _looks(r[1], r[2])]
