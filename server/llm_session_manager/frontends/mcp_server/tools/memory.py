@@ -44,9 +44,10 @@ def recall(conn, config, a: RecallArgs) -> dict[str, Any]:
 
     Call it before a task. `source` says who wrote each: user, import, memorize
     (taken from a session), mcp (a model; `writer` names the client and tool).
+    Where this machine joined a team server, `team` holds the team's memories you may
+    read (each with its scope and who shared it); `team_note` says why when it could not be asked.
     """
     from ....services import memory
-
     from ....services.team import recall as team
 
     found = memory.recall(conn, a.query, limit=a.limit, project=a.project, config=config)
