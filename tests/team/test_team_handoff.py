@@ -66,6 +66,15 @@ def test_a_handed_off_session_is_resumed_by_the_receiver_in_their_checkout(
     assert again.code == 1 and "--force" in again.err
     assert cli("take", SESSION, "--checkout", str(checkout), "--force", env=bob).code == 0
 
+    # A session of a project that did not opt in: the pack, but no conversation and no transcript.
+    other = "4f1c2a9e-6b3d-4e8a-9c71-2d5b8e0f3a64"  # Codex, project "tool"
+    noted = cli("handoff", other, "--to", "bob")
+    assert noted.code == 0 and "not in team.push_messages" in noted.err
+    bare = cli("take", other, "--checkout", str(checkout), "--json", env=bob)
+    assert bare.code == 0, bare.err
+    assert bare.json()["transcript"] is None and bare.json()["exchanges"] == []
+    assert Path(bare.json()["pack_json"]).is_file()
+
     carl = {"LLM_SESSION_DATA_DIR": str(tmp_path / "carl" / "data"), "CLAUDE_CONFIG_DIR": str(tmp_path / "carl")}
     assert cli("team", "join", team_server.url, "--token", tokens["carl"], env=carl).code == 0
     refused = cli("take", SESSION, "--checkout", str(checkout), env=carl)

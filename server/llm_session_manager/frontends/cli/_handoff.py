@@ -19,6 +19,10 @@ def cmd_handoff(ctx: Context) -> None:
     joined = link.load()
     conn = ctx.fresh_conn()
     session_id = resolve_id(conn, a.id)
+    project = next((p for (p,) in conn.execute("SELECT project FROM sessions WHERE id = ?", (session_id,))), None)
+    if project not in ctx.config.team.push_messages and not a.json:
+        print(f"note: project {project or '(none)'} is not in team.push_messages: {a.to} gets no conversation "
+              "of this session to resume from", file=sys.stderr)
     push.push(conn, joined, config=ctx.config)  # the receiver gets the session as it is now
     made = handoff.hand_off(joined, session_id, a.to, a.note)
     ctx.emit(made, lambda _: print(f"handed session {session_id} to {made.receiver}; they run "
@@ -43,6 +47,9 @@ def cmd_take(ctx: Context) -> None:
         if resume.transcript:
             print(f"transcript written to {resume.transcript}", file=sys.stderr)
             print(resume.resume)
+        elif not resume.exchanges:
+            print("no conversation of it was pushed (its project is not in the sender's team.push_messages): "
+                  "the pack has no exchanges and there is no transcript to resume", file=sys.stderr)
 
     ctx.emit(resume, human)
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import msgspec
 
-from ...core.errors import BadInput, TeamError
+from ...core.errors import TeamError
 from ...core.paths import data_dir
 from ...core.team_share_wire import HANDOFFS_PATH, Handoff, HandoffRequest, Pack, PackMessage, take_path
 from . import client
@@ -83,8 +83,9 @@ def resume_pack(pack: Pack, checkout: Path, exchanges: int = DEFAULT_EXCHANGES) 
 
 
 def place(pack: Pack, resume: ResumePack, claude_dir: Path, force: bool = False) -> ResumePack:
-    """Write the pack files, and a Claude Code session's transcript; ``resume`` filled in with where."""
-    if pack.session.provider == "claude-code":
+    """Write the pack files, and a Claude Code session's transcript (when its conversation was pushed);
+    ``resume`` filled in with where."""
+    if pack.session.provider == "claude-code" and any(m.kind in ("prompt", "text") for m in pack.messages):
         target = claude_dir / "projects" / project_dir_name(resume.checkout) / f"{pack.session.id}.jsonl"
         if target.exists() and not force:
             raise TeamError(f"{target} already exists: it may hold work of yours; pass --force to replace it")
@@ -168,9 +169,6 @@ def transcript_lines(pack: Pack, remap: Remap) -> list[dict[str, Any]]:
         line["timestamp"] = _iso(m.ts)
         lines.append(line)
         parent = line_id
-    if not lines:
-        raise BadInput(f"session {session.id} has no pushed conversation to resume from: its owner's config "
-                       "must list its project in team.push_messages")
     return lines
 
 
