@@ -11,6 +11,7 @@ import os
 import sys
 import urllib.parse
 import urllib.request
+import uuid
 
 import psycopg
 import pytest
@@ -110,3 +111,30 @@ def test_memory_scopes_pgvector_and_the_exact_fallback_and_recall_over_mcp(
     team_server.stop()
     down = _mcp_recall(query, bob_env)
     assert down["team"] == [] and "cannot reach the team server" in down["team_note"]
+
+
+def test_a_database_that_may_not_create_pgvector_is_still_migrated_and_searched_exactly(
+        postgres, cli, fixture_logs, tmp_path) -> None:
+    """pgvector is not a trusted extension: a database owner who is not a superuser cannot create it."""
+    from llm_session_manager.team import db
+    from llm_session_manager.team.memory_pool import has_pgvector
+
+    role, name = f"plain_{uuid.uuid4().hex[:8]}", f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres.url(), autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+        conn.execute(f"CREATE DATABASE {name} OWNER {role}")
+    url = postgres.url(name).replace("postgres@", f"{role}@", 1)
+    with db.connect(url) as conn:
+        assert db.migrate(conn)[1] == db.SCHEMA_VERSION
+        assert not has_pgvector(conn)
+    token, = enroll(url, "ann", "member", "pc")
+    server = TeamServer(url)
+    try:
+        assert cli("team", "join", server.url, "--token", token).code == 0
+        assert cli("remember", "Deploys are frozen on Fridays for the whole team.", "--share", "team").code == 0
+        assert cli("team", "push").code == 0
+        found = _search(server.url, token, "when can we deploy?")
+    finally:
+        server.stop()
+    assert found["method"] == "exact"
+    assert [m["text"] for m in found["memories"]] == ["Deploys are frozen on Fridays for the whole team."]
