@@ -29,6 +29,11 @@ def test_a_handed_off_session_is_resumed_by_the_receiver_in_their_checkout(
     tokens = {name: enroll(database_url, name, "member", "pc")[0] for name in ("ann", "bob", "carl")}
     use_config("team:\n  push_messages: [shop]\n")
     assert cli("team", "join", team_server.url, "--token", tokens["ann"]).code == 0
+    learned = cli("memorize", SESSION[:8], "--json").json()
+    assert len(learned) >= 2
+    shared, kept = learned[0], learned[1]
+    assert cli("memory", "share", shared["id"], "--scope", "project").code == 0
+    assert cli("memory", "share", kept["id"], "--scope", "personal").code == 0  # ann's own: not handed over
     handed = cli("handoff", SESSION[:8], "--to", "bob", "--note", "finish the coupon fix", "--json")
     assert handed.code == 0, handed.err
     assert handed.json()["sender"] == "ann" and handed.json()["receiver"] == "bob"
@@ -49,6 +54,7 @@ def test_a_handed_off_session_is_resumed_by_the_receiver_in_their_checkout(
     assert pack["note"] == "finish the coupon fix" and pack["sender"] == "ann"
     assert pack["files"] and all(f.startswith(str(checkout) + "/") for f in pack["files"]), pack["files"]
     assert pack["exchanges"][-1]["replies"]
+    assert pack["memories"] == [shared["text"].replace("/home/dev/shop", str(checkout))]
     assert Path(pack["pack_markdown"]).read_text().startswith("# Resume pack")
 
     lines = [json.loads(line) for line in expected.read_text().splitlines()]

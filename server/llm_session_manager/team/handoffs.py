@@ -58,7 +58,7 @@ def take(conn: psycopg.Connection, who: Caller, session_id: str) -> Pack:
         with conn.transaction():
             conn.execute("UPDATE handoffs SET taken_at = now() WHERE id = %s AND taken_at IS NULL", (handoff.id,))
         handoff = _handoffs(conn, "WHERE h.id = %s", handoff.id)[0]
-    return _pack(conn, session_id, handoff)
+    return _pack(conn, who, session_id, handoff)
 
 
 def history(conn: psycopg.Connection, who: Caller, session_id: str) -> History:
@@ -88,7 +88,8 @@ def may_read(conn: psycopg.Connection, who: Caller, session_id: str) -> Handoff 
     raise NotAllowed(f"session {session_id} was not handed to {who.user!r}")
 
 
-def _pack(conn: psycopg.Connection, session_id: str, handoff: Handoff | None) -> Pack:
+def _pack(conn: psycopg.Connection, who: Caller, session_id: str, handoff: Handoff | None) -> Pack:
+    """The session as the team has it; its memories but others' personal ones, which a handoff does not share."""
     sender = handoff.sender if handoff is not None else None
     # The sender's copy of the session where there is a handoff, else the copy last active.
     row = conn.execute(
@@ -103,8 +104,9 @@ def _pack(conn: psycopg.Connection, session_id: str, handoff: Handoff | None) ->
         "SELECT path, array_agg(DISTINCT action ORDER BY action), max(ts) FROM file_refs WHERE session_id = %s "
         "GROUP BY path ORDER BY max(ts) DESC, path", (session_id,))]
     memories = [PackMemory(i, text, scope, list(tags), created) for i, text, scope, tags, created in conn.execute(
-        "SELECT DISTINCT ON (created_at, id) id, text, scope, tags, created_at FROM memories "
-        "WHERE session_id = %s ORDER BY created_at, id", (session_id,))]
+        "SELECT DISTINCT ON (m.created_at, m.id) m.id, m.text, m.scope, m.tags, m.created_at FROM memories m "
+        "JOIN devices d ON d.id = m.device_id WHERE m.session_id = %s AND (m.scope <> 'personal' OR d.user_id = %s) "
+        "ORDER BY m.created_at, m.id", (session_id, who.user_id))]
     return Pack(PackSession(*row), handoff, memories, files, messages)
 
 
