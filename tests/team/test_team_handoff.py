@@ -68,6 +68,8 @@ def test_a_handed_off_session_is_resumed_by_the_receiver_in_their_checkout(
     listed = {s["id"]: s for s in cli("list", "--json", "--no-scan", env=bob).json()}
     assert listed[SESSION]["cwd"] == str(checkout)
 
+    printed = cli("take", SESSION, "--checkout", str(checkout), "--print", env=bob)
+    assert printed.code == 0 and printed.out.startswith("# Resume pack") and "finish the coupon fix" in printed.out
     again = cli("take", SESSION, "--checkout", str(checkout), env=bob)
     assert again.code == 1 and "--force" in again.err
     assert cli("take", SESSION, "--checkout", str(checkout), "--force", env=bob).code == 0
