@@ -9,6 +9,7 @@ import urllib.request
 
 import psycopg
 import pytest
+from llm_session_manager.team import db
 from team_fixtures import database_url, enroll, postgres, team_server  # noqa: F401 -- fixtures
 
 pytestmark = pytest.mark.slow
@@ -26,9 +27,9 @@ def _get(url: str, token: str | None = None) -> tuple[int, dict]:
 def test_init_db_twice_changes_nothing_the_second_time(database_url, cli) -> None:
     first = cli("team", "init-db", "--json")
     assert first.code == 0, first.err
-    assert first.json() == {"schema_version": 2, "was": 0}
+    assert first.json() == {"schema_version": db.SCHEMA_VERSION, "was": 0}
     again = cli("team", "init-db", "--json")
-    assert again.json() == {"schema_version": 2, "was": 2}
+    assert again.json() == {"schema_version": db.SCHEMA_VERSION, "was": db.SCHEMA_VERSION}
 
 
 def test_tokens_are_kept_hashed_and_stop_working_once_revoked(team_server, database_url, cli) -> None:

@@ -141,6 +141,12 @@ class MetricsConfig(_Section, frozen=True):  # frozen like _Section: said again 
     otlp_timeout: Positive = 10.0  # seconds one export may take
 
 
+class TeamConfig(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
+    """The ``team:`` section: what ``team push`` sends beyond sessions and usage (docs/team.md)."""
+
+    push_messages: tuple[str, ...] = ()  # projects whose conversation is pushed, redacted; none by default
+
+
 class Config(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
     token_limits: dict[str, Annotated[int, msgspec.Meta(gt=0)]] = {}
     health_thresholds: HealthThresholds = HealthThresholds()
@@ -155,6 +161,7 @@ class Config(_Section, frozen=True):  # frozen like _Section: said again so type
     statusline: StatuslineConfig = StatuslineConfig()
     retention: RetentionConfig = RetentionConfig()
     metrics: MetricsConfig = MetricsConfig()
+    team: TeamConfig = TeamConfig()
 
     def source(self, provider: str) -> SourceConfig:
         """The settings for ``provider``; an unlisted provider is enabled with no extra paths."""

@@ -74,4 +74,4 @@ class TeamPusher:
 
 
 def _push(conn: apsw.Connection, config: Config) -> push.Pushed:
-    return push.push(conn, link.load())
+    return push.push(conn, link.load(), config=config)

@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from ..core.errors import BadInput, NotFound, TeamError, TeamUnreachable
 from ..core.team_wire import PUSH_PATH, USAGE_PATH, PushBatch, PushResult
-from . import access, access_routes, auth, push, report, web_session
+from . import access, access_routes, auth, push, report, share_routes, web_session
 
 if TYPE_CHECKING:
     import psycopg
@@ -81,7 +81,8 @@ def build(pool: ConnectionPool) -> Starlette:
                 Route(USAGE_PATH, _answering(usage_route), methods=["GET"]),
                 Route("/healthz", health, methods=["GET"]),
                 *(Route(path, _answering(route), methods=methods)
-                  for path, route, methods in access_routes.routes(in_thread, authorized))],
+                  for path, route, methods in access_routes.routes(in_thread, authorized)),
+                *share_routes.routes(in_thread, authorized, _answering, _body)],
     )
 
 

@@ -13,6 +13,10 @@ def cmd_remember(ctx: Context) -> None:
 
     a = ctx.args
     m = memory.remember(ctx.conn, a.text, project=a.project, tags=a.tag or (), config=ctx.config)
+    if a.share:
+        from ...services.team import push_shared
+
+        push_shared.share(ctx.conn, m.id, a.share)
     ctx.emit({"id": m.id}, lambda _: print(f"Remembered {m.id}"))
 
 

@@ -260,6 +260,8 @@ def _remember(kit: _Kit) -> None:
     p.add_argument("text")
     p.add_argument("--project")
     p.add_argument("--tag", action="append", help="repeatable")
+    p.add_argument("--share", choices=("personal", "project", "team"),
+                   help="also push it to the team server joined, with this scope (docs/team.md#memory-pool)")
 
 
 def _memorize(kit: _Kit) -> None:
@@ -295,6 +297,11 @@ def _memory(kit: _Kit) -> None:
     p.add_argument("--tag", help="memories with this tag")
     p.add_argument("--since", help="memories made since a date (2025-01-31), an ISO time or an age (7d, 12h)")
     p.add_argument("--dry-run", action="store_true", help="show how many would go; delete nothing")
+    p = kit.action(actions, "share", "_handoff:cmd_memory_share",
+                   "push a memory to the team server joined, with a scope (docs/team.md#memory-pool)")
+    p.add_argument("id", help="memory id or unique prefix")
+    p.add_argument("--scope", required=True, choices=("personal", "project", "team"),
+                   help="personal: only you; project: members who pushed that project's sessions; team: everyone")
 
 
 def _notify(kit: _Kit) -> None:
@@ -536,6 +543,9 @@ def _team(kit: _Kit) -> None:
     p.add_argument("--since", help="from a date (2025-01-31, whole day), an ISO time or an age (7d, 12h)")
     p.add_argument("--until", help="up to a date (2025-01-31, included), an ISO time or an age")
     p.add_argument("--timezone", metavar="TZ", help="IANA time zone for days (default: this machine's, as usage has them)")
+    p = kit.action(actions, "history", "_handoff:cmd_team_history",
+                   "who worked on a session: the devices that pushed it, when, and its handoffs", no_scan=True)
+    p.add_argument("id", help="the full session id")
     _team_access(kit, actions, users_actions)
 
 
@@ -558,6 +568,25 @@ def _share(kit: _Kit) -> None:
     p.add_argument("--write", action="store_true", help="let them write too (notes); never a viewer")
     p.add_argument("--project", action="store_true", help="ID is a project: share all its sessions")
     p.add_argument("--revoke", action="store_true", help="take the grant back instead")
+
+
+
+def _handoff(kit: _Kit) -> None:
+    p = kit.add("handoff", "_handoff:cmd_handoff",
+                "hand a session to a teammate on the team server (pushes it first; docs/team.md#handoff)", scans=True)
+    p.add_argument("id", help="session id or unique prefix")
+    p.add_argument("--to", required=True, metavar="USER", help="the teammate's user name on the team server")
+    p.add_argument("--note", metavar="TEXT", help="a word for them, shown in their resume pack")
+
+
+def _take(kit: _Kit) -> None:
+    p = kit.add("take", "_handoff:cmd_take",
+                "take a session handed to you: its resume pack, and a transcript to resume (docs/team.md#handoff)")
+    p.add_argument("id", help="the full session id")
+    p.add_argument("--checkout", metavar="DIR", help="your checkout of the project (default: the current directory)")
+    p.add_argument("--exchanges", type=_positive, default=5, metavar="N", help="last exchanges in the pack (default: 5)")
+    p.add_argument("--print", action="store_true", help="print the resume pack; write nothing")
+    p.add_argument("--force", action="store_true", help="replace a transcript of that session already here")
 
 
 def _database_url(p: argparse.ArgumentParser) -> None:
@@ -604,6 +633,7 @@ _COMMANDS = (
     _Command("team", _team),
     _Command("search", _search),
     _Command("share", _share),
+    _Command("handoff", _handoff), _Command("take", _take),
 )
 
 

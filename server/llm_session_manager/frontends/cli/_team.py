@@ -90,10 +90,13 @@ def cmd_team_push(ctx: Context) -> None:
     from ...services.team import link, push
 
     joined = link.load()  # before the scan: a machine that joined nothing is told at once
-    done = push.push(ctx.fresh_conn(conversation_later=True), joined, batch_size=ctx.args.batch_size)
+    done = push.push(ctx.fresh_conn(conversation_later=not ctx.config.team.push_messages), joined, batch_size=ctx.args.batch_size,
+                     config=ctx.config)
     ctx.emit(done, lambda _: print(
         f"pushed {done.usage} response(s) ({done.usage_new} new to the team) and {done.sessions} session(s) "
-        f"to {done.url}", file=sys.stderr))
+        f"to {done.url}" + (f"; {done.messages} message(s), {done.file_refs} file reference(s), {done.memories} "
+                            "memory(ies)" if done.messages or done.file_refs or done.memories else ""),
+        file=sys.stderr))
 
 
 def cmd_team_usage(ctx: Context) -> None:

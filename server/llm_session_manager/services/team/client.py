@@ -26,7 +26,7 @@ TIMEOUT = 60.0
 
 
 def request(link: Link, path: str, answer: type[T], *, body: bytes | None = None,
-            query: dict[str, str] | None = None, method: str | None = None) -> T:
+            query: dict[str, str] | None = None, method: str | None = None, timeout: float = TIMEOUT) -> T:
     """POST ``body`` (GET without one; or ``method``) to ``path`` and decode the answer as ``answer``."""
     url = link.url + path + ("?" + urllib.parse.urlencode(query) if query else "")
     headers = {"Authorization": f"Bearer {link.token}", "Accept": "application/json"}
@@ -34,7 +34,7 @@ def request(link: Link, path: str, answer: type[T], *, body: bytes | None = None
         headers["Content-Type"] = "application/json"
     req = urllib.request.Request(url, data=body, headers=headers, method=method or ("POST" if body is not None else "GET"))
     try:
-        with urllib.request.urlopen(req, timeout=TIMEOUT) as response:
+        with urllib.request.urlopen(req, timeout=timeout) as response:
             data = response.read()
     except urllib.error.HTTPError as e:
         message = _error_text(e)

@@ -6,14 +6,15 @@ off anywhere resumes where the server's answers got to; a batch the server
 stored but whose answer was lost is sent again and changes nothing there (the
 server keys every response by its ``dedup_key``). Responses heard only over
 OTLP (``otlp:`` keys) stay home: their log will supersede them, and the log's
-row is what gets pushed. Messages and memories are not pushed yet.
+row is what gets pushed. Conversation (projects that opted in) and shared memories
+follow (``push_shared``).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import apsw
 import msgspec
@@ -22,6 +23,10 @@ from ...core.team_wire import PUSH_PATH, PushBatch, PushResult, PushSession, Pus
 from ...store.connection import write_transaction
 from . import client
 from .link import Link, client_id
+from .push_shared import forget_pushed, push_shared
+
+if TYPE_CHECKING:
+    from ...core.config import Config
 
 BATCH = 500
 _PUSHED_TO = "team_pushed_to"
@@ -53,10 +58,14 @@ class Pushed(msgspec.Struct):
     usage: int = 0  # responses sent
     usage_new: int = 0  # of which the team had not had before
     usage_seen: int = 0  # already there: a replay, or another device's copy
+    messages: int = 0  # messages of the projects in team.push_messages sent
+    file_refs: int = 0
+    memories: int = 0  # shared memories sent
 
 
-def push(conn: apsw.Connection, link: Link, batch_size: int = BATCH) -> Pushed:
-    """Send every session and response the server has not had from this data dir, in batches."""
+def push(conn: apsw.Connection, link: Link, batch_size: int = BATCH, config: Config | None = None) -> Pushed:
+    """Send every session and response the server has not had from this data dir, in batches,
+    then what ``config`` shares beyond them (the config file's, when not given)."""
     me = client_id(conn)
     _forget_other_server(conn, link)
     done = Pushed(url=link.url)
@@ -71,6 +80,12 @@ def push(conn: apsw.Connection, link: Link, batch_size: int = BATCH) -> Pushed:
     for chunk in _chunks(list(waiting.values()), batch_size):  # sessions changed without a new response
         _send(link, PushBatch(client_id=me, sessions=chunk), done)
         _noted(conn, chunk, [])
+    if config is None:
+        from ...core.config import load
+
+        config = load()
+    shared = push_shared(conn, link, me, config, batch_size)
+    done.messages, done.file_refs, done.memories = shared.messages, shared.file_refs, shared.memories
     if not done.batches:  # nothing new: still ask, so a revoked token or a moved server is heard of now
         _send(link, PushBatch(client_id=me), done)
     return done
@@ -110,6 +125,7 @@ def _forget_other_server(conn: apsw.Connection, link: Link) -> None:
             return
         conn.execute("DELETE FROM team_pushed")
         conn.execute("DELETE FROM team_pushed_sessions")
+        forget_pushed(conn)
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_PUSHED_TO, joined))
 
 

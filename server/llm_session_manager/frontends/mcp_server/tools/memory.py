@@ -14,6 +14,7 @@ from msgspec import Meta
 
 from ....core.args import Project, RecallQuery
 from ....core.models import Memory, MemoryExcerpt
+from ....core.team_share_wire import TeamMemory
 from ..tool import Args, to_json, tool
 
 TEXT_CHARS = 1_000  # of each memory's text in a default answer: five long notes stay under 2,000 tokens
@@ -21,6 +22,10 @@ TEXT_CHARS = 1_000  # of each memory's text in a default answer: five long notes
 
 class Memories(msgspec.Struct):
     memories: list[MemoryExcerpt]  # each cut to TEXT_CHARS unless ``detail``, with text_cut when it is
+    # Where the data dir joined a team server: its memories this user may read, each with its scope and
+    # who shared it, and a note when the server could not be asked (docs/team.md#memory-pool).
+    team: list[TeamMemory] | None = None
+    team_note: str | None = None
 
 
 class Memorized(msgspec.Struct):
@@ -39,11 +44,21 @@ def recall(conn, config, a: RecallArgs) -> dict[str, Any]:
 
     Call it before a task. `source` says who wrote each: user, import, memorize
     (taken from a session), mcp (a model; `writer` names the client and tool).
+    Where this machine joined a team server, `team` holds the team's memories you may
+    read (each with its scope and who shared it); `team_note` says why when it could not be asked.
     """
     from ....services import memory
+    from ....services.team import recall as team
 
     found = memory.recall(conn, a.query, limit=a.limit, project=a.project, config=config)
-    return {"memories": to_json(found if a.detail else [memory.excerpt(m, TEXT_CHARS) for m in found])}
+    answer = {"memories": to_json(found if a.detail else [memory.excerpt(m, TEXT_CHARS) for m in found])}
+    if team.joined():
+        shared = team.team_recall(a.query, limit=a.limit, project=a.project, config=config,
+                                  exclude=frozenset(m.id for m in found))
+        answer["team"] = to_json(shared.memories)
+        if shared.note:
+            answer["team_note"] = shared.note
+    return answer
 
 
 class RememberArgs(Args, frozen=True):  # frozen like Args: said again so type checkers see it
