@@ -325,3 +325,32 @@ def test_a_platform_left_out_of_the_config_has_no_endpoint(tmp_path: Path, start
     teams = teams_message("sessions")
     status, reply = post(base + "/chat/teams/messages", teams, teams_headers(base64.b64encode(b"k").decode(), teams))
     assert status == 503 and reply == {"error": "environment variable NOT_SET_HERE (the Teams webhook secret) is not set"}
+
+
+# --- alerts -----------------------------------------------------------------------------
+
+
+def test_a_budget_alert_reaches_a_teams_channel_as_an_adaptive_card(fixture_logs, cli, use_config, monkeypatch):
+    claude_turn(fixture_logs.claude, time.time() - 60, 1)
+    teams = WebhookReceiver(status=202, reply=b"")
+    try:
+        monkeypatch.setenv("TEAMS_HOOK", teams.url("/workflows/1/triggers/manual/paths/invoke"))
+        use_config("notifications:\n"
+                   "  rules:\n    health_warning: {enabled: false}\n    context: {enabled: false}\n"
+                   "    daily_budget: {usd: 0.01}\n"
+                   "  channels:\n    teams: {webhook_url_env: TEAMS_HOOK}\n")
+        r = cli("notify", "check", "--json")
+        assert r.code == 0, r.err
+        [alert] = r.json()
+        assert alert["rule"] == "daily_budget"
+        assert alert["deliveries"] == [{"channel": "teams", "ok": True, "error": None}]
+        [posted] = teams.requests
+    finally:
+        teams.close()
+    assert posted.path == "/workflows/1/triggers/manual/paths/invoke"
+    assert posted.json["type"] == "message"
+    [attachment] = posted.json["attachments"]
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    head = attachment["content"]["body"][0]
+    assert head["style"] == "warning"
+    assert [i["text"] for i in head["items"]] == [alert["title"], alert["message"]]
