@@ -294,7 +294,7 @@ def _notify(kit: _Kit) -> None:
     p.add_argument("--dry-run", action="store_true", help="show what would be sent; send and record nothing")
     p = kit.action(actions, "test", "_notify:cmd_notify_test", "send a test message through each channel",
                    no_scan=True)
-    p.add_argument("--channel", help="only this one: desktop, terminal, slack, discord or email")
+    p.add_argument("--channel", help="only this one: desktop, terminal, slack, discord, email or teams")
 
 
 def _pricing(kit: _Kit) -> None:
