@@ -26,9 +26,11 @@ def _get(url: str, token: str | None = None) -> tuple[int, dict]:
 def test_init_db_twice_changes_nothing_the_second_time(database_url, cli) -> None:
     first = cli("team", "init-db", "--json")
     assert first.code == 0, first.err
-    assert first.json() == {"schema_version": 1, "was": 0}
+    from llm_session_manager.team.db import SCHEMA_VERSION
+
+    assert first.json() == {"schema_version": SCHEMA_VERSION, "was": 0}
     again = cli("team", "init-db", "--json")
-    assert again.json() == {"schema_version": 1, "was": 1}
+    assert again.json() == {"schema_version": SCHEMA_VERSION, "was": SCHEMA_VERSION}
 
 
 def test_tokens_are_kept_hashed_and_stop_working_once_revoked(team_server, database_url, cli) -> None:

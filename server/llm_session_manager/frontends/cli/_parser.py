@@ -526,6 +526,19 @@ def _team(kit: _Kit) -> None:
     p.add_argument("--since", help="from a date (2025-01-31, whole day), an ISO time or an age (7d, 12h)")
     p.add_argument("--until", help="up to a date (2025-01-31, included), an ISO time or an age")
     p.add_argument("--timezone", metavar="TZ", help="IANA time zone for days (default: this machine's, as usage has them)")
+    chats = actions.add_parser("chat", help="chat accounts linked to team users, for the chat bots (docs/chat.md)")
+    chats_actions = chats.add_subparsers(dest="team_chat_command", required=True, metavar="ACTION")
+    p = kit.action(chats_actions, "link", "_team_chat:cmd_team_chat_link",
+                   "link a Slack, Discord or Teams account to a team user", no_scan=True)
+    _database_url(p)
+    p.add_argument("--platform", required=True, choices=("slack", "discord", "teams"))
+    p.add_argument("--workspace", help="Slack's team id (T...) or Teams' tenant id; not needed for Discord")
+    p.add_argument("--chat-user", required=True, help="the platform's user id (Teams: the Entra object id)")
+    p.add_argument("--user", required=True, help="the team user")
+    p = kit.action(chats_actions, "link-code", "_team_chat:cmd_team_chat_link_code",
+                   "a one-time code a user sends as '/llm link CODE' to link their chat account", no_scan=True)
+    _database_url(p)
+    p.add_argument("--user", required=True, help="the team user")
 
 
 def _database_url(p: argparse.ArgumentParser) -> None:

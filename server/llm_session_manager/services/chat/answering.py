@@ -85,11 +85,16 @@ def _usage(conn: apsw.Connection, period: str, now: float) -> Answer:
     today = when.local_date(now, None)
     first = today if period == "today" else today - dt.timedelta(days=6)
     report = usage_service.report(conn, "day", since=first.isoformat(), until=today.isoformat())
+    return usage_answer(report, period, first, today)
+
+
+def usage_answer(report: UsageReport, period: str, first: dt.date, last: dt.date) -> Answer:
+    """A usage report per day as an answer: the totals, and for a week each day (the team server's too)."""
     title = "Usage today" if period == "today" else "Usage, the last 7 days"
     items = () if period == "today" else tuple(
         Item(row.key, facts=(Fact("Tokens", tokens(row.total_tokens)),
                              Fact("Cost", dollars(row.cost_usd, row.cost_complete)))) for row in report.rows)
-    return Answer(title, f"{first.isoformat()} to {today.isoformat()}, local time.", _totals(report), items)
+    return Answer(title, f"{first.isoformat()} to {last.isoformat()}, local time.", _totals(report), items)
 
 
 def _totals(report: UsageReport) -> tuple[Fact, ...]:

@@ -1,0 +1,2 @@
+-- v2: placeholder (reserved for another branch; the coordinator drops it at merge)
+SELECT 1;

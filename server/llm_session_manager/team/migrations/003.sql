@@ -1,0 +1,2 @@
+-- v3: placeholder (reserved for another branch; the coordinator drops it at merge)
+SELECT 1;
