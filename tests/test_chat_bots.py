@@ -354,3 +354,26 @@ def test_a_budget_alert_reaches_a_teams_channel_as_an_adaptive_card(fixture_logs
     head = attachment["content"]["body"][0]
     assert head["style"] == "warning"
     assert [i["text"] for i in head["items"]] == [alert["title"], alert["message"]]
+
+
+def test_a_slack_command_slower_than_the_answer_timeout_is_acknowledged_then_answered(start_serve, monkeypatch):
+    """Slack gives up after 3 s: past ``chat.answer_timeout`` the asker sees "Working on it…" at once, and the
+    answer arrives at the command's response_url. A timeout of a microsecond makes every command that slow."""
+    secret = secrets.token_hex(16)
+    monkeypatch.setenv("BOT_SLACK_SECRET", secret)
+    mcp, _ = start_serve(config_text=("chat:\n  answer_timeout: 0.000001\n"
+                                      f"  slack: {{signing_secret_env: BOT_SLACK_SECRET, allowed_users: [{SLACK_USER}]}}\n"))
+    later = WebhookReceiver()
+    try:
+        body = slack_command("usage week", response_url=later.url("/commands/1234/5678"))
+        status, reply = post(mcp.removesuffix("/mcp") + "/chat/slack/commands", body, slack_headers(secret, body))
+        assert status == 200
+        assert reply["blocks"][0]["text"]["text"] == "Working on it…" and reply["response_type"] == "ephemeral"
+        deadline = time.monotonic() + 20
+        while not later.requests and time.monotonic() < deadline:
+            time.sleep(0.05)
+        [posted] = later.requests
+    finally:
+        later.close()
+    assert posted.path == "/commands/1234/5678"
+    assert posted.json["blocks"][0]["text"]["text"] == "Usage, the last 7 days"
