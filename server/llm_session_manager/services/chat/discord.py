@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ...core.errors import ChatRefused
+from ...core.errors import ChatNotSetUp, ChatRefused
 from .commands import Command, parse
 from .question import Ping, Question, fresh, header
 
@@ -23,10 +23,14 @@ def verify(headers: dict[str, str], body: bytes, public_key: str, now: float, wi
     from nacl.exceptions import BadSignatureError
     from nacl.signing import VerifyKey
 
+    try:
+        key = VerifyKey(bytes.fromhex(public_key))
+    except (ValueError, TypeError):
+        raise ChatNotSetUp("the Discord public key is not 64 hexadecimal digits (the portal's 'Public Key')") from None
     signature = header(headers, "X-Signature-Ed25519")
     timestamp = header(headers, "X-Signature-Timestamp")
     try:
-        VerifyKey(bytes.fromhex(public_key)).verify(timestamp.encode() + body, bytes.fromhex(signature))
+        key.verify(timestamp.encode() + body, bytes.fromhex(signature))
     except (BadSignatureError, ValueError):
         raise ChatRefused("the request's X-Signature-Ed25519 does not match its body") from None
     try:

@@ -29,7 +29,7 @@ def message(answer: Answer, *, ephemeral: bool = True) -> dict[str, Any]:
         blocks += [{"type": "divider"}, _item(item)]
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(answer.footer)}]})
     return {"response_type": "ephemeral" if ephemeral else "in_channel",
-            "text": f"{answer.title}: {answer.text}"[:3000],  # the notification's and screen readers' fallback
+            "text": ": ".join(filter(None, (answer.title, answer.text)))[:3000],  # the notification's and screen readers' fallback
             "blocks": blocks}
 
 
