@@ -207,10 +207,9 @@ def test_a_slack_button_press_is_answered_at_its_response_url(bot):
     status, reply = post(bot.url + "/chat/slack/interactivity", body, slack_headers(bot.slack_secret, body))
     assert (status, reply) == (200, {})
     deadline = time.monotonic() + 20
-    while not bot.receiver.requests and time.monotonic() < deadline:
+    while not [r for r in bot.receiver.requests if r.path.endswith("/abc")] and time.monotonic() < deadline:
         time.sleep(0.05)
-    [posted] = bot.receiver.requests
-    assert posted.path == "/actions/A123456/1/abc"
+    [posted] = [r for r in bot.receiver.requests if r.path.endswith("/abc")]
     assert posted.json["blocks"][0]["text"]["text"] == "Fix double coupon discount in cart total"
     assert any(f.startswith("*Health*\n") for f in field_texts(posted.json))
 
@@ -377,3 +376,18 @@ def test_a_slack_command_slower_than_the_answer_timeout_is_acknowledged_then_ans
         later.close()
     assert posted.path == "/commands/1234/5678"
     assert posted.json["blocks"][0]["text"]["text"] == "Usage, the last 7 days"
+
+
+def test_a_button_pressed_by_a_user_not_listed_answers_only_the_link_instruction(bot):
+    payload = json.loads((CHAT / "slack_block_actions.json").read_text())
+    payload["user"]["id"] = SLACK_STRANGER
+    payload["response_url"] = bot.receiver.url("/actions/A123456/2/stranger")
+    body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+    status, reply = post(bot.url + "/chat/slack/interactivity", body, slack_headers(bot.slack_secret, body))
+    assert (status, reply) == (200, {})
+    deadline = time.monotonic() + 20
+    while not [r for r in bot.receiver.requests if r.path.endswith("/stranger")] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [posted] = [r for r in bot.receiver.requests if r.path.endswith("/stranger")]
+    assert posted.json["blocks"][0]["text"]["text"] == "Not linked yet"
+    assert "coupon" not in json.dumps(posted.json)

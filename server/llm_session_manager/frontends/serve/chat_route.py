@@ -80,12 +80,11 @@ class ChatRoute:
         elif asked is None:
             await _answer(send, 200 if door == "slack-interactivity" else 400,
                           {} if door == "slack-interactivity" else {"error": "not a command this bot answers"})
-        elif not access.allowed(self._chat, asked):
-            logger.info("chat: %s user %s is not allowed", asked.platform, asked.user)
-            await self._reply(send, door, asked, access.link_instruction(asked))
         elif door == "slack-interactivity":
             await _answer(send, 200, {})  # Slack wants an empty 200; the answer goes to response_url
-            self._nursery.start_soon(self._later, door, asked, partial(self._compute, asked))
+            self._nursery.start_soon(self._later, door, asked, partial(self._allowed_answer, asked))
+        elif not access.allowed(self._chat, asked):
+            await self._reply(send, door, asked, await self._allowed_answer(asked))
         else:
             await self._answer_in_time(send, door, asked)
 
@@ -122,6 +121,13 @@ class ChatRoute:
             await trio.to_thread.run_sync(slack.post, asked.response_url, inbound.reply(door, shown), POST_TIMEOUT_S)
         except OSError as e:
             logger.warning("chat: could not post an answer to Slack's response_url: %s", e)
+
+    async def _allowed_answer(self, asked: Question) -> Answer:
+        """The answer, or only the link instruction for a chat user not let in."""
+        if not access.allowed(self._chat, asked):
+            logger.info("chat: %s user %s is not allowed", asked.platform, asked.user)
+            return access.link_instruction(asked)
+        return await self._compute(asked)
 
     async def _compute(self, asked: Question) -> Answer:
         try:
