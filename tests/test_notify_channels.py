@@ -270,6 +270,6 @@ def test_a_webhook_that_hangs_times_out(receivers, cli, tmp_path, monkeypatch):
 def test_notify_test_names_an_unknown_or_unset_channel(cli, tmp_path, monkeypatch):
     use_config(tmp_path, monkeypatch, "  channels:\n    desktop: {}\n")
     r = cli("notify", "test", "--channel", "pager")
-    assert (r.code, r.err) == (1, "error: unknown channel 'pager'; one of desktop, terminal, slack, discord, email\n")
+    assert (r.code, r.err) == (1, "error: unknown channel 'pager'; one of desktop, terminal, slack, discord, email, teams\n")
     r = cli("notify", "test", "--channel", "email")
     assert r.code == 1 and "channel 'email' is not set up in notifications.channels" in r.err

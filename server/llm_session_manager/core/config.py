@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from .. import DATA_DIR
+from .config_chat import ChatConfig
 from .config_notifications import Notifications
 from .errors import ConfigError
 from .models import PROVIDERS
@@ -162,6 +163,7 @@ class Config(_Section, frozen=True):  # frozen like _Section: said again so type
     retention: RetentionConfig = RetentionConfig()
     metrics: MetricsConfig = MetricsConfig()
     team: TeamConfig = TeamConfig()
+    chat: ChatConfig = ChatConfig()  # the chat bots on serve (docs/chat.md)
 
     def source(self, provider: str) -> SourceConfig:
         """The settings for ``provider``; an unlisted provider is enabled with no extra paths."""

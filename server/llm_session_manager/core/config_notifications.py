@@ -77,7 +77,7 @@ class TerminalChannel(_Section, frozen=True):  # frozen like _Section: said agai
 
 
 class WebhookChannel(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
-    """Slack or Discord: the URL itself, or the environment variable holding it (it is a secret)."""
+    """Slack, Discord or Teams: the URL itself, or the environment variable holding it (it is a secret)."""
 
     enabled: bool = True
     webhook_url: str | None = None
@@ -124,6 +124,7 @@ class NotifyChannels(_Section, frozen=True):  # frozen like _Section: said again
     terminal: TerminalChannel = _off(TerminalChannel)
     slack: WebhookChannel = _off(WebhookChannel)
     discord: WebhookChannel = _off(WebhookChannel)
+    teams: WebhookChannel = _off(WebhookChannel)  # an Adaptive Card to a channel's webhook (docs/chat.md)
     email: EmailChannel = _off(EmailChannel)
 
 

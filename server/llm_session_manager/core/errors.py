@@ -69,3 +69,11 @@ class TeamError(LlmSessionError):
 
 class TeamUnreachable(TeamError):
     """The team server (or its database) cannot be reached now; what was not pushed is pushed next time."""
+
+
+class ChatRefused(LlmSessionError):
+    """A chat platform's request is unsigned, stale or tampered with (docs/chat.md): answered 401."""
+
+
+class ChatNotSetUp(LlmSessionError):
+    """A chat platform's endpoint is asked for but its secret or key is missing (docs/chat.md)."""

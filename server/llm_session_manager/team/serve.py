@@ -43,13 +43,16 @@ def check_host(host: str, insecure: bool) -> None:
 
 def run(database_url: str, host: str, port: int, insecure: bool) -> None:
     """Serve until interrupted; the database must be at this program's schema (``team init-db``)."""
+    from ..core import config
+
     check_host(host, insecure)
+    chat = config.load().chat  # the chat bots' section (docs/chat.md); secrets from the environment
     with db.connect(database_url) as conn:
         db.check_schema(conn)
     listening = _listen(host, port)
     pool = db.pool(database_url)
     try:
-        trio.run(_serve, build(pool), listening)
+        trio.run(_serve, build(pool, chat), listening)
     finally:
         pool.close()
 

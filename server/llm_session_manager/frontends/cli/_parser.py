@@ -311,7 +311,7 @@ def _notify(kit: _Kit) -> None:
     p.add_argument("--dry-run", action="store_true", help="show what would be sent; send and record nothing")
     p = kit.action(actions, "test", "_notify:cmd_notify_test", "send a test message through each channel",
                    no_scan=True)
-    p.add_argument("--channel", help="only this one: desktop, terminal, slack, discord or email")
+    p.add_argument("--channel", help="only this one: desktop, terminal, slack, discord, email or teams")
 
 
 def _pricing(kit: _Kit) -> None:
@@ -546,6 +546,19 @@ def _team(kit: _Kit) -> None:
     p = kit.action(actions, "history", "_handoff:cmd_team_history",
                    "who worked on a session: the devices that pushed it, when, and its handoffs", no_scan=True)
     p.add_argument("id", help="the full session id")
+    chats = actions.add_parser("chat", help="chat accounts linked to team users, for the chat bots (docs/chat.md)")
+    chats_actions = chats.add_subparsers(dest="team_chat_command", required=True, metavar="ACTION")
+    p = kit.action(chats_actions, "link", "_team_chat:cmd_team_chat_link",
+                   "link a Slack, Discord or Teams account to a team user", no_scan=True)
+    _database_url(p)
+    p.add_argument("--platform", required=True, choices=("slack", "discord", "teams"))
+    p.add_argument("--workspace", help="Slack's team id (T...) or Teams' tenant id; not needed for Discord")
+    p.add_argument("--chat-user", required=True, help="the platform's user id (Teams: the Entra object id)")
+    p.add_argument("--user", required=True, help="the team user")
+    p = kit.action(chats_actions, "link-code", "_team_chat:cmd_team_chat_link_code",
+                   "a one-time code a user sends as '/llm link CODE' to link their chat account", no_scan=True)
+    _database_url(p)
+    p.add_argument("--user", required=True, help="the team user")
     _team_access(kit, actions, users_actions)
 
 

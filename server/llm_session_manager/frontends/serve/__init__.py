@@ -50,6 +50,7 @@ import trio
 from ...core.errors import BadInput
 
 if TYPE_CHECKING:
+    from ...core.config_chat import ChatConfig
     from ...core.models import ScanResult
     from ...runtime.engine import Engine
     from ...runtime.team_pusher import TeamPusher
@@ -161,12 +162,15 @@ async def serve(doors: Doors, config_path: Path | None = None,
         metrics = SnapshotSource(engine)
         if otlp_metrics is not None:
             nursery.start_soon(otlp_metrics.run, metrics)
-        urls = await nursery.start(_serve_mcp, engine, mcp_socket, doors, token, metrics)
+        urls = await nursery.start(_serve_mcp, engine, mcp_socket, doors, token, metrics, config.chat)
         lsp_url = await nursery.start(_serve_lsp, lsp_socket, config_path, doors, token)
         print(f"llm-session serve: MCP at {', '.join(urls)}", file=sys.stderr, flush=True)
         print(f"llm-session serve: LSP at {lsp_url}", file=sys.stderr, flush=True)
         print(f"llm-session serve: OTLP at {', '.join(u.removesuffix(MCP_PATH) for u in urls)} (/v1/logs, /v1/metrics)",
               file=sys.stderr, flush=True)
+        if config.chat.slack.enabled or config.chat.discord.enabled or config.chat.teams.enabled:
+            print(f"llm-session serve: chat bots at {', '.join(u.removesuffix(MCP_PATH) for u in urls)} (/chat/...)",
+                  file=sys.stderr, flush=True)
         if doors.remote:
             print("llm-session serve: reachable from other machines; every request needs the token "
                   "(llm-session serve --print-token)", file=sys.stderr, flush=True)
@@ -191,7 +195,8 @@ def _listen(host: str, port: int, door: str, flag: str) -> socket.socket:
 
 
 async def _serve_mcp(engine: Engine, listening: socket.socket, doors: Doors, token: str,
-                     metrics: Callable[[], Awaitable[Any]], *, task_status: trio.TaskStatus[list[str]]) -> None:
+                     metrics: Callable[[], Awaitable[Any]], chat: ChatConfig, *,
+                     task_status: trio.TaskStatus[list[str]]) -> None:
     from hypercorn.config import Config as HypercornConfig
     from hypercorn.trio import serve as hypercorn_serve
 
@@ -222,7 +227,11 @@ async def _serve_mcp(engine: Engine, listening: socket.socket, doors: Doors, tok
     async with trio.open_nursery() as nursery:
         otlp = OtlpRoutes(_BuiltOnFirstRequest(build, nursery), engine, local_only=not doors.remote)  # docs/otel.md
         app = MetricsRoute(otlp, metrics, local_only=not doors.remote)  # docs/metrics.md
-        outermost = HooksRoute(RequireToken(app, token) if doors.remote else app, engine, token, nursery)
+        outermost: Any = HooksRoute(RequireToken(app, token) if doors.remote else app, engine, token, nursery)
+        if chat.slack.enabled or chat.discord.enabled or chat.teams.enabled:  # docs/chat.md
+            from .chat_route import ChatRoute
+
+            outermost = ChatRoute(outermost, engine, chat, nursery)
         try:
             await hypercorn_serve(outermost, hc, shutdown_trigger=trio.sleep_forever, task_status=_Status())  # type: ignore[arg-type]  # hypercorn only calls .started(); its stub asks for trio's class
         finally:

@@ -20,7 +20,7 @@ from ...core.errors import BadInput
 from .local import desktop, terminal
 from .notification import ChannelFailed, Delivery, Notification
 from .smtp import email
-from .webhooks import discord, slack
+from .webhooks import discord, slack, teams
 
 CHANNELS: dict[str, Callable[[Any, Notification, float], None]] = {
     "desktop": desktop,
@@ -28,6 +28,7 @@ CHANNELS: dict[str, Callable[[Any, Notification, float], None]] = {
     "slack": slack,
     "discord": discord,
     "email": email,
+    "teams": teams,
 }
 
 

@@ -9,7 +9,7 @@ import msgspec
 
 
 class Delivery(msgspec.Struct):
-    channel: str  # desktop | terminal | slack | discord | email
+    channel: str  # desktop | terminal | slack | discord | email | teams
     ok: bool
     error: str | None = None
 

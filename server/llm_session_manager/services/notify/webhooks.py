@@ -1,4 +1,4 @@
-"""Slack and Discord incoming webhooks: one JSON POST each, standard library only.
+"""Slack, Discord and Teams incoming webhooks: one JSON POST each, standard library only.
 
 A webhook URL is a password (whoever has it can post), so errors name only
 its host, never the URL.
@@ -28,6 +28,16 @@ def discord(settings: WebhookChannel, note: Notification, timeout: float) -> Non
     """Discord's ``{"content"}``; no mentions, so an ``@everyone`` in a title pings nobody."""
     content = f"**{note.title}**\n{note.message}"
     _post_json(_url(settings, "discord"), {"content": content, "allowed_mentions": {"parse": []}}, timeout)
+
+
+def teams(settings: WebhookChannel, note: Notification, timeout: float) -> None:
+    """An Adaptive Card in a ``message`` activity: what a Teams channel's webhook (a Workflows
+    "post to a channel when a webhook request is received" flow) takes, drawn as the chat bot's answers are."""
+    from ..chat.answers import Answer
+    from ..chat.teams_cards import message
+
+    card = message(Answer(note.title, note.message, tone="critical" if note.severity == "critical" else "warning"))
+    _post_json(_url(settings, "teams"), card, timeout)
 
 
 def _post_json(url: str, payload: dict, timeout: float) -> None:

@@ -1,0 +1,168 @@
+"""The chat bots on the team server: chat accounts linked to team users, and answers in their scope.
+
+A chat user sees nothing until their account (platform, workspace, user id)
+is linked to a team user (``chat_links``, team migration 004): by an admin
+(``team chat link``), or by the user sending ``/llm link CODE`` with a one-time
+code an admin issued (``team chat link-code``; kept hashed, valid for
+``CODE_MINUTES``, used once). Answers follow the team user's role as the API
+does (``report``): an admin sees the team's data; a member or viewer what
+their own devices pushed. When grants come (a viewer reading others' data),
+``_scope`` is the one place to widen.
+
+The team server holds sessions and usage only, so ``recall``, ``health`` and
+``limits`` say to ask the machine's own ``serve``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from typing import TYPE_CHECKING
+
+import msgspec
+
+from ..core import when
+from ..core.errors import BadArgument, NotFound
+from ..services.chat.answering import help_answer, usage_answer
+from ..services.chat.answers import Answer, Fact, Item, dollars, tokens
+from ..services.chat.question import Question
+from .auth import Caller
+from .report import report
+
+if TYPE_CHECKING:
+    import psycopg
+
+CODE_MINUTES = 15
+PLATFORMS = ("slack", "discord", "teams")
+SESSIONS_SHOWN = 8
+
+
+class Link(msgspec.Struct):
+    platform: str
+    workspace: str
+    chat_user: str
+    user: str
+
+
+class LinkCode(msgspec.Struct):
+    user: str
+    code: str  # shown this once
+    expires_at: str
+
+
+def workspace_of(platform: str, workspace: str) -> str:
+    """Discord's user ids are the same in every server, so its links hold no workspace."""
+    return "" if platform == "discord" else workspace
+
+
+def link(conn: psycopg.Connection, platform: str, workspace: str, chat_user: str, user: str) -> Link:
+    """``user``'s link to a chat account (an existing link of that account moves to ``user``)."""
+    if platform not in PLATFORMS:
+        raise BadArgument("platform", f"must be one of {', '.join(PLATFORMS)}, got {platform!r}")
+    if not chat_user.strip():
+        raise BadArgument("chat_user", "must not be empty")
+    place = workspace_of(platform, workspace)
+    with conn.transaction():
+        conn.execute("INSERT INTO chat_links (platform, workspace, chat_user, user_id) VALUES (%s, %s, %s, %s) "
+                     "ON CONFLICT (platform, workspace, chat_user) DO UPDATE SET user_id = excluded.user_id",
+                     (platform, place, chat_user, _user_id(conn, user)))
+    return Link(platform, place, chat_user, user)
+
+
+def link_code(conn: psycopg.Connection, user: str, now: float) -> LinkCode:
+    code = secrets.token_hex(5).upper()  # 40 bits, one use, for 15 minutes: not guessable in time
+    expires = dt.datetime.fromtimestamp(now + CODE_MINUTES * 60, dt.UTC)
+    with conn.transaction():
+        conn.execute("INSERT INTO chat_link_codes (sha256, user_id, expires_at) VALUES (%s, %s, %s)",
+                     (_hash(code), _user_id(conn, user), expires))
+    return LinkCode(user, code, expires.isoformat(timespec="seconds").replace("+00:00", "Z"))
+
+
+def linked(conn: psycopg.Connection, asking: Question) -> Caller | None:
+    row = conn.execute(
+        "SELECT u.id, u.name, u.role FROM chat_links l JOIN users u ON u.id = l.user_id "
+        "WHERE l.platform = %s AND l.workspace = %s AND l.chat_user = %s",
+        (asking.platform, workspace_of(asking.platform, asking.workspace), asking.user)).fetchone()
+    return None if row is None else Caller(int(row[0]), row[1], row[2], 0, "", None)
+
+
+def respond(conn: psycopg.Connection, asking: Question, now: float) -> Answer:
+    """The answer to ``asking``: a link made, the link instruction, or the command in the user's scope."""
+    if asking.command.name == "link":
+        return _redeem(conn, asking, now)
+    who = linked(conn, asking)
+    if who is None:
+        return Answer("Not linked yet", f"Link your {asking.platform} account to your team account first: ask a "
+                      "team admin for a code (llm-session team chat link-code --user YOU) and send /llm link CODE "
+                      "here.", tone="refused")
+    match asking.command.name:
+        case "sessions":
+            return _sessions(conn, who, asking.command.arg)
+        case "usage":
+            today = when.local_date(now, None)
+            first = today if asking.command.arg == "today" else today - dt.timedelta(days=6)
+            shown = report(conn, who, "day", since=first.isoformat(), until=today.isoformat())
+            return usage_answer(shown, asking.command.arg, first, today)
+        case "recall" | "health" | "limits":
+            return Answer("Not on the team server", f"The team server holds sessions and usage only; ask "
+                          f"{asking.command.name} of your own machine's serve.", tone="refused")
+        case _:
+            return help_answer(asking.command.problem)
+
+
+def _redeem(conn: psycopg.Connection, asking: Question, now: float) -> Answer:
+    with conn.transaction():
+        row = conn.execute("DELETE FROM chat_link_codes WHERE sha256 = %s RETURNING user_id, expires_at",
+                           (_hash(asking.command.arg.strip().upper()),)).fetchone()
+        if row is None or row[1].timestamp() < now:
+            return Answer("Not linked", "That code is unknown, used or expired: ask an admin for a new one.",
+                          tone="refused")
+        conn.execute("INSERT INTO chat_links (platform, workspace, chat_user, user_id) VALUES (%s, %s, %s, %s) "
+                     "ON CONFLICT (platform, workspace, chat_user) DO UPDATE SET user_id = excluded.user_id",
+                     (asking.platform, workspace_of(asking.platform, asking.workspace), asking.user, row[0]))
+        name = conn.execute("SELECT name FROM users WHERE id = %s", (row[0],)).fetchone()
+    if name is None:
+        raise NotFound("the code's user is gone")
+    return Answer("Linked", f"This {asking.platform} account is now team user {name[0]}.", tone="good")
+
+
+def _sessions(conn: psycopg.Connection, who: Caller, project: str) -> Answer:
+    clauses, params = _scope(who)
+    if project:
+        clauses.append("s.project = %s")
+        params.append(project)
+    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+    rows = conn.execute(
+        "SELECT s.id, s.provider, s.project, s.title, u.name || '/' || d.name, "
+        "(SELECT coalesce(sum(x.input_tokens + x.output_tokens + x.cache_creation_tokens + x.cache_read_tokens), 0) "
+        " FROM usage x WHERE x.session_id = s.id), "
+        "(SELECT coalesce(sum(x.cost_usd), 0) FROM usage x WHERE x.session_id = s.id) "
+        f"FROM sessions s JOIN devices d ON d.id = s.device_id JOIN users u ON u.id = d.user_id {where} "
+        f"ORDER BY s.last_activity DESC NULLS LAST LIMIT {SESSIONS_SHOWN}".encode(), params).fetchall()
+    scope = "the team's" if who.role == "admin" else "your"
+    if not rows:
+        return Answer(f"No sessions{' in ' + project if project else ''}", f"Nothing in {scope} pushed sessions.")
+    items = tuple(Item((title or "(untitled)")[:120], f"{provider} · {proj or 'no project'} · {device} · {sid[:8]}",
+                       (Fact("Tokens", tokens(int(total))), Fact("Cost", dollars(float(cost)))))
+                  for sid, provider, proj, title, device, total, cost in rows)
+    return Answer(f"Recent sessions{' in ' + project if project else ''}", f"From {scope} pushed sessions.",
+                  items=items)
+
+
+def _scope(who: Caller) -> tuple[list[str], list[object]]:
+    """Whose sessions ``who`` sees: an admin everyone's, anyone else their own devices'."""
+    if who.role == "admin":
+        return [], []
+    return ["d.user_id = %s"], [who.user_id]
+
+
+def _user_id(conn: psycopg.Connection, name: str) -> int:
+    row = conn.execute("SELECT id FROM users WHERE name = %s", (name,)).fetchone()
+    if row is None:
+        raise NotFound(f"no user {name!r} (see 'llm-session team user list')")
+    return int(row[0])
+
+
+def _hash(code: str) -> bytes:
+    return hashlib.sha256(code.encode()).digest()
