@@ -94,16 +94,28 @@ class SessionRow(NamedTuple):
     last_activity: float  # latest timestamp seen in this chunk
 
 
+class Attribution(NamedTuple):
+    """Rows of the attribution tables (store/migrations/018.sql), for ``usage --by tool|agent|mcp-server|skill``."""
+
+    calls: list[tuple]  # tool_calls: (id, session_id, dedup_key, seq, name, detail)
+    results: list[tuple]  # tool_results: (id, session_id, tokens)
+    runs: list[tuple]  # agent_runs: (agent_id, tool_use_id, agent_type)
+    agents: list[tuple]  # response_agents: (dedup_key, agent_id)
+
+
 class Batch:
     """Everything parsed from one chunk of one log file."""
 
-    __slots__ = ("file_refs", "limits", "malformed", "messages", "sessions", "skipped", "state", "usage", "warnings")
+    __slots__ = ("attribution", "file_refs", "limits", "malformed", "messages", "sessions", "skipped", "state", "usage",
+                 "warnings")
 
     def __init__(self, state: bytes | None = None) -> None:
         self.sessions: dict[str, SessionRow] = {}
         self.usage: list[UsageRow] = []
         self.messages: list[MessageRow] = []
         self.file_refs: list[FileRefRow] = []
+        # What each response did (tool calls, their results, sub-agents): stored with the conversation.
+        self.attribution = Attribution([], [], [], [])
         # The assistant's own plan-limit readings (store/limit_readings.py ``Reading`` values).
         self.limits: list[tuple] = []
         self.malformed = 0
