@@ -208,6 +208,25 @@ class Recommendation(msgspec.Struct):
     action: str
 
 
+class Provenance(msgspec.Struct, omit_defaults=True):
+    """Where each figure of a row, session or report comes from (docs/usage.md#provenance):
+    ``official`` (the assistant's own meter), ``exact`` (from the logs' counts), ``estimated``
+    (our tokenizer or the assistant's own estimate), ``unknown`` (no price: ``cost_usd`` is
+    only the priced part, or null). Only the figures the object has are named."""
+
+    tokens: str  # exact | estimated
+    cost_usd: str  # exact | estimated | unknown
+    context: str | msgspec.UnsetType = msgspec.UNSET  # a session's context fill: exact | estimated | unknown
+    result_tokens: str | msgspec.UnsetType = msgspec.UNSET  # attribution rows: always estimated
+
+
+def provenance(estimated: bool, complete: bool) -> Provenance:
+    """The provenance of a sum of responses: its tokens exact unless one is estimated; its
+    cost unknown when a part has no price, else as certain as the tokens it is priced from."""
+    tokens = "estimated" if estimated else "exact"
+    return Provenance(tokens, tokens if complete else "unknown")
+
+
 class UsageTotals(msgspec.Struct):
     input_tokens: int = 0
     output_tokens: int = 0
@@ -216,11 +235,17 @@ class UsageTotals(msgspec.Struct):
     total_tokens: int = 0
     cost_usd: float | None = 0.0  # the priced part; None when no part of it has a price
     cost_complete: bool = True  # False: some of the usage is of a model without a price
+    provenance: Provenance | msgspec.UnsetType = msgspec.UNSET  # set by ``usage`` reports
 
 
 # How ``usage`` groups: one spelling for the CLI, the MCP tool and the service.
-UsageGroup = Literal["day", "week", "month", "session", "model", "project", "provider"]
+UsageGroup = Literal["day", "week", "month", "session", "model", "project", "provider",
+                     "agent", "tool", "mcp-server", "skill"]
 USAGE_GROUPS: tuple[str, ...] = get_args(UsageGroup)
+# The groups by what a response did rather than when or where (services/attribution.py).
+ATTRIBUTION_GROUPS: tuple[str, ...] = ("agent", "tool", "mcp-server", "skill")
+# The name ``mcp install`` registers our MCP server under: our tools are ``mcp__llm-session__<tool>`` in a log.
+MCP_SERVER_NAME = "llm-session"
 # How ``list`` orders sessions (services/sessions.py says what comes first for each).
 SessionSort = Literal["last_activity", "started_at", "cost", "tokens", "context", "health"]
 SESSION_SORTS: tuple[str, ...] = get_args(SessionSort)
@@ -252,6 +277,12 @@ class UsageReportRow(msgspec.Struct):
     cost_usd: float | None = 0.0  # as in UsageTotals
     cost_complete: bool = True
     models: list[UsageModelRow] | msgspec.UnsetType = msgspec.UNSET  # only with --breakdown
+    # Only by agent, tool, mcp-server or skill (services/attribution.py): calls of that key, the
+    # tokens their results added to the context (estimated), and whether it is our own MCP server.
+    calls: int | msgspec.UnsetType = msgspec.UNSET
+    result_tokens: int | msgspec.UnsetType = msgspec.UNSET
+    ours: bool | msgspec.UnsetType = msgspec.UNSET
+    provenance: Provenance | msgspec.UnsetType = msgspec.UNSET  # set by ``usage`` reports
 
 
 class UsageReport(msgspec.Struct):
