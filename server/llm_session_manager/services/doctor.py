@@ -183,7 +183,8 @@ def footprint_check() -> Check:
     if not fp.calls:
         return Check("mcp footprint", True, f"no call of our MCP tools (mcp__{fp.server}__*) in the logs read")
     return Check("mcp footprint", True,
-                 f"our MCP tools (mcp__{fp.server}__*) answered {fp.calls:,} calls in {fp.sessions:,} sessions, "
+                 f"our MCP tools (mcp__{fp.server}__*) answered {fp.calls:,} calls in {fp.sessions:,} "
+                 f"session{'' if fp.sessions == 1 else 's'}, "
                  f"adding about {fp.result_tokens:,} tokens (estimated) to their context")
 
 
