@@ -155,6 +155,25 @@ class Batch:
 # --- services -> frontends (the JSON contract) -------------------------------
 
 
+class Provenance(msgspec.Struct, omit_defaults=True):
+    """Where each figure of a row, session or report comes from (docs/usage.md#provenance):
+    ``official`` (the assistant's own meter), ``exact`` (from the logs' counts), ``estimated``
+    (our tokenizer or the assistant's own estimate), ``unknown`` (no price: ``cost_usd`` is
+    only the priced part, or null). Only the figures the object has are named."""
+
+    tokens: str  # exact | estimated
+    cost_usd: str  # exact | estimated | unknown
+    context: str | msgspec.UnsetType = msgspec.UNSET  # a session's context fill: exact | estimated | unknown
+    result_tokens: str | msgspec.UnsetType = msgspec.UNSET  # attribution rows: always estimated
+
+
+def provenance(estimated: bool, complete: bool) -> Provenance:
+    """The provenance of a sum of responses: its tokens exact unless one is estimated; its
+    cost unknown when a part has no price, else as certain as the tokens it is priced from."""
+    tokens = "estimated" if estimated else "exact"
+    return Provenance(tokens, tokens if complete else "unknown")
+
+
 class Tokens(msgspec.Struct):
     input: int
     output: int
@@ -198,6 +217,8 @@ class Session(msgspec.Struct, omit_defaults=True):  # cost_complete only when fa
     # Every log it was read from has been deleted (Claude Code's cleanupPeriodDays)
     # or moved away since: what the store holds of it is all there is.
     log_gone: bool = False
+    # Where its tokens, cost and context fill come from (``Provenance``).
+    provenance: Provenance | msgspec.UnsetType = msgspec.UNSET
 
 
 class Recommendation(msgspec.Struct):
@@ -206,25 +227,6 @@ class Recommendation(msgspec.Struct):
     severity: str  # info | warning | critical
     message: str
     action: str
-
-
-class Provenance(msgspec.Struct, omit_defaults=True):
-    """Where each figure of a row, session or report comes from (docs/usage.md#provenance):
-    ``official`` (the assistant's own meter), ``exact`` (from the logs' counts), ``estimated``
-    (our tokenizer or the assistant's own estimate), ``unknown`` (no price: ``cost_usd`` is
-    only the priced part, or null). Only the figures the object has are named."""
-
-    tokens: str  # exact | estimated
-    cost_usd: str  # exact | estimated | unknown
-    context: str | msgspec.UnsetType = msgspec.UNSET  # a session's context fill: exact | estimated | unknown
-    result_tokens: str | msgspec.UnsetType = msgspec.UNSET  # attribution rows: always estimated
-
-
-def provenance(estimated: bool, complete: bool) -> Provenance:
-    """The provenance of a sum of responses: its tokens exact unless one is estimated; its
-    cost unknown when a part has no price, else as certain as the tokens it is priced from."""
-    tokens = "estimated" if estimated else "exact"
-    return Provenance(tokens, tokens if complete else "unknown")
 
 
 class UsageTotals(msgspec.Struct):
