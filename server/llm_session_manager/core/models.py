@@ -421,6 +421,7 @@ class DailyUsage(msgspec.Struct):
     total_tokens: int = 0
     cost_usd: float | None = 0.0  # as in UsageTotals
     cost_complete: bool = True
+    provenance: Provenance | msgspec.UnsetType = msgspec.UNSET  # set by ``analytics``
 
 
 class UsageShare(msgspec.Struct):
@@ -435,6 +436,7 @@ class UsageShare(msgspec.Struct):
     total_tokens: int = 0
     cost_usd: float | None = 0.0  # as in UsageTotals
     cost_complete: bool = True
+    provenance: Provenance | msgspec.UnsetType = msgspec.UNSET  # set by ``analytics``
 
 
 class SessionCost(msgspec.Struct):
@@ -448,6 +450,7 @@ class SessionCost(msgspec.Struct):
     total_tokens: int  # within the window
     cost_usd: float | None  # as in UsageTotals
     cost_complete: bool = True
+    provenance: Provenance | msgspec.UnsetType = msgspec.UNSET  # set by ``analytics``
 
 
 class SessionStats(msgspec.Struct):
