@@ -145,7 +145,9 @@ def report(
 
 
 # Responses with estimated counts, through the partial index ``usage_estimated`` (migration 018).
-_ESTIMATED = _RESPONSES._replace(table="(SELECT * FROM usage WHERE NOT exact) u LEFT JOIN sessions s ON s.id = u.session_id")
+_ESTIMATED = _RESPONSES._replace(
+    table="(SELECT * FROM usage INDEXED BY usage_estimated WHERE NOT exact) u LEFT JOIN sessions s ON s.id = u.session_id",
+)
 
 
 def _estimated_keys(conn: apsw.Connection, by: str, fmt: Callable[[datetime.date], str] | None, tz: when.Zone,

@@ -13,7 +13,7 @@ from ._groups import NONE, OTHER
 from ._sessions import Facts
 from ._window import Window
 
-_ESTIMATED = "SELECT ts, session_id, model FROM usage WHERE NOT exact AND ts >= ? AND ts < ?"
+_ESTIMATED = "SELECT ts, session_id, model FROM usage INDEXED BY usage_estimated WHERE NOT exact AND ts >= ? AND ts < ?"
 
 
 def label(conn: apsw.Connection, report: AnalyticsReport, w: Window, found: dict[str, Facts]) -> None:
