@@ -28,7 +28,7 @@ def test_a_scanned_installation_is_in_order_and_keeps_the_store_check_s_keys(fix
     assert str(fixture_logs.claude) in checks["logs: claude-code"]["detail"]
     assert "every transcript is in the store" in checks["claude-code retention"]["detail"]
     assert checks["serve"]["ok"] and "not running" in checks["serve"]["detail"]
-    assert "schema 17" in checks["versions"]["detail"]
+    assert "schema 18" in checks["versions"]["detail"]
     human = cli("doctor")
     assert human.code == 0 and "Everything is in order." in human.out
 
