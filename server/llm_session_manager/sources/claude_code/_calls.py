@@ -3,8 +3,13 @@
 Read with the conversation (never by the usage-only pass), from the blocks it
 has already decoded: each ``tool_use`` block is a call of the response whose
 usage row it belongs to; each ``tool_result`` block the text that call put into
-the context, counted with our tokenizer (an estimate: Claude's own tokenizer is
-not public). A sidechain response ran in a sub-agent: its log line names it
+the context. That text is counted with our tokenizer (o200k: an estimate, as
+Claude's own tokenizer is not public) for MCP tools, sub-agents and skills,
+whose footprint is the question; a built-in tool's output (files, command
+output: most of a transcript's bytes) is estimated from its length, four bytes
+a token, since tokenizing it all would make a first scan several times slower
+(the result of a call made in an earlier chunk is counted: its tool is not known
+here). A sidechain response ran in a sub-agent: its log line names it
 (``agentId``, 2.x), a parent's ``progress`` line relays it with the Task call
 that started it (``parentToolUseID``), the Task's ``toolUseResult`` names it
 too; a 1.x inline sidechain names nothing, and belongs to the session's latest
@@ -29,33 +34,37 @@ SKILL_TOOL = "Skill"
 class Calls:
     """The attribution rows of one chunk."""
 
-    __slots__ = ("open_task", "rows", "seq")
+    __slots__ = ("counted", "open_task", "rows", "seq")
 
     def __init__(self, rows: Attribution) -> None:
         self.rows = rows
         self.seq: dict[str, int] = {}  # dedup key -> calls of that response seen so far
+        self.counted: dict[str, bool] = {}  # call id -> its result is tokenized (an MCP tool, sub-agent or skill)
         self.open_task: dict[str, str] = {}  # session -> its latest main-chain Task call (for 1.x sidechains)
 
-    def response(self, line: Line, blocks: tuple[Block, ...], key: str, session_id: str) -> None:
-        """A response's tool calls, and the sub-agent it ran in if it is a sidechain's."""
-        if line.isSidechain:
-            agent = line.agentId or self.open_task.get(session_id)
-            if agent is not None:
-                if not line.agentId:
-                    self.rows.runs.append((agent, agent, None))  # a 1.x sidechain: named after its Task call
-                self.rows.agents.append((key, agent))
-        for block in blocks:
-            if block.type != "tool_use" or not block.id or not block.name:
-                continue
-            name = block.name
-            detail = None
-            if name in AGENT_TOOLS or name == SKILL_TOOL:
-                detail = _detail(block)
-                if name in AGENT_TOOLS and not line.isSidechain:
-                    self.open_task[session_id] = block.id
-            seq = self.seq.get(key, 0)
-            self.seq[key] = seq + 1
-            self.rows.calls.append((block.id, session_id, key, seq, name, detail))
+    def sidechain(self, line: Line, key: str, session_id: str) -> None:
+        """A sidechain response: the sub-agent it ran in, if the log says or a Task call is open."""
+        agent = line.agentId or self.open_task.get(session_id)
+        if agent is not None:
+            if not line.agentId:
+                self.rows.runs.append((agent, agent, None))  # a 1.x sidechain: named after its Task call
+            self.rows.agents.append((key, agent))
+
+    def call(self, line: Line, block: Block, key: str, session_id: str) -> None:
+        """A ``tool_use`` block of the response keyed ``key``."""
+        call, name = block.id, block.name
+        if not call or not name:
+            return
+        detail = None
+        special = name in AGENT_TOOLS or name == SKILL_TOOL
+        self.counted[call] = special or name.startswith("mcp__")
+        if special:
+            detail = _detail(block)
+            if name in AGENT_TOOLS and not line.isSidechain:
+                self.open_task[session_id] = call
+        seq = self.seq.get(key, 0)
+        self.seq[key] = seq + 1
+        self.rows.calls.append((call, session_id, key, seq, name, detail))
 
     def relayed(self, key: str, agent_id: str | None, task_id: str | None) -> None:
         """A sub-agent's response as a parent's ``progress`` line relays it."""
@@ -69,9 +78,11 @@ class Calls:
         call = block.tool_use_id
         if not call:
             return
-        self.rows.results.append((call, session_id, _tokens(block.content)))
+        counted = self.counted.get(call)  # None: called in an earlier chunk
+        tokens = _tokens(block.content) if counted is not False else (len(block.content) + 3) // 4
+        self.rows.results.append((call, session_id, tokens))
         raw = line.toolUseResult
-        if raw and b'"agentId"' in bytes(raw):
+        if raw and counted is not False and b'"agentId"' in bytes(raw):
             try:
                 record = AGENT_RESULT.decode(raw)
             except msgspec.DecodeError:

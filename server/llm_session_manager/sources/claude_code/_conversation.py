@@ -74,16 +74,20 @@ class Conversation:
         ``key``: its usage row's dedup key, when it is billed (its tool calls are attributed to it)."""
         content = self._content(message)
         if isinstance(content, tuple):
-            if key is not None and self.calls is not None:
-                self.calls.response(line, content, key, session_id)
+            calls = self.calls if key is not None else None  # a response not billed has no row to attribute to
+            if calls is not None and key is not None and line.isSidechain:
+                calls.sidechain(line, key, session_id)
             text = None  # the text blocks, joined by newlines; usually there is one block
             for n, block in enumerate(content):
                 kind = block.type
                 if kind == "text":
                     if block.text:
                         text = block.text if text is None else f"{text}\n{block.text}"
-                elif kind == "tool_use" and block.name in _FILE_TOOLS:
-                    self._file_ref(line, block, n, session_id, when)
+                elif kind == "tool_use":
+                    if calls is not None and key is not None:
+                        calls.call(line, block, key, session_id)
+                    if block.name in _FILE_TOOLS:
+                        self._file_ref(line, block, n, session_id, when)
         else:
             text = content  # a plain string is kept as it is, even empty
         if line.isApiErrorMessage:
