@@ -124,3 +124,21 @@ def test_reading_the_logs_again_adds_no_attribution(notes, cli, tmp_path: Path) 
 def test_breakdown_by_model_is_refused_for_attribution(notes, cli) -> None:
     r = cli("usage", "--by", "tool", "--breakdown")
     assert r.code == 1 and "breakdown" in r.err and "Traceback" not in r.err
+
+
+def test_a_log_read_as_it_is_written_is_attributed_as_one_read_whole(notes, cli) -> None:
+    """A call's result, or a sub-agent's Task result, logged after the scan that read the call."""
+    whole = {by: cli("usage", "--by", by, "--json").json() for by in GROUPS}
+    db = Path(cli("init", "--json").json()["database"])
+    for leftover in db.parent.glob(db.name + "*"):
+        leftover.unlink()
+    log = next(notes.rglob("4c1d2e3f-*.jsonl"))
+    lines = log.read_text().splitlines(keepends=True)
+    log.write_text("".join(lines[:2]))  # the recall call, not its result
+    assert cli("scan", "--json").code == 0
+    with log.open("a") as f:
+        f.write("".join(lines[2:7]))  # up to the Task call, not its result
+    assert cli("scan", "--json").code == 0
+    with log.open("a") as f:
+        f.write("".join(lines[7:]))
+    assert {by: cli("usage", "--by", by, "--json").json() for by in GROUPS} == whole

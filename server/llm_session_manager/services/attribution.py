@@ -9,9 +9,9 @@ Every response's usage goes to exactly one key, so the rows add up to the
 * ``mcp-server``: the server of the first MCP tool it called (``mcp__<server>__<tool>``),
   else the ``mcp_server.name`` Claude Code's OTLP export gave the request, else ``(none)``.
 * ``skill``: the skill it loaded with the Skill tool, else OTLP's ``skill.name``, else ``(none)``.
-* ``agent``: a sidechain response's sub-agent type (the ``subagent_type`` of the
-  Task/Agent call that started it, else the type its result names, else
-  ``(sub-agent)``), OTLP's ``agent.name``, ``(advisor)`` for advisor calls, and
+* ``agent``: a sidechain response's sub-agent type (the ``agentType`` the result
+  of the Task/Agent call that started it names, else that call's ``subagent_type``,
+  else ``(sub-agent)``), OTLP's ``agent.name``, ``(advisor)`` for advisor calls, and
   ``(main)`` for the main conversation.
 
 Each row also says how often the key was called (``calls``: tool calls; for
@@ -46,7 +46,7 @@ _KEYS = {
                   f"o.mcp_server_name, ob.mcp_server_name, '{NONE}')",
     "skill": "coalesce((SELECT c.detail FROM tool_calls c WHERE c.dedup_key = u.dedup_key AND c.name = 'Skill' "
              f"AND c.detail IS NOT NULL ORDER BY c.seq, c.id LIMIT 1), o.skill_name, ob.skill_name, '{NONE}')",
-    "agent": "CASE WHEN ra.agent_id IS NOT NULL THEN coalesce(tc.detail, ar.agent_type, '(sub-agent)') "
+    "agent": "CASE WHEN ra.agent_id IS NOT NULL THEN coalesce(ar.agent_type, '(sub-agent)') "
              "WHEN u.dedup_key LIKE '%:advisor:%' THEN '(advisor)' "
              "WHEN u.sidechain THEN coalesce(o.agent_name, ob.agent_name, '(sub-agent)') "
              f"ELSE coalesce(o.agent_name, ob.agent_name, '{MAIN}') END",
@@ -61,8 +61,9 @@ _JOINS = (
 _AGENT_JOINS = (
     "LEFT JOIN response_agents ra ON ra.dedup_key = u.dedup_key "
     "LEFT JOIN agent_runs ar ON ar.agent_id = ra.agent_id "
-    "LEFT JOIN tool_calls tc ON tc.id = ar.tool_use_id "
 )
+# A call's result tokens: read with it, else in a later scan.
+_RESULT_TOKENS = "coalesce(c.result_tokens, r.tokens)"
 # The calls counted for each group's keys, and the key each call counts for.
 _CALL_KEYS = {
     "tool": ("c.name", "1"),
@@ -103,7 +104,7 @@ def report(conn: apsw.Connection, by: str, *, since: str | None = None, until: s
             calls=0, result_tokens=0, provenance=_row_provenance(bool(estimated), not unpriced),
         )
     call_key, which = _CALL_KEYS[by]
-    calls_sql = (f"SELECT {call_key} AS k, count(*), coalesce(sum(r.tokens), 0) FROM tool_calls c "
+    calls_sql = (f"SELECT {call_key} AS k, count(*), coalesce(sum({_RESULT_TOKENS}), 0) FROM tool_calls c "
                  f"JOIN usage u ON u.dedup_key = c.dedup_key LEFT JOIN sessions s ON s.id = u.session_id "
                  f"LEFT JOIN tool_results r ON r.id = c.id WHERE {which} "
                  f"{''.join(' AND ' + c for c in clauses)} GROUP BY k")
@@ -123,7 +124,7 @@ def report(conn: apsw.Connection, by: str, *, since: str | None = None, until: s
 def footprint(conn: apsw.Connection) -> Footprint:
     """Calls of our MCP tools in every log read, and the tokens their answers put into those sessions."""
     row = conn.execute(
-        "SELECT count(*), count(DISTINCT c.session_id), coalesce(sum(r.tokens), 0) "
+        f"SELECT count(*), count(DISTINCT c.session_id), coalesce(sum({_RESULT_TOKENS}), 0) "
         "FROM tool_calls c LEFT JOIN tool_results r ON r.id = c.id WHERE c.name GLOB ?", (_OUR_TOOLS,),
     ).fetchone()
     calls, sessions, tokens = row if row is not None else (0, 0, 0)

@@ -1,9 +1,10 @@
 """Storing what each response did: its tool calls, their results and sub-agents (migration 018).
 
-Each row is keyed by the log's own ids, so ``INSERT OR IGNORE`` makes reading a
-log again harmless. The one exception is an agent run's type: a Task call's
-``toolUseResult`` may name it after a progress line has named the run, so it is
-filled in when it arrives.
+Each row is keyed by the log's own ids, so reading a log again adds nothing; a
+call read before its result gets the result's tokens from ``tool_results``. An
+agent run's type is its Task result's ``agentType``, else the Task call's
+``subagent_type`` (the call is stored first, in the same transaction); a run
+named before its type was known gets it when it arrives.
 """
 
 from __future__ import annotations
@@ -12,10 +13,14 @@ import apsw
 
 from ..core.models import Attribution
 
-_CALL = "INSERT OR IGNORE INTO tool_calls (id, session_id, dedup_key, seq, name, detail) VALUES (?, ?, ?, ?, ?, ?)"
+_CALL = """
+INSERT INTO tool_calls (dedup_key, id, session_id, seq, name, detail, result_tokens) VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (dedup_key, id) DO UPDATE SET result_tokens = coalesce(result_tokens, excluded.result_tokens)
+"""
 _RESULT = "INSERT OR IGNORE INTO tool_results (id, session_id, tokens) VALUES (?, ?, ?)"
 _RUN = """
-INSERT INTO agent_runs (agent_id, tool_use_id, agent_type) VALUES (?, ?, ?)
+INSERT INTO agent_runs (agent_id, tool_use_id, agent_type)
+VALUES (?1, ?2, coalesce(?3, (SELECT detail FROM tool_calls WHERE id = ?2 AND name IN ('Task', 'Agent'))))
 ON CONFLICT (agent_id) DO UPDATE SET agent_type = coalesce(agent_type, excluded.agent_type)
 """
 _AGENT = "INSERT OR IGNORE INTO response_agents (dedup_key, agent_id) VALUES (?, ?)"

@@ -34,12 +34,13 @@ SKILL_TOOL = "Skill"
 class Calls:
     """The attribution rows of one chunk."""
 
-    __slots__ = ("counted", "open_task", "rows", "seq")
+    __slots__ = ("at", "counted", "open_task", "rows", "seq")
 
     def __init__(self, rows: Attribution) -> None:
         self.rows = rows
         self.seq: dict[str, int] = {}  # dedup key -> calls of that response seen so far
         self.counted: dict[str, bool] = {}  # call id -> its result is tokenized (an MCP tool, sub-agent or skill)
+        self.at: dict[str, int] = {}  # call id -> where in ``rows.calls`` it is, for its result's tokens
         self.open_task: dict[str, str] = {}  # session -> its latest main-chain Task call (for 1.x sidechains)
 
     def sidechain(self, line: Line, key: str, session_id: str) -> None:
@@ -64,7 +65,8 @@ class Calls:
                 self.open_task[session_id] = call
         seq = self.seq.get(key, 0)
         self.seq[key] = seq + 1
-        self.rows.calls.append((call, session_id, key, seq, name, detail))
+        self.at[call] = len(self.rows.calls)
+        self.rows.calls.append((key, call, session_id, seq, name, detail, None))
 
     def relayed(self, key: str, agent_id: str | None, task_id: str | None) -> None:
         """A sub-agent's response as a parent's ``progress`` line relays it."""
@@ -80,7 +82,12 @@ class Calls:
             return
         counted = self.counted.get(call)  # None: called in an earlier chunk
         tokens = _tokens(block.content) if counted is not False else (len(block.content) + 3) // 4
-        self.rows.results.append((call, session_id, tokens))
+        at = self.at.get(call)
+        if at is None:
+            self.rows.results.append((call, session_id, tokens))
+        else:
+            calls = self.rows.calls
+            calls[at] = (*calls[at][:6], tokens)
         raw = line.toolUseResult
         if raw and counted is not False and b'"agentId"' in bytes(raw):
             try:

@@ -2,29 +2,32 @@
 -- (services/attribution.py). Filled from Claude Code transcripts with the
 -- conversation: `tool_calls` holds each tool_use block (MCP tools are named
 -- `mcp__<server>__<tool>`; `detail` is a Skill's skill or a Task/Agent call's
--- subagent_type) and the response (usage row) that made it; `tool_results` the
--- estimated tokens each call's result put into the context; `agent_runs` which
--- Task/Agent call started a sub-agent; `response_agents` the sub-agent a sidechain
--- response ran in. Every row is keyed by the log's own ids, so reading a log again
--- adds nothing. Claude Code's logs are read again once to fill them for the past.
+-- subagent_type), the response (usage row) that made it and the estimated tokens
+-- its result put into the context; `agent_runs` which Task/Agent call started a
+-- sub-agent, and its type; `response_agents` the sub-agent a sidechain response
+-- ran in. Every row is keyed by the log's own ids, so reading a log again adds nothing. Claude Code's logs are read again once to fill them for the past.
 CREATE TABLE IF NOT EXISTS tool_calls (
-    id         TEXT PRIMARY KEY,  -- the tool_use block's id (toolu_...)
-    session_id TEXT NOT NULL,
-    dedup_key  TEXT NOT NULL,     -- the usage row of the response that made the call
-    seq        INTEGER NOT NULL,  -- its place among that response's calls, from 0
-    name       TEXT NOT NULL,
-    detail     TEXT
+    dedup_key     TEXT NOT NULL,     -- the usage row of the response that made the call
+    id            TEXT NOT NULL,     -- the tool_use block's id (toolu_...)
+    session_id    TEXT NOT NULL,
+    seq           INTEGER NOT NULL,  -- its place among that response's calls, from 0
+    name          TEXT NOT NULL,
+    detail        TEXT,
+    result_tokens INTEGER,           -- its result's tokens (estimated), when read with the call
+    PRIMARY KEY (dedup_key, id)      -- a response's calls together: reports look them up by response
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS tool_calls_response ON tool_calls (dedup_key);
+-- A sub-agent's type is its Task call's subagent_type, looked up by the call's id.
+CREATE INDEX IF NOT EXISTS tool_calls_agents ON tool_calls (id) WHERE name IN ('Task', 'Agent');
+-- The results of calls read in an earlier scan (a result logged after the scan that read its call).
 CREATE TABLE IF NOT EXISTS tool_results (
     id         TEXT PRIMARY KEY,  -- the tool_use id it answers
     session_id TEXT NOT NULL,
-    tokens     INTEGER NOT NULL   -- o200k tokens of its text: an estimate
+    tokens     INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS agent_runs (
     agent_id    TEXT PRIMARY KEY,  -- Claude Code's agentId; an inline (1.x) sidechain: the Task call's id
     tool_use_id TEXT NOT NULL,     -- the Task/Agent call that started it
-    agent_type  TEXT               -- toolUseResult.agentType, when the log has it
+    agent_type  TEXT               -- toolUseResult.agentType, else the Task call's subagent_type
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS response_agents (
     dedup_key TEXT PRIMARY KEY,
