@@ -17,10 +17,13 @@ import msgspec
 from .connection import write_transaction
 
 _PENDING = "bulk_load_indexes"
-# Only plain indexes: UNIQUE constraints stay, they are what deduplicates.
+# Only plain indexes: UNIQUE constraints stay, they are what deduplicates. The
+# partial index of estimated responses stays too: it costs a load nothing (most
+# rows are not in it) and reports name it (``INDEXED BY``) before it could be rebuilt.
 _SECONDARY = """
 SELECT sql FROM sqlite_master
 WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('usage', 'messages', 'file_refs')
+  AND name != 'usage_estimated'
 """
 
 
