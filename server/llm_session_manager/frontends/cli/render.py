@@ -112,6 +112,9 @@ def usage_table(console: Console, report: UsageReport, by: str, *,
     console.print(fit.table(console, cols))
 
 
+_GROUP_HEADERS = {"mcp-server": "MCP server"}
+
+
 def _usage_columns(report: UsageReport, by: str, labels: dict[str, str],
                    num: Callable[[int], str]) -> list[fit.Column]:
     lines: list[tuple[Text, UsageReportRow | UsageModelRow]] = []
@@ -127,7 +130,8 @@ def _usage_columns(report: UsageReport, by: str, labels: dict[str, str],
                           footer=num(getattr(t, field)), justify="right", priority=priority)
 
     columns = [
-        fit.Column(by.capitalize(), [key for key, _ in lines], footer="Total", squeeze=12, cut=key_cut),
+        fit.Column(_GROUP_HEADERS.get(by, by.capitalize()), [key for key, _ in lines], footer="Total", squeeze=12,
+                   cut=key_cut),
         numbers("Input", "input_tokens", 3),
         numbers("Output", "output_tokens", 2),
         numbers("Cache write", "cache_creation_tokens", 5),
