@@ -142,3 +142,10 @@ def test_a_log_read_as_it_is_written_is_attributed_as_one_read_whole(notes, cli)
     with log.open("a") as f:
         f.write("".join(lines[7:]))
     assert {by: cli("usage", "--by", by, "--json").json() for by in GROUPS} == whole
+
+
+def test_the_table_shows_calls_and_result_tokens_when_they_fit(notes, cli) -> None:
+    wide = cli("usage", "--by", "tool", env={"COLUMNS": "160"}).out
+    assert "Calls" in wide and "Results ~tokens" in wide and "mcp__llm-session__recall" in wide
+    narrow = cli("usage", "--by", "tool", "--no-scan", env={"COLUMNS": "80"}).out
+    assert "Calls" not in narrow and "Total tokens" in narrow
