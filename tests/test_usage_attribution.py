@@ -8,7 +8,9 @@ log (2.x) and one inline (1.x), and a response calling two tools.
 from __future__ import annotations
 
 import json
+import random
 import shutil
+import string
 from pathlib import Path
 
 import apsw
@@ -149,3 +151,18 @@ def test_the_table_shows_calls_and_result_tokens_when_they_fit(notes, cli) -> No
     assert "Calls" in wide and "Results ~tokens" in wide and "mcp__llm-session__recall" in wide
     narrow = cli("usage", "--by", "tool", "--no-scan", env={"COLUMNS": "80"}).out
     assert "Calls" not in narrow and "Total tokens" in narrow
+
+
+def test_an_mcp_answer_waits_for_the_tokenizer_without_its_secrets_and_then_without_its_text(notes, cli) -> None:
+    token = "ghp_" + "".join(random.Random(7).choices(string.ascii_letters + string.digits, k=36))
+    log = next(notes.rglob("4c1d2e3f-*.jsonl"))
+    log.write_text(log.read_text().replace("Exports are CSV with a header row", f"Exports use token {token}"))
+    assert cli("scan", "--json").code == 0
+    db = Path(cli("init", "--json").json()["database"])
+    (text,) = apsw.Connection(str(db)).execute("SELECT text FROM tool_results WHERE id = 'toolu_01RecallN1'").fetchone()
+    assert token not in text and "[REDACTED:github-token]" in text
+    assert token.encode() not in b"".join(p.read_bytes() for p in db.parent.glob(db.name + "*"))
+    ours = by_key(cli("usage", "--by", "mcp-server", "--json", "--no-scan").json())["llm-session"]
+    assert ours["result_tokens"] == count_o200k(text) + sum(count_o200k(t) for t in our_answers(notes)[1:])
+    left = apsw.Connection(str(db)).execute("SELECT count(*) FROM tool_results WHERE text IS NOT NULL").fetchone()
+    assert left == (0,)  # counted: the text is gone

@@ -98,7 +98,7 @@ class Attribution(NamedTuple):
     """Rows of the attribution tables (store/migrations/018.sql), for ``usage --by tool|agent|mcp-server|skill``."""
 
     calls: list[tuple]  # tool_calls: (dedup_key, id, session_id, seq, name, detail, result_tokens)
-    results: list[tuple]  # tool_results: (id, session_id, tokens), of calls read in an earlier chunk
+    results: list[tuple]  # tool_results: (id, session_id, tokens, text): see migration 018
     runs: list[tuple]  # agent_runs: (agent_id, tool_use_id, agent_type)
     agents: list[tuple]  # response_agents: (dedup_key, agent_id)
 

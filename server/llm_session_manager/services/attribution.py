@@ -29,6 +29,7 @@ import msgspec
 
 from ..core import args, pricing, when
 from ..core.models import MCP_SERVER_NAME, Provenance, UsageReport, UsageReportRow, UsageTotals, provenance
+from ..store.attribution import count_results
 from . import unpriced_models
 from .usage import response_filters, totals_provenance
 
@@ -89,6 +90,7 @@ def report(conn: apsw.Connection, by: str, *, since: str | None = None, until: s
     """Usage per agent, tool, MCP server or skill (the module's rules); totals as ``usage.report``'s."""
     args.check(by, args.UsageGroup, "by")
     tz = when.zone(timezone)
+    count_results(conn)
     start = None if since is None else when.start(since, name="since", tz=tz)
     end = None if until is None else when.end(until, name="until", tz=tz)
     clauses, params = response_filters(start, end, provider, project)
@@ -123,6 +125,7 @@ def report(conn: apsw.Connection, by: str, *, since: str | None = None, until: s
 
 def footprint(conn: apsw.Connection) -> Footprint:
     """Calls of our MCP tools in every log read, and the tokens their answers put into those sessions."""
+    count_results(conn)
     row = conn.execute(
         f"SELECT count(*), count(DISTINCT c.session_id), coalesce(sum({_RESULT_TOKENS}), 0) "
         "FROM tool_calls c LEFT JOIN tool_results r ON r.id = c.id WHERE c.name GLOB ?", (_OUR_TOOLS,),

@@ -3,25 +3,24 @@
 Read with the conversation (never by the usage-only pass), from the blocks it
 has already decoded: each ``tool_use`` block is a call of the response whose
 usage row it belongs to; each ``tool_result`` block the text that call put into
-the context. That text is counted with our tokenizer (o200k: an estimate, as
-Claude's own tokenizer is not public) for MCP tools, sub-agents and skills,
-whose footprint is the question; a built-in tool's output (files, command
-output: most of a transcript's bytes) is estimated from its length, four bytes
-a token, since tokenizing it all would make a first scan several times slower
-(the result of a call made in an earlier chunk is counted: its tool is not known
-here). A sidechain response ran in a sub-agent: its log line names it
-(``agentId``, 2.x), a parent's ``progress`` line relays it with the Task call
-that started it (``parentToolUseID``), the Task's ``toolUseResult`` names it
-too; a 1.x inline sidechain names nothing, and belongs to the session's latest
-Task call. Every row is keyed by the log's own ids, so reading a log again adds
-nothing (store/migrations/018.sql).
+the context. The results of MCP tools, sub-agents and skills, whose footprint is
+the question, are kept (secrets redacted) for our tokenizer, which a report runs
+(store/attribution.py): loading it here would cost every status line that reads
+a transcript. A built-in tool's output (files, command output: most of a
+transcript's bytes) is estimated from its length, four bytes a token. A result
+whose call an earlier chunk read is kept for the tokenizer when it is in text
+parts, as MCP tools and sub-agents answer. A sidechain response ran in a
+sub-agent: its log line names it (``agentId``, 2.x), a parent's ``progress`` line
+relays it with the Task call that started it (``parentToolUseID``), the Task's
+``toolUseResult`` names it too; a 1.x inline sidechain names nothing, and belongs
+to the session's latest Task call (in the same chunk). Every row is keyed by the
+log's own ids, so reading a log again adds nothing (store/migrations/018.sql).
 """
 
 from __future__ import annotations
 
 import msgspec
 
-from ...core.encoding import count_o200k
 from ...core.models import Attribution
 from ..base import DECODE_ERRORS
 from ._lines import AGENT_RESULT, CALL_INPUT, TOOL_OUTPUT, AgentResult, Block, Line
@@ -81,13 +80,14 @@ class Calls:
         if not call:
             return
         counted = self.counted.get(call)  # None: called in an earlier chunk
-        tokens = _tokens(block.content) if counted is not False else (len(block.content) + 3) // 4
         at = self.at.get(call)
-        if at is None:
-            self.rows.results.append((call, session_id, tokens))
+        if counted or (counted is None and _looks_counted(block.content)):
+            self.rows.results.append((call, session_id, None, _text(block.content)))  # counted by a report
+        elif at is None:
+            self.rows.results.append((call, session_id, _estimate(block.content), None))
         else:
             calls = self.rows.calls
-            calls[at] = (*calls[at][:6], tokens)
+            calls[at] = (*calls[at][:6], _estimate(block.content))
         raw = line.toolUseResult
         if raw and counted is not False and b'"agentId"' in bytes(raw):
             try:
@@ -109,14 +109,24 @@ def _detail(block: Block) -> str | None:
     return given.skill if block.name == SKILL_TOOL else given.subagent_type
 
 
-def _tokens(raw: msgspec.Raw) -> int:
-    """o200k tokens of a tool result's text (a string, or text parts; images are not text)."""
+def _estimate(raw: msgspec.Raw) -> int:
+    """A built-in tool's output in tokens, from its length: four bytes a token."""
+    return (len(raw) + 3) // 4
+
+
+def _looks_counted(raw: msgspec.Raw) -> bool:
+    """For a result whose call an earlier chunk read: text parts, as MCP tools and sub-agents answer."""
+    return bool(raw) and memoryview(raw)[:1] == b"["
+
+
+def _text(raw: msgspec.Raw) -> str:
+    """A tool result's text (a string, or its text parts; images are not text)."""
     if not raw:
-        return 0
+        return ""
     try:
         output = TOOL_OUTPUT.decode(raw)
     except DECODE_ERRORS:
-        return 0
+        return ""
     if isinstance(output, tuple):
-        return sum(count_o200k(part.text) for part in output if part.text)
-    return count_o200k(output) if output else 0
+        return "\n".join(part.text for part in output if part.text)
+    return output or ""

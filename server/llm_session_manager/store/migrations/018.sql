@@ -18,11 +18,16 @@ CREATE TABLE IF NOT EXISTS tool_calls (
 ) WITHOUT ROWID;
 -- A sub-agent's type is its Task call's subagent_type, looked up by the call's id.
 CREATE INDEX IF NOT EXISTS tool_calls_agents ON tool_calls (id) WHERE name IN ('Task', 'Agent');
--- The results of calls read in an earlier scan (a result logged after the scan that read its call).
+-- Results not counted with their call: a built-in tool's whose call an earlier scan
+-- read (a result logged after that scan), estimated from its length; and every
+-- result of an MCP tool, sub-agent or skill, whose text (secrets redacted) waits
+-- here for the tokenizer until a report counts it and drops the text. Counting
+-- then, not while reading, keeps the tokenizer out of the status line's read.
 CREATE TABLE IF NOT EXISTS tool_results (
     id         TEXT PRIMARY KEY,  -- the tool_use id it answers
     session_id TEXT NOT NULL,
-    tokens     INTEGER NOT NULL
+    tokens     INTEGER,           -- NULL: not counted yet
+    text       TEXT               -- until counted
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS agent_runs (
     agent_id    TEXT PRIMARY KEY,  -- Claude Code's agentId; an inline (1.x) sidechain: the Task call's id
