@@ -42,7 +42,8 @@ CASES = [
     Case("a recall since that is no date", SINCE,
          cli=("recall", "coupon", "--since", "last tuesday")),
     Case("usage by fortnight",
-         "by must be one of day, week, month, session, model, project, provider, got 'fortnight'",
+         "by must be one of day, week, month, session, model, project, provider, agent, tool, mcp-server, skill, "
+         "got 'fortnight'",
          cli=("usage", "--by", "fortnight"),
          cli_says="argument --by: invalid choice: 'fortnight'",
          mcp=("usage", {"by": "fortnight"})),

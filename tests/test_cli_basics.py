@@ -152,7 +152,8 @@ def test_an_empty_store_lists_nothing(cli):
     assert r.json() == {
         "rows": [],
         "totals": {"input_tokens": 0, "output_tokens": 0, "cache_creation_tokens": 0,
-                   "cache_read_tokens": 0, "total_tokens": 0, "cost_usd": 0.0, "cost_complete": True},
+                   "cache_read_tokens": 0, "total_tokens": 0, "cost_usd": 0.0, "cost_complete": True,
+                   "provenance": {"tokens": "exact", "cost_usd": "exact"}},
         "unpriced_models": [],
     }
 

@@ -114,7 +114,7 @@ def test_usage_by_session_rows_order_and_totals_are_the_responses_own(cli, store
     try:
         raw = conn.execute("""
             SELECT u.session_id, sum(input_tokens), sum(output_tokens), sum(cache_creation_tokens),
-                   sum(cache_read_tokens), sum(cost_usd), sum(priced = 2), s.provider
+                   sum(cache_read_tokens), sum(cost_usd), sum(priced = 2), s.provider, min(u.exact)
             FROM usage u JOIN sessions s ON s.id = u.session_id GROUP BY u.session_id""").fetchall()
     finally:
         conn.close()
@@ -122,8 +122,10 @@ def test_usage_by_session_rows_order_and_totals_are_the_responses_own(cli, store
         expected = sorted(({"key": sid, "input_tokens": i, "output_tokens": o, "cache_creation_tokens": cc,
                             "cache_read_tokens": cr, "total_tokens": i + o + cc + cr,
                             "cost_usd": None if unpriced and not cost else round(cost, 6),
-                            "cost_complete": not unpriced}
-                           for sid, i, o, cc, cr, cost, unpriced, _ in rows),
+                            "cost_complete": not unpriced,
+                            "provenance": {"tokens": "exact" if exact else "estimated",
+                                           "cost_usd": "unknown" if unpriced else "exact" if exact else "estimated"}}
+                           for sid, i, o, cc, cr, cost, unpriced, _, exact in rows),
                           key=lambda r: (-r["total_tokens"], r["key"]))
         assert len(expected) > 1
         assert [{**r, "cost_usd": r["cost_usd"] and round(r["cost_usd"], 5)} for r in report["rows"]] == \

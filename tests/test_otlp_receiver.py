@@ -92,7 +92,8 @@ def test_claude_code_requests_sent_by_the_sdk_are_counted_with_their_attribution
     before = _totals(cli)
     _export_with_sdk(base, [
         _claude_attributes(request_id="req_011OTLPa"),
-        _claude_attributes(request_id="req_011OTLPb", query_source="agent:custom", **{"agent.name": "reviewer"}),
+        _claude_attributes(request_id="req_011OTLPb", query_source="agent:custom", **{
+            "agent.name": "reviewer", "skill.name": "code-review", "mcp_server.name": "github"}),
     ], gzipped=True)
     _wait_for("SELECT count(*) FROM usage WHERE dedup_key GLOB 'otlp:*'", [(2,)])
     after = _totals(cli)
@@ -101,6 +102,11 @@ def test_claude_code_requests_sent_by_the_sdk_are_counted_with_their_attribution
     assert after["cache_read_tokens"] - before["cache_read_tokens"] == 2 * 5120
     rows = _store().execute("SELECT request_id, query_source, agent_name FROM otlp_requests ORDER BY request_id")
     assert rows.fetchall() == [("req_011OTLPa", "repl_main_thread", None), ("req_011OTLPb", "agent:custom", "reviewer")]
+    # What the logs do not say yet, OTLP does: the request is its agent's, skill's and MCP server's.
+    one = (after["total_tokens"] - before["total_tokens"]) // 2
+    for by, key in (("agent", "reviewer"), ("skill", "code-review"), ("mcp-server", "github")):
+        rows = {r["key"]: r for r in cli("usage", "--by", by, "--json", "--no-scan").json()["rows"]}
+        assert rows[key]["total_tokens"] == one, by
 
 
 def test_a_request_in_both_the_transcript_and_otlp_is_counted_once(fixture_logs, start_serve, cli, tmp_path):

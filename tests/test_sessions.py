@@ -54,7 +54,7 @@ def test_list_json_follows_the_contract(cli, scanned):
     for s in listed:
         assert list(s) == ["id", "provider", "project", "cwd", "title", "model", "started_at",
                            "last_activity", "active", "tokens", "context", "cost_usd", "health", "tags",
-                           "working_since"]
+                           "working_since", "provenance"]
         assert list(s["tokens"]) == ["input", "output", "cache_creation", "cache_read", "total", "source"]
         assert list(s["context"]) == ["used", "limit", "percent"]
         assert list(s["health"]) == ["score", "status", "components"]

@@ -77,6 +77,14 @@ async def test_sessions_are_exactly_what_list_json_prints(shared_lsp, cli):
     assert running == cli("list", "--active", "--json", "--no-scan").json()
 
 
+async def test_sessions_and_status_say_where_each_figure_comes_from(shared_lsp):
+    exact = {"tokens": "exact", "cost_usd": "exact", "context": "exact"}
+    sessions = await shared_lsp.request("llmSession/sessions", {"provider": "claude-code"})
+    assert sessions and all(s["provenance"] == exact for s in sessions)
+    status = await shared_lsp.request("llmSession/status", {"sessionId": sessions[0]["id"]})
+    assert status["session"]["provenance"] == exact
+
+
 async def test_a_bad_filter_is_an_invalid_params_error(shared_lsp):
     with pytest.raises(JsonRpcException) as e:
         await shared_lsp.request("llmSession/sessions", {"provider": "chatgpt-desktop"})

@@ -79,7 +79,7 @@ async def test_every_contract_tool_is_listed_with_input_and_output_schemas(mcp):
     assert set(listing) >= {"provider", "project", "tag", "active", "since"}
     assert "codex" in json.dumps(listing["provider"])
     assert set(tools["usage"].input_schema["properties"]["by"]["enum"]) == {
-        "day", "week", "month", "session", "model", "project", "provider"}
+        "day", "week", "month", "session", "model", "project", "provider", "agent", "tool", "mcp-server", "skill"}
     assert tools["export_session"].input_schema["required"] == ["session_id", "format"]
     assert tools["recall"].input_schema["properties"]["limit"]["default"] == 5
     # Compact schemas, same meaning: a nullable is a type pair, a field called "title" is kept.
@@ -106,7 +106,7 @@ async def test_list_sessions_shows_what_the_cli_shows(mcp):
     # Brief rows by default: a part of each session, the same values; all of it on request.
     first = listed["sessions"][0]
     assert set(first) == {"id", "provider", "project", "title", "last_activity", "active", "tokens", "context",
-                          "cost_usd", "health"}
+                          "cost_usd", "health", "provenance"}
     assert first["tokens"] == {k: everything[0]["tokens"][k] for k in ("total", "source")}
     assert structured(await mcp.call_tool("list_sessions", {"detail": True}))["sessions"] == everything
     codex = structured(await mcp.call_tool("list_sessions", {"provider": "codex", "limit": 1}))
@@ -136,10 +136,25 @@ async def test_usage_adds_up_like_the_cli_report(mcp):
     assert (report["rows"], report["totals"]) == (cli["rows"], cli["totals"])
     assert {r["key"] for r in report["rows"]} == {"claude-code", "codex"}
     brief = structured(await mcp.call_tool("usage", {"by": "provider", "since": "2020-01-01", "limit": 1}))
-    assert brief["rows"] == [{k: cli["rows"][0][k] for k in ("key", "total_tokens", "cost_usd")}]
+    assert brief["rows"] == [{k: cli["rows"][0][k] for k in ("key", "total_tokens", "cost_usd", "provenance")}]
     assert brief["truncated"] and brief["totals"] == cli["totals"]  # totals over every row, listed or not
     one_day = structured(await mcp.call_tool("usage", {"by": "day", "since": "2025-08-14", "until": "2025-08-14"}))
     assert [r["key"] for r in one_day["rows"]] == ["2025-08-14"]
+
+
+async def test_usage_by_tool_and_agent_and_every_figures_provenance_are_the_clis(mcp):
+    for by in ("tool", "agent"):
+        report = structured(await mcp.call_tool("usage", {"by": by, "since": "2020-01-01"}))
+        cli = cli_json("usage", "--by", by, "--since", "2020-01-01")
+        fields = ("key", "total_tokens", "cost_usd", "provenance", "calls", "result_tokens")
+        assert report["rows"] == [{k: row[k] for k in fields} for row in cli["rows"]]
+        assert report["totals"] == cli["totals"] and report["totals"]["provenance"] == {"tokens": "exact", "cost_usd": "exact"}
+    agents = {r["key"]: r for r in structured(await mcp.call_tool("usage", {"by": "agent", "since": "2020-01-01"}))["rows"]}
+    assert agents["general-purpose"]["calls"] == 1  # session B's Task sub-agent
+    listed = structured(await mcp.call_tool("list_sessions", {}))["sessions"]
+    assert {s["id"]: s["provenance"] for s in listed} == {s["id"]: s["provenance"] for s in cli_json("list")}
+    status = structured(await mcp.call_tool("session_status", {"session_id": CLAUDE_B}))
+    assert status["session"]["provenance"] == {"tokens": "exact", "cost_usd": "exact", "context": "exact"}
 
 
 async def test_usage_covers_the_last_30_days_unless_asked_for_more(mcp):

@@ -94,16 +94,28 @@ class SessionRow(NamedTuple):
     last_activity: float  # latest timestamp seen in this chunk
 
 
+class Attribution(NamedTuple):
+    """Rows of the attribution tables (store/migrations/018.sql), for ``usage --by tool|agent|mcp-server|skill``."""
+
+    calls: list[tuple]  # tool_calls: (dedup_key, id, session_id, seq, name, detail, result_tokens)
+    results: list[tuple]  # tool_results: (id, session_id, tokens, text): see migration 018
+    runs: list[tuple]  # agent_runs: (agent_id, tool_use_id, agent_type)
+    agents: list[tuple]  # response_agents: (dedup_key, agent_id)
+
+
 class Batch:
     """Everything parsed from one chunk of one log file."""
 
-    __slots__ = ("file_refs", "limits", "malformed", "messages", "sessions", "skipped", "state", "usage", "warnings")
+    __slots__ = ("attribution", "file_refs", "limits", "malformed", "messages", "sessions", "skipped", "state", "usage",
+                 "warnings")
 
     def __init__(self, state: bytes | None = None) -> None:
         self.sessions: dict[str, SessionRow] = {}
         self.usage: list[UsageRow] = []
         self.messages: list[MessageRow] = []
         self.file_refs: list[FileRefRow] = []
+        # What each response did (tool calls, their results, sub-agents): stored with the conversation.
+        self.attribution = Attribution([], [], [], [])
         # The assistant's own plan-limit readings (store/limit_readings.py ``Reading`` values).
         self.limits: list[tuple] = []
         self.malformed = 0
@@ -141,6 +153,25 @@ class Batch:
 
 
 # --- services -> frontends (the JSON contract) -------------------------------
+
+
+class Provenance(msgspec.Struct, omit_defaults=True):
+    """Where each figure of a row, session or report comes from (docs/usage.md#provenance):
+    ``official`` (the assistant's own meter), ``exact`` (from the logs' counts), ``estimated``
+    (our tokenizer or the assistant's own estimate), ``unknown`` (no price: ``cost_usd`` is
+    only the priced part, or null). Only the figures the object has are named."""
+
+    tokens: str  # exact | estimated
+    cost_usd: str  # exact | estimated | unknown
+    context: str | msgspec.UnsetType = msgspec.UNSET  # a session's context fill: exact | estimated | unknown
+    result_tokens: str | msgspec.UnsetType = msgspec.UNSET  # attribution rows: always estimated
+
+
+def provenance(estimated: bool, complete: bool) -> Provenance:
+    """The provenance of a sum of responses: its tokens exact unless one is estimated; its
+    cost unknown when a part has no price, else as certain as the tokens it is priced from."""
+    tokens = "estimated" if estimated else "exact"
+    return Provenance(tokens, tokens if complete else "unknown")
 
 
 class Tokens(msgspec.Struct):
@@ -188,6 +219,8 @@ class Session(msgspec.Struct, omit_defaults=True):  # cost_complete only when fa
     log_gone: bool = False
     # Pinned with ``llm-session record``: retention never prunes its conversation.
     pinned: bool = False
+    # Where its tokens, cost and context fill come from (``Provenance``).
+    provenance: Provenance | msgspec.UnsetType = msgspec.UNSET
 
 
 class RecalledMemory(msgspec.Struct):
@@ -220,11 +253,17 @@ class UsageTotals(msgspec.Struct):
     total_tokens: int = 0
     cost_usd: float | None = 0.0  # the priced part; None when no part of it has a price
     cost_complete: bool = True  # False: some of the usage is of a model without a price
+    provenance: Provenance | msgspec.UnsetType = msgspec.UNSET  # set by ``usage`` reports
 
 
 # How ``usage`` groups: one spelling for the CLI, the MCP tool and the service.
-UsageGroup = Literal["day", "week", "month", "session", "model", "project", "provider"]
+UsageGroup = Literal["day", "week", "month", "session", "model", "project", "provider",
+                     "agent", "tool", "mcp-server", "skill"]
 USAGE_GROUPS: tuple[str, ...] = get_args(UsageGroup)
+# The groups by what a response did rather than when or where (services/attribution.py).
+ATTRIBUTION_GROUPS: tuple[str, ...] = ("agent", "tool", "mcp-server", "skill")
+# The name ``mcp install`` registers our MCP server under: our tools are ``mcp__llm-session__<tool>`` in a log.
+MCP_SERVER_NAME = "llm-session"
 # How ``list`` orders sessions (services/sessions.py says what comes first for each).
 SessionSort = Literal["last_activity", "started_at", "cost", "tokens", "context", "health"]
 SESSION_SORTS: tuple[str, ...] = get_args(SessionSort)
@@ -258,6 +297,12 @@ class UsageReportRow(msgspec.Struct):
     cost_usd: float | None = 0.0  # as in UsageTotals
     cost_complete: bool = True
     models: list[UsageModelRow] | msgspec.UnsetType = msgspec.UNSET  # only with --breakdown
+    # Only by agent, tool, mcp-server or skill (services/attribution.py): calls of that key, the
+    # tokens their results added to the context (estimated), and whether it is our own MCP server.
+    calls: int | msgspec.UnsetType = msgspec.UNSET
+    result_tokens: int | msgspec.UnsetType = msgspec.UNSET
+    ours: bool | msgspec.UnsetType = msgspec.UNSET
+    provenance: Provenance | msgspec.UnsetType = msgspec.UNSET  # set by ``usage`` reports
 
 
 class UsageReport(msgspec.Struct):
@@ -427,6 +472,7 @@ class DailyUsage(msgspec.Struct):
     total_tokens: int = 0
     cost_usd: float | None = 0.0  # as in UsageTotals
     cost_complete: bool = True
+    provenance: Provenance | msgspec.UnsetType = msgspec.UNSET  # set by ``analytics``
 
 
 class UsageShare(msgspec.Struct):
@@ -441,6 +487,7 @@ class UsageShare(msgspec.Struct):
     total_tokens: int = 0
     cost_usd: float | None = 0.0  # as in UsageTotals
     cost_complete: bool = True
+    provenance: Provenance | msgspec.UnsetType = msgspec.UNSET  # set by ``analytics``
 
 
 class SessionCost(msgspec.Struct):
@@ -454,6 +501,7 @@ class SessionCost(msgspec.Struct):
     total_tokens: int  # within the window
     cost_usd: float | None  # as in UsageTotals
     cost_complete: bool = True
+    provenance: Provenance | msgspec.UnsetType = msgspec.UNSET  # set by ``analytics``
 
 
 class SessionStats(msgspec.Struct):

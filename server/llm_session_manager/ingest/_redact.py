@@ -31,6 +31,7 @@ def without_secrets(batches: Sequence[Batch]) -> None:
 
     texts: list[str] = []
     for batch in batches:
+        _results_without_secrets(batch, redact)
         texts += [m.text for m in batch.messages]
         texts += [r.path for r in batch.file_refs]
         for s in batch.sessions.values():
@@ -55,6 +56,15 @@ def without_secrets(batches: Sequence[Batch]) -> None:
                 s.id: _session(s, cwd, title, branch) for s, cwd, title, branch in zip(
                     sessions.values(), clean[m:at:3], clean[m + 1:at:3], clean[m + 2:at:3], strict=True)
             }
+
+
+def _results_without_secrets(batch: Batch, redact: Any) -> None:
+    """The tool results kept for the tokenizer (``sources.claude_code._calls``), redacted in place."""
+    results = batch.attribution.results
+    kept = [n for n, r in enumerate(results) if r[3]]
+    if kept:
+        for n, text in zip(kept, redact.redact_many([results[n][3] for n in kept]), strict=True):
+            results[n] = (*results[n][:3], text)
 
 
 def _session(s: SessionRow, cwd: str, title: str, branch: str) -> SessionRow:

@@ -11,7 +11,7 @@ from typing import NamedTuple
 import apsw
 
 from ..core import pricing
-from ..core.models import Batch, FileRefRow, MessageRow, SessionRow, UsageRow
+from ..core.models import Attribution, Batch, FileRefRow, MessageRow, SessionRow, UsageRow
 from ..sources import is_totals
 from ._files import Work, read
 from ._parallel import parsed
@@ -37,6 +37,7 @@ class Rows(NamedTuple):
     files: list[tuple]
     limits: list[tuple]  # plan-limit readings (store/limit_readings.py)
     logs: list[tuple[str, str]]  # (path, session id): which log each session was read from
+    attribution: Attribution  # what each response did (tool calls, results, sub-agents); with the conversation
 
 
 def chunks(work: list[Work], chunk_bytes: int | None = None) -> list[list[Work]]:
@@ -82,7 +83,7 @@ def ingest(conn: apsw.Connection, chunks: list[list[Work]], part: Part = Part.AL
 def parse_chunk(chunk: list[Work], prices: pricing.PriceTable, usage_only: bool = False) -> Rows:
     """``chunk`` parsed into rows, without secrets (``_redact``); ``usage_only``: what
     reports need, for ``Part.USAGE`` (``_files.read``)."""
-    rows = Rows(0, 0, [], [], [], [], [], [], [], [], [])
+    rows = Rows(0, 0, [], [], [], [], [], [], [], [], [], Attribution([], [], [], []))
     nbytes = malformed = 0
     latest: dict[str, UsageRow] = {}
     peaks: dict[str, int] = {}
@@ -107,6 +108,8 @@ def parse_chunk(chunk: list[Work], prices: pricing.PriceTable, usage_only: bool 
         )
         rows.messages.extend(batch.messages)
         rows.file_refs.extend(batch.file_refs)
+        for mine, theirs in zip(rows.attribution, batch.attribution, strict=True):
+            mine.extend(theirs)
         rows.limits.extend(batch.limits)
         rows.sessions.extend(_session_values(s) for s in batch.sessions.values())
         rows.logs.extend((item.path, sid) for sid in batch.sessions)

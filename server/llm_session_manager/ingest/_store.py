@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import apsw
 
-from ..store import limit_readings, otlp_usage, quarters, session_sums, write_transaction
+from ..core.models import Attribution
+from ..store import attribution, limit_readings, otlp_usage, quarters, session_sums, write_transaction
 
 if TYPE_CHECKING:
     from ..core.models import MessageRow
@@ -97,7 +98,7 @@ def parse_part(parse: Callable[[list[Work]], Rows], part: Part, chunk: list[Work
     sends its writer only what it will write."""
     rows = parse(chunk)
     if part is Part.USAGE:
-        return rows._replace(messages=[], file_refs=[])
+        return rows._replace(messages=[], file_refs=[], attribution=Attribution([], [], [], []))
     if part is Part.CONVERSATION:
         return rows._replace(sessions=[], usage=[], contexts=[], limits=[])
     return rows
@@ -127,6 +128,7 @@ def write(conn: apsw.Connection, rows: Rows, chunk: Sequence[Work] = (), part: P
             new_keys.insert(conn, rows.usage)
         conn.executemany(_INSERT_FILE_REF, rows.file_refs)
         records = conn.total_changes() - before + _insert_messages(conn, rows.messages)
+        attribution.record(conn, rows.attribution)
         conn.executemany(_UPDATE_CONTEXT, rows.contexts)
         limit_readings.record(conn, map(limit_readings.Reading._make, rows.limits))
         conn.executemany(_UPSERT_FILE, rows.files)
@@ -153,6 +155,7 @@ def _write_conversation(conn: apsw.Connection, rows: Rows, chunk: Sequence[Work]
         before = conn.total_changes()
         conn.executemany(_INSERT_FILE_REF, rows.file_refs)
         records = conn.total_changes() - before + _insert_messages(conn, rows.messages)
+        attribution.record(conn, rows.attribution)
         conn.executemany(_CONVERSATION_UP_TO, [
             (w.path, w.offset, w.stat.st_ino, *ends[w.path]) for w in chunk if w.path in ends
         ])

@@ -163,6 +163,31 @@ def _unread_claude_transcripts(config: Config, env: Mapping[str, str], home: Pat
     return mtimes
 
 
+def footprint_check() -> Check:
+    """What our own MCP server's answers put into the assistants' context, by their logs
+    (as of the last scan): a memory tool's token spend should not be hidden, so ours is shown."""
+    from ..store import connect
+    from .attribution import footprint
+
+    path = db_path()
+    if not path.exists():
+        return Check("mcp footprint", True, "nothing read yet (the first scan reads the logs)")
+    try:
+        conn = connect(path)
+        try:
+            fp = footprint(conn)
+        finally:
+            conn.close()
+    except (LlmSessionError, apsw.Error) as e:
+        return Check("mcp footprint", True, f"not known: {e}")
+    if not fp.calls:
+        return Check("mcp footprint", True, f"no call of our MCP tools (mcp__{fp.server}__*) in the logs read")
+    return Check("mcp footprint", True,
+                 f"our MCP tools (mcp__{fp.server}__*) answered {fp.calls:,} calls in {fp.sessions:,} "
+                 f"session{'' if fp.sessions == 1 else 's'}, "
+                 f"adding about {fp.result_tokens:,} tokens (estimated) to their context")
+
+
 def version_check() -> Check:
     return Check("versions", True, f"llm-session-manager {__version__}, schema {SCHEMA_VERSION}, "
                                    f"Python {platform.python_version()} ({sys.executable}), "

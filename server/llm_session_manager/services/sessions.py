@@ -14,7 +14,7 @@ import msgspec
 from ..core import pricing
 from ..core.config import Config
 from ..core.errors import Ambiguous, BadInput, NotFound
-from ..core.models import SESSION_SORTS, Context, Session, Tokens, short_id
+from ..core.models import SESSION_SORTS, Context, Provenance, Session, Tokens, provenance, short_id
 from ..store import retention, session_sums, write_transaction
 from . import health, processes, unpriced_models
 from .working import start as working_start
@@ -344,6 +344,7 @@ def _sessions(rows: list[Any], active: dict[str, int], config: Config, now: floa
     for (sid, provider, project, cwd, title, model, started_at, last_activity, started, last, used, window, peak,
          tokens_in, tokens_out, cache_creation, cache_read, cost, unpriced, exact, turns, stretch_from, errors,
          tags) in rows:
+        context_from = "unknown" if used is None else "exact" if exact else "estimated"
         used = used or 0
         limit = limits[model, window, is_long(peak, used)]
         percent = round(100.0 * used / limit, 1) if limit else 0.0
@@ -364,8 +365,17 @@ def _sessions(rows: list[Any], active: dict[str, int], config: Config, now: floa
             not unpriced,
             # Most sessions' work began with them: their start, formatted once.
             (started if working == started_at else iso(working)) if started_at is not None else None,
+            provenance=_provenance(bool(exact), not unpriced, context_from),
         ))
     return out
+
+
+def _provenance(exact: bool, complete: bool, context: str) -> Provenance:
+    """A session's: its tokens as its responses' counts, its cost as ``provenance`` says, its context fill
+    as its latest turn's count (unknown when no turn told it)."""
+    p = provenance(not exact, complete)
+    p.context = context
+    return p
 
 
 @overload

@@ -17,7 +17,15 @@ import apsw
 
 from ..core import args, pricing, when
 from ..core.errors import BadArgument
-from ..core.models import UsageModelRow, UsageReport, UsageReportRow, UsageTotals
+from ..core.models import (
+    ATTRIBUTION_GROUPS,
+    Provenance,
+    UsageModelRow,
+    UsageReport,
+    UsageReportRow,
+    UsageTotals,
+    provenance,
+)
 from ..store import quarters, session_sums
 from . import unpriced_models
 
@@ -91,6 +99,13 @@ def report(
     time). ``breakdown`` adds each row's ``models``.
     """
     args.check(by, args.UsageGroup, "by")
+    if by in ATTRIBUTION_GROUPS:
+        if breakdown:
+            raise BadArgument("breakdown", f"splits rows by model, not by {by}'s rows")
+        from . import attribution
+
+        return attribution.report(conn, by, since=since, until=until, provider=provider, project=project,
+                                  timezone=timezone)
     tz = when.zone(timezone)
     start = None if since is None else when.start(since, name="since", tz=tz)
     end = None if until is None else when.end(until, name="until", tz=tz)
@@ -112,6 +127,7 @@ def report(
         assert fmt is not None  # only days, weeks and months are cut at midnights
         sums = _by_calendar(_sums(conn, _RESPONSES, by, start, end, provider, project, breakdown), fmt, tz)
     rows = [_row(str(key), models, breakdown) for key, models in sums.items()]
+    _label(rows, _estimated_keys(conn, by, fmt, tz, start, end, provider, project))
     if not fmt:
         rows.sort(key=lambda r: (-r.total_tokens, r.key))
     totals = UsageTotals(
@@ -123,8 +139,36 @@ def report(
         cost_usd=unpriced_models.known_cost(sum(r.cost_usd or 0.0 for r in rows), not all(r.cost_complete for r in rows)),
         cost_complete=all(r.cost_complete for r in rows),
     )
+    totals.provenance = totals_provenance(rows, totals)
     unpriced = [] if totals.cost_complete else _unpriced(conn, start, end, provider, project)
     return UsageReport(rows=rows, totals=totals, unpriced_models=unpriced)
+
+
+# Responses with estimated counts, through the partial index ``usage_estimated`` (migration 018).
+_ESTIMATED = _RESPONSES._replace(
+    table="(SELECT * FROM usage INDEXED BY usage_estimated WHERE NOT exact) u LEFT JOIN sessions s ON s.id = u.session_id",
+)
+
+
+def _estimated_keys(conn: apsw.Connection, by: str, fmt: Callable[[datetime.date], str] | None, tz: when.Zone,
+                    start: float | None, end: float | None, provider: str | None, project: str | None) -> set[str]:
+    """The report's keys whose rows hold a response with estimated counts (few: most logs count exactly)."""
+    sums = _sums(conn, _ESTIMATED, by, start, end, provider, project, False)
+    if fmt:
+        sums = _by_calendar(sums, fmt, tz)
+    return {str(key) for key in sums}
+
+
+def _label(rows: list[UsageReportRow], estimated: set[str]) -> None:
+    """Each row's provenance: exact tokens unless a response of it is estimated; its cost as ``provenance`` says."""
+    for row in rows:
+        row.provenance = provenance(row.key in estimated, row.cost_complete)
+
+
+def totals_provenance(rows: Sequence[UsageReportRow], totals: UsageTotals) -> Provenance:
+    """The totals' provenance: estimated tokens if any row's are; the cost as ``provenance`` says."""
+    estimated = any(isinstance(r.provenance, Provenance) and r.provenance.tokens == "estimated" for r in rows)
+    return provenance(estimated, totals.cost_complete)
 
 
 def _per_session(conn: apsw.Connection, provider: str | None, project: str | None) -> UsageReport:
@@ -138,16 +182,17 @@ def _per_session(conn: apsw.Connection, provider: str | None, project: str | Non
     clauses, params = _filters(_SESSIONS, None, None, provider, project)
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
     sql = ("SELECT u.session_id, u.input_tokens, u.output_tokens, u.cache_creation_tokens, u.cache_read_tokens, "
-           "u.cost_usd, u.unpriced, "
+           "u.cost_usd, u.unpriced, u.exact, "
            "u.input_tokens + u.output_tokens + u.cache_creation_tokens + u.cache_read_tokens AS total "
            f"FROM {_SESSIONS.table} {where} ORDER BY total DESC, u.session_id")
     rows: list[UsageReportRow] = []
     costs: list[float] = []
     i_all = o_all = cc_all = cr_all = 0
     complete = True
-    for key, i, o, cc, cr, cost, unpriced, total in conn.execute(sql, params):
+    for key, i, o, cc, cr, cost, unpriced, exact, total in conn.execute(sql, params):
         known = unpriced_models.known_cost(0.0 + (cost or 0), unpriced)
-        rows.append(UsageReportRow(str(key), i, o, cc, cr, total, known, not unpriced))
+        rows.append(UsageReportRow(str(key), i, o, cc, cr, total, known, not unpriced,
+                                   provenance=provenance(not exact, not unpriced)))
         i_all, o_all, cc_all, cr_all = i_all + i, o_all + o, cc_all + cc, cr_all + cr
         costs.append(known or 0.0)
         complete = complete and not unpriced
@@ -156,6 +201,7 @@ def _per_session(conn: apsw.Connection, provider: str | None, project: str | Non
         total_tokens=i_all + o_all + cc_all + cr_all,
         cost_usd=unpriced_models.known_cost(sum(costs), not complete), cost_complete=complete,
     )
+    totals.provenance = totals_provenance(rows, totals)
     unpriced_names = [] if complete else _unpriced(conn, None, None, provider, project)
     return UsageReport(rows=rows, totals=totals, unpriced_models=unpriced_names)
 
@@ -208,6 +254,13 @@ def _sums(conn: apsw.Connection, source: _Source, by: str, start: float | None, 
         at = k * source.step if key == source.time else k
         sums.setdefault(at, {})[m] = values
     return sums
+
+
+def response_filters(start: float | None, end: float | None, provider: str | None,
+                     project: str | None) -> tuple[list[str], list[object]]:
+    """The WHERE clauses (and parameters) that pick a report's responses from ``usage u`` joined
+    with ``sessions s``: the same responses ``report`` sums (services/attribution.py groups them)."""
+    return _filters(_RESPONSES, start, end, provider, project)
 
 
 def _filters(source: _Source, start: float | None, end: float | None, provider: str | None,

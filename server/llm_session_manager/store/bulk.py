@@ -17,13 +17,16 @@ import msgspec
 from .connection import write_transaction
 
 _PENDING = "bulk_load_indexes"
-# Only plain indexes: UNIQUE constraints stay, they are what deduplicates. And the
-# triggers that keep the messages' full-text index in step (migration 019): the
-# index rebuilt once after the load costs less than keeping it in step batch by batch
-# (bench/search.py measures both).
+# Only plain indexes: UNIQUE constraints stay, they are what deduplicates. The
+# partial index of estimated responses stays too: it costs a load nothing (most
+# rows are not in it) and reports name it (``INDEXED BY``) before it could be rebuilt.
+# And the triggers that keep the messages' full-text index in step (migration 019):
+# the index rebuilt once after the load costs less than keeping it in step batch by
+# batch (bench/search.py measures both).
 _SECONDARY = """
 SELECT type, name, sql FROM sqlite_master
-WHERE (type = 'index' AND sql IS NOT NULL AND tbl_name IN ('usage', 'messages', 'file_refs'))
+WHERE (type = 'index' AND sql IS NOT NULL AND tbl_name IN ('usage', 'messages', 'file_refs')
+       AND name != 'usage_estimated')
    OR (type = 'trigger' AND name IN ('messages_fts_insert', 'messages_fts_delete', 'messages_fts_update'))
 """
 

@@ -66,6 +66,8 @@ def _checks(ctx: Context) -> tuple[list[Check], Any]:
         checks += doctor.log_checks(config)
         checks.append(doctor.retention_check(config))
     checks += _registrations()
+    if found is None or found.ok:
+        checks.append(doctor.footprint_check())
     checks.append(_serve())
     checks.append(doctor.version_check())
     return checks, found

@@ -163,7 +163,8 @@ def _recommend(kit: _Kit) -> None:
 def _usage(kit: _Kit) -> None:
     p = kit.add("usage", "_reports:cmd_usage", "token and cost report, like ccusage", scans=True)
     p.add_argument("--by", default="day", choices=USAGE_GROUPS,
-                   help="day, week (keyed by its Monday) or month, in local time; or session, model, project, provider")
+                   help="day, week (keyed by its Monday) or month, in local time; or session, model, project, provider; "
+                        "or what responses did: agent, tool, mcp-server, skill (docs/attribution.md)")
     p.add_argument("--since", help="from a date (2025-01-31, whole day), an ISO time or an age (7d, 12h)")
     p.add_argument("--until", help="up to a date (2025-01-31, included), an ISO time or an age")
     p.add_argument("--provider", type=_provider)

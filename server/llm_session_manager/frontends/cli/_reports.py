@@ -8,6 +8,7 @@ from typing import Any
 
 from ...core import args
 from ...core.errors import BadInput
+from ...core.models import ATTRIBUTION_GROUPS
 from ._context import Context, warn_unpriced
 
 
@@ -15,7 +16,8 @@ def cmd_usage(ctx: Context) -> None:
     from ...services import usage
 
     a = ctx.args
-    conn = ctx.fresh_conn(conversation_later=True)
+    # By what responses did: that is read with the conversation, which must be stored first.
+    conn = ctx.fresh_conn(conversation_later=a.by not in ATTRIBUTION_GROUPS)
     report = usage.report(conn, a.by, since=a.since, until=a.until, provider=a.provider, project=a.project,
                           timezone=a.timezone, breakdown=a.breakdown)
 

@@ -113,6 +113,9 @@ def usage_table(console: Console, report: UsageReport, by: str, *,
     console.print(fit.table(console, cols))
 
 
+_GROUP_HEADERS = {"mcp-server": "MCP server"}
+
+
 def _usage_columns(report: UsageReport, by: str, labels: dict[str, str],
                    num: Callable[[int], str]) -> list[fit.Column]:
     lines: list[tuple[Text, UsageReportRow | UsageModelRow]] = []
@@ -127,8 +130,9 @@ def _usage_columns(report: UsageReport, by: str, labels: dict[str, str],
         return fit.Column(header, [_dim(num(getattr(x, field)), key) for key, x in lines],
                           footer=num(getattr(t, field)), justify="right", priority=priority)
 
-    return [
-        fit.Column(by.capitalize(), [key for key, _ in lines], footer="Total", squeeze=12, cut=key_cut),
+    columns = [
+        fit.Column(_GROUP_HEADERS.get(by, by.capitalize()), [key for key, _ in lines], footer="Total", squeeze=12,
+                   cut=key_cut),
         numbers("Input", "input_tokens", 3),
         numbers("Output", "output_tokens", 2),
         numbers("Cache write", "cache_creation_tokens", 5),
@@ -138,6 +142,14 @@ def _usage_columns(report: UsageReport, by: str, labels: dict[str, str],
                    footer=money(t.cost_usd, t.cost_complete),
                    justify="right"),
     ]
+    if any(isinstance(r.calls, int) for r in report.rows):  # by agent, tool, MCP server or skill
+        def extra(header: str, field: str, priority: int) -> fit.Column:
+            values = [getattr(r, field) for r in report.rows]
+            return fit.Column(header, [num(v) for v in values], footer=num(sum(values)), justify="right",
+                              priority=priority)
+
+        columns += [extra("Calls", "calls", 6), extra("Results ~tokens", "result_tokens", 7)]
+    return columns
 
 
 def _dim(text: str, like: Text) -> Text:

@@ -31,8 +31,9 @@ from typing import Any, NamedTuple
 
 from ...core import assistant_files
 from ...core.errors import BadInput
+from ...core.models import MCP_SERVER_NAME
 
-SERVER_NAME = "llm-session"
+SERVER_NAME = MCP_SERVER_NAME  # our tools show in the assistants' logs as mcp__llm-session__<tool>
 CLIENTS = ("claude-code", "cursor", "vscode", "codex", "gemini")
 SCOPES = ("user", "project")
 

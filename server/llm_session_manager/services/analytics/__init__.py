@@ -19,6 +19,7 @@ from ...core.config import Config
 from ...core.models import AnalyticsReport, BillingBlock, DailyUsage, UsageTotals
 from .. import blocks, unpriced_models
 from ..sessions import iso
+from . import _provenance
 from ._groups import ranked, regroup, top_sessions
 from ._sessions import facts, stats
 from ._usage import COST, UNPRICED, rollup, token_fields
@@ -47,7 +48,7 @@ def report(
     groups = regroup(usage, found, top)
     block = blocks.current_block(conn, now)
     unpriced = sum(s[UNPRICED] for s in usage.days)
-    return AnalyticsReport(
+    out = AnalyticsReport(
         days=w.days,
         since=w.dates[0],
         until=w.dates[-1],
@@ -72,6 +73,8 @@ def report(
         most_active_projects=groups.most_active,
         unpriced_models=unpriced_models.in_range(conn, w.start, w.end, None) if unpriced else [],
     )
+    _provenance.label(conn, out, w, found)
+    return out
 
 
 def blocks_report(

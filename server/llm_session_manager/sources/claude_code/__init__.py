@@ -1,7 +1,8 @@
 """Claude Code: ``<config dir>/projects/<project>/<session>.jsonl`` transcripts.
 
 Usage is counted as ccusage counts it (the rules are in ``_usage``); the
-conversation kept is in ``_conversation``; the line shapes in ``_lines``; and
+conversation kept is in ``_conversation``, with what each response did (its tool
+calls, their results, sub-agents: ``_calls``); the line shapes in ``_lines``; and
 ``_chunk`` runs one chunk of a file through all three. They are imported on
 first use: a rescan that finds nothing new never needs them.
 """

@@ -13,6 +13,7 @@ from pathlib import Path
 import msgspec
 
 from ...core.models import Batch, SessionRow
+from ._calls import Calls
 from ._conversation import SYNTHETIC, Conversation, Session, Titles
 from ._lines import PROGRESS, Line, decode
 from ._usage import Tally
@@ -24,7 +25,8 @@ def parse_chunk(path: Path, data: bytes, state: bytes | None, usage_only: bool =
     file_session = path.parent.parent.name if path.parent.name == "subagents" else path.stem
     sessions: dict[str, Session] = {}
     tally = Tally()
-    talk = (Titles if usage_only else Conversation)(batch.messages, batch.file_refs)
+    calls = None if usage_only else Calls(batch.attribution)
+    talk = (Titles if usage_only else Conversation)(batch.messages, batch.file_refs, calls)
     add_usage, assistant, user = tally.add, talk.assistant, talk.user
     for lines in decode(data, batch):
         for line in lines:
@@ -53,16 +55,17 @@ def parse_chunk(path: Path, data: bytes, state: bytes | None, usage_only: bool =
                 message = line.message
                 if message is not None:
                     usage = message.usage
+                    key = None
                     if usage is not None and not line.isApiErrorMessage and message.model != SYNTHETIC:
-                        add_usage(line, line, message, usage, session_id, when, line.isSidechain is True)
+                        key = add_usage(line, line, message, usage, session_id, when, line.isSidechain is True)
                     if kind == "assistant":
-                        assistant(line, message, session, session_id, when)
+                        assistant(line, message, session, session_id, when, key)
                     elif kind == "user":
                         user(line, message, session, session_id, when)
                 elif kind == "system" and line.subtype == "compact_boundary":
                     talk.compact(line, session_id, when)
                 elif kind == "progress" and line.data:
-                    _progress(tally, line, session_id)
+                    _progress(tally, calls, line, session_id)
             except (ValueError, OverflowError, OSError):  # a timestamp no clock can hold
                 batch.malformed += 1
     batch.malformed += talk.malformed
@@ -85,18 +88,21 @@ def parse_chunk(path: Path, data: bytes, state: bytes | None, usage_only: bool =
     return batch
 
 
-def _progress(tally: Tally, line: Line, session_id: str) -> None:
+def _progress(tally: Tally, calls: Calls | None, line: Line, session_id: str) -> None:
     """A sub-agent's response relayed into the parent log, billed like its own line."""
     try:
-        relayed = PROGRESS.decode(line.data).message
+        progress = PROGRESS.decode(line.data)
     except msgspec.DecodeError:
         return
+    relayed = progress.message
     if relayed is None or relayed.timestamp is None or relayed.message is None:
         return
     message, usage = relayed.message, relayed.message.usage
     if usage is None or message.model == SYNTHETIC:
         return
-    tally.add(line, relayed, message, usage, session_id, relayed.timestamp.timestamp(), True)
+    key = tally.add(line, relayed, message, usage, session_id, relayed.timestamp.timestamp(), True)
+    if key is not None and calls is not None:
+        calls.relayed(key, progress.agentId, line.parentToolUseID)
 
 
 def _last_seen(state: bytes | None) -> float | None:

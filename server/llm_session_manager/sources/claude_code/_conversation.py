@@ -14,6 +14,7 @@ import msgspec
 
 from ...core.models import FileRefRow, MessageRow
 from ..base import DECODE_ERRORS, decode_lenient
+from ._calls import Calls
 from ._lines import CONTENT, FILE_INPUT, TEXT, TOOL_OUTPUT, Block, Line, Message
 
 SYNTHETIC = "<synthetic>"  # the model Claude Code names on the API errors it writes
@@ -58,26 +59,35 @@ class Session:
 class Conversation:
     """The messages and file references of one chunk, in the order they were written."""
 
-    __slots__ = ("file_refs", "malformed", "messages", "summaries")
+    __slots__ = ("calls", "file_refs", "malformed", "messages", "summaries")
 
-    def __init__(self, messages: list[MessageRow], file_refs: list[FileRefRow]) -> None:
+    def __init__(self, messages: list[MessageRow], file_refs: list[FileRefRow], calls: Calls | None = None) -> None:
         self.messages = messages
         self.file_refs = file_refs
+        self.calls = calls  # what each response did (``_calls``); None: not kept
         self.summaries: list[tuple[str, str]] = []  # (leafUuid, text), placed in time by ``place_summaries``
         self.malformed = 0
 
-    def assistant(self, line: Line, message: Message, session: Session, session_id: str, when: float) -> None:
-        """Its text, the files its tool calls name, and the session's model; or an API error."""
+    def assistant(self, line: Line, message: Message, session: Session, session_id: str, when: float,
+                  key: str | None = None) -> None:
+        """Its text, the files its tool calls name, and the session's model; or an API error.
+        ``key``: its usage row's dedup key, when it is billed (its tool calls are attributed to it)."""
         content = self._content(message)
         if isinstance(content, tuple):
+            calls = self.calls if key is not None else None  # a response not billed has no row to attribute to
+            if calls is not None and key is not None and line.isSidechain:
+                calls.sidechain(line, key, session_id)
             text = None  # the text blocks, joined by newlines; usually there is one block
             for n, block in enumerate(content):
                 kind = block.type
                 if kind == "text":
                     if block.text:
                         text = block.text if text is None else f"{text}\n{block.text}"
-                elif kind == "tool_use" and block.name in _FILE_TOOLS:
-                    self._file_ref(line, block, n, session_id, when)
+                elif kind == "tool_use":
+                    if calls is not None and key is not None:
+                        calls.call(line, block, key, session_id)
+                    if block.name in _FILE_TOOLS:
+                        self._file_ref(line, block, n, session_id, when)
         else:
             text = content  # a plain string is kept as it is, even empty
         if line.isApiErrorMessage:
@@ -96,9 +106,12 @@ class Conversation:
         errors = None
         if isinstance(content, tuple):
             prompt = ""  # the text blocks, joined by newlines; most user lines carry only tool results
+            calls = self.calls
             for block in content:
                 kind = block.type
                 if kind == "tool_result":
+                    if calls is not None:
+                        calls.result(line, block, session_id)
                     if block.is_error:
                         if errors is None:
                             errors = []
@@ -182,7 +195,8 @@ class Titles(Conversation):
 
     __slots__ = ()
 
-    def assistant(self, line: Line, message: Message, session: Session, session_id: str, when: float) -> None:
+    def assistant(self, line: Line, message: Message, session: Session, session_id: str, when: float,
+                  key: str | None = None) -> None:
         model = message.model
         if model and not line.isSidechain and model != SYNTHETIC and not line.isApiErrorMessage:
             session.model = model

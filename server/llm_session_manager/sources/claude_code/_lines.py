@@ -41,6 +41,7 @@ class Usage(Struct, gc=False):
 class Block(Struct, gc=False):
     type: str = ""
     text: str | None = None
+    tool_use_id: str | None = None  # a tool_result's
     id: str | None = None
     name: str | None = None
     input: Raw = Raw()  # decoded only for file tools
@@ -68,6 +69,7 @@ class Line(Struct, gc=False):
     sessionId: str | UnsetType | None = UNSET
     version: str | UnsetType | None = UNSET
     gitBranch: str | None = None
+    agentId: str | None = None  # a line of a sub-agent's own log (2.x ``subagents/agent-<id>.jsonl``)
     type: str = ""
     message: Message | None = None
     requestId: str | UnsetType | None = UNSET
@@ -82,6 +84,8 @@ class Line(Struct, gc=False):
     summary: Raw = Raw()
     leafUuid: str | None = None
     data: Raw = Raw()  # progress payloads; decoded only for ``progress`` lines
+    parentToolUseID: str | None = None  # a progress line's: the Task call whose sub-agent it relays
+    toolUseResult: Raw = Raw()  # a tool's own result record; decoded only for a sub-agent's (``AGENT_RESULT``)
 
 
 class Relayed(Struct, gc=False):
@@ -96,6 +100,21 @@ class Relayed(Struct, gc=False):
 
 class Progress(Struct, gc=False):
     message: Relayed | None = None
+    agentId: str | None = None
+
+
+class AgentResult(Struct, gc=False):
+    """A Task/Agent call's ``toolUseResult``: which sub-agent ran it (2.x), and its type (later 2.x)."""
+
+    agentId: str | None = None
+    agentType: str | None = None
+
+
+class CallInput(Struct, gc=False):
+    """What attribution reads of a tool call's input: a Skill's skill, a Task/Agent's sub-agent type."""
+
+    skill: str | None = None
+    subagent_type: str | None = None
 
 
 class Iteration(Struct, gc=False):
@@ -123,6 +142,8 @@ PROGRESS = msgspec.json.Decoder(Progress)
 ITERATIONS = msgspec.json.Decoder(tuple[Iteration, ...])
 TOOL_OUTPUT = msgspec.json.Decoder(str | tuple[TextPart, ...] | None)
 FILE_INPUT = msgspec.json.Decoder(FileInput)
+CALL_INPUT = msgspec.json.Decoder(CallInput)
+AGENT_RESULT = msgspec.json.Decoder(AgentResult | str | list | None)
 TEXT = msgspec.json.Decoder(str)
 
 _LINES = msgspec.json.Decoder(Line)

@@ -56,14 +56,15 @@ class Tally:
         self.first_key: dict[str, str] = {}  # message.id -> key of its first kept copy
 
     def add(self, line: Line, source: Line | Relayed, message: Message, usage: Usage,
-            session_id: str, when: float, sidechain: bool) -> None:
+            session_id: str, when: float, sidechain: bool) -> str | None:
         """One copy of a response: kept unless a copy already kept wins (the rules up top).
 
         ``source`` is ``line`` itself, or the sub-agent line a progress line relays.
+        Returns the response's dedup key, None when the copy is not billed.
         """
         fresh, output = usage.input_tokens, usage.output_tokens
         if fresh is None or output is None:
-            return
+            return None
         message_id, request_id, cost = message.id, source.requestId, source.costUSD
         written, read, speed = usage.cache_creation_input_tokens, usage.cache_read_input_tokens, usage.speed
         # ccusage's own filter, inline (this runs for every billed line): missing fields
@@ -75,7 +76,7 @@ class Tally:
             or (speed is not UNSET and speed != "standard" and speed != "fast")
             or not _countable(source, message, line.sessionId)
         ):
-            return
+            return None
         message_id = message_id or None
         request_id = request_id or None
         if message_id and request_id:
@@ -114,6 +115,7 @@ class Tally:
                 self.first_key.setdefault(message_id, key)
         if usage.iterations and b"advisor_message" in bytes(usage.iterations):
             self._advisors(usage.iterations, key, message_id, request_id, session_id, when)
+        return key
 
     def _advisors(self, raw: msgspec.Raw, key: str, message_id: str | None, request_id: str | None,
                   session_id: str, when: float) -> None:

@@ -9,7 +9,7 @@ import msgspec
 from msgspec import Meta
 
 from ....core import args as shared
-from ....core.models import Recommendation, Session
+from ....core.models import Provenance, Recommendation, Session
 from ..tool import Args, NonEmpty, to_json, tool
 
 SessionId = Annotated[str, Meta(min_length=1, description="Session id or unique prefix.")]
@@ -48,6 +48,7 @@ class SessionBrief(msgspec.Struct):
     context: ContextBrief
     cost_usd: float | None  # None: none of its models has a price (as in Session)
     health: HealthBrief
+    provenance: Provenance | msgspec.UnsetType = msgspec.UNSET  # where tokens, cost and context come from
 
 
 class SessionsSummary(msgspec.Struct):
@@ -97,7 +98,7 @@ def brief(s: Session) -> SessionBrief:
         id=s.id, provider=s.provider, project=s.project, title=s.title, last_activity=s.last_activity,
         active=s.active, tokens=TokensBrief(s.tokens.total, s.tokens.source),
         context=ContextBrief(s.context.percent), cost_usd=s.cost_usd,
-        health=HealthBrief(s.health.score, s.health.status),
+        health=HealthBrief(s.health.score, s.health.status), provenance=s.provenance,
     )
 
 

@@ -9,7 +9,7 @@ import msgspec
 from msgspec import Meta
 
 from ....core.args import LocalDate, Provider, UsageGroup
-from ....core.models import UsageTotals
+from ....core.models import ATTRIBUTION_GROUPS, Provenance, UsageReportRow, UsageTotals
 from ..tool import Args, to_json, tool
 
 DEFAULT_DAYS = 30  # without since/until: the last 30 days, not every day on record
@@ -17,7 +17,9 @@ DEFAULT_DAYS = 30  # without since/until: the last 30 days, not every day on rec
 
 class UsageArgs(Args, frozen=True):  # frozen like Args: said again so type checkers see it
     by: Annotated[UsageGroup, Meta(
-        description="Group by local day, week (its Monday), month, session, model, project or provider.",
+        description="Group by local day, week (its Monday), month, session, model, project or provider; or by what "
+                    "responses did: agent (sub-agent type, '(main)'), tool (the first tool a response called), "
+                    "mcp-server or skill, '(none)' for responses that called none.",
     )] = "day"
     since: Annotated[LocalDate | None, Meta(description="First local date, YYYY-MM-DD (default: 30 days ago).")] = None
     until: Annotated[LocalDate | None, Meta(description="Last local date, YYYY-MM-DD.")] = None
@@ -27,11 +29,13 @@ class UsageArgs(Args, frozen=True):  # frozen like Args: said again so type chec
 
 
 class RowBrief(msgspec.Struct):
-    """A row in short; ``detail`` adds input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens."""
+    """A row in short; ``detail`` adds input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens.
+    By agent, tool, mcp-server or skill, rows also have ``calls``, ``result_tokens`` (estimated) and ``ours``."""
 
     key: str
     total_tokens: int
-    cost_usd: float
+    cost_usd: float | None
+    provenance: Provenance
 
 
 class UsageAnswer(msgspec.Struct):
@@ -59,7 +63,17 @@ def usage(conn, config, a: UsageArgs) -> dict[str, Any]:
     rows = report.rows
     shown = rows[-a.limit:] if a.by in ("day", "week", "month") else rows[: a.limit]
     return {
-        "rows": [to_json(r) if a.detail else {"key": r.key, "total_tokens": r.total_tokens, "cost_usd": r.cost_usd}
-                 for r in shown],
+        "rows": [to_json(r) if a.detail else _brief(r, a.by in ATTRIBUTION_GROUPS) for r in shown],
         "totals": to_json(report.totals), "since": since, "until": a.until, "truncated": len(shown) < len(rows),
     }
+
+
+def _brief(r: UsageReportRow, attributed: bool) -> dict[str, Any]:
+    """A row in short: its key, total and cost, where they come from, and its calls when grouped by what was called."""
+    brief: dict[str, Any] = {"key": r.key, "total_tokens": r.total_tokens, "cost_usd": r.cost_usd,
+                             "provenance": to_json(r.provenance)}
+    if attributed:
+        brief.update(calls=r.calls, result_tokens=r.result_tokens)
+        if r.ours is True:
+            brief["ours"] = True
+    return brief
