@@ -165,6 +165,7 @@ async def serve(doors: Doors, config_path: Path | None = None,
         lsp_url = await nursery.start(_serve_lsp, lsp_socket, config_path, doors, token)
         print(f"llm-session serve: MCP at {', '.join(urls)}", file=sys.stderr, flush=True)
         print(f"llm-session serve: LSP at {lsp_url}", file=sys.stderr, flush=True)
+        print(f"llm-session serve: dashboard at {urls[0].removesuffix(MCP_PATH)}/", file=sys.stderr, flush=True)
         print(f"llm-session serve: OTLP at {', '.join(u.removesuffix(MCP_PATH) for u in urls)} (/v1/logs, /v1/metrics)",
               file=sys.stderr, flush=True)
         if doors.remote:
@@ -199,6 +200,7 @@ async def _serve_mcp(engine: Engine, listening: socket.socket, doors: Doors, tok
     from .bearer_auth import RequireToken
     from .hooks_route import HooksRoute
     from .metrics_route import MetricsRoute
+    from ..web.routes import WebRoutes
     from .otlp_routes import OtlpRoutes
 
     def build():
@@ -222,6 +224,7 @@ async def _serve_mcp(engine: Engine, listening: socket.socket, doors: Doors, tok
     async with trio.open_nursery() as nursery:
         otlp = OtlpRoutes(_BuiltOnFirstRequest(build, nursery), engine, local_only=not doors.remote)  # docs/otel.md
         app = MetricsRoute(otlp, metrics, local_only=not doors.remote)  # docs/metrics.md
+        app = WebRoutes(app, engine, local_only=not doors.remote)  # the dashboard: docs/web.md
         outermost = HooksRoute(RequireToken(app, token) if doors.remote else app, engine, token, nursery)
         try:
             await hypercorn_serve(outermost, hc, shutdown_trigger=trio.sleep_forever, task_status=_Status())  # type: ignore[arg-type]  # hypercorn only calls .started(); its stub asks for trio's class
