@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 VSCODE := editors/vscode
 
-.PHONY: venv install system-deps demo lint test test-fast test-python test-vscode bench docs web clean
+.PHONY: venv install system-deps demo lint test test-fast test-python test-vscode test-web bench docs web clean
 
 venv: $(BIN)/python
 
@@ -23,7 +23,7 @@ install: $(STAMP)
 demo: install
 	$(BIN)/llm-session demo
 
-test: lint test-vscode test-python  # pytest last: its summary closes the output
+test: lint test-vscode test-web test-python  # pytest last: its summary closes the output
 
 # ruff, mypy and the layers contract (import-linter) on the server's code (settings in pyproject.toml); any finding fails the build.
 lint: install
@@ -93,6 +93,10 @@ $(WEB)/node_modules/.installed: $(WEB)/package-lock.json
 
 web: $(WEB)/node_modules/.installed
 	cd $(WEB) && npm run typecheck && npm run build
+
+# The committed bundle is what the sources build (same esbuild, same lockfile), and they type-check.
+test-web: $(WEB)/node_modules/.installed
+	cd $(WEB) && npm run typecheck && node build.mjs --check
 
 clean:
 	rm -rf $(VENV) build *.egg-info server/*.egg-info
