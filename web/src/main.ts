@@ -110,7 +110,7 @@ document.addEventListener('click', (e) => {
   if (row && !target.closest('a')) location.href = row.dataset.href as string;
 });
 
-// The grid and charts fetch again whenever the server says the data changed.
+// The open page fetches again whenever the server says the data changed.
 function live(load: () => Promise<void>): void {
   const events = new EventSource(`${root}/api/events`);
   let first = true;
@@ -137,12 +137,19 @@ function live(load: () => Promise<void>): void {
 // ---- one session ----------------------------------------------------------------------------
 
 async function sessionPage(ref: string): Promise<void> {
+  await showSession(ref);
+  live(() => showSession(ref));
+}
+
+async function showSession(ref: string): Promise<void> {
   const page = await api<SessionPage>(`/api/sessions/${encodeURIComponent(ref)}`);
   const s = page.conversation.session;
   const title = s.title || s.id;
   document.title = `${title} — LLM sessions`;
-  const tpl = document.getElementById('session') as HTMLTemplateElement;
-  main.replaceChildren(tpl.content.cloneNode(true));
+  if (!main.querySelector('#conversation')) {
+    const tpl = document.getElementById('session') as HTMLTemplateElement;
+    main.replaceChildren(tpl.content.cloneNode(true));
+  }
   (main.querySelector('h1') as HTMLElement).textContent = title;
   const facts: [string, string][] = [
     ['Session', s.id], ['Provider', s.provider], ['Project', s.project ?? '—'], ['Model', s.model ?? '—'],

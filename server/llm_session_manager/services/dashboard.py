@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Protocol
 import msgspec
 
 from ..core import when
-from ..core.models import Session, UsageReportRow
+from ..core.models import Session, UsageReport, UsageReportRow
 from . import sessions, usage
 from .conversation import Conversation
 
@@ -152,16 +152,15 @@ def overview(conn: apsw.Connection, config: Config, query: Query, *, now: float 
     """The charts: tokens and cost per day, health and context fill of the grid's sessions, top lists."""
     start, end = _range(query)
     found = grid(conn, config, query, now=now)
-    common = {"since": query.since, "until": query.until, "provider": query.provider, "project": query.project}
-    days = usage.report(conn, "day", **common)
+    days = _usage(conn, "day", query)
     return Overview(
         days=[DayPoint(r.key, r.total_tokens, r.cost_usd) for r in days.rows],
         health=[Bucket(status, sum(s.health.status == status for s in found))
                 for status in ("healthy", "warning", "critical")],
         context_fill=_fill(found),
-        top_models=_top(usage.report(conn, "model", **common).rows),
-        top_projects=_top(usage.report(conn, "project", **common).rows),
-        top_providers=_top(usage.report(conn, "provider", **common).rows),
+        top_models=_top(_usage(conn, "model", query).rows),
+        top_projects=_top(_usage(conn, "project", query).rows),
+        top_providers=_top(_usage(conn, "provider", query).rows),
         top_tools=tools(conn, query, start, end),
         total_tokens=days.totals.total_tokens,
         cost_usd=days.totals.cost_usd,
@@ -190,6 +189,10 @@ def tools(conn: apsw.Connection, query: Query, start: float | None, end: float |
            + (" WHERE " + " AND ".join(clauses) if clauses else "")
            + " GROUP BY f.action ORDER BY count(*) DESC, f.action LIMIT :top")
     return [Share(key=action, count=n) for action, n in conn.execute(sql, {**params, "top": TOP})]
+
+
+def _usage(conn: apsw.Connection, by: str, query: Query) -> UsageReport:
+    return usage.report(conn, by, since=query.since, until=query.until, provider=query.provider, project=query.project)
 
 
 def _range(query: Query) -> tuple[float | None, float | None]:

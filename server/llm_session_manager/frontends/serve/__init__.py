@@ -4,7 +4,8 @@ It holds MCP over streamable HTTP at ``/mcp`` (the SDK's ASGI app under
 hypercorn, which runs on trio), the language server on a TCP port (one server
 per connection, as ``llm-session lsp`` is one per editor) and the watcher that
 keeps the store fresh for both (``watcher.py``) and sends the notifications
-that the new data calls for; the web dashboard joins the same nursery later.
+that the new data calls for; the web dashboard answers on the MCP port
+(``frontends/web``, docs/web.md).
 
 Most of the time nobody is connected and only the watcher works, so the two
 protocol stacks are imported on their first connection, in a worker thread:
@@ -197,10 +198,10 @@ async def _serve_mcp(engine: Engine, listening: socket.socket, doors: Doors, tok
     from hypercorn.trio import serve as hypercorn_serve
 
     from ...runtime import serve_address
+    from ..web.routes import WebRoutes
     from .bearer_auth import RequireToken
     from .hooks_route import HooksRoute
     from .metrics_route import MetricsRoute
-    from ..web.routes import WebRoutes
     from .otlp_routes import OtlpRoutes
 
     def build():
@@ -224,8 +225,8 @@ async def _serve_mcp(engine: Engine, listening: socket.socket, doors: Doors, tok
     async with trio.open_nursery() as nursery:
         otlp = OtlpRoutes(_BuiltOnFirstRequest(build, nursery), engine, local_only=not doors.remote)  # docs/otel.md
         app = MetricsRoute(otlp, metrics, local_only=not doors.remote)  # docs/metrics.md
-        app = WebRoutes(app, engine, local_only=not doors.remote)  # the dashboard: docs/web.md
-        outermost = HooksRoute(RequireToken(app, token) if doors.remote else app, engine, token, nursery)
+        web = WebRoutes(app, engine, local_only=not doors.remote)  # the dashboard: docs/web.md
+        outermost = HooksRoute(RequireToken(web, token) if doors.remote else web, engine, token, nursery)
         try:
             await hypercorn_serve(outermost, hc, shutdown_trigger=trio.sleep_forever, task_status=_Status())  # type: ignore[arg-type]  # hypercorn only calls .started(); its stub asks for trio's class
         finally:
