@@ -241,3 +241,18 @@ def test_a_page_elsewhere_cannot_read_the_dashboard_through_dns_rebinding(served
     assert r.status_code == 403
     r = httpx2.get(served.base + "/", timeout=10)
     assert r.status_code == 200 and "default-src 'none'" in r.headers["content-security-policy"]
+
+
+def test_the_charts_figures_are_the_usage_reports(served):
+    got = httpx2.get(served.base + "/api/overview", params={"project": "acme-api"}, timeout=30).json()
+    usage = _cli(served, "usage", "--json", "--no-scan", "--project", "acme-api")
+    assert got["total_tokens"] == usage["totals"]["total_tokens"]
+    assert [d["day"] for d in got["days"]] == [r["key"] for r in usage["rows"]]
+    by_model = _cli(served, "usage", "--json", "--no-scan", "--project", "acme-api", "--by", "model")
+    assert [m["key"] for m in got["top_models"]] == [r["key"] for r in by_model["rows"]][:8]
+    assert sum(b["count"] for b in got["health"]) == sum(b["count"] for b in got["context_fill"]) == got["sessions"]
+
+
+def test_a_date_the_api_cannot_read_is_a_400_that_says_so(served):
+    r = httpx2.get(served.base + "/api/sessions", params={"since": "last tuesdayish"}, timeout=10)
+    assert r.status_code == 400 and "since" in r.json()["error"]
