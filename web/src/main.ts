@@ -3,7 +3,7 @@
 import { api, esc, queryFromUrl, root } from './api';
 import { drawCharts, redrawOnThemeChange } from './charts';
 import { fmtCost, fmtTime, fmtTokens } from './format';
-import type { Facets, Overview, Session, SessionPage } from './types';
+import type { Facets, Overview, Session, SessionPage, View } from './types';
 
 const main = document.getElementById('main') as HTMLElement;
 const status = document.getElementById('live') as HTMLElement;
@@ -28,11 +28,11 @@ async function dashboard(): Promise<void> {
   let overview: Overview | null = null;
   const load = async (): Promise<void> => {
     const q = queryFromUrl();
-    const [sessions, ov] = await Promise.all([api<Session[]>('/api/sessions', q), api<Overview>('/api/overview', q)]);
-    overview = ov;
-    renderGrid(sessions);
-    renderSummary(ov);
-    drawCharts(ov);
+    const view = await api<View>('/api/view', q);
+    overview = view.overview;
+    renderGrid(view.sessions);
+    renderSummary(view.overview);
+    drawCharts(view.overview);
   };
   redrawOnThemeChange(() => overview && drawCharts(overview));
   form.addEventListener('reset', (e) => {

@@ -31,6 +31,8 @@ export interface Overview {
   sessions: number;
 }
 
+export interface View { sessions: Session[]; overview: Overview }
+
 export interface Facets { projects: string[]; providers: string[]; users: string[]; devices: string[]; team: boolean }
 
 export interface Entry {

@@ -1,8 +1,8 @@
 """What the web dashboard shows, for any store: its query, its shapes and the local answers.
 
 The pages (``frontends/web``) ask a ``DashboardSource`` for four things: the
-session grid, the charts' figures, one session's page and the values the
-filters offer. ``DashboardSource`` is a protocol so that two servers can feed
+session grid with the charts' figures (one ``View``), one session's page, the
+values the filters offer and whether anything changed. ``DashboardSource`` is a protocol so that two servers can feed
 the same pages: ``serve`` answers from this machine's SQLite store through the
 functions below (``frontends/web/local_source.py``), the team server answers
 from PostgreSQL with the same structs, and adds what only a team has (users,
@@ -88,6 +88,13 @@ class Overview(msgspec.Struct):
     sessions: int
 
 
+class View(msgspec.Struct):
+    """The dashboard for one query: the grid (at most ``GRID_ROWS``) and the charts (over every session in range)."""
+
+    sessions: list[Session]
+    overview: Overview
+
+
 class Facets(msgspec.Struct):
     """What the filters offer; ``team`` says whether user and device mean anything."""
 
@@ -124,9 +131,7 @@ class DashboardSource(Protocol):
     """Where the pages get their data. Every method may raise ``LlmSessionError``
     (``NotFound`` for an unknown session), which the pages turn into an answer."""
 
-    async def grid(self, query: Query) -> list[Session]: ...
-
-    async def overview(self, query: Query) -> Overview: ...
+    async def view(self, query: Query) -> View: ...
 
     async def session_page(self, ref: str) -> SessionPage: ...
 
@@ -139,19 +144,24 @@ class DashboardSource(Protocol):
 
 # --- the local store's answers (run in a worker thread) ------------------------------------------
 
-def grid(conn: apsw.Connection, config: Config, query: Query, *, now: float | None = None) -> list[Session]:
+def view(conn: apsw.Connection, config: Config, query: Query, *, now: float | None = None) -> View:
+    """The grid and the charts of ``query``, from one listing of the sessions."""
+    found = in_range(conn, config, query, now=now)
+    return View(sessions=found[:GRID_ROWS], overview=overview(conn, query, found))
+
+
+def in_range(conn: apsw.Connection, config: Config, query: Query, *, now: float | None = None) -> list[Session]:
     """The sessions active within the query's range, most recently active first."""
     start, end = _range(query)
     found = sessions.list_sessions(conn, config, _filters(query, start), now=now)
     if end is not None:
         found = [s for s in found if s.started_at is None or _unix(s.started_at) < end]
-    return found[:GRID_ROWS]
+    return found
 
 
-def overview(conn: apsw.Connection, config: Config, query: Query, *, now: float | None = None) -> Overview:
-    """The charts: tokens and cost per day, health and context fill of the grid's sessions, top lists."""
+def overview(conn: apsw.Connection, query: Query, found: Sequence[Session]) -> Overview:
+    """The charts: tokens and cost per day, health and context fill of ``found``, the top lists."""
     start, end = _range(query)
-    found = grid(conn, config, query, now=now)
     days = _usage(conn, "day", query)
     return Overview(
         days=[DayPoint(r.key, r.total_tokens, r.cost_usd) for r in days.rows],

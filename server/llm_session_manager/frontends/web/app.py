@@ -4,8 +4,9 @@ Pages: ``/`` (the session grid, charts and filters) and ``/sessions/{id}``
 (one session's conversation). Both are the same HTML shell; the script
 (``static/app.js``) reads the path and fills it from the API:
 
-* ``GET /api/sessions?project=&provider=&since=&until=`` the grid (``list --json``'s sessions)
-* ``GET /api/overview?...`` the charts' figures (``services.dashboard.Overview``)
+* ``GET /api/view?project=&provider=&since=&until=`` what the dashboard page shows:
+  ``{"sessions": [the grid], "overview": {the charts' figures}}`` (``services.dashboard.View``)
+* ``GET /api/sessions?...`` and ``/api/overview?...``: either half, for scripts
 * ``GET /api/facets`` the filters' choices
 * ``GET /api/sessions/{id}`` one session's page (``SessionPage``)
 * ``GET /api/events`` server-sent events: ``change`` with the data version each
@@ -60,11 +61,14 @@ def build(source: DashboardSource) -> Starlette:
             return _json({"error": f"no such file: {name}"}, 404)
         return _asset(name, STATIC[name])
 
+    async def view(request: Request) -> Response:
+        return _json(await source.view(query_of(request)))
+
     async def grid(request: Request) -> Response:
-        return _json(await source.grid(query_of(request)))
+        return _json((await source.view(query_of(request))).sessions)
 
     async def overview(request: Request) -> Response:
-        return _json(await source.overview(query_of(request)))
+        return _json((await source.view(query_of(request))).overview)
 
     async def facets(request: Request) -> Response:
         return _json(await source.facets())
@@ -80,6 +84,7 @@ def build(source: DashboardSource) -> Starlette:
         Route("/", page, methods=["GET"]),
         Route("/sessions/{ref}", page, methods=["GET"]),
         Route("/static/{name}", static, methods=["GET"]),
+        Route("/api/view", _answering(view), methods=["GET"]),
         Route("/api/sessions", _answering(grid), methods=["GET"]),
         Route("/api/overview", _answering(overview), methods=["GET"]),
         Route("/api/facets", _answering(facets), methods=["GET"]),

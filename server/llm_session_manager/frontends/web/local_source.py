@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...services import dashboard
-from ...services.dashboard import Facets, Overview, Query, SessionPage
+from ...services.dashboard import Facets, Query, SessionPage, View
 
 if TYPE_CHECKING:
     import apsw
 
     from ...core.config import Config
-    from ...core.models import Session
     from ...runtime.engine import Engine
 
 
@@ -24,11 +23,8 @@ class LocalSource:
         self._engine = engine
         self._slot = ConnectionSlot()  # data_version counts other connections' commits: one connection, always
 
-    async def grid(self, query: Query) -> list[Session]:
-        return await self._engine.call(dashboard.grid, query)
-
-    async def overview(self, query: Query) -> Overview:
-        return await self._engine.call(dashboard.overview, query)
+    async def view(self, query: Query) -> View:
+        return await self._engine.call(dashboard.view, query)
 
     async def session_page(self, ref: str) -> SessionPage:
         return await self._engine.call(_page, ref)

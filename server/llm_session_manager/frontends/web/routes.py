@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ...runtime.engine import Engine
 
 PAGES = ("/", "/sessions/", "/static/")
-API = ("/api/sessions", "/api/overview", "/api/facets", "/api/events")
+API = ("/api/view", "/api/sessions", "/api/overview", "/api/facets", "/api/events")
 REFUSAL = b"only pages on this machine may read the dashboard\n"
 
 
