@@ -170,6 +170,7 @@ def test_the_grid_lists_every_session_and_the_keyboard_opens_one(served, page):
     page.keyboard.press("ArrowDown")
     second = listed[1]["id"]
     assert page.evaluate("document.activeElement.dataset.id") == second
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid", "focus is not visible"
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/sessions/{second}")
     page.wait_for_selector("body[data-ready=yes]")
