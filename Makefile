@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 VSCODE := editors/vscode
 
-.PHONY: venv install system-deps demo lint test test-fast test-python test-vscode bench docs clean
+.PHONY: venv install system-deps demo lint test test-fast test-python test-vscode test-web bench docs web clean
 
 venv: $(BIN)/python
 
@@ -23,7 +23,7 @@ install: $(STAMP)
 demo: install
 	$(BIN)/llm-session demo
 
-test: lint test-vscode test-python  # pytest last: its summary closes the output
+test: lint test-vscode test-web test-python  # pytest last: its summary closes the output
 
 # ruff, mypy and the layers contract (import-linter) on the server's code (settings in pyproject.toml); any finding fails the build.
 lint: install
@@ -40,7 +40,10 @@ EMACS_PACKAGES := emacs-nox elpa-eglot elpa-lsp-mode elpa-markdown-mode
 # throw-away cluster of their own, and pgvector for it (scripts/install_pgvector.sh;
 # docs/team.md#pgvector).
 PG_PACKAGES := postgresql
-SYSTEM_PACKAGES := $(EMACS_PACKAGES) $(PG_PACKAGES)
+# Chromium, which the web dashboard's tests drive headless with Playwright (never
+# `playwright install`: Debian's browser, no download; docs/web.md).
+BROWSER_PACKAGES := chromium
+SYSTEM_PACKAGES := $(EMACS_PACKAGES) $(PG_PACKAGES) $(BROWSER_PACKAGES)
 system-deps:
 	@if ! dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -81,6 +84,20 @@ bench: install
 # docs/cli.md's tables of commands and options, made from the parser (tests check them).
 docs: install
 	$(BIN)/python -m cogapp -r docs/cli.md
+
+# The web dashboard's bundle (minified JS and CSS with Chart.js), committed as package data so
+# that Python users need no Node: rebuild it after changing web/src (docs/web.md).
+WEB := web
+$(WEB)/node_modules/.installed: $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund
+	touch $@
+
+web: $(WEB)/node_modules/.installed
+	cd $(WEB) && npm run typecheck && npm run build
+
+# The committed bundle is what the sources build (same esbuild, same lockfile), and they type-check.
+test-web: $(WEB)/node_modules/.installed
+	cd $(WEB) && npm run typecheck && node build.mjs --check
 
 clean:
 	rm -rf $(VENV) build *.egg-info server/*.egg-info

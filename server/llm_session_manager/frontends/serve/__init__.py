@@ -4,7 +4,8 @@ It holds MCP over streamable HTTP at ``/mcp`` (the SDK's ASGI app under
 hypercorn, which runs on trio), the language server on a TCP port (one server
 per connection, as ``llm-session lsp`` is one per editor) and the watcher that
 keeps the store fresh for both (``watcher.py``) and sends the notifications
-that the new data calls for; the web dashboard joins the same nursery later.
+that the new data calls for; the web dashboard answers on the MCP port
+(``frontends/web``, docs/web.md).
 
 Most of the time nobody is connected and only the watcher works, so the two
 protocol stacks are imported on their first connection, in a worker thread:
@@ -166,6 +167,7 @@ async def serve(doors: Doors, config_path: Path | None = None,
         lsp_url = await nursery.start(_serve_lsp, lsp_socket, config_path, doors, token)
         print(f"llm-session serve: MCP at {', '.join(urls)}", file=sys.stderr, flush=True)
         print(f"llm-session serve: LSP at {lsp_url}", file=sys.stderr, flush=True)
+        print(f"llm-session serve: dashboard at {urls[0].removesuffix(MCP_PATH)}/", file=sys.stderr, flush=True)
         print(f"llm-session serve: OTLP at {', '.join(u.removesuffix(MCP_PATH) for u in urls)} (/v1/logs, /v1/metrics)",
               file=sys.stderr, flush=True)
         if config.chat.slack.enabled or config.chat.discord.enabled or config.chat.teams.enabled:
@@ -201,6 +203,7 @@ async def _serve_mcp(engine: Engine, listening: socket.socket, doors: Doors, tok
     from hypercorn.trio import serve as hypercorn_serve
 
     from ...runtime import serve_address
+    from ..web.routes import WebRoutes
     from .bearer_auth import RequireToken
     from .hooks_route import HooksRoute
     from .metrics_route import MetricsRoute
@@ -227,7 +230,8 @@ async def _serve_mcp(engine: Engine, listening: socket.socket, doors: Doors, tok
     async with trio.open_nursery() as nursery:
         otlp = OtlpRoutes(_BuiltOnFirstRequest(build, nursery), engine, local_only=not doors.remote)  # docs/otel.md
         app = MetricsRoute(otlp, metrics, local_only=not doors.remote)  # docs/metrics.md
-        outermost: Any = HooksRoute(RequireToken(app, token) if doors.remote else app, engine, token, nursery)
+        web = WebRoutes(app, engine, local_only=not doors.remote)  # the dashboard: docs/web.md
+        outermost: Any = HooksRoute(RequireToken(web, token) if doors.remote else web, engine, token, nursery)
         if chat.slack.enabled or chat.discord.enabled or chat.teams.enabled:  # docs/chat.md
             from .chat_route import ChatRoute
 
