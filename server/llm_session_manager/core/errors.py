@@ -69,3 +69,11 @@ class TeamError(LlmSessionError):
 
 class TeamUnreachable(TeamError):
     """The team server (or its database) cannot be reached now; what was not pushed is pushed next time."""
+
+
+class BudgetExceeded(LlmSessionError):
+    """A CI budget gate failed (``ci report --max-cost``, ``instructions-budget``, ``health-check``): the job fails."""
+
+
+class CiCommentError(LlmSessionError):
+    """The report could not be posted on the pull or merge request (no token, not a request, refused)."""

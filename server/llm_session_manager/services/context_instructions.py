@@ -94,6 +94,15 @@ def sections(text: str, total: int) -> list[Section]:
     (one API call, for Claude with a key), not one per section.
     """
     lines = text.splitlines()
+    bounds = section_bounds(lines)
+    raw = [tokens.count_tokens("\n".join(lines[line:end]), None).tokens for line, _, end in bounds]
+    scale = total / sum(raw) if sum(raw) else 0.0
+    return [Section(line, end, heading, round(n * scale))
+            for (line, heading, end), n in zip(bounds, raw) if heading is not None or n]
+
+
+def section_bounds(lines: list[str]) -> list[tuple[int, str | None, int]]:
+    """(first line, heading, end) of each markdown section of ``lines``; headings in code fences do not count."""
     starts: list[tuple[int, str | None]] = [(0, None)]
     fenced = False
     for i, line in enumerate(lines):
@@ -103,12 +112,8 @@ def sections(text: str, total: int) -> list[Section]:
             if i == 0:
                 starts = []
             starts.append((i, m.group(1)))
-    bounds = [(line, heading, end) for (line, heading), (end, _) in
-              zip(starts, [*starts[1:], (max(len(lines), 1), None)])]
-    raw = [tokens.count_tokens("\n".join(lines[line:end]), None).tokens for line, _, end in bounds]
-    scale = total / sum(raw) if sum(raw) else 0.0
-    return [Section(line, end, heading, round(n * scale))
-            for (line, heading, end), n in zip(bounds, raw) if heading is not None or n]
+    return [(line, heading, end) for (line, heading), (end, _) in
+            zip(starts, [*starts[1:], (max(len(lines), 1), None)])]
 
 
 def keywords(text: str) -> set[str]:
