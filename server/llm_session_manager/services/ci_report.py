@@ -100,7 +100,8 @@ def _report(conn: apsw.Connection, config: Config, repo: Path, transcripts: Path
     by_day = usage.report(conn, "day", timezone=timezone)
     per_session = {r.key: r for r in usage.report(conn, "session").rows}
     history = ci_git.history(repo, transcripts)
-    facts = conn.execute("SELECT id, started_at, last_activity, git_branch FROM sessions").fetchall()
+    facts: list[tuple[str, float | None, float | None, str | None]] = conn.execute(  # type: ignore[assignment]
+        "SELECT id, started_at, last_activity, git_branch FROM sessions").fetchall()
     authors = {sid: history.author(sid, started, last) for sid, started, last, _ in facts}
     on_branch = [sid for sid, _, _, b in facts if branch is not None and b == branch]
     found = sessions.by_ids(conn, config, on_branch)
@@ -159,13 +160,13 @@ def judge(report: CiReport, budgets: Budgets) -> CiReport:
             message += f" (not counting {', '.join(report.unpriced_models)}: no price known)"
         gates.append(Gate("max-cost", budgets.max_cost, cost, passed, message))
     if budgets.max_context_file_tokens is not None:
-        limit = budgets.max_context_file_tokens
-        big = instructions_budget.over(report.instruction_files, limit)
+        tokens = budgets.max_context_file_tokens
+        big = instructions_budget.over(report.instruction_files, tokens)
         largest = max((f.tokens for f in report.instruction_files), default=0)
-        message = (f"every instruction file is within max-context-file-tokens {limit:,}" if not big else
-                   "; ".join(f"{f.path} is {f.tokens:,} tokens, over max-context-file-tokens {limit:,}; "
+        message = (f"every instruction file is within max-context-file-tokens {tokens:,}" if not big else
+                   "; ".join(f"{f.path} is {f.tokens:,} tokens, over max-context-file-tokens {tokens:,}; "
                              f"largest sections: {f.largest()}" for f in big))
-        gates.append(Gate("max-context-file-tokens", limit, largest, not big, message))
+        gates.append(Gate("max-context-file-tokens", tokens, largest, not big, message))
     if budgets.min_health is not None:
         limit = budgets.min_health
         judged = report.sessions

@@ -37,12 +37,13 @@ class HealthCheck(msgspec.Struct):
 def check(cwd: Path, config: Config) -> HealthCheck:
     """The session working in ``cwd`` (or nearest above or below it) and its health."""
     from ..store import connect, db_path
-    from . import sessions
 
     place = str(cwd.resolve())
     path = db_path()
     if not path.is_file():
         return HealthCheck(place, store=False)
+    from . import sessions  # only with a store: it costs a hook's start-up time
+
     conn = connect(path)
     try:
         found = sessions.for_cwd(conn, config, place)

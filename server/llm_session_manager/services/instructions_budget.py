@@ -95,8 +95,9 @@ def _counts(texts: list[str], conn: apsw.Connection | None) -> list[int]:
     known: dict[str, int] = {}
     if conn is not None and digests:
         marks = ",".join("?" * len(digests))
-        known = dict(conn.execute(f"SELECT hash, tokens FROM token_counts WHERE model = ? AND hash IN ({marks})",
-                                  (ENCODING_NAME, *digests)).fetchall())
+        rows = conn.execute(f"SELECT hash, tokens FROM token_counts WHERE model = ? AND hash IN ({marks})",
+                            (ENCODING_NAME, *digests)).fetchall()
+        known = {str(h): int(n) for h, n in rows}  # type: ignore[arg-type]
     missing = [(d, t) for d, t in zip(digests, texts) if d not in known]
     if missing:
         from ..core.encoding import count_o200k  # the tokenizer: loaded only when a text is new

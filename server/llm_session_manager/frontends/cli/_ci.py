@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from ...core.errors import BudgetExceeded, LlmSessionError
-from ._context import Context
+from ._context import Context, write_json
 
 
 def cmd_ci_report(ctx: Context) -> None:
@@ -32,9 +35,18 @@ def cmd_ci_report(ctx: Context) -> None:
             f.write(markdown)
     if a.comment:
         _comment(markdown)
-    ctx.emit(report, lambda render: print(markdown, end=""))
+    _emit(ctx, report, lambda: print(markdown, end=""))
     if report.failed:
         raise BudgetExceeded("; ".join(f"{g.name}: {g.message}" for g in report.failed))
+
+
+def _emit(ctx: Context, value: Any, human: Callable[[], None]) -> None:
+    """``ctx.emit`` without its table renderer: these commands print plain lines, and a hook
+    cannot spare the renderer's start-up time."""
+    if ctx.args.json:
+        write_json(msgspec.json.format(msgspec.json.encode(value), indent=2))
+    else:
+        human()
 
 
 def _comment(markdown: str) -> None:
@@ -64,11 +76,11 @@ def cmd_instructions_budget(ctx: Context) -> None:
             conn.close()
     big = budget.over(costs, a.max_tokens)
 
-    def human(render: Any) -> None:
+    def human() -> None:
         for c in costs:
             print(f"{c.path}: {c.tokens:,} tokens per turn ({'over' if c in big else 'within'} {a.max_tokens:,})")
 
-    ctx.emit(costs, human)
+    _emit(ctx, costs, human)
     if big:
         raise BudgetExceeded("; ".join(f"{c.path} is {c.tokens:,} tokens, over the budget of {a.max_tokens:,} "
                                        f"(--max-tokens); largest sections: {c.largest()}" for c in big))
@@ -87,7 +99,7 @@ def cmd_health_check(ctx: Context) -> None:
     a = ctx.args
     found = health_check.check(Path(a.cwd), ctx.config)
 
-    def human(render: Any) -> None:
+    def human() -> None:
         if not found.store:
             print("no llm-session store on this machine: no session to check")
         elif found.health is None:
@@ -95,7 +107,7 @@ def cmd_health_check(ctx: Context) -> None:
         else:
             print(f"session {found.session_id} ({found.provider}): health {found.health.score:g} {found.health.status}")
 
-    ctx.emit(found, human)
+    _emit(ctx, found, human)
     if found.fails(a.fail_on):
         assert found.health is not None
         raise BudgetExceeded(f"the {found.provider} session {found.session_id} working here is {found.health.status} "
