@@ -24,7 +24,7 @@ class Request:
     method: str
     path: str  # without the query
     query: str
-    headers: dict[str, str]
+    headers: dict[str, str]  # names in lower case: HTTP does not care, urllib capitalizes its own way
     body: Any
 
 
@@ -65,7 +65,8 @@ def serve(forge: Forge | None = None) -> Iterator[Forge]:
             parts = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length)) if length else None
-            forge.requests.append(Request(self.command, parts.path, parts.query, dict(self.headers), body))
+            forge.requests.append(Request(self.command, parts.path, parts.query,
+                                          {k.lower(): v for k, v in self.headers.items()}, body))
             if self.command == "GET" and (_GITHUB_LIST.match(parts.path) or _GITLAB_LIST.match(parts.path)):
                 page = int(dict(p.split("=") for p in parts.query.split("&") if "=" in p).get("page", "1"))
                 listed = list(forge.comments.values())

@@ -116,7 +116,7 @@ def test_the_step_summary_has_usage_by_model_author_and_day_the_branch_sessions_
 def test_the_pull_request_comment_is_posted_once_then_updated_in_place(first: Run, job: Job, forge: Forge) -> None:
     posted = [r for r in forge.writes() if r.method == "POST"]
     assert len(posted) == 1 and posted[0].path == "/repos/acme/shop/issues/7/comments"
-    assert posted[0].headers["Authorization"] == f"Bearer {TOKEN}"
+    assert posted[0].headers["authorization"] == f"Bearer {TOKEN}"
     assert posted[0].body["body"] == first.summary
     again = job.run({"comment": "true", "max-cost": "0.5"}, only={REPORT_STEP})
     assert again.returncode == 0, again.steps[-1].stderr
