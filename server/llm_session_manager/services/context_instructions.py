@@ -34,6 +34,7 @@ import msgspec
 from ..core import assistant_files
 from ..core.models import Session
 from . import tokens
+from .markdown_sections import section_bounds
 from .memory.recall import STOPWORDS
 
 # File name -> the provider that sends it with every turn.
@@ -51,8 +52,6 @@ _GENERIC = frozenset(
     "very want well what when where which while will with without would your file files code".split()
 )
 _KEYWORD = re.compile(r"[a-z][a-z0-9_]{3,}")
-_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
-_FENCE = re.compile(r"^\s*(```|~~~)")
 
 
 class Section(NamedTuple):
@@ -99,21 +98,6 @@ def sections(text: str, total: int) -> list[Section]:
     scale = total / sum(raw) if sum(raw) else 0.0
     return [Section(line, end, heading, round(n * scale))
             for (line, heading, end), n in zip(bounds, raw) if heading is not None or n]
-
-
-def section_bounds(lines: list[str]) -> list[tuple[int, str | None, int]]:
-    """(first line, heading, end) of each markdown section of ``lines``; headings in code fences do not count."""
-    starts: list[tuple[int, str | None]] = [(0, None)]
-    fenced = False
-    for i, line in enumerate(lines):
-        if _FENCE.match(line):
-            fenced = not fenced
-        elif not fenced and (m := _HEADING.match(line)):
-            if i == 0:
-                starts = []
-            starts.append((i, m.group(1)))
-    return [(line, heading, end) for (line, heading), (end, _) in
-            zip(starts, [*starts[1:], (max(len(lines), 1), None)])]
 
 
 def keywords(text: str) -> set[str]:

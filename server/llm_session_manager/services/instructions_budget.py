@@ -25,7 +25,7 @@ import apsw
 import msgspec
 
 from ..core.encoding import ENCODING_NAME
-from .context_instructions import section_bounds
+from .markdown_sections import section_bounds
 
 # The file names an assistant sends with every turn, wherever they are in the tree.
 NAMES = frozenset(("CLAUDE.md", "CLAUDE.local.md", "AGENTS.md", "GEMINI.md", ".cursorrules",
