@@ -10,7 +10,7 @@ from typing import Any
 
 import msgspec
 
-from ...core.errors import BudgetExceeded, LlmSessionError
+from ...core.errors import BadInput, BudgetExceeded
 from ._context import Context, write_json
 
 
@@ -22,7 +22,7 @@ def cmd_ci_report(ctx: Context) -> None:
     token = a.team_token or os.environ.get("LLM_SESSION_TEAM_TOKEN")
     if a.team_url:
         if not token:
-            raise LlmSessionError("--team-url needs a device token: --team-token or $LLM_SESSION_TEAM_TOKEN")
+            raise BadInput("--team-url needs a device token: --team-token or $LLM_SESSION_TEAM_TOKEN")
         report = ci_report.from_team(a.team_url, token, repo, branch=a.branch, timezone=a.timezone)
     else:
         transcripts = Path(a.transcripts)
