@@ -56,7 +56,8 @@ class Job:
             "GITHUB_REPOSITORY": "acme/shop", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(event),
             "GITHUB_HEAD_REF": BRANCH, "GITHUB_REF_NAME": "7/merge", "GITHUB_API_URL": forge.url,
             "GITHUB_TOKEN": TOKEN,
-            # pip as the runner has it, but offline: the packages are the test environment's.
+            # pip as the runner has it, but offline: the packages, and setuptools to build ours (the test
+            # extra), are the test environment's.
             "PIP_NO_INDEX": "1", "PIP_NO_BUILD_ISOLATION": "0", "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         }
         self.runs = 0
