@@ -31,8 +31,11 @@ def cmd_ci_report(ctx: Context) -> None:
     report = ci_report.judge(report, ci_report.Budgets(a.max_cost, a.max_context_file_tokens, a.min_health))
     markdown = ci_markdown.render(report)
     if a.summary:
-        with open(a.summary, "a", encoding="utf-8") as f:  # GitHub's step summary is appended to, step by step
-            f.write(markdown)
+        try:
+            with open(a.summary, "a", encoding="utf-8") as f:  # GitHub's step summary is appended to, step by step
+                f.write(markdown)
+        except OSError as e:
+            raise BadInput(f"cannot write the summary to {a.summary}: {e.strerror}") from e
     if a.comment:
         _comment(markdown)
     _emit(ctx, report, lambda: print(markdown, end=""))
