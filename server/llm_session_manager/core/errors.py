@@ -77,3 +77,11 @@ class ChatRefused(LlmSessionError):
 
 class ChatNotSetUp(LlmSessionError):
     """A chat platform's endpoint is asked for but its secret or key is missing (docs/chat.md)."""
+
+
+class BudgetExceeded(LlmSessionError):
+    """A CI budget gate failed (``ci report --max-cost``, ``instructions-budget``, ``health-check``): the job fails."""
+
+
+class CiCommentError(LlmSessionError):
+    """The report could not be posted on the pull or merge request (no token, not a request, refused)."""

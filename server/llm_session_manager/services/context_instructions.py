@@ -35,6 +35,7 @@ from ..core import assistant_files
 from ..core.models import Session
 from ..core.stopwords import STOPWORDS
 from . import tokens
+from .markdown_sections import section_bounds
 
 # File name -> the provider that sends it with every turn.
 INSTRUCTION_FILES = {
@@ -51,8 +52,6 @@ _GENERIC = frozenset(
     "very want well what when where which while will with without would your file files code".split()
 )
 _KEYWORD = re.compile(r"[a-z][a-z0-9_]{3,}")
-_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
-_FENCE = re.compile(r"^\s*(```|~~~)")
 
 
 class Section(NamedTuple):
@@ -94,17 +93,7 @@ def sections(text: str, total: int) -> list[Section]:
     (one API call, for Claude with a key), not one per section.
     """
     lines = text.splitlines()
-    starts: list[tuple[int, str | None]] = [(0, None)]
-    fenced = False
-    for i, line in enumerate(lines):
-        if _FENCE.match(line):
-            fenced = not fenced
-        elif not fenced and (m := _HEADING.match(line)):
-            if i == 0:
-                starts = []
-            starts.append((i, m.group(1)))
-    bounds = [(line, heading, end) for (line, heading), (end, _) in
-              zip(starts, [*starts[1:], (max(len(lines), 1), None)])]
+    bounds = section_bounds(lines)
     raw = [tokens.count_tokens("\n".join(lines[line:end]), None).tokens for line, _, end in bounds]
     scale = total / sum(raw) if sum(raw) else 0.0
     return [Section(line, end, heading, round(n * scale))

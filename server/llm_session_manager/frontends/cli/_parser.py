@@ -620,6 +620,46 @@ def _search(kit: _Kit) -> None:
     p.add_argument("--limit", type=int, default=20, metavar="N", help="at most N matches: 1 to 200 (default 20)")
 
 
+def _ci(kit: _Kit) -> None:
+    actions = kit.actions("ci", "AI usage in a CI job: summary, budget gates, pull request comment (docs/ci.md)")
+    p = kit.action(actions, "report", "_ci:cmd_ci_report",
+                   "report the repository's AI usage from transcripts or the team server; fail on a budget",
+                   no_scan=True)
+    p.add_argument("--transcripts", default=".llm-sessions", metavar="DIR",
+                   help="the assistants' logs laid out like a home directory (.claude/projects/..., "
+                        ".codex/sessions/...), relative to --repo (default: .llm-sessions)")
+    p.add_argument("--repo", default=".", metavar="DIR", help="the repository (default: the current directory)")
+    p.add_argument("--team-url", metavar="URL", help="read the team server's usage instead of transcripts")
+    p.add_argument("--team-token", metavar="TOKEN", help="a device token for --team-url (default: $LLM_SESSION_TEAM_TOKEN)")
+    p.add_argument("--branch", help="the branch whose sessions to list (default: the CI's, else git's)")
+    p.add_argument("--timezone", metavar="TZ", help="IANA time zone for days (default: this machine's)")
+    p.add_argument("--summary", metavar="FILE", help="append the Markdown report to FILE ($GITHUB_STEP_SUMMARY)")
+    p.add_argument("--comment", action="store_true",
+                   help="post the report on the pull or merge request, or update the one posted before")
+    p.add_argument("--max-cost", type=float, metavar="USD", help="fail when the cost is over USD")
+    p.add_argument("--max-context-file-tokens", type=_positive, metavar="N",
+                   help="fail when an instruction file (CLAUDE.md, AGENTS.md, ...) is over N tokens")
+    p.add_argument("--min-health", type=float, metavar="SCORE",
+                   help="fail when a session on the branch has a health score under SCORE (0-100)")
+
+
+def _instructions_budget(kit: _Kit) -> None:
+    p = kit.add("instructions-budget", "_ci:cmd_instructions_budget",
+                "fail when an assistant instruction file is over a token budget, naming its largest sections")
+    p.add_argument("files", nargs="*", metavar="FILE",
+                   help="files to check; others than CLAUDE.md, AGENTS.md, GEMINI.md, .cursorrules and "
+                        "copilot-instructions.md are ignored (default: every one under the current directory)")
+    p.add_argument("--max-tokens", type=_positive, default=4000, metavar="N", help="the budget per file (default: 4000)")
+
+
+def _health_check(kit: _Kit) -> None:
+    p = kit.add("health-check", "_ci:cmd_health_check",
+                "warn, or fail, when the session working on this checkout is unhealthy; reads the store, scans nothing")
+    p.add_argument("--cwd", default=".", metavar="DIR", help="the checkout (default: the current directory)")
+    p.add_argument("--fail-on", default="never", choices=("critical", "warning", "never"),
+                   help="fail at this status or worse (default: never, only warn)")
+
+
 class _Command(NamedTuple):
     name: str
     build: Callable[[_Kit], None]
@@ -648,6 +688,8 @@ _COMMANDS = (
     _Command("search", _search),
     _Command("share", _share),
     _Command("handoff", _handoff), _Command("take", _take),
+    _Command("ci", _ci), _Command("instructions-budget", _instructions_budget),
+    _Command("health-check", _health_check),
 )
 
 

@@ -22,7 +22,7 @@ import apsw
 import msgspec
 
 from ...core.errors import BadArgument
-from ..memory.recall import STOPWORDS
+from ...core.stopwords import STOPWORDS
 
 TOKENIZER = ("porter", ["unicode61", "remove_diacritics", "2"])  # as migrations/019.sql declares it
 MAX_PHRASES = 12
