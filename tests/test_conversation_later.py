@@ -24,7 +24,10 @@ TABLES = {
     "messages": "SELECT key, session_id, ts, role, kind, text FROM messages ORDER BY key",
     "file_refs": "SELECT key, session_id, ts, path, action FROM file_refs ORDER BY key",
     "sessions": "SELECT * FROM sessions ORDER BY id",
-    "source_files": "SELECT * FROM source_files ORDER BY path",
+    # All but ctime_ns: a file read within two seconds of its last write keeps 0 there (ingest/_files.py,
+    # RACY_NS: "look again next time"), which a scan made a moment later does not.
+    "source_files": "SELECT path, provider, inode, size, mtime_ns, offset, head, state, tail, conversation_offset, "
+                    "conversation_state FROM source_files ORDER BY path",
     "usage_quarters": "SELECT * FROM usage_quarters ORDER BY quarter, provider, model",
     "usage_sessions": "SELECT * FROM usage_sessions ORDER BY session_id",
     "session_facts": "SELECT * FROM session_facts ORDER BY session_id",
