@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import itertools
 import json
 import os
 import random
@@ -39,6 +40,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
+import numpy as np  # noqa: E402
 import recall_data  # noqa: E402
 
 MODES = ("bm25", "porter", "dense", "hybrid", "rerank")
@@ -85,7 +87,7 @@ def rankers(conn, now: float) -> dict[str, Callable[[str, str], list[str]]]:
         return recall_mod._by_words(conn, q, project, (), None, held=True)
 
     def dense_rids(q: str, project: str) -> list[int]:
-        return recall_mod._by_meaning(conn, q, project, (), None, emb, held=True) or []
+        return [rid for rid, _ in recall_mod._by_meaning(conn, q, project, (), None, emb, held=True) or []]
 
     def hybrid(q: str, project: str) -> list[str]:
         fused: dict[int, float] = {}
@@ -152,6 +154,60 @@ def evaluate(seed: int, n_conv: int, distractors: bool, modes: tuple[str, ...] =
     return out
 
 
+def tuning_features(seed: int, n_conv: int, distractors: bool) -> list[tuple[np.ndarray, np.ndarray, int]]:
+    """For each question of the tune split: its candidates' features, their recency
+    factors, and which candidate answers it (-1: none does)."""
+    from llm_session_manager.core.embed import get_embedder
+    from llm_session_manager.services.memory import rerank
+
+    recall_mod = importlib.import_module("llm_session_manager.services.memory.recall")
+    convs = [c for c in recall_data.dataset(seed, n_conv, distractors=distractors) if c.split == "tune"]
+    out = []
+    with tempfile.TemporaryDirectory(prefix="recall-tune-") as tmp:
+        conn = build(convs, Path(tmp) / "sessions.db")
+        now = max(t.created_at for c in convs for t in c.turns) + 3600
+        ids = dict(conn.execute("SELECT rid, id FROM memories"))
+        created = dict(conn.execute("SELECT rid, created_at FROM memories"))
+        emb = get_embedder()
+        for conv in convs:
+            for q in conv.questions:
+                found = recall_mod.candidates(conn, q.q, project=conv.id, tags=(), since=None, embedder=emb,
+                                              held=True)
+                feats = rerank.features(recall_mod.query_words(q.q), found)
+                recency = np.array([recall_mod._recency(now - created[c.rid]) for c in found])
+                answer = next((i for i, c in enumerate(found) if ids[c.rid] == q.answer), -1)
+                out.append((feats, recency, answer))
+        conn.close()
+    return out
+
+
+def tune(seed: int, n_conv: int) -> dict:
+    """Grid-search the reranker's weights for recall@5 on the tune split (with and
+    without distractors together); the test split is never looked at."""
+    from llm_session_manager.services.memory import rerank
+
+    data = tuning_features(seed, n_conv, False) + tuning_features(seed, n_conv, True)
+    answered = [(f, r, a) for f, r, a in data if a >= 0]
+    feats = np.concatenate([f for f, _, _ in answered])
+    recency = np.concatenate([r for _, r, _ in answered])
+    sizes = np.array([len(f) for f, _, _ in answered])
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    answer_row = np.repeat(starts + np.array([a for _, _, a in answered]), sizes)
+    grid = [0.0, 0.5, 1.0, 2.0, 4.0]
+    combos = np.array([c for c in itertools.product(grid, grid, grid, grid, grid, [0.0, -0.2, -0.4, -0.8, -1.6])
+                       if any(c[:5])])
+    best_hits, best_combo = -1, combos[0]
+    for chunk in range(0, len(combos), 128):
+        w = combos[chunk:chunk + 128].T  # (features, combos)
+        s = (feats @ w) * recency[:, None]
+        above = np.add.reduceat((s > s[answer_row]).astype(np.int32), starts, axis=0)  # (questions, combos)
+        hits = (above < 5).sum(axis=0)
+        if hits.max() > best_hits:
+            best_hits, best_combo = int(hits.max()), combos[chunk + int(hits.argmax())]
+    weights = dict(zip(rerank.FEATURES, best_combo.tolist(), strict=True))
+    return {"recall@5_tune": round(best_hits / len(data), 4), "weights": weights, "questions": len(data)}
+
+
 def print_table(result: dict) -> None:
     label = "with distractors" if result["distractors"] else "without distractors"
     print(f"\n{label}: {result['conversations']} conversations, {result['turns']} turns, "
@@ -168,7 +224,11 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--conversations", type=int, default=40)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--tune", action="store_true", help="choose the reranker's weights on the tune split")
     a = ap.parse_args()
+    if a.tune:
+        print(json.dumps(tune(a.seed, a.conversations), indent=2))
+        return 0
     results = [evaluate(a.seed, a.conversations, d) for d in (False, True)]
     for r in results:
         print_table(r)

@@ -26,7 +26,7 @@ import apsw
 
 from ...core import args
 from ...core.errors import BadInput
-from . import resident, resident_words, store, vectors
+from . import rerank, resident, resident_words, store, vectors
 from .records import Memory
 from .remember import resolve_embedder
 
@@ -34,8 +34,7 @@ if TYPE_CHECKING:
     from ...core.config import Config
     from ...core.embed import Embedder
 
-RRF_K = 60
-LIST_DEPTH = 50  # how many of each ranking take part in the fusion
+LIST_DEPTH = 100  # how many of each ranking the reranker scores
 RECENCY_WEIGHT = 0.1
 RECENCY_HALF_LIFE_DAYS = 30.0
 MAX_QUERY_TERMS = 12
@@ -74,23 +73,16 @@ def recall(
     project = (project or "").strip() or None
     tags = store.clean_tags(tags)
     held = resident.worth_holding(conn)
-
-    lists = [_by_words(conn, query, project, tags, since, held=held)]
-    by_meaning = _by_meaning(conn, query, project, tags, since, resolve_embedder(embedder, config), held=held)
-    if by_meaning is not None:
-        lists.append(by_meaning)
-
-    fused: dict[int, float] = {}
-    for ranking in lists:
-        for rank, rid in enumerate(ranking[:LIST_DEPTH], start=1):
-            fused[rid] = fused.get(rid, 0.0) + 1.0 / (RRF_K + rank)
-    if not fused:
+    found = candidates(conn, query, project=project, tags=tags, since=since,
+                       embedder=resolve_embedder(embedder, config), held=held)
+    if not found:
         return []
-    best = 2.0 / (RRF_K + 1)
+    relevance = rerank.scores(rerank.features(query_words(query), found))
     now = time.time() if now is None else now
-    created = resident_words.created(conn, list(fused)) if held else _created(conn, list(fused))
+    rids = [c.rid for c in found]
+    created = resident_words.created(conn, rids) if held else _created(conn, rids)
     scored = sorted(
-        ((value / best * _recency(now - created.get(rid, now)), rid) for rid, value in fused.items()),
+        ((max(float(value), 1e-4) * _recency(now - created.get(rid, now)), rid) for rid, value in zip(rids, relevance)),
         key=lambda pair: (-pair[0], pair[1]),
     )[:limit]
     rows = store.by_rids(conn, [rid for _, rid in scored])
@@ -98,9 +90,34 @@ def recall(
     for score, rid in scored:
         memory = rows.get(rid)
         if memory is not None:
-            memory.score = round(score, 4)
+            memory.score = round(min(score, 1.0), 4)
             out.append(memory)
     return out
+
+
+def candidates(
+    conn: apsw.Connection,
+    query: str,
+    *,
+    project: str | None,
+    tags: Sequence[str],
+    since: float | None,
+    embedder: Embedder,
+    held: bool,
+) -> list[rerank.Candidate]:
+    """The best ``LIST_DEPTH`` of each ranking (words, meaning), each memory once, with its
+    ranks, its cosine and its text: what the reranker scores."""
+    by_words = _by_words(conn, query, project, tags, since, held=held)[:LIST_DEPTH]
+    by_meaning = (_by_meaning(conn, query, project, tags, since, embedder, held=held) or [])[:LIST_DEPTH]
+    words_rank = {rid: rank for rank, rid in enumerate(by_words, start=1)}
+    meaning = {rid: (rank, cosine) for rank, (rid, cosine) in enumerate(by_meaning, start=1)}
+    rids = list(dict.fromkeys([*by_words, *(rid for rid, _ in by_meaning)]))
+    if not rids:
+        return []
+    marks = ",".join("?" * len(rids))
+    texts = dict(conn.execute(f"SELECT rid, text FROM memories WHERE rid IN ({marks})", rids))
+    return [rerank.Candidate(rid, texts[rid], words_rank.get(rid), *meaning.get(rid, (None, None)))
+            for rid in rids if rid in texts]
 
 
 def query_words(query: str) -> list[str]:
@@ -154,8 +171,9 @@ def _by_words(
 def _by_meaning(
     conn: apsw.Connection, query: str, project: str | None, tags: Sequence[str], since: float | None,
     embedder: Any, *, held: bool,
-) -> list[int] | None:
-    """Rids by cosine to the query, or None when vectors cannot be used (with a warning)."""
+) -> list[tuple[int, float]] | None:
+    """(rid, cosine) by cosine to the query, best first, or None when vectors cannot be used
+    (with a warning)."""
     try:
         usable = vectors.sync(conn, embedder)
     except apsw.BusyError:
@@ -169,12 +187,12 @@ def _by_meaning(
     candidates = vectors.FILTERED_CANDIDATES if (tags or since is not None) else vectors.CANDIDATES
     hits = vectors.search(conn, embedded[0], project=project, candidates=candidates, held=held)
     if not hits or not (tags or since is not None):
-        return [rid for rid, _ in hits]
+        return hits
     where, params = _filters(None, tags, since)
     marks = ",".join("?" * len(hits))
     allowed = {r[0] for r in conn.execute(
         f"SELECT m.rid FROM memories m WHERE m.rid IN ({marks}){where}", [rid for rid, _ in hits] + params)}
-    return [rid for rid, _ in hits if rid in allowed]
+    return [(rid, cosine) for rid, cosine in hits if rid in allowed]
 
 
 def _created(conn: apsw.Connection, rids: list[int]) -> dict[int, float]:
