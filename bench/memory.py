@@ -497,7 +497,7 @@ def bench_quality(work: Path, seed: int, distractors: int) -> dict:
     modes = {
         "hybrid": lambda q: [m.id for m in recall_mod.recall(conn, q, limit=10, embedder=emb)],
         "bm25": lambda q: [ids[r] for r in recall_mod._by_words(conn, q, None, (), None, held=True)],
-        "vector": lambda q: [ids[r] for r in (recall_mod._by_meaning(conn, q, None, (), None, emb, held=True) or [])],
+        "vector": lambda q: [ids[r] for r, _ in (recall_mod._by_meaning(conn, q, None, (), None, emb, held=True) or [])],
     }
     report: dict = {"questions": len(questions), "memories": n_eval, "distractors": distractors,
                     "kinds": {k: sum(q["kind"] == k for q in questions) for k in {q["kind"] for q in questions}},

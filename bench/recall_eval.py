@@ -154,9 +154,9 @@ def evaluate(seed: int, n_conv: int, distractors: bool, modes: tuple[str, ...] =
     return out
 
 
-def tuning_features(seed: int, n_conv: int, distractors: bool) -> list[tuple[np.ndarray, np.ndarray, int]]:
-    """For each question of the tune split: its candidates' features, their recency
-    factors, and which candidate answers it (-1: none does)."""
+def tuning_features(seed: int, n_conv: int, distractors: bool) -> list[dict]:
+    """For each question of the tune split: every candidate's features (``match``
+    included), recency factor and unit vector, and which candidate answers it (-1: none)."""
     from llm_session_manager.core.embed import get_embedder
     from llm_session_manager.services.memory import rerank
 
@@ -173,29 +173,33 @@ def tuning_features(seed: int, n_conv: int, distractors: bool) -> list[tuple[np.
             for q in conv.questions:
                 found = recall_mod.candidates(conn, q.q, project=conv.id, tags=(), since=None, embedder=emb,
                                               held=True)
-                feats = rerank.features(recall_mod.query_words(q.q), found)
-                recency = np.array([recall_mod._recency(now - created[c.rid]) for c in found])
-                answer = next((i for i, c in enumerate(found) if ids[c.rid] == q.answer), -1)
-                out.append((feats, recency, answer))
+                feats = rerank.features(found)
+                feats[:, rerank.FEATURES.index("match")], unit = rerank.alignments(
+                    recall_mod.query_words(q.q), [c.text for c in found])
+                out.append({"feats": feats, "unit": unit,
+                            "recency": np.array([recall_mod._recency(now - created[c.rid]) for c in found]),
+                            "answer": next((i for i, c in enumerate(found) if ids[c.rid] == q.answer), -1)})
         conn.close()
     return out
 
 
 def tune(seed: int, n_conv: int) -> dict:
-    """Grid-search the reranker's weights for recall@5 on the tune split (with and
-    without distractors together); the test split is never looked at."""
+    """Choose the reranker's weights, then its diversity, for recall@5 on the tune split
+    (with and without distractors together); the test split is never looked at. The
+    weights by grid search over all candidates at once (the ``DEPTH`` cut left out), the
+    diversity with ``rerank.pick`` itself."""
     from llm_session_manager.services.memory import rerank
 
     data = tuning_features(seed, n_conv, False) + tuning_features(seed, n_conv, True)
-    answered = [(f, r, a) for f, r, a in data if a >= 0]
-    feats = np.concatenate([f for f, _, _ in answered])
-    recency = np.concatenate([r for _, r, _ in answered])
-    sizes = np.array([len(f) for f, _, _ in answered])
+    answered = [d for d in data if d["answer"] >= 0]
+    feats = np.concatenate([d["feats"] for d in answered])
+    recency = np.concatenate([d["recency"] for d in answered])
+    sizes = np.array([len(d["feats"]) for d in answered])
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    answer_row = np.repeat(starts + np.array([a for _, _, a in answered]), sizes)
+    answer_row = np.repeat(starts + np.array([d["answer"] for d in answered]), sizes)
     grid = [0.0, 0.5, 1.0, 2.0, 4.0]
-    combos = np.array([c for c in itertools.product(grid, grid, grid, grid, grid, [0.0, -0.2, -0.4, -0.8, -1.6])
-                       if any(c[:5])])
+    combos = np.array([c for c in itertools.product(grid, grid, grid, grid, [0.0, -0.2, -0.4, -0.8, -1.6])
+                       if any(c[:4])])
     best_hits, best_combo = -1, combos[0]
     for chunk in range(0, len(combos), 128):
         w = combos[chunk:chunk + 128].T  # (features, combos)
@@ -204,8 +208,27 @@ def tune(seed: int, n_conv: int) -> dict:
         hits = (above < 5).sum(axis=0)
         if hits.max() > best_hits:
             best_hits, best_combo = int(hits.max()), combos[chunk + int(hits.argmax())]
-    weights = dict(zip(rerank.FEATURES, best_combo.tolist(), strict=True))
-    return {"recall@5_tune": round(best_hits / len(data), 4), "weights": weights, "questions": len(data)}
+    linear = round(best_hits / len(data), 4)
+
+    def with_diversity(combo: np.ndarray, lam: float) -> float:
+        hits = 0
+        for d in answered:
+            score = (d["feats"] @ combo) * d["recency"]
+            top = np.lexsort((np.arange(len(score)), -score))[:rerank.DEPTH]
+            hits += d["answer"] in top[rerank.pick(score[top], d["unit"][top], 5, lam)]
+        return hits / len(data)
+
+    # Then each weight halved, kept or doubled, with the diversity, by picking itself.
+    best = (-1.0, best_combo, 0.0)
+    for factors in itertools.product((0.5, 1.0, 2.0), repeat=len(best_combo)):
+        combo = best_combo * np.array(factors)
+        for lam in (0.1, 0.2, 0.3):
+            got = with_diversity(combo, lam)
+            if got > best[0]:
+                best = (got, combo, lam)
+    return {"recall@5_tune_linear": linear, "recall@5_tune": round(best[0], 4),
+            "weights": dict(zip(rerank.FEATURES, best[1].tolist(), strict=True)), "diversity": best[2],
+            "questions": len(data)}
 
 
 def print_table(result: dict) -> None:

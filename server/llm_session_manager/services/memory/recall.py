@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import apsw
+import numpy as np
 
 from ...core import args
 from ...core.errors import BadInput
@@ -77,20 +78,17 @@ def recall(
                        embedder=resolve_embedder(embedder, config), held=held)
     if not found:
         return []
-    relevance = rerank.scores(rerank.features(query_words(query), found))
     now = time.time() if now is None else now
     rids = [c.rid for c in found]
     created = resident_words.created(conn, rids) if held else _created(conn, rids)
-    scored = sorted(
-        ((max(float(value), 1e-4) * _recency(now - created.get(rid, now)), rid) for rid, value in zip(rids, relevance)),
-        key=lambda pair: (-pair[0], pair[1]),
-    )[:limit]
+    recency = np.array([_recency(now - created.get(rid, now)) for rid in rids])
+    scored = [(score, rids[i]) for i, score in rerank.order(query_words(query), found, recency, limit)]
     rows = store.by_rids(conn, [rid for _, rid in scored])
     out = []
     for score, rid in scored:
         memory = rows.get(rid)
         if memory is not None:
-            memory.score = round(min(score, 1.0), 4)
+            memory.score = round(min(max(score, 1e-4), 1.0), 4)
             out.append(memory)
     return out
 

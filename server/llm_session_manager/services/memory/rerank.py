@@ -24,7 +24,7 @@ rows are read per query.
 
 from __future__ import annotations
 
-import re
+import functools
 import threading
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -35,13 +35,15 @@ from ...core.embed import StaticEmbedder
 
 RRF_K = 60
 # Chosen by bench/recall_eval.py --tune on the tune split (conversations 0, 2, 4...).
-WEIGHTS = {"words": 2.0, "meaning": 4.0, "cosine": 1.0, "match": 0.5, "sentence": 0.0, "asks": -0.8}
+WEIGHTS = {"words": 2.0, "meaning": 4.0, "cosine": 1.0, "match": 0.5, "asks": -0.8}
+DIVERSITY = 0.2
+DEPTH = 30  # candidates aligned word by word, and picked from
 FEATURES = tuple(WEIGHTS)
-_BEST = (1.0 / (RRF_K + 1), 1.0 / (RRF_K + 1), 1.0, 1.0, 1.0, 0.0)  # each feature's best value
-_SENTENCE = re.compile(r"(?<=[.!?;:])\s+")
+_BEST = (1.0 / (RRF_K + 1), 1.0 / (RRF_K + 1), 1.0, 1.0, 0.0)  # each feature's best value
 
 _lock = threading.Lock()
 _table: StaticEmbedder | None = None
+_IDS_HELD = 8192  # texts whose word-piece ids are kept: tokenizing is most of a rerank's cost
 
 
 class Candidate(NamedTuple):
@@ -61,65 +63,88 @@ def pieces() -> StaticEmbedder:
         return _table
 
 
-def features(query_words: Sequence[str], candidates: Sequence[Candidate]) -> np.ndarray:
-    """(len(candidates), len(FEATURES)) float64: each candidate's features, in FEATURES' order."""
+@functools.lru_cache(maxsize=_IDS_HELD)
+def _token_ids(text: str) -> tuple[int, ...]:
+    return tuple(pieces().token_ids(text))
+
+
+def order(query_words: Sequence[str], candidates: Sequence[Candidate], recency: np.ndarray, limit: int,
+          weights: dict[str, float] | None = None, diversity: float | None = None) -> list[tuple[int, float]]:
+    """(index into ``candidates``, score) of the ``limit`` to answer with, best first.
+
+    The cheap features rank every candidate; the best ``DEPTH`` are aligned word piece
+    by word piece (``match``) and ranked again; then maximal marginal relevance picks
+    the answer from them: each next memory is the one with the best
+    ``(1 - diversity) * score - diversity * (its highest cosine to one already picked)``,
+    so five turns saying the same thing about the query's words do not push out the
+    one that answers it.
+    """
+    w = weights or WEIGHTS
+    lam = DIVERSITY if diversity is None else diversity
+    feats = features(candidates)
+    vector = np.array([w[name] for name in FEATURES])
+    scale = float(np.array(_BEST) @ vector)
+    first = (feats @ vector) * recency
+    top = np.lexsort((np.arange(len(first)), -first))[:max(DEPTH, limit)]
+    matched, unit = alignments(query_words, [candidates[i].text for i in top])
+    score = (first[top] + w["match"] * matched * recency[top]) / scale
+    return [(int(top[j]), float(score[j])) for j in pick(score, unit, limit, lam)]
+
+
+def pick(score: np.ndarray, unit: np.ndarray, limit: int, diversity: float) -> list[int]:
+    """Maximal marginal relevance: ``limit`` positions of ``score``, each next the best
+    ``(1 - diversity) * relevance - diversity * (highest cosine of its ``unit`` row to those
+    picked)``, where relevance is the score relative to the best one."""
+    order = [int(j) for j in np.argsort(-score, kind="stable")]
+    if not diversity or not len(score):
+        return order[:limit]
+    score = score / max(float(np.abs(score).max()), 1e-12)
+    picked: list[int] = []
+    closest = np.zeros(len(score))
+    while order and len(picked) < limit:
+        best = max(order, key=lambda j: (1 - diversity) * score[j] - diversity * closest[j])
+        order.remove(best)
+        picked.append(best)
+        np.maximum(closest, unit @ unit[best], out=closest)
+    return picked
+
+
+def features(candidates: Sequence[Candidate]) -> np.ndarray:
+    """(len(candidates), len(FEATURES)) float64: the cheap features, in FEATURES' order
+    (``match`` is left 0: ``alignments`` gives it for the best few)."""
     out = np.zeros((len(candidates), len(FEATURES)))
     for i, c in enumerate(candidates):
         out[i, 0] = 0.0 if c.words_rank is None else 1.0 / (RRF_K + c.words_rank)
         out[i, 1] = 0.0 if c.meaning_rank is None else 1.0 / (RRF_K + c.meaning_rank)
         out[i, 2] = max(0.0, c.cosine or 0.0)
-        out[i, 5] = float(c.text.rstrip().endswith("?"))
-    out[:, 3], out[:, 4] = alignments(query_words, [c.text for c in candidates])
+        out[i, 4] = float(c.text.rstrip().endswith("?"))
     return out
 
 
-def scores(feats: np.ndarray, weights: dict[str, float] | None = None) -> np.ndarray:
-    """The weighted sum, scaled so a candidate best on every feature scores 1."""
-    w = weights or WEIGHTS
-    vector = np.array([w[name] for name in FEATURES])
-    return (feats @ vector) / float(np.array(_BEST) @ vector)
-
-
 def alignments(query_words: Sequence[str], texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """For each text: ``match`` (the weighted mean over the query's word pieces of their
-    best cosine to one of the text's pieces) and ``sentence`` (the best cosine of the
-    query's mean vector to one of the text's sentences' mean vectors); 0 where the text
-    or the query has no known piece."""
-    table = pieces()
-    ids_of = table.token_ids
-    matched, sentence = np.zeros(len(texts)), np.zeros(len(texts))
+    """For each text: ``match``, the weighted mean over the query's word pieces of their
+    best cosine to one of the text's pieces (0 where the text or the query has no known
+    piece), and the text's unit mean vector in the bundled model (for diversity)."""
+    ids_of = _token_ids
+    vectors, scales = pieces().rows()
+    matched, unit = np.zeros(len(texts)), np.zeros((len(texts), vectors.shape[1]), np.float32)
+    ids = [ids_of(t) for t in texts]
+    lengths = np.array([len(i) for i in ids])
+    has = lengths > 0
+    if not has.any():
+        return matched, unit
+    flat = np.fromiter((i for g in ids for i in g), np.int64, int(lengths.sum()))
+    rows = vectors[flat].astype(np.float32) * scales[flat, None]
+    starts = np.concatenate(([0], np.cumsum(lengths[has])[:-1]))
+    sums = np.add.reduceat(rows, starts, axis=0)
+    unit[has] = sums / np.maximum(np.linalg.norm(sums, axis=1), 1e-12)[:, None]
     query_ids = list(dict.fromkeys(i for w in query_words for i in ids_of(w)))
-    if not query_ids or not texts:
-        return matched, sentence
-    vectors, scales = table.rows()
     q = vectors[query_ids].astype(np.float32) * scales[query_ids, None]
     weight = np.linalg.norm(q, axis=1)  # SIF-weighted rows: a frequent piece is short
     if not weight.any():
-        return matched, sentence
-    q_mean = q.sum(axis=0)
-    q_mean /= np.linalg.norm(q_mean)
-    q_unit = q[weight > 0] / weight[weight > 0, None]
-    weight = weight[weight > 0]
-    owners, ids = [], []  # per sentence: its text; its pieces
-    for n, text in enumerate(texts):
-        for part in _SENTENCE.split(text):
-            if got := ids_of(part):
-                owners.append(n)
-                ids.append(got)
-    if not ids:
-        return matched, sentence
-    lengths = np.array([len(i) for i in ids])
-    rows = vectors[np.fromiter((i for g in ids for i in g), np.int64, int(lengths.sum()))].astype(np.float32)
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    sums = np.add.reduceat(rows * scales[np.concatenate(ids), None], starts, axis=0)
-    cos_sentence = (sums @ q_mean) / np.maximum(np.linalg.norm(sums, axis=1), 1e-12)
+        return matched, unit
+    q, weight = q[weight > 0] / weight[weight > 0, None], weight[weight > 0]
     rows /= np.maximum(np.linalg.norm(rows, axis=1), 1e-12)[:, None]
-    best = np.maximum.reduceat(q_unit @ rows.T, starts, axis=1)  # (query pieces, sentences)
-    owner = np.array(owners)
-    per_text = np.full((len(weight), len(texts)), -1.0, np.float32)
-    np.maximum.at(per_text.T, owner, best.T)
-    has = np.zeros(len(texts), bool)
-    has[owner] = True
-    matched[has] = (weight @ np.clip(per_text[:, has], 0.0, 1.0)) / float(weight.sum())
-    np.maximum.at(sentence, owner, cos_sentence)
-    return matched, np.clip(sentence, 0.0, 1.0)
+    best = np.maximum.reduceat(q @ rows.T, starts, axis=1)  # (query pieces, texts with pieces)
+    matched[has] = (weight @ np.clip(best, 0.0, 1.0)) / float(weight.sum())
+    return matched, unit
