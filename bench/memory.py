@@ -195,7 +195,8 @@ def store_fingerprint(n: int, seed: int) -> str:
     h = hashlib.sha256(f"{n}|{seed}|{PROJECTS}".encode())
     h.update(Path(__file__).read_bytes().split(b"# --- helpers")[0])  # the generator
     writers = [SERVICES / "memory" / name for name in ("store.py", "remember.py", "vectors.py", "records.py")]
-    for f in sorted([*writers, SERVICES / "embed.py", SERVICES / "redact.py",
+    core = SERVICES.parent / "core"
+    for f in sorted([*writers, core / "embed.py", *core.joinpath("redact").glob("*.py"),
                      *SERVICES.parent.joinpath("store", "migrations").glob("*.sql")]):
         h.update(f.name.encode() + f.read_bytes())
     return h.hexdigest()[:16]

@@ -28,7 +28,7 @@ import numpy as np
 from ...core import args
 from ...core.errors import BadInput
 from . import rerank, resident, resident_words, store, vectors
-from .records import Memory
+from .records import Recalled, recalled
 from .remember import resolve_embedder
 
 if TYPE_CHECKING:
@@ -63,8 +63,9 @@ def recall(
     embedder: Embedder | None = None,
     config: Config | None = None,
     now: float | None = None,
-) -> list[Memory]:
-    """The ``limit`` memories that best match ``query``, best first, with their score.
+) -> list[Recalled]:
+    """The ``limit`` memories that best match ``query``, best first, with their score and
+    their size in tokens.
 
     The embedder: ``embedder``, else the one ``config`` names, else the bundled model.
     """
@@ -89,7 +90,7 @@ def recall(
         memory = rows.get(rid)
         if memory is not None:
             memory.score = round(min(max(score, 1e-4), 1.0), 4)
-            out.append(memory)
+            out.append(recalled(memory))
     return out
 
 

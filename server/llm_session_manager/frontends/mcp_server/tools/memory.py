@@ -21,6 +21,7 @@ TEXT_CHARS = 1_000  # of each memory's text in a default answer: five long notes
 
 class Memories(msgspec.Struct):
     memories: list[MemoryExcerpt]  # each cut to TEXT_CHARS unless ``detail``, with text_cut when it is
+    tokens: int = 0  # what the memories' texts cost in tokens, estimated (the sum of theirs)
 
 
 class Memorized(msgspec.Struct):
@@ -43,7 +44,8 @@ def recall(conn, config, a: RecallArgs) -> dict[str, Any]:
     from ....services import memory
 
     found = memory.recall(conn, a.query, limit=a.limit, project=a.project, config=config)
-    return {"memories": to_json(found if a.detail else [memory.excerpt(m, TEXT_CHARS) for m in found])}
+    shown = found if a.detail else [memory.excerpt(m, TEXT_CHARS) for m in found]
+    return {"memories": to_json(shown), "tokens": sum(getattr(m, "tokens", 0) for m in shown)}
 
 
 class RememberArgs(Args, frozen=True):  # frozen like Args: said again so type checkers see it
