@@ -1,13 +1,13 @@
-"""Memories out: hybrid recall by words (FTS5 BM25) and meaning (vectors).
+"""Memories out: hybrid recall by words (FTS5 BM25) and meaning (vectors), reranked.
 
-The two rankings are fused by reciprocal rank fusion: a memory at rank r in a
-list earns 1 / (RRF_K + r) from it, and its score is the sum, scaled so that
-first place in both lists is 1.0. RRF needs no calibration between BM25 scores
-and cosines, and a memory found by both beats one found by either alone. The
-score is then multiplied by a small recency prior, from 1.0 for a memory made
-now down to 1 - RECENCY_WEIGHT for old ones (halving the gap every
-RECENCY_HALF_LIFE_DAYS): among equally relevant memories the newer wins, but it
-cannot lift an irrelevant one over a relevant one.
+The best ``LIST_DEPTH`` of each ranking are the candidates; ``rerank`` scores them
+again (their ranks in both lists, their cosine, a word-piece alignment with the
+query, whether they are themselves a question) and picks the answer by maximal
+marginal relevance. The score is then multiplied by a small recency prior, from
+1.0 for a memory made now down to 1 - RECENCY_WEIGHT for old ones (halving the gap
+every RECENCY_HALF_LIFE_DAYS): among equally relevant memories the newer wins, but
+it cannot lift an irrelevant one over a relevant one. bench/recall_eval.py measures
+the quality, docs/memory.md has the numbers.
 
 Both rankings come from indexes this process holds in memory from its second
 recall of a store on, and from SQLite (FTS5, vec0) before: the same results

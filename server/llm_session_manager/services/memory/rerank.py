@@ -2,20 +2,23 @@
 
 Reciprocal rank fusion only sees ranks. A memory that says the same thing as the
 query in other words ("DB pool" for "database connection pool") is often in one
-list only, low down, and a distractor that repeats the query's words is high in the
-word list. So the union of both lists' candidates (about 100) is scored again by
-a weighted sum (weights in ``WEIGHTS``, chosen on the tuning split of
+list only, low down, while turns that repeat the query's words without answering
+it fill the top of the word list. So the union of both lists' candidates (up to
+200) is scored again by a weighted sum (``WEIGHTS``, chosen on the tuning split of
 bench/recall_eval.py and reported on its held-out split):
 
 * ``words``, ``meaning``: each list's reciprocal rank 1 / (RRF_K + rank), as in RRF;
 * ``cosine``: the memory's cosine to the query (the vector half's own measure);
-* ``match``: word-by-word alignment with the bundled static model's word-piece
-  vectors: for each word piece of the query (stopwords dropped) its best cosine to
-  any piece of the memory, averaged with the pieces' weights. The model's rows are
-  SIF-weighted (frequent pieces are short), so a row's length is how much a piece
-  says. A whole-text mean vector blurs a paraphrase among the other words of a long
-  turn; aligning piece by piece finds "thumbnailer" in "thumbnail service" and
-  "DB" near "database" wherever they stand.
+* ``asks``: the memory is itself a question, which rarely answers one;
+* ``match``, for the best ``DEPTH`` by the others: word-by-word alignment with the
+  bundled static model's word-piece vectors -- for each word piece of the query
+  (stopwords dropped) its best cosine to any piece of the memory, averaged with the
+  pieces' weights. The model's rows are SIF-weighted (frequent pieces are short), so
+  a row's length is how much a piece says. A whole-text mean vector blurs a
+  paraphrase among the other words of a long turn; aligning piece by piece finds
+  "thumbnailer" in "thumbnail service" and "DB" near "database" wherever they stand.
+
+Then maximal marginal relevance picks the answer from those ``DEPTH`` (``pick``).
 
 The word-piece table is the bundled model's whatever embedder recall uses for its
 vector half: it is in the package and memory-mapped, and only a few thousand of its
