@@ -34,7 +34,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ...core.embed import StaticEmbedder
+from ...core.embed import EmbedderError, StaticEmbedder
 
 RRF_K = 60
 # Chosen by bench/recall_eval.py --tune on the tune split (conversations 0, 2, 4...).
@@ -89,7 +89,10 @@ def order(query_words: Sequence[str], candidates: Sequence[Candidate], recency: 
     scale = float(np.array(_BEST) @ vector)
     first = (feats @ vector) * recency
     top = np.lexsort((np.arange(len(first)), -first))[:max(DEPTH, limit)]
-    matched, unit = alignments(query_words, [candidates[i].text for i in top])
+    try:
+        matched, unit = alignments(query_words, [candidates[i].text for i in top])
+    except EmbedderError:  # the package's own model unreadable: rank by the rest, as words-only recall does
+        matched, unit = np.zeros(len(top)), np.zeros((len(top), 1), np.float32)
     score = (first[top] + w["match"] * matched * recency[top]) / scale
     return [(int(top[j]), float(score[j])) for j in pick(score, unit, limit, lam)]
 
