@@ -144,7 +144,8 @@ def lat(values_s: list[float]) -> dict:
 
 
 def sandbox_env(home: Path, data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT")}
+    # PYTHONPATH says which checkout is measured (bench/README.md), as for the other benches.
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT", "PYTHONPATH")}
     env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), XDG_DATA_HOME=str(home / ".local/share"),
                XDG_CACHE_HOME=str(home / ".cache"), XDG_STATE_HOME=str(home / ".local/state"), TZ="UTC",
                NO_COLOR="1", CLAUDE_CONFIG_DIR=str(home / "claude"), CODEX_HOME=str(home / "codex"),
@@ -195,7 +196,8 @@ def store_fingerprint(n: int, seed: int) -> str:
     h = hashlib.sha256(f"{n}|{seed}|{PROJECTS}".encode())
     h.update(Path(__file__).read_bytes().split(b"# --- helpers")[0])  # the generator
     writers = [SERVICES / "memory" / name for name in ("store.py", "remember.py", "vectors.py", "records.py")]
-    for f in sorted([*writers, SERVICES / "embed.py", SERVICES / "redact.py",
+    core = SERVICES.parent / "core"
+    for f in sorted([*writers, core / "embed.py", *core.joinpath("redact").glob("*.py"),
                      *SERVICES.parent.joinpath("store", "migrations").glob("*.sql")]):
         h.update(f.name.encode() + f.read_bytes())
     return h.hexdigest()[:16]
@@ -497,7 +499,7 @@ def bench_quality(work: Path, seed: int, distractors: int) -> dict:
     modes = {
         "hybrid": lambda q: [m.id for m in recall_mod.recall(conn, q, limit=10, embedder=emb)],
         "bm25": lambda q: [ids[r] for r in recall_mod._by_words(conn, q, None, (), None, held=True)],
-        "vector": lambda q: [ids[r] for r in (recall_mod._by_meaning(conn, q, None, (), None, emb, held=True) or [])],
+        "vector": lambda q: [ids[r] for r, _ in (recall_mod._by_meaning(conn, q, None, (), None, emb, held=True) or [])],
     }
     report: dict = {"questions": len(questions), "memories": n_eval, "distractors": distractors,
                     "kinds": {k: sum(q["kind"] == k for q in questions) for k in {q["kind"] for q in questions}},

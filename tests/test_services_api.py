@@ -98,4 +98,5 @@ def test_a_long_memory_is_cut_for_a_short_answer_and_says_so():
     long = msgspec.structs.replace(short, text="word " * 10)
     cut = memory.excerpt(long, 10)
     assert cut.text == "word word…" and len(cut.text) == 10
-    assert msgspec.to_builtins(cut) == {**msgspec.to_builtins(long), "text": "word word…", "text_cut": True}
+    # tokens: what the cut text costs ("word", "word", "…")
+    assert msgspec.to_builtins(cut) == {**msgspec.to_builtins(long), "text": "word word…", "tokens": 3, "text_cut": True}

@@ -79,3 +79,17 @@ async def test_a_long_memory_is_cut_in_recall_unless_asked_for_whole(mcp):
                                                       "detail": True}))["memories"]
     assert next(m for m in whole if m["id"] == stored["id"])["text"] == note[:8_000].strip()  # as stored
     assert not any(m.get("text_cut") for m in whole)
+
+
+async def test_a_recall_answer_says_what_it_costs_in_tokens(mcp):
+    note = "Release checklist for the shop: " + " ".join(f"step {n} is to verify the coupon service." for n in range(400))
+    structured(await mcp.call_tool("remember", {"text": note, "project": "shop"}))
+    structured(await mcp.call_tool("remember", {"text": "Coupons never stack: one per order.", "project": "shop"}))
+    for detail in (False, True):
+        answer = structured(await mcp.call_tool("recall", {"query": "coupon", "project": "shop", "detail": detail}))
+        assert answer["tokens"] == sum(m["tokens"] for m in answer["memories"]) > 0
+        estimate = {m["text"][:20]: m["tokens"] for m in answer["memories"]}
+        # within a fifth of o200k for each text as sent (cut, or whole with ``detail``)
+        for m in answer["memories"]:
+            assert abs(m["tokens"] - count_o200k(m["text"])) <= 0.2 * count_o200k(m["text"]) + 2, estimate
+

@@ -100,6 +100,18 @@ class StaticEmbedder:
         """The word-piece ids the model averages over for ``text`` (unknown pieces dropped)."""
         return self._load()[0].ids(text, self.max_tokens)
 
+    def count(self, text: str) -> int:
+        """Word pieces in all of ``text`` (not cut at ``max_tokens``): recall's estimate of
+        what quoting a memory costs in tokens, about 1.08x o200k on the memories of
+        bench/recall_data.py and this project's docs."""
+        return len(self._load()[0].ids(text, len(text) + 1))
+
+    def rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """(int8 vectors, float32 scales): word piece ``i`` is ``vectors[i] * scales[i]``
+        (recall's reranker aligns a query with a memory piece by piece)."""
+        _, vectors, scales = self._load()
+        return vectors, scales
+
     def embed(self, texts: list[str]) -> np.ndarray:
         wordpiece, vectors, scales = self._load()
         ids = [wordpiece.ids(t, self.max_tokens) for t in texts]

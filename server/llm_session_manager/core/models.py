@@ -370,7 +370,13 @@ class Memory(msgspec.Struct):
     writer: str | None = None  # the program that wrote it ("claude-code 2.1.3 via remember"); None: a person or an import
 
 
-class MemoryExcerpt(Memory):
+class Recalled(Memory):
+    """A memory as recall answers it."""
+
+    tokens: int = 0  # its text in tokens, estimated (the bundled model's word pieces): what quoting it costs
+
+
+class MemoryExcerpt(Recalled):
     """A memory whose text was cut to keep an answer short (``services.memory.excerpt``)."""
 
     text_cut: bool = False  # the text is its beginning; the memory by id has it all

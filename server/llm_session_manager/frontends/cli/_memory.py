@@ -35,9 +35,11 @@ def cmd_recall(ctx: Context) -> None:
     found = memory.recall(conn, a.query, limit=a.limit, project=a.project, tags=a.tag or (),
                           since=parse_since(a.since) if a.since else None, config=ctx.config)
     if a.import_to:
-        path = memory.import_to_session(conn, ctx.config, a.import_to, found)
+        written: list[memory.Memory] = list(found)
+        path = memory.import_to_session(conn, ctx.config, a.import_to, written)
         print(f"Wrote {len(found)} memories to {path}", file=sys.stderr)
-    ctx.emit(found, lambda _: _print_memories(found, "No memories match." if not found else None))
+    cost = f"{len(found)} memories, {sum(m.tokens for m in found):,} tokens"
+    ctx.emit(found, lambda _: _print_memories(found, cost if found else "No memories match."))
 
 
 def cmd_memory_import(ctx: Context) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,9 @@ def create_server(config_path: Path | None = None) -> SessionServer:
 
 def run_stdio(config_path: Path | None = None, verbose: bool = False) -> int:
     """Serve one editor over stdin/stdout until it exits; the process exit code."""
+    # One BLAS thread, set before numpy loads (on the first recall): a recall's matrix products
+    # are small, and a second OpenBLAS thread made them 2-3x slower on a busy 2-core machine.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     logs.to_stderr(verbose, _expected_errors)
     server = create_server(config_path)
     # What start-up built (pygls' and lsprotocol's classes, the features) lives as

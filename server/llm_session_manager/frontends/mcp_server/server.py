@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -194,5 +195,8 @@ async def serve_stdio(config_path: Path | None = None) -> None:
 def run_stdio(config_path: Path | None = None, verbose: bool = False) -> int:
     """Serve one MCP client over stdin/stdout, on trio, until it closes the pipe."""
     logs.to_stderr(verbose)
+    # One BLAS thread, set before numpy loads (on the first recall): a recall's matrix products
+    # are small, and a second OpenBLAS thread made them 2-3x slower on a busy 2-core machine.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     anyio.run(serve_stdio, config_path, backend="trio")
     return 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 from .context_files import import_to_session
 from .memorize import memorize
 from .recall import recall
-from .records import ImportResult, Memory, MemoryExcerpt, excerpt
+from .records import ImportResult, Memory, MemoryExcerpt, Recalled, excerpt
 from .remember import import_jsonl, remember
 from .store import forget, forget_where, get_memory, list_memories
 
@@ -19,6 +19,7 @@ __all__ = [
     "ImportResult",
     "Memory",
     "MemoryExcerpt",
+    "Recalled",
     "excerpt",
     "forget",
     "forget_where",

@@ -1,13 +1,13 @@
-"""Memories out: hybrid recall by words (FTS5 BM25) and meaning (vectors).
+"""Memories out: hybrid recall by words (FTS5 BM25) and meaning (vectors), reranked.
 
-The two rankings are fused by reciprocal rank fusion: a memory at rank r in a
-list earns 1 / (RRF_K + r) from it, and its score is the sum, scaled so that
-first place in both lists is 1.0. RRF needs no calibration between BM25 scores
-and cosines, and a memory found by both beats one found by either alone. The
-score is then multiplied by a small recency prior, from 1.0 for a memory made
-now down to 1 - RECENCY_WEIGHT for old ones (halving the gap every
-RECENCY_HALF_LIFE_DAYS): among equally relevant memories the newer wins, but it
-cannot lift an irrelevant one over a relevant one.
+The best ``LIST_DEPTH`` of each ranking are the candidates; ``rerank`` scores them
+again (their ranks in both lists, their cosine, a word-piece alignment with the
+query, whether they are themselves a question) and picks the answer by maximal
+marginal relevance. The score is then multiplied by a small recency prior, from
+1.0 for a memory made now down to 1 - RECENCY_WEIGHT for old ones (halving the gap
+every RECENCY_HALF_LIFE_DAYS): among equally relevant memories the newer wins, but
+it cannot lift an irrelevant one over a relevant one. bench/recall_eval.py measures
+the quality, docs/memory.md has the numbers.
 
 Both rankings come from indexes this process holds in memory from its second
 recall of a store on, and from SQLite (FTS5, vec0) before: the same results
@@ -23,20 +23,20 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import apsw
+import numpy as np
 
 from ...core import args
 from ...core.errors import BadInput
 from ...core.stopwords import STOPWORDS
-from . import resident, resident_words, store, vectors
-from .records import Memory
+from . import rerank, resident, resident_words, store, vectors
+from .records import Recalled, recalled
 from .remember import resolve_embedder
 
 if TYPE_CHECKING:
     from ...core.config import Config
     from ...core.embed import Embedder
 
-RRF_K = 60
-LIST_DEPTH = 50  # how many of each ranking take part in the fusion
+LIST_DEPTH = 100  # how many of each ranking the reranker scores
 RECENCY_WEIGHT = 0.1
 RECENCY_HALF_LIFE_DAYS = 30.0
 MAX_QUERY_TERMS = 12
@@ -57,8 +57,9 @@ def recall(
     embedder: Embedder | None = None,
     config: Config | None = None,
     now: float | None = None,
-) -> list[Memory]:
-    """The ``limit`` memories that best match ``query``, best first, with their score.
+) -> list[Recalled]:
+    """The ``limit`` memories that best match ``query``, best first, with their score and
+    their size in tokens.
 
     The embedder: ``embedder``, else the one ``config`` names, else the bundled model.
     """
@@ -68,33 +69,48 @@ def recall(
     project = (project or "").strip() or None
     tags = store.clean_tags(tags)
     held = resident.worth_holding(conn)
-
-    lists = [_by_words(conn, query, project, tags, since, held=held)]
-    by_meaning = _by_meaning(conn, query, project, tags, since, resolve_embedder(embedder, config), held=held)
-    if by_meaning is not None:
-        lists.append(by_meaning)
-
-    fused: dict[int, float] = {}
-    for ranking in lists:
-        for rank, rid in enumerate(ranking[:LIST_DEPTH], start=1):
-            fused[rid] = fused.get(rid, 0.0) + 1.0 / (RRF_K + rank)
-    if not fused:
+    found = candidates(conn, query, project=project, tags=tags, since=since,
+                       embedder=resolve_embedder(embedder, config), held=held)
+    if not found:
         return []
-    best = 2.0 / (RRF_K + 1)
     now = time.time() if now is None else now
-    created = resident_words.created(conn, list(fused)) if held else _created(conn, list(fused))
-    scored = sorted(
-        ((value / best * _recency(now - created.get(rid, now)), rid) for rid, value in fused.items()),
-        key=lambda pair: (-pair[0], pair[1]),
-    )[:limit]
+    rids = [c.rid for c in found]
+    created = resident_words.created(conn, rids) if held else _created(conn, rids)
+    recency = np.array([_recency(now - created.get(rid, now)) for rid in rids])
+    scored = [(score, rids[i]) for i, score in rerank.order(query_words(query), found, recency, limit)]
     rows = store.by_rids(conn, [rid for _, rid in scored])
     out = []
     for score, rid in scored:
         memory = rows.get(rid)
         if memory is not None:
-            memory.score = round(score, 4)
-            out.append(memory)
+            memory.score = round(min(max(score, 1e-4), 1.0), 4)
+            out.append(recalled(memory))
     return out
+
+
+def candidates(
+    conn: apsw.Connection,
+    query: str,
+    *,
+    project: str | None,
+    tags: Sequence[str],
+    since: float | None,
+    embedder: Embedder,
+    held: bool,
+) -> list[rerank.Candidate]:
+    """The best ``LIST_DEPTH`` of each ranking (words, meaning), each memory once, with its
+    ranks, its cosine and its text: what the reranker scores."""
+    by_words = _by_words(conn, query, project, tags, since, held=held)[:LIST_DEPTH]
+    by_meaning = (_by_meaning(conn, query, project, tags, since, embedder, held=held) or [])[:LIST_DEPTH]
+    words_rank = {rid: rank for rank, rid in enumerate(by_words, start=1)}
+    meaning = {rid: (rank, cosine) for rank, (rid, cosine) in enumerate(by_meaning, start=1)}
+    rids = list(dict.fromkeys([*by_words, *(rid for rid, _ in by_meaning)]))
+    if not rids:
+        return []
+    marks = ",".join("?" * len(rids))
+    texts = dict(conn.execute(f"SELECT rid, text FROM memories WHERE rid IN ({marks})", rids))
+    return [rerank.Candidate(rid, texts[rid], words_rank.get(rid), *meaning.get(rid, (None, None)))
+            for rid in rids if rid in texts]
 
 
 def query_words(query: str) -> list[str]:
@@ -148,8 +164,9 @@ def _by_words(
 def _by_meaning(
     conn: apsw.Connection, query: str, project: str | None, tags: Sequence[str], since: float | None,
     embedder: Any, *, held: bool,
-) -> list[int] | None:
-    """Rids by cosine to the query, or None when vectors cannot be used (with a warning)."""
+) -> list[tuple[int, float]] | None:
+    """(rid, cosine) by cosine to the query, best first, or None when vectors cannot be used
+    (with a warning)."""
     try:
         usable = vectors.sync(conn, embedder)
     except apsw.BusyError:
@@ -163,12 +180,12 @@ def _by_meaning(
     candidates = vectors.FILTERED_CANDIDATES if (tags or since is not None) else vectors.CANDIDATES
     hits = vectors.search(conn, embedded[0], project=project, candidates=candidates, held=held)
     if not hits or not (tags or since is not None):
-        return [rid for rid, _ in hits]
+        return hits
     where, params = _filters(None, tags, since)
     marks = ",".join("?" * len(hits))
     allowed = {r[0] for r in conn.execute(
         f"SELECT m.rid FROM memories m WHERE m.rid IN ({marks}){where}", [rid for rid, _ in hits] + params)}
-    return [rid for rid, _ in hits if rid in allowed]
+    return [(rid, cosine) for rid, cosine in hits if rid in allowed]
 
 
 def _created(conn: apsw.Connection, rids: list[int]) -> dict[int, float]:

@@ -5,16 +5,28 @@ from __future__ import annotations
 
 import msgspec
 
-from ...core.models import Memory, MemoryExcerpt
+from ...core.models import Memory, MemoryExcerpt, Recalled
+from . import rerank
+
+
+def tokens(text: str) -> int:
+    """What quoting ``text`` costs in tokens, estimated with the bundled model's word
+    pieces (loaded for recall anyway; o200k would add a second of loading to a CLI recall)."""
+    return rerank.pieces().count(text)
+
+
+def recalled(memory: Memory) -> Recalled:
+    return Recalled(**{**msgspec.structs.asdict(memory), "tokens": tokens(memory.text)})
 
 
 def excerpt(memory: Memory, chars: int) -> Memory:
     """``memory`` with its text cut to ``chars`` characters, an ellipsis last and
-    ``text_cut`` saying so; a memory that short already, as it is."""
+    ``text_cut`` saying so (its ``tokens`` those of the cut text); a memory that short
+    already, as it is."""
     if len(memory.text) <= chars:
         return memory
     text = memory.text[: chars - 1].rstrip() + "…"
-    return MemoryExcerpt(**{**msgspec.structs.asdict(memory), "text": text}, text_cut=True)
+    return MemoryExcerpt(**{**msgspec.structs.asdict(memory), "text": text, "tokens": tokens(text)}, text_cut=True)
 
 
 class ImportResult(msgspec.Struct):

@@ -29,7 +29,7 @@ from . import resident_codes
 
 BITS = 1024
 SEED = 0x5EED_2026
-CANDIDATES = 64  # Hamming neighbours rescored exactly; recall@10 ~0.96 of exact search
+CANDIDATES = 100  # Hamming neighbours rescored exactly (and reranked by recall)
 FILTERED_CANDIDATES = 256  # when tags or a date also filter: many candidates will drop out
 _SPACE_KEY = "memory_vector_space"
 _BATCH = 1000

@@ -44,4 +44,4 @@ def _recall(conn: apsw.Connection, config: Config, query: str, limit: int, proje
     from ....services import memory
 
     found = memory.recall(conn, query, limit=limit, project=project, config=config)
-    return {"memories": msgspec.to_builtins(found)}
+    return {"memories": msgspec.to_builtins(found), "tokens": sum(m.tokens for m in found)}

@@ -22,6 +22,7 @@ TEXT_CHARS = 1_000  # of each memory's text in a default answer: five long notes
 
 class Memories(msgspec.Struct):
     memories: list[MemoryExcerpt]  # each cut to TEXT_CHARS unless ``detail``, with text_cut when it is
+    tokens: int = 0  # what the memories' texts cost in tokens, estimated (the sum of theirs)
     # Where the data dir joined a team server: its memories this user may read, each with its scope and
     # who shared it, and a note when the server could not be asked (docs/team.md#memory-pool).
     team: list[TeamMemory] | None = None
@@ -51,7 +52,8 @@ def recall(conn, config, a: RecallArgs) -> dict[str, Any]:
     from ....services.team import recall as team
 
     found = memory.recall(conn, a.query, limit=a.limit, project=a.project, config=config)
-    answer = {"memories": to_json(found if a.detail else [memory.excerpt(m, TEXT_CHARS) for m in found])}
+    shown = found if a.detail else [memory.excerpt(m, TEXT_CHARS) for m in found]
+    answer = {"memories": to_json(shown), "tokens": sum(getattr(m, "tokens", 0) for m in shown)}
     if team.joined():
         shared = team.team_recall(a.query, limit=a.limit, project=a.project, config=config,
                                   exclude=frozenset(m.id for m in found))

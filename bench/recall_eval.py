@@ -1,0 +1,264 @@
+"""Recall quality on long multi-session developer chats (bench/recall_data.py), by ranking.
+
+Every turn of every conversation is a memory of its conversation's project; each
+question is asked with that project and has one answering turn. Rankings compared,
+on the same store:
+
+* ``bm25``: plain FTS5 BM25 (``unicode61``, no stemming), every query word OR-ed;
+* ``porter``: recall's word half: FTS5 BM25 with the porter stemmer, stopwords dropped;
+* ``dense``: recall's vector half (bundled static embedder, SimHash + exact cosine);
+* ``hybrid``: the two fused by reciprocal rank fusion (k = 60) with the recency prior,
+  as recall shipped before the reranking stage;
+* ``rerank``: recall as it is now (``services.memory.recall``): the candidates of both
+  halves scored again (services/memory/rerank.py).
+
+Recall@5 (the answering turn among the first five) per split: ``tune`` is what the
+reranker's weights were chosen on, ``test`` is held out; with a 95% interval from a
+bootstrap over conversations. Run with and without distractor turns.
+
+Usage: PYTHONPATH=server .venv/bin/python bench/recall_eval.py [--seed 7] [--conversations 40]
+[--no-distractors-only | --distractors-only] [--json bench/results-recall.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import itertools
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+
+import numpy as np  # noqa: E402
+import recall_data  # noqa: E402
+
+MODES = ("bm25", "porter", "dense", "hybrid", "rerank")
+RRF_K = 60
+
+
+def build(conversations: list[recall_data.Conversation], db: Path):
+    """A store holding every turn, plus a plain (unstemmed) FTS5 index of them for ``bm25``."""
+    from llm_session_manager.core.embed import get_embedder
+    from llm_session_manager.services import memory
+    from llm_session_manager.store import connect
+
+    src = db.parent / "turns.jsonl"
+    with src.open("w") as out:
+        for conv in conversations:
+            for t in conv.turns:
+                out.write(json.dumps({"id": t.id, "text": t.text, "project": conv.id, "tags": [t.role],
+                                      "created_at": t.created_at}) + "\n")
+    conn = connect(db)
+    memory.import_jsonl(conn, src, embedder=get_embedder())
+    conn.execute("CREATE VIRTUAL TABLE plain_fts USING fts5(text, tokenize='unicode61 remove_diacritics 2')")
+    conn.execute("INSERT INTO plain_fts (rowid, text) SELECT rid, text FROM memories")
+    return conn
+
+
+def rankers(conn, now: float) -> dict[str, Callable[[str, str], list[str]]]:
+    from llm_session_manager.core.embed import get_embedder
+
+    recall_mod = importlib.import_module("llm_session_manager.services.memory.recall")
+    emb = get_embedder()
+    ids = dict(conn.execute("SELECT rid, id FROM memories"))
+    created = dict(conn.execute("SELECT rid, created_at FROM memories"))
+
+    def bm25(q: str, project: str) -> list[str]:
+        words = list(dict.fromkeys(w.lower() for w in recall_mod._WORD.findall(q)))
+        if not words:
+            return []
+        expr = " OR ".join(f'"{w}"' for w in words)
+        return [r[0] for r in conn.execute(
+            "SELECT m.id FROM plain_fts f JOIN memories m ON m.rid = f.rowid WHERE plain_fts MATCH ? "
+            "AND m.project = ? ORDER BY f.rank LIMIT 50", (expr, project))]
+
+    def porter_rids(q: str, project: str) -> list[int]:
+        return recall_mod._by_words(conn, q, project, (), None, held=True)
+
+    def dense_rids(q: str, project: str) -> list[int]:
+        return [rid for rid, _ in recall_mod._by_meaning(conn, q, project, (), None, emb, held=True) or []]
+
+    def hybrid(q: str, project: str) -> list[str]:
+        fused: dict[int, float] = {}
+        for ranking in (porter_rids(q, project), dense_rids(q, project)):
+            for rank, rid in enumerate(ranking[:50], start=1):
+                fused[rid] = fused.get(rid, 0.0) + 1.0 / (RRF_K + rank)
+        return [ids[rid] for _, rid in sorted(
+            ((v * recall_mod._recency(now - created[rid]), rid) for rid, v in fused.items()),
+            key=lambda p: (-p[0], p[1]))]
+
+    return {
+        "bm25": bm25,
+        "porter": lambda q, p: [ids[r] for r in porter_rids(q, p)],
+        "dense": lambda q, p: [ids[r] for r in dense_rids(q, p)],
+        "hybrid": hybrid,
+        "rerank": lambda q, p: [m.id for m in recall_mod.recall(conn, q, limit=10, project=p, embedder=emb, now=now)],
+    }
+
+
+def interval(hits: dict[str, list[bool]], seed: int, rounds: int = 1000) -> tuple[float, float]:
+    """95% bootstrap interval of recall@5, resampling conversations (questions of one
+    conversation share its turns, so they are not independent)."""
+    rng = random.Random(seed)
+    convs = list(hits)
+    means = []
+    for _ in range(rounds):
+        picked = [h for c in rng.choices(convs, k=len(convs)) for h in hits[c]]
+        means.append(sum(picked) / len(picked))
+    means.sort()
+    return means[int(0.025 * rounds)], means[int(0.975 * rounds) - 1]
+
+
+def evaluate(seed: int, n_conv: int, distractors: bool, modes: tuple[str, ...] = MODES) -> dict:
+    convs = recall_data.dataset(seed, n_conv, distractors=distractors)
+    with tempfile.TemporaryDirectory(prefix="recall-eval-") as tmp:
+        conn = build(convs, Path(tmp) / "sessions.db")
+        now = max(t.created_at for c in convs for t in c.turns) + 3600
+        rank = rankers(conn, now)
+        for mode in modes:  # the second recall of a store loads the held indexes: not timed below
+            rank[mode]("warm up", convs[0].id)
+        out: dict = {"distractors": distractors, "conversations": n_conv,
+                     "turns": sum(len(c.turns) for c in convs), "questions": sum(len(c.questions) for c in convs),
+                     "modes": {}}
+        for mode in modes:
+            per: dict[str, dict[str, list[bool]]] = {}  # split or kind -> conversation -> hits
+            times = []
+            for conv in convs:
+                for q in conv.questions:
+                    start = time.perf_counter()
+                    got = rank[mode](q.q, conv.id)[:5]
+                    times.append(time.perf_counter() - start)
+                    hit = q.answer in got
+                    for group in (conv.split, f"{conv.split}/{q.kind}", "all"):
+                        per.setdefault(group, {}).setdefault(conv.id, []).append(hit)
+            res = {}
+            for group, hits in sorted(per.items()):
+                flat = [h for v in hits.values() for h in v]
+                lo, hi = interval(hits, seed)
+                res[group] = {"recall@5": round(sum(flat) / len(flat), 4), "ci95": [round(lo, 4), round(hi, 4)],
+                              "n": len(flat)}
+            res["ms_mean"] = round(statistics.mean(times) * 1000, 3)
+            out["modes"][mode] = res
+        conn.close()
+    return out
+
+
+def tuning_features(seed: int, n_conv: int, distractors: bool) -> list[dict]:
+    """For each question of the tune split: every candidate's features (``match``
+    included), recency factor and unit vector, and which candidate answers it (-1: none)."""
+    from llm_session_manager.core.embed import get_embedder
+    from llm_session_manager.services.memory import rerank
+
+    recall_mod = importlib.import_module("llm_session_manager.services.memory.recall")
+    convs = [c for c in recall_data.dataset(seed, n_conv, distractors=distractors) if c.split == "tune"]
+    out = []
+    with tempfile.TemporaryDirectory(prefix="recall-tune-") as tmp:
+        conn = build(convs, Path(tmp) / "sessions.db")
+        now = max(t.created_at for c in convs for t in c.turns) + 3600
+        ids = dict(conn.execute("SELECT rid, id FROM memories"))
+        created = dict(conn.execute("SELECT rid, created_at FROM memories"))
+        emb = get_embedder()
+        for conv in convs:
+            for q in conv.questions:
+                found = recall_mod.candidates(conn, q.q, project=conv.id, tags=(), since=None, embedder=emb,
+                                              held=True)
+                feats = rerank.features(found)
+                feats[:, rerank.FEATURES.index("match")], unit = rerank.alignments(
+                    recall_mod.query_words(q.q), [c.text for c in found])
+                out.append({"feats": feats, "unit": unit,
+                            "recency": np.array([recall_mod._recency(now - created[c.rid]) for c in found]),
+                            "answer": next((i for i, c in enumerate(found) if ids[c.rid] == q.answer), -1)})
+        conn.close()
+    return out
+
+
+def tune(seed: int, n_conv: int) -> dict:
+    """Choose the reranker's weights, then its diversity, for recall@5 on the tune split
+    (with and without distractors together); the test split is never looked at. The
+    weights by grid search over all candidates at once (the ``DEPTH`` cut left out), the
+    diversity with ``rerank.pick`` itself."""
+    from llm_session_manager.services.memory import rerank
+
+    data = tuning_features(seed, n_conv, False) + tuning_features(seed, n_conv, True)
+    answered = [d for d in data if d["answer"] >= 0]
+    feats = np.concatenate([d["feats"] for d in answered])
+    recency = np.concatenate([d["recency"] for d in answered])
+    sizes = np.array([len(d["feats"]) for d in answered])
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    answer_row = np.repeat(starts + np.array([d["answer"] for d in answered]), sizes)
+    grid = [0.0, 0.5, 1.0, 2.0, 4.0]
+    combos = np.array([c for c in itertools.product(grid, grid, grid, grid, [0.0, -0.2, -0.4, -0.8, -1.6])
+                       if any(c[:4])])
+    best_hits, best_combo = -1, combos[0]
+    for chunk in range(0, len(combos), 128):
+        w = combos[chunk:chunk + 128].T  # (features, combos)
+        s = (feats @ w) * recency[:, None]
+        above = np.add.reduceat((s > s[answer_row]).astype(np.int32), starts, axis=0)  # (questions, combos)
+        hits = (above < 5).sum(axis=0)
+        if hits.max() > best_hits:
+            best_hits, best_combo = int(hits.max()), combos[chunk + int(hits.argmax())]
+    linear = round(best_hits / len(data), 4)
+
+    def with_diversity(combo: np.ndarray, lam: float) -> float:
+        hits = 0
+        for d in answered:
+            score = (d["feats"] @ combo) * d["recency"]
+            top = np.lexsort((np.arange(len(score)), -score))[:rerank.DEPTH]
+            hits += d["answer"] in top[rerank.pick(score[top], d["unit"][top], 5, lam)]
+        return hits / len(data)
+
+    # Then each weight halved, kept or doubled, with the diversity, by picking itself.
+    best = (-1.0, best_combo, 0.0)
+    for factors in itertools.product((0.5, 1.0, 2.0), repeat=len(best_combo)):
+        combo = best_combo * np.array(factors)
+        for lam in (0.1, 0.2, 0.3):
+            got = with_diversity(combo, lam)
+            if got > best[0]:
+                best = (got, combo, lam)
+    return {"recall@5_tune_linear": linear, "recall@5_tune": round(best[0], 4),
+            "weights": dict(zip(rerank.FEATURES, best[1].tolist(), strict=True)), "diversity": best[2],
+            "questions": len(data)}
+
+
+def print_table(result: dict) -> None:
+    label = "with distractors" if result["distractors"] else "without distractors"
+    print(f"\n{label}: {result['conversations']} conversations, {result['turns']} turns, "
+          f"{result['questions']} questions; recall@5 [95% CI]")
+    groups = ["test", "test/lexical", "test/paraphrase", "tune"]
+    print(f"{'mode':8} " + " ".join(f"{g:>22}" for g in groups) + f" {'ms':>6}")
+    for mode, res in result["modes"].items():
+        cells = [f"{res[g]['recall@5']:.3f} [{res[g]['ci95'][0]:.2f}-{res[g]['ci95'][1]:.2f}]" for g in groups]
+        print(f"{mode:8} " + " ".join(f"{c:>22}" for c in cells) + f" {res['ms_mean']:6.2f}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--conversations", type=int, default=40)
+    ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--tune", action="store_true", help="choose the reranker's weights on the tune split")
+    a = ap.parse_args()
+    if a.tune:
+        print(json.dumps(tune(a.seed, a.conversations), indent=2))
+        return 0
+    results = [evaluate(a.seed, a.conversations, d) for d in (False, True)]
+    for r in results:
+        print_table(r)
+    if a.json:
+        a.json.write_text(json.dumps({"seed": a.seed, "results": results}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
