@@ -361,3 +361,56 @@ def test_one_member_cannot_read_another_members_unshared_session(team) -> None:
     views = [(e["actor"], e["resource"]) for e in team.client.call("GET", "/api/audit?limit=1000", headers=ann).body
              if e["action"] == "session.view"]
     assert ("bob", "session:s-read") in views and ("bob", "session:s-none") not in views
+
+
+def test_a_handoff_is_a_read_grant_only_its_receiver_takes_and_all_of_it_is_audited(team) -> None:
+    ann, bob, vic, root = ({"Authorization": f"Bearer {team.people[n].token}"} for n in ("ann", "bob", "vic", "root"))
+    call = team.client.call
+    assert call("POST", "/api/sessions/s-none/take", {}, bob).status == 404  # not his to see, so not there
+    assert call("POST", "/api/handoffs", {"session_id": "s-read", "to": "vic"}, bob).status == 403  # not his to share
+    signed_in = {"Cookie": team.people["ann"].cookie, "X-CSRF-Token": team.people["ann"].csrf}  # no device: fine
+    made = call("POST", "/api/handoffs", {"session_id": "s-none", "to": "bob", "note": "over to you"}, signed_in)
+    assert made.status == 200 and made.body["receiver"] == "bob", made  # type: ignore[index]
+
+    assert call("GET", "/api/sessions/s-none", headers=bob).status == 200  # the handoff is his read grant
+    assert "s-none" in {s["id"] for s in call("GET", "/api/sessions", headers=bob).body}  # type: ignore[union-attr]
+    granted = [(g["user"], g["resource"], g["access"]) for g in call("GET", "/api/grants", headers=ann).body]
+    assert ("bob", "s-none", "read") in granted
+    assert call("POST", "/api/sessions/s-none/notes", {"text": "mine?"}, bob).status == 403  # read, not write
+    assert call("POST", "/api/sessions/s-none/take", {}, root).status == 403  # an admin reads it, but takes nothing
+    assert call("POST", "/api/sessions/s-none/take", {}, vic).status == 404
+    took = call("POST", "/api/sessions/s-none/take", {}, bob)
+    assert took.status == 200 and took.body["handoff"]["taken_at"] is not None, took  # type: ignore[index]
+    assert took.body["session"]["user"] == "ann"  # type: ignore[index]
+    history = call("GET", "/api/sessions/s-none/history", headers=bob).body
+    assert [(h["sender"], h["receiver"]) for h in history["handoffs"]] == [("ann", "bob")]  # type: ignore[index]
+
+    entries = [(e["actor"], e["action"], e["resource"]) for e in call("GET", "/api/audit", headers=ann).body]
+    for seen in (("ann", "session.handoff", "session:s-none"), ("bob", "session.take", "session:s-none"),
+                 ("bob", "session.history", "session:s-none")):
+        assert seen in entries, entries
+
+    [grant] = [g["id"] for g in call("GET", "/api/grants", headers=ann).body
+               if (g["user"], g["resource"]) == ("bob", "s-none")]
+    assert call("DELETE", f"/api/grants/{grant}", headers=ann).status == 200  # the owner takes it back
+    assert call("POST", "/api/sessions/s-none/take", {}, bob).status == 404
+
+
+def test_a_web_sign_in_is_told_it_cannot_push(team) -> None:
+    signed_in = {"Cookie": team.people["bob"].cookie, "X-CSRF-Token": team.people["bob"].csrf}
+    for path in sorted(p for p, _ in PUSHES):
+        r = team.client.call("POST", path, {"client_id": "browser"}, signed_in)
+        assert r.status == 403 and "web sign-in cannot push" in r.body["error"], (path, r)  # type: ignore[index]
+
+
+def test_a_request_refused_before_its_body_was_read_keeps_its_connection(team) -> None:
+    """http.client sends a body after its headers: refused at once (no token), the request still ends
+    cleanly and the keep-alive connection goes on, rather than being dropped unsaid (a broken pipe next)."""
+    client = Client(team.url)
+    bad = {"Authorization": "Bearer lsmt_" + "x" * 43}
+    for _ in range(100):
+        assert client.call("POST", "/api/sessions/s-none/take", {}).status == 401
+        sock = client.conn.sock
+        assert client.call("POST", "/api/sessions/s-none/take", {}, bad).status == 401
+        assert client.conn.sock is sock  # the same connection
+    client.conn.close()

@@ -114,7 +114,9 @@ def _answering(route: Callable[[Request], Any]) -> Callable[[Request], Any]:
 
     async def answer(request: Request) -> Response:
         try:
-            return await route(request)
+            answered: Response = await route(request)
+            await _drain(request)  # a route that needs no body (take) leaves it unread
+            return answered
         except (_Refused, access.Refused) as e:
             status = e.status
             message = str(e)
@@ -135,8 +137,8 @@ def _answering(route: Callable[[Request], Any]) -> Callable[[Request], Any]:
 
 
 async def _drain(request: Request) -> None:
-    """The rest of a refused request's body read and dropped. Refused before its body was read (a bad
-    token), a request would otherwise end its keep-alive connection: Hypercorn closes a connection whose
+    """The rest of a request's body read and dropped. Answered before its body was read (a bad token,
+    a route that wants none), a request would otherwise end its keep-alive connection: Hypercorn closes a connection whose
     request was not read to its end, without saying so, and the client's next request on it fails
     (a broken pipe). A body past ``MAX_BODY`` is not worth it: that connection may close."""
     if int(request.headers.get("content-length") or 0) > MAX_BODY:
