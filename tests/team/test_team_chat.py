@@ -1,5 +1,6 @@
 """Chat bots on the team server: a chat account sees nothing until it is linked to a team user,
-then what that user may see (an admin the team's sessions, a member their own devices').
+then what that user may see (an admin the team's sessions, a member their own devices' and those
+granted to them), by the access rule the web's routes ask.
 
 A real ``team serve`` on a real PostgreSQL; two users push a session each over
 the push API; Slack slash commands are signed as Slack signs them with a secret
@@ -78,6 +79,13 @@ def bot(database_url, tmp_path, monkeypatch):
                 "Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": timestamp,
                 "X-Slack-Signature": f"v0={digest}"})
 
+        def grant(owner: str, sid: str, user: str) -> None:
+            status, _ = _post(server.url + "/api/grants", json.dumps({"user": user, "session": sid}).encode(), {
+                "Authorization": f"Bearer {tokens[owner]}", "Content-Type": "application/json"})
+            assert status == 201
+
+        tokens = {"ann": ann, "bob": bob}
+        ask.grant = grant  # type: ignore[attr-defined]
         yield ask
     finally:
         server.stop()
@@ -118,3 +126,14 @@ def test_a_member_links_with_a_one_time_code_and_sees_only_their_own(bot, cli) -
     fields = [f["text"] for b in usage["blocks"] if b["type"] == "section" for f in b.get("fields", [])]
     assert "*Total tokens*\n250" in fields  # Ann's 1,000 are not Bob's to see
     assert bot("U0BOB", "sessions", tamper=True)[0] == 401
+
+
+def test_a_session_granted_to_a_member_is_among_their_chat_sessions(bot, cli) -> None:
+    assert cli("team", "chat", "link", "--platform", "slack", "--workspace", WORKSPACE, "--chat-user", "U0BOB",
+               "--user", "bob").code == 0
+    assert _titles(bot("U0BOB", "sessions")[1]) == ["Bob's bug hunt"]
+    bot.grant("ann", "a1111111-0000-4000-8000-000000000001", "bob")  # as `llm-session share` asks the server
+    assert sorted(_titles(bot("U0BOB", "sessions")[1])) == ["Ann's refactor", "Bob's bug hunt"]
+    fields = [f["text"] for b in bot("U0BOB", "usage today")[1]["blocks"] if b["type"] == "section"
+              for f in b.get("fields", [])]
+    assert "*Total tokens*\n1.25k" in fields, fields  # the granted session's usage counts, as on the web

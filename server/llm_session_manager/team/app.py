@@ -114,21 +114,40 @@ def _answering(route: Callable[[Request], Any]) -> Callable[[Request], Any]:
 
     async def answer(request: Request) -> Response:
         try:
-            return await route(request)
+            answered: Response = await route(request)
+            await _drain(request)  # a route that needs no body (take) leaves it unread
+            return answered
         except (_Refused, access.Refused) as e:
-            return _json({"error": str(e)}, e.status)
+            status = e.status
+            message = str(e)
         except push.NotAllowed as e:
-            return _json({"error": str(e)}, 403)
+            status, message = 403, str(e)
         except NotFound as e:
-            return _json({"error": str(e)}, 404)
+            status, message = 404, str(e)
         except BadInput as e:
-            return _json({"error": str(e)}, 400)
+            status, message = 400, str(e)
         except TeamUnreachable as e:
-            return _json({"error": str(e)}, 503)
+            status, message = 503, str(e)
         except TeamError as e:
-            return _json({"error": str(e)}, 409)
+            status, message = 409, str(e)
+        await _drain(request)
+        return _json({"error": message}, status)
 
     return answer
+
+
+async def _drain(request: Request) -> None:
+    """The rest of a request's body read and dropped. Answered before its body was read (a bad token,
+    a route that wants none), a request would otherwise end its keep-alive connection: Hypercorn closes a connection whose
+    request was not read to its end, without saying so, and the client's next request on it fails
+    (a broken pipe). A body past ``MAX_BODY`` is not worth it: that connection may close."""
+    if int(request.headers.get("content-length") or 0) > MAX_BODY:
+        return
+    try:
+        async for _ in request.stream():
+            pass
+    except RuntimeError:  # read already (starlette: "Stream consumed")
+        return
 
 
 def _json(value: object, status: int = 200) -> Response:

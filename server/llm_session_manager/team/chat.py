@@ -5,9 +5,9 @@ is linked to a team user (``chat_links``, team migration 004): by an admin
 (``team chat link``), or by the user sending ``/llm link CODE`` with a one-time
 code an admin issued (``team chat link-code``; kept hashed, valid for
 ``CODE_MINUTES``, used once). Answers follow the team user's role as the API
-does (``report``): an admin sees the team's data; a member or viewer what
-their own devices pushed. When grants come (a viewer reading others' data),
-``_scope`` is the one place to widen.
+does, by the one access rule (``access``, through ``_scope`` and ``report``):
+an admin sees the team's data; a member or viewer what their own devices
+pushed and what is granted to them.
 
 The team server holds sessions and usage only, so ``recall``, ``health`` and
 ``limits`` say to ask the machine's own ``serve``.
@@ -27,6 +27,7 @@ from ..core.errors import BadArgument, NotFound
 from ..services.chat.answering import help_answer, usage_answer
 from ..services.chat.answers import Answer, Fact, Item, dollars, tokens
 from ..services.chat.question import Question
+from . import access
 from .auth import Caller
 from .report import report
 
@@ -84,7 +85,7 @@ def linked(conn: psycopg.Connection, asking: Question) -> Caller | None:
         "SELECT u.id, u.name, u.role FROM chat_links l JOIN users u ON u.id = l.user_id "
         "WHERE l.platform = %s AND l.workspace = %s AND l.chat_user = %s",
         (asking.platform, workspace_of(asking.platform, asking.workspace), asking.user)).fetchone()
-    return None if row is None else Caller(int(row[0]), row[1], row[2], 0, "", None)
+    return None if row is None else Caller(int(row[0]), row[1], row[2], None, None, None)  # no device: no push
 
 
 def respond(conn: psycopg.Connection, asking: Question, now: float) -> Answer:
@@ -140,21 +141,23 @@ def _sessions(conn: psycopg.Connection, who: Caller, project: str) -> Answer:
         "(SELECT coalesce(sum(x.cost_usd), 0) FROM usage x WHERE x.session_id = s.id) "
         f"FROM sessions s JOIN devices d ON d.id = s.device_id JOIN users u ON u.id = d.user_id {where} "
         f"ORDER BY s.last_activity DESC NULLS LAST LIMIT {SESSIONS_SHOWN}".encode(), params).fetchall()
-    scope = "the team's" if who.role == "admin" else "your"
+    scope = "the team's pushed sessions" if who.role == "admin" else "your pushed sessions and those shared with you"
     if not rows:
-        return Answer(f"No sessions{' in ' + project if project else ''}", f"Nothing in {scope} pushed sessions.")
+        return Answer(f"No sessions{' in ' + project if project else ''}", f"Nothing in {scope}.")
     items = tuple(Item((title or "(untitled)")[:120], f"{provider} · {proj or 'no project'} · {device} · {sid[:8]}",
                        (Fact("Tokens", tokens(int(total))), Fact("Cost", dollars(float(cost)))))
                   for sid, provider, proj, title, device, total, cost in rows)
-    return Answer(f"Recent sessions{' in ' + project if project else ''}", f"From {scope} pushed sessions.",
+    return Answer(f"Recent sessions{' in ' + project if project else ''}", f"From {scope}.",
                   items=items)
 
 
 def _scope(who: Caller) -> tuple[list[str], list[object]]:
-    """Whose sessions ``who`` sees: an admin everyone's, anyone else their own devices'."""
+    """The sessions ``who`` sees: the web's rule (``access``), an admin everyone's, anyone else their own
+    devices' and those granted to them (a handoff included)."""
     if who.role == "admin":
         return [], []
-    return ["d.user_id = %s"], [who.user_id]
+    rule, params = access.readable_session_sql(who)
+    return [rule], params
 
 
 def _user_id(conn: psycopg.Connection, name: str) -> int:

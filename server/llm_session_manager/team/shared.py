@@ -13,8 +13,9 @@ from msgspec.structs import astuple
 
 from ..core.errors import BadInput
 from ..core.team_share_wire import MemoriesBatch, MemoriesResult, MessagesBatch, MessagesResult
+from . import access
 from .auth import Caller
-from .push import NotAllowed, _bind_client
+from .push import _bind_client
 
 if TYPE_CHECKING:
     import psycopg
@@ -41,7 +42,7 @@ ON CONFLICT (device_id, id) DO UPDATE SET
 
 def store_messages(conn: psycopg.Connection, who: Caller, batch: MessagesBatch) -> MessagesResult:
     """``batch``'s messages and file references for ``who``'s device, in one transaction."""
-    _may_push(who)
+    _may_push(conn, who)
     with conn.transaction():
         _bind_client(conn, who, batch.client_id)
         messages = file_refs = 0
@@ -56,7 +57,7 @@ def store_messages(conn: psycopg.Connection, who: Caller, batch: MessagesBatch) 
 
 def store_memories(conn: psycopg.Connection, who: Caller, batch: MemoriesBatch) -> MemoriesResult:
     """``batch``'s memories for ``who``'s device, each stored or brought up to date."""
-    _may_push(who)
+    _may_push(conn, who)
     for m in batch.memories:
         if m.scope not in SCOPES:
             raise BadInput(f"memory {m.id}: scope must be one of {', '.join(SCOPES)}, got {m.scope!r}")
@@ -68,6 +69,6 @@ def store_memories(conn: psycopg.Connection, who: Caller, batch: MemoriesBatch) 
     return MemoriesResult(memories=len(batch.memories))
 
 
-def _may_push(who: Caller) -> None:
-    if who.role == "viewer":
-        raise NotAllowed(f"user {who.user!r} is a viewer: viewers read, they do not push")
+def _may_push(conn: psycopg.Connection, who: Caller) -> None:
+    """The push rule of ``access``: a member's or admin's device token, never a web sign-in."""
+    access.require(conn, who, "push", access.Resource("device", who.user_id, who.device or ""))
