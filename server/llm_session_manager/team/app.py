@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from ..core.errors import BadInput, NotFound, TeamError, TeamUnreachable
 from ..core.team_wire import PUSH_PATH, USAGE_PATH, PushBatch, PushResult
-from . import access, access_routes, auth, chat_routes, push, report, share_routes, web_session
+from . import access, access_routes, auth, chat_routes, dashboard_routes, push, report, share_routes, web_session
 
 if TYPE_CHECKING:
     import psycopg
@@ -33,8 +33,10 @@ MAX_BODY = 32 * 1024 * 1024  # a push batch is a few hundred rows: far below thi
 T = TypeVar("T")
 
 
-def build(pool: ConnectionPool, chat: ChatConfig | None = None) -> Starlette:
-    """The ASGI app over ``pool`` (opened and closed by the caller); with ``chat``, the chat bots' routes."""
+def build(pool: ConnectionPool, chat: ChatConfig | None = None,
+          dashboard: dashboard_routes.Pages | None = None) -> Starlette:
+    """The ASGI app over ``pool`` (opened and closed by the caller); with ``chat``, the chat bots' routes;
+    with ``dashboard`` (``frontends.web.app.build``), the web dashboard behind sign-in (docs/web.md)."""
 
     async def in_thread(work: Callable[[psycopg.Connection], T]) -> T:
         def run() -> T:
@@ -79,13 +81,14 @@ def build(pool: ConnectionPool, chat: ChatConfig | None = None) -> Starlette:
         return _json({"ok": True})
 
     bots = [] if chat is None else chat_routes.routes(chat, in_thread)  # docs/chat.md
+    web = [] if dashboard is None else dashboard_routes.routes(dashboard, in_thread)  # docs/web.md
     return Starlette(
         routes=[Route(PUSH_PATH, _answering(push_route), methods=["POST"]),
                 Route(USAGE_PATH, _answering(usage_route), methods=["GET"]),
                 Route("/healthz", health, methods=["GET"]),
                 *(Route(path, _answering(route), methods=methods)
                   for path, route, methods in access_routes.routes(in_thread, authorized)),
-                *share_routes.routes(in_thread, authorized, _answering, _body), *bots],
+                *share_routes.routes(in_thread, authorized, _answering, _body), *bots, *web],
     )
 
 
