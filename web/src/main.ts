@@ -1,9 +1,9 @@
 // The web dashboard's script: the grid, charts and filters at `/`, one session at `/sessions/<id>`.
 // Everything comes from this server's JSON API (frontends/web/app.py); nothing from elsewhere.
-import { api, esc, queryFromUrl, root } from './api';
+import { api, esc, post, queryFromUrl, root } from './api';
 import { drawCharts, redrawOnThemeChange } from './charts';
 import { fmtCost, fmtTime, fmtTokens } from './format';
-import type { Facets, Overview, Session, SessionPage, View } from './types';
+import type { Facets, Me, Overview, Session, SessionPage, View } from './types';
 
 const main = document.getElementById('main') as HTMLElement;
 const status = document.getElementById('live') as HTMLElement;
@@ -25,6 +25,7 @@ async function dashboard(): Promise<void> {
   const form = main.querySelector('form') as HTMLFormElement;
   const facets = await api<Facets>('/api/facets');
   fillFilters(form, facets);
+  if (facets.team) await signedIn();
   let overview: Overview | null = null;
   const load = async (): Promise<void> => {
     const q = queryFromUrl();
@@ -137,11 +138,49 @@ function live(load: () => Promise<void>): void {
 // ---- one session ----------------------------------------------------------------------------
 
 async function sessionPage(ref: string): Promise<void> {
-  await showSession(ref);
-  live(() => showSession(ref));
+  const page = await showSession(ref);
+  if (page.annotations !== null) await teamSession(ref, await signedIn());
+  live(async () => {
+    await showSession(ref);
+  });
 }
 
-async function showSession(ref: string): Promise<void> {
+// ---- the team server's part: who is signed in, notes, presence --------------------------------
+
+async function signedIn(): Promise<Me> {
+  const me = await api<Me>('/api/me');
+  const button = document.getElementById('signout') as HTMLButtonElement;
+  button.textContent = `Sign out ${me.user}`;
+  button.hidden = false;
+  button.addEventListener('click', () => {
+    void fetch(me.logout, { method: 'POST', headers: { 'x-csrf-token': me.csrf_token ?? '' } })
+      .finally(() => { location.href = me.signin; });
+  });
+  return me;
+}
+
+async function teamSession(ref: string, me: Me): Promise<void> {
+  const path = `/api/sessions/${encodeURIComponent(ref)}`;
+  const form = main.querySelector('#note-form') as HTMLFormElement;
+  form.hidden = false;
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const field = form.elements.namedItem('text') as HTMLTextAreaElement;
+    post(`${path}/notes`, { text: field.value }, me.csrf_token)
+      .then(() => {
+        field.value = '';
+        say('Note added');
+        return showSession(ref);
+      })
+      .catch((err: Error) => say(`Could not add the note: ${err.message}`));
+  });
+  // The page says it is open every heartbeat_s; the server forgets a page silent for two.
+  const beat = (): Promise<void> => post(`${path}/presence`, {}, me.csrf_token).then(() => undefined);
+  await beat();
+  window.setInterval(() => void beat().catch(() => say('Reconnecting…')), me.heartbeat_s * 1000);
+}
+
+async function showSession(ref: string): Promise<SessionPage> {
   const page = await api<SessionPage>(`/api/sessions/${encodeURIComponent(ref)}`);
   const s = page.conversation.session;
   const title = s.title || s.id;
@@ -180,6 +219,7 @@ async function showSession(ref: string): Promise<void> {
   const presence = main.querySelector('#presence') as HTMLElement;
   presence.hidden = page.presence === null;
   presence.textContent = page.presence ? `Also here: ${page.presence.map((v) => v.name).join(', ') || 'nobody'}` : '';
+  return page;
 }
 
 // ---- start ----------------------------------------------------------------------------------

@@ -49,3 +49,13 @@ export interface SessionPage {
   annotations: { author: string; at: string; text: string }[] | null;
   presence: { name: string }[] | null;
 }
+
+// The team server's signed-in member (team/dashboard_routes.py): local pages have none.
+export interface Me {
+  user: string;
+  role: string;
+  csrf_token: string | null;
+  heartbeat_s: number;
+  signin: string;
+  logout: string;
+}
