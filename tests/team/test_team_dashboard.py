@@ -4,7 +4,7 @@ One real ``team serve`` on a real PostgreSQL, one browser, a browser context per
 pushes from two devices (laptop, desktop), Bob from one, Carol from one; Alice shares her session
 ``a-web`` with Bob, read-write. Everyone signs in with the sign-in page's form and sees only what
 the access rule lets them; Alice and Bob, both on ``a-web``'s page, see each other there, and a note
-Bob adds appears on Alice's open page without a reload. Screenshots go to
+Bob adds appears on Alice's open page without a reload; the leaderboard shows only who opted in. Screenshots go to
 ``tests/artifacts/team-web/``.
 """
 
@@ -144,9 +144,15 @@ def test_a_member_signs_in_and_sees_their_own_and_shared_sessions_filtered_by_us
     alice, bob = people["alice"], people["bob"]
     alice.sign_in("alice")
     assert alice.grid() == ["a-api", "a-web"]  # both her devices; nobody shared anything with her
+    board = alice.page.locator("#leaderboard li")
+    sync_api.expect(board).to_have_text(["Nobody has joined yet."])
+    alice.page.get_by_label("Show me on the leaderboard").check()  # opting in is hers alone
+    sync_api.expect(board).to_have_text(["alice 1.3K tokens, $1.30"])
     alice.shot("alice-grid")
     bob.sign_in("bob")
     assert bob.grid() == ["a-web", "b-web"]  # his own and the one alice shared; never carol's
+    sync_api.expect(bob.page.locator("#leaderboard li")).to_have_text(["alice 1.3K tokens, $1.30"])  # bob is not on it
+    assert not bob.page.get_by_label("Show me on the leaderboard").is_checked()
     assert bob.page.locator("select[name=user] option").all_inner_texts() == ["All users", "alice", "bob"]
     bob.page.select_option("select[name=user]", "alice")
     bob.page.get_by_role("button", name="Apply filters").click()

@@ -3,7 +3,7 @@
 import { api, esc, post, queryFromUrl, root } from './api';
 import { drawCharts, redrawOnThemeChange } from './charts';
 import { fmtCost, fmtTime, fmtTokens } from './format';
-import type { Facets, Me, Overview, Session, SessionPage, View } from './types';
+import type { Board, Facets, Me, Overview, Session, SessionPage, View } from './types';
 
 const main = document.getElementById('main') as HTMLElement;
 const status = document.getElementById('live') as HTMLElement;
@@ -25,7 +25,7 @@ async function dashboard(): Promise<void> {
   const form = main.querySelector('form') as HTMLFormElement;
   const facets = await api<Facets>('/api/facets');
   fillFilters(form, facets);
-  if (facets.team) await signedIn();
+  if (facets.team) await leaderboard(await signedIn());
   let overview: Overview | null = null;
   const load = async (): Promise<void> => {
     const q = queryFromUrl();
@@ -157,6 +157,25 @@ async function signedIn(): Promise<Me> {
       .finally(() => { location.href = me.signin; });
   });
   return me;
+}
+
+// Opt-in: only members who ticked the box are on it, and only they can tick it.
+async function leaderboard(me: Me): Promise<void> {
+  const section = main.querySelector('#leaderboard') as HTMLElement;
+  const box = section.querySelector('input') as HTMLInputElement;
+  const show = (board: Board): void => {
+    section.hidden = false;
+    box.checked = board.joined;
+    (section.querySelector('h2') as HTMLElement).textContent = `Leaderboard, week of ${board.week_of}`;
+    (section.querySelector('ol') as HTMLElement).innerHTML = board.places.map((p) =>
+      `<li><strong>${esc(p.user)}</strong> ${fmtTokens(p.total_tokens)} tokens, ${fmtCost(p.cost_usd)}</li>`).join('')
+      || '<li>Nobody has joined yet.</li>';
+  };
+  box.addEventListener('change', () => {
+    post<Board>('/api/leaderboard', { leaderboard: box.checked }, me.csrf_token).then(show)
+      .catch((err: Error) => say(`Could not change it: ${err.message}`));
+  });
+  show(await api<Board>('/api/leaderboard'));
 }
 
 async function teamSession(ref: string, me: Me): Promise<void> {

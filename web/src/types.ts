@@ -59,3 +59,5 @@ export interface Me {
   signin: string;
   logout: string;
 }
+
+export interface Board { week_of: string; places: { user: string; total_tokens: number; cost_usd: number }[]; joined: boolean }

@@ -11,7 +11,8 @@ which holds
   token: ``GET /api/me`` (who is signed in, the CSRF token, the heartbeat
   interval), ``POST /api/sessions/{ref}/notes`` (an annotation: a write, so the
   owner's, an admin's or a write grant's) and ``POST /api/sessions/{ref}/presence``
-  (the page's heartbeat; arriving is audited as ``session.view``).
+  (the page's heartbeat; arriving is audited as ``session.view``), ``GET /api/leaderboard``
+  and ``POST /api/leaderboard`` (``{"leaderboard": true}``: the caller joins or leaves it).
 
 ``Gate`` stands in front of all of it: a sign-in cookie (or a device token)
 names the caller; without one a page redirects to the sign-in page and the
@@ -31,7 +32,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from ..core.errors import BadArgument, BadInput, LlmSessionError, NotFound, TeamUnreachable
 from ..services.dashboard import DashboardSource, Viewer
-from . import access, audit, shared_sessions, signin_page, web_session
+from . import access, audit, leaderboard, shared_sessions, signin_page, web_session
 from .access import Refused, Unauthenticated
 from .dashboard_source import CALLER, TeamSource
 from .presence import Presence
@@ -51,6 +52,10 @@ class Me(msgspec.Struct):
     heartbeat_s: float
     signin: str = signin_page.PATH
     logout: str = "/auth/logout"
+
+
+class _Joining(msgspec.Struct, forbid_unknown_fields=True):
+    leaderboard: bool
 
 
 class Here(msgspec.Struct):
@@ -92,7 +97,22 @@ def routes(pages: Pages, in_thread: web_session.InThread, presence: Presence | N
 
         return _json(await in_thread(beat))
 
+    async def standings(request: Request) -> Response:
+        who = CALLER.get()
+        return _json(await in_thread(lambda conn: leaderboard.board(conn, who)))
+
+    async def joining(request: Request) -> Response:
+        who = CALLER.get()
+        try:
+            on = msgspec.json.decode(await request.body(), type=_Joining).leaderboard
+        except (msgspec.ValidationError, msgspec.DecodeError) as e:
+            raise BadArgument("leaderboard", f"must be sent as JSON {{\"leaderboard\": true}}: {e}") from e
+        await in_thread(lambda conn: leaderboard.join(conn, who, on))
+        return _json(await in_thread(lambda conn: leaderboard.board(conn, who)))
+
     team_side = Starlette(routes=[
+        Route("/api/leaderboard", _answering(standings), methods=["GET"]),
+        Route("/api/leaderboard", _answering(joining), methods=["POST"]),
         Route("/api/me", _answering(me), methods=["GET"]),
         Route("/api/sessions/{ref}/notes", _answering(note), methods=["POST"]),
         Route("/api/sessions/{ref}/presence", _answering(heartbeat), methods=["POST"]),

@@ -48,13 +48,14 @@ def run(database_url: str, host: str, port: int, insecure: bool, dashboard: Page
     from ..core import config
 
     check_host(host, insecure)
-    chat = config.load().chat  # the chat bots' section (docs/chat.md); secrets from the environment
+    settings = config.load()
+    chat = settings.chat  # the chat bots' section (docs/chat.md); secrets from the environment
     with db.connect(database_url) as conn:
         db.check_schema(conn)
     listening = _listen(host, port)
     pool = db.pool(database_url)
     try:
-        trio.run(_serve, build(pool, chat, dashboard), listening)
+        trio.run(_serve, build(pool, chat, dashboard, settings.team_alerts), listening)
     finally:
         pool.close()
 
