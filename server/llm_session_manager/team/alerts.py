@@ -42,8 +42,9 @@ class Alert(msgspec.Struct):
     key: str
 
     def subject(self) -> str:
-        return (f"{self.user} passed the {self.period}ly budget: ${self.spent_usd:.2f} of ${self.budget_usd:.2f} "
-                f"({self.period} of {self.starting})")
+        adjective = "daily" if self.period == "day" else "weekly"
+        return (f"{self.user} passed the {adjective} budget: ${self.spent_usd:.2f} of ${self.budget_usd:.2f} "
+                f"({self.period} of {self.starting}, UTC)")
 
 
 def due(conn: psycopg.Connection, user_id: int, config: TeamAlertsConfig, now: dt.datetime | None = None) -> list[Alert]:
