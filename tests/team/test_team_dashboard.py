@@ -2,7 +2,7 @@
 
 One real ``team serve`` on a real PostgreSQL, one browser, a browser context per person. Alice
 pushes from two devices (laptop, desktop), Bob from one, Carol from one; Alice shares her session
-``a-web`` with Bob, read-write. Everyone signs in with the sign-in page's form and sees only what
+``a-web`` with Bob, read-only, then read-write from the session's page. Everyone signs in with the sign-in page's form and sees only what
 the access rule lets them; Alice and Bob, both on ``a-web``'s page, see each other there, and a note
 Bob adds appears on Alice's open page without a reload; the leaderboard shows only who opted in. Screenshots go to
 ``tests/artifacts/team-web/``.
@@ -68,7 +68,7 @@ def team(postgres: Cluster) -> Iterator[SimpleNamespace]:  # noqa: F811 -- the f
                               NOW - 3600, NOW - 60]],
                 "usage": [[f"{sid}:1", sid, provider, NOW - 120, "model-x", n, 0, 0, 0, 0, n / 1000, 1, True,
                            False]]}, tokens[device])
-        _call(f"{server.url}/api/grants", "POST", {"user": "bob", "session": "a-web", "access": "write"},
+        _call(f"{server.url}/api/grants", "POST", {"user": "bob", "session": "a-web", "access": "read"},
               tokens["laptop"])
         yield SimpleNamespace(url=server.url, database=url)
     finally:
@@ -177,7 +177,12 @@ def test_two_people_on_a_shared_session_page_see_each_other_and_a_note_arrives_l
     alice.sign_in("alice", "/dashboard/sessions/a-web")
     presence = alice.page.locator("#presence")
     assert presence.inner_text() == "Also here: nobody"
+    alice.page.get_by_label("Share with").fill("bob")  # bob may read it: now he may write too
+    alice.page.get_by_label("Access").select_option("write")
+    alice.page.get_by_role("button", name="Share").click()
+    sync_api.expect(alice.page.locator("#live")).to_have_text("Shared with bob (write)")
     bob.sign_in("bob", "/dashboard/sessions/a-web")
+    assert bob.page.locator("#share-form").is_hidden()  # sharing is the owner's
     sync_api.expect(bob.page.locator("#presence")).to_have_text("Also here: alice")
     sync_api.expect(presence).to_have_text("Also here: bob")  # pushed to alice's open page
     bob.page.get_by_label("Add a note").fill("the retry loop is mine, looking at it")

@@ -139,7 +139,7 @@ function live(load: () => Promise<void>): void {
 
 async function sessionPage(ref: string): Promise<void> {
   const page = await showSession(ref);
-  if (page.annotations !== null) await teamSession(ref, await signedIn());
+  if (page.annotations !== null) await teamSession(ref, page, await signedIn());
   live(async () => {
     await showSession(ref);
   });
@@ -178,7 +178,7 @@ async function leaderboard(me: Me): Promise<void> {
   show(await api<Board>('/api/leaderboard'));
 }
 
-async function teamSession(ref: string, me: Me): Promise<void> {
+async function teamSession(ref: string, page: SessionPage, me: Me): Promise<void> {
   const path = `/api/sessions/${encodeURIComponent(ref)}`;
   const form = main.querySelector('#note-form') as HTMLFormElement;
   form.hidden = false;
@@ -192,6 +192,18 @@ async function teamSession(ref: string, me: Me): Promise<void> {
         return showSession(ref);
       })
       .catch((err: Error) => say(`Could not add the note: ${err.message}`));
+  });
+  // The owner (or an admin) shares the session from here: a grant of read or write to one member.
+  const owner = sessionOwner(page);
+  const share = main.querySelector('#share-form') as HTMLFormElement;
+  share.hidden = !(owner === me.user || me.role === 'admin');
+  share.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const user = (share.elements.namedItem('user') as HTMLInputElement).value.trim();
+    const access = (share.elements.namedItem('access') as HTMLSelectElement).value;
+    post(`${path}/share`, { user, access }, me.csrf_token)
+      .then(() => say(`Shared with ${user} (${access})`))
+      .catch((err: Error) => say(`Could not share: ${err.message}`));
   });
   // The page says it is open every heartbeat_s; the server forgets a page silent for two.
   const beat = (): Promise<void> => post(`${path}/presence`, {}, me.csrf_token).then(() => undefined);
@@ -239,6 +251,10 @@ async function showSession(ref: string): Promise<SessionPage> {
   presence.hidden = page.presence === null;
   presence.textContent = page.presence ? `Also here: ${page.presence.map((v) => v.name).join(', ') || 'nobody'}` : '';
   return page;
+}
+
+function sessionOwner(page: SessionPage): string | undefined {
+  return page.conversation.session.tags?.find((t) => t.startsWith('owner:'))?.slice('owner:'.length);
 }
 
 // ---- start ----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ export interface Session {
   context: { used: number; limit: number; percent: number };
   cost_usd: number | null;
   health: { score: number; status: string };
+  tags?: string[];
 }
 
 export interface Share { key: string; total_tokens: number; cost_usd: number | null; count: number }

@@ -11,7 +11,8 @@ which holds
   token: ``GET /api/me`` (who is signed in, the CSRF token, the heartbeat
   interval), ``POST /api/sessions/{ref}/notes`` (an annotation: a write, so the
   owner's, an admin's or a write grant's) and ``POST /api/sessions/{ref}/presence``
-  (the page's heartbeat; arriving is audited as ``session.view``), ``GET /api/leaderboard``
+  (the page's heartbeat; arriving is audited as ``session.view``), ``POST /api/sessions/{ref}/share``
+  (``{"user": NAME, "access": "read"|"write"}``: a grant, the owner's or an admin's), ``GET /api/leaderboard``
   and ``POST /api/leaderboard`` (``{"leaderboard": true}``: the caller joins or leaves it).
 
 ``Gate`` stands in front of all of it: a sign-in cookie (or a device token)
@@ -32,7 +33,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from ..core.errors import BadArgument, BadInput, LlmSessionError, NotFound, TeamUnreachable
 from ..services.dashboard import DashboardSource, Viewer
-from . import access, audit, leaderboard, shared_sessions, signin_page, web_session
+from . import access, audit, grants, leaderboard, shared_sessions, signin_page, web_session
 from .access import Refused, Unauthenticated
 from .dashboard_source import CALLER, TeamSource
 from .presence import Presence
@@ -52,6 +53,11 @@ class Me(msgspec.Struct):
     heartbeat_s: float
     signin: str = signin_page.PATH
     logout: str = "/auth/logout"
+
+
+class _Sharing(msgspec.Struct, forbid_unknown_fields=True):
+    user: str
+    access: grants.Access = "read"
 
 
 class _Joining(msgspec.Struct, forbid_unknown_fields=True):
@@ -97,6 +103,21 @@ def routes(pages: Pages, in_thread: web_session.InThread, presence: Presence | N
 
         return _json(await in_thread(beat))
 
+    async def share(request: Request) -> Response:
+        who = CALLER.get()
+        try:
+            asked = msgspec.json.decode(await request.body(), type=_Sharing)
+        except (msgspec.ValidationError, msgspec.DecodeError) as e:
+            raise BadArgument("share", f"must be sent as JSON {{\"user\": NAME, \"access\": \"read\"}}: {e}") from e
+        ref = request.path_params["ref"]
+
+        def grant(conn: Any) -> grants.Grant:
+            found = shared_sessions.locate(conn, who, ref)
+            return grants.create(conn, who, grants.GrantRequest(asked.user, session=found.id, access=asked.access,
+                                                                owner=found.owner))
+
+        return _json(await in_thread(grant), 201)
+
     async def standings(request: Request) -> Response:
         who = CALLER.get()
         return _json(await in_thread(lambda conn: leaderboard.board(conn, who)))
@@ -116,6 +137,7 @@ def routes(pages: Pages, in_thread: web_session.InThread, presence: Presence | N
         Route("/api/me", _answering(me), methods=["GET"]),
         Route("/api/sessions/{ref}/notes", _answering(note), methods=["POST"]),
         Route("/api/sessions/{ref}/presence", _answering(heartbeat), methods=["POST"]),
+        Route("/api/sessions/{ref}/share", _answering(share), methods=["POST"]),
         Mount("/", app=pages(source)),
     ])
 
