@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 from ..services.dashboard import Viewer
 
@@ -21,8 +22,9 @@ Key = tuple[str, str]  # (the session's owner, its id): two owners may have a se
 
 
 class Presence:
-    def __init__(self, heartbeat_s: float = HEARTBEAT_S) -> None:
+    def __init__(self, heartbeat_s: float = HEARTBEAT_S, clock: Callable[[], float] = time.monotonic) -> None:
         self.heartbeat_s = heartbeat_s
+        self._clock = clock
         self._seen: dict[Key, dict[str, float]] = {}
         self._generation = 0
         self._lock = threading.Lock()
@@ -33,7 +35,7 @@ class Presence:
             self._sweep()
             here = self._seen.setdefault(key, {})
             arrived = name not in here
-            here[name] = time.monotonic()
+            here[name] = self._clock()
             if arrived:
                 self._generation += 1
             return arrived
@@ -55,7 +57,7 @@ class Presence:
             return self._generation
 
     def _sweep(self) -> None:
-        cutoff = time.monotonic() - 2 * self.heartbeat_s
+        cutoff = self._clock() - 2 * self.heartbeat_s
         for key, here in list(self._seen.items()):
             gone = [name for name, at in here.items() if at < cutoff]
             for name in gone:
