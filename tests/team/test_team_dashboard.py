@@ -10,9 +10,11 @@ Bob adds appears on Alice's open page without a reload; the leaderboard shows on
 
 from __future__ import annotations
 
+import http.client
 import json
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -138,6 +140,23 @@ def test_without_a_sign_in_pages_send_to_the_sign_in_page_and_the_api_answers_40
         urllib.request.urlopen(request, timeout=10)
     assert refused.value.code == 401
     assert "sign in" in json.loads(refused.value.read())["error"]
+
+
+def test_the_sign_in_form_goes_back_only_to_a_page_of_this_server(team) -> None:
+    def login(form: dict[str, str]) -> tuple[int, str]:
+        parts = urllib.parse.urlsplit(team.url)
+        conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
+        conn.request("POST", "/auth/login", urllib.parse.urlencode(form),
+                     {"Content-Type": "application/x-www-form-urlencoded"})
+        r = conn.getresponse()
+        r.read()
+        return r.status, r.getheader("location") or ""
+
+    assert login({"user": "alice", "password": PASSWORD, "next": "/dashboard/?user=alice"}) == (
+        303, "/dashboard/?user=alice")
+    status, where = login({"user": "alice", "password": "wrong", "next": "/dashboard/"})
+    assert status == 303 and where.startswith("/auth/signin?next=%2Fdashboard%2F&error=wrong+user+name")
+    assert login({"user": "alice", "password": PASSWORD, "next": "//elsewhere.example/"}) == (200, "")  # JSON
 
 
 def test_a_member_signs_in_and_sees_their_own_and_shared_sessions_filtered_by_user_and_device(people) -> None:
