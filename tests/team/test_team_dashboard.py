@@ -142,6 +142,43 @@ def test_without_a_sign_in_pages_send_to_the_sign_in_page_and_the_api_answers_40
     assert "sign in" in json.loads(refused.value.read())["error"]
 
 
+DASHBOARD_API = [("GET", "/dashboard/api/view"), ("GET", "/dashboard/api/sessions"), ("GET", "/dashboard/api/overview"),
+                 ("GET", "/dashboard/api/facets"), ("GET", "/dashboard/api/events"), ("GET", "/dashboard/api/me"),
+                 ("GET", "/dashboard/api/sessions/a-web"), ("GET", "/dashboard/api/leaderboard"),
+                 ("POST", "/dashboard/api/leaderboard"), ("POST", "/dashboard/api/sessions/a-web/notes"),
+                 ("POST", "/dashboard/api/sessions/a-web/presence"), ("POST", "/dashboard/api/sessions/a-web/share")]
+
+
+def _http(team: SimpleNamespace, method: str, path: str, headers: dict[str, str] | None = None,
+          body: str = "") -> tuple[int, str]:
+    parts = urllib.parse.urlsplit(team.url)
+    conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
+    conn.request(method, path, body or None, headers or {})
+    r = conn.getresponse()
+    if path.endswith("/events") and r.status == 200:
+        return r.status, ""  # a stream: never ends
+    r.read()
+    return r.status, r.getheader("location") or ""
+
+
+def test_the_dashboard_wants_a_sign_in_and_its_changes_want_the_csrf_token(team) -> None:
+    assert {path: _http(team, method, path)[0] for method, path in DASHBOARD_API} == {
+        path: 401 for _, path in DASHBOARD_API}
+    assert _http(team, "GET", "/dashboard/sessions/a-web") == (303, "/auth/signin?next=%2Fdashboard%2Fsessions%2Fa-web")
+    parts = urllib.parse.urlsplit(team.url)
+    conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
+    conn.request("POST", "/auth/login", urllib.parse.urlencode({"user": "bob", "password": PASSWORD}),
+                 {"Content-Type": "application/x-www-form-urlencoded"})
+    r = conn.getresponse()
+    csrf = json.loads(r.read())["csrf_token"]
+    cookie = {"Cookie": (r.getheader("set-cookie") or "").split(";", 1)[0], "Content-Type": "application/json"}
+    for method, path in DASHBOARD_API:
+        got = _http(team, method, path, cookie, "{}" if method == "POST" else "")[0]
+        assert got == (403 if method == "POST" else 200), (method, path, got)  # no CSRF token: no change
+    assert _http(team, "POST", "/dashboard/api/sessions/a-web/share", {**cookie, "X-CSRF-Token": csrf},
+                 '{"user": "carol"}')[0] == 403  # bob may read a-web, not share it
+
+
 def test_the_sign_in_form_goes_back_only_to_a_page_of_this_server(team) -> None:
     def login(form: dict[str, str]) -> tuple[int, str]:
         parts = urllib.parse.urlsplit(team.url)

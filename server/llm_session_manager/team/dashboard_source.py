@@ -61,12 +61,12 @@ SELECT o.name, u.session_id, u.provider, u.model, to_char(to_timestamp(u.ts) AT 
        sum(u.cost_usd), bool_and(u.exact), count(*)
 FROM usage u JOIN LATERAL (SELECT DISTINCT du.name FROM usage_seen x JOIN devices d ON d.id = x.device_id
                            JOIN users du ON du.id = d.user_id WHERE x.dedup_key = u.dedup_key) o ON TRUE
-WHERE u.ts >= %s AND u.ts < %s
+WHERE u.session_id = ANY(%s)
 GROUP BY 1, 2, 3, 4, 5
 """
 _TOOLS = """
 SELECT du.name, f.session_id, f.action, count(DISTINCT f.key) FROM file_refs f JOIN devices d ON d.id = f.device_id
-JOIN users du ON du.id = d.user_id WHERE f.ts >= %s AND f.ts < %s GROUP BY 1, 2, 3
+JOIN users du ON du.id = d.user_id WHERE f.session_id = ANY(%s) AND f.ts >= %s AND f.ts < %s GROUP BY 1, 2, 3
 """
 
 
@@ -133,8 +133,8 @@ def _view(conn: psycopg.Connection, who: Caller, query: Query) -> View:
     models: dict[str, Share] = {}
     projects: dict[str, Share] = {}
     providers: dict[str, Share] = {}
-    for owner, sid, provider, model, day, i, o, cc, cr, cost, exact, n in conn.execute(
-            _USAGE, (float("-inf"), float("inf"))):
+    ids = sorted({s.id for s in found})  # only their responses are read; the owner is checked below
+    for owner, sid, provider, model, day, i, o, cc, cr, cost, exact, n in conn.execute(_USAGE, (ids,)):
         s = keys.get((owner, sid))
         if s is None:
             continue
@@ -153,7 +153,7 @@ def _view(conn: psycopg.Connection, who: Caller, query: Query) -> View:
             share.count += int(n)
     grid = [_session(s, totals.get((s.owner, s.id))) for s in found]
     tools: dict[str, int] = defaultdict(int)
-    for owner, sid, action, n in conn.execute(_TOOLS, (lo, hi)):
+    for owner, sid, action, n in conn.execute(_TOOLS, (ids, lo, hi)):
         if (owner, sid) in keys:
             tools[action] += int(n)
     overview = Overview(
