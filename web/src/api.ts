@@ -22,6 +22,16 @@ export async function api<T>(path: string, query?: URLSearchParams): Promise<T> 
   return body as T;
 }
 
+// A change on the team server: JSON with the sign-in's CSRF token (frontends/web needs none: it only reads).
+export async function post<T>(path: string, body: unknown, csrf: string | null): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json', 'content-type': 'application/json' };
+  if (csrf) headers['x-csrf-token'] = csrf;
+  const r = await fetch(`${root}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+  const answer = await r.json().catch(() => ({ error: `${r.status} ${r.statusText}` }));
+  if (!r.ok) throw new Error(answer.error ?? `${r.status} ${r.statusText}`);
+  return answer as T;
+}
+
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 export function esc(text: string): string {

@@ -1,9 +1,9 @@
 // The web dashboard's script: the grid, charts and filters at `/`, one session at `/sessions/<id>`.
 // Everything comes from this server's JSON API (frontends/web/app.py); nothing from elsewhere.
-import { api, esc, queryFromUrl, root } from './api';
+import { api, esc, post, queryFromUrl, root } from './api';
 import { drawCharts, redrawOnThemeChange } from './charts';
 import { fmtCost, fmtTime, fmtTokens } from './format';
-import type { Facets, Overview, Session, SessionPage, View } from './types';
+import type { Board, Facets, Me, Overview, Session, SessionPage, View } from './types';
 
 const main = document.getElementById('main') as HTMLElement;
 const status = document.getElementById('live') as HTMLElement;
@@ -25,6 +25,7 @@ async function dashboard(): Promise<void> {
   const form = main.querySelector('form') as HTMLFormElement;
   const facets = await api<Facets>('/api/facets');
   fillFilters(form, facets);
+  if (facets.team) await leaderboard(await signedIn());
   let overview: Overview | null = null;
   const load = async (): Promise<void> => {
     const q = queryFromUrl();
@@ -137,11 +138,80 @@ function live(load: () => Promise<void>): void {
 // ---- one session ----------------------------------------------------------------------------
 
 async function sessionPage(ref: string): Promise<void> {
-  await showSession(ref);
-  live(() => showSession(ref));
+  const page = await showSession(ref);
+  if (page.annotations !== null) await teamSession(ref, page, await signedIn());
+  live(async () => {
+    await showSession(ref);
+  });
 }
 
-async function showSession(ref: string): Promise<void> {
+// ---- the team server's part: who is signed in, notes, presence --------------------------------
+
+async function signedIn(): Promise<Me> {
+  const me = await api<Me>('/api/me');
+  const button = document.getElementById('signout') as HTMLButtonElement;
+  button.textContent = `Sign out ${me.user}`;
+  button.hidden = false;
+  button.addEventListener('click', () => {
+    void fetch(me.logout, { method: 'POST', headers: { 'x-csrf-token': me.csrf_token ?? '' } })
+      .finally(() => { location.href = me.signin; });
+  });
+  return me;
+}
+
+// Opt-in: only members who ticked the box are on it, and only they can tick it.
+async function leaderboard(me: Me): Promise<void> {
+  const section = main.querySelector('#leaderboard') as HTMLElement;
+  const box = section.querySelector('input') as HTMLInputElement;
+  const show = (board: Board): void => {
+    section.hidden = false;
+    box.checked = board.joined;
+    (section.querySelector('h2') as HTMLElement).textContent = `Leaderboard, week of ${board.week_of}`;
+    (section.querySelector('ol') as HTMLElement).innerHTML = board.places.map((p) =>
+      `<li><strong>${esc(p.user)}</strong> ${fmtTokens(p.total_tokens)} tokens, ${fmtCost(p.cost_usd)}</li>`).join('')
+      || '<li>Nobody has joined yet.</li>';
+  };
+  box.addEventListener('change', () => {
+    post<Board>('/api/leaderboard', { leaderboard: box.checked }, me.csrf_token).then(show)
+      .catch((err: Error) => say(`Could not change it: ${err.message}`));
+  });
+  show(await api<Board>('/api/leaderboard'));
+}
+
+async function teamSession(ref: string, page: SessionPage, me: Me): Promise<void> {
+  const path = `/api/sessions/${encodeURIComponent(ref)}`;
+  const form = main.querySelector('#note-form') as HTMLFormElement;
+  form.hidden = false;
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const field = form.elements.namedItem('text') as HTMLTextAreaElement;
+    post(`${path}/notes`, { text: field.value }, me.csrf_token)
+      .then(() => {
+        field.value = '';
+        say('Note added');
+        return showSession(ref);
+      })
+      .catch((err: Error) => say(`Could not add the note: ${err.message}`));
+  });
+  // The owner (or an admin) shares the session from here: a grant of read or write to one member.
+  const owner = sessionOwner(page);
+  const share = main.querySelector('#share-form') as HTMLFormElement;
+  share.hidden = !(owner === me.user || me.role === 'admin');
+  share.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const user = (share.elements.namedItem('user') as HTMLInputElement).value.trim();
+    const access = (share.elements.namedItem('access') as HTMLSelectElement).value;
+    post(`${path}/share`, { user, access }, me.csrf_token)
+      .then(() => say(`Shared with ${user} (${access})`))
+      .catch((err: Error) => say(`Could not share: ${err.message}`));
+  });
+  // The page says it is open every heartbeat_s; the server forgets a page silent for two.
+  const beat = (): Promise<void> => post(`${path}/presence`, {}, me.csrf_token).then(() => undefined);
+  await beat();
+  window.setInterval(() => void beat().catch(() => say('Reconnecting…')), me.heartbeat_s * 1000);
+}
+
+async function showSession(ref: string): Promise<SessionPage> {
   const page = await api<SessionPage>(`/api/sessions/${encodeURIComponent(ref)}`);
   const s = page.conversation.session;
   const title = s.title || s.id;
@@ -180,6 +250,11 @@ async function showSession(ref: string): Promise<void> {
   const presence = main.querySelector('#presence') as HTMLElement;
   presence.hidden = page.presence === null;
   presence.textContent = page.presence ? `Also here: ${page.presence.map((v) => v.name).join(', ') || 'nobody'}` : '';
+  return page;
+}
+
+function sessionOwner(page: SessionPage): string | undefined {
+  return page.conversation.session.tags?.find((t) => t.startsWith('owner:'))?.slice('owner:'.length);
 }
 
 // ---- start ----------------------------------------------------------------------------------

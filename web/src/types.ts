@@ -13,6 +13,7 @@ export interface Session {
   context: { used: number; limit: number; percent: number };
   cost_usd: number | null;
   health: { score: number; status: string };
+  tags?: string[];
 }
 
 export interface Share { key: string; total_tokens: number; cost_usd: number | null; count: number }
@@ -49,3 +50,15 @@ export interface SessionPage {
   annotations: { author: string; at: string; text: string }[] | null;
   presence: { name: string }[] | null;
 }
+
+// The team server's signed-in member (team/dashboard_routes.py): local pages have none.
+export interface Me {
+  user: string;
+  role: string;
+  csrf_token: string | null;
+  heartbeat_s: number;
+  signin: string;
+  logout: string;
+}
+
+export interface Board { week_of: string; places: { user: string; total_tokens: number; cost_usd: number }[]; joined: boolean }

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from .. import DATA_DIR
+from .config_alerts import TeamAlertsConfig
 from .config_chat import ChatConfig
 from .config_notifications import Notifications
 from .errors import ConfigError
@@ -164,6 +165,7 @@ class Config(_Section, frozen=True):  # frozen like _Section: said again so type
     metrics: MetricsConfig = MetricsConfig()
     team: TeamConfig = TeamConfig()
     chat: ChatConfig = ChatConfig()  # the chat bots on serve (docs/chat.md)
+    team_alerts: TeamAlertsConfig = TeamAlertsConfig()  # the team server's budget alerts (docs/team.md)
 
     def source(self, provider: str) -> SourceConfig:
         """The settings for ``provider``; an unlisted provider is enabled with no extra paths."""

@@ -13,9 +13,9 @@ from typing import Any
 
 import msgspec
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
-from . import audit, grants, shared_sessions, web_session
+from . import audit, grants, shared_sessions, signin_page, web_session
 from .access import Refused
 from .auth import Caller
 
@@ -34,9 +34,16 @@ def routes(in_thread: web_session.InThread, authorized: Authorized) -> list[tupl
     async def login(request: Request) -> Response:
         form = await web_session.credentials(request)
         address = request.client.host if request.client else "unknown"
-        who, secret, expires = await web_session.login(
-            in_thread, user=form.get("user"), password=form.get("password"), token=form.get("token"), address=address)
-        response = _json(web_session.signed_in(who, secret, expires))
+        back = signin_page.next_path(form.get("next"))  # the sign-in page's form: redirects, not JSON
+        try:
+            who, secret, expires = await web_session.login(
+                in_thread, user=form.get("user"), password=form.get("password"), token=form.get("token"),
+                address=address)
+        except Refused as e:
+            if back is None:
+                raise
+            return signin_page.to_signin(back, str(e))
+        response = _json(web_session.signed_in(who, secret, expires)) if back is None else RedirectResponse(back, 303)
         web_session.set_cookie(response, request, secret)
         return response
 

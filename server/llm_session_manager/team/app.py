@@ -9,6 +9,7 @@ few statements, so a thread each costs nothing that matters.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -21,20 +22,35 @@ from starlette.routing import Route
 
 from ..core.errors import BadInput, NotFound, TeamError, TeamUnreachable
 from ..core.team_wire import PUSH_PATH, USAGE_PATH, PushBatch, PushResult
-from . import access, access_routes, auth, chat_routes, push, report, share_routes, web_session
+from . import (
+    access,
+    access_routes,
+    alerts,
+    auth,
+    chat_routes,
+    dashboard_routes,
+    push,
+    report,
+    share_routes,
+    web_session,
+)
 
 if TYPE_CHECKING:
     import psycopg
     from psycopg_pool import ConnectionPool
 
+    from ..core.config_alerts import TeamAlertsConfig
     from ..core.config_chat import ChatConfig
 
 MAX_BODY = 32 * 1024 * 1024  # a push batch is a few hundred rows: far below this
 T = TypeVar("T")
 
 
-def build(pool: ConnectionPool, chat: ChatConfig | None = None) -> Starlette:
-    """The ASGI app over ``pool`` (opened and closed by the caller); with ``chat``, the chat bots' routes."""
+def build(pool: ConnectionPool, chat: ChatConfig | None = None,
+          dashboard: dashboard_routes.Pages | None = None, alerting: TeamAlertsConfig | None = None) -> Starlette:
+    """The ASGI app over ``pool`` (opened and closed by the caller); with ``chat``, the chat bots' routes;
+    with ``dashboard`` (``frontends.web.app.build``), the web dashboard behind sign-in (docs/web.md);
+    with ``alerting``, budget alerts after each push (``alerts``)."""
 
     async def in_thread(work: Callable[[psycopg.Connection], T]) -> T:
         def run() -> T:
@@ -66,6 +82,8 @@ def build(pool: ConnectionPool, chat: ChatConfig | None = None) -> Starlette:
             return push.store(conn, who, batch)
 
         result = await in_thread(store)
+        if alerting is not None and alerting.sends:
+            await _alert(in_thread, who.user_id, alerting)
         return _json(result)
 
     async def usage_route(request: Request) -> Response:
@@ -79,14 +97,23 @@ def build(pool: ConnectionPool, chat: ChatConfig | None = None) -> Starlette:
         return _json({"ok": True})
 
     bots = [] if chat is None else chat_routes.routes(chat, in_thread)  # docs/chat.md
+    web = [] if dashboard is None else dashboard_routes.routes(dashboard, in_thread)  # docs/web.md
     return Starlette(
         routes=[Route(PUSH_PATH, _answering(push_route), methods=["POST"]),
                 Route(USAGE_PATH, _answering(usage_route), methods=["GET"]),
                 Route("/healthz", health, methods=["GET"]),
                 *(Route(path, _answering(route), methods=methods)
                   for path, route, methods in access_routes.routes(in_thread, authorized)),
-                *share_routes.routes(in_thread, authorized, _answering, _body), *bots],
+                *share_routes.routes(in_thread, authorized, _answering, _body), *bots, *web],
     )
+
+
+async def _alert(in_thread: web_session.InThread, user_id: int,
+                 alerting: TeamAlertsConfig) -> None:
+    """The alerts this push made due, sent now (the push's answer waits: at most a time-out per channel)."""
+    for alert in await in_thread(lambda conn: alerts.due(conn, user_id, alerting)):
+        if not await anyio.to_thread.run_sync(alerts.send, alert, alerting):
+            await in_thread(functools.partial(alerts.forget, alert=alert))
 
 
 async def _body(request: Request) -> bytes:

@@ -18,6 +18,7 @@ import trio
 from ..core.errors import BadInput
 from . import db
 from .app import build
+from .dashboard_routes import Pages
 
 logger = logging.getLogger(__name__)
 
@@ -41,18 +42,20 @@ def check_host(host: str, insecure: bool) -> None:
                        "a TLS reverse proxy (docs/team.md), or pass --insecure if the network is trusted")
 
 
-def run(database_url: str, host: str, port: int, insecure: bool) -> None:
-    """Serve until interrupted; the database must be at this program's schema (``team init-db``)."""
+def run(database_url: str, host: str, port: int, insecure: bool, dashboard: Pages | None = None) -> None:
+    """Serve until interrupted; the database must be at this program's schema (``team init-db``).
+    ``dashboard`` builds the web pages over a data source (``frontends.web.app.build``)."""
     from ..core import config
 
     check_host(host, insecure)
-    chat = config.load().chat  # the chat bots' section (docs/chat.md); secrets from the environment
+    settings = config.load()
+    chat = settings.chat  # the chat bots' section (docs/chat.md); secrets from the environment
     with db.connect(database_url) as conn:
         db.check_schema(conn)
     listening = _listen(host, port)
     pool = db.pool(database_url)
     try:
-        trio.run(_serve, build(pool, chat), listening)
+        trio.run(_serve, build(pool, chat, dashboard, settings.team_alerts), listening)
     finally:
         pool.close()
 

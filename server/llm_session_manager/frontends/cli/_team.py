@@ -25,9 +25,10 @@ def cmd_team_init_db(ctx: Context) -> None:
 
 def cmd_team_serve(ctx: Context) -> None:
     from ...team import db, serve
+    from ..web.app import build as dashboard
 
     a = ctx.args
-    serve.run(db.database_url(a.database_url), a.host, a.port, a.insecure)
+    serve.run(db.database_url(a.database_url), a.host, a.port, a.insecure, dashboard)
 
 
 def cmd_team_user_add(ctx: Context) -> None:

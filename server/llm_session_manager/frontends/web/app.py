@@ -148,8 +148,8 @@ def _answering(route: Callable[[Request], Awaitable[Response]]) -> Callable[[Req
             return _json({"error": str(e)}, 400)
         except StoreError as e:
             return _json({"error": str(e)}, 503)
-        except LlmSessionError as e:
-            return _json({"error": str(e)}, 500)
+        except LlmSessionError as e:  # a team server's refusals carry their status (404 for what is not yours)
+            return _json({"error": str(e)}, getattr(e, "status", 500))
 
     return answer
 
