@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from ._chunk import Chunk
 
 _MCP_KEEP = 64  # MCP call ids remembered for their outputs, which follow their calls closely
+_CALLS_KEEP = 256  # calls waiting for a count: a rollout whose counts never bill must not grow the state
 
 
 def mcp_name(name: str, namespace: str | None) -> str:
@@ -75,9 +76,12 @@ def _call(c: Chunk, call_id: str, name: str) -> None:
     if not call_id or not name:
         return
     s = c.s
-    s.calls = [*s.calls, (call_id, name)]
+    if len(s.calls) < _CALLS_KEEP:
+        s.calls.append((call_id, name))
     if name.startswith("mcp__"):
-        s.mcp_calls = [*s.mcp_calls, call_id][-_MCP_KEEP:]
+        s.mcp_calls.append(call_id)
+        if len(s.mcp_calls) > _MCP_KEEP:
+            del s.mcp_calls[0]
 
 
 def output(c: Chunk, line: Line[CallOutput]) -> None:
