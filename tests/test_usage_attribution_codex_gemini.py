@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import apsw
 import pytest
 
 from llm_session_manager.core.encoding import count_o200k
@@ -139,3 +140,15 @@ def test_a_gemini_chat_read_in_two_halves_is_attributed_as_one_read_whole(gemini
     assert '"status":"executing"' in log.read_text().splitlines()[5]
     _read_in_two(cli, log, 6)
     assert {by: report(cli, by, "gemini") for by in GROUPS} == whole
+
+
+def test_a_store_made_before_reads_codex_and_gemini_logs_once_more_to_attribute_the_past(codex, gemini, cli) -> None:
+    """Migration 032: the logs an older release read whole are read again, adding no usage."""
+    whole = {p: report(cli, "tool", p) for p in ("codex", "gemini")}
+    db = Path(cli("init", "--json").json()["database"])
+    conn = apsw.Connection(str(db))
+    for table in ("tool_calls", "tool_results", "agent_runs", "response_agents"):
+        conn.execute(f"DELETE FROM {table}")  # as an older release left them: nothing for Codex or Gemini
+    conn.execute("PRAGMA user_version = 31")
+    conn.close()
+    assert {p: report(cli, "tool", p) for p in ("codex", "gemini")} == whole
