@@ -338,7 +338,7 @@ def _old_store(db: Path) -> None:
                  (f"prod key {AWS_ID} with secret {AWS_SECRET}", json.dumps({"token": TOKEN})))
     state = msgspec.msgpack.encode({"title": FIRST_PROMPT[:79] + "…", "block": PROMPTS[0].splitlines(), "rows": 3})
     conn.execute("INSERT INTO source_files (path, provider, inode, size, mtime_ns, offset, state) VALUES"
-                 " ('/gone/rollout.jsonl', 'codex', 1, 10, 1, 10, ?)", (state,))
+                 " ('/gone/.aider.chat.history.md', 'aider', 1, 10, 1, 10, ?)", (state,))
     conn.close()
 
 

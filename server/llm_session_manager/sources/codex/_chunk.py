@@ -18,7 +18,7 @@ import msgspec
 
 from ...core.models import Batch, FileRefRow, MessageRow, SessionRow, UsageRow
 from ..base import DECODE_ERRORS, decode_replacing, decode_state
-from . import _conversation, _usage
+from . import _calls, _conversation, _usage
 from ._lines import (
     HEAD,
     NESTED,
@@ -26,6 +26,7 @@ from ._lines import (
     STATE_DECODER,
     STATE_ENCODER,
     VALIDATE,
+    CallOutput,
     Compacted,
     Counts,
     CustomCall,
@@ -180,10 +181,13 @@ def _session_meta(c: Chunk, line: Line[Meta]) -> None:
     spawn = origin.thread_spawn if isinstance(origin, Subagent) else None
     if p.forked_from_id or (spawn and spawn.parent_thread_id):
         s.replay_at = seconds(line.timestamp)  # the copied history follows: see _usage
+    _calls.session_meta(c, p)
 
 
 def _turn_context(c: Chunk, line: Line[TurnContext]) -> None:
     p = line.payload
+    if c.s.replay_at is not None:
+        c.s.calls = []  # a fork's own turn begins: calls of the copied history were the parent's
     if p.model and p.model.strip():
         c.s.model = p.model.strip()
     if p.cwd:
@@ -201,9 +205,11 @@ _READ: list[tuple[str, str, type, Callable[[Chunk, Any], None]]] = [
     ("event_msg", "token_count", TokenCount, _usage.token_count),
     ("event_msg", "user_message", Message, _conversation.user_message),
     ("event_msg", "agent_message", Message, _conversation.agent_message),
-    ("response_item", "function_call", FunctionCall, _conversation.function_call),
-    ("response_item", "custom_tool_call", CustomCall, _conversation.custom_call),
-    ("response_item", "local_shell_call", LocalShellCall, _conversation.local_shell_call),
+    ("response_item", "function_call", FunctionCall, _calls.function_call),
+    ("response_item", "custom_tool_call", CustomCall, _calls.custom_call),
+    ("response_item", "local_shell_call", LocalShellCall, _calls.local_shell_call),
+    ("response_item", "function_call_output", CallOutput, _calls.output),
+    ("response_item", "custom_tool_call_output", CallOutput, _calls.output),
     ("compacted", "", Compacted, _usage.compacted),
     ("token_usage_record", "", UsageRecord, _usage.usage_record),
 ]

@@ -64,14 +64,17 @@ class Git(Struct, gc=False):
 
 class Spawn(Struct, gc=False):
     parent_thread_id: str | None = None
+    agent_role: str | None = None
+    agent_nickname: str | None = None
 
 
 class Subagent(Struct, gc=False):
     thread_spawn: Spawn | None = None
+    other: str | None = None
 
 
 class Origin(Struct, gc=False):
-    subagent: str | Subagent | None = None
+    subagent: str | Subagent | None = None  # "review", {"thread_spawn": …}, {"other": "guardian"}
 
 
 class Meta(Struct, gc=False):
@@ -96,11 +99,21 @@ class Message(Struct, gc=False):
 class FunctionCall(Struct, gc=False):
     name: str = ""
     arguments: str = ""
+    call_id: str = ""
+    namespace: str | None = None  # newer releases: an MCP tool's ``mcp__<server>``, ``name`` the tool
 
 
 class CustomCall(Struct, gc=False):
     name: str = ""
     input: str = ""
+    call_id: str = ""
+
+
+class CallOutput(Struct, gc=False):
+    """``function_call_output`` / ``custom_tool_call_output``: a string, or (newer) content items."""
+
+    call_id: str = ""
+    output: msgspec.Raw = msgspec.Raw(b"")
 
 
 class ShellAction(Struct, gc=False):
@@ -110,6 +123,7 @@ class ShellAction(Struct, gc=False):
 
 class LocalShellCall(Struct, gc=False):
     action: ShellAction | None = None
+    call_id: str | None = None
 
 
 class Compacted(Struct, gc=False):
@@ -137,6 +151,17 @@ class _Tag(Struct, gc=False):
     type: str = ""
 
 
+class OutputItem(Struct, gc=False):
+    text: str | None = None
+
+
+class OutputBody(Struct, gc=False):
+    """A call output written as an object: ``content`` (the items), or a shell's ``output``."""
+
+    content: str | list[OutputItem] | None = None
+    output: str | None = None
+
+
 class Probe(Struct, gc=False):
     """Any rollout line, for those not written in Codex's own field order."""
 
@@ -153,6 +178,7 @@ class _Nothing(Struct, gc=False):
 # string field read as str that is not UTF-8.
 
 ARGUMENTS = msgspec.json.Decoder(Arguments)
+OUTPUT = msgspec.json.Decoder(str | list[OutputItem] | OutputBody)
 PROBE = msgspec.json.Decoder(Probe)
 VALIDATE = msgspec.json.Decoder(_Nothing)  # a line we do not read must still be JSON
 
@@ -219,6 +245,9 @@ class State(Struct, omit_defaults=True, gc=False):
     emitted: list[str] = []
     pending: list[Pending] = []
     latest_record: str | None = None
+    calls: list[tuple[str, str]] = []  # (call id, tool) made since the last billed token_count: its response's
+    mcp_calls: list[str] = []  # recent MCP calls' ids, whose results are kept for the tokenizer
+    agent: tuple[str, str | None] | None = None  # a sub-agent thread: (parent thread, its role or kind)
 
 
 STATE_ENCODER = msgspec.msgpack.Encoder()

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from . import _calls
 from ._lines import Compacted, Counts, Line, Pending, TokenCount, Usage, UsageRecord, seconds
 
 if TYPE_CHECKING:
@@ -81,10 +82,12 @@ def token_count(c: Chunk, line: Line[TokenCount]) -> None:
     if s.replay_at is not None:
         if 0 <= ts - s.replay_at <= _REPLAY_GAP:
             s.replay_at = ts
+            s.calls = []  # the parent's, copied
             return
         s.replay_at = None
     cumulative = total[4] if total else used[4]
     key = f"codex:{c.sid}:{line.timestamp}:{cumulative}"
+    _calls.billed(c, key)
     c.usage(key, ts, s.model or FALLBACK_MODEL, used, False, s.window)
 
 

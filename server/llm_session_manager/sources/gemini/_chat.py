@@ -24,6 +24,7 @@ from typing import Any
 
 from ...core.models import Batch, FileRefRow, MessageRow, SessionRow, UsageRow
 from ..shell_paths import paths_from_command
+from ._calls import tool_calls
 from ._project import is_context, named_dirs, verified
 from ._records import Message, ToolCall, seconds, text_of
 
@@ -106,6 +107,8 @@ class Chat:
                 self._say(key, ts, "assistant", "text", text_of(m.content))
             for call in m.toolCalls or ():
                 self._refs(key, ts, call)
+            if m.toolCalls:
+                tool_calls(self.batch.attribution, key, self.session_id, m.toolCalls)
         elif m.type == "user":
             text = text_of(m.displayContent if m.displayContent is not None else m.content).strip()
             if is_context(text):

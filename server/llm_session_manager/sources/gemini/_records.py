@@ -35,6 +35,8 @@ class ToolCall(Struct, gc=False):
     name: str = ""
     args: Any = None
     status: str = ""
+    result: msgspec.Raw = msgspec.Raw(b"")  # PartListUnion: what the call put into the context
+    displayName: str | None = None  # an MCP tool's: "<tool> (<server> MCP Server)"
 
 
 class Message(Struct, gc=False):

@@ -1,0 +1,1 @@
+-- v31: placeholder
