@@ -90,6 +90,23 @@ class Context:
             human(render)
 
 
+def write_text(text: str, output: str | None) -> None:
+    """``text`` into the file ``output`` names (saying so on stderr), or on stdout without one (or ``-``)."""
+    if output and output != "-":
+        from pathlib import Path
+
+        from ...core.errors import BadInput
+
+        out = Path(output)
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise BadInput(f"cannot write {out}: {e.strerror}") from e
+        print(f"Wrote {out} ({len(text):,} characters)", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
 def write_json(data: bytes) -> None:
     """``data`` and a newline on stdout, as its text layer would write them.
 

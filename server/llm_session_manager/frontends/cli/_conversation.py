@@ -5,11 +5,7 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-from ...core.errors import BadInput
-from ._context import Context
+from ._context import Context, write_text
 
 
 def cmd_export_conversation(ctx: Context) -> None:
@@ -17,15 +13,7 @@ def cmd_export_conversation(ctx: Context) -> None:
 
     text = conversation_export.render(ctx.fresh_conn(), ctx.config, ctx.args.id, ctx.args.format,
                                       system=ctx.args.system)
-    if ctx.args.output and ctx.args.output != "-":
-        out = Path(ctx.args.output)
-        try:
-            out.write_text(text, encoding="utf-8")
-        except OSError as e:
-            raise BadInput(f"cannot write {out}: {e.strerror}") from e
-        print(f"Wrote {out} ({len(text):,} characters)", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    write_text(text, ctx.args.output)
 
 
 def cmd_record(ctx: Context) -> None:

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import msgspec
 
-from ...core.errors import BadInput
 from ...core.models import short_id
-from ._context import Context, ScanProgress, parse_since, warn_unpriced, write_json
+from ._context import Context, ScanProgress, parse_since, warn_unpriced, write_json, write_text
 
 
 def cmd_scan(ctx: Context) -> None:
@@ -95,15 +94,7 @@ def cmd_export(ctx: Context) -> None:
     from ...services import export
 
     text = export.render(ctx.fresh_conn(), ctx.config, ctx.args.id, ctx.args.format)
-    if ctx.args.output and ctx.args.output != "-":
-        out = Path(ctx.args.output)
-        try:
-            out.write_text(text, encoding="utf-8")
-        except OSError as e:
-            raise BadInput(f"cannot write {out}: {e.strerror}") from e
-        print(f"Wrote {out} ({len(text):,} characters)", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    write_text(text, ctx.args.output)
 
 
 def cmd_tag(ctx: Context) -> None:
