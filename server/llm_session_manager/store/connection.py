@@ -19,7 +19,7 @@ import apsw
 from ..core.errors import StoreError
 from ..core.paths import data_dir
 
-SCHEMA_VERSION = 25
+SCHEMA_VERSION = 28
 PAGE_SIZE = 16384
 BUSY_TIMEOUT_MS = 10_000
 DB_NAME = "sessions.db"
@@ -53,6 +53,9 @@ def connect(path: Path | None = None) -> apsw.Connection:
     try:
         _configure(conn)
         _load_sqlite_vec(conn)
+        from . import sealed
+
+        sealed.install(conn)  # before migrating: the full-text index's triggers call it
         _migrate(conn)
     except apsw.Error as e:  # damaged, or no space left for the journal
         from .failures import explain_on

@@ -1,0 +1,209 @@
+"""Encrypted message bodies in the store: which key it wants, opening a sealed body
+wherever SQL reads one, sealing what a writer stores, and ``encrypt`` / ``decrypt``
+of a store that exists (docs/privacy.md).
+
+* ``meta`` row ``encryption`` holds the ``core.sealing.Lock`` (JSON) while any body
+  may be sealed: set before ``encrypt`` seals the first row, deleted by ``decrypt``
+  only in the transaction that finds none left. A writer seals while it is there.
+* Every connection has the SQL function ``lsm_open(text)``: a sealed body (a BLOB)
+  opened with the store's key, anything else as it is. Every reader of
+  ``messages.text`` selects ``lsm_open(text)``, and the full-text index's triggers
+  (migration 028) index what it returns: the index holds the words of the plain text.
+  The key is looked for only when a sealed body is read or a body written, so
+  ``usage``, ``list`` or ``limits`` never need it.
+* ``encrypt`` and ``decrypt`` rewrite batches of rows, a transaction each: a store
+  stopped half-way holds sealed and plain bodies, both of which read, and the
+  command run again goes on where it stopped.
+"""
+
+from __future__ import annotations
+
+import os
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import apsw
+import msgspec
+
+from ..core import sealing
+from ..core.errors import EncryptionKeyMissing, WrongKey
+from .connection import write_transaction
+
+META_KEY = "encryption"
+BATCH = 500
+
+_STATE: weakref.WeakKeyDictionary[apsw.Connection, _Keys] = weakref.WeakKeyDictionary()
+
+
+class _Keys:
+    """A connection's key, found when a sealed body is first met and kept for the
+    connection's life (a store re-keyed by another process is looked up again)."""
+
+    __slots__ = ("conn", "key", "lock", "unavailable")
+
+    def __init__(self, conn: apsw.Connection) -> None:
+        self.conn = weakref.ref(conn)
+        self.key: bytes | None = None
+        self.lock: sealing.Lock | None = None
+        self.unavailable = False  # ``peek`` found no key: it does not look again
+
+    def current(self) -> bytes:
+        conn = self.conn()
+        assert conn is not None
+        found = lock_of(conn)
+        if found is None:
+            raise EncryptionKeyMissing("the store holds encrypted messages but no record of their key "
+                                       "(its meta row 'encryption' is gone)")
+        if self.key is None or found != self.lock:
+            self.key, self.lock = sealing.unlock(found), found
+        return self.key
+
+    def open(self, value: Any) -> Any:
+        if not isinstance(value, bytes):
+            return value
+        key = self.key if self.key is not None else self.current()
+        try:
+            return sealing.open_sealed(key, value)
+        except WrongKey:
+            conn = self.conn()
+            if conn is None or lock_of(conn) == self.lock:
+                raise
+            return sealing.open_sealed(self.current(), value)  # re-keyed by another process
+
+
+    def peek(self, value: Any) -> Any:
+        """``open``, or NULL when the key cannot be had: for a summary shown as a
+        title, which ``list`` shows without a key (the session's own title then)."""
+        if not isinstance(value, bytes):
+            return value
+        if self.unavailable:
+            return None
+        try:
+            return self.open(value)
+        except (EncryptionKeyMissing, WrongKey):
+            self.unavailable = True
+            return None
+
+
+def install(conn: apsw.Connection) -> None:
+    """Give ``conn`` the SQL functions ``lsm_open`` (a body: sealed or not, its text;
+    no key is an error) and ``lsm_peek`` (the same, NULL without a key), before its
+    migrations: the full-text index's triggers call ``lsm_open``."""
+    keys = _STATE[conn] = _Keys(conn)
+    conn.create_scalar_function("lsm_open", keys.open, 1, deterministic=True)
+    conn.create_scalar_function("lsm_peek", keys.peek, 1, deterministic=True)
+
+
+def lock_of(conn: apsw.Connection) -> sealing.Lock | None:
+    """The store's lock, if its bodies are (or are being) encrypted."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (META_KEY,)).fetchone()
+    return None if row is None else msgspec.json.decode(str(row[0]), type=sealing.Lock)
+
+
+def key_of(conn: apsw.Connection) -> bytes | None:
+    """The key bodies are sealed with now (None: the store is not encrypted);
+    ``EncryptionKeyMissing`` / ``WrongKey`` when it is and cannot be had."""
+    if lock_of(conn) is None:
+        return None
+    return _STATE[conn].current()
+
+
+def sealer(conn: apsw.Connection) -> Callable[[str], str | bytes] | None:
+    """What a writer stores a body as: sealed while the store is encrypted (None: as it is).
+    An empty body stays empty: retention's mark of a pruned one."""
+    key = key_of(conn)
+    if key is None:
+        return None
+    return lambda text: sealing.seal(key, text) if text else text
+
+
+def enable(conn: apsw.Connection, passphrase: str | None = None) -> bool:
+    """Make the store encrypted from now on (new bodies sealed), if it is not yet;
+    whether it was not. ``passphrase`` (else ``LLM_SESSION_PASSPHRASE``) or, with
+    neither, a new random key in the OS keyring under the store's path."""
+    if lock_of(conn) is not None:
+        return False
+    passphrase = os.environ.get(sealing.PASSPHRASE_ENV) or None if passphrase is None else passphrase
+    lock, _ = sealing.new_lock(conn.filename, passphrase)
+    with write_transaction(conn):
+        if lock_of(conn) is not None:  # another process has just done it: its key is the one
+            return False
+        conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (META_KEY, msgspec.json.encode(lock).decode()))
+    return True
+
+
+def encrypt(conn: apsw.Connection, passphrase: str | None = None, batch: int = BATCH,
+            progress: Callable[[int, int], None] | None = None) -> tuple[int, bool]:
+    """Seal every plain body, ``batch`` rows a transaction; (rows sealed, whether
+    the store was not encrypted before). A store already encrypted (or half-way)
+    is checked against the key first (``WrongKey`` before anything is written)
+    and finished."""
+    created = enable(conn, passphrase)
+    key = sealing.unlock(lock_of(conn) or _missing(), passphrase)
+    todo: int = conn.execute("SELECT count(*) FROM messages WHERE typeof(text) = 'text' AND text != ''").get
+    done = _rewrite(conn, "typeof(text) = 'text' AND text != ''", lambda text: sealing.seal(key, text),
+                    batch, lambda n: progress(n, todo) if progress else None)
+    return done, created
+
+
+def decrypt(conn: apsw.Connection, passphrase: str | None = None, batch: int = BATCH,
+            progress: Callable[[int, int], None] | None = None) -> tuple[int, bool]:
+    """Open every sealed body back to text, ``batch`` rows a transaction, then
+    forget the lock; (rows opened, whether the store was encrypted)."""
+    lock = lock_of(conn)
+    if lock is None:
+        return 0, False
+    key = sealing.unlock(lock, passphrase)
+    done = 0
+    todo: int = conn.execute("SELECT count(*) FROM messages WHERE typeof(text) = 'blob'").get
+    while True:
+        done += _rewrite(conn, "typeof(text) = 'blob'", lambda blob: sealing.open_sealed(key, blob),
+                         batch, lambda n: progress(done + n, todo) if progress else None)
+        with write_transaction(conn):  # a writer may have sealed more meanwhile
+            if conn.execute("SELECT 1 FROM messages WHERE typeof(text) = 'blob' LIMIT 1").fetchone() is None:
+                conn.execute("DELETE FROM meta WHERE key = ?", (META_KEY,))
+                break
+    if lock.kdf == "keyring":
+        sealing.forget(lock)
+    return done, True
+
+
+def counts(conn: apsw.Connection) -> tuple[int, int]:
+    """(sealed bodies, plain non-empty bodies)."""
+    row = conn.execute("SELECT count(*) FILTER (WHERE typeof(text) = 'blob'), "
+                       "count(*) FILTER (WHERE typeof(text) = 'text' AND text != '') FROM messages").fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
+def rebuild_index(conn: apsw.Connection) -> None:
+    """Fill the full-text index from every body (plain text, sealed ones opened);
+    in the caller's transaction."""
+    if lock_of(conn) is None:
+        conn.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
+        return
+    conn.execute("INSERT INTO messages_fts (messages_fts) VALUES ('delete-all')")
+    conn.execute("INSERT INTO messages_fts (rowid, text) SELECT rowid, lsm_open(text) FROM messages")
+
+
+def _rewrite(conn: apsw.Connection, where: str, change: Callable[[Any], Any], batch: int,
+             progress: Callable[[int], None]) -> int:
+    """Rewrite the bodies matching ``where`` as ``change`` makes them, ``batch`` rows
+    a transaction, in rowid order; how many."""
+    after, done = -1, 0
+    while True:
+        with write_transaction(conn):
+            rows: list[Any] = conn.execute(
+                f"SELECT rowid, text FROM messages WHERE rowid > ? AND {where} ORDER BY rowid LIMIT ?",
+                (after, batch)).fetchall()
+            conn.executemany("UPDATE messages SET text = ?2 WHERE rowid = ?1",
+                             [(rowid, change(text)) for rowid, text in rows])
+        if not rows:
+            return done
+        after, done = rows[-1][0], done + len(rows)
+        progress(done)
+
+
+def _missing() -> sealing.Lock:
+    raise EncryptionKeyMissing("the store's encryption record disappeared while encrypting; run encrypt again")
