@@ -21,13 +21,15 @@ from pathlib import Path
 
 import apsw
 import pytest
-
 from conftest import FIXTURES
+
 from llm_session_manager.store import connect
 
 SHOP_B = "9e8d7c6b-5a49-4382-9170-a1b2c3d4e5f6"  # shop: the stacked coupons test
 KNOWN = "covers stacked coupons"  # in an answer of SHOP_B, not its title
 PASS = "correct horse battery staple"
+
+pytestmark = pytest.mark.slow  # every story runs the CLI in processes
 
 
 def _env(root: Path, encrypt: bool, passphrase: str | None = PASS) -> dict[str, str]:
@@ -161,12 +163,12 @@ def test_an_encrypt_killed_half_way_reads_both_halves_and_finishes_when_run_agai
     with conn:  # a long history, so the kill lands half-way
         conn.executemany("INSERT INTO messages (key, session_id, ts, role, kind, text) VALUES (?, ?, ?, ?, ?, ?)",
                          [(f"extra-{i}", SHOP_B, 1.7e9 + i, "user", "prompt", f"old prompt number {i}")
-                          for i in range(20_000)])
+                          for i in range(3_000)])
     plain = _exports(env)
-    proc = subprocess.Popen([sys.executable, "-m", "llm_session_manager", "encrypt", "--batch-size", "5"],
+    proc = subprocess.Popen([sys.executable, "-m", "llm_session_manager", "encrypt", "--batch-size", "1"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
-    while conn.execute("SELECT count(*) FROM messages WHERE typeof(text) = 'blob'").get < 200:
+    while conn.execute("SELECT count(*) FROM messages WHERE typeof(text) = 'blob'").get < 50:
         assert proc.poll() is None and time.monotonic() < deadline
         time.sleep(0.01)
     proc.send_signal(signal.SIGKILL)
@@ -177,7 +179,7 @@ def test_an_encrypt_killed_half_way_reads_both_halves_and_finishes_when_run_agai
     conn.close()
     assert sealed > 0 and plain_left > 0
     assert _exports(env) == plain  # half sealed, half plain: all of it reads
-    assert json.loads(_ok(env, "search", '"old prompt number 19999"', "--json", "--no-scan"))["matches"]
+    assert json.loads(_ok(env, "search", '"old prompt number 2999"', "--json", "--no-scan"))["matches"]
     again = json.loads(_ok(env, "encrypt", "--json"))
     assert not again["started"] and again["rewritten"] == plain_left and again["plain"] == 0
     assert _exports(env) == plain

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import os
 import secrets
+from typing import Any
 
 import msgspec
 
@@ -58,7 +59,7 @@ def new_lock(account: str, passphrase: str | None) -> tuple[Lock, bytes]:
     try:
         keyring.set_password(KEYRING_SERVICE, account, key.hex())
         kept = keyring.get_password(KEYRING_SERVICE, account)
-    except Exception as e:  # noqa: BLE001 - every backend fails its own way
+    except Exception as e:
         raise EncryptionKeyMissing(f"cannot keep a key in the OS keyring ({e}); set {PASSPHRASE_ENV} instead") from e
     if kept != key.hex():
         raise EncryptionKeyMissing(f"the OS keyring did not keep the key; set {PASSPHRASE_ENV} instead")
@@ -77,7 +78,7 @@ def unlock(lock: Lock, passphrase: str | None = None) -> bytes:
         return key
     try:
         found = _keyring().get_password(KEYRING_SERVICE, lock.account)
-    except Exception as e:  # noqa: BLE001 - every backend fails its own way
+    except Exception as e:
         raise EncryptionKeyMissing(f"the store's messages are encrypted and the OS keyring cannot be read: {e}") from e
     if not found:
         raise EncryptionKeyMissing(
@@ -131,7 +132,7 @@ def _scrypt(passphrase: bytes, salt: bytes, n: int, r: int, p: int) -> bytes:
     return Scrypt(salt=salt, length=KEY_BYTES, n=n, r=r, p=p).derive(passphrase)
 
 
-def _keyring():  # type: ignore[no-untyped-def]
+def _keyring() -> Any:
     """The ``keyring`` module, imported only by a store that keeps its key there."""
     import keyring
 
@@ -142,5 +143,5 @@ def forget(lock: Lock) -> None:
     """Take a decrypted store's key out of the OS keyring (nothing sealed needs it now)."""
     try:
         _keyring().delete_password(KEYRING_SERVICE, lock.account)
-    except Exception:  # noqa: BLE001, S110 - already gone, or no keyring: nothing to forget
+    except Exception:  # noqa: BLE001 - already gone, or no keyring: nothing to forget
         pass

@@ -18,6 +18,7 @@ of a store that exists (docs/privacy.md).
 
 from __future__ import annotations
 
+import functools
 import os
 import weakref
 from collections.abc import Callable
@@ -59,7 +60,9 @@ class _Keys:
             self.key, self.lock = sealing.unlock(found), found
         return self.key
 
-    def open(self, value: Any) -> Any:
+    def open(self, *args: Any) -> Any:
+        """``lsm_open(value)``."""
+        value = args[0]
         if not isinstance(value, bytes):
             return value
         key = self.key if self.key is not None else self.current()
@@ -72,9 +75,11 @@ class _Keys:
             return sealing.open_sealed(self.current(), value)  # re-keyed by another process
 
 
-    def peek(self, value: Any) -> Any:
-        """``open``, or NULL when the key cannot be had: for a summary shown as a
-        title, which ``list`` shows without a key (the session's own title then)."""
+    def peek(self, *args: Any) -> Any:
+        """``lsm_peek(value)``: ``open``, or NULL when the key cannot be had: for a
+        summary shown as a title, which ``list`` shows without a key (the session's
+        own title then)."""
+        value = args[0]
         if not isinstance(value, bytes):
             return value
         if self.unavailable:
@@ -143,7 +148,7 @@ def encrypt(conn: apsw.Connection, passphrase: str | None = None, batch: int = B
     key = sealing.unlock(lock_of(conn) or _missing(), passphrase)
     todo: int = conn.execute("SELECT count(*) FROM messages WHERE typeof(text) = 'text' AND text != ''").get
     done = _rewrite(conn, "typeof(text) = 'text' AND text != ''", lambda text: sealing.seal(key, text),
-                    batch, lambda n: progress(n, todo) if progress else None)
+                    batch, functools.partial(_report, progress, 0, todo))
     return done, created
 
 
@@ -159,7 +164,7 @@ def decrypt(conn: apsw.Connection, passphrase: str | None = None, batch: int = B
     todo: int = conn.execute("SELECT count(*) FROM messages WHERE typeof(text) = 'blob'").get
     while True:
         done += _rewrite(conn, "typeof(text) = 'blob'", lambda blob: sealing.open_sealed(key, blob),
-                         batch, lambda n: progress(done + n, todo) if progress else None)
+                         batch, functools.partial(_report, progress, done, todo))
         with write_transaction(conn):  # a writer may have sealed more meanwhile
             if conn.execute("SELECT 1 FROM messages WHERE typeof(text) = 'blob' LIMIT 1").fetchone() is None:
                 conn.execute("DELETE FROM meta WHERE key = ?", (META_KEY,))
@@ -203,6 +208,11 @@ def _rewrite(conn: apsw.Connection, where: str, change: Callable[[Any], Any], ba
             return done
         after, done = rows[-1][0], done + len(rows)
         progress(done)
+
+
+def _report(progress: Callable[[int, int], None] | None, before: int, todo: int, done: int) -> None:
+    if progress is not None:
+        progress(before + done, todo)
 
 
 def _missing() -> sealing.Lock:
