@@ -95,24 +95,29 @@ def unlock(lock: Lock, passphrase: str | None = None) -> bytes:
 
 def seal(key: bytes, text: str) -> bytes:
     """``text`` encrypted and authenticated, as stored."""
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
     nonce = secrets.token_bytes(NONCE_BYTES)
-    return MAGIC + nonce + AESGCM(key).encrypt(nonce, text.encode(), None)
+    return MAGIC + nonce + _cipher(key).encrypt(nonce, text.encode(), None)
 
 
 def open_sealed(key: bytes, blob: bytes) -> str:
     """The text of a sealed body; ``WrongKey`` if ``key`` is not its key or it was altered."""
     from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     if not blob.startswith(MAGIC):
         raise WrongKey("a stored message body is not in a format this version can open")
     start = len(MAGIC) + NONCE_BYTES
     try:
-        return AESGCM(key).decrypt(blob[len(MAGIC):start], blob[start:], None).decode()
+        return _cipher(key).decrypt(blob[len(MAGIC):start], blob[start:], None).decode()
     except InvalidTag:
         raise WrongKey("a stored message body does not open with the store's key (altered or another key)") from None
+
+
+@functools.lru_cache(maxsize=4)
+def _cipher(key: bytes) -> Any:
+    """One AES-GCM context per key: making one costs more than opening a short body."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    return AESGCM(key)
 
 
 def _checks(key: bytes, lock: Lock) -> bool:
