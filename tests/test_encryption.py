@@ -183,3 +183,24 @@ def test_an_encrypt_killed_half_way_reads_both_halves_and_finishes_when_run_agai
     again = json.loads(_ok(env, "encrypt", "--json"))
     assert not again["started"] and again["rewritten"] == plain_left and again["plain"] == 0
     assert _exports(env) == plain
+
+
+def test_without_a_passphrase_the_key_is_kept_in_the_os_keyring(root: Path) -> None:
+    keyring = root / "keyring.json"
+    tests = str(Path(__file__).parent)
+    env = {**_env(root, encrypt=True, passphrase=None), "PYTHON_KEYRING_BACKEND": "keyring_file_backend.FileKeyring",
+           "LSM_TEST_KEYRING": str(keyring),
+           "PYTHONPATH": os.pathsep.join([tests, *filter(None, [os.environ.get("PYTHONPATH")])])}
+    _ok(env, "scan", "--json")
+    assert KNOWN.encode() not in _store_bytes(root)
+    (entry,) = json.loads(keyring.read_text())
+    assert entry.startswith("llm-session-manager\0")
+    assert KNOWN in _ok(env, "export-conversation", SHOP_B[:8], "--no-scan")
+
+    kept = keyring.read_text()
+    keyring.unlink()  # another machine, or the entry deleted
+    _one_line_error(_run(env, "export-conversation", SHOP_B[:8], "--no-scan"), "the OS keyring has no key for it")
+    keyring.write_text(kept)
+    undone = json.loads(_ok(env, "decrypt", "--json"))
+    assert not undone["encrypted"] and undone["sealed"] == 0
+    assert json.loads(keyring.read_text()) == {}  # nothing sealed needs it now

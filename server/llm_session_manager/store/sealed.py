@@ -7,8 +7,11 @@ of a store that exists (docs/privacy.md).
   only in the transaction that finds none left. A writer seals while it is there.
 * Every connection has the SQL function ``lsm_open(text)``: a sealed body (a BLOB)
   opened with the store's key, anything else as it is. Every reader of
-  ``messages.text`` selects ``lsm_open(text)``, and the full-text index's triggers
-  (migration 028) index what it returns: the index holds the words of the plain text.
+  ``messages.text`` selects ``lsm_open(text)``. While the store is encrypted the
+  full-text index's triggers index what it returns (``_SEALED_TRIGGERS``, put in
+  with the record and taken out with it): the index holds the words of the plain
+  text. A plain store keeps migration 019/028's triggers, so another program
+  (``sqlite3``) can still write its messages.
   The key is looked for only when a sealed body is read or a body written, so
   ``usage``, ``list`` or ``limits`` never need it.
 * ``encrypt`` and ``decrypt`` rewrite batches of rows, a transaction each: a store
@@ -33,6 +36,28 @@ from .connection import write_transaction
 
 META_KEY = "encryption"
 BATCH = 500
+
+# The full-text index's triggers (migrations 019 and 028), as a plain store has them,
+# and as an encrypted one does: the index is fed each body's plain text. The update
+# trigger fires only when that text changes, so sealing or opening a body leaves it be.
+_TRIGGERS = """
+DROP TRIGGER IF EXISTS messages_fts_insert;
+DROP TRIGGER IF EXISTS messages_fts_delete;
+DROP TRIGGER IF EXISTS messages_fts_update;
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts (rowid, text) VALUES (new.rowid, {new});
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.rowid, {old});
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages
+WHEN {old} IS NOT {new} BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.rowid, {old});
+    INSERT INTO messages_fts (rowid, text) VALUES (new.rowid, {new});
+END;
+"""
+_PLAIN_TRIGGERS = _TRIGGERS.format(new="new.text", old="old.text")
+_SEALED_TRIGGERS = _TRIGGERS.format(new="lsm_open(new.text)", old="lsm_open(old.text)")
 
 _STATE: weakref.WeakKeyDictionary[apsw.Connection, _Keys] = weakref.WeakKeyDictionary()
 
@@ -135,6 +160,7 @@ def enable(conn: apsw.Connection, passphrase: str | None = None) -> bool:
         if lock_of(conn) is not None:  # another process has just done it: its key is the one
             return False
         conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (META_KEY, msgspec.json.encode(lock).decode()))
+        _set_triggers(conn, _SEALED_TRIGGERS)
     return True
 
 
@@ -168,6 +194,7 @@ def decrypt(conn: apsw.Connection, passphrase: str | None = None, batch: int = B
         with write_transaction(conn):  # a writer may have sealed more meanwhile
             if conn.execute("SELECT 1 FROM messages WHERE typeof(text) = 'blob' LIMIT 1").fetchone() is None:
                 conn.execute("DELETE FROM meta WHERE key = ?", (META_KEY,))
+                _set_triggers(conn, _PLAIN_TRIGGERS)
                 break
     if lock.kdf == "keyring":
         sealing.forget(lock)
@@ -190,6 +217,20 @@ def rebuild_index(conn: apsw.Connection) -> None:
         return
     conn.execute("INSERT INTO messages_fts (messages_fts) VALUES ('delete-all')")
     conn.execute("INSERT INTO messages_fts (rowid, text) SELECT rowid, lsm_open(text) FROM messages")
+
+
+def _set_triggers(conn: apsw.Connection, sql: str) -> None:
+    """The index's triggers as ``sql`` has them, unless a bulk load has them off
+    (``store.bulk``: it rebuilds the index with ``rebuild_index`` and puts back
+    the triggers it kept, which ``encrypt`` / ``decrypt`` then put right)."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'messages_fts_insert'").fetchone():
+        conn.execute(sql)
+
+
+def sync_triggers(conn: apsw.Connection) -> None:
+    """The index's triggers as the store's state wants them (after a bulk load put
+    back the ones it kept, which an ``encrypt`` meanwhile could not change)."""
+    conn.execute(_SEALED_TRIGGERS if lock_of(conn) is not None else _PLAIN_TRIGGERS)
 
 
 def _rewrite(conn: apsw.Connection, where: str, change: Callable[[Any], Any], batch: int,
