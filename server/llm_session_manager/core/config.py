@@ -149,6 +149,12 @@ class TeamConfig(_Section, frozen=True):  # frozen like _Section: said again so 
     push_messages: tuple[str, ...] = ()  # projects whose conversation is pushed, redacted; none by default
 
 
+class PrivacyConfig(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
+    """The ``privacy:`` section: message bodies encrypted at rest (docs/privacy.md)."""
+
+    encrypt_conversations: bool = False  # a scan encrypts the store's new bodies (the key: docs/privacy.md)
+
+
 class Config(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
     token_limits: dict[str, Annotated[int, msgspec.Meta(gt=0)]] = {}
     health_thresholds: HealthThresholds = HealthThresholds()
@@ -166,6 +172,7 @@ class Config(_Section, frozen=True):  # frozen like _Section: said again so type
     team: TeamConfig = TeamConfig()
     chat: ChatConfig = ChatConfig()  # the chat bots on serve (docs/chat.md)
     team_alerts: TeamAlertsConfig = TeamAlertsConfig()  # the team server's budget alerts (docs/team.md)
+    privacy: PrivacyConfig = PrivacyConfig()  # message bodies encrypted at rest (docs/privacy.md)
 
     def source(self, provider: str) -> SourceConfig:
         """The settings for ``provider``; an unlisted provider is enabled with no extra paths."""

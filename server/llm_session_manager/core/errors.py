@@ -85,3 +85,11 @@ class BudgetExceeded(LlmSessionError):
 
 class CiCommentError(LlmSessionError):
     """The report could not be posted on the pull or merge request (no token, not a request, refused)."""
+
+
+class EncryptionKeyMissing(LlmSessionError):
+    """The store's message bodies are encrypted and no key was given (docs/privacy.md); nothing was changed."""
+
+
+class WrongKey(LlmSessionError):
+    """The key given does not open the store's encrypted message bodies (docs/privacy.md); nothing was changed."""

@@ -14,6 +14,7 @@ finishes what such a scan left.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import time
@@ -24,10 +25,11 @@ from typing import Any
 import apsw
 
 from ..core.config import Config
+from ..core.errors import EncryptionKeyMissing
 from ..core.models import ScanResult
 from ..sources import Source
 from ..sources.exports import source_for
-from ..store import repricing, retention, template_plans
+from ..store import repricing, retention, sealed, template_plans
 from ..store.bulk import bulk_load
 from . import _conversation
 from ._files import Known, Stat, Work, discover, roots, start, stat
@@ -62,6 +64,8 @@ def scan(
     """
     started = time.perf_counter()
     scrub_if_marked(conn)  # once, after the upgrade that began redacting at ingest
+    if config.privacy.encrypt_conversations:  # new bodies sealed from now on (docs/privacy.md)
+        sealed.enable(conn)
     env = os.environ if env is None else env
     home = Path.home() if home is None else home
     later = conversation_later and _conversation.mode() != "now"
@@ -84,7 +88,8 @@ def scan(
     if later and (deferred or behind):
         _conversation.continue_later(conn)
     if config.retention.conversation_days is not None:  # docs/conversations.md#retention
-        retention.prune_if_due(conn, config.retention.conversation_days)
+        with contextlib.suppress(EncryptionKeyMissing):  # encrypted, and no key here: the next scan prunes
+            retention.prune_if_due(conn, config.retention.conversation_days)
     return result
 
 

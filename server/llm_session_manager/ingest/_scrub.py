@@ -51,6 +51,7 @@ def _scrub_table(conn: apsw.Connection, table: str, key: str, columns: tuple[str
     rewritten = 0
     while rows := conn.execute(select, (after,)).fetchall():
         after = rows[-1][0]
+        rows = [row for row in rows if not isinstance(row[1], bytes)]  # sealed: stored redacted, by a later version
         texts = [("" if value is None else redact.whole_words(str(value)) if column == "title" else str(value))
                  for row in rows for column, value in zip(columns, row[1:])]
         clean = iter(redact.redact_many(texts))

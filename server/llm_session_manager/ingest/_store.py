@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import apsw
 
 from ..core.models import Attribution
-from ..store import attribution, limit_readings, otlp_usage, quarters, session_sums, write_transaction
+from ..store import attribution, limit_readings, otlp_usage, quarters, sealed, session_sums, write_transaction
 
 if TYPE_CHECKING:
     from ..core.models import MessageRow
@@ -232,6 +232,8 @@ def _insert_messages(conn: apsw.Connection, messages: Sequence[MessageRow]) -> i
     """
     if not messages:
         return 0
+    if (seal := sealed.sealer(conn)) is not None:  # an encrypted store (docs/privacy.md)
+        messages = [m._replace(text=seal(m.text)) for m in messages]  # type: ignore[arg-type]
     conn.execute(_STAGE_MESSAGES)
     conn.executemany(_STAGE_MESSAGE, messages)
     conn.execute(_INSERT_MESSAGES)

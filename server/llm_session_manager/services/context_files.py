@@ -105,7 +105,7 @@ def conversation(conn: apsw.Connection, sid: str) -> list[Said]:
 
     out = []
     for ts, role, text in conn.execute(
-        """SELECT ts, role, text FROM messages WHERE session_id = ? AND kind IN ('prompt', 'text')
+        """SELECT ts, role, lsm_open(text) FROM messages WHERE session_id = ? AND kind IN ('prompt', 'text')
            ORDER BY ts, rowid""",
         (sid,),
     ):

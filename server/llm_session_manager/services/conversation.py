@@ -74,7 +74,7 @@ def load(conn: apsw.Connection, config: Config, ref: str) -> Conversation:
     rows: list[tuple[float, int, str, str, str, str | None, str | None]] = []
     pruned = 0
     for ts, role, kind, text in conn.execute(
-        "SELECT ts, role, kind, text FROM messages WHERE session_id = ? ORDER BY ts, rowid", (sid,)
+        "SELECT ts, role, kind, lsm_open(text) FROM messages WHERE session_id = ? ORDER BY ts, rowid", (sid,)
     ):
         if text:
             rows.append((ts, 0, role, kind, text, None, None))

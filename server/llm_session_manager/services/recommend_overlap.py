@@ -163,7 +163,7 @@ def _stale_summaries(conn: apsw.Connection, ids: list[str]) -> dict[str, tuple[s
         if isinstance(held, str) and held.startswith(settled):
             continue
         prompts = [text for (text,) in conn.execute(
-            "SELECT text FROM messages WHERE session_id = ? AND role = 'user' AND kind = 'prompt'"
+            "SELECT lsm_open(text) FROM messages WHERE session_id = ? AND role = 'user' AND kind = 'prompt'"
             " ORDER BY ts LIMIT ?", (sid, FIRST_PROMPTS))]
         text = "\n".join(dict.fromkeys([title, *prompts]) if title else dict.fromkeys(prompts))[:SUMMARY_CHARS]
         key = f"{_checksum(title)}/{len(prompts)}/{_checksum(text)}"

@@ -72,7 +72,7 @@ def repeats(conn: apsw.Connection, sessions: list[Session], config: Config, *,
 
 def _recent_prompts(conn: apsw.Connection, session_id: str) -> str:
     rows = conn.execute(
-        "SELECT text FROM messages WHERE session_id = ? AND role = 'user' AND kind = 'prompt'"
+        "SELECT lsm_open(text) FROM messages WHERE session_id = ? AND role = 'user' AND kind = 'prompt'"
         " ORDER BY ts DESC LIMIT ?", (session_id, RECENT_PROMPTS)).fetchall()
     return "\n".join(text for (text,) in reversed(rows))[-QUERY_CHARS:].strip()
 

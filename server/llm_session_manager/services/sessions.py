@@ -44,7 +44,7 @@ def _iso_sql(column: str) -> str:
 # latest stretch of work began and its errors (``session_facts``).
 _SELECT = f"""
 SELECT s.id, s.provider, s.project, s.cwd,
-       coalesce((SELECT text FROM messages m WHERE m.session_id = s.id AND m.kind = 'summary'
+       coalesce((SELECT lsm_peek(text) FROM messages m WHERE m.session_id = s.id AND m.kind = 'summary'
                  ORDER BY m.ts DESC LIMIT 1), s.title),
        s.model, s.started_at, s.last_activity, {_iso_sql("s.started_at")}, {_iso_sql("s.last_activity")},
        s.context_tokens, s.context_window, s.context_peak,

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 import apsw
 import msgspec
 
+from . import sealed
 from .connection import write_transaction
 
 _PENDING = "bulk_load_indexes"
@@ -68,5 +69,6 @@ def restore_indexes(conn: apsw.Connection) -> None:
             conn.execute(sql.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1)
                             .replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1))
         if triggers:  # what was stored while they were off
-            conn.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
+            sealed.sync_triggers(conn)
+            sealed.rebuild_index(conn)
         conn.execute("DELETE FROM meta WHERE key = ?", (_PENDING,))

@@ -53,6 +53,9 @@ def connect(path: Path | None = None) -> apsw.Connection:
     try:
         _configure(conn)
         _load_sqlite_vec(conn)
+        from . import sealed
+
+        sealed.install(conn)  # before migrating: the full-text index's triggers call it
         _migrate(conn)
     except apsw.Error as e:  # damaged, or no space left for the journal
         from .failures import explain_on

@@ -660,6 +660,19 @@ def _health_check(kit: _Kit) -> None:
                    help="fail at this status or worse (default: never, only warn)")
 
 
+# encrypt, decrypt (docs/privacy.md)
+def _encrypt(kit: _Kit) -> None:
+    p = kit.add("encrypt", "_encrypt:cmd_encrypt",
+                "encrypt the stored message bodies (key: LLM_SESSION_PASSPHRASE, else the OS keyring); resumable")
+    p.add_argument("--batch-size", type=_positive, default=500, metavar="N", help="messages per transaction")
+
+
+def _decrypt(kit: _Kit) -> None:
+    p = kit.add("decrypt", "_encrypt:cmd_decrypt",
+                "decrypt the stored message bodies and stop encrypting new ones; resumable")
+    p.add_argument("--batch-size", type=_positive, default=500, metavar="N", help="messages per transaction")
+
+
 class _Command(NamedTuple):
     name: str
     build: Callable[[_Kit], None]
@@ -690,6 +703,7 @@ _COMMANDS = (
     _Command("handoff", _handoff), _Command("take", _take),
     _Command("ci", _ci), _Command("instructions-budget", _instructions_budget),
     _Command("health-check", _health_check),
+    _Command("encrypt", _encrypt), _Command("decrypt", _decrypt),
 )
 
 

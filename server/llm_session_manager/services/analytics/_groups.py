@@ -22,7 +22,7 @@ NONE = "(none)"
 
 # The title ``list`` shows: the latest summary Claude Code wrote, else the first prompt.
 _TITLES = """
-SELECT s.id, coalesce((SELECT text FROM messages m WHERE m.session_id = s.id AND m.kind = 'summary'
+SELECT s.id, coalesce((SELECT lsm_peek(text) FROM messages m WHERE m.session_id = s.id AND m.kind = 'summary'
                        ORDER BY m.ts DESC LIMIT 1), s.title)
 FROM sessions s WHERE s.id IN (SELECT value FROM json_each(:ids))
 """

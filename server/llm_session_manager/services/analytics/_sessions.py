@@ -50,7 +50,7 @@ _BY_ID = _FACTS + "WHERE id IN (SELECT value FROM json_each(:ids))"
 _ERRORS = """
 SELECT session_id, count(*),
        total(kind = 'api_error' AND ts >= :start AND ts < :end),
-       total(kind = 'api_error' AND ts >= :start AND ts < :end AND text LIKE '%limit%')
+       total(kind = 'api_error' AND ts >= :start AND ts < :end AND lsm_peek(text) LIKE '%limit%')
 FROM messages
 WHERE kind IN ('api_error', 'tool_error')
 GROUP BY session_id

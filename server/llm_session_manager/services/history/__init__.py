@@ -95,11 +95,11 @@ def _column(conn: apsw.Connection, column: str, rowids: list[int]) -> dict[int, 
     for at in range(0, len(rowids), 500):
         part = rowids[at:at + 500]
         out.update(conn.execute(  # type: ignore[arg-type]  # (rowid, value) pairs
-            f"SELECT rowid, {column} FROM messages WHERE rowid IN ({','.join('?' * len(part))})", part).fetchall())
+            f"SELECT rowid, lsm_open({column}) FROM messages WHERE rowid IN ({','.join('?' * len(part))})", part).fetchall())
     return out
 
 
-_DETAILS = """SELECT m.rowid, m.session_id, m.ts, m.role, m.kind, m.text, s.provider, s.cwd, s.project
+_DETAILS = """SELECT m.rowid, m.session_id, m.ts, m.role, m.kind, lsm_open(m.text), s.provider, s.cwd, s.project
               FROM messages m JOIN sessions s ON s.id = m.session_id WHERE m.rowid IN ({})"""
 
 
@@ -134,7 +134,7 @@ def message_context(conn: apsw.Connection, session_id: str, message: int, *, aro
         raise BadArgument("message", f"must be a whole number from 1 to {total}, got {message}")
     first = max(1, message - around)
     rows: list[tuple[float, str, str, str]] = conn.execute(  # type: ignore[assignment]
-        "SELECT ts, role, kind, text FROM messages WHERE session_id = ? ORDER BY ts, rowid LIMIT ? OFFSET ?",
+        "SELECT ts, role, kind, lsm_open(text) FROM messages WHERE session_id = ? ORDER BY ts, rowid LIMIT ? OFFSET ?",
         (sid, min(total, message + around) - first + 1, first - 1)).fetchall()
     texts = redact.redact_many([text for *_, text in rows])
     lines = [MessageLine(first + i, sessions.iso(ts), role, kind, text)

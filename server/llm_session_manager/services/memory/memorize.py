@@ -33,7 +33,7 @@ def memorize(
     project, cwd, last_activity = conn.execute(
         "SELECT project, cwd, last_activity FROM sessions WHERE id = ?", (sid,)).get
     messages = [extract.Message(*r) for r in conn.execute(
-        "SELECT key, role, kind, text FROM messages WHERE session_id = ? ORDER BY ts, rowid", (sid,))]
+        "SELECT key, role, kind, lsm_open(text) FROM messages WHERE session_id = ? ORDER BY ts, rowid", (sid,))]
     refs = [extract.FileRef(*r) for r in conn.execute(
         "SELECT path, action FROM file_refs WHERE session_id = ? ORDER BY ts, rowid", (sid,))]
     times = dict(conn.execute("SELECT key, ts FROM messages WHERE session_id = ?", (sid,)))

@@ -83,7 +83,7 @@ def _push_messages(conn: apsw.Connection, link: Link, me: str, projects: list[st
                    done: SharedPushed) -> None:
     marks = ",".join("?" * len(projects))
     messages = [PushMessage(key, sid, ts, role, kind, redact(text).text) for key, sid, ts, role, kind, text in conn.execute(
-        f"SELECT m.key, m.session_id, m.ts, m.role, m.kind, m.text FROM messages m "
+        f"SELECT m.key, m.session_id, m.ts, m.role, m.kind, lsm_open(m.text) FROM messages m "
         f"JOIN sessions s ON s.id = m.session_id "
         f"WHERE s.project IN ({marks}) AND NOT EXISTS "
         f"(SELECT 1 FROM team_pushed_rows p WHERE p.kind = 'message' AND p.key = m.key) ORDER BY m.ts, m.key",
