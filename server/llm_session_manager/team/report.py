@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Literal, get_args
 
 from ..core import pricing, when
 from ..core.errors import BadArgument
-from ..core.models import UsageReport, UsageReportRow, UsageTotals
+from ..core.models import Provenance, UsageReport, UsageReportRow, UsageTotals, provenance
 from ..services.unpriced_models import known_cost
 from . import access
 from .auth import Caller
@@ -28,7 +28,7 @@ TEAM_GROUPS: tuple[str, ...] = get_args(TeamGroup)
 QUARTER_HOUR = 900  # days are made of quarter-hour sums: every zone's midnight falls on one
 
 _SUMS = (f"sum(u.input_tokens), sum(u.output_tokens), sum(u.cache_creation_tokens), sum(u.cache_read_tokens), "
-         f"sum(u.cost_usd), count(*) FILTER (WHERE u.priced = {pricing.UNKNOWN})")
+         f"sum(u.cost_usd), count(*) FILTER (WHERE u.priced = {pricing.UNKNOWN}), count(*) FILTER (WHERE NOT u.exact)")
 _KEYS = {
     "day": f"floor(u.ts / {QUARTER_HOUR})::bigint",
     "model": "u.model",
@@ -84,20 +84,24 @@ def report(conn: psycopg.Connection, who: Caller, by: str = "day", *, since: str
 def _by_day(quarters: Iterable[tuple], tz: when.Zone) -> list[UsageReportRow]:
     days: dict[str, list[float]] = {}
     for quarter, *values in quarters:
-        acc = days.setdefault(when.local_date(quarter * QUARTER_HOUR, tz).isoformat(), [0, 0, 0, 0, 0.0, 0])
+        acc = days.setdefault(when.local_date(quarter * QUARTER_HOUR, tz).isoformat(), [0, 0, 0, 0, 0.0, 0, 0])
         for i, v in enumerate(values):
             acc[i] += v or 0
     return [_row(day, v) for day, v in days.items()]
 
 
 def _row(key: str, v: list[float]) -> UsageReportRow:
+    """One row from its sums (tokens, cost, unpriced and estimated responses), with the provenance
+    ``usage --json`` gives: tokens estimated if one of its responses is, cost unknown if one is unpriced."""
     i, o, cc, cr = (int(x or 0) for x in v[:4])
-    unpriced = bool(v[5])
-    return UsageReportRow(key, i, o, cc, cr, i + o + cc + cr, known_cost(float(v[4] or 0), unpriced), not unpriced)
+    unpriced, estimated = bool(v[5]), bool(v[6])
+    return UsageReportRow(key, i, o, cc, cr, i + o + cc + cr, known_cost(float(v[4] or 0), unpriced), not unpriced,
+                          provenance=provenance(estimated, not unpriced))
 
 
 def _totals(rows: list[UsageReportRow]) -> UsageTotals:
     complete = all(r.cost_complete for r in rows)
+    estimated = any(isinstance(r.provenance, Provenance) and r.provenance.tokens == "estimated" for r in rows)
     return UsageTotals(
         input_tokens=sum(r.input_tokens for r in rows),
         output_tokens=sum(r.output_tokens for r in rows),
@@ -106,4 +110,5 @@ def _totals(rows: list[UsageReportRow]) -> UsageTotals:
         total_tokens=sum(r.total_tokens for r in rows),
         cost_usd=known_cost(sum(r.cost_usd or 0.0 for r in rows), not complete),
         cost_complete=complete,
+        provenance=provenance(estimated, complete),
     )
