@@ -1,0 +1,1 @@
+-- v26: placeholder

@@ -1,0 +1,1 @@
+-- v27: placeholder

@@ -1,0 +1,1 @@
+-- v28: placeholder

@@ -1,0 +1,1 @@
+-- v29: placeholder

@@ -1,0 +1,1 @@
+-- v30: placeholder
