@@ -10,6 +10,7 @@ overlap is what they show).
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Literal, get_args
 
@@ -50,6 +51,8 @@ def report(conn: psycopg.Connection, who: Caller, by: str = "day", *, since: str
     if until is not None:
         window.append("u.ts < %s")
         params.append(when.end(until, tz=tz))
+    if who.role == "admin" and all(t % QUARTER_HOUR == 0 for t in params if isinstance(t, float | int)):
+        return _from_rollups(conn, by, tz, window, params)
     # The responses the caller may see, each once: for a member, those one of their devices pushed and
     # those of the sessions granted to them (access.py).
     rule, mine = access.readable_usage_sql(who)
@@ -81,10 +84,53 @@ def report(conn: psycopg.Connection, who: Caller, by: str = "day", *, since: str
     return UsageReport(rows=rows, totals=totals, unpriced_models=unpriced)
 
 
+# The team migration 006's sums per quarter hour, kept in step on push: an admin's report over whole
+# quarter hours (any window given as dates, in any zone) reads these instead of every response.
+_ROLLED = ("sum(q.input_tokens), sum(q.output_tokens), sum(q.cache_creation_tokens), sum(q.cache_read_tokens), "
+           "sum(q.cost_usd), sum(q.unpriced), sum(q.estimated)")
+_ROLLED_KEYS = {"day": "q.quarter", "model": "q.model", "device": "du.name || '/' || d.name"}
+
+
+def _from_rollups(conn: psycopg.Connection, by: str, tz: when.Zone, window: list[str],
+                  params: list[object]) -> UsageReport:
+    """The whole team's report from the rollups: the same figures the responses give, summed ahead."""
+    where = " AND ".join(w.replace("u.ts", "q.quarter * 900") for w in window) or "TRUE"
+    table = "usage_quarters q"
+    if by == "device":
+        table = ("usage_device_quarters q JOIN devices d ON d.id = q.device_id "
+                 "JOIN users du ON du.id = d.user_id")
+    sums = conn.execute(f"SELECT {_ROLLED_KEYS[by]} AS k, {_ROLLED} FROM {table} WHERE {where} GROUP BY k "
+                        "HAVING sum(q.responses) > 0 ORDER BY k".encode(), params).fetchall()
+    if by == "day":
+        rows = _by_day(sums, tz)
+    else:
+        rows = sorted((_row(str(k), v) for k, *v in sums), key=lambda r: (-r.total_tokens, r.key))
+    if by == "device":
+        whole = conn.execute(f"SELECT {_ROLLED} FROM usage_quarters q WHERE {where} HAVING sum(q.responses) > 0"
+                             .encode(), params).fetchone()
+        totals = _totals([_row("", list(whole))] if whole else [])
+    else:
+        totals = _totals(rows)
+    unpriced: list[str] = []
+    if not totals.cost_complete:
+        unpriced = [m for (m,) in conn.execute(
+            f"SELECT DISTINCT q.model FROM usage_quarters q WHERE {where} AND q.unpriced > 0 ORDER BY 1".encode(),
+            params)]
+    return UsageReport(rows=rows, totals=totals, unpriced_models=unpriced)
+
+
 def _by_day(quarters: Iterable[tuple], tz: when.Zone) -> list[UsageReportRow]:
+    """Quarter-hour sums (in time order) added up per calendar day in ``tz``; a day's bounds are worked
+    out once, not per quarter (a year of quarter hours is 35,000 rows)."""
     days: dict[str, list[float]] = {}
+    acc: list[float] = []
+    day_start = day_end = 0.0
     for quarter, *values in quarters:
-        acc = days.setdefault(when.local_date(quarter * QUARTER_HOUR, tz).isoformat(), [0, 0, 0, 0, 0.0, 0, 0])
+        at = quarter * QUARTER_HOUR
+        if not day_start <= at < day_end:
+            day = when.local_date(at, tz)
+            day_start, day_end = when.midnight(day, tz), when.midnight(day + datetime.timedelta(days=1), tz)
+            acc = days.setdefault(day.isoformat(), [0, 0, 0, 0, 0.0, 0, 0])
         for i, v in enumerate(values):
             acc[i] += v or 0
     return [_row(day, v) for day, v in days.items()]

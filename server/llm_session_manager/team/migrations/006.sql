@@ -1,0 +1,130 @@
+-- v6: rollups for the dashboard's usage reports (docs/team.md#load). Summing
+-- every response took seconds at 10 million of them; these sums per quarter
+-- hour (every zone's midnight falls on one) answer an admin's /api/usage by
+-- day, model or device in milliseconds. They are kept in step with `usage` and
+-- `usage_seen` by statement triggers, inside the push's own transaction: a
+-- new response adds its figures, a better copy replacing one adds the
+-- difference (to the team's sums and to every device that saw it), a new
+-- sighting adds the response to that device's sums. Rows are written in key
+-- order, so concurrent pushes lock them in one order. Nothing deletes usage.
+
+CREATE TABLE IF NOT EXISTS usage_quarters (
+    quarter               bigint NOT NULL,  -- floor(ts / 900)
+    provider              text NOT NULL,
+    model                 text NOT NULL,
+    input_tokens          bigint NOT NULL,
+    output_tokens         bigint NOT NULL,
+    cache_creation_tokens bigint NOT NULL,
+    cache_read_tokens     bigint NOT NULL,
+    cost_usd              double precision NOT NULL,
+    unpriced              bigint NOT NULL,  -- responses without a price
+    estimated             bigint NOT NULL,  -- responses with estimated counts
+    responses             bigint NOT NULL,  -- 0 once a better copy moved its only response elsewhere
+    PRIMARY KEY (quarter, provider, model)
+);
+
+-- Each device's own view (what `by=device` shows): the responses it pushed.
+CREATE TABLE IF NOT EXISTS usage_device_quarters (
+    device_id             bigint NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+    quarter               bigint NOT NULL,
+    input_tokens          bigint NOT NULL,
+    output_tokens         bigint NOT NULL,
+    cache_creation_tokens bigint NOT NULL,
+    cache_read_tokens     bigint NOT NULL,
+    cost_usd              double precision NOT NULL,
+    unpriced              bigint NOT NULL,
+    estimated             bigint NOT NULL,
+    responses             bigint NOT NULL,
+    PRIMARY KEY (device_id, quarter)
+);
+
+CREATE OR REPLACE FUNCTION usage_rollup_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO usage_quarters AS q
+    SELECT floor(ts / 900)::bigint AS k, provider, model, sum(input_tokens), sum(output_tokens),
+           sum(cache_creation_tokens), sum(cache_read_tokens), sum(cost_usd),
+           count(*) FILTER (WHERE priced = 2), count(*) FILTER (WHERE NOT exact), count(*)
+    FROM new_rows GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (quarter, provider, model) DO UPDATE SET
+        input_tokens = q.input_tokens + excluded.input_tokens, output_tokens = q.output_tokens + excluded.output_tokens,
+        cache_creation_tokens = q.cache_creation_tokens + excluded.cache_creation_tokens,
+        cache_read_tokens = q.cache_read_tokens + excluded.cache_read_tokens, cost_usd = q.cost_usd + excluded.cost_usd,
+        unpriced = q.unpriced + excluded.unpriced, estimated = q.estimated + excluded.estimated,
+        responses = q.responses + excluded.responses;
+    RETURN NULL;
+END $$;
+
+-- A replaced copy: its new figures added, its old ones taken away, for the team and for each device that saw it.
+CREATE OR REPLACE FUNCTION usage_rollup_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO usage_quarters AS q
+    SELECT quarter, provider, model, sum(i), sum(o), sum(cc), sum(cr), sum(cost), sum(unpriced), sum(estimated), sum(n)
+    FROM (SELECT floor(ts / 900)::bigint AS quarter, provider, model, input_tokens AS i, output_tokens AS o,
+                 cache_creation_tokens AS cc, cache_read_tokens AS cr, cost_usd AS cost,
+                 (priced = 2)::int AS unpriced, (NOT exact)::int AS estimated, 1 AS n FROM new_rows
+          UNION ALL
+          SELECT floor(ts / 900)::bigint, provider, model, -input_tokens, -output_tokens, -cache_creation_tokens,
+                 -cache_read_tokens, -cost_usd, -(priced = 2)::int, -(NOT exact)::int, -1 FROM old_rows) delta
+    GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (quarter, provider, model) DO UPDATE SET
+        input_tokens = q.input_tokens + excluded.input_tokens, output_tokens = q.output_tokens + excluded.output_tokens,
+        cache_creation_tokens = q.cache_creation_tokens + excluded.cache_creation_tokens,
+        cache_read_tokens = q.cache_read_tokens + excluded.cache_read_tokens, cost_usd = q.cost_usd + excluded.cost_usd,
+        unpriced = q.unpriced + excluded.unpriced, estimated = q.estimated + excluded.estimated,
+        responses = q.responses + excluded.responses;
+    INSERT INTO usage_device_quarters AS q
+    SELECT s.device_id, quarter, sum(i), sum(o), sum(cc), sum(cr), sum(cost), sum(unpriced), sum(estimated), sum(n)
+    FROM (SELECT dedup_key, floor(ts / 900)::bigint AS quarter, input_tokens AS i, output_tokens AS o,
+                 cache_creation_tokens AS cc, cache_read_tokens AS cr, cost_usd AS cost,
+                 (priced = 2)::int AS unpriced, (NOT exact)::int AS estimated, 1 AS n FROM new_rows
+          UNION ALL
+          SELECT dedup_key, floor(ts / 900)::bigint, -input_tokens, -output_tokens, -cache_creation_tokens,
+                 -cache_read_tokens, -cost_usd, -(priced = 2)::int, -(NOT exact)::int, -1 FROM old_rows) delta
+    JOIN usage_seen s ON s.dedup_key = delta.dedup_key GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (device_id, quarter) DO UPDATE SET
+        input_tokens = q.input_tokens + excluded.input_tokens, output_tokens = q.output_tokens + excluded.output_tokens,
+        cache_creation_tokens = q.cache_creation_tokens + excluded.cache_creation_tokens,
+        cache_read_tokens = q.cache_read_tokens + excluded.cache_read_tokens, cost_usd = q.cost_usd + excluded.cost_usd,
+        unpriced = q.unpriced + excluded.unpriced, estimated = q.estimated + excluded.estimated,
+        responses = q.responses + excluded.responses;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION usage_seen_rollup_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO usage_device_quarters AS q
+    SELECT s.device_id, floor(u.ts / 900)::bigint, sum(u.input_tokens), sum(u.output_tokens),
+           sum(u.cache_creation_tokens), sum(u.cache_read_tokens), sum(u.cost_usd),
+           count(*) FILTER (WHERE u.priced = 2), count(*) FILTER (WHERE NOT u.exact), count(*)
+    FROM new_rows s JOIN usage u ON u.dedup_key = s.dedup_key GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (device_id, quarter) DO UPDATE SET
+        input_tokens = q.input_tokens + excluded.input_tokens, output_tokens = q.output_tokens + excluded.output_tokens,
+        cache_creation_tokens = q.cache_creation_tokens + excluded.cache_creation_tokens,
+        cache_read_tokens = q.cache_read_tokens + excluded.cache_read_tokens, cost_usd = q.cost_usd + excluded.cost_usd,
+        unpriced = q.unpriced + excluded.unpriced, estimated = q.estimated + excluded.estimated,
+        responses = q.responses + excluded.responses;
+    RETURN NULL;
+END $$;
+
+DROP TRIGGER IF EXISTS usage_rollup_insert ON usage;
+CREATE TRIGGER usage_rollup_insert AFTER INSERT ON usage REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION usage_rollup_insert();
+DROP TRIGGER IF EXISTS usage_rollup_update ON usage;
+CREATE TRIGGER usage_rollup_update AFTER UPDATE ON usage REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION usage_rollup_update();
+DROP TRIGGER IF EXISTS usage_seen_rollup_insert ON usage_seen;
+CREATE TRIGGER usage_seen_rollup_insert AFTER INSERT ON usage_seen REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION usage_seen_rollup_insert();
+
+-- What was pushed before this version, summed once.
+INSERT INTO usage_quarters
+SELECT floor(ts / 900)::bigint, provider, model, sum(input_tokens), sum(output_tokens), sum(cache_creation_tokens),
+       sum(cache_read_tokens), sum(cost_usd), count(*) FILTER (WHERE priced = 2), count(*) FILTER (WHERE NOT exact), count(*)
+FROM usage GROUP BY 1, 2, 3
+ON CONFLICT DO NOTHING;
+INSERT INTO usage_device_quarters
+SELECT s.device_id, floor(u.ts / 900)::bigint, sum(u.input_tokens), sum(u.output_tokens), sum(u.cache_creation_tokens),
+       sum(u.cache_read_tokens), sum(u.cost_usd), count(*) FILTER (WHERE u.priced = 2),
+       count(*) FILTER (WHERE NOT u.exact), count(*)
+FROM usage_seen s JOIN usage u ON u.dedup_key = s.dedup_key GROUP BY 1, 2
+ON CONFLICT DO NOTHING;
