@@ -53,7 +53,9 @@ class Client:
         self.conn.request(method, path, body=data, headers=sent)
         r = self.conn.getresponse()
         raw = r.read()
-        return Answer(r.status, json.loads(raw) if raw else None, {k.lower(): v for k, v in r.getheaders()})
+        text = (r.getheader("content-type") or "").startswith("text/plain")  # /metrics: Prometheus text
+        return Answer(r.status, raw.decode() if text else json.loads(raw) if raw else None,
+                      {k.lower(): v for k, v in r.getheaders()})
 
 
 class Person(NamedTuple):
@@ -204,6 +206,9 @@ CASES: dict[tuple[str, str], Case] = {
         lambda role, g: 200 if role == "admin" else 404),
     ("/api/audit", "GET"): Case(lambda t, sid, h: t.client.call("GET", "/api/audit", headers=h),
                                 lambda r, g: 200, _audit_is_own),
+    # teamops: the team's metrics are the whole team's figures: admins only
+    ("/metrics", "GET"): Case(lambda t, sid, h: t.client.call("GET", "/metrics", headers=h),
+                              lambda role, g: 200 if role == "admin" else 403),
 }
 PUBLIC = {("/healthz", "GET"), ("/auth/login", "POST")}  # answered without credentials
 

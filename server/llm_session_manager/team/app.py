@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from ..core.errors import BadInput, NotFound, TeamError, TeamUnreachable
 from ..core.team_wire import PUSH_PATH, USAGE_PATH, PushBatch, PushResult
-from . import access, access_routes, auth, chat_routes, push, report, share_routes, web_session
+from . import access, access_routes, auth, chat_routes, metrics, push, report, share_routes, web_session
 
 if TYPE_CHECKING:
     import psycopg
@@ -75,6 +75,14 @@ def build(pool: ConnectionPool, chat: ChatConfig | None = None) -> Starlette:
             conn, who, q.get("by", "day"), since=q.get("since"), until=q.get("until"), timezone=q.get("timezone")))
         return _json(shown)
 
+    async def metrics_route(request: Request) -> Response:  # docs/team.md#metrics: the team's, so admins only
+        who = await authorized(request)
+        if who.role != "admin":
+            raise _Refused(403, "only an admin may read the team's metrics")
+        found = await in_thread(metrics.families)
+        body, content_type = metrics.exposition(found, request.headers.get("accept", ""))
+        return Response(body, media_type=content_type)
+
     async def health(request: Request) -> Response:
         return _json({"ok": True})
 
@@ -83,6 +91,7 @@ def build(pool: ConnectionPool, chat: ChatConfig | None = None) -> Starlette:
         routes=[Route(PUSH_PATH, _answering(push_route), methods=["POST"]),
                 Route(USAGE_PATH, _answering(usage_route), methods=["GET"]),
                 Route("/healthz", health, methods=["GET"]),
+                Route("/metrics", _answering(metrics_route), methods=["GET"]),
                 *(Route(path, _answering(route), methods=methods)
                   for path, route, methods in access_routes.routes(in_thread, authorized)),
                 *share_routes.routes(in_thread, authorized, _answering, _body), *bots],

@@ -81,6 +81,7 @@ def store(conn: psycopg.Connection, who: Caller, batch: PushBatch) -> PushResult
             columns = [list(c) for c in zip(*map(astuple, rows))]
             new = sum(1 for (inserted,) in conn.execute(_USAGE, (who.device_id, *columns)) if inserted)
             conn.execute(_SEEN, (columns[0], who.device_id))
+        conn.execute("UPDATE devices SET pushes = pushes + 1, last_push_at = now() WHERE id = %s", (who.device_id,))
     return PushResult(sessions=len(batch.sessions), usage_new=new, usage_seen=len(rows) - new)
 
 

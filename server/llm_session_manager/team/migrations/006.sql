@@ -7,6 +7,10 @@
 -- difference (to the team's sums and to every device that saw it), a new
 -- sighting adds the response to that device's sums. Rows are written in key
 -- order, so concurrent pushes lock them in one order. Nothing deletes usage.
+-- Each device counts its pushes, and when the last came, for `/metrics`.
+
+ALTER TABLE devices ADD COLUMN IF NOT EXISTS pushes bigint NOT NULL DEFAULT 0;
+ALTER TABLE devices ADD COLUMN IF NOT EXISTS last_push_at timestamptz;
 
 CREATE TABLE IF NOT EXISTS usage_quarters (
     quarter               bigint NOT NULL,  -- floor(ts / 900)
