@@ -206,9 +206,13 @@ CASES: dict[tuple[str, str], Case] = {
         lambda role, g: 200 if role == "admin" else 404),
     ("/api/audit", "GET"): Case(lambda t, sid, h: t.client.call("GET", "/api/audit", headers=h),
                                 lambda r, g: 200, _audit_is_own),
-    # teamops: the team's metrics are the whole team's figures: admins only
+    # teamops: the team's metrics are the whole team's figures (admins only); OTLP is a device's push
     ("/metrics", "GET"): Case(lambda t, sid, h: t.client.call("GET", "/metrics", headers=h),
                               lambda role, g: 200 if role == "admin" else 403),
+    ("/v1/logs", "POST"): Case(lambda t, sid, h: t.client.call("POST", "/v1/logs", {}, h),  # an empty export
+                               lambda role, g: 403 if role == "viewer" else 200),
+    ("/v1/metrics", "POST"): Case(lambda t, sid, h: t.client.call("POST", "/v1/metrics", {}, h),
+                                  lambda role, g: 403 if role == "viewer" else 200),
 }
 PUBLIC = {("/healthz", "GET"), ("/auth/login", "POST")}  # answered without credentials
 
@@ -240,7 +244,7 @@ def _expected(route: tuple[str, str], case: Case, role: str, grant: str, auth: s
         return 401
     if auth == "cookie-no-csrf" and route[1] != "GET":
         return 403
-    if auth == "cookie-csrf" and route == ("/api/push", "POST"):
+    if auth == "cookie-csrf" and route in (("/api/push", "POST"), ("/v1/logs", "POST"), ("/v1/metrics", "POST")):
         return 403  # a device pushes: a web sign-in has none
     return case.expect(role, grant)
 

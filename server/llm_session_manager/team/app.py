@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from ..core.errors import BadInput, NotFound, TeamError, TeamUnreachable
 from ..core.team_wire import PUSH_PATH, USAGE_PATH, PushBatch, PushResult
-from . import access, access_routes, auth, chat_routes, metrics, push, report, share_routes, web_session
+from . import access, access_routes, auth, chat_routes, metrics, otlp_routes, push, report, share_routes, web_session
 
 if TYPE_CHECKING:
     import psycopg
@@ -94,7 +94,8 @@ def build(pool: ConnectionPool, chat: ChatConfig | None = None) -> Starlette:
                 Route("/metrics", _answering(metrics_route), methods=["GET"]),
                 *(Route(path, _answering(route), methods=methods)
                   for path, route, methods in access_routes.routes(in_thread, authorized)),
-                *share_routes.routes(in_thread, authorized, _answering, _body), *bots],
+                *share_routes.routes(in_thread, authorized, _answering, _body), *bots,
+                *otlp_routes.routes(in_thread, authorized, _answering, _body)],  # docs/team.md#otlp
     )
 
 

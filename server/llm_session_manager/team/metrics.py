@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..services.metric_families import TOKEN_TYPES, Family, Sample
+from . import rollups
 
 if TYPE_CHECKING:
     import psycopg
@@ -34,12 +35,13 @@ ROLES = ("admin", "member", "viewer")
 def families(conn: psycopg.Connection) -> list[Family]:
     """The team's metrics now."""
     started = time.perf_counter()
+    rollups.fold(conn)
     usage = conn.execute(
         "SELECT provider, model, sum(input_tokens), sum(output_tokens), sum(cache_creation_tokens), "
-        "sum(cache_read_tokens), sum(cost_usd), sum(unpriced), sum(responses) FROM usage_quarters "
-        "GROUP BY provider, model HAVING sum(responses) > 0").fetchall()
+        f"sum(cache_read_tokens), sum(cost_usd), sum(unpriced), sum(responses) FROM {rollups.QUARTERS} q "
+        "GROUP BY provider, model HAVING sum(responses) > 0".encode()).fetchall()
     usage = _capped(usage)
-    roles = dict(conn.execute("SELECT role, count(*) FROM users GROUP BY role").fetchall())
+    roles: dict[str, int] = dict(conn.execute("SELECT role, count(*) FROM users GROUP BY role").fetchall())
     devices, pushes, last = conn.execute(
         "SELECT count(*), coalesce(sum(pushes), 0), extract(epoch FROM now() - max(last_push_at)) FROM devices"
     ).fetchone() or (0, 0, None)

@@ -18,7 +18,7 @@ from ..core import pricing, when
 from ..core.errors import BadArgument
 from ..core.models import Provenance, UsageReport, UsageReportRow, UsageTotals, provenance
 from ..services.unpriced_models import known_cost
-from . import access
+from . import access, rollups
 from .auth import Caller
 
 if TYPE_CHECKING:
@@ -94,11 +94,11 @@ _ROLLED_KEYS = {"day": "q.quarter", "model": "q.model", "device": "du.name || '/
 def _from_rollups(conn: psycopg.Connection, by: str, tz: when.Zone, window: list[str],
                   params: list[object]) -> UsageReport:
     """The whole team's report from the rollups: the same figures the responses give, summed ahead."""
+    rollups.fold(conn)
     where = " AND ".join(w.replace("u.ts", "q.quarter * 900") for w in window) or "TRUE"
-    table = "usage_quarters q"
+    table = f"{rollups.QUARTERS} q"
     if by == "device":
-        table = ("usage_device_quarters q JOIN devices d ON d.id = q.device_id "
-                 "JOIN users du ON du.id = d.user_id")
+        table = f"{rollups.DEVICE_QUARTERS} q JOIN devices d ON d.id = q.device_id JOIN users du ON du.id = d.user_id"
     sums = conn.execute(f"SELECT {_ROLLED_KEYS[by]} AS k, {_ROLLED} FROM {table} WHERE {where} GROUP BY k "
                         "HAVING sum(q.responses) > 0 ORDER BY k".encode(), params).fetchall()
     if by == "day":
@@ -106,7 +106,7 @@ def _from_rollups(conn: psycopg.Connection, by: str, tz: when.Zone, window: list
     else:
         rows = sorted((_row(str(k), v) for k, *v in sums), key=lambda r: (-r.total_tokens, r.key))
     if by == "device":
-        whole = conn.execute(f"SELECT {_ROLLED} FROM usage_quarters q WHERE {where} HAVING sum(q.responses) > 0"
+        whole = conn.execute(f"SELECT {_ROLLED} FROM {rollups.QUARTERS} q WHERE {where} HAVING sum(q.responses) > 0"
                              .encode(), params).fetchone()
         totals = _totals([_row("", list(whole))] if whole else [])
     else:
@@ -114,7 +114,8 @@ def _from_rollups(conn: psycopg.Connection, by: str, tz: when.Zone, window: list
     unpriced: list[str] = []
     if not totals.cost_complete:
         unpriced = [m for (m,) in conn.execute(
-            f"SELECT DISTINCT q.model FROM usage_quarters q WHERE {where} AND q.unpriced > 0 ORDER BY 1".encode(),
+            f"SELECT q.model FROM {rollups.QUARTERS} q WHERE {where} GROUP BY 1 HAVING sum(q.unpriced) > 0 "
+            "ORDER BY 1".encode(),
             params)]
     return UsageReport(rows=rows, totals=totals, unpriced_models=unpriced)
 
