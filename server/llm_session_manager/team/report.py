@@ -5,7 +5,9 @@ own devices pushed, and those of the sessions (and projects) granted to them, as
 their owner's devices pushed them (``access.readable_usage_sql``). Each response
 counts once however many devices pushed it, except in the rows of ``by=device``,
 each device's own view (so they may add up to more than the totals: that
-overlap is what they show).
+overlap is what they show). An admin's report over whole quarter hours reads
+the rollups of team migration 006 (``rollups``), a member's sums the responses
+they may read.
 """
 
 from __future__ import annotations
