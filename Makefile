@@ -80,6 +80,7 @@ bench: install
 	$(BIN)/python bench/hooks.py
 	$(BIN)/python bench/statusline.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/team_load.py
 
 # docs/cli.md's tables of commands and options, made from the parser (tests check them).
 docs: install

@@ -34,12 +34,8 @@ def test_the_ci_report_of_a_team_server_has_its_usage_by_model_day_and_device(te
     assert r.code == 1
     report = r.json()
     assert report["source"] == "team"
-    # The team server's figures carry no provenance yet (a follow-up): compare the figures.
-    def figures(row: dict) -> dict:
-        return {k: v for k, v in row.items() if k != "provenance"}
-
-    assert figures(report["totals"]) == figures(local["totals"])
-    assert [figures(row) for row in report["by_model"]] == [figures(row) for row in local["rows"]]
+    assert report["totals"] == local["totals"]
+    assert report["by_model"] == local["rows"]
     assert [row["key"] for row in report["by_author"]] == ["ann/laptop"]
     assert report["sessions"] == []  # the server keeps no branches
     assert [(g["name"], g["passed"]) for g in report["gates"]] == [("max-cost", False), ("min-health", True)]

@@ -64,7 +64,9 @@ class Client:
         self.conn.request(method, path, body=data, headers=sent)
         r = self.conn.getresponse()
         raw = r.read()
-        return Answer(r.status, json.loads(raw) if raw else None, {k.lower(): v for k, v in r.getheaders()})
+        text = (r.getheader("content-type") or "").startswith("text/plain")  # /metrics: Prometheus text
+        return Answer(r.status, raw.decode() if text else json.loads(raw) if raw else None,
+                      {k.lower(): v for k, v in r.getheaders()})
 
 
 class Person(NamedTuple):
@@ -257,8 +259,16 @@ CASES: dict[tuple[str, str], Case] = {
         lambda role, g: 200 if role == "admin" else 404),
     ("/api/audit", "GET"): Case(lambda t, sid, h: t.client.call("GET", "/api/audit", headers=h),
                                 lambda r, g: 200, _audit_is_own),
+    # The team's metrics are the whole team's figures (admins only); OTLP is a device's push.
+    ("/metrics", "GET"): Case(lambda t, sid, h: t.client.call("GET", "/metrics", headers=h),
+                              lambda role, g: 200 if role == "admin" else 403),
+    ("/v1/logs", "POST"): Case(lambda t, sid, h: t.client.call("POST", "/v1/logs", {}, h),  # an empty export
+                               lambda role, g: 403 if role == "viewer" else 200),
+    ("/v1/metrics", "POST"): Case(lambda t, sid, h: t.client.call("POST", "/v1/metrics", {}, h),
+                                  lambda role, g: 403 if role == "viewer" else 200),
 }
 PUBLIC = {("/healthz", "GET"), ("/auth/login", "POST")}  # answered without credentials
+OTLP = {("/v1/logs", "POST"), ("/v1/metrics", "POST")}  # exports from an assistant: a device's too
 PUSHES = {("/api/push", "POST"), ("/api/push/messages", "POST"), ("/api/push/memories", "POST")}  # a device's
 # The chat bots' routes: a platform's signature of the request is their authentication, a sign-in or a device
 # token counts for nothing there (tests/test_chat_bots.py, tests/team/test_team_chat.py test the signatures).
@@ -295,7 +305,7 @@ def _expected(route: tuple[str, str], case: Case, role: str, grant: str, auth: s
         return 401
     if auth == "cookie-no-csrf" and route[1] != "GET":
         return 403
-    if auth == "cookie-csrf" and route in PUSHES:
+    if auth == "cookie-csrf" and route in PUSHES | OTLP:
         return 403  # a device pushes: a web sign-in has none
     return case.expect(role, grant)
 

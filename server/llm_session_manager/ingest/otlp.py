@@ -101,6 +101,19 @@ def status(message: str, as_json: bool) -> bytes:
 
 def receive_logs(conn: apsw.Connection, request: Any) -> Receipt:
     """Store the billed responses of a logs export (``store.otlp_usage``)."""
+    heard, rejected = responses(request)
+    counted = otlp_usage.record(conn, heard) if heard else 0
+    return Receipt(counted, len(rejected), rejection(rejected))
+
+
+def rejection(rejected: list[str]) -> str:
+    """The partial-success message for the records that could not be used."""
+    return "; ".join(sorted(set(rejected)))[:500]
+
+
+def responses(request: Any) -> tuple[list[Heard], list[str]]:
+    """The billed responses of a logs export, and why each unusable usage record was rejected
+    (the team server stores them its own way: team/otlp_routes.py)."""
     prices = pricing.load_table()
     heard: list[Heard] = []
     rejected: list[str] = []
@@ -115,8 +128,7 @@ def receive_logs(conn: apsw.Connection, request: Any) -> Receipt:
                     continue
                 if h is not None:
                     heard.append(h)
-    counted = otlp_usage.record(conn, heard) if heard else 0
-    return Receipt(counted, len(rejected), "; ".join(sorted(set(rejected)))[:500])
+    return heard, rejected
 
 
 def receive_metrics(conn: apsw.Connection, request: Any) -> Receipt:

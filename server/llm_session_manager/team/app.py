@@ -29,6 +29,8 @@ from . import (
     auth,
     chat_routes,
     dashboard_routes,
+    metrics,
+    otlp_routes,
     push,
     report,
     share_routes,
@@ -93,6 +95,14 @@ def build(pool: ConnectionPool, chat: ChatConfig | None = None,
             conn, who, q.get("by", "day"), since=q.get("since"), until=q.get("until"), timezone=q.get("timezone")))
         return _json(shown)
 
+    async def metrics_route(request: Request) -> Response:  # docs/team.md#metrics: the team's, so admins only
+        who = await authorized(request)
+        if who.role != "admin":
+            raise _Refused(403, "only an admin may read the team's metrics")
+        found = await in_thread(metrics.families)
+        body, content_type = metrics.exposition(found, request.headers.get("accept", ""))
+        return Response(body, media_type=content_type)
+
     async def health(request: Request) -> Response:
         return _json({"ok": True})
 
@@ -102,9 +112,11 @@ def build(pool: ConnectionPool, chat: ChatConfig | None = None,
         routes=[Route(PUSH_PATH, _answering(push_route), methods=["POST"]),
                 Route(USAGE_PATH, _answering(usage_route), methods=["GET"]),
                 Route("/healthz", health, methods=["GET"]),
+                Route("/metrics", _answering(metrics_route), methods=["GET"]),
                 *(Route(path, _answering(route), methods=methods)
                   for path, route, methods in access_routes.routes(in_thread, authorized)),
-                *share_routes.routes(in_thread, authorized, _answering, _body), *bots, *web],
+                *share_routes.routes(in_thread, authorized, _answering, _body), *bots,
+                *otlp_routes.routes(in_thread, authorized, _answering, _body), *web],  # docs/team.md#otlp
     )
 
 

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from msgspec.structs import astuple
 
 from ..core.errors import TeamError
-from ..core.team_wire import PushBatch, PushResult
+from ..core.team_wire import PushBatch, PushResult, PushUsage
+from . import otlp
 from .auth import Caller
 
 if TYPE_CHECKING:
@@ -73,15 +74,23 @@ def store(conn: psycopg.Connection, who: Caller, batch: PushBatch) -> PushResult
         _bind_client(conn, who, batch.client_id)
         with conn.cursor() as cur:
             cur.executemany(_SESSIONS, [(who.device_id, *astuple(s)) for s in batch.sessions])
-        new = 0
-        # One row per key (a second would make the upsert touch a row twice), in key order, so two
-        # devices pushing the same responses at once take their row locks in one order: no deadlock.
-        rows = sorted({u.dedup_key: u for u in batch.usage}.values(), key=lambda u: u.dedup_key)
-        if rows:
-            columns = [list(c) for c in zip(*map(astuple, rows))]
-            new = sum(1 for (inserted,) in conn.execute(_USAGE, (who.device_id, *columns)) if inserted)
-            conn.execute(_SEEN, (columns[0], who.device_id))
-    return PushResult(sessions=len(batch.sessions), usage_new=new, usage_seen=len(rows) - new)
+        otlp.supersede(conn, batch.usage)  # the log's rows stand for what was heard over OTLP
+        new, distinct = store_usage(conn, who, batch.usage)
+        conn.execute("UPDATE devices SET pushes = pushes + 1, last_push_at = now() WHERE id = %s", (who.device_id,))
+    return PushResult(sessions=len(batch.sessions), usage_new=new, usage_seen=distinct - new)
+
+
+def store_usage(conn: psycopg.Connection, who: Caller, usage: list[PushUsage]) -> tuple[int, int]:
+    """Inside a transaction: ``usage`` stored for ``who``'s device; (responses new to the team, distinct rows)."""
+    # One row per key (a second would make the upsert touch a row twice), in key order, so two
+    # devices pushing the same responses at once take their row locks in one order: no deadlock.
+    rows = sorted({u.dedup_key: u for u in usage}.values(), key=lambda u: u.dedup_key)
+    if not rows:
+        return 0, 0
+    columns = [list(c) for c in zip(*map(astuple, rows))]
+    new = sum(1 for (inserted,) in conn.execute(_USAGE, (who.device_id, *columns)) if inserted)
+    conn.execute(_SEEN, (columns[0], who.device_id))
+    return new, len(rows)
 
 
 def _bind_client(conn: psycopg.Connection, who: Caller, client_id: str) -> None:
