@@ -53,6 +53,7 @@ def test_a_store_from_before_the_one_hour_split_is_read_again_and_repriced(logs,
     conn.execute("""
         ALTER TABLE memories DROP COLUMN writer;
         ALTER TABLE usage DROP COLUMN cache_creation_1h_tokens;
+        DROP INDEX usage_quarters_model;  -- v31's, over the column v10 had not
         ALTER TABLE usage_quarters DROP COLUMN unpriced;
         ALTER TABLE sessions DROP COLUMN context_peak;
         UPDATE usage SET cost_usd = 0.000001;

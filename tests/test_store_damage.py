@@ -93,10 +93,10 @@ def test_a_healthy_store_is_left_alone_by_doctor_recover(store, cli):
 
 @pytest.fixture
 def small_disk(tmp_path, monkeypatch):
-    """The data directory on a 3 MB tmpfs (root can mount one; elsewhere the test is skipped)."""
+    """The data directory on a 16 MB tmpfs (root can mount one; elsewhere the test is skipped)."""
     mount = tmp_path / "small-disk"
     mount.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)], check=False,
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)], check=False,
                              capture_output=True, text=True) if shutil.which("mount") else None
     if mounted is None or mounted.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip() if mounted else 'no mount'}")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import os
-import secrets
 from typing import Any
 
 import msgspec
@@ -51,10 +50,10 @@ def new_lock(account: str, passphrase: str | None) -> tuple[Lock, bytes]:
     """A lock and its key for a store being encrypted: from ``passphrase`` when
     given, else a random key put in the OS keyring under ``account``."""
     if passphrase is not None:
-        salt = secrets.token_bytes(16)
+        salt = os.urandom(16)
         key = _scrypt(passphrase.encode(), salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
         return Lock("scrypt", seal(key, CHECK_TEXT).hex(), salt=salt.hex()), key
-    key = secrets.token_bytes(KEY_BYTES)
+    key = os.urandom(KEY_BYTES)
     keyring = _keyring()
     try:
         keyring.set_password(KEYRING_SERVICE, account, key.hex())
@@ -95,7 +94,7 @@ def unlock(lock: Lock, passphrase: str | None = None) -> bytes:
 
 def seal(key: bytes, text: str) -> bytes:
     """``text`` encrypted and authenticated, as stored."""
-    nonce = secrets.token_bytes(NONCE_BYTES)
+    nonce = os.urandom(NONCE_BYTES)
     return MAGIC + nonce + _cipher(key).encrypt(nonce, text.encode(), None)
 
 
