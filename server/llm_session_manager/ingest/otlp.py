@@ -33,6 +33,7 @@ rejected: the receiver says so in its partial-success answer.
 from __future__ import annotations
 
 import time
+import zlib
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -47,6 +48,28 @@ from ..store.otlp_usage import Heard, MetricPoint
 CLAUDE, CODEX, GEMINI = "claude-code", "codex", "gemini"
 _CLAUDE_METRICS = {"claude_code.token.usage", "claude_code.cost.usage"}
 _DELTA = 1  # AggregationTemporality.AGGREGATION_TEMPORALITY_DELTA
+
+
+MAX_BODY = 32 << 20  # bytes of an export, before or after inflating: far beyond an assistant's batch
+
+
+class BodyTooLarge(Exception):
+    """A gzip body that inflates past ``MAX_BODY`` (answered 413)."""
+
+
+def gunzip(body: bytes) -> bytes:
+    """A gzip-encoded export's bytes, inflated no further than ``MAX_BODY``."""
+    inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        out = inflate.decompress(body, MAX_BODY)
+        if inflate.unconsumed_tail:
+            raise BodyTooLarge
+        out += inflate.flush()
+    except zlib.error as e:
+        raise BadInput(f"the gzip body is damaged: {e}") from e
+    if not inflate.eof:
+        raise BadInput("the gzip body is cut short")
+    return out
 
 
 class Receipt(NamedTuple):

@@ -15,7 +15,6 @@ tokens.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -31,7 +30,6 @@ from .auth import Caller
 
 PATHS = {"/v1/logs": "logs", "/v1/metrics": "metrics"}
 PROTOBUF, JSON = "application/x-protobuf", "application/json"
-MAX_BODY = 32 << 20
 InThread = Callable[[Callable[[Any], Any]], Awaitable[Any]]
 
 
@@ -53,10 +51,10 @@ def routes(in_thread: InThread, authorized: Callable[[Request], Awaitable[Caller
             return _status(415, "Content-Encoding must be gzip or none", as_json)
         try:
             if encoding == "gzip":
-                raw = _gunzip(raw)
+                raw = decoding.gunzip(raw)
             message = await anyio.to_thread.run_sync(decoding.decode, kind, raw, as_json)
-        except _TooLarge:
-            return _status(413, f"the body inflates to over {MAX_BODY} bytes", as_json)
+        except decoding.BodyTooLarge:
+            return _status(413, f"the body inflates to over {decoding.MAX_BODY} bytes", as_json)
         except BadInput as e:
             return _status(400, str(e), as_json)
         receipt = None
@@ -70,22 +68,6 @@ def routes(in_thread: InThread, authorized: Callable[[Request], Awaitable[Caller
     return [Route(path, answering(export), methods=["POST"]) for path in PATHS]
 
 
-class _TooLarge(Exception):
-    pass
-
-
-def _gunzip(raw: bytes) -> bytes:
-    inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    try:
-        out = inflate.decompress(raw, MAX_BODY)
-        if inflate.unconsumed_tail:
-            raise _TooLarge
-        out += inflate.flush()
-    except zlib.error as e:
-        raise BadInput(f"the gzip body is damaged: {e}") from e
-    if not inflate.eof:
-        raise BadInput("the gzip body is cut short")
-    return out
 
 
 def _status(code: int, message: str, as_json: bool) -> Response:

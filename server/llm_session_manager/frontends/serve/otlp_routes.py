@@ -23,12 +23,12 @@ load on the first export, so an idle ``serve`` does not carry them.
 from __future__ import annotations
 
 import logging
-import zlib
 from typing import TYPE_CHECKING, Any
 
 import trio
 
 from ...core.errors import BadInput, LlmSessionError
+from ...ingest.otlp import MAX_BODY
 from .bearer_auth import ASGIApp, Receive, Scope, Send
 from .local_headers import local as _local
 
@@ -39,7 +39,6 @@ logger = logging.getLogger(__name__)
 
 PATHS = {"/v1/logs": "logs", "/v1/metrics": "metrics"}
 PROTOBUF, JSON = "application/x-protobuf", "application/json"
-MAX_BODY = 32 << 20  # far beyond an assistant's batch; a flood stops here
 RETRY_AFTER_S = 5
 
 
@@ -79,9 +78,9 @@ class OtlpRoutes:
             return
         try:
             if headers.get("content-encoding", "").strip().lower() == "gzip":
-                body = _gunzip(body)
+                body = otlp.gunzip(body)
             request = await trio.to_thread.run_sync(otlp.decode, kind, body, as_json)
-        except _TooLarge:
+        except otlp.BodyTooLarge:
             await _reply(send, 413, _status(f"the body inflates to over {MAX_BODY} bytes", as_json), as_json)
             return
         except BadInput as e:
@@ -100,9 +99,6 @@ class OtlpRoutes:
             logger.info("OTLP %s: %d records not usable: %s", kind, receipt.rejected, receipt.message)
         await _reply(send, 200, await trio.to_thread.run_sync(otlp.answer, kind, receipt, as_json), as_json)
 
-
-class _TooLarge(Exception):
-    pass
 
 
 def _stored(conn: Any, config: Any, receive_export: Any, request: Any) -> Any:
@@ -126,19 +122,6 @@ async def _body(receive: Receive) -> bytes | None:
             break
     return b"".join(parts)
 
-
-def _gunzip(body: bytes) -> bytes:
-    inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    try:
-        out = inflate.decompress(body, MAX_BODY)
-        if inflate.unconsumed_tail:
-            raise _TooLarge
-        out += inflate.flush()
-    except zlib.error as e:
-        raise BadInput(f"the gzip body is damaged: {e}") from e
-    if not inflate.eof:
-        raise BadInput("the gzip body is cut short")
-    return out
 
 
 def _status(message: str, as_json: bool) -> bytes:
