@@ -34,6 +34,7 @@ from ...services.chat.answers import Answer
 from ...services.chat.discord import PONG
 from ...services.chat.question import Ping, Question
 from .bearer_auth import Receive, Scope, Send
+from .request_body import read_body
 
 if TYPE_CHECKING:
     from ...core.config_chat import ChatConfig
@@ -60,7 +61,7 @@ class ChatRoute:
         if scope["method"] != "POST":
             await _answer(send, 405, {"error": "POST only"})
             return
-        body = await _body(receive)
+        body = await read_body(receive, MAX_BODY)
         if body is None:
             await _answer(send, 413, {"error": f"a chat request may be at most {MAX_BODY} bytes"})
             return
@@ -140,18 +141,6 @@ class ChatRoute:
         logger.info("chat: %s user %s asked %s", asked.platform, asked.user, asked.command.name)
         await _answer(send, 200, inbound.reply(door, shown))
 
-
-async def _body(receive: Receive) -> bytes | None:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size <= MAX_BODY:
-            chunks.append(chunk)
-        if not message.get("more_body"):
-            return b"".join(chunks) if size <= MAX_BODY else None
 
 
 async def _answer(send: Send, status: int, value: dict[str, Any]) -> None:

@@ -23,6 +23,7 @@ from ...runtime import serve_token
 from ...runtime.hook_relay import INLINE_BYTES, ROUTE, ServeAnswer, log
 from ...services import hooks
 from ...services.hooks import HookEvent
+from .request_body import read_body
 
 if TYPE_CHECKING:
     import apsw
@@ -52,7 +53,7 @@ class HooksRoute:
         if not serve_token.matches(self._token, auth.removeprefix("Bearer ")):
             await _answer(send, 401, b'{"error": "the serve token is missing or wrong"}')
             return
-        body = await _body(receive)
+        body = await read_body(receive, MAX_BODY)
         try:
             ev = msgspec.json.decode(body or b"", type=HookEvent)
         except msgspec.DecodeError as e:
@@ -92,18 +93,6 @@ def _finish(conn: apsw.Connection, config: Config, ev: HookEvent) -> None:
     if hooks.wants_memorize(config, ev):
         hooks.memorize_session(conn, config, ev)
 
-
-async def _body(receive: Any) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size <= MAX_BODY:
-            chunks.append(chunk)
-        if not message.get("more_body"):
-            return b"".join(chunks) if size <= MAX_BODY else b""
 
 
 async def _answer(send: Any, status: int, body: bytes) -> None:
