@@ -56,17 +56,11 @@ def _github(body: str, env: Mapping[str, str]) -> Posted:
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json",
                "X-GitHub-Api-Version": "2022-11-28"}
     listing = f"{api}/repos/{repo}/issues/{number}/comments"
-    page = 1
-    while True:
-        found = _call("GET", f"{listing}?per_page={PAGE}&page={page}", headers)
-        for comment in found if isinstance(found, list) else []:
-            if MARKER in str(comment.get("body", "")):
-                url = f"{api}/repos/{repo}/issues/comments/{comment['id']}"
-                _call("PATCH", url, headers, {"body": body})
-                return Posted("github", url, "updated")
-        if not isinstance(found, list) or len(found) < PAGE:
-            break
-        page += 1
+    comment = _marked(listing, headers)
+    if comment is not None:
+        url = f"{api}/repos/{repo}/issues/comments/{comment['id']}"
+        _call("PATCH", url, headers, {"body": body})
+        return Posted("github", url, "updated")
     made = _call("POST", listing, headers, {"body": body})
     return Posted("github", str(made.get("url", listing)), "created")
 
@@ -92,19 +86,26 @@ def _gitlab(body: str, env: Mapping[str, str]) -> Posted:
     api = (env.get("CI_API_V4_URL") or _missing("CI_API_V4_URL")).rstrip("/")
     headers = {"PRIVATE-TOKEN": token}
     notes = f"{api}/projects/{project}/merge_requests/{iid}/notes"
-    page = 1
-    while True:
-        found = _call("GET", f"{notes}?per_page={PAGE}&page={page}", headers)
-        for note in found if isinstance(found, list) else []:
-            if MARKER in str(note.get("body", "")):
-                url = f"{notes}/{note['id']}"
-                _call("PUT", url, headers, {"body": body})
-                return Posted("gitlab", url, "updated")
-        if not isinstance(found, list) or len(found) < PAGE:
-            break
-        page += 1
+    note = _marked(notes, headers)
+    if note is not None:
+        url = f"{notes}/{note['id']}"
+        _call("PUT", url, headers, {"body": body})
+        return Posted("gitlab", url, "updated")
     made = _call("POST", notes, headers, {"body": body})
     return Posted("gitlab", f"{notes}/{made.get('id', '')}", "created")
+
+
+def _marked(listing: str, headers: dict[str, str]) -> dict[str, Any] | None:
+    """The first comment (GitHub) or note (GitLab) at ``listing`` that carries ``MARKER``, page by page."""
+    page = 1
+    while True:
+        found = _call("GET", f"{listing}?per_page={PAGE}&page={page}", headers)
+        for comment in found if isinstance(found, list) else []:
+            if MARKER in str(comment.get("body", "")):
+                return comment
+        if not isinstance(found, list) or len(found) < PAGE:
+            return None
+        page += 1
 
 
 def _missing(what: str) -> str:
