@@ -35,17 +35,17 @@ NO_ACTIVITY = -1e308  # ``session_json.last_activity`` of a session without one:
 
 # The parts of every stopped session, in list order: stored so, read straight through.
 _ALL_KEPT = """
-SELECT session_id, body, unpriced FROM session_json
+SELECT session_id, body, unpriced, last_activity FROM session_json
 WHERE last_activity < :settled ORDER BY last_activity DESC, session_id
 """
 _STOPPED_COUNT = "SELECT count(*) FROM sessions WHERE coalesce(last_activity, 0) < :settled"
 # The stopped sessions ``where`` selects, ``:n`` of them at most (-1: all), in list
-# order, with their kept parts (NULL where none is kept).
-_STOPPED = """
-SELECT s.id, j.body, j.unpriced
+# order, with their kept parts (NULL where none is kept) and their last activity as kept.
+_STOPPED = f"""
+SELECT s.id, j.body, j.unpriced, coalesce(s.last_activity, {NO_ACTIVITY})
 FROM sessions s
 LEFT JOIN session_json j ON j.session_id = s.id
-WHERE coalesce(s.last_activity, 0) < :settled {also}
+WHERE coalesce(s.last_activity, 0) < :settled {{also}}
 ORDER BY s.last_activity DESC, s.id
 LIMIT :n
 """
@@ -111,17 +111,17 @@ class _Asking:
         recent = sessions.matching(conn, self.config, [*self.clauses, "coalesce(s.last_activity, 0) >= :settled"],
                                    self.params, now=self.now)[: self.limit]
         stopped = self._stopped(conn, len(recent))
-        missing = [sid for sid, body, _ in stopped if body is None]
+        missing = {sid: last for sid, body, _, last in stopped if body is None}
         made: dict[str, tuple[bytes, bool]] = {}
         if missing:
             if not keep:
                 return None
-            built = sessions.by_ids(conn, self.config, missing, now=self.now)
+            built = sessions.by_ids(conn, self.config, list(missing), now=self.now)
             made = {s.id: (_part(s), not s.cost_complete) for s in built}
-            conn.executemany(_KEEP, [(_last(conn, s.id), s.id, *made[s.id][::-1]) for s in built])
+            conn.executemany(_KEEP, [(missing[s.id], s.id, *made[s.id][::-1]) for s in built])
         parts = [_part(s) for s in recent]
         unpriced = [s.id for s in recent if not s.cost_complete]
-        for sid, body, priceless in stopped:
+        for sid, body, priceless, _ in stopped:
             if body is None:
                 body, priceless = made[sid]
             parts.append(body)
@@ -129,7 +129,7 @@ class _Asking:
                 unpriced.append(sid)
         return Listing(b"[\n" + b",\n".join(parts) + b"\n]" if parts else b"[]", unpriced)
 
-    def _stopped(self, conn: apsw.Connection, taken: int) -> list[tuple[str, bytes | None, int | None]]:
+    def _stopped(self, conn: apsw.Connection, taken: int) -> list[tuple[str, bytes | None, int | None, float]]:
         """The stopped sessions listed after the ``taken`` others, with their kept parts."""
         params = {**self.params, "n": -1 if self.limit is None else max(self.limit - taken, 0)}
         if not self.clauses and self.limit is None:  # every session: the parts as stored, if all are kept
@@ -138,11 +138,6 @@ class _Asking:
                 return kept
         found: list[Any] = conn.execute(_STOPPED.format(also=self.also), params).fetchall()
         return found
-
-
-def _last(conn: apsw.Connection, sid: str) -> float:
-    last = conn.execute("SELECT last_activity FROM sessions WHERE id = ?", (sid,)).get
-    return NO_ACTIVITY if last is None else last
 
 
 @contextlib.contextmanager
