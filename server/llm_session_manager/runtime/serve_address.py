@@ -18,6 +18,19 @@ from ..core.paths import data_dir
 FILE_NAME = "serve-url"
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an address, IPv6 in brackets or not) is this machine only:
+    what decides whether a server of ours may listen on it without TLS or a token."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def path() -> Path:
     return data_dir() / FILE_NAME
 

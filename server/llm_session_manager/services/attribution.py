@@ -22,16 +22,14 @@ agent, that is the answer the sub-agent handed back to the conversation.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import apsw
 import msgspec
 
 from ..core import args, pricing, when
-from ..core.models import MCP_SERVER_NAME, Provenance, UsageReport, UsageReportRow, UsageTotals, provenance
+from ..core.models import MCP_SERVER_NAME, Provenance, UsageReport, UsageReportRow, provenance
 from ..store.attribution import count_results
 from . import unpriced_models
-from .usage import response_filters, totals_provenance
+from .usage import response_filters, totals_of
 
 NONE = "(none)"
 MAIN = "(main)"
@@ -118,7 +116,7 @@ def report(conn: apsw.Connection, by: str, *, since: str | None = None, until: s
     if by == "mcp-server" and MCP_SERVER_NAME in rows:
         rows[MCP_SERVER_NAME].ours = True
     ordered = sorted(rows.values(), key=lambda r: (-r.total_tokens, -(r.result_tokens or 0), r.key))
-    totals = _totals(ordered)
+    totals = totals_of(ordered)
     unpriced_names = [] if totals.cost_complete else _unpriced(conn, clauses, params)
     return UsageReport(rows=ordered, totals=totals, unpriced_models=unpriced_names)
 
@@ -140,21 +138,6 @@ def _row_provenance(estimated: bool, complete: bool) -> Provenance:
     p.result_tokens = "estimated"
     return p
 
-
-def _totals(rows: Iterable[UsageReportRow]) -> UsageTotals:
-    rows = list(rows)
-    complete = all(r.cost_complete for r in rows)
-    totals = UsageTotals(
-        input_tokens=sum(r.input_tokens for r in rows),
-        output_tokens=sum(r.output_tokens for r in rows),
-        cache_creation_tokens=sum(r.cache_creation_tokens for r in rows),
-        cache_read_tokens=sum(r.cache_read_tokens for r in rows),
-        total_tokens=sum(r.total_tokens for r in rows),
-        cost_usd=unpriced_models.known_cost(sum(r.cost_usd or 0.0 for r in rows), not complete),
-        cost_complete=complete,
-    )
-    totals.provenance = totals_provenance(rows, totals)
-    return totals
 
 
 def _unpriced(conn: apsw.Connection, clauses: list[str], params: list[object]) -> list[str]:

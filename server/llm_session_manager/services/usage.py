@@ -130,16 +130,7 @@ def report(
     _label(rows, _estimated_keys(conn, by, fmt, tz, start, end, provider, project))
     if not fmt:
         rows.sort(key=lambda r: (-r.total_tokens, r.key))
-    totals = UsageTotals(
-        input_tokens=sum(r.input_tokens for r in rows),
-        output_tokens=sum(r.output_tokens for r in rows),
-        cache_creation_tokens=sum(r.cache_creation_tokens for r in rows),
-        cache_read_tokens=sum(r.cache_read_tokens for r in rows),
-        total_tokens=sum(r.total_tokens for r in rows),
-        cost_usd=unpriced_models.known_cost(sum(r.cost_usd or 0.0 for r in rows), not all(r.cost_complete for r in rows)),
-        cost_complete=all(r.cost_complete for r in rows),
-    )
-    totals.provenance = totals_provenance(rows, totals)
+    totals = totals_of(rows)
     unpriced = [] if totals.cost_complete else _unpriced(conn, start, end, provider, project)
     return UsageReport(rows=rows, totals=totals, unpriced_models=unpriced)
 
@@ -163,6 +154,22 @@ def _label(rows: list[UsageReportRow], estimated: set[str]) -> None:
     """Each row's provenance: exact tokens unless a response of it is estimated; its cost as ``provenance`` says."""
     for row in rows:
         row.provenance = provenance(row.key in estimated, row.cost_complete)
+
+
+def totals_of(rows: Sequence[UsageReportRow]) -> UsageTotals:
+    """The sums of ``rows``, with their provenance: a report's totals line."""
+    complete = all(r.cost_complete for r in rows)
+    totals = UsageTotals(
+        input_tokens=sum(r.input_tokens for r in rows),
+        output_tokens=sum(r.output_tokens for r in rows),
+        cache_creation_tokens=sum(r.cache_creation_tokens for r in rows),
+        cache_read_tokens=sum(r.cache_read_tokens for r in rows),
+        total_tokens=sum(r.total_tokens for r in rows),
+        cost_usd=unpriced_models.known_cost(sum(r.cost_usd or 0.0 for r in rows), not complete),
+        cost_complete=complete,
+    )
+    totals.provenance = totals_provenance(rows, totals)
+    return totals
 
 
 def totals_provenance(rows: Sequence[UsageReportRow], totals: UsageTotals) -> Provenance:

@@ -8,7 +8,6 @@ the traffic); behind a proxy on the same host it binds 127.0.0.1.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import socket
 import sys
@@ -16,6 +15,7 @@ import sys
 import trio
 
 from ..core.errors import BadInput
+from ..runtime.serve_address import is_loopback
 from . import db
 from .app import build
 from .dashboard_routes import Pages
@@ -26,14 +26,6 @@ logger = logging.getLogger(__name__)
 class Insecure(BadInput):
     """Plain HTTP asked for on an address other machines can reach, without ``--insecure``."""
 
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def check_host(host: str, insecure: bool) -> None:

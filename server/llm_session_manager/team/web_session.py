@@ -171,7 +171,7 @@ async def authenticate(request: Request, in_thread: InThread) -> Caller:
 
 def is_secure(request: Request) -> bool:
     """Whether the cookie must be Secure: anything but plain HTTP to a server on loopback."""
-    from .serve import is_loopback
+    from ..runtime.serve_address import is_loopback
 
     if request.url.scheme == "https" or request.headers.get("x-forwarded-proto", "").lower() == "https":
         return True

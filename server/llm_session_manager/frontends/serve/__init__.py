@@ -34,7 +34,6 @@ that cannot be bound is one line (``BadInput``), not a failed task group.
 from __future__ import annotations
 
 import errno
-import ipaddress
 import logging
 import os
 import signal
@@ -49,6 +48,7 @@ import msgspec
 import trio
 
 from ...core.errors import BadInput
+from ...runtime.serve_address import is_loopback
 
 if TYPE_CHECKING:
     from ...core.config_chat import ChatConfig
@@ -86,14 +86,6 @@ class Doors(msgspec.Struct, frozen=True):
             return self.lsp_port
         return 0 if self.port == 0 else DEFAULT_LSP_PORT
 
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def run(doors: Doors, config_path: Path | None = None, verbose: bool = False) -> int:

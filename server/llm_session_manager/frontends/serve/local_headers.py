@@ -12,7 +12,7 @@ from __future__ import annotations
 
 def local(headers: dict[str, str]) -> bool:
     """Whether ``Host`` and any ``Origin`` in ``headers`` (lower-case names) name this machine."""
-    from . import is_loopback
+    from ...runtime.serve_address import is_loopback
 
     def local_name(authority: str) -> bool:
         host = authority.rsplit("]", 1)[0] + "]" if authority.startswith("[") else authority.split(":")[0]
