@@ -10,6 +10,7 @@ DESIGN.md, so renaming one is a breaking change.
 
 from __future__ import annotations
 
+import functools
 from typing import Literal, NamedTuple, get_args
 
 import msgspec
@@ -155,11 +156,12 @@ class Batch:
 # --- services -> frontends (the JSON contract) -------------------------------
 
 
-class Provenance(msgspec.Struct, omit_defaults=True):
+class Provenance(msgspec.Struct, omit_defaults=True, frozen=True):
     """Where each figure of a row, session or report comes from (docs/usage.md#provenance):
     ``official`` (the assistant's own meter), ``exact`` (from the logs' counts), ``estimated``
     (our tokenizer or the assistant's own estimate), ``unknown`` (no price: ``cost_usd`` is
-    only the priced part, or null). Only the figures the object has are named."""
+    only the priced part, or null). Only the figures the object has are named. Frozen: a
+    report's rows share the few there are."""
 
     tokens: str  # exact | estimated
     cost_usd: str  # exact | estimated | unknown
@@ -167,9 +169,11 @@ class Provenance(msgspec.Struct, omit_defaults=True):
     result_tokens: str | msgspec.UnsetType = msgspec.UNSET  # attribution rows: always estimated
 
 
+@functools.cache
 def provenance(estimated: bool, complete: bool) -> Provenance:
     """The provenance of a sum of responses: its tokens exact unless one is estimated; its
-    cost unknown when a part has no price, else as certain as the tokens it is priced from."""
+    cost unknown when a part has no price, else as certain as the tokens it is priced from.
+    One of four, made once: a report has a row per session."""
     tokens = "estimated" if estimated else "exact"
     return Provenance(tokens, tokens if complete else "unknown")
 

@@ -134,9 +134,7 @@ def footprint(conn: apsw.Connection) -> Footprint:
 
 
 def _row_provenance(estimated: bool, complete: bool) -> Provenance:
-    p = provenance(estimated, complete)
-    p.result_tokens = "estimated"
-    return p
+    return msgspec.structs.replace(provenance(estimated, complete), result_tokens="estimated")
 
 
 

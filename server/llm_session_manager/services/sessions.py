@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -370,12 +371,11 @@ def _sessions(rows: list[Any], active: dict[str, int], config: Config, now: floa
     return out
 
 
+@functools.cache
 def _provenance(exact: bool, complete: bool, context: str) -> Provenance:
     """A session's: its tokens as its responses' counts, its cost as ``provenance`` says, its context fill
     as its latest turn's count (unknown when no turn told it)."""
-    p = provenance(not exact, complete)
-    p.context = context
-    return p
+    return msgspec.structs.replace(provenance(not exact, complete), context=context)
 
 
 @overload

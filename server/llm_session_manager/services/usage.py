@@ -189,26 +189,28 @@ def _per_session(conn: apsw.Connection, provider: str | None, project: str | Non
     clauses, params = _filters(_SESSIONS, None, None, provider, project)
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
     sql = ("SELECT u.session_id, u.input_tokens, u.output_tokens, u.cache_creation_tokens, u.cache_read_tokens, "
-           "u.cost_usd, u.unpriced, u.exact, "
-           "u.input_tokens + u.output_tokens + u.cache_creation_tokens + u.cache_read_tokens AS total "
-           f"FROM {_SESSIONS.table} {where} ORDER BY total DESC, u.session_id")
+           f"u.cost_usd, u.unpriced > 0, NOT u.exact FROM {_SESSIONS.table} {where} "
+           "ORDER BY u.input_tokens + u.output_tokens + u.cache_creation_tokens + u.cache_read_tokens DESC, "
+           "u.session_id")
     rows: list[UsageReportRow] = []
     costs: list[float] = []
     i_all = o_all = cc_all = cr_all = 0
-    complete = True
-    for key, i, o, cc, cr, cost, unpriced, exact, total in conn.execute(sql, params):
+    any_unpriced = any_estimated = False
+    for key, i, o, cc, cr, cost, unpriced, estimated in conn.execute(sql, params):
         known = unpriced_models.known_cost(0.0 + (cost or 0), unpriced)
-        rows.append(UsageReportRow(str(key), i, o, cc, cr, total, known, not unpriced,
-                                   provenance=provenance(not exact, not unpriced)))
+        rows.append(UsageReportRow(key, i, o, cc, cr, i + o + cc + cr, known, not unpriced,
+                                   provenance=provenance(estimated, not unpriced)))
         i_all, o_all, cc_all, cr_all = i_all + i, o_all + o, cc_all + cc, cr_all + cr
         costs.append(known or 0.0)
-        complete = complete and not unpriced
+        any_unpriced |= unpriced
+        any_estimated |= estimated
+    complete = not any_unpriced
     totals = UsageTotals(
         input_tokens=i_all, output_tokens=o_all, cache_creation_tokens=cc_all, cache_read_tokens=cr_all,
         total_tokens=i_all + o_all + cc_all + cr_all,
         cost_usd=unpriced_models.known_cost(sum(costs), not complete), cost_complete=complete,
+        provenance=provenance(any_estimated, complete),
     )
-    totals.provenance = totals_provenance(rows, totals)
     unpriced_names = [] if complete else _unpriced(conn, None, None, provider, project)
     return UsageReport(rows=rows, totals=totals, unpriced_models=unpriced_names)
 
