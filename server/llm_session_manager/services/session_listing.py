@@ -141,7 +141,8 @@ class _Asking:
 
     def _all_kept(self, conn: apsw.Connection, parts: list[bytes], unpriced: list[str]) -> bool:
         """Add every stopped session's part, as one block, if all of them are kept."""
-        [(block, count)] = conn.execute(_ALL_KEPT, self.params).fetchall()  # an aggregate: one row
+        kept: Any = conn.execute(_ALL_KEPT, self.params).fetchall()
+        [(block, count)] = kept  # an aggregate: one row
         if count != conn.execute(_STOPPED_COUNT, self.params).get:
             return False
         if block:
