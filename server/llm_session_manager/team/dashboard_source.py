@@ -8,9 +8,10 @@ annotations and who else has its page open (``presence``).
 
 The pages know nothing of callers, so the one ``TeamSource`` learns whose
 request it answers from ``CALLER``, set by the dashboard's sign-in gate
-(``dashboard_routes``) before the request reaches the pages. Pushes carry no
-health or context facts, so every session's health is ``unknown`` and its
-context fill 0 here. Days are UTC days.
+(``dashboard_routes``) before the request reaches the pages. A session's
+health and context fill are those its most recently active device pushed
+(``PushSession``); a session pushed by an older client, which sends none, shows
+health ``unknown`` and context 0 with ``provenance.context`` ``unknown``. Days are UTC days.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from ..core import when
-from ..core.models import Context, Health, Session, Tokens
+from ..core.models import Context, Health, Provenance, Session, Tokens, provenance
 from ..services.conversation import Conversation, Entry
 from ..services.dashboard import (
     GRID_ROWS,
@@ -37,6 +38,7 @@ from ..services.dashboard import (
     SessionPage,
     Share,
     View,
+    fill,
 )
 from . import access, shared_sessions
 from .presence import Presence
@@ -160,7 +162,7 @@ def _view(conn: psycopg.Connection, who: Caller, query: Query) -> View:
         days=[DayPoint(day, int(v[0]), v[1]) for day, v in sorted(days.items())],
         health=[Bucket(status, sum(s.health.status == status for s in grid))
                 for status in ("healthy", "warning", "critical")],
-        context_fill=[],
+        context_fill=fill(grid),
         top_models=_top(models), top_projects=_top(projects), top_providers=_top(providers),
         top_tools=[Share(key=k, count=n) for k, n in sorted(tools.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP]],
         total_tokens=sum(int(v[0]) for v in days.values()),
@@ -219,8 +221,29 @@ def _session(s: shared_sessions.TeamSession, sums: list[Any] | None) -> Session:
     last = s.last_activity
     return Session(id=s.id, provider=s.provider, project=s.project, cwd=s.cwd, title=s.title, model=s.model,
                    started_at=_iso(s.started_at), last_activity=_iso(last),
-                   active=last is not None and time.time() - last < ACTIVE_S, tokens=tokens, context=_NO_CONTEXT,
-                   cost_usd=float(cost), health=_NO_HEALTH, tags=[f"owner:{s.owner}", *(f"device:{d}" for d in s.devices)])
+                   active=last is not None and time.time() - last < ACTIVE_S, tokens=tokens, context=_context(s),
+                   cost_usd=float(cost), health=_health(s), tags=[f"owner:{s.owner}", *(f"device:{d}" for d in s.devices)],
+                   provenance=_provenance(bool(exact), s))
+
+
+def _health(s: shared_sessions.TeamSession) -> Health:
+    """As pushed: status and score (the components stay on the member's machine)."""
+    if s.health_status is None or s.health_score is None:
+        return _NO_HEALTH
+    return Health(score=s.health_score, status=s.health_status, components={})
+
+
+def _context(s: shared_sessions.TeamSession) -> Context:
+    if s.context_percent is None:
+        return _NO_CONTEXT
+    return Context(used=s.context_used or 0, limit=s.context_limit or 0, percent=s.context_percent)
+
+
+def _provenance(exact: bool, s: shared_sessions.TeamSession) -> Provenance:
+    """Tokens as the responses' counts, the cost as certain as they are, the fill as the member's store said."""
+    p = provenance(not exact, True)
+    p.context = s.context_source or "unknown"
+    return p
 
 
 def _top(shares: dict[str, Share]) -> list[Share]:
