@@ -100,3 +100,46 @@ def test_passing_the_daily_budget_is_told_once_by_webhook_and_email(
         assert len(Hook.received) == 1 and len(inbox.messages) == 1
     finally:
         server.stop()
+
+
+def _push_session(url: str, token: str, *health: object, at: float | None = None) -> None:
+    """One push of session s1, with ``health`` (status, score, used, limit, percent, source) after its
+    first eight fields, or none at all, as a client from before health was pushed sends it."""
+    at = time.time() if at is None else at
+    body = {"client_id": "alice-laptop", "sessions": [["s1", "claude-code", "web", None, "Fix login", "m",
+                                                        at - 600, at, *health]]}
+    request = urllib.request.Request(f"{url}/api/push", data=json.dumps(body).encode(), method="POST",
+                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as r:
+        assert r.status == 200
+
+
+def test_a_session_turning_critical_is_told_once_per_turn(
+        database_url, receivers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    from llm_session_manager.team import db
+
+    hook, _, _ = receivers
+    config = tmp_path / "config.yaml"
+    config.write_text(f"team_alerts:\n  webhook_url: {hook}\n")
+    monkeypatch.setenv("LLM_SESSION_CONFIG", str(config))
+    with db.connect(database_url) as conn:
+        db.migrate(conn)
+    (token,) = enroll(database_url, "alice", "member", "laptop")
+    critical = ("critical", 31.5, 190_000, 200_000, 95.0, "exact")
+    server = TeamServer(database_url)
+    try:
+        _push_session(server.url, token, "warning", 55.0, 120_000, 200_000, 60.0, "exact")
+        _push_session(server.url, token, *critical, at=time.time() - 86_400)  # critical, but idle for a day
+        assert Hook.received == []
+        _push_session(server.url, token, *critical)
+        told = {"kind": "critical", "user": "alice", "session": "s1", "project": "web", "title": "Fix login",
+                "devices": ["laptop"], "health_score": 31.5, "context_percent": 95.0, "key": "critical:alice:s1"}
+        assert Hook.received == [told]
+        _push_session(server.url, token, *critical)  # still critical: told already
+        _push_session(server.url, token)  # a client from before health was pushed: accepted, changes nothing
+        assert len(Hook.received) == 1
+        _push_session(server.url, token, "healthy", 88.0, 20_000, 200_000, 10.0, "exact")  # compacted: recovered
+        _push_session(server.url, token, *critical)  # and critical again: a new turn
+        assert Hook.received == [told, told]
+    finally:
+        server.stop()
