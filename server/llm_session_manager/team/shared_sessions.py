@@ -83,8 +83,8 @@ _SELECT = (
 
 
 def listing(conn: psycopg.Connection, who: Caller, *, owner: str | None = None,
-            project: str | None = None) -> list[TeamSession]:
-    """The sessions ``who`` may read, newest activity first."""
+            project: str | None = None, limit: int | None = None) -> list[TeamSession]:
+    """The sessions ``who`` may read, newest activity first (the first ``limit`` of them)."""
     rule, params = access.readable_session_sql(who)
     where, more = [rule], [who.user_id, *params]
     if owner is not None:
@@ -93,8 +93,9 @@ def listing(conn: psycopg.Connection, who: Caller, *, owner: str | None = None,
     if project is not None:
         where.append("s.project = %s")
         more.append(project)
+    first = "" if limit is None else f" LIMIT {int(limit)}"
     rows = conn.execute(f"{_SELECT} WHERE {' AND '.join(where)} GROUP BY d.user_id, u.name, s.id "
-                        "ORDER BY max(s.last_activity) DESC NULLS LAST, s.id".encode(), more).fetchall()
+                        f"ORDER BY max(s.last_activity) DESC NULLS LAST, s.id{first}".encode(), more).fetchall()
     return [_session(who, row) for row in rows]
 
 
