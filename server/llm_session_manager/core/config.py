@@ -177,7 +177,7 @@ class Config(_Section, frozen=True):  # frozen like _Section: said again so type
     metrics: MetricsConfig = MetricsConfig()
     team: TeamConfig = TeamConfig()
     chat: ChatConfig = ChatConfig()  # the chat bots on serve (docs/chat.md)
-    team_alerts: TeamAlertsConfig = TeamAlertsConfig()  # the team server's budget alerts (docs/team.md)
+    team_alerts: TeamAlertsConfig = TeamAlertsConfig()  # the team server's budget and critical-session alerts (docs/team.md)
     privacy: PrivacyConfig = PrivacyConfig()  # message bodies encrypted at rest (docs/privacy.md)
     team_server: TeamServerConfig = TeamServerConfig()  # team serve's own housekeeping (docs/team.md#pruning)
 

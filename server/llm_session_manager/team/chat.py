@@ -9,8 +9,10 @@ does, by the one access rule (``access``, through ``shared_sessions`` and ``repo
 an admin sees the team's data; a member or viewer what their own devices
 pushed and what is granted to them.
 
-The team server holds sessions and usage only, so ``recall``, ``health`` and
-``limits`` say to ask the machine's own ``serve``.
+``sessions`` lists each session once per owner, naming the devices that
+pushed it, with the health and context fill they pushed. The team server holds
+no logs or memories to read, so ``recall``, ``health`` (a session's components)
+and ``limits`` say to ask the machine's own ``serve``.
 """
 
 from __future__ import annotations
