@@ -6,6 +6,8 @@ loopback HTTP server of the test's and an SMTP server (aiosmtpd) on loopback.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import socket
 import threading
@@ -118,9 +120,10 @@ def test_a_session_turning_critical_is_told_once_per_turn(
         database_url, receivers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     from llm_session_manager.team import db
 
-    hook, _, _ = receivers
+    hook, inbox, smtp = receivers
     config = tmp_path / "config.yaml"
-    config.write_text(f"team_alerts:\n  webhook_url: {hook}\n")
+    config.write_text(f"team_alerts:\n  webhook_url: {hook}\n  smtp_host: 127.0.0.1\n  smtp_port: {smtp.port}\n"
+                      "  mail_to: [ops@example.com]\n")
     monkeypatch.setenv("LLM_SESSION_CONFIG", str(config))
     with db.connect(database_url) as conn:
         db.migrate(conn)
@@ -141,5 +144,8 @@ def test_a_session_turning_critical_is_told_once_per_turn(
         _push_session(server.url, token, "healthy", 88.0, 20_000, 200_000, 10.0, "exact")  # compacted: recovered
         _push_session(server.url, token, *critical)  # and critical again: a new turn
         assert Hook.received == [told, told]
+        assert len(inbox.messages) == 2
+        mail = email.message_from_bytes(inbox.messages[0], policy=email.policy.default)
+        assert mail["subject"] == "alice's session 'Fix login' turned critical (health 31.5/100, context 95 % full)"
     finally:
         server.stop()
