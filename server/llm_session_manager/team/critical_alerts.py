@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from ..core.config_alerts import TeamAlertsConfig
 
-_LAST = "(array_agg(s.{0} ORDER BY s.last_activity DESC NULLS LAST))[1]"
+_LAST = "((array_agg(s ORDER BY s.last_activity DESC NULLS LAST))[1]).{0}"  # as shared_sessions reads it
 _STATE = (
     "SELECT s.id, u.name, " + ", ".join(_LAST.format(c) for c in ("health_status", "health_score", "context_percent",
                                                                   "project", "title"))

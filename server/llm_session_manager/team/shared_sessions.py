@@ -72,7 +72,9 @@ class SessionDetail(msgspec.Struct):
 
 
 _HEALTH = ("health_status", "health_score", "context_used", "context_limit", "context_percent", "context_source")
-_LAST = "(array_agg(s.{0} ORDER BY s.last_activity DESC NULLS LAST))[1]"
+# A column of the most recently active device's row. One aggregate of whole rows, however many columns
+# read it (PostgreSQL computes identical aggregates once): one per column cost a third more at 50,000 sessions.
+_LAST = "((array_agg(s ORDER BY s.last_activity DESC NULLS LAST))[1]).{0}"
 _SELECT = (
     "SELECT s.id, u.name, " + ", ".join(_LAST.format(c) for c in ("provider", "project", "cwd", "title", "model"))
     + ", min(s.started_at), max(s.last_activity), array_agg(DISTINCT d.name ORDER BY d.name), d.user_id, "
