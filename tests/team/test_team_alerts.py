@@ -6,6 +6,8 @@ loopback HTTP server of the test's and an SMTP server (aiosmtpd) on loopback.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import socket
 import threading
@@ -98,5 +100,52 @@ def test_passing_the_daily_budget_is_told_once_by_webhook_and_email(
         _push(server.url, token, "r3", 0.6)  # still over: already told
         _push(server.url, token, "r2", 0.6)  # and a replay of a response already stored
         assert len(Hook.received) == 1 and len(inbox.messages) == 1
+    finally:
+        server.stop()
+
+
+def _push_session(url: str, token: str, *health: object, at: float | None = None) -> None:
+    """One push of session s1, with ``health`` (status, score, used, limit, percent, source) after its
+    first eight fields, or none at all, as a client from before health was pushed sends it."""
+    at = time.time() if at is None else at
+    body = {"client_id": "alice-laptop", "sessions": [["s1", "claude-code", "web", None, "Fix login", "m",
+                                                        at - 600, at, *health]]}
+    request = urllib.request.Request(f"{url}/api/push", data=json.dumps(body).encode(), method="POST",
+                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as r:
+        assert r.status == 200
+
+
+def test_a_session_turning_critical_is_told_once_per_turn(
+        database_url, receivers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    from llm_session_manager.team import db
+
+    hook, inbox, smtp = receivers
+    config = tmp_path / "config.yaml"
+    config.write_text(f"team_alerts:\n  webhook_url: {hook}\n  smtp_host: 127.0.0.1\n  smtp_port: {smtp.port}\n"
+                      "  mail_to: [ops@example.com]\n")
+    monkeypatch.setenv("LLM_SESSION_CONFIG", str(config))
+    with db.connect(database_url) as conn:
+        db.migrate(conn)
+    (token,) = enroll(database_url, "alice", "member", "laptop")
+    critical = ("critical", 31.5, 190_000, 200_000, 95.0, "exact")
+    server = TeamServer(database_url)
+    try:
+        _push_session(server.url, token, "warning", 55.0, 120_000, 200_000, 60.0, "exact")
+        _push_session(server.url, token, *critical, at=time.time() - 86_400)  # critical, but idle for a day
+        assert Hook.received == []
+        _push_session(server.url, token, *critical)
+        told = {"kind": "critical", "user": "alice", "session": "s1", "project": "web", "title": "Fix login",
+                "devices": ["laptop"], "health_score": 31.5, "context_percent": 95.0, "key": "critical:alice:s1"}
+        assert Hook.received == [told]
+        _push_session(server.url, token, *critical)  # still critical: told already
+        _push_session(server.url, token)  # a client from before health was pushed: accepted, changes nothing
+        assert len(Hook.received) == 1
+        _push_session(server.url, token, "healthy", 88.0, 20_000, 200_000, 10.0, "exact")  # compacted: recovered
+        _push_session(server.url, token, *critical)  # and critical again: a new turn
+        assert Hook.received == [told, told]
+        assert len(inbox.messages) == 2
+        mail = email.message_from_bytes(inbox.messages[0], policy=email.policy.default)
+        assert mail["subject"] == "alice's session 'Fix login' turned critical (health 31.5/100, context 95 % full)"
     finally:
         server.stop()

@@ -38,9 +38,9 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
         return e.code, json.loads(e.read())
 
 
-def _push(server: TeamServer, token: str, sid: str, title: str, tokens: int) -> None:
+def _push(server: TeamServer, token: str, sid: str, title: str, tokens: int, client: str = "") -> None:
     now = time.time()
-    batch = PushBatch(client_id=f"client-{sid}",
+    batch = PushBatch(client_id=client or f"client-{sid}",
                       sessions=[PushSession(sid, "claude-code", "shop", "/home/dev/shop", title,
                                             "claude-sonnet-4-5-20250929", now - 600, now - 60)],
                       usage=[PushUsage(f"msg_{sid}:req_{sid}", sid, "claude-code", now - 60,
@@ -86,6 +86,7 @@ def bot(database_url, tmp_path, monkeypatch):
 
         tokens = {"ann": ann, "bob": bob}
         ask.grant = grant  # type: ignore[attr-defined]
+        ask.server = server  # type: ignore[attr-defined]
         yield ask
     finally:
         server.stop()
@@ -137,3 +138,20 @@ def test_a_session_granted_to_a_member_is_among_their_chat_sessions(bot, cli) ->
     fields = [f["text"] for b in bot("U0BOB", "usage today")[1]["blocks"] if b["type"] == "section"
               for f in b.get("fields", [])]
     assert "*Total tokens*\n1.25k" in fields, fields  # the granted session's usage counts, as on the web
+
+
+def test_a_session_on_two_devices_is_listed_once_with_both(bot, cli, database_url) -> None:
+    from llm_session_manager.team import admin, db
+
+    with db.connect(database_url) as conn:
+        desktop = admin.create_token(conn, "ann", "desktop").token
+    # ann's synced ~/.claude: the same session, and the same response, pushed from her desktop too
+    _push(bot.server, desktop, "a1111111-0000-4000-8000-000000000001", "Ann's refactor", 1000, client="desktop")
+    assert cli("team", "chat", "link", "--platform", "slack", "--workspace", WORKSPACE, "--chat-user", "U0ANN",
+               "--user", "ann").code == 0
+    reply = bot("U0ANN", "sessions")[1]
+    assert sorted(_titles(reply)) == ["Ann's refactor", "Bob's bug hunt"]
+    ann = next(b for b in reply["blocks"] if b["type"] == "section" and "Ann's refactor" in b.get("text", {}).get(
+        "text", ""))
+    assert "ann on desktop, laptop" in ann["text"]["text"]
+    assert "*Tokens*\n1k" in [f["text"] for f in ann["fields"]]  # the response once, not once per device

@@ -251,3 +251,21 @@ def test_two_people_on_a_shared_session_page_see_each_other_and_a_note_arrives_l
     carol.page.goto(carol.base + "/dashboard/sessions/a-web")
     carol.page.wait_for_selector("body[data-ready=error]")
     assert "no session 'a-web' that you may see" in carol.page.locator("[role=alert]").inner_text()
+
+
+def test_another_site_cannot_sign_a_visitor_in(people, team) -> None:
+    """Login CSRF: a page elsewhere posts the attacker's name and password to /auth/login in the visitor's
+    browser; the server refuses it by its Origin, so the visitor's browser holds no sign-in afterwards."""
+    visitor = people["visitor"]
+    visitor.context.route("http://evil.example/**", lambda route: route.fulfill(content_type="text/html", body=(
+        f'<form method="post" action="{team.url}/auth/login"><input name="user" value="carol">'
+        f'<input name="password" value="{PASSWORD}"><input name="next" value="/dashboard/"></form>'
+        "<script>document.forms[0].submit()</script>")))
+    with visitor.page.expect_response(f"{team.url}/auth/login") as answer:
+        visitor.page.goto("http://evil.example/login.html")
+    assert answer.value.status == 403
+    assert "this server's own pages" in visitor.page.locator("body").inner_text()
+    assert visitor.context.cookies(team.url) == []
+    visitor.page.goto(team.url + "/dashboard/")
+    visitor.page.wait_for_url("**/auth/signin?**")  # not signed in as carol
+    visitor.shot("login-csrf-refused")

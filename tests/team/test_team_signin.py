@@ -99,3 +99,24 @@ def test_failed_sign_ins_back_off_even_for_the_right_password(team_server, datab
     with psycopg.connect(database_url) as conn:
         failures = dict(conn.execute("SELECT key, failures FROM login_failures").fetchall())
     assert failures["user:ann"] == 5
+
+
+def test_a_sign_in_posted_from_another_site_is_refused(team_server, database_url, cli) -> None:
+    enroll(database_url, "ann", "member")
+    assert cli("team", "user", "passwd", "ann", "--password-stdin", input=PASSWORD + "\n").code == 0
+    here = f"127.0.0.1:{team_server.port}"
+    form = {"user": "ann", "password": PASSWORD}
+    for sent in ({"Origin": "https://evil.example"}, {"Origin": "null"},  # a sandboxed frame, a stripped referrer
+                 {"Origin": f"http://{here}.evil.example"}, {"Referer": "https://evil.example/login.html"},
+                 {"Origin": "https://evil.example", "Referer": f"http://{here}/auth/signin"},
+                 {"Origin": f"http://{here}", "Host": "evil.example"}):  # a rebinding name for this address
+        status, body, headers = _call(team_server, "POST", "/auth/login", form=form, headers=sent)
+        assert status == 403 and "set-cookie" not in headers and "this server's own pages" in body["error"], sent
+    for sent in ({"Origin": f"http://{here}"}, {"Origin": f"https://{here}"},  # TLS ended by a proxy that did not say
+                 {"Referer": f"http://{here}/auth/signin?next=%2Fdashboard%2F"},
+                 {}):  # neither: a script or the CLI; every current browser sends Origin on a cross-site POST
+        status, body, headers = _call(team_server, "POST", "/auth/login", form=form, headers=sent)
+        assert status == 200 and headers["set-cookie"].startswith("lsm_session="), sent
+    status, _b, _h = _call(team_server, "POST", "/auth/login", form=form,
+                           headers={"Origin": f"http://{here}", "X-Forwarded-Proto": "https"})
+    assert status == 403  # the browser came by https: a plain-http page of this host is not it

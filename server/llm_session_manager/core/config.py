@@ -149,6 +149,12 @@ class TeamConfig(_Section, frozen=True):  # frozen like _Section: said again so 
     push_messages: tuple[str, ...] = ()  # projects whose conversation is pushed, redacted; none by default
 
 
+class TeamServerConfig(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
+    """The ``team_server:`` section: read by ``team serve`` only (docs/team.md#pruning)."""
+
+    audit_retention_days: Annotated[int, msgspec.Meta(ge=1)] = 365  # audit entries older than this are pruned
+
+
 class PrivacyConfig(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it
     """The ``privacy:`` section: message bodies encrypted at rest (docs/privacy.md)."""
 
@@ -171,8 +177,9 @@ class Config(_Section, frozen=True):  # frozen like _Section: said again so type
     metrics: MetricsConfig = MetricsConfig()
     team: TeamConfig = TeamConfig()
     chat: ChatConfig = ChatConfig()  # the chat bots on serve (docs/chat.md)
-    team_alerts: TeamAlertsConfig = TeamAlertsConfig()  # the team server's budget alerts (docs/team.md)
+    team_alerts: TeamAlertsConfig = TeamAlertsConfig()  # the team server's budget and critical-session alerts (docs/team.md)
     privacy: PrivacyConfig = PrivacyConfig()  # message bodies encrypted at rest (docs/privacy.md)
+    team_server: TeamServerConfig = TeamServerConfig()  # team serve's own housekeeping (docs/team.md#pruning)
 
     def source(self, provider: str) -> SourceConfig:
         """The settings for ``provider``; an unlisted provider is enabled with no extra paths."""

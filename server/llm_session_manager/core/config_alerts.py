@@ -1,7 +1,7 @@
 """The ``team_alerts:`` section of the config: the team server's alerts (docs/team.md#alerts).
 
-When a member's spending passes a daily or weekly budget, the team server
-tells someone once: a JSON POST to ``webhook_url``, an email through an SMTP
+When a member's spending passes a daily or weekly budget, or one of their
+sessions turns critical, the team server tells someone once: a JSON POST to ``webhook_url``, an email through an SMTP
 server, or both. Nothing is sent while neither is set. The SMTP password is
 only ever named here by the environment variable that holds it.
 """
@@ -26,6 +26,8 @@ class TeamAlertsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     smtp_password_env: str = "LSM_SMTP_PASSWORD"
     mail_from: str = "llm-session@localhost"
     mail_to: tuple[str, ...] = ()
+    critical_sessions: bool = True  # tell when a member's session turns critical (docs/team.md#alerts)
+    critical_watch_minutes: Annotated[float, msgspec.Meta(gt=0)] = 60.0  # only sessions active this recently
 
     @property
     def sends(self) -> bool:

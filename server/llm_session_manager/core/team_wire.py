@@ -25,6 +25,14 @@ class PushSession(msgspec.Struct, array_like=True):
     model: str | None
     started_at: float | None
     last_activity: float | None
+    # Added later, so at the end with defaults: an older client's push (without them) still decodes.
+    # The session's health and context fill as ``list`` shows them on the pushing machine at push time.
+    health_status: str | None = None  # healthy | warning | critical
+    health_score: float | None = None  # 0-100
+    context_used: int | None = None  # tokens in the context window now
+    context_limit: int | None = None  # the window
+    context_percent: float | None = None
+    context_source: str | None = None  # the fill's provenance: exact | estimated | unknown
 
 
 class PushUsage(msgspec.Struct, array_like=True):

@@ -167,7 +167,7 @@ def overview(conn: apsw.Connection, query: Query, found: Sequence[Session]) -> O
         days=[DayPoint(r.key, r.total_tokens, r.cost_usd) for r in days.rows],
         health=[Bucket(status, sum(s.health.status == status for s in found))
                 for status in ("healthy", "warning", "critical")],
-        context_fill=_fill(found),
+        context_fill=fill(found),
         top_models=_top(_usage(conn, "model", query).rows),
         top_projects=_top(_usage(conn, "project", query).rows),
         top_providers=_top(_usage(conn, "provider", query).rows),
@@ -219,7 +219,8 @@ def _unix(iso: str) -> float:
     return calendar.timegm(time.strptime(iso, "%Y-%m-%dT%H:%M:%SZ"))
 
 
-def _fill(found: Sequence[Session]) -> list[Bucket]:
+def fill(found: Sequence[Session]) -> list[Bucket]:
+    """Sessions counted by context fill, in ``FILL_EDGES``' buckets (the team server's dashboard too)."""
     edges = (0, *FILL_EDGES)
     labels = [f"{lo}–{hi} %" for lo, hi in zip(edges, FILL_EDGES)] + [f"{FILL_EDGES[-1]} % +"]
     counts = [0] * len(labels)

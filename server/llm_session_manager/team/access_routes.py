@@ -32,6 +32,7 @@ def routes(in_thread: web_session.InThread, authorized: Authorized) -> list[tupl
     """(path, handler, methods) of each route here."""
 
     async def login(request: Request) -> Response:
+        web_session.check_origin(request)  # login CSRF: another site's form is refused before anything is read
         form = await web_session.credentials(request)
         address = request.client.host if request.client else "unknown"
         back = signin_page.next_path(form.get("next"))  # the sign-in page's form: redirects, not JSON

@@ -5,8 +5,8 @@ and this week (UTC; a response counted once however many of their devices
 pushed it) against ``team_alerts``' budgets. An alert passed is recorded in
 ``alerts_sent`` in the same statement that finds it new, so two pushes at once
 cannot both send it; ``send`` then delivers it, and forgets it if no channel
-took it, so the next push tries again. Pushes carry no health facts, so a
-session "turning critical" is not something the server can see: budgets only.
+took it, so the next push tries again. A session turning critical is
+``critical_alerts``' to find; ``send`` and ``forget`` serve both kinds.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import os
 import smtplib
 import urllib.request
 from email.message import EmailMessage
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import msgspec
 
@@ -28,6 +28,15 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 TIMEOUT_S = 10
+
+
+class Told(Protocol):
+    """An alert of any kind: a msgspec struct (the webhook's JSON) with its key and a one-line subject."""
+
+    @property
+    def key(self) -> str: ...
+
+    def subject(self) -> str: ...
 
 
 class Alert(msgspec.Struct):
@@ -73,7 +82,7 @@ def due(conn: psycopg.Connection, user_id: int, config: TeamAlertsConfig, now: d
     return found
 
 
-def send(alert: Alert, config: TeamAlertsConfig) -> bool:
+def send(alert: Told, config: TeamAlertsConfig) -> bool:
     """Deliver ``alert`` on every channel configured; whether any took it (failures are logged)."""
     delivered = False
     if config.webhook_url:
@@ -93,13 +102,13 @@ def send(alert: Alert, config: TeamAlertsConfig) -> bool:
     return delivered
 
 
-def forget(conn: psycopg.Connection, alert: Alert) -> None:
+def forget(conn: psycopg.Connection, alert: Told) -> None:
     """``alert`` went nowhere: the next push makes it due again."""
     with conn.transaction():
         conn.execute("DELETE FROM alerts_sent WHERE key = %s", (alert.key,))
 
 
-def _mail(alert: Alert, config: TeamAlertsConfig) -> None:
+def _mail(alert: Told, config: TeamAlertsConfig) -> None:
     message = EmailMessage()
     message["Subject"] = alert.subject()
     message["From"] = config.mail_from

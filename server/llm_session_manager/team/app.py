@@ -28,6 +28,7 @@ from . import (
     alerts,
     auth,
     chat_routes,
+    critical_alerts,
     dashboard_routes,
     metrics,
     otlp_routes,
@@ -52,7 +53,7 @@ def build(pool: ConnectionPool, chat: ChatConfig | None = None,
           dashboard: dashboard_routes.Pages | None = None, alerting: TeamAlertsConfig | None = None) -> Starlette:
     """The ASGI app over ``pool`` (opened and closed by the caller); with ``chat``, the chat bots' routes;
     with ``dashboard`` (``frontends.web.app.build``), the web dashboard behind sign-in (docs/web.md);
-    with ``alerting``, budget alerts after each push (``alerts``)."""
+    with ``alerting``, budget and critical-session alerts after each push (``alerts``, ``critical_alerts``)."""
 
     async def in_thread(work: Callable[[psycopg.Connection], T]) -> T:
         def run() -> T:
@@ -85,7 +86,7 @@ def build(pool: ConnectionPool, chat: ChatConfig | None = None,
 
         result = await in_thread(store)
         if alerting is not None and alerting.sends:
-            await _alert(in_thread, who.user_id, alerting)
+            await _alert(in_thread, who.user_id, alerting, [s.id for s in batch.sessions])
         return _json(result)
 
     async def usage_route(request: Request) -> Response:
@@ -121,9 +122,12 @@ def build(pool: ConnectionPool, chat: ChatConfig | None = None,
 
 
 async def _alert(in_thread: web_session.InThread, user_id: int,
-                 alerting: TeamAlertsConfig) -> None:
+                 alerting: TeamAlertsConfig, session_ids: list[str]) -> None:
     """The alerts this push made due, sent now (the push's answer waits: at most a time-out per channel)."""
-    for alert in await in_thread(lambda conn: alerts.due(conn, user_id, alerting)):
+    def due(conn: psycopg.Connection) -> list[alerts.Told]:
+        return [*alerts.due(conn, user_id, alerting), *critical_alerts.due(conn, user_id, session_ids, alerting)]
+
+    for alert in await in_thread(due):
         if not await anyio.to_thread.run_sync(alerts.send, alert, alerting):
             await in_thread(functools.partial(alerts.forget, alert=alert))
 

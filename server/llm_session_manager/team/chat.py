@@ -5,12 +5,14 @@ is linked to a team user (``chat_links``, team migration 004): by an admin
 (``team chat link``), or by the user sending ``/llm link CODE`` with a one-time
 code an admin issued (``team chat link-code``; kept hashed, valid for
 ``CODE_MINUTES``, used once). Answers follow the team user's role as the API
-does, by the one access rule (``access``, through ``_scope`` and ``report``):
+does, by the one access rule (``access``, through ``shared_sessions`` and ``report``):
 an admin sees the team's data; a member or viewer what their own devices
 pushed and what is granted to them.
 
-The team server holds sessions and usage only, so ``recall``, ``health`` and
-``limits`` say to ask the machine's own ``serve``.
+``sessions`` lists each session once per owner, naming the devices that
+pushed it, with the health and context fill they pushed. The team server holds
+no logs or memories to read, so ``recall``, ``health`` (a session's components)
+and ``limits`` say to ask the machine's own ``serve``.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from ..core.errors import BadArgument, NotFound
 from ..services.chat.answering import help_answer, usage_answer
 from ..services.chat.answers import Answer, Fact, Item, dollars, tokens
 from ..services.chat.question import Question
-from . import access
+from . import shared_sessions
 from .auth import Caller
 from .report import report
 
@@ -128,36 +130,38 @@ def _redeem(conn: psycopg.Connection, asking: Question, now: float) -> Answer:
     return Answer("Linked", f"This {asking.platform} account is now team user {name[0]}.", tone="good")
 
 
+# A response's sums once per owner whose devices pushed it, as the dashboard counts them.
+_SUMS = """
+SELECT o.name, u.session_id, sum(u.input_tokens + u.output_tokens + u.cache_creation_tokens + u.cache_read_tokens),
+       sum(u.cost_usd)
+FROM usage u JOIN LATERAL (SELECT DISTINCT du.name FROM usage_seen x JOIN devices d ON d.id = x.device_id
+                           JOIN users du ON du.id = d.user_id WHERE x.dedup_key = u.dedup_key) o ON TRUE
+WHERE u.session_id = ANY(%s)
+GROUP BY 1, 2
+"""
+
+
 def _sessions(conn: psycopg.Connection, who: Caller, project: str) -> Answer:
-    clauses, params = _scope(who)
-    if project:
-        clauses.append("s.project = %s")
-        params.append(project)
-    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-    rows = conn.execute(
-        "SELECT s.id, s.provider, s.project, s.title, u.name || '/' || d.name, "
-        "(SELECT coalesce(sum(x.input_tokens + x.output_tokens + x.cache_creation_tokens + x.cache_read_tokens), 0) "
-        " FROM usage x WHERE x.session_id = s.id), "
-        "(SELECT coalesce(sum(x.cost_usd), 0) FROM usage x WHERE x.session_id = s.id) "
-        f"FROM sessions s JOIN devices d ON d.id = s.device_id JOIN users u ON u.id = d.user_id {where} "
-        f"ORDER BY s.last_activity DESC NULLS LAST LIMIT {SESSIONS_SHOWN}".encode(), params).fetchall()
+    """The newest sessions ``who`` may read, each once however many of its owner's devices pushed it
+    (``shared_sessions.listing``, the web's list), with the devices named."""
+    found = shared_sessions.listing(conn, who, project=project or None, limit=SESSIONS_SHOWN)
     scope = "the team's pushed sessions" if who.role == "admin" else "your pushed sessions and those shared with you"
-    if not rows:
+    if not found:
         return Answer(f"No sessions{' in ' + project if project else ''}", f"Nothing in {scope}.")
-    items = tuple(Item((title or "(untitled)")[:120], f"{provider} · {proj or 'no project'} · {device} · {sid[:8]}",
-                       (Fact("Tokens", tokens(int(total))), Fact("Cost", dollars(float(cost)))))
-                  for sid, provider, proj, title, device, total, cost in rows)
-    return Answer(f"Recent sessions{' in ' + project if project else ''}", f"From {scope}.",
-                  items=items)
-
-
-def _scope(who: Caller) -> tuple[list[str], list[object]]:
-    """The sessions ``who`` sees: the web's rule (``access``), an admin everyone's, anyone else their own
-    devices' and those granted to them (a handoff included)."""
-    if who.role == "admin":
-        return [], []
-    rule, params = access.readable_session_sql(who)
-    return [rule], params
+    sums = {(owner, sid): (int(total), float(cost))
+            for owner, sid, total, cost in conn.execute(_SUMS, (sorted({s.id for s in found}),))}
+    items = []
+    for s in found:
+        total, cost = sums.get((s.owner, s.id), (0, 0.0))
+        health = (f"{s.health_score:.0f} {s.health_status}" if s.health_status and s.health_score is not None
+                  else "unknown")
+        context = f"{s.context_percent:.0f}%" if s.context_percent is not None else "unknown"
+        items.append(Item((s.title or "(untitled)")[:120],
+                          f"{s.provider} · {s.project or 'no project'} · {s.owner} on {', '.join(s.devices)} · "
+                          f"{s.id[:8]}",
+                          (Fact("Tokens", tokens(total)), Fact("Cost", dollars(cost)), Fact("Context", context),
+                           Fact("Health", health))))
+    return Answer(f"Recent sessions{' in ' + project if project else ''}", f"From {scope}.", items=tuple(items))
 
 
 def _user_id(conn: psycopg.Connection, name: str) -> int:

@@ -8,9 +8,10 @@ annotations and who else has its page open (``presence``).
 
 The pages know nothing of callers, so the one ``TeamSource`` learns whose
 request it answers from ``CALLER``, set by the dashboard's sign-in gate
-(``dashboard_routes``) before the request reaches the pages. Pushes carry no
-health or context facts, so every session's health is ``unknown`` and its
-context fill 0 here. Days are UTC days.
+(``dashboard_routes``) before the request reaches the pages. A session's
+health and context fill are those its most recently active device pushed
+(``PushSession``); a session pushed by an older client, which sends none, shows
+health ``unknown`` and context 0 with ``provenance.context`` ``unknown``. Days are UTC days.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from ..core import when
-from ..core.models import Context, Health, Session, Tokens
+from ..core.models import Context, Health, Provenance, Session, Tokens, provenance
 from ..services.conversation import Conversation, Entry
 from ..services.dashboard import (
     GRID_ROWS,
@@ -37,6 +38,7 @@ from ..services.dashboard import (
     SessionPage,
     Share,
     View,
+    fill,
 )
 from . import access, shared_sessions
 from .presence import Presence
@@ -58,7 +60,7 @@ _NO_CONTEXT = Context(used=0, limit=0, percent=0.0)
 _USAGE = """
 SELECT o.name, u.session_id, u.provider, u.model, to_char(to_timestamp(u.ts) AT TIME ZONE 'UTC', 'YYYY-MM-DD'),
        sum(u.input_tokens), sum(u.output_tokens), sum(u.cache_creation_tokens), sum(u.cache_read_tokens),
-       sum(u.cost_usd), bool_and(u.exact), count(*)
+       sum(u.cost_usd), bool_and(u.exact), count(*), bool_and(u.priced <> 2)
 FROM usage u JOIN LATERAL (SELECT DISTINCT du.name FROM usage_seen x JOIN devices d ON d.id = x.device_id
                            JOIN users du ON du.id = d.user_id WHERE x.dedup_key = u.dedup_key) o ON TRUE
 WHERE u.session_id = ANY(%s)
@@ -128,19 +130,19 @@ def _view(conn: psycopg.Connection, who: Caller, query: Query) -> View:
     keys = {(s.owner, s.id): s for s in found}
     start, end = _range(query)
     lo, hi = start if start is not None else float("-inf"), end if end is not None else float("inf")
-    totals: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0, 0, 0, 0.0, 1])
+    totals: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0, 0, 0, 0.0, 1, 1])
     days: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
     models: dict[str, Share] = {}
     projects: dict[str, Share] = {}
     providers: dict[str, Share] = {}
     ids = sorted({s.id for s in found})  # only their responses are read; the owner is checked below
-    for owner, sid, provider, model, day, i, o, cc, cr, cost, exact, n in conn.execute(_USAGE, (ids,)):
+    for owner, sid, provider, model, day, i, o, cc, cr, cost, exact, n, priced in conn.execute(_USAGE, (ids,)):
         s = keys.get((owner, sid))
         if s is None:
             continue
         t = totals[(owner, sid)]
         t[0], t[1], t[2], t[3], t[4] = t[0] + i, t[1] + o, t[2] + cc, t[3] + cr, t[4] + cost
-        t[5] = t[5] and exact
+        t[5], t[6] = t[5] and exact, t[6] and priced
         if not (lo <= when.start(day, tz=_UTC) < hi):
             continue
         tokens = int(i + o + cc + cr)
@@ -160,7 +162,7 @@ def _view(conn: psycopg.Connection, who: Caller, query: Query) -> View:
         days=[DayPoint(day, int(v[0]), v[1]) for day, v in sorted(days.items())],
         health=[Bucket(status, sum(s.health.status == status for s in grid))
                 for status in ("healthy", "warning", "critical")],
-        context_fill=[],
+        context_fill=fill(grid),
         top_models=_top(models), top_projects=_top(projects), top_providers=_top(providers),
         top_tools=[Share(key=k, count=n) for k, n in sorted(tools.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP]],
         total_tokens=sum(int(v[0]) for v in days.values()),
@@ -180,7 +182,8 @@ def _page(conn: psycopg.Connection, who: Caller, ref: str) -> tuple[SessionPage,
     sums = conn.execute(
         "SELECT coalesce(sum(u.input_tokens), 0), coalesce(sum(u.output_tokens), 0), "
         "coalesce(sum(u.cache_creation_tokens), 0), coalesce(sum(u.cache_read_tokens), 0), "
-        "coalesce(sum(u.cost_usd), 0), coalesce(bool_and(u.exact), true) FROM usage u WHERE u.session_id = %s "
+        "coalesce(sum(u.cost_usd), 0), coalesce(bool_and(u.exact), true), coalesce(bool_and(u.priced <> 2), true) "
+        "FROM usage u WHERE u.session_id = %s "
         "AND EXISTS (SELECT 1 FROM usage_seen x JOIN devices d ON d.id = x.device_id "
         "WHERE x.dedup_key = u.dedup_key AND d.user_id = %s)", (found.id, owner[0])).fetchone()
     entries: list[tuple[float, str, str, str, str | None, str | None]] = []
@@ -213,14 +216,36 @@ def _facets(conn: psycopg.Connection, who: Caller) -> Facets:
 
 
 def _session(s: shared_sessions.TeamSession, sums: list[Any] | None) -> Session:
-    i, o, cc, cr, cost, exact = sums if sums else (0, 0, 0, 0, 0.0, True)
+    i, o, cc, cr, cost, exact, complete = sums if sums else (0, 0, 0, 0, 0.0, True, True)
     tokens = Tokens(input=int(i), output=int(o), cache_creation=int(cc), cache_read=int(cr),
                     total=int(i + o + cc + cr), source="exact" if exact else "estimated")
     last = s.last_activity
     return Session(id=s.id, provider=s.provider, project=s.project, cwd=s.cwd, title=s.title, model=s.model,
                    started_at=_iso(s.started_at), last_activity=_iso(last),
-                   active=last is not None and time.time() - last < ACTIVE_S, tokens=tokens, context=_NO_CONTEXT,
-                   cost_usd=float(cost), health=_NO_HEALTH, tags=[f"owner:{s.owner}", *(f"device:{d}" for d in s.devices)])
+                   active=last is not None and time.time() - last < ACTIVE_S, tokens=tokens, context=_context(s),
+                   cost_usd=float(cost), health=_health(s), tags=[f"owner:{s.owner}", *(f"device:{d}" for d in s.devices)],
+                   cost_complete=bool(complete), provenance=_provenance(bool(exact), bool(complete), s))
+
+
+def _health(s: shared_sessions.TeamSession) -> Health:
+    """As pushed: status and score (the components stay on the member's machine)."""
+    if s.health_status is None or s.health_score is None:
+        return _NO_HEALTH
+    return Health(score=s.health_score, status=s.health_status, components={})
+
+
+def _context(s: shared_sessions.TeamSession) -> Context:
+    if s.context_percent is None:
+        return _NO_CONTEXT
+    return Context(used=s.context_used or 0, limit=s.context_limit or 0, percent=s.context_percent)
+
+
+def _provenance(exact: bool, complete: bool, s: shared_sessions.TeamSession) -> Provenance:
+    """As ``list`` says a session's: tokens as the responses' counts, the cost as ``provenance`` says,
+    the fill as the member's store said."""
+    p = provenance(not exact, complete)
+    p.context = s.context_source or "unknown"
+    return p
 
 
 def _top(shares: dict[str, Share]) -> list[Share]:

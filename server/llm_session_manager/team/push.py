@@ -22,11 +22,15 @@ if TYPE_CHECKING:
     import psycopg
 
 _SESSIONS = """
-INSERT INTO sessions (device_id, id, provider, project, cwd, title, model, started_at, last_activity)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+INSERT INTO sessions (device_id, id, provider, project, cwd, title, model, started_at, last_activity,
+                      health_status, health_score, context_used, context_limit, context_percent, context_source)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
 ON CONFLICT (device_id, id) DO UPDATE SET
     provider = excluded.provider, project = excluded.project, cwd = excluded.cwd, title = excluded.title,
-    model = excluded.model, started_at = excluded.started_at, last_activity = excluded.last_activity
+    model = excluded.model, started_at = excluded.started_at, last_activity = excluded.last_activity,
+    health_status = excluded.health_status, health_score = excluded.health_score,
+    context_used = excluded.context_used, context_limit = excluded.context_limit,
+    context_percent = excluded.context_percent, context_source = excluded.context_source
 """
 # One statement per batch, its columns as arrays. A copy already stored is
 # replaced only by a better one, by the rule the local store keeps copies by

@@ -4,6 +4,10 @@ The form carries ``next``, the dashboard page to go back to; ``/auth/login``
 then answers with a redirect there (or back here, saying why it failed)
 instead of JSON. ``next`` must be a path on this server, never another host.
 Nothing on the page runs a script, so it needs none of the dashboard's bundle.
+Its referrer policy is ``same-origin``, not ``no-referrer``: under ``no-referrer``
+a browser sends ``Origin: null`` with the form's POST, which the login's origin
+check (``web_session.check_origin``) must refuse; ``same-origin`` still tells
+other sites nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ PATH = "/auth/signin"
 HOME = "/dashboard/"
 _HEADERS = {"content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
                                        "frame-ancestors 'none'", "cache-control": "no-store",
-            "referrer-policy": "no-referrer", "x-content-type-options": "nosniff"}
+            "referrer-policy": "same-origin", "x-content-type-options": "nosniff"}
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark"><title>Sign in — LLM sessions</title>

@@ -15,6 +15,15 @@ it is tied to that session, needs no storage, and another site cannot compute
 it: it can neither read the HttpOnly cookie nor the login answer. Requests with
 a bearer token need no CSRF token: a browser never adds that header by itself.
 
+Login CSRF (another site signing the victim in as the attacker, whose session
+then records what the victim does) is refused by origin (``check_origin``, OWASP's
+"verifying origin with standard headers"): a sign-in POST whose ``Origin`` (or,
+without one, ``Referer``) names another origin, or is ``null`` (a sandboxed or
+privacy-stripped context), is refused with 403. With neither header it is let
+through: every current browser sends ``Origin`` on a cross-origin POST, so a
+request without one is a script's or the CLI's (which have no victim's cookie
+jar to plant a session in) or an old browser's same-origin form.
+
 Failed sign-ins are counted per user name and per client address
 (``login_failures``): after ``FREE_FAILURES`` within ``FAILURE_WINDOW`` each
 further attempt must wait 2, 4, 8 ... up to ``MAX_WAIT`` seconds after the last
@@ -167,6 +176,33 @@ async def authenticate(request: Request, in_thread: InThread) -> Caller:
         if not sent or not hmac.compare_digest(sent, csrf_token(secret)):
             raise Forbidden(f"a signed-in request that changes something needs the CSRF token in {CSRF_HEADER}")
     return found
+
+
+def check_origin(request: Request) -> None:
+    """Refuse a sign-in another site's page made the browser send (see the module's note on login CSRF)."""
+    sent = request.headers.get("origin") or request.headers.get("referer")
+    if sent is not None and not _same_origin(sent, request):
+        raise Forbidden(f"a sign-in must come from this server's own pages, not from {sent.split('?')[0]!r}")
+
+
+def _same_origin(url: str, request: Request) -> bool:
+    """Whether ``url`` (an Origin or a Referer) is this server's origin as the browser sees it: the
+    ``Host`` it asked for (a proxy passes it on), over the scheme the request came by; an https origin
+    is taken where a proxy terminating TLS did not say so (``X-Forwarded-Proto``), never the reverse."""
+    parts = urllib.parse.urlsplit(url.strip())
+    host = request.headers.get("host", "").lower()
+    if parts.scheme not in ("http", "https") or not parts.netloc or not host:
+        return False  # "null", or no host to compare with
+    came_by = "https" if (request.url.scheme == "https"
+                          or request.headers.get("x-forwarded-proto", "").lower() == "https") else "http"
+    if parts.scheme == "http" and came_by == "https":
+        return False
+    return _without_default_port(parts.netloc.lower(), parts.scheme) in {
+        _without_default_port(host, scheme) for scheme in ("http", "https")}
+
+
+def _without_default_port(netloc: str, scheme: str) -> str:
+    return netloc.removesuffix({"http": ":80", "https": ":443"}[scheme])
 
 
 def is_secure(request: Request) -> bool:

@@ -23,6 +23,7 @@ from ...core.team_wire import PUSH_PATH, PushBatch, PushResult, PushSession, Pus
 from ...store.connection import write_transaction
 from . import client
 from .link import Link, client_id
+from .push_health import with_health
 from .push_shared import forget_pushed, push_shared
 
 if TYPE_CHECKING:
@@ -69,7 +70,11 @@ def push(conn: apsw.Connection, link: Link, batch_size: int = BATCH, config: Con
     me = client_id(conn)
     _forget_other_server(conn, link)
     done = Pushed(url=link.url)
-    waiting = {row[0]: PushSession(*row) for row in conn.execute(_SESSIONS)}
+    if config is None:
+        from ...core.config import load
+
+        config = load()
+    waiting = {s.id: s for s in with_health(conn, config, conn.execute(_SESSIONS).fetchall())}
     found = [_response(row) for row in conn.execute(_USAGE)]
     usage = [u for u, _ in found]
     sent = {u.dedup_key: looks for u, looks in found}
@@ -80,10 +85,6 @@ def push(conn: apsw.Connection, link: Link, batch_size: int = BATCH, config: Con
     for chunk in _chunks(list(waiting.values()), batch_size):  # sessions changed without a new response
         _send(link, PushBatch(client_id=me, sessions=chunk), done)
         _noted(conn, chunk, [])
-    if config is None:
-        from ...core.config import load
-
-        config = load()
     shared = push_shared(conn, link, me, config, batch_size)
     done.messages, done.file_refs, done.memories = shared.messages, shared.file_refs, shared.memories
     if not done.batches:  # nothing new: still ask, so a revoked token or a moved server is heard of now

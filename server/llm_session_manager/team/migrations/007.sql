@@ -1,0 +1,1 @@
+-- v7: placeholder (teampush's migration; the coordinator drops this at merge)
