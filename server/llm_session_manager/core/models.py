@@ -178,6 +178,13 @@ def provenance(estimated: bool, complete: bool) -> Provenance:
     return Provenance(tokens, tokens if complete else "unknown")
 
 
+@functools.cache
+def session_provenance(exact: bool, complete: bool, context: str) -> Provenance:
+    """A session's: its tokens as its responses' counts, its cost as ``provenance`` says, its
+    context fill as ``context`` (its latest turn's count; unknown when no turn told it)."""
+    return msgspec.structs.replace(provenance(not exact, complete), context=context)
+
+
 class Tokens(msgspec.Struct):
     input: int
     output: int

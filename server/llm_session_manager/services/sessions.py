@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import functools
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -15,7 +14,7 @@ import msgspec
 from ..core import pricing
 from ..core.config import Config
 from ..core.errors import Ambiguous, BadInput, NotFound
-from ..core.models import SESSION_SORTS, Context, Provenance, Session, Tokens, provenance, short_id
+from ..core.models import SESSION_SORTS, Context, Session, Tokens, session_provenance, short_id
 from ..store import retention, session_sums, write_transaction
 from . import health, processes, unpriced_models
 from .working import start as working_start
@@ -366,16 +365,9 @@ def _sessions(rows: list[Any], active: dict[str, int], config: Config, now: floa
             not unpriced,
             # Most sessions' work began with them: their start, formatted once.
             (started if working == started_at else iso(working)) if started_at is not None else None,
-            provenance=_provenance(bool(exact), not unpriced, context_from),
+            provenance=session_provenance(bool(exact), not unpriced, context_from),
         ))
     return out
-
-
-@functools.cache
-def _provenance(exact: bool, complete: bool, context: str) -> Provenance:
-    """A session's: its tokens as its responses' counts, its cost as ``provenance`` says, its context fill
-    as its latest turn's count (unknown when no turn told it)."""
-    return msgspec.structs.replace(provenance(not exact, complete), context=context)
 
 
 @overload

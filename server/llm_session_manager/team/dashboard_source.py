@@ -24,7 +24,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from ..core import when
-from ..core.models import Context, Health, Provenance, Session, Tokens, provenance
+from ..core.models import Context, Health, Session, Tokens, session_provenance
 from ..services.conversation import Conversation, Entry
 from ..services.dashboard import (
     GRID_ROWS,
@@ -224,7 +224,7 @@ def _session(s: shared_sessions.TeamSession, sums: list[Any] | None) -> Session:
                    started_at=_iso(s.started_at), last_activity=_iso(last),
                    active=last is not None and time.time() - last < ACTIVE_S, tokens=tokens, context=_context(s),
                    cost_usd=float(cost), health=_health(s), tags=[f"owner:{s.owner}", *(f"device:{d}" for d in s.devices)],
-                   cost_complete=bool(complete), provenance=_provenance(bool(exact), bool(complete), s))
+                   cost_complete=bool(complete), provenance=session_provenance(bool(exact), bool(complete), s.context_source or "unknown"))
 
 
 def _health(s: shared_sessions.TeamSession) -> Health:
@@ -238,14 +238,6 @@ def _context(s: shared_sessions.TeamSession) -> Context:
     if s.context_percent is None:
         return _NO_CONTEXT
     return Context(used=s.context_used or 0, limit=s.context_limit or 0, percent=s.context_percent)
-
-
-def _provenance(exact: bool, complete: bool, s: shared_sessions.TeamSession) -> Provenance:
-    """As ``list`` says a session's: tokens as the responses' counts, the cost as ``provenance`` says,
-    the fill as the member's store said."""
-    p = provenance(not exact, complete)
-    p.context = s.context_source or "unknown"
-    return p
 
 
 def _top(shares: dict[str, Share]) -> list[Share]:
