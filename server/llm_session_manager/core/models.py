@@ -101,6 +101,10 @@ class Attribution(NamedTuple):
     results: list[tuple]  # tool_results: (id, session_id, tokens, text): see migration 018
     runs: list[tuple]  # agent_runs: (agent_id, tool_use_id, agent_type)
     agents: list[tuple]  # response_agents: (dedup_key, agent_id)
+    # tool_uses (migration 033), each call as the conversation shows it:
+    # (session_id, id, ts, seq, name, input summary, result_bytes, message_key)
+    uses: list[tuple]
+    outputs: list[tuple]  # (result_bytes, session_id, id): a result whose call an earlier chunk read
 
 
 class Batch:
@@ -115,7 +119,7 @@ class Batch:
         self.messages: list[MessageRow] = []
         self.file_refs: list[FileRefRow] = []
         # What each response did (tool calls, their results, sub-agents): stored with the conversation.
-        self.attribution = Attribution([], [], [], [])
+        self.attribution = Attribution([], [], [], [], [], [])
         # The assistant's own plan-limit readings (store/limit_readings.py ``Reading`` values).
         self.limits: list[tuple] = []
         self.malformed = 0

@@ -59,13 +59,14 @@ class Session:
 class Conversation:
     """The messages and file references of one chunk, in the order they were written."""
 
-    __slots__ = ("calls", "file_refs", "malformed", "messages", "summaries")
+    __slots__ = ("calls", "file_refs", "malformed", "messages", "said", "summaries")
 
     def __init__(self, messages: list[MessageRow], file_refs: list[FileRefRow], calls: Calls | None = None) -> None:
         self.messages = messages
         self.file_refs = file_refs
         self.calls = calls  # what each response did (``_calls``); None: not kept
         self.summaries: list[tuple[str, str]] = []  # (leafUuid, text), placed in time by ``place_summaries``
+        self.said: dict[str, str] = {}  # a response's message id -> the key of the text it wrote
         self.malformed = 0
 
     def assistant(self, line: Line, message: Message, session: Session, session_id: str, when: float,
@@ -74,10 +75,12 @@ class Conversation:
         ``key``: its usage row's dedup key, when it is billed (its tool calls are attributed to it)."""
         content = self._content(message)
         if isinstance(content, tuple):
-            calls = self.calls if key is not None else None  # a response not billed has no row to attribute to
+            uses = self.calls
+            calls = uses if key is not None else None  # a response not billed has no row to attribute to
             if calls is not None and key is not None and line.isSidechain:
                 calls.sidechain(line, key, session_id)
             text = None  # the text blocks, joined by newlines; usually there is one block
+            used = None  # where this line's tool calls begin in ``uses.rows.uses``
             for n, block in enumerate(content):
                 kind = block.type
                 if kind == "text":
@@ -86,8 +89,14 @@ class Conversation:
                 elif kind == "tool_use":
                     if calls is not None and key is not None:
                         calls.call(line, block, key, session_id)
+                    if uses is not None:
+                        if used is None:
+                            used = len(uses.rows.uses)
+                        uses.use(block, session_id, when, n)
                     if block.name in _FILE_TOOLS:
                         self._file_ref(line, block, n, session_id, when)
+            if used is not None and uses is not None:
+                self._link(uses.rows.uses, used, line, message, session_id, when, text is not None)
         else:
             text = content  # a plain string is kept as it is, even empty
         if line.isApiErrorMessage:
@@ -99,6 +108,20 @@ class Conversation:
         if text is not None:
             key = line.uuid or f"{session_id}@{when!r}"
             self.messages.append(_row(MessageRow, (key, session_id, when, "assistant", "text", text)))
+            if isinstance(message.id, str) and self.calls is not None:
+                self.said[message.id] = key
+
+    def _link(self, uses: list[tuple], start: int, line: Line, message: Message, session_id: str, when: float,
+              has_text: bool) -> None:
+        """The tool calls of one line, from ``start``, tied to the message of their response: this
+        line's own text, else the text an earlier line of the same response (``message.id``) wrote."""
+        if has_text:
+            key: str | None = line.uuid or f"{session_id}@{when!r}"
+        else:
+            key = self.said.get(message.id) if isinstance(message.id, str) else None
+        if key is not None:
+            for at in range(start, len(uses)):
+                uses[at] = (*uses[at][:7], key)
 
     def user(self, line: Line, message: Message, session: Session, session_id: str, when: float) -> None:
         """A prompt the user typed (the first titles the session), then any failed tool calls."""
