@@ -415,6 +415,15 @@ class SearchResult(msgspec.Struct):
     complete: bool = True  # every match was ranked; false: the most recently stored ones (docs/search.md)
 
 
+class ToolCallLine(msgspec.Struct):
+    """A tool call made after a message, before the next (``show ID --message N``; migration 033)."""
+
+    name: str  # Bash, Read, mcp__github__create_issue, shell, run_shell_command, ...
+    input: str | None  # its input in a few words, redacted
+    result_bytes: int | None  # its result's size as logged; None: no result read
+    ts: str | None
+
+
 class MessageLine(msgspec.Struct):
     """One message of a session as ``show ID --message N`` prints it (text redacted)."""
 
@@ -423,6 +432,7 @@ class MessageLine(msgspec.Struct):
     role: str
     kind: str
     text: str
+    tools: list[ToolCallLine] = msgspec.field(default_factory=list)  # the calls made after it, before the next
 
 
 class MessageContext(msgspec.Struct):
