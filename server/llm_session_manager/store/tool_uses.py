@@ -22,7 +22,7 @@ ON CONFLICT (session_id, id) DO UPDATE SET result_bytes = coalesce(result_bytes,
 """
 _OUTPUT = "UPDATE tool_uses SET result_bytes = ? WHERE session_id = ? AND id = ? AND result_bytes IS NULL"
 _OF_SESSION = """SELECT ts, seq, id, name, lsm_open(input), result_bytes, message_key FROM tool_uses
-                 WHERE session_id = ? ORDER BY ts, seq, rowid"""
+                 WHERE session_id = ? ORDER BY ts, seq, id"""
 
 
 def record(conn: apsw.Connection, uses: list[tuple], outputs: list[tuple]) -> None:
@@ -45,14 +45,14 @@ def rewrite_inputs(conn: apsw.Connection, where: str, change: Callable[[Any], An
     transaction; how many."""
     from .connection import write_transaction
 
-    after, done = -1, 0
+    after, done = ("", ""), 0
     while True:
         with write_transaction(conn):
             rows: list[Any] = conn.execute(
-                f"SELECT rowid, input FROM tool_uses WHERE rowid > ? AND {where} ORDER BY rowid LIMIT ?",
-                (after, batch)).fetchall()
-            conn.executemany("UPDATE tool_uses SET input = ?2 WHERE rowid = ?1",
-                             [(rowid, change(text)) for rowid, text in rows])
+                f"""SELECT session_id, id, input FROM tool_uses WHERE (session_id, id) > (?, ?) AND {where}
+                    ORDER BY session_id, id LIMIT ?""", (*after, batch)).fetchall()
+            conn.executemany("UPDATE tool_uses SET input = ?3 WHERE session_id = ?1 AND id = ?2",
+                             [(sid, call, change(text)) for sid, call, text in rows])
         if not rows:
             return done
-        after, done = rows[-1][0], done + len(rows)
+        after, done = (rows[-1][0], rows[-1][1]), done + len(rows)

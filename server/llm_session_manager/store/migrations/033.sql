@@ -18,7 +18,7 @@ CREATE TABLE IF NOT EXISTS tool_uses (
     input        TEXT,              -- a short summary; a BLOB when sealed; NULL: none, or emptied by retention
     result_bytes INTEGER,           -- NULL: no result read (yet)
     message_key  TEXT,              -- messages.key of the response's text, when the log says
-    UNIQUE (session_id, id)         -- also a session's calls together, for a conversation's read
-);
+    PRIMARY KEY (session_id, id)    -- a session's calls together, for a conversation's read
+) WITHOUT ROWID;
 UPDATE source_files SET offset = 0, size = -1, state = NULL, conversation_offset = NULL, conversation_state = NULL
 WHERE provider IN ('claude-code', 'codex', 'gemini');
