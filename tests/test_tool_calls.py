@@ -150,7 +150,7 @@ def test_a_secret_in_a_shell_command_is_never_stored_nor_shown_in_any_format(log
     assert "run_shell_command · mysql -u root" in dict(shown)[f"{GEMINI[:8]} show"]
 
 
-def test_a_long_command_is_cut_to_one_short_line_only_after_its_secret_is_redacted(logs, cli, tmp_path):
+def test_a_long_command_is_cut_to_one_short_line_and_no_part_of_its_secret_survives(logs, cli, tmp_path):
     command = "echo " + "x" * 185 + f" && ANTHROPIC_API_KEY={ANTHROPIC_KEY} make deploy"  # the key across the cut
     call = _line(logs.claude, -2)
     call["message"].update(id="msg_01LongCmd", content=[
