@@ -78,7 +78,7 @@ def _inputs_without_secrets(batches: Sequence[Batch], redact: Any) -> None:
         return
     clean = redact.redact_many([uses[n][5] for uses, n in found])
     for (uses, n), text in zip(found, clean, strict=True):
-        row = uses[n]
+        row = uses[n]  # a tuple, or (Claude Code's, filled in as results come) a list
         uses[n] = (*row[:5], shorten(text), *row[6:])
 
 

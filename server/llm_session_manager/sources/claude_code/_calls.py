@@ -73,13 +73,14 @@ class Calls:
         self.at[call] = len(self.rows.calls)
         self.rows.calls.append((key, call, session_id, seq, name, detail, None))
 
-    def use(self, block: Block, session_id: str, when: float, seq: int) -> None:
-        """A ``tool_use`` block as the conversation shows it (``message_key`` is set by the caller)."""
+    def use(self, block: Block, session_id: str, when: float, seq: int, message_key: str | None) -> None:
+        """A ``tool_use`` block as the conversation shows it, made by the response whose text is
+        ``message_key``. A row is a list: its result's size is filled in when the result comes."""
         call, name = block.id, block.name
-        if not call or not name:
+        if not call or not name or call in self.used:  # a response written again (streamed) repeats its calls
             return
         self.used[call] = len(self.rows.uses)
-        self.rows.uses.append((session_id, call, when, seq, name, summary(block.input), None, None))
+        self.rows.uses.append([session_id, call, when, seq, name, summary(block.input), None, message_key])
 
     def relayed(self, key: str, agent_id: str | None, task_id: str | None) -> None:
         """A sub-agent's response as a parent's ``progress`` line relays it."""
@@ -97,8 +98,7 @@ class Calls:
         if used is None:
             self.rows.outputs.append((len(block.content), session_id, call))
         else:
-            uses = self.rows.uses
-            uses[used] = (*uses[used][:6], len(block.content), uses[used][7])
+            self.rows.uses[used][6] = len(block.content)
         counted = self.counted.get(call)  # None: called in an earlier chunk
         at = self.at.get(call)
         if counted or (counted is None and _looks_counted(block.content)):

@@ -80,7 +80,6 @@ class Conversation:
             if calls is not None and key is not None and line.isSidechain:
                 calls.sidechain(line, key, session_id)
             text = None  # the text blocks, joined by newlines; usually there is one block
-            used = None  # where this line's tool calls begin in ``uses.rows.uses``
             for n, block in enumerate(content):
                 kind = block.type
                 if kind == "text":
@@ -90,13 +89,9 @@ class Conversation:
                     if calls is not None and key is not None:
                         calls.call(line, block, key, session_id)
                     if uses is not None:
-                        if used is None:
-                            used = len(uses.rows.uses)
-                        uses.use(block, session_id, when, n)
+                        uses.use(block, session_id, when, n, self._said(line, message, session_id, when, text))
                     if block.name in _FILE_TOOLS:
                         self._file_ref(line, block, n, session_id, when)
-            if used is not None and uses is not None:
-                self._link(uses.rows.uses, used, line, message, session_id, when, text is not None)
         else:
             text = content  # a plain string is kept as it is, even empty
         if line.isApiErrorMessage:
@@ -111,17 +106,12 @@ class Conversation:
             if isinstance(message.id, str) and self.calls is not None:
                 self.said[message.id] = key
 
-    def _link(self, uses: list[tuple], start: int, line: Line, message: Message, session_id: str, when: float,
-              has_text: bool) -> None:
-        """The tool calls of one line, from ``start``, tied to the message of their response: this
-        line's own text, else the text an earlier line of the same response (``message.id``) wrote."""
-        if has_text:
-            key: str | None = line.uuid or f"{session_id}@{when!r}"
-        else:
-            key = self.said.get(message.id) if isinstance(message.id, str) else None
-        if key is not None:
-            for at in range(start, len(uses)):
-                uses[at] = (*uses[at][:7], key)
+    def _said(self, line: Line, message: Message, session_id: str, when: float, text: str | None) -> str | None:
+        """The message a tool call belongs to: the text before it in its line, else the text an
+        earlier line of the same response (``message.id``) wrote."""
+        if text is not None:
+            return line.uuid or f"{session_id}@{when!r}"
+        return self.said.get(message.id) if isinstance(message.id, str) else None
 
     def user(self, line: Line, message: Message, session: Session, session_id: str, when: float) -> None:
         """A prompt the user typed (the first titles the session), then any failed tool calls."""
