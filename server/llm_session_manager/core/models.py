@@ -10,7 +10,7 @@ DESIGN.md, so renaming one is a breaking change.
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple, get_args
+from typing import Any, Literal, NamedTuple, get_args
 
 import msgspec
 
@@ -103,7 +103,7 @@ class Attribution(NamedTuple):
     agents: list[tuple]  # response_agents: (dedup_key, agent_id)
     # tool_uses (migration 033), each call as the conversation shows it:
     # (session_id, id, ts, seq, name, input summary, result_bytes, message_key)
-    uses: list[tuple | list]  # tuples, or lists where a parser fills a result's size in later
+    uses: list[Any]  # tuples, or lists where a parser fills a result's size in later (msgpack: arrays)
     outputs: list[tuple]  # (result_bytes, session_id, id): a result whose call an earlier chunk read
 
 
