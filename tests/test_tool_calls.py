@@ -117,6 +117,10 @@ def test_each_assistants_tool_calls_keep_their_name_input_and_result_size(logs, 
                                           "exec_command"]  # the appended one last
     assert codex[1]["input"] == "sed -n '1,80p' src/auth/login.py"
     assert all(c["result_bytes"] > 0 for c in codex)
+    patched = _calls(cli, "019cd5f0-2b3c-7d4e-8f50-61a2b3c4d5e6")  # a custom tool call: apply_patch's files
+    assert [(c["name"], c["input"]) for c in patched] == [
+        ("mcp__llm-session__remember", '{"text":"rate limits are attached per route"}'),
+        ("apply_patch", "apply_patch src/auth/login.py")]
 
     gemini = [(c["name"], c["input"]) for c in _calls(cli, GEMINI)]
     assert gemini[:2] == [("mcp__llm-session__recall", "checkout double charge"),

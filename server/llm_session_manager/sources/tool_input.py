@@ -60,12 +60,11 @@ def summary(raw: bytes | str | msgspec.Raw | None) -> str | None:
     """A call's input (its JSON) in words; None when it has none."""
     if not raw:
         return None
-    data = raw if isinstance(raw, (bytes, str)) else bytes(raw)
     try:
-        fields = _FIELDS.decode(data)
+        fields = _FIELDS.decode(raw)  # a Raw as it is: an Edit's file contents are not copied
     except DECODE_ERRORS:
-        return _raw(data)
-    return _words(fields) or _raw(data)
+        return _raw(raw)
+    return _words(fields) or _raw(raw)
 
 
 def summary_of(args: Any) -> str | None:
@@ -129,9 +128,12 @@ def _words(f: _Fields) -> str | None:
     return None
 
 
-def _raw(data: bytes | str) -> str | None:
+def _raw(data: bytes | str | msgspec.Raw) -> str | None:
     """An input none of the known arguments describe, as its JSON text."""
-    text = data if isinstance(data, str) else data[: BEFORE_REDACTION * 4].decode("utf-8", "replace")
+    if isinstance(data, str):
+        text = data
+    else:
+        text = memoryview(data)[: BEFORE_REDACTION * 4].tobytes().decode("utf-8", "replace")
     text = text.strip()
     return _cut(text) if text and text not in ("{}", "null", '""') else None
 
