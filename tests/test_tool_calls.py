@@ -106,6 +106,8 @@ def test_each_assistants_tool_calls_keep_their_name_input_and_result_size(logs, 
     assert claude["Task"]["input"] == "code-reviewer: Review export module"
     assert claude["mcp__github__get_issue"]["input"] == '{"owner":"dev","repo":"notes","issue_number":42}'
     assert claude["Bash"]["result_bytes"] == len('"12 passing\\n"')  # the result as the log holds it
+    assert (claude["Read"]["tool"], claude["Read"]["path"]) == ("read", "/home/dev/notes/src/export.ts")  # as before
+    assert "tool" not in claude["Bash"]  # a command touches no file the log names
     assert claude["mcp__llm-session__recall"]["result_bytes"] > 400
     # the call made with a text is tied to it; one in a response without text is not
     messages = {m["n"]: m for m in json.loads(cli("export-conversation", CLAUDE, "--format", "json").out)["messages"]}

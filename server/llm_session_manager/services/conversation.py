@@ -59,8 +59,8 @@ class Entry(msgspec.Struct, omit_defaults=True):
     kind: str  # prompt | text | summary | compact | api_error | tool_error | tool_use
     text: str
     at: float = 0.0  # unix seconds, for replay's timing
-    tool: str | None = None  # tool_use from a file reference: read | edit | write | search | list
-    path: str | None = None  # tool_use from a file reference: the file
+    tool: str | None = None  # tool_use on a file: read | edit | write | search | list
+    path: str | None = None  # tool_use on a file: the file (a recorded call's, where the store ties them)
     usage: ResponseUsage | None = None  # assistant text: its responses' tokens and cost
     name: str | None = None  # tool_use from a recorded call: the tool (Bash, mcp__github__create_issue, shell, ...)
     input: str | None = None  # a recorded call's input in a few words, redacted
@@ -89,18 +89,20 @@ def load(conn: apsw.Connection, config: Config, ref: str) -> Conversation:
         else:
             pruned += 1
     calls = tool_uses.of_session(conn, sid)
-    for ts, _seq, _id, name, given, size, message_key in calls:
+    refs: list[tuple[float, str, str, str]] = conn.execute(  # type: ignore[assignment]
+        "SELECT ts, key, action, path FROM file_refs WHERE session_id = ? ORDER BY ts, rowid", (sid,)).fetchall()
+    touched = _files_of_calls(refs) if calls else {}
+    for ts, _seq, call_id, name, given, size, message_key in calls:
         rows.append(_Row(ts, 1, "assistant", "tool_use", f"{name} {given}" if given else name, name=name,
-                         size=size, key=message_key))
+                         size=size, key=message_key, file=touched.get(call_id)))
     if not calls:  # an assistant whose calls the store does not keep: the files they touched
-        for ts, action, path in conn.execute(
-            "SELECT ts, action, path FROM file_refs WHERE session_id = ? ORDER BY ts, rowid", (sid,)
-        ):
+        for ts, _key, action, path in refs:
             rows.append(_Row(ts, 1, "assistant", "tool_use", f"{action} {path}", action=action))
     rows.sort(key=lambda r: (r.ts, r.order))  # stable: at one instant, the text before the tool calls
     texts = redact.redact_many([r.text for r in rows])  # a call's text holds its input: redacted with it
     entries = [_entry(i, r, text) for i, (r, text) in enumerate(zip(rows, texts, strict=True), 1)]
     _link_calls(rows, entries)
+    _redact_paths([e for e in entries if e.name is not None and e.path])
     _attach_usage(conn, sid, entries)
     session.title = redact.redact_text(session.title) if session.title else session.title
     return Conversation(
@@ -123,6 +125,7 @@ class _Row(NamedTuple):
     name: str | None = None  # a recorded call's tool
     size: int | None = None  # a recorded call's result bytes
     action: str | None = None  # a file reference's
+    file: tuple[str, str] | None = None  # a recorded call's file reference: (action, path)
 
 
 def _entry(n: int, r: _Row, text: str) -> Entry:
@@ -132,7 +135,27 @@ def _entry(n: int, r: _Row, text: str) -> Entry:
     elif r.name is not None:
         e.name, e.result_bytes = r.name, r.size
         e.input = (text[len(r.name) + 1:] or None) if text.startswith(r.name) else text
+        if r.file is not None:
+            e.tool, e.path = r.file
     return e
+
+
+def _files_of_calls(refs: list[tuple[float, str, str, str]]) -> dict[str, tuple[str, str]]:
+    """Call id -> the file it touched, where the reference's key names the call: Claude Code keys
+    it by the call's id, Gemini CLI as ``gemini:<chat>:<message>:<call>:<n>`` (its first file).
+    Codex's come from shell commands, not one to a call, and name none."""
+    touched: dict[str, tuple[str, str]] = {}
+    for _ts, key, action, path in refs:
+        parts = key.split(":")
+        call = parts[3] if len(parts) == 5 and parts[0] == "gemini" else key
+        touched.setdefault(call, (action, path))
+    return touched
+
+
+def _redact_paths(entries: list[Entry]) -> None:
+    """The paths recorded calls took from file references, redacted like every text here."""
+    for e, path in zip(entries, redact.redact_many([e.path or "" for e in entries]), strict=True):
+        e.path = path
 
 
 def _link_calls(rows: list[_Row], entries: list[Entry]) -> None:
