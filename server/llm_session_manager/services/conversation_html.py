@@ -131,7 +131,7 @@ def _call(e: Entry) -> str:
     given = e.input or ""
     short = given if len(given) <= 90 else given[:89] + "…"
     size = conversation.size_words(e.result_bytes) if e.result_bytes is not None else "no result recorded"
-    facts = [("Result", size), ("Time", e.ts)]
+    facts = [("Result", size), ("Time", e.ts)] + ([("File", f"{e.tool} {e.path}")] if e.tool and e.path else [])
     link = f"<dt>From</dt><dd>message #{e.message}</dd>" if e.message else ""  # no link: the page loads nothing
     inner = (f"<pre>{_e(given)}</pre>" if given else "") + "<dl>" + "".join(
         f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts) + link + "</dl>"
