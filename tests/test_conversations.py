@@ -71,10 +71,11 @@ def test_markdown_reads_as_the_conversation_with_tools_errors_and_usage(store, c
     assert "Can you find where the discount is computed and fix it?" in md
     # the assistant's answer with its response's model and tokens
     assert re.search(r"## 2\. Assistant · .* · claude-sonnet-4-20250514 · 4 in · 168 out", md)
-    # files its tools touched, and the failed call's output fenced
-    assert "*read* `/home/dev/shop/src/cart/totals.ts`" in md
-    assert "## 5. Tool error" in md and "```\n<tool_use_error>File does not exist." in md
-    assert "## 8. API error" in md
+    # each tool call with its input and result size, and the failed call's output fenced
+    assert "- 3. **Grep** `applyCoupon in src` · result 117 B (~30 tokens)" in md
+    assert "- 5. **Read** `/home/dev/shop/src/cart/totals.ts` · result 78 B" in md
+    assert "## 6. Tool error" in md and "```\n<tool_use_error>File does not exist." in md
+    assert "## 9. API error" in md
 
 
 def test_every_format_redacts_a_secret_stored_before_redaction_began(store, cli, tmp_path):
@@ -186,11 +187,12 @@ def test_an_unknown_session_is_one_line_not_a_traceback(store, cli):
 
 def test_replay_without_a_terminal_prints_the_conversation_without_waiting(store, cli):
     started = time.monotonic()
-    r = cli("replay", CLAUDE_A, "--from", "9")  # the gaps between its messages add up to 40 s
+    r = cli("replay", CLAUDE_A, "--from", "10")  # the gaps between its messages add up to 40 s
     assert r.code == 0, r.err
     assert time.monotonic() - started < 15
-    assert "#8 ·" not in r.out and "User  #9 · 09:00:50" in r.out
-    assert "Fixed: the coupon was applied twice" in r.out and "End of conversation (12 messages)" in r.out
+    assert "#9 ·" not in r.out and "User  #10 · 09:00:50" in r.out
+    assert "⚙ #11 · 09:00:53 · Grep · applyCoupon\\( in /home/dev/shop · result 48 B" in r.out  # one line a call
+    assert "Fixed: the coupon was applied twice" in r.out and "End of conversation (13 messages)" in r.out
     assert "\x1b[" not in r.out  # no colours into a file
 
     r = cli("replay", CLAUDE_A, "--no-tools")
@@ -205,14 +207,14 @@ def test_replay_keys_step_pause_jump_hide_tools_and_quit(store, terminal):
     term.send(" ")  # paused: n still steps, one message at a time
     term.wait_for("Paused")
     term.send("n")
-    term.wait_for("#3 · 09:00:24 · search")
+    term.wait_for("#3 · 09:00:24 · Grep · applyCoupon in src")
     term.send("t")  # hide tool output: the next one shown is the tool error's successor
     term.wait_for("Tool output hidden")
     term.send("n")
-    term.wait_for("#6 · 09:00:33")
-    assert "#4 ·" not in term.text() and "#5 ·" not in term.text()
-    term.send("g11\r")  # jump
-    term.wait_for("go to message: 11", "#11 · 09:00:57")
+    term.wait_for("#7 · 09:00:33")
+    assert "#4 ·" not in term.text() and "#5 ·" not in term.text() and "#6 ·" not in term.text()
+    term.send("g12\r")  # jump
+    term.wait_for("go to message: 12", "#12 · 09:00:57")
     term.send(":2x")  # a jump typed wrong is cancelled
     term.wait_for("Jump cancelled")
     term.send("q")
@@ -238,7 +240,7 @@ def test_replay_gives_the_terminal_back_on_ctrl_c_and_on_sigterm(store, terminal
 
 def test_replay_plays_on_by_itself_with_its_timing_sped_up(store, terminal):
     term = terminal("replay", CLAUDE_A, "--speed", "1000")
-    term.wait_for("End of conversation (12 messages)")
+    term.wait_for("End of conversation (13 messages)")
     assert term.exit_code() == 0
 
 

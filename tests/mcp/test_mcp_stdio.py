@@ -7,6 +7,7 @@ import datetime
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from types import SimpleNamespace
@@ -193,6 +194,7 @@ async def test_export_conversation_is_the_clis_export(mcp):
                           capture_output=True, text=True, timeout=120, env=os.environ)
     assert proc.returncode == 0, proc.stderr
     assert md["text"] == proc.stdout and "## 1. User" in md["text"]
+    assert re.search(r"- 5\. \*\*Read\*\* `\S+/src/cart/totals\.ts` · result 78 B", md["text"])  # its tool calls too
     lines = structured(await mcp.call_tool("export_conversation", {"session_id": CLAUDE_A, "format": "jsonl"}))["text"]
     assert [json.loads(line)["messages"][0]["role"] for line in lines.splitlines()] == ["user", "user"]
     assert error_text(await mcp.call_tool("export_conversation", {"session_id": CLAUDE_A, "format": "pdf"})).startswith(

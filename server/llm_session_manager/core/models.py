@@ -11,7 +11,7 @@ DESIGN.md, so renaming one is a breaking change.
 from __future__ import annotations
 
 import functools
-from typing import Literal, NamedTuple, get_args
+from typing import Any, Literal, NamedTuple, get_args
 
 import msgspec
 
@@ -102,6 +102,10 @@ class Attribution(NamedTuple):
     results: list[tuple]  # tool_results: (id, session_id, tokens, text): see migration 018
     runs: list[tuple]  # agent_runs: (agent_id, tool_use_id, agent_type)
     agents: list[tuple]  # response_agents: (dedup_key, agent_id)
+    # tool_uses (migration 033), each call as the conversation shows it:
+    # (session_id, id, ts, seq, name, input summary, result_bytes, message_key)
+    uses: list[Any]  # tuples, or lists where a parser fills a result's size in later (msgpack: arrays)
+    outputs: list[tuple]  # (result_bytes, session_id, id): a result whose call an earlier chunk read
 
 
 class Batch:
@@ -116,7 +120,7 @@ class Batch:
         self.messages: list[MessageRow] = []
         self.file_refs: list[FileRefRow] = []
         # What each response did (tool calls, their results, sub-agents): stored with the conversation.
-        self.attribution = Attribution([], [], [], [])
+        self.attribution = Attribution([], [], [], [], [], [])
         # The assistant's own plan-limit readings (store/limit_readings.py ``Reading`` values).
         self.limits: list[tuple] = []
         self.malformed = 0
@@ -422,6 +426,15 @@ class SearchResult(msgspec.Struct):
     complete: bool = True  # every match was ranked; false: the most recently stored ones (docs/search.md)
 
 
+class ToolCallLine(msgspec.Struct):
+    """A tool call made after a message, before the next (``show ID --message N``; migration 033)."""
+
+    name: str  # Bash, Read, mcp__github__create_issue, shell, run_shell_command, ...
+    input: str | None  # its input in a few words, redacted
+    result_bytes: int | None  # its result's size as logged; None: no result read
+    ts: str | None
+
+
 class MessageLine(msgspec.Struct):
     """One message of a session as ``show ID --message N`` prints it (text redacted)."""
 
@@ -430,6 +443,7 @@ class MessageLine(msgspec.Struct):
     role: str
     kind: str
     text: str
+    tools: list[ToolCallLine] = msgspec.field(default_factory=list)  # the calls made after it, before the next
 
 
 class MessageContext(msgspec.Struct):

@@ -29,6 +29,7 @@ def without_secrets(batches: Sequence[Batch]) -> None:
     """
     from ..core import redact  # compiled before parse workers fork (``_rows.ingest``)
 
+    _inputs_without_secrets(batches, redact)
     texts: list[str] = []
     for batch in batches:
         _results_without_secrets(batch, redact)
@@ -65,6 +66,20 @@ def _results_without_secrets(batch: Batch, redact: Any) -> None:
     if kept:
         for n, text in zip(kept, redact.redact_many([results[n][3] for n in kept]), strict=True):
             results[n] = (*results[n][:3], text)
+
+
+def _inputs_without_secrets(batches: Sequence[Batch], redact: Any) -> None:
+    """The tool calls' input summaries (migration 033) redacted, then cut to one short line,
+    in place: cut only after redaction, so no cut leaves a secret's start to be stored."""
+    from ..sources.tool_input import shorten
+
+    found = [(uses, n) for batch in batches for uses in (batch.attribution.uses,) for n, u in enumerate(uses) if u[5]]
+    if not found:
+        return
+    clean = redact.redact_many([uses[n][5] for uses, n in found])
+    for (uses, n), text in zip(found, clean, strict=True):
+        row = uses[n]  # a tuple, or (Claude Code's, filled in as results come) a list
+        uses[n] = (*row[:5], shorten(text), *row[6:])
 
 
 def _session(s: SessionRow, cwd: str, title: str, branch: str) -> SessionRow:

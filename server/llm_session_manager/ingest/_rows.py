@@ -83,7 +83,7 @@ def ingest(conn: apsw.Connection, chunks: list[list[Work]], part: Part = Part.AL
 def parse_chunk(chunk: list[Work], prices: pricing.PriceTable, usage_only: bool = False) -> Rows:
     """``chunk`` parsed into rows, without secrets (``_redact``); ``usage_only``: what
     reports need, for ``Part.USAGE`` (``_files.read``)."""
-    rows = Rows(0, 0, [], [], [], [], [], [], [], [], [], Attribution([], [], [], []))
+    rows = Rows(0, 0, [], [], [], [], [], [], [], [], [], Attribution([], [], [], [], [], []))
     nbytes = malformed = 0
     latest: dict[str, UsageRow] = {}
     peaks: dict[str, int] = {}

@@ -98,7 +98,7 @@ def parse_part(parse: Callable[[list[Work]], Rows], part: Part, chunk: list[Work
     sends its writer only what it will write."""
     rows = parse(chunk)
     if part is Part.USAGE:
-        return rows._replace(messages=[], file_refs=[], attribution=Attribution([], [], [], []))
+        return rows._replace(messages=[], file_refs=[], attribution=Attribution([], [], [], [], [], []))
     if part is Part.CONVERSATION:
         return rows._replace(sessions=[], usage=[], contexts=[], limits=[])
     return rows

@@ -47,10 +47,11 @@ def jsonl(convo: Conversation, system: str | None = None) -> str:
 
     ``{"messages": [{"role": "system"?, ...}, {"role": "user", ...}, {"role": "assistant", ...}]}``,
     the shape OpenAI's and most open fine-tuning tools read. Tool calls are not in
-    it: the store keeps no call's arguments or output (only the files touched and
-    failed calls' errors), which could not make valid tool messages. The
-    assistant's texts of one exchange are joined by a blank line; an exchange in
-    which it wrote nothing is left out.
+    it: the store keeps each call's name and a short, redacted summary of its
+    input, not its full arguments or its output, so it could not make valid
+    ``tool_calls`` / ``tool`` messages, and a made-up half of one would teach a
+    model to call tools wrongly. The assistant's texts of one exchange are
+    joined by a blank line; an exchange in which it wrote nothing is left out.
     """
     lead = [{"role": "system", "content": redact.redact_text(system)}] if system else []
     lines: list[bytes] = []
@@ -86,7 +87,7 @@ def markdown(convo: Conversation) -> str:
     ]
     for e in convo.messages:
         if e.kind == "tool_use":  # a run of them is one tight list
-            lines.append(f"- {e.n}. *{e.tool}* `{e.path}` · {e.ts}")
+            lines.append(_call_line(e) if e.name else f"- {e.n}. *{e.tool}* `{e.path}` · {e.ts}")
             continue
         if lines[-1]:
             lines.append("")
@@ -97,6 +98,21 @@ def markdown(convo: Conversation) -> str:
         else:
             lines += [e.text, ""]
     return "\n".join(lines)
+
+
+def _call_line(e: Entry) -> str:
+    """``- 7. **Bash** `git status` · result 1.2 kB (~300 tokens) · 2025-…``: a recorded call."""
+    given = f" {code_span(e.input)}" if e.input else ""
+    size = f" · result {conversation.size_words(e.result_bytes)}" if e.result_bytes is not None else ""
+    return f"- {e.n}. **{e.name}**{given}{size} · {e.ts}"
+
+
+def code_span(text: str) -> str:
+    """``text`` as inline code, whatever backticks it holds."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
 def fence_for(text: str) -> str:

@@ -1,8 +1,10 @@
 """A conversation as one self-contained HTML page, pleasant to read and to share.
 
 Inline CSS, no script, no network: the file opens anywhere, offline, and a
-browser's light or dark preference picks the colours. Tool calls and their
-errors fold away in ``<details>``. Every piece of text is escaped; the only
+browser's light or dark preference picks the colours. Each tool call folds
+away in its own ``<details>`` (its tool and input in the summary; its result's
+size, time and the message that made it inside), as claude-code-log shows them;
+so do failed calls' errors and runs of file references. Every piece of text is escaped; the only
 markup interpreted in messages is code (fenced blocks and inline spans), which
 is kept as code, not rendered.
 """
@@ -13,6 +15,7 @@ import html
 import re
 from collections import Counter
 
+from . import conversation
 from . import conversation_export as fmt
 from .conversation import Conversation, Entry
 
@@ -59,6 +62,11 @@ details.tools summary { cursor:pointer; color:var(--tool); }
 details.tools ul { margin:6px 0; padding-left:20px; }
 details.tools li { color:var(--muted); } details.tools li code { color:var(--fg); }
 details.tool-error summary { color:var(--error); }
+details.call { margin:2px 0 2px 18px; }
+details.call summary b { color:var(--tool); } details.call summary code { color:var(--fg); }
+details.call .size { color:var(--muted); font-size:.9em; margin-left:6px; }
+details.call dl { display:grid; grid-template-columns:max-content 1fr; gap:2px 12px; margin:4px 0 8px;
+  color:var(--muted); } details.call dt { font-weight:600; } details.call dd { margin:0; }
 footer { margin-top:32px; color:var(--muted); font-size:.8em; }
 """
 
@@ -81,13 +89,16 @@ def page(convo: Conversation) -> str:
     ]
     tools: list[Entry] = []
     for e in convo.messages:
-        if e.kind == "tool_use":
+        if e.kind == "tool_use" and e.name is None:  # file references: a run of them folds into one list
             tools.append(e)
             continue
         if tools:
             body.append(_tools(tools))
             tools = []
-        body.append(_tool_error(e) if e.kind == "tool_error" else _message(e))
+        if e.kind == "tool_use":
+            body.append(_call(e))
+        else:
+            body.append(_tool_error(e) if e.kind == "tool_error" else _message(e))
     if tools:
         body.append(_tools(tools))
     body.append(f"<footer>Exported {_e(convo.exported_at)} by llm-session. Secrets redacted.</footer>")
@@ -112,6 +123,22 @@ def _message(e: Entry) -> str:
 def _tool_error(e: Entry) -> str:
     return (f'<details class="tools tool-error" id="m{e.n}"><summary>#{e.n} tool error · '
             f'<time datetime="{_e(e.ts)}">{_e(e.ts)}</time></summary><pre>{_e(e.text)}</pre></details>')
+
+
+def _call(e: Entry) -> str:
+    """A recorded call, folded: its tool and input in the summary; input, result size, time and
+    the message that made it inside."""
+    given = e.input or ""
+    short = given if len(given) <= 90 else given[:89] + "…"
+    size = conversation.size_words(e.result_bytes) if e.result_bytes is not None else "no result recorded"
+    facts = [("Result", size), ("Time", e.ts)] + ([("File", f"{e.tool} {e.path}")] if e.tool and e.path else [])
+    link = f"<dt>From</dt><dd>message #{e.message}</dd>" if e.message else ""  # no link: the page loads nothing
+    inner = (f"<pre>{_e(given)}</pre>" if given else "") + "<dl>" + "".join(
+        f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts) + link + "</dl>"
+    return (f'<details class="tools call" id="m{e.n}"><summary>#{e.n} <b>{_e(e.name or "")}</b>'
+            + (f" <code>{_e(short)}</code>" if short else "")
+            + (f' <span class="size">{_e(size)}</span>' if e.result_bytes is not None else "")
+            + f"</summary>{inner}</details>")
 
 
 def _tools(calls: list[Entry]) -> str:

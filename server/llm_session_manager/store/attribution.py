@@ -14,6 +14,7 @@ from __future__ import annotations
 import apsw
 
 from ..core.models import Attribution
+from . import tool_uses
 from .connection import write_transaction
 
 _CALL = """
@@ -35,6 +36,7 @@ def record(conn: apsw.Connection, rows: Attribution) -> None:
     conn.executemany(_RESULT, rows.results)
     conn.executemany(_RUN, rows.runs)
     conn.executemany(_AGENT, rows.agents)
+    tool_uses.record(conn, rows.uses, rows.outputs)  # the conversation's view of the same calls
 
 
 def count_results(conn: apsw.Connection) -> None:

@@ -25,6 +25,9 @@ _CHECKED = "retention_checked_at"
 _DUE = """FROM messages WHERE ts < :before AND text != ''
           AND session_id NOT IN (SELECT session_id FROM pinned_sessions)"""
 
+_PRUNE_INPUTS = """UPDATE tool_uses SET input = NULL WHERE ts < :before AND input IS NOT NULL
+                   AND session_id NOT IN (SELECT session_id FROM pinned_sessions)"""
+
 
 class Pruning(NamedTuple):
     """What pruning before ``before`` empties (or, in a dry run, would)."""
@@ -74,6 +77,7 @@ def prune(conn: apsw.Connection, before: float) -> Pruning:
         done = plan(conn, before)
         if done.messages:
             conn.execute(f"UPDATE messages SET text = '' WHERE rowid IN (SELECT rowid {_DUE})", {"before": before})
+        conn.execute(_PRUNE_INPUTS, {"before": before})  # tool calls' input summaries are bodies too
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_CHECKED, time.time()))
     return done
 

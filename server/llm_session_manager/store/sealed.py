@@ -175,6 +175,9 @@ def encrypt(conn: apsw.Connection, passphrase: str | None = None, batch: int = B
     todo: int = conn.execute("SELECT count(*) FROM messages WHERE typeof(text) = 'text' AND text != ''").get
     done = _rewrite(conn, "typeof(text) = 'text' AND text != ''", lambda text: sealing.seal(key, text),
                     batch, functools.partial(_report, progress, 0, todo))
+    from . import tool_uses  # tool calls' input summaries are bodies too (migration 033)
+
+    tool_uses.rewrite_inputs(conn, "typeof(input) = 'text' AND input != ''", lambda text: sealing.seal(key, text), batch)
     return done, created
 
 
@@ -182,6 +185,8 @@ def decrypt(conn: apsw.Connection, passphrase: str | None = None, batch: int = B
             progress: Callable[[int, int], None] | None = None) -> tuple[int, bool]:
     """Open every sealed body back to text, ``batch`` rows a transaction, then
     forget the lock; (rows opened, whether the store was encrypted)."""
+    from . import tool_uses  # tool calls' input summaries are bodies too (migration 033)
+
     lock = lock_of(conn)
     if lock is None:
         return 0, False
@@ -191,8 +196,10 @@ def decrypt(conn: apsw.Connection, passphrase: str | None = None, batch: int = B
     while True:
         done += _rewrite(conn, "typeof(text) = 'blob'", lambda blob: sealing.open_sealed(key, blob),
                          batch, functools.partial(_report, progress, done, todo))
+        tool_uses.rewrite_inputs(conn, "typeof(input) = 'blob'", lambda blob: sealing.open_sealed(key, blob), batch)
         with write_transaction(conn):  # a writer may have sealed more meanwhile
-            if conn.execute("SELECT 1 FROM messages WHERE typeof(text) = 'blob' LIMIT 1").fetchone() is None:
+            if conn.execute("SELECT 1 FROM messages WHERE typeof(text) = 'blob' UNION ALL "
+                            "SELECT 1 FROM tool_uses WHERE typeof(input) = 'blob' LIMIT 1").fetchone() is None:
                 conn.execute("DELETE FROM meta WHERE key = ?", (META_KEY,))
                 _set_triggers(conn, _PLAIN_TRIGGERS)
                 break

@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import IO
 
-from ...services.conversation import Entry, is_tool
+from ...services.conversation import Entry, call_words, is_tool
 from ...services.conversation_export import LABELS, usage_words
 from ._context import Context
 
@@ -212,7 +212,8 @@ class Player:
     def _show(self, e: Entry) -> None:
         clock = e.ts[11:19]
         if e.kind == "tool_use":
-            self._write(self._paint(f"  ⚙ #{e.n} · {clock} · {e.tool} {e.path}", _COLORS["tool"]) + "\n")
+            what = call_words(e) if e.name else f"{e.tool} {e.path}"
+            self._write(self._paint(f"  ⚙ #{e.n} · {clock} · {what}", _COLORS["tool"]) + "\n")
             return
         style = "error" if e.kind in ("api_error", "tool_error") else e.role
         usage = usage_words(e)

@@ -57,6 +57,8 @@ def show_message(ctx: Context) -> None:
 def _print_context(ctx: Context, found) -> None:
     from rich.text import Text
 
+    from ...services.conversation import size_words
+
     console = ctx.console
     console.print(Text(f"{found.session_id} ({found.provider}{', ' + found.project if found.project else ''}): "
                        f"message {found.message} of {found.total}", style="bold"))
@@ -66,3 +68,7 @@ def _print_context(ctx: Context, found) -> None:
                     style="bold" if mark == ">" else "dim")
         console.print(head, soft_wrap=True)
         console.print(Text(line.text), style=None if mark == ">" else "dim", soft_wrap=True)
+        for call in line.tools:
+            size = f" · result {size_words(call.result_bytes)}" if call.result_bytes is not None else ""
+            console.print(Text(f"  ⚙ {call.name}" + (f" · {call.input}" if call.input else "") + size,
+                               style="cyan" if mark == ">" else "dim"), soft_wrap=True)

@@ -15,6 +15,7 @@ searched like any other, since the index is over the store, not the files.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,7 +30,9 @@ from ...core.models import (
     MessageLine,
     SearchMatch,
     SearchResult,
+    ToolCallLine,
 )
+from ...store import tool_uses
 from .. import sessions
 from . import _candidates, _query, _rerank, _snippet
 from ._candidates import Filters
@@ -133,10 +136,28 @@ def message_context(conn: apsw.Connection, session_id: str, message: int, *, aro
     if not 1 <= message <= total:
         raise BadArgument("message", f"must be a whole number from 1 to {total}, got {message}")
     first = max(1, message - around)
+    shown = min(total, message + around) - first + 1
     rows: list[tuple[float, str, str, str]] = conn.execute(  # type: ignore[assignment]
         "SELECT ts, role, kind, lsm_open(text) FROM messages WHERE session_id = ? ORDER BY ts, rowid LIMIT ? OFFSET ?",
-        (sid, min(total, message + around) - first + 1, first - 1)).fetchall()
+        (sid, shown + 1, first - 1)).fetchall()  # one more: where the last one's tool calls end
+    after = rows[shown][0] if len(rows) > shown else None
+    rows = rows[:shown]
     texts = redact.redact_many([text for *_, text in rows])
     lines = [MessageLine(first + i, sessions.iso(ts), role, kind, text)
              for i, ((ts, role, kind, _), text) in enumerate(zip(rows, texts, strict=True))]
+    _attach_calls(conn, sid, lines, [r[0] for r in rows], after)
     return MessageContext(sid, provider, project, message, total, lines)
+
+
+def _attach_calls(conn: apsw.Connection, sid: str, lines: list[MessageLine], times: list[float],
+                  after: float | None) -> None:
+    """Each tool call from the first line's time up to the next message's onto the line it follows."""
+    if not lines:
+        return
+    calls = [c for c in tool_uses.of_session(conn, sid) if c[0] >= times[0] and (after is None or c[0] < after)]
+    if not calls:
+        return
+    texts = redact.redact_many([c[4] or "" for c in calls])
+    for (ts, _seq, _id, name, _given, size, _key), text in zip(calls, texts, strict=True):
+        line = lines[bisect_right(times, ts) - 1]
+        line.tools.append(ToolCallLine(name, text or None, size, sessions.iso(ts)))

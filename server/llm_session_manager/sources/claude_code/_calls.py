@@ -15,6 +15,10 @@ relays it with the Task call that started it (``parentToolUseID``), the Task's
 ``toolUseResult`` names it too; a 1.x inline sidechain names nothing, and belongs
 to the session's latest Task call (in the same chunk). Every row is keyed by the
 log's own ids, so reading a log again adds nothing (store/migrations/018.sql).
+
+The same blocks make the conversation's tool calls (``use``, migration 033):
+every ``tool_use`` block, billed or not, with its input in a few words
+(``sources/tool_input``) and the size of its result as logged.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import msgspec
 
 from ...core.models import Attribution
 from ..base import DECODE_ERRORS
+from ..tool_input import summary
 from ._lines import AGENT_RESULT, CALL_INPUT, TOOL_OUTPUT, AgentResult, Block, Line
 
 # The tools that start a sub-agent (``Agent`` is the later name of ``Task``) and the one that loads a skill.
@@ -33,7 +38,7 @@ SKILL_TOOL = "Skill"
 class Calls:
     """The attribution rows of one chunk."""
 
-    __slots__ = ("at", "counted", "open_task", "rows", "seq")
+    __slots__ = ("at", "counted", "open_task", "rows", "seq", "used")
 
     def __init__(self, rows: Attribution) -> None:
         self.rows = rows
@@ -41,6 +46,7 @@ class Calls:
         self.counted: dict[str, bool] = {}  # call id -> its result is tokenized (an MCP tool, sub-agent or skill)
         self.at: dict[str, int] = {}  # call id -> where in ``rows.calls`` it is, for its result's tokens
         self.open_task: dict[str, str] = {}  # session -> its latest main-chain Task call (for 1.x sidechains)
+        self.used: dict[str, int] = {}  # call id -> where in ``rows.uses`` it is, for its result's size
 
     def sidechain(self, line: Line, key: str, session_id: str) -> None:
         """A sidechain response: the sub-agent it ran in, if the log says or a Task call is open."""
@@ -67,6 +73,15 @@ class Calls:
         self.at[call] = len(self.rows.calls)
         self.rows.calls.append((key, call, session_id, seq, name, detail, None))
 
+    def use(self, block: Block, session_id: str, when: float, seq: int, message_key: str | None) -> None:
+        """A ``tool_use`` block as the conversation shows it, made by the response whose text is
+        ``message_key``. A row is a list: its result's size is filled in when the result comes."""
+        call, name = block.id, block.name
+        if not call or not name or call in self.used:  # a response written again (streamed) repeats its calls
+            return
+        self.used[call] = len(self.rows.uses)
+        self.rows.uses.append([session_id, call, when, seq, name, summary(block.input), None, message_key])
+
     def relayed(self, key: str, agent_id: str | None, task_id: str | None) -> None:
         """A sub-agent's response as a parent's ``progress`` line relays it."""
         if agent_id:
@@ -79,6 +94,11 @@ class Calls:
         call = block.tool_use_id
         if not call:
             return
+        used = self.used.get(call)
+        if used is None:
+            self.rows.outputs.append((len(block.content), session_id, call))
+        else:
+            self.rows.uses[used][6] = len(block.content)
         counted = self.counted.get(call)  # None: called in an earlier chunk
         at = self.at.get(call)
         if counted or (counted is None and _looks_counted(block.content)):

@@ -59,13 +59,14 @@ class Session:
 class Conversation:
     """The messages and file references of one chunk, in the order they were written."""
 
-    __slots__ = ("calls", "file_refs", "malformed", "messages", "summaries")
+    __slots__ = ("calls", "file_refs", "malformed", "messages", "said", "summaries")
 
     def __init__(self, messages: list[MessageRow], file_refs: list[FileRefRow], calls: Calls | None = None) -> None:
         self.messages = messages
         self.file_refs = file_refs
         self.calls = calls  # what each response did (``_calls``); None: not kept
         self.summaries: list[tuple[str, str]] = []  # (leafUuid, text), placed in time by ``place_summaries``
+        self.said: dict[str, str] = {}  # a response's message id -> the key of the text it wrote
         self.malformed = 0
 
     def assistant(self, line: Line, message: Message, session: Session, session_id: str, when: float,
@@ -74,7 +75,8 @@ class Conversation:
         ``key``: its usage row's dedup key, when it is billed (its tool calls are attributed to it)."""
         content = self._content(message)
         if isinstance(content, tuple):
-            calls = self.calls if key is not None else None  # a response not billed has no row to attribute to
+            uses = self.calls
+            calls = uses if key is not None else None  # a response not billed has no row to attribute to
             if calls is not None and key is not None and line.isSidechain:
                 calls.sidechain(line, key, session_id)
             text = None  # the text blocks, joined by newlines; usually there is one block
@@ -86,6 +88,8 @@ class Conversation:
                 elif kind == "tool_use":
                     if calls is not None and key is not None:
                         calls.call(line, block, key, session_id)
+                    if uses is not None:
+                        uses.use(block, session_id, when, n, self._said(line, message, session_id, when, text))
                     if block.name in _FILE_TOOLS:
                         self._file_ref(line, block, n, session_id, when)
         else:
@@ -99,6 +103,15 @@ class Conversation:
         if text is not None:
             key = line.uuid or f"{session_id}@{when!r}"
             self.messages.append(_row(MessageRow, (key, session_id, when, "assistant", "text", text)))
+            if isinstance(message.id, str) and self.calls is not None:
+                self.said[message.id] = key
+
+    def _said(self, line: Line, message: Message, session_id: str, when: float, text: str | None) -> str | None:
+        """The message a tool call belongs to: the text before it in its line, else the text an
+        earlier line of the same response (``message.id``) wrote."""
+        if text is not None:
+            return line.uuid or f"{session_id}@{when!r}"
+        return self.said.get(message.id) if isinstance(message.id, str) else None
 
     def user(self, line: Line, message: Message, session: Session, session_id: str, when: float) -> None:
         """A prompt the user typed (the first titles the session), then any failed tool calls."""

@@ -18,6 +18,10 @@ any other output is estimated from its length, four bytes a token. A sub-agent
 thread (``session_meta.source.subagent``) has its own rollout: all its responses
 go to its ``agent_role``, else its kind (``review``, ``compact``, ...), else
 ``(sub-agent)``.
+
+The same items make the conversation's tool calls (``tool_uses``, migration 033),
+billed or not: each call when it is written, with its input in a few words
+(``sources/tool_input``), and its output's size when that is.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..base import DECODE_ERRORS
+from ..tool_input import command, patch_files, summary
 from . import _conversation
 from ._lines import (
     OUTPUT,
@@ -37,6 +42,7 @@ from ._lines import (
     Origin,
     OutputBody,
     Subagent,
+    seconds,
 )
 
 if TYPE_CHECKING:
@@ -58,18 +64,33 @@ def mcp_name(name: str, namespace: str | None) -> str:
 
 def function_call(c: Chunk, line: Line[FunctionCall]) -> None:
     p = line.payload
-    _call(c, p.call_id, mcp_name(p.name, p.namespace))
+    name = mcp_name(p.name, p.namespace)
+    _call(c, p.call_id, name)
+    _use(c, line.timestamp, p.call_id, name, summary(p.arguments))
     _conversation.function_call(c, line)
 
 
 def custom_call(c: Chunk, line: Line[CustomCall]) -> None:
-    _call(c, line.payload.call_id, line.payload.name)
+    p = line.payload
+    _call(c, p.call_id, p.name)
+    _use(c, line.timestamp, p.call_id, p.name,
+         (patch_files(p.input) if p.name == "apply_patch" else None) or summary(p.input))
     _conversation.custom_call(c, line)
 
 
 def local_shell_call(c: Chunk, line: Line[LocalShellCall]) -> None:
-    _call(c, line.payload.call_id or "", "local_shell")
+    p = line.payload
+    _call(c, p.call_id or "", "local_shell")
+    argv = p.action.command if p.action else None
+    _use(c, line.timestamp, p.call_id or "", "local_shell", command(argv) if argv else None)
     _conversation.local_shell_call(c, line)
+
+
+def _use(c: Chunk, timestamp: str, call_id: str, name: str, words: str | None) -> None:
+    """A call as the conversation shows it; Codex writes no message it belongs to."""
+    ts = seconds(timestamp)
+    if call_id and name and ts is not None:
+        c.batch.attribution.uses.append((c.sid, call_id, ts, 0, name, words, None, None))
 
 
 def _call(c: Chunk, call_id: str, name: str) -> None:
@@ -90,6 +111,7 @@ def output(c: Chunk, line: Line[CallOutput]) -> None:
     if not p.call_id:
         return
     raw = bytes(p.output)
+    c.batch.attribution.outputs.append((len(raw), c.sid, p.call_id))
     if p.call_id in c.s.mcp_calls:
         c.batch.attribution.results.append((p.call_id, c.sid, None, _text(raw)))
     else:

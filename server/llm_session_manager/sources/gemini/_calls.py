@@ -11,6 +11,11 @@ offer it); its server is in ``displayName``, ``"<tool> (<server> MCP Server)"``
 token. The JSONL recorder writes a message again as its calls finish: each call
 is keyed by the response and its id, so it is stored once, and a result that
 comes later fills it in.
+
+The same calls make the conversation's tool calls (``tool_uses``, migration
+033): name, arguments in a few words (``sources/tool_input``), the result's
+size, and the message that asked for them. A sub-agent's chat keeps no
+conversation, so none of its calls.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import msgspec
 
 from ...core.models import Attribution
 from ..base import DECODE_ERRORS
+from ..tool_input import summary_of
 from ._records import ToolCall
 
 _MCP_DISPLAY = re.compile(r"(.+) \((.+) MCP Server\)\Z", re.S)
@@ -29,8 +35,9 @@ _RESULT = msgspec.json.Decoder(Any)
 _DONE = frozenset({"success", "error", "cancelled"})
 
 
-def tool_calls(rows: Attribution, key: str, session_id: str, calls: list[ToolCall]) -> None:
-    """The calls of the response keyed ``key``, and the results they have so far."""
+def tool_calls(rows: Attribution, key: str, session_id: str, calls: list[ToolCall], when: float | None) -> None:
+    """The calls of the response keyed ``key``, and the results they have so far; ``when``:
+    the message's time, for the conversation's rows (None: a sub-agent's, not kept)."""
     for seq, call in enumerate(calls):
         if not call.id or not call.name:
             continue
@@ -43,6 +50,9 @@ def tool_calls(rows: Attribution, key: str, session_id: str, calls: list[ToolCal
         elif done:
             tokens = (len(raw) + 3) // 4
         rows.calls.append((key, call.id, session_id, seq, name, None, tokens))
+        if when is not None:
+            rows.uses.append((session_id, call.id, when, seq, name, summary_of(call.args), len(raw) if done else None,
+                              key))
 
 
 def mcp_name(call: ToolCall) -> str:

@@ -108,7 +108,7 @@ class Chat:
             for call in m.toolCalls or ():
                 self._refs(key, ts, call)
             if m.toolCalls:
-                tool_calls(self.batch.attribution, key, self.session_id, m.toolCalls)
+                tool_calls(self.batch.attribution, key, self.session_id, m.toolCalls, None if self.sidechain else ts)
         elif m.type == "user":
             text = text_of(m.displayContent if m.displayContent is not None else m.content).strip()
             if is_context(text):

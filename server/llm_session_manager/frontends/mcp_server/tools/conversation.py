@@ -33,7 +33,7 @@ class ConversationExport(msgspec.Struct):
 
 @tool(ExportConversationArgs, ConversationExport, title="Export a conversation", fresh=True)
 def export_conversation(conn, config, a: ExportConversationArgs) -> ConversationExport:
-    """A session's conversation: prompts, answers, files its tools touched, errors, with times and each
+    """A session's conversation: prompts, answers, tool calls (tool, input, result size), errors, with times and each
     response's tokens; secrets redacted. Hand a past session to someone, or save it as training data."""
     from ....services import conversation_export, sessions
 
