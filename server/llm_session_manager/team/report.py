@@ -96,7 +96,6 @@ _ROLLED_KEYS = {"day": "q.quarter", "model": "q.model", "device": "du.name || '/
 def _from_rollups(conn: psycopg.Connection, by: str, tz: when.Zone, window: list[str],
                   params: list[object]) -> UsageReport:
     """The whole team's report from the rollups: the same figures the responses give, summed ahead."""
-    rollups.fold(conn)
     where = " AND ".join(w.replace("u.ts", "q.quarter * 900") for w in window) or "TRUE"
     table = f"{rollups.QUARTERS} q"
     if by == "device":
