@@ -62,11 +62,9 @@ def _schema(database_url) -> None:
 
 
 def rollups_and_fresh_sums(conn) -> tuple[list[tuple], list[tuple], list[tuple], list[tuple]]:
-    """The team's and the devices' rollups (rows with responses), and the same summed afresh from the responses;
-    costs rounded to a millionth of a cent (sums of floats added in another order)."""
+    """The team's and the devices' rollups (rows with responses) and the same summed afresh from the responses."""
     def rows(sql: str) -> list[tuple]:
-        return sorted(tuple(round(v, 8) if isinstance(v, float) else v for v in row)
-                      for row in conn.execute(sql.encode()) if any(row[-8:]))
+        return sorted(row for row in conn.execute(sql.encode()) if any(row[-8:]))
     return (rows(f"SELECT * FROM {rollups.QUARTERS}"), rows(rollups.FRESH),
             rows(f"SELECT * FROM {rollups.DEVICE_QUARTERS}"), rows(rollups.FRESH_DEVICES))
 

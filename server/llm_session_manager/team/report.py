@@ -89,7 +89,7 @@ def report(conn: psycopg.Connection, who: Caller, by: str = "day", *, since: str
 # The team migration 006's sums per quarter hour, kept in step on push: an admin's report over whole
 # quarter hours (any window given as dates, in any zone) reads these instead of every response.
 _ROLLED = ("sum(q.input_tokens), sum(q.output_tokens), sum(q.cache_creation_tokens), sum(q.cache_read_tokens), "
-           "sum(q.cost_usd), sum(q.unpriced), sum(q.estimated)")
+           "sum(q.cost_usd)::float8, sum(q.unpriced), sum(q.estimated)")
 _ROLLED_KEYS = {"day": "q.quarter", "model": "q.model", "device": "du.name || '/' || d.name"}
 
 

@@ -12,7 +12,9 @@ its log superseded) is taken away by migration 007's delete triggers.
 Rows are upserted in key order, so twenty devices adding to the same quarter
 hours at once wait on each other in one order and never deadlock; an upsert
 adds to the stored row (``q.x + excluded.x``) under its row lock, so no
-addition is lost. ``FRESH`` and ``FRESH_DEVICES`` sum the responses afresh:
+addition is lost. Costs are summed as ``numeric``: exact, so the sums do not
+depend on the order responses came in (floats added in another order differ in
+the last bit, and a report's cent can round the other way). ``FRESH`` and ``FRESH_DEVICES`` sum the responses afresh:
 what the rollups must equal, and how a bulk load builds them (``rebuild``).
 """
 
@@ -37,7 +39,7 @@ def _signed(rows: str, sign: str = "") -> str:
     times = f"{sign} * " if sign else ""
     return (f"sum({times}{rows}.input_tokens), sum({times}{rows}.output_tokens), "
             f"sum({times}{rows}.cache_creation_tokens), sum({times}{rows}.cache_read_tokens), "
-            f"sum({times}{rows}.cost_usd), sum({times}({rows}.priced = {pricing.UNKNOWN})::int), "
+            f"sum({times}{rows}.cost_usd::numeric), sum({times}({rows}.priced = {pricing.UNKNOWN})::int), "
             f"sum({times}(NOT {rows}.exact)::int), sum({sign or 1})")
 
 

@@ -4,7 +4,7 @@
 -- reader then folded: pushes ran at a third of their speed. The push now
 -- works out its own differences (new responses, better copies, new sightings)
 -- in the statement that stores them and adds them to the sums, in key order.
--- What the logs still hold is folded in once and the logs go. Deletes (an
+-- Costs are summed as numeric: exact whatever order the pushes come in. What the logs still hold is folded in once and the logs go. Deletes (an
 -- OTLP row its log superseded) keep their statement triggers, now adding to
 -- the sums directly. Indexes for the dashboard's reads at ten million rows.
 
@@ -15,12 +15,15 @@ DROP FUNCTION IF EXISTS usage_rollup_insert();
 DROP FUNCTION IF EXISTS usage_rollup_update();
 DROP FUNCTION IF EXISTS usage_seen_rollup_insert();
 
+ALTER TABLE usage_quarters ALTER COLUMN cost_usd TYPE numeric USING cost_usd::numeric;
+ALTER TABLE usage_device_quarters ALTER COLUMN cost_usd TYPE numeric USING cost_usd::numeric;
+
 DO $$
 BEGIN
     IF to_regclass('usage_quarters_log') IS NOT NULL THEN
         INSERT INTO usage_quarters AS q
         SELECT quarter, provider, model, sum(input_tokens), sum(output_tokens), sum(cache_creation_tokens),
-               sum(cache_read_tokens), sum(cost_usd), sum(unpriced), sum(estimated), sum(responses)
+               sum(cache_read_tokens), sum(cost_usd::numeric), sum(unpriced), sum(estimated), sum(responses)
         FROM usage_quarters_log GROUP BY 1, 2, 3
         ON CONFLICT (quarter, provider, model) DO UPDATE SET
             input_tokens = q.input_tokens + excluded.input_tokens, output_tokens = q.output_tokens + excluded.output_tokens,
@@ -33,7 +36,7 @@ BEGIN
     IF to_regclass('usage_device_quarters_log') IS NOT NULL THEN
         INSERT INTO usage_device_quarters AS q
         SELECT l.device_id, l.quarter, sum(l.input_tokens), sum(l.output_tokens), sum(l.cache_creation_tokens),
-               sum(l.cache_read_tokens), sum(l.cost_usd), sum(l.unpriced), sum(l.estimated), sum(l.responses)
+               sum(l.cache_read_tokens), sum(l.cost_usd::numeric), sum(l.unpriced), sum(l.estimated), sum(l.responses)
         FROM usage_device_quarters_log l JOIN devices d ON d.id = l.device_id GROUP BY 1, 2
         ON CONFLICT (device_id, quarter) DO UPDATE SET
             input_tokens = q.input_tokens + excluded.input_tokens, output_tokens = q.output_tokens + excluded.output_tokens,
@@ -51,7 +54,7 @@ CREATE OR REPLACE FUNCTION usage_rollup_delete() RETURNS trigger LANGUAGE plpgsq
 BEGIN
     INSERT INTO usage_quarters AS q
     SELECT floor(ts / 900)::bigint, provider, model, -sum(input_tokens), -sum(output_tokens),
-           -sum(cache_creation_tokens), -sum(cache_read_tokens), -sum(cost_usd),
+           -sum(cache_creation_tokens), -sum(cache_read_tokens), -sum(cost_usd::numeric),
            -count(*) FILTER (WHERE priced = 2), -count(*) FILTER (WHERE NOT exact), -count(*)
     FROM old_rows GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
     ON CONFLICT (quarter, provider, model) DO UPDATE SET
@@ -70,7 +73,7 @@ CREATE OR REPLACE FUNCTION usage_seen_rollup_delete() RETURNS trigger LANGUAGE p
 BEGIN
     INSERT INTO usage_device_quarters AS q
     SELECT s.device_id, floor(u.ts / 900)::bigint, -sum(u.input_tokens), -sum(u.output_tokens),
-           -sum(u.cache_creation_tokens), -sum(u.cache_read_tokens), -sum(u.cost_usd),
+           -sum(u.cache_creation_tokens), -sum(u.cache_read_tokens), -sum(u.cost_usd::numeric),
            -count(*) FILTER (WHERE u.priced = 2), -count(*) FILTER (WHERE NOT u.exact), -count(*)
     FROM old_rows s JOIN usage u ON u.dedup_key = s.dedup_key JOIN devices d ON d.id = s.device_id
     GROUP BY 1, 2 ORDER BY 1, 2
