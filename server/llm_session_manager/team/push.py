@@ -55,7 +55,9 @@ def store(conn: psycopg.Connection, who: Caller, batch: PushBatch) -> PushResult
     """``batch`` stored for ``who``'s device in one transaction."""
     if who.role == "viewer":
         raise NotAllowed(f"user {who.user!r} is a viewer: viewers read, they do not push")
-    with conn.transaction():
+    # Pipelined: the COMMIT goes out with the rollups' upsert rather than a round trip later, so the
+    # sum rows every device adds to are held for as short a time as the server can make it.
+    with conn.pipeline(), conn.transaction():
         _bind_client(conn, who, batch.client_id)
         with conn.cursor() as cur:
             cur.executemany(_SESSIONS, [(who.device_id, *astuple(s)) for s in batch.sessions])
@@ -74,8 +76,13 @@ def store_usage(conn: psycopg.Connection, who: Caller, usage: list[PushUsage]) -
         return 0, 0
     columns = [list(c) for c in zip(*map(astuple, rows))]
     stored = {key for (key,) in conn.execute(_CLAIM, (who.device_id, *columns))}
-    fresh = [u.dedup_key in stored for u in rows]
-    conn.execute(rollups.APPLY, (*columns, fresh, who.device_id))
+    # Only the copies of responses stored before may replace one: the rest were just stored as they are.
+    offered = [u for u in rows if u.dedup_key not in stored]
+    fields = PushUsage.__struct_fields__[1:]
+    stale = dict(zip(fields, ([list(c) for c in zip(*map(astuple, offered))][1:] if offered else [[]] * len(fields)),
+                     strict=True))
+    conn.execute(rollups.APPLY, {"keys": columns[0], "fresh": [u.dedup_key in stored for u in rows],
+                                 "stale": [u.dedup_key for u in offered], "device": who.device_id, **stale})
     return len(stored), len(rows)
 
 

@@ -57,21 +57,28 @@ _BETTER = """
              OR (n.input_tokens + n.output_tokens + n.cache_creation_tokens + n.cache_read_tokens
                    = u.input_tokens + u.output_tokens + u.cache_creation_tokens + u.cache_read_tokens
                  AND n.cache_creation_1h_tokens > u.cache_creation_1h_tokens)))"""
-# One statement: the batch (``n``, its keys sorted, ``fresh`` true for those ``_CLAIM`` stored), the
-# stored copies (``before``: this transaction holds their locks, so they are the latest), the better
-# copies written (``replaced``), the device's new sightings (``sighted``), then the team's and the
-# devices' differences upserted. Sub-statements of one WITH see the table as the statement began, so
-# ``usage_seen`` in ``device_changes`` is the sightings before this push's.
+# One statement: the batch's keys (``n``: sorted, ``fresh`` true for those ``_CLAIM`` stored), the
+# stored copies (``before``: this transaction holds their locks, so they are the latest), the batch's
+# copies of the responses that were stored already (``offered``: few, but for a replay or a synced
+# log) written over the stored ones where better (``replaced``), the device's new sightings
+# (``sighted``), then the team's and the devices' differences upserted. Sub-statements of one WITH
+# see the tables as the statement began, so ``usage_seen`` in ``device_changes`` holds the sightings
+# before this push's. The keys given as arrays (``= ANY``) make every read of ``usage`` and
+# ``usage_seen`` an index lookup, never a scan of the table, however the planner estimates the batch.
 APPLY = f"""
 WITH n AS (
-    SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::float8[], %s::text[], %s::int8[], %s::int8[],
-                         %s::int8[], %s::int8[], %s::int8[], %s::float8[], %s::int2[], %s::bool[], %s::bool[],
-                         %s::bool[])
+    SELECT * FROM unnest(%(keys)s::text[], %(fresh)s::bool[]) AS n(dedup_key, fresh)
+), offered AS (
+    SELECT * FROM unnest(%(stale)s::text[], %(session_id)s::text[], %(provider)s::text[], %(ts)s::float8[],
+                         %(model)s::text[], %(input_tokens)s::int8[], %(output_tokens)s::int8[],
+                         %(cache_creation_tokens)s::int8[], %(cache_read_tokens)s::int8[],
+                         %(cache_creation_1h_tokens)s::int8[], %(cost_usd)s::float8[], %(priced)s::int2[],
+                         %(exact)s::bool[], %(sidechain)s::bool[])
         AS n(dedup_key, session_id, provider, ts, model, input_tokens, output_tokens, cache_creation_tokens,
-             cache_read_tokens, cache_creation_1h_tokens, cost_usd, priced, exact, sidechain, fresh)
+             cache_read_tokens, cache_creation_1h_tokens, cost_usd, priced, exact, sidechain)
 ), before AS (
     SELECT {", ".join("u." + c for c in _FIGURES.split(", "))}, n.fresh
-    FROM usage u JOIN n ON n.dedup_key = u.dedup_key
+    FROM usage u JOIN n ON n.dedup_key = u.dedup_key WHERE u.dedup_key = ANY(%(keys)s::text[])
 ), replaced AS (
     UPDATE usage u SET
         session_id = n.session_id, provider = n.provider, ts = n.ts, model = n.model,
@@ -79,10 +86,10 @@ WITH n AS (
         cache_creation_tokens = n.cache_creation_tokens, cache_read_tokens = n.cache_read_tokens,
         cache_creation_1h_tokens = n.cache_creation_1h_tokens, cost_usd = n.cost_usd,
         priced = n.priced, exact = n.exact, sidechain = n.sidechain
-    FROM n WHERE u.dedup_key = n.dedup_key AND NOT n.fresh AND ({_BETTER})
+    FROM offered n WHERE u.dedup_key = n.dedup_key AND u.dedup_key = ANY(%(stale)s::text[]) AND ({_BETTER})
     RETURNING {", ".join("u." + c for c in _FIGURES.split(", "))}
 ), sighted AS (
-    INSERT INTO usage_seen (dedup_key, device_id) SELECT dedup_key, %s FROM n
+    INSERT INTO usage_seen (dedup_key, device_id) SELECT dedup_key, %(device)s FROM n
     ON CONFLICT DO NOTHING RETURNING dedup_key, device_id
 ), swaps AS (
     SELECT 1 AS sign, {_FIGURES} FROM replaced
@@ -101,6 +108,7 @@ WITH n AS (
     SELECT s.device_id, 1 AS sign, a.* FROM sighted s JOIN after a ON a.dedup_key = s.dedup_key
     UNION ALL
     SELECT s.device_id, w.* FROM swaps w JOIN usage_seen s ON s.dedup_key = w.dedup_key
+    WHERE s.dedup_key = ANY(ARRAY(SELECT dedup_key FROM replaced))
 ), team AS (
     INSERT INTO usage_quarters AS q
     SELECT floor(c.ts / 900)::bigint, c.provider, c.model, {_signed("c", "c.sign")} FROM changes c

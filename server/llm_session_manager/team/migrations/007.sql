@@ -85,3 +85,44 @@ BEGIN
         responses = q.responses + excluded.responses;
     RETURN NULL;
 END $$;
+
+-- Sightings, and a response's first device, without foreign keys: their checks ran once per row of
+-- every push (three lookups a response, a fifth of a push's time), and the sightings' ran at the end
+-- of the push's statement, while it held the rollups' rows every device adds to. A push stores rows
+-- of its own device and notes sightings only of the responses it has just stored or locked, so they
+-- cannot dangle; the cascades the keys made are these statement triggers. A response deleted with sightings still there (not by team/otlp.py, which
+-- deletes them first) takes its figures out of those devices' sums from the deleted rows themselves.
+ALTER TABLE usage_seen DROP CONSTRAINT IF EXISTS usage_seen_dedup_key_fkey;
+ALTER TABLE usage_seen DROP CONSTRAINT IF EXISTS usage_seen_device_id_fkey;
+ALTER TABLE usage DROP CONSTRAINT IF EXISTS usage_first_device_fkey;
+
+CREATE OR REPLACE FUNCTION usage_seen_cascade() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO usage_device_quarters AS q
+    SELECT s.device_id, floor(u.ts / 900)::bigint, -sum(u.input_tokens), -sum(u.output_tokens),
+           -sum(u.cache_creation_tokens), -sum(u.cache_read_tokens), -sum(u.cost_usd::numeric),
+           -count(*) FILTER (WHERE u.priced = 2), -count(*) FILTER (WHERE NOT u.exact), -count(*)
+    FROM old_rows u JOIN usage_seen s ON s.dedup_key = u.dedup_key JOIN devices d ON d.id = s.device_id
+    GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (device_id, quarter) DO UPDATE SET
+        input_tokens = q.input_tokens + excluded.input_tokens, output_tokens = q.output_tokens + excluded.output_tokens,
+        cache_creation_tokens = q.cache_creation_tokens + excluded.cache_creation_tokens,
+        cache_read_tokens = q.cache_read_tokens + excluded.cache_read_tokens, cost_usd = q.cost_usd + excluded.cost_usd,
+        unpriced = q.unpriced + excluded.unpriced, estimated = q.estimated + excluded.estimated,
+        responses = q.responses + excluded.responses;
+    DELETE FROM usage_seen s USING old_rows u WHERE s.dedup_key = u.dedup_key;
+    RETURN NULL;
+END $$;
+DROP TRIGGER IF EXISTS usage_seen_cascade ON usage;
+CREATE TRIGGER usage_seen_cascade AFTER DELETE ON usage REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION usage_seen_cascade();
+
+CREATE OR REPLACE FUNCTION device_seen_cascade() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM usage u USING old_rows d WHERE u.first_device = d.id;
+    DELETE FROM usage_seen s USING old_rows d WHERE s.device_id = d.id;
+    RETURN NULL;
+END $$;
+DROP TRIGGER IF EXISTS device_seen_cascade ON devices;
+CREATE TRIGGER device_seen_cascade AFTER DELETE ON devices REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION device_seen_cascade();
