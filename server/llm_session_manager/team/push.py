@@ -32,19 +32,24 @@ ON CONFLICT (device_id, id) DO UPDATE SET
 # Two statements per batch, its columns as arrays (``_CLAIM``, then ``rollups.APPLY``). ``_CLAIM``
 # stores the responses new to the team and locks the stored ones, in key order (an ON CONFLICT DO
 # UPDATE locks the row it meets even when its WHERE keeps it as it is), so two devices pushing the
-# same responses at once take their locks in one order: no deadlock; it returns the keys it stored.
+# same responses at once take their locks in one order: no deadlock; it returns the keys it stored
+# (as one array: one row to fetch, not one per response).
 # Once every row of the batch is this transaction's, ``rollups.APPLY`` reads what is stored, replaces
 # copies with better ones, notes the sightings and adds the differences to the rollups: the copies it
 # reads cannot change under it, so what it adds is exact.
 _CLAIM = """
+WITH stored AS (
 INSERT INTO usage AS u (dedup_key, session_id, provider, ts, model, input_tokens, output_tokens,
                         cache_creation_tokens, cache_read_tokens, cache_creation_1h_tokens, cost_usd, priced, exact,
                         sidechain, first_device)
-SELECT *, %s FROM unnest(%s::text[], %s::text[], %s::text[], %s::float8[], %s::text[], %s::int8[], %s::int8[],
-                         %s::int8[], %s::int8[], %s::int8[], %s::float8[], %s::int2[], %s::bool[], %s::bool[])
+SELECT *, %s FROM unnest(%b::text[], %b::text[], %b::text[], %b::float8[], %b::text[], %b::int8[], %b::int8[],
+                         %b::int8[], %b::int8[], %b::int8[], %b::float8[], %b::int2[], %b::bool[], %b::bool[])
 ON CONFLICT (dedup_key) DO UPDATE SET first_device = u.first_device WHERE FALSE
 RETURNING dedup_key
+)
+SELECT coalesce(array_agg(dedup_key), '{}') FROM stored
 """
+
 
 
 class NotAllowed(TeamError):
@@ -75,14 +80,16 @@ def store_usage(conn: psycopg.Connection, who: Caller, usage: list[PushUsage]) -
     if not rows:
         return 0, 0
     columns = [list(c) for c in zip(*map(astuple, rows))]
-    stored = {key for (key,) in conn.execute(_CLAIM, (who.device_id, *columns))}
+    # Arrays sent in binary (%b): in text, psycopg quotes every element through a regular expression.
+    found = conn.execute(_CLAIM, (who.device_id, *columns), binary=True).fetchone()
+    stored = set(found[0]) if found else set()
     # Only the copies of responses stored before may replace one: the rest were just stored as they are.
     offered = [u for u in rows if u.dedup_key not in stored]
     fields = PushUsage.__struct_fields__[1:]
     stale = dict(zip(fields, ([list(c) for c in zip(*map(astuple, offered))][1:] if offered else [[]] * len(fields)),
                      strict=True))
     conn.execute(rollups.APPLY, {"keys": columns[0], "fresh": [u.dedup_key in stored for u in rows],
-                                 "stale": [u.dedup_key for u in offered], "device": who.device_id, **stale})
+                                 "stale": [u.dedup_key for u in offered], "device": who.device_id, **stale}, binary=True)
     return len(stored), len(rows)
 
 

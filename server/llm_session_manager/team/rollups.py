@@ -67,18 +67,18 @@ _BETTER = """
 # ``usage_seen`` an index lookup, never a scan of the table, however the planner estimates the batch.
 APPLY = f"""
 WITH n AS (
-    SELECT * FROM unnest(%(keys)s::text[], %(fresh)s::bool[]) AS n(dedup_key, fresh)
+    SELECT * FROM unnest(%(keys)b::text[], %(fresh)b::bool[]) AS n(dedup_key, fresh)
 ), offered AS (
-    SELECT * FROM unnest(%(stale)s::text[], %(session_id)s::text[], %(provider)s::text[], %(ts)s::float8[],
-                         %(model)s::text[], %(input_tokens)s::int8[], %(output_tokens)s::int8[],
-                         %(cache_creation_tokens)s::int8[], %(cache_read_tokens)s::int8[],
-                         %(cache_creation_1h_tokens)s::int8[], %(cost_usd)s::float8[], %(priced)s::int2[],
-                         %(exact)s::bool[], %(sidechain)s::bool[])
+    SELECT * FROM unnest(%(stale)b::text[], %(session_id)b::text[], %(provider)b::text[], %(ts)b::float8[],
+                         %(model)b::text[], %(input_tokens)b::int8[], %(output_tokens)b::int8[],
+                         %(cache_creation_tokens)b::int8[], %(cache_read_tokens)b::int8[],
+                         %(cache_creation_1h_tokens)b::int8[], %(cost_usd)b::float8[], %(priced)b::int2[],
+                         %(exact)b::bool[], %(sidechain)b::bool[])
         AS n(dedup_key, session_id, provider, ts, model, input_tokens, output_tokens, cache_creation_tokens,
              cache_read_tokens, cache_creation_1h_tokens, cost_usd, priced, exact, sidechain)
 ), before AS (
     SELECT {", ".join("u." + c for c in _FIGURES.split(", "))}, n.fresh
-    FROM usage u JOIN n ON n.dedup_key = u.dedup_key WHERE u.dedup_key = ANY(%(keys)s::text[])
+    FROM usage u JOIN n ON n.dedup_key = u.dedup_key WHERE u.dedup_key = ANY(%(keys)b::text[])
 ), replaced AS (
     UPDATE usage u SET
         session_id = n.session_id, provider = n.provider, ts = n.ts, model = n.model,
@@ -86,7 +86,7 @@ WITH n AS (
         cache_creation_tokens = n.cache_creation_tokens, cache_read_tokens = n.cache_read_tokens,
         cache_creation_1h_tokens = n.cache_creation_1h_tokens, cost_usd = n.cost_usd,
         priced = n.priced, exact = n.exact, sidechain = n.sidechain
-    FROM offered n WHERE u.dedup_key = n.dedup_key AND u.dedup_key = ANY(%(stale)s::text[]) AND ({_BETTER})
+    FROM offered n WHERE u.dedup_key = n.dedup_key AND u.dedup_key = ANY(%(stale)b::text[]) AND ({_BETTER})
     RETURNING {", ".join("u." + c for c in _FIGURES.split(", "))}
 ), sighted AS (
     INSERT INTO usage_seen (dedup_key, device_id) SELECT dedup_key, %(device)s FROM n
