@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import msgspec
 from msgspec.structs import astuple
 
 from ..core.errors import TeamError
@@ -37,19 +38,17 @@ ON CONFLICT (device_id, id) DO UPDATE SET
 # Once every row of the batch is this transaction's, ``rollups.APPLY`` reads what is stored, replaces
 # copies with better ones, notes the sightings and adds the differences to the rollups: the copies it
 # reads cannot change under it, so what it adds is exact.
-_CLAIM = """
+_CLAIM = f"""
 WITH stored AS (
-INSERT INTO usage AS u (dedup_key, session_id, provider, ts, model, input_tokens, output_tokens,
-                        cache_creation_tokens, cache_read_tokens, cache_creation_1h_tokens, cost_usd, priced, exact,
-                        sidechain, first_device)
-SELECT *, %s FROM unnest(%b::text[], %b::text[], %b::text[], %b::float8[], %b::text[], %b::int8[], %b::int8[],
-                         %b::int8[], %b::int8[], %b::int8[], %b::float8[], %b::int2[], %b::bool[], %b::bool[])
-ON CONFLICT (dedup_key) DO UPDATE SET first_device = u.first_device WHERE FALSE
-RETURNING dedup_key
+    INSERT INTO usage AS u (dedup_key, session_id, provider, ts, model, input_tokens, output_tokens,
+                            cache_creation_tokens, cache_read_tokens, cache_creation_1h_tokens, cost_usd, priced,
+                            exact, sidechain, first_device)
+    SELECT *, %(device)s FROM ({rollups.BATCH}) b
+    ON CONFLICT (dedup_key) DO UPDATE SET first_device = u.first_device WHERE FALSE
+    RETURNING dedup_key
 )
-SELECT coalesce(array_agg(dedup_key), '{}') FROM stored
-"""
-
+SELECT coalesce(array_agg(dedup_key), '{{}}') FROM stored
+""".encode()
 
 
 class NotAllowed(TeamError):
@@ -75,22 +74,13 @@ def store(conn: psycopg.Connection, who: Caller, batch: PushBatch) -> PushResult
 def store_usage(conn: psycopg.Connection, who: Caller, usage: list[PushUsage]) -> tuple[int, int]:
     """Inside a transaction: ``usage`` stored for ``who``'s device and added to the rollups;
     (responses new to the team, distinct rows)."""
-    # One row per key (a second would make the upsert touch a row twice), in key order (see _CLAIM).
-    rows = sorted({u.dedup_key: u for u in usage}.values(), key=lambda u: u.dedup_key)
-    if not rows:
+    if not usage:
         return 0, 0
-    columns = [list(c) for c in zip(*map(astuple, rows))]
-    # Arrays sent in binary (%b): in text, psycopg quotes every element through a regular expression.
-    found = conn.execute(_CLAIM, (who.device_id, *columns), binary=True).fetchone()
-    stored = set(found[0]) if found else set()
-    # Only the copies of responses stored before may replace one: the rest were just stored as they are.
-    offered = [u for u in rows if u.dedup_key not in stored]
-    fields = PushUsage.__struct_fields__[1:]
-    stale = dict(zip(fields, ([list(c) for c in zip(*map(astuple, offered))][1:] if offered else [[]] * len(fields)),
-                     strict=True))
-    conn.execute(rollups.APPLY, {"keys": columns[0], "fresh": [u.dedup_key in stored for u in rows],
-                                 "stale": [u.dedup_key for u in offered], "device": who.device_id, **stale}, binary=True)
-    return len(stored), len(rows)
+    rows = msgspec.json.encode(usage).decode()
+    found = conn.execute(_CLAIM, {"usage": rows, "device": who.device_id}).fetchone()
+    stored: list[str] = found[0] if found else []
+    conn.execute(rollups.APPLY, {"usage": rows, "stored": stored, "device": who.device_id})
+    return len(stored), len({u.dedup_key for u in usage})
 
 
 def _bind_client(conn: psycopg.Connection, who: Caller, client_id: str) -> None:
