@@ -213,20 +213,30 @@ def fill(url: str, n: int) -> float:
     return time.perf_counter() - started
 
 
-def timed_gets(url: str, token: str, path: str, requests: int, budget_s: float) -> list[float]:
+def timed_gets(url: str, token: str, path: str, requests: int, budget_s: float, timeout_s: float,
+               database: str) -> list[float]:
     """``requests`` timed GETs of ``path`` after one that warms the caches; fewer once they have taken
     ``budget_s`` (only the first, cold, if it alone took that long), so a route that takes seconds is
-    shown without holding the run for hours."""
+    shown without holding the run for hours. A request unanswered after ``timeout_s`` counts as
+    ``timeout_s`` and ends the route (its query cancelled in PostgreSQL, so it does not slow the next)."""
+    import psycopg
+
     parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=3600)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout_s)
     headers = {"Authorization": f"Bearer {token}"}
     times: list[float] = []
     began = time.perf_counter()
     for _ in range(requests + 1):
         started = time.perf_counter()
-        conn.request("GET", path, headers=headers)
-        response = conn.getresponse()
-        body = response.read()
+        try:
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            body = response.read()
+        except TimeoutError:
+            with psycopg.connect(database, autocommit=True) as db:
+                db.execute("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND state = 'active' AND pid <> pg_backend_pid()")
+            return [timeout_s]
         if response.status != 200:
             raise SystemExit(f"{path}: {response.status} {body[:200]!r}")
         times.append(time.perf_counter() - started)
@@ -322,12 +332,15 @@ def dashboard_part(cluster: Cluster, args: argparse.Namespace) -> dict[str, obje
         for name, path in ROUTES:
             path = path.format(week=week, session=session)
             for role, token in callers.items():
-                times = timed_gets(server.url, token, path, args.requests, args.budget)
+                times = timed_gets(server.url, token, path, args.requests, args.budget, args.timeout, url)
                 entry = {"path": path, "p50_s": statistics.median(times), "p95_s": p95(times), "times_s": times,
                          "requests": len(times)}
                 reports["routes"][f"{name} ({role})"] = entry  # type: ignore[index]
-                print(f"{name} ({role}): p50 {entry['p50_s'] * 1000:.0f} ms, p95 {entry['p95_s'] * 1000:.0f} ms"
-                      f"{'' if len(times) == args.requests else f' ({len(times)} requests: over the time budget)'}",
+                if times == [args.timeout]:
+                    entry["timed_out"] = True
+                note = (f" (no answer in {args.timeout:.0f} s: cancelled)" if entry.get("timed_out") else
+                        "" if len(times) == args.requests else f" ({len(times)} requests: over the time budget)")
+                print(f"{name} ({role}): p50 {entry['p50_s'] * 1000:.0f} ms, p95 {entry['p95_s'] * 1000:.0f} ms{note}",
                       flush=True)
     finally:
         server.stop()
@@ -346,6 +359,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=20, help="timed requests per route and caller")
     parser.add_argument("--budget", type=float, default=30.0,
                         help="seconds a route's requests may take before the rest are skipped (at least one is timed)")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds one request may take")
     args = parser.parse_args()
     found = binaries()
     if found is None:
