@@ -144,3 +144,21 @@ def test_a_log_superseding_what_otlp_told_takes_it_out_of_the_rollups(database_u
     assert keys == ["msg_1:req_1", "msg_2:req_2"]
     assert team == fresh and per_device == fresh_devices
     assert [row[0] for row in per_device] == [row[0] for row in fresh_devices]
+
+
+def test_a_device_deleted_takes_its_responses_and_sightings_out_of_the_rollups(database_url) -> None:
+    """Deleting a device (as an admin could in SQL) takes the responses it pushed first and its
+    sightings with it, as the foreign keys did, and the rollups follow: equal to the responses summed afresh."""
+    laptop, desktop = enroll(database_url, "bob", "member", "laptop", "desktop")
+    with db.connect(database_url) as conn:
+        on_laptop, on_desktop = auth.caller(conn, laptop), auth.caller(conn, desktop)
+        assert on_laptop and on_desktop
+        push.store(conn, on_laptop, PushBatch("laptop", usage=[usage("a", DAY, "m1", 10), usage("b", DAY, "m2", 20)]))
+        push.store(conn, on_desktop, PushBatch("desktop", usage=[usage("b", DAY, "m2", 20), usage("c", DAY, "m1", 5)]))
+        conn.execute("DELETE FROM devices WHERE id = %s", (on_laptop.device_id,))
+        team, fresh, per_device, fresh_devices = rollups_and_fresh_sums(conn)
+        keys = [k for (k,) in conn.execute("SELECT dedup_key FROM usage ORDER BY 1")]
+        sightings = conn.execute("SELECT dedup_key, device_id FROM usage_seen ORDER BY 1").fetchall()
+    assert keys == ["c"]  # a and b were the laptop's first
+    assert sightings == [("c", on_desktop.device_id)]
+    assert team == fresh and per_device == fresh_devices and len(per_device) == 1
