@@ -58,11 +58,18 @@ def report(conn: psycopg.Connection, who: Caller, by: str = "day", *, since: str
     # The responses the caller may see, each once: for a member, those one of their devices pushed and
     # those of the sessions granted to them (access.py).
     rule, mine = access.readable_usage_sql(who)
+    device_rule, devices = access.readable_seen_sql(who)
+    granted = conn.execute("SELECT EXISTS (SELECT 1 FROM grants WHERE grantee_id = %s)", (who.user_id,)).fetchone()
+    if granted is not None and not granted[0]:
+        # Nothing granted: only their own devices' responses, a condition PostgreSQL joins on (the general
+        # one names each response's session, so it is asked once per response of the team).
+        rule, mine = ("u.dedup_key IN (SELECT rseen.dedup_key FROM usage_seen rseen JOIN devices rd "
+                      "ON rd.id = rseen.device_id WHERE rd.user_id = %s)"), [who.user_id]
+        device_rule, devices = "d.user_id = %s", [who.user_id]
     scope = "WHERE " + " AND ".join([*window, rule])
     if by == "device":
         per_device = ("usage_seen s JOIN usage u ON u.dedup_key = s.dedup_key JOIN devices d ON d.id = s.device_id "
                       "JOIN users du ON du.id = d.user_id")
-        device_rule, devices = access.readable_seen_sql(who)
         where = "WHERE " + " AND ".join([*window, device_rule])
         sums = conn.execute(f"SELECT {_KEYS[by]} AS k, {_SUMS} FROM {per_device} {where} GROUP BY k".encode(),
                             params + devices).fetchall()
