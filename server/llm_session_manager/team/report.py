@@ -143,6 +143,9 @@ def _days_in_sql(conn: psycopg.Connection, table: str, where: str, params: list[
 
     try:
         with conn.transaction():
+            # A year is some 85,000 to 280,000 quarter-hour rows: with the default 4 MB PostgreSQL sorts
+            # them on disk to group them by day, where 64 MB lets it hash them (a third of the time).
+            conn.execute("SET LOCAL work_mem = '64MB'")
             found = conn.execute(
                 f"SELECT (to_timestamp(q.quarter * {QUARTER_HOUR}) AT TIME ZONE %s)::date AS k, {_ROLLED} "
                 f"FROM {table} WHERE {where} GROUP BY k HAVING sum(q.responses) > 0 ORDER BY k".encode(),
