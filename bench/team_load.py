@@ -330,6 +330,8 @@ def dashboard_part(cluster: Cluster, args: argparse.Namespace) -> dict[str, obje
     server = TeamServer(url)
     try:
         for name, path in ROUTES:
+            if args.routes and not any(part in name for part in args.routes.split(",")):
+                continue
             path = path.format(week=week, session=session)
             for role, token in callers.items():
                 times = timed_gets(server.url, token, path, args.requests, args.budget, args.timeout, url)
@@ -360,6 +362,7 @@ def main() -> int:
     parser.add_argument("--budget", type=float, default=30.0,
                         help="seconds a route's requests may take before the rest are skipped (at least one is timed)")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds one request may take")
+    parser.add_argument("--routes", default="", help="only the routes whose name has one of these (comma-separated)")
     args = parser.parse_args()
     found = binaries()
     if found is None:
