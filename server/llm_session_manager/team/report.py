@@ -104,12 +104,15 @@ def _from_rollups(conn: psycopg.Connection, by: str, tz: when.Zone, window: list
                   params: list[object]) -> UsageReport:
     """The whole team's report from the rollups: the same figures the responses give, summed ahead."""
     where = " AND ".join(w.replace("u.ts", "q.quarter * 900") for w in window) or "TRUE"
-    table = f"{rollups.QUARTERS} q"
-    if by == "device":
-        table = f"{rollups.DEVICE_QUARTERS} q JOIN devices d ON d.id = q.device_id JOIN users du ON du.id = d.user_id"
+    table, outer = f"{rollups.QUARTERS} q", where
+    if by == "device":  # each device's quarter hours summed by its id first, then named (200 names, not 88,000)
+        sums_of = ", ".join(f"sum(q.{c}) AS {c}" for c in rollups.SUMS)
+        table = (f"(SELECT q.device_id, {sums_of} FROM {rollups.DEVICE_QUARTERS} q WHERE {where} GROUP BY 1) q "
+                 "JOIN devices d ON d.id = q.device_id JOIN users du ON du.id = d.user_id")
+        outer = "TRUE"
     days = _days_in_sql(conn, table, where, params, tz) if by == "day" else None
     sums = [] if days is not None else conn.execute(
-        f"SELECT {_ROLLED_KEYS[by]} AS k, {_ROLLED} FROM {table} WHERE {where} GROUP BY k "
+        f"SELECT {_ROLLED_KEYS[by]} AS k, {_ROLLED} FROM {table} WHERE {outer} GROUP BY k "
         "HAVING sum(q.responses) > 0 ORDER BY k".encode(), params).fetchall()
     if days is not None:
         rows = days
