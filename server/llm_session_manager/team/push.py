@@ -30,7 +30,7 @@ ON CONFLICT (device_id, id) DO UPDATE SET
     provider = excluded.provider, project = excluded.project, cwd = excluded.cwd, title = excluded.title,
     model = excluded.model, started_at = excluded.started_at, last_activity = excluded.last_activity
 """
-# Two statements per batch, its columns as arrays (``_CLAIM``, then ``rollups.APPLY``). ``_CLAIM``
+# Two statements per batch, each given the batch's rows as JSON (``rollups.BATCH`` reads them): ``_CLAIM``
 # stores the responses new to the team and locks the stored ones, in key order (an ON CONFLICT DO
 # UPDATE locks the row it meets even when its WHERE keeps it as it is), so two devices pushing the
 # same responses at once take their locks in one order: no deadlock; it returns the keys it stored

@@ -14,8 +14,9 @@ hours at once wait on each other in one order and never deadlock; an upsert
 adds to the stored row (``q.x + excluded.x``) under its row lock, so no
 addition is lost. Costs are summed as ``numeric``: exact, so the sums do not
 depend on the order responses came in (floats added in another order differ in
-the last bit, and a report's cent can round the other way). ``FRESH`` and ``FRESH_DEVICES`` sum the responses afresh:
-what the rollups must equal, and how a bulk load builds them (``rebuild``).
+the last bit, and a report's cent can round the other way). ``FRESH`` and
+``FRESH_DEVICES`` sum the responses afresh: what the rollups must equal, and
+how a bulk load builds them (``rebuild``).
 """
 
 from __future__ import annotations
@@ -57,10 +58,10 @@ _BETTER = """
              OR (n.input_tokens + n.output_tokens + n.cache_creation_tokens + n.cache_read_tokens
                    = u.input_tokens + u.output_tokens + u.cache_creation_tokens + u.cache_read_tokens
                  AND n.cache_creation_1h_tokens > u.cache_creation_1h_tokens)))"""
-# A push's responses from the batch's own JSON (``PushUsage`` rows, arrays), parsed by PostgreSQL (as jsonb:
-# json re-parses an element for each field taken from it) rather
-# than turned into fifteen arrays in Python (which took a third of the server's time): one row per key,
-# the last copy where a batch has two, in key order (the order ``push._CLAIM`` locks them in).
+# A push's responses from the batch's own JSON (``PushUsage`` rows, arrays), parsed by PostgreSQL (as
+# jsonb: json re-parses an element for each field taken from it) rather than turned into fifteen arrays
+# in Python (which took a third of the server's time): one row per key, the last copy where a batch has
+# two, in key order (the order ``push._CLAIM`` locks them in).
 BATCH = """SELECT DISTINCT ON (e->>0) e->>0 AS dedup_key, e->>1 AS session_id, e->>2 AS provider,
            (e->>3)::float8 AS ts, e->>4 AS model, (e->>5)::int8 AS input_tokens, (e->>6)::int8 AS output_tokens,
            (e->>7)::int8 AS cache_creation_tokens, (e->>8)::int8 AS cache_read_tokens,
