@@ -14,12 +14,13 @@ Two questions, each measured against a peer on the same machine in the same run:
    ``COPY`` of the same rows into a table shaped like ``usage`` (its primary key
    and ts index, no dedup, no second sighting, no HTTP, one stream): no push can
    store rows faster than that.
-2. **Dashboard API p95 at ``--dashboard-rows`` responses** (10,000,000):
-   responses made in PostgreSQL itself (``generate_series``: over a year, 200
-   devices of 50 users, 8 models), then ``GET /api/usage?by=day|model|device`` as
-   an admin, ``--requests`` times each, p50/p95 of the wall time a client sees.
-   The peer is ``SELECT count(*) FROM usage``: one pass over the rows, the least
-   a report that reads every response could cost.
+2. **Dashboard API p50/p95 at ``--responses``** (1,000,000; issue 14's target is at
+   10,000,000): responses made in PostgreSQL itself (``fill``: ``generate_series``, a year
+   of 50 users' 200 devices, sessions, projects and synced sightings, then the rollups
+   summed once), then every route the web dashboard calls and ``/api/usage`` (``ROUTES``),
+   as an admin and as a member, ``--requests`` times each (fewer past ``--budget``
+   seconds, cancelled past ``--timeout``). The peer is ``SELECT count(*) FROM usage``:
+   one pass over the rows, the least a report that reads every response could cost.
 
 A throw-away PostgreSQL cluster (tests/team/team_fixtures.py's, ``initdb`` in a
 temporary directory, fsync off as in the tests) serves both. Results go to
@@ -28,7 +29,7 @@ here): client, server and PostgreSQL share it, so the figures are a floor for a
 real server, and the ratios to the peers say more than the absolute numbers.
 
 Run with ``.venv/bin/python bench/team_load.py [--rows 1000000] [--devices 20]
-[--dashboard-rows 10000000] [--requests 20]``.
+[--responses 10000000] [--requests 20] [--budget 30] [--timeout 120] [--routes NAMES]``.
 """
 
 from __future__ import annotations
@@ -142,123 +143,249 @@ def copy_peer(url: str, bodies: list[list[bytes]]) -> tuple[float, int]:
     return seconds, len(rows)
 
 
+USERS, DEVICES_EACH, PROJECTS, PER_LOADED_SESSION = 50, 4, 20, 200
+SECONDS_A_YEAR = 365 * 86400
+
+
 def fill(url: str, n: int) -> float:
-    """``n`` responses (and who saw them) made inside PostgreSQL: 200 devices of 50 users, over a year."""
+    """A team with ``n`` responses over the year before ``START``, made inside PostgreSQL (nothing crosses
+    the wire, no push runs): ``USERS`` members with ``DEVICES_EACH`` devices each, ``n / PER_LOADED_SESSION``
+    sessions spread over the devices and ``PROJECTS`` projects (each user works in three), 8 models, one
+    sighting of each response by its session's device and a second, by another device of the same user
+    (a synced log), for one session in ten; then the rollups summed from the responses in one statement
+    each (``rollups.rebuild``), as pushes would have left them. Seconds taken."""
     import psycopg
 
+    from llm_session_manager.team import rollups
+
+    sessions = max(1, n // PER_LOADED_SESSION)
+    first = START - SECONDS_A_YEAR
+    models = "ARRAY[" + ", ".join(f"'{m}'" for m in MODELS) + "]"
+    provider = ("CASE WHEN m LIKE 'gpt%%' OR m = 'o3' THEN 'codex' WHEN m LIKE 'gemini%%' THEN 'gemini' "
+                "ELSE 'claude-code' END")
     started = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("INSERT INTO users (name, role) SELECT 'load' || u, 'member' FROM generate_series(1, 50) u")
-        conn.execute("INSERT INTO devices (user_id, name) SELECT u.id, 'dev' || d FROM users u, generate_series(1, 4) d "
-                     "WHERE u.name LIKE 'load%'")
-        ids = [d for (d,) in conn.execute("SELECT id FROM devices WHERE name LIKE 'dev%' ORDER BY id")]
-        models = "ARRAY[" + ", ".join(f"'{m}'" for m in MODELS) + "]"
+        conn.execute("INSERT INTO users (name, role) SELECT 'u' || lpad(u::text, 2, '0'), 'member' "
+                     "FROM generate_series(1, %s) u", (USERS,))
+        conn.execute("INSERT INTO devices (user_id, name) SELECT u.id, 'dev' || d FROM users u, "
+                     "generate_series(1, %s) d WHERE u.name ~ '^u[0-9]+$' ORDER BY u.id, d", (DEVICES_EACH,))
+        ids = [d for (d,) in conn.execute("SELECT d.id FROM devices d JOIN users u ON u.id = d.user_id "
+                                          "WHERE u.name ~ '^u[0-9]+$' ORDER BY d.id")]
         conn.execute("SET maintenance_work_mem = '256MB'")
+        # Session k: on device k mod 200, of model k mod 8, in one of its user's three projects.
+        conn.execute(f"""
+            INSERT INTO sessions (device_id, id, provider, project, cwd, title, model, started_at, last_activity)
+            SELECT (%(ids)s::bigint[])[1 + k %% %(devices)s], 'ls' || lpad(k::text, 8, '0'), {provider},
+                   'project-' || ((k %% %(devices)s / {DEVICES_EACH} * 7 + k %% 3) %% {PROJECTS}),
+                   '/src/project', 'session ' || k, m,
+                   %(first)s + k::float8 * {PER_LOADED_SESSION} * %(step)s,
+                   %(first)s + (k::float8 + 1) * {PER_LOADED_SESSION} * %(step)s - %(step)s
+            FROM generate_series(0, %(sessions)s - 1) k, LATERAL (SELECT ({models})[1 + k %% 8] AS m) model""",
+                     {"ids": ids, "devices": len(ids), "first": first, "step": SECONDS_A_YEAR / n,
+                      "sessions": sessions})
+        # Response g: the (g / 200)th session's, its keys and times in order (the indexes grow at their end).
         conn.execute(f"""
             INSERT INTO usage (dedup_key, session_id, provider, ts, model, input_tokens, output_tokens,
                                cache_creation_tokens, cache_read_tokens, cache_creation_1h_tokens, cost_usd, priced,
                                exact, sidechain, first_device)
-            SELECT 'load_' || g, 'ls' || (g / {PER_SESSION}), 'claude-code', {START} - 365 * 86400 + g * (365.0 * 86400 / %s),
-                   ({models})[1 + g %% 8], 3 + g %% 50, 200 + g %% 700, g %% 3 * 1000, 20000 + g %% 9000, 0,
-                   0.01 + (g %% 100) / 1000.0, 1, g %% 97 <> 0, g %% 7 = 0, (%s::bigint[])[1 + (g / {PER_SESSION}) %% %s]
-            FROM generate_series(1, %s) g""", (n, ids, len(ids), n))
-        conn.execute("INSERT INTO usage_seen (dedup_key, device_id) SELECT dedup_key, first_device FROM usage "
-                     "WHERE dedup_key LIKE 'load_%'")
-        conn.execute("VACUUM ANALYZE usage")
-        conn.execute("VACUUM ANALYZE usage_seen")
+            SELECT 'load_' || lpad(g::text, 10, '0'), 'ls' || lpad(k::text, 8, '0'), {provider},
+                   %(first)s + g * %(step)s, m, 3 + g %% 50, 200 + g %% 700, g %% 3 * 1000, 20000 + g %% 9000, 0,
+                   0.01 + (g %% 100) / 1000.0, 1, g %% 97 <> 0, g %% 7 = 0, (%(ids)s::bigint[])[1 + k %% %(devices)s]
+            FROM generate_series(0, %(n)s - 1) g, LATERAL (SELECT least(g / {PER_LOADED_SESSION}, %(sessions)s - 1) AS k) s,
+                 LATERAL (SELECT ({models})[1 + k %% 8] AS m) model""",
+                     {"ids": ids, "devices": len(ids), "first": first, "step": SECONDS_A_YEAR / n, "n": n,
+                      "sessions": sessions})
+        conn.execute("INSERT INTO usage_seen (dedup_key, device_id) SELECT dedup_key, first_device FROM usage")
+        # One session in ten was also on another device of its user (the next of their four).
+        conn.execute(f"""
+            INSERT INTO sessions (device_id, id, provider, project, cwd, title, model, started_at, last_activity)
+            SELECT (%(ids)s::bigint[])[1 + (i - 1) / {DEVICES_EACH} * {DEVICES_EACH} + i %% {DEVICES_EACH}],
+                   s.id, s.provider, s.project, s.cwd, s.title, s.model, s.started_at, s.last_activity
+            FROM sessions s, LATERAL (SELECT array_position(%(ids)s::bigint[], s.device_id) AS i) p
+            WHERE right(s.id, 1) = '0'""", {"ids": ids})
+        conn.execute(f"""
+            INSERT INTO usage_seen (dedup_key, device_id)
+            SELECT u.dedup_key, (%(ids)s::bigint[])[1 + (i - 1) / {DEVICES_EACH} * {DEVICES_EACH} + i %% {DEVICES_EACH}]
+            FROM usage u, LATERAL (SELECT array_position(%(ids)s::bigint[], u.first_device) AS i) p
+            WHERE right(u.session_id, 1) = '0'""", {"ids": ids})
+        rollups.rebuild(conn)
+        for table in ("usage", "usage_seen", "sessions", "usage_quarters", "usage_device_quarters"):
+            conn.execute(f"VACUUM ANALYZE {table}".encode())
     return time.perf_counter() - started
 
 
-def timed_gets(url: str, token: str, path: str, requests: int) -> list[float]:
+def timed_gets(url: str, token: str, path: str, requests: int, budget_s: float, timeout_s: float,
+               database: str) -> list[float]:
+    """``requests`` timed GETs of ``path`` after one that warms the caches; fewer once they have taken
+    ``budget_s`` (only the first, cold, if it alone took that long), so a route that takes seconds is
+    shown without holding the run for hours. A request unanswered after ``timeout_s`` counts as
+    ``timeout_s`` and ends the route (its query cancelled in PostgreSQL, so it does not slow the next)."""
+    import psycopg
+
     parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=600)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout_s)
     headers = {"Authorization": f"Bearer {token}"}
-    times = []
+    times: list[float] = []
+    began = time.perf_counter()
     for _ in range(requests + 1):
         started = time.perf_counter()
-        conn.request("GET", path, headers=headers)
-        response = conn.getresponse()
-        body = response.read()
+        try:
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            body = response.read()
+        except TimeoutError:
+            with psycopg.connect(database, autocommit=True) as db:
+                db.execute("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND state = 'active' AND pid <> pg_backend_pid()")
+            return [timeout_s]
         if response.status != 200:
             raise SystemExit(f"{path}: {response.status} {body[:200]!r}")
         times.append(time.perf_counter() - started)
-    return times[1:]  # the first warms the caches
+        if time.perf_counter() - began > budget_s and (len(times) >= 2 or times[0] > budget_s):
+            break
+    return times[1:] or times  # the first warms the caches, unless it alone took the budget
 
 
 def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20, method="inclusive")[-1] if len(values) > 1 else values[0]
 
 
+# The routes the web dashboard calls (web/src/main.ts) and the usage report (`team usage`, /api/usage).
+ROUTES = (
+    ("usage by day", "/api/usage?by=day&timezone=UTC"),
+    ("usage by model", "/api/usage?by=model&timezone=UTC"),
+    ("usage by device", "/api/usage?by=device&timezone=UTC"),
+    ("dashboard me", "/dashboard/api/me"),
+    ("dashboard facets", "/dashboard/api/facets"),
+    ("dashboard view", "/dashboard/api/view"),
+    ("dashboard view, last 7 days", "/dashboard/api/view?since={week}"),
+    ("dashboard leaderboard", "/dashboard/api/leaderboard"),
+    ("dashboard session page", "/dashboard/api/sessions/{session}"),
+)
+
+
+def push_part(cluster: Cluster, args: argparse.Namespace) -> dict[str, object]:
+    """``--devices`` devices pushing ``--rows`` responses at once, and COPY of the same rows."""
+    from llm_session_manager.team import admin, db
+
+    url = cluster.database()
+    with db.connect(url) as conn:
+        db.migrate(conn)
+        admin.add_user(conn, "ann", "admin")
+        tokens = [admin.create_token(conn, "ann", f"device{d}").token for d in range(args.devices)]
+    per_device = args.rows // args.devices
+    bodies = [batches(d, per_device, args.batch_size) for d in range(args.devices)]
+    total = per_device * args.devices
+    server = TeamServer(url)
+    try:
+        wall, latencies = push_all(server.url, tokens, bodies)
+    finally:
+        server.stop()
+    copy_s, distinct = copy_peer(url, bodies)
+    with db.connect(url) as conn:
+        stored = conn.execute("SELECT count(*) FROM usage").fetchone()[0]  # type: ignore[index]
+    assert stored == distinct, f"{stored} responses stored, {distinct} distinct pushed"
+    push = {"responses": total, "distinct": distinct, "devices": args.devices, "batch_size": args.batch_size,
+            "seconds": wall, "responses_per_s": total / wall,
+            "request_p50_s": statistics.median(latencies), "request_p95_s": p95(latencies),
+            "copy_seconds": copy_s, "copy_rows_per_s": distinct / copy_s,
+            "ratio_to_copy": (total / wall) / (distinct / copy_s), "load_after": os.getloadavg()[0]}
+    print(f"push: {total:,} responses ({distinct:,} distinct) from {args.devices} devices in {wall:.1f} s: "
+          f"{total / wall:,.0f}/s (request p50 {push['request_p50_s'] * 1000:.0f} ms, "
+          f"p95 {push['request_p95_s'] * 1000:.0f} ms); COPY of the same rows {distinct / copy_s:,.0f}/s; "
+          f"push/COPY {push['ratio_to_copy']:.2f} (load {push['load_after']:.1f})", flush=True)
+    return push
+
+
+def dashboard_part(cluster: Cluster, args: argparse.Namespace) -> dict[str, object]:
+    """``--responses`` made in PostgreSQL, then each route timed as an admin and as a member."""
+    from llm_session_manager.team import admin, db
+
+    url = cluster.database()
+    with db.connect(url) as conn:
+        db.migrate(conn)
+    filled = fill(url, args.responses)
+    with db.connect(url) as conn:
+        admin.add_user(conn, "ann", "admin")
+        callers = {"admin": admin.create_token(conn, "ann", "bench").token,
+                   "member": admin.create_token(conn, "u01", "bench").token}
+        session = conn.execute("SELECT s.id FROM sessions s JOIN devices d ON d.id = s.device_id JOIN users u "
+                               "ON u.id = d.user_id WHERE u.name = 'u01' ORDER BY s.last_activity DESC LIMIT 1"
+                               ).fetchone()[0]  # type: ignore[index]
+        conn.execute("UPDATE users SET leaderboard = true WHERE name IN ('u01', 'u02', 'u03')")
+        conn.commit()
+        count_times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            conn.execute("SELECT count(*) FROM usage").fetchone()
+            count_times.append(time.perf_counter() - started)
+    print(f"made {args.responses:,} responses ({args.responses // PER_LOADED_SESSION:,} sessions, {USERS} users, "
+          f"{USERS * DEVICES_EACH} devices) in PostgreSQL in {filled:.0f} s; count(*) "
+          f"{statistics.median(count_times) * 1000:.0f} ms", flush=True)
+    week = time.strftime("%Y-%m-%d", time.gmtime(START - 7 * 86400))
+    reports: dict[str, object] = {"responses": args.responses, "sessions": args.responses // PER_LOADED_SESSION,
+                                  "users": USERS, "devices": USERS * DEVICES_EACH, "fill_seconds": filled,
+                                  "made_by": "INSERT ... SELECT FROM generate_series inside PostgreSQL, then "
+                                             "rollups.rebuild (one aggregate statement per rollup table)",
+                                  "count_star_s": statistics.median(count_times), "routes": {}}
+    server = TeamServer(url)
+    try:
+        for name, path in ROUTES:
+            if args.routes and not any(part in name for part in args.routes.split(",")):
+                continue
+            path = path.format(week=week, session=session)
+            for role, token in callers.items():
+                times = timed_gets(server.url, token, path, args.requests, args.budget, args.timeout, url)
+                entry = {"path": path, "p50_s": statistics.median(times), "p95_s": p95(times), "times_s": times,
+                         "requests": len(times)}
+                reports["routes"][f"{name} ({role})"] = entry  # type: ignore[index]
+                if times == [args.timeout]:
+                    entry["timed_out"] = True
+                note = (f" (no answer in {args.timeout:.0f} s: cancelled)" if entry.get("timed_out") else
+                        "" if len(times) == args.requests else f" ({len(times)} requests: over the time budget)")
+                print(f"{name} ({role}): p50 {entry['p50_s'] * 1000:.0f} ms, p95 {entry['p95_s'] * 1000:.0f} ms{note}",
+                      flush=True)
+    finally:
+        server.stop()
+    reports["load_after"] = os.getloadavg()[0]
+    return reports
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=1_000_000, help="responses pushed in total")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="responses pushed in total (0: no push part)")
     parser.add_argument("--devices", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=500)
-    parser.add_argument("--dashboard-rows", type=int, default=10_000_000)
-    parser.add_argument("--requests", type=int, default=20, help="timed requests per report")
+    parser.add_argument("--responses", type=int, default=1_000_000,
+                        help="responses made in PostgreSQL for the dashboard's routes (0: none; 10000000 for "
+                             "issue 14's target)")
+    parser.add_argument("--requests", type=int, default=20, help="timed requests per route and caller")
+    parser.add_argument("--budget", type=float, default=30.0,
+                        help="seconds a route's requests may take before the rest are skipped (at least one is timed)")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds one request may take")
+    parser.add_argument("--routes", default="", help="only the routes whose name has one of these (comma-separated)")
     args = parser.parse_args()
     found = binaries()
     if found is None:
         raise SystemExit("PostgreSQL's server binaries are missing: make system-deps (or apt-get install postgresql)")
-    from llm_session_manager.team import admin, db
-
     cluster = Cluster(found)
     cluster.start()
     results: dict[str, object] = {}
+    load_before = os.getloadavg()[0]
     try:
-        url = cluster.database()
-        with db.connect(url) as conn:
-            db.migrate(conn)
-            admin.add_user(conn, "ann", "admin")
-            tokens = [admin.create_token(conn, "ann", f"device{d}").token for d in range(args.devices)]
-        per_device = args.rows // args.devices
-        bodies = [batches(d, per_device, args.batch_size) for d in range(args.devices)]
-        total = per_device * args.devices
-        server = TeamServer(url)
-        try:
-            wall, latencies = push_all(server.url, tokens, bodies)
-            copy_s, distinct = copy_peer(url, bodies)
-            with db.connect(url) as conn:
-                stored = conn.execute("SELECT count(*) FROM usage").fetchone()[0]  # type: ignore[index]
-            assert stored == distinct, f"{stored} responses stored, {distinct} distinct pushed"
-            push = {"responses": total, "distinct": distinct, "devices": args.devices, "batch_size": args.batch_size,
-                    "seconds": wall, "responses_per_s": total / wall,
-                    "request_p50_s": statistics.median(latencies), "request_p95_s": p95(latencies),
-                    "copy_seconds": copy_s, "copy_rows_per_s": distinct / copy_s,
-                    "ratio_to_copy": (total / wall) / (distinct / copy_s)}
-            results["push"] = push
-            print(f"push: {total:,} responses ({distinct:,} distinct) from {args.devices} devices in {wall:.1f} s: "
-                  f"{total / wall:,.0f}/s (request p50 {push['request_p50_s'] * 1000:.0f} ms, "
-                  f"p95 {push['request_p95_s'] * 1000:.0f} ms); COPY of the same rows {distinct / copy_s:,.0f}/s; "
-                  f"push/COPY {push['ratio_to_copy']:.2f}", flush=True)
-            if args.dashboard_rows:
-                filled = fill(url, args.dashboard_rows)
-                print(f"made {args.dashboard_rows:,} more responses in PostgreSQL in {filled:.0f} s", flush=True)
-                with db.connect(url) as conn:
-                    count_times = []
-                    for _ in range(5):
-                        started = time.perf_counter()
-                        conn.execute("SELECT count(*) FROM usage").fetchone()
-                        count_times.append(time.perf_counter() - started)
-                reports: dict[str, object] = {"responses": args.dashboard_rows + distinct, "fill_seconds": filled,
-                                              "count_star_s": statistics.median(count_times)}
-                for by in ("day", "model", "device"):
-                    times = timed_gets(server.url, tokens[0], f"/api/usage?by={by}&timezone=UTC", args.requests)
-                    reports[by] = {"p50_s": statistics.median(times), "p95_s": p95(times), "times_s": times}
-                    print(f"/api/usage?by={by}: p50 {statistics.median(times) * 1000:.0f} ms, "
-                          f"p95 {p95(times) * 1000:.0f} ms (count(*) alone {reports['count_star_s'] * 1000:.0f} ms)",
-                          flush=True)
-                results["dashboard"] = reports
-        finally:
-            server.stop()
+        if args.rows:
+            results["push"] = push_part(cluster, args)
+        if args.responses:
+            results["dashboard"] = dashboard_part(cluster, args)
     finally:
         cluster.stop()
     load = os.getloadavg()[0]
-    print(f"(load average {load:.1f} on {os.cpu_count()} CPUs; client, server and PostgreSQL on this machine)")
+    print(f"(load average {load_before:.1f} before, {load:.1f} after, on {os.cpu_count()} CPUs; client, server and "
+          "PostgreSQL on this machine)")
     RESULTS.write_text(json.dumps({
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count(),
-                    "load": load},
+                    "load_before": load_before, "load_after": load},
         "results": results,
     }, indent=2) + "\n")
     print(f"wrote {RESULTS.relative_to(BENCH.parent)}")

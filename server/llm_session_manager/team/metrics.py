@@ -35,7 +35,6 @@ ROLES = ("admin", "member", "viewer")
 def families(conn: psycopg.Connection) -> list[Family]:
     """The team's metrics now."""
     started = time.perf_counter()
-    rollups.fold(conn)
     usage = conn.execute(
         "SELECT provider, model, sum(input_tokens), sum(output_tokens), sum(cache_creation_tokens), "
         f"sum(cache_read_tokens), sum(cost_usd), sum(unpriced), sum(responses) FROM {rollups.QUARTERS} q "

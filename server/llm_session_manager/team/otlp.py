@@ -76,5 +76,8 @@ def supersede(conn: psycopg.Connection, rows: Sequence[PushUsage]) -> None:
         gone.extend(by_session.pop(r.session_id, ()))
     if gone:
         gone.sort()
+        # Locked first, in key order: a push adding a sighting of one of them waits for this one, so
+        # the sightings deleted (and taken from their devices' rollups) are all there are.
+        conn.execute("SELECT 1 FROM usage WHERE dedup_key = ANY(%s) ORDER BY dedup_key FOR UPDATE", (gone,))
         conn.execute("DELETE FROM usage_seen WHERE dedup_key = ANY(%s)", (gone,))
         conn.execute("DELETE FROM usage WHERE dedup_key = ANY(%s)", (gone,))  # otlp_pending follows

@@ -1,8 +1,9 @@
 """Storing what a device pushes: each row once, whoever pushes it and however often.
 
 A response is keyed by the provider's own identity (``dedup_key``): the first
-device to push it stores it, a better copy replaces it (``_USAGE``), and
-every device that pushes it is noted in ``usage_seen``. A batch is one transaction, so a push cut
+device to push it stores it, a better copy replaces it, and every device
+that pushes it is noted in ``usage_seen``, the rollups kept in step in the same
+transaction (``_CLAIM``, ``rollups.APPLY``). A batch is one transaction, so a push cut
 off half-way stores all of a batch or none of it, and pushing it again stores
 nothing twice. Sessions are per device and brought up to date on each push.
 """
@@ -11,11 +12,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import msgspec
 from msgspec.structs import astuple
 
 from ..core.errors import TeamError
 from ..core.team_wire import PushBatch, PushResult, PushUsage
-from . import otlp
+from . import otlp, rollups
 from .auth import Caller
 
 if TYPE_CHECKING:
@@ -32,38 +34,25 @@ ON CONFLICT (device_id, id) DO UPDATE SET
     context_used = excluded.context_used, context_limit = excluded.context_limit,
     context_percent = excluded.context_percent, context_source = excluded.context_source
 """
-# One statement per batch, its columns as arrays. A copy already stored is
-# replaced only by a better one, by the rule the local store keeps copies by
-# (ingest/_store.py: a main-chain copy over a sub-agent's relay, an exact count
-# over an estimate, then the larger): the server ends with the copy one machine
-# scanning every device's logs would keep, whatever order they push in.
-# RETURNING says which rows were new (xmax is 0 for an inserted row).
-_USAGE = """
-INSERT INTO usage AS u (dedup_key, session_id, provider, ts, model, input_tokens, output_tokens,
-                        cache_creation_tokens, cache_read_tokens, cache_creation_1h_tokens, cost_usd, priced, exact,
-                        sidechain, first_device)
-SELECT *, %s FROM unnest(%s::text[], %s::text[], %s::text[], %s::float8[], %s::text[], %s::int8[], %s::int8[],
-                         %s::int8[], %s::int8[], %s::int8[], %s::float8[], %s::int2[], %s::bool[], %s::bool[])
-ON CONFLICT (dedup_key) DO UPDATE SET
-    session_id = excluded.session_id, provider = excluded.provider, ts = excluded.ts, model = excluded.model,
-    input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
-    cache_creation_tokens = excluded.cache_creation_tokens, cache_read_tokens = excluded.cache_read_tokens,
-    cache_creation_1h_tokens = excluded.cache_creation_1h_tokens, cost_usd = excluded.cost_usd,
-    priced = excluded.priced, exact = excluded.exact, sidechain = excluded.sidechain
-WHERE (u.sidechain AND NOT excluded.sidechain)
-   OR (excluded.exact AND NOT u.exact)
-   OR (u.sidechain = excluded.sidechain AND u.exact = excluded.exact
-       AND (excluded.input_tokens + excluded.output_tokens + excluded.cache_creation_tokens + excluded.cache_read_tokens
-              > u.input_tokens + u.output_tokens + u.cache_creation_tokens + u.cache_read_tokens
-            OR (excluded.input_tokens + excluded.output_tokens + excluded.cache_creation_tokens
-                  + excluded.cache_read_tokens
-                = u.input_tokens + u.output_tokens + u.cache_creation_tokens + u.cache_read_tokens
-                AND excluded.cache_creation_1h_tokens > u.cache_creation_1h_tokens)))
-RETURNING xmax = 0
-"""
-_SEEN = """
-INSERT INTO usage_seen (dedup_key, device_id) SELECT unnest(%s::text[]), %s ON CONFLICT DO NOTHING
-"""
+# Two statements per batch, each given the batch's rows as JSON (``rollups.BATCH`` reads them): ``_CLAIM``
+# stores the responses new to the team and locks the stored ones, in key order (an ON CONFLICT DO
+# UPDATE locks the row it meets even when its WHERE keeps it as it is), so two devices pushing the
+# same responses at once take their locks in one order: no deadlock; it returns the keys it stored
+# (as one array: one row to fetch, not one per response).
+# Once every row of the batch is this transaction's, ``rollups.APPLY`` reads what is stored, replaces
+# copies with better ones, notes the sightings and adds the differences to the rollups: the copies it
+# reads cannot change under it, so what it adds is exact.
+_CLAIM = f"""
+WITH stored AS (
+    INSERT INTO usage AS u (dedup_key, session_id, provider, ts, model, input_tokens, output_tokens,
+                            cache_creation_tokens, cache_read_tokens, cache_creation_1h_tokens, cost_usd, priced,
+                            exact, sidechain, first_device)
+    SELECT *, %(device)s FROM ({rollups.BATCH}) b
+    ON CONFLICT (dedup_key) DO UPDATE SET first_device = u.first_device WHERE FALSE
+    RETURNING dedup_key
+)
+SELECT coalesce(array_agg(dedup_key), '{{}}') FROM stored
+""".encode()
 
 
 class NotAllowed(TeamError):
@@ -74,27 +63,28 @@ def store(conn: psycopg.Connection, who: Caller, batch: PushBatch) -> PushResult
     """``batch`` stored for ``who``'s device in one transaction."""
     if who.role == "viewer":
         raise NotAllowed(f"user {who.user!r} is a viewer: viewers read, they do not push")
-    with conn.transaction():
+    # Pipelined: the COMMIT goes out with the rollups' upsert rather than a round trip later, so the
+    # sum rows every device adds to are held for as short a time as the server can make it.
+    with conn.pipeline(), conn.transaction():
         _bind_client(conn, who, batch.client_id)
         with conn.cursor() as cur:
             cur.executemany(_SESSIONS, [(who.device_id, *astuple(s)) for s in batch.sessions])
         otlp.supersede(conn, batch.usage)  # the log's rows stand for what was heard over OTLP
-        new, distinct = store_usage(conn, who, batch.usage)
         conn.execute("UPDATE devices SET pushes = pushes + 1, last_push_at = now() WHERE id = %s", (who.device_id,))
+        new, distinct = store_usage(conn, who, batch.usage)  # last: the rollups' rows are held until commit
     return PushResult(sessions=len(batch.sessions), usage_new=new, usage_seen=distinct - new)
 
 
 def store_usage(conn: psycopg.Connection, who: Caller, usage: list[PushUsage]) -> tuple[int, int]:
-    """Inside a transaction: ``usage`` stored for ``who``'s device; (responses new to the team, distinct rows)."""
-    # One row per key (a second would make the upsert touch a row twice), in key order, so two
-    # devices pushing the same responses at once take their row locks in one order: no deadlock.
-    rows = sorted({u.dedup_key: u for u in usage}.values(), key=lambda u: u.dedup_key)
-    if not rows:
+    """Inside a transaction: ``usage`` stored for ``who``'s device and added to the rollups;
+    (responses new to the team, distinct rows)."""
+    if not usage:
         return 0, 0
-    columns = [list(c) for c in zip(*map(astuple, rows))]
-    new = sum(1 for (inserted,) in conn.execute(_USAGE, (who.device_id, *columns)) if inserted)
-    conn.execute(_SEEN, (columns[0], who.device_id))
-    return new, len(rows)
+    rows = msgspec.json.encode(usage).decode()
+    found = conn.execute(_CLAIM, {"usage": rows, "device": who.device_id}).fetchone()
+    stored: list[str] = found[0] if found else []
+    conn.execute(rollups.APPLY, {"usage": rows, "stored": stored, "device": who.device_id})
+    return len(stored), len({u.dedup_key for u in usage})
 
 
 def _bind_client(conn: psycopg.Connection, who: Caller, client_id: str) -> None:

@@ -1,39 +1,143 @@
-"""The usage rollups of team migration 006: folding what pushes appended into the sums.
+"""The usage rollups (team migrations 006 and 007): sums per quarter hour, kept exact by the push itself.
 
-Pushes never update a sum row (that made concurrent pushes wait on each other):
-their triggers append each statement's differences to ``usage_quarters_log``
-and ``usage_device_quarters_log``. A reader folds those into ``usage_quarters``
-and ``usage_device_quarters`` first (one at a time: an advisory lock, skipped
-when another reader is folding) and reads the sums and whatever is still in
-the logs together (``QUARTERS``, ``DEVICE_QUARTERS``), so what it reads is
-exact whether or not it folded.
+``usage_quarters`` holds the team's sums per quarter hour, provider and model,
+each response once; ``usage_device_quarters`` each device's own view (the
+responses it pushed, as their stored copy says) per quarter hour. A push adds
+its differences in its own transaction (``APPLY``, after ``push._CLAIM`` has
+locked every row of the batch): responses new to the team, a better copy
+replacing a stored one (new minus old, for the team and for every device that
+saw it before), and the device's new sightings. A response deleted (an OTLP row
+its log superseded) is taken away by migration 007's delete triggers.
+
+Rows are upserted in key order, so twenty devices adding to the same quarter
+hours at once wait on each other in one order and never deadlock; an upsert
+adds to the stored row (``q.x + excluded.x``) under its row lock, so no
+addition is lost. Costs are summed as ``numeric``: exact, so the sums do not
+depend on the order responses came in (floats added in another order differ in
+the last bit, and a report's cent can round the other way). ``FRESH`` and
+``FRESH_DEVICES`` sum the responses afresh: what the rollups must equal, and
+how a bulk load builds them (``rebuild``).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..core import pricing
+
 if TYPE_CHECKING:
     import psycopg
 
-_LOCK = 0x6C736D72  # "lsmr"
-_SUMS = ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens", "cost_usd", "unpriced",
-         "estimated", "responses")
-_ADD = ", ".join(f"{c} = q.{c} + excluded.{c}" for c in _SUMS)
-_SUMMED = ", ".join(f"sum({c})" for c in _SUMS)
-QUARTERS = "(SELECT * FROM usage_quarters UNION ALL SELECT * FROM usage_quarters_log)"
-DEVICE_QUARTERS = "(SELECT * FROM usage_device_quarters UNION ALL SELECT * FROM usage_device_quarters_log)"
+SUMS = ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens", "cost_usd", "unpriced",
+        "estimated", "responses")
+_ADD = ", ".join(f"{c} = q.{c} + excluded.{c}" for c in SUMS)
+QUARTERS = "usage_quarters"
+DEVICE_QUARTERS = "usage_device_quarters"
 
 
-def fold(conn: psycopg.Connection) -> None:
-    """Move the logs' differences into the sums, unless another connection is doing it now."""
+def _signed(rows: str, sign: str = "") -> str:
+    """The sums of ``rows`` (a response's columns), each times ``sign`` (a column of +1/-1) if given."""
+    times = f"{sign} * " if sign else ""
+    return (f"sum({times}{rows}.input_tokens), sum({times}{rows}.output_tokens), "
+            f"sum({times}{rows}.cache_creation_tokens), sum({times}{rows}.cache_read_tokens), "
+            f"sum({times}{rows}.cost_usd::numeric), sum({times}({rows}.priced = {pricing.UNKNOWN})::int), "
+            f"sum({times}(NOT {rows}.exact)::int), sum({sign or 1})")
+
+
+_FIGURES = "dedup_key, provider, ts, model, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, " \
+           "cost_usd, priced, exact"
+# A better copy replaces the stored one by the rule the local store keeps copies by (ingest/_store.py:
+# a main-chain copy over a sub-agent's relay, an exact count over an estimate, then the larger), so the
+# server ends with the copy one machine scanning every device's logs would keep, whatever the order.
+_BETTER = """
+    (u.sidechain AND NOT n.sidechain)
+    OR (n.exact AND NOT u.exact)
+    OR (u.sidechain = n.sidechain AND u.exact = n.exact
+        AND (n.input_tokens + n.output_tokens + n.cache_creation_tokens + n.cache_read_tokens
+               > u.input_tokens + u.output_tokens + u.cache_creation_tokens + u.cache_read_tokens
+             OR (n.input_tokens + n.output_tokens + n.cache_creation_tokens + n.cache_read_tokens
+                   = u.input_tokens + u.output_tokens + u.cache_creation_tokens + u.cache_read_tokens
+                 AND n.cache_creation_1h_tokens > u.cache_creation_1h_tokens)))"""
+# A push's responses from the batch's own JSON (``PushUsage`` rows, arrays), parsed by PostgreSQL (as
+# jsonb: json re-parses an element for each field taken from it) rather than turned into fifteen arrays
+# in Python (which took a third of the server's time): one row per key, the last copy where a batch has
+# two, in key order (the order ``push._CLAIM`` locks them in).
+BATCH = """SELECT DISTINCT ON (e->>0) e->>0 AS dedup_key, e->>1 AS session_id, e->>2 AS provider,
+           (e->>3)::float8 AS ts, e->>4 AS model, (e->>5)::int8 AS input_tokens, (e->>6)::int8 AS output_tokens,
+           (e->>7)::int8 AS cache_creation_tokens, (e->>8)::int8 AS cache_read_tokens,
+           (e->>9)::int8 AS cache_creation_1h_tokens, (e->>10)::float8 AS cost_usd, (e->>11)::int2 AS priced,
+           (e->>12)::bool AS exact, (e->>13)::bool AS sidechain
+    FROM jsonb_array_elements(%(usage)s::jsonb) WITH ORDINALITY AS j(e, i) ORDER BY e->>0, i DESC"""
+# One statement: the batch (``n``, ``fresh`` true for the responses ``_CLAIM`` stored), the stored
+# copies (``before``: this transaction holds their locks, so they are the latest), the batch's copies
+# of responses stored before written over them where better (``replaced``), the device's new
+# sightings (``sighted``), then the team's and the devices' differences upserted. Sub-statements of
+# one WITH see the tables as the statement began, so ``usage_seen`` in ``device_changes`` holds the
+# sightings before this push's. The keys as arrays (``= ANY(ARRAY(...))``) make every read of
+# ``usage`` and ``usage_seen`` an index lookup, never a scan of the table, however the planner
+# estimates the batch.
+APPLY = f"""
+WITH n AS MATERIALIZED (
+    SELECT b.*, s.k IS NOT NULL AS fresh FROM ({BATCH}) b LEFT JOIN unnest(%(stored)b::text[]) s(k) ON s.k = b.dedup_key
+), before AS (
+    SELECT {", ".join("u." + c for c in _FIGURES.split(", "))}, n.fresh
+    FROM usage u JOIN n ON n.dedup_key = u.dedup_key WHERE u.dedup_key = ANY(ARRAY(SELECT dedup_key FROM n))
+), replaced AS (
+    UPDATE usage u SET
+        session_id = n.session_id, provider = n.provider, ts = n.ts, model = n.model,
+        input_tokens = n.input_tokens, output_tokens = n.output_tokens,
+        cache_creation_tokens = n.cache_creation_tokens, cache_read_tokens = n.cache_read_tokens,
+        cache_creation_1h_tokens = n.cache_creation_1h_tokens, cost_usd = n.cost_usd,
+        priced = n.priced, exact = n.exact, sidechain = n.sidechain
+    FROM n WHERE u.dedup_key = n.dedup_key AND NOT n.fresh
+        AND u.dedup_key = ANY(ARRAY(SELECT dedup_key FROM n WHERE NOT fresh)) AND ({_BETTER})
+    RETURNING {", ".join("u." + c for c in _FIGURES.split(", "))}
+), sighted AS (
+    INSERT INTO usage_seen (dedup_key, device_id) SELECT dedup_key, %(device)s FROM n
+    ON CONFLICT DO NOTHING RETURNING dedup_key, device_id
+), swaps AS (
+    SELECT 1 AS sign, {_FIGURES} FROM replaced
+    UNION ALL
+    SELECT -1, {", ".join("b." + c for c in _FIGURES.split(", "))} FROM before b
+    WHERE EXISTS (SELECT 1 FROM replaced r WHERE r.dedup_key = b.dedup_key)
+), changes AS (
+    SELECT 1 AS sign, {_FIGURES} FROM before WHERE fresh
+    UNION ALL
+    SELECT * FROM swaps
+), after AS (
+    SELECT {_FIGURES} FROM replaced
+    UNION ALL
+    SELECT {_FIGURES} FROM before b WHERE NOT EXISTS (SELECT 1 FROM replaced r WHERE r.dedup_key = b.dedup_key)
+), device_changes AS (
+    SELECT s.device_id, 1 AS sign, a.* FROM sighted s JOIN after a ON a.dedup_key = s.dedup_key
+    UNION ALL
+    SELECT s.device_id, w.* FROM swaps w JOIN usage_seen s ON s.dedup_key = w.dedup_key
+    WHERE s.dedup_key = ANY(ARRAY(SELECT dedup_key FROM replaced))
+), team AS (
+    INSERT INTO usage_quarters AS q
+    SELECT floor(c.ts / 900)::bigint, c.provider, c.model, {_signed("c", "c.sign")} FROM changes c
+    GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (quarter, provider, model) DO UPDATE SET {_ADD}
+)
+INSERT INTO usage_device_quarters AS q
+SELECT c.device_id, floor(c.ts / 900)::bigint, {_signed("c", "c.sign")} FROM device_changes c
+GROUP BY 1, 2 ORDER BY 1, 2
+ON CONFLICT (device_id, quarter) DO UPDATE SET {_ADD}
+""".encode()
+
+# What the rollups must hold: the responses summed afresh.
+FRESH = (f"SELECT floor(u.ts / 900)::bigint AS quarter, u.provider, u.model, {_signed('u')} "
+         f"FROM usage u GROUP BY 1, 2, 3")
+FRESH_DEVICES = (f"SELECT s.device_id, floor(u.ts / 900)::bigint AS quarter, {_signed('u')} "
+                 f"FROM usage_seen s JOIN usage u ON u.dedup_key = s.dedup_key GROUP BY 1, 2")
+
+
+def rebuild(conn: psycopg.Connection) -> None:
+    """The rollups summed afresh from the responses, in one transaction: after a bulk load that
+    bypassed the push (the load bench), or to check them."""
     with conn.transaction():
-        locked = conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (_LOCK,)).fetchone()
-        if not locked or not locked[0]:
-            return
-        conn.execute(f"WITH moved AS (DELETE FROM usage_quarters_log RETURNING *) "
-                     f"INSERT INTO usage_quarters AS q SELECT quarter, provider, model, {_SUMMED} FROM moved "
-                     f"GROUP BY 1, 2, 3 ON CONFLICT (quarter, provider, model) DO UPDATE SET {_ADD}".encode())
-        conn.execute(f"WITH moved AS (DELETE FROM usage_device_quarters_log RETURNING *) "
-                     f"INSERT INTO usage_device_quarters AS q SELECT device_id, quarter, {_SUMMED} FROM moved "
-                     f"GROUP BY 1, 2 ON CONFLICT (device_id, quarter) DO UPDATE SET {_ADD}".encode())
+        conn.execute("LOCK TABLE usage_quarters, usage_device_quarters IN EXCLUSIVE MODE")
+        conn.execute("DELETE FROM usage_quarters")
+        conn.execute("DELETE FROM usage_device_quarters")
+        conn.execute(f"INSERT INTO usage_quarters {FRESH}".encode())
+        conn.execute(f"INSERT INTO usage_device_quarters {FRESH_DEVICES}".encode())
