@@ -217,6 +217,30 @@ def test_the_line_imports_nothing_heavy(claude):
                                 text=True, check=True).stdout.split())
     assert not loaded & {"numpy", "rich", "yaml", "tiktoken", "anthropic", "sqlite3", "multiprocessing",
                          "mcp", "pygls", "trio", "psutil"}
+    assert "_parser" not in {m.split(".")[-1] for m in loaded}  # the command line's parser is not built
+
+
+@pytest.mark.parametrize("argv", [
+    ["statusline"],
+    ["statusline", "--no-color", "--json", "-v"],
+    ["statusline", "--segments", "weekly,model", "--format", "[{model}] {context}", "--verbose"],
+    ["statusline", "--format=", "--segments=today", "--config", "/etc/llm-session.yaml"],
+    ["statusline", "--format", "{model}", "--format", "{today}"],
+])
+def test_the_line_s_options_parse_as_the_full_parser_parses_them(argv):
+    # Claude Code runs the line after every update: it skips building the parser (cli._statusline_args).
+    from llm_session_manager.frontends.cli import _statusline_args, build_parser
+
+    fast = _statusline_args(argv)
+    assert fast is not None and vars(fast) == vars(build_parser().parse_args(argv))
+
+
+@pytest.mark.parametrize("argv", [["statusline", "install"], ["statusline", "--help"], ["statusline", "--seg", "x"],
+                                  ["statusline", "--format", "-x"], ["statusline", "--format"], ["limits"]])
+def test_anything_else_goes_to_the_full_parser(argv):
+    from llm_session_manager.frontends.cli import _statusline_args
+
+    assert _statusline_args(argv) is None
 
 
 def test_a_line_storing_a_new_response_imports_only_what_reading_it_needs(cli, claude):

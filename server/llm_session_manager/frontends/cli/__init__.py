@@ -17,13 +17,20 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from ...core.errors import BadArgument, LlmSessionError
 from ._context import Context
-from ._parser import build_parser
 
 __all__ = ["build_parser", "main"]
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or only of the one ``argv`` names (``_parser``, imported
+    only when a command line needs it: the status line and hooks parse their own)."""
+    from ._parser import build_parser as build
+
+    return build(argv)
 
 
 def _lsp_args(argv: list[str]) -> argparse.Namespace | None:
@@ -49,6 +56,41 @@ def _hook_args(argv: list[str]) -> argparse.Namespace | None:
     return argparse.Namespace(command="hook", func="_hooks:cmd_hook", config=None, verbose=False, json=False,
                               no_scan=True, event=argv[1], payload=argv[2] if len(argv) == 3 else None,
                               background=None, client=client)
+
+
+# ``statusline``'s options as argparse names them: flags, and options that take a value.
+_STATUSLINE_FLAGS = {"--no-color": "no_color", "--json": "json", "-v": "verbose", "--verbose": "verbose"}
+_STATUSLINE_VALUES = {"--segments": "segments", "--format": "template", "--config": "config"}
+
+
+def _statusline_args(argv: list[str]) -> argparse.Namespace | None:
+    """``statusline [OPTIONS]`` as Claude Code runs it, parsed without building the parser:
+    it runs after every update of the conversation and is cancelled when slow
+    (docs/statusline.md). Anything else (``install``, ``--help``, an abbreviated
+    or unknown option, a value that looks like an option) goes to the full parser."""
+    if argv[:1] != ["statusline"]:
+        return None
+    values: dict = {"config": None, "verbose": False, "command": "statusline", "json": False, "template": None,
+                    "segments": None, "no_color": False, "statusline_command": None,
+                    "func": "_statusline:cmd_statusline", "no_scan": True}
+    rest = iter(argv[1:])
+    for arg in rest:
+        name, eq, value = arg.partition("=")
+        if arg in _STATUSLINE_FLAGS:
+            values[_STATUSLINE_FLAGS[arg]] = True
+            continue
+        if name not in _STATUSLINE_VALUES:
+            return None
+        if not eq:
+            value = next(rest, "-")
+        if value.startswith("-"):
+            return None
+        values[_STATUSLINE_VALUES[name]] = value
+    if values["config"] is not None:
+        from pathlib import Path
+
+        values["config"] = Path(values["config"])
+    return argparse.Namespace(**values)
 
 
 def _command(func: str) -> Callable[[Context], None]:
@@ -80,7 +122,7 @@ def _print_traceback() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    args = _lsp_args(argv) or _hook_args(argv) or build_parser(argv).parse_args(argv)
+    args = _statusline_args(argv) or _lsp_args(argv) or _hook_args(argv) or build_parser(argv).parse_args(argv)
     if args.verbose:
         from ...core.logs import to_stderr
 
