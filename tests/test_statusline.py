@@ -218,6 +218,7 @@ def test_the_line_imports_nothing_heavy(claude):
     assert not loaded & {"numpy", "rich", "yaml", "tiktoken", "anthropic", "sqlite3", "multiprocessing",
                          "mcp", "pygls", "trio", "psutil"}
     assert "_parser" not in {m.split(".")[-1] for m in loaded}  # the command line's parser is not built
+    assert "typing_extensions" not in loaded  # msgspec is imported without it (cli._import_msgspec_alone)
 
 
 @pytest.mark.parametrize("argv", [

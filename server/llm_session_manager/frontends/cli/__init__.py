@@ -120,8 +120,25 @@ def _print_traceback() -> None:
     traceback.print_exc()
 
 
+def _import_msgspec_alone() -> None:
+    """Import msgspec as where ``typing_extensions`` is not installed: it is not a
+    dependency of msgspec, which then takes ``get_type_hints``, ``Required`` and
+    ``NotRequired`` from ``typing`` (its own fallback; our structs use nothing else).
+    Importing typing_extensions (and ``inspect``, ``ast``, ``dis`` with it) was a
+    third of msgspec's import, 8-10 ms of every command (bench/README.md, status line).
+    Whatever imports typing_extensions later (pydantic, pygls) gets it as usual."""
+    if "msgspec" in sys.modules or "typing_extensions" in sys.modules:
+        return
+    sys.modules["typing_extensions"] = None  # type: ignore[assignment]  # import raises ImportError
+    try:
+        import msgspec  # noqa: F401
+    finally:
+        del sys.modules["typing_extensions"]
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    _import_msgspec_alone()
     args = _statusline_args(argv) or _lsp_args(argv) or _hook_args(argv) or build_parser(argv).parse_args(argv)
     if args.verbose:
         from ...core.logs import to_stderr
