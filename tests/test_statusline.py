@@ -116,6 +116,20 @@ def test_the_session_cost_is_exact_from_its_transcript_and_grows_as_it_is_append
     assert stored("SELECT offset FROM source_files WHERE path = ?", str(claude)) == [(claude.stat().st_size,)]
 
 
+def test_a_line_that_stored_a_response_ends_its_process_with_the_store_closed(cli, claude):
+    # The process ends without the interpreter's teardown (cli._end_now): the store is
+    # still closed as on any exit, so SQLite copies its log into the file and removes it.
+    import os
+
+    assert cli("statusline", input=payload("max-plan", claude)).code == 0
+    append_response(claude, datetime.now(UTC), output_tokens=777)
+    r = cli("statusline", "--no-color", input=payload("max-plan", claude))
+    assert (r.code, r.err) == (0, "") and r.out.startswith("Sonnet 4.5 | ctx 23% | $") and r.out.endswith("\n")
+    db = Path(os.environ["LLM_SESSION_DATA_DIR"]) / "sessions.db"
+    assert not Path(f"{db}-wal").exists()
+    assert stored("SELECT count(*) FROM usage WHERE output_tokens = 777") == [(1,)]
+
+
 def test_official_readings_are_a_time_series_of_changes(cli, claude):
     for _ in range(3):
         assert cli("statusline", input=payload("max-plan", claude)).code == 0

@@ -43,6 +43,12 @@ class Context:
             self._conn = connect()
         return self._conn
 
+    def close(self) -> None:
+        """Close the store, if a command opened it."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
     def explain(self, error: BaseException) -> Any:
         """``error`` as a one-line ``LlmSessionError`` if it is about the store's file (damaged, disk full)."""
         from ...store import db_path
