@@ -14,14 +14,17 @@ most of what a quick command costs.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from ...core.errors import BadArgument, LlmSessionError
 from ._context import Context
+
+if TYPE_CHECKING:
+    import argparse
 
 __all__ = ["build_parser", "main"]
 
@@ -34,6 +37,13 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return build(argv)
 
 
+def _namespace(**values: Any) -> argparse.Namespace:
+    """Parsed arguments, for the commands that parse their own (``statusline``, ``hook``,
+    ``lsp``: they run on every turn or window) without importing argparse (2-3 ms):
+    to a command a SimpleNamespace is the same (its attributes, ``vars``)."""
+    return cast("argparse.Namespace", SimpleNamespace(**values))
+
+
 def _lsp_args(argv: list[str]) -> argparse.Namespace | None:
     """``lsp`` as editors start it, parsed without building the whole parser.
 
@@ -42,8 +52,8 @@ def _lsp_args(argv: list[str]) -> argparse.Namespace | None:
     """
     if argv[:1] != ["lsp"] or any(arg != "--stdio" for arg in argv[1:]):
         return None
-    return argparse.Namespace(command="lsp", func="_servers:cmd_lsp", config=None, verbose=False, stdio=len(argv) > 1,
-                              json=False, no_scan=True)
+    return _namespace(command="lsp", func="_servers:cmd_lsp", config=None, verbose=False, stdio=len(argv) > 1,
+                      json=False, no_scan=True)
 
 
 def _hook_args(argv: list[str]) -> argparse.Namespace | None:
@@ -54,9 +64,9 @@ def _hook_args(argv: list[str]) -> argparse.Namespace | None:
         client, argv = argv[2], argv[:1] + argv[3:]
     if argv[:1] != ["hook"] or not 2 <= len(argv) <= 3 or any(a.startswith("-") for a in argv[1:]):
         return None
-    return argparse.Namespace(command="hook", func="_hooks:cmd_hook", config=None, verbose=False, json=False,
-                              no_scan=True, event=argv[1], payload=argv[2] if len(argv) == 3 else None,
-                              background=None, client=client)
+    return _namespace(command="hook", func="_hooks:cmd_hook", config=None, verbose=False, json=False,
+                      no_scan=True, event=argv[1], payload=argv[2] if len(argv) == 3 else None,
+                      background=None, client=client)
 
 
 # ``statusline``'s options as argparse names them: flags, and options that take a value.
@@ -91,7 +101,7 @@ def _statusline_args(argv: list[str]) -> argparse.Namespace | None:
         from pathlib import Path
 
         values["config"] = Path(values["config"])
-    return argparse.Namespace(**values)
+    return _namespace(**values)
 
 
 def _command(func: str) -> Callable[[Context], None]:
@@ -162,6 +172,10 @@ def main(argv: list[str] | None = None) -> int:
     own = argv is None
     argv = sys.argv[1:] if argv is None else argv
     quick = _statusline_args(argv)
+    if quick is not None:  # a status line allocates nothing worth a cycle collection while it imports
+        import gc
+
+        gc.disable()
     _import_msgspec_alone()
     args = quick or _lsp_args(argv) or _hook_args(argv) or build_parser(argv).parse_args(argv)
     if args.verbose:
