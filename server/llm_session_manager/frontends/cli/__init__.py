@@ -81,7 +81,7 @@ def _statusline_args(argv: list[str]) -> argparse.Namespace | None:
     or unknown option, a value that looks like an option) goes to the full parser."""
     if argv[:1] != ["statusline"]:
         return None
-    values: dict = {"config": None, "verbose": False, "command": "statusline", "json": False, "template": None,
+    values: dict[str, Any] = {"config": None, "verbose": False, "command": "statusline", "json": False, "template": None,
                     "segments": None, "no_color": False, "statusline_command": None,
                     "func": "_statusline:cmd_statusline", "no_scan": True}
     rest = iter(argv[1:])
@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     own = argv is None
     argv = sys.argv[1:] if argv is None else argv
     quick = _statusline_args(argv)
-    if quick is not None:  # a status line allocates nothing worth a cycle collection while it imports
+    if quick is not None:  # a status line lives for tens of ms and makes no garbage worth a cycle collection
         import gc
 
         gc.disable()
