@@ -19,7 +19,8 @@ The setup:
 Each run appends one assistant response (shaped as the transcript's own, timestamped
 now) to the live transcript, then runs one tool, in a new process, as Claude Code
 does: the tools alternate, so a busy moment of a shared machine falls on both.
-``ours, unchanged transcript`` times the line with nothing appended (a redraw);
+``ours, unchanged transcript`` times the line with nothing appended (a redraw), and
+again with the config file ``llm-session init`` writes (the commented defaults);
 ccusage runs with its defaults (``--offline``; its output cache is keyed on the
 transcript, which changes every run). The floors of ``bench/run.py`` run in the same
 loop. Run with ``.venv/bin/python bench/statusline.py [--runs 20]``.
@@ -133,24 +134,28 @@ def main() -> int:
         print("scanning the corpus into the store once ...", flush=True)
         scan_s = timed([*ours(), "scan", "--json"], env, b"")[0]
         payload = payload_for(transcript)
+        config = Path(tmp) / "config.yaml"  # what ``llm-session init`` writes
+        config.write_text((BENCH.parent / "server" / "llm_session_manager" / "data" / "config.default.yaml").read_text())
         cases = {
             "llm-session statusline": [*ours(), "statusline"],
             "llm-session statusline, unchanged transcript": [*ours(), "statusline"],
+            "llm-session statusline, unchanged transcript, config file": [*ours(), "statusline"],
             "ccusage statusline": [ccusage, "statusline", "--offline"],
         }
+        envs = {"llm-session statusline, unchanged transcript, config file": {**env, "LLM_SESSION_CONFIG": str(config)}}
         floors = {name: [sys.executable, *argv] for name, argv in FLOORS.items()}
         lines: dict[str, str] = {}
         n = 0
         for name, cmd in {**cases, **floors}.items():  # untimed: page cache, sums up to date
             append_response(transcript, n := n + 1)
-            lines[name] = timed(cmd, env, payload)[2]
+            lines[name] = timed(cmd, envs.get(name, env), payload)[2]
         runs: dict[str, list[float]] = {name: [] for name in {**cases, **floors}}
         cpus: dict[str, list[float]] = {name: [] for name in {**cases, **floors}}
         for _ in range(args.runs):
             for name, cmd in {**cases, **floors}.items():
                 if name in cases and "unchanged" not in name:
                     append_response(transcript, n := n + 1)
-                wall, cpu, _ = timed(cmd, env, payload)
+                wall, cpu, _ = timed(cmd, envs.get(name, env), payload)
                 runs[name].append(wall)
                 cpus[name].append(cpu)
         transcript_mb = transcript.stat().st_size / 1e6

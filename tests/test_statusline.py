@@ -116,6 +116,20 @@ def test_the_session_cost_is_exact_from_its_transcript_and_grows_as_it_is_append
     assert stored("SELECT offset FROM source_files WHERE path = ?", str(claude)) == [(claude.stat().st_size,)]
 
 
+def test_a_line_that_stored_a_response_ends_its_process_with_the_store_closed(cli, claude):
+    # The process ends without the interpreter's teardown (cli._end_now): the store is
+    # still closed as on any exit, so SQLite copies its log into the file and removes it.
+    import os
+
+    assert cli("statusline", input=payload("max-plan", claude)).code == 0
+    append_response(claude, datetime.now(UTC), output_tokens=777)
+    r = cli("statusline", "--no-color", input=payload("max-plan", claude))
+    assert (r.code, r.err) == (0, "") and r.out.startswith("Sonnet 4.5 | ctx 23% | $") and r.out.endswith("\n")
+    db = Path(os.environ["LLM_SESSION_DATA_DIR"]) / "sessions.db"
+    assert not Path(f"{db}-wal").exists()
+    assert stored("SELECT count(*) FROM usage WHERE output_tokens = 777") == [(1,)]
+
+
 def test_official_readings_are_a_time_series_of_changes(cli, claude):
     for _ in range(3):
         assert cli("statusline", input=payload("max-plan", claude)).code == 0
@@ -217,6 +231,31 @@ def test_the_line_imports_nothing_heavy(claude):
                                 text=True, check=True).stdout.split())
     assert not loaded & {"numpy", "rich", "yaml", "tiktoken", "anthropic", "sqlite3", "multiprocessing",
                          "mcp", "pygls", "trio", "psutil"}
+    assert "_parser" not in {m.split(".")[-1] for m in loaded}  # the command line's parser is not built
+    assert "typing_extensions" not in loaded  # msgspec is imported without it (cli._import_msgspec_alone)
+
+
+@pytest.mark.parametrize("argv", [
+    ["statusline"],
+    ["statusline", "--no-color", "--json", "-v"],
+    ["statusline", "--segments", "weekly,model", "--format", "[{model}] {context}", "--verbose"],
+    ["statusline", "--format=", "--segments=today", "--config", "/etc/llm-session.yaml"],
+    ["statusline", "--format", "{model}", "--format", "{today}"],
+])
+def test_the_line_s_options_parse_as_the_full_parser_parses_them(argv):
+    # Claude Code runs the line after every update: it skips building the parser (cli._statusline_args).
+    from llm_session_manager.frontends.cli import _statusline_args, build_parser
+
+    fast = _statusline_args(argv)
+    assert fast is not None and vars(fast) == vars(build_parser().parse_args(argv))
+
+
+@pytest.mark.parametrize("argv", [["statusline", "install"], ["statusline", "--help"], ["statusline", "--seg", "x"],
+                                  ["statusline", "--format", "-x"], ["statusline", "--format"], ["limits"]])
+def test_anything_else_goes_to_the_full_parser(argv):
+    from llm_session_manager.frontends.cli import _statusline_args
+
+    assert _statusline_args(argv) is None
 
 
 def test_a_line_storing_a_new_response_imports_only_what_reading_it_needs(cli, claude):

@@ -259,17 +259,12 @@ def _default_path() -> Path:
 
 
 def _parse(text: str, path: Path) -> Config:
-    import yaml  # only when there is a file: keeps every command's start-up short
+    from . import config_cache  # YAML as last parsed: a status line must not pay for PyYAML
 
-    try:
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"{_shown(path)}: invalid YAML{where}: {e.problem}") from e
-    except yaml.YAMLError as e:
-        one_line = " ".join(str(e).split())
-        raise ConfigError(f"{_shown(path)}: invalid YAML: {one_line}") from e
+    known, data = config_cache.read(text)
+    if not known:
+        data = _yaml(text, path)
+        config_cache.write(text, data)
     if data is None:
         return Config()
     if isinstance(data, dict):
@@ -290,6 +285,20 @@ def _parse(text: str, path: Path) -> Config:
     except msgspec.ValidationError as e:
         message = _explain(str(e), data, Config, [], dec_hook)
         raise ConfigError(f"{_shown(path)}: {message}") from None
+
+
+def _yaml(text: str, path: Path) -> Any:
+    import yaml  # only when there is a file: keeps every command's start-up short
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{_shown(path)}: invalid YAML{where}: {e.problem}") from e
+    except yaml.YAMLError as e:
+        one_line = " ".join(str(e).split())
+        raise ConfigError(f"{_shown(path)}: invalid YAML: {one_line}") from e
 
 
 _AT = re.compile(r"^(?P<msg>.*?)(?: - at (?P<key>`key` in )?`\$(?P<path>[^`]*)`)?$", re.S)

@@ -14,16 +14,34 @@ most of what a quick command costs.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from ...core.errors import BadArgument, LlmSessionError
 from ._context import Context
-from ._parser import build_parser
+
+if TYPE_CHECKING:
+    import argparse
 
 __all__ = ["build_parser", "main"]
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or only of the one ``argv`` names (``_parser``, imported
+    only when a command line needs it: the status line and hooks parse their own)."""
+    from ._parser import build_parser as build
+
+    return build(argv)
+
+
+def _namespace(**values: Any) -> argparse.Namespace:
+    """Parsed arguments, for the commands that parse their own (``statusline``, ``hook``,
+    ``lsp``: they run on every turn or window) without importing argparse (2-3 ms):
+    to a command a SimpleNamespace is the same (its attributes, ``vars``)."""
+    return cast("argparse.Namespace", SimpleNamespace(**values))
 
 
 def _lsp_args(argv: list[str]) -> argparse.Namespace | None:
@@ -34,8 +52,8 @@ def _lsp_args(argv: list[str]) -> argparse.Namespace | None:
     """
     if argv[:1] != ["lsp"] or any(arg != "--stdio" for arg in argv[1:]):
         return None
-    return argparse.Namespace(command="lsp", func="_servers:cmd_lsp", config=None, verbose=False, stdio=len(argv) > 1,
-                              json=False, no_scan=True)
+    return _namespace(command="lsp", func="_servers:cmd_lsp", config=None, verbose=False, stdio=len(argv) > 1,
+                      json=False, no_scan=True)
 
 
 def _hook_args(argv: list[str]) -> argparse.Namespace | None:
@@ -46,9 +64,44 @@ def _hook_args(argv: list[str]) -> argparse.Namespace | None:
         client, argv = argv[2], argv[:1] + argv[3:]
     if argv[:1] != ["hook"] or not 2 <= len(argv) <= 3 or any(a.startswith("-") for a in argv[1:]):
         return None
-    return argparse.Namespace(command="hook", func="_hooks:cmd_hook", config=None, verbose=False, json=False,
-                              no_scan=True, event=argv[1], payload=argv[2] if len(argv) == 3 else None,
-                              background=None, client=client)
+    return _namespace(command="hook", func="_hooks:cmd_hook", config=None, verbose=False, json=False,
+                      no_scan=True, event=argv[1], payload=argv[2] if len(argv) == 3 else None,
+                      background=None, client=client)
+
+
+# ``statusline``'s options as argparse names them: flags, and options that take a value.
+_STATUSLINE_FLAGS = {"--no-color": "no_color", "--json": "json", "-v": "verbose", "--verbose": "verbose"}
+_STATUSLINE_VALUES = {"--segments": "segments", "--format": "template", "--config": "config"}
+
+
+def _statusline_args(argv: list[str]) -> argparse.Namespace | None:
+    """``statusline [OPTIONS]`` as Claude Code runs it, parsed without building the parser:
+    it runs after every update of the conversation and is cancelled when slow
+    (docs/statusline.md). Anything else (``install``, ``--help``, an abbreviated
+    or unknown option, a value that looks like an option) goes to the full parser."""
+    if argv[:1] != ["statusline"]:
+        return None
+    values: dict[str, Any] = {"config": None, "verbose": False, "command": "statusline", "json": False, "template": None,
+                    "segments": None, "no_color": False, "statusline_command": None,
+                    "func": "_statusline:cmd_statusline", "no_scan": True}
+    rest = iter(argv[1:])
+    for arg in rest:
+        name, eq, value = arg.partition("=")
+        if arg in _STATUSLINE_FLAGS:
+            values[_STATUSLINE_FLAGS[arg]] = True
+            continue
+        if name not in _STATUSLINE_VALUES:
+            return None
+        if not eq:
+            value = next(rest, "-")
+        if value.startswith("-"):
+            return None
+        values[_STATUSLINE_VALUES[name]] = value
+    if values["config"] is not None:
+        from pathlib import Path
+
+        values["config"] = Path(values["config"])
+    return _namespace(**values)
 
 
 def _command(func: str) -> Callable[[Context], None]:
@@ -78,9 +131,53 @@ def _print_traceback() -> None:
     traceback.print_exc()
 
 
+def _import_msgspec_alone() -> None:
+    """Import msgspec as where ``typing_extensions`` is not installed: it is not a
+    dependency of msgspec, which then takes ``get_type_hints``, ``Required`` and
+    ``NotRequired`` from ``typing`` (its own fallback; our structs use nothing else).
+    Importing typing_extensions (and ``inspect``, ``ast``, ``dis`` with it) was a
+    third of msgspec's import, 8-10 ms of every command (bench/README.md, status line).
+    Whatever imports typing_extensions later (pydantic, pygls) gets it as usual."""
+    if "msgspec" in sys.modules or "typing_extensions" in sys.modules:
+        return
+    sys.modules["typing_extensions"] = None  # type: ignore[assignment]  # import raises ImportError
+    try:
+        import msgspec  # noqa: F401
+    finally:
+        del sys.modules["typing_extensions"]
+
+
+def _end_now(ctx: Context) -> NoReturn:
+    """End a status line's process as soon as its line is out, without the interpreter's
+    teardown: freeing every module and object it made was 5-8 ms of the line (more when
+    it stored a response; bench/README.md). What teardown does that matters is done
+    first: exit handlers run, the store is closed (SQLite checkpoints its log as on any
+    close) and the output flushed."""
+    import atexit
+    import os
+
+    try:
+        atexit._run_exitfuncs()
+        ctx.close()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BaseException:  # noqa: BLE001 -- the line is out; nothing here may change the exit code
+        pass
+    os._exit(0)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; ``argv`` None: the process's own (the ``llm-session`` script,
+    ``python -m``), and then a status line ends the process itself (``_end_now``)."""
+    own = argv is None
     argv = sys.argv[1:] if argv is None else argv
-    args = _lsp_args(argv) or _hook_args(argv) or build_parser(argv).parse_args(argv)
+    quick = _statusline_args(argv)
+    if quick is not None:  # a status line lives for tens of ms and makes no garbage worth a cycle collection
+        import gc
+
+        gc.disable()
+    _import_msgspec_alone()
+    args = quick or _lsp_args(argv) or _hook_args(argv) or build_parser(argv).parse_args(argv)
     if args.verbose:
         from ...core.logs import to_stderr
 
@@ -107,4 +204,6 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"internal error: {e.__class__.__name__}: {e} (run with --verbose for details)", file=sys.stderr)
         return 70
+    if own and quick is not None:
+        _end_now(ctx)
     return 0

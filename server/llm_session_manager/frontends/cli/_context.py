@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import functools
 import os
 import sys
@@ -10,9 +9,9 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import msgspec
-
 if TYPE_CHECKING:
+    import argparse
+
     import apsw
     from rich.progress import Progress, TaskID
 
@@ -43,6 +42,12 @@ class Context:
 
             self._conn = connect()
         return self._conn
+
+    def close(self) -> None:
+        """Close the store, if a command opened it."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
     def explain(self, error: BaseException) -> Any:
         """``error`` as a one-line ``LlmSessionError`` if it is about the store's file (damaged, disk full)."""
@@ -83,6 +88,8 @@ class Context:
         more start-up time than most commands take to run.
         """
         if getattr(self.args, "json", False):
+            import msgspec  # here, not at the top: the status line and hooks draw without it
+
             write_json(msgspec.json.format(msgspec.json.encode(value), indent=2))
         else:
             from . import render
