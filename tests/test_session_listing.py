@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import msgspec
 import pytest
 
 from llm_session_manager.core import config as config_file
-from llm_session_manager.services import session_listing, sessions
+from llm_session_manager.services import kept_block, session_listing, sessions
 from llm_session_manager.store import connect
 from test_blocks import Response, write_session
 
@@ -119,5 +120,41 @@ def test_a_session_still_going_is_built_each_time_and_kept_once_it_has_stopped(f
         assert FIRST in _kept()
         stopped = next(s for s in json.loads(listed.document) if s["id"] == FIRST)
         assert stopped["health"]["components"]["activity"] == 0.0
+    finally:
+        conn.close()
+
+
+SECOND = "c2000000-0000-4000-8000-000000000000"
+
+
+def test_the_kept_block_file_is_read_only_while_it_holds_what_the_store_would_give(fixture_logs, use_config):
+    """The stopped sessions' parts, kept as one file beside the store, are used while the
+    store's parts and the moment sessions count as stopped are what the file was made
+    from; a file made from others, or damaged, is made again."""
+    use_config("")
+    now = time.time()
+    write_session(fixture_logs.claude, FIRST, [Response(_utc(now - 10 * 3600), 10, 20)])
+    write_session(fixture_logs.claude, SECOND, [Response(_utc(now - 20 * 3600), 30, 40)])
+    from llm_session_manager import ingest
+
+    conn = connect()
+    try:
+        config = config_file.load()
+        ingest.scan(conn, config)
+        for _ in range(2):  # the first keeps the parts, the second the block made of them
+            assert session_listing.listing(conn, config, now=now).document + b"\n" == _built(now=now)
+        block_file = Path(conn.filename).with_name(kept_block.NAME)
+        assert block_file.stat().st_mode & 0o777 == 0o600
+        listed = session_listing.listing(conn, config, now=now)
+        assert any(isinstance(p, kept_block.Block) for p in listed.pieces), "read from the file"
+        assert listed.document + b"\n" == _built(now=now)
+        # Seen from just after FIRST's last response (as when an assistant starts and
+        # could be running it), FIRST is going again: built afresh, and not in the block.
+        earlier = now - 10 * 3600 + 60
+        assert session_listing.listing(conn, config, now=earlier).document + b"\n" == _built(now=earlier)
+        block_file.write_bytes(b'[1, null, 0, []]\n[\n]')
+        assert session_listing.listing(conn, config, now=now).document + b"\n" == _built(now=now)
+        block_file.write_bytes(b"not a header")
+        assert session_listing.listing(conn, config, now=now).document + b"\n" == _built(now=now)
     finally:
         conn.close()

@@ -28,7 +28,7 @@ from ..core.config import Config
 from ..core.models import Context, Health, Session, Tokens
 from ..store import SCHEMA_VERSION, session_sums, write_transaction
 from ..store.repricing import VERSION_KEY as PRICES_KEY
-from . import health, processes, sessions
+from . import health, kept_block, processes, sessions
 
 KEY = "session_json_key"  # in ``meta``: what the kept parts were made under
 NO_ACTIVITY = -1e308  # ``session_json.last_activity`` of a session without one: last, as NULL sorts
@@ -39,6 +39,10 @@ NO_ACTIVITY = -1e308  # ``session_json.last_activity`` of a session without one:
 _ALL_KEPT = """
 SELECT CAST(group_concat(body, X'2C0A') AS BLOB), count(*)
 FROM (SELECT body FROM session_json WHERE last_activity < :settled ORDER BY last_activity DESC, session_id)
+"""
+_FIRST_KEPT = """
+SELECT last_activity, session_id FROM session_json WHERE last_activity < :settled
+ORDER BY last_activity DESC, session_id LIMIT 1
 """
 _ALL_KEPT_UNPRICED = """
 SELECT session_id FROM session_json WHERE last_activity < :settled AND unpriced
@@ -59,8 +63,12 @@ _KEEP = "INSERT OR REPLACE INTO session_json (last_activity, session_id, unprice
 
 
 class Listing(msgspec.Struct, frozen=True):
-    document: bytes  # the JSON array, indented by two
+    pieces: list[bytes | kept_block.Block]  # the JSON array, indented by two, in order
     unpriced: list[str]  # ids of the sessions with a response of a model without a price
+
+    @property
+    def document(self) -> bytes:
+        return b"".join(p if isinstance(p, bytes) else p.read() for p in self.pieces)
 
 
 def listing(
@@ -85,7 +93,7 @@ def listing(
                 found = ask.listing(conn, keep=True)
     except (apsw.BusyError, apsw.ReadOnlyError):  # kept parts cannot be checked or written now
         slow = sessions.list_sessions(conn, config, filters, now=now, limit=limit)
-        return Listing(msgspec.json.format(msgspec.json.encode(slow), indent=2),
+        return Listing([msgspec.json.format(msgspec.json.encode(slow), indent=2)],
                        [s.id for s in slow if not s.cost_complete])
     assert found is not None
     return found
@@ -118,7 +126,7 @@ class _Asking:
         # without a pass over all: a session without activity is stopped (``:settled`` > 0).
         recent = sessions.matching(conn, self.config, [*self.clauses, "s.last_activity >= :settled"],
                                    self.params, now=self.now)[: self.limit]
-        parts = [_part(s) for s in recent]
+        parts: list[bytes | kept_block.Block] = [_part(s) for s in recent]
         unpriced = [s.id for s in recent if not s.cost_complete]
         if not self.clauses and self.limit is None and self._all_kept(conn, parts, unpriced):
             return _listing(parts, unpriced)
@@ -139,15 +147,30 @@ class _Asking:
                 unpriced.append(sid)
         return _listing(parts, unpriced)
 
-    def _all_kept(self, conn: apsw.Connection, parts: list[bytes], unpriced: list[str]) -> bool:
-        """Add every stopped session's part, as one block, if all of them are kept."""
-        kept: Any = conn.execute(_ALL_KEPT, self.params).fetchall()
-        [(block, count)] = kept  # an aggregate: one row
-        if count != conn.execute(_STOPPED_COUNT, self.params).get:
-            return False
-        if block:
+    def _all_kept(self, conn: apsw.Connection, parts: list[bytes | kept_block.Block], unpriced: list[str]) -> bool:
+        """Add every stopped session's part, as one block, if all of them are kept: from the
+        file it is kept in when that was made from the parts as they are, else from the store."""
+        stopped = conn.execute(_STOPPED_COUNT, self.params).get
+        first = conn.execute(_FIRST_KEPT, self.params).fetchone()
+        first = None if first is None else (first[0], first[1])
+        generation, path = kept_block.generation(conn), kept_block.path_of(conn)
+        found = None if generation is None or path is None else kept_block.open_kept(path, generation, first)
+        if found is not None:
+            block, made = found
+            if made.count != stopped:
+                return False
+        else:
+            kept: Any = conn.execute(_ALL_KEPT, self.params).fetchall()
+            [(block, count)] = kept  # an aggregate: one row
+            if count != stopped:
+                return False
+            made = kept_block.Made(generation or 0, first, count,
+                                   [sid for (sid,) in conn.execute(_ALL_KEPT_UNPRICED, self.params)])
+            if generation is not None and path is not None:
+                kept_block.keep(path, made, block or b"")
+        if made.count:
             parts.append(block)
-            unpriced.extend(sid for (sid,) in conn.execute(_ALL_KEPT_UNPRICED, self.params))
+            unpriced.extend(made.unpriced)
         return True
 
     def _stopped(self, conn: apsw.Connection, taken: int) -> list[tuple[str, bytes | None, int | None, float]]:
@@ -157,15 +180,15 @@ class _Asking:
         return found
 
 
-def _listing(parts: list[bytes], unpriced: list[str]) -> Listing:
-    """The array of ``parts``, copied once (the kept block alone can be 20 MB)."""
+def _listing(parts: list[bytes | kept_block.Block], unpriced: list[str]) -> Listing:
+    """The array of ``parts``, in pieces: the kept block alone can be 20 MB, not copied again."""
     if not parts:
-        return Listing(b"[]", unpriced)
-    chunks = [b"[\n"]
+        return Listing([b"[]"], unpriced)
+    pieces: list[bytes | kept_block.Block] = [b"[\n"]
     for part in parts:
-        chunks += (part, b",\n")
-    chunks[-1] = b"\n]"
-    return Listing(b"".join(chunks), unpriced)
+        pieces += (part, b",\n")
+    pieces[-1] = b"\n]"
+    return Listing(pieces, unpriced)
 
 
 @contextlib.contextmanager

@@ -1,0 +1,1 @@
+-- v35: placeholder
