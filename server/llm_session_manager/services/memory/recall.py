@@ -28,7 +28,7 @@ import numpy as np
 from ...core import args
 from ...core.errors import BadInput
 from ...core.stopwords import STOPWORDS
-from . import rerank, resident, resident_words, store, vectors
+from . import pieces, rerank, resident, resident_words, store, vectors
 from .records import Recalled, recalled
 from .remember import resolve_embedder
 
@@ -77,7 +77,8 @@ def recall(
     rids = [c.rid for c in found]
     created = resident_words.created(conn, rids) if held else _created(conn, rids)
     recency = np.array([_recency(now - created.get(rid, now)) for rid in rids])
-    scored = [(score, rids[i]) for i, score in rerank.order(query_words(query), found, recency, limit)]
+    scored = [(score, rids[i]) for i, score in rerank.order(
+        query_words(query), found, recency, limit, pieces_of=lambda chosen: pieces.of(conn, chosen))]
     rows = store.by_rids(conn, [rid for _, rid in scored])
     out = []
     for score, rid in scored:

@@ -1,0 +1,1 @@
+-- v33: placeholder
