@@ -23,7 +23,7 @@ teacher's vector does.
   ``model.json`` named ``...-v2`` and saying how it was made.
 
 Usage: PYTHONPATH=server python scripts/train_embedding_model.py --teacher DIR
-       [--sentences 24000] [--epochs 15] [--cache DIR] [-o OUT]
+       [--sentences 10240] [--epochs 30] [--cache DIR] [-o OUT]
 """
 
 from __future__ import annotations
@@ -60,7 +60,21 @@ NAME = "static:minilm-l6-v2-m2v-d256-int8-v2"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\"'(])")
 
 
-def sentences(limit: int) -> list[str]:
+def sentences(limit: int, cache: Path) -> list[str]:
+    """The first ``limit`` of ``all_sentences``, kept in ``cache`` (reading every docstring
+    takes minutes)."""
+    path = cache / "sentences.json"
+    if path.exists():
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        if len(kept) >= limit:
+            return kept[:limit]
+    found = all_sentences()
+    cache.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(found), encoding="utf-8")
+    return found[:limit]
+
+
+def all_sentences() -> list[str]:
     """Docstring sentences of the standard library and installed packages, seeded order."""
     roots = {Path(sysconfig.get_paths()["stdlib"]), Path(sysconfig.get_paths()["purelib"])}
     seen: set[str] = set()
@@ -86,7 +100,7 @@ def sentences(limit: int) -> list[str]:
                             seen.add(s)
     out = sorted(seen)
     random.Random(SEED).shuffle(out)
-    return out[:limit]
+    return out
 
 
 def teacher_vectors(teacher_dir: Path, texts: list[str], cache: Path) -> np.ndarray:
@@ -182,15 +196,18 @@ def write(table: np.ndarray, out: Path, how: dict) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--teacher", type=Path, required=True, help="all-MiniLM-L6-v2's sentence-transformers dir")
-    ap.add_argument("--sentences", type=int, default=24000)
-    ap.add_argument("--epochs", type=int, default=15)
+    ap.add_argument("--sentences", type=int, default=10240)
+    ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--cache", type=Path, default=Path("/tmp/llm-session-embed-train"))
     ap.add_argument("-o", "--out", type=Path, default=bundled_model_dir())
     a = ap.parse_args()
-    texts = sentences(a.sentences)
+    texts = sentences(a.sentences, a.cache)
     print(f"{len(texts)} sentences", file=sys.stderr)
     teacher = teacher_vectors(a.teacher, texts, a.cache)
     static = StaticEmbedder(bundled_model_dir())
+    if static.name != NAME.replace("-v2", "-v1"):
+        sys.exit(f"{bundled_model_dir()} holds {static.name}; this trains the distilled table: "
+                 "run scripts/make_embedding_model.py first")
     vectors, scales = static.rows()
     table = vectors.astype(np.float32) * scales[:, None]
     ids = [np.array(static.token_ids(t) or [0], np.int64) for t in texts]
