@@ -5,8 +5,9 @@ Recall's reranker aligns the query with its best candidates word piece by word p
 rerank's cost at 100k memories, where few texts repeat between queries; a memory's
 pieces never change, so they are worked out once, in the transaction that stores it,
 and kept in ``memory_pieces`` (migration 035) as little-endian uint16 vocabulary ids
-(the vocabulary has 29,525 entries). A memory stored before that migration, or while
-the bundled model could not be read, has no row: its text is tokenized at recall.
+(the vocabulary has 29,525 entries), all of its text: their number is also what
+recall reports the memory costs in tokens. A memory stored before that migration, or
+while the bundled model could not be read, has no row: its text is tokenized at recall.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ _DTYPE = np.dtype("<u2")
 def encode(text: str) -> bytes | None:
     """``text``'s pieces as stored, or None when the bundled model cannot be read."""
     try:
-        ids = rerank.pieces().token_ids(text)
+        ids = rerank.pieces().all_token_ids(text)
     except EmbedderError:
         return None
     return np.asarray(ids, _DTYPE).tobytes()
@@ -50,7 +51,18 @@ def of(conn: apsw.Connection, candidates: Sequence[rerank.Candidate]) -> list[np
     marks = ",".join("?" * len(candidates))
     stored = dict(conn.execute(f"SELECT rid, pieces FROM memory_pieces WHERE rid IN ({marks})",
                                [c.rid for c in candidates]))
-    return [np.frombuffer(stored[c.rid], _DTYPE) if c.rid in stored else _tokenized(c.text) for c in candidates]
+    cut = rerank.pieces().max_tokens  # as the model embeds a text
+    return [np.frombuffer(stored[c.rid], _DTYPE)[:cut] if c.rid in stored else _tokenized(c.text)
+            for c in candidates]
+
+
+def counts(conn: apsw.Connection, rids: Sequence[int]) -> dict[int, int]:
+    """How many word pieces the stored memories ``rids`` have (those stored before
+    migration 035 are left out)."""
+    if not rids:
+        return {}
+    marks = ",".join("?" * len(rids))
+    return dict(conn.execute(f"SELECT rid, length(pieces) / 2 FROM memory_pieces WHERE rid IN ({marks})", rids))
 
 
 @functools.lru_cache(maxsize=4096)

@@ -80,12 +80,13 @@ def recall(
     scored = [(score, rids[i]) for i, score in rerank.order(
         query_words(query), found, recency, limit, pieces_of=lambda chosen: pieces.of(conn, chosen))]
     rows = store.by_rids(conn, [rid for _, rid in scored])
+    sizes = pieces.counts(conn, [rid for _, rid in scored])
     out = []
     for score, rid in scored:
         memory = rows.get(rid)
         if memory is not None:
             memory.score = round(min(max(score, 1e-4), 1.0), 4)
-            out.append(recalled(memory))
+            out.append(recalled(memory, sizes.get(rid)))
     return out
 
 
