@@ -23,7 +23,7 @@ teacher's vector does.
   ``model.json`` named ``...-v2`` and saying how it was made.
 
 Usage: PYTHONPATH=server python scripts/train_embedding_model.py --teacher DIR
-       [--sentences 10240] [--epochs 30] [--cache DIR] [-o OUT]
+       [--sentences 20480] [--epochs 30] [--cache DIR] [-o OUT]
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ HELD_OUT = 2000
 BATCH = 256
 LR = 1e-3
 NAME = "static:minilm-l6-v2-m2v-d256-int8-v2"
+START_NAME = "static:minilm-l6-v2-m2v-d256-int8-v1"  # what make_embedding_model.py builds
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\"'(])")
 
 
@@ -176,8 +177,8 @@ def _loss(table: np.ndarray, ids: list[np.ndarray], goal: np.ndarray, which: np.
     return loss, g, rows
 
 
-def write(table: np.ndarray, out: Path, how: dict) -> None:
-    src = bundled_model_dir()
+def write(table: np.ndarray, start: Path, out: Path, how: dict) -> None:
+    src = start
     out.mkdir(parents=True, exist_ok=True)
     peak = np.abs(table).max(1)
     scales = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
@@ -196,24 +197,26 @@ def write(table: np.ndarray, out: Path, how: dict) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--teacher", type=Path, required=True, help="all-MiniLM-L6-v2's sentence-transformers dir")
-    ap.add_argument("--sentences", type=int, default=10240)
+    ap.add_argument("--sentences", type=int, default=20480)
     ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--cache", type=Path, default=Path("/tmp/llm-session-embed-train"))
     ap.add_argument("-o", "--out", type=Path, default=bundled_model_dir())
+    ap.add_argument("--start", type=Path, default=bundled_model_dir(),
+                    help="the distilled (v1) model dir to train from (default: the bundled one)")
     a = ap.parse_args()
     texts = sentences(a.sentences, a.cache)
     print(f"{len(texts)} sentences", file=sys.stderr)
     teacher = teacher_vectors(a.teacher, texts, a.cache)
-    static = StaticEmbedder(bundled_model_dir())
-    if static.name != NAME.replace("-v2", "-v1"):
-        sys.exit(f"{bundled_model_dir()} holds {static.name}; this trains the distilled table: "
-                 "run scripts/make_embedding_model.py first")
+    static = StaticEmbedder(a.start)
+    if static.name != START_NAME:
+        sys.exit(f"{a.start} holds {static.name}; this trains the distilled table: "
+                 "run scripts/make_embedding_model.py first, or give its output as --start")
     vectors, scales = static.rows()
     table = vectors.astype(np.float32) * scales[:, None]
     ids = [np.array(static.token_ids(t) or [0], np.int64) for t in texts]
     goal = targets(teacher, static.embed(texts), table.shape[1])
     trained = train(table, ids, goal, a.epochs)
-    write(trained, a.out, {"tool": "scripts/train_embedding_model.py", "sentences": len(texts),
+    write(trained, a.start, a.out, {"tool": "scripts/train_embedding_model.py", "sentences": len(texts),
                            "held_out": HELD_OUT, "epochs": a.epochs, "batch": BATCH, "lr": LR, "seed": SEED,
                            "corpus": "docstrings of the Python standard library and installed packages"})
 

@@ -38,7 +38,7 @@ from ...core.embed import EmbedderError, StaticEmbedder
 
 RRF_K = 60
 # Chosen by bench/recall_eval.py --tune on the tune split (conversations 0, 2, 4...).
-WEIGHTS = {"words": 0.25, "meaning": 0.0, "cosine": 1.0, "match": 1.0, "asks": -0.8}
+WEIGHTS = {"words": 2.0, "meaning": 8.0, "cosine": 0.5, "match": 0.25, "asks": -0.8}
 DIVERSITY = 0.3
 DEPTH = 30  # candidates aligned word by word, and picked from
 FEATURES = tuple(WEIGHTS)
