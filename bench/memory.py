@@ -197,7 +197,8 @@ def store_fingerprint(n: int, seed: int) -> str:
     h.update(Path(__file__).read_bytes().split(b"# --- helpers")[0])  # the generator
     writers = [SERVICES / "memory" / name for name in ("store.py", "remember.py", "vectors.py", "records.py")]
     core = SERVICES.parent / "core"
-    for f in sorted([*writers, core / "embed.py", *core.joinpath("redact").glob("*.py"),
+    model = SERVICES.parent / "data" / "embedding" / "model.json"  # its sha256s: the vectors stored
+    for f in sorted([*writers, core / "embed.py", model, *core.joinpath("redact").glob("*.py"),
                      *SERVICES.parent.joinpath("store", "migrations").glob("*.sql")]):
         h.update(f.name.encode() + f.read_bytes())
     return h.hexdigest()[:16]

@@ -175,7 +175,7 @@ def tuning_features(seed: int, n_conv: int, distractors: bool) -> list[dict]:
                                               held=True)
                 feats = rerank.features(found)
                 feats[:, rerank.FEATURES.index("match")], unit = rerank.alignments(
-                    recall_mod.query_words(q.q), [c.text for c in found])
+                    recall_mod.query_words(q.q), [np.asarray(rerank.token_ids(c.text), np.int64) for c in found])
                 out.append({"feats": feats, "unit": unit,
                             "recency": np.array([recall_mod._recency(now - created[c.rid]) for c in found]),
                             "answer": next((i for i, c in enumerate(found) if ids[c.rid] == q.answer), -1)})

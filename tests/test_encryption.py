@@ -204,3 +204,27 @@ def test_without_a_passphrase_the_key_is_kept_in_the_os_keyring(root: Path) -> N
     undone = json.loads(_ok(env, "decrypt", "--json"))
     assert not undone["encrypted"] and undone["sealed"] == 0
     assert json.loads(keyring.read_text()) == {}  # nothing sealed needs it now
+
+
+def test_doctor_recover_of_a_damaged_encrypted_store_keeps_it_sealed_and_searchable(root: Path) -> None:
+    from damage import damage_page
+
+    env = _env(root, encrypt=True)
+    _ok(env, "scan", "--json")
+    exports = _exports(env)
+    db = root / "data" / "sessions.db"
+    damage_page(db, "sessions")
+    damaged = _store_bytes(root)
+
+    # Without the key the index cannot be rebuilt: one line, and the damaged store as it was.
+    _one_line_error(_run(env, "doctor", "--recover", LLM_SESSION_PASSPHRASE=None), "LLM_SESSION_PASSPHRASE")
+    assert _store_bytes(root) == damaged
+    assert sorted(p.name for p in db.parent.glob("sessions.db*")) == ["sessions.db"]
+
+    recovered = json.loads(_ok(env, "doctor", "--recover", "--json"))["recovered"]
+    assert recovered["tables"]["messages"] > 0
+    _ok(env, "scan", "--json")  # the logs fill in the sessions the damage hid
+    assert KNOWN.encode() not in _store_bytes(root)  # still sealed
+    hits = json.loads(_ok(env, "search", "stacked coupons", "--json", "--no-scan"))["matches"]
+    assert any(KNOWN in h["snippet"] for h in hits if h["session_id"] == SHOP_B)
+    assert _exports(env) == exports

@@ -103,3 +103,24 @@ def test_an_import_killed_midway_completes_when_rerun(tmp_path, cli):
     assert conn.execute("SELECT count(*) FROM memories").fetchone()[0] == 2600
     assert conn.execute("SELECT count(*) FROM memories_vec").fetchone()[0] == 2600
     assert conn.execute("SELECT count(*) FROM memories WHERE embedded = 0").fetchone()[0] == 0
+
+
+def test_a_memory_s_word_pieces_are_stored_with_it_read_by_recall_and_forgotten_with_it(tmp_path):
+    conn = connect(tmp_path / "s.db")
+    kept = memory.remember(conn, "The DB pool timeout is 30 seconds after the deploy", project="p")
+    memory.remember(conn, "The Redis cache TTL is one hour", project="p")
+    sizes = dict(conn.execute("SELECT rid, length(pieces) / 2 FROM memory_pieces"))
+    assert len(sizes) == 2 and all(n > 5 for n in sizes.values())
+
+    first = memory.recall(conn, "database pool timeout", project="p")
+    assert first[0].id == kept.id
+    assert first[0].tokens == memory.records.tokens(kept.text) == max(sizes.values())
+
+    # A store written before migration 035 has no pieces: recall tokenizes, to the same answer.
+    conn.execute("DELETE FROM memory_pieces")
+    assert [(m.id, m.score, m.tokens) for m in memory.recall(conn, "database pool timeout", project="p")] == [
+        (m.id, m.score, m.tokens) for m in first]
+
+    memory.remember(conn, "The login endpoint retries 3 times", project="p")
+    memory.forget(conn, memory.list_memories(conn)[0].id)
+    assert conn.execute("SELECT count(*) FROM memory_pieces").fetchone()[0] == 0

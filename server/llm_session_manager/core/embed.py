@@ -104,7 +104,11 @@ class StaticEmbedder:
         """Word pieces in all of ``text`` (not cut at ``max_tokens``): recall's estimate of
         what quoting a memory costs in tokens, about 1.08x o200k on the memories of
         bench/recall_data.py and this project's docs."""
-        return len(self._load()[0].ids(text, len(text) + 1))
+        return len(self.all_token_ids(text))
+
+    def all_token_ids(self, text: str) -> list[int]:
+        """The word-piece ids of all of ``text`` (not cut at ``max_tokens``)."""
+        return self._load()[0].ids(text, len(text) + 1)
 
     def rows(self) -> tuple[np.ndarray, np.ndarray]:
         """(int8 vectors, float32 scales): word piece ``i`` is ``vectors[i] * scales[i]``

@@ -85,7 +85,7 @@ def _groups(pairs: list[tuple[str, str, float | None, list[str]]]) -> list[tuple
 def _recommendation(group: list[Session], pairs: list[tuple[str, str, float | None, list[str]]]) -> Recommendation:
     group = sorted(group, key=lambda s: s.last_activity or "")
     cosines = [c for _, _, c, _ in pairs if c is not None]
-    cosine = max(cosines) if cosines else None
+    cosine = round(max(cosines), 3) if cosines else None  # as the JSON has it, so the message says the same
     files = sorted({f for _, _, _, fs in pairs for f in fs})
     projects = {s.project for s in group}
     project = group[0].project if len(projects) == 1 else None

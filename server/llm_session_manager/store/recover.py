@@ -5,7 +5,8 @@ statement fails: one bad page hides every row of a table behind it. Recovery
 reads each table from both ends (rowid or primary key order, ascending then
 descending), so the rows on either side of damaged pages come out, and writes
 them into a fresh store made by ``connect`` (so it is at ``SCHEMA_VERSION``
-whatever version the damaged one had).
+whatever version the damaged one had). An encrypted store's bodies are copied
+sealed, and its full-text index is rebuilt from them opened, which takes its key.
 
 What is copied is what exists nowhere else (memories, tags, projects, memory
 imports, sent notifications, counted tokens) and what the logs gave (sessions,
@@ -29,6 +30,7 @@ import apsw
 import msgspec
 
 from ..core.errors import NotFound
+from . import sealed
 from .connection import connect, write_transaction
 from .failures import explain
 
@@ -123,6 +125,13 @@ def _copy_into(source: Path, target: Path) -> tuple[dict[str, int], list[str]]:
                 counts["meta"] = _insert(conn, "meta", ["key", "value"], kept)
                 if not complete:
                     incomplete.append("meta")
+            if sealed.lock_of(conn) is not None:
+                # Encrypted bodies were copied sealed, under the index's plain triggers:
+                # index their words as the store's own triggers do (this needs the key;
+                # without it recovery stops, and the damaged store stays as it was).
+                with write_transaction(conn):
+                    sealed.sync_triggers(conn)
+                    sealed.rebuild_index(conn)
         return counts, incomplete
     finally:
         conn.close()

@@ -28,7 +28,7 @@ import numpy as np
 from ...core import args
 from ...core.errors import BadInput
 from ...core.stopwords import STOPWORDS
-from . import rerank, resident, resident_words, store, vectors
+from . import pieces, rerank, resident, resident_words, store, vectors
 from .records import Recalled, recalled
 from .remember import resolve_embedder
 
@@ -77,14 +77,16 @@ def recall(
     rids = [c.rid for c in found]
     created = resident_words.created(conn, rids) if held else _created(conn, rids)
     recency = np.array([_recency(now - created.get(rid, now)) for rid in rids])
-    scored = [(score, rids[i]) for i, score in rerank.order(query_words(query), found, recency, limit)]
+    scored = [(score, rids[i]) for i, score in rerank.order(
+        query_words(query), found, recency, limit, pieces_of=lambda chosen: pieces.of(conn, chosen))]
     rows = store.by_rids(conn, [rid for _, rid in scored])
+    sizes = pieces.counts(conn, [rid for _, rid in scored])
     out = []
     for score, rid in scored:
         memory = rows.get(rid)
         if memory is not None:
             memory.score = round(min(max(score, 1e-4), 1.0), 4)
-            out.append(recalled(memory))
+            out.append(recalled(memory, sizes.get(rid)))
     return out
 
 

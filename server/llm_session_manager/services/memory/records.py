@@ -15,8 +15,10 @@ def tokens(text: str) -> int:
     return rerank.pieces().count(text)
 
 
-def recalled(memory: Memory) -> Recalled:
-    return Recalled(**{**msgspec.structs.asdict(memory), "tokens": tokens(memory.text)})
+def recalled(memory: Memory, pieces: int | None = None) -> Recalled:
+    """``memory`` as recall answers it; ``pieces``: its stored word-piece count, if known
+    (the same number ``tokens`` works out)."""
+    return Recalled(**{**msgspec.structs.asdict(memory), "tokens": tokens(memory.text) if pieces is None else pieces})
 
 
 def excerpt(memory: Memory, chars: int) -> Memory:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -38,8 +38,8 @@ from ...core.embed import EmbedderError, StaticEmbedder
 
 RRF_K = 60
 # Chosen by bench/recall_eval.py --tune on the tune split (conversations 0, 2, 4...).
-WEIGHTS = {"words": 2.0, "meaning": 4.0, "cosine": 1.0, "match": 0.5, "asks": -0.8}
-DIVERSITY = 0.2
+WEIGHTS = {"words": 2.0, "meaning": 8.0, "cosine": 0.5, "match": 0.25, "asks": -0.8}
+DIVERSITY = 0.3
 DEPTH = 30  # candidates aligned word by word, and picked from
 FEATURES = tuple(WEIGHTS)
 _BEST = (1.0 / (RRF_K + 1), 1.0 / (RRF_K + 1), 1.0, 1.0, 0.0)  # each feature's best value
@@ -67,12 +67,14 @@ def pieces() -> StaticEmbedder:
 
 
 @functools.lru_cache(maxsize=_IDS_HELD)
-def _token_ids(text: str) -> tuple[int, ...]:
+def token_ids(text: str) -> tuple[int, ...]:
+    """``text``'s word pieces in the bundled model (a query's words repeat: cached)."""
     return tuple(pieces().token_ids(text))
 
 
 def order(query_words: Sequence[str], candidates: Sequence[Candidate], recency: np.ndarray, limit: int,
-          weights: dict[str, float] | None = None, diversity: float | None = None) -> list[tuple[int, float]]:
+          weights: dict[str, float] | None = None, diversity: float | None = None,
+          pieces_of: Callable[[Sequence[Candidate]], list[np.ndarray]] | None = None) -> list[tuple[int, float]]:
     """(index into ``candidates``, score) of the ``limit`` to answer with, best first.
 
     The cheap features rank every candidate; the best ``DEPTH`` are aligned word piece
@@ -80,7 +82,8 @@ def order(query_words: Sequence[str], candidates: Sequence[Candidate], recency: 
     the answer from them: each next memory is the one with the best
     ``(1 - diversity) * score - diversity * (its highest cosine to one already picked)``,
     so five turns saying the same thing about the query's words do not push out the
-    one that answers it.
+    one that answers it. ``pieces_of`` gives candidates' word pieces (recall reads the
+    stored ones, services/memory/pieces.py); by default their texts are tokenized.
     """
     w = weights or WEIGHTS
     lam = DIVERSITY if diversity is None else diversity
@@ -89,8 +92,10 @@ def order(query_words: Sequence[str], candidates: Sequence[Candidate], recency: 
     scale = float(np.array(_BEST) @ vector)
     first = (feats @ vector) * recency
     top = np.lexsort((np.arange(len(first)), -first))[:max(DEPTH, limit)]
+    chosen = [candidates[i] for i in top]
     try:
-        matched, unit = alignments(query_words, [candidates[i].text for i in top])
+        ids = pieces_of(chosen) if pieces_of else [np.asarray(token_ids(c.text), np.int64) for c in chosen]
+        matched, unit = alignments(query_words, ids)
     except EmbedderError:  # the package's own model unreadable: rank by the rest, as words-only recall does
         matched, unit = np.zeros(len(top)), np.zeros((len(top), 1), np.float32)
     score = (first[top] + w["match"] * matched * recency[top]) / scale
@@ -100,57 +105,64 @@ def order(query_words: Sequence[str], candidates: Sequence[Candidate], recency: 
 def pick(score: np.ndarray, unit: np.ndarray, limit: int, diversity: float) -> list[int]:
     """Maximal marginal relevance: ``limit`` positions of ``score``, each next the best
     ``(1 - diversity) * relevance - diversity * (highest cosine of its ``unit`` row to those
-    picked)``, where relevance is the score relative to the best one."""
-    order = [int(j) for j in np.argsort(-score, kind="stable")]
+    picked)``, where relevance is the score relative to the best one; ties go to the
+    better score, then the lower position."""
+    ranked = np.argsort(-score, kind="stable")
     if not diversity or not len(score):
-        return order[:limit]
-    score = score / max(float(np.abs(score).max()), 1e-12)
-    picked: list[int] = []
+        return [int(j) for j in ranked[:limit]]
+    relevance = (1 - diversity) * score[ranked] / max(float(np.abs(score).max()), 1e-12)
+    similar = unit[ranked] @ unit[ranked].T  # (n, n): a few dozen candidates
     closest = np.zeros(len(score))
-    while order and len(picked) < limit:
-        best = max(order, key=lambda j: (1 - diversity) * score[j] - diversity * closest[j])
-        order.remove(best)
-        picked.append(best)
-        np.maximum(closest, unit @ unit[best], out=closest)
+    free = np.ones(len(score), bool)
+    picked: list[int] = []
+    for _ in range(min(limit, len(score))):
+        value = np.where(free, relevance - diversity * closest, -np.inf)
+        best = int(np.argmax(value))  # the first of equals: the better-scored one
+        free[best] = False
+        picked.append(int(ranked[best]))
+        np.maximum(closest, similar[best], out=closest)
     return picked
 
 
 def features(candidates: Sequence[Candidate]) -> np.ndarray:
     """(len(candidates), len(FEATURES)) float64: the cheap features, in FEATURES' order
     (``match`` is left 0: ``alignments`` gives it for the best few)."""
-    out = np.zeros((len(candidates), len(FEATURES)))
-    for i, c in enumerate(candidates):
-        out[i, 0] = 0.0 if c.words_rank is None else 1.0 / (RRF_K + c.words_rank)
-        out[i, 1] = 0.0 if c.meaning_rank is None else 1.0 / (RRF_K + c.meaning_rank)
-        out[i, 2] = max(0.0, c.cosine or 0.0)
-        out[i, 4] = float(c.text.rstrip().endswith("?"))
+    n = len(candidates)
+    out = np.zeros((n, len(FEATURES)))
+    words = np.fromiter((c.words_rank or 0 for c in candidates), np.float64, n)
+    meaning = np.fromiter((c.meaning_rank or 0 for c in candidates), np.float64, n)
+    out[:, 0] = np.where(words > 0, 1.0 / (RRF_K + words), 0.0)
+    out[:, 1] = np.where(meaning > 0, 1.0 / (RRF_K + meaning), 0.0)
+    out[:, 2] = np.maximum(np.fromiter((c.cosine or 0.0 for c in candidates), np.float64, n), 0.0)
+    out[:, 4] = np.fromiter((c.text.rstrip().endswith("?") for c in candidates), np.float64, n)
     return out
 
 
-def alignments(query_words: Sequence[str], texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """For each text: ``match``, the weighted mean over the query's word pieces of their
-    best cosine to one of the text's pieces (0 where the text or the query has no known
-    piece), and the text's unit mean vector in the bundled model (for diversity)."""
-    ids_of = _token_ids
+def alignments(query_words: Sequence[str], ids: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """For each text, given by its word-piece ``ids``: ``match``, the weighted mean over the
+    query's word pieces of their best cosine to one of the text's pieces (0 where the text
+    or the query has no known piece), and the text's unit mean vector in the bundled model
+    (for diversity). Each distinct piece is read and compared once."""
     vectors, scales = pieces().rows()
-    matched, unit = np.zeros(len(texts)), np.zeros((len(texts), vectors.shape[1]), np.float32)
-    ids = [ids_of(t) for t in texts]
-    lengths = np.array([len(i) for i in ids])
+    matched, unit = np.zeros(len(ids)), np.zeros((len(ids), vectors.shape[1]), np.float32)
+    lengths = np.fromiter(map(len, ids), np.int64, len(ids))
     has = lengths > 0
     if not has.any():
         return matched, unit
-    flat = np.fromiter((i for g in ids for i in g), np.int64, int(lengths.sum()))
-    rows = vectors[flat].astype(np.float32) * scales[flat, None]
+    flat = np.concatenate([i for i in ids if len(i)]).astype(np.int64)
+    distinct, where = np.unique(flat, return_inverse=True)
+    rows = vectors[distinct].astype(np.float32)
+    norms = np.maximum(np.linalg.norm(rows, axis=1), 1e-12)  # of the int8 row; its scale cancels
     starts = np.concatenate(([0], np.cumsum(lengths[has])[:-1]))
-    sums = np.add.reduceat(rows, starts, axis=0)
+    sums = np.add.reduceat((rows * scales[distinct, None])[where], starts, axis=0)
     unit[has] = sums / np.maximum(np.linalg.norm(sums, axis=1), 1e-12)[:, None]
-    query_ids = list(dict.fromkeys(i for w in query_words for i in ids_of(w)))
+    query_ids = list(dict.fromkeys(i for w in query_words for i in token_ids(w)))
     q = vectors[query_ids].astype(np.float32) * scales[query_ids, None]
     weight = np.linalg.norm(q, axis=1)  # SIF-weighted rows: a frequent piece is short
     if not weight.any():
         return matched, unit
     q, weight = q[weight > 0] / weight[weight > 0, None], weight[weight > 0]
-    rows /= np.maximum(np.linalg.norm(rows, axis=1), 1e-12)[:, None]
-    best = np.maximum.reduceat(q @ rows.T, starts, axis=1)  # (query pieces, texts with pieces)
+    cosines = (q @ (rows / norms[:, None]).T)[:, where]  # (query pieces, all pieces of the texts)
+    best = np.maximum.reduceat(cosines, starts, axis=1)  # (query pieces, texts with pieces)
     matched[has] = (weight @ np.clip(best, 0.0, 1.0)) / float(weight.sum())
     return matched, unit

@@ -21,7 +21,7 @@ from ...core.errors import Ambiguous, BadArgument, BadInput, NotFound
 from ...core.redact import redact_text
 from ...store import write_transaction
 from ..sessions import iso
-from . import vectors
+from . import pieces, vectors
 from .records import Memory
 
 MAX_TEXT = 8_000  # characters; longer text is cut (a memory is a fact, not a file)
@@ -127,6 +127,7 @@ def write(conn: apsw.Connection, pending: Sequence[Pending], embedder: Any) -> l
               p.source, p.writer, p.created_at, p.content_hash, 1 if p.id in by_id else 0) for p in pending],
         )
         mine = dict(conn.execute("SELECT id, rid FROM memories WHERE rid > ?", (before,)))
+        pieces.store(conn, [(mine[p.id], p.text) for p in pending if p.id in mine])
         conn.executemany(
             "INSERT INTO memories_vec (rowid, project, bits, vector) VALUES (?, ?, vec_bit(?), ?)",
             [(mine[p.id], vectors.partition(p.project), by_id[p.id][1].tobytes(), by_id[p.id][0].tobytes())
@@ -282,6 +283,7 @@ def _delete(conn: apsw.Connection, rows: Sequence[tuple[int, str]]) -> None:
     with write_transaction(conn):
         conn.executemany("DELETE FROM memories WHERE rid = ?", [(rid,) for rid, _ in rows])
         conn.executemany("DELETE FROM memories_vec WHERE rowid = ?", [(rid,) for rid, _ in rows])
+        pieces.forget(conn, [rid for rid, _ in rows])
         conn.executemany("DELETE FROM memory_imports WHERE memory_id = ?", [(mid,) for _, mid in rows])
     # The rows are zeroed (secure_delete) and their words left the index (FTS5
     # secure-delete), but earlier copies of those pages sit in the write-ahead
