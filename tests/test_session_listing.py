@@ -15,7 +15,7 @@ import msgspec
 import pytest
 
 from llm_session_manager.core import config as config_file
-from llm_session_manager.services import kept_block, session_listing, sessions
+from llm_session_manager.services import kept_file, session_listing, sessions
 from llm_session_manager.store import connect
 from test_blocks import Response, write_session
 
@@ -143,10 +143,10 @@ def test_the_kept_block_file_is_read_only_while_it_holds_what_the_store_would_gi
         ingest.scan(conn, config)
         for _ in range(2):  # the first keeps the parts, the second the block made of them
             assert session_listing.listing(conn, config, now=now).document + b"\n" == _built(now=now)
-        block_file = Path(conn.filename).with_name(kept_block.NAME)
+        block_file = Path(conn.filename).with_name(session_listing.BLOCK_FILE)
         assert block_file.stat().st_mode & 0o777 == 0o600
         listed = session_listing.listing(conn, config, now=now)
-        assert any(isinstance(p, kept_block.Block) for p in listed.pieces), "read from the file"
+        assert any(isinstance(p, kept_file.Block) for p in listed.pieces), "read from the file"
         assert listed.document + b"\n" == _built(now=now)
         # Seen from just after FIRST's last response (as when an assistant starts and
         # could be running it), FIRST is going again: built afresh, and not in the block.

@@ -9,7 +9,9 @@ store's triggers empty of a session whenever a row it was made from changes
 (migration 024); the rest are built as ``sessions.list_sessions`` builds them.
 
 The document is byte for byte what ``msgspec.json.format(encode(sessions),
-indent=2)`` prints for the same sessions, so scripts see no difference.
+indent=2)`` prints for the same sessions, so scripts see no difference. The
+parts of all stopped sessions are also kept together in a file beside the store
+(``kept_file``), which ``list --json`` writes out without reading it.
 """
 
 from __future__ import annotations
@@ -28,9 +30,11 @@ from ..core.config import Config
 from ..core.models import Context, Health, Session, Tokens
 from ..store import SCHEMA_VERSION, session_sums, write_transaction
 from ..store.repricing import VERSION_KEY as PRICES_KEY
-from . import health, kept_block, processes, sessions
+from . import health, kept_file, processes, sessions
 
 KEY = "session_json_key"  # in ``meta``: what the kept parts were made under
+GENERATION = "session_json_generation"  # in ``meta``: moved on by every change of ``session_json`` (v36)
+BLOCK_FILE = "list-kept.json"  # beside the store: every stopped session's part, as one block
 NO_ACTIVITY = -1e308  # ``session_json.last_activity`` of a session without one: last, as NULL sorts
 
 # The parts of every stopped session, in list order, as one block: read as one value,
@@ -63,12 +67,23 @@ _KEEP = "INSERT OR REPLACE INTO session_json (last_activity, session_id, unprice
 
 
 class Listing(msgspec.Struct, frozen=True):
-    pieces: list[bytes | kept_block.Block]  # the JSON array, indented by two, in order
+    pieces: list[bytes | kept_file.Block]  # the JSON array, indented by two, in order
     unpriced: list[str]  # ids of the sessions with a response of a model without a price
 
     @property
     def document(self) -> bytes:
-        return b"".join(p if isinstance(p, bytes) else p.read() for p in self.pieces)
+        return kept_file.joined(self.pieces)
+
+
+class _Made(msgspec.Struct, array_like=True):
+    """What the block's file was made from: the generation of the parts, which stopped
+    sessions it holds (the first part's, and how many: the moment a session counts as
+    stopped moves with the clock and with assistants starting), and the unpriced among them."""
+
+    generation: int
+    first: tuple[float, str] | None  # the first part's (last activity, session id); None: no part
+    count: int
+    unpriced: list[str]
 
 
 def listing(
@@ -126,7 +141,7 @@ class _Asking:
         # without a pass over all: a session without activity is stopped (``:settled`` > 0).
         recent = sessions.matching(conn, self.config, [*self.clauses, "s.last_activity >= :settled"],
                                    self.params, now=self.now)[: self.limit]
-        parts: list[bytes | kept_block.Block] = [_part(s) for s in recent]
+        parts: list[bytes | kept_file.Block] = [_part(s) for s in recent]
         unpriced = [s.id for s in recent if not s.cost_complete]
         if not self.clauses and self.limit is None and self._all_kept(conn, parts, unpriced):
             return _listing(parts, unpriced)
@@ -147,16 +162,17 @@ class _Asking:
                 unpriced.append(sid)
         return _listing(parts, unpriced)
 
-    def _all_kept(self, conn: apsw.Connection, parts: list[bytes | kept_block.Block], unpriced: list[str]) -> bool:
+    def _all_kept(self, conn: apsw.Connection, parts: list[bytes | kept_file.Block], unpriced: list[str]) -> bool:
         """Add every stopped session's part, as one block, if all of them are kept: from the
-        file it is kept in when that was made from the parts as they are, else from the store."""
+        file it is kept in (``BLOCK_FILE``) when that was made from the parts as they are, else
+        from the store, keeping the file for next time."""
         stopped = conn.execute(_STOPPED_COUNT, self.params).get
         first = conn.execute(_FIRST_KEPT, self.params).fetchone()
         first = None if first is None else (first[0], first[1])
-        generation, path = kept_block.generation(conn), kept_block.path_of(conn)
-        found = None if generation is None or path is None else kept_block.open_kept(path, generation, first)
-        if found is not None:
-            block, made = found
+        generation, path = kept_file.meta_int(conn, GENERATION), kept_file.path_of(conn, BLOCK_FILE)
+        found = None if generation is None or path is None else kept_file.open_kept(path, _Made)
+        if found is not None and (found[0].generation, found[0].first) == (generation, first):
+            made, block = found
             if made.count != stopped:
                 return False
         else:
@@ -164,10 +180,10 @@ class _Asking:
             [(block, count)] = kept  # an aggregate: one row
             if count != stopped:
                 return False
-            made = kept_block.Made(generation or 0, first, count,
-                                   [sid for (sid,) in conn.execute(_ALL_KEPT_UNPRICED, self.params)])
+            made = _Made(generation or 0, first, count,
+                         [sid for (sid,) in conn.execute(_ALL_KEPT_UNPRICED, self.params)])
             if generation is not None and path is not None:
-                kept_block.keep(path, made, block or b"")
+                kept_file.keep(path, made, block or b"")
         if made.count:
             parts.append(block)
             unpriced.extend(made.unpriced)
@@ -180,11 +196,11 @@ class _Asking:
         return found
 
 
-def _listing(parts: list[bytes | kept_block.Block], unpriced: list[str]) -> Listing:
+def _listing(parts: list[bytes | kept_file.Block], unpriced: list[str]) -> Listing:
     """The array of ``parts``, in pieces: the kept block alone can be 20 MB, not copied again."""
     if not parts:
         return Listing([b"[]"], unpriced)
-    pieces: list[bytes | kept_block.Block] = [b"[\n"]
+    pieces: list[bytes | kept_file.Block] = [b"[\n"]
     for part in parts:
         pieces += (part, b",\n")
     pieces[-1] = b"\n]"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 if TYPE_CHECKING:
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 
     from ...core.config import Config
     from ...core.models import ScanResult
+    from ...services.kept_file import Block
 
 
 class Context:
@@ -122,6 +124,37 @@ def write_json(data: bytes) -> None:
         buffer.write(b"\n")
     else:
         sys.stdout.write(data.decode() + "\n")
+
+
+def write_pieces(pieces: Sequence[bytes | Block]) -> None:
+    """A JSON document in pieces and a newline on stdout: a block kept in a file goes from
+    the file to stdout in the kernel (``sendfile``), where stdout takes the same bytes."""
+    from ...services.kept_file import joined
+
+    out = bytes_stdout()
+    if out is None:
+        write_json(joined(list(pieces)))
+        return
+    for piece in pieces:
+        if isinstance(piece, bytes):
+            out.write(piece)
+        else:
+            out.flush()
+            _send(piece, out)
+    out.write(b"\n")
+
+
+def _send(block: Block, out: BinaryIO) -> None:
+    """The block's bytes to ``out``; what ``sendfile`` cannot send (to a terminal, say) read and written."""
+    offset, end = block.offset, block.offset + block.length
+    with contextlib.suppress(OSError):
+        while offset < end:
+            sent = os.sendfile(out.fileno(), block.file.fileno(), offset, end - offset)
+            if sent == 0:
+                break
+            offset += sent
+    if offset < end:
+        out.write(os.pread(block.file.fileno(), end - offset, offset))
 
 
 def bytes_stdout() -> BinaryIO | None:

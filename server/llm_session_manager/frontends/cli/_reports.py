@@ -9,7 +9,7 @@ from typing import Any
 from ...core import args
 from ...core.errors import BadInput
 from ...core.models import ATTRIBUTION_GROUPS
-from ._context import Context, warn_unpriced
+from ._context import Context, warn_unpriced, write_pieces
 
 
 def cmd_usage(ctx: Context) -> None:
@@ -18,6 +18,13 @@ def cmd_usage(ctx: Context) -> None:
     a = ctx.args
     # By what responses did: that is read with the conversation, which must be stored first.
     conn = ctx.fresh_conn(conversation_later=a.by not in ATTRIBUTION_GROUPS)
+    if a.json and a.by == "session" and not any((a.since, a.until, a.provider, a.project, a.timezone, a.breakdown)):
+        from ...services import usage_kept
+
+        document = usage_kept.per_session(conn)  # the whole history's, as kept
+        warn_unpriced(document.unpriced_models)
+        write_pieces(document.pieces)
+        return
     report = usage.report(conn, a.by, since=a.since, until=a.until, provider=a.provider, project=a.project,
                           timezone=a.timezone, breakdown=a.breakdown)
 

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sys
 from argparse import Namespace
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
 
 import msgspec
 
 from ...core.models import short_id
-from ._context import Context, ScanProgress, bytes_stdout, parse_since, warn_unpriced, write_json, write_text
-
-if TYPE_CHECKING:
-    from ...services import kept_block, session_listing
+from ._context import Context, ScanProgress, parse_since, warn_unpriced, write_pieces, write_text
 
 
 def cmd_scan(ctx: Context) -> None:
@@ -50,7 +44,7 @@ def cmd_list(ctx: Context) -> None:
 
         listing = session_listing.listing(conn, ctx.config, filters, limit=a.limit)
         warn_unpriced(unpriced_models.of_sessions(conn, listing.unpriced))
-        _write_listing(listing)
+        write_pieces(listing.pieces)
         return
     found = sessions.list_sessions(conn, ctx.config, filters, sort=a.sort, reverse=a.reverse, limit=a.limit)
     warn_unpriced(unpriced_models.of_sessions(conn, [s.id for s in found if not s.cost_complete]))
@@ -60,35 +54,6 @@ def cmd_list(ctx: Context) -> None:
         filters=filters_given(a, "provider", "tag", "project", "active", "since"),
         total=sessions.count(conn) if not found else None,
     ))
-
-
-def _write_listing(listing: session_listing.Listing) -> None:
-    """``list --json``'s document on stdout: a kept block goes from its file to stdout in the
-    kernel (``sendfile``) where stdout takes the same bytes, else as ``write_json`` writes."""
-    out = bytes_stdout()
-    if out is None:
-        write_json(listing.document)
-        return
-    for piece in listing.pieces:
-        if isinstance(piece, bytes):
-            out.write(piece)
-        else:
-            out.flush()
-            _send(piece, out)
-    out.write(b"\n")
-
-
-def _send(block: kept_block.Block, out: BinaryIO) -> None:
-    """The block's bytes to ``out``; what ``sendfile`` cannot send (a terminal, say) read and written."""
-    offset, end = block.offset, block.offset + block.length
-    with contextlib.suppress(OSError):
-        while offset < end:
-            sent = os.sendfile(out.fileno(), block.file.fileno(), offset, end - offset)
-            if sent == 0:
-                break
-            offset += sent
-    if offset < end:
-        out.write(os.pread(block.file.fileno(), end - offset, offset))
 
 
 def filters_given(args: Namespace, *names: str) -> str:
