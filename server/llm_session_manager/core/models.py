@@ -302,6 +302,19 @@ class UsageModelRow(msgspec.Struct):
     cost_complete: bool = True
 
 
+class ModelUsage(msgspec.Struct):
+    """Billed responses of one model: a session's per model (``export``), or those an
+    assistant text stands for, usually one (``conversation``)."""
+
+    model: str
+    responses: int
+    input_tokens: int
+    output_tokens: int
+    cache_creation_tokens: int
+    cache_read_tokens: int
+    cost_usd: float | None  # None: the model has no price
+
+
 class UsageReportRow(msgspec.Struct):
     key: str
     input_tokens: int = 0

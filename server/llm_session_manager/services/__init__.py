@@ -47,6 +47,10 @@ if TYPE_CHECKING:
     from ..ingest import scan
     from ..store import connect
     from .analytics import report as analytics_report
+    from .ci_report import Budgets, CiReport
+    from .ci_report import from_team as ci_report_from_team
+    from .ci_report import from_transcripts as ci_report_from_transcripts
+    from .ci_report import judge as judge_ci_report
     from .context_plan import FileRanking, rank_files
     from .context_report import ContextReport
     from .context_report import build as measure_context
@@ -58,6 +62,8 @@ if TYPE_CHECKING:
     from .export import render as export_session
     from .history import message_context
     from .history import search as search_history
+    from .limits import LimitsReport
+    from .limits import report as limits_report
     from .memory import ImportResult, forget, list_memories
     from .memory import import_jsonl as import_memories
     from .memory.memorize import memorize  # from the modules: the package's names shadow them
@@ -68,6 +74,16 @@ if TYPE_CHECKING:
     from .retention import prune as prune_conversations
     from .retention import unpin as unpin_session
     from .sessions import Filters, get_session, list_sessions, set_project, tag, untag
+    from .team.link import Link as TeamLink
+    from .team.link import load as team_link
+    from .team.push import Pushed
+    from .team.push import push as team_push
+    from .team.report import usage as team_usage
+    from .templates.create import Preparation
+    from .templates.create import plan as plan_template
+    from .templates.create import prepare as prepare_template
+    from .templates.save import from_sessions as save_template
+    from .templates.templates_file import load as load_templates
     from .tokens import count_tokens
     from .usage import report as usage_report
 
@@ -126,6 +142,27 @@ _API: dict[str, tuple[str, str]] = {
     "pin_session": (".retention", "pin"),
     "unpin_session": (".retention", "unpin"),
     "prune_conversations": (".retention", "prune"),
+    # plan limits (docs/statusline.md, docs/cli.md: limits)
+    "limits_report": (".limits", "report"),
+    "LimitsReport": (".limits", "LimitsReport"),
+    # templates (docs/templates.md)
+    "load_templates": (".templates.templates_file", "load"),
+    "prepare_template": (".templates.create", "prepare"),
+    "plan_template": (".templates.create", "plan"),
+    "Preparation": (".templates.create", "Preparation"),
+    "save_template": (".templates.save", "from_sessions"),
+    # CI gates (docs/ci.md)
+    "ci_report_from_transcripts": (".ci_report", "from_transcripts"),
+    "ci_report_from_team": (".ci_report", "from_team"),
+    "judge_ci_report": (".ci_report", "judge"),
+    "CiReport": (".ci_report", "CiReport"),
+    "Budgets": (".ci_report", "Budgets"),
+    # this machine's side of a team server (docs/team.md)
+    "team_link": (".team.link", "load"),
+    "TeamLink": (".team.link", "Link"),
+    "team_push": (".team.push", "push"),
+    "Pushed": (".team.push", "Pushed"),
+    "team_usage": (".team.report", "usage"),
 }
 
 __all__ = [
@@ -174,6 +211,10 @@ __all__ = [
 __all__ += [  # conversations
     "Conversation", "export_conversation", "load_conversation", "pin_session", "prune_conversations", "unpin_session",
 ]
+__all__ += ["LimitsReport", "limits_report"]  # plan limits
+__all__ += ["Preparation", "load_templates", "plan_template", "prepare_template", "save_template"]  # templates
+__all__ += ["Budgets", "CiReport", "ci_report_from_team", "ci_report_from_transcripts", "judge_ci_report"]  # CI
+__all__ += ["Pushed", "TeamLink", "team_link", "team_push", "team_usage"]  # team server
 
 
 def __getattr__(name: str) -> Any:

@@ -31,25 +31,13 @@ import msgspec
 from ..core import pricing, redact
 from ..core.config import Config
 from ..core.errors import BadArgument
-from ..core.models import CONVERSATION_FORMATS, Session
+from ..core.models import CONVERSATION_FORMATS, ModelUsage, Session
 from ..store import tool_uses
 from . import sessions
 
 # What each entry's ``kind`` may be; ``tool_use`` and ``tool_error`` are "tool output"
 # (replay's ``t`` and ``--no-tools``).
 TOOL_KINDS = frozenset({"tool_use", "tool_error"})
-
-
-class ResponseUsage(msgspec.Struct):
-    """The billed responses an assistant text stands for (usually one)."""
-
-    model: str
-    responses: int
-    input_tokens: int
-    output_tokens: int
-    cache_creation_tokens: int
-    cache_read_tokens: int
-    cost_usd: float | None  # None: a response of a model without a price
 
 
 class Entry(msgspec.Struct, omit_defaults=True):
@@ -61,7 +49,7 @@ class Entry(msgspec.Struct, omit_defaults=True):
     at: float = 0.0  # unix seconds, for replay's timing
     tool: str | None = None  # tool_use on a file: read | edit | write | search | list
     path: str | None = None  # tool_use on a file: the file (a recorded call's, where the store ties them)
-    usage: ResponseUsage | None = None  # assistant text: its responses' tokens and cost
+    usage: ModelUsage | None = None  # assistant text: its responses' tokens and cost
     name: str | None = None  # tool_use from a recorded call: the tool (Bash, mcp__github__create_issue, shell, ...)
     input: str | None = None  # a recorded call's input in a few words, redacted
     result_bytes: int | None = None  # a recorded call's result size as logged; None: no result read
@@ -185,7 +173,7 @@ def _attach_usage(conn: apsw.Connection, sid: str, entries: list[Entry]) -> None
         e = min(candidates, key=lambda c: abs(c.at - ts))
         u = e.usage
         if u is None:
-            e.usage = ResponseUsage(model, 1, i, o, cc, cr, None if unpriced else cost)
+            e.usage = ModelUsage(model, 1, i, o, cc, cr, None if unpriced else cost)
         else:
             u.responses += 1
             u.input_tokens += i

@@ -13,21 +13,11 @@ import yaml
 
 from ..core import args, pricing, redact
 from ..core.config import Config
-from ..core.models import FileUse, Recommendation, Session
+from ..core.models import FileUse, ModelUsage, Recommendation, Session
 from . import recommend, sessions, tokens, unpriced_models
 
 # Files bigger than this are not read to count their tokens.
 MAX_FILE_BYTES = 2 << 20
-
-
-class ModelUsage(msgspec.Struct):
-    model: str
-    responses: int
-    input_tokens: int
-    output_tokens: int
-    cache_creation_tokens: int
-    cache_read_tokens: int
-    cost_usd: float | None  # None: the model has no price
 
 
 class SessionReport(msgspec.Struct):
