@@ -13,11 +13,11 @@ The data dir is never created for it; deleting the cache is always safe.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import msgspec
 
+from . import cache_file
 from .paths import data_dir
 
 CACHE_NAME = "config.cache"
@@ -46,16 +46,8 @@ def write(text: str, data: Any) -> None:
         encoded = msgspec.msgpack.encode(_Cached(text, data))
     except (OverflowError, TypeError):  # an integer beyond 64 bits
         return
-    path = directory / CACHE_NAME
-    tmp = directory / f".{CACHE_NAME}.{os.getpid()}"
-    try:
-        # Owner only, like the config it copies: a config may hold tokens (team, webhooks).
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(encoded)
-        os.replace(tmp, path)
-    except OSError:  # read-only: the next process parses the YAML again
-        tmp.unlink(missing_ok=True)
+    # Owner only, like the config it copies: a config may hold tokens (team, webhooks).
+    cache_file.write(directory / CACHE_NAME, (encoded,), mode=0o600)
 
 
 def _plain(value: Any) -> bool:

@@ -12,7 +12,6 @@ as msgpack, which later ones read in about 0.06 s.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import threading
@@ -23,6 +22,7 @@ from pathlib import Path
 import msgspec
 
 from .. import DATA_DIR
+from . import cache_file
 from .errors import LlmSessionError
 
 ENCODING_NAME = "o200k_base"
@@ -94,14 +94,7 @@ def cache_path(expected_hash: str = ENCODING_SHA256) -> Path:
 def _write_cache(path: Path, ranks: dict[bytes, int]) -> None:
     """Write the decoded ranks atomically; a cache that cannot be written is only slower."""
     body = msgspec.msgpack.encode(ranks)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(hashlib.sha256(body).digest() + body)
-        os.replace(tmp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+    cache_file.write(path, (hashlib.sha256(body).digest(), body), mode=0o666, parents=True)
 
 
 def _read_ranks(path: Path, expected_hash: str) -> dict[bytes, int]:

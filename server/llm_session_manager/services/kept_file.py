@@ -14,13 +14,14 @@ slower.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
 from typing import BinaryIO, NamedTuple, TypeVar
 
 import apsw
 import msgspec
+
+from ..core import cache_file
 
 T = TypeVar("T")
 
@@ -68,14 +69,5 @@ def open_kept(path: Path, header: type[T]) -> tuple[T, Block] | None:
 
 
 def keep(path: Path, header: msgspec.Struct, body: bytes) -> None:
-    """Write the file atomically (mode 0600, like the store): ``header`` as its first line, then ``body``."""
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with open(fd, "wb") as out:
-            out.write(msgspec.json.encode(header) + b"\n")
-            out.write(body)
-        os.replace(tmp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+    """Write the file (mode 0600, like the store): ``header`` as its first line, then ``body``."""
+    cache_file.write(path, (msgspec.json.encode(header) + b"\n", body), mode=0o600)

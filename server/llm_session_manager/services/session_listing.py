@@ -167,8 +167,7 @@ class _Asking:
         file it is kept in (``BLOCK_FILE``) when that was made from the parts as they are, else
         from the store, keeping the file for next time."""
         stopped = conn.execute(_STOPPED_COUNT, self.params).get
-        first = conn.execute(_FIRST_KEPT, self.params).fetchone()
-        first = None if first is None else (first[0], first[1])
+        first = conn.execute(_FIRST_KEPT, self.params).fetchone()  # a tuple, as its header decodes it
         generation, path = kept_file.meta_int(conn, GENERATION), kept_file.path_of(conn, BLOCK_FILE)
         found = None if generation is None or path is None else kept_file.open_kept(path, _Made)
         if found is not None and (found[0].generation, found[0].first) == (generation, first):

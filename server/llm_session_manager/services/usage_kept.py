@@ -13,7 +13,6 @@ import apsw
 import msgspec
 
 from .. import __version__
-from ..core.models import UsageReport
 from ..store import SCHEMA_VERSION, session_sums
 from . import kept_file, usage
 
@@ -49,12 +48,8 @@ def per_session(conn: apsw.Connection) -> Document:
         finally:
             conn.execute("COMMIT")
     except (apsw.BusyError, apsw.ReadOnlyError):  # the sums cannot be brought up to date in the snapshot
-        return _document(usage.report(conn, "session"))
-    document = _document(report)
+        generation, path, report = None, None, usage.report(conn, "session")
+    body = msgspec.json.format(msgspec.json.encode(report), indent=2)
     if generation is not None and path is not None:
-        kept_file.keep(path, _Made(generation, program, report.unpriced_models), kept_file.joined(document.pieces))
-    return document
-
-
-def _document(report: UsageReport) -> Document:
-    return Document([msgspec.json.format(msgspec.json.encode(report), indent=2)], report.unpriced_models)
+        kept_file.keep(path, _Made(generation, program, report.unpriced_models), body)
+    return Document([body], report.unpriced_models)

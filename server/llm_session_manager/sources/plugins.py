@@ -32,6 +32,7 @@ from typing import Any, NamedTuple, get_args
 
 import msgspec
 
+from ..core import cache_file
 from ..core.models import PROVIDERS, Batch
 from .base import Layout, Source, warn
 
@@ -164,14 +165,7 @@ def _path_times() -> list[tuple[str, int]]:
 
 def _keep(cache: Path, kept: list[_Kept]) -> None:
     """Write the lookup atomically; one that cannot be written is only slower next time."""
-    tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(msgspec.json.encode(kept))
-        os.replace(tmp, cache)
-    except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+    cache_file.write(cache, (msgspec.json.encode(kept),), mode=0o666, parents=True)
 
 
 def _resolve(value: str) -> Any:
