@@ -17,7 +17,7 @@ from typing import Any
 
 import msgspec
 
-from . import cache_file
+from . import whole_file
 from .paths import data_dir
 
 CACHE_NAME = "config.cache"
@@ -47,7 +47,7 @@ def write(text: str, data: Any) -> None:
     except (OverflowError, TypeError):  # an integer beyond 64 bits
         return
     # Owner only, like the config it copies: a config may hold tokens (team, webhooks).
-    cache_file.write(directory / CACHE_NAME, (encoded,), mode=0o600)
+    whole_file.write_cache(directory / CACHE_NAME, (encoded,), mode=0o600)
 
 
 def _plain(value: Any) -> bool:

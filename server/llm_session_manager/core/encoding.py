@@ -22,7 +22,7 @@ from pathlib import Path
 import msgspec
 
 from .. import DATA_DIR
-from . import cache_file
+from . import whole_file
 from .errors import LlmSessionError
 
 ENCODING_NAME = "o200k_base"
@@ -94,7 +94,7 @@ def cache_path(expected_hash: str = ENCODING_SHA256) -> Path:
 def _write_cache(path: Path, ranks: dict[bytes, int]) -> None:
     """Write the decoded ranks atomically; a cache that cannot be written is only slower."""
     body = msgspec.msgpack.encode(ranks)
-    cache_file.write(path, (hashlib.sha256(body).digest(), body), mode=0o666, parents=True)
+    whole_file.write_cache(path, (hashlib.sha256(body).digest(), body), mode=0o666, parents=True)
 
 
 def _read_ranks(path: Path, expected_hash: str) -> dict[bytes, int]:

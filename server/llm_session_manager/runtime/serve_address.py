@@ -13,6 +13,7 @@ import contextlib
 import os
 from pathlib import Path
 
+from ..core import whole_file
 from ..core.paths import data_dir
 
 FILE_NAME = "serve-url"
@@ -37,13 +38,7 @@ def path() -> Path:
 
 def publish(url: str) -> None:
     """Say that this process serves at ``url`` (owner-only, like the token beside it)."""
-    target = path()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{FILE_NAME}.{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as f:
-        f.write(f"{url} {os.getpid()}\n")
-    os.replace(tmp, target)
+    whole_file.write(path(), (f"{url} {os.getpid()}\n".encode("ascii"),), mode=0o600, parents=True)
 
 
 def withdraw() -> None:

@@ -21,7 +21,7 @@ from typing import BinaryIO, NamedTuple, TypeVar
 import apsw
 import msgspec
 
-from ..core import cache_file
+from ..core import whole_file
 
 T = TypeVar("T")
 
@@ -70,4 +70,4 @@ def open_kept(path: Path, header: type[T]) -> tuple[T, Block] | None:
 
 def keep(path: Path, header: msgspec.Struct, body: bytes) -> None:
     """Write the file (mode 0600, like the store): ``header`` as its first line, then ``body``."""
-    cache_file.write(path, (msgspec.json.encode(header) + b"\n", body), mode=0o600)
+    whole_file.write_cache(path, (msgspec.json.encode(header) + b"\n", body), mode=0o600)

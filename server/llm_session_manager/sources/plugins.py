@@ -32,7 +32,7 @@ from typing import Any, NamedTuple, get_args
 
 import msgspec
 
-from ..core import cache_file
+from ..core import whole_file
 from ..core.models import PROVIDERS, Batch
 from .base import Layout, Source, warn
 
@@ -165,7 +165,7 @@ def _path_times() -> list[tuple[str, int]]:
 
 def _keep(cache: Path, kept: list[_Kept]) -> None:
     """Write the lookup atomically; one that cannot be written is only slower next time."""
-    cache_file.write(cache, (msgspec.json.encode(kept),), mode=0o666, parents=True)
+    whole_file.write_cache(cache, (msgspec.json.encode(kept),), mode=0o666, parents=True)
 
 
 def _resolve(value: str) -> Any:

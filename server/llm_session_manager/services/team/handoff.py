@@ -22,6 +22,7 @@ from typing import Any
 
 import msgspec
 
+from ...core import whole_file
 from ...core.errors import TeamError
 from ...core.paths import data_dir
 from ...core.team_share_wire import HANDOFFS_PATH, Handoff, HandoffRequest, Pack, PackMessage, take_path
@@ -213,6 +214,4 @@ def _quoted(path: str) -> str:
 
 
 def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    whole_file.write(path, (text.encode("utf-8"),), mode=0o666)

@@ -7,7 +7,6 @@ device's secret; ``team join`` writes it, nothing prints it.
 
 from __future__ import annotations
 
-import os
 import urllib.parse
 import uuid
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import apsw
 import msgspec
 
+from ...core import whole_file
 from ...core.errors import BadInput, TeamError
 from ...core.paths import data_dir
 from ...store.connection import write_transaction
@@ -48,12 +48,7 @@ def check_url(url: str, insecure: bool = False) -> str:
 def save(link: Link) -> Path:
     """Write ``team.json`` (owner-only) in place of any earlier one."""
     target = path()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{FILE_NAME}.{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(msgspec.json.encode(link) + b"\n")
-    os.replace(tmp, target)
+    whole_file.write(target, (msgspec.json.encode(link) + b"\n",), mode=0o600, parents=True)
     return target
 
 
