@@ -159,7 +159,9 @@ def _label(rows: list[UsageReportRow], estimated: set[str]) -> None:
 def totals_of(rows: Sequence[UsageReportRow]) -> UsageTotals:
     """The sums of ``rows``, with their provenance: a report's totals line."""
     complete = all(r.cost_complete for r in rows)
-    totals = UsageTotals(
+    # Tokens estimated if any row's are; the cost as ``provenance`` says.
+    estimated = any(isinstance(r.provenance, Provenance) and r.provenance.tokens == "estimated" for r in rows)
+    return UsageTotals(
         input_tokens=sum(r.input_tokens for r in rows),
         output_tokens=sum(r.output_tokens for r in rows),
         cache_creation_tokens=sum(r.cache_creation_tokens for r in rows),
@@ -167,15 +169,8 @@ def totals_of(rows: Sequence[UsageReportRow]) -> UsageTotals:
         total_tokens=sum(r.total_tokens for r in rows),
         cost_usd=unpriced_models.known_cost(sum(r.cost_usd or 0.0 for r in rows), not complete),
         cost_complete=complete,
+        provenance=provenance(estimated, complete),
     )
-    totals.provenance = totals_provenance(rows, totals)
-    return totals
-
-
-def totals_provenance(rows: Sequence[UsageReportRow], totals: UsageTotals) -> Provenance:
-    """The totals' provenance: estimated tokens if any row's are; the cost as ``provenance`` says."""
-    estimated = any(isinstance(r.provenance, Provenance) and r.provenance.tokens == "estimated" for r in rows)
-    return provenance(estimated, totals.cost_complete)
 
 
 def _per_session(conn: apsw.Connection, provider: str | None, project: str | None) -> UsageReport:

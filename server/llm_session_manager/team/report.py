@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Literal, get_args
 
 from ..core import pricing, when
 from ..core.errors import BadArgument
-from ..core.models import Provenance, UsageReport, UsageReportRow, UsageTotals, provenance
+from ..core.models import UsageReport, UsageReportRow, provenance
 from ..services.unpriced_models import known_cost
+from ..services.usage import totals_of
 from . import access, rollups
 from .auth import Caller
 
@@ -76,7 +77,7 @@ def report(conn: psycopg.Connection, who: Caller, by: str = "day", *, since: str
         rows = sorted((_row(str(k), v) for k, *v in sums), key=lambda r: (-r.total_tokens, r.key))
         # Each device's rows hold what it saw, overlaps and all; the totals count each response once.
         whole = conn.execute(f"SELECT {_SUMS} FROM usage u {scope}".encode(), params + mine).fetchone()
-        totals = _totals([_row("", list(whole))] if whole and whole[0] is not None else [])
+        totals = totals_of([_row("", list(whole))] if whole and whole[0] is not None else [])
     else:
         sums = conn.execute(f"SELECT {_KEYS[by]} AS k, {_SUMS} FROM usage u {scope} GROUP BY k ORDER BY k".encode(),
                             params + mine).fetchall()
@@ -84,7 +85,7 @@ def report(conn: psycopg.Connection, who: Caller, by: str = "day", *, since: str
             rows = _by_day(sums, tz)
         else:
             rows = sorted((_row(str(k), v) for k, *v in sums), key=lambda r: (-r.total_tokens, r.key))
-        totals = _totals(rows)
+        totals = totals_of(rows)
     unpriced: list[str] = []
     if not totals.cost_complete:
         unpriced = [m for (m,) in conn.execute(
@@ -123,9 +124,9 @@ def _from_rollups(conn: psycopg.Connection, by: str, tz: when.Zone, window: list
     if by == "device":
         whole = conn.execute(f"SELECT {_ROLLED} FROM {rollups.QUARTERS} q WHERE {where} HAVING sum(q.responses) > 0"
                              .encode(), params).fetchone()
-        totals = _totals([_row("", list(whole))] if whole else [])
+        totals = totals_of([_row("", list(whole))] if whole else [])
     else:
-        totals = _totals(rows)
+        totals = totals_of(rows)
     unpriced: list[str] = []
     if not totals.cost_complete:
         unpriced = [m for (m,) in conn.execute(
@@ -182,18 +183,3 @@ def _row(key: str, v: list[float]) -> UsageReportRow:
     unpriced, estimated = bool(v[5]), bool(v[6])
     return UsageReportRow(key, i, o, cc, cr, i + o + cc + cr, known_cost(float(v[4] or 0), unpriced), not unpriced,
                           provenance=provenance(estimated, not unpriced))
-
-
-def _totals(rows: list[UsageReportRow]) -> UsageTotals:
-    complete = all(r.cost_complete for r in rows)
-    estimated = any(isinstance(r.provenance, Provenance) and r.provenance.tokens == "estimated" for r in rows)
-    return UsageTotals(
-        input_tokens=sum(r.input_tokens for r in rows),
-        output_tokens=sum(r.output_tokens for r in rows),
-        cache_creation_tokens=sum(r.cache_creation_tokens for r in rows),
-        cache_read_tokens=sum(r.cache_read_tokens for r in rows),
-        total_tokens=sum(r.total_tokens for r in rows),
-        cost_usd=known_cost(sum(r.cost_usd or 0.0 for r in rows), not complete),
-        cost_complete=complete,
-        provenance=provenance(estimated, complete),
-    )
