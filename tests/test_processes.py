@@ -116,3 +116,32 @@ def test_only_interpreters_have_their_command_lines_read():
     assert not processes._may_run_script("claude")  # known by its name alone
     assert not processes._may_run_script("copilot-language-server")
     assert not processes._may_run_script("bash") and not processes._may_run_script(None)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="/proc is read on Linux only")
+def test_on_linux_the_proc_reading_finds_what_psutil_finds(tmp_path):
+    """A name longer than /proc's 15 characters, an assistant known by its script under an
+    interpreter's name, and one known by its own name: both readings agree on each."""
+    sleep = shutil.which("sleep")
+    assert sleep
+    (tmp_path / "bin").mkdir()
+    started = []
+    for exe_name, argv0, cwd in (("claude", None, tmp_path),
+                                 ("copilot-language-server", None, Path("/")),
+                                 ("node", "/opt/lib/node_modules/@google/gemini-cli/dist/index.js", tmp_path)):
+        exe = tmp_path / "bin" / exe_name
+        shutil.copy(sleep, exe)
+        started.append(subprocess.Popen([argv0 or str(exe), "30"], executable=exe, cwd=cwd))
+    try:
+        pids = {p.pid for p in started}
+        ours = sorted((p for p in processes._proc_scan() if p.pid in pids), key=lambda p: p.provider)
+        theirs = sorted((p for p in processes._psutil_scan() if p.pid in pids), key=lambda p: p.provider)
+        assert [p.provider for p in ours] == ["claude-code", "copilot", "gemini"]
+        assert [(p.pid, p.provider, p.cwd, p.hosted) for p in ours] == [
+            (p.pid, p.provider, p.cwd, p.hosted) for p in theirs]
+        assert all(abs(a.started_at - b.started_at) < 0.02 for a, b in zip(ours, theirs, strict=True))
+        assert all(abs(p.started_at - time.time()) < 60 for p in ours)
+    finally:
+        for proc in started:
+            proc.kill()
+            proc.wait()

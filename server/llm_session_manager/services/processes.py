@@ -11,17 +11,21 @@ GitHub Copilot, whose VS Code and JetBrains plugins both run its language
 server as a child process (``copilot-language-server``, or the older
 ``copilot-agent-*`` binaries). They mark the provider's newest session active
 since the process started.
+
+On Linux the process table is read from ``/proc`` directly: importing psutil
+(with the sockets and subprocess modules it pulls in) cost more than the rest of
+``list --json`` at 20,000 sessions, for the four facts read here (name, command
+line, cwd, start time). Elsewhere psutil reads them.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from collections.abc import Iterable
 from typing import NamedTuple
-
-import psutil
 
 # Executable (or script) names of each assistant's CLI or app.
 _NAMES = {
@@ -95,6 +99,12 @@ def running(*, max_age: float = CACHE_S) -> list[AssistantProcess]:
 
 
 def _scan() -> list[AssistantProcess]:
+    return _proc_scan() if sys.platform == "linux" else _psutil_scan()
+
+
+def _psutil_scan() -> list[AssistantProcess]:
+    import psutil
+
     found = []
     for proc in psutil.process_iter(["name"]):
         try:
@@ -108,6 +118,53 @@ def _scan() -> list[AssistantProcess]:
         except (psutil.Error, OSError):
             continue
     return found
+
+
+_COMM_MAX = 15  # /proc/<pid>/stat's name is the executable's, cut to 15 characters
+
+
+def _proc_scan() -> list[AssistantProcess]:
+    """``_psutil_scan`` read from ``/proc`` as psutil reads it: a name cut at 15 characters is
+    the command line's first word where that starts with it; start times are since boot."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    booted = _boot_time()
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                stat = f.read()
+            close = stat.rindex(b")")
+            name = os.fsdecode(stat[stat.index(b"(") + 1:close])
+            cmdline = None
+            if len(name) >= _COMM_MAX or _may_run_script(name):
+                cmdline = _cmdline(entry)
+                if len(name) >= _COMM_MAX and cmdline and os.path.basename(cmdline[0]).startswith(name):
+                    name = os.path.basename(cmdline[0])
+            known = _provider_of(name, cmdline if _may_run_script(name) else None)
+            if known is None:
+                continue
+            started = booted + int(stat[close + 2:].split()[19]) / ticks  # field 22: start time in ticks
+            found.append(AssistantProcess(int(entry), known[0], os.readlink(f"/proc/{entry}/cwd"), started, known[1]))
+        except (OSError, ValueError, IndexError):
+            continue  # gone, or not ours to inspect
+    return found
+
+
+def _cmdline(pid: str) -> list[str]:
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        raw = f.read()
+    sep = b"\0" if raw.endswith(b"\0") else b" "  # a process that rewrote its title may use spaces
+    return [os.fsdecode(arg) for arg in raw.rstrip(sep).split(sep)] if raw else []
+
+
+def _boot_time() -> float:
+    with open("/proc/stat", "rb") as f:
+        for line in f:
+            if line.startswith(b"btime "):
+                return float(line.split()[1])
+    raise OSError("/proc/stat has no btime")
 
 
 def _may_run_script(name: str | None) -> bool:
