@@ -1,7 +1,9 @@
 """The errors a user can cause or meet, each turned into one line at the edge.
 
 Frontends catch ``LlmSessionError`` and print ``str(error)``; anything else is a
-bug and shows a traceback only with ``--verbose``.
+bug and shows a traceback only with ``--verbose``. A server (``serve``, the team
+server) answers one with its ``status``: whose fault it is, said once here, so
+every route answers the same error alike.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from collections.abc import Callable
 class LlmSessionError(Exception):
     """Base of every error that has a one-line explanation for the user."""
 
+    status = 500
+
 
 class ConfigError(LlmSessionError):
     """The config file is unreadable, has an unknown key or a value of the wrong type."""
@@ -19,6 +23,8 @@ class ConfigError(LlmSessionError):
 
 class StoreError(LlmSessionError):
     """The database cannot be opened or used."""
+
+    status = 503
 
 
 class StoreCorrupt(StoreError):
@@ -32,13 +38,19 @@ class DiskFull(StoreError):
 class NotFound(LlmSessionError):
     """A session, memory or file named by the user does not exist."""
 
+    status = 404
+
 
 class Ambiguous(LlmSessionError):
     """A session id prefix matches more than one session."""
 
+    status = 400
+
 
 class BadInput(LlmSessionError):
     """An argument or input file the user gave cannot be used."""
+
+    status = 400
 
 
 class BadArgument(BadInput):
@@ -66,17 +78,25 @@ class BadArgument(BadInput):
 class TeamError(LlmSessionError):
     """The team server, or its database, refused or cannot do what was asked (docs/team.md)."""
 
+    status = 409
+
 
 class TeamUnreachable(TeamError):
     """The team server (or its database) cannot be reached now; what was not pushed is pushed next time."""
+
+    status = 503
 
 
 class ChatRefused(LlmSessionError):
     """A chat platform's request is unsigned, stale or tampered with (docs/chat.md): answered 401."""
 
+    status = 401
+
 
 class ChatNotSetUp(LlmSessionError):
     """A chat platform's endpoint is asked for but its secret or key is missing (docs/chat.md)."""
+
+    status = 503
 
 
 class BudgetExceeded(LlmSessionError):
@@ -89,6 +109,8 @@ class CiCommentError(LlmSessionError):
 
 class EncryptionKeyMissing(LlmSessionError):
     """The store's message bodies are encrypted and no key was given (docs/privacy.md); nothing was changed."""
+
+    status = 503
 
 
 class WrongKey(LlmSessionError):

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..core.errors import BadInput, NotFound, TeamError, TeamUnreachable
+from ..core.errors import LlmSessionError, TeamError, TeamUnreachable
 from ..core.team_wire import PUSH_PATH, USAGE_PATH, PushBatch, PushResult
 from . import (
     access,
@@ -146,7 +146,7 @@ async def _body(request: Request) -> bytes:
     return b"".join(parts)
 
 
-class _Refused(Exception):
+class _Refused(TeamError):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
@@ -160,21 +160,9 @@ def _answering(route: Callable[[Request], Any]) -> Callable[[Request], Any]:
             answered: Response = await route(request)
             await _drain(request)  # a route that needs no body (take) leaves it unread
             return answered
-        except (_Refused, access.Refused) as e:
-            status = e.status
-            message = str(e)
-        except push.NotAllowed as e:
-            status, message = 403, str(e)
-        except NotFound as e:
-            status, message = 404, str(e)
-        except BadInput as e:
-            status, message = 400, str(e)
-        except TeamUnreachable as e:
-            status, message = 503, str(e)
-        except TeamError as e:
-            status, message = 409, str(e)
-        await _drain(request)
-        return _json({"error": message}, status)
+        except LlmSessionError as e:
+            await _drain(request)
+            return _json({"error": str(e)}, e.status)
 
     return answer
 

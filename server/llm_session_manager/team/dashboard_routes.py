@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from ..core.errors import BadArgument, BadInput, LlmSessionError, NotFound, TeamUnreachable
+from ..core.errors import BadArgument, LlmSessionError, TeamUnreachable
 from ..services.dashboard import DashboardSource, Viewer
 from . import access, audit, grants, leaderboard, shared_sessions, signin_page, web_session
 from .access import Refused, Unauthenticated
@@ -168,7 +168,7 @@ class Gate:
             await answer(scope, receive, send)
             return
         except (Refused, TeamUnreachable) as e:
-            await _json({"error": str(e)}, getattr(e, "status", 503))(scope, receive, send)
+            await _json({"error": str(e)}, e.status)(scope, receive, send)
             return
         token = CALLER.set(who)
         try:
@@ -178,19 +178,13 @@ class Gate:
 
 
 def _answering(route: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
-    """The team side's own routes' errors as JSON with the status they carry (the pages answer theirs)."""
+    """The team side's own routes' errors as JSON with the status each carries (the pages answer theirs)."""
 
     async def answer(request: Request) -> Response:
         try:
             return await route(request)
-        except NotFound as e:
-            return _json({"error": str(e)}, 404)
-        except BadInput as e:
-            return _json({"error": str(e)}, 400)
-        except TeamUnreachable as e:
-            return _json({"error": str(e)}, 503)
-        except LlmSessionError as e:  # access's refusals carry their status
-            return _json({"error": str(e)}, getattr(e, "status", 409))
+        except LlmSessionError as e:
+            return _json({"error": str(e)}, e.status)
 
     return answer
 

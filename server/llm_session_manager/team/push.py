@@ -58,6 +58,8 @@ SELECT coalesce(array_agg(dedup_key), '{{}}') FROM stored
 class NotAllowed(TeamError):
     """The caller's role or device may not do this."""
 
+    status = 403
+
 
 def store(conn: psycopg.Connection, who: Caller, batch: PushBatch) -> PushResult:
     """``batch`` stored for ``who``'s device in one transaction."""

@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from ...core.errors import Ambiguous, BadInput, LlmSessionError, NotFound, StoreError
+from ...core.errors import LlmSessionError
 from ...services.dashboard import DashboardSource, Query
 
 POLL_S = 1.0  # how often the event stream asks whether the data changed (one integer read)
@@ -137,19 +137,13 @@ class Changes:
 
 
 def _answering(route: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
-    """``route`` with our errors as ``{"error": "..."}`` and a status that says whose they are."""
+    """``route`` with our errors as ``{"error": "..."}`` and the status each carries (whose fault it is)."""
 
     async def answer(request: Request) -> Response:
         try:
             return await route(request)
-        except NotFound as e:
-            return _json({"error": str(e)}, 404)
-        except (BadInput, Ambiguous) as e:
-            return _json({"error": str(e)}, 400)
-        except StoreError as e:
-            return _json({"error": str(e)}, 503)
-        except LlmSessionError as e:  # a team server's refusals carry their status (404 for what is not yours)
-            return _json({"error": str(e)}, getattr(e, "status", 500))
+        except LlmSessionError as e:
+            return _json({"error": str(e)}, e.status)
 
     return answer
 
