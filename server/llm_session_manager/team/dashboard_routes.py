@@ -22,7 +22,7 @@ API answers 401.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 import msgspec
@@ -31,7 +31,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from ..core.errors import BadArgument, LlmSessionError, TeamUnreachable
+from ..core.errors import BadArgument, TeamUnreachable
+from ..runtime.json_answers import answering, json_answer
 from ..services.dashboard import DashboardSource, Viewer
 from . import access, audit, grants, leaderboard, shared_sessions, signin_page, web_session
 from .access import Refused, Unauthenticated
@@ -39,6 +40,7 @@ from .dashboard_source import CALLER, TeamSource
 from .presence import Presence
 
 PREFIX = "/dashboard"
+_NO_STORE = {"cache-control": "no-store"}  # answers about people and their sessions are never cached
 Pages = Callable[[DashboardSource], Any]  # an ASGI app
 
 
@@ -132,12 +134,12 @@ def routes(pages: Pages, in_thread: web_session.InThread, presence: Presence | N
         return _json(await in_thread(lambda conn: leaderboard.board(conn, who)))
 
     team_side = Starlette(routes=[
-        Route("/api/leaderboard", _answering(standings), methods=["GET"]),
-        Route("/api/leaderboard", _answering(joining), methods=["POST"]),
-        Route("/api/me", _answering(me), methods=["GET"]),
-        Route("/api/sessions/{ref}/notes", _answering(note), methods=["POST"]),
-        Route("/api/sessions/{ref}/presence", _answering(heartbeat), methods=["POST"]),
-        Route("/api/sessions/{ref}/share", _answering(share), methods=["POST"]),
+        Route("/api/leaderboard", answering(standings, _NO_STORE), methods=["GET"]),
+        Route("/api/leaderboard", answering(joining, _NO_STORE), methods=["POST"]),
+        Route("/api/me", answering(me, _NO_STORE), methods=["GET"]),
+        Route("/api/sessions/{ref}/notes", answering(note, _NO_STORE), methods=["POST"]),
+        Route("/api/sessions/{ref}/presence", answering(heartbeat, _NO_STORE), methods=["POST"]),
+        Route("/api/sessions/{ref}/share", answering(share, _NO_STORE), methods=["POST"]),
         Mount("/", app=pages(source)),
     ])
 
@@ -177,18 +179,5 @@ class Gate:
             CALLER.reset(token)
 
 
-def _answering(route: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
-    """The team side's own routes' errors as JSON with the status each carries (the pages answer theirs)."""
-
-    async def answer(request: Request) -> Response:
-        try:
-            return await route(request)
-        except LlmSessionError as e:
-            return _json({"error": str(e)}, e.status)
-
-    return answer
-
-
 def _json(value: object, status: int = 200) -> Response:
-    return Response(msgspec.json.encode(value), status, media_type="application/json",
-                    headers={"cache-control": "no-store"})
+    return json_answer(value, status, _NO_STORE)

@@ -20,7 +20,7 @@ Who may ask is the mounting server's business (``routes.WebRoutes`` for
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from importlib import resources
 from typing import Any
 
@@ -32,6 +32,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from ...core.errors import LlmSessionError
+from ...runtime.json_answers import answering, json_answer
 from ...services.dashboard import DashboardSource, Query
 
 POLL_S = 1.0  # how often the event stream asks whether the data changed (one integer read)
@@ -44,6 +45,7 @@ SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
 }
+_API_HEADERS = {"cache-control": "no-store", **SECURITY_HEADERS}
 
 
 def build(source: DashboardSource) -> Starlette:
@@ -84,11 +86,11 @@ def build(source: DashboardSource) -> Starlette:
         Route("/", page, methods=["GET"]),
         Route("/sessions/{ref}", page, methods=["GET"]),
         Route("/static/{name}", static, methods=["GET"]),
-        Route("/api/view", _answering(view), methods=["GET"]),
-        Route("/api/sessions", _answering(grid), methods=["GET"]),
-        Route("/api/overview", _answering(overview), methods=["GET"]),
-        Route("/api/facets", _answering(facets), methods=["GET"]),
-        Route("/api/sessions/{ref}", _answering(session), methods=["GET"]),
+        Route("/api/view", answering(view, _API_HEADERS), methods=["GET"]),
+        Route("/api/sessions", answering(grid, _API_HEADERS), methods=["GET"]),
+        Route("/api/overview", answering(overview, _API_HEADERS), methods=["GET"]),
+        Route("/api/facets", answering(facets, _API_HEADERS), methods=["GET"]),
+        Route("/api/sessions/{ref}", answering(session, _API_HEADERS), methods=["GET"]),
         Route("/api/events", events, methods=["GET"]),
     ])
 
@@ -136,21 +138,8 @@ class Changes:
             yield ": keepalive\n\n"
 
 
-def _answering(route: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
-    """``route`` with our errors as ``{"error": "..."}`` and the status each carries (whose fault it is)."""
-
-    async def answer(request: Request) -> Response:
-        try:
-            return await route(request)
-        except LlmSessionError as e:
-            return _json({"error": str(e)}, e.status)
-
-    return answer
-
-
 def _json(value: Any, status: int = 200) -> Response:
-    return Response(msgspec.json.encode(value), status, media_type="application/json",
-                    headers={"cache-control": "no-store", **SECURITY_HEADERS})
+    return json_answer(value, status, _API_HEADERS)
 
 
 def _asset(name: str, media_type: str) -> Response:
