@@ -17,7 +17,6 @@ parts of all stopped sessions are also kept together in a file beside the store
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -223,11 +222,13 @@ def _part(session: Session) -> bytes:
 
 def _key(config: Config, conn: apsw.Connection) -> str:
     """What a kept part depends on beyond its session's rows: the program and its
-    session shape, the config (limits, health points and weights) and the prices."""
+    session shape, the config (limits, health points and weights) and the prices.
+    Kept whole, not hashed: a few kilobytes compared exactly, and no ``hashlib``
+    (its OpenSSL costs ``list`` 3 ms to load)."""
     prices = conn.execute("SELECT value FROM meta WHERE key = ?", (PRICES_KEY,)).fetchone()
     shape = [t.__struct_fields__ for t in (Session, Tokens, Context, Health)]
     made = [__version__, SCHEMA_VERSION, shape, msgspec.json.encode(config, enc_hook=str).decode(), prices[0] if prices else None]
-    return hashlib.sha256(msgspec.json.encode(made)).hexdigest()[:16]
+    return msgspec.json.encode(made).decode()
 
 
 def _kept_key(conn: apsw.Connection) -> str | None:
