@@ -141,7 +141,7 @@ def features(candidates: Sequence[Candidate], query_words: Sequence[str]) -> np.
     out[:, 1] = np.where(meaning > 0, 1.0 / (RRF_K + meaning), 0.0)
     out[:, 2] = np.maximum(np.fromiter((c.cosine or 0.0 for c in candidates), np.float64, n), 0.0)
     asked = [w.lower() for w in query_words]
-    out[:, 4] = np.fromiter((point(c.text, asked).endswith("?") for c in candidates), np.float64, n)
+    out[:, 4] = np.fromiter(("?" in c.text and point(c.text, asked).endswith("?") for c in candidates), np.float64, n)
     return out
 
 
@@ -149,7 +149,7 @@ def point(text: str, query_words: Sequence[str]) -> str:
     """The sentence of ``text`` (lower-cased, with its closing mark) holding most of the
     lower-case ``query_words``, as substrings (so "test" is in "tests"), the first of
     equals: what the memory says about what was asked. Plain loops and substring tests:
-    this runs for every candidate, up to 200 per recall."""
+    this runs for every candidate with a ``?`` in it, up to 200 per recall."""
     parts = _SENTENCE_END.split(text.lower().strip())  # sentence, mark, sentence, mark, ..., sentence
     best, at = -1, 0
     for j in range(0, len(parts), 2):
