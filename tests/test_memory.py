@@ -97,6 +97,18 @@ def test_hybrid_recall_finds_what_words_or_meaning_alone_miss(conn):
     assert "keyword" not in meaning_only
 
 
+def test_a_turn_that_asks_the_question_again_ranks_under_the_one_that_answers_it(conn):
+    """Both turns name the same thing; one asks about it between other sentences (its
+    point is a question), the other says it (its point holds a command)."""
+    asks = memory.remember(conn, "I pushed the branch and CI is green. Is there a faster way to rebuild "
+                                 "the frontend assets? Formatting was off in 3 places; ruff fixed it.")
+    says = memory.remember(conn, "Coverage went up a little. To rebuild the frontend bundle, run "
+                                 "`npm run build:prod`. I added a changelog entry.")
+    memory.remember(conn, "The frontend tests pass locally now.")
+    got = [m.id for m in memory.recall(conn, "how do we rebuild the frontend assets", limit=3)]
+    assert got.index(says.id) < got.index(asks.id)
+
+
 def _vector_only(conn, query, k):
     import importlib
 
