@@ -6,8 +6,9 @@ their owner's devices pushed them (``access.readable_usage_sql``). Each response
 counts once however many devices pushed it, except in the rows of ``by=device``,
 each device's own view (so they may add up to more than the totals: that
 overlap is what they show). An admin's report over whole quarter hours reads
-the rollups of team migration 006 (``rollups``), a member's sums the responses
-they may read.
+the rollups of team migration 006 (``rollups``), and so does a member's with
+nothing granted to them (their own rollup, team migration 9); a member holding
+grants sums the responses they may read.
 """
 
 from __future__ import annotations
@@ -54,13 +55,16 @@ def report(conn: psycopg.Connection, who: Caller, by: str = "day", *, since: str
     if until is not None:
         window.append("u.ts < %s")
         params.append(when.end(until, tz=tz))
-    if who.role == "admin" and all(t % QUARTER_HOUR == 0 for t in params if isinstance(t, float | int)):
+    whole_quarters = all(t % QUARTER_HOUR == 0 for t in params if isinstance(t, float | int))
+    if who.role == "admin" and whole_quarters:
         return _from_rollups(conn, by, tz, window, params)
     # The responses the caller may see, each once: for a member, those one of their devices pushed and
     # those of the sessions granted to them (access.py).
     rule, mine = access.readable_usage_sql(who)
     device_rule, devices = access.readable_seen_sql(who)
     granted = conn.execute("SELECT EXISTS (SELECT 1 FROM grants WHERE grantee_id = %s)", (who.user_id,)).fetchone()
+    if granted is not None and not granted[0] and whole_quarters:
+        return _from_rollups(conn, by, tz, window, params, owner=who.user_id)
     if granted is not None and not granted[0]:
         # Nothing granted: only their own devices' responses, a condition PostgreSQL joins on (the general
         # one names each response's session, so it is asked once per response of the team).
@@ -102,13 +106,21 @@ _ROLLED_KEYS = {"day": "q.quarter", "model": "q.model", "device": "du.name || '/
 
 
 def _from_rollups(conn: psycopg.Connection, by: str, tz: when.Zone, window: list[str],
-                  params: list[object]) -> UsageReport:
-    """The whole team's report from the rollups: the same figures the responses give, summed ahead."""
-    where = " AND ".join(w.replace("u.ts", "q.quarter * 900") for w in window) or "TRUE"
-    table, outer = f"{rollups.QUARTERS} q", where
+                  params: list[object], owner: int | None = None) -> UsageReport:
+    """The whole team's report from the rollups (``owner``'s, each response their devices pushed once,
+    from the owners' rollup): the same figures the responses give, summed ahead."""
+    spans = [w.replace("u.ts", "q.quarter * 900") for w in window]
+    where = " AND ".join(spans) or "TRUE"
+    whose = "TRUE" if owner is None else f"d.user_id = {int(owner)}"
+    team = rollups.QUARTERS
+    if owner is not None:
+        team = rollups.OWNER_QUARTERS
+        where = " AND ".join([f"q.user_id = {int(owner)}", *spans])
+    table, outer = f"{team} q", where
     if by == "device":  # each device's quarter hours summed by its id first, then named (200 names, not 88,000)
         sums_of = ", ".join(f"sum(q.{c}) AS {c}" for c in rollups.SUMS)
-        table = (f"(SELECT q.device_id, {sums_of} FROM {rollups.DEVICE_QUARTERS} q WHERE {where} GROUP BY 1) q "
+        table = (f"(SELECT q.device_id, {sums_of} FROM {rollups.DEVICE_QUARTERS} q JOIN devices d "
+                 f"ON d.id = q.device_id WHERE {whose} AND {' AND '.join(spans) or 'TRUE'} GROUP BY 1) q "
                  "JOIN devices d ON d.id = q.device_id JOIN users du ON du.id = d.user_id")
         outer = "TRUE"
     days = _days_in_sql(conn, table, where, params, tz) if by == "day" else None
@@ -122,7 +134,7 @@ def _from_rollups(conn: psycopg.Connection, by: str, tz: when.Zone, window: list
     else:
         rows = sorted((_row(str(k), v) for k, *v in sums), key=lambda r: (-r.total_tokens, r.key))
     if by == "device":
-        whole = conn.execute(f"SELECT {_ROLLED} FROM {rollups.QUARTERS} q WHERE {where} HAVING sum(q.responses) > 0"
+        whole = conn.execute(f"SELECT {_ROLLED} FROM {team} q WHERE {where} HAVING sum(q.responses) > 0"
                              .encode(), params).fetchone()
         totals = totals_of([_row("", list(whole))] if whole else [])
     else:
@@ -130,7 +142,7 @@ def _from_rollups(conn: psycopg.Connection, by: str, tz: when.Zone, window: list
     unpriced: list[str] = []
     if not totals.cost_complete:
         unpriced = [m for (m,) in conn.execute(
-            f"SELECT q.model FROM {rollups.QUARTERS} q WHERE {where} GROUP BY 1 HAVING sum(q.unpriced) > 0 "
+            f"SELECT q.model FROM {team} q WHERE {where} GROUP BY 1 HAVING sum(q.unpriced) > 0 "
             "ORDER BY 1".encode(),
             params)]
     return UsageReport(rows=rows, totals=totals, unpriced_models=unpriced)

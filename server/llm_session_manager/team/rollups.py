@@ -33,6 +33,7 @@ SUMS = ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_to
 _ADD = ", ".join(f"{c} = q.{c} + excluded.{c}" for c in SUMS)
 QUARTERS = "usage_quarters"
 DEVICE_QUARTERS = "usage_device_quarters"
+OWNER_QUARTERS = "usage_owner_quarters"
 
 
 def _signed(rows: str, sign: str = "") -> str:
@@ -44,7 +45,7 @@ def _signed(rows: str, sign: str = "") -> str:
             f"sum({times}(NOT {rows}.exact)::int), sum({sign or 1})")
 
 
-_FIGURES = "dedup_key, provider, ts, model, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, " \
+_FIGURES = "dedup_key, session_id, provider, ts, model, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, " \
            "cost_usd, priced, exact"
 # A better copy replaces the stored one by the rule the local store keeps copies by (ingest/_store.py:
 # a main-chain copy over a sub-agent's relay, an exact count over an estimate, then the larger), so the
@@ -113,16 +114,31 @@ WITH n AS MATERIALIZED (
     UNION ALL
     SELECT s.device_id, w.* FROM swaps w JOIN usage_seen s ON s.dedup_key = w.dedup_key
     WHERE s.dedup_key = ANY(ARRAY(SELECT dedup_key FROM replaced))
+), owner_changes AS (
+    SELECT %(user)s::bigint AS user_id, 1 AS sign, a.* FROM sighted s JOIN after a ON a.dedup_key = s.dedup_key
+    WHERE NOT EXISTS (SELECT 1 FROM usage_seen x JOIN devices dx ON dx.id = x.device_id
+                      WHERE x.dedup_key = s.dedup_key AND dx.user_id = %(user)s)
+    UNION ALL
+    SELECT o.user_id, w.* FROM swaps w JOIN (
+        SELECT DISTINCT x.dedup_key, dx.user_id FROM usage_seen x JOIN devices dx ON dx.id = x.device_id
+        WHERE x.dedup_key = ANY(ARRAY(SELECT dedup_key FROM replaced))) o ON o.dedup_key = w.dedup_key
 ), team AS (
     INSERT INTO usage_quarters AS q
     SELECT floor(c.ts / 900)::bigint, c.provider, c.model, {_signed("c", "c.sign")} FROM changes c
     GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
     ON CONFLICT (quarter, provider, model) DO UPDATE SET {_ADD}
+), device AS (
+    INSERT INTO usage_device_quarters AS q
+    SELECT c.device_id, floor(c.ts / 900)::bigint, {_signed("c", "c.sign")} FROM device_changes c
+    GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (device_id, quarter) DO UPDATE SET {_ADD}
+), bumped AS (
+    UPDATE devices SET changes = changes + 1 WHERE id = %(device)s
 )
-INSERT INTO usage_device_quarters AS q
-SELECT c.device_id, floor(c.ts / 900)::bigint, {_signed("c", "c.sign")} FROM device_changes c
-GROUP BY 1, 2 ORDER BY 1, 2
-ON CONFLICT (device_id, quarter) DO UPDATE SET {_ADD}
+INSERT INTO usage_owner_quarters AS q
+SELECT c.user_id, c.session_id, floor(c.ts / 900)::bigint, c.provider, c.model, {_signed("c", "c.sign")}
+FROM owner_changes c GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+ON CONFLICT (user_id, session_id, quarter, provider, model) DO UPDATE SET {_ADD}
 """.encode()
 
 # What the rollups must hold: the responses summed afresh.
@@ -130,14 +146,19 @@ FRESH = (f"SELECT floor(u.ts / 900)::bigint AS quarter, u.provider, u.model, {_s
          f"FROM usage u GROUP BY 1, 2, 3")
 FRESH_DEVICES = (f"SELECT s.device_id, floor(u.ts / 900)::bigint AS quarter, {_signed('u')} "
                  f"FROM usage_seen s JOIN usage u ON u.dedup_key = s.dedup_key GROUP BY 1, 2")
+FRESH_OWNERS = (f"SELECT o.user_id, u.session_id, floor(u.ts / 900)::bigint AS quarter, u.provider, u.model, "
+                f"{_signed('u')} FROM (SELECT DISTINCT s.dedup_key, d.user_id FROM usage_seen s JOIN devices d "
+                f"ON d.id = s.device_id) o JOIN usage u ON u.dedup_key = o.dedup_key GROUP BY 1, 2, 3, 4, 5")
 
 
 def rebuild(conn: psycopg.Connection) -> None:
     """The rollups summed afresh from the responses, in one transaction: after a bulk load that
     bypassed the push (the load bench), or to check them."""
     with conn.transaction():
-        conn.execute("LOCK TABLE usage_quarters, usage_device_quarters IN EXCLUSIVE MODE")
+        conn.execute("LOCK TABLE usage_quarters, usage_device_quarters, usage_owner_quarters IN EXCLUSIVE MODE")
         conn.execute("DELETE FROM usage_quarters")
         conn.execute("DELETE FROM usage_device_quarters")
+        conn.execute("DELETE FROM usage_owner_quarters")
         conn.execute(f"INSERT INTO usage_quarters {FRESH}".encode())
         conn.execute(f"INSERT INTO usage_device_quarters {FRESH_DEVICES}".encode())
+        conn.execute(f"INSERT INTO usage_owner_quarters {FRESH_OWNERS}".encode())
