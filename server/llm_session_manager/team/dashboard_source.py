@@ -59,19 +59,21 @@ _EPOCH = dt.date(1970, 1, 1)
 
 _SUMS = ("sum(q.input_tokens), sum(q.output_tokens), sum(q.cache_creation_tokens), sum(q.cache_read_tokens), "
          "sum(q.cost_usd)::float8")
-# The charts: the owners' rollup (``rollups.OWNER_QUARTERS``: each response once per owner whose devices
-# pushed it) of the sessions shown, per UTC day, model, provider and project, in one pass.
+# The charts: the owners' rollup (``rollups.SESSION_DAYS``: each response once per owner whose devices
+# pushed it) of the sessions shown, summed per UTC day, model and provider (the days', models' and
+# providers' charts add those up) and per project, in one pass.
 _CHARTS = f"""
-SELECT GROUPING(q.quarter / 96), GROUPING(q.model), GROUPING(q.provider),
-       q.quarter / 96, q.model, q.provider, coalesce(r.project, '(none)'), {_SUMS}, sum(q.responses)
-FROM {rollups.OWNER_QUARTERS} q JOIN ({{shown}}) r ON r.user_id = q.user_id AND r.id = q.session_id {{days}}
-GROUP BY GROUPING SETS ((q.quarter / 96), (q.model), (q.provider), (coalesce(r.project, '(none)')))
+SELECT GROUPING(q.day), q.day, q.model, q.provider, coalesce(r.project, '(none)'),
+       sum(q.input_tokens + q.output_tokens + q.cache_creation_tokens + q.cache_read_tokens),
+       sum(q.cost_usd)::float8, sum(q.responses)
+FROM {rollups.SESSION_DAYS} q JOIN ({{shown}}) r ON r.user_id = q.user_id AND r.id = q.session_id {{days}}
+GROUP BY GROUPING SETS ((q.day, q.model, q.provider), (coalesce(r.project, '(none)')))
 HAVING sum(q.responses) > 0
 """
 # Every session's sums in the grid (all time, as its page shows them).
 _TOTALS = f"""
 SELECT q.user_id, q.session_id, {_SUMS}, sum(q.estimated) = 0, sum(q.unpriced) = 0
-FROM {rollups.OWNER_QUARTERS} q JOIN unnest(%s::bigint[], %s::text[]) k(user_id, id)
+FROM {rollups.SESSION_DAYS} q JOIN unnest(%s::bigint[], %s::text[]) k(user_id, id)
 ON q.user_id = k.user_id AND q.session_id = k.id GROUP BY 1, 2
 """
 _TOOLS = """
@@ -82,11 +84,9 @@ GROUP BY 1
 """
 _FILL = " + ".join(f"(coalesce(r.context_percent, 0) >= {edge})::int" for edge in FILL_EDGES)
 _HEALTHS = ("healthy", "warning", "critical")
-_SUMMARY = ("SELECT count(*), "
-            + ", ".join(f"count(*) FILTER (WHERE r.health_score IS NOT NULL AND r.health_status = '{h}')"
-                        for h in _HEALTHS) + ", "
-            + ", ".join(f"count(*) FILTER (WHERE {_FILL} = {k})" for k in range(len(FILL_EDGES) + 1))
-            + " FROM ({shown}) r")
+# Sessions counted by health (as pushed; none where the score is missing) and by context fill bucket.
+_SUMMARY = ("SELECT CASE WHEN r.health_score IS NOT NULL THEN r.health_status END, " + _FILL + ", count(*) "
+            "FROM ({shown}) r GROUP BY 1, 2")
 # The change stamp: every push bumps its device's count of pushes, and whatever a device stores (usage,
 # OTLP, messages, file references) its count of changes (team migration 9); notes and grants by their
 # ids and number. A few hundred rows read, where count(*) over the responses took 400 ms at 10 M.
@@ -169,34 +169,38 @@ def _view(conn: psycopg.Connection, who: Caller, query: Query) -> View:
     totals = {(owner, sid): sums for owner, sid, *sums in conn.execute(
         _TOTALS, ([owner for owner, _ in keys], [sid for _, sid in keys]))}
     grid = [_session(shared_sessions.from_row(who, row), totals.get(key)) for row, key in zip(rows, keys, strict=True)]
-    summary = conn.execute(_SUMMARY.format(shown=shown).encode(), params).fetchone()
-    assert summary is not None
-    count, health, filled = summary[0], summary[1:1 + len(_HEALTHS)], summary[1 + len(_HEALTHS):]
+    health = dict.fromkeys(_HEALTHS, 0)
+    filled = [0] * (len(FILL_EDGES) + 1)
+    for status, bucket, n in conn.execute(_SUMMARY.format(shown=shown).encode(), params):
+        if status in health:
+            health[status] += n
+        filled[bucket] += n
     start, end = _range(query)
     days_in, window, bounds = [], [], []
     if start is not None:
-        days_in.append("q.quarter / 96 * 86400 >= %s")
+        days_in.append("q.day * 86400 >= %s")
         window.append("f.ts >= %s")
         bounds.append(start)
     if end is not None:
-        days_in.append("q.quarter / 96 * 86400 < %s")
+        days_in.append("q.day * 86400 < %s")
         window.append("f.ts < %s")
         bounds.append(end)
     days: dict[str, DayPoint] = {}
-    models: list[Share] = []
-    providers: list[Share] = []
-    projects: list[Share] = []
+    models: dict[str, Share] = {}
+    providers: dict[str, Share] = {}
+    projects: dict[str, Share] = {}
     charts = _CHARTS.format(shown=shown, days="WHERE " + " AND ".join(days_in) if days_in else "")
-    for by_day, by_model, by_provider, day, model, provider, project, i, o, cc, cr, cost, n in conn.execute(
+    for per_project, day, model, provider, project, tokens, cost, n in conn.execute(
             charts.encode(), [*params, *bounds]):
-        tokens = int(i + o + cc + cr)
-        if not by_day:
-            key = (_EPOCH + dt.timedelta(days=int(day))).isoformat()
-            days[key] = DayPoint(key, tokens, float(cost))
-            continue
-        shares, key = ((models, model) if not by_model else (providers, provider) if not by_provider
-                       else (projects, project))
-        shares.append(Share(key=key, total_tokens=tokens, cost_usd=float(cost), count=int(n)))
+        if per_project:  # GROUPING: the day is not one of the row's keys
+            _add(projects, project, int(tokens), cost, int(n))
+        else:
+            for shares, key in ((models, model), (providers, provider)):
+                _add(shares, key, int(tokens), cost, int(n))
+            at = (_EPOCH + dt.timedelta(days=int(day))).isoformat()
+            point = days.setdefault(at, DayPoint(at, 0, 0.0))
+            point.total_tokens += int(tokens)
+            point.cost_usd = (point.cost_usd or 0.0) + cost
     tools = conn.execute(_TOOLS.format(shown=shown, window="WHERE " + " AND ".join(window) if window else "")
                          .encode(), [*params, *bounds]).fetchall()
     fill_buckets = fill([])
@@ -204,13 +208,13 @@ def _view(conn: psycopg.Connection, who: Caller, query: Query) -> View:
         bucket.count = int(n)
     overview = Overview(
         days=[days[d] for d in sorted(days)],
-        health=[Bucket(status, int(n)) for status, n in zip(_HEALTHS, health, strict=True)],
+        health=[Bucket(status, n) for status, n in health.items()],
         context_fill=fill_buckets,
         top_models=_top(models), top_projects=_top(projects), top_providers=_top(providers),
         top_tools=[Share(key=k, count=int(n)) for k, n in sorted(tools, key=lambda kv: (-kv[1], kv[0]))[:TOP]],
         total_tokens=sum(d.total_tokens for d in days.values()),
         cost_usd=sum(d.cost_usd or 0.0 for d in days.values()),
-        sessions=int(count),
+        sessions=sum(filled),
     )
     return View(sessions=grid, overview=overview)
 
@@ -279,8 +283,15 @@ def _context(s: shared_sessions.TeamSession) -> Context:
     return Context(used=s.context_used or 0, limit=s.context_limit or 0, percent=s.context_percent)
 
 
-def _top(shares: list[Share]) -> list[Share]:
-    return sorted(shares, key=lambda s: (-s.total_tokens, s.key))[:TOP]
+def _add(shares: dict[str, Share], key: str, tokens: int, cost: float, responses: int) -> None:
+    share = shares.setdefault(key, Share(key=key, cost_usd=0.0))
+    share.total_tokens += tokens
+    share.cost_usd = (share.cost_usd or 0.0) + cost
+    share.count += responses
+
+
+def _top(shares: dict[str, Share]) -> list[Share]:
+    return sorted(shares.values(), key=lambda s: (-s.total_tokens, s.key))[:TOP]
 
 
 def _range(query: Query) -> tuple[float | None, float | None]:

@@ -79,7 +79,7 @@ _FIELDS = ("provider", "project", "cwd", "title", "model")
 # grant covers (a project grant covers the devices' rows with that project), as few as the grants name.
 _OWN = ("SELECT o.id, u.name, " + ", ".join(f"o.{c}" for c in _FIELDS) + ", o.started_at, o.last_activity, "
         "o.devices, o.user_id, NULL::text AS granted, " + ", ".join(f"o.{c}" for c in _HEALTH) + " "
-        "FROM owner_sessions o JOIN users u ON u.id = o.user_id")
+        "FROM owner_sessions o LEFT JOIN users u ON u.id = o.user_id")  # always there; LEFT: left out where unread
 # A column of the most recently active device's row. One aggregate of whole rows, however many columns
 # read it (PostgreSQL computes identical aggregates once).
 _LAST = "((array_agg(s.row ORDER BY s.last_activity DESC NULLS LAST))[1]).{0}"
@@ -169,12 +169,12 @@ def detail(conn: psycopg.Connection, who: Caller, session_id: str, owner: str | 
 def sums(conn: psycopg.Connection, owner_id: int, session_id: str) -> tuple[int, int, int, int, float, bool, bool]:
     """The session's tokens (input, output, cache creation, cache read), cost, whether every count is
     exact and every response priced: the responses its owner's devices pushed, each once, from the
-    owner's rollup (``rollups.OWNER_QUARTERS``)."""
+    owner's rollup (``rollups.SESSION_DAYS``)."""
     row = conn.execute(
         f"SELECT coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0), "
         f"coalesce(sum(cache_creation_tokens), 0), coalesce(sum(cache_read_tokens), 0), "
         f"coalesce(sum(cost_usd), 0)::float8, coalesce(sum(estimated), 0) = 0, coalesce(sum(unpriced), 0) = 0 "
-        f"FROM {rollups.OWNER_QUARTERS} WHERE user_id = %s AND session_id = %s".encode(),
+        f"FROM {rollups.SESSION_DAYS} WHERE user_id = %s AND session_id = %s".encode(),
         (owner_id, session_id)).fetchone()
     assert row is not None
     i, o, cc, cr, cost, exact, priced = row

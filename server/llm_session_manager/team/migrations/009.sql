@@ -1,12 +1,14 @@
 -- v9: each owner's usage summed ahead, and a cheap change stamp (docs/team.md#load; issue 14: the
 -- dashboard's API under 200 ms at ten million responses). A member's /api/usage, the dashboard's
 -- charts and grid and a session page summed every response of the sessions they show (seconds at
--- 10 M); `usage_owner_quarters` holds per user, session, quarter hour, provider and model the
--- responses any of that user's devices pushed, each once however many of their devices saw it (two
--- owners who both saw a response each count it, as the dashboard shows each owner's session). The
--- push keeps it (team/rollups.py APPLY: a response counts for an owner when the first of their
--- devices sees it, and a better copy moves its figures for every owner who saw it), and 007's delete
--- triggers take a response away from an owner when the last of their devices' sightings goes.
+-- 10 M). `usage_owner_quarters` holds per user, quarter hour, provider and model (a member's
+-- reports, in any zone), `usage_session_days` per user, session, UTC day, provider and model (the
+-- dashboard's charts, grid and session pages), the responses any of that user's devices pushed, each
+-- once however many of their devices saw it (two owners who both saw a response each count it, as
+-- the dashboard shows each owner's session). The push keeps them (team/rollups.py APPLY: a
+-- response counts for an owner when the first of their devices sees it, and a better copy moves its
+-- figures for every owner who saw it), and 007's delete triggers, redefined here, take a response
+-- away from an owner when the last of their devices' sightings goes.
 -- `owner_sessions` is each owner's view of a session (what `shared_sessions` grouped from every
 -- device's row on each request: 50,000 at 10 M), brought up to date by the push for the sessions
 -- it stores (owner_sessions_refresh) and by device_seen_cascade when a device goes.
@@ -15,7 +17,6 @@
 
 CREATE TABLE IF NOT EXISTS usage_owner_quarters (
     user_id               bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    session_id            text NOT NULL,
     quarter               bigint NOT NULL,  -- floor(ts / 900)
     provider              text NOT NULL,
     model                 text NOT NULL,
@@ -27,17 +28,42 @@ CREATE TABLE IF NOT EXISTS usage_owner_quarters (
     unpriced              bigint NOT NULL,
     estimated             bigint NOT NULL,
     responses             bigint NOT NULL,
-    PRIMARY KEY (user_id, session_id, quarter, provider, model)
+    PRIMARY KEY (user_id, quarter, provider, model)
 );
-CREATE INDEX IF NOT EXISTS usage_owner_quarters_quarter ON usage_owner_quarters (user_id, quarter);
+
+CREATE TABLE IF NOT EXISTS usage_session_days (
+    user_id               bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    session_id            text NOT NULL,
+    day                   bigint NOT NULL,  -- floor(ts / 86400): the UTC day
+    provider              text NOT NULL,
+    model                 text NOT NULL,
+    input_tokens          bigint NOT NULL,
+    output_tokens         bigint NOT NULL,
+    cache_creation_tokens bigint NOT NULL,
+    cache_read_tokens     bigint NOT NULL,
+    cost_usd              numeric NOT NULL,
+    unpriced              bigint NOT NULL,
+    estimated             bigint NOT NULL,
+    responses             bigint NOT NULL,
+    PRIMARY KEY (user_id, session_id, day, provider, model)
+);
 
 -- What was pushed before this version, summed once: each response once per user whose devices saw it.
 INSERT INTO usage_owner_quarters
-SELECT o.user_id, u.session_id, floor(u.ts / 900)::bigint, u.provider, u.model, sum(u.input_tokens),
-       sum(u.output_tokens), sum(u.cache_creation_tokens), sum(u.cache_read_tokens), sum(u.cost_usd::numeric),
-       count(*) FILTER (WHERE u.priced = 2), count(*) FILTER (WHERE NOT u.exact), count(*)
+SELECT o.user_id, floor(u.ts / 900)::bigint, u.provider, u.model,
+       sum(u.input_tokens), sum(u.output_tokens), sum(u.cache_creation_tokens), sum(u.cache_read_tokens),
+       sum(u.cost_usd::numeric), count(*) FILTER (WHERE u.priced = 2), count(*) FILTER (WHERE NOT u.exact), count(*)
 FROM (SELECT DISTINCT s.dedup_key, d.user_id FROM usage_seen s JOIN devices d ON d.id = s.device_id) o
-JOIN usage u ON u.dedup_key = o.dedup_key GROUP BY 1, 2, 3, 4, 5
+JOIN usage u ON u.dedup_key = o.dedup_key
+GROUP BY 1, 2, 3, 4
+ON CONFLICT DO NOTHING;
+INSERT INTO usage_session_days
+SELECT o.user_id, u.session_id, floor(u.ts / 86400)::bigint, u.provider, u.model,
+       sum(u.input_tokens), sum(u.output_tokens), sum(u.cache_creation_tokens), sum(u.cache_read_tokens),
+       sum(u.cost_usd::numeric), count(*) FILTER (WHERE u.priced = 2), count(*) FILTER (WHERE NOT u.exact), count(*)
+FROM (SELECT DISTINCT s.dedup_key, d.user_id FROM usage_seen s JOIN devices d ON d.id = s.device_id) o
+JOIN usage u ON u.dedup_key = o.dedup_key
+GROUP BY 1, 2, 3, 4, 5
 ON CONFLICT DO NOTHING;
 
 -- A sighting deleted (its response stays, for now): the response leaves its owner's sums when no other
@@ -56,17 +82,33 @@ BEGIN
         cache_read_tokens = q.cache_read_tokens + excluded.cache_read_tokens, cost_usd = q.cost_usd + excluded.cost_usd,
         unpriced = q.unpriced + excluded.unpriced, estimated = q.estimated + excluded.estimated,
         responses = q.responses + excluded.responses;
-    INSERT INTO usage_owner_quarters AS q
-    SELECT o.user_id, u.session_id, floor(u.ts / 900)::bigint, u.provider, u.model, -sum(u.input_tokens),
-           -sum(u.output_tokens), -sum(u.cache_creation_tokens), -sum(u.cache_read_tokens), -sum(u.cost_usd::numeric),
-           -count(*) FILTER (WHERE u.priced = 2), -count(*) FILTER (WHERE NOT u.exact), -count(*)
-    FROM (SELECT DISTINCT d.user_id, s.dedup_key FROM old_rows s JOIN devices d ON d.id = s.device_id
-          JOIN users us ON us.id = d.user_id) o
-    JOIN usage u ON u.dedup_key = o.dedup_key
-    WHERE NOT EXISTS (SELECT 1 FROM usage_seen x JOIN devices dx ON dx.id = x.device_id
-                      WHERE x.dedup_key = o.dedup_key AND dx.user_id = o.user_id)
-    GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
-    ON CONFLICT (user_id, session_id, quarter, provider, model) DO UPDATE SET
+    WITH gone AS (
+        SELECT o.user_id, u.session_id, u.ts, u.provider, u.model, u.input_tokens, u.output_tokens,
+               u.cache_creation_tokens, u.cache_read_tokens, u.cost_usd, u.priced, u.exact
+        FROM (SELECT DISTINCT d.user_id, s.dedup_key FROM old_rows s JOIN devices d ON d.id = s.device_id
+              JOIN users us ON us.id = d.user_id) o
+        JOIN usage u ON u.dedup_key = o.dedup_key
+        WHERE NOT EXISTS (SELECT 1 FROM usage_seen x JOIN devices dx ON dx.id = x.device_id
+                          WHERE x.dedup_key = o.dedup_key AND dx.user_id = o.user_id)
+    ), quarters AS (
+        INSERT INTO usage_owner_quarters AS q
+        SELECT user_id, floor(ts / 900)::bigint, provider, model, -sum(input_tokens), -sum(output_tokens),
+           -sum(cache_creation_tokens), -sum(cache_read_tokens), -sum(cost_usd::numeric),
+           -count(*) FILTER (WHERE priced = 2), -count(*) FILTER (WHERE NOT exact), -count(*)
+        FROM gone GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+        ON CONFLICT (user_id, quarter, provider, model) DO UPDATE SET
+            input_tokens = q.input_tokens + excluded.input_tokens, output_tokens = q.output_tokens + excluded.output_tokens,
+        cache_creation_tokens = q.cache_creation_tokens + excluded.cache_creation_tokens,
+        cache_read_tokens = q.cache_read_tokens + excluded.cache_read_tokens, cost_usd = q.cost_usd + excluded.cost_usd,
+        unpriced = q.unpriced + excluded.unpriced, estimated = q.estimated + excluded.estimated,
+        responses = q.responses + excluded.responses
+    )
+    INSERT INTO usage_session_days AS q
+    SELECT user_id, session_id, floor(ts / 86400)::bigint, provider, model, -sum(input_tokens), -sum(output_tokens),
+           -sum(cache_creation_tokens), -sum(cache_read_tokens), -sum(cost_usd::numeric),
+           -count(*) FILTER (WHERE priced = 2), -count(*) FILTER (WHERE NOT exact), -count(*)
+    FROM gone GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (user_id, session_id, day, provider, model) DO UPDATE SET
         input_tokens = q.input_tokens + excluded.input_tokens, output_tokens = q.output_tokens + excluded.output_tokens,
         cache_creation_tokens = q.cache_creation_tokens + excluded.cache_creation_tokens,
         cache_read_tokens = q.cache_read_tokens + excluded.cache_read_tokens, cost_usd = q.cost_usd + excluded.cost_usd,
@@ -90,15 +132,31 @@ BEGIN
         cache_read_tokens = q.cache_read_tokens + excluded.cache_read_tokens, cost_usd = q.cost_usd + excluded.cost_usd,
         unpriced = q.unpriced + excluded.unpriced, estimated = q.estimated + excluded.estimated,
         responses = q.responses + excluded.responses;
-    INSERT INTO usage_owner_quarters AS q
-    SELECT o.user_id, u.session_id, floor(u.ts / 900)::bigint, u.provider, u.model, -sum(u.input_tokens),
-           -sum(u.output_tokens), -sum(u.cache_creation_tokens), -sum(u.cache_read_tokens), -sum(u.cost_usd::numeric),
-           -count(*) FILTER (WHERE u.priced = 2), -count(*) FILTER (WHERE NOT u.exact), -count(*)
-    FROM (SELECT DISTINCT d.user_id, s.dedup_key FROM old_rows r JOIN usage_seen s ON s.dedup_key = r.dedup_key
-          JOIN devices d ON d.id = s.device_id JOIN users us ON us.id = d.user_id) o
-    JOIN old_rows u ON u.dedup_key = o.dedup_key
-    GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
-    ON CONFLICT (user_id, session_id, quarter, provider, model) DO UPDATE SET
+    WITH gone AS (
+        SELECT o.user_id, u.session_id, u.ts, u.provider, u.model, u.input_tokens, u.output_tokens,
+               u.cache_creation_tokens, u.cache_read_tokens, u.cost_usd, u.priced, u.exact
+        FROM (SELECT DISTINCT d.user_id, s.dedup_key FROM old_rows r JOIN usage_seen s ON s.dedup_key = r.dedup_key
+              JOIN devices d ON d.id = s.device_id JOIN users us ON us.id = d.user_id) o
+        JOIN old_rows u ON u.dedup_key = o.dedup_key
+    ), quarters AS (
+        INSERT INTO usage_owner_quarters AS q
+        SELECT user_id, floor(ts / 900)::bigint, provider, model, -sum(input_tokens), -sum(output_tokens),
+           -sum(cache_creation_tokens), -sum(cache_read_tokens), -sum(cost_usd::numeric),
+           -count(*) FILTER (WHERE priced = 2), -count(*) FILTER (WHERE NOT exact), -count(*)
+        FROM gone GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+        ON CONFLICT (user_id, quarter, provider, model) DO UPDATE SET
+            input_tokens = q.input_tokens + excluded.input_tokens, output_tokens = q.output_tokens + excluded.output_tokens,
+        cache_creation_tokens = q.cache_creation_tokens + excluded.cache_creation_tokens,
+        cache_read_tokens = q.cache_read_tokens + excluded.cache_read_tokens, cost_usd = q.cost_usd + excluded.cost_usd,
+        unpriced = q.unpriced + excluded.unpriced, estimated = q.estimated + excluded.estimated,
+        responses = q.responses + excluded.responses
+    )
+    INSERT INTO usage_session_days AS q
+    SELECT user_id, session_id, floor(ts / 86400)::bigint, provider, model, -sum(input_tokens), -sum(output_tokens),
+           -sum(cache_creation_tokens), -sum(cache_read_tokens), -sum(cost_usd::numeric),
+           -count(*) FILTER (WHERE priced = 2), -count(*) FILTER (WHERE NOT exact), -count(*)
+    FROM gone GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (user_id, session_id, day, provider, model) DO UPDATE SET
         input_tokens = q.input_tokens + excluded.input_tokens, output_tokens = q.output_tokens + excluded.output_tokens,
         cache_creation_tokens = q.cache_creation_tokens + excluded.cache_creation_tokens,
         cache_read_tokens = q.cache_read_tokens + excluded.cache_read_tokens, cost_usd = q.cost_usd + excluded.cost_usd,
@@ -114,17 +172,33 @@ END $$;
 -- its owner's sessions are summed up again from the devices left.
 CREATE OR REPLACE FUNCTION device_seen_cascade() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO usage_owner_quarters AS q
-    SELECT o.user_id, u.session_id, floor(u.ts / 900)::bigint, u.provider, u.model, -sum(u.input_tokens),
-           -sum(u.output_tokens), -sum(u.cache_creation_tokens), -sum(u.cache_read_tokens), -sum(u.cost_usd::numeric),
-           -count(*) FILTER (WHERE u.priced = 2), -count(*) FILTER (WHERE NOT u.exact), -count(*)
-    FROM (SELECT DISTINCT d.user_id, s.dedup_key FROM old_rows d JOIN usage_seen s ON s.device_id = d.id
-          JOIN users us ON us.id = d.user_id) o
-    JOIN usage u ON u.dedup_key = o.dedup_key
-    WHERE NOT EXISTS (SELECT 1 FROM usage_seen x JOIN devices dx ON dx.id = x.device_id
-                      WHERE x.dedup_key = o.dedup_key AND dx.user_id = o.user_id)
-    GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
-    ON CONFLICT (user_id, session_id, quarter, provider, model) DO UPDATE SET
+    WITH gone AS (
+        SELECT o.user_id, u.session_id, u.ts, u.provider, u.model, u.input_tokens, u.output_tokens,
+               u.cache_creation_tokens, u.cache_read_tokens, u.cost_usd, u.priced, u.exact
+        FROM (SELECT DISTINCT d.user_id, s.dedup_key FROM old_rows d JOIN usage_seen s ON s.device_id = d.id
+              JOIN users us ON us.id = d.user_id) o
+        JOIN usage u ON u.dedup_key = o.dedup_key
+        WHERE NOT EXISTS (SELECT 1 FROM usage_seen x JOIN devices dx ON dx.id = x.device_id
+                          WHERE x.dedup_key = o.dedup_key AND dx.user_id = o.user_id)
+    ), quarters AS (
+        INSERT INTO usage_owner_quarters AS q
+        SELECT user_id, floor(ts / 900)::bigint, provider, model, -sum(input_tokens), -sum(output_tokens),
+           -sum(cache_creation_tokens), -sum(cache_read_tokens), -sum(cost_usd::numeric),
+           -count(*) FILTER (WHERE priced = 2), -count(*) FILTER (WHERE NOT exact), -count(*)
+        FROM gone GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+        ON CONFLICT (user_id, quarter, provider, model) DO UPDATE SET
+            input_tokens = q.input_tokens + excluded.input_tokens, output_tokens = q.output_tokens + excluded.output_tokens,
+        cache_creation_tokens = q.cache_creation_tokens + excluded.cache_creation_tokens,
+        cache_read_tokens = q.cache_read_tokens + excluded.cache_read_tokens, cost_usd = q.cost_usd + excluded.cost_usd,
+        unpriced = q.unpriced + excluded.unpriced, estimated = q.estimated + excluded.estimated,
+        responses = q.responses + excluded.responses
+    )
+    INSERT INTO usage_session_days AS q
+    SELECT user_id, session_id, floor(ts / 86400)::bigint, provider, model, -sum(input_tokens), -sum(output_tokens),
+           -sum(cache_creation_tokens), -sum(cache_read_tokens), -sum(cost_usd::numeric),
+           -count(*) FILTER (WHERE priced = 2), -count(*) FILTER (WHERE NOT exact), -count(*)
+    FROM gone GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (user_id, session_id, day, provider, model) DO UPDATE SET
         input_tokens = q.input_tokens + excluded.input_tokens, output_tokens = q.output_tokens + excluded.output_tokens,
         cache_creation_tokens = q.cache_creation_tokens + excluded.cache_creation_tokens,
         cache_read_tokens = q.cache_read_tokens + excluded.cache_read_tokens, cost_usd = q.cost_usd + excluded.cost_usd,
