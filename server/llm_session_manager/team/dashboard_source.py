@@ -60,21 +60,30 @@ _EPOCH = dt.date(1970, 1, 1)
 _SUMS = ("sum(q.input_tokens), sum(q.output_tokens), sum(q.cache_creation_tokens), sum(q.cache_read_tokens), "
          "sum(q.cost_usd)::float8")
 # The charts: the owners' rollup (``rollups.SESSION_DAYS``: each response once per owner whose devices
-# pushed it) of the sessions shown, summed per UTC day, model and provider (the days', models' and
-# providers' charts add those up) and per project, in one pass.
-_CHARTS = f"""
-SELECT GROUPING(q.day), q.day, q.model, q.provider, coalesce(r.project, '(none)'),
-       sum(q.input_tokens + q.output_tokens + q.cache_creation_tokens + q.cache_read_tokens),
-       sum(q.cost_usd)::float8, sum(q.responses)
-FROM {rollups.SESSION_DAYS} q JOIN ({{shown}}) r ON r.user_id = q.user_id AND r.id = q.session_id {{days}}
-GROUP BY GROUPING SETS ((q.day, q.model, q.provider), (coalesce(r.project, '(none)')))
+# pushed it) of the sessions shown, summed per UTC day, model, provider and project in one pass.
+_CHARTS = """
+SELECT GROUPING(q.day, q.model, q.provider), q.day, q.model, q.provider, coalesce(r.project, '(none)'),
+       sum(q.tokens), sum(q.cost)::float8, sum(q.responses)
+FROM {rows} {days}
+GROUP BY GROUPING SETS ((q.day), (q.model), (q.provider), (coalesce(r.project, '(none)')))
 HAVING sum(q.responses) > 0
 """
+_BY_DAY, _BY_MODEL, _BY_PROVIDER = 0b011, 0b101, 0b110  # GROUPING's bits: 1 for each key a row is not of
+_TOKENS = "q.input_tokens + q.output_tokens + q.cache_creation_tokens + q.cache_read_tokens"
+# The rollup's rows of the sessions shown: for the whole team (an admin's) a join PostgreSQL hashes;
+# for a member's few thousand sessions, each session's rows looked up by its key (an aggregate, which
+# PostgreSQL keeps as a lookup: hashing the whole rollup for them took a third of the view's time).
+_ALL_ROWS = (f"(SELECT q.user_id, q.session_id, q.day, q.model, q.provider, {_TOKENS} AS tokens, q.cost_usd AS cost, "
+             f"q.responses FROM {rollups.SESSION_DAYS} q) q JOIN ({{shown}}) r "
+             "ON r.user_id = q.user_id AND r.id = q.session_id")
+_FEW_ROWS = (f"({{shown}}) r CROSS JOIN LATERAL (SELECT q.day, q.model, q.provider, sum({_TOKENS}) AS tokens, "
+             f"sum(q.cost_usd) AS cost, sum(q.responses) AS responses FROM {rollups.SESSION_DAYS} q "
+             "WHERE q.user_id = r.user_id AND q.session_id = r.id GROUP BY 1, 2, 3) q")
 # Every session's sums in the grid (all time, as its page shows them).
 _TOTALS = f"""
-SELECT q.user_id, q.session_id, {_SUMS}, sum(q.estimated) = 0, sum(q.unpriced) = 0
-FROM {rollups.SESSION_DAYS} q JOIN unnest(%s::bigint[], %s::text[]) k(user_id, id)
-ON q.user_id = k.user_id AND q.session_id = k.id GROUP BY 1, 2
+SELECT k.user_id, k.id, t.* FROM unnest(%s::bigint[], %s::text[]) k(user_id, id)
+CROSS JOIN LATERAL (SELECT {_SUMS}, sum(q.estimated) = 0, sum(q.unpriced) = 0 FROM {rollups.SESSION_DAYS} q
+                    WHERE q.user_id = k.user_id AND q.session_id = k.id HAVING count(*) > 0) t
 """
 _TOOLS = """
 SELECT x.action, count(*) FROM (
@@ -186,21 +195,20 @@ def _view(conn: psycopg.Connection, who: Caller, query: Query) -> View:
         window.append("f.ts < %s")
         bounds.append(end)
     days: dict[str, DayPoint] = {}
-    models: dict[str, Share] = {}
-    providers: dict[str, Share] = {}
-    projects: dict[str, Share] = {}
-    charts = _CHARTS.format(shown=shown, days="WHERE " + " AND ".join(days_in) if days_in else "")
-    for per_project, day, model, provider, project, tokens, cost, n in conn.execute(
-            charts.encode(), [*params, *bounds]):
-        if per_project:  # GROUPING: the day is not one of the row's keys
-            _add(projects, project, int(tokens), cost, int(n))
-        else:
-            for shares, key in ((models, model), (providers, provider)):
-                _add(shares, key, int(tokens), cost, int(n))
+    models: list[Share] = []
+    providers: list[Share] = []
+    projects: list[Share] = []
+    rows_of = (_ALL_ROWS if who.role == "admin" else _FEW_ROWS).format(shown=shown)
+    charts = _CHARTS.format(rows=rows_of, days="WHERE " + " AND ".join(days_in) if days_in else "")
+    for keys, day, model, provider, project, tokens, cost, n in conn.execute(
+            charts.encode(), [*params, *bounds]).fetchall():
+        if keys == _BY_DAY:
             at = (_EPOCH + dt.timedelta(days=int(day))).isoformat()
-            point = days.setdefault(at, DayPoint(at, 0, 0.0))
-            point.total_tokens += int(tokens)
-            point.cost_usd = (point.cost_usd or 0.0) + cost
+            days[at] = DayPoint(at, int(tokens), cost)
+            continue
+        shares, key = ((models, model) if keys == _BY_MODEL else (providers, provider) if keys == _BY_PROVIDER
+                       else (projects, project))
+        shares.append(Share(key=key, total_tokens=int(tokens), cost_usd=cost, count=int(n)))
     tools = conn.execute(_TOOLS.format(shown=shown, window="WHERE " + " AND ".join(window) if window else "")
                          .encode(), [*params, *bounds]).fetchall()
     fill_buckets = fill([])
@@ -250,11 +258,16 @@ def _page(conn: psycopg.Connection, who: Caller, ref: str) -> tuple[SessionPage,
 
 def _facets(conn: psycopg.Connection, who: Caller) -> Facets:
     readable, params = shared_sessions.readable_sql(who)
-    row = conn.execute(
-        f"SELECT array_agg(DISTINCT r.project) FILTER (WHERE r.project IS NOT NULL), array_agg(DISTINCT r.provider), "
-        f"array_agg(DISTINCT r.name), (SELECT array_agg(DISTINCT d) FROM (SELECT DISTINCT unnest(r2.devices) "
-        f"FROM ({readable}) r2) x(d)) FROM ({readable}) r".encode(), [*params, *params]).fetchone()
-    projects, providers, users, devices = (sorted(v or []) for v in row or ((), (), (), ()))
+    found: tuple[set[str], set[str], set[str], set[str]] = (set(), set(), set(), set())
+    for *unset, project, provider, owner, device in conn.execute(
+            f"SELECT GROUPING(r.project), GROUPING(r.provider), GROUPING(r.name), r.project, r.provider, r.name, "
+            f"d.name FROM ({readable}) r CROSS JOIN LATERAL unnest(r.devices) d(name) "
+            f"GROUP BY GROUPING SETS ((r.project), (r.provider), (r.name), (d.name))".encode(), params):
+        which = unset.index(0) if 0 in unset else 3  # the one grouped by (GROUPING is 1 for the others)
+        value = (project, provider, owner, device)[which]
+        if value is not None:
+            found[which].add(value)
+    projects, providers, users, devices = (sorted(values) for values in found)
     return Facets(projects=projects, providers=providers, users=users, devices=devices, team=True)
 
 
@@ -283,15 +296,8 @@ def _context(s: shared_sessions.TeamSession) -> Context:
     return Context(used=s.context_used or 0, limit=s.context_limit or 0, percent=s.context_percent)
 
 
-def _add(shares: dict[str, Share], key: str, tokens: int, cost: float, responses: int) -> None:
-    share = shares.setdefault(key, Share(key=key, cost_usd=0.0))
-    share.total_tokens += tokens
-    share.cost_usd = (share.cost_usd or 0.0) + cost
-    share.count += responses
-
-
-def _top(shares: dict[str, Share]) -> list[Share]:
-    return sorted(shares.values(), key=lambda s: (-s.total_tokens, s.key))[:TOP]
+def _top(shares: list[Share]) -> list[Share]:
+    return sorted(shares, key=lambda s: (-s.total_tokens, s.key))[:TOP]
 
 
 def _range(query: Query) -> tuple[float | None, float | None]:
