@@ -55,15 +55,6 @@ SELECT coalesce(array_agg(dedup_key), '{{}}') FROM stored
 """.encode()
 
 
-# The owner's view of the batch's sessions (``owner_sessions``, team migration 9) is summed up again from
-# every device's row after this device's are stored. Two devices of one owner pushing the same session
-# at once take turns (a lock per owner and session, in one order): the second sums up after the first
-# committed, so neither's rows are missing from what stays.
-_OWNER_SESSIONS_TURN = """
-SELECT pg_advisory_xact_lock(%s::int, x.h) FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest(%s::text[]) k ORDER BY 1) x
-"""
-
-
 class NotAllowed(TeamError):
     """The caller's role or device may not do this."""
 
@@ -77,11 +68,10 @@ def store(conn: psycopg.Connection, who: Caller, batch: PushBatch) -> PushResult
     with conn.pipeline(), conn.transaction():
         _bind_client(conn, who, batch.client_id)
         if batch.sessions:
-            ids = sorted({s.id for s in batch.sessions})
-            conn.execute(_OWNER_SESSIONS_TURN, (who.user_id, ids))
             with conn.cursor() as cur:
                 cur.executemany(_SESSIONS, [(who.device_id, *astuple(s)) for s in batch.sessions])
-            conn.execute("SELECT owner_sessions_refresh(%s, %s)", (who.user_id, ids))
+            # the owner's view of these sessions (team migration 9) summed up again with this device's rows
+            conn.execute("SELECT owner_sessions_refresh(%s, %s)", (who.user_id, sorted({s.id for s in batch.sessions})))
         otlp.supersede(conn, batch.usage)  # the log's rows stand for what was heard over OTLP
         conn.execute("UPDATE devices SET pushes = pushes + 1, last_push_at = now() WHERE id = %s", (who.device_id,))
         new, distinct = store_usage(conn, who, batch.usage)  # last: the rollups' rows are held until commit

@@ -78,11 +78,12 @@ BATCH = """SELECT DISTINCT ON (e->>0) e->>0 AS dedup_key, e->>1 AS session_id, e
 # One statement: the batch (``n``, ``fresh`` true for the responses ``_CLAIM`` stored), the stored
 # copies (``before``: this transaction holds their locks, so they are the latest), the batch's copies
 # of responses stored before written over them where better (``replaced``), the device's new
-# sightings (``sighted``), then the team's and the devices' differences upserted. Sub-statements of
-# one WITH see the tables as the statement began, so ``usage_seen`` in ``device_changes`` holds the
-# sightings before this push's. The keys as arrays (``= ANY(ARRAY(...))``) make every read of
-# ``usage`` and ``usage_seen`` an index lookup, never a scan of the table, however the planner
-# estimates the batch.
+# sightings (``sighted``), then the team's, the devices' and the owners' differences upserted.
+# Sub-statements of one WITH see the tables as the statement began, so ``usage_seen`` in
+# ``device_changes`` and ``owner_changes`` holds the sightings before this push's (a sighting is new
+# to the device's owner where no other device of theirs is among them: only a response stored before
+# can have any). The keys as arrays (``= ANY(ARRAY(...))``) make every read of ``usage`` and
+# ``usage_seen`` an index lookup, never a scan of the table, however the planner estimates the batch.
 APPLY = f"""
 WITH n AS MATERIALIZED (
     SELECT b.*, s.k IS NOT NULL AS fresh FROM ({BATCH}) b LEFT JOIN unnest(%(stored)b::text[]) s(k) ON s.k = b.dedup_key
@@ -122,8 +123,9 @@ WITH n AS MATERIALIZED (
     WHERE s.dedup_key = ANY(ARRAY(SELECT dedup_key FROM replaced))
 ), owner_changes AS (
     SELECT %(user)s::bigint AS user_id, 1 AS sign, a.* FROM sighted s JOIN after a ON a.dedup_key = s.dedup_key
-    WHERE NOT EXISTS (SELECT 1 FROM usage_seen x JOIN devices dx ON dx.id = x.device_id
-                      WHERE x.dedup_key = s.dedup_key AND dx.user_id = %(user)s)
+    WHERE s.dedup_key NOT IN (SELECT x.dedup_key FROM usage_seen x JOIN devices dx ON dx.id = x.device_id
+                              WHERE dx.user_id = %(user)s
+                                AND x.dedup_key = ANY(ARRAY(SELECT dedup_key FROM n WHERE NOT fresh)))
     UNION ALL
     SELECT o.user_id, w.* FROM swaps w JOIN (
         SELECT DISTINCT x.dedup_key, dx.user_id FROM usage_seen x JOIN devices dx ON dx.id = x.device_id

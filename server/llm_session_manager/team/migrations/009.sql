@@ -16,7 +16,7 @@
 -- the dashboard's change feed reads 200 device rows, not count(*) over responses and messages.
 
 CREATE TABLE IF NOT EXISTS usage_owner_quarters (
-    user_id               bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    user_id               bigint NOT NULL,  -- no foreign key: device_seen_cascade clears a user gone
     quarter               bigint NOT NULL,  -- floor(ts / 900)
     provider              text NOT NULL,
     model                 text NOT NULL,
@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS usage_owner_quarters (
 );
 
 CREATE TABLE IF NOT EXISTS usage_session_days (
-    user_id               bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    user_id               bigint NOT NULL,  -- no foreign key: device_seen_cascade clears a user gone
     session_id            text NOT NULL,
     day                   bigint NOT NULL,  -- floor(ts / 86400): the UTC day
     provider              text NOT NULL,
@@ -208,6 +208,13 @@ BEGIN
     DELETE FROM usage_seen s USING old_rows d WHERE s.device_id = d.id;
     PERFORM owner_sessions_refresh(x.user_id, NULL)
     FROM (SELECT DISTINCT d.user_id FROM old_rows d JOIN users us ON us.id = d.user_id ORDER BY 1) x;
+    DELETE FROM owner_sessions o WHERE o.user_id IN (SELECT d.user_id FROM old_rows d)
+        AND NOT EXISTS (SELECT 1 FROM sessions s JOIN devices d ON d.id = s.device_id
+                        WHERE d.user_id = o.user_id AND s.id = o.id);
+    DELETE FROM usage_owner_quarters q USING old_rows d WHERE q.user_id = d.user_id
+        AND NOT EXISTS (SELECT 1 FROM users us WHERE us.id = d.user_id);
+    DELETE FROM usage_session_days q USING old_rows d WHERE q.user_id = d.user_id
+        AND NOT EXISTS (SELECT 1 FROM users us WHERE us.id = d.user_id);
     RETURN NULL;
 END $$;
 
@@ -253,10 +260,14 @@ CREATE INDEX IF NOT EXISTS owner_sessions_user_recent ON owner_sessions (user_id
 CREATE INDEX IF NOT EXISTS owner_sessions_id ON owner_sessions (id);
 CREATE INDEX IF NOT EXISTS sessions_id ON sessions (id);
 
--- `owner`'s sessions `ids` (all of theirs where NULL) summed up again from their devices' rows; gone
--- where no device has the session any more. The caller holds what keeps concurrent pushes in turn.
+-- `owner`'s sessions `ids` (all of theirs where NULL) summed up again from their devices' rows (those
+-- no device has any more are device_seen_cascade's to delete). Two devices of one owner pushing the
+-- same session at once take turns (a lock per owner and session, in one order, held to the commit):
+-- the second sums up after the first committed, so neither's rows are missing from what stays.
 CREATE OR REPLACE FUNCTION owner_sessions_refresh(owner bigint, ids text[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM pg_advisory_xact_lock(owner::int, x.h)
+    FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest(ids) k ORDER BY 1) x;
     INSERT INTO owner_sessions AS o
     SELECT d.user_id, s.id,
            ((array_agg(s ORDER BY s.last_activity DESC NULLS LAST))[1]).provider,
@@ -282,9 +293,6 @@ BEGIN
         health_score = excluded.health_score, context_used = excluded.context_used,
         context_limit = excluded.context_limit, context_percent = excluded.context_percent,
         context_source = excluded.context_source;
-    DELETE FROM owner_sessions o WHERE o.user_id = owner AND (ids IS NULL OR o.id = ANY(ids))
-        AND NOT EXISTS (SELECT 1 FROM sessions s JOIN devices d ON d.id = s.device_id
-                        WHERE d.user_id = owner AND s.id = o.id);
 END $$;
 
 SELECT owner_sessions_refresh(u.id, NULL) FROM users u ORDER BY u.id;
