@@ -7,8 +7,8 @@ counts once however many devices pushed it, except in the rows of ``by=device``,
 each device's own view (so they may add up to more than the totals: that
 overlap is what they show). An admin's report over whole quarter hours reads
 the rollups of team migration 006 (``rollups``), and so does a member's with
-nothing granted to them (their own rollup, team migration 9); a member holding
-grants sums the responses they may read.
+nothing granted to them (their own rollups, team migration 9: by model over
+whole UTC days); a member holding grants sums the responses they may read.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 TeamGroup = Literal["day", "model", "device"]
 TEAM_GROUPS: tuple[str, ...] = get_args(TeamGroup)
 QUARTER_HOUR = 900  # days are made of quarter-hour sums: every zone's midnight falls on one
+DAY = 86400
 
 _SUMS = (f"sum(u.input_tokens), sum(u.output_tokens), sum(u.cache_creation_tokens), sum(u.cache_read_tokens), "
          f"sum(u.cost_usd), count(*) FILTER (WHERE u.priced = {pricing.UNKNOWN}), count(*) FILTER (WHERE NOT u.exact)")
@@ -56,15 +57,18 @@ def report(conn: psycopg.Connection, who: Caller, by: str = "day", *, since: str
         window.append("u.ts < %s")
         params.append(when.end(until, tz=tz))
     whole_quarters = all(t % QUARTER_HOUR == 0 for t in params if isinstance(t, float | int))
-    if who.role == "admin" and whole_quarters:
-        return _from_rollups(conn, by, tz, window, params)
+    found = _from_rollups(conn, by, tz, window, params) if who.role == "admin" and whole_quarters else None
+    if found is not None:
+        return found
     # The responses the caller may see, each once: for a member, those one of their devices pushed and
     # those of the sessions granted to them (access.py).
     rule, mine = access.readable_usage_sql(who)
     device_rule, devices = access.readable_seen_sql(who)
     granted = conn.execute("SELECT EXISTS (SELECT 1 FROM grants WHERE grantee_id = %s)", (who.user_id,)).fetchone()
     if granted is not None and not granted[0] and whole_quarters:
-        return _from_rollups(conn, by, tz, window, params, owner=who.user_id)
+        found = _from_rollups(conn, by, tz, window, params, owner=who.user_id)
+        if found is not None:
+            return found
     if granted is not None and not granted[0]:
         # Nothing granted: only their own devices' responses, a condition PostgreSQL joins on (the general
         # one names each response's session, so it is asked once per response of the team).
@@ -106,17 +110,26 @@ _ROLLED_KEYS = {"day": "q.quarter", "model": "q.model", "device": "du.name || '/
 
 
 def _from_rollups(conn: psycopg.Connection, by: str, tz: when.Zone, window: list[str],
-                  params: list[object], owner: int | None = None) -> UsageReport:
-    """The whole team's report from the rollups (``owner``'s, each response their devices pushed once,
-    from the owners' rollup): the same figures the responses give, summed ahead."""
+                  params: list[object], owner: int | None = None) -> UsageReport | None:
+    """The whole team's report from the rollups: the same figures the responses give, summed ahead.
+    ``owner``'s (each response their devices pushed once) from the owners' rollups: per quarter hour,
+    and per UTC day and model (so by model, or naming unpriced models, over whole UTC days only:
+    None where the window is not)."""
     spans = [w.replace("u.ts", "q.quarter * 900") for w in window]
     where = " AND ".join(spans) or "TRUE"
     whose = "TRUE" if owner is None else f"d.user_id = {int(owner)}"
-    team = rollups.QUARTERS
+    team = models = rollups.QUARTERS
+    per_model, whole_days = where, True
     if owner is not None:
-        team = rollups.OWNER_QUARTERS
+        whole_days = all(t % DAY == 0 for t in params if isinstance(t, float | int))
+        if by == "model" and not whole_days:
+            return None
+        team, models = rollups.OWNER_QUARTERS, rollups.SESSION_DAYS
         where = " AND ".join([f"q.user_id = {int(owner)}", *spans])
+        per_model = " AND ".join([f"q.user_id = {int(owner)}", *(w.replace("u.ts", f"q.day * {DAY}") for w in window)])
     table, outer = f"{team} q", where
+    if by == "model":
+        table, outer = f"{models} q", per_model
     if by == "device":  # each device's quarter hours summed by its id first, then named (200 names, not 88,000)
         sums_of = ", ".join(f"sum(q.{c}) AS {c}" for c in rollups.SUMS)
         table = (f"(SELECT q.device_id, {sums_of} FROM {rollups.DEVICE_QUARTERS} q JOIN devices d "
@@ -141,8 +154,10 @@ def _from_rollups(conn: psycopg.Connection, by: str, tz: when.Zone, window: list
         totals = totals_of(rows)
     unpriced: list[str] = []
     if not totals.cost_complete:
+        if models != team and not whole_days:
+            return None
         unpriced = [m for (m,) in conn.execute(
-            f"SELECT q.model FROM {team} q WHERE {where} GROUP BY 1 HAVING sum(q.unpriced) > 0 "
+            f"SELECT q.model FROM {models} q WHERE {per_model} GROUP BY 1 HAVING sum(q.unpriced) > 0 "
             "ORDER BY 1".encode(),
             params)]
     return UsageReport(rows=rows, totals=totals, unpriced_models=unpriced)

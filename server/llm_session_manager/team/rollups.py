@@ -3,8 +3,8 @@
 ``usage_quarters`` holds the team's sums per quarter hour, provider and model,
 each response once; ``usage_device_quarters`` each device's own view (the
 responses it pushed, as their stored copy says) per quarter hour;
-``usage_owner_quarters`` (per quarter hour, provider and model) and
-``usage_session_days`` (per session, UTC day, provider and model) each owner's:
+``usage_owner_quarters`` (per quarter hour) and ``usage_session_days`` (per
+session, UTC day, provider and model) each owner's:
 the responses any of their devices pushed, once however many of them did. A
 push adds its differences in its own transaction (``APPLY``, after
 ``push._CLAIM`` has locked every row of the batch): responses new to the team,
@@ -144,9 +144,9 @@ WITH n AS MATERIALIZED (
     UPDATE devices SET changes = changes + 1 WHERE id = %(device)s
 ), owner AS (
     INSERT INTO usage_owner_quarters AS q
-    SELECT c.user_id, floor(c.ts / 900)::bigint, c.provider, c.model, {_signed("c", "c.sign")}
-    FROM owner_changes c GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-    ON CONFLICT (user_id, quarter, provider, model) DO UPDATE SET {_ADD}
+    SELECT c.user_id, floor(c.ts / 900)::bigint, {_signed("c", "c.sign")}
+    FROM owner_changes c GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (user_id, quarter) DO UPDATE SET {_ADD}
 )
 INSERT INTO usage_session_days AS q
 SELECT c.user_id, c.session_id, floor(c.ts / 86400)::bigint, c.provider, c.model, {_signed("c", "c.sign")}
@@ -161,8 +161,7 @@ FRESH_DEVICES = (f"SELECT s.device_id, floor(u.ts / 900)::bigint AS quarter, {_s
                  f"FROM usage_seen s JOIN usage u ON u.dedup_key = s.dedup_key GROUP BY 1, 2")
 _OWNERS = ("FROM (SELECT DISTINCT s.dedup_key, d.user_id FROM usage_seen s JOIN devices d ON d.id = s.device_id) o "
            "JOIN usage u ON u.dedup_key = o.dedup_key")
-FRESH_OWNERS = (f"SELECT o.user_id, floor(u.ts / 900)::bigint AS quarter, u.provider, u.model, {_signed('u')} "
-                f"{_OWNERS} GROUP BY 1, 2, 3, 4")
+FRESH_OWNERS = f"SELECT o.user_id, floor(u.ts / 900)::bigint AS quarter, {_signed('u')} {_OWNERS} GROUP BY 1, 2"
 FRESH_SESSIONS = (f"SELECT o.user_id, u.session_id, floor(u.ts / 86400)::bigint AS day, u.provider, u.model, "
                   f"{_signed('u')} {_OWNERS} GROUP BY 1, 2, 3, 4, 5")
 

@@ -1,8 +1,8 @@
 -- v9: each owner's usage summed ahead, and a cheap change stamp (docs/team.md#load; issue 14: the
 -- dashboard's API under 200 ms at ten million responses). A member's /api/usage, the dashboard's
 -- charts and grid and a session page summed every response of the sessions they show (seconds at
--- 10 M). `usage_owner_quarters` holds per user, quarter hour, provider and model (a member's
--- reports, in any zone), `usage_session_days` per user, session, UTC day, provider and model (the
+-- 10 M). `usage_owner_quarters` holds per user and quarter hour (a member's reports by day, in any
+-- zone), `usage_session_days` per user, session, UTC day, provider and model (by model, the
 -- dashboard's charts, grid and session pages), the responses any of that user's devices pushed, each
 -- once however many of their devices saw it (two owners who both saw a response each count it, as
 -- the dashboard shows each owner's session). The push keeps them (team/rollups.py APPLY: a
@@ -18,8 +18,6 @@
 CREATE TABLE IF NOT EXISTS usage_owner_quarters (
     user_id               bigint NOT NULL,  -- no foreign key: device_seen_cascade clears a user gone
     quarter               bigint NOT NULL,  -- floor(ts / 900)
-    provider              text NOT NULL,
-    model                 text NOT NULL,
     input_tokens          bigint NOT NULL,
     output_tokens         bigint NOT NULL,
     cache_creation_tokens bigint NOT NULL,
@@ -28,7 +26,7 @@ CREATE TABLE IF NOT EXISTS usage_owner_quarters (
     unpriced              bigint NOT NULL,
     estimated             bigint NOT NULL,
     responses             bigint NOT NULL,
-    PRIMARY KEY (user_id, quarter, provider, model)
+    PRIMARY KEY (user_id, quarter)
 );
 
 CREATE TABLE IF NOT EXISTS usage_session_days (
@@ -50,12 +48,12 @@ CREATE TABLE IF NOT EXISTS usage_session_days (
 
 -- What was pushed before this version, summed once: each response once per user whose devices saw it.
 INSERT INTO usage_owner_quarters
-SELECT o.user_id, floor(u.ts / 900)::bigint, u.provider, u.model,
+SELECT o.user_id, floor(u.ts / 900)::bigint,
        sum(u.input_tokens), sum(u.output_tokens), sum(u.cache_creation_tokens), sum(u.cache_read_tokens),
        sum(u.cost_usd::numeric), count(*) FILTER (WHERE u.priced = 2), count(*) FILTER (WHERE NOT u.exact), count(*)
 FROM (SELECT DISTINCT s.dedup_key, d.user_id FROM usage_seen s JOIN devices d ON d.id = s.device_id) o
 JOIN usage u ON u.dedup_key = o.dedup_key
-GROUP BY 1, 2, 3, 4
+GROUP BY 1, 2
 ON CONFLICT DO NOTHING;
 INSERT INTO usage_session_days
 SELECT o.user_id, u.session_id, floor(u.ts / 86400)::bigint, u.provider, u.model,
@@ -92,11 +90,11 @@ BEGIN
                           WHERE x.dedup_key = o.dedup_key AND dx.user_id = o.user_id)
     ), quarters AS (
         INSERT INTO usage_owner_quarters AS q
-        SELECT user_id, floor(ts / 900)::bigint, provider, model, -sum(input_tokens), -sum(output_tokens),
+        SELECT user_id, floor(ts / 900)::bigint, -sum(input_tokens), -sum(output_tokens),
            -sum(cache_creation_tokens), -sum(cache_read_tokens), -sum(cost_usd::numeric),
            -count(*) FILTER (WHERE priced = 2), -count(*) FILTER (WHERE NOT exact), -count(*)
-        FROM gone GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-        ON CONFLICT (user_id, quarter, provider, model) DO UPDATE SET
+        FROM gone GROUP BY 1, 2 ORDER BY 1, 2
+        ON CONFLICT (user_id, quarter) DO UPDATE SET
             input_tokens = q.input_tokens + excluded.input_tokens, output_tokens = q.output_tokens + excluded.output_tokens,
         cache_creation_tokens = q.cache_creation_tokens + excluded.cache_creation_tokens,
         cache_read_tokens = q.cache_read_tokens + excluded.cache_read_tokens, cost_usd = q.cost_usd + excluded.cost_usd,
@@ -140,11 +138,11 @@ BEGIN
         JOIN old_rows u ON u.dedup_key = o.dedup_key
     ), quarters AS (
         INSERT INTO usage_owner_quarters AS q
-        SELECT user_id, floor(ts / 900)::bigint, provider, model, -sum(input_tokens), -sum(output_tokens),
+        SELECT user_id, floor(ts / 900)::bigint, -sum(input_tokens), -sum(output_tokens),
            -sum(cache_creation_tokens), -sum(cache_read_tokens), -sum(cost_usd::numeric),
            -count(*) FILTER (WHERE priced = 2), -count(*) FILTER (WHERE NOT exact), -count(*)
-        FROM gone GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-        ON CONFLICT (user_id, quarter, provider, model) DO UPDATE SET
+        FROM gone GROUP BY 1, 2 ORDER BY 1, 2
+        ON CONFLICT (user_id, quarter) DO UPDATE SET
             input_tokens = q.input_tokens + excluded.input_tokens, output_tokens = q.output_tokens + excluded.output_tokens,
         cache_creation_tokens = q.cache_creation_tokens + excluded.cache_creation_tokens,
         cache_read_tokens = q.cache_read_tokens + excluded.cache_read_tokens, cost_usd = q.cost_usd + excluded.cost_usd,
@@ -182,11 +180,11 @@ BEGIN
                           WHERE x.dedup_key = o.dedup_key AND dx.user_id = o.user_id)
     ), quarters AS (
         INSERT INTO usage_owner_quarters AS q
-        SELECT user_id, floor(ts / 900)::bigint, provider, model, -sum(input_tokens), -sum(output_tokens),
+        SELECT user_id, floor(ts / 900)::bigint, -sum(input_tokens), -sum(output_tokens),
            -sum(cache_creation_tokens), -sum(cache_read_tokens), -sum(cost_usd::numeric),
            -count(*) FILTER (WHERE priced = 2), -count(*) FILTER (WHERE NOT exact), -count(*)
-        FROM gone GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-        ON CONFLICT (user_id, quarter, provider, model) DO UPDATE SET
+        FROM gone GROUP BY 1, 2 ORDER BY 1, 2
+        ON CONFLICT (user_id, quarter) DO UPDATE SET
             input_tokens = q.input_tokens + excluded.input_tokens, output_tokens = q.output_tokens + excluded.output_tokens,
         cache_creation_tokens = q.cache_creation_tokens + excluded.cache_creation_tokens,
         cache_read_tokens = q.cache_read_tokens + excluded.cache_read_tokens, cost_usd = q.cost_usd + excluded.cost_usd,
