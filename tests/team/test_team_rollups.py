@@ -149,7 +149,7 @@ def test_devices_pushing_overlapping_copies_at_once_keep_the_rollups_exact(datab
     assert team == fresh and len(team) > 40
     assert per_device == fresh_devices and {row[0] for row in per_device} == {row[0] for row in fresh_devices}
     assert replaced and replaced[0] > 0
-    assert owners == fresh_owners and {row[0] for row in owners} == {row[0] for row in fresh_owners} and len(owners) > 40
+    assert owners == fresh_owners and {row[0] for row in owners} == {row[0] for row in fresh_owners} and len(owners) > 20
     assert per_session == fresh_sessions
     # a response two of one owner's devices pushed counts once for that owner: their sums are the team's
     assert sum(r[-1] for r in owners) == sum(r[-1] for r in team) + len(_shared_by_both_owners(database_url))
