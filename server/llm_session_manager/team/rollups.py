@@ -116,14 +116,16 @@ WITH n AS MATERIALIZED (
     SELECT {_FIGURES} FROM replaced
     UNION ALL
     SELECT {_FIGURES} FROM before b WHERE NOT EXISTS (SELECT 1 FROM replaced r WHERE r.dedup_key = b.dedup_key)
+), seen_now AS MATERIALIZED (
+    SELECT 1 AS sign, a.* FROM sighted s JOIN after a ON a.dedup_key = s.dedup_key
 ), device_changes AS (
-    SELECT s.device_id, 1 AS sign, a.* FROM sighted s JOIN after a ON a.dedup_key = s.dedup_key
+    SELECT %(device)s::bigint AS device_id, c.* FROM seen_now c
     UNION ALL
     SELECT s.device_id, w.* FROM swaps w JOIN usage_seen s ON s.dedup_key = w.dedup_key
     WHERE s.dedup_key = ANY(ARRAY(SELECT dedup_key FROM replaced))
 ), owner_changes AS (
-    SELECT %(user)s::bigint AS user_id, 1 AS sign, a.* FROM sighted s JOIN after a ON a.dedup_key = s.dedup_key
-    WHERE s.dedup_key NOT IN (SELECT x.dedup_key FROM usage_seen x JOIN devices dx ON dx.id = x.device_id
+    SELECT %(user)s::bigint AS user_id, c.* FROM seen_now c
+    WHERE c.dedup_key NOT IN (SELECT x.dedup_key FROM usage_seen x JOIN devices dx ON dx.id = x.device_id
                               WHERE dx.user_id = %(user)s
                                 AND x.dedup_key = ANY(ARRAY(SELECT dedup_key FROM n WHERE NOT fresh)))
     UNION ALL
