@@ -153,7 +153,8 @@ def fill(url: str, n: int) -> float:
     sessions spread over the devices and ``PROJECTS`` projects (each user works in three), 8 models, one
     sighting of each response by its session's device and a second, by another device of the same user
     (a synced log), for one session in ten; then the rollups summed from the responses in one statement
-    each (``rollups.rebuild``), as pushes would have left them. Seconds taken."""
+    each (``rollups.rebuild``) and the owners' sessions from their devices' (``owner_sessions_refresh``), as
+    pushes would have left them. Seconds taken."""
     import psycopg
 
     from llm_session_manager.team import rollups
@@ -209,7 +210,9 @@ def fill(url: str, n: int) -> float:
             FROM usage u, LATERAL (SELECT array_position(%(ids)s::bigint[], u.first_device) AS i) p
             WHERE right(u.session_id, 1) = '0'""", {"ids": ids})
         rollups.rebuild(conn)
-        for table in ("usage", "usage_seen", "sessions", "usage_quarters", "usage_device_quarters"):
+        conn.execute("SELECT owner_sessions_refresh(id, NULL) FROM users ORDER BY id")  # as the pushes keep them
+        for table in ("usage", "usage_seen", "sessions", "usage_quarters", "usage_device_quarters",
+                      "usage_owner_quarters", "usage_session_days", "owner_sessions"):
             conn.execute(f"VACUUM ANALYZE {table}".encode())
     return time.perf_counter() - started
 

@@ -1,6 +1,6 @@
-"""An admin's usage report reads the rollups kept on push (team migration 006); it must say, to the
-token and the cent, what summing the responses says, after better copies replaced stored ones and
-a second device saw a response (docs/team.md#load)."""
+"""Usage reports and the dashboard read the rollups kept on push (team migrations 006 and 9): the team's,
+each device's and each owner's. They must say, to the token and the cent, what summing the responses
+says, after better copies replaced stored ones and a second device saw a response (docs/team.md#load)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import threading
 import pytest
 from team_fixtures import database_url, enroll, postgres  # noqa: F401 -- fixtures
 
-from llm_session_manager.core.team_wire import PushBatch, PushUsage
+from llm_session_manager.core.team_wire import PushBatch, PushSession, PushUsage
 from llm_session_manager.store.otlp_usage import Heard
 from llm_session_manager.team import auth, db, otlp, push, report, rollups
 
@@ -63,10 +63,31 @@ def _schema(database_url) -> None:
 
 def rollups_and_fresh_sums(conn) -> tuple[list[tuple], list[tuple], list[tuple], list[tuple]]:
     """The team's and the devices' rollups (rows with responses) and the same summed afresh from the responses."""
-    def rows(sql: str) -> list[tuple]:
-        return sorted(row for row in conn.execute(sql.encode()) if any(row[-8:]))
-    return (rows(f"SELECT * FROM {rollups.QUARTERS}"), rows(rollups.FRESH),
-            rows(f"SELECT * FROM {rollups.DEVICE_QUARTERS}"), rows(rollups.FRESH_DEVICES))
+    return (_rows(conn, f"SELECT * FROM {rollups.QUARTERS}"), _rows(conn, rollups.FRESH),
+            _rows(conn, f"SELECT * FROM {rollups.DEVICE_QUARTERS}"), _rows(conn, rollups.FRESH_DEVICES))
+
+
+def owners_and_fresh_sums(conn) -> tuple[list[tuple], list[tuple], list[tuple], list[tuple]]:
+    """The owners' rollups (per quarter hour; per session and day) and the same summed afresh."""
+    return (_rows(conn, f"SELECT * FROM {rollups.OWNER_QUARTERS}"), _rows(conn, rollups.FRESH_OWNERS),
+            _rows(conn, f"SELECT * FROM {rollups.SESSION_DAYS}"), _rows(conn, rollups.FRESH_SESSIONS))
+
+
+def _rows(conn, sql: str) -> list[tuple]:
+    return sorted(row for row in conn.execute(sql.encode()) if any(row[-8:]))
+
+
+# Each owner's sessions as their devices' rows say, grouped afresh: what ``owner_sessions`` must hold.
+FRESH_OWNER_SESSIONS = """
+SELECT d.user_id, s.id, min(s.started_at), max(s.last_activity), array_agg(DISTINCT d.name ORDER BY d.name),
+       ((array_agg(s ORDER BY s.last_activity DESC NULLS LAST))[1]).project
+FROM sessions s JOIN devices d ON d.id = s.device_id GROUP BY 1, 2 ORDER BY 1, 2
+"""
+
+
+def owner_sessions(conn) -> list[tuple]:
+    return conn.execute("SELECT user_id, id, started_at, last_activity, devices, project FROM owner_sessions "
+                        "ORDER BY 1, 2").fetchall()
 
 
 def test_devices_pushing_overlapping_copies_at_once_keep_the_rollups_exact(database_url) -> None:
@@ -74,8 +95,9 @@ def test_devices_pushing_overlapping_copies_at_once_keep_the_rollups_exact(datab
     also has (a synced log: the same copy, a better one or a worse one, in any order), replays of
     their own batches, and a push killed half-way then sent again. The rollups end equal to the
     responses summed afresh, for the team and for each device's own view; nothing deadlocks."""
-    devices = 8
-    tokens = enroll(database_url, "ann", "admin", *(f"d{n}" for n in range(devices)))
+    devices = 8  # four of ann's and four of bob's: d3 and d4 share responses across owners, the rest within one
+    tokens = [*enroll(database_url, "ann", "admin", *(f"d{n}" for n in range(4))),
+              *enroll(database_url, "bob", "member", *(f"d{n}" for n in range(4, 8)))]
 
     def copy(device: int, n: int) -> PushUsage:
         """Device ``device``'s ``n``th response: a third of them shared, half with the next device and half
@@ -97,7 +119,10 @@ def test_devices_pushing_overlapping_copies_at_once_keep_the_rollups_exact(datab
                 assert who
                 barrier.wait()
                 for start in range(0, 120, 20):
-                    batch = PushBatch(f"d{index}", usage=[copy(index, n) for n in range(start, start + 20)])
+                    rows = [copy(index, n) for n in range(start, start + 20)]
+                    sessions = [PushSession(f"s{n % 3}", "claude-code", f"p{index % 2}", "/src", None, "m1",
+                                            DAY + index, DAY + start * 10 + index) for n in range(3)]
+                    batch = PushBatch(f"d{index}", sessions=sessions, usage=rows)
                     if start == 40:  # killed half-way: its connection drops before the commit
                         doomed = db.connect(database_url)
                         push.store_usage(doomed, who, batch.usage)
@@ -118,10 +143,24 @@ def test_devices_pushing_overlapping_copies_at_once_keep_the_rollups_exact(datab
     assert not errors, errors[0]
     with db.connect(database_url) as conn:
         team, fresh, per_device, fresh_devices = rollups_and_fresh_sums(conn)
+        owners, fresh_owners, per_session, fresh_sessions = owners_and_fresh_sums(conn)
         replaced = conn.execute("SELECT count(*) FROM usage WHERE dedup_key LIKE 'shared:%' AND exact").fetchone()
+        kept, grouped = owner_sessions(conn), conn.execute(FRESH_OWNER_SESSIONS).fetchall()
     assert team == fresh and len(team) > 40
     assert per_device == fresh_devices and {row[0] for row in per_device} == {row[0] for row in fresh_devices}
     assert replaced and replaced[0] > 0
+    assert owners == fresh_owners and {row[0] for row in owners} == {row[0] for row in fresh_owners} and len(owners) > 20
+    assert per_session == fresh_sessions
+    # a response two of one owner's devices pushed counts once for that owner: their sums are the team's
+    assert sum(r[-1] for r in owners) == sum(r[-1] for r in team) + len(_shared_by_both_owners(database_url))
+    assert kept == grouped and len(kept) == 6 and all(len(row[4]) == 4 for row in kept)
+
+
+def _shared_by_both_owners(database_url: str) -> list[str]:
+    with db.connect(database_url) as conn:
+        return [k for (k,) in conn.execute(
+            "SELECT s.dedup_key FROM usage_seen s JOIN devices d ON d.id = s.device_id GROUP BY 1 "
+            "HAVING count(DISTINCT d.user_id) = 2")]
 
 
 def test_a_log_superseding_what_otlp_told_takes_it_out_of_the_rollups(database_url) -> None:
@@ -140,25 +179,70 @@ def test_a_log_superseding_what_otlp_told_takes_it_out_of_the_rollups(database_u
             usage("msg_1:req_1", DAY + 1, "claude-sonnet-4-5", 100), usage("msg_2:req_2", DAY + 900, "m2", 5)]))
         team, fresh, per_device, fresh_devices = rollups_and_fresh_sums(conn)
         keys = [k for (k,) in conn.execute("SELECT dedup_key FROM usage ORDER BY 1")]
+        owners, fresh_owners, per_session, fresh_sessions = owners_and_fresh_sums(conn)
     assert before == (2,)  # the OTLP response, in each device's view
     assert keys == ["msg_1:req_1", "msg_2:req_2"]
     assert team == fresh and per_device == fresh_devices
+    assert owners == fresh_owners and per_session == fresh_sessions and sum(r[-1] for r in owners) == 2
     assert [row[0] for row in per_device] == [row[0] for row in fresh_devices]
 
 
 def test_a_device_deleted_takes_its_responses_and_sightings_out_of_the_rollups(database_url) -> None:
     """Deleting a device (as an admin could in SQL) takes the responses it pushed first and its
-    sightings with it, as the foreign keys did, and the rollups follow: equal to the responses summed afresh."""
+    sightings with it, as the foreign keys did, and the rollups follow: equal to the responses summed
+    afresh. Its owner keeps what another of their devices saw too, and loses what only it saw, though
+    another owner pushed it first; the owner's sessions lose the device."""
     laptop, desktop = enroll(database_url, "bob", "member", "laptop", "desktop")
+    (box,) = enroll(database_url, "carol", "member", "box")
     with db.connect(database_url) as conn:
-        on_laptop, on_desktop = auth.caller(conn, laptop), auth.caller(conn, desktop)
-        assert on_laptop and on_desktop
-        push.store(conn, on_laptop, PushBatch("laptop", usage=[usage("a", DAY, "m1", 10), usage("b", DAY, "m2", 20)]))
-        push.store(conn, on_desktop, PushBatch("desktop", usage=[usage("b", DAY, "m2", 20), usage("c", DAY, "m1", 5)]))
+        on_laptop, on_desktop, on_box = auth.caller(conn, laptop), auth.caller(conn, desktop), auth.caller(conn, box)
+        assert on_laptop and on_desktop and on_box
+        s1 = PushSession("s1", "claude-code", "p", "/src", None, "m1", DAY, DAY + 60)
+        push.store(conn, on_box, PushBatch("box", usage=[usage("f", DAY, "m1", 3)]))
+        push.store(conn, on_desktop, PushBatch("desktop", usage=[usage("e", DAY, "m1", 4)]))
+        push.store(conn, on_laptop, PushBatch("laptop", sessions=[s1], usage=[
+            usage("a", DAY, "m1", 10), usage("b", DAY, "m2", 20), usage("e", DAY, "m1", 4), usage("f", DAY, "m1", 3)]))
+        push.store(conn, on_desktop, PushBatch("desktop", sessions=[s1], usage=[
+            usage("b", DAY, "m2", 20), usage("c", DAY, "m1", 5)]))
+        assert [row[4] for row in owner_sessions(conn)] == [["desktop", "laptop"]]
         conn.execute("DELETE FROM devices WHERE id = %s", (on_laptop.device_id,))
         team, fresh, per_device, fresh_devices = rollups_and_fresh_sums(conn)
+        owners, fresh_owners, per_session, fresh_sessions = owners_and_fresh_sums(conn)
         keys = [k for (k,) in conn.execute("SELECT dedup_key FROM usage ORDER BY 1")]
         sightings = conn.execute("SELECT dedup_key, device_id FROM usage_seen ORDER BY 1").fetchall()
-    assert keys == ["c"]  # a and b were the laptop's first
-    assert sightings == [("c", on_desktop.device_id)]
-    assert team == fresh and per_device == fresh_devices and len(per_device) == 1
+        bobs = conn.execute(f"SELECT sum(responses) FROM {rollups.OWNER_QUARTERS} q JOIN users u ON u.id = q.user_id "
+                            "WHERE u.name = 'bob'").fetchone()
+        kept, grouped = owner_sessions(conn), conn.execute(FRESH_OWNER_SESSIONS).fetchall()
+    assert keys == ["c", "e", "f"]  # a and b were the laptop's first
+    assert sightings == [("c", on_desktop.device_id), ("e", on_desktop.device_id), ("f", on_box.device_id)]
+    assert team == fresh and per_device == fresh_devices and len(per_device) == 2
+    assert owners == fresh_owners and per_session == fresh_sessions
+    assert bobs == (2,)  # c and e, which the desktop saw; not f, which only the laptop of bob's devices saw
+    assert kept == grouped and [row[4] for row in kept] == [["desktop"]]
+
+
+def test_a_report_over_whole_quarter_hours_equals_the_responses_summed_for_a_member(database_url) -> None:
+    """A member's report over whole quarter hours comes from their rollup; over a span that starts a
+    second later (no response in that second) it is summed from the responses they may read. Both
+    say the same, with a response two of their devices pushed (in two copies) counted once and one
+    another owner pushed too counted for them as well."""
+    laptop, desktop = enroll(database_url, "bob", "member", "laptop", "desktop")
+    (box,) = enroll(database_url, "carol", "member", "box")
+    with db.connect(database_url) as conn:
+        on_laptop, on_desktop, on_box = auth.caller(conn, laptop), auth.caller(conn, desktop), auth.caller(conn, box)
+        assert on_laptop and on_desktop and on_box
+        push.store(conn, on_box, PushBatch("box", usage=[usage("x", DAY + 600, "m3", 9), usage("y", DAY, "m3", 2)]))
+        push.store(conn, on_laptop, PushBatch("laptop", usage=[
+            usage("a", DAY, "claude-sonnet-4-5", 100, exact=False), usage("b", DAY + 86400, "m2", 7, priced=2),
+            usage("x", DAY + 600, "m3", 9)]))
+        push.store(conn, on_desktop, PushBatch("desktop", usage=[
+            usage("a", DAY + 3600, "claude-haiku-4-5", 120), usage("c", DAY + 2 * 86400, "m1", 30)]))
+        for by in report.TEAM_GROUPS:
+            for zone in ("UTC", "Asia/Kolkata", "America/St_Johns"):
+                rolled = report.report(conn, on_laptop, by, since="2025-10-01", timezone=zone)
+                summed = report.report(conn, on_laptop, by, since="2025-10-01T00:00:01", timezone=zone)
+                assert rolled == summed, (by, zone)
+                assert rolled.totals.total_tokens == (120 + 7 + 9 + 30) * 13, (by, zone)
+        whole = report.report(conn, on_desktop, "device", timezone="UTC")
+    assert [r.key for r in whole.rows] == ["bob/desktop", "bob/laptop"]
+    assert whole.unpriced_models == ["m2"]

@@ -69,8 +69,11 @@ def store(conn: psycopg.Connection, who: Caller, batch: PushBatch) -> PushResult
     # sum rows every device adds to are held for as short a time as the server can make it.
     with conn.pipeline(), conn.transaction():
         _bind_client(conn, who, batch.client_id)
-        with conn.cursor() as cur:
-            cur.executemany(_SESSIONS, [(who.device_id, *astuple(s)) for s in batch.sessions])
+        if batch.sessions:
+            with conn.cursor() as cur:
+                cur.executemany(_SESSIONS, [(who.device_id, *astuple(s)) for s in batch.sessions])
+            # the owner's view of these sessions (team migration 9) summed up again with this device's rows
+            conn.execute("SELECT owner_sessions_refresh(%s, %s)", (who.user_id, sorted({s.id for s in batch.sessions})))
         otlp.supersede(conn, batch.usage)  # the log's rows stand for what was heard over OTLP
         conn.execute("UPDATE devices SET pushes = pushes + 1, last_push_at = now() WHERE id = %s", (who.device_id,))
         new, distinct = store_usage(conn, who, batch.usage)  # last: the rollups' rows are held until commit
@@ -85,7 +88,7 @@ def store_usage(conn: psycopg.Connection, who: Caller, usage: list[PushUsage]) -
     rows = msgspec.json.encode(usage).decode()
     found = conn.execute(_CLAIM, {"usage": rows, "device": who.device_id}).fetchone()
     stored: list[str] = found[0] if found else []
-    conn.execute(rollups.APPLY, {"usage": rows, "stored": stored, "device": who.device_id})
+    conn.execute(rollups.APPLY, {"usage": rows, "stored": stored, "device": who.device_id, "user": who.user_id})
     return len(stored), len({u.dedup_key for u in usage})
 
 

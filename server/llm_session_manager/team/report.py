@@ -6,8 +6,9 @@ their owner's devices pushed them (``access.readable_usage_sql``). Each response
 counts once however many devices pushed it, except in the rows of ``by=device``,
 each device's own view (so they may add up to more than the totals: that
 overlap is what they show). An admin's report over whole quarter hours reads
-the rollups of team migration 006 (``rollups``), a member's sums the responses
-they may read.
+the rollups of team migration 006 (``rollups``), and so does a member's with
+nothing granted to them (their own rollups, team migration 9: by model over
+whole UTC days); a member holding grants sums the responses they may read.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 TeamGroup = Literal["day", "model", "device"]
 TEAM_GROUPS: tuple[str, ...] = get_args(TeamGroup)
 QUARTER_HOUR = 900  # days are made of quarter-hour sums: every zone's midnight falls on one
+DAY = 86400
 
 _SUMS = (f"sum(u.input_tokens), sum(u.output_tokens), sum(u.cache_creation_tokens), sum(u.cache_read_tokens), "
          f"sum(u.cost_usd), count(*) FILTER (WHERE u.priced = {pricing.UNKNOWN}), count(*) FILTER (WHERE NOT u.exact)")
@@ -54,13 +56,19 @@ def report(conn: psycopg.Connection, who: Caller, by: str = "day", *, since: str
     if until is not None:
         window.append("u.ts < %s")
         params.append(when.end(until, tz=tz))
-    if who.role == "admin" and all(t % QUARTER_HOUR == 0 for t in params if isinstance(t, float | int)):
-        return _from_rollups(conn, by, tz, window, params)
+    whole_quarters = all(t % QUARTER_HOUR == 0 for t in params if isinstance(t, float | int))
+    found = _from_rollups(conn, by, tz, window, params) if who.role == "admin" and whole_quarters else None
+    if found is not None:
+        return found
     # The responses the caller may see, each once: for a member, those one of their devices pushed and
     # those of the sessions granted to them (access.py).
     rule, mine = access.readable_usage_sql(who)
     device_rule, devices = access.readable_seen_sql(who)
     granted = conn.execute("SELECT EXISTS (SELECT 1 FROM grants WHERE grantee_id = %s)", (who.user_id,)).fetchone()
+    if granted is not None and not granted[0] and whole_quarters:
+        found = _from_rollups(conn, by, tz, window, params, owner=who.user_id)
+        if found is not None:
+            return found
     if granted is not None and not granted[0]:
         # Nothing granted: only their own devices' responses, a condition PostgreSQL joins on (the general
         # one names each response's session, so it is asked once per response of the team).
@@ -102,13 +110,30 @@ _ROLLED_KEYS = {"day": "q.quarter", "model": "q.model", "device": "du.name || '/
 
 
 def _from_rollups(conn: psycopg.Connection, by: str, tz: when.Zone, window: list[str],
-                  params: list[object]) -> UsageReport:
-    """The whole team's report from the rollups: the same figures the responses give, summed ahead."""
-    where = " AND ".join(w.replace("u.ts", "q.quarter * 900") for w in window) or "TRUE"
-    table, outer = f"{rollups.QUARTERS} q", where
+                  params: list[object], owner: int | None = None) -> UsageReport | None:
+    """The whole team's report from the rollups: the same figures the responses give, summed ahead.
+    ``owner``'s (each response their devices pushed once) from the owners' rollups: per quarter hour,
+    and per UTC day and model (so by model, or naming unpriced models, over whole UTC days only:
+    None where the window is not)."""
+    spans = [w.replace("u.ts", "q.quarter * 900") for w in window]
+    where = " AND ".join(spans) or "TRUE"
+    whose = "TRUE" if owner is None else f"d.user_id = {int(owner)}"
+    team = models = rollups.QUARTERS
+    per_model, whole_days = where, True
+    if owner is not None:
+        whole_days = all(t % DAY == 0 for t in params if isinstance(t, float | int))
+        if by == "model" and not whole_days:
+            return None
+        team, models = rollups.OWNER_QUARTERS, rollups.SESSION_DAYS
+        where = " AND ".join([f"q.user_id = {int(owner)}", *spans])
+        per_model = " AND ".join([f"q.user_id = {int(owner)}", *(w.replace("u.ts", f"q.day * {DAY}") for w in window)])
+    table, outer = f"{team} q", where
+    if by == "model":
+        table, outer = f"{models} q", per_model
     if by == "device":  # each device's quarter hours summed by its id first, then named (200 names, not 88,000)
         sums_of = ", ".join(f"sum(q.{c}) AS {c}" for c in rollups.SUMS)
-        table = (f"(SELECT q.device_id, {sums_of} FROM {rollups.DEVICE_QUARTERS} q WHERE {where} GROUP BY 1) q "
+        table = (f"(SELECT q.device_id, {sums_of} FROM {rollups.DEVICE_QUARTERS} q JOIN devices d "
+                 f"ON d.id = q.device_id WHERE {whose} AND {' AND '.join(spans) or 'TRUE'} GROUP BY 1) q "
                  "JOIN devices d ON d.id = q.device_id JOIN users du ON du.id = d.user_id")
         outer = "TRUE"
     days = _days_in_sql(conn, table, where, params, tz) if by == "day" else None
@@ -122,15 +147,17 @@ def _from_rollups(conn: psycopg.Connection, by: str, tz: when.Zone, window: list
     else:
         rows = sorted((_row(str(k), v) for k, *v in sums), key=lambda r: (-r.total_tokens, r.key))
     if by == "device":
-        whole = conn.execute(f"SELECT {_ROLLED} FROM {rollups.QUARTERS} q WHERE {where} HAVING sum(q.responses) > 0"
+        whole = conn.execute(f"SELECT {_ROLLED} FROM {team} q WHERE {where} HAVING sum(q.responses) > 0"
                              .encode(), params).fetchone()
         totals = totals_of([_row("", list(whole))] if whole else [])
     else:
         totals = totals_of(rows)
     unpriced: list[str] = []
     if not totals.cost_complete:
+        if models != team and not whole_days:
+            return None
         unpriced = [m for (m,) in conn.execute(
-            f"SELECT q.model FROM {rollups.QUARTERS} q WHERE {where} GROUP BY 1 HAVING sum(q.unpriced) > 0 "
+            f"SELECT q.model FROM {models} q WHERE {per_model} GROUP BY 1 HAVING sum(q.unpriced) > 0 "
             "ORDER BY 1".encode(),
             params)]
     return UsageReport(rows=rows, totals=totals, unpriced_models=unpriced)
