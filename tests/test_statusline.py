@@ -286,6 +286,36 @@ def test_a_line_storing_a_new_response_imports_only_what_reading_it_needs(cli, c
     assert not loaded & unwanted, loaded & unwanted
 
 
+def test_a_line_storing_a_new_response_evaluates_few_string_annotations(cli, claude):
+    # A NamedTuple's or msgspec Struct's field annotated with a string (``from __future__
+    # import annotations``) costs a ``typing.ForwardRef``, which compiles it: 256 of them
+    # were 12 M instructions of this line (bench/README.md). The modules it runs declare
+    # their types plainly; what is left is ingest's own and msgspec's.
+    import subprocess
+    import sys
+
+    assert cli("statusline", input=payload("max-plan", claude)).code == 0
+    append_response(claude, datetime.now(UTC), output_tokens=4322)
+    code = (
+        "import sys, io, contextlib, typing\n"
+        "made = []\n"
+        "init = typing.ForwardRef.__init__\n"
+        "def counted(self, *args, **kwargs):\n"
+        "    made.append(args[0])\n"
+        "    init(self, *args, **kwargs)\n"
+        "typing.ForwardRef.__init__ = counted\n"
+        "from llm_session_manager.frontends import cli\n"
+        "sys.stdin = io.TextIOWrapper(io.BytesIO(sys.argv[1].encode()))\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    cli.main(['statusline'])\n"
+        "print(len(made))\n"
+    )
+    made = int(subprocess.run([sys.executable, "-c", code, payload("max-plan", claude)], capture_output=True,
+                              text=True, check=True).stdout)
+    assert stored("SELECT count(*) FROM usage WHERE output_tokens = 4322") == [(1,)]
+    assert made <= 40, made
+
+
 # --- install ------------------------------------------------------------------------
 
 
