@@ -235,6 +235,34 @@ def test_the_line_imports_nothing_heavy(claude):
     assert "typing_extensions" not in loaded  # msgspec is imported without it (cli._import_msgspec_alone)
 
 
+def test_a_redraw_compiles_nothing(cli, claude):
+    # A process's first compile() sets up CPython's AST types, 9 M instructions: msgspec's
+    # import made one (cli._import_msgspec_alone), and so does any type written as a string.
+    import subprocess
+    import sys
+
+    assert cli("statusline", input=payload("max-plan", claude)).code == 0  # the transcript is stored
+    code = (
+        "import sys, io, contextlib, builtins\n"
+        "compiled = []\n"
+        "real = builtins.compile\n"
+        "def counted(*args, **kwargs):\n"
+        "    compiled.append(args[0])\n"
+        "    return real(*args, **kwargs)\n"
+        "builtins.compile = counted\n"
+        "from llm_session_manager.frontends import cli\n"
+        "sys.stdin = io.TextIOWrapper(io.BytesIO(sys.argv[1].encode()))\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    cli.main(['statusline'])\n"
+        "assert 'Sonnet' in out.getvalue(), out.getvalue()\n"
+        "print(repr(compiled))\n"
+    )
+    compiled = subprocess.run([sys.executable, "-c", code, payload("max-plan", claude)], capture_output=True,
+                              text=True, check=True).stdout.strip()
+    assert compiled == "[]"
+
+
 @pytest.mark.parametrize("argv", [
     ["statusline"],
     ["statusline", "--no-color", "--json", "-v"],
