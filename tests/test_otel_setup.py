@@ -67,3 +67,14 @@ def test_gemini_telemetry_goes_to_serve(cli, homes):
     telemetry = json.loads(homes["gemini"].read_text())["telemetry"]
     assert telemetry == {"enabled": True, "target": "local", "otlpEndpoint": "http://127.0.0.1:8765",
                          "otlpProtocol": "http", "logPrompts": False}
+
+
+def test_copilot_cli_gets_its_environment_lines_and_no_file_is_written(cli, homes, sandbox_home):
+    r = cli("otel", "setup", "--client", "copilot", "--endpoint", "http://127.0.0.1:9999/", "--json")
+    assert r.code == 0, r.err
+    assert r.json()["snippet"] == ("export COPILOT_OTEL_ENABLED=true\n"
+                                   "export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:9999")
+    assert r.json()["path"] is None and not r.json()["written"]
+    r = cli("otel", "setup", "--client", "copilot", "--write")
+    assert r.code != 0 and "from its environment" in r.err and "export COPILOT_OTEL_ENABLED=true" in r.err
+    assert not (sandbox_home / ".copilot").exists()

@@ -235,6 +235,34 @@ def test_the_line_imports_nothing_heavy(claude):
     assert "typing_extensions" not in loaded  # msgspec is imported without it (cli._import_msgspec_alone)
 
 
+def test_a_redraw_compiles_nothing(cli, claude):
+    # A process's first compile() sets up CPython's AST types, 9 M instructions: msgspec's
+    # import made one (cli._import_msgspec_alone), and so does any type written as a string.
+    import subprocess
+    import sys
+
+    assert cli("statusline", input=payload("max-plan", claude)).code == 0  # the transcript is stored
+    code = (
+        "import sys, io, contextlib, builtins\n"
+        "compiled = []\n"
+        "real = builtins.compile\n"
+        "def counted(*args, **kwargs):\n"
+        "    compiled.append(args[0])\n"
+        "    return real(*args, **kwargs)\n"
+        "builtins.compile = counted\n"
+        "from llm_session_manager.frontends import cli\n"
+        "sys.stdin = io.TextIOWrapper(io.BytesIO(sys.argv[1].encode()))\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    cli.main(['statusline'])\n"
+        "assert 'Sonnet' in out.getvalue(), out.getvalue()\n"
+        "print(repr(compiled))\n"
+    )
+    compiled = subprocess.run([sys.executable, "-c", code, payload("max-plan", claude)], capture_output=True,
+                              text=True, check=True).stdout.strip()
+    assert compiled == "[]"
+
+
 @pytest.mark.parametrize("argv", [
     ["statusline"],
     ["statusline", "--no-color", "--json", "-v"],
@@ -284,6 +312,36 @@ def test_a_line_storing_a_new_response_imports_only_what_reading_it_needs(cli, c
               ("aider", "codex", "copilot", "cursor", "gemini", "llm_cli")}
     unwanted = others | {"logging", "difflib", "threading", "json", "hashlib"}
     assert not loaded & unwanted, loaded & unwanted
+
+
+def test_a_line_storing_a_new_response_evaluates_few_string_annotations(cli, claude):
+    # A NamedTuple's or msgspec Struct's field annotated with a string (``from __future__
+    # import annotations``) costs a ``typing.ForwardRef``, which compiles it: 256 of them
+    # were 12 M instructions of this line (bench/README.md). The modules it runs declare
+    # their types plainly; what is left is ingest's own and msgspec's.
+    import subprocess
+    import sys
+
+    assert cli("statusline", input=payload("max-plan", claude)).code == 0
+    append_response(claude, datetime.now(UTC), output_tokens=4322)
+    code = (
+        "import sys, io, contextlib, typing\n"
+        "made = []\n"
+        "init = typing.ForwardRef.__init__\n"
+        "def counted(self, *args, **kwargs):\n"
+        "    made.append(args[0])\n"
+        "    init(self, *args, **kwargs)\n"
+        "typing.ForwardRef.__init__ = counted\n"
+        "from llm_session_manager.frontends import cli\n"
+        "sys.stdin = io.TextIOWrapper(io.BytesIO(sys.argv[1].encode()))\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    cli.main(['statusline'])\n"
+        "print(len(made))\n"
+    )
+    made = int(subprocess.run([sys.executable, "-c", code, payload("max-plan", claude)], capture_output=True,
+                              text=True, check=True).stdout)
+    assert stored("SELECT count(*) FROM usage WHERE output_tokens = 4322") == [(1,)]
+    assert made <= 40, made
 
 
 # --- install ------------------------------------------------------------------------

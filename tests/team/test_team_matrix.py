@@ -266,9 +266,11 @@ CASES: dict[tuple[str, str], Case] = {
                                lambda role, g: 403 if role == "viewer" else 200),
     ("/v1/metrics", "POST"): Case(lambda t, sid, h: t.client.call("POST", "/v1/metrics", {}, h),
                                   lambda role, g: 403 if role == "viewer" else 200),
+    ("/v1/traces", "POST"): Case(lambda t, sid, h: t.client.call("POST", "/v1/traces", {}, h),
+                                 lambda role, g: 403 if role == "viewer" else 200),
 }
 PUBLIC = {("/healthz", "GET"), ("/auth/login", "POST")}  # answered without credentials
-OTLP = {("/v1/logs", "POST"), ("/v1/metrics", "POST")}  # exports from an assistant: a device's too
+OTLP = {("/v1/logs", "POST"), ("/v1/metrics", "POST"), ("/v1/traces", "POST")}  # an assistant's: a device's too
 PUSHES = {("/api/push", "POST"), ("/api/push/messages", "POST"), ("/api/push/memories", "POST")}  # a device's
 # The chat bots' routes: a platform's signature of the request is their authentication, a sign-in or a device
 # token counts for nothing there (tests/test_chat_bots.py, tests/team/test_team_chat.py test the signatures).

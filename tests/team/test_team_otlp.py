@@ -107,3 +107,25 @@ def test_a_response_heard_over_otlp_counts_once_when_its_log_is_pushed(team_serv
     assert post(team_server.url + "/v1/metrics", token, metrics) == 200  # accepted, not kept
     assert post(team_server.url + "/v1/metrics", "lsmt_" + "x" * 43, metrics) == 401
     assert post(team_server.url + "/v1/logs", viewer, b"{}") == 403  # a viewer's device does not push
+
+
+def test_copilot_cli_chat_spans_reach_the_team_server_and_count_once(team_server, database_url, cli,
+                                                                      tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "copilot" / "copilot-home", tmp_path / "copilot")
+    laptop = {"COPILOT_HOME": str(tmp_path / "copilot"), "CLAUDE_CONFIG_DIR": str(tmp_path / "no-claude"),
+              "CODEX_HOME": str(tmp_path / "no-codex"), "LLM_SESSION_DATA_DIR": str(tmp_path / "laptop")}
+    token = enroll(database_url, "cora", "member", "laptop")[0]
+    assert cli("team", "join", team_server.url, "--token", token, env=laptop).code == 0
+    assert cli("team", "push", env=laptop).code == 0
+
+    def team_output() -> int:
+        r = cli("team", "usage", "--by", "model", "--json", env=laptop)
+        assert r.code == 0, r.err
+        return r.json()["totals"]["output_tokens"]
+
+    pushed = team_output()
+    spans = (FIXTURES / "copilot" / "otlp" / "chat_spans.json").read_bytes()
+    for _ in range(2):  # an exporter retrying
+        assert post(team_server.url + "/v1/traces", token, spans) == 200
+    # The call the pushed log already has is not stored again; the other counts, once.
+    assert team_output() == pushed + 88

@@ -6,8 +6,6 @@ is on when its section is written (``desktop: {}``) and off when it is absent,
 so a default config never sends anything anywhere.
 """
 
-from __future__ import annotations
-
 import re
 from typing import Annotated, Literal, TypeVar
 
@@ -112,7 +110,7 @@ class EmailChannel(_Section, frozen=True):  # frozen like _Section: said again s
             raise ValueError("must have password_env (the variable holding the password) with username")
 
 
-_Channel = TypeVar("_Channel", "DesktopChannel", "TerminalChannel", "WebhookChannel", "EmailChannel")
+_Channel = TypeVar("_Channel", DesktopChannel, TerminalChannel, WebhookChannel, EmailChannel)
 
 
 def _off(section: type[_Channel]) -> _Channel:

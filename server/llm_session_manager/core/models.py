@@ -8,8 +8,6 @@ services hand to frontends; their field names are the public JSON contract of
 DESIGN.md, so renaming one is a breaking change.
 """
 
-from __future__ import annotations
-
 import functools
 from typing import Any, Literal, NamedTuple, get_args
 

@@ -26,8 +26,6 @@ and ``cost.rs``) rule for rule:
 * one-hour cache writes cost input x 2 (tiered with input's higher price).
 """
 
-from __future__ import annotations
-
 import datetime
 import os
 from pathlib import Path

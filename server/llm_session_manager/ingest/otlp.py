@@ -22,6 +22,7 @@ exactly as each one documents them; tests/fixtures/*/otlp/ holds samples):
 * Gemini CLI: ``gemini_cli.api_response``: ``input_token_count`` (cached
   included), ``cached_content_token_count``, ``output_token_count``,
   ``thoughts_token_count``, ``tool_token_count``; the session is ``session.id``.
+* Copilot CLI reports on trace spans, not log events: ``otlp_spans.py``.
 
 Token fields map as the log sources map them (``sources/codex``,
 ``sources/gemini``), so an OTLP row and the log row that later supersedes it
@@ -81,7 +82,7 @@ class Receipt(NamedTuple):
 
 
 def decode(kind: str, body: bytes, as_json: bool) -> Any:
-    """``body`` as an ``Export{Logs,Metrics}ServiceRequest``; ``BadInput`` if it is not one."""
+    """``body`` as an ``Export{Logs,Metrics,Trace}ServiceRequest``; ``BadInput`` if it is not one."""
     from google.protobuf import json_format
     from google.protobuf.message import DecodeError
 
@@ -97,7 +98,7 @@ def decode(kind: str, body: bytes, as_json: bool) -> Any:
 
 
 def answer(kind: str, receipt: Receipt | None, as_json: bool) -> bytes:
-    """The ``Export{Logs,Metrics}ServiceResponse`` for ``receipt``, encoded as the request was."""
+    """The ``Export{Logs,Metrics,Trace}ServiceResponse`` for ``receipt``, encoded as the request was."""
     from google.protobuf import json_format
 
     response = _response_class(kind)()
@@ -105,6 +106,8 @@ def answer(kind: str, receipt: Receipt | None, as_json: bool) -> bytes:
         partial = response.partial_success
         if kind == "logs":
             partial.rejected_log_records = receipt.rejected
+        elif kind == "traces":
+            partial.rejected_spans = receipt.rejected
         else:
             partial.rejected_data_points = receipt.rejected
         partial.error_message = receipt.message
@@ -127,6 +130,22 @@ def receive_logs(conn: apsw.Connection, request: Any) -> Receipt:
     heard, rejected = responses(request)
     counted = otlp_usage.record(conn, heard) if heard else 0
     return Receipt(counted, len(rejected), rejection(rejected))
+
+
+def receive_traces(conn: apsw.Connection, request: Any) -> Receipt:
+    """Store the billed responses of a trace export (Copilot CLI's ``chat`` spans)."""
+    heard, rejected = heard_of("traces", request)
+    counted = otlp_usage.record(conn, heard) if heard else 0
+    return Receipt(counted, len(rejected), rejection(rejected))
+
+
+def heard_of(kind: str, request: Any) -> tuple[list[Heard], list[str]]:
+    """The billed responses of a logs or trace export, and why each unusable one was rejected."""
+    if kind == "traces":
+        from . import otlp_spans
+
+        return otlp_spans.responses(request)
+    return responses(request)
 
 
 def rejection(rejected: list[str]) -> str:
@@ -307,6 +326,10 @@ def _iso(v: Any) -> float | None:
 
 
 def _request_class(kind: str) -> Any:
+    if kind == "traces":
+        from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+        return ExportTraceServiceRequest
     if kind == "logs":
         from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 
@@ -317,6 +340,10 @@ def _request_class(kind: str) -> Any:
 
 
 def _response_class(kind: str) -> Any:
+    if kind == "traces":
+        from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
+
+        return ExportTraceServiceResponse
     if kind == "logs":
         from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceResponse
 

@@ -12,8 +12,6 @@ a "bad" point, so a user can read from the components what to fix:
 * ``errors``: API and tool errors per billed turn; fine at 0, 0 at 25 %.
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 from ..core.config import Config

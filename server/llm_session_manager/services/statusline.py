@@ -10,8 +10,6 @@ questions. Every figure says where it comes from (``official`` from the
 payload, ``exact`` from logs, ``estimated``).
 """
 
-from __future__ import annotations
-
 import os
 import time
 from pathlib import Path

@@ -18,8 +18,6 @@ A plugin that fails to load, is not shaped like a ``Source`` or claims a built-i
 provider id is one warning line of the scan, and every other source is read.
 """
 
-from __future__ import annotations
-
 import contextlib
 import functools
 import importlib

@@ -13,8 +13,6 @@ longer recognise. An Edit's or Write's file contents are never decoded: the
 struct below declares only the arguments a summary uses.
 """
 
-from __future__ import annotations
-
 import shlex
 from typing import Any
 

@@ -8,8 +8,6 @@ value is known. Readings from logs read out of order (an older file read
 after a newer one) are kept as they are, without merging.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable
 from typing import NamedTuple
 

@@ -18,8 +18,6 @@ transaction (``superseded``, called by ``ingest._store.write``). Totals are then
 always those of the logs alone plus what only OTLP has told us so far.
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from typing import NamedTuple, cast
 

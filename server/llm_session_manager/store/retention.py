@@ -8,8 +8,6 @@ same before and after. Here is the SQL; ``services/retention.py`` is the API
 and ``ingest.scan`` calls :func:`prune_if_due` after a scan.
 """
 
-from __future__ import annotations
-
 import time
 from typing import NamedTuple
 

@@ -1,4 +1,4 @@
-"""``POST /v1/logs`` and ``/v1/metrics`` on the team server: OTLP/HTTP from assistants (docs/team.md#otlp).
+"""``POST /v1/logs``, ``/v1/metrics`` and ``/v1/traces`` on the team server: OTLP/HTTP from assistants (docs/team.md#otlp).
 
 An assistant configured to report to the team server (``OTEL_EXPORTER_OTLP_ENDPOINT``
 its URL, ``OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer lsmt_..."`` a device
@@ -7,8 +7,8 @@ token) posts its exports here. The bodies are decoded by ``ingest/otlp.py``, as
 protobuf or JSON (else 415), plain or gzip (else 415), the export's response in
 the request's encoding, 400 with a ``google.rpc.Status`` for a body that is not
 an export, 413 past ``MAX_BODY``. Who may post is who may push: a member's or
-admin's device token. The billed responses of a logs export become that
-device's usage (``team/otlp.py``); metrics exports (Claude Code's own
+admin's device token. The billed responses of a logs export (Copilot CLI's:
+of a trace export) become that device's usage (``team/otlp.py``); metrics exports (Claude Code's own
 per-session tallies) are accepted and not kept: the events carry the same
 tokens.
 """
@@ -28,7 +28,7 @@ from ..ingest import otlp as decoding
 from . import access, otlp
 from .auth import Caller
 
-PATHS = {"/v1/logs": "logs", "/v1/metrics": "metrics"}
+PATHS = {"/v1/logs": "logs", "/v1/metrics": "metrics", "/v1/traces": "traces"}
 PROTOBUF, JSON = "application/x-protobuf", "application/json"
 InThread = Callable[[Callable[[Any], Any]], Awaitable[Any]]
 
@@ -58,8 +58,8 @@ def routes(in_thread: InThread, authorized: Callable[[Request], Awaitable[Caller
         except BadInput as e:
             return _status(400, str(e), as_json)
         receipt = None
-        if kind == "logs":
-            heard, rejected = decoding.responses(message)
+        if kind != "metrics":
+            heard, rejected = decoding.heard_of(kind, message)
             counted = await in_thread(lambda conn: otlp.store(conn, who, heard)) if heard else 0
             receipt = decoding.Receipt(counted, len(rejected), decoding.rejection(rejected))
         answer = await anyio.to_thread.run_sync(decoding.answer, kind, receipt, as_json)

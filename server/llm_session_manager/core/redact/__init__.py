@@ -33,7 +33,8 @@ from itertools import accumulate
 
 import msgspec
 
-from ._engine import _apply, _lower, _Rule, compile_all, lazy, marker
+from . import _engine
+from ._engine import _apply, _lower, _Rule, lazy, marker
 from ._rules import _RULES
 
 __all__ = ["KINDS", "Redacted", "compile_all", "marker", "redact", "redact_many", "redact_text", "whole_words"]
@@ -51,6 +52,12 @@ class Redacted(msgspec.Struct, frozen=True):
 
     text: str
     found: dict[str, int] = msgspec.field(default_factory=dict)
+
+
+def compile_all() -> None:
+    """Compile every pattern of the package now (a first scan, before it forks parse workers)."""
+    _needle_groups()
+    _engine.compile_all()
 
 
 def redact(text: str) -> Redacted:
@@ -89,14 +96,14 @@ def redact_many(texts: list[str]) -> list[str]:
     ends = list(accumulate(len(t) + 1 for t in texts))  # where each text's separator is
     needles: dict[int, set[str]] = {}
     if len(lowered) < _FIND_BELOW:
-        for needle in _NEEDLES:
-            at = lowered.find(needle)
+        for keyword in _KEYWORDS:
+            at = lowered.find(keyword)
             while at != -1:
                 i = bisect_right(ends, at)
-                needles.setdefault(i, set()).update(_HOLDING[needle])
-                at = lowered.find(needle, ends[i])  # one hit is enough: on to the next text
+                needles.setdefault(i, set()).add(keyword)
+                at = lowered.find(keyword, ends[i])  # one hit is enough: on to the next text
     else:
-        for pattern, group in _NEEDLE_GROUPS:
+        for pattern, group in _needle_groups():
             search = pattern.search
             hit = search(lowered)
             while hit is not None:
@@ -141,20 +148,26 @@ def whole_words(text: str, cut_at: int = 80) -> str:
     return kept[:cut].rstrip() + "…" if cut > 0 else "…"
 
 
-# What redact_many searches for: every keyword, less those holding a shorter one
-# (a text with "password" in it has "pass" too), in one pattern per first
-# letter. A pattern that starts with a literal letter is searched for at
-# str.find's speed, so 19 patterns cost a third of 53 finds. Below _FIND_BELOW
-# characters (a status line storing one response) finds cost less than compiling
-# the patterns (2-3 ms): a text's keywords are those that hold a needle found in it.
-_KEYWORDS = {k for rule in _RULES for k in rule.keywords}
-_NEEDLES = sorted(k for k in _KEYWORDS if not any(o != k and o in k for o in _KEYWORDS))
-_HOLDING = {n: frozenset(k for k in _KEYWORDS if n in k) for n in _NEEDLES}
+# What redact_many searches for. Below _FIND_BELOW characters (a status line storing
+# one response) it finds each keyword with str.find: a text's keywords are those found
+# in it. Above, every keyword less those holding a shorter one (a text with
+# "password" in it has "pass" too), in one pattern per first letter: a pattern that
+# starts with a literal letter is searched for at str.find's speed, so 19 patterns
+# cost a third of 53 finds. Those are worked out on first use: that is 12 M
+# instructions, as much as the rest of importing this package (bench/README.md), and
+# a status line never needs them.
+_KEYWORDS = tuple(sorted({k for rule in _RULES for k in rule.keywords}))
 _FIND_BELOW = 1 << 16
-_NEEDLE_GROUPS = tuple(  # (pattern, the keywords a text it finds something in may hold)
-    (
-        lazy(re.escape(first) + "(?:" + "|".join(re.escape(n[1:]) for n in group) + ")"),
-        frozenset(k for k in _KEYWORDS if any(n in k for n in group)),
+
+
+@functools.cache
+def _needle_groups() -> tuple[tuple[re.Pattern[str], frozenset[str]], ...]:
+    """(pattern, the keywords a text it finds something in may hold), per first letter."""
+    needles = sorted(k for k in _KEYWORDS if not any(o != k and o in k for o in _KEYWORDS))
+    return tuple(
+        (
+            lazy(re.escape(first) + "(?:" + "|".join(re.escape(n[1:]) for n in group) + ")"),
+            frozenset(k for k in _KEYWORDS if any(n in k for n in group)),
+        )
+        for first, group in ((f, [n for n in needles if n[0] == f]) for f in sorted({n[0] for n in needles}))
     )
-    for first, group in ((f, [n for n in _NEEDLES if n[0] == f]) for f in sorted({n[0] for n in _NEEDLES}))
-)

@@ -5,8 +5,6 @@ and a replacement; a judge looks at a match and names the kind of secret and
 where its value is, or says it is none.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Callable
 from typing import Any, NamedTuple, cast

@@ -137,14 +137,31 @@ def _import_msgspec_alone() -> None:
     ``NotRequired`` from ``typing`` (its own fallback; our structs use nothing else).
     Importing typing_extensions (and ``inspect``, ``ast``, ``dis`` with it) was a
     third of msgspec's import, 8-10 ms of every command (bench/README.md, status line).
-    Whatever imports typing_extensions later (pydantic, pygls) gets it as usual."""
+    Whatever imports typing_extensions later (pydantic, pygls) gets it as usual.
+
+    Nor does it compile anything: msgspec probes whether ``typing.ForwardRef`` takes
+    ``is_class`` by making one, which compiles its text, and a process's first
+    ``compile()`` sets up CPython's AST types, 9 M instructions (a sixth of a status
+    line's own work, bench/README.md). The probe's object is thrown away, so while
+    msgspec is imported a ForwardRef is made without compiling; a status line then
+    compiles nothing at all unless it stores a response."""
     if "msgspec" in sys.modules or "typing_extensions" in sys.modules:
         return
+    import typing
+
+    make_forward_ref = typing.ForwardRef.__init__
     sys.modules["typing_extensions"] = None  # type: ignore[assignment]  # import raises ImportError
+    typing.ForwardRef.__init__ = _uncompiled  # type: ignore[method-assign]
     try:
         import msgspec  # noqa: F401
     finally:
         del sys.modules["typing_extensions"]
+        typing.ForwardRef.__init__ = make_forward_ref  # type: ignore[method-assign]
+
+
+def _uncompiled(self: object, arg: str, is_argument: bool = True, module: object = None, *,
+                is_class: bool = False) -> None:
+    """``typing.ForwardRef.__init__``'s signature (msgspec's probe looks at no more), without its compile()."""
 
 
 def _end_now(ctx: Context) -> NoReturn:

@@ -11,12 +11,16 @@ codex          ``$CODEX_HOME/config.toml``           ``[otel]`` ``exporter = { o
                (else ``~/.codex/config.toml``)
 gemini         ``~/.gemini/settings.json``           ``telemetry``: enabled, target local, OTLP
                                                      over HTTP to ``serve``
+copilot        none: Copilot CLI reads its OTel      ``COPILOT_OTEL_ENABLED``,
+               settings from its environment only    ``OTEL_EXPORTER_OTLP_ENDPOINT``
 =============  ====================================  ==========================================
 
 Without ``--write`` it only prints the settings and where they go. With it, the
 file is changed as ``mcp install`` changes files: other settings kept, a copy
 at ``<file>.bak-<timestamp>`` first, nothing written when already set, and a
 value someone else set (another collector) never replaced without ``--force``.
+Copilot CLI has no file for these: its lines are printed to add to the shell's
+profile, and ``--write`` says so rather than guessing which profile that is.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from ...core.errors import BadInput
 if TYPE_CHECKING:
     from ._context import Context
 
-CLIENTS = ("claude-code", "codex", "gemini")
+CLIENTS = ("claude-code", "codex", "gemini", "copilot")
 
 
 def cmd_otel_setup(ctx: Context) -> None:
@@ -41,6 +45,9 @@ def cmd_otel_setup(ctx: Context) -> None:
     endpoint = a.endpoint.rstrip("/")
     if not endpoint.startswith(("http://", "https://")):
         raise BadInput(f"--endpoint must be an http:// or https:// URL, got {a.endpoint!r}")
+    if a.client == "copilot":
+        _copilot(ctx, endpoint)
+        return
     path = _path(a.client)
     snippet, new_text, old_text = _settings(a.client, path, endpoint, a.force)
     backup = None
@@ -61,6 +68,21 @@ def cmd_otel_setup(ctx: Context) -> None:
               + (f" (backup: {backup})" if backup else ""), file=sys.stderr)
 
     ctx.emit(result, show)
+
+
+def _copilot(ctx: Context, endpoint: str) -> None:
+    """Copilot CLI's settings: environment variables (its command reference, "OpenTelemetry monitoring")."""
+    snippet = "\n".join(f"export {k}={v}" for k, v in _copilot_env(endpoint).items())
+    if ctx.args.write:
+        raise BadInput("Copilot CLI reads its OpenTelemetry settings from its environment, not a file; "
+                       f"add these lines to your shell's profile:\n{snippet}")
+    result = {"client": "copilot", "path": None, "endpoint": endpoint, "snippet": snippet,
+              "written": False, "changed": False, "backup": None}
+    ctx.emit(result, lambda _: print(f"# Copilot CLI reads these from its environment (e.g. ~/.bashrc)\n{snippet}"))
+
+
+def _copilot_env(endpoint: str) -> dict[str, str]:
+    return {"COPILOT_OTEL_ENABLED": "true", "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint}
 
 
 def _path(client: str) -> Path:

@@ -365,7 +365,7 @@ def _otel(kit: _Kit) -> None:
     actions = kit.actions("otel", "point the assistants' OpenTelemetry export at serve (docs/otel.md)")
     p = kit.action(actions, "setup", "_otel:cmd_otel_setup",
                    "print (or --write) the settings that make an assistant report to serve over OTLP")
-    p.add_argument("--client", required=True, choices=("claude-code", "codex", "gemini"))
+    p.add_argument("--client", required=True, choices=("claude-code", "codex", "gemini", "copilot"))
     p.add_argument("--endpoint", default="http://127.0.0.1:8765", metavar="URL",
                    help="serve's HTTP address (default: http://127.0.0.1:8765)")
     p.add_argument("--write", action="store_true", help="write the settings into the assistant's config file")

@@ -160,7 +160,7 @@ async def serve(doors: Doors, config_path: Path | None = None,
         print(f"llm-session serve: MCP at {', '.join(urls)}", file=sys.stderr, flush=True)
         print(f"llm-session serve: LSP at {lsp_url}", file=sys.stderr, flush=True)
         print(f"llm-session serve: dashboard at {urls[0].removesuffix(MCP_PATH)}/", file=sys.stderr, flush=True)
-        print(f"llm-session serve: OTLP at {', '.join(u.removesuffix(MCP_PATH) for u in urls)} (/v1/logs, /v1/metrics)",
+        print(f"llm-session serve: OTLP at {', '.join(u.removesuffix(MCP_PATH) for u in urls)} (/v1/logs, /v1/metrics, /v1/traces)",
               file=sys.stderr, flush=True)
         if config.chat.slack.enabled or config.chat.discord.enabled or config.chat.teams.enabled:
             print(f"llm-session serve: chat bots at {', '.join(u.removesuffix(MCP_PATH) for u in urls)} (/chat/...)",

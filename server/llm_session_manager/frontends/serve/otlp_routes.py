@@ -1,4 +1,4 @@
-"""``/v1/logs`` and ``/v1/metrics`` on serve's HTTP port: an OTLP/HTTP receiver (docs/otel.md).
+"""``/v1/logs``, ``/v1/metrics`` and ``/v1/traces`` on serve's HTTP port: an OTLP/HTTP receiver (docs/otel.md).
 
 An assistant pointed at ``serve`` with ``OTEL_EXPORTER_OTLP_ENDPOINT`` posts its
 exports here. What the OTLP/HTTP spec asks of a receiver, and what it gets:
@@ -37,13 +37,13 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-PATHS = {"/v1/logs": "logs", "/v1/metrics": "metrics"}
+PATHS = {"/v1/logs": "logs", "/v1/metrics": "metrics", "/v1/traces": "traces"}
 PROTOBUF, JSON = "application/x-protobuf", "application/json"
 RETRY_AFTER_S = 5
 
 
 class OtlpRoutes:
-    """Answers OTLP on its two paths; every other request goes on to ``app``."""
+    """Answers OTLP on its three paths; every other request goes on to ``app``."""
 
     def __init__(self, app: ASGIApp, engine: Engine, local_only: bool) -> None:
         self._app = app
@@ -87,7 +87,7 @@ class OtlpRoutes:
             logger.debug("refused an OTLP %s export: %s", kind, e)
             await _reply(send, 400, _status(str(e), as_json), as_json)
             return
-        receive_export = otlp.receive_logs if kind == "logs" else otlp.receive_metrics
+        receive_export = {"logs": otlp.receive_logs, "traces": otlp.receive_traces}.get(kind, otlp.receive_metrics)
         try:
             receipt = await self._engine.call(_stored, receive_export, request)
         except LlmSessionError as e:

@@ -11,8 +11,6 @@ the order Claude Code writes them, rare ones last: msgspec looks each key up
 starting after the field it matched last.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 from datetime import datetime
 
