@@ -32,7 +32,7 @@ from ..sources.exports import source_for
 from ..store import repricing, retention, sealed, template_plans
 from ..store.bulk import bulk_load
 from . import _conversation
-from ._files import Known, Stat, Work, discover, roots, start, stat
+from ._files import Known, Stat, Work, discover, keep_listings, kept_listings, roots, start, stat
 from ._gone import note_gone
 from ._rows import chunks, ingest
 from ._scrub import scrub_if_marked
@@ -71,10 +71,13 @@ def scan(
     later = conversation_later and _conversation.mode() != "now"
     behind = _conversation.pending(conn) if later else _caught_up(conn)
     warnings: list[str] = []
-    found = list(discover(config, env, home, warnings))
+    listings = kept_listings(conn.filename)
+    found = discover(config, env, home, warnings, listings)
+    if listings is not None and listings.changed:
+        keep_listings(conn.filename, listings)
     known = _known(conn)
     work = _changed(conn, found, known, warnings, behind)
-    note_gone(conn, known, found)
+    note_gone(conn, known, {path for _, paths in found for path in paths})
     first_big_load = (sum(w.stat.st_size - w.offset for w in work) >= BULK_BYTES
                       and conn.execute("SELECT 1 FROM usage LIMIT 1").fetchone() is None)
     deferred: list[Work] = []  # logs read line by line: the only ones whose conversation waits
@@ -84,7 +87,7 @@ def scan(
         work = [w for w in work if w.source.layout != "lines"]
         _conversation.leave_checkpoints(conn)
     with bulk_load(conn, first_big_load, restore=not deferred):
-        result = _run(conn, work, len(found), warnings, started, progress, deferred)
+        result = _run(conn, work, sum(len(paths) for _, paths in found), warnings, started, progress, deferred)
     if later and (deferred or behind):
         _conversation.continue_later(conn)
     if config.retention.conversation_days is not None:  # docs/conversations.md#retention
@@ -112,7 +115,7 @@ def import_files(
     for path in map(Path, map(os.path.abspath, paths)):
         plan.setdefault(path, source_for(path, source))
     warnings: list[str] = []
-    work = _changed(conn, [(src, str(path)) for path, src in plan.items()], _known(conn, plan), warnings,
+    work = _changed(conn, [(src, [str(path)]) for path, src in plan.items()], _known(conn, plan), warnings,
                     _caught_up(conn))
     return _run(conn, work, len(plan), warnings, started, progress)
 
@@ -156,7 +159,7 @@ def _known_whole(conn: apsw.Connection, path: str) -> Known | None:
 
 
 def _changed(
-    conn: apsw.Connection, found: Iterable[tuple[Source, str]], known: dict[str, tuple], warnings: list[str],
+    conn: apsw.Connection, found: Iterable[tuple[Source, list[str]]], known: dict[str, tuple], warnings: list[str],
     behind: Mapping[str, tuple[int, bytes | None]] | None = None,
 ) -> list[Work]:
     """The logs whose stat moved since the store last read them, with where to resume.
@@ -166,28 +169,31 @@ def _changed(
     (path -> offset and parser state it is stored up to) resumes from there.
     """
     work = []
-    for source, path in found:
-        try:
-            st = stat(source, path)
-        except OSError as e:
-            warnings.append(f"cannot read {path}: {e.strerror or e}")
-            continue
-        old = None
-        row = known.get(path)  # (path, provider, inode, size, mtime_ns, ctime_ns)
-        if row is not None and row[1] == source.provider:
-            # A ctime that moved alone is a rewrite in place that kept the size and mtime, or
-            # a chmod: ``start`` compares bytes to tell. None: a row from before the store had it.
-            if row[2] == st.st_ino and row[3] == st.st_size and row[4] == st.st_mtime_ns \
-                    and (row[5] == st.st_ctime_ns or row[5] is None):
+    for source, paths in found:
+        provider = source.provider
+        db = source.layout == "sqlite"  # its stat holds its -wal's
+        for path in paths:  # most are unchanged: one stat and one look-up each
+            try:
+                st = stat(source, path) if db else os.stat(path)
+            except OSError as e:
+                warnings.append(f"cannot read {path}: {e.strerror or e}")
                 continue
-            old = _known_whole(conn, path)
-            if old and behind and path in behind:
-                offset, state = behind[path]
-                # Its tail checksum is of the bytes before the usage's offset, not this one.
-                old = old._replace(offset=offset, state=state, tail=None)
-        changed = Stat(st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-        offset, state = start(source, path, changed, old)
-        work.append(Work(source, path, changed, offset, state))
+            old = None
+            row = known.get(path)  # (path, provider, inode, size, mtime_ns, ctime_ns)
+            if row is not None and row[1] == provider:
+                # A ctime that moved alone is a rewrite in place that kept the size and mtime, or
+                # a chmod: ``start`` compares bytes to tell. None: a row from before the store had it.
+                if row[2] == st.st_ino and row[3] == st.st_size and row[4] == st.st_mtime_ns \
+                        and (row[5] == st.st_ctime_ns or row[5] is None):
+                    continue
+                old = _known_whole(conn, path)
+                if old and behind and path in behind:
+                    offset, state = behind[path]
+                    # Its tail checksum is of the bytes before the usage's offset, not this one.
+                    old = old._replace(offset=offset, state=state, tail=None)
+            changed = Stat(st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+            offset, state = start(source, path, changed, old)
+            work.append(Work(source, path, changed, offset, state))
     return work
 
 
