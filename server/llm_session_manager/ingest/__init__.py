@@ -15,12 +15,11 @@ finishes what such a scan left.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import apsw
 
@@ -28,15 +27,15 @@ from ..core.config import Config
 from ..core.errors import EncryptionKeyMissing
 from ..core.models import ScanResult
 from ..sources import Source
-from ..sources.exports import source_for
-from ..store import repricing, retention, sealed, template_plans
+from ..store import repricing, sealed
 from ..store.bulk import bulk_load
 from . import _conversation
 from ._files import Known, Stat, Work, discover, keep_listings, kept_listings, roots, start, stat
 from ._gone import note_gone
-from ._rows import chunks, ingest
 from ._scrub import scrub_if_marked
-from ._store import Part
+
+if TYPE_CHECKING:
+    from ._store import Outcome
 
 __all__ = ["BULK_BYTES", "Progress", "conversation_behind", "import_files", "roots", "scan"]
 
@@ -92,6 +91,8 @@ def scan(
         _conversation.continue_later(conn)
     if config.retention.conversation_days is not None:  # docs/conversations.md#retention
         with contextlib.suppress(EncryptionKeyMissing):  # encrypted, and no key here: the next scan prunes
+            from ..store import retention
+
             retention.prune_if_due(conn, config.retention.conversation_days)
     return result
 
@@ -110,6 +111,8 @@ def import_files(
     read: a missing or unrecognised one raises ``BadInput``. Files named
     explicitly are read whatever ``sources:`` says.
     """
+    from ..sources.exports import source_for
+
     started = time.perf_counter()
     plan: dict[Path, Source] = {}
     for path in map(Path, map(os.path.abspath, paths)):
@@ -197,6 +200,19 @@ def _changed(
     return work
 
 
+def _outcomes(conn: apsw.Connection, work: list[Work], usage_first: list[Work]) -> Iterator[Outcome]:
+    """Each chunk of ``work`` stored whole, then each of ``usage_first`` for reports only. The
+    parsing and storing modules are imported only here: a rescan with nothing new needs neither."""
+    if not work and not usage_first:
+        return
+    from ._rows import chunks, ingest
+    from ._store import Part
+
+    yield from ingest(conn, chunks(work))
+    if usage_first:
+        yield from ingest(conn, chunks(usage_first), Part.USAGE)
+
+
 def _run(conn: apsw.Connection, work: list[Work], files: int, warnings: list[str], started: float,
          progress: Progress | None, usage_first: list[Work] | None = None) -> ScanResult:
     """Store ``work`` whole, and of ``usage_first`` only what reports need (``Part.USAGE``)."""
@@ -205,10 +221,7 @@ def _run(conn: apsw.Connection, work: list[Work], files: int, warnings: list[str
     total = sum(w.stat.st_size - w.offset for w in work + usage_first)
     done = records = malformed = 0
     touched: set[str] = set()
-    outcomes = ingest(conn, chunks(work))
-    if usage_first:
-        outcomes = itertools.chain(outcomes, ingest(conn, chunks(usage_first), Part.USAGE))
-    for outcome in outcomes:
+    for outcome in _outcomes(conn, work, usage_first):
         done += outcome.nbytes
         records += outcome.records
         malformed += outcome.malformed
@@ -217,6 +230,8 @@ def _run(conn: apsw.Connection, work: list[Work], files: int, warnings: list[str
         if progress:
             progress(done, total)
     if touched:
+        from ..store import template_plans
+
         template_plans.adopt(conn, touched)  # sessions a template planned get its tags (docs/templates.md)
     return ScanResult(
         files=files,
