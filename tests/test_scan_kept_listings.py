@@ -1,7 +1,8 @@
-"""A rescan reuses the listing of a directory that has not changed, and still sees
-every change to the logs in it: an appended transcript, a new one, a deleted one,
-one replaced under its name, and one added by a tool that sets the directory's
-mtime back."""
+"""A rescan reuses the listing of a directory that has not changed, and what it
+keeps of each log while the store's record of them has not changed, and still
+sees every change to the logs: an appended transcript, a new one, a deleted one,
+one replaced under its name, one added by a tool that sets the directory's mtime
+back, and one the store forgot."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ import shutil
 import time
 from pathlib import Path
 
+import msgspec
 import pytest
 from conftest import CLAUDE_DAY_TOTALS, FIXTURES
 
 from llm_session_manager import ingest
 from llm_session_manager.core import config
 from llm_session_manager.ingest._files import LISTINGS_FILE
+from llm_session_manager.ingest._known_kept import KNOWN_FILE
 from llm_session_manager.services import usage
 from llm_session_manager.sources.listings import RACY_NS, Listings
 from llm_session_manager.store import connect
@@ -165,3 +168,43 @@ def test_a_directory_changed_just_before_the_scan_is_listed_again_next_time(tmp_
         _new_response(_project(claude) / f"{SESSION_A}.jsonl", 5, output=100))
     _, again = _scan(claude, sandbox_home)
     assert (again.files, again.files_read) == (4, 1)
+
+
+def _kept_known(conn) -> tuple[int, dict[str, tuple]]:
+    """The generation and rows of what the store's scans keep of each log (``_known_kept``)."""
+    data = Path(conn.filename).with_name(KNOWN_FILE).read_bytes()
+    kept = msgspec.msgpack.decode(data)
+    return kept[0], {row[0]: tuple(row) for row in kept[1]}
+
+
+def _generation(conn) -> int:
+    return int(conn.execute("SELECT value FROM meta WHERE key = 'source_files_generation'").fetchone()[0])
+
+
+def test_what_a_scan_keeps_of_each_log_follows_the_logs_it_stores(tmp_path, sandbox_home):
+    claude = tmp_path / "claude"
+    shutil.copytree(FIXTURES / "claude-code", claude)
+    conn, _ = _scan(claude, sandbox_home)
+    generation, rows = _kept_known(conn)
+    assert generation == _generation(conn) and len(rows) == 3
+    log = _project(claude) / f"{SESSION_A}.jsonl"
+    with log.open("a") as f:
+        f.write(_new_response(log, 6, output=10))
+    _, again = _scan(claude, sandbox_home)
+    assert again.files_read == 1
+    generation, rows = _kept_known(conn)
+    assert generation == _generation(conn)
+    assert rows[str(log)][3] == log.stat().st_size  # kept with the size it was read at, not read again
+
+
+def test_a_log_the_store_forgot_is_read_again_though_a_kept_file_remembers_it(tmp_path, sandbox_home):
+    claude = tmp_path / "claude"
+    shutil.copytree(FIXTURES / "claude-code", claude)
+    conn, _ = _scan(claude, sandbox_home)
+    log = _project(claude) / f"{SESSION_A}.jsonl"
+    assert str(log) in _kept_known(conn)[1]
+    with conn:  # as a repair that drops a log's record, to have it read afresh
+        conn.execute("DELETE FROM source_files WHERE path = ?", (str(log),))
+    _, again = _scan(claude, sandbox_home)
+    assert again.files_read == 1
+    assert _days(conn) == CLAUDE_DAY_TOTALS  # read again, counted once

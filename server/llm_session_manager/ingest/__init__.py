@@ -19,7 +19,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import apsw
 
@@ -32,6 +32,7 @@ from ..store.bulk import bulk_load
 from . import _conversation
 from ._files import Known, Stat, Work, discover, keep_listings, kept_listings, roots, start, stat
 from ._gone import note_gone
+from ._known_kept import KnownLogs
 from ._scrub import scrub_if_marked
 
 if TYPE_CHECKING:
@@ -74,9 +75,9 @@ def scan(
     found = discover(config, env, home, warnings, listings)
     if listings is not None and listings.changed:
         keep_listings(conn.filename, listings)
-    known = _known(conn)
-    work = _changed(conn, found, known, warnings, behind)
-    note_gone(conn, known, {path for _, paths in found for path in paths})
+    known = KnownLogs(conn)
+    work = _changed(conn, found, known.rows, warnings, behind)
+    note_gone(conn, known.rows, {path for _, paths in found for path in paths})
     first_big_load = (sum(w.stat.st_size - w.offset for w in work) >= BULK_BYTES
                       and conn.execute("SELECT 1 FROM usage LIMIT 1").fetchone() is None)
     deferred: list[Work] = []  # logs read line by line: the only ones whose conversation waits
@@ -86,7 +87,9 @@ def scan(
         work = [w for w in work if w.source.layout != "lines"]
         _conversation.leave_checkpoints(conn)
     with bulk_load(conn, first_big_load, restore=not deferred):
-        result = _run(conn, work, sum(len(paths) for _, paths in found), warnings, started, progress, deferred)
+        result = _run(conn, work, sum(len(paths) for _, paths in found), warnings, started, progress, deferred,
+                      known)
+    known.keep()
     if later and (deferred or behind):
         _conversation.continue_later(conn)
     if config.retention.conversation_days is not None:  # docs/conversations.md#retention
@@ -139,19 +142,13 @@ def _caught_up(conn: apsw.Connection) -> dict[str, tuple[int, bytes | None]]:
     return {}
 
 
-def _known(conn: apsw.Connection, paths: Iterable[Path] | None = None) -> dict[str, tuple]:
-    """What the store remembers of each log (all, or just ``paths``), by path: enough
-    to tell whether it changed, (path, provider, inode, size, mtime_ns, ctime_ns), as
-    it comes. Most logs are unchanged on a rescan: the rest of ``Known`` (the head,
-    parser state and tail blobs) is read by ``_known_whole`` for the others only,
-    which at 10,000 logs saves a third of this read."""
-    sql = "SELECT path, provider, inode, size, mtime_ns, ctime_ns FROM source_files"
-    rows: Iterable[Any]
-    if paths is None:
-        rows = conn.execute(sql)
-    else:
-        rows = (row for path in paths for row in conn.execute(sql + " WHERE path = ?", (str(path),)))
-    return {row[0]: row for row in rows}
+def _known(conn: apsw.Connection, paths: Iterable[Path]) -> dict[str, tuple]:
+    """What the store remembers of ``paths``, by path: enough to tell whether each
+    changed, (path, provider, inode, size, mtime_ns, ctime_ns). A scan has all of it
+    (``_known_kept``); the rest of ``Known`` (the head, parser state and tail blobs)
+    is read by ``_known_whole`` for the logs that changed only."""
+    sql = "SELECT path, provider, inode, size, mtime_ns, ctime_ns FROM source_files WHERE path = ?"
+    return {row[0]: row for path in paths for row in conn.execute(sql, (str(path),))}
 
 
 def _known_whole(conn: apsw.Connection, path: str) -> Known | None:
@@ -214,8 +211,9 @@ def _outcomes(conn: apsw.Connection, work: list[Work], usage_first: list[Work]) 
 
 
 def _run(conn: apsw.Connection, work: list[Work], files: int, warnings: list[str], started: float,
-         progress: Progress | None, usage_first: list[Work] | None = None) -> ScanResult:
-    """Store ``work`` whole, and of ``usage_first`` only what reports need (``Part.USAGE``)."""
+         progress: Progress | None, usage_first: list[Work] | None = None, known: KnownLogs | None = None) -> ScanResult:
+    """Store ``work`` whole, and of ``usage_first`` only what reports need (``Part.USAGE``);
+    ``known`` follows what is stored."""
     usage_first = usage_first or []
     repricing.reprice_if_stale(conn)  # stored costs follow the table in force
     total = sum(w.stat.st_size - w.offset for w in work + usage_first)
@@ -227,6 +225,8 @@ def _run(conn: apsw.Connection, work: list[Work], files: int, warnings: list[str
         malformed += outcome.malformed
         touched.update(outcome.sessions)
         warnings += outcome.warnings
+        if known is not None:
+            known.stored(outcome.generations, outcome.files)
         if progress:
             progress(done, total)
     if touched:
