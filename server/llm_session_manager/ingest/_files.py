@@ -134,17 +134,16 @@ def discover(
         for source, source_roots in roots(config, env, home, warnings):
             if kept is not None:
                 kept.scope = f"{source.provider}/{type(source).__qualname__}"
-            paths: dict[str, None] = {}  # in the order found, once
+            got: list[str] = []
             for root in source_roots:
                 try:
-                    for path in source.discover(root):
-                        paths[path] = None
+                    got.extend(source.discover(root))  # what a walk found before it failed is kept
                 except OSError as e:  # Path.is_dir raises PermissionError, for one
                     warn(f"cannot look for {source.provider} logs in {root}: {e.strerror or e}")
+            paths = list(dict.fromkeys(got))  # in the order found, once
             if ignore:
-                found.append((source, [p for p in paths if not any(fnmatch.fnmatch(p, i) for i in ignore)]))
-            else:
-                found.append((source, list(paths)))
+                paths = [p for p in paths if not any(fnmatch.fnmatch(p, i) for i in ignore)]
+            found.append((source, paths))
     return found
 
 
