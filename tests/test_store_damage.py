@@ -142,3 +142,22 @@ def test_a_full_disk_says_so_with_the_path_and_loses_nothing(fixture_logs, small
     assert [m["id"] for m in cli("memory", "list", "--json").json()] == [first]
     assert cli("remember", "rollbacks need two approvals", "--json").code == 0
     assert len(cli("memory", "list", "--json").json()) == 2
+
+
+def test_a_store_missing_a_table_is_one_line_and_doctor_recover_completes_it(fixture_logs, cli):
+    assert cli("list", "--no-scan", "--json").code == 0  # a new, empty store
+    db = _db()
+    conn = apsw.Connection(str(db))
+    conn.execute("DROP TABLE template_plans")  # as another program or version might leave it
+    conn.close()
+
+    r = cli("usage", "--json")  # its scan finds new sessions, which may adopt a template's plan
+    assert r.code == 1 and r.out == ""
+    [line] = r.err.splitlines()
+    assert line.startswith(f"error: the database {db} lacks part of its schema (no such table: template_plans)")
+    assert "llm-session doctor --recover" in line
+
+    assert cli("doctor", "--recover", "--json").code == 0
+    r = cli("usage", "--json")
+    assert r.code == 0, r.err
+    assert r.json()["rows"]

@@ -15,12 +15,11 @@ finishes what such a scan left.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import apsw
 
@@ -28,15 +27,16 @@ from ..core.config import Config
 from ..core.errors import EncryptionKeyMissing
 from ..core.models import ScanResult
 from ..sources import Source
-from ..sources.exports import source_for
-from ..store import repricing, retention, sealed, template_plans
+from ..store import repricing, sealed
 from ..store.bulk import bulk_load
 from . import _conversation
-from ._files import Known, Stat, Work, discover, roots, start, stat
+from ._files import Known, Stat, Work, discover, keep_listings, kept_listings, roots, start, stat
 from ._gone import note_gone
-from ._rows import chunks, ingest
+from ._known_kept import KnownLogs
 from ._scrub import scrub_if_marked
-from ._store import Part
+
+if TYPE_CHECKING:
+    from ._store import Outcome
 
 __all__ = ["BULK_BYTES", "Progress", "conversation_behind", "import_files", "roots", "scan"]
 
@@ -71,10 +71,13 @@ def scan(
     later = conversation_later and _conversation.mode() != "now"
     behind = _conversation.pending(conn) if later else _caught_up(conn)
     warnings: list[str] = []
-    found = list(discover(config, env, home, warnings))
-    known = _known(conn)
-    work = _changed(conn, found, known, warnings, behind)
-    note_gone(conn, known, found)
+    listings = kept_listings(conn.filename)
+    found = discover(config, env, home, warnings, listings)
+    if listings is not None and listings.changed:
+        keep_listings(conn.filename, listings)
+    known = KnownLogs(conn)
+    work = _changed(conn, found, known.rows, warnings, behind)
+    note_gone(conn, known.rows, {path for _, paths in found for path in paths})
     first_big_load = (sum(w.stat.st_size - w.offset for w in work) >= BULK_BYTES
                       and conn.execute("SELECT 1 FROM usage LIMIT 1").fetchone() is None)
     deferred: list[Work] = []  # logs read line by line: the only ones whose conversation waits
@@ -84,11 +87,15 @@ def scan(
         work = [w for w in work if w.source.layout != "lines"]
         _conversation.leave_checkpoints(conn)
     with bulk_load(conn, first_big_load, restore=not deferred):
-        result = _run(conn, work, len(found), warnings, started, progress, deferred)
+        result = _run(conn, work, sum(len(paths) for _, paths in found), warnings, started, progress, deferred,
+                      known)
+    known.keep()
     if later and (deferred or behind):
         _conversation.continue_later(conn)
     if config.retention.conversation_days is not None:  # docs/conversations.md#retention
         with contextlib.suppress(EncryptionKeyMissing):  # encrypted, and no key here: the next scan prunes
+            from ..store import retention
+
             retention.prune_if_due(conn, config.retention.conversation_days)
     return result
 
@@ -107,12 +114,14 @@ def import_files(
     read: a missing or unrecognised one raises ``BadInput``. Files named
     explicitly are read whatever ``sources:`` says.
     """
+    from ..sources.exports import source_for
+
     started = time.perf_counter()
     plan: dict[Path, Source] = {}
     for path in map(Path, map(os.path.abspath, paths)):
         plan.setdefault(path, source_for(path, source))
     warnings: list[str] = []
-    work = _changed(conn, [(src, str(path)) for path, src in plan.items()], _known(conn, plan), warnings,
+    work = _changed(conn, [(src, [str(path)]) for path, src in plan.items()], _known(conn, plan), warnings,
                     _caught_up(conn))
     return _run(conn, work, len(plan), warnings, started, progress)
 
@@ -133,19 +142,13 @@ def _caught_up(conn: apsw.Connection) -> dict[str, tuple[int, bytes | None]]:
     return {}
 
 
-def _known(conn: apsw.Connection, paths: Iterable[Path] | None = None) -> dict[str, tuple]:
-    """What the store remembers of each log (all, or just ``paths``), by path: enough
-    to tell whether it changed, (path, provider, inode, size, mtime_ns, ctime_ns), as
-    it comes. Most logs are unchanged on a rescan: the rest of ``Known`` (the head,
-    parser state and tail blobs) is read by ``_known_whole`` for the others only,
-    which at 10,000 logs saves a third of this read."""
-    sql = "SELECT path, provider, inode, size, mtime_ns, ctime_ns FROM source_files"
-    rows: Iterable[Any]
-    if paths is None:
-        rows = conn.execute(sql)
-    else:
-        rows = (row for path in paths for row in conn.execute(sql + " WHERE path = ?", (str(path),)))
-    return {row[0]: row for row in rows}
+def _known(conn: apsw.Connection, paths: Iterable[Path]) -> dict[str, tuple]:
+    """What the store remembers of ``paths``, by path: enough to tell whether each
+    changed, (path, provider, inode, size, mtime_ns, ctime_ns). A scan has all of it
+    (``_known_kept``); the rest of ``Known`` (the head, parser state and tail blobs)
+    is read by ``_known_whole`` for the logs that changed only."""
+    sql = "SELECT path, provider, inode, size, mtime_ns, ctime_ns FROM source_files WHERE path = ?"
+    return {row[0]: row for path in paths for row in conn.execute(sql, (str(path),))}
 
 
 def _known_whole(conn: apsw.Connection, path: str) -> Known | None:
@@ -156,7 +159,7 @@ def _known_whole(conn: apsw.Connection, path: str) -> Known | None:
 
 
 def _changed(
-    conn: apsw.Connection, found: Iterable[tuple[Source, str]], known: dict[str, tuple], warnings: list[str],
+    conn: apsw.Connection, found: Iterable[tuple[Source, list[str]]], known: dict[str, tuple], warnings: list[str],
     behind: Mapping[str, tuple[int, bytes | None]] | None = None,
 ) -> list[Work]:
     """The logs whose stat moved since the store last read them, with where to resume.
@@ -166,51 +169,69 @@ def _changed(
     (path -> offset and parser state it is stored up to) resumes from there.
     """
     work = []
-    for source, path in found:
-        try:
-            st = stat(source, path)
-        except OSError as e:
-            warnings.append(f"cannot read {path}: {e.strerror or e}")
-            continue
-        old = None
-        row = known.get(path)  # (path, provider, inode, size, mtime_ns, ctime_ns)
-        if row is not None and row[1] == source.provider:
-            # A ctime that moved alone is a rewrite in place that kept the size and mtime, or
-            # a chmod: ``start`` compares bytes to tell. None: a row from before the store had it.
-            if row[2] == st.st_ino and row[3] == st.st_size and row[4] == st.st_mtime_ns \
-                    and (row[5] == st.st_ctime_ns or row[5] is None):
+    for source, paths in found:
+        provider = source.provider
+        db = source.layout == "sqlite"  # its stat holds its -wal's
+        for path in paths:  # most are unchanged: one stat and one look-up each
+            try:
+                st = stat(source, path) if db else os.stat(path)
+            except OSError as e:
+                warnings.append(f"cannot read {path}: {e.strerror or e}")
                 continue
-            old = _known_whole(conn, path)
-            if old and behind and path in behind:
-                offset, state = behind[path]
-                # Its tail checksum is of the bytes before the usage's offset, not this one.
-                old = old._replace(offset=offset, state=state, tail=None)
-        changed = Stat(st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-        offset, state = start(source, path, changed, old)
-        work.append(Work(source, path, changed, offset, state))
+            old = None
+            row = known.get(path)  # (path, provider, inode, size, mtime_ns, ctime_ns)
+            if row is not None and row[1] == provider:
+                # A ctime that moved alone is a rewrite in place that kept the size and mtime, or
+                # a chmod: ``start`` compares bytes to tell. None: a row from before the store had it.
+                if row[2] == st.st_ino and row[3] == st.st_size and row[4] == st.st_mtime_ns \
+                        and (row[5] == st.st_ctime_ns or row[5] is None):
+                    continue
+                old = _known_whole(conn, path)
+                if old and behind and path in behind:
+                    offset, state = behind[path]
+                    # Its tail checksum is of the bytes before the usage's offset, not this one.
+                    old = old._replace(offset=offset, state=state, tail=None)
+            changed = Stat(st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+            offset, state = start(source, path, changed, old)
+            work.append(Work(source, path, changed, offset, state))
     return work
 
 
+def _outcomes(conn: apsw.Connection, work: list[Work], usage_first: list[Work]) -> Iterator[Outcome]:
+    """Each chunk of ``work`` stored whole, then each of ``usage_first`` for reports only. The
+    parsing and storing modules are imported only here: a rescan with nothing new needs neither."""
+    if not work and not usage_first:
+        return
+    from ._rows import chunks, ingest
+    from ._store import Part
+
+    yield from ingest(conn, chunks(work))
+    if usage_first:
+        yield from ingest(conn, chunks(usage_first), Part.USAGE)
+
+
 def _run(conn: apsw.Connection, work: list[Work], files: int, warnings: list[str], started: float,
-         progress: Progress | None, usage_first: list[Work] | None = None) -> ScanResult:
-    """Store ``work`` whole, and of ``usage_first`` only what reports need (``Part.USAGE``)."""
+         progress: Progress | None, usage_first: list[Work] | None = None, known: KnownLogs | None = None) -> ScanResult:
+    """Store ``work`` whole, and of ``usage_first`` only what reports need (``Part.USAGE``);
+    ``known`` follows what is stored."""
     usage_first = usage_first or []
     repricing.reprice_if_stale(conn)  # stored costs follow the table in force
     total = sum(w.stat.st_size - w.offset for w in work + usage_first)
     done = records = malformed = 0
     touched: set[str] = set()
-    outcomes = ingest(conn, chunks(work))
-    if usage_first:
-        outcomes = itertools.chain(outcomes, ingest(conn, chunks(usage_first), Part.USAGE))
-    for outcome in outcomes:
+    for outcome in _outcomes(conn, work, usage_first):
         done += outcome.nbytes
         records += outcome.records
         malformed += outcome.malformed
         touched.update(outcome.sessions)
         warnings += outcome.warnings
+        if known is not None:
+            known.stored(outcome.generations, outcome.files)
         if progress:
             progress(done, total)
     if touched:
+        from ..store import template_plans
+
         template_plans.adopt(conn, touched)  # sessions a template planned get its tags (docs/templates.md)
     return ScanResult(
         files=files,

@@ -46,9 +46,6 @@ from .. import sources
 from ..sources import Source, plugins
 from ..store.bulk import restore_indexes
 from ._files import Stat, Work
-from ._rows import chunks as chunks_of
-from ._rows import ingest
-from ._store import Part
 
 if TYPE_CHECKING:
     import subprocess
@@ -121,6 +118,10 @@ def store_pending(conn: apsw.Connection, progress: Callable[[int, int], None] | 
             conn.execute(_FORGET, (path,))
             continue
         work.append(Work(source, path, Stat(inode, offset, st.st_mtime_ns, st.st_ctime_ns), start, state))
+    from ._rows import chunks as chunks_of
+    from ._rows import ingest
+    from ._store import Part
+
     stored = 0
     chunks = chunks_of(work, CHUNK_BYTES)  # smaller than a scan's: the messages are the bulk
     for done, outcome in enumerate(ingest(conn, chunks, Part.CONVERSATION), 1):

@@ -29,18 +29,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 from .. import sources
+from ..core import whole_file
 from ..core.config import Config
 from ..core.models import Batch
-from ..sources import Source, plugins
+from ..sources import Source, listings, plugins
 from ..sources.base import warn, warnings_into
 from ._redact import state_without_secrets
 
 if TYPE_CHECKING:
     import logging
 
+    from ..sources.listings import Listings
+
 HEAD_BYTES = 64
 TAIL_BYTES = 4096  # the bytes before the offset whose checksum tells a rewrite
 RACY_NS = 2_000_000_000  # coarser than any file system's clock tick but FAT's
+LISTINGS_FILE = "scan-listings.msgpack"  # beside the store: directory listings kept between scans
 
 
 
@@ -113,27 +117,55 @@ def roots(
 
 
 def discover(
-    config: Config, env: Mapping[str, str], home: Path, warnings: list[str]
-) -> Iterator[tuple[Source, str]]:
-    """Every log of every enabled source, once, unless an ignore pattern matches its path.
+    config: Config, env: Mapping[str, str], home: Path, warnings: list[str], kept: Listings | None = None
+) -> list[tuple[Source, list[str]]]:
+    """Every log of every enabled source, once, unless an ignore pattern matches its
+    path: each source with its logs.
 
     What cannot be read (a directory, a link loop, a source's walk that fails)
-    is a line in ``warnings``, and the other logs are still found.
+    is a line in ``warnings``, and the other logs are still found. ``kept``: the
+    directory listings the last scan kept, reused where a directory has not
+    changed, and this scan's to keep (``sources.listings``).
     """
     _check_home(env, home, warnings)
     ignore = config.session_discovery.ignore_patterns
-    with warnings_into(warnings):
+    found: list[tuple[Source, list[str]]] = []
+    with warnings_into(warnings), listings.kept_in(kept):
         for source, source_roots in roots(config, env, home, warnings):
-            seen: set[str] = set()
+            if kept is not None:
+                kept.scope = f"{source.provider}/{type(source).__qualname__}"
+            got: list[str] = []
             for root in source_roots:
                 try:
-                    for path in source.discover(root):
-                        if path in seen or (ignore and any(fnmatch.fnmatch(path, p) for p in ignore)):
-                            continue
-                        seen.add(path)
-                        yield source, path
+                    got.extend(source.discover(root))  # what a walk found before it failed is kept
                 except OSError as e:  # Path.is_dir raises PermissionError, for one
                     warn(f"cannot look for {source.provider} logs in {root}: {e.strerror or e}")
+            paths = list(dict.fromkeys(got))  # in the order found, once
+            if ignore:
+                paths = [p for p in paths if not any(fnmatch.fnmatch(p, i) for i in ignore)]
+            found.append((source, paths))
+    return found
+
+
+def kept_listings(db: str) -> Listings | None:
+    """The directory listings the last scan of the store at ``db`` kept (``sources.listings``);
+    None for a store in memory, which keeps none."""
+    if not db:
+        return None
+    try:
+        with open(_listings_file(db), "rb") as f:
+            return listings.Listings.decode(f.read())
+    except OSError:
+        return listings.Listings()
+
+
+def keep_listings(db: str, kept: Listings) -> None:
+    """Keep this scan's listings for the next one (one that cannot be written is made again)."""
+    whole_file.write_cache(_listings_file(db), (kept.encode(),))
+
+
+def _listings_file(db: str) -> Path:
+    return Path(db).with_name(LISTINGS_FILE)
 
 
 def _check_home(env: Mapping[str, str], home: Path, warnings: list[str]) -> None:

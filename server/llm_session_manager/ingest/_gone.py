@@ -15,17 +15,16 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 
 import apsw
 
-from ..sources import Source
 from ..store import write_transaction
 
 
-def note_gone(conn: apsw.Connection, known: Iterable[str], found: Iterable[tuple[Source, str]]) -> None:
-    """Bring ``gone_logs`` up to date: ``known`` are the paths the store has read, ``found`` what this scan discovered."""
-    present = {path for _, path in found}
+def note_gone(conn: apsw.Connection, known: Iterable[str], present: Set[str]) -> None:
+    """Bring ``gone_logs`` up to date: ``known`` are the paths the store has read, ``present`` what this scan
+    discovered."""
     missing = {path for path in known if path not in present and not os.path.exists(path)}
     marked = {row[0] for row in conn.execute("SELECT path FROM gone_logs")}
     new = missing - marked

@@ -16,6 +16,7 @@ import apsw
 
 from ..core.models import Attribution
 from ..store import attribution, limit_readings, otlp_usage, quarters, sealed, session_sums, write_transaction
+from ._known_kept import generation
 
 if TYPE_CHECKING:
     from ..core.models import MessageRow
@@ -91,6 +92,11 @@ class Outcome(NamedTuple):
     malformed: int
     sessions: list[str]
     warnings: list[str]
+    # The generation of what a scan compares of each log (``_known_kept``) as the
+    # transaction began and as it ended, and the file rows it stored; (None, None)
+    # when it changed none of that.
+    generations: tuple[int | None, int | None] = (None, None)
+    files: list[tuple] = []  # noqa: RUF012 -- a NamedTuple's default, never changed in place
 
 
 def parse_part(parse: Callable[[list[Work]], Rows], part: Part, chunk: list[Work]) -> Rows:
@@ -115,6 +121,7 @@ def write(conn: apsw.Connection, rows: Rows, chunk: Sequence[Work] = (), part: P
     if part is Part.CONVERSATION:
         return _write_conversation(conn, rows, chunk)
     with write_transaction(conn):
+        begun = generation(conn)
         # Upserts merge repeated sessions (a resumed session spans files).
         conn.executemany(_UPSERT_SESSION, rows.sessions)
         quarters.usage_writing(conn, [(row[0], row[2]) for row in rows.usage])  # (dedup_key, session_id, ts, ...)
@@ -141,8 +148,9 @@ def write(conn: apsw.Connection, rows: Rows, chunk: Sequence[Work] = (), part: P
             conn.executemany(_CONVERSATION_FROM, [(w.path, w.offset, w.state) for w in chunk if w.path in read])
         else:
             conn.executemany(_CONVERSATION_DONE, [(w.path, w.offset) for w in chunk if w.path in read])
+        ended = generation(conn)
     touched = sorted({s[0] for s in rows.sessions})
-    return Outcome(rows.nbytes, records, rows.malformed, touched, rows.warnings)
+    return Outcome(rows.nbytes, records, rows.malformed, touched, rows.warnings, (begun, ended), rows.files)
 
 
 def _write_conversation(conn: apsw.Connection, rows: Rows, chunk: Sequence[Work]) -> Outcome:

@@ -251,8 +251,11 @@ def _sums(conn: apsw.Connection, source: _Source, by: str, start: float | None, 
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
     key = source.keys[by]
     model = source.model if breakdown else "NULL"
+    # Not grouped by a constant split: SQLite then sums in the order of the key's index, where
+    # it can (the quarters' primary key), instead of sorting twice (half of a warm ``usage``'s query).
+    grouping = "grouped, split" if breakdown else "grouped"
     sql = (f"SELECT {key} AS grouped, {model} AS split, {_SUMS.format(p=source.prefix)}, {source.unpriced} "
-           f"FROM {source.table} {where} GROUP BY grouped, split ORDER BY grouped")
+           f"FROM {source.table} {where} GROUP BY {grouping} ORDER BY grouped")
     sums: _Sums = {}
     for k, m, *values in conn.execute(sql, params):
         at = k * source.step if key == source.time else k

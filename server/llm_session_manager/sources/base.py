@@ -14,12 +14,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 import msgspec
 
 from ..core.models import Batch
+from . import listings
 
 if TYPE_CHECKING:  # bytes, or msgspec.Raw (collections.abc.Buffer from Python 3.12)
     from typing_extensions import Buffer
@@ -94,13 +96,15 @@ def find_files(top: Path, wanted: Callable[[str], bool]) -> list[str]:
     each directory's listing as it is walked gives that order without a sort
     key per path. Links to directories are followed (people link projects kept
     elsewhere), except one leading back up its own path: that loop gets a
-    warning (``warn``) and the rest of the walk goes on.
+    warning (``warn``) and the rest of the walk goes on. In a scan that keeps
+    listings (``listings``), a directory whose stat has not moved is not listed again.
     """
     found: list[str] = []
     # Directories still to list, each with the real paths of the directories its
     # links came from (and of the top, once a link is met); and runs of files listed already that come after an
     # earlier directory's contents: the next in order is last.
     start = os.fspath(top)
+    kept = listings.active()
     pending: list[tuple[str, frozenset[str]] | list[str]] = [(start, frozenset())]
     while pending:
         item = pending.pop()
@@ -108,7 +112,10 @@ def find_files(top: Path, wanted: Callable[[str], bool]) -> list[str]:
             found += item
             continue
         directory, came_through = item
-        files, dirs, links = _listing(directory, wanted)
+        if kept is None:
+            files, dirs, links, _ = _listing(directory, wanted)
+        else:
+            files, dirs, links = kept.listing(directory, partial(_listing, directory, wanted))
         if not dirs and not links:  # the usual case: a directory of logs
             found += files
             continue
@@ -130,14 +137,17 @@ def find_files(top: Path, wanted: Callable[[str], bool]) -> list[str]:
     return found
 
 
-def _listing(directory: str, wanted: Callable[[str], bool]) -> tuple[list[str], list[str], list[str]]:
+def _listing(directory: str, wanted: Callable[[str], bool]) -> tuple[list[str], list[str], list[str], bool]:
     """The ``wanted`` files, the subdirectories and the links to directories in
-    ``directory``, each sorted. A link that loops on itself is a warning; an
-    unreadable directory is one too (``list_dir``)."""
+    ``directory``, each sorted, and whether that went without a warning. A link
+    that loops on itself is a warning; an unreadable directory is one too
+    (``list_dir``)."""
     files: list[str] = []
     dirs: list[str] = []
     links: list[str] = []
-    for entry in list_dir(directory):
+    entries = _entries(directory)
+    quiet = entries is not None
+    for entry in entries or ():
         try:
             if entry.is_dir(follow_symlinks=False):
                 dirs.append(entry.path)
@@ -147,9 +157,10 @@ def _listing(directory: str, wanted: Callable[[str], bool]) -> tuple[list[str], 
                 files.append(entry.path)
         except OSError as e:  # a link to itself, or two links to each other (ELOOP)
             warn(f"{entry.path}: {e.strerror or e}; skipped")
+            quiet = False
     files.sort()
     dirs.sort()
-    return files, dirs, links
+    return files, dirs, links, quiet
 
 
 def _followed(
@@ -186,6 +197,11 @@ def subdirs(directory: str) -> list[str]:
 def list_dir(directory: str) -> list[os.DirEntry[str]]:
     """The entries of ``directory``: none if it does not exist (the assistant is
     not installed), none and a warning if it cannot be read."""
+    return _entries(directory) or []
+
+
+def _entries(directory: str) -> list[os.DirEntry[str]] | None:
+    """``list_dir``, but None (after the warning) for a directory that cannot be read."""
     try:
         with os.scandir(directory) as entries:
             return list(entries)
@@ -193,7 +209,7 @@ def list_dir(directory: str) -> list[os.DirEntry[str]]:
         return []
     except OSError as e:
         warn(f"cannot list {directory}: {e.strerror or e}; its logs are skipped")
-        return []
+        return None
 
 
 @contextmanager

@@ -19,7 +19,7 @@ import apsw
 from ..core.errors import StoreError
 from ..core.paths import data_dir
 
-SCHEMA_VERSION = 36
+SCHEMA_VERSION = 37
 PAGE_SIZE = 16384
 BUSY_TIMEOUT_MS = 10_000
 DB_NAME = "sessions.db"

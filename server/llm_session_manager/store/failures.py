@@ -17,6 +17,7 @@ import apsw
 from ..core.errors import DiskFull, LlmSessionError, StoreCorrupt
 
 _NO_SPACE = {errno.ENOSPC, errno.EDQUOT}
+_MISSING = ("no such table", "no such column")  # SQLite's words for a schema that lacks a part
 
 
 def corrupt(path: Path | str, detail: object) -> StoreCorrupt:
@@ -25,6 +26,16 @@ def corrupt(path: Path | str, detail: object) -> StoreCorrupt:
         f"the database {path} is damaged ({detail}); your memories, tags and projects live only "
         "in that file, so do not delete it: run 'llm-session doctor --recover' to copy out what "
         "SQLite can still read (the damaged file is kept beside it)"
+    )
+
+
+def incomplete(path: Path | str, detail: object) -> StoreCorrupt:
+    """A table or column every store of this version has is not there: the file was
+    changed by another program, or by another version of this one."""
+    return StoreCorrupt(
+        f"the database {path} lacks part of its schema ({detail}); your memories, tags and projects "
+        "live only in that file, so do not delete it: run 'llm-session doctor --recover' to copy "
+        "what it holds into a complete store (the old file is kept beside it)"
     )
 
 
@@ -46,6 +57,8 @@ def explain(error: BaseException, path: Path | str, system_errno: int | None = N
     """
     if isinstance(error, (apsw.CorruptError, apsw.NotADBError)):
         return corrupt(path, error)
+    if isinstance(error, apsw.SQLError) and str(error).startswith(_MISSING):
+        return incomplete(path, error)
     if isinstance(error, apsw.FullError):
         return disk_full(path)
     if isinstance(error, apsw.IOError) and system_errno in _NO_SPACE:
