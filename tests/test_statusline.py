@@ -315,11 +315,11 @@ def test_a_line_storing_a_new_response_imports_only_what_reading_it_needs(cli, c
     assert not loaded & unwanted, loaded & unwanted
 
 
-def test_a_line_storing_a_new_response_evaluates_few_string_annotations(cli, claude):
+def test_a_line_storing_a_new_response_evaluates_no_string_annotation(cli, claude):
     # A NamedTuple's or msgspec Struct's field annotated with a string (``from __future__
     # import annotations``) costs a ``typing.ForwardRef``, which compiles it: 256 of them
-    # were 12 M instructions of this line (bench/README.md). The modules it runs declare
-    # their types plainly; what is left is ingest's own and msgspec's.
+    # were 12 M instructions of this line (bench/README.md), and the first compile sets up
+    # CPython's AST types (9 M more). The modules it runs, ingest's too, declare their types plainly.
     import subprocess
     import sys
 
@@ -342,7 +342,7 @@ def test_a_line_storing_a_new_response_evaluates_few_string_annotations(cli, cla
     made = int(subprocess.run([sys.executable, "-c", code, payload("max-plan", claude)], capture_output=True,
                               text=True, check=True).stdout)
     assert stored("SELECT count(*) FROM usage WHERE output_tokens = 4322") == [(1,)]
-    assert made <= 40, made
+    assert made == 0, made
 
 
 # --- install ------------------------------------------------------------------------

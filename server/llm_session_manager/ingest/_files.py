@@ -17,7 +17,6 @@ log of lines read so is stored with ctime 0, so the next scan compares its bytes
 once (what git does for its "racily clean" index entries).
 """
 
-from __future__ import annotations
 
 import fnmatch
 import os
@@ -48,7 +47,7 @@ LISTINGS_FILE = "scan-listings.msgpack"  # beside the store: directory listings 
 
 
 
-def _log() -> logging.Logger:
+def _log() -> "logging.Logger":
     """This module's logger. ``logging`` is imported only when something is logged:
     a status line storing one response does not pay for it (4 ms)."""
     import logging
@@ -117,7 +116,7 @@ def roots(
 
 
 def discover(
-    config: Config, env: Mapping[str, str], home: Path, warnings: list[str], kept: Listings | None = None
+    config: Config, env: Mapping[str, str], home: Path, warnings: list[str], kept: "Listings | None" = None
 ) -> list[tuple[Source, list[str]]]:
     """Every log of every enabled source, once, unless an ignore pattern matches its
     path: each source with its logs.
@@ -147,7 +146,7 @@ def discover(
     return found
 
 
-def kept_listings(db: str) -> Listings | None:
+def kept_listings(db: str) -> "Listings | None":
     """The directory listings the last scan of the store at ``db`` kept (``sources.listings``);
     None for a store in memory, which keeps none."""
     if not db:
@@ -159,7 +158,7 @@ def kept_listings(db: str) -> Listings | None:
         return listings.Listings()
 
 
-def keep_listings(db: str, kept: Listings) -> None:
+def keep_listings(db: str, kept: "Listings") -> None:
     """Keep this scan's listings for the next one (one that cannot be written is made again)."""
     whole_file.write_cache(_listings_file(db), (kept.encode(),))
 

@@ -15,7 +15,6 @@ rows are put in and the file is kept with the last generation; otherwise it is
 left to go stale, and the next scan reads the table again and keeps it afresh.
 """
 
-from __future__ import annotations
 
 from pathlib import Path
 

@@ -1,6 +1,5 @@
 """Parsed logs turned into rows for the store, a chunk of files at a time."""
 
-from __future__ import annotations
 
 import gc
 import os

@@ -6,7 +6,6 @@ offsets, and for each file where its conversation is stored up to), later the
 conversation (``Part.CONVERSATION``: messages and file references).
 """
 
-from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Sequence
@@ -59,7 +58,7 @@ class NewKeys:
         self.stored: set[int] = set()
 
     @classmethod
-    def if_empty(cls, conn: apsw.Connection) -> NewKeys | None:
+    def if_empty(cls, conn: apsw.Connection) -> "NewKeys | None":
         """Keys to track, if ``usage`` holds no response yet."""
         return cls() if conn.execute("SELECT 1 FROM usage LIMIT 1").fetchone() is None else None
 
@@ -99,7 +98,7 @@ class Outcome(NamedTuple):
     files: list[tuple] = []  # noqa: RUF012 -- a NamedTuple's default, never changed in place
 
 
-def parse_part(parse: Callable[[list[Work]], Rows], part: Part, chunk: list[Work]) -> Rows:
+def parse_part(parse: Callable[[list["Work"]], "Rows"], part: Part, chunk: list["Work"]) -> "Rows":
     """``parse(chunk)`` without the rows ``part`` does not store: a worker then
     sends its writer only what it will write."""
     rows = parse(chunk)
@@ -110,7 +109,7 @@ def parse_part(parse: Callable[[list[Work]], Rows], part: Part, chunk: list[Work
     return rows
 
 
-def write(conn: apsw.Connection, rows: Rows, chunk: Sequence[Work] = (), part: Part = Part.ALL,
+def write(conn: apsw.Connection, rows: "Rows", chunk: Sequence["Work"] = (), part: Part = Part.ALL,
           new_keys: NewKeys | None = None) -> Outcome:
     """Store one parsed chunk (``part`` of it), with its files' new offsets, in one transaction.
 
@@ -153,7 +152,7 @@ def write(conn: apsw.Connection, rows: Rows, chunk: Sequence[Work] = (), part: P
     return Outcome(rows.nbytes, records, rows.malformed, touched, rows.warnings, (begun, ended), rows.files)
 
 
-def _write_conversation(conn: apsw.Connection, rows: Rows, chunk: Sequence[Work]) -> Outcome:
+def _write_conversation(conn: apsw.Connection, rows: "Rows", chunk: Sequence["Work"]) -> Outcome:
     """The messages and file references of logs whose usage is stored, and how far
     each log's conversation now is. Only for logs whose conversation still begins
     where this read began: another scan may have stored it meanwhile."""
@@ -229,7 +228,7 @@ _INSERT_MESSAGES = """INSERT OR IGNORE INTO messages (key, session_id, ts, role,
                       SELECT key, session_id, ts, role, kind, text FROM temp.new_messages ORDER BY rowid"""
 
 
-def _insert_messages(conn: apsw.Connection, messages: Sequence[MessageRow]) -> int:
+def _insert_messages(conn: apsw.Connection, messages: Sequence["MessageRow"]) -> int:
     """Store ``messages`` (those not stored yet), in one statement; how many were new.
 
     One statement, not one per message: the full-text index's trigger (migration
