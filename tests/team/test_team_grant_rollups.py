@@ -58,7 +58,13 @@ def test_a_member_with_a_session_grant_and_a_project_grant_reads_the_same_sums_f
         push.store(conn, on_bob_y, PushBatch("bob-y", sessions=[session("b1", "other")], usage=[
             usage("r5", "b1", DAY + 3600, "m1", 50), usage("r8", "b1", DAY + 4 * 3600, "m2", 80)]))
         push.store(conn, on_ann_a, PushBatch("ann-a", usage=[usage("r7", "b1", DAY + 86400 + 1800, "m3", 70)]))
+        # sessions only their granting owner's one device saw: ann's s5, bob's b3 (in "web")
+        push.store(conn, on_ann_a, PushBatch("ann-a", sessions=[session("s5", "api")], usage=[
+            usage("r9", "s5", DAY + 2 * 86400 + 900, "m1", 90)]))
+        push.store(conn, on_bob_x, PushBatch("bob-x", sessions=[session("b3", "web")], usage=[
+            usage("r10", "b3", DAY + 1800, "m2", 100), usage("r11", "b3", DAY + 86400 * 2, "odd-model", 4, priced=2)]))
         grants.create(conn, on_ann_a, grants.GrantRequest("carl", session="s1"))
+        grants.create(conn, on_ann_a, grants.GrantRequest("carl", session="s5"))
         grants.create(conn, on_bob_x, grants.GrantRequest("carl", project="web"))
 
         for by in report.TEAM_GROUPS:
@@ -71,11 +77,11 @@ def test_a_member_with_a_session_grant_and_a_project_grant_reads_the_same_sums_f
         # the rollups are what it read: without carl's own (r2, c1), only the granted rest
         with pytest.raises(_Undone), conn.transaction():
             conn.execute("DELETE FROM usage_owner_quarters WHERE user_id = %s", (carl.user_id,))
-            assert report.report(conn, carl, "day", timezone="UTC").totals.total_tokens == 13 * (10 + 3 + 50 + 70)
+            assert report.report(conn, carl, "day", timezone="UTC").totals.total_tokens == 13 * (10 + 3 + 50 + 70 + 90 + 100 + 4)
             raise _Undone
-    # r1, r2 (carl's copy), r4, c1, r5, r7: not r3 (s2), r6 (b2), r8 (only bob-y's b1, in "other")
-    assert whole.totals.total_tokens == 13 * (10 + 25 + 3 + 40 + 50 + 70)
-    assert [r.key for r in whole.rows] == ["m3", "m1", "m2", "odd-model"]
+    # r1, r2 (carl's copy), r4, c1, r5, r7, r9, r10, r11: not r3 (s2), r6 (b2), r8 (only bob-y's b1, in "other")
+    assert whole.totals.total_tokens == 13 * (10 + 25 + 3 + 40 + 50 + 70 + 90 + 100 + 4)
+    assert [r.key for r in whole.rows] == ["m1", "m2", "m3", "odd-model"]
     assert whole.unpriced_models == ["odd-model"]
 
 

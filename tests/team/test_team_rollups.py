@@ -146,7 +146,10 @@ def test_devices_pushing_overlapping_copies_at_once_keep_the_rollups_exact(datab
         owners, fresh_owners, per_session, fresh_sessions = owners_and_fresh_sums(conn)
         replaced = conn.execute("SELECT count(*) FROM usage WHERE dedup_key LIKE 'shared:%' AND exact").fetchone()
         kept, grouped = owner_sessions(conn), conn.execute(FRESH_OWNER_SESSIONS).fetchall()
+        pairs = set(conn.execute("SELECT session_id, device_id FROM usage_device_sessions").fetchall())
+        fresh_pairs = set(conn.execute(rollups.FRESH_PAIRS.encode()).fetchall())
     assert team == fresh and len(team) > 40
+    assert pairs >= fresh_pairs and len(fresh_pairs) == 8  # which devices saw which session: none missing
     assert per_device == fresh_devices and {row[0] for row in per_device} == {row[0] for row in fresh_devices}
     assert replaced and replaced[0] > 0
     assert owners == fresh_owners and {row[0] for row in owners} == {row[0] for row in fresh_owners} and len(owners) > 20

@@ -9,7 +9,8 @@ overlap is what they show). An admin's report over whole quarter hours reads
 the rollups of team migration 006 (``rollups``), and so does a member's (their
 own rollups, team migration 9: by model over whole UTC days); a member holding
 grants adds the granted sessions' responses that none of their devices pushed,
-summed from those sessions' responses alone (``_GRANTED``). Other windows sum
+from their owners' rollups, or summed from those sessions' responses alone
+(``_granted``). Other windows sum
 every response the caller may read.
 """
 
@@ -113,42 +114,65 @@ _ROLLED = ("sum(q.input_tokens), sum(q.output_tokens), sum(q.cache_creation_toke
 _ROLLED_KEYS = {"day": "q.quarter", "model": "q.model", "device": "du.name || '/' || d.name"}
 
 
-# What a member holding grants may count beyond their own (access.readable_usage_sql), as rows shaped
-# like the owners' rollups, one per response: the responses of the sessions granted to them, as a
-# granting owner's device whose row of that session a grant covers saw them, and that none of the
-# member's own devices saw (those are in their own rollups already: each response counts once).
-# Only the granted sessions' responses are read (by ``usage_session``), not the team's.
+# What a member holding grants may count beyond their own (access.readable_usage_sql): the responses of
+# the sessions granted to them, as a granting owner's device whose row of that session a grant covers
+# saw them, that none of the member's own devices saw (those are in their own rollups: each response
+# counts once). A granted session is read from its owner's ``usage_session_days`` where that says the
+# same (``clean``: every device of the member's or of an owner granting them anything that saw a
+# response of it, by ``usage_device_sessions``, is one owner's, with a covered row of it), and its
+# responses are summed otherwise: only the granted sessions' responses are read, never the team's.
 _COVERED = """SELECT DISTINCT s.device_id, s.id FROM grants g JOIN devices d ON d.user_id = g.owner_id
     JOIN sessions s ON s.device_id = d.id AND ((g.scope = 'session' AND s.id = g.resource)
                                                OR (g.scope = 'project' AND s.project = g.resource))
     WHERE g.grantee_id = {member}"""
-_GRANTED = """(WITH covered AS MATERIALIZED ({covered})
-    SELECT {member}::bigint AS user_id, {keys}, u.input_tokens, u.output_tokens, u.cache_creation_tokens,
-           u.cache_read_tokens, u.cost_usd::numeric AS cost_usd, (u.priced = {unknown})::int AS unpriced,
-           (NOT u.exact)::int AS estimated, 1 AS responses
-    FROM usage u WHERE u.session_id = ANY(ARRAY(SELECT DISTINCT id FROM covered))
-        AND EXISTS (SELECT 1 FROM usage_seen x JOIN covered c ON c.device_id = x.device_id
-                    WHERE x.dedup_key = u.dedup_key AND c.id = u.session_id)
-        AND NOT EXISTS (SELECT 1 FROM usage_seen y JOIN devices yd ON yd.id = y.device_id
-                        WHERE y.dedup_key = u.dedup_key AND yd.user_id = {member}))"""
-# by=device: each granting owner's device's own view of the granted sessions (as the exact report's
-# rows, overlaps with the member's devices and all), per quarter hour.
-_GRANTED_SEEN = """(WITH covered AS MATERIALIZED ({covered})
-    SELECT x.device_id, floor(u.ts / 900)::bigint AS quarter, u.input_tokens, u.output_tokens,
-           u.cache_creation_tokens, u.cache_read_tokens, u.cost_usd::numeric AS cost_usd,
-           (u.priced = {unknown})::int AS unpriced, (NOT u.exact)::int AS estimated, 1 AS responses
+_CLEAN = """SELECT p.session_id, min(d.user_id) AS owner_id, min(p.device_id) AS device_id
+    FROM usage_device_sessions p JOIN devices d ON d.id = p.device_id
+    LEFT JOIN covered c ON c.device_id = p.device_id AND c.id = p.session_id
+    WHERE p.session_id = ANY(ARRAY(SELECT id FROM covered))
+      AND (d.user_id = {member} OR d.user_id IN (SELECT owner_id FROM grants WHERE grantee_id = {member}))
+    GROUP BY 1 HAVING bool_and(c.device_id IS NOT NULL) AND count(DISTINCT d.user_id) = 1{one_device}"""
+_FIGURES = f"""u.input_tokens, u.output_tokens, u.cache_creation_tokens, u.cache_read_tokens,
+    u.cost_usd::numeric AS cost_usd, (u.priced = {pricing.UNKNOWN})::int AS unpriced, (NOT u.exact)::int AS estimated,
+    1 AS responses"""
+# Per response, once (the member's view) or per sighting of a covered device (``by=device``'s rows).
+_RESPONSES = """SELECT {member}::bigint AS user_id, {keys}, {figures} FROM usage u
+    WHERE u.session_id = ANY(ARRAY(SELECT id FROM covered {unclean}))
+        AND EXISTS (SELECT 1 FROM usage_seen x WHERE x.dedup_key = u.dedup_key
+                    AND x.device_id = ANY(ARRAY(SELECT c.device_id FROM covered c WHERE c.id = u.session_id)))
+        AND NOT EXISTS (SELECT 1 FROM usage_seen y WHERE y.dedup_key = u.dedup_key
+                        AND y.device_id = ANY(ARRAY(SELECT id FROM devices WHERE user_id = {member})))"""
+_SIGHTINGS = """SELECT x.device_id, floor(u.ts / 900)::bigint AS quarter, {figures}
     FROM usage u JOIN usage_seen x ON x.dedup_key = u.dedup_key
     JOIN covered c ON c.device_id = x.device_id AND c.id = u.session_id
-    WHERE u.session_id = ANY(ARRAY(SELECT DISTINCT id FROM covered)))"""
+    WHERE u.session_id = ANY(ARRAY(SELECT id FROM covered {unclean}))"""
+_SHAPES = {  # the rows each rollup holds: key columns from the session days (``q``), and from a response
+    "quarters": ("{member}::bigint, q.day * 96", "floor(u.ts / 900)::bigint AS quarter"),
+    "models": ("{member}::bigint, q.session_id, q.day, q.provider, q.model",
+               "u.session_id, floor(u.ts / 86400)::bigint AS day, u.provider, u.model"),
+    "devices": ("k.device_id, q.day * 96", ""),
+}
 
 
-def _with_granted(table: str, member: int, keys: str) -> str:
-    """``table`` (an owners' rollup) and the responses granted to ``member`` beyond their own, as one."""
+def _granted(member: int, shape: str, days: bool) -> str:
+    """The rows, shaped as ``shape``'s rollup, that ``member``'s grants add to their own; ``days``: the
+    clean sessions from the owners' session days (the window and the report's days are whole UTC days)."""
     covered = _COVERED.format(member=member)
-    columns = ", ".join(rollups.SUMS)
-    granted = _GRANTED.format(covered=covered, member=member, keys=keys, unknown=pricing.UNKNOWN)
-    names = ", ".join(k.rsplit(" AS ", 1)[1] for k in keys.split(", "))
-    return f"(SELECT user_id, {names}, {columns} FROM {table} UNION ALL SELECT * FROM {granted} g)"
+    rolled, keys = _SHAPES[shape]
+    if shape == "devices":
+        per_response = _SIGHTINGS.format(figures=_FIGURES, unclean="{unclean}")
+    else:
+        per_response = _RESPONSES.format(member=member, keys=keys, figures=_FIGURES, unclean="{unclean}")
+    if not days:
+        return f"(WITH covered AS MATERIALIZED ({covered}) {per_response.format(unclean='')})"
+    clean = _CLEAN.format(member=member, one_device=" AND count(*) = 1" if shape == "devices" else "")
+    sums = ", ".join(f"q.{c}" for c in rollups.SUMS)
+    return (f"(WITH covered AS MATERIALIZED ({covered}), clean AS MATERIALIZED ({clean}) "
+            f"SELECT {rolled.format(member=member)}, {sums} FROM {rollups.SESSION_DAYS} q "
+            f"JOIN clean k ON q.user_id = k.owner_id AND q.session_id = k.session_id "
+            f"UNION ALL {per_response.format(unclean='WHERE id NOT IN (SELECT session_id FROM clean)')})")
+
+
+_UTC = {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/GMT", "GMT", "Etc/Zulu", "Zulu", "Universal", "Etc/Universal"}
 
 
 def _from_rollups(conn: psycopg.Connection, by: str, tz: when.Zone, window: list[str],
@@ -157,7 +181,7 @@ def _from_rollups(conn: psycopg.Connection, by: str, tz: when.Zone, window: list
     ``owner``'s (each response their devices pushed once) from the owners' rollups: per quarter hour,
     and per UTC day and model (so by model, or naming unpriced models, over whole UTC days only:
     None where the window is not); ``granted``: and the responses of the sessions granted to them
-    that their devices did not see, summed from the responses (``_GRANTED``)."""
+    that their devices did not see (``_granted``)."""
     spans = [w.replace("u.ts", "q.quarter * 900") for w in window]
     where = " AND ".join(spans) or "TRUE"
     whose = "TRUE" if owner is None else f"d.user_id = {int(owner)}"
@@ -168,10 +192,11 @@ def _from_rollups(conn: psycopg.Connection, by: str, tz: when.Zone, window: list
         if by == "model" and not whole_days:
             return None
         team, models = rollups.OWNER_QUARTERS, rollups.SESSION_DAYS
-        if granted:
-            team = _with_granted(team, owner, "floor(u.ts / 900)::bigint AS quarter")
-            models = _with_granted(models, owner, "u.session_id AS session_id, floor(u.ts / 86400)::bigint AS day, "
-                                                  "u.provider AS provider, u.model AS model")
+        if granted:  # their rollups and what their grants add, as one
+            days = whole_days and (by != "day" or getattr(tz, "key", None) in _UTC)
+            team = (f"(SELECT user_id, quarter, {', '.join(rollups.SUMS)} FROM {team} UNION ALL "
+                    f"SELECT * FROM {_granted(int(owner), 'quarters', days)} g)")
+            models = f"(SELECT * FROM {models} UNION ALL SELECT * FROM {_granted(int(owner), 'models', days)} g)"
         where = " AND ".join([f"q.user_id = {int(owner)}", *spans])
         per_model = " AND ".join([f"q.user_id = {int(owner)}", *(w.replace("u.ts", f"q.day * {DAY}") for w in window)])
     table, outer = f"{team} q", where
@@ -181,7 +206,7 @@ def _from_rollups(conn: psycopg.Connection, by: str, tz: when.Zone, window: list
         sums_of = ", ".join(f"sum(q.{c}) AS {c}" for c in rollups.SUMS)
         devices = f"{rollups.DEVICE_QUARTERS} q JOIN devices d ON d.id = q.device_id WHERE {whose}"
         if owner is not None and granted:  # their devices' rollups, and the granting owners' devices' views
-            seen = _GRANTED_SEEN.format(covered=_COVERED.format(member=int(owner)), unknown=pricing.UNKNOWN)
+            seen = _granted(int(owner), "devices", whole_days)
             columns = ", ".join(f"q.{c}" for c in ("device_id", "quarter", *rollups.SUMS))
             devices = f"(SELECT {columns} FROM {devices} UNION ALL SELECT * FROM {seen} g) q WHERE TRUE"
         table = (f"(SELECT q.device_id, {sums_of} FROM {devices} AND {' AND '.join(spans) or 'TRUE'} GROUP BY 1) q "

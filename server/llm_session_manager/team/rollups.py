@@ -5,7 +5,8 @@ each response once; ``usage_device_quarters`` each device's own view (the
 responses it pushed, as their stored copy says) per quarter hour;
 ``usage_owner_quarters`` (per quarter hour) and ``usage_session_days`` (per
 session, UTC day, provider and model) each owner's:
-the responses any of their devices pushed, once however many of them did. A
+the responses any of their devices pushed, once however many of them did;
+``usage_device_sessions`` which devices saw responses of which session. A
 push adds its differences in its own transaction (``APPLY``, after
 ``push._CLAIM`` has locked every row of the batch): responses new to the team,
 a better copy replacing a stored one (new minus old, for the team and for every
@@ -142,6 +143,10 @@ WITH n AS MATERIALIZED (
     SELECT c.device_id, floor(c.ts / 900)::bigint, {_signed("c", "c.sign")} FROM device_changes c
     GROUP BY 1, 2 ORDER BY 1, 2
     ON CONFLICT (device_id, quarter) DO UPDATE SET {_ADD}
+), pairs AS (
+    INSERT INTO usage_device_sessions
+    SELECT DISTINCT c.session_id, c.device_id FROM device_changes c WHERE c.sign > 0 ORDER BY 1, 2
+    ON CONFLICT DO NOTHING
 ), bumped AS (
     UPDATE devices SET changes = changes + 1 WHERE id = %(device)s
 ), owner AS (
@@ -167,13 +172,17 @@ FRESH_OWNERS = f"SELECT o.user_id, floor(u.ts / 900)::bigint AS quarter, {_signe
 FRESH_SESSIONS = (f"SELECT o.user_id, u.session_id, floor(u.ts / 86400)::bigint AS day, u.provider, u.model, "
                   f"{_signed('u')} {_OWNERS} GROUP BY 1, 2, 3, 4, 5")
 
+# Which devices saw responses of which session (team migration 10): ``usage_device_sessions`` holds these
+# and may hold more (pairs whose responses went), never fewer.
+FRESH_PAIRS = "SELECT DISTINCT u.session_id, s.device_id FROM usage_seen s JOIN usage u ON u.dedup_key = s.dedup_key"
+
 
 def rebuild(conn: psycopg.Connection) -> None:
     """The rollups summed afresh from the responses, in one transaction: after a bulk load that
     bypassed the push (the load bench), or to check them."""
     with conn.transaction():
-        conn.execute("LOCK TABLE usage_quarters, usage_device_quarters, usage_owner_quarters, usage_session_days "
-                     "IN EXCLUSIVE MODE")
+        conn.execute("LOCK TABLE usage_quarters, usage_device_quarters, usage_owner_quarters, usage_session_days, "
+                     "usage_device_sessions IN EXCLUSIVE MODE")
         conn.execute("DELETE FROM usage_quarters")
         conn.execute("DELETE FROM usage_device_quarters")
         conn.execute("DELETE FROM usage_owner_quarters")
@@ -182,3 +191,5 @@ def rebuild(conn: psycopg.Connection) -> None:
         conn.execute(f"INSERT INTO usage_device_quarters {FRESH_DEVICES}".encode())
         conn.execute(f"INSERT INTO usage_owner_quarters {FRESH_OWNERS}".encode())
         conn.execute(f"INSERT INTO usage_session_days {FRESH_SESSIONS}".encode())
+        conn.execute("DELETE FROM usage_device_sessions")
+        conn.execute(f"INSERT INTO usage_device_sessions {FRESH_PAIRS}".encode())
