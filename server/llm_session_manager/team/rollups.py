@@ -77,7 +77,8 @@ BATCH = """SELECT DISTINCT ON (e->>0) e->>0 AS dedup_key, e->>1 AS session_id, e
            (e->>12)::bool AS exact, (e->>13)::bool AS sidechain
     FROM jsonb_array_elements(%(usage)s::jsonb) WITH ORDINALITY AS j(e, i) ORDER BY e->>0, i DESC"""
 # One statement: the batch (``n``, ``fresh`` true for the responses ``_CLAIM`` stored), the stored
-# copies (``before``: this transaction holds their locks, so they are the latest), the batch's copies
+# copies (``before``: this transaction holds their locks, so they are the latest; those ``_CLAIM`` stored
+# are the batch's own rows, not read back), the batch's copies
 # of responses stored before written over them where better (``replaced``), the device's new
 # sightings (``sighted``), then the team's, the devices' and the owners' differences upserted.
 # Sub-statements of one WITH see the tables as the statement began, so ``usage_seen`` in
@@ -89,8 +90,11 @@ APPLY = f"""
 WITH n AS MATERIALIZED (
     SELECT b.*, s.k IS NOT NULL AS fresh FROM ({BATCH}) b LEFT JOIN unnest(%(stored)b::text[]) s(k) ON s.k = b.dedup_key
 ), before AS (
+    SELECT {_FIGURES}, fresh FROM n WHERE fresh
+    UNION ALL
     SELECT {", ".join("u." + c for c in _FIGURES.split(", "))}, n.fresh
-    FROM usage u JOIN n ON n.dedup_key = u.dedup_key WHERE u.dedup_key = ANY(ARRAY(SELECT dedup_key FROM n))
+    FROM usage u JOIN n ON n.dedup_key = u.dedup_key AND NOT n.fresh
+    WHERE u.dedup_key = ANY(ARRAY(SELECT dedup_key FROM n WHERE NOT fresh))
 ), replaced AS (
     UPDATE usage u SET
         session_id = n.session_id, provider = n.provider, ts = n.ts, model = n.model,
