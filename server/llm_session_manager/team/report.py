@@ -193,10 +193,10 @@ def _from_rollups(conn: psycopg.Connection, by: str, tz: when.Zone, window: list
             return None
         team, models = rollups.OWNER_QUARTERS, rollups.SESSION_DAYS
         if granted:  # their rollups and what their grants add, as one
-            days = whole_days and (by != "day" or getattr(tz, "key", None) in _UTC)
+            utc_days = whole_days and (by != "day" or getattr(tz, "key", None) in _UTC)
             team = (f"(SELECT user_id, quarter, {', '.join(rollups.SUMS)} FROM {team} UNION ALL "
-                    f"SELECT * FROM {_granted(int(owner), 'quarters', days)} g)")
-            models = f"(SELECT * FROM {models} UNION ALL SELECT * FROM {_granted(int(owner), 'models', days)} g)"
+                    f"SELECT * FROM {_granted(int(owner), 'quarters', utc_days)} g)")
+            models = f"(SELECT * FROM {models} UNION ALL SELECT * FROM {_granted(int(owner), 'models', utc_days)} g)"
         where = " AND ".join([f"q.user_id = {int(owner)}", *spans])
         per_model = " AND ".join([f"q.user_id = {int(owner)}", *(w.replace("u.ts", f"q.day * {DAY}") for w in window)])
     table, outer = f"{team} q", where
