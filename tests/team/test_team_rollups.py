@@ -216,6 +216,10 @@ def test_a_device_deleted_takes_its_responses_and_sightings_out_of_the_rollups(d
         bobs = conn.execute(f"SELECT sum(responses) FROM {rollups.OWNER_QUARTERS} q JOIN users u ON u.id = q.user_id "
                             "WHERE u.name = 'bob'").fetchone()
         kept, grouped = owner_sessions(conn), conn.execute(FRESH_OWNER_SESSIONS).fetchall()
+        left = conn.execute("SELECT (SELECT count(*) FROM usage_device_quarters WHERE device_id = %(d)s), "
+                            "(SELECT count(*) FROM usage_device_sessions WHERE device_id = %(d)s)",
+                            {"d": on_laptop.device_id}).fetchone()
+    assert left == (0, 0)  # the laptop's own rollup rows and pairs went with it
     assert keys == ["c", "e", "f"]  # a and b were the laptop's first
     assert sightings == [("c", on_desktop.device_id), ("e", on_desktop.device_id), ("f", on_box.device_id)]
     assert team == fresh and per_device == fresh_devices and len(per_device) == 2
