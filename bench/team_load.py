@@ -18,7 +18,9 @@ Two questions, each measured against a peer on the same machine in the same run:
    10,000,000): responses made in PostgreSQL itself (``fill``: ``generate_series``, a year
    of 50 users' 200 devices, sessions, projects and synced sightings, then the rollups
    summed once), then every route the web dashboard calls and ``/api/usage`` (``ROUTES``),
-   as an admin and as a member, ``--requests`` times each (fewer past ``--budget``
+   as an admin, as a member and as a member holding grants (three sessions of one user,
+   a project of another, and a session of a third that one of their own devices also
+   pushed), ``--requests`` times each (fewer past ``--budget``
    seconds, cancelled past ``--timeout``). The peer is ``SELECT count(*) FROM usage``:
    one pass over the rows, the least a report that reads every response could cost.
 
@@ -310,7 +312,7 @@ def push_part(cluster: Cluster, args: argparse.Namespace) -> dict[str, object]:
 
 
 def dashboard_part(cluster: Cluster, args: argparse.Namespace) -> dict[str, object]:
-    """``--responses`` made in PostgreSQL, then each route timed as an admin and as a member."""
+    """``--responses`` made in PostgreSQL, then each route timed as an admin, a member and a member holding grants."""
     from llm_session_manager.team import admin, db
 
     url = cluster.database()
