@@ -18,7 +18,9 @@ Two questions, each measured against a peer on the same machine in the same run:
    10,000,000): responses made in PostgreSQL itself (``fill``: ``generate_series``, a year
    of 50 users' 200 devices, sessions, projects and synced sightings, then the rollups
    summed once), then every route the web dashboard calls and ``/api/usage`` (``ROUTES``),
-   as an admin and as a member, ``--requests`` times each (fewer past ``--budget``
+   as an admin, as a member and as a member holding grants (three sessions of one user,
+   a project of another, and a session of a third that one of their own devices also
+   pushed), ``--requests`` times each (fewer past ``--budget``
    seconds, cancelled past ``--timeout``). The peer is ``SELECT count(*) FROM usage``:
    one pass over the rows, the least a report that reads every response could cost.
 
@@ -209,6 +211,15 @@ def fill(url: str, n: int) -> float:
             SELECT u.dedup_key, (%(ids)s::bigint[])[1 + (i - 1) / {DEVICES_EACH} * {DEVICES_EACH} + i %% {DEVICES_EACH}]
             FROM usage u, LATERAL (SELECT array_position(%(ids)s::bigint[], u.first_device) AS i) p
             WHERE right(u.session_id, 1) = '0'""", {"ids": ids})
+        # u05's first session on their first device was on one of u02's too (u05 grants it to u02: the dashboard part)
+        conn.execute("""
+            WITH shared AS (SELECT s.* FROM sessions s WHERE s.device_id = %(u05)s
+                            AND s.id = (SELECT min(id) FROM sessions WHERE device_id = %(u05)s)),
+            row AS (INSERT INTO sessions (device_id, id, provider, project, cwd, title, model, started_at, last_activity)
+                    SELECT %(u02)s, id, provider, project, cwd, title, model, started_at, last_activity FROM shared)
+            INSERT INTO usage_seen (dedup_key, device_id) SELECT u.dedup_key, %(u02)s FROM usage u
+            WHERE u.session_id = (SELECT id FROM shared) ON CONFLICT DO NOTHING""",
+                     {"u02": ids[DEVICES_EACH], "u05": ids[4 * DEVICES_EACH]})
         rollups.rebuild(conn)
         conn.execute("SELECT owner_sessions_refresh(id, NULL) FROM users ORDER BY id")  # as the pushes keep them
         for table in ("usage", "usage_seen", "sessions", "usage_quarters", "usage_device_quarters",
@@ -301,7 +312,7 @@ def push_part(cluster: Cluster, args: argparse.Namespace) -> dict[str, object]:
 
 
 def dashboard_part(cluster: Cluster, args: argparse.Namespace) -> dict[str, object]:
-    """``--responses`` made in PostgreSQL, then each route timed as an admin and as a member."""
+    """``--responses`` made in PostgreSQL, then each route timed as an admin, a member and a member holding grants."""
     from llm_session_manager.team import admin, db
 
     url = cluster.database()
@@ -311,7 +322,24 @@ def dashboard_part(cluster: Cluster, args: argparse.Namespace) -> dict[str, obje
     with db.connect(url) as conn:
         admin.add_user(conn, "ann", "admin")
         callers = {"admin": admin.create_token(conn, "ann", "bench").token,
-                   "member": admin.create_token(conn, "u01", "bench").token}
+                   "member": admin.create_token(conn, "u01", "bench").token,
+                   "member with grants": admin.create_token(conn, "u02", "bench").token}
+        # u02 holds grants: three of u03's sessions (the latest), one of u04's projects, and one of u05's
+        # sessions that u02's own devices also pushed, as a synced log would have (the same responses).
+        conn.execute("""
+            INSERT INTO grants (grantee_id, owner_id, scope, resource, access)
+            SELECT (SELECT id FROM users WHERE name = 'u02'), o.user_id, 'session', o.id, 'read'
+            FROM (SELECT user_id, id FROM owner_sessions WHERE user_id = (SELECT id FROM users WHERE name = 'u03')
+                  ORDER BY last_activity DESC LIMIT 3) o
+            UNION ALL
+            SELECT (SELECT id FROM users WHERE name = 'u02'), o.user_id, 'project', o.project, 'read'
+            FROM (SELECT user_id, project FROM owner_sessions
+                  WHERE user_id = (SELECT id FROM users WHERE name = 'u04') ORDER BY project LIMIT 1) o""")
+        conn.execute("INSERT INTO grants (grantee_id, owner_id, scope, resource, access) SELECT "
+                     "(SELECT id FROM users WHERE name = 'u02'), d.user_id, 'session', s.id, 'read' FROM sessions s "
+                     "JOIN devices d ON d.id = s.device_id JOIN users u ON u.id = d.user_id WHERE u.name = 'u05' "
+                     "AND d.id = (SELECT min(id) FROM devices WHERE user_id = u.id) "
+                     "AND s.id = (SELECT min(id) FROM sessions WHERE device_id = d.id)")
         session = conn.execute("SELECT s.id FROM sessions s JOIN devices d ON d.id = s.device_id JOIN users u "
                                "ON u.id = d.user_id WHERE u.name = 'u01' ORDER BY s.last_activity DESC LIMIT 1"
                                ).fetchone()[0]  # type: ignore[index]

@@ -146,7 +146,10 @@ def test_devices_pushing_overlapping_copies_at_once_keep_the_rollups_exact(datab
         owners, fresh_owners, per_session, fresh_sessions = owners_and_fresh_sums(conn)
         replaced = conn.execute("SELECT count(*) FROM usage WHERE dedup_key LIKE 'shared:%' AND exact").fetchone()
         kept, grouped = owner_sessions(conn), conn.execute(FRESH_OWNER_SESSIONS).fetchall()
+        pairs = set(conn.execute("SELECT session_id, device_id FROM usage_device_sessions").fetchall())
+        fresh_pairs = set(conn.execute(rollups.FRESH_PAIRS.encode()).fetchall())
     assert team == fresh and len(team) > 40
+    assert pairs >= fresh_pairs and len(fresh_pairs) == 8  # which devices saw which session: none missing
     assert per_device == fresh_devices and {row[0] for row in per_device} == {row[0] for row in fresh_devices}
     assert replaced and replaced[0] > 0
     assert owners == fresh_owners and {row[0] for row in owners} == {row[0] for row in fresh_owners} and len(owners) > 20
@@ -213,6 +216,10 @@ def test_a_device_deleted_takes_its_responses_and_sightings_out_of_the_rollups(d
         bobs = conn.execute(f"SELECT sum(responses) FROM {rollups.OWNER_QUARTERS} q JOIN users u ON u.id = q.user_id "
                             "WHERE u.name = 'bob'").fetchone()
         kept, grouped = owner_sessions(conn), conn.execute(FRESH_OWNER_SESSIONS).fetchall()
+        left = conn.execute("SELECT (SELECT count(*) FROM usage_device_quarters WHERE device_id = %(d)s), "
+                            "(SELECT count(*) FROM usage_device_sessions WHERE device_id = %(d)s)",
+                            {"d": on_laptop.device_id}).fetchone()
+    assert left == (0, 0)  # the laptop's own rollup rows and pairs went with it
     assert keys == ["c", "e", "f"]  # a and b were the laptop's first
     assert sightings == [("c", on_desktop.device_id), ("e", on_desktop.device_id), ("f", on_box.device_id)]
     assert team == fresh and per_device == fresh_devices and len(per_device) == 2

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import psycopg
     from psycopg_pool import ConnectionPool
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 _LOCK = 0x6C736D74  # "lsmt": the advisory lock migrations hold
 
 

@@ -6,9 +6,12 @@ their owner's devices pushed them (``access.readable_usage_sql``). Each response
 counts once however many devices pushed it, except in the rows of ``by=device``,
 each device's own view (so they may add up to more than the totals: that
 overlap is what they show). An admin's report over whole quarter hours reads
-the rollups of team migration 006 (``rollups``), and so does a member's with
-nothing granted to them (their own rollups, team migration 9: by model over
-whole UTC days); a member holding grants sums the responses they may read.
+the rollups of team migration 006 (``rollups``), and so does a member's (their
+own rollups, team migration 9: by model over whole UTC days); a member holding
+grants adds the granted sessions' responses that none of their devices pushed,
+from their owners' rollups, or summed from those sessions' responses alone
+(``_granted``). Other windows sum
+every response the caller may read.
 """
 
 from __future__ import annotations
@@ -43,8 +46,9 @@ _KEYS = {
 
 
 def report(conn: psycopg.Connection, who: Caller, by: str = "day", *, since: str | None = None,
-           until: str | None = None, timezone: str | None = None) -> UsageReport:
-    """Usage per day (in ``timezone``, default the server's local time), model or device."""
+           until: str | None = None, timezone: str | None = None, afresh: bool = False) -> UsageReport:
+    """Usage per day (in ``timezone``, default the server's local time), model or device; ``afresh``:
+    summed from the responses even where the rollups answer (what they must equal: the tests' check)."""
     if by not in TEAM_GROUPS:
         raise BadArgument("by", f"must be one of {', '.join(TEAM_GROUPS)}, got {by!r}")
     tz = when.zone(timezone)
@@ -56,7 +60,7 @@ def report(conn: psycopg.Connection, who: Caller, by: str = "day", *, since: str
     if until is not None:
         window.append("u.ts < %s")
         params.append(when.end(until, tz=tz))
-    whole_quarters = all(t % QUARTER_HOUR == 0 for t in params if isinstance(t, float | int))
+    whole_quarters = not afresh and all(t % QUARTER_HOUR == 0 for t in params if isinstance(t, float | int))
     found = _from_rollups(conn, by, tz, window, params) if who.role == "admin" and whole_quarters else None
     if found is not None:
         return found
@@ -65,8 +69,9 @@ def report(conn: psycopg.Connection, who: Caller, by: str = "day", *, since: str
     rule, mine = access.readable_usage_sql(who)
     device_rule, devices = access.readable_seen_sql(who)
     granted = conn.execute("SELECT EXISTS (SELECT 1 FROM grants WHERE grantee_id = %s)", (who.user_id,)).fetchone()
-    if granted is not None and not granted[0] and whole_quarters:
-        found = _from_rollups(conn, by, tz, window, params, owner=who.user_id)
+    if whole_quarters:
+        found = _from_rollups(conn, by, tz, window, params, owner=who.user_id,
+                              granted=granted is not None and bool(granted[0]))
         if found is not None:
             return found
     if granted is not None and not granted[0]:
@@ -109,12 +114,74 @@ _ROLLED = ("sum(q.input_tokens), sum(q.output_tokens), sum(q.cache_creation_toke
 _ROLLED_KEYS = {"day": "q.quarter", "model": "q.model", "device": "du.name || '/' || d.name"}
 
 
+# What a member holding grants may count beyond their own (access.readable_usage_sql): the responses of
+# the sessions granted to them, as a granting owner's device whose row of that session a grant covers
+# saw them, that none of the member's own devices saw (those are in their own rollups: each response
+# counts once). A granted session is read from its owner's ``usage_session_days`` where that says the
+# same (``clean``: every device of the member's or of an owner granting them anything that saw a
+# response of it, by ``usage_device_sessions``, is one owner's, with a covered row of it), and its
+# responses are summed otherwise: only the granted sessions' responses are read, never the team's.
+_COVERED = """SELECT DISTINCT s.device_id, s.id FROM grants g JOIN devices d ON d.user_id = g.owner_id
+    JOIN sessions s ON s.device_id = d.id AND ((g.scope = 'session' AND s.id = g.resource)
+                                               OR (g.scope = 'project' AND s.project = g.resource))
+    WHERE g.grantee_id = {member}"""
+_CLEAN = """SELECT p.session_id, min(d.user_id) AS owner_id, min(p.device_id) AS device_id
+    FROM usage_device_sessions p JOIN devices d ON d.id = p.device_id
+    LEFT JOIN covered c ON c.device_id = p.device_id AND c.id = p.session_id
+    WHERE p.session_id = ANY(ARRAY(SELECT id FROM covered))
+      AND (d.user_id = {member} OR d.user_id IN (SELECT owner_id FROM grants WHERE grantee_id = {member}))
+    GROUP BY 1 HAVING bool_and(c.device_id IS NOT NULL) AND count(DISTINCT d.user_id) = 1{one_device}"""
+_FIGURES = f"""u.input_tokens, u.output_tokens, u.cache_creation_tokens, u.cache_read_tokens,
+    u.cost_usd::numeric AS cost_usd, (u.priced = {pricing.UNKNOWN})::int AS unpriced, (NOT u.exact)::int AS estimated,
+    1 AS responses"""
+# Per response, once (the member's view) or per sighting of a covered device (``by=device``'s rows).
+_RESPONSES = """SELECT {member}::bigint AS user_id, {keys}, {figures} FROM usage u
+    WHERE u.session_id = ANY(ARRAY(SELECT id FROM covered {unclean}))
+        AND EXISTS (SELECT 1 FROM usage_seen x WHERE x.dedup_key = u.dedup_key
+                    AND x.device_id = ANY(ARRAY(SELECT c.device_id FROM covered c WHERE c.id = u.session_id)))
+        AND NOT EXISTS (SELECT 1 FROM usage_seen y WHERE y.dedup_key = u.dedup_key
+                        AND y.device_id = ANY(ARRAY(SELECT id FROM devices WHERE user_id = {member})))"""
+_SIGHTINGS = """SELECT x.device_id, floor(u.ts / 900)::bigint AS quarter, {figures}
+    FROM usage u JOIN usage_seen x ON x.dedup_key = u.dedup_key
+    JOIN covered c ON c.device_id = x.device_id AND c.id = u.session_id
+    WHERE u.session_id = ANY(ARRAY(SELECT id FROM covered {unclean}))"""
+_SHAPES = {  # the rows each rollup holds: key columns from the session days (``q``), and from a response
+    "quarters": ("{member}::bigint, q.day * 96", "floor(u.ts / 900)::bigint AS quarter"),
+    "models": ("{member}::bigint, q.session_id, q.day, q.provider, q.model",
+               "u.session_id, floor(u.ts / 86400)::bigint AS day, u.provider, u.model"),
+    "devices": ("k.device_id, q.day * 96", ""),
+}
+
+
+def _granted(member: int, shape: str, days: bool) -> str:
+    """The rows, shaped as ``shape``'s rollup, that ``member``'s grants add to their own; ``days``: the
+    clean sessions from the owners' session days (the window and the report's days are whole UTC days)."""
+    covered = _COVERED.format(member=member)
+    rolled, keys = _SHAPES[shape]
+    if shape == "devices":
+        per_response = _SIGHTINGS.format(figures=_FIGURES, unclean="{unclean}")
+    else:
+        per_response = _RESPONSES.format(member=member, keys=keys, figures=_FIGURES, unclean="{unclean}")
+    if not days:
+        return f"(WITH covered AS MATERIALIZED ({covered}) {per_response.format(unclean='')})"
+    clean = _CLEAN.format(member=member, one_device=" AND count(*) = 1" if shape == "devices" else "")
+    sums = ", ".join(f"q.{c}" for c in rollups.SUMS)
+    return (f"(WITH covered AS MATERIALIZED ({covered}), clean AS MATERIALIZED ({clean}) "
+            f"SELECT {rolled.format(member=member)}, {sums} FROM {rollups.SESSION_DAYS} q "
+            f"JOIN clean k ON q.user_id = k.owner_id AND q.session_id = k.session_id "
+            f"UNION ALL {per_response.format(unclean='WHERE id NOT IN (SELECT session_id FROM clean)')})")
+
+
+_UTC = {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/GMT", "GMT", "Etc/Zulu", "Zulu", "Universal", "Etc/Universal"}
+
+
 def _from_rollups(conn: psycopg.Connection, by: str, tz: when.Zone, window: list[str],
-                  params: list[object], owner: int | None = None) -> UsageReport | None:
+                  params: list[object], owner: int | None = None, granted: bool = False) -> UsageReport | None:
     """The whole team's report from the rollups: the same figures the responses give, summed ahead.
     ``owner``'s (each response their devices pushed once) from the owners' rollups: per quarter hour,
     and per UTC day and model (so by model, or naming unpriced models, over whole UTC days only:
-    None where the window is not)."""
+    None where the window is not); ``granted``: and the responses of the sessions granted to them
+    that their devices did not see (``_granted``)."""
     spans = [w.replace("u.ts", "q.quarter * 900") for w in window]
     where = " AND ".join(spans) or "TRUE"
     whose = "TRUE" if owner is None else f"d.user_id = {int(owner)}"
@@ -125,6 +192,11 @@ def _from_rollups(conn: psycopg.Connection, by: str, tz: when.Zone, window: list
         if by == "model" and not whole_days:
             return None
         team, models = rollups.OWNER_QUARTERS, rollups.SESSION_DAYS
+        if granted:  # their rollups and what their grants add, as one
+            utc_days = whole_days and (by != "day" or getattr(tz, "key", None) in _UTC)
+            team = (f"(SELECT user_id, quarter, {', '.join(rollups.SUMS)} FROM {team} UNION ALL "
+                    f"SELECT * FROM {_granted(int(owner), 'quarters', utc_days)} g)")
+            models = f"(SELECT * FROM {models} UNION ALL SELECT * FROM {_granted(int(owner), 'models', utc_days)} g)"
         where = " AND ".join([f"q.user_id = {int(owner)}", *spans])
         per_model = " AND ".join([f"q.user_id = {int(owner)}", *(w.replace("u.ts", f"q.day * {DAY}") for w in window)])
     table, outer = f"{team} q", where
@@ -132,8 +204,12 @@ def _from_rollups(conn: psycopg.Connection, by: str, tz: when.Zone, window: list
         table, outer = f"{models} q", per_model
     if by == "device":  # each device's quarter hours summed by its id first, then named (200 names, not 88,000)
         sums_of = ", ".join(f"sum(q.{c}) AS {c}" for c in rollups.SUMS)
-        table = (f"(SELECT q.device_id, {sums_of} FROM {rollups.DEVICE_QUARTERS} q JOIN devices d "
-                 f"ON d.id = q.device_id WHERE {whose} AND {' AND '.join(spans) or 'TRUE'} GROUP BY 1) q "
+        devices = f"{rollups.DEVICE_QUARTERS} q JOIN devices d ON d.id = q.device_id WHERE {whose}"
+        if owner is not None and granted:  # their devices' rollups, and the granting owners' devices' views
+            seen = _granted(int(owner), "devices", whole_days)
+            columns = ", ".join(f"q.{c}" for c in ("device_id", "quarter", *rollups.SUMS))
+            devices = f"(SELECT {columns} FROM {devices} UNION ALL SELECT * FROM {seen} g) q WHERE TRUE"
+        table = (f"(SELECT q.device_id, {sums_of} FROM {devices} AND {' AND '.join(spans) or 'TRUE'} GROUP BY 1) q "
                  "JOIN devices d ON d.id = q.device_id JOIN users du ON du.id = d.user_id")
         outer = "TRUE"
     days = _days_in_sql(conn, table, where, params, tz) if by == "day" else None

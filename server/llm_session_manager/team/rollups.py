@@ -5,7 +5,8 @@ each response once; ``usage_device_quarters`` each device's own view (the
 responses it pushed, as their stored copy says) per quarter hour;
 ``usage_owner_quarters`` (per quarter hour) and ``usage_session_days`` (per
 session, UTC day, provider and model) each owner's:
-the responses any of their devices pushed, once however many of them did. A
+the responses any of their devices pushed, once however many of them did;
+``usage_device_sessions`` which devices saw responses of which session. A
 push adds its differences in its own transaction (``APPLY``, after
 ``push._CLAIM`` has locked every row of the batch): responses new to the team,
 a better copy replacing a stored one (new minus old, for the team and for every
@@ -76,7 +77,8 @@ BATCH = """SELECT DISTINCT ON (e->>0) e->>0 AS dedup_key, e->>1 AS session_id, e
            (e->>12)::bool AS exact, (e->>13)::bool AS sidechain
     FROM jsonb_array_elements(%(usage)s::jsonb) WITH ORDINALITY AS j(e, i) ORDER BY e->>0, i DESC"""
 # One statement: the batch (``n``, ``fresh`` true for the responses ``_CLAIM`` stored), the stored
-# copies (``before``: this transaction holds their locks, so they are the latest), the batch's copies
+# copies (``before``: this transaction holds their locks, so they are the latest; those ``_CLAIM`` stored
+# are the batch's own rows, not read back), the batch's copies
 # of responses stored before written over them where better (``replaced``), the device's new
 # sightings (``sighted``), then the team's, the devices' and the owners' differences upserted.
 # Sub-statements of one WITH see the tables as the statement began, so ``usage_seen`` in
@@ -88,8 +90,11 @@ APPLY = f"""
 WITH n AS MATERIALIZED (
     SELECT b.*, s.k IS NOT NULL AS fresh FROM ({BATCH}) b LEFT JOIN unnest(%(stored)b::text[]) s(k) ON s.k = b.dedup_key
 ), before AS (
+    SELECT {_FIGURES}, fresh FROM n WHERE fresh
+    UNION ALL
     SELECT {", ".join("u." + c for c in _FIGURES.split(", "))}, n.fresh
-    FROM usage u JOIN n ON n.dedup_key = u.dedup_key WHERE u.dedup_key = ANY(ARRAY(SELECT dedup_key FROM n))
+    FROM usage u JOIN n ON n.dedup_key = u.dedup_key AND NOT n.fresh
+    WHERE u.dedup_key = ANY(ARRAY(SELECT dedup_key FROM n WHERE NOT fresh))
 ), replaced AS (
     UPDATE usage u SET
         session_id = n.session_id, provider = n.provider, ts = n.ts, model = n.model,
@@ -142,6 +147,10 @@ WITH n AS MATERIALIZED (
     SELECT c.device_id, floor(c.ts / 900)::bigint, {_signed("c", "c.sign")} FROM device_changes c
     GROUP BY 1, 2 ORDER BY 1, 2
     ON CONFLICT (device_id, quarter) DO UPDATE SET {_ADD}
+), pairs AS (
+    INSERT INTO usage_device_sessions
+    SELECT DISTINCT c.session_id, c.device_id FROM device_changes c WHERE c.sign > 0 ORDER BY 1, 2
+    ON CONFLICT DO NOTHING
 ), bumped AS (
     UPDATE devices SET changes = changes + 1 WHERE id = %(device)s
 ), owner AS (
@@ -167,13 +176,17 @@ FRESH_OWNERS = f"SELECT o.user_id, floor(u.ts / 900)::bigint AS quarter, {_signe
 FRESH_SESSIONS = (f"SELECT o.user_id, u.session_id, floor(u.ts / 86400)::bigint AS day, u.provider, u.model, "
                   f"{_signed('u')} {_OWNERS} GROUP BY 1, 2, 3, 4, 5")
 
+# Which devices saw responses of which session (team migration 10): ``usage_device_sessions`` holds these
+# and may hold more (pairs whose responses went), never fewer.
+FRESH_PAIRS = "SELECT DISTINCT u.session_id, s.device_id FROM usage_seen s JOIN usage u ON u.dedup_key = s.dedup_key"
+
 
 def rebuild(conn: psycopg.Connection) -> None:
     """The rollups summed afresh from the responses, in one transaction: after a bulk load that
     bypassed the push (the load bench), or to check them."""
     with conn.transaction():
-        conn.execute("LOCK TABLE usage_quarters, usage_device_quarters, usage_owner_quarters, usage_session_days "
-                     "IN EXCLUSIVE MODE")
+        conn.execute("LOCK TABLE usage_quarters, usage_device_quarters, usage_owner_quarters, usage_session_days, "
+                     "usage_device_sessions IN EXCLUSIVE MODE")
         conn.execute("DELETE FROM usage_quarters")
         conn.execute("DELETE FROM usage_device_quarters")
         conn.execute("DELETE FROM usage_owner_quarters")
@@ -182,3 +195,5 @@ def rebuild(conn: psycopg.Connection) -> None:
         conn.execute(f"INSERT INTO usage_device_quarters {FRESH_DEVICES}".encode())
         conn.execute(f"INSERT INTO usage_owner_quarters {FRESH_OWNERS}".encode())
         conn.execute(f"INSERT INTO usage_session_days {FRESH_SESSIONS}".encode())
+        conn.execute("DELETE FROM usage_device_sessions")
+        conn.execute(f"INSERT INTO usage_device_sessions {FRESH_PAIRS}".encode())
