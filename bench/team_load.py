@@ -340,9 +340,13 @@ def dashboard_part(cluster: Cluster, args: argparse.Namespace) -> dict[str, obje
                      "JOIN devices d ON d.id = s.device_id JOIN users u ON u.id = d.user_id WHERE u.name = 'u05' "
                      "AND d.id = (SELECT min(id) FROM devices WHERE user_id = u.id) "
                      "AND s.id = (SELECT min(id) FROM sessions WHERE device_id = d.id)")
-        session = conn.execute("SELECT s.id FROM sessions s JOIN devices d ON d.id = s.device_id JOIN users u "
-                               "ON u.id = d.user_id WHERE u.name = 'u01' ORDER BY s.last_activity DESC LIMIT 1"
-                               ).fetchone()[0]  # type: ignore[index]
+        own = conn.execute("SELECT s.id FROM sessions s JOIN devices d ON d.id = s.device_id JOIN users u "
+                           "ON u.id = d.user_id WHERE u.name = 'u01' ORDER BY s.last_activity DESC LIMIT 1"
+                           ).fetchone()[0]  # type: ignore[index]
+        granted = conn.execute("SELECT resource FROM grants WHERE scope = 'session' AND grantee_id = "
+                               "(SELECT id FROM users WHERE name = 'u02') ORDER BY id LIMIT 1").fetchone()[0]  # type: ignore[index]
+        # The session page each caller opens: u01's newest for the admin and u01, one granted to u02 for u02.
+        sessions = {"admin": own, "member": own, "member with grants": granted}
         conn.execute("UPDATE users SET leaderboard = true WHERE name IN ('u01', 'u02', 'u03')")
         conn.commit()
         count_times = []
@@ -361,11 +365,11 @@ def dashboard_part(cluster: Cluster, args: argparse.Namespace) -> dict[str, obje
                                   "count_star_s": statistics.median(count_times), "routes": {}}
     server = TeamServer(url)
     try:
-        for name, path in ROUTES:
+        for name, route in ROUTES:
             if args.routes and not any(part in name for part in args.routes.split(",")):
                 continue
-            path = path.format(week=week, session=session)
             for role, token in callers.items():
+                path = route.format(week=week, session=sessions[role])
                 times = timed_gets(server.url, token, path, args.requests, args.budget, args.timeout, url)
                 entry = {"path": path, "p50_s": statistics.median(times), "p95_s": p95(times), "times_s": times,
                          "requests": len(times)}
