@@ -15,6 +15,7 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from ..runtime.json_answers import json_answer
 from . import audit, grants, shared_sessions, signin_page, web_session
 from .access import Refused
 from .auth import Caller
@@ -44,7 +45,7 @@ def routes(in_thread: web_session.InThread, authorized: Authorized) -> list[tupl
             if back is None:
                 raise
             return signin_page.to_signin(back, str(e))
-        response = _json(web_session.signed_in(who, secret, expires)) if back is None else RedirectResponse(back, 303)
+        response = json_answer(web_session.signed_in(who, secret, expires)) if back is None else RedirectResponse(back, 303)
         web_session.set_cookie(response, request, secret)
         return response
 
@@ -52,54 +53,54 @@ def routes(in_thread: web_session.InThread, authorized: Authorized) -> list[tupl
         await authorized(request)
         secret = web_session.cookie_secret(request)
         ended = bool(secret) and await in_thread(lambda conn: web_session.logout(conn, secret or ""))
-        response = _json({"signed_out": ended})
+        response = json_answer({"signed_out": ended})
         web_session.clear_cookie(response, request)
         return response
 
     async def whoami(request: Request) -> Response:
         who = await authorized(request)
         secret = None if request.headers.get("authorization") else web_session.cookie_secret(request)
-        return _json(web_session.signed_in(who, secret, None))
+        return json_answer(web_session.signed_in(who, secret, None))
 
     async def list_sessions(request: Request) -> Response:
         who = await authorized(request)
         q = request.query_params
-        return _json(await in_thread(lambda conn: shared_sessions.listing(
+        return json_answer(await in_thread(lambda conn: shared_sessions.listing(
             conn, who, owner=q.get("owner"), project=q.get("project"))))
 
     async def one_session(request: Request) -> Response:
         who = await authorized(request)
         sid = request.path_params["id"]
-        return _json(await in_thread(lambda conn: shared_sessions.detail(
+        return json_answer(await in_thread(lambda conn: shared_sessions.detail(
             conn, who, sid, request.query_params.get("owner"))))
 
     async def add_note(request: Request) -> Response:
         who = await authorized(request)
         note = _decode(await request.body(), _Note)
         sid = request.path_params["id"]
-        return _json(await in_thread(lambda conn: shared_sessions.add_note(
+        return json_answer(await in_thread(lambda conn: shared_sessions.add_note(
             conn, who, sid, note.text, request.query_params.get("owner"))), 201)
 
     async def list_grants(request: Request) -> Response:
         who = await authorized(request)
-        return _json(await in_thread(lambda conn: grants.listing(conn, who)))
+        return json_answer(await in_thread(lambda conn: grants.listing(conn, who)))
 
     async def make_grant(request: Request) -> Response:
         who = await authorized(request)
         asked = _decode(await request.body(), grants.GrantRequest)
-        return _json(await in_thread(lambda conn: grants.create(conn, who, asked)), 201)
+        return json_answer(await in_thread(lambda conn: grants.create(conn, who, asked)), 201)
 
     async def drop_grant(request: Request) -> Response:
         who = await authorized(request)
         grant_id = _whole(request.path_params["id"], "grant id")
-        return _json(await in_thread(lambda conn: grants.revoke(conn, who, grant_id)))
+        return json_answer(await in_thread(lambda conn: grants.revoke(conn, who, grant_id)))
 
     async def audit_log(request: Request) -> Response:
         who = await authorized(request)
         q = request.query_params
         limit = min(_whole(q.get("limit", "100"), "limit"), MAX_AUDIT_PAGE)
         before = _whole(q["before"], "before") if "before" in q else None
-        return _json(await in_thread(lambda conn: audit.entries(conn, who, limit=limit, before=before)))
+        return json_answer(await in_thread(lambda conn: audit.entries(conn, who, limit=limit, before=before)))
 
     return [
         ("/auth/login", login, ["POST"]),
@@ -134,8 +135,3 @@ def _whole(value: str, name: str) -> int:
     if n < 1:
         raise _BadRequest(f"{name} must be a positive whole number, got {value!r}")
     return n
-
-
-def _json(value: object, status: int = 200) -> Response:
-    return Response(msgspec.json.encode(value), status, media_type="application/json")
-

@@ -22,6 +22,7 @@ from starlette.routing import Route
 
 from ..core.errors import LlmSessionError, TeamError, TeamUnreachable
 from ..core.team_wire import PUSH_PATH, USAGE_PATH, PushBatch, PushResult
+from ..runtime.json_answers import json_answer
 from . import (
     access,
     access_routes,
@@ -87,14 +88,14 @@ def build(pool: ConnectionPool, chat: ChatConfig | None = None,
         result = await in_thread(store)
         if alerting is not None and alerting.sends:
             await _alert(in_thread, who.user_id, alerting, [s.id for s in batch.sessions])
-        return _json(result)
+        return json_answer(result)
 
     async def usage_route(request: Request) -> Response:
         who = await authorized(request)
         q = request.query_params
         shown = await in_thread(lambda conn: report.report(
             conn, who, q.get("by", "day"), since=q.get("since"), until=q.get("until"), timezone=q.get("timezone")))
-        return _json(shown)
+        return json_answer(shown)
 
     async def metrics_route(request: Request) -> Response:  # docs/team.md#metrics: the team's, so admins only
         who = await authorized(request)
@@ -105,7 +106,7 @@ def build(pool: ConnectionPool, chat: ChatConfig | None = None,
         return Response(body, media_type=content_type)
 
     async def health(request: Request) -> Response:
-        return _json({"ok": True})
+        return json_answer({"ok": True})
 
     bots = [] if chat is None else chat_routes.routes(chat, in_thread)  # docs/chat.md
     web = [] if dashboard is None else dashboard_routes.routes(dashboard, in_thread)  # docs/web.md
@@ -162,7 +163,7 @@ def _answering(route: Callable[[Request], Any]) -> Callable[[Request], Any]:
             return answered
         except LlmSessionError as e:
             await _drain(request)
-            return _json({"error": str(e)}, e.status)
+            return json_answer({"error": str(e)}, e.status)
 
     return answer
 
@@ -179,7 +180,3 @@ async def _drain(request: Request) -> None:
             pass
     except RuntimeError:  # read already (starlette: "Stream consumed")
         return
-
-
-def _json(value: object, status: int = 200) -> Response:
-    return Response(msgspec.json.encode(value), status, media_type="application/json")

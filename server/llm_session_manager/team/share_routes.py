@@ -23,6 +23,7 @@ from ..core.team_share_wire import (
     MemoriesBatch,
     MessagesBatch,
 )
+from ..runtime.json_answers import json_answer
 from . import handoffs, memory_pool, shared
 from .auth import Caller
 
@@ -42,27 +43,27 @@ def routes(in_thread: InThread, authorized: Callable[[Request], Awaitable[Caller
     async def push_messages(request: Request) -> Response:
         who = await authorized(request)
         batch = await decoded(request, MessagesBatch)
-        return _json(await in_thread(lambda conn: shared.store_messages(conn, who, batch)))
+        return json_answer(await in_thread(lambda conn: shared.store_messages(conn, who, batch)))
 
     async def push_memories(request: Request) -> Response:
         who = await authorized(request)
         batch = await decoded(request, MemoriesBatch)
-        return _json(await in_thread(lambda conn: shared.store_memories(conn, who, batch)))
+        return json_answer(await in_thread(lambda conn: shared.store_memories(conn, who, batch)))
 
     async def hand_off(request: Request) -> Response:
         who = await authorized(request)
         asked = await decoded(request, HandoffRequest)
-        return _json(await in_thread(lambda conn: handoffs.hand_off(conn, who, asked)))
+        return json_answer(await in_thread(lambda conn: handoffs.hand_off(conn, who, asked)))
 
     async def take(request: Request) -> Response:
         who = await authorized(request)
         session_id = request.path_params["session_id"]
-        return _json(await in_thread(lambda conn: handoffs.take(conn, who, session_id)))
+        return json_answer(await in_thread(lambda conn: handoffs.take(conn, who, session_id)))
 
     async def history(request: Request) -> Response:
         who = await authorized(request)
         session_id = request.path_params["session_id"]
-        return _json(await in_thread(lambda conn: handoffs.history(conn, who, session_id)))
+        return json_answer(await in_thread(lambda conn: handoffs.history(conn, who, session_id)))
 
     async def search(request: Request) -> Response:
         who = await authorized(request)
@@ -75,7 +76,7 @@ def routes(in_thread: InThread, authorized: Callable[[Request], Awaitable[Caller
         found = await in_thread(lambda conn: memory_pool.search(
             conn, who, q.get("q", ""), limit=limit, vector=vector, embedder=q.get("embedder"),
             project=q.get("project") or None))
-        return _json(found)
+        return json_answer(found)
 
     return [
         Route(MESSAGES_PATH, answering(push_messages), methods=["POST"]),
@@ -85,7 +86,3 @@ def routes(in_thread: InThread, authorized: Callable[[Request], Awaitable[Caller
         Route("/api/sessions/{session_id}/history", answering(history), methods=["GET"]),
         Route(MEMORY_SEARCH_PATH, answering(search), methods=["GET"]),
     ]
-
-
-def _json(value: object, status: int = 200) -> Response:
-    return Response(msgspec.json.encode(value), status, media_type="application/json")
