@@ -64,27 +64,14 @@ JOIN usage u ON u.dedup_key = o.dedup_key
 GROUP BY 1, 2, 3, 4, 5
 ON CONFLICT DO NOTHING;
 
--- A sighting deleted (its response stays, for now): the response leaves its owner's sums when no other
--- device of theirs saw it. A device being deleted is no longer in `devices`: device_seen_cascade does its part.
-CREATE OR REPLACE FUNCTION usage_seen_rollup_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Responses that left an owner's devices (``users[i]`` no longer has a sighting of ``keys[i]``) leave
+-- that owner's sums: for a sighting deleted and for a device deleted alike.
+CREATE OR REPLACE FUNCTION owner_sums_take_out(users bigint[], keys text[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO usage_device_quarters AS q
-    SELECT s.device_id, floor(u.ts / 900)::bigint, -sum(u.input_tokens), -sum(u.output_tokens),
-           -sum(u.cache_creation_tokens), -sum(u.cache_read_tokens), -sum(u.cost_usd::numeric),
-           -count(*) FILTER (WHERE u.priced = 2), -count(*) FILTER (WHERE NOT u.exact), -count(*)
-    FROM old_rows s JOIN usage u ON u.dedup_key = s.dedup_key JOIN devices d ON d.id = s.device_id
-    GROUP BY 1, 2 ORDER BY 1, 2
-    ON CONFLICT (device_id, quarter) DO UPDATE SET
-        input_tokens = q.input_tokens + excluded.input_tokens, output_tokens = q.output_tokens + excluded.output_tokens,
-        cache_creation_tokens = q.cache_creation_tokens + excluded.cache_creation_tokens,
-        cache_read_tokens = q.cache_read_tokens + excluded.cache_read_tokens, cost_usd = q.cost_usd + excluded.cost_usd,
-        unpriced = q.unpriced + excluded.unpriced, estimated = q.estimated + excluded.estimated,
-        responses = q.responses + excluded.responses;
     WITH gone AS (
         SELECT o.user_id, u.session_id, u.ts, u.provider, u.model, u.input_tokens, u.output_tokens,
                u.cache_creation_tokens, u.cache_read_tokens, u.cost_usd, u.priced, u.exact
-        FROM (SELECT DISTINCT d.user_id, s.dedup_key FROM old_rows s JOIN devices d ON d.id = s.device_id
-              JOIN users us ON us.id = d.user_id) o
+        FROM unnest(users, keys) o(user_id, dedup_key)
         JOIN usage u ON u.dedup_key = o.dedup_key
         WHERE NOT EXISTS (SELECT 1 FROM usage_seen x JOIN devices dx ON dx.id = x.device_id
                           WHERE x.dedup_key = o.dedup_key AND dx.user_id = o.user_id)
@@ -112,6 +99,27 @@ BEGIN
         cache_read_tokens = q.cache_read_tokens + excluded.cache_read_tokens, cost_usd = q.cost_usd + excluded.cost_usd,
         unpriced = q.unpriced + excluded.unpriced, estimated = q.estimated + excluded.estimated,
         responses = q.responses + excluded.responses;
+END $$;
+
+-- A sighting deleted (its response stays, for now): the response leaves its owner's sums when no other
+-- device of theirs saw it. A device being deleted is no longer in `devices`: device_seen_cascade does its part.
+CREATE OR REPLACE FUNCTION usage_seen_rollup_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO usage_device_quarters AS q
+    SELECT s.device_id, floor(u.ts / 900)::bigint, -sum(u.input_tokens), -sum(u.output_tokens),
+           -sum(u.cache_creation_tokens), -sum(u.cache_read_tokens), -sum(u.cost_usd::numeric),
+           -count(*) FILTER (WHERE u.priced = 2), -count(*) FILTER (WHERE NOT u.exact), -count(*)
+    FROM old_rows s JOIN usage u ON u.dedup_key = s.dedup_key JOIN devices d ON d.id = s.device_id
+    GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (device_id, quarter) DO UPDATE SET
+        input_tokens = q.input_tokens + excluded.input_tokens, output_tokens = q.output_tokens + excluded.output_tokens,
+        cache_creation_tokens = q.cache_creation_tokens + excluded.cache_creation_tokens,
+        cache_read_tokens = q.cache_read_tokens + excluded.cache_read_tokens, cost_usd = q.cost_usd + excluded.cost_usd,
+        unpriced = q.unpriced + excluded.unpriced, estimated = q.estimated + excluded.estimated,
+        responses = q.responses + excluded.responses;
+    PERFORM owner_sums_take_out(coalesce(array_agg(o.user_id), '{}'), coalesce(array_agg(o.dedup_key), '{}'))
+    FROM (SELECT DISTINCT d.user_id, s.dedup_key FROM old_rows s JOIN devices d ON d.id = s.device_id
+              JOIN users us ON us.id = d.user_id) o;
     RETURN NULL;
 END $$;
 
@@ -170,38 +178,9 @@ END $$;
 -- its owner's sessions are summed up again from the devices left.
 CREATE OR REPLACE FUNCTION device_seen_cascade() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    WITH gone AS (
-        SELECT o.user_id, u.session_id, u.ts, u.provider, u.model, u.input_tokens, u.output_tokens,
-               u.cache_creation_tokens, u.cache_read_tokens, u.cost_usd, u.priced, u.exact
-        FROM (SELECT DISTINCT d.user_id, s.dedup_key FROM old_rows d JOIN usage_seen s ON s.device_id = d.id
-              JOIN users us ON us.id = d.user_id) o
-        JOIN usage u ON u.dedup_key = o.dedup_key
-        WHERE NOT EXISTS (SELECT 1 FROM usage_seen x JOIN devices dx ON dx.id = x.device_id
-                          WHERE x.dedup_key = o.dedup_key AND dx.user_id = o.user_id)
-    ), quarters AS (
-        INSERT INTO usage_owner_quarters AS q
-        SELECT user_id, floor(ts / 900)::bigint, -sum(input_tokens), -sum(output_tokens),
-           -sum(cache_creation_tokens), -sum(cache_read_tokens), -sum(cost_usd::numeric),
-           -count(*) FILTER (WHERE priced = 2), -count(*) FILTER (WHERE NOT exact), -count(*)
-        FROM gone GROUP BY 1, 2 ORDER BY 1, 2
-        ON CONFLICT (user_id, quarter) DO UPDATE SET
-            input_tokens = q.input_tokens + excluded.input_tokens, output_tokens = q.output_tokens + excluded.output_tokens,
-        cache_creation_tokens = q.cache_creation_tokens + excluded.cache_creation_tokens,
-        cache_read_tokens = q.cache_read_tokens + excluded.cache_read_tokens, cost_usd = q.cost_usd + excluded.cost_usd,
-        unpriced = q.unpriced + excluded.unpriced, estimated = q.estimated + excluded.estimated,
-        responses = q.responses + excluded.responses
-    )
-    INSERT INTO usage_session_days AS q
-    SELECT user_id, session_id, floor(ts / 86400)::bigint, provider, model, -sum(input_tokens), -sum(output_tokens),
-           -sum(cache_creation_tokens), -sum(cache_read_tokens), -sum(cost_usd::numeric),
-           -count(*) FILTER (WHERE priced = 2), -count(*) FILTER (WHERE NOT exact), -count(*)
-    FROM gone GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
-    ON CONFLICT (user_id, session_id, day, provider, model) DO UPDATE SET
-        input_tokens = q.input_tokens + excluded.input_tokens, output_tokens = q.output_tokens + excluded.output_tokens,
-        cache_creation_tokens = q.cache_creation_tokens + excluded.cache_creation_tokens,
-        cache_read_tokens = q.cache_read_tokens + excluded.cache_read_tokens, cost_usd = q.cost_usd + excluded.cost_usd,
-        unpriced = q.unpriced + excluded.unpriced, estimated = q.estimated + excluded.estimated,
-        responses = q.responses + excluded.responses;
+    PERFORM owner_sums_take_out(coalesce(array_agg(o.user_id), '{}'), coalesce(array_agg(o.dedup_key), '{}'))
+    FROM (SELECT DISTINCT d.user_id, s.dedup_key FROM old_rows d JOIN usage_seen s ON s.device_id = d.id
+              JOIN users us ON us.id = d.user_id) o;
     DELETE FROM usage u USING old_rows d WHERE u.first_device = d.id;
     DELETE FROM usage_seen s USING old_rows d WHERE s.device_id = d.id;
     PERFORM owner_sessions_refresh(x.user_id, NULL)
