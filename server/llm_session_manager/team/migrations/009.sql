@@ -261,7 +261,10 @@ BEGIN
            ((array_agg(s ORDER BY s.last_activity DESC NULLS LAST))[1]).context_percent,
            ((array_agg(s ORDER BY s.last_activity DESC NULLS LAST))[1]).context_source
     FROM sessions s JOIN devices d ON d.id = s.device_id
-    WHERE d.user_id = owner AND (ids IS NULL OR s.id = ANY(ids))
+    -- by id, all of the owner's where NULL: `ids IS NULL OR s.id = ANY(ids)` was planned once as a read
+    -- of every session of the owner's devices, on each push
+    WHERE d.user_id = owner AND s.id = ANY(coalesce(ids, ARRAY(
+        SELECT DISTINCT a.id FROM sessions a JOIN devices ad ON ad.id = a.device_id WHERE ad.user_id = owner)))
     GROUP BY d.user_id, s.id ORDER BY s.id
     ON CONFLICT (user_id, id) DO UPDATE SET
         provider = excluded.provider, project = excluded.project, cwd = excluded.cwd, title = excluded.title,

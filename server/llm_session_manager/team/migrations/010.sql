@@ -30,38 +30,3 @@ END $$;
 DROP TRIGGER IF EXISTS device_rollups_cascade ON devices;
 CREATE TRIGGER device_rollups_cascade AFTER DELETE ON devices REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION device_rollups_cascade();
-
--- owner_sessions_refresh (009) looked the sessions up as `ids IS NULL OR s.id = ANY(ids)`, which its cached
--- plan answered by reading every session of the owner's devices (tens of thousands for an owner with
--- many devices, on each push); the sessions are now looked up by id (all of the owner's where NULL).
-CREATE OR REPLACE FUNCTION owner_sessions_refresh(owner bigint, ids text[]) RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_advisory_xact_lock(owner::int, x.h)
-    FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest(ids) k ORDER BY 1) x;
-    INSERT INTO owner_sessions AS o
-    SELECT d.user_id, s.id,
-           ((array_agg(s ORDER BY s.last_activity DESC NULLS LAST))[1]).provider,
-           ((array_agg(s ORDER BY s.last_activity DESC NULLS LAST))[1]).project,
-           ((array_agg(s ORDER BY s.last_activity DESC NULLS LAST))[1]).cwd,
-           ((array_agg(s ORDER BY s.last_activity DESC NULLS LAST))[1]).title,
-           ((array_agg(s ORDER BY s.last_activity DESC NULLS LAST))[1]).model,
-           min(s.started_at), max(s.last_activity), array_agg(DISTINCT d.name ORDER BY d.name),
-           coalesce(array_agg(DISTINCT s.project) FILTER (WHERE s.project IS NOT NULL), '{}'),
-           ((array_agg(s ORDER BY s.last_activity DESC NULLS LAST))[1]).health_status,
-           ((array_agg(s ORDER BY s.last_activity DESC NULLS LAST))[1]).health_score,
-           ((array_agg(s ORDER BY s.last_activity DESC NULLS LAST))[1]).context_used,
-           ((array_agg(s ORDER BY s.last_activity DESC NULLS LAST))[1]).context_limit,
-           ((array_agg(s ORDER BY s.last_activity DESC NULLS LAST))[1]).context_percent,
-           ((array_agg(s ORDER BY s.last_activity DESC NULLS LAST))[1]).context_source
-    FROM sessions s JOIN devices d ON d.id = s.device_id
-    WHERE d.user_id = owner AND s.id = ANY(coalesce(ids, ARRAY(
-        SELECT DISTINCT a.id FROM sessions a JOIN devices ad ON ad.id = a.device_id WHERE ad.user_id = owner)))
-    GROUP BY d.user_id, s.id ORDER BY s.id
-    ON CONFLICT (user_id, id) DO UPDATE SET
-        provider = excluded.provider, project = excluded.project, cwd = excluded.cwd, title = excluded.title,
-        model = excluded.model, started_at = excluded.started_at, last_activity = excluded.last_activity,
-        devices = excluded.devices, projects = excluded.projects, health_status = excluded.health_status,
-        health_score = excluded.health_score, context_used = excluded.context_used,
-        context_limit = excluded.context_limit, context_percent = excluded.context_percent,
-        context_source = excluded.context_source;
-END $$;
