@@ -9,14 +9,12 @@ makes them, or with the OTLP/JSON the CLI's own exporter sends.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import time
 from pathlib import Path
 
-import apsw
 import httpx2
 from conftest import FIXTURES
+from otlp_helpers import stored, totals, wait_for
 
 SESSION = "5e0c9a7d-3b14-4f62-8a9e-1d7c6b5a4f30"  # a Copilot CLI session with a log
 LOGGED_CALL = "resp_0b1c2d3e4f5a6b7c8d9e0f1a"  # an apiCallId its events.jsonl has
@@ -35,29 +33,6 @@ def _serve(start_serve) -> str:
     mcp, _ = start_serve()
     start_serve.wait_for_scan(0)
     return mcp.removesuffix("/mcp")
-
-
-def _store() -> apsw.Connection:
-    return apsw.Connection(str(Path(os.environ["LLM_SESSION_DATA_DIR"]) / "sessions.db"), flags=apsw.SQLITE_OPEN_READONLY)
-
-
-def _wait_for(query: str, expected: object, seconds: float = 15) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            got = _store().execute(query).fetchall()
-        except apsw.Error:
-            got = None
-        if got == expected:
-            return
-        assert time.monotonic() < deadline, f"{query} gave {got}, not {expected}"
-        time.sleep(0.05)
-
-
-def _totals(cli, *args: str) -> dict:
-    r = cli("usage", "--json", "--no-scan", *args)
-    assert r.code == 0, r.err
-    return r.json()["totals"]
 
 
 def _copilot_turn(session: str, calls: list[dict[str, object]]) -> list:
@@ -110,7 +85,7 @@ def test_copilot_cli_chat_spans_sent_by_the_sdk_count_once_each(fixture_logs, st
     from opentelemetry.sdk.trace.export import SpanExportResult
 
     base = _serve(start_serve)
-    before = _totals(cli)
+    before = totals(cli)
     session = "7a3c9e1f-2b4d-4f6a-8c0e-9d1b3f5a7c2e"  # no log of it here
     spans = _copilot_turn(session, [
         {"gen_ai.response.id": "resp_otlp_a", "gen_ai.usage.input_tokens": 21000, "gen_ai.usage.output_tokens": 250,
@@ -122,9 +97,9 @@ def test_copilot_cli_chat_spans_sent_by_the_sdk_count_once_each(fixture_logs, st
         exporter = OTLPSpanExporter(endpoint=f"{base}/v1/traces", timeout=10, compression=compression)
         assert exporter.export(spans) == SpanExportResult.SUCCESS
         exporter.shutdown()
-    _wait_for("SELECT provider, session_id, request_id, counted FROM otlp_requests ORDER BY request_id",
+    wait_for("SELECT provider, session_id, request_id, counted FROM otlp_requests ORDER BY request_id",
               [("copilot", session, "resp_otlp_a", 1), ("copilot", session, "resp_otlp_b", 1)])
-    after = _totals(cli)
+    after = totals(cli)
     # Each call once; the invoke_agent span's totals are not a third call.
     assert after["input_tokens"] - before["input_tokens"] == (21000 - 16000 - 3000) + (21400 - 21000)
     assert after["output_tokens"] - before["output_tokens"] == 250 + 90
@@ -139,13 +114,13 @@ def test_copilot_cli_chat_spans_sent_by_the_sdk_count_once_each(fixture_logs, st
 def test_copilot_otlp_json_counts_until_the_log_has_the_call(fixture_logs, start_serve, cli, tmp_path, monkeypatch):
     home = _copilot_home(tmp_path, monkeypatch)
     base = _serve(start_serve)
-    logs_only = _totals(cli)
+    logs_only = totals(cli)
     r = httpx2.post(f"{base}/v1/traces", content=SPANS_JSON.read_bytes(), headers={"Content-Type": "application/json"})
     assert r.status_code == 200 and r.headers["content-type"] == "application/json"
     assert r.json() == {}  # a full success: no partialSuccess
     # The call the log already has is recorded, not counted; the new one counts until its log line comes.
-    _wait_for("SELECT request_id, counted FROM otlp_requests ORDER BY request_id", [(LOGGED_CALL, 0), (NEW_CALL, 1)])
-    heard = _totals(cli)
+    wait_for("SELECT request_id, counted FROM otlp_requests ORDER BY request_id", [(LOGGED_CALL, 0), (NEW_CALL, 1)])
+    heard = totals(cli)
     assert heard["input_tokens"] - logs_only["input_tokens"] == 15640 - 9000
     assert heard["output_tokens"] - logs_only["output_tokens"] == 88
     assert heard["cache_read_tokens"] - logs_only["cache_read_tokens"] == 9000
@@ -161,8 +136,8 @@ def test_copilot_otlp_json_counts_until_the_log_has_the_call(fixture_logs, start
             "parentId": last["id"]}
     with log.open("a") as f:
         f.write("\n" + json.dumps(line, separators=(",", ":")) + "\n")
-    _wait_for("SELECT count(*) FROM otlp_requests WHERE counted", [(0,)])
-    with_both = _totals(cli)
+    wait_for("SELECT count(*) FROM otlp_requests WHERE counted", [(0,)])
+    with_both = totals(cli)
     # The same logs read into a store that never heard OTLP give the same totals.
     r = cli("usage", "--json", env={"LLM_SESSION_DATA_DIR": str(tmp_path / "logs-only")})
     assert r.code == 0, r.err
@@ -196,4 +171,4 @@ def test_spans_of_other_programs_are_accepted_and_ignored(fixture_logs, start_se
     assert r.status_code == 200 and r.json() == {}
     r = httpx2.post(f"{base}/v1/traces", content=b"{\"resourceSpans\": 7}", headers={"Content-Type": "application/json"})
     assert r.status_code == 400 and r.json()["message"]
-    assert _store().execute("SELECT count(*) FROM otlp_requests").fetchall() == [(0,)]
+    assert stored().execute("SELECT count(*) FROM otlp_requests").fetchall() == [(0,)]

@@ -10,14 +10,12 @@ from __future__ import annotations
 import copy
 import gzip
 import json
-import os
 import time
-from pathlib import Path
 
-import apsw
 import httpx2
 import pytest
 from conftest import FIXTURES
+from otlp_helpers import stored, totals, wait_for
 
 CLAUDE_SESSION = "9e8d7c6b-5a49-4382-9170-a1b2c3d4e5f6"
 CLAUDE_LOG = FIXTURES / "claude-code" / "projects" / "-home-dev-shop" / f"{CLAUDE_SESSION}.jsonl"
@@ -64,43 +62,20 @@ def _export_with_sdk(base: str, events: list[dict[str, object]], gzipped: bool =
     provider.shutdown()
 
 
-def _store() -> apsw.Connection:
-    return apsw.Connection(str(Path(os.environ["LLM_SESSION_DATA_DIR"]) / "sessions.db"), flags=apsw.SQLITE_OPEN_READONLY)
-
-
-def _wait_for(query: str, expected: object, seconds: float = 15) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            got = _store().execute(query).fetchall()
-        except apsw.Error:
-            got = None
-        if got == expected:
-            return
-        assert time.monotonic() < deadline, f"{query} gave {got}, not {expected}"
-        time.sleep(0.05)
-
-
-def _totals(cli, *args: str) -> dict:
-    r = cli("usage", "--json", "--no-scan", *args)
-    assert r.code == 0, r.err
-    return r.json()["totals"]
-
-
 def test_claude_code_requests_sent_by_the_sdk_are_counted_with_their_attribution(fixture_logs, start_serve, cli):
     base = _serve(start_serve)
-    before = _totals(cli)
+    before = totals(cli)
     _export_with_sdk(base, [
         _claude_attributes(request_id="req_011OTLPa"),
         _claude_attributes(request_id="req_011OTLPb", query_source="agent:custom", **{
             "agent.name": "reviewer", "skill.name": "code-review", "mcp_server.name": "github"}),
     ], gzipped=True)
-    _wait_for("SELECT count(*) FROM usage WHERE dedup_key GLOB 'otlp:*'", [(2,)])
-    after = _totals(cli)
+    wait_for("SELECT count(*) FROM usage WHERE dedup_key GLOB 'otlp:*'", [(2,)])
+    after = totals(cli)
     assert after["input_tokens"] - before["input_tokens"] == 2 * 12
     assert after["output_tokens"] - before["output_tokens"] == 2 * 64
     assert after["cache_read_tokens"] - before["cache_read_tokens"] == 2 * 5120
-    rows = _store().execute("SELECT request_id, query_source, agent_name FROM otlp_requests ORDER BY request_id")
+    rows = stored().execute("SELECT request_id, query_source, agent_name FROM otlp_requests ORDER BY request_id")
     assert rows.fetchall() == [("req_011OTLPa", "repl_main_thread", None), ("req_011OTLPb", "agent:custom", "reviewer")]
     # What the logs do not say yet, OTLP does: the request is its agent's, skill's and MCP server's.
     one = (after["total_tokens"] - before["total_tokens"]) // 2
@@ -111,17 +86,17 @@ def test_claude_code_requests_sent_by_the_sdk_are_counted_with_their_attribution
 
 def test_a_request_in_both_the_transcript_and_otlp_is_counted_once(fixture_logs, start_serve, cli, tmp_path):
     base = _serve(start_serve)
-    logs_only = _totals(cli)
+    logs_only = totals(cli)
     # Heard over OTLP after the log had it: recorded, not counted.
     _export_with_sdk(base, [_claude_attributes(request_id=LOGGED_REQUEST)])
-    _wait_for("SELECT counted FROM otlp_requests", [(0,)])
-    assert _totals(cli) == logs_only
+    wait_for("SELECT counted FROM otlp_requests", [(0,)])
+    assert totals(cli) == logs_only
 
     # Heard over OTLP first, then the transcript brings the same response.
     _export_with_sdk(base, [_claude_attributes(request_id="req_011NEW", input_tokens="7", output_tokens="40",
                                                      cache_read_tokens="5120", cache_creation_tokens="0")])
-    _wait_for("SELECT count(*) FROM otlp_requests WHERE counted", [(1,)])
-    assert _totals(cli)["output_tokens"] == logs_only["output_tokens"] + 40
+    wait_for("SELECT count(*) FROM otlp_requests WHERE counted", [(1,)])
+    assert totals(cli)["output_tokens"] == logs_only["output_tokens"] + 40
     log = fixture_logs.claude / "projects" / "-home-dev-shop" / f"{CLAUDE_SESSION}.jsonl"
     last = json.loads(log.read_text().splitlines()[-1])
     assert last["requestId"] == LOGGED_REQUEST
@@ -134,8 +109,8 @@ def test_a_request_in_both_the_transcript_and_otlp_is_counted_once(fixture_logs,
                                     cache_creation={"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0})
     with log.open("a") as f:
         f.write(json.dumps(line, separators=(",", ":")) + "\n")
-    _wait_for("SELECT count(*) FROM otlp_requests WHERE counted", [(0,)])
-    with_both = _totals(cli)
+    wait_for("SELECT count(*) FROM otlp_requests WHERE counted", [(0,)])
+    with_both = totals(cli)
     assert with_both["output_tokens"] == logs_only["output_tokens"] + 40
 
     # The same logs read into a store that never heard OTLP give the same totals.
@@ -147,15 +122,15 @@ def test_a_request_in_both_the_transcript_and_otlp_is_counted_once(fixture_logs,
 
 def test_otlp_json_from_codex_and_gemini_counts_until_their_logs_have_the_session(store, start_serve, cli):
     base = _serve(start_serve)
-    before = _totals(cli)
+    before = totals(cli)
     codex = _fixture("codex/otlp/sse_event_response_completed.json")  # a session whose rollout is read
     gemini = _fixture("gemini/otlp/api_response.json")  # a session with no log here
     for body in (codex, gemini):
         r = httpx2.post(f"{base}/v1/logs", content=json.dumps(body), headers={"Content-Type": "application/json"})
         assert r.status_code == 200 and r.headers["content-type"] == "application/json"
         assert r.json() == {}  # a full success: no partialSuccess
-    _wait_for("SELECT provider, counted FROM otlp_requests ORDER BY provider", [("codex", 0), ("gemini", 1)])
-    after = _totals(cli)
+    wait_for("SELECT provider, counted FROM otlp_requests ORDER BY provider", [("codex", 0), ("gemini", 1)])
+    after = totals(cli)
     assert after["input_tokens"] - before["input_tokens"] == 8450 - 6000
     assert after["output_tokens"] - before["output_tokens"] == 312 + 210
     assert after["cache_read_tokens"] - before["cache_read_tokens"] == 6000
@@ -163,14 +138,14 @@ def test_otlp_json_from_codex_and_gemini_counts_until_their_logs_have_the_sessio
 
 def test_claude_code_metrics_are_kept_as_the_sessions_own_tally(fixture_logs, start_serve, cli):
     base = _serve(start_serve)
-    before = _totals(cli)
+    before = totals(cli)
     body = json.dumps(_fixture("claude-code/otlp/token_and_cost_metrics.json"))
     for _ in range(2):  # delta points add up
         r = httpx2.post(f"{base}/v1/metrics", content=body, headers={"Content-Type": "application/json"})
         assert r.status_code == 200, r.text
-    _wait_for("SELECT type, value FROM otlp_session_totals WHERE metric = 'claude_code.token.usage' ORDER BY type",
+    wait_for("SELECT type, value FROM otlp_session_totals WHERE metric = 'claude_code.token.usage' ORDER BY type",
               [("cacheCreation", 600.0), ("cacheRead", 10240.0), ("input", 24.0), ("output", 128.0)])
-    assert _totals(cli) == before  # never added to usage: the events carry the same tokens
+    assert totals(cli) == before  # never added to usage: the events carry the same tokens
 
 
 def test_metrics_sent_by_the_sdk_exporter_are_accepted(fixture_logs, start_serve):
@@ -186,7 +161,7 @@ def test_metrics_sent_by_the_sdk_exporter_are_accepted(fixture_logs, start_serve
     counter = provider.get_meter("com.anthropic.claude_code").create_counter("claude_code.token.usage")
     counter.add(1234, {"session.id": CLAUDE_SESSION, "model": "claude-sonnet-4-5-20250929", "type": "output"})
     provider.shutdown()  # exports once
-    _wait_for("SELECT value FROM otlp_session_totals WHERE type = 'output'", [(1234.0,)])
+    wait_for("SELECT value FROM otlp_session_totals WHERE type = 'output'", [(1234.0,)])
 
 
 def test_protobuf_requests_get_protobuf_answers_with_partial_success(fixture_logs, start_serve):
