@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -45,6 +45,7 @@ from ..core import pricing
 from ..core.errors import BadInput
 from ..store import otlp_usage
 from ..store.otlp_usage import Heard, MetricPoint
+from .otlp_values import Unusable, attributes, collect, count, number, priced, seconds, text
 
 CLAUDE, CODEX, GEMINI = "claude-code", "codex", "gemini"
 _CLAUDE_METRICS = {"claude_code.token.usage", "claude_code.cost.usage"}
@@ -157,20 +158,16 @@ def responses(request: Any) -> tuple[list[Heard], list[str]]:
     """The billed responses of a logs export, and why each unusable usage record was rejected
     (the team server stores them its own way: team/otlp_routes.py)."""
     prices = pricing.load_table()
-    heard: list[Heard] = []
-    rejected: list[str] = []
+    return collect(_records(request), lambda r: _heard(*r, prices))
+
+
+def _records(request: Any) -> Iterator[tuple[Any, Any]]:
+    """Each log record with its resource's ``service.name``."""
     for resource_logs in request.resource_logs:
-        service = _attributes(resource_logs.resource.attributes).get("service.name")
+        service = attributes(resource_logs.resource.attributes).get("service.name")
         for scope_logs in resource_logs.scope_logs:
             for record in scope_logs.log_records:
-                try:
-                    h = _heard(record, service, prices)
-                except _Unusable as e:
-                    rejected.append(str(e))
-                    continue
-                if h is not None:
-                    heard.append(h)
-    return heard, rejected
+                yield record, service
 
 
 def receive_metrics(conn: apsw.Connection, request: Any) -> Receipt:
@@ -178,41 +175,37 @@ def receive_metrics(conn: apsw.Connection, request: Any) -> Receipt:
     points: list[MetricPoint] = []
     rejected: list[str] = []
     for resource_metrics in request.resource_metrics:
-        resource = _attributes(resource_metrics.resource.attributes)
+        resource = attributes(resource_metrics.resource.attributes)
         for scope_metrics in resource_metrics.scope_metrics:
             for metric in scope_metrics.metrics:
                 if metric.name not in _CLAUDE_METRICS or not metric.HasField("sum"):
                     continue
                 delta = metric.sum.aggregation_temporality == _DELTA
                 for point in metric.sum.data_points:
-                    attrs = {**resource, **_attributes(point.attributes)}
-                    session = _text(attrs.get("session.id"))
+                    attrs = {**resource, **attributes(point.attributes)}
+                    session = text(attrs.get("session.id"))
                     if not session:
                         rejected.append(f"{metric.name} without session.id")
                         continue
                     value = point.as_double if point.HasField("as_double") else float(point.as_int)
-                    points.append(MetricPoint(session, CLAUDE, metric.name, _text(attrs.get("model")) or "",
-                                              _text(attrs.get("type")) or "", value, delta,
-                                              _seconds(point.time_unix_nano) or time.time()))
+                    points.append(MetricPoint(session, CLAUDE, metric.name, text(attrs.get("model")) or "",
+                                              text(attrs.get("type")) or "", value, delta,
+                                              seconds(point.time_unix_nano) or time.time()))
     if points:
         otlp_usage.record_metrics(conn, points)
-    return Receipt(len(points), len(rejected), "; ".join(sorted(set(rejected)))[:500])
-
-
-class _Unusable(Exception):
-    """A usage event we recognise but cannot count (no session, unreadable counts)."""
+    return Receipt(len(points), len(rejected), rejection(rejected))
 
 
 def _heard(record: Any, service: Any, prices: pricing.PriceTable) -> Heard | None:
-    attrs = _attributes(record.attributes)
-    name = _text(attrs.get("event.name")) or ""
+    attrs = attributes(record.attributes)
+    name = text(attrs.get("event.name")) or ""
     body = record.body.string_value if record.body.HasField("string_value") else ""
-    ts = _seconds(record.time_unix_nano) or _iso(attrs.get("event.timestamp")) \
-        or _seconds(record.observed_time_unix_nano) or time.time()
+    ts = seconds(record.time_unix_nano) or _iso(attrs.get("event.timestamp")) \
+        or seconds(record.observed_time_unix_nano) or time.time()
     if name in ("api_request", "claude_code.api_request") or body == "claude_code.api_request":
         return _claude(attrs, ts, prices)
     if name == "codex.sse_event" or (name == "sse_event" and service and "codex" in str(service)):
-        if _text(attrs.get("event.kind")) != "response.completed":
+        if text(attrs.get("event.kind")) != "response.completed":
             return None
         return _codex(attrs, ts, record, prices)
     if name == "gemini_cli.api_response":
@@ -221,99 +214,42 @@ def _heard(record: Any, service: Any, prices: pricing.PriceTable) -> Heard | Non
 
 
 def _claude(a: Mapping[str, Any], ts: float, prices: pricing.PriceTable) -> Heard:
-    session, model = _session(a, "session.id", "claude_code.api_request"), _text(a.get("model")) or "unknown"
-    fresh, output = _count(a, "input_tokens"), _count(a, "output_tokens")
-    written, read = _count(a, "cache_creation_tokens"), _count(a, "cache_read_tokens")
-    request_id = _text(a.get("request_id")) or None
-    own = _number(a.get("cost_usd"))
+    session, model = _session(a, "session.id", "claude_code.api_request"), text(a.get("model")) or "unknown"
+    fresh, output = count(a, "input_tokens"), count(a, "output_tokens")
+    written, read = count(a, "cache_creation_tokens"), count(a, "cache_read_tokens")
+    request_id = text(a.get("request_id")) or None
+    own = number(a.get("cost_usd"))
     key = f"{otlp_usage.PREFIX}{CLAUDE}:{request_id or f'{session}:{ts!r}'}"
-    agent = _text(a.get("agent.name")) or None
-    row = _priced(prices, key, session, ts, model, fresh, output, written, read, own, sidechain=agent is not None)
-    return Heard(row, CLAUDE, request_id, _text(a.get("query_source")) or None, agent,
-                 _text(a.get("skill.name")) or None, _text(a.get("mcp_server.name")) or None)
+    agent = text(a.get("agent.name")) or None
+    row = priced(prices, key, session, ts, model, fresh, output, written, read, own, sidechain=agent is not None)
+    return Heard(row, CLAUDE, request_id, text(a.get("query_source")) or None, agent,
+                 text(a.get("skill.name")) or None, text(a.get("mcp_server.name")) or None)
 
 
 def _codex(a: Mapping[str, Any], ts: float, record: Any, prices: pricing.PriceTable) -> Heard:
-    session, model = _session(a, "conversation.id", "codex.sse_event"), _text(a.get("model")) or "gpt-5"
-    inp, cached, output = _count(a, "input_token_count"), _count(a, "cached_token_count"), _count(a, "output_token_count")
+    session, model = _session(a, "conversation.id", "codex.sse_event"), text(a.get("model")) or "gpt-5"
+    inp, cached, output = count(a, "input_token_count"), count(a, "cached_token_count"), count(a, "output_token_count")
     cached = min(cached, inp)
     key = f"{otlp_usage.PREFIX}{CODEX}:{session}:{record.time_unix_nano or ts!r}:{inp}:{output}"
-    return Heard(_priced(prices, key, session, ts, model, inp - cached, output, 0, cached, None), CODEX, None)
+    return Heard(priced(prices, key, session, ts, model, inp - cached, output, 0, cached, None), CODEX, None)
 
 
 def _gemini(a: Mapping[str, Any], ts: float, record: Any, prices: pricing.PriceTable) -> Heard:
-    session, model = _session(a, "session.id", "gemini_cli.api_response"), _text(a.get("model")) or "gemini-2.5-pro"
-    inp, cached = _count(a, "input_token_count"), _count(a, "cached_content_token_count")
-    output, thoughts, tool = _count(a, "output_token_count"), _count(a, "thoughts_token_count"), _count(a, "tool_token_count")
+    session, model = _session(a, "session.id", "gemini_cli.api_response"), text(a.get("model")) or "gemini-2.5-pro"
+    inp, cached = count(a, "input_token_count"), count(a, "cached_content_token_count")
+    output, thoughts, tool = count(a, "output_token_count"), count(a, "thoughts_token_count"), count(a, "tool_token_count")
     cached = min(cached, inp)
-    prompt = _text(a.get("prompt_id")) or ""
+    prompt = text(a.get("prompt_id")) or ""
     key = f"{otlp_usage.PREFIX}{GEMINI}:{session}:{prompt}:{record.time_unix_nano or ts!r}"
-    row = _priced(prices, key, session, ts, model, inp - cached + tool, output + thoughts, 0, cached, None)
+    row = priced(prices, key, session, ts, model, inp - cached + tool, output + thoughts, 0, cached, None)
     return Heard(row, GEMINI, None)
 
 
-def _priced(prices: pricing.PriceTable, key: str, session: str, ts: float, model: str, fresh: int, output: int,
-            written: int, read: int, own: float | None, sidechain: bool = False) -> tuple:
-    """The ``usage`` row: priced from the table as the log's row will be, else the assistant's own figure."""
-    cost = prices.cost(model, fresh, output, written, read)
-    if cost is not None:
-        priced = pricing.FROM_TABLE
-    elif own is not None:
-        cost, priced = own, pricing.FROM_LOG
-    else:
-        cost, priced = 0.0, pricing.UNKNOWN
-    return (key, session, ts, model, fresh, output, written, read, cost, priced, True, sidechain, 0)
-
-
-def _attributes(pairs: Iterable[Any]) -> dict[str, Any]:
-    return {kv.key: _value(kv.value) for kv in pairs}
-
-
-def _value(v: Any) -> Any:
-    which = v.WhichOneof("value")
-    if which is None:
-        return None
-    if which in ("array_value", "kvlist_value", "bytes_value"):
-        return None  # no usage attribute is one of these
-    return getattr(v, which)
-
-
-def _text(v: Any) -> str | None:
-    return v if isinstance(v, str) else (None if v is None else str(v))
-
-
 def _session(a: Mapping[str, Any], name: str, event: str) -> str:
-    session = _text(a.get(name))
+    session = text(a.get(name))
     if not session:
-        raise _Unusable(f"{event} without {name}")
+        raise Unusable(f"{event} without {name}")
     return session
-
-
-def _count(a: Mapping[str, Any], name: str) -> int:
-    """A token count: an int, or the string of one (Claude Code sends both); absent is 0."""
-    v = a.get(name)
-    if v is None or v == "":
-        return 0
-    if isinstance(v, bool):
-        raise _Unusable(f"{name} is not a count")
-    try:
-        n = int(v) if not isinstance(v, float) or v.is_integer() else -1
-    except (TypeError, ValueError):
-        n = -1
-    if n < 0:
-        raise _Unusable(f"{name} is not a count: {v!r}"[:120])
-    return n
-
-
-def _number(v: Any) -> float | None:
-    try:
-        return None if v is None or isinstance(v, bool) else float(v)
-    except (TypeError, ValueError):
-        return None
-
-
-def _seconds(nanos: int) -> float | None:
-    return nanos / 1e9 if nanos else None
 
 
 def _iso(v: Any) -> float | None:

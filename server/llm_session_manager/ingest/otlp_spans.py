@@ -29,13 +29,14 @@ Copilot Chat's among them, are accepted and ignored.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from ..core import pricing
 from ..sources.copilot._cli import FALLBACK_MODEL
 from ..store import otlp_usage
 from ..store.otlp_usage import Heard
-from .otlp import _attributes, _count, _priced, _seconds, _text, _Unusable
+from .otlp_values import Unusable, attributes, collect, count, priced, seconds, text
 
 COPILOT = "copilot"
 SERVICE, SCOPE = "github-copilot", "github.copilot"
@@ -45,38 +46,32 @@ _CONVERSATION = "gen_ai.conversation.id"
 def responses(request: Any) -> tuple[list[Heard], list[str]]:
     """The model calls of a trace export's Copilot ``chat`` spans, and why each unusable one was rejected."""
     prices = pricing.load_table()
-    heard: list[Heard] = []
-    rejected: list[str] = []
+    return collect(_copilot_spans(request), lambda span: _call(span, prices))
+
+
+def _copilot_spans(request: Any) -> Iterator[Any]:
+    """The spans Copilot sent (by its resource's ``service.name`` or its scope's name)."""
     for resource_spans in request.resource_spans:
-        service = _text(_attributes(resource_spans.resource.attributes).get("service.name")) or ""
+        service = text(attributes(resource_spans.resource.attributes).get("service.name")) or ""
         for scope_spans in resource_spans.scope_spans:
-            if not (service.startswith(SERVICE) or scope_spans.scope.name.startswith(SCOPE)):
-                continue
-            for span in scope_spans.spans:
-                try:
-                    h = _call(span, prices)
-                except _Unusable as e:
-                    rejected.append(str(e))
-                    continue
-                if h is not None:
-                    heard.append(h)
-    return heard, rejected
+            if service.startswith(SERVICE) or scope_spans.scope.name.startswith(SCOPE):
+                yield from scope_spans.spans
 
 
 def _call(span: Any, prices: pricing.PriceTable) -> Heard | None:
-    a = _attributes(span.attributes)
-    if _text(a.get("gen_ai.operation.name")) != "chat":
+    a = attributes(span.attributes)
+    if text(a.get("gen_ai.operation.name")) != "chat":
         return None
-    inp, output = _count(a, "gen_ai.usage.input_tokens"), _count(a, "gen_ai.usage.output_tokens")
-    read, written = _count(a, "gen_ai.usage.cache_read.input_tokens"), _count(a, "gen_ai.usage.cache_creation.input_tokens")
+    inp, output = count(a, "gen_ai.usage.input_tokens"), count(a, "gen_ai.usage.output_tokens")
+    read, written = count(a, "gen_ai.usage.cache_read.input_tokens"), count(a, "gen_ai.usage.cache_creation.input_tokens")
     if not (inp or output):
         return None  # a call that failed before any usage: nothing billed
-    session = _text(a.get(_CONVERSATION))
+    session = text(a.get(_CONVERSATION))
     if not session:
-        raise _Unusable(f"chat span without {_CONVERSATION}")
-    model = _text(a.get("gen_ai.response.model")) or _text(a.get("gen_ai.request.model")) or FALLBACK_MODEL
-    response_id = _text(a.get("gen_ai.response.id")) or None
-    ts = _seconds(span.end_time_unix_nano) or _seconds(span.start_time_unix_nano) or time.time()
+        raise Unusable(f"chat span without {_CONVERSATION}")
+    model = text(a.get("gen_ai.response.model")) or text(a.get("gen_ai.request.model")) or FALLBACK_MODEL
+    response_id = text(a.get("gen_ai.response.id")) or None
+    ts = seconds(span.end_time_unix_nano) or seconds(span.start_time_unix_nano) or time.time()
     key = f"{otlp_usage.PREFIX}{COPILOT}:{session}:{response_id or span.span_id.hex()}"
     fresh = max(0, inp - read - written)
-    return Heard(_priced(prices, key, session, ts, model, fresh, output, written, read, None), COPILOT, response_id)
+    return Heard(priced(prices, key, session, ts, model, fresh, output, written, read, None), COPILOT, response_id)
