@@ -96,6 +96,7 @@ class Agent:
         self.fingerprint = wire.fingerprint()
         self.running = True
         self.why = "stopped"
+        self.drawn = 0  # lines drawn, for ``ping``
         self.idle_s = 15 * 60.0
         self.listener: socket.socket | None = None
         self.bound: tuple[int, int] | None = None  # the socket file's (device, inode)
@@ -105,6 +106,11 @@ class Agent:
         for name in _WARM:
             with contextlib.suppress(ImportError):
                 importlib.import_module(name)
+        with contextlib.suppress(Exception):  # the config of the environment it was started in: its idle time
+            config = self.config(None)
+            self.idle_s = config.statusline.agent_idle_minutes * 60
+            if not config.statusline.agent:
+                self._stop("the config says statusline.agent: false")
         import gc
 
         gc.freeze()  # what the imports made stays: collections walk only what requests make
@@ -112,6 +118,9 @@ class Agent:
     # --- the socket ----------------------------------------------------------------
 
     def serve(self) -> None:
+        if not self.running:
+            log(self.directory, f"not started: {self.why}")
+            return
         self._bind()
         log(self.directory, f"started (pid {os.getpid()}, {self.path})")
         assert self.listener is not None
@@ -184,14 +193,16 @@ class Agent:
             self._stop("another version of llm-session asked")
             return wire.MISMATCH
         if request.kind == wire.PING:
-            return wire.PONG + f"{os.getpid()}".encode() + b"\0" + self.fingerprint
+            return wire.PONG + f"{os.getpid()}\0{self.drawn}\0".encode() + self.fingerprint
         if request.kind == wire.STOP:
             self._stop("asked to stop")
             return wire.STOPPING + f"{os.getpid()}".encode()
         if request.kind != wire.DRAW:
             return wire.MISMATCH
         with _as_client(request):
-            return self._draw(request)
+            answer = self._draw(request)
+        self.drawn += answer[:1] == wire.LINE
+        return answer
 
     def _draw(self, request: wire.Request) -> bytes:
         from ..cli import _statusline, _statusline_args

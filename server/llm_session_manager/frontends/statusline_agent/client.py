@@ -118,8 +118,9 @@ def start() -> None:
         pass  # no posix_spawn (or its setsid) here, or no interpreter to start: the line is drawn in-process, as before
 
 
-def status() -> tuple[int, bool] | None:
-    """The running agent's pid and whether it is this install's version; None: none answers."""
+def status() -> tuple[int, int, bool] | None:
+    """The running agent's pid, the lines it drew and whether it is this install's version
+    (another version exits on being asked); None: none answers."""
     path = wire.socket_path()
     if path is None or not wire.supported():
         return None
@@ -128,11 +129,11 @@ def status() -> tuple[int, bool] | None:
     except NoAnswer:
         return None
     if kind == wire.MISMATCH:
-        return (0, False)
+        return (0, 0, False)
     if kind != wire.PONG:
         return None
-    pid, _, _ = body.partition(b"\0")
-    return int(pid), True
+    pid, drawn, _ = body.split(b"\0", 2)
+    return int(pid), int(drawn), True
 
 
 def stop() -> int | None:

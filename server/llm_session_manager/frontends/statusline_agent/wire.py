@@ -33,7 +33,7 @@ DRAW, PING, STOP = b"draw", b"ping", b"stop"
 LINE = b"="  # the line follows
 MISMATCH = b"M"  # another version of the program: the client draws the line itself; the agent exits
 DISABLED = b"D"  # the config says statusline.agent: false: the same, and no agent is started
-PONG = b"P"  # the agent's pid and fingerprint, NUL-separated
+PONG = b"P"  # the agent's pid, the lines it drew and its fingerprint, NUL-separated
 STOPPING = b"S"
 
 # The environment a line depends on, applied by the agent per request: the time
