@@ -202,3 +202,18 @@ def test_with_the_agent_turned_off_none_is_started_and_a_running_one_exits(cli, 
     for _ in range(2):
         assert cli("statusline", input=payload("max-plan", claude)).code == 0
         assert agent_pids(agents) == []  # started synchronously, if at all: it would be there now
+
+
+def test_doctor_says_whether_it_runs_and_stop_agent_stops_it(cli, claude, agents):  # noqa: F811
+    def agent_check() -> dict:
+        (found,) = [c for c in cli("doctor", "--json").json()["checks"] if c["name"] == "statusline agent"]
+        return found
+
+    assert agent_check()["detail"].startswith("not running")
+    cli("statusline", input=payload("max-plan", claude))
+    pid, _, _ = wait_for(running)
+    assert agent_check()["detail"].startswith(f"running (pid {pid}, ")
+    assert cli("statusline", "stop-agent", "--json").json() == {"stopped": True, "pid": pid}
+    wait_for(lambda: not agent_pids(agents))
+    assert not (agents / wire.SOCKET_NAME).exists()
+    assert cli("statusline", "stop-agent").out == "No status line agent is running.\n"
