@@ -160,7 +160,7 @@ def test_another_version_s_agent_exits_and_the_line_is_drawn_here(cli, claude, a
         older.wait()
 
 
-def test_an_idle_agent_exits(cli, claude, agents, use_config):
+def test_an_idle_agent_exits(cli, claude, agents, use_config):  # noqa: F811
     use_config("statusline:\n  agent_idle_minutes: 0.01\n")
     cli("statusline", input=payload("max-plan", claude))
     pid = wait_for(lambda: agent_pids(agents))
