@@ -13,7 +13,8 @@ One per data dir: an ``flock`` on ``statusline-agent.lock`` (which holds its
 pid), taken before binding; a second agent waits briefly (an old one may be
 exiting) and leaves. It exits after ``statusline.agent_idle_minutes`` without a
 request, when its socket is removed or replaced, when asked by another version
-of the program (``wire.MISMATCH``), when the config turns it off, on
+of the program (``wire.MISMATCH``), when the config turns it off, when a module it
+runs or the price table changed (an edited checkout, ``pricing update``), on
 ``statusline stop-agent`` and on SIGTERM. It writes to nobody's terminal: what
 it has to say goes to ``statusline-agent.log`` in the data dir (1 MB, then
 ``.1``, as ``hooks.log``).
@@ -28,6 +29,7 @@ import logging
 import os
 import signal
 import socket
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,7 +44,8 @@ if TYPE_CHECKING:
 
     from ...core.config import Config
 
-# How often an idle agent looks whether its socket is still its own.
+# How often an agent looks whether its socket is still its own (when idle) and whether
+# its code or the price table changed (then it exits: the next line starts a fresh one).
 CHECK_S = 5.0
 # How long a new agent waits for the lock of one that is exiting (another version).
 LOCK_WAIT_S = 3.0
@@ -103,6 +106,8 @@ class Agent:
         self._conn: apsw.Connection | None = None
         self._db: tuple[int, int] | None = None
         self._configs: dict[tuple, Config] = {}
+        self._files: dict[str, tuple[int, int]] = {}  # what it runs and prices with: path -> (mtime_ns, size)
+        self._checked = 0.0
         for name in _WARM:
             with contextlib.suppress(ImportError):
                 importlib.import_module(name)
@@ -114,6 +119,7 @@ class Agent:
         import gc
 
         gc.freeze()  # what the imports made stays: collections walk only what requests make
+        self._check_files()  # what it started with
 
     # --- the socket ----------------------------------------------------------------
 
@@ -141,6 +147,8 @@ class Agent:
                 last = time.monotonic()
             if self.running and not self._ours():
                 self._stop("its socket was removed or replaced")
+            if self.running and time.monotonic() - self._checked >= CHECK_S:
+                self._check_files()
         log(self.directory, f"exits: {self.why}")
 
     def _bind(self) -> None:
@@ -156,6 +164,26 @@ class Agent:
         listener.listen(16)
         st = os.stat(self.path)
         self.listener, self.bound = listener, (st.st_dev, st.st_ino)
+
+    def _check_files(self) -> None:
+        """Stop if a module it imported or the price table changed since it first looked.
+
+        The version fingerprint covers an install; this covers an edited checkout, and
+        ``pricing update`` (the table is read once per process, as in ``serve``)."""
+        self._checked = time.monotonic()
+        from ...core.pricing import TABLE_NAME
+
+        files = [getattr(m, "__file__", None) for name, m in list(sys.modules.items())
+                 if name.startswith("llm_session_manager")]
+        for path in [f for f in files if f] + [str(self.directory / TABLE_NAME)]:
+            try:
+                st = os.stat(path)
+                now = (st.st_mtime_ns, st.st_size)
+            except OSError:
+                now = (0, 0)
+            if self._files.setdefault(path, now) != now:
+                self._stop(f"{path} changed")
+                return
 
     def _ours(self) -> bool:
         try:
