@@ -217,3 +217,21 @@ def test_doctor_says_whether_it_runs_and_stop_agent_stops_it(cli, claude, agents
     wait_for(lambda: not agent_pids(agents))
     assert not (agents / wire.SOCKET_NAME).exists()
     assert cli("statusline", "stop-agent").out == "No status line agent is running.\n"
+
+
+def test_the_command_hands_off_to_the_agent_before_importing_anything_heavy(cli, claude, agents):  # noqa: F811
+    # What the command costs with an agent is Python's start-up and these few modules:
+    # typing, pathlib, json, socket (enum), msgspec, apsw are each more than the agent's answer.
+    cli("statusline", input=payload("max-plan", claude))
+    wait_for(running)
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "llm_session_manager", "statusline"],
+                          input=payload("max-plan", claude).encode(), capture_output=True, check=True)
+    assert proc.stdout.decode().startswith("Sonnet 4.5 | ctx ")
+    imported = {line.split("|")[-1].strip() for line in proc.stderr.decode().splitlines()[1:]}
+    ours = {m for m in imported if m.startswith("llm_session_manager")}
+    assert ours == {"llm_session_manager", "llm_session_manager.core", "llm_session_manager.core.paths",
+                    "llm_session_manager.frontends", "llm_session_manager.frontends.cli",
+                    "llm_session_manager.frontends.statusline_agent",
+                    "llm_session_manager.frontends.statusline_agent.client",
+                    "llm_session_manager.frontends.statusline_agent.wire"}
+    assert not imported & {"typing", "pathlib", "json", "socket", "enum", "re", "msgspec", "apsw", "subprocess"}

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 # its code or the price table changed (then it exits: the next line starts a fresh one).
 CHECK_S = 5.0
 # How long a new agent waits for the lock of one that is exiting (another version).
-LOCK_WAIT_S = 3.0
+LOCK_WAIT_S = 1.0
 # How long a connected client may take to send its request.
 READ_TIMEOUT_S = 1.0
 MAX_REQUEST = 16 << 20  # a payload is a few KB
