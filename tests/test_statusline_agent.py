@@ -235,3 +235,33 @@ def test_the_command_hands_off_to_the_agent_before_importing_anything_heavy(cli,
                     "llm_session_manager.frontends.statusline_agent.client",
                     "llm_session_manager.frontends.statusline_agent.wire"}
     assert not imported & {"typing", "pathlib", "json", "socket", "enum", "re", "msgspec", "apsw", "subprocess"}
+
+
+def test_sigterm_ends_the_agent_and_removes_its_socket(cli, claude, agents):  # noqa: F811
+    cli("statusline", input=payload("max-plan", claude))
+    pid, _, _ = wait_for(running)
+    os.kill(pid, signal.SIGTERM)
+    wait_for(lambda: not agent_pids(agents))
+    assert not (agents / wire.SOCKET_NAME).exists()
+    assert f"pid {pid}: exits: terminated (SIGTERM)" in (agents / wire.LOG_NAME).read_text()
+
+
+def test_a_data_dir_too_long_for_a_socket_gets_no_agent(cli, claude, agents, monkeypatch):  # noqa: F811
+    deep = agents / ("d" * 60) / ("e" * 60)
+    monkeypatch.setenv("LLM_SESSION_DATA_DIR", str(deep))
+    for _ in range(2):
+        r = cli("statusline", "--no-color", input=payload("max-plan", claude))
+        assert (r.code, r.err) == (0, "") and r.out.startswith("Sonnet 4.5 | ctx 23% | $")
+        assert agent_pids(deep) == []
+    assert "too long" in [c for c in cli("doctor", "--json").json()["checks"]
+                          if c["name"] == "statusline agent"][0]["detail"]
+
+
+def test_a_replaced_store_is_opened_again(cli, claude, agents):  # noqa: F811
+    cli("statusline", input=payload("max-plan", claude))
+    wait_for(running)
+    for name in ("sessions.db", "sessions.db-wal", "sessions.db-shm"):
+        (agents / name).unlink(missing_ok=True)  # a store restored from elsewhere, or started afresh
+    line = json.loads(drawn_by_agent(lambda: cli("statusline", "--json", input=payload("max-plan", claude))).out)
+    assert line["session_cost_usd"]["source"] == "exact"  # the transcript read into the new store
+    assert (agents / "sessions.db").exists()

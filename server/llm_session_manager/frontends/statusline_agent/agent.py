@@ -32,17 +32,9 @@ import socket
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from ..cli._context import Context
 from . import wire
-
-if TYPE_CHECKING:
-    import argparse
-
-    import apsw
-
-    from ...core.config import Config
+from .kept import DrawContext, Kept, as_client
 
 # How often an agent looks whether its socket is still its own (when idle) and whether
 # its code or the price table changed (then it exits: the next line starts a fresh one).
@@ -85,6 +77,8 @@ def main() -> None:
     agent = Agent(Path(directory), path)
     try:
         agent.serve()
+    except SystemExit:
+        log(Path(directory), "exits: terminated (SIGTERM)")
     except Exception as e:  # noqa: BLE001 -- logged: an agent that dies leaves the lines to the command
         log(Path(directory), f"stopped: {e.__class__.__name__}: {e}")
     finally:
@@ -103,16 +97,14 @@ class Agent:
         self.idle_s = 15 * 60.0
         self.listener: socket.socket | None = None
         self.bound: tuple[int, int] | None = None  # the socket file's (device, inode)
-        self._conn: apsw.Connection | None = None
-        self._db: tuple[int, int] | None = None
-        self._configs: dict[tuple, Config] = {}
+        self.kept = Kept()
         self._files: dict[str, tuple[int, int]] = {}  # what it runs and prices with: path -> (mtime_ns, size)
         self._checked = 0.0
         for name in _WARM:
             with contextlib.suppress(ImportError):
                 importlib.import_module(name)
         with contextlib.suppress(Exception):  # the config of the environment it was started in: its idle time
-            config = self.config(None)
+            config = self.kept.config(None)
             self.idle_s = config.statusline.agent_idle_minutes * 60
             if not config.statusline.agent:
                 self._stop("the config says statusline.agent: false")
@@ -199,10 +191,7 @@ class Agent:
                     os.unlink(self.path)
             self.listener.close()
             self.listener = None
-        if self._conn is not None:
-            with contextlib.suppress(Exception):
-                self._conn.close()
-            self._conn = None
+        self.kept.close()
 
     def _handle(self, client: socket.socket) -> None:
         client.settimeout(READ_TIMEOUT_S)
@@ -227,7 +216,7 @@ class Agent:
             return wire.STOPPING + f"{os.getpid()}".encode()
         if request.kind != wire.DRAW:
             return wire.MISMATCH
-        with _as_client(request):
+        with as_client(request):
             answer = self._draw(request)
         self.drawn += answer[:1] == wire.LINE
         return answer
@@ -238,7 +227,7 @@ class Agent:
         args = _statusline_args(request.argv)
         if args is None or args.verbose:
             return wire.MISMATCH  # not a line the client hands off: let it draw it
-        ctx = _AgentContext(args, self)
+        ctx = DrawContext(args, self.kept)
         try:
             config = ctx.config
         except Exception:  # noqa: BLE001 -- the line says what is wrong with it
@@ -253,93 +242,6 @@ class Agent:
     def _stop(self, why: str) -> None:
         self.running = False
         self.why = why
-
-    # --- what the agent keeps --------------------------------------------------------
-
-    def config(self, explicit: Path | None) -> Config:
-        """The config as ``load`` reads it, parsed again only when its file changed."""
-        from ...core import config as config_file
-
-        path = os.path.abspath(config_file.config_path(explicit))
-        try:
-            st = os.stat(path)
-            key: tuple = (path, st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
-        except OSError:
-            key = (path, None)
-        found = self._configs.get(key)
-        if found is None:
-            found = config_file.load(explicit)  # an error is not kept: the next request reads the file again
-            if len(self._configs) >= 8:
-                self._configs.clear()
-            self._configs[key] = found
-        return found
-
-    def store(self) -> apsw.Connection:
-        """The store's connection, opened again when its file was replaced (a restore, a ``doctor --recover``)."""
-        from ...store import connect, db_path
-
-        path = db_path()
-        try:
-            st = os.stat(path)
-            now: tuple[int, int] | None = (st.st_dev, st.st_ino)
-        except OSError:
-            now = None
-        if self._conn is not None and now is not None and now == self._db:
-            return self._conn
-        if self._conn is not None:
-            with contextlib.suppress(Exception):
-                self._conn.close()
-            self._conn = None
-        self._conn = connect(path)
-        st = os.stat(path)
-        self._db = (st.st_dev, st.st_ino)
-        return self._conn
-
-
-class _AgentContext(Context):
-    """A command's context whose config and store are the agent's."""
-
-    def __init__(self, args: argparse.Namespace, agent: Agent) -> None:
-        super().__init__(args)
-        self._agent = agent
-
-    @property
-    def config(self) -> Config:
-        return self._agent.config(self.args.config)
-
-    @property
-    def conn(self) -> apsw.Connection:
-        return self._agent.store()
-
-    def close(self) -> None:
-        """The store stays open for the next request."""
-
-
-@contextlib.contextmanager
-def _as_client(request: wire.Request) -> Any:
-    """The client's environment (what a line depends on) and working directory, then the agent's again."""
-    own = {name: value for name, value in os.environ.items() if wire.is_wanted(name)}
-    _set_env(own, request.env)
-    try:
-        os.chdir(request.cwd)
-    except OSError:
-        pass  # a directory gone since: relative paths then fail as they would for the client
-    try:
-        yield
-    finally:
-        _set_env(request.env, own)
-        os.chdir("/")
-
-
-def _set_env(old: dict[str, str], new: dict[str, str]) -> None:
-    for name in old:
-        if name not in new:
-            os.environ.pop(name, None)
-    for name, value in new.items():
-        if os.environ.get(name) != value:
-            os.environ[name] = value
-    time.tzset()
-
 
 def _read_all(client: socket.socket) -> bytes:
     chunks: list[bytes] = []
