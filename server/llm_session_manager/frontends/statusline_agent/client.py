@@ -35,6 +35,13 @@ def hand_off(argv: list[str]) -> bool:
     """Print the agent's line for this process's stdin and end the process; or, where
     there is no agent to ask, return whether to start one after the line is drawn
     here (stdin is then still there to read, as the command reads it)."""
+    try:
+        return _hand_off(argv)
+    except Exception:  # noqa: BLE001 -- whatever it is, the command draws the line (and never shows a traceback)
+        return False
+
+
+def _hand_off(argv: list[str]) -> bool:
     if wire.switched_off() or not wire.supported():
         return False
     path = wire.socket_path()
