@@ -114,7 +114,9 @@ def start() -> None:
     """Start an agent for this data dir, detached: its own session, no terminal, no
     pipes (Claude Code waits for the status line's output to close). One that finds
     another running exits (``agent.main``). ``posix_spawn``: ``subprocess`` would add
-    its imports to the line this follows."""
+    its imports to the line this follows. Not ``nice``d, unlike ingest's continuation:
+    the agent does the work of the lines Claude Code waits for, and a lower priority
+    could not be raised again for them (an unprivileged process can only lower its own)."""
     code = "from llm_session_manager.frontends.statusline_agent.agent import main; main()"
     null = os.devnull
     actions = [(os.POSIX_SPAWN_OPEN, 0, null, os.O_RDONLY, 0), (os.POSIX_SPAWN_OPEN, 1, null, os.O_WRONLY, 0),
