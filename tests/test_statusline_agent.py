@@ -253,8 +253,8 @@ def test_a_data_dir_too_long_for_a_socket_gets_no_agent(cli, claude, agents, mon
         r = cli("statusline", "--no-color", input=payload("max-plan", claude))
         assert (r.code, r.err) == (0, "") and r.out.startswith("Sonnet 4.5 | ctx 23% | $")
         assert agent_pids(deep) == []
-    assert "too long" in [c for c in cli("doctor", "--json").json()["checks"]
-                          if c["name"] == "statusline agent"][0]["detail"]
+    (check,) = [c for c in cli("doctor", "--json").json()["checks"] if c["name"] == "statusline agent"]
+    assert "too long" in check["detail"]
 
 
 def test_a_replaced_store_is_opened_again(cli, claude, agents):  # noqa: F811
