@@ -265,3 +265,20 @@ def test_a_replaced_store_is_opened_again(cli, claude, agents):  # noqa: F811
     line = json.loads(drawn_by_agent(lambda: cli("statusline", "--json", input=payload("max-plan", claude))).out)
     assert line["session_cost_usd"]["source"] == "exact"  # the transcript read into the new store
     assert (agents / "sessions.db").exists()
+
+
+def test_while_another_process_writes_the_store_the_agent_answers_in_time(cli, claude, agents):  # noqa: F811
+    import apsw
+
+    cli("statusline", input=payload("max-plan", claude))
+    wait_for(running)
+    append_response(claude, datetime.now(UTC), output_tokens=500)  # a line that has something to store
+    writer = apsw.Connection(str(agents / "sessions.db"))
+    writer.execute("BEGIN IMMEDIATE")  # a scan's transaction
+    try:
+        r = drawn_by_agent(lambda: cli("statusline", "--no-color", input=payload("max-plan", claude)))
+        assert r.out.startswith("Sonnet 4.5 | ctx 23% | $")  # drawn from what the store holds
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert "request dropped" not in (agents / wire.LOG_NAME).read_text()  # its client had its answer

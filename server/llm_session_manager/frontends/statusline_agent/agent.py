@@ -44,6 +44,9 @@ LOCK_WAIT_S = 1.0
 # How long a connected client may take to send its request.
 READ_TIMEOUT_S = 1.0
 MAX_REQUEST = 16 << 20  # a payload is a few KB
+# While another process writes the store (a scan), wait this long, then draw what it
+# holds: the answer is then still in time for the client (client.TIMEOUT_S).
+BUSY_MS = 150
 LOG_MAX_BYTES = 1 << 20  # then the log moves to statusline-agent.log.1 and starts again
 
 # What a line that stores a new response imports (its ingest machinery: 60-100 M
@@ -237,7 +240,8 @@ class Agent:
                 self._stop("the config says statusline.agent: false")
                 return wire.DISABLED
             self.idle_s = config.statusline.agent_idle_minutes * 60
-        return wire.LINE + _statusline.text(ctx, request.payload).encode("utf-8", "surrogateescape")
+        line = _statusline.text(ctx, request.payload, busy_ms=BUSY_MS)
+        return wire.LINE + line.encode("utf-8", "surrogateescape")
 
     def _stop(self, why: str) -> None:
         self.running = False
