@@ -76,6 +76,7 @@ def main() -> None:
         return
     logging.getLogger().addHandler(_LogHandler(Path(directory)))
     signal.signal(signal.SIGTERM, _exit_on_signal)
+    sys.path[:] = [os.path.abspath(p) for p in sys.path]  # a relative PYTHONPATH entry: as it was started
     os.chdir("/")  # hold no directory of the user's; each request runs in its client's
     agent = Agent(Path(directory), path)
     try:

@@ -122,7 +122,9 @@ def start() -> None:
     actions = [(os.POSIX_SPAWN_OPEN, 0, null, os.O_RDONLY, 0), (os.POSIX_SPAWN_OPEN, 1, null, os.O_WRONLY, 0),
                (os.POSIX_SPAWN_OPEN, 2, null, os.O_WRONLY, 0)]
     try:
-        os.posix_spawn(sys.executable, [sys.executable, "-c", code], os.environ, file_actions=actions, setsid=True)
+        # -P: the working directory (the user's project) is not on its import path.
+        os.posix_spawn(sys.executable, [sys.executable, "-P", "-c", code], os.environ, file_actions=actions,
+                       setsid=True)
     except (OSError, AttributeError, TypeError):
         pass  # no posix_spawn (or its setsid) here, or no interpreter to start: the line is drawn in-process, as before
 
