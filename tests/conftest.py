@@ -77,6 +77,8 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     monkeypatch.setenv("LLM_SESSION_DATA_DIR", str(tmp_path / "sandbox" / "data"))
     monkeypatch.setenv("TZ", "UTC")
+    # No status line agent outlives a test: tests/test_statusline_agent.py turns it on and stops it.
+    monkeypatch.setenv("LLM_SESSION_STATUSLINE_AGENT", "0")
     for name in _CLEARED:
         monkeypatch.delenv(name, raising=False)
     return home

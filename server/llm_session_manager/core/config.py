@@ -126,6 +126,8 @@ class StatuslineConfig(_Section, frozen=True):  # frozen like _Section: said aga
 
     segments: tuple[StatuslineSegment, ...] = STATUSLINE_SEGMENTS
     format: str | None = None  # a template of {model} {context} ...; None: the segments joined by " | "
+    agent: bool = True  # a resident process draws the line (docs/statusline.md#the-agent); false: each run alone
+    agent_idle_minutes: Annotated[float, msgspec.Meta(gt=0)] = 15.0  # the agent exits after this long unasked
 
 
 class RetentionConfig(_Section, frozen=True):  # frozen like _Section: said again so type checkers see it

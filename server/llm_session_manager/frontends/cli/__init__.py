@@ -14,17 +14,18 @@ most of what a quick command costs.
 
 from __future__ import annotations
 
-import importlib
 import sys
-from collections.abc import Callable, Sequence
-from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, NoReturn, cast
 
-from ...core.errors import BadArgument, LlmSessionError
-from ._context import Context
-
+# typing.TYPE_CHECKING without importing typing: a status line hands off to its agent
+# (frontends/statusline_agent) before importing anything this module names here.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Callable, Sequence
+    from typing import Any, NoReturn
+
+    from ...core.errors import LlmSessionError
+    from ._context import Context
 
 __all__ = ["build_parser", "main"]
 
@@ -41,7 +42,9 @@ def _namespace(**values: Any) -> argparse.Namespace:
     """Parsed arguments, for the commands that parse their own (``statusline``, ``hook``,
     ``lsp``: they run on every turn or window) without importing argparse (2-3 ms):
     to a command a SimpleNamespace is the same (its attributes, ``vars``)."""
-    return cast("argparse.Namespace", SimpleNamespace(**values))
+    from types import SimpleNamespace
+
+    return SimpleNamespace(**values)  # type: ignore[return-value]
 
 
 def _lsp_args(argv: list[str]) -> argparse.Namespace | None:
@@ -79,6 +82,19 @@ def _statusline_args(argv: list[str]) -> argparse.Namespace | None:
     it runs after every update of the conversation and is cancelled when slow
     (docs/statusline.md). Anything else (``install``, ``--help``, an abbreviated
     or unknown option, a value that looks like an option) goes to the full parser."""
+    values = _statusline_values(argv)
+    if values is None:
+        return None
+    if values["config"] is not None:
+        from pathlib import Path
+
+        values["config"] = Path(values["config"])
+    return _namespace(**values)
+
+
+def _statusline_values(argv: list[str]) -> dict[str, Any] | None:
+    """``_statusline_args``'s values, the config file as given (importing pathlib for it
+    would cost the hand-off to the agent more than the agent's answer)."""
     if argv[:1] != ["statusline"]:
         return None
     values: dict[str, Any] = {"config": None, "verbose": False, "command": "statusline", "json": False, "template": None,
@@ -97,15 +113,13 @@ def _statusline_args(argv: list[str]) -> argparse.Namespace | None:
         if value.startswith("-"):
             return None
         values[_STATUSLINE_VALUES[name]] = value
-    if values["config"] is not None:
-        from pathlib import Path
-
-        values["config"] = Path(values["config"])
-    return _namespace(**values)
+    return values
 
 
 def _command(func: str) -> Callable[[Context], None]:
     """The parser's ``"_module:cmd_name"`` as the function, importing just that module."""
+    import importlib
+
     module, name = func.split(":")
     return getattr(importlib.import_module(f"{__name__}.{module}"), name)
 
@@ -122,6 +136,8 @@ def _option(name: str) -> str:
 
 
 def _message(error: LlmSessionError) -> str:
+    from ...core.errors import BadArgument
+
     return error.spoken(_option) if isinstance(error, BadArgument) else str(error)
 
 
@@ -164,7 +180,7 @@ def _uncompiled(self: object, arg: str, is_argument: bool = True, module: object
     """``typing.ForwardRef.__init__``'s signature (msgspec's probe looks at no more), without its compile()."""
 
 
-def _end_now(ctx: Context) -> NoReturn:
+def _end_now(ctx: Context, start_agent: bool = False) -> NoReturn:
     """End a status line's process as soon as its line is out, without the interpreter's
     teardown: freeing every module and object it made was 5-8 ms of the line (more when
     it stored a response; bench/README.md). What teardown does that matters is done
@@ -178,9 +194,19 @@ def _end_now(ctx: Context) -> NoReturn:
         ctx.close()
         sys.stdout.flush()
         sys.stderr.flush()
+        if start_agent and _agent_wanted(ctx):
+            from ..statusline_agent import client
+
+            client.start()
     except BaseException:  # noqa: BLE001 -- the line is out; nothing here may change the exit code
         pass
     os._exit(0)
+
+
+def _agent_wanted(ctx: Context) -> bool:
+    """Whether the config (as the line just read it) lets a status line start its agent."""
+    config = ctx._config  # only if the line loaded it: a config it could not read starts nothing
+    return config is not None and config.statusline.agent
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -188,12 +214,22 @@ def main(argv: list[str] | None = None) -> int:
     ``python -m``), and then a status line ends the process itself (``_end_now``)."""
     own = argv is None
     argv = sys.argv[1:] if argv is None else argv
+    start_agent = False
+    if own:
+        quick_values = _statusline_values(argv)
+        if quick_values is not None and not quick_values["verbose"]:
+            from ..statusline_agent import client
+
+            start_agent = client.hand_off(argv)  # the agent's line ends the process here; else draw it below
     quick = _statusline_args(argv)
     if quick is not None:  # a status line lives for tens of ms and makes no garbage worth a cycle collection
         import gc
 
         gc.disable()
     _import_msgspec_alone()
+    from ...core.errors import LlmSessionError
+    from ._context import Context
+
     args = quick or _lsp_args(argv) or _hook_args(argv) or build_parser(argv).parse_args(argv)
     if args.verbose:
         from ...core.logs import to_stderr
@@ -222,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"internal error: {e.__class__.__name__}: {e} (run with --verbose for details)", file=sys.stderr)
         return 70
     if own and quick is not None:
-        _end_now(ctx)
+        _end_now(ctx, start_agent)
     if own:  # the interpreter's last cycle collections would walk every object, for no garbage: 4% of a warm usage
         import gc
 

@@ -69,6 +69,9 @@ def _checks(ctx: Context) -> tuple[list[Check], Any]:
     if found is None or found.ok:
         checks.append(doctor.footprint_check())
     checks.append(_serve())
+    from ._statusline_agent import check as statusline_agent
+
+    checks.append(statusline_agent(ctx))
     checks.append(doctor.version_check())
     return checks, found
 

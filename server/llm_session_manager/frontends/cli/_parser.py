@@ -413,6 +413,9 @@ def _statusline(kit: _Kit) -> None:
                        help="the settings file (default: $CLAUDE_CONFIG_DIR or ~/.claude, settings.json)")
         q.add_argument("--force", action="store_true", help="replace (remove) another status line command")
         q.add_argument("--print", action="store_true", help="show what would change; change nothing")
+    kit.action(actions, "stop-agent", "_statusline_agent:cmd_statusline_stop_agent",
+               "stop the agent that draws the status lines (the next line starts it again unless "
+               "statusline.agent is false)")
 
 
 def _limits(kit: _Kit) -> None:

@@ -25,21 +25,33 @@ _BUSY_MS = 300
 
 def cmd_statusline(ctx: Context) -> None:
     """Print the line; on any error, a fallback line (exit 0 either way)."""
-    data = b""
     try:
         data = sys.stdin.buffer.read()
-        line = _line(ctx, data)
+    except Exception:  # noqa: BLE001 -- an unreadable stdin is a payload we cannot read
+        data = b""
+    sys.stdout.write(text(ctx, data) + "\n")
+    sys.stdout.flush()
+
+
+def text(ctx: Context, data: bytes, busy_ms: int = _BUSY_MS) -> str:
+    """The line for the payload ``data``, the options ``ctx.args`` and this process's
+    environment (``NO_COLOR``, ``TZ``); on any error, the fallback line. Never raises.
+
+    The command prints it; so does the status line's agent (frontends/statusline_agent),
+    with the store and config it keeps open in ``ctx`` and the client's environment applied,
+    waiting for a busy store (``busy_ms``) less than its client waits for it.
+    """
+    try:
+        return _line(ctx, data, busy_ms)
     except Exception as e:  # noqa: BLE001 -- the assistant's screen must never show a traceback
         if ctx.args.verbose:
             import traceback
 
             traceback.print_exc()
-        line = _fallback(data, e)
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
+        return _fallback(data, e)
 
 
-def _line(ctx: Context, data: bytes) -> str:
+def _line(ctx: Context, data: bytes, busy_ms: int) -> str:
     from ...services import statusline
 
     payload = statusline.decode(data)
@@ -48,7 +60,7 @@ def _line(ctx: Context, data: bytes) -> str:
     template = ctx.args.template or config.statusline.format
     wanted = frozenset(segments) | _named(template)
     conn = ctx.conn
-    conn.set_busy_timeout(_BUSY_MS)
+    conn.set_busy_timeout(busy_ms)
     found = statusline.facts(conn, payload, config=config, wanted=wanted)
     if ctx.args.json:
         import msgspec
