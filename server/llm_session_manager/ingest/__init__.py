@@ -33,6 +33,7 @@ from . import _conversation
 from ._files import Known, Stat, Work, discover, keep_listings, kept_listings, roots, start, stat
 from ._gone import note_gone
 from ._known_kept import KnownLogs
+from ._moved import moved
 from ._scrub import scrub_if_marked
 
 if TYPE_CHECKING:
@@ -172,7 +173,8 @@ def _changed(
     for source, paths in found:
         provider = source.provider
         db = source.layout == "sqlite"  # its stat holds its -wal's
-        for path in paths:  # most are unchanged: one stat and one look-up each
+        # Most are unchanged: one stat and one look-up each (``_moved``); a closer look at the rest.
+        for path in paths if db else moved(paths, provider, known):
             try:
                 st = stat(source, path) if db else os.stat(path)
             except OSError as e:
