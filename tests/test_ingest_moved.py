@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from llm_session_manager.ingest import _moved
+from llm_session_manager.ingest._known_kept import stamp
 
 PROVIDER = "claude-code"
 
@@ -30,9 +31,9 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     return paths
 
 
-def _row(path: str) -> tuple:
+def _row(path: str, provider: str = PROVIDER, ctime: bool = True) -> bytes:
     st = os.stat(path)
-    return (path, PROVIDER, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    return stamp(provider, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns if ctime else None)
 
 
 def test_every_change_in_either_half_of_a_long_history_is_found_in_order(history):
@@ -52,10 +53,8 @@ def test_every_change_in_either_half_of_a_long_history_is_found_in_order(history
     os.replace(replaced + ".new", replaced)
     os.unlink(deleted)
     del known[unknown]
-    known[other_provider] = (other_provider, "codex", *known[other_provider][2:])
-    old = _row(old_row)
-    known[old_row] = (*old[:5], None)  # a row from before the store kept ctime
-    os.chmod(old_row, 0o600)  # moves its ctime, which that row does not compare
+    known[other_provider] = _row(other_provider, "codex")
+    known[old_row] = _row(old_row, ctime=False)  # a row from before the store kept ctime: looked at closely
 
     # A log whose name is not UTF-8 in the child's half, appended too.
     project = os.path.dirname(history[-1]).encode()
@@ -66,7 +65,7 @@ def test_every_change_in_either_half_of_a_long_history_is_found_in_order(history
         f.write(b'{"type":"assistant"}\n')
     paths = [*history, strange]
 
-    expected = [unknown, appended, rewritten, replaced, deleted, other_provider, strange]
+    expected = [unknown, appended, rewritten, replaced, deleted, other_provider, old_row, strange]
     assert _moved.moved(paths, PROVIDER, known) == expected
     assert _moved._moved(paths, PROVIDER, known) == expected  # what this process alone finds
 

@@ -12,26 +12,31 @@ of a warm ``usage``'s time, and most of that in the kernel. Two things cut it:
   child that fails in any way costs only the time to do its half again here.
 
 What counts as moved is what ``ingest._changed`` then looks at closely: the
-stat differs from the store's row (inode, size, mtime, ctime; a row without
-ctime takes any), the store read the file as another provider or not at all,
-or it cannot be stat'ed (the close look says why, in a warning).
+stat differs from the store's row (inode, size, mtime, ctime, packed as
+``_known_kept.stamp`` packs the row), the store read the file as another
+provider or not at all, or it cannot be stat'ed (the close look says why, in a
+warning). A row from before the store kept ctime never matches, and the close
+look takes any ctime for it, as it always has.
 """
 
 from __future__ import annotations
 
 import gc
 import os
+import struct
 import sys
 from collections.abc import Mapping
+
+from ._known_kept import STAT
 
 # Fewer logs than this are stat'ed here alone: a fork and its exit cost about a
 # millisecond, what stat'ing a few hundred logs costs.
 FORK_AT = 2000
 
 
-def moved(paths: list[str], provider: str, known: Mapping[str, tuple]) -> list[str]:
+def moved(paths: list[str], provider: str, known: Mapping[str, bytes]) -> list[str]:
     """The ``paths`` (``provider``'s logs) whose stat moved from ``known``'s row for them
-    (path -> (path, provider, inode, size, mtime_ns, ctime_ns)), in their order."""
+    (path -> ``_known_kept.stamp``), in their order."""
     if len(paths) < FORK_AT or not _may_fork():
         return _moved(paths, provider, known)
     half = len(paths) // 2
@@ -46,7 +51,7 @@ def moved(paths: list[str], provider: str, known: Mapping[str, tuple]) -> list[s
 class _Child:
     """A forked process finding which of ``paths`` moved, its answer read through a pipe."""
 
-    def __init__(self, paths: list[str], provider: str, known: Mapping[str, tuple]) -> None:
+    def __init__(self, paths: list[str], provider: str, known: Mapping[str, bytes]) -> None:
         self._pid = 0
         self._read = -1
         try:
@@ -83,7 +88,7 @@ class _Child:
         return data.decode("utf-8", "surrogateescape").split("\0") if data else []
 
 
-def _child(read: int, write: int, paths: list[str], provider: str, known: Mapping[str, tuple]) -> None:
+def _child(read: int, write: int, paths: list[str], provider: str, known: Mapping[str, bytes]) -> None:
     """The forked child: write the moved ``paths``, NUL-separated, and exit; never return.
 
     ``os._exit``: nothing of the parent's (buffered output, the store's connection,
@@ -126,18 +131,19 @@ def _may_fork() -> bool:
         return False
 
 
-def _moved(paths: list[str], provider: str, known: Mapping[str, tuple]) -> list[str]:
-    """``moved`` in this process alone."""
+def _moved(paths: list[str], provider: str, known: Mapping[str, bytes]) -> list[str]:
+    """``moved`` in this process alone: each log's stat packed as ``_known_kept.stamp``
+    packs its row, and the two compared."""
+    tag = provider.encode()
+    pack = struct.Struct(f"{STAT.format}{len(tag)}s").pack
     out: list[str] = []
     stat = os.stat
     for path in paths:
         try:
             st = stat(path)
-        except OSError:
-            out.append(path)
-            continue
-        row = known.get(path)  # (path, provider, inode, size, mtime_ns, ctime_ns)
-        if row is None or row[1] != provider or row[2] != st.st_ino or row[3] != st.st_size \
-                or row[4] != st.st_mtime_ns or (row[5] != st.st_ctime_ns and row[5] is not None):
-            out.append(path)
+            if known.get(path) == pack(st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, tag):
+                continue
+        except (OSError, struct.error):  # gone or unreadable, or a number no row can hold: looked at closely
+            pass
+        out.append(path)
     return out
