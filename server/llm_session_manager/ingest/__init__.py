@@ -173,8 +173,9 @@ def _changed(
     for source, paths in found:
         provider = source.provider
         db = source.layout == "sqlite"  # its stat holds its -wal's
-        # Most are unchanged: one stat and one look-up each (``_moved``); a closer look at the rest.
-        for path in paths if db else moved(paths, provider, known):
+        # Most are unchanged: one stat and one look-up each (``_moved``); a closer look at the rest
+        # (at every log of a first scan, which has nothing to compare).
+        for path in moved(paths, provider, known) if known and not db else paths:
             try:
                 st = stat(source, path) if db else os.stat(path)
             except OSError as e:
