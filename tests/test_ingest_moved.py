@@ -1,7 +1,7 @@
 """A rescan of a long history stats the second half of its logs in a forked child
-(``ingest/_moved.py``): every kind of change, in either half, is still found, in
-the order the logs were discovered, and the answer is the one a scan without the
-child gives."""
+when a CPU is idle (``ingest/_moved.py``): every kind of change, in either half, is
+still found, in the order the logs were discovered, and the answer is the one a
+scan without the child gives."""
 
 from __future__ import annotations
 
@@ -66,6 +66,7 @@ def test_every_change_in_either_half_of_a_long_history_is_found_in_order(history
     paths = [*history, strange]
 
     expected = [unknown, appended, rewritten, replaced, deleted, other_provider, old_row, strange]
-    assert _moved.moved(paths, PROVIDER, known) == expected
+    assert _moved.moved(paths, PROVIDER, known) == expected  # split, if a CPU was idle just then
     assert _moved._moved(paths, PROVIDER, known) == expected  # what this process alone finds
+    assert _moved._Child(paths, PROVIDER, known).result() == expected  # and what a forked child sends back
 

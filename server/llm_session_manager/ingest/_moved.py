@@ -5,7 +5,7 @@ of a warm ``usage``'s time, and most of that in the kernel. Two things cut it:
 
 * each directory is opened once and its logs are stat'ed by name in it
   (``dir_fd``): the kernel looks up one path component per log, not eight;
-* on Linux, with a second CPU free to run it, a forked child stats the second
+* on Linux, with a second CPU idle to run it, a forked child stats the second
   half of a long list while this process stats the first, and writes back the
   few paths that moved. It only stats and compares (no store, no imports, no
   threads to inherit: a process running threads does it all itself), and a
@@ -121,13 +121,17 @@ def _reaped(pid: int) -> int | None:
 
 def _may_fork() -> bool:
     """Whether a child may take half: Linux (fork without exec is unsafe on macOS), a
-    second CPU to run on, and no other thread in this process (one holding a lock at
-    the fork would leave it held in the child forever)."""
+    CPU of ours idle right now (``/proc/loadavg`` counts the tasks running, this one
+    too: on a busy machine a child only adds its own cost), and no other thread in
+    this process (one holding a lock at the fork would leave it held in the child
+    forever)."""
     if sys.platform != "linux":
         return False
     try:
-        return len(os.sched_getaffinity(0)) > 1 and len(os.listdir("/proc/self/task")) == 1
-    except OSError:
+        with open("/proc/loadavg", "rb") as f:
+            running = int(f.read().split()[3].split(b"/")[0])
+        return running < len(os.sched_getaffinity(0)) and len(os.listdir("/proc/self/task")) == 1
+    except (OSError, ValueError, IndexError):
         return False
 
 
