@@ -26,6 +26,7 @@ import os
 import struct
 import sys
 from collections.abc import Mapping
+from typing import NoReturn
 
 from ._known_kept import STAT
 
@@ -58,14 +59,21 @@ class _Child:
             read, write = os.pipe()
         except OSError:
             return
+        parent = os.getpid()
         try:
             pid = os.fork()
+            if pid == 0:
+                _child(read, write, paths, provider, known)
         except OSError:  # no memory or process to spare: this process does it all
             os.close(read)
             os.close(write)
             return
-        if pid == 0:
-            _child(read, write, paths, provider, known)
+        except BaseException:  # Ctrl-C just as it forked: the child must not go on as this process
+            if os.getpid() != parent:
+                os._exit(1)
+            os.close(read)  # a child started meanwhile fails to write, and ends
+            os.close(write)
+            raise
         os.close(write)
         self._pid, self._read = pid, read
 
@@ -88,7 +96,7 @@ class _Child:
         return data.decode("utf-8", "surrogateescape").split("\0") if data else []
 
 
-def _child(read: int, write: int, paths: list[str], provider: str, known: Mapping[str, bytes]) -> None:
+def _child(read: int, write: int, paths: list[str], provider: str, known: Mapping[str, bytes]) -> NoReturn:
     """The forked child: write the moved ``paths``, NUL-separated, and exit; never return.
 
     ``os._exit``: nothing of the parent's (buffered output, the store's connection,
