@@ -1,15 +1,17 @@
 """Which logs' stat moved since the store read them: the one ``stat`` per log of every rescan.
 
-At 1 GB of Claude Code history a rescan with nothing new stats 10,000 logs, most
-of a warm ``usage``'s time, and most of that in the kernel. Two things cut it:
+At 1 GB of Claude Code history a rescan with nothing new stats 10,000 logs, the
+largest part of a warm ``usage``, most of it in the kernel and none of it
+avoidable (appending to a log moves nothing but the log's own stat). On Linux,
+while a second CPU is idle, a forked child stats the second half of a long list
+while this process stats the first, and writes back the few paths that moved.
+It only stats and compares (no store, no imports, no threads to inherit: a
+process running threads does it all itself), and a child that fails in any way
+costs only the time to do its half again here. On a busy machine a child would
+only add its own cost: this process does it all then.
 
-* each directory is opened once and its logs are stat'ed by name in it
-  (``dir_fd``): the kernel looks up one path component per log, not eight;
-* on Linux, with a second CPU idle to run it, a forked child stats the second
-  half of a long list while this process stats the first, and writes back the
-  few paths that moved. It only stats and compares (no store, no imports, no
-  threads to inherit: a process running threads does it all itself), and a
-  child that fails in any way costs only the time to do its half again here.
+(A ``stat`` by name in an open directory, ``dir_fd``, saves the kernel's walk of
+the path but costs as much again in Python: measured, and left out.)
 
 What counts as moved is what ``ingest._changed`` then looks at closely: the
 stat differs from the store's row (inode, size, mtime, ctime, packed as
