@@ -173,6 +173,16 @@ def test_a_summer_time_of_three_days_still_moves_the_days_it_lasts(cli, fixture_
     assert {r["key"]: r["total_tokens"] for r in rows} == expected
 
 
+def test_a_response_dated_centuries_ahead_still_lands_on_its_day(cli, fixture_logs):
+    """A log written by a clock gone wrong puts centuries between a report's first and last
+    day: every day, that one included, still holds exactly its responses."""
+    write_session(fixture_logs.claude, SESSION, every_20_minutes("2025-08-16T21:00:00Z", hours=2)
+                  + every_20_minutes("2399-12-31T23:00:00Z", hours=2))
+    for zone in ("UTC", "Europe/Berlin"):
+        rows = usage(cli, "--by", "day", "--timezone", zone)["rows"]
+        assert same(as_sums(rows), raw_sums(zone, lambda at, _: CALENDAR["day"](at)))
+
+
 def test_a_zone_whose_days_began_off_the_quarter_hour_is_still_exact(cli, fixture_logs):
     """Liberia kept UTC-0:44:30 until 1972: its midnights fall inside a quarter hour, and a
     response at 00:44:50 UTC (00:00:20 there) shares its quarter with the day before."""

@@ -346,7 +346,12 @@ def _days_of_quarters(conn: apsw.Connection, start: float | None, end: float | N
                                f"(SELECT max(quarter) FROM usage_quarters {where})", params + params))
     if lo is None:
         return {}
-    changes = _offset_changes(lo, hi, tz)
+    if hi - lo > _OFFSET_LOOKS * 1100:  # over 21 years (a log's time gone wrong): not worth a look a week
+        return None
+    try:
+        changes = _offset_changes(lo, hi, tz)
+    except (OverflowError, ValueError, OSError):  # a time the platform's calendar cannot take
+        return None
     if changes is None:
         return None
     offset = str(changes[-1][1])  # SQL for the offset in force at quarter ``q``
