@@ -19,7 +19,7 @@ from conftest import CLAUDE_DAY_TOTALS, FIXTURES
 from llm_session_manager import ingest
 from llm_session_manager.core import config
 from llm_session_manager.ingest._files import LISTINGS_FILE
-from llm_session_manager.ingest._known_kept import KNOWN_FILE
+from llm_session_manager.ingest._known_kept import KNOWN_FILE, unstamped
 from llm_session_manager.services import usage
 from llm_session_manager.sources.listings import RACY_NS, Listings
 from llm_session_manager.store import connect
@@ -171,10 +171,11 @@ def test_a_directory_changed_just_before_the_scan_is_listed_again_next_time(tmp_
 
 
 def _kept_known(conn) -> tuple[int, dict[str, tuple]]:
-    """The generation and rows of what the store's scans keep of each log (``_known_kept``)."""
+    """The generation and rows of what the store's scans keep of each log (``_known_kept``):
+    (provider, inode, size, mtime_ns, ctime_ns) by path."""
     data = Path(conn.filename).with_name(KNOWN_FILE).read_bytes()
     kept = msgspec.msgpack.decode(data)
-    return kept[0], {row[0]: tuple(row) for row in kept[1]}
+    return kept[0], {path: unstamped(packed) for path, packed in kept[1].items()}
 
 
 def _generation(conn) -> int:
@@ -194,7 +195,7 @@ def test_what_a_scan_keeps_of_each_log_follows_the_logs_it_stores(tmp_path, sand
     assert again.files_read == 1
     generation, rows = _kept_known(conn)
     assert generation == _generation(conn)
-    assert rows[str(log)][3] == log.stat().st_size  # kept with the size it was read at, not read again
+    assert rows[str(log)][2] == log.stat().st_size  # kept with the size it was read at, not read again
 
 
 def test_a_log_the_store_forgot_is_read_again_though_a_kept_file_remembers_it(tmp_path, sandbox_home):
@@ -208,3 +209,17 @@ def test_a_log_the_store_forgot_is_read_again_though_a_kept_file_remembers_it(tm
     _, again = _scan(claude, sandbox_home)
     assert again.files_read == 1
     assert _days(conn) == CLAUDE_DAY_TOTALS  # read again, counted once
+
+
+def test_a_log_stored_before_the_store_kept_ctimes_is_not_read_again(tmp_path, sandbox_home):
+    """A row without ctime (a store from before it had them) takes the log's ctime as it is."""
+    claude = tmp_path / "claude"
+    shutil.copytree(FIXTURES / "claude-code", claude)
+    conn, _ = _scan(claude, sandbox_home)
+    with conn:
+        conn.execute("UPDATE source_files SET ctime_ns = NULL")
+    for _ in range(2):  # once from the table, once from what that scan kept
+        _, again = _scan(claude, sandbox_home)
+        assert (again.files, again.files_read) == (3, 0)
+    assert all(row[4] is None for row in _kept_known(conn)[1].values())
+    assert _days(conn) == CLAUDE_DAY_TOTALS

@@ -156,6 +156,33 @@ def test_days_weeks_and_months_in_any_zone_equal_the_sum_of_every_response(cli, 
         assert rows == usage(cli, "--by", by, env={"TZ": zone})["rows"]  # the same as TZ says
 
 
+def test_a_summer_time_of_three_days_still_moves_the_days_it_lasts(cli, fixture_logs):
+    """Days are summed by SQLite with the UTC offset looked up weekly; a POSIX ``TZ`` whose summer
+    time starts and ends between two looks (10 to 13 April, an hour ahead) still has each response
+    on its local day: a day holding one that is not is summed again quarter by quarter."""
+    responses = every_20_minutes("2025-04-08T20:00:00Z", hours=120)
+    write_session(fixture_logs.claude, SESSION, responses)
+    summer = (datetime(2025, 4, 10, 2, tzinfo=timezone.utc), datetime(2025, 4, 13, 1, tzinfo=timezone.utc))
+    expected: dict[str, int] = defaultdict(int)
+    for r in responses:
+        at = datetime.fromisoformat(r.ts.replace("Z", "+00:00"))
+        expected[(at + timedelta(hours=1) if summer[0] <= at < summer[1] else at).strftime("%Y-%m-%d")] += \
+            r.fresh + r.output + r.read
+    april = ("--since", "2025-04-01", "--until", "2025-04-30")
+    rows = usage(cli, "--by", "day", *april, env={"TZ": "XST0XDT,J100,J103"})["rows"]
+    assert {r["key"]: r["total_tokens"] for r in rows} == expected
+
+
+def test_a_response_dated_centuries_ahead_still_lands_on_its_day(cli, fixture_logs):
+    """A log written by a clock gone wrong puts centuries between a report's first and last
+    day: every day, that one included, still holds exactly its responses."""
+    write_session(fixture_logs.claude, SESSION, every_20_minutes("2025-08-16T21:00:00Z", hours=2)
+                  + every_20_minutes("2399-12-31T23:00:00Z", hours=2))
+    for zone in ("UTC", "Europe/Berlin"):
+        rows = usage(cli, "--by", "day", "--timezone", zone)["rows"]
+        assert same(as_sums(rows), raw_sums(zone, lambda at, _: CALENDAR["day"](at)))
+
+
 def test_a_zone_whose_days_began_off_the_quarter_hour_is_still_exact(cli, fixture_logs):
     """Liberia kept UTC-0:44:30 until 1972: its midnights fall inside a quarter hour, and a
     response at 00:44:50 UTC (00:00:20 there) shares its quarter with the day before."""

@@ -32,7 +32,8 @@ from ..store.bulk import bulk_load
 from . import _conversation
 from ._files import Known, Stat, Work, discover, keep_listings, kept_listings, roots, start, stat
 from ._gone import note_gone
-from ._known_kept import KnownLogs
+from ._known_kept import KnownLogs, stamp, unstamped
+from ._moved import moved
 from ._scrub import scrub_if_marked
 
 if TYPE_CHECKING:
@@ -76,8 +77,8 @@ def scan(
     if listings is not None and listings.changed:
         keep_listings(conn.filename, listings)
     known = KnownLogs(conn)
-    work = _changed(conn, found, known.rows, warnings, behind)
-    note_gone(conn, known.rows, {path for _, paths in found for path in paths})
+    work = _changed(conn, found, known.stamps, warnings, behind)
+    note_gone(conn, known.stamps, set().union(*(paths for _, paths in found)))
     first_big_load = (sum(w.stat.st_size - w.offset for w in work) >= BULK_BYTES
                       and conn.execute("SELECT 1 FROM usage LIMIT 1").fetchone() is None)
     deferred: list[Work] = []  # logs read line by line: the only ones whose conversation waits
@@ -142,13 +143,13 @@ def _caught_up(conn: apsw.Connection) -> dict[str, tuple[int, bytes | None]]:
     return {}
 
 
-def _known(conn: apsw.Connection, paths: Iterable[Path]) -> dict[str, tuple]:
+def _known(conn: apsw.Connection, paths: Iterable[Path]) -> dict[str, bytes]:
     """What the store remembers of ``paths``, by path: enough to tell whether each
-    changed, (path, provider, inode, size, mtime_ns, ctime_ns). A scan has all of it
-    (``_known_kept``); the rest of ``Known`` (the head, parser state and tail blobs)
+    changed, (provider, inode, size, mtime_ns, ctime_ns) ``stamp``ed. A scan has all of
+    it (``_known_kept``); the rest of ``Known`` (the head, parser state and tail blobs)
     is read by ``_known_whole`` for the logs that changed only."""
-    sql = "SELECT path, provider, inode, size, mtime_ns, ctime_ns FROM source_files WHERE path = ?"
-    return {row[0]: row for path in paths for row in conn.execute(sql, (str(path),))}
+    sql = "SELECT provider, inode, size, mtime_ns, ctime_ns FROM source_files WHERE path = ?"
+    return {str(path): stamp(*row) for path in paths for row in conn.execute(sql, (str(path),))}
 
 
 def _known_whole(conn: apsw.Connection, path: str) -> Known | None:
@@ -159,7 +160,7 @@ def _known_whole(conn: apsw.Connection, path: str) -> Known | None:
 
 
 def _changed(
-    conn: apsw.Connection, found: Iterable[tuple[Source, list[str]]], known: dict[str, tuple], warnings: list[str],
+    conn: apsw.Connection, found: Iterable[tuple[Source, list[str]]], known: dict[str, bytes], warnings: list[str],
     behind: Mapping[str, tuple[int, bytes | None]] | None = None,
 ) -> list[Work]:
     """The logs whose stat moved since the store last read them, with where to resume.
@@ -172,19 +173,22 @@ def _changed(
     for source, paths in found:
         provider = source.provider
         db = source.layout == "sqlite"  # its stat holds its -wal's
-        for path in paths:  # most are unchanged: one stat and one look-up each
+        # Most are unchanged: one stat and one look-up each (``_moved``); a closer look at the rest
+        # (at every log of a first scan, which has nothing to compare).
+        for path in moved(paths, provider, known) if known and not db else paths:
             try:
                 st = stat(source, path) if db else os.stat(path)
             except OSError as e:
                 warnings.append(f"cannot read {path}: {e.strerror or e}")
                 continue
             old = None
-            row = known.get(path)  # (path, provider, inode, size, mtime_ns, ctime_ns)
-            if row is not None and row[1] == provider:
+            kept = known.get(path)
+            row = None if kept is None else unstamped(kept)  # (provider, inode, size, mtime_ns, ctime_ns)
+            if row is not None and row[0] == provider:
                 # A ctime that moved alone is a rewrite in place that kept the size and mtime, or
                 # a chmod: ``start`` compares bytes to tell. None: a row from before the store had it.
-                if row[2] == st.st_ino and row[3] == st.st_size and row[4] == st.st_mtime_ns \
-                        and (row[5] == st.st_ctime_ns or row[5] is None):
+                if row[1] == st.st_ino and row[2] == st.st_size and row[3] == st.st_mtime_ns \
+                        and (row[4] == st.st_ctime_ns or row[4] is None):
                     continue
                 old = _known_whole(conn, path)
                 if old and behind and path in behind:

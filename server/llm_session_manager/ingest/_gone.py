@@ -15,17 +15,19 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Set
+from collections.abc import Mapping
 
 import apsw
 
 from ..store import write_transaction
 
 
-def note_gone(conn: apsw.Connection, known: Iterable[str], present: Set[str]) -> None:
-    """Bring ``gone_logs`` up to date: ``known`` are the paths the store has read, ``present`` what this scan
-    discovered."""
-    missing = {path for path in known if path not in present and not os.path.exists(path)}
+def note_gone(conn: apsw.Connection, known: Mapping[str, object], present: set[str]) -> None:
+    """Bring ``gone_logs`` up to date: ``known`` are the paths the store has read (its keys), ``present``
+    what this scan discovered."""
+    # Most scans find every log the store read: that is checked without building a set of them.
+    missing = set() if present.issuperset(known) else {path for path in known.keys() - present
+                                                         if not os.path.exists(path)}
     marked = {row[0] for row in conn.execute("SELECT path FROM gone_logs")}
     new = missing - marked
     back = marked - missing

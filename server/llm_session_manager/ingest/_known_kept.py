@@ -13,9 +13,15 @@ logs reads the generation as it begins and as it ends (``_store.write``). If
 each began where the last ended (no other process wrote meanwhile), the scan's
 rows are put in and the file is kept with the last generation; otherwise it is
 left to go stale, and the next scan reads the table again and keeps it afresh.
+
+Each log's row is kept packed (``stamp``): 32 bytes of inode, size, mtime and
+ctime, then the provider's id. A rescan packs each log's stat the same way and
+compares bytes (``_moved``); decoding 10,000 packed rows costs a third of
+decoding them as tuples of numbers, and the compare is cheaper too.
 """
 
 
+import struct
 from pathlib import Path
 
 import apsw
@@ -27,16 +33,29 @@ KNOWN_FILE = "scan-known.msgpack"
 _GENERATION = "SELECT value FROM meta WHERE key = 'source_files_generation'"
 _KNOWN = "SELECT path, provider, inode, size, mtime_ns, ctime_ns FROM source_files"
 
-# (path, provider, inode, size, mtime_ns, ctime_ns): ctime None in a row from before the store had it.
-Row = tuple[str, str, int, int, int, int | None]
+# (provider, inode, size, mtime_ns, ctime_ns): ctime None in a row from before the store had it.
+Row = tuple[str, int, int, int, int | None]
+STAT = struct.Struct("<4q")  # inode, size, mtime_ns, ctime_ns: what SQLite's integers hold
+NO_CTIME = -(1 << 63)  # in place of a ctime the store does not have: no file changed in 1677
 
 
 class _Kept(msgspec.Struct, array_like=True):
     generation: int
-    rows: list[Row]
+    stamps: dict[str, bytes]  # path -> ``stamp``
 
 
 _DECODE = msgspec.msgpack.Decoder(_Kept)
+
+
+def stamp(provider: str, inode: int, size: int, mtime_ns: int, ctime_ns: int | None) -> bytes:
+    """A log's row as kept and compared: its stat's four numbers packed, then the provider's id."""
+    return STAT.pack(inode, size, mtime_ns, NO_CTIME if ctime_ns is None else ctime_ns) + provider.encode()
+
+
+def unstamped(packed: bytes) -> Row:
+    """The row ``stamp`` packed."""
+    inode, size, mtime_ns, ctime_ns = STAT.unpack_from(packed)
+    return packed[STAT.size:].decode(), inode, size, mtime_ns, None if ctime_ns == NO_CTIME else ctime_ns
 
 
 def generation(conn: apsw.Connection) -> int | None:
@@ -46,14 +65,14 @@ def generation(conn: apsw.Connection) -> int | None:
 
 
 class KnownLogs:
-    """Every log the store has read, by path, and the generation of the rows it holds."""
+    """Every log the store has read, by path (its row, ``stamp``ed), and the generation of the rows it holds."""
 
     def __init__(self, conn: apsw.Connection) -> None:
         self._file = Path(conn.filename).with_name(KNOWN_FILE) if conn.filename else None
         kept = self._kept()
         self.generation = generation(conn)
         if kept is not None and self.generation is not None and kept.generation == self.generation:
-            self.rows: dict[str, tuple] = {row[0]: row for row in kept.rows}
+            self.stamps = kept.stamps
             self._stale = False
             return
         begin = not conn.in_transaction
@@ -61,7 +80,7 @@ class KnownLogs:
             conn.execute("BEGIN")  # the rows and their generation, as of one moment
         try:
             self.generation = generation(conn)
-            self.rows = {row[0]: row for row in conn.execute(_KNOWN)}
+            self.stamps = {path: stamp(*row) for path, *row in conn.execute(_KNOWN)}
         finally:
             if begin:
                 conn.execute("COMMIT")
@@ -78,14 +97,14 @@ class KnownLogs:
             return
         self.generation = ended
         for f in files:
-            self.rows[f[0]] = (f[0], f[1], f[2], f[3], f[4], f[9])
+            self.stamps[f[0]] = stamp(f[1], f[2], f[3], f[4], f[9])
         self._stale = True
 
     def keep(self) -> None:
         """Write the file, if it differs from what is kept and the rows are of one known generation."""
         if self._file is None or not self._stale or self.generation is None:
             return
-        body = msgspec.msgpack.encode(_Kept(self.generation, list(self.rows.values())))
+        body = msgspec.msgpack.encode(_Kept(self.generation, self.stamps))
         whole_file.write_cache(self._file, (body,))
 
     def _kept(self) -> _Kept | None:
