@@ -24,12 +24,12 @@ from pathlib import Path
 import pytest
 from test_statusline import append_response, claude, payload  # noqa: F401 -- claude: the fixture
 
-from llm_session_manager.frontends.statusline_agent import client, wire
+from llm_session_manager.frontends.cli.statusline_agent import client, wire
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not sys.platform.startswith("linux"),
                                                    reason="finds agents by /proc")]
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-MAIN = "from llm_session_manager.frontends.statusline_agent.agent import main; main()"
+MAIN = "from llm_session_manager.frontends.cli.statusline_agent.agent import main; main()"
 
 
 def wait_for(what: Callable[[], object], timeout: float = 20.0) -> object:
@@ -144,7 +144,7 @@ def test_of_two_agents_started_at_once_one_stays(agents):
 def test_another_version_s_agent_exits_and_the_line_is_drawn_here(cli, claude, agents, tmp_path):  # noqa: F811
     # An older install: the same code at another place (its __init__.py is another file).
     old = tmp_path / "old"
-    shutil.copytree(Path(wire.__file__).parents[2], old / "llm_session_manager")
+    shutil.copytree(Path(wire.__file__).parents[3], old / "llm_session_manager")
     env = {**os.environ, "PYTHONPATH": str(old)}
     older = subprocess.Popen([sys.executable, "-c", MAIN], env=env, stdin=subprocess.DEVNULL,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -231,9 +231,9 @@ def test_the_command_hands_off_to_the_agent_before_importing_anything_heavy(cli,
     ours = {m for m in imported if m.startswith("llm_session_manager")}
     assert ours == {"llm_session_manager", "llm_session_manager.core", "llm_session_manager.core.paths",
                     "llm_session_manager.frontends", "llm_session_manager.frontends.cli",
-                    "llm_session_manager.frontends.statusline_agent",
-                    "llm_session_manager.frontends.statusline_agent.client",
-                    "llm_session_manager.frontends.statusline_agent.wire"}
+                    "llm_session_manager.frontends.cli.statusline_agent",
+                    "llm_session_manager.frontends.cli.statusline_agent.client",
+                    "llm_session_manager.frontends.cli.statusline_agent.wire"}
     assert not imported & {"typing", "pathlib", "json", "socket", "enum", "re", "msgspec", "apsw", "subprocess"}
 
 

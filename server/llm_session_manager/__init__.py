@@ -14,7 +14,7 @@ def __getattr__(name: str) -> Path:
     files on disk, as every install of this package has them (``importlib.resources``
     would say the same at 6 ms of imports per process). Made when first asked for
     (PEP 562): importing pathlib was most of what importing this package cost, and the
-    status line's client (frontends/statusline_agent) needs the package, not its data."""
+    status line's client (frontends/cli/statusline_agent) needs the package, not its data."""
     if name == "DATA_DIR":
         from pathlib import Path
 

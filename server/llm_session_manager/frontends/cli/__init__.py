@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 
 # typing.TYPE_CHECKING without importing typing: a status line hands off to its agent
-# (frontends/statusline_agent) before importing anything this module names here.
+# (frontends/cli/statusline_agent) before importing anything this module names here.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
@@ -195,7 +195,7 @@ def _end_now(ctx: Context, start_agent: bool = False) -> NoReturn:
         sys.stdout.flush()
         sys.stderr.flush()
         if start_agent and _agent_wanted(ctx):
-            from ..statusline_agent import client
+            from .statusline_agent import client
 
             client.start()
     except BaseException:  # noqa: BLE001 -- the line is out; nothing here may change the exit code
@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     if own:
         quick_values = _statusline_values(argv)
         if quick_values is not None and not quick_values["verbose"]:
-            from ..statusline_agent import client
+            from .statusline_agent import client
 
             start_agent = client.hand_off(argv)  # the agent's line ends the process here; else draw it below
     quick = _statusline_args(argv)

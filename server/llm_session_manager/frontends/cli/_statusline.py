@@ -37,7 +37,7 @@ def text(ctx: Context, data: bytes, busy_ms: int = _BUSY_MS) -> str:
     """The line for the payload ``data``, the options ``ctx.args`` and this process's
     environment (``NO_COLOR``, ``TZ``); on any error, the fallback line. Never raises.
 
-    The command prints it; so does the status line's agent (frontends/statusline_agent),
+    The command prints it; so does the status line's agent (frontends/cli/statusline_agent),
     with the store and config it keeps open in ``ctx`` and the client's environment applied,
     waiting for a busy store (``busy_ms``) less than its client waits for it.
     """

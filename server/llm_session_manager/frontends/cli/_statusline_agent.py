@@ -8,7 +8,7 @@ from ._context import Context
 
 def cmd_statusline_stop_agent(ctx: Context) -> None:
     """Ask the running agent to exit; saying so when none runs is no error (the goal is met)."""
-    from ..statusline_agent import client
+    from .statusline_agent import client
 
     pid = client.stop()
     ctx.emit({"stopped": pid is not None, "pid": pid or None},
@@ -19,7 +19,7 @@ def cmd_statusline_stop_agent(ctx: Context) -> None:
 
 def check(ctx: Context) -> Check:
     """Whether an agent draws the status lines (absent is no problem: the next line starts one)."""
-    from ..statusline_agent import client, wire
+    from .statusline_agent import client, wire
 
     name = "statusline agent"
     if not wire.supported():

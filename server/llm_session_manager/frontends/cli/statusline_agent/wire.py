@@ -14,8 +14,8 @@ from __future__ import annotations
 import os
 import sys
 
-from ... import __version__
-from ...core.paths import data_dir_text
+from .... import __version__
+from ....core.paths import data_dir_text
 
 MAGIC = b"LSA1"
 SOCKET_NAME = "statusline.sock"
@@ -68,8 +68,7 @@ def fingerprint() -> bytes:
 
     The version, the interpreter, and the package's ``__init__.py`` as installed
     (every install rewrites it). One ``stat``."""
-    init = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                        "__init__.py")
+    init = os.path.join(os.path.dirname(os.path.abspath(__file__)), *[os.pardir] * 3, "__init__.py")  # the package's
     try:
         st = os.stat(init)
         stamp = f"{st.st_mtime_ns}.{st.st_size}.{st.st_ino}"

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..cli._context import Context
+from .._context import Context
 from . import wire
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     import apsw
 
-    from ...core.config import Config
+    from ....core.config import Config
 
 
 class Kept:
@@ -37,7 +37,7 @@ class Kept:
 
     def config(self, explicit: Path | None) -> Config:
         """The config as ``load`` reads it, parsed again only when its file changed."""
-        from ...core import config as config_file
+        from ....core import config as config_file
 
         path = os.path.abspath(config_file.config_path(explicit))
         try:
@@ -55,7 +55,7 @@ class Kept:
 
     def store(self) -> apsw.Connection:
         """The store's connection, opened again when its file was replaced."""
-        from ...store import connect, db_path
+        from ....store import connect, db_path
 
         path = db_path()
         try:

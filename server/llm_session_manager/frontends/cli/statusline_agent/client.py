@@ -117,7 +117,7 @@ def start() -> None:
     its imports to the line this follows. Not ``nice``d, unlike ingest's continuation:
     the agent does the work of the lines Claude Code waits for, and a lower priority
     could not be raised again for them (an unprivileged process can only lower its own)."""
-    code = "from llm_session_manager.frontends.statusline_agent.agent import main; main()"
+    code = "from llm_session_manager.frontends.cli.statusline_agent.agent import main; main()"
     null = os.devnull
     actions = [(os.POSIX_SPAWN_OPEN, 0, null, os.O_RDONLY, 0), (os.POSIX_SPAWN_OPEN, 1, null, os.O_WRONLY, 0),
                (os.POSIX_SPAWN_OPEN, 2, null, os.O_WRONLY, 0)]

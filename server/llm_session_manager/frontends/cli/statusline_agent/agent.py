@@ -167,7 +167,7 @@ class Agent:
         The version fingerprint covers an install; this covers an edited checkout, and
         ``pricing update`` (the table is read once per process, as in ``serve``)."""
         self._checked = time.monotonic()
-        from ...core.pricing import TABLE_NAME
+        from ....core.pricing import TABLE_NAME
 
         files = [getattr(m, "__file__", None) for name, m in list(sys.modules.items())
                  if name.startswith("llm_session_manager")]
@@ -226,7 +226,7 @@ class Agent:
         return answer
 
     def _draw(self, request: wire.Request) -> bytes:
-        from ..cli import _statusline, _statusline_args
+        from .. import _statusline, _statusline_args
 
         args = _statusline_args(request.argv)
         if args is None or args.verbose:
