@@ -101,10 +101,7 @@ def parse_chunk(chunk: list[Work], prices: pricing.PriceTable, usage_only: bool 
         read_files.append((item, batch))
     without_secrets([batch for _, batch in read_files])
     for item, batch in read_files:
-        exact, tiered = item.source.exact, not is_totals(item.source)
-        rows.usage.extend(
-            _priced(row, exact if row.exact is None else row.exact, costs, tiered) for row in batch.usage
-        )
+        _stored(batch.usage, item.source.exact, costs, not is_totals(item.source), rows.usage, latest, peaks)
         rows.messages.extend(batch.messages)
         rows.file_refs.extend(batch.file_refs)
         for mine, theirs in zip(rows.attribution, batch.attribution, strict=True):
@@ -112,7 +109,6 @@ def parse_chunk(chunk: list[Work], prices: pricing.PriceTable, usage_only: bool 
         rows.limits.extend(batch.limits)
         rows.sessions.extend(_session_values(s) for s in batch.sessions.values())
         rows.logs.extend((item.path, sid) for sid in batch.sessions)
-        _keep_latest(latest, peaks, batch.usage)
     rows.contexts.extend(
         (r.ts, r.context_tokens, r.context_window, r.session_id, peaks[r.session_id]) for r in latest.values()
     )
@@ -133,7 +129,7 @@ class Costs:
     and a response whose counts are all within the tier is priced as ``cost``
     sums them: the same products added in the same order, so the same float.
     Any other response (a count beyond the tier, a model without a price) is
-    priced by ``cost`` itself.
+    priced by ``cost`` itself. ``_stored`` does this inline for each response.
     """
 
     __slots__ = ("prices", "rates")
@@ -144,18 +140,15 @@ class Costs:
 
     def __call__(self, model: str, fresh: int, output: int, written: int, read: int, hour: int,
                  tiered: bool) -> float | None:
-        """``PriceTable.cost(model, fresh, output, written, read, cache_creation_1h_tokens=hour, tiered=tiered)``."""
-        try:
-            rates = self.rates[model]
-        except KeyError:
-            rates = self.rates[model] = self._rates(model)
-        short = written - hour  # the five-minute writes
-        if rates is not None and 0 <= fresh <= _TIER and 0 <= output <= _TIER and 0 <= short <= _TIER \
-                and 0 <= hour <= _TIER and 0 <= read <= _TIER:
-            return fresh * rates[0] + output * rates[1] + short * rates[2] + hour * rates[3] + read * rates[4]
-        return self.prices.cost(model, fresh, output, written, read, cache_creation_1h_tokens=hour, tiered=tiered)
+        """``PriceTable.cost(model, fresh, output, written, read, cache_creation_1h_tokens=hour, tiered=tiered)``,
+        as ``_stored`` prices a response."""
+        row = UsageRow("", "", 0.0, model, fresh, output, written, read, None, True, 0, None,
+                       cache_creation_1h_tokens=hour)
+        out: list[tuple] = []
+        _stored([row], True, self, tiered, out, {}, {})
+        return None if out[0][9] == pricing.UNKNOWN else out[0][8]
 
-    def _rates(self, model: str) -> tuple[float, float, float, float, float] | None:
+    def rates_for(self, model: str) -> tuple[float, float, float, float, float] | None:
         """USD for one token of input, output, 5-minute write, 1-hour write, read (None: no price)."""
         cost = self.prices.cost
         rates = (cost(model, 1, 0), cost(model, 0, 1), cost(model, 0, 0, 1), cost(model, 0, 0, 1, 0, cache_creation_1h_tokens=1),
@@ -166,24 +159,40 @@ class Costs:
 _TIER = pricing.TIER_THRESHOLD
 
 
-def _priced(row: UsageRow, exact: bool, costs: Costs, tiered: bool) -> tuple:
-    """The row as stored: the log's own cost, else the table's, else 0 marked unknown."""
-    key, session, ts, model, fresh, output, written, read, cost, sidechain, _, _, _, hour = row
-    if cost is None:
-        cost = costs(model, fresh, output, written, read, hour, tiered)
-        priced = pricing.FROM_TABLE if cost is not None else pricing.UNKNOWN
-    else:
-        priced = pricing.FROM_LOG
-    return (key, session, ts, model, fresh, output, written, read, cost or 0.0, priced, exact, sidechain, hour)
+def _stored(usage: list[UsageRow], exact: bool, costs: Costs, tiered: bool, out: list[tuple],
+            latest: dict[str, UsageRow], peaks: dict[str, int]) -> None:
+    """Each of ``usage`` as stored, onto ``out``: the log's own cost, else the table's
+    (``Costs``, inline), else 0 marked unknown; ``exact`` where the row does not say.
+    And each session's newest main-chain turn (what its context holds now, in
+    ``latest``) and its fullest one (``peaks``).
 
-
-def _keep_latest(latest: dict[str, UsageRow], peaks: dict[str, int], rows: list[UsageRow]) -> None:
-    """Keep each session's newest main-chain turn (what its context holds now) and its fullest one."""
-    for row in rows:
-        if row.sidechain:
-            continue
-        if row.context_tokens > peaks.get(row.session_id, -1):
-            peaks[row.session_id] = row.context_tokens
-        cur = latest.get(row.session_id)
-        if cur is None or row.ts >= cur.ts:
-            latest[row.session_id] = row
+    One loop for both, with the common case of ``Costs.__call__`` inline: it runs
+    for every response of a cold scan (a tenth of a parse worker's time was the
+    two loops and a call per row).
+    """
+    append, rates_of, cost_of = out.append, costs.rates, costs.prices.cost
+    from_log, from_table, unknown, tier = pricing.FROM_LOG, pricing.FROM_TABLE, pricing.UNKNOWN, _TIER
+    for row in usage:
+        key, session, ts, model, fresh, output, written, read, cost, sidechain, context, _, row_exact, hour = row
+        if cost is None:
+            try:
+                rates = rates_of[model]
+            except KeyError:
+                rates = rates_of[model] = costs.rates_for(model)
+            short = written - hour  # the five-minute writes
+            if rates is not None and 0 <= fresh <= tier and 0 <= output <= tier and 0 <= short <= tier \
+                    and 0 <= hour <= tier and 0 <= read <= tier:
+                cost = fresh * rates[0] + output * rates[1] + short * rates[2] + hour * rates[3] + read * rates[4]
+            else:
+                cost = cost_of(model, fresh, output, written, read, cache_creation_1h_tokens=hour, tiered=tiered)
+            priced = from_table if cost is not None else unknown
+        else:
+            priced = from_log
+        append((key, session, ts, model, fresh, output, written, read, cost or 0.0, priced,
+                exact if row_exact is None else row_exact, sidechain, hour))
+        if not sidechain:
+            if context > peaks.get(session, -1):
+                peaks[session] = context
+            cur = latest.get(session)
+            if cur is None or ts >= cur[2]:
+                latest[session] = row
