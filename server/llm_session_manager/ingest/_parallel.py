@@ -49,11 +49,10 @@ def parsed(parse: Callable[[T], R], chunks: list[T], result: type[R]) -> Iterato
     if not workers:
         yield from map(parse, chunks)
         return
-    import logging  # only when there is a first scan to share out
-
     decode = msgspec.msgpack.Decoder(result).decode
     pool = _Workers(parse, chunks, workers)
-    logging.getLogger(__name__).info("parsing %d chunks in %d worker processes", len(chunks), workers)
+    if (logging := sys.modules.get("logging")) is not None:  # never imported for this alone: 3 ms before the report
+        logging.getLogger(__name__).info("parsing %d chunks in %d worker processes", len(chunks), workers)
     try:
         for n in range(len(chunks)):
             yield decode(pool.result(n))

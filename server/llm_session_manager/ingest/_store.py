@@ -220,7 +220,9 @@ WHERE (usage.sidechain AND NOT excluded.sidechain)
 """
 
 # A response no earlier row of this load had, into a table that was empty (``NewKeys``).
-_INSERT_NEW_USAGE = _INSERT_USAGE[: _INSERT_USAGE.index("ON CONFLICT")]
+# In one line: apsw looks a statement up by its text again for every row of an
+# ``executemany``, which costs per character (see ``_one_line``).
+_INSERT_NEW_USAGE = " ".join(_INSERT_USAGE[: _INSERT_USAGE.index("ON CONFLICT")].split())
 
 _STAGE_MESSAGES = """CREATE TEMP TABLE IF NOT EXISTS new_messages (key, session_id, ts, role, kind, text)"""
 _STAGE_MESSAGE = "INSERT INTO temp.new_messages VALUES (?, ?, ?, ?, ?, ?)"
