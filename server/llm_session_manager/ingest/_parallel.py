@@ -85,6 +85,11 @@ class _Workers:
         self.pids: list[int] = []
         self.done = False
         parent = os.getpid()
+        # What a worker needs first (``_die_with``), imported once here: an import in a
+        # forked process is slower than the same in this one (every page it writes to is copied).
+        import ctypes  # noqa: F401
+        import signal  # noqa: F401
+
         for w in range(count):
             read, write = os.pipe()
             pid = os.fork()
