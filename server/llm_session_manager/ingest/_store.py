@@ -15,6 +15,7 @@ import apsw
 
 from ..core.models import Attribution
 from ..store import attribution, limit_readings, otlp_usage, quarters, sealed, session_sums, write_transaction
+from ..store._derived import usage_changed
 from ._known_kept import generation
 
 if TYPE_CHECKING:
@@ -123,8 +124,13 @@ def write(conn: apsw.Connection, rows: "Rows", chunk: Sequence["Work"] = (), par
         begun = generation(conn)
         # Upserts merge repeated sessions (a resumed session spans files).
         conn.executemany(_UPSERT_SESSION, rows.sessions)
-        quarters.usage_writing(conn, [(row[0], row[2]) for row in rows.usage])  # (dedup_key, session_id, ts, ...)
-        session_sums.usage_writing(conn, rows.usage)
+        if new_keys is not None and rows.usage:
+            # A load into an empty table: the tables derived from it are rebuilt whole after
+            # it, and noting what each of its (smaller) chunks touched would be work thrown away.
+            usage_changed(conn)
+        else:
+            quarters.usage_writing(conn, [(row[0], row[2]) for row in rows.usage])  # (dedup_key, session_id, ts, ...)
+            session_sums.usage_writing(conn, rows.usage)
         session_sums.messages_writing(conn, rows.messages)
         otlp_usage.superseded(conn, rows.usage)  # a log row replaces what OTLP told of the same response
         before = conn.total_changes()
