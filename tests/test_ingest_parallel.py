@@ -33,7 +33,7 @@ def _contents(db: Path) -> dict[str, list[tuple]]:
 
 def test_workers_store_what_one_process_stores(cli, tmp_path: Path, sandbox_home: Path):
     logs = tmp_path / "claude"
-    size = 2 * _rows.CHUNK_BYTES + (8 << 20)  # three chunks
+    size = 2 * _rows.CHUNK_BYTES + (8 << 20)  # a chunk of 32 MB, then the last 32 MB or more in 8 MB ones
     stats = demo_logs.write_corpus(logs, size, files=300, seed=7)
     env = {"CLAUDE_CONFIG_DIR": str(logs), "CODEX_HOME": str(tmp_path / "no-codex")}
 
@@ -41,7 +41,7 @@ def test_workers_store_what_one_process_stores(cli, tmp_path: Path, sandbox_home
     in_workers = tmp_path / "workers"
     r = cli("scan", "--json", "--verbose", env={**env, "LLM_SESSION_DATA_DIR": str(in_workers)})
     assert r.code == 0, r.err
-    assert "parsing 3 chunks in" in r.err
+    assert "parsing 6 chunks in" in r.err
     by_day = cli("usage", "--by", "day", "--json", "--no-scan", env={**env, "LLM_SESSION_DATA_DIR": str(in_workers)})
     truth = {day: sum(v.values()) for day, v in stats.days.items()}
     assert {row["key"]: row["total_tokens"] for row in by_day.json()["rows"]} == truth

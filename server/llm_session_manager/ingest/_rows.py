@@ -72,10 +72,13 @@ def ingest(conn: apsw.Connection, chunks: list[list[Work]], part: Part = Part.AL
     other's page cache).
     """
     prices = pricing.load_table()
-    if len(chunks) > 1:  # before parse workers fork, so they inherit its patterns compiled
-        from ..core import redact
+    if len(chunks) > 1:  # before parse workers fork, so they inherit what is compiled and imported
+        if part is not Part.USAGE:
+            # Every pattern, once, for the conversation. A usage-only parse redacts three short
+            # texts a session, which try a handful of the 38 (5 ms less before the workers start).
+            from ..core import redact
 
-        redact.compile_all()
+            redact.compile_all()
         _prepare({item.source for chunk in chunks for item in chunk})
     # Parsing allocates millions of short-lived objects and no cycles; the
     # cyclic collector would only rescan them over and over (workers inherit this).
