@@ -98,3 +98,45 @@ def test_workers_do_not_outlive_a_scan_that_is_killed(tmp_path: Path, sandbox_ho
     r = subprocess.run([sys.executable, "-m", "llm_session_manager", "scan", "--json"], env=env,
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
+
+
+def _forks() -> bool:
+    """Whether this test process may fork parse workers (one thread, Linux, two CPUs)."""
+    from llm_session_manager.ingest import _parallel
+
+    return _parallel._workers(2) > 0
+
+
+def test_results_come_back_in_order_however_many_chunks_there_are():
+    # Workers take each chunk's number from one pipe: more numbers than the pipe holds
+    # (64 KB, 16,384 of them) are handed out as they take them.
+    import pytest
+
+    from llm_session_manager.ingest import _parallel
+
+    if not _forks():
+        pytest.skip("this process cannot fork parse workers")
+    chunks = list(range(20_000))
+    assert list(_parallel.parsed(lambda n: n * 3, chunks, int)) == [n * 3 for n in chunks]
+
+
+def test_a_worker_that_dies_stops_the_scan_after_every_chunk_before_its_own():
+    import signal
+
+    import pytest
+
+    from llm_session_manager.ingest import _parallel
+
+    if not _forks():
+        pytest.skip("this process cannot fork parse workers")
+
+    def parse(n: int) -> int:
+        if n == 5:  # killed (out of memory, say) while parsing chunk 5
+            os.kill(os.getpid(), signal.SIGKILL)
+        return n
+
+    stored = []
+    with pytest.raises(_parallel.WorkerDied, match="run the command again"):
+        for n in _parallel.parsed(parse, list(range(12)), int):
+            stored.append(n)
+    assert stored == [0, 1, 2, 3, 4]
