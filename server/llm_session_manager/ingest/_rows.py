@@ -1,6 +1,7 @@
 """Parsed logs turned into rows for the store, a chunk of files at a time."""
 
 
+import contextlib
 import gc
 import os
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ import apsw
 from ..core import pricing
 from ..core.models import Attribution, Batch, FileRefRow, MessageRow, SessionRow, UsageRow
 from ..sources import is_totals
+from ..store import write_transaction
 from ._files import Work, read
 from ._parallel import parsed
 from ._redact import without_secrets
@@ -43,13 +45,13 @@ def chunks(work: list[Work], chunk_bytes: int | None = None) -> list[list[Work]]
     """Files grouped into about ``chunk_bytes`` (default ``CHUNK_BYTES``) of new data: one transaction each.
 
     When there are more than two, the last ``chunk_bytes`` go in quarters of that: the
-    parse workers then run out of chunks close together, and the writer's last
-    transaction, which no parsing overlaps, is a small one (a first ``usage`` at 200 MB
+    parse workers then run out of chunks close together, and what the writer has left
+    once they are done, which no parsing overlaps, is small (a first ``usage`` at 200 MB
     waited up to 0.1 s on one worker's last full chunk, with the other core idle).
+    ``ingest`` stores those quarters in one transaction, as one chunk.
     """
     chunk_bytes = CHUNK_BYTES if chunk_bytes is None else chunk_bytes
-    total = sum(item.stat.st_size - item.offset for item in work)
-    tail = total - chunk_bytes if total > 2 * chunk_bytes else total
+    tail = _tail(sum(item.stat.st_size - item.offset for item in work), chunk_bytes)
     chunks: list[list[Work]] = [[]]
     size = done = 0
     for item in work:
@@ -60,6 +62,26 @@ def chunks(work: list[Work], chunk_bytes: int | None = None) -> list[list[Work]]
         size += item.stat.st_size - item.offset
         done += item.stat.st_size - item.offset
     return [c for c in chunks if c]
+
+
+def _tail(total: int, chunk_bytes: int) -> int:
+    """Where the last ``chunk_bytes`` of ``total`` new bytes begin, if there are more than
+    two chunks' worth (else ``total``): they go in smaller chunks (``chunks``)."""
+    return total - chunk_bytes if total > 2 * chunk_bytes else total
+
+
+def _shared_from(chunks: list[list[Work]]) -> int:
+    """The first of ``chunks`` (made by ``chunks`` with ``CHUNK_BYTES``) in the quarters at
+    the end, or ``len(chunks)``: those go in one transaction. A transaction each would
+    write every page of the responses' key index again at each commit, 3 MB at 200 MB
+    of logs, for the one chunk's worth of rows they hold between them."""
+    sizes = [sum(item.stat.st_size - item.offset for item in chunk) for chunk in chunks]
+    tail, start = _tail(sum(sizes), CHUNK_BYTES), 0
+    for n, size in enumerate(sizes):
+        if start >= tail:
+            return n
+        start += size
+    return len(chunks)
 
 
 def ingest(conn: apsw.Connection, chunks: list[list[Work]], part: Part = Part.ALL) -> Iterator[Outcome]:
@@ -86,8 +108,13 @@ def ingest(conn: apsw.Connection, chunks: list[list[Work]], part: Part = Part.AL
     try:
         parse = partial(parse_part, partial(parse_chunk, prices=prices, usage_only=part is Part.USAGE), part)
         new_keys = NewKeys.if_empty(conn) if chunks and part is not Part.CONVERSATION else None
-        for chunk, rows in zip(chunks, parsed(parse, chunks, Rows), strict=True):
-            yield write(conn, rows, chunk, part, new_keys)
+        # (the conversation's chunks are small on purpose: a continuation killed loses little)
+        shared = len(chunks) if part is Part.CONVERSATION else _shared_from(chunks)
+        with contextlib.ExitStack() as held:
+            for n, (chunk, rows) in enumerate(zip(chunks, parsed(parse, chunks, Rows), strict=True)):
+                if n == shared:
+                    held.enter_context(write_transaction(conn))
+                yield write(conn, rows, chunk, part, new_keys, own_transaction=n < shared)
     finally:
         gc.enable()
 

@@ -7,6 +7,7 @@ conversation (``Part.CONVERSATION``: messages and file references).
 """
 
 
+import contextlib
 import enum
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
@@ -111,8 +112,9 @@ def parse_part(parse: Callable[[list["Work"]], "Rows"], part: Part, chunk: list[
 
 
 def write(conn: apsw.Connection, rows: "Rows", chunk: Sequence["Work"] = (), part: Part = Part.ALL,
-          new_keys: NewKeys | None = None) -> Outcome:
-    """Store one parsed chunk (``part`` of it), with its files' new offsets, in one transaction.
+          new_keys: NewKeys | None = None, own_transaction: bool = True) -> Outcome:
+    """Store one parsed chunk (``part`` of it), with its files' new offsets, in one transaction
+    (``own_transaction=False``: in the one the caller holds).
 
     ``chunk`` is what was read: where each file's read began, for ``Part.USAGE``
     to note that the conversation is stored only up to there. ``new_keys``: the
@@ -120,7 +122,7 @@ def write(conn: apsw.Connection, rows: "Rows", chunk: Sequence["Work"] = (), par
     """
     if part is Part.CONVERSATION:
         return _write_conversation(conn, rows, chunk)
-    with write_transaction(conn):
+    with write_transaction(conn) if own_transaction else contextlib.nullcontext():
         begun = generation(conn)
         # Upserts merge repeated sessions (a resumed session spans files).
         conn.executemany(_UPSERT_SESSION, rows.sessions)
