@@ -91,7 +91,7 @@ class _Workers:
         self.pipes: list[int] = []  # read ends, unbuffered: ``select`` must see all a worker wrote
         self.pids: list[int] = []
         self.done = False
-        self.ready: dict[int, tuple[int, bytes]] = {}  # results read while waiting for another
+        self.ready: dict[int, tuple[int, bytearray]] = {}  # results read while waiting for another
         parent = os.getpid()
         # What a worker needs first (``_die_with``), imported once here: an import in a
         # forked process is slower than the same in this one (every page it writes to is copied).
@@ -136,7 +136,7 @@ class _Workers:
             os.close(self.offer)
             self.offer = -1
 
-    def result(self, n: int) -> bytes:
+    def result(self, n: int) -> bytearray:
         """What a worker made of chunk ``n`` (chunks are asked for in order)."""
         while n not in self.ready:
             self._receive()
@@ -180,16 +180,20 @@ class _Workers:
             os.waitpid(pid, 0)
 
 
-def _read(fd: int, size: int) -> bytes:
-    """``size`` bytes from the pipe ``fd``, or fewer if it ends first."""
-    parts = []
-    while size:
-        part = os.read(fd, size)
-        if not part:
+def _read(fd: int, size: int) -> bytearray:
+    """``size`` bytes from the pipe ``fd`` (fewer if it ends first), read into one buffer:
+    ``os.read`` would allocate ``size`` bytes for each 64 KB the pipe hands over."""
+    buffer = bytearray(size)
+    view, got = memoryview(buffer), 0
+    while got < size:
+        n = os.readv(fd, [view[got:]])
+        if not n:
             break
-        parts.append(part)
-        size -= len(part)
-    return b"".join(parts)
+        got += n
+    view.release()
+    if got < size:
+        del buffer[got:]
+    return buffer
 
 
 def _work(parse: Callable[[T], R], chunks: list[T], take: int, out: int, parent: int) -> None:
