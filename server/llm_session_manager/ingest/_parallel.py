@@ -96,7 +96,6 @@ class _Workers:
         # What a worker needs first (``_die_with``), imported once here: an import in a
         # forked process is slower than the same in this one (every page it writes to is copied).
         import ctypes  # noqa: F401
-        import select  # noqa: F401
         import signal  # noqa: F401
 
         # The chunks to take, as numbers in a pipe: a read of a few bytes from a pipe is
@@ -158,11 +157,12 @@ class _Workers:
             self._offer()
         for pipe in readable:
             header = _read(pipe, _HEADER)
-            if len(header) < _HEADER:  # it has finished (or died)
+            size = int.from_bytes(header[1 + _NUMBER:], "little")
+            body = _read(pipe, size) if len(header) == _HEADER else None
+            if body is None or len(body) < size:  # it has finished (or died, maybe half-way through a result)
                 self.open.remove(pipe)
                 continue
-            n = int.from_bytes(header[1:1 + _NUMBER], "little")
-            self.ready[n] = (header[0], _read(pipe, int.from_bytes(header[1 + _NUMBER:], "little")))
+            self.ready[int.from_bytes(header[1:1 + _NUMBER], "little")] = (header[0], body)
 
     def close(self) -> None:
         import signal
