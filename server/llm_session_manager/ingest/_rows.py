@@ -12,7 +12,7 @@ import apsw
 
 from ..core import pricing
 from ..core.models import Attribution, Batch, FileRefRow, MessageRow, SessionRow, UsageRow
-from ..sources import is_totals
+from ..sources import Source, is_totals
 from ..store import write_transaction
 from ._files import Work, read
 from ._parallel import parsed
@@ -119,7 +119,7 @@ def ingest(conn: apsw.Connection, chunks: list[list[Work]], part: Part = Part.AL
         gc.enable()
 
 
-def _prepare(sources: set) -> None:
+def _prepare(sources: set[Source]) -> None:
     """Have each source load its parser now (an optional ``prepare``), before parse workers
     fork: an import in a forked process copies every page it writes to, so two workers
     importing the Claude Code parser took 8 ms each before their first line, twice
