@@ -199,8 +199,8 @@ from llm_session_manager.store import connect
 _rows.CHUNK_BYTES = 1  # one file per transaction
 write = _rows.write
 
-def write_then_die(*args):
-    write(*args)
+def write_then_die(*args, **kwargs):
+    write(*args, **kwargs)
     os._exit(3)  # killed right after the first file was committed
 
 _rows.write = write_then_die

@@ -33,7 +33,7 @@ def _contents(db: Path) -> dict[str, list[tuple]]:
 
 def test_workers_store_what_one_process_stores(cli, tmp_path: Path, sandbox_home: Path):
     logs = tmp_path / "claude"
-    size = 2 * _rows.CHUNK_BYTES + (8 << 20)  # three chunks
+    size = 2 * _rows.CHUNK_BYTES + (8 << 20)  # a chunk of 32 MB, then the last 32 MB or more in 8 MB ones
     stats = demo_logs.write_corpus(logs, size, files=300, seed=7)
     env = {"CLAUDE_CONFIG_DIR": str(logs), "CODEX_HOME": str(tmp_path / "no-codex")}
 
@@ -41,7 +41,7 @@ def test_workers_store_what_one_process_stores(cli, tmp_path: Path, sandbox_home
     in_workers = tmp_path / "workers"
     r = cli("scan", "--json", "--verbose", env={**env, "LLM_SESSION_DATA_DIR": str(in_workers)})
     assert r.code == 0, r.err
-    assert "parsing 3 chunks in" in r.err
+    assert "parsing 6 chunks in" in r.err
     by_day = cli("usage", "--by", "day", "--json", "--no-scan", env={**env, "LLM_SESSION_DATA_DIR": str(in_workers)})
     truth = {day: sum(v.values()) for day, v in stats.days.items()}
     assert {row["key"]: row["total_tokens"] for row in by_day.json()["rows"]} == truth
@@ -98,3 +98,45 @@ def test_workers_do_not_outlive_a_scan_that_is_killed(tmp_path: Path, sandbox_ho
     r = subprocess.run([sys.executable, "-m", "llm_session_manager", "scan", "--json"], env=env,
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
+
+
+def _forks() -> bool:
+    """Whether this test process may fork parse workers (one thread, Linux, two CPUs)."""
+    from llm_session_manager.ingest import _parallel
+
+    return _parallel._workers(2) > 0
+
+
+def test_results_come_back_in_order_however_many_chunks_there_are():
+    # Workers take each chunk's number from one pipe: more numbers than the pipe holds
+    # (64 KB, 16,384 of them) are handed out as they take them.
+    import pytest
+
+    from llm_session_manager.ingest import _parallel
+
+    if not _forks():
+        pytest.skip("this process cannot fork parse workers")
+    chunks = list(range(20_000))
+    assert list(_parallel.parsed(lambda n: n * 3, chunks, int)) == [n * 3 for n in chunks]
+
+
+def test_a_worker_that_dies_stops_the_scan_after_every_chunk_before_its_own():
+    import signal
+
+    import pytest
+
+    from llm_session_manager.ingest import _parallel
+
+    if not _forks():
+        pytest.skip("this process cannot fork parse workers")
+
+    def parse(n: int) -> int:
+        if n == 5:  # killed (out of memory, say) while parsing chunk 5
+            os.kill(os.getpid(), signal.SIGKILL)
+        return n
+
+    stored = []
+    with pytest.raises(_parallel.WorkerDied, match="run the command again"):
+        for n in _parallel.parsed(parse, list(range(12)), int):
+            stored.append(n)
+    assert stored == [0, 1, 2, 3, 4]

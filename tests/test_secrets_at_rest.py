@@ -117,7 +117,7 @@ def _store_files(data_dir: Path) -> list[Path]:
 
 @pytest.fixture
 def planted(tmp_path: Path, sandbox_home: Path) -> dict[str, Path]:
-    """A corpus big enough for a first scan in parse workers (three chunks), with a
+    """A corpus big enough for a first scan in parse workers (six chunks), with a
     Claude Code transcript and a Codex rollout full of secrets among its logs."""
     return _plant(tmp_path, 2 * _rows.CHUNK_BYTES + (8 << 20))
 
@@ -160,7 +160,7 @@ def test_a_scan_of_transcripts_full_of_keys_stores_none_of_them(cli, planted):
     try:
         first = cli("scan", "--json", "--verbose", env=env)
         assert first.code == 0, first.err
-        assert "parsing 3 chunks in" in first.err  # the parse workers redacted, not this process
+        assert "parsing 6 chunks in" in first.err  # the parse workers redacted, not this process
         assert Path(f"{db}-wal").stat().st_size > 0
         assert _leaks(*_store_files(planted["data"])) == {}
 

@@ -6,12 +6,16 @@ chunk as it arrives, in order, a first ``usage`` over 200 MB of logs takes
 0.85 s instead of 1.14 s on two cores (bench/run.py).
 
 Workers are forked, so they start with everything imported, the price table
-loaded and the list of chunks in hand: nothing is sent to them. Worker ``w`` of
-``W`` parses chunks ``w, w + W, ...`` in turn and writes each, as msgpack typed
-by the caller (seven times cheaper for a worker to encode than to pickle, and
-decoded as fast), to a pipe of its own; this process reads the pipes in chunk
-order. A worker blocked on a full pipe is one chunk ahead of the writer, which
-is as far ahead as it needs to be. (``concurrent.futures`` did this before: its
+loaded and the list of chunks in hand: only the chunks' numbers are sent to
+them, through one pipe they all read. Each worker takes the next number left
+when it is done with its last chunk (so they run out of work together, however
+unequal the chunks), and writes each result, as msgpack typed by the caller
+(seven times cheaper for a worker to encode than to pickle, and decoded as
+fast), with its number, to a pipe of its own; this process reads whichever
+pipes have something while it waits for the next chunk to store, and stores
+the chunks in order. A worker whose pipe is full waits until this process
+waits again: it is a chunk ahead of the writer, as far ahead as it needs to be.
+(``concurrent.futures`` did this before: its
 imports and its management thread cost a first scan 30-50 ms before the first
 chunk was even handed out.) Forking is safe only from a process with
 one thread (a fork copies locks other threads may hold), and on Linux (macOS's
@@ -26,7 +30,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterator
-from typing import BinaryIO, TypeVar
+from typing import TypeVar
 
 import msgspec
 
@@ -37,7 +41,9 @@ R = TypeVar("R")
 
 MAX_WORKERS = 4
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-_HEADER = 9  # a frame: 1 byte (0: a result, 1: a pickled exception), 8 bytes of length, the bytes
+_NUMBER = 4  # bytes of a chunk's number
+# A frame: 1 byte (0: a result, 1: a pickled exception), the chunk's number, 8 bytes of length, the bytes.
+_HEADER = 1 + _NUMBER + 8
 
 
 def parsed(parse: Callable[[T], R], chunks: list[T], result: type[R]) -> Iterator[R]:
@@ -49,11 +55,10 @@ def parsed(parse: Callable[[T], R], chunks: list[T], result: type[R]) -> Iterato
     if not workers:
         yield from map(parse, chunks)
         return
-    import logging  # only when there is a first scan to share out
-
     decode = msgspec.msgpack.Decoder(result).decode
     pool = _Workers(parse, chunks, workers)
-    logging.getLogger(__name__).info("parsing %d chunks in %d worker processes", len(chunks), workers)
+    if (logging := sys.modules.get("logging")) is not None:  # never imported for this alone: 3 ms before the report
+        logging.getLogger(__name__).info("parsing %d chunks in %d worker processes", len(chunks), workers)
     try:
         for n in range(len(chunks)):
             yield decode(pool.result(n))
@@ -79,43 +84,93 @@ class WorkerDied(LlmSessionError):
 
 
 class _Workers:
-    """``count`` forked processes, each parsing its share of ``chunks`` into a pipe."""
+    """``count`` forked processes parsing ``chunks``, each taking the next chunk left when
+    it is done with its last, and handing back each result on a pipe of its own."""
 
     def __init__(self, parse: Callable[[T], R], chunks: list[T], count: int) -> None:
-        self.pipes: list[BinaryIO] = []
+        self.pipes: list[int] = []  # read ends, unbuffered: ``select`` must see all a worker wrote
         self.pids: list[int] = []
         self.done = False
+        self.ready: dict[int, tuple[int, bytearray]] = {}  # results read while waiting for another
         parent = os.getpid()
-        for w in range(count):
-            read, write = os.pipe()
-            pid = os.fork()
-            if pid == 0:
-                os.close(read)
-                for earlier in self.pipes:
-                    earlier.close()
-                _work(parse, chunks[w::count], write, parent)
-            os.close(write)
-            self.pipes.append(os.fdopen(read, "rb"))
-            self.pids.append(pid)
+        # What a worker needs first (``_die_with``), imported once here: an import in a
+        # forked process is slower than the same in this one (every page it writes to is copied).
+        import ctypes  # noqa: F401
+        import signal  # noqa: F401
 
-    def result(self, n: int) -> bytes:
-        """What the worker parsing chunk ``n`` made of it (chunks are asked for in order)."""
-        pipe = self.pipes[n % len(self.pipes)]
-        header = pipe.read(_HEADER)
-        if len(header) < _HEADER:
-            raise WorkerDied("a process parsing the logs died; run the command again: the scan resumes where it stopped")
-        body = pipe.read(int.from_bytes(header[1:], "little"))
-        if header[0]:
+        # The chunks to take, as numbers in a pipe: a read of a few bytes from a pipe is
+        # atomic, so each number goes to one worker. What does not fit in the pipe at first
+        # (thousands of chunks) is written as the workers take numbers (``_receive``).
+        take, self.offer = os.pipe()
+        os.set_blocking(self.offer, False)
+        self.numbers = b"".join(n.to_bytes(_NUMBER, "little") for n in range(len(chunks)))
+        self._offer()
+        try:
+            for _ in range(count):
+                read, write = os.pipe()
+                pid = os.fork()
+                if pid == 0:
+                    os.close(read)
+                    for earlier in self.pipes:
+                        os.close(earlier)
+                    if self.offer >= 0:
+                        os.close(self.offer)
+                    _work(parse, chunks, take, write, parent)
+                os.close(write)
+                self.pipes.append(read)
+                self.pids.append(pid)
+        finally:
+            os.close(take)
+        self.open = list(self.pipes)
+
+    def _offer(self) -> None:
+        """Write as many of the numbers left as the pipe takes; close it after the last
+        (a worker reading it then finds no more)."""
+        try:
+            written = os.write(self.offer, self.numbers) if self.numbers else 0
+        except BlockingIOError:
+            written = 0
+        self.numbers = self.numbers[written:]
+        if not self.numbers:
+            os.close(self.offer)
+            self.offer = -1
+
+    def result(self, n: int) -> bytearray:
+        """What a worker made of chunk ``n`` (chunks are asked for in order)."""
+        while n not in self.ready:
+            self._receive()
+        status, body = self.ready.pop(n)
+        if status:
             import pickle
 
             raise pickle.loads(body)
         return body
 
+    def _receive(self) -> None:
+        """Wait for the next results the workers hand back, and keep them."""
+        if not self.open:  # every worker is gone, and one took a chunk it never handed back
+            raise WorkerDied("a process parsing the logs died; run the command again: the scan resumes where it stopped")
+        import select
+
+        readable, writable, _ = select.select(self.open, [self.offer] if self.offer >= 0 else [], [])
+        if writable:
+            self._offer()
+        for pipe in readable:
+            header = _read(pipe, _HEADER)
+            size = int.from_bytes(header[1 + _NUMBER:], "little")
+            body = _read(pipe, size) if len(header) == _HEADER else None
+            if body is None or len(body) < size:  # it has finished (or died, maybe half-way through a result)
+                self.open.remove(pipe)
+                continue
+            self.ready[int.from_bytes(header[1:1 + _NUMBER], "little")] = (header[0], body)
+
     def close(self) -> None:
         import signal
 
+        if self.offer >= 0:
+            os.close(self.offer)
         for pipe in self.pipes:
-            pipe.close()
+            os.close(pipe)
         for pid in self.pids:
             if not self.done:  # still parsing what nobody will store
                 try:
@@ -125,8 +180,25 @@ class _Workers:
             os.waitpid(pid, 0)
 
 
-def _work(parse: Callable[[T], R], share: list[T], out: int, parent: int) -> None:
-    """In a worker: parse ``share`` chunk by chunk into the pipe ``out``, then exit.
+def _read(fd: int, size: int) -> bytearray:
+    """``size`` bytes from the pipe ``fd`` (fewer if it ends first), read into one buffer:
+    ``os.read`` would allocate ``size`` bytes for each 64 KB the pipe hands over."""
+    buffer = bytearray(size)
+    view, got = memoryview(buffer), 0
+    while got < size:
+        n = os.readv(fd, [view[got:]])
+        if not n:
+            break
+        got += n
+    view.release()
+    if got < size:
+        del buffer[got:]
+    return buffer
+
+
+def _work(parse: Callable[[T], R], chunks: list[T], take: int, out: int, parent: int) -> None:
+    """In a worker: take the number of the next chunk left from ``take``, parse that
+    chunk into the pipe ``out``, and so on until none is left; then exit.
 
     ``os._exit``: nothing of the parent's (buffered output, atexit handlers, the
     store's connection) is flushed or closed twice.
@@ -135,12 +207,13 @@ def _work(parse: Callable[[T], R], share: list[T], out: int, parent: int) -> Non
     try:
         _die_with(parent)
         with os.fdopen(out, "wb") as pipe:
-            for chunk in share:
+            while len(number := os.read(take, _NUMBER)) == _NUMBER:
+                n = int.from_bytes(number, "little")
                 try:
-                    status, body = 0, msgspec.msgpack.encode(parse(chunk))
+                    status, body = 0, msgspec.msgpack.encode(parse(chunks[n]))
                 except Exception as e:  # noqa: BLE001 -- handed to the parent, which raises it
                     status, body = 1, _pickled(e)
-                pipe.write(bytes([status]) + len(body).to_bytes(8, "little"))
+                pipe.write(bytes([status]) + number + len(body).to_bytes(8, "little"))
                 pipe.write(body)
                 pipe.flush()
                 if status:

@@ -27,7 +27,7 @@ def without_secrets(batches: Sequence[Batch]) -> None:
     mostly per call: a chunk of a first scan is 200 logs or more, and a log read
     for its usage alone has three short texts per session.
     """
-    from ..core import redact  # compiled before parse workers fork (``_rows.ingest``)
+    from ..core import redact  # compiled before parse workers fork, for the conversation (``_rows.ingest``)
 
     _inputs_without_secrets(batches, redact)
     texts: list[str] = []

@@ -1,6 +1,7 @@
 """Parsed logs turned into rows for the store, a chunk of files at a time."""
 
 
+import contextlib
 import gc
 import os
 from collections.abc import Iterator
@@ -11,7 +12,8 @@ import apsw
 
 from ..core import pricing
 from ..core.models import Attribution, Batch, FileRefRow, MessageRow, SessionRow, UsageRow
-from ..sources import is_totals
+from ..sources import Source, is_totals
+from ..store import write_transaction
 from ._files import Work, read
 from ._parallel import parsed
 from ._redact import without_secrets
@@ -40,17 +42,46 @@ class Rows(NamedTuple):
 
 
 def chunks(work: list[Work], chunk_bytes: int | None = None) -> list[list[Work]]:
-    """Files grouped into about ``chunk_bytes`` (default ``CHUNK_BYTES``) of new data: one transaction each."""
+    """Files grouped into about ``chunk_bytes`` (default ``CHUNK_BYTES``) of new data: one transaction each.
+
+    When there are more than two, the last ``chunk_bytes`` go in quarters of that: the
+    parse workers then run out of chunks close together, and what the writer has left
+    once they are done, which no parsing overlaps, is small (a first ``usage`` at 200 MB
+    waited up to 0.1 s on one worker's last full chunk, with the other core idle).
+    ``ingest`` stores those quarters in one transaction, as one chunk.
+    """
     chunk_bytes = CHUNK_BYTES if chunk_bytes is None else chunk_bytes
+    tail = _tail(sum(item.stat.st_size - item.offset for item in work), chunk_bytes)
     chunks: list[list[Work]] = [[]]
-    size = 0
+    size = done = 0
     for item in work:
-        if size >= chunk_bytes:
+        if size >= (chunk_bytes if done < tail else chunk_bytes // 4):
             chunks.append([])
             size = 0
         chunks[-1].append(item)
         size += item.stat.st_size - item.offset
+        done += item.stat.st_size - item.offset
     return [c for c in chunks if c]
+
+
+def _tail(total: int, chunk_bytes: int) -> int:
+    """Where the last ``chunk_bytes`` of ``total`` new bytes begin, if there are more than
+    two chunks' worth (else ``total``): they go in smaller chunks (``chunks``)."""
+    return total - chunk_bytes if total > 2 * chunk_bytes else total
+
+
+def _shared_from(chunks: list[list[Work]]) -> int:
+    """The first of ``chunks`` (made by ``chunks`` with ``CHUNK_BYTES``) in the quarters at
+    the end, or ``len(chunks)``: those go in one transaction. A transaction each would
+    write every page of the responses' key index again at each commit, 3 MB at 200 MB
+    of logs, for the one chunk's worth of rows they hold between them."""
+    sizes = [sum(item.stat.st_size - item.offset for item in chunk) for chunk in chunks]
+    tail, start = _tail(sum(sizes), CHUNK_BYTES), 0
+    for n, size in enumerate(sizes):
+        if start >= tail:
+            return n
+        start += size
+    return len(chunks)
 
 
 def ingest(conn: apsw.Connection, chunks: list[list[Work]], part: Part = Part.ALL) -> Iterator[Outcome]:
@@ -63,20 +94,40 @@ def ingest(conn: apsw.Connection, chunks: list[list[Work]], part: Part = Part.AL
     other's page cache).
     """
     prices = pricing.load_table()
-    if len(chunks) > 1:  # before parse workers fork, so they inherit its patterns compiled
-        from ..core import redact
+    if len(chunks) > 1:  # before parse workers fork, so they inherit what is compiled and imported
+        if part is not Part.USAGE:
+            # Every pattern, once, for the conversation. A usage-only parse redacts three short
+            # texts a session, which try a handful of the 38 (5 ms less before the workers start).
+            from ..core import redact
 
-        redact.compile_all()
+            redact.compile_all()
+        _prepare({item.source for chunk in chunks for item in chunk})
     # Parsing allocates millions of short-lived objects and no cycles; the
     # cyclic collector would only rescan them over and over (workers inherit this).
     gc.disable()
     try:
         parse = partial(parse_part, partial(parse_chunk, prices=prices, usage_only=part is Part.USAGE), part)
         new_keys = NewKeys.if_empty(conn) if chunks and part is not Part.CONVERSATION else None
-        for chunk, rows in zip(chunks, parsed(parse, chunks, Rows), strict=True):
-            yield write(conn, rows, chunk, part, new_keys)
+        # (the conversation's chunks are small on purpose: a continuation killed loses little)
+        shared = len(chunks) if part is Part.CONVERSATION else _shared_from(chunks)
+        with contextlib.ExitStack() as held:
+            for n, (chunk, rows) in enumerate(zip(chunks, parsed(parse, chunks, Rows), strict=True)):
+                if n == shared:
+                    held.enter_context(write_transaction(conn))
+                yield write(conn, rows, chunk, part, new_keys, own_transaction=n < shared)
     finally:
         gc.enable()
+
+
+def _prepare(sources: set[Source]) -> None:
+    """Have each source load its parser now (an optional ``prepare``), before parse workers
+    fork: an import in a forked process copies every page it writes to, so two workers
+    importing the Claude Code parser took 8 ms each before their first line, twice
+    what it takes here once."""
+    for source in sources:
+        prepare = getattr(source, "prepare", None)
+        if prepare is not None:
+            prepare()
 
 
 def parse_chunk(chunk: list[Work], prices: pricing.PriceTable, usage_only: bool = False) -> Rows:
@@ -101,10 +152,7 @@ def parse_chunk(chunk: list[Work], prices: pricing.PriceTable, usage_only: bool 
         read_files.append((item, batch))
     without_secrets([batch for _, batch in read_files])
     for item, batch in read_files:
-        exact, tiered = item.source.exact, not is_totals(item.source)
-        rows.usage.extend(
-            _priced(row, exact if row.exact is None else row.exact, costs, tiered) for row in batch.usage
-        )
+        _stored(batch.usage, item.source.exact, costs, not is_totals(item.source), rows.usage, latest, peaks)
         rows.messages.extend(batch.messages)
         rows.file_refs.extend(batch.file_refs)
         for mine, theirs in zip(rows.attribution, batch.attribution, strict=True):
@@ -112,7 +160,6 @@ def parse_chunk(chunk: list[Work], prices: pricing.PriceTable, usage_only: bool 
         rows.limits.extend(batch.limits)
         rows.sessions.extend(_session_values(s) for s in batch.sessions.values())
         rows.logs.extend((item.path, sid) for sid in batch.sessions)
-        _keep_latest(latest, peaks, batch.usage)
     rows.contexts.extend(
         (r.ts, r.context_tokens, r.context_window, r.session_id, peaks[r.session_id]) for r in latest.values()
     )
@@ -133,7 +180,7 @@ class Costs:
     and a response whose counts are all within the tier is priced as ``cost``
     sums them: the same products added in the same order, so the same float.
     Any other response (a count beyond the tier, a model without a price) is
-    priced by ``cost`` itself.
+    priced by ``cost`` itself. ``_stored`` does this inline for each response.
     """
 
     __slots__ = ("prices", "rates")
@@ -144,18 +191,15 @@ class Costs:
 
     def __call__(self, model: str, fresh: int, output: int, written: int, read: int, hour: int,
                  tiered: bool) -> float | None:
-        """``PriceTable.cost(model, fresh, output, written, read, cache_creation_1h_tokens=hour, tiered=tiered)``."""
-        try:
-            rates = self.rates[model]
-        except KeyError:
-            rates = self.rates[model] = self._rates(model)
-        short = written - hour  # the five-minute writes
-        if rates is not None and 0 <= fresh <= _TIER and 0 <= output <= _TIER and 0 <= short <= _TIER \
-                and 0 <= hour <= _TIER and 0 <= read <= _TIER:
-            return fresh * rates[0] + output * rates[1] + short * rates[2] + hour * rates[3] + read * rates[4]
-        return self.prices.cost(model, fresh, output, written, read, cache_creation_1h_tokens=hour, tiered=tiered)
+        """``PriceTable.cost(model, fresh, output, written, read, cache_creation_1h_tokens=hour, tiered=tiered)``,
+        as ``_stored`` prices a response."""
+        row = UsageRow("", "", 0.0, model, fresh, output, written, read, None, True, 0, None,
+                       cache_creation_1h_tokens=hour)
+        out: list[tuple] = []
+        _stored([row], True, self, tiered, out, {}, {})
+        return None if out[0][9] == pricing.UNKNOWN else out[0][8]
 
-    def _rates(self, model: str) -> tuple[float, float, float, float, float] | None:
+    def rates_for(self, model: str) -> tuple[float, float, float, float, float] | None:
         """USD for one token of input, output, 5-minute write, 1-hour write, read (None: no price)."""
         cost = self.prices.cost
         rates = (cost(model, 1, 0), cost(model, 0, 1), cost(model, 0, 0, 1), cost(model, 0, 0, 1, 0, cache_creation_1h_tokens=1),
@@ -166,24 +210,40 @@ class Costs:
 _TIER = pricing.TIER_THRESHOLD
 
 
-def _priced(row: UsageRow, exact: bool, costs: Costs, tiered: bool) -> tuple:
-    """The row as stored: the log's own cost, else the table's, else 0 marked unknown."""
-    key, session, ts, model, fresh, output, written, read, cost, sidechain, _, _, _, hour = row
-    if cost is None:
-        cost = costs(model, fresh, output, written, read, hour, tiered)
-        priced = pricing.FROM_TABLE if cost is not None else pricing.UNKNOWN
-    else:
-        priced = pricing.FROM_LOG
-    return (key, session, ts, model, fresh, output, written, read, cost or 0.0, priced, exact, sidechain, hour)
+def _stored(usage: list[UsageRow], exact: bool, costs: Costs, tiered: bool, out: list[tuple],
+            latest: dict[str, UsageRow], peaks: dict[str, int]) -> None:
+    """Each of ``usage`` as stored, onto ``out``: the log's own cost, else the table's
+    (``Costs``, inline), else 0 marked unknown; ``exact`` where the row does not say.
+    And each session's newest main-chain turn (what its context holds now, in
+    ``latest``) and its fullest one (``peaks``).
 
-
-def _keep_latest(latest: dict[str, UsageRow], peaks: dict[str, int], rows: list[UsageRow]) -> None:
-    """Keep each session's newest main-chain turn (what its context holds now) and its fullest one."""
-    for row in rows:
-        if row.sidechain:
-            continue
-        if row.context_tokens > peaks.get(row.session_id, -1):
-            peaks[row.session_id] = row.context_tokens
-        cur = latest.get(row.session_id)
-        if cur is None or row.ts >= cur.ts:
-            latest[row.session_id] = row
+    One loop for both, with the common case of ``Costs.__call__`` inline: it runs
+    for every response of a cold scan (a tenth of a parse worker's time was the
+    two loops and a call per row).
+    """
+    append, rates_of, cost_of = out.append, costs.rates, costs.prices.cost
+    from_log, from_table, unknown, tier = pricing.FROM_LOG, pricing.FROM_TABLE, pricing.UNKNOWN, _TIER
+    for row in usage:
+        key, session, ts, model, fresh, output, written, read, cost, sidechain, context, _, row_exact, hour = row
+        if cost is None:
+            try:
+                rates = rates_of[model]
+            except KeyError:
+                rates = rates_of[model] = costs.rates_for(model)
+            short = written - hour  # the five-minute writes
+            if rates is not None and 0 <= fresh <= tier and 0 <= output <= tier and 0 <= short <= tier \
+                    and 0 <= hour <= tier and 0 <= read <= tier:
+                cost = fresh * rates[0] + output * rates[1] + short * rates[2] + hour * rates[3] + read * rates[4]
+            else:
+                cost = cost_of(model, fresh, output, written, read, cache_creation_1h_tokens=hour, tiered=tiered)
+            priced = from_table if cost is not None else unknown
+        else:
+            priced = from_log
+        append((key, session, ts, model, fresh, output, written, read, cost or 0.0, priced,
+                exact if row_exact is None else row_exact, sidechain, hour))
+        if not sidechain:
+            if context > peaks.get(session, -1):
+                peaks[session] = context
+            cur = latest.get(session)
+            if cur is None or ts >= cur[2]:
+                latest[session] = row

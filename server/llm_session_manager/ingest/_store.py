@@ -7,6 +7,7 @@ conversation (``Part.CONVERSATION``: messages and file references).
 """
 
 
+import contextlib
 import enum
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
@@ -15,6 +16,7 @@ import apsw
 
 from ..core.models import Attribution
 from ..store import attribution, limit_readings, otlp_usage, quarters, sealed, session_sums, write_transaction
+from ..store._derived import usage_changed
 from ._known_kept import generation
 
 if TYPE_CHECKING:
@@ -110,8 +112,9 @@ def parse_part(parse: Callable[[list["Work"]], "Rows"], part: Part, chunk: list[
 
 
 def write(conn: apsw.Connection, rows: "Rows", chunk: Sequence["Work"] = (), part: Part = Part.ALL,
-          new_keys: NewKeys | None = None) -> Outcome:
-    """Store one parsed chunk (``part`` of it), with its files' new offsets, in one transaction.
+          new_keys: NewKeys | None = None, own_transaction: bool = True) -> Outcome:
+    """Store one parsed chunk (``part`` of it), with its files' new offsets, in one transaction
+    (``own_transaction=False``: in the one the caller holds).
 
     ``chunk`` is what was read: where each file's read began, for ``Part.USAGE``
     to note that the conversation is stored only up to there. ``new_keys``: the
@@ -119,12 +122,17 @@ def write(conn: apsw.Connection, rows: "Rows", chunk: Sequence["Work"] = (), par
     """
     if part is Part.CONVERSATION:
         return _write_conversation(conn, rows, chunk)
-    with write_transaction(conn):
+    with write_transaction(conn) if own_transaction else contextlib.nullcontext():
         begun = generation(conn)
         # Upserts merge repeated sessions (a resumed session spans files).
         conn.executemany(_UPSERT_SESSION, rows.sessions)
-        quarters.usage_writing(conn, [(row[0], row[2]) for row in rows.usage])  # (dedup_key, session_id, ts, ...)
-        session_sums.usage_writing(conn, rows.usage)
+        if new_keys is not None and rows.usage:
+            # A load into an empty table: the tables derived from it are rebuilt whole after
+            # it, and noting what each of its (smaller) chunks touched would be work thrown away.
+            usage_changed(conn)
+        else:
+            quarters.usage_writing(conn, [(row[0], row[2]) for row in rows.usage])  # (dedup_key, session_id, ts, ...)
+            session_sums.usage_writing(conn, rows.usage)
         session_sums.messages_writing(conn, rows.messages)
         otlp_usage.superseded(conn, rows.usage)  # a log row replaces what OTLP told of the same response
         before = conn.total_changes()
@@ -220,7 +228,9 @@ WHERE (usage.sidechain AND NOT excluded.sidechain)
 """
 
 # A response no earlier row of this load had, into a table that was empty (``NewKeys``).
-_INSERT_NEW_USAGE = _INSERT_USAGE[: _INSERT_USAGE.index("ON CONFLICT")]
+# In one line: apsw looks a statement up by its text again for every row of an
+# ``executemany``, which costs per character (see ``_one_line``).
+_INSERT_NEW_USAGE = " ".join(_INSERT_USAGE[: _INSERT_USAGE.index("ON CONFLICT")].split())
 
 _STAGE_MESSAGES = """CREATE TEMP TABLE IF NOT EXISTS new_messages (key, session_id, ts, role, kind, text)"""
 _STAGE_MESSAGE = "INSERT INTO temp.new_messages VALUES (?, ?, ?, ?, ?, ?)"

@@ -84,7 +84,8 @@ class Source(Protocol):
     # Optional: ``parse_usage(path, data, state) -> Batch``, ``parse`` without the
     # messages and file references (sessions, usage, state and malformed count the
     # same), for a first ``usage`` that stores the conversation later
-    # (``ingest._files.read``). Claude Code has it.
+    # (``ingest._files.read``). Claude Code has it. And ``prepare()``: load what
+    # ``parse`` imports on first use, called before a first scan forks its parse workers.
 
 
 def find_files(top: Path, wanted: Callable[[str], bool]) -> list[str]:

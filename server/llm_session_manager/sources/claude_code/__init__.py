@@ -49,6 +49,11 @@ class ClaudeCode:
 
         return parse_chunk(path, data, state)
 
+    def prepare(self) -> None:
+        """Import the parser: before a first scan forks its parse workers, which would
+        each import it again (``ingest._rows``)."""
+        from . import _chunk  # noqa: F401
+
     def parse_usage(self, path: Path, data: bytes, state: bytes | None) -> Batch:
         """``parse`` without the messages and file references: the sessions (titles
         and models too), usage and state are the same. For a report that reads only

@@ -74,9 +74,18 @@ class Tally:
             or (not message_id and message_id is not UNSET) or (not request_id and request_id is not UNSET)
             or (written is not UNSET and written < 0) or (read is not UNSET and read < 0)
             or (speed is not UNSET and speed != "standard" and speed != "fast")
-            or not _countable(source, message, line.sessionId)
         ):
             return None
+        # The rest of ccusage's filter: the model and session named (if present), and
+        # the fields only a line of its own has (a relayed line has none of these).
+        model, session = message.model, line.sessionId
+        if (not model and model is not UNSET) or (not session and session is not UNSET):
+            return None
+        if source.__class__ is Line:
+            version = source.version
+            if source.cwd is None or source.isApiErrorMessage is None \
+                    or (version is not UNSET and (version is None or not _is_release(version))):
+                return None
         message_id = message_id or None
         request_id = request_id or None
         if message_id and request_id:
@@ -104,8 +113,8 @@ class Tally:
                     key, old = first.dedup_key, first  # a /btw replay of a response already seen
         # A copy that loses is mostly a later block of a response already kept.
         if old is None or _better(sidechain, fresh + output + written + read, cost, old):
-            model = message.model or "unknown"
-            if usage.speed == "fast":
+            model = model or "unknown"
+            if speed == "fast":
                 model += "-fast"
             rows[key] = _row(UsageRow, (
                 key, session_id, when, model, fresh, output, written, read, cost, sidechain, fresh + written + read,
@@ -141,20 +150,6 @@ class Tally:
                     advisor_key, session_id, when, model, fresh, output, written, read, None, True, context, None,
                     cache_creation_1h_tokens=hour,
                 )
-
-
-def _countable(source: Line | Relayed, message: Message, session: object) -> bool:
-    """The rest of ccusage's filter, after the checks ``Tally.add`` makes inline: the
-    model and session named (if present), and the fields only a line of its own has."""
-    if (not message.model and message.model is not UNSET) or (not session and session is not UNSET):
-        return False
-    if source.__class__ is Line:  # a relayed line has none of these
-        version = source.version
-        if source.cwd is None or source.isApiErrorMessage is None:
-            return False
-        if version is not UNSET and (version is None or not _is_release(version)):
-            return False
-    return True
 
 
 @functools.lru_cache(maxsize=64)
