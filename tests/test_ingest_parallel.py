@@ -4,8 +4,13 @@ what one process reading the logs in turn stores."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import textwrap
 import threading
 from pathlib import Path
+
+import pytest
 
 from llm_session_manager.core import config
 from llm_session_manager import demo_logs, ingest
@@ -74,9 +79,6 @@ def test_workers_store_what_one_process_stores(cli, tmp_path: Path, sandbox_home
 
 
 def test_workers_do_not_outlive_a_scan_that_is_killed(tmp_path: Path, sandbox_home: Path):
-    import subprocess
-    import sys
-
     import psutil
 
     logs = tmp_path / "claude"
@@ -100,43 +102,47 @@ def test_workers_do_not_outlive_a_scan_that_is_killed(tmp_path: Path, sandbox_ho
     assert r.returncode == 0, r.stderr
 
 
-def _forks() -> bool:
-    """Whether this test process may fork parse workers (one thread, Linux, two CPUs)."""
-    from llm_session_manager.ingest import _parallel
-
-    return _parallel._workers(2) > 0
+def _in_one_thread(code: str) -> subprocess.CompletedProcess[str]:
+    """``code`` run in a process of its own: workers fork only from a process with one
+    thread, and a test runner's (pytest-xdist) has more. Linux with two CPUs or more only."""
+    if (os.cpu_count() or 1) < 2 or not sys.platform.startswith("linux"):
+        pytest.skip("parse workers fork on Linux with two CPUs or more")
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
+                          timeout=120)
 
 
 def test_results_come_back_in_order_however_many_chunks_there_are():
     # Workers take each chunk's number from one pipe: more numbers than the pipe holds
     # (64 KB, 16,384 of them) are handed out as they take them.
-    import pytest
+    r = _in_one_thread("""
+        from llm_session_manager.ingest import _parallel
 
-    from llm_session_manager.ingest import _parallel
-
-    if not _forks():
-        pytest.skip("this process cannot fork parse workers")
-    chunks = list(range(20_000))
-    assert list(_parallel.parsed(lambda n: n * 3, chunks, int)) == [n * 3 for n in chunks]
+        assert _parallel._workers(2) == 2, "no workers forked"
+        chunks = list(range(20_000))
+        assert list(_parallel.parsed(lambda n: n * 3, chunks, int)) == [n * 3 for n in chunks]
+        print("in order")
+    """)
+    assert (r.returncode, r.stdout) == (0, "in order\n"), r.stderr
 
 
 def test_a_worker_that_dies_stops_the_scan_after_every_chunk_before_its_own():
-    import signal
+    r = _in_one_thread("""
+        import os, signal
+        from llm_session_manager.ingest import _parallel
 
-    import pytest
+        assert _parallel._workers(2) == 2, "no workers forked"
 
-    from llm_session_manager.ingest import _parallel
+        def parse(n):
+            if n == 5:  # killed (out of memory, say) while parsing chunk 5
+                os.kill(os.getpid(), signal.SIGKILL)
+            return n
 
-    if not _forks():
-        pytest.skip("this process cannot fork parse workers")
-
-    def parse(n: int) -> int:
-        if n == 5:  # killed (out of memory, say) while parsing chunk 5
-            os.kill(os.getpid(), signal.SIGKILL)
-        return n
-
-    stored = []
-    with pytest.raises(_parallel.WorkerDied, match="run the command again"):
-        for n in _parallel.parsed(parse, list(range(12)), int):
-            stored.append(n)
-    assert stored == [0, 1, 2, 3, 4]
+        stored = []
+        try:
+            for n in _parallel.parsed(parse, list(range(12)), int):
+                stored.append(n)
+        except _parallel.WorkerDied as e:
+            assert "run the command again" in str(e), e
+            print(stored)
+    """)
+    assert (r.returncode, r.stdout) == (0, "[0, 1, 2, 3, 4]\n"), r.stderr
