@@ -136,6 +136,30 @@ def test_the_first_usage_leaves_its_write_ahead_log_to_the_continuation_which_le
     assert behind(data) == 0
 
 
+def test_the_first_usage_sums_days_from_the_responses_and_its_continuation_rebuilds_the_sums(tmp_path, corpus):
+    data = tmp_path / "data"
+    with open(_lock(data), "a+") as held:  # the continuation the usage starts finds the lock taken and leaves
+        fcntl.flock(held, fcntl.LOCK_EX)
+        first = run(data, corpus, "usage", "--by", "day", "--json").stdout
+        versions = _versions(data)
+        assert versions["usage_quarters_version"] != versions["usage_version"]  # the report left them to rebuild
+    continuation = _conversation.start(str(data / DB_NAME))
+    assert continuation.wait(timeout=DEADLINE_S) == 0
+    assert behind(data) == 0
+    assert len(set(_versions(data).values())) == 1  # it rebuilt the quarter-hour and session sums
+    assert run(data, corpus, "usage", "--by", "day", "--json", "--no-scan").stdout == first
+
+
+def _versions(data: Path) -> dict[str, int]:
+    """What the responses' version is, and what the quarter-hour and session sums were made from."""
+    conn = connect(data / DB_NAME)
+    try:
+        return dict(conn.execute("SELECT key, value FROM meta WHERE key IN "
+                                 "('usage_version', 'usage_quarters_version', 'usage_sessions_version')").fetchall())
+    finally:
+        conn.close()
+
+
 def test_a_continuation_killed_mid_way_is_completed_by_the_next_command(tmp_path, corpus):
     data = tmp_path / "data"
     # inline would finish in the usage process itself; make the one it starts find the lock taken

@@ -199,6 +199,12 @@ def main() -> None:
         with _locked(conn, wait=False) as held:
             if held:
                 store_pending(conn)
+                # What the first usage left to rebuild, so that the next report need not (its
+                # own report summed the responses: services/usage.py).
+                from ..store import quarters, session_sums
+
+                quarters.refresh(conn)
+                session_sums.refresh(conn)
     finally:
         conn.close()
 

@@ -66,6 +66,12 @@ _RESPONSES = _Source(
      "session": "u.session_id", "project": "coalesce(s.project, '(none)')"},
     "s.provider", "u.model", "u.", f"sum(u.priced = {pricing.UNKNOWN})",
 )
+# Day, week and month of every provider from the responses themselves, by quarter hour: for the
+# report right after a first scan, before the quarter-hour sums are rebuilt (``_days_of_quarters``).
+_DIRECT = _Source(
+    "usage", f"CAST(ts / {quarters.QUARTER_HOUR} AS INTEGER)", quarters.QUARTER_HOUR,
+    {"day": f"CAST(ts / {quarters.QUARTER_HOUR} AS INTEGER)"}, "", "model", "", f"sum(priced = {pricing.UNKNOWN})",
+)
 # Session and project over all time: the sums per session (store/session_sums.py),
 # one row per session instead of every response.
 _SESSIONS = _Source(
@@ -338,12 +344,20 @@ def _days_of_quarters(conn: apsw.Connection, start: float | None, end: float | N
     where one does not (a change between two looks), None, and the caller sums
     quarter by quarter.
     """
-    quarters.refresh(conn)
-    clauses, params = _filters(_QUARTERS, start, end, provider, None)
+    # Right after a first usage the sums are to be rebuilt whole (a sort of every response, a
+    # fifth of it at 1 GB) and its conversation is left to a continuation, which rebuilds them
+    # (ingest/_conversation.py): its report sums the responses themselves. SQLite sums floats
+    # compensated (Kahan-Babuska-Neumaier), so the days come out as from the quarters.
+    direct = provider is None and quarters.rebuild_pending(conn) and _continuation_ahead(conn)
+    if not direct:
+        quarters.refresh(conn)
+    source = _DIRECT if direct else _QUARTERS
+    clauses, params = _filters(source, start, end, provider, None)
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-    # Two look-ups by the primary key; ``min`` and ``max`` in one query would scan every row.
-    lo, hi = next(conn.execute(f"SELECT (SELECT min(quarter) FROM usage_quarters {where}), "
-                               f"(SELECT max(quarter) FROM usage_quarters {where})", params + params))
+    quarter = source.keys["day"]
+    # Two look-ups by an index; ``min`` and ``max`` in one query would scan every row.
+    lo, hi = next(conn.execute(f"SELECT (SELECT min({quarter}) FROM {source.table} {where}), "
+                               f"(SELECT max({quarter}) FROM {source.table} {where})", params + params))
     if lo is None:
         return {}
     if hi - lo > _OFFSET_LOOKS * 1100:  # over 21 years (a log's time gone wrong): not worth a look a week
@@ -361,9 +375,9 @@ def _days_of_quarters(conn: apsw.Connection, start: float | None, end: float | N
     split = "model" if breakdown else "NULL"
     sql = (f"SELECT (q + {offset}) / {_DAY_QUARTERS} AS day, split, min(q), max(q), "
            "sum(i), sum(o), sum(cc), sum(cr), sum(cost), sum(unpriced) "
-           f"FROM (SELECT quarter AS q, {split} AS split, sum(input_tokens) AS i, sum(output_tokens) AS o, "
+           f"FROM (SELECT {quarter} AS q, {split} AS split, sum(input_tokens) AS i, sum(output_tokens) AS o, "
            "sum(cache_creation_tokens) AS cc, sum(cache_read_tokens) AS cr, sum(cost_usd) AS cost, "
-           f"sum(unpriced) AS unpriced FROM usage_quarters {where} GROUP BY quarter{', model' if breakdown else ''}) "
+           f"{source.unpriced} AS unpriced FROM {source.table} {where} GROUP BY q{', model' if breakdown else ''}) "
            "GROUP BY day, split ORDER BY day")
     out: dict[str, dict[str | None, list[float]]] = {}
     acc: dict[str | None, list[float]] = {}
@@ -380,6 +394,13 @@ def _days_of_quarters(conn: apsw.Connection, start: float | None, end: float | N
             return None
         _add(acc.setdefault(m, [0, 0, 0, 0, 0.0, 0]), values)
     return out
+
+
+def _continuation_ahead(conn: apsw.Connection) -> bool:
+    """Whether a first usage left conversation to a continuation, which rebuilds the sums after it."""
+    from ..ingest import conversation_behind  # only here: a whole rebuild pending is rare
+
+    return conversation_behind(conn)
 
 
 def _offset_changes(lo: int, hi: int, tz: when.Zone) -> list[tuple[int, int]] | None:

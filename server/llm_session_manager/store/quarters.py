@@ -96,6 +96,11 @@ def usage_writing(conn: apsw.Connection, rows: Sequence[tuple[str, float]]) -> N
         conn.executemany(_NOTE, rows)
 
 
+def rebuild_pending(conn: apsw.Connection) -> bool:
+    """Whether the sums are to be rebuilt whole (a big write moved ``usage_version`` since)."""
+    return not conn.execute(_STATE).get[0]
+
+
 def refresh(conn: apsw.Connection) -> None:
     """Bring ``usage_quarters`` up to date with ``usage``, if it is not."""
     _derived.refresh(conn, _STATE, _REBUILD, _UPDATE_NOTED)
