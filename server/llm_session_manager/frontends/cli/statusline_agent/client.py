@@ -132,13 +132,10 @@ def start() -> None:
 def status() -> tuple[int, int, bool] | None:
     """The running agent's pid, the lines it drew and whether it is this install's version
     (another version exits on being asked); None: none answers."""
-    path = wire.socket_path()
-    if path is None or not wire.supported():
+    answer = _ask_running(wire.PING)
+    if answer is None:
         return None
-    try:
-        kind, body = ask(path, wire.request(wire.PING, []), timeout=2.0)
-    except NoAnswer:
-        return None
+    kind, body = answer
     if kind == wire.MISMATCH:
         return (0, 0, False)
     if kind != wire.PONG:
@@ -149,13 +146,21 @@ def status() -> tuple[int, int, bool] | None:
 
 def stop() -> int | None:
     """Ask the running agent to exit: its pid, or None if none answers."""
+    answer = _ask_running(wire.STOP)
+    if answer is None:
+        return None
+    kind, body = answer
+    if kind == wire.STOPPING:
+        return int(body or b"0")
+    return 0 if kind == wire.MISMATCH else None  # another version: it exits on being asked anything
+
+
+def _ask_running(kind: bytes) -> tuple[bytes, bytes] | None:
+    """The running agent's answer to a request of ``kind`` (for people: a patient timeout); None: none answers."""
     path = wire.socket_path()
     if path is None or not wire.supported():
         return None
     try:
-        kind, body = ask(path, wire.request(wire.STOP, []), timeout=2.0)
+        return ask(path, wire.request(kind, []), timeout=2.0)
     except NoAnswer:
         return None
-    if kind == wire.STOPPING:
-        return int(body or b"0")
-    return 0 if kind == wire.MISMATCH else None  # another version: it exits on being asked anything
