@@ -205,7 +205,7 @@ def _end_now(ctx: Context, start_agent: bool = False) -> NoReturn:
 
 def _agent_wanted(ctx: Context) -> bool:
     """Whether the config (as the line just read it) lets a status line start its agent."""
-    config = ctx._config  # only if the line loaded it: a config it could not read starts nothing
+    config = ctx.loaded_config  # only if the line loaded it: a config it could not read starts nothing
     return config is not None and config.statusline.agent
 
 

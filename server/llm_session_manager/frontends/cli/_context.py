@@ -38,6 +38,11 @@ class Context:
         return self._config
 
     @property
+    def loaded_config(self) -> Config | None:
+        """The config if a command loaded it (None: it did not, or could not), without loading it."""
+        return self._config
+
+    @property
     def conn(self) -> apsw.Connection:
         if self._conn is None:
             from ...store import connect
