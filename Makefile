@@ -27,7 +27,7 @@ test: lint test-vscode test-web test-python  # pytest last: its summary closes t
 
 # ruff, mypy and the layers contract (import-linter) on the server's code (settings in pyproject.toml); any finding fails the build.
 lint: install
-	$(BIN)/ruff check server
+	$(BIN)/ruff check server tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 

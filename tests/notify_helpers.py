@@ -13,7 +13,7 @@ import stat
 import sys
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
@@ -24,7 +24,7 @@ SHOP = Path("projects") / "-home-dev-shop"
 
 def at(text: str) -> float:
     """``2025-08-15T23:30`` (UTC) as unix seconds."""
-    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp()
+    return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()
 
 
 def claude_turn(claude_dir: Path, ts: float, n: int, *, cache_read: int = 178_000) -> None:
@@ -43,7 +43,7 @@ def claude_turn(claude_dir: Path, ts: float, n: int, *, cache_read: int = 178_00
     usage.update(input_tokens=10, cache_creation_input_tokens=2000, cache_read_input_tokens=cache_read,
                  output_tokens=50)
     usage["cache_creation"]["ephemeral_5m_input_tokens"] = 2000
-    line["timestamp"] = datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds").replace(
+    line["timestamp"] = datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace(
         "+00:00", "Z")
     with log.open("a", encoding="utf-8") as out:
         out.write(json.dumps(line, separators=(",", ":")) + "\n")

@@ -11,10 +11,9 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-
 from test_blocks import Response, write_session
 
 FIELDS = ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens", "total_tokens")
@@ -39,7 +38,7 @@ def tokens(row: dict) -> tuple[int, ...]:
 
 
 def iso(t: float) -> str:
-    return datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def test_the_daily_trend_is_the_usage_report_by_day(cli, store):

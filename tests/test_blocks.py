@@ -10,14 +10,14 @@ after the block's start, or after the response before it, starts the next one.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
 
-from llm_session_manager.core import config
 from llm_session_manager import ingest
+from llm_session_manager.core import config
 from llm_session_manager.services import blocks, usage
 from llm_session_manager.store import connect
 
@@ -182,7 +182,7 @@ def test_the_current_block_is_found_after_a_long_gapless_chain(claude_dir, conn)
     # 2025-06-03 00:30 starts a block at 00:00 (5 h 20 min after 19:10); then 06:30 -> 06:00,
     # 12:30 -> 12:00, 18:30 -> 18:00, 2025-06-04 00:30 -> 00:00, 06:30 -> 06:00, ...
     found = blocks.blocks(conn, since=at("2025-06-03T00:00:00Z"), now=at("2025-06-04T20:00:00Z"))
-    assert [datetime.fromtimestamp(b.start, timezone.utc).strftime("%d %H:%M") for b in found] == [
+    assert [datetime.fromtimestamp(b.start, UTC).strftime("%d %H:%M") for b in found] == [
         "03 00:00", "03 06:00", "03 12:00", "03 18:00", "04 00:00", "04 06:00", "04 12:00", "04 18:00"]
     # Asked from mid-chain, the blocks are the same: 02:30 on the 4th is inside the 00:00 block.
     later = blocks.blocks(conn, since=at("2025-06-04T12:00:00Z"), now=at("2025-06-04T20:00:00Z"))

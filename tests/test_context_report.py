@@ -10,8 +10,8 @@ prompt must not count as the session talking about it).
 from __future__ import annotations
 
 import pytest
-
 from context_fixture import MODEL, SESSION, billing_logs, read_results
+
 from llm_session_manager.services import tokens
 
 

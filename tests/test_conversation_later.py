@@ -15,6 +15,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+
 from llm_session_manager import demo_logs
 from llm_session_manager.ingest import _conversation
 from llm_session_manager.store import DB_NAME, connect

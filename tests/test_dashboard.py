@@ -20,23 +20,23 @@ import sys
 import termios
 import time
 import typing
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import psutil
 import pytest
+from conftest import CODEX_RECENT, append_codex_turn
 from damage import damage_page
 from rich.cells import cell_len
 
-from conftest import CODEX_RECENT, append_codex_turn
 from llm_session_manager.core import config
-from llm_session_manager.frontends.cli import build_parser
 from llm_session_manager.core.config import ColorScheme
-from llm_session_manager.store import connect
-from llm_session_manager.frontends.tui import open_dashboard
+from llm_session_manager.frontends.cli import build_parser
 from llm_session_manager.frontends.tui import data as tui_data
+from llm_session_manager.frontends.tui import open_dashboard
 from llm_session_manager.frontends.tui.data import StoreReader
 from llm_session_manager.frontends.tui.sessions_table import SessionsTable
 from llm_session_manager.frontends.tui.themes import THEMES
+from llm_session_manager.store import connect
 
 SIZE = (140, 40)
 
@@ -104,7 +104,7 @@ def listed(cli) -> list[dict]:
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 # --- the screen --------------------------------------------------------------

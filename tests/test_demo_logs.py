@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
 from llm_session_manager.demo_logs import CLAUDE_WINDOW, DemoLayout, write_corpus, write_demo_logs
 
 NOW = datetime(2026, 3, 14, 15, 30, tzinfo=UTC)

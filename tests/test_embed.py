@@ -21,7 +21,7 @@ from typing import Self
 import msgspec
 import numpy as np
 import pytest
-from llm_session_manager.core.errors import ConfigError
+
 from llm_session_manager.core import embed
 from llm_session_manager.core.embed import (
     Embedder,
@@ -32,6 +32,7 @@ from llm_session_manager.core.embed import (
     StaticEmbedder,
     get_embedder,
 )
+from llm_session_manager.core.errors import ConfigError
 
 MODEL_DIR = embed.bundled_model_dir()
 
@@ -211,7 +212,7 @@ def test_sentence_transformers_loads_only_local_files(monkeypatch: pytest.Monkey
     vectors = chosen.embed(["abc", "", "de"])
     assert vectors.tolist() == [[1, 0, 0], [0, 0, 0], [1, 0, 0]]
     assert calls == [("/models/minilm", None, True)]
-    with pytest.raises(EmbedderError, match="3 dimensions, memory.embedder.dim says 2"):
+    with pytest.raises(EmbedderError, match=r"3 dimensions, memory\.embedder\.dim says 2"):
         SentenceTransformerEmbedder("m", dim=2).embed(["x"])
 
 
@@ -335,7 +336,7 @@ def test_ollama_host_from_the_environment(ollama: FakeServer, monkeypatch: pytes
 def test_ollama_errors_say_what_went_wrong(ollama: FakeServer) -> None:
     with pytest.raises(EmbedderError, match=r"answered HTTP 404: .*not found, try pulling it"):
         OllamaEmbedder("llama9", ollama.url).embed(["hi"])
-    with pytest.raises(EmbedderError, match="vectors have 4 dimensions, memory.embedder.dim says 768"):
+    with pytest.raises(EmbedderError, match=r"vectors have 4 dimensions, memory\.embedder\.dim says 768"):
         OllamaEmbedder("nomic-embed-text", ollama.url, dim=768).embed(["hi"])
     ollama.httpd.server_close()
     with pytest.raises(EmbedderError, match="cannot reach"):

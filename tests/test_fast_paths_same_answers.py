@@ -21,11 +21,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from test_blocks import Response, write_session
+
 from llm_session_manager import demo_logs
 from llm_session_manager.services import working
 from llm_session_manager.sources.claude_code import SOURCE as CLAUDE
 from llm_session_manager.store import connect, session_sums
-from test_blocks import Response, write_session
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PAUSE_S = 4 * 3600.0  # health.stopped_after_s with the default 30 idle minutes

@@ -13,8 +13,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES
+
 from llm_session_manager.core.encoding import count_o200k
 
 OPENAI_USAGE = FIXTURES / "openai-api" / "completions_usage_2025-10-05_2025-10-08.csv"
@@ -73,7 +73,7 @@ def test_priced_usage_matches_what_openai_billed_for_the_day(cli):
     # gpt-5-mini at $0.25 / $2.00 per million input / output tokens; the public report
     # this fixture follows shows OpenAI billed exactly this for the day.
     assert _costs(cli, "openai-api")["2025-10-07"] == pytest.approx(80992 * 0.25e-6 + 274770 * 2e-6)
-    assert 80992 * 0.25e-6 + 274770 * 2e-6 == pytest.approx(0.569788)
+    assert pytest.approx(0.569788) == 80992 * 0.25e-6 + 274770 * 2e-6
 
 
 def test_an_openai_cost_export_keeps_openais_own_dollars(cli):

@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import CLAUDE_DAY_TOTALS, FIXTURES
-from llm_session_manager.core import config
+
 from llm_session_manager import ingest
+from llm_session_manager.core import config
 from llm_session_manager.services import usage
 from llm_session_manager.store import connect
 
@@ -82,7 +82,7 @@ def _first_assistant(path: Path) -> str:
 
 
 def test_a_half_written_last_line_waits_for_the_next_scan(env, logs, sandbox_home):
-    conn, first = _scan(env, sandbox_home)
+    conn, _first = _scan(env, sandbox_home)
     path = _session_file(logs)
     line = _assistant_line(_first_assistant(path), message_id="msg_new1", request_id="req_new1",
                            uuid="11111111-2222-4333-8444-555555555555", output=1000)
@@ -154,7 +154,7 @@ def test_two_scans_at_once_store_each_response_once(env, cli):
         for _ in range(2)
     ]
     for p in procs:
-        out, err = p.communicate(timeout=60)
+        _out, err = p.communicate(timeout=60)
         assert p.returncode == 0, err
     report = cli("usage", "--json", env=env).json()
     assert {r["key"]: (r["input_tokens"], r["output_tokens"], r["cache_creation_tokens"],
@@ -163,7 +163,7 @@ def test_two_scans_at_once_store_each_response_once(env, cli):
 
 def test_missing_log_directories_are_not_an_error(tmp_path, sandbox_home):
     env = {"CLAUDE_CONFIG_DIR": str(tmp_path / "nowhere"), "CODEX_HOME": str(tmp_path / "nor-here")}
-    conn, result = _scan(env, sandbox_home)
+    _conn, result = _scan(env, sandbox_home)
     assert (result.files, result.records, result.warnings) == (0, 0, [])
 
 

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES
+
 from llm_session_manager import ingest
 from llm_session_manager.core import config, pricing
 from llm_session_manager.ingest import _rows, _store

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from llm_session_manager.core import config
 from llm_session_manager import demo_logs, ingest
+from llm_session_manager.core import config
 from llm_session_manager.ingest import _rows
 from llm_session_manager.store import connect
 
@@ -94,7 +94,7 @@ def test_workers_do_not_outlive_a_scan_that_is_killed(tmp_path: Path, sandbox_ho
     assert workers
     scan.kill()
     scan.wait()
-    gone, alive = psutil.wait_procs(workers, timeout=5)
+    _gone, alive = psutil.wait_procs(workers, timeout=5)
     assert not alive, [p.pid for p in alive]
     # and the next scan completes what the killed one began
     r = subprocess.run([sys.executable, "-m", "llm_session_manager", "scan", "--json"], env=env,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CLAUDE_DAY_TOTALS, FIXTURES
+
 from llm_session_manager.store import connect
 
 SESSION_B = "9e8d7c6b-5a49-4382-9170-a1b2c3d4e5f6"

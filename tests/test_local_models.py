@@ -35,7 +35,7 @@ LMSTUDIO_MODELS = {"object": "list", "data": [
 
 def _serve(routes: dict[str, object], delay: float = 0.0) -> Iterator[str]:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             time.sleep(delay)
             body = routes.get(self.path)
             self.send_response(200 if body is not None else 404)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from conftest import FIXTURES
-from llm_session_manager.core import config
+
 from llm_session_manager import ingest
+from llm_session_manager.core import config
 from llm_session_manager.core.errors import BadInput
 from llm_session_manager.services import memory
 from llm_session_manager.services.memory import extract

@@ -90,7 +90,7 @@ def test_memories_another_process_writes_are_ranked_at_once(conn, cli):
     assert held(conn, "zanzibar") == []
     r = cli("remember", "The zanzibar flag turns the retry queue off", "--json")
     assert r.code == 0, r.err
-    [found] = held(conn, "zanzibar")
+    [_found] = held(conn, "zanzibar")
     assert held(conn, "retry queue") == by_fts5(conn, "retry queue")
 
     assert cli("memory", "forget", r.json()["id"]).code == 0

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from llm_session_manager.store import connect
 
 FIXTURE = Path(__file__).parent / "fixtures" / "claude-code-prices"

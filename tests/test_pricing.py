@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from llm_session_manager.core.errors import BadInput
 from llm_session_manager.core import pricing
+from llm_session_manager.core.errors import BadInput
 from llm_session_manager.core.paths import data_dir
 
 BUNDLED = Path(pricing.__file__).parents[1] / "data" / "pricing.json"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from test_blocks import Response, write_session
 
 # Two sessions whose ids share their first nine characters, as ids made from a

@@ -19,8 +19,8 @@ from types import SimpleNamespace
 
 import apsw
 import pytest
-
 from conftest import FIXTURES
+
 from llm_session_manager.services import history
 from llm_session_manager.store import SCHEMA_VERSION, connect
 from llm_session_manager.store.bulk import bulk_load

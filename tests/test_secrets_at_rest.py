@@ -25,6 +25,7 @@ import apsw
 import msgspec
 import pytest
 import sqlite_vec
+
 from llm_session_manager import demo_logs
 from llm_session_manager.demo_logs._claude_lines import SONNET, Transcript
 from llm_session_manager.demo_logs._claude_tools import text_block

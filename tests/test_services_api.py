@@ -86,7 +86,7 @@ def test_a_memory_call_uses_the_embedder_its_config_names(sandbox_home, use_conf
     conn = lsm.connect()
     assert lsm.remember(conn, "the tests run with make test").text == "the tests run with make test"
     use_config("memory:\n  embedder:\n    kind: ollama\n")
-    with pytest.raises(ConfigError, match="memory.embedder.model is required for kind ollama"):
+    with pytest.raises(ConfigError, match=r"memory\.embedder\.model is required for kind ollama"):
         lsm.recall(conn, "tests", config=lsm.load_config())
 
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import msgspec
 import pytest
+from test_blocks import Response, write_session
 
 from llm_session_manager.core import config as config_file
 from llm_session_manager.services import kept_file, session_listing, sessions
 from llm_session_manager.store import connect
-from test_blocks import Response, write_session
 
 LONG_AGO = "2025-08-12T12:00:00Z"
 FIRST = "c1000000-0000-4000-8000-000000000000"

@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 
 import msgspec
-from llm_session_manager.store import repricing
-from llm_session_manager.store import connect
 from test_blocks import Response, write_session
+
+from llm_session_manager.store import connect, repricing
 
 SESSION = "0b7e64c2-5a1d-4c8e-9f3a-6d2b1e8c7a90"
 OTHER = "3c9d1f0e-7b2a-4e6d-8c5b-1a0f9e8d7c6b"

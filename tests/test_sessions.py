@@ -6,19 +6,18 @@ import csv
 import io
 import json
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import FIXTURES
-from llm_session_manager.core import config
+
 from llm_session_manager import ingest
+from llm_session_manager.core import config, when
 from llm_session_manager.core.errors import BadInput
 from llm_session_manager.core.models import Session
 from llm_session_manager.services import export, recommend, sessions
-from llm_session_manager.core import when
 from llm_session_manager.store import connect
 
 CODEX_SESSION = "019c8a10-4b7e-7c21-9d3a-5e6f7a8b9c0d"
@@ -92,7 +91,7 @@ def test_filters_by_provider_project_tag_and_since(cli, scanned):
 
 def test_since_is_a_local_date_an_iso_time_or_an_age():
     assert when.parse_since("2025-01-31") == datetime(2025, 1, 31).timestamp()  # local midnight
-    assert when.parse_since("2025-01-31T10:00:00Z") == datetime(2025, 1, 31, 10, tzinfo=timezone.utc).timestamp()
+    assert when.parse_since("2025-01-31T10:00:00Z") == datetime(2025, 1, 31, 10, tzinfo=UTC).timestamp()
     assert when.parse_since(" 7d ") == pytest.approx(time.time() - 7 * 86400, abs=5)
     assert when.parse_since("30m") == pytest.approx(time.time() - 1800, abs=5)
     with pytest.raises(BadInput, match=r"^--since must be a date like 2025-01-31, an ISO time or an age like 7d, got 'soon'$"):

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from conftest import FIXTURES
+
 from llm_session_manager.core.encoding import count_o200k
 from llm_session_manager.core.models import Batch
 from llm_session_manager.sources.chatgpt import SOURCE

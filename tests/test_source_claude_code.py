@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -115,7 +115,7 @@ def test_a_response_repeated_by_a_resumed_session_counts_once(config_dir: Path) 
 def test_the_project_adds_up_to_what_ccusage_daily_reports(config_dir: Path) -> None:
     days: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for row in by_key(*parse_project(config_dir).values()).values():
-        day = datetime.fromtimestamp(row.ts, timezone.utc).date().isoformat()
+        day = datetime.fromtimestamp(row.ts, UTC).date().isoformat()
         days[day] = [total + part for total, part in zip(days[day], tokens(row))]
     assert dict(days) == {"2025-08-14": [32, 812, 11160, 68660], "2025-08-15": [47, 992, 13030, 67070]}
 
@@ -276,8 +276,8 @@ def test_a_session_is_titled_by_its_first_typed_prompt_not_by_command_echoes(con
     assert (row.git_branch, row.version) == ("main", "1.0.83")
     assert row.model == "claude-sonnet-4-20250514"
     assert (row.started_at, row.last_activity) == (
-        datetime(2025, 8, 14, 9, 0, 1, 109000, timezone.utc).timestamp(),
-        datetime(2025, 8, 14, 9, 1, 2, 945000, timezone.utc).timestamp(),
+        datetime(2025, 8, 14, 9, 0, 1, 109000, UTC).timestamp(),
+        datetime(2025, 8, 14, 9, 1, 2, 945000, UTC).timestamp(),
     )
     prompts = [m.text for m in session_a.messages if m.kind == "prompt" and m.session_id == A]
     assert prompts[0].startswith("The checkout page")

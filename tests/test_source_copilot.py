@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from llm_session_manager.core import pricing
 from llm_session_manager.core.encoding import count_o200k
 from llm_session_manager.core.models import Batch
-from llm_session_manager.core import pricing
 from llm_session_manager.sources.copilot import CLI_SOURCE, SOURCE
 
 FIXTURES = Path(__file__).parent / "fixtures" / "copilot"

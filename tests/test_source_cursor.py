@@ -310,7 +310,7 @@ def test_a_reread_takes_only_the_composers_cursor_wrote_to_since(global_db):
     second = parse_again(global_db, first.state)
     assert set(second.sessions) == {f"cursor:{AUTO}"}
     # the composer is read whole: both its turns, the first now exact
-    assert [(r.input_tokens, r.exact) for r in second.usage][0] == (9120, True)
+    assert next((r.input_tokens, r.exact) for r in second.usage) == (9120, True)
     assert len(second.usage) == 2
     assert second.malformed == 0  # the broken composer was counted once, by the first read
 

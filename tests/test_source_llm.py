@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -155,7 +155,7 @@ def test_each_response_is_one_row_dated_by_datetime_utc(logs_db):
     usage = parse(logs_db).usage
     assert len(usage) == len({r.dedup_key for r in usage}) == 7
     first = next(r for r in usage if r.dedup_key == "llm:01jwxe8c2q3a4b5c6d7e8f9g0h")
-    assert first.ts == datetime(2025, 6, 3, 9, 15, 50, 114271, tzinfo=timezone.utc).timestamp()
+    assert first.ts == datetime(2025, 6, 3, 9, 15, 50, 114271, tzinfo=UTC).timestamp()
     assert all(r.cost_usd is None for r in usage)  # llm logs no cost: priced at ingest
 
 
@@ -164,7 +164,7 @@ def test_a_database_from_before_token_columns_is_read_and_estimated(tmp_path):
     batch = parse(old)
     assert [(r.model, r.exact) for r in batch.usage] == [("gpt-3.5-turbo", False)] * 2
     # no zone written: UTC, as llm meant it
-    assert batch.usage[0].ts == datetime(2023, 8, 17, 20, 53, 58, 202525, tzinfo=timezone.utc).timestamp()
+    assert batch.usage[0].ts == datetime(2023, 8, 17, 20, 53, 58, 202525, tzinfo=UTC).timestamp()
     assert batch.malformed == 0
 
 

@@ -10,8 +10,8 @@ import random
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES
+
 from llm_session_manager.core.models import Batch
 from llm_session_manager.sources.usage_csv import ANTHROPIC, OPENAI
 

@@ -88,7 +88,7 @@ def drawn_by_agent(line: Callable[[], str]) -> str:
     return out
 
 
-def test_the_agent_draws_the_same_line_as_the_command_for_each_payload(cli, claude, agents):  # noqa: F811
+def test_the_agent_draws_the_same_line_as_the_command_for_each_payload(cli, claude, agents):
     for name in ("max-plan", "after-compact", "api-key"):
         for options in ([], ["--json"], ["--no-color", "--segments", "model,context,today,weekly"],
                         ["--format", "[{model}] {context} {five_hour}"]):
@@ -105,7 +105,7 @@ def test_the_agent_draws_the_same_line_as_the_command_for_each_payload(cli, clau
     assert len(agent_pids(agents)) == 1  # one agent drew them all
 
 
-def test_a_new_response_shows_in_the_next_line(cli, claude, agents):  # noqa: F811
+def test_a_new_response_shows_in_the_next_line(cli, claude, agents):
     cli("statusline", input=payload("max-plan", claude))
     first = json.loads(drawn_by_agent(lambda: cli("statusline", "--json", input=payload("max-plan", claude))).out)
     append_response(claude, datetime.now(UTC), output_tokens=20_000)
@@ -114,7 +114,7 @@ def test_a_new_response_shows_in_the_next_line(cli, claude, agents):  # noqa: F8
     assert second["today_cost_usd"]["value"] > 0.25
 
 
-def test_a_killed_agent_leaves_the_line_to_the_command_and_a_new_agent_comes_up(cli, claude, agents):  # noqa: F811
+def test_a_killed_agent_leaves_the_line_to_the_command_and_a_new_agent_comes_up(cli, claude, agents):
     cli("statusline", input=payload("max-plan", claude))
     pid, _, _ = wait_for(running)
     os.kill(pid, signal.SIGKILL)
@@ -141,7 +141,7 @@ def test_of_two_agents_started_at_once_one_stays(agents):
             p.communicate()
 
 
-def test_another_version_s_agent_exits_and_the_line_is_drawn_here(cli, claude, agents, tmp_path):  # noqa: F811
+def test_another_version_s_agent_exits_and_the_line_is_drawn_here(cli, claude, agents, tmp_path):
     # An older install: the same code at another place (its __init__.py is another file).
     old = tmp_path / "old"
     shutil.copytree(Path(wire.__file__).parents[3], old / "llm_session_manager")
@@ -160,7 +160,7 @@ def test_another_version_s_agent_exits_and_the_line_is_drawn_here(cli, claude, a
         older.wait()
 
 
-def test_an_idle_agent_exits(cli, claude, agents, use_config):  # noqa: F811
+def test_an_idle_agent_exits(cli, claude, agents, use_config):
     use_config("statusline:\n  agent_idle_minutes: 0.01\n")
     cli("statusline", input=payload("max-plan", claude))
     pid = wait_for(lambda: agent_pids(agents))
@@ -169,7 +169,7 @@ def test_an_idle_agent_exits(cli, claude, agents, use_config):  # noqa: F811
     assert f"pid {pid[0]}: exits: idle for 0.01 min" in (agents / wire.LOG_NAME).read_text()
 
 
-def test_the_client_s_time_zone_decides_what_today_is(cli, claude, agents):  # noqa: F811
+def test_the_client_s_time_zone_decides_what_today_is(cli, claude, agents):
     now = datetime.now(UTC)
     append_response(claude, now - timedelta(hours=2), output_tokens=20_000)
     cli("statusline", input=payload("max-plan", claude))  # stores it; the agent comes up
@@ -192,7 +192,7 @@ def test_the_client_s_time_zone_decides_what_today_is(cli, claude, agents):  # n
     assert today(zone(timedelta(hours=12))) > 0.25  # and after this one's
 
 
-def test_with_the_agent_turned_off_none_is_started_and_a_running_one_exits(cli, claude, agents, use_config):  # noqa: F811
+def test_with_the_agent_turned_off_none_is_started_and_a_running_one_exits(cli, claude, agents, use_config):
     cli("statusline", input=payload("max-plan", claude))
     pid, _, _ = wait_for(running)
     use_config("statusline:\n  agent: false\n")
@@ -204,7 +204,7 @@ def test_with_the_agent_turned_off_none_is_started_and_a_running_one_exits(cli, 
         assert agent_pids(agents) == []  # started synchronously, if at all: it would be there now
 
 
-def test_doctor_says_whether_it_runs_and_stop_agent_stops_it(cli, claude, agents):  # noqa: F811
+def test_doctor_says_whether_it_runs_and_stop_agent_stops_it(cli, claude, agents):
     def agent_check() -> dict:
         (found,) = [c for c in cli("doctor", "--json").json()["checks"] if c["name"] == "statusline agent"]
         return found
@@ -219,7 +219,7 @@ def test_doctor_says_whether_it_runs_and_stop_agent_stops_it(cli, claude, agents
     assert cli("statusline", "stop-agent").out == "No status line agent is running.\n"
 
 
-def test_the_command_hands_off_to_the_agent_before_importing_anything_heavy(cli, claude, agents):  # noqa: F811
+def test_the_command_hands_off_to_the_agent_before_importing_anything_heavy(cli, claude, agents):
     # What the command costs with an agent is Python's start-up and these few modules:
     # typing, pathlib, json, socket (enum), msgspec, apsw are each more than the agent's answer.
     cli("statusline", input=payload("max-plan", claude))
@@ -237,7 +237,7 @@ def test_the_command_hands_off_to_the_agent_before_importing_anything_heavy(cli,
     assert not imported & {"typing", "pathlib", "json", "socket", "enum", "re", "msgspec", "apsw", "subprocess"}
 
 
-def test_sigterm_ends_the_agent_and_removes_its_socket(cli, claude, agents):  # noqa: F811
+def test_sigterm_ends_the_agent_and_removes_its_socket(cli, claude, agents):
     cli("statusline", input=payload("max-plan", claude))
     pid, _, _ = wait_for(running)
     os.kill(pid, signal.SIGTERM)
@@ -246,7 +246,7 @@ def test_sigterm_ends_the_agent_and_removes_its_socket(cli, claude, agents):  # 
     assert f"pid {pid}: exits: terminated (SIGTERM)" in (agents / wire.LOG_NAME).read_text()
 
 
-def test_a_data_dir_too_long_for_a_socket_gets_no_agent(cli, claude, agents, monkeypatch):  # noqa: F811
+def test_a_data_dir_too_long_for_a_socket_gets_no_agent(cli, claude, agents, monkeypatch):
     deep = agents / ("d" * 60) / ("e" * 60)
     monkeypatch.setenv("LLM_SESSION_DATA_DIR", str(deep))
     for _ in range(2):
@@ -257,7 +257,7 @@ def test_a_data_dir_too_long_for_a_socket_gets_no_agent(cli, claude, agents, mon
     assert "too long" in check["detail"]
 
 
-def test_a_replaced_store_is_opened_again(cli, claude, agents):  # noqa: F811
+def test_a_replaced_store_is_opened_again(cli, claude, agents):
     cli("statusline", input=payload("max-plan", claude))
     wait_for(running)
     for name in ("sessions.db", "sessions.db-wal", "sessions.db-shm"):
@@ -267,7 +267,7 @@ def test_a_replaced_store_is_opened_again(cli, claude, agents):  # noqa: F811
     assert (agents / "sessions.db").exists()
 
 
-def test_while_another_process_writes_the_store_the_agent_answers_in_time(cli, claude, agents):  # noqa: F811
+def test_while_another_process_writes_the_store_the_agent_answers_in_time(cli, claude, agents):
     import apsw
 
     cli("statusline", input=payload("max-plan", claude))

@@ -39,7 +39,7 @@ def test_a_store_from_a_newer_program_is_refused(tmp_path):
 def test_a_file_that_is_not_a_database_is_never_overwritten(tmp_path):
     path = tmp_path / "s.db"
     path.write_bytes(b"\x00notsqlite" * 500)
-    with pytest.raises(StoreCorrupt, match="is damaged.*llm-session doctor --recover"):
+    with pytest.raises(StoreCorrupt, match=r"is damaged.*llm-session doctor --recover"):
         connect(path)
     assert path.read_bytes() == b"\x00notsqlite" * 500
 

@@ -17,7 +17,6 @@ import pytest
 from damage import damage_page
 
 
-
 def _db() -> Path:
     return Path(os.environ["LLM_SESSION_DATA_DIR"]) / "sessions.db"
 

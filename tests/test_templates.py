@@ -12,6 +12,7 @@ from pathlib import Path
 
 import apsw
 import pytest
+
 from llm_session_manager.core.encoding import count_o200k
 from llm_session_manager.services import templates
 from llm_session_manager.services.tokens import count_tokens

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -154,11 +155,11 @@ def test_claude_without_a_key_is_a_calibrated_estimate(model: str, factor: float
 class FakeAnthropic(BaseHTTPRequestHandler):
     """Answers POST /v1/messages/count_tokens like the API, or fails with ``status``."""
 
-    requests: list[dict] = []
+    requests: ClassVar[list[dict]] = []
     status = 200
     answer = 4242
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         key = self.headers.get("x-api-key") or self.headers.get("authorization", "").removeprefix("Bearer ")
         type(self).requests.append({"path": self.path, "key": key, "body": body})

@@ -9,10 +9,10 @@ import os
 from pathlib import Path
 
 import msgspec
+from test_blocks import Response, write_session
 
 from llm_session_manager.services import usage, usage_kept
 from llm_session_manager.store import connect
-from test_blocks import Response, write_session
 
 SESSION = "d1000000-0000-4000-8000-000000000000"
 OTHER = "d2000000-0000-4000-8000-000000000000"

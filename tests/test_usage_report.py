@@ -4,11 +4,10 @@ exact while it reads the store's quarter-hour sums instead of every response."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from test_blocks import Response, write_session
 
 SESSION = "0b7e64c2-5a1d-4c8e-9f3a-6d2b1e8c7a90"
@@ -25,7 +24,7 @@ def usage(cli, *args: str, env: dict[str, str] | None = None) -> dict:
 def every_20_minutes(start: str, hours: int, model: str = "claude-sonnet-4-5-20250929") -> list[Response]:
     first = datetime.fromisoformat(start.replace("Z", "+00:00")).timestamp()
     return [
-        Response(datetime.fromtimestamp(first + n * 1200, timezone.utc).isoformat().replace("+00:00", "Z"),
+        Response(datetime.fromtimestamp(first + n * 1200, UTC).isoformat().replace("+00:00", "Z"),
                  fresh=n + 1, output=10 * (n + 1), read=100, model=model)
         for n in range(hours * 3)
     ]
@@ -162,7 +161,7 @@ def test_a_summer_time_of_three_days_still_moves_the_days_it_lasts(cli, fixture_
     on its local day: a day holding one that is not is summed again quarter by quarter."""
     responses = every_20_minutes("2025-04-08T20:00:00Z", hours=120)
     write_session(fixture_logs.claude, SESSION, responses)
-    summer = (datetime(2025, 4, 10, 2, tzinfo=timezone.utc), datetime(2025, 4, 13, 1, tzinfo=timezone.utc))
+    summer = (datetime(2025, 4, 10, 2, tzinfo=UTC), datetime(2025, 4, 13, 1, tzinfo=UTC))
     expected: dict[str, int] = defaultdict(int)
     for r in responses:
         at = datetime.fromisoformat(r.ts.replace("Z", "+00:00"))
@@ -201,7 +200,7 @@ def test_weeks_are_keyed_by_their_monday(cli, fixture_logs):
 
 
 def test_usage_takes_the_relative_times_list_takes(cli, fixture_logs):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     recent = [Response((now - timedelta(hours=h)).isoformat().replace("+00:00", "Z"), fresh=h + 1, output=1)
               for h in (1, 30, 24 * 6, 24 * 8)]  # an hour, a day and a bit, six and eight days ago
     write_session(fixture_logs.claude, SESSION, recent)

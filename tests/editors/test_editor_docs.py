@@ -63,7 +63,7 @@ def _elisp_regexp(body: str) -> re.Pattern:
 
 def _instruction_files(tmp_path: Path) -> list[Path]:
     paths = []
-    for name in INSTRUCTION_FILES + ["README.md", "docs/copilot-instructions.md"]:
+    for name in [*INSTRUCTION_FILES, "README.md", "docs/copilot-instructions.md"]:
         path = tmp_path / "repo" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("# Rules\n\nRun the tests before every commit.\n")
@@ -253,8 +253,8 @@ def _emacs(tmp_path: Path, snippet: str, script: str = "") -> subprocess.Complet
 
 
 def _emacs_has(tmp_path: Path, *features: str) -> bool:
-    probe = _emacs(tmp_path, "eglot", "(princ (if (and %s) \"yes\" \"no\"))" % " ".join(
-        f"(require '{f} nil t)" for f in features))
+    required = " ".join(f"(require '{f} nil t)" for f in features)
+    probe = _emacs(tmp_path, "eglot", f'(princ (if (and {required}) "yes" "no"))')
     return probe.stdout.strip().endswith("yes")
 
 

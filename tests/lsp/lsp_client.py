@@ -87,7 +87,7 @@ class Session:
         if server is not None and server.returncode is None:
             try:
                 await asyncio.wait_for(self.client.shutdown_session(), TIMEOUT_S)
-            except (asyncio.TimeoutError, Exception):
+            except (TimeoutError, Exception):
                 server.kill()
             await server.wait()
         await self.client.stop()

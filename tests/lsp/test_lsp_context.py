@@ -9,10 +9,9 @@ import subprocess
 import sys
 
 import pytest
-from lsprotocol import types
-
 from context_fixture import SESSION, billing_logs
 from lsp_client import start
+from lsprotocol import types
 
 pytestmark = pytest.mark.asyncio
 

@@ -17,10 +17,9 @@ import sys
 
 import pytest
 import pytest_asyncio
-from pygls.exceptions import JsonRpcException
-
 from conftest import copy_fixture_logs, sandbox
 from lsp_client import start
+from pygls.exceptions import JsonRpcException
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

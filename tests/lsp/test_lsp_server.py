@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from conftest import CODEX_ARCHIVED, CODEX_RECENT, append_codex_turn
+from damage import damage_page
+from lsp_client import start
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from damage import damage_page
-from conftest import CODEX_ARCHIVED, CODEX_RECENT, append_codex_turn
-from lsp_client import start
 from llm_session_manager.services import tokens
 
 pytestmark = pytest.mark.asyncio
@@ -59,7 +59,7 @@ async def lsp(store, servers):
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 # --- the handshake -------------------------------------------------------------

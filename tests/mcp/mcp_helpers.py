@@ -70,10 +70,9 @@ async def mcp_client(errlog_path: Path, client: tuple[str, str] | None = None, e
     params = StdioServerParameters(command=SERVER[0], args=SERVER[1:], env=dict(os.environ) if env is None else env)
     info = Implementation(name=client[0], version=client[1]) if client else None
     with open(errlog_path, "a") as errlog:
-        async with stdio_client(params, errlog=errlog) as (read, write):
-            async with ClientSession(read, write, client_info=info) as session:
-                await session.initialize()  # kept as session.initialize_result
-                yield session
+        async with stdio_client(params, errlog=errlog) as (read, write), ClientSession(read, write, client_info=info) as session:
+            await session.initialize()  # kept as session.initialize_result
+            yield session
 
 
 def structured(result) -> dict:

@@ -12,7 +12,6 @@ import os
 import subprocess
 
 import pytest
-
 from mcp_helpers import CONTRACT_TOOLS, SERVER, logs  # noqa: F401  (fixture)
 
 

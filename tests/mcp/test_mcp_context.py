@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from context_fixture import SESSION, billing_logs
-from llm_session_manager.core.encoding import count_o200k
 from mcp_helpers import anyio_backend, mcp_client, structured  # noqa: F401  (fixture)
+
+from llm_session_manager.core.encoding import count_o200k
 
 pytestmark = pytest.mark.anyio
 

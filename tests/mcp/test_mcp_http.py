@@ -9,7 +9,6 @@ import httpx2
 import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
-
 from mcp_helpers import CLAUDE_B, CONTRACT_TOOLS, anyio_backend, logs, structured  # noqa: F401
 
 INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
@@ -25,23 +24,22 @@ def serve(logs, start_serve):
 
 @pytest.mark.anyio
 async def test_a_client_calls_tools_over_http_and_the_scan_keeps_the_store_fresh(serve):
-    async with streamable_http_client(serve) as (read, write):
-        async with ClientSession(read, write) as session:
-            init = await session.initialize()
-            assert init.server_info.name == "llm-session"
-            assert {t.name for t in (await session.list_tools()).tools} == CONTRACT_TOOLS
-            deadline = time.monotonic() + 20
-            while (listed := structured(await session.call_tool("list_sessions", {})))["count"] < 6:
-                assert time.monotonic() < deadline, "the periodic scan never filled the store"
-                await anyio.sleep(0.2)
-            assert CLAUDE_B in {s["id"] for s in listed["sessions"]}
-            bad = await session.call_tool("usage", {"by": "fortnight"})
-            assert bad.is_error
-            assert structured(await session.call_tool("usage", {"by": "provider", "since": "2020-01-01"}))["rows"]
-            # Over HTTP too, a memory is signed by the client that wrote it (the SDK's default clientInfo).
-            structured(await session.call_tool("remember", {"text": "The HTTP door labels its writers.", "project": "web"}))
-            [found] = structured(await session.call_tool("recall", {"query": "HTTP door writers", "project": "web"}))["memories"]
-            assert found["source"] == "mcp" and found["writer"].endswith(" via remember")
+    async with streamable_http_client(serve) as (read, write), ClientSession(read, write) as session:
+        init = await session.initialize()
+        assert init.server_info.name == "llm-session"
+        assert {t.name for t in (await session.list_tools()).tools} == CONTRACT_TOOLS
+        deadline = time.monotonic() + 20
+        while (listed := structured(await session.call_tool("list_sessions", {})))["count"] < 6:
+            assert time.monotonic() < deadline, "the periodic scan never filled the store"
+            await anyio.sleep(0.2)
+        assert CLAUDE_B in {s["id"] for s in listed["sessions"]}
+        bad = await session.call_tool("usage", {"by": "fortnight"})
+        assert bad.is_error
+        assert structured(await session.call_tool("usage", {"by": "provider", "since": "2020-01-01"}))["rows"]
+        # Over HTTP too, a memory is signed by the client that wrote it (the SDK's default clientInfo).
+        structured(await session.call_tool("remember", {"text": "The HTTP door labels its writers.", "project": "web"}))
+        [found] = structured(await session.call_tool("recall", {"query": "HTTP door writers", "project": "web"}))["memories"]
+        assert found["source"] == "mcp" and found["writer"].endswith(" via remember")
 
 
 def test_a_request_naming_a_foreign_host_or_origin_is_rejected(serve):

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from mcp_helpers import CLAUDE_B, anyio_backend, cli_json, error_text, logs, mcp_client, structured  # noqa: F401
 
 from llm_session_manager.core.encoding import count_o200k
-
-from mcp_helpers import CLAUDE_B, anyio_backend, cli_json, error_text, logs, mcp_client, structured  # noqa: F401
 
 pytestmark = pytest.mark.anyio
 

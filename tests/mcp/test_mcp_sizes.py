@@ -14,9 +14,10 @@ import sys
 from datetime import UTC, datetime
 
 import pytest
-from llm_session_manager.demo_logs import write_demo_logs
-from llm_session_manager.core.encoding import count_o200k
 from mcp_helpers import anyio_backend, mcp_client, structured  # noqa: F401  (fixture)
+
+from llm_session_manager.core.encoding import count_o200k
+from llm_session_manager.demo_logs import write_demo_logs
 
 pytestmark = pytest.mark.anyio
 BUDGET = 2_000  # tokens per answer, the bound

@@ -14,11 +14,18 @@ from types import SimpleNamespace
 
 import anyio
 import pytest
-from mcp.shared.exceptions import MCPError
-
 from conftest import sandbox
+from mcp.shared.exceptions import MCPError
 from mcp_helpers import (
-    CLAUDE_A, CLAUDE_B, CODEX_RECENT, CONTRACT_TOOLS, cli_json, error_text, mcp_client, shop_logs, structured,
+    CLAUDE_A,
+    CLAUDE_B,
+    CODEX_RECENT,
+    CONTRACT_TOOLS,
+    cli_json,
+    error_text,
+    mcp_client,
+    shop_logs,
+    structured,
 )
 
 pytestmark = pytest.mark.anyio

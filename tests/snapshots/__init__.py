@@ -1,1 +1,2 @@
-"""Output snapshots; a package so its conftest is ``snapshots.conftest`` and does not hide ``tests/conftest.py`` from ``from conftest import``."""
+"""Output snapshots; a package so its conftest is ``snapshots.conftest`` and does not hide
+``tests/conftest.py`` from ``from conftest import``."""

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from llm_session_manager.demo_logs import write_demo_logs
 
 pytestmark = pytest.mark.slow

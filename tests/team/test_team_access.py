@@ -9,8 +9,9 @@ import urllib.request
 
 import psycopg
 import pytest
-from llm_session_manager.team import db
 from team_fixtures import database_url, enroll, postgres, team_server  # noqa: F401 -- fixtures
+
+from llm_session_manager.team import db
 
 pytestmark = pytest.mark.slow
 

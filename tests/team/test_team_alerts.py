@@ -76,7 +76,7 @@ def _push(url: str, token: str, key: str, cost: float) -> None:
 
 
 def test_passing_the_daily_budget_is_told_once_by_webhook_and_email(
-        database_url, receivers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+        database_url, receivers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from llm_session_manager.team import db
 
     hook, inbox, smtp = receivers
@@ -117,7 +117,7 @@ def _push_session(url: str, token: str, *health: object, at: float | None = None
 
 
 def test_a_session_turning_critical_is_told_once_per_turn(
-        database_url, receivers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+        database_url, receivers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from llm_session_manager.team import db
 
     hook, inbox, smtp = receivers

@@ -10,7 +10,7 @@ import pytest
 from team_fixtures import database_url, enroll, postgres, team_server  # noqa: F401 -- fixtures
 
 sys.path.insert(0, str(Path(__file__).parents[1]))  # the CI tests' repository fixture
-from ci_repo import make_repo  # noqa: E402
+from ci_repo import make_repo
 
 pytestmark = pytest.mark.slow
 FIXTURES = Path(__file__).parents[1] / "fixtures"

@@ -49,7 +49,7 @@ def _call(url: str, method: str, body: object, token: str) -> object:
 
 
 @pytest.fixture(scope="module")
-def team(postgres: Cluster) -> Iterator[SimpleNamespace]:  # noqa: F811 -- the fixture imported above
+def team(postgres: Cluster) -> Iterator[SimpleNamespace]:
     from llm_session_manager.team import db, passwords
 
     url = postgres.database()

@@ -38,7 +38,7 @@ def _get(url: str, token: str) -> dict:
 
 
 def test_each_owners_sessions_show_what_their_devices_pushed_once_and_a_viewer_only_the_granted(
-        team_server, database_url) -> None:  # noqa: F811
+        team_server, database_url) -> None:
     laptop, desktop = enroll(database_url, "bob", "member", "laptop", "desktop")
     (box,) = enroll(database_url, "carol", "member", "box")
     (admin,) = enroll(database_url, "ann", "admin", "ann-box")
@@ -93,7 +93,7 @@ def test_each_owners_sessions_show_what_their_devices_pushed_once_and_a_viewer_o
         ["bob", "carol"], ["p1", "p2", "p3", "p9"], ["box", "desktop", "laptop"])
 
 
-def test_the_change_stamp_moves_with_a_push_messages_otlp_a_note_and_a_grant(database_url) -> None:  # noqa: F811
+def test_the_change_stamp_moves_with_a_push_messages_otlp_a_note_and_a_grant(database_url) -> None:
     with db.connect(database_url) as conn:
         db.migrate(conn)
     laptop, = enroll(database_url, "bob", "member", "laptop")

@@ -15,7 +15,6 @@ import pytest
 from held_proxy import HeldProxy
 from team_fixtures import database_url, enroll, postgres, team_server  # noqa: F401 -- fixtures
 
-
 pytestmark = pytest.mark.slow
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"

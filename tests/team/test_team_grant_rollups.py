@@ -27,13 +27,13 @@ def session(sid: str, project: str) -> PushSession:
 
 
 @pytest.fixture(autouse=True)
-def _schema(database_url) -> None:  # noqa: F811
+def _schema(database_url) -> None:
     with db.connect(database_url) as conn:
         db.migrate(conn)
 
 
 def test_a_member_with_a_session_grant_and_a_project_grant_reads_the_same_sums_from_the_rollups(
-        database_url) -> None:  # noqa: F811
+        database_url) -> None:
     (laptop,) = enroll(database_url, "carl", "member", "laptop")
     ann_a, ann_b = enroll(database_url, "ann", "member", "ann-a", "ann-b")
     bob_x, bob_y = enroll(database_url, "bob", "member", "bob-x", "bob-y")

@@ -22,7 +22,7 @@ def _get(url: str, token: str) -> object:
 
 
 def test_pushed_sessions_show_their_health_and_context_fill_on_the_team_dashboard(
-        team_server, database_url, cli, fixture_logs) -> None:  # noqa: F811
+        team_server, database_url, cli, fixture_logs) -> None:
     token, = enroll(database_url, "ann", "member", "laptop")
     assert cli("team", "join", team_server.url, "--token", token).code == 0
     pushed = cli("team", "push", "--json")

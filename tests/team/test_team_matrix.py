@@ -93,7 +93,7 @@ def _sign_in(client: Client, token: str) -> tuple[str, str]:
 
 
 @pytest.fixture
-def team(postgres: Cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Team]:  # noqa: F811
+def team(postgres: Cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Team]:
     """Ann's three sessions (with a personal and a team memory) shared as the module says, on a server
     of this test's own with every chat platform on."""
     from llm_session_manager.team import admin, db

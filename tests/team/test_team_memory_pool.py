@@ -77,7 +77,7 @@ def test_memory_scopes_pgvector_and_the_exact_fallback_and_recall_over_mcp(
     query = "where is the coupon discount applied in the shop?"
     seen = {name: {m["text"] for m in _search(team_server.url, tokens[name], query)["memories"]}
             for name in tokens}
-    personal, unshared = list(MEMORIES)[0], list(MEMORIES)[4]
+    personal, unshared = next(iter(MEMORIES)), list(MEMORIES)[4]
     assert seen["ann"] == set(MEMORIES) - {unshared}
     assert seen["bob"] == set(MEMORIES) - {personal, unshared}
     assert seen["carl"] == {"Deploys are frozen on Fridays for the whole team."}

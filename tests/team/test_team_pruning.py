@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_serve_prunes_ended_sign_ins_and_audit_entries_past_their_retention(
-        database_url, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+        database_url, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from llm_session_manager.team import db
 
     config = tmp_path / "config.yaml"

@@ -8,9 +8,8 @@ import time
 from collections.abc import Callable
 
 import pytest
-from team_fixtures import TeamServer, database_url, enroll, postgres, team_server  # noqa: F401 -- fixtures
-
 from conftest import append_codex_turn
+from team_fixtures import TeamServer, database_url, enroll, postgres, team_server  # noqa: F401 -- fixtures
 
 pytestmark = pytest.mark.slow
 
