@@ -7,7 +7,7 @@
 -- once however many of their devices saw it (two owners who both saw a response each count it, as
 -- the dashboard shows each owner's session). The push keeps them (team/rollups.py APPLY: a
 -- response counts for an owner when the first of their devices sees it, and a better copy moves its
--- figures for every owner who saw it), and 007's delete triggers, redefined here, take a response
+-- figures for every owner who saw it), and delete triggers beside 007's take a response
 -- away from an owner when the last of their devices' sightings goes.
 -- `owner_sessions` is each owner's view of a session (what `shared_sessions` grouped from every
 -- device's row on each request: 50,000 at 10 M), brought up to date by the push for the sessions
@@ -102,42 +102,24 @@ BEGIN
 END $$;
 
 -- A sighting deleted (its response stays, for now): the response leaves its owner's sums when no other
--- device of theirs saw it. A device being deleted is no longer in `devices`: device_seen_cascade does its part.
-CREATE OR REPLACE FUNCTION usage_seen_rollup_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+-- device of theirs saw it (007's usage_seen_rollup_delete takes it from the device's). A device being
+-- deleted is no longer in `devices`: device_seen_cascade does its part.
+CREATE OR REPLACE FUNCTION usage_seen_owner_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO usage_device_quarters AS q
-    SELECT s.device_id, floor(u.ts / 900)::bigint, -sum(u.input_tokens), -sum(u.output_tokens),
-           -sum(u.cache_creation_tokens), -sum(u.cache_read_tokens), -sum(u.cost_usd::numeric),
-           -count(*) FILTER (WHERE u.priced = 2), -count(*) FILTER (WHERE NOT u.exact), -count(*)
-    FROM old_rows s JOIN usage u ON u.dedup_key = s.dedup_key JOIN devices d ON d.id = s.device_id
-    GROUP BY 1, 2 ORDER BY 1, 2
-    ON CONFLICT (device_id, quarter) DO UPDATE SET
-        input_tokens = q.input_tokens + excluded.input_tokens, output_tokens = q.output_tokens + excluded.output_tokens,
-        cache_creation_tokens = q.cache_creation_tokens + excluded.cache_creation_tokens,
-        cache_read_tokens = q.cache_read_tokens + excluded.cache_read_tokens, cost_usd = q.cost_usd + excluded.cost_usd,
-        unpriced = q.unpriced + excluded.unpriced, estimated = q.estimated + excluded.estimated,
-        responses = q.responses + excluded.responses;
     PERFORM owner_sums_take_out(coalesce(array_agg(o.user_id), '{}'), coalesce(array_agg(o.dedup_key), '{}'))
     FROM (SELECT DISTINCT d.user_id, s.dedup_key FROM old_rows s JOIN devices d ON d.id = s.device_id
               JOIN users us ON us.id = d.user_id) o;
     RETURN NULL;
 END $$;
+DROP TRIGGER IF EXISTS usage_seen_owner_delete ON usage_seen;
+CREATE TRIGGER usage_seen_owner_delete AFTER DELETE ON usage_seen REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION usage_seen_owner_delete();
 
--- A response deleted with sightings still there: its figures leave each device's and each owner's sums.
-CREATE OR REPLACE FUNCTION usage_seen_cascade() RETURNS trigger LANGUAGE plpgsql AS $$
+-- A response deleted with sightings still there: its figures leave each owner's sums, from the deleted
+-- rows themselves. 007's usage_seen_cascade takes them from each device's and then deletes the
+-- sightings; this runs before it (triggers of one event run by name), while the sightings say who saw it.
+CREATE OR REPLACE FUNCTION usage_owner_cascade() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO usage_device_quarters AS q
-    SELECT s.device_id, floor(u.ts / 900)::bigint, -sum(u.input_tokens), -sum(u.output_tokens),
-           -sum(u.cache_creation_tokens), -sum(u.cache_read_tokens), -sum(u.cost_usd::numeric),
-           -count(*) FILTER (WHERE u.priced = 2), -count(*) FILTER (WHERE NOT u.exact), -count(*)
-    FROM old_rows u JOIN usage_seen s ON s.dedup_key = u.dedup_key JOIN devices d ON d.id = s.device_id
-    GROUP BY 1, 2 ORDER BY 1, 2
-    ON CONFLICT (device_id, quarter) DO UPDATE SET
-        input_tokens = q.input_tokens + excluded.input_tokens, output_tokens = q.output_tokens + excluded.output_tokens,
-        cache_creation_tokens = q.cache_creation_tokens + excluded.cache_creation_tokens,
-        cache_read_tokens = q.cache_read_tokens + excluded.cache_read_tokens, cost_usd = q.cost_usd + excluded.cost_usd,
-        unpriced = q.unpriced + excluded.unpriced, estimated = q.estimated + excluded.estimated,
-        responses = q.responses + excluded.responses;
     WITH gone AS (
         SELECT o.user_id, u.session_id, u.ts, u.provider, u.model, u.input_tokens, u.output_tokens,
                u.cache_creation_tokens, u.cache_read_tokens, u.cost_usd, u.priced, u.exact
@@ -168,12 +150,14 @@ BEGIN
         cache_read_tokens = q.cache_read_tokens + excluded.cache_read_tokens, cost_usd = q.cost_usd + excluded.cost_usd,
         unpriced = q.unpriced + excluded.unpriced, estimated = q.estimated + excluded.estimated,
         responses = q.responses + excluded.responses;
-    DELETE FROM usage_seen s USING old_rows u WHERE s.dedup_key = u.dedup_key;
     RETURN NULL;
 END $$;
+DROP TRIGGER IF EXISTS usage_owner_cascade ON usage;
+CREATE TRIGGER usage_owner_cascade AFTER DELETE ON usage REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION usage_owner_cascade();
 
 -- A device deleted: first, what only it (of its owner's devices) saw leaves its owner's sums; then the
--- responses it pushed first go (usage_seen_cascade takes them from the other owners') and its sightings;
+-- responses it pushed first go (usage_owner_cascade takes them from the other owners') and its sightings;
 -- its sessions are gone already (the foreign key's cascade runs before this statement trigger), so
 -- its owner's sessions are summed up again from the devices left.
 CREATE OR REPLACE FUNCTION device_seen_cascade() RETURNS trigger LANGUAGE plpgsql AS $$
