@@ -189,6 +189,7 @@ def test_ignore_patterns_skip_matching_logs(env, sandbox_home, use_config):
 @pytest.mark.slow
 def test_a_scan_killed_half_way_is_completed_by_the_next(env, sandbox_home):
     child = f"""
+import contextlib
 import os
 from pathlib import Path
 from llm_session_manager import ingest
@@ -196,14 +197,16 @@ from llm_session_manager.core import config
 from llm_session_manager.ingest import _rows
 from llm_session_manager.store import connect
 
-_rows.CHUNK_BYTES = 1  # one file per transaction
-write = _rows.write
+_rows.CHUNK_BYTES, _rows.TRANSACTION_SECONDS = 1, 0  # one file per transaction
+transaction = _rows.write_transaction
 
-def write_then_die(*args, **kwargs):
-    write(*args, **kwargs)
+@contextlib.contextmanager
+def commit_then_die(conn):
+    with transaction(conn):
+        yield
     os._exit(3)  # killed right after the first file was committed
 
-_rows.write = write_then_die
+_rows.write_transaction = commit_then_die
 ingest.scan(connect(), config.load(), env={env!r}, home=Path({str(sandbox_home)!r}))
 """
     assert subprocess.run([sys.executable, "-c", child]).returncode == 3

@@ -42,6 +42,7 @@ def test_a_response_copied_into_a_later_transaction_keeps_its_fullest_copy(
     shutil.copytree(FIXTURES / "claude-code", claude)
     whole = _first_scan(claude, tmp_path / "whole.db", sandbox_home)
     monkeypatch.setattr(_rows, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(_rows, "TRANSACTION_SECONDS", 0)
     per_log = _first_scan(claude, tmp_path / "per-log.db", sandbox_home)
     assert per_log == whole
     # The responses counted by hand in the fixtures' README, each the copy with most tokens.

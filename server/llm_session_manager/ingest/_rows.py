@@ -1,9 +1,9 @@
 """Parsed logs turned into rows for the store, a chunk of files at a time."""
 
 
-import contextlib
 import gc
 import os
+import time
 from collections.abc import Iterator
 from functools import partial
 from typing import NamedTuple
@@ -19,9 +19,14 @@ from ._parallel import parsed
 from ._redact import without_secrets
 from ._store import NewKeys, Outcome, Part, parse_part, write
 
-# New bytes per transaction: commits stay rare in a cold scan (each one writes
-# the index pages it touched again) and memory stays flat on a multi-GB history.
+# New bytes parsed at a time: memory stays flat on a multi-GB history.
 CHUNK_BYTES = 32 << 20
+# How long a transaction takes more chunks: a commit writes again every page of the
+# responses' key index its rows touched, and keys arrive in random order, so with a
+# transaction per chunk a first ``usage`` over 1 GB of logs rewrote the whole index 33
+# times (storing its usage took 1.8 s; 1.1 s in 8 transactions). A scan killed
+# half-way loses at most this much work.
+TRANSACTION_SECONDS = 1.0
 
 
 class Rows(NamedTuple):
@@ -42,13 +47,12 @@ class Rows(NamedTuple):
 
 
 def chunks(work: list[Work], chunk_bytes: int | None = None) -> list[list[Work]]:
-    """Files grouped into about ``chunk_bytes`` (default ``CHUNK_BYTES``) of new data: one transaction each.
+    """Files grouped into about ``chunk_bytes`` (default ``CHUNK_BYTES``) of new data: parsed at a time.
 
     When there are more than two, the last ``chunk_bytes`` go in quarters of that: the
     parse workers then run out of chunks close together, and what the writer has left
     once they are done, which no parsing overlaps, is small (a first ``usage`` at 200 MB
     waited up to 0.1 s on one worker's last full chunk, with the other core idle).
-    ``ingest`` stores those quarters in one transaction, as one chunk.
     """
     chunk_bytes = CHUNK_BYTES if chunk_bytes is None else chunk_bytes
     tail = _tail(sum(item.stat.st_size - item.offset for item in work), chunk_bytes)
@@ -70,22 +74,9 @@ def _tail(total: int, chunk_bytes: int) -> int:
     return total - chunk_bytes if total > 2 * chunk_bytes else total
 
 
-def _shared_from(chunks: list[list[Work]]) -> int:
-    """The first of ``chunks`` (made by ``chunks`` with ``CHUNK_BYTES``) in the quarters at
-    the end, or ``len(chunks)``: those go in one transaction. A transaction each would
-    write every page of the responses' key index again at each commit, 3 MB at 200 MB
-    of logs, for the one chunk's worth of rows they hold between them."""
-    sizes = [sum(item.stat.st_size - item.offset for item in chunk) for chunk in chunks]
-    tail, start = _tail(sum(sizes), CHUNK_BYTES), 0
-    for n, size in enumerate(sizes):
-        if start >= tail:
-            return n
-        start += size
-    return len(chunks)
-
-
 def ingest(conn: apsw.Connection, chunks: list[list[Work]], part: Part = Part.ALL) -> Iterator[Outcome]:
-    """Parse and store chunk after chunk (``part`` of each: ``_store.Part``).
+    """Parse and store chunk after chunk (``part`` of each: ``_store.Part``), in
+    transactions of ``TRANSACTION_SECONDS``, and tell how each went once it is committed.
 
     Chunks are parsed in forked workers while this process writes, when there
     are several (``_parallel``). Tried and measured slower: a writer thread
@@ -109,12 +100,15 @@ def ingest(conn: apsw.Connection, chunks: list[list[Work]], part: Part = Part.AL
         parse = partial(parse_part, partial(parse_chunk, prices=prices, usage_only=part is Part.USAGE), part)
         new_keys = NewKeys.if_empty(conn) if chunks and part is not Part.CONVERSATION else None
         # (the conversation's chunks are small on purpose: a continuation killed loses little)
-        shared = len(chunks) if part is Part.CONVERSATION else _shared_from(chunks)
-        with contextlib.ExitStack() as held:
-            for n, (chunk, rows) in enumerate(zip(chunks, parsed(parse, chunks, Rows), strict=True)):
-                if n == shared:
-                    held.enter_context(write_transaction(conn))
-                yield write(conn, rows, chunk, part, new_keys, own_transaction=n < shared)
+        seconds = 0.0 if part is Part.CONVERSATION else TRANSACTION_SECONDS
+        results = zip(chunks, parsed(parse, chunks, Rows), strict=True)
+        for chunk, rows in results:
+            with write_transaction(conn):
+                began = time.monotonic()
+                stored = [write(conn, rows, chunk, part, new_keys)]
+                while time.monotonic() - began < seconds and (more := next(results, None)) is not None:
+                    stored.append(write(conn, more[1], more[0], part, new_keys))
+            yield from stored  # once committed
     finally:
         gc.enable()
 

@@ -7,7 +7,6 @@ conversation (``Part.CONVERSATION``: messages and file references).
 """
 
 
-import contextlib
 import enum
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
@@ -15,7 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import apsw
 
 from ..core.models import Attribution
-from ..store import attribution, limit_readings, otlp_usage, quarters, sealed, session_sums, write_transaction
+from ..store import attribution, limit_readings, otlp_usage, quarters, sealed, session_sums
 from ..store._derived import usage_changed
 from ._known_kept import generation
 
@@ -112,9 +111,9 @@ def parse_part(parse: Callable[[list["Work"]], "Rows"], part: Part, chunk: list[
 
 
 def write(conn: apsw.Connection, rows: "Rows", chunk: Sequence["Work"] = (), part: Part = Part.ALL,
-          new_keys: NewKeys | None = None, own_transaction: bool = True) -> Outcome:
-    """Store one parsed chunk (``part`` of it), with its files' new offsets, in one transaction
-    (``own_transaction=False``: in the one the caller holds).
+          new_keys: NewKeys | None = None) -> Outcome:
+    """Store one parsed chunk (``part`` of it), with its files' new offsets, in the
+    transaction the caller holds.
 
     ``chunk`` is what was read: where each file's read began, for ``Part.USAGE``
     to note that the conversation is stored only up to there. ``new_keys``: the
@@ -122,40 +121,39 @@ def write(conn: apsw.Connection, rows: "Rows", chunk: Sequence["Work"] = (), par
     """
     if part is Part.CONVERSATION:
         return _write_conversation(conn, rows, chunk)
-    with write_transaction(conn) if own_transaction else contextlib.nullcontext():
-        begun = generation(conn)
-        # Upserts merge repeated sessions (a resumed session spans files).
-        conn.executemany(_UPSERT_SESSION, rows.sessions)
-        if new_keys is not None and rows.usage:
-            # A load into an empty table: the tables derived from it are rebuilt whole after
-            # it, and noting what each of its (smaller) chunks touched would be work thrown away.
-            usage_changed(conn)
-        else:
-            quarters.usage_writing(conn, [(row[0], row[2]) for row in rows.usage])  # (dedup_key, session_id, ts, ...)
-            session_sums.usage_writing(conn, rows.usage)
-        session_sums.messages_writing(conn, rows.messages)
-        otlp_usage.superseded(conn, rows.usage)  # a log row replaces what OTLP told of the same response
-        before = conn.total_changes()
-        if new_keys is None:
-            conn.executemany(_INSERT_USAGE, rows.usage)
-        else:
-            new_keys.insert(conn, rows.usage)
-        conn.executemany(_INSERT_FILE_REF, rows.file_refs)
-        records = conn.total_changes() - before + _insert_messages(conn, rows.messages)
-        attribution.record(conn, rows.attribution)
-        conn.executemany(_UPDATE_CONTEXT, rows.contexts)
-        limit_readings.record(conn, map(limit_readings.Reading._make, rows.limits))
-        conn.executemany(_UPSERT_FILE, rows.files)
-        conn.executemany(_SESSION_LOG, rows.logs)
-        if rows.logs and conn.execute("SELECT 1 FROM sessions_log_gone LIMIT 1").fetchone():
-            # A session whose logs were all gone goes on in a new one (resumed): it has a log again.
-            conn.executemany("DELETE FROM sessions_log_gone WHERE session_id = ?", {(sid,) for _, sid in rows.logs})
-        read = {row[0] for row in rows.files}  # a file that could not be read has no row
-        if part is Part.USAGE:
-            conn.executemany(_CONVERSATION_FROM, [(w.path, w.offset, w.state) for w in chunk if w.path in read])
-        else:
-            conn.executemany(_CONVERSATION_DONE, [(w.path, w.offset) for w in chunk if w.path in read])
-        ended = generation(conn)
+    begun = generation(conn)
+    # Upserts merge repeated sessions (a resumed session spans files).
+    conn.executemany(_UPSERT_SESSION, rows.sessions)
+    if new_keys is not None and rows.usage:
+        # A load into an empty table: the tables derived from it are rebuilt whole after
+        # it, and noting what each of its (smaller) chunks touched would be work thrown away.
+        usage_changed(conn)
+    else:
+        quarters.usage_writing(conn, [(row[0], row[2]) for row in rows.usage])  # (dedup_key, session_id, ts, ...)
+        session_sums.usage_writing(conn, rows.usage)
+    session_sums.messages_writing(conn, rows.messages)
+    otlp_usage.superseded(conn, rows.usage)  # a log row replaces what OTLP told of the same response
+    before = conn.total_changes()
+    if new_keys is None:
+        conn.executemany(_INSERT_USAGE, rows.usage)
+    else:
+        new_keys.insert(conn, rows.usage)
+    conn.executemany(_INSERT_FILE_REF, rows.file_refs)
+    records = conn.total_changes() - before + _insert_messages(conn, rows.messages)
+    attribution.record(conn, rows.attribution)
+    conn.executemany(_UPDATE_CONTEXT, rows.contexts)
+    limit_readings.record(conn, map(limit_readings.Reading._make, rows.limits))
+    conn.executemany(_UPSERT_FILE, rows.files)
+    conn.executemany(_SESSION_LOG, rows.logs)
+    if rows.logs and conn.execute("SELECT 1 FROM sessions_log_gone LIMIT 1").fetchone():
+        # A session whose logs were all gone goes on in a new one (resumed): it has a log again.
+        conn.executemany("DELETE FROM sessions_log_gone WHERE session_id = ?", {(sid,) for _, sid in rows.logs})
+    read = {row[0] for row in rows.files}  # a file that could not be read has no row
+    if part is Part.USAGE:
+        conn.executemany(_CONVERSATION_FROM, [(w.path, w.offset, w.state) for w in chunk if w.path in read])
+    else:
+        conn.executemany(_CONVERSATION_DONE, [(w.path, w.offset) for w in chunk if w.path in read])
+    ended = generation(conn)
     touched = sorted({s[0] for s in rows.sessions})
     return Outcome(rows.nbytes, records, rows.malformed, touched, rows.warnings, (begun, ended), rows.files)
 
@@ -165,15 +163,14 @@ def _write_conversation(conn: apsw.Connection, rows: "Rows", chunk: Sequence["Wo
     each log's conversation now is. Only for logs whose conversation still begins
     where this read began: another scan may have stored it meanwhile."""
     ends = {row[0]: (row[_FILE_OFFSET], row[_FILE_STATE]) for row in rows.files}
-    with write_transaction(conn):
-        session_sums.messages_writing(conn, rows.messages)
-        before = conn.total_changes()
-        conn.executemany(_INSERT_FILE_REF, rows.file_refs)
-        records = conn.total_changes() - before + _insert_messages(conn, rows.messages)
-        attribution.record(conn, rows.attribution)
-        conn.executemany(_CONVERSATION_UP_TO, [
-            (w.path, w.offset, w.stat.st_ino, *ends[w.path]) for w in chunk if w.path in ends
-        ])
+    session_sums.messages_writing(conn, rows.messages)
+    before = conn.total_changes()
+    conn.executemany(_INSERT_FILE_REF, rows.file_refs)
+    records = conn.total_changes() - before + _insert_messages(conn, rows.messages)
+    attribution.record(conn, rows.attribution)
+    conn.executemany(_CONVERSATION_UP_TO, [
+        (w.path, w.offset, w.stat.st_ino, *ends[w.path]) for w in chunk if w.path in ends
+    ])
     return Outcome(rows.nbytes, records, rows.malformed, [], rows.warnings)
 
 
