@@ -64,8 +64,10 @@ DEFER_BYTES = 16 << 20
 CHUNK_BYTES = 4 << 20
 NICE = 10
 # Pages of write-ahead log a first usage may leave for its continuation to copy
-# into the store (SQLite's default: 1,000); 64 MB at our page size.
-WAL_PAGES = 4096
+# into the store (SQLite's default: 1,000); 256 MB at our page size. A first usage
+# over 1 GB of logs writes 91 MB: with 64 MB it copied the log into the store at its
+# last commit, 0.15 s after its last chunk was parsed and before its report.
+WAL_PAGES = 16384
 
 _PENDING = "SELECT path, provider, inode, offset, conversation_offset, conversation_state FROM source_files" \
            " WHERE conversation_offset IS NOT NULL ORDER BY path"
@@ -137,7 +139,7 @@ def leave_checkpoints(conn: apsw.Connection) -> None:
     writes much more right after (its commits and its close checkpoint): a first
     ``usage`` then neither copies its pages twice nor waits for the disk (an
     ``fsync`` per checkpoint) before its report. SQLite reads the log as the store.
-    The log may grow to ``WAL_PAGES`` first (22 MB for 200 MB of Claude Code logs)."""
+    The log may grow to ``WAL_PAGES`` first (22 MB for 200 MB of Claude Code logs, 91 MB for 1 GB)."""
     if mode() == "later":
         conn.execute(f"PRAGMA wal_autocheckpoint={WAL_PAGES}")
         conn.config(apsw.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1)
