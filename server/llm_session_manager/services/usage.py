@@ -355,9 +355,11 @@ def _days_of_quarters(conn: apsw.Connection, start: float | None, end: float | N
     clauses, params = _filters(source, start, end, provider, None)
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
     quarter = source.keys["day"]
-    # Two look-ups by an index; ``min`` and ``max`` in one query would scan every row.
-    lo, hi = next(conn.execute(f"SELECT (SELECT min({quarter}) FROM {source.table} {where}), "
-                               f"(SELECT max({quarter}) FROM {source.table} {where})", params + params))
+    if direct:  # no index has the responses' quarters: one scan for both
+        lo, hi = next(conn.execute(f"SELECT min({quarter}), max({quarter}) FROM {source.table} {where}", params))
+    else:  # two look-ups by an index; ``min`` and ``max`` in one query would scan every row
+        lo, hi = next(conn.execute(f"SELECT (SELECT min({quarter}) FROM {source.table} {where}), "
+                                   f"(SELECT max({quarter}) FROM {source.table} {where})", params + params))
     if lo is None:
         return {}
     if hi - lo > _OFFSET_LOOKS * 1100:  # over 21 years (a log's time gone wrong): not worth a look a week
