@@ -29,6 +29,45 @@ def _first_scan(claude: Path, db: Path, home: Path) -> list[tuple]:
         conn.close()
 
 
+def _commits(claude: Path, db: Path, home: Path) -> int:
+    """How many transactions a first scan of ``claude`` commits."""
+    conn = connect(db)
+    commits = 0
+
+    def counted() -> bool:
+        nonlocal commits
+        commits += 1
+        return False  # and let it commit
+
+    conn.set_commit_hook(counted)
+    try:
+        ingest.scan(conn, config.load(), env={"CLAUDE_CONFIG_DIR": str(claude)}, home=home)
+    finally:
+        conn.close()
+    return commits
+
+
+def test_the_chunks_of_a_scan_share_a_transaction_for_up_to_a_second(
+        tmp_path: Path, sandbox_home: Path, monkeypatch: pytest.MonkeyPatch):
+    # Keys arrive in random order: a commit per chunk wrote the key index again at each.
+    claude = tmp_path / "claude"
+    shutil.copytree(FIXTURES / "claude-code", claude)
+    made: list[int] = []
+    chunks = _rows.chunks
+
+    def a_log_each(work: list) -> list:
+        made.append(len(each := chunks(work, 1)))
+        return each
+
+    monkeypatch.setattr(_rows, "chunks", a_log_each)
+    monkeypatch.setattr(_rows, "TRANSACTION_SECONDS", 0)
+    apart = _commits(claude, tmp_path / "apart.db", sandbox_home)
+    monkeypatch.setattr(_rows, "TRANSACTION_SECONDS", 3600)
+    together = _commits(claude, tmp_path / "together.db", sandbox_home)
+    assert made[0] == made[1] > 2
+    assert apart - together == made[0] - 1  # one transaction for them all
+
+
 def _row(key: str, output: int, sidechain: bool = False) -> tuple:
     """A usage row as ``_INSERT_USAGE`` takes it."""
     return (key, "s1", 1755158400.0, "claude-sonnet-4-5", 3, output, 0, 100, 0.001, 1, True, sidechain, 0)
