@@ -229,10 +229,12 @@ def test_the_statusline_shows_the_server_status_and_follows_its_news(fixture_log
         -- statusline.start: the server starts with Neovim, no instruction file needed.
         local first = T.wait('a status', function() return llm.statusline() ~= '' and llm.statusline() end)
         local drawn = vim.api.nvim_eval_statusline(vim.o.statusline, {}).str
-        local changed
+        -- Every announcement's: the server's own poll may announce the news first, and the
+        -- refresh then announces that nothing more changed.
+        local changed = {}
         vim.api.nvim_create_autocmd('User', {
           pattern = 'LlmSessionsChanged',
-          callback = function(ev) changed = ev.data.changed end,
+          callback = function(ev) vim.list_extend(changed, ev.data.changed) end,
         })
         vim.cmd('LlmRefresh')  -- finds the other session; the server announces it
         local second = T.wait('the new status', function() return llm.statusline() ~= first and llm.statusline() end)
