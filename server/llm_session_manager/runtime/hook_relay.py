@@ -37,14 +37,14 @@ from typing import Any
 
 import msgspec
 
+from ..core import line_log
 from ..core.paths import data_dir
 from ..services import hooks
 from ..services.hooks import HookEvent
 
 ROUTE = "/hooks/event"
 INLINE_BYTES = 2 << 20  # read inline up to this much new log; measured: well inside 300 ms
-LOG_NAME = "hooks.log"
-LOG_MAX_BYTES = 1 << 20  # then the log moves to hooks.log.1 and starts again
+LOG_NAME = "hooks.log"  # at most 1 MB, then hooks.log.1 (``core.line_log``)
 LOCK_NAME = "hooks.lock"
 NICE = 10
 
@@ -195,12 +195,4 @@ def _one_at_a_time(db: str) -> Iterator[None]:
 
 def log(event: str, message: str) -> None:
     """One line in ``hooks.log`` in the data dir; never raises (a hook must not fail over its log)."""
-    with contextlib.suppress(OSError):
-        path = data_dir() / LOG_NAME
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(OSError):
-            if path.stat().st_size > LOG_MAX_BYTES:
-                os.replace(path, path.with_name(LOG_NAME + ".1"))
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-        with open(path, "a", encoding="utf-8") as f:
-            f.write(f"{stamp} {event}: {' '.join(message.split())}\n")
+    line_log.append(data_dir() / LOG_NAME, f"{event}: {message}")

@@ -33,6 +33,7 @@ import sys
 import time
 from pathlib import Path
 
+from ....core import line_log
 from . import wire
 from .kept import DrawContext, Kept, as_client
 
@@ -47,7 +48,6 @@ MAX_REQUEST = 16 << 20  # a payload is a few KB
 # While another process writes the store (a scan), wait this long, then draw what it
 # holds: the answer is then still in time for the client (client.TIMEOUT_S).
 BUSY_MS = 150
-LOG_MAX_BYTES = 1 << 20  # then the log moves to statusline-agent.log.1 and starts again
 
 # What a line that stores a new response imports (its ingest machinery: 60-100 M
 # instructions in a new process), imported before the agent takes requests.
@@ -291,14 +291,7 @@ def _exit_on_signal(signum: int, frame: object) -> None:
 
 def log(directory: Path, message: str) -> None:
     """One line in ``statusline-agent.log`` in the data dir; never raises."""
-    with contextlib.suppress(OSError):
-        path = directory / wire.LOG_NAME
-        with contextlib.suppress(OSError):
-            if path.stat().st_size > LOG_MAX_BYTES:
-                os.replace(path, path.with_name(wire.LOG_NAME + ".1"))
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-        with open(path, "a", encoding="utf-8") as f:
-            f.write(f"{stamp} pid {os.getpid()}: {' '.join(message.split())}\n")
+    line_log.append(directory / wire.LOG_NAME, f"pid {os.getpid()}: {message}")
 
 
 class _LogHandler(logging.Handler):
