@@ -107,7 +107,8 @@ def ingest(conn: apsw.Connection, chunks: list[list[Work]], part: Part = Part.AL
                 began = time.monotonic()
                 stored = [write(conn, rows, chunk, part, new_keys)]
                 while time.monotonic() - began < seconds and (more := next(results, None)) is not None:
-                    stored.append(write(conn, more[1], more[0], part, new_keys))
+                    chunk, rows = more
+                    stored.append(write(conn, rows, chunk, part, new_keys))
             yield from stored  # once committed
     finally:
         gc.enable()
